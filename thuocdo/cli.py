@@ -1,0 +1,31 @@
+"""The `thuocdo` console script: Django's management commands and ours, one entry point.
+
+`thuocdo demo`, `thuocdo import FILE`, `thuocdo migrate`, ... all run here. The settings
+module defaults to development settings (a generated secret key in the data dir);
+`thuocdo serve` defaults to production settings. DJANGO_SETTINGS_MODULE overrides both.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+DEV_SETTINGS = "thuocdo.config.settings.dev"
+PRODUCTION_SETTINGS = "thuocdo.config.settings.production"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    command = argv[1] if len(argv) > 1 else "help"
+    default = PRODUCTION_SETTINGS if command == "serve" else DEV_SETTINGS
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", default)
+
+    from django.core.management import execute_from_command_line
+
+    argv[0] = "thuocdo"
+    execute_from_command_line(argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

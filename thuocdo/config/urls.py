@@ -1,0 +1,23 @@
+"""The URL map: pages, the REST API under /api/, the admin under /admin/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+api_patterns = [
+    path("", include("thuocdo.core.api_urls")),
+    path("", include("thuocdo.org.api_urls")),
+    path("", include("thuocdo.exchange.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]
+
+urlpatterns = [
+    path("", include("thuocdo.core.urls")),
+    path("accounts/", include("thuocdo.accounts.urls")),
+    path("org/", include("thuocdo.org.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include((api_patterns, "api"))),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,84 @@
+"""API plumbing shared by every app: pagination, the error format, the caller's scope.
+
+Errors are JSON `{"code": ..., "message": ..., "errors": {...}}` in the caller's language.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import PermissionDeniedError, ServiceError
+from .scope import Scope, scope_for
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _flatten(detail) -> str:
+    if isinstance(detail, list):
+        return "; ".join(_flatten(item) for item in detail)
+    if isinstance(detail, dict):
+        return "; ".join(f"{key}: {_flatten(value)}" for key, value in detail.items())
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    """Turn every error into `{"code", "message", "errors"}` JSON."""
+    if isinstance(exc, PermissionDeniedError):
+        return Response(
+            {"code": exc.service_code, "message": exc.service_message, "errors": {}},
+            status=status.HTTP_403_FORBIDDEN,
+        )
+    if isinstance(exc, ServiceError):
+        errors = {exc.field: [exc.service_message]} if exc.field else {}
+        return Response(
+            {"code": exc.service_code, "message": exc.service_message, "errors": errors},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, DjangoValidationError):
+        errors = getattr(exc, "message_dict", None) or {"non_field_errors": exc.messages}
+        return Response(
+            {"code": "invalid", "message": "; ".join(exc.messages), "errors": errors},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = response.data
+    if isinstance(exc, exceptions.ValidationError):
+        code, message, errors = "invalid", _("The request has invalid fields."), detail
+    else:
+        code = getattr(exc, "default_code", "error")
+        if isinstance(detail, dict) and "detail" in detail:
+            code = getattr(detail["detail"], "code", code)
+        message, errors = _flatten(detail.get("detail", detail) if isinstance(detail, dict)
+                                   else detail), {}
+    response.data = {"code": code, "message": message, "errors": errors}
+    return response
+
+
+class ScopedAPIMixin:
+    """Gives a DRF view `self.scope`: the caller's scope, computed from DRF's user (so token
+    authentication is honoured), once per request."""
+
+    request: object
+
+    @property
+    def scope(self) -> Scope:
+        cached = getattr(self, "_scope", None)
+        if cached is None:
+            cached = scope_for(self.request.user)  # type: ignore[attr-defined]
+            self._scope = cached
+        return cached

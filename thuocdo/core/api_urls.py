@@ -1,0 +1,3 @@
+"""API routes of core (the caller's own profile and scope)."""
+
+urlpatterns: list = []

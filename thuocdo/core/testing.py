@@ -1,0 +1,90 @@
+"""Testing helpers: a small organisation with one user per role, built through services.
+
+    HN            city        Hà Nội
+    ├── HN.SNV    department  Sở Nội vụ
+    │   └── HN.SNV.TCCB  division
+    ├── HN.CG     district    Quận Cầu Giấy      head: CG.HEAD, deputy: CG.DEP
+    │   ├── HN.CG.VP     division   staff: CG.STAFF, CG.STAFF2
+    │   └── HN.CG.DV     commune    head: DV.HEAD
+    └── HN.BD     district    Quận Ba Đình
+        └── HN.BD.VP     division   staff: BD.STAFF
+
+Users (password `PASSWORD`): admin (superuser), board and inspector (granted over HN.CG),
+head, deputy, staff (linked to the officials above), outsider (BD.STAFF).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+PASSWORD = "Thuocdo-test-2026"  # noqa: S105 - fixed password of test users
+SINCE = dt.date(2025, 1, 1)
+
+#: every role the permission matrix checks; "anonymous" is not logged in
+ROLES = ("anonymous", "admin", "board", "inspector", "head", "deputy", "staff", "outsider")
+
+
+@dataclass
+class World:
+    units: dict = field(default_factory=dict)
+    officials: dict = field(default_factory=dict)
+    groups: dict = field(default_factory=dict)
+    users: dict = field(default_factory=dict)
+
+    def user(self, role: str):
+        return self.users.get(role)
+
+
+def build_world() -> World:
+    from thuocdo.accounts import services as accounts
+    from thuocdo.org import services as org
+
+    w = World()
+    tree = [
+        ("HN", "UBND Thành phố Hà Nội", "city", None),
+        ("HN.SNV", "Sở Nội vụ", "department", "HN"),
+        ("HN.SNV.TCCB", "Phòng Tổ chức cán bộ", "division", "HN.SNV"),
+        ("HN.CG", "UBND quận Cầu Giấy", "district", "HN"),
+        ("HN.CG.VP", "Văn phòng HĐND và UBND quận", "division", "HN.CG"),
+        ("HN.CG.DV", "UBND phường Dịch Vọng", "commune", "HN.CG"),
+        ("HN.BD", "UBND quận Ba Đình", "district", "HN"),
+        ("HN.BD.VP", "Văn phòng HĐND và UBND quận Ba Đình", "division", "HN.BD"),
+    ]
+    for code, name, kind, parent in tree:
+        w.units[code] = org.unit_create(
+            code=code, name=name, kind=kind, parent=w.units.get(parent), rebuild=False
+        )
+    org.unit_tree_rebuild()
+    for unit in w.units.values():
+        unit.refresh_from_db()
+    w.groups["TH"] = org.task_group_create(code="TH", name="Tổng hợp, tham mưu")
+    w.groups["CM"] = org.task_group_create(code="CM", name="Chuyên môn, nghiệp vụ")
+    people = [
+        ("CG.HEAD", "Nguyễn Văn Đức", "HN.CG", "head", "TH"),
+        ("CG.DEP", "Trần Thị Bình", "HN.CG", "deputy", "TH"),
+        ("CG.STAFF", "Lê Văn Cường", "HN.CG.VP", "staff", "CM"),
+        ("CG.STAFF2", "Phạm Thị Dung", "HN.CG.VP", "staff", "CM"),
+        ("DV.HEAD", "Hoàng Văn Em", "HN.CG.DV", "head", "TH"),
+        ("BD.STAFF", "Đặng Thị Giang", "HN.BD.VP", "staff", "CM"),
+    ]
+    for code, name, unit, position, group in people:
+        official = org.official_create(code=code, name=name, email=f"{code.lower()}@example.vn")
+        org.membership_start(official=official, unit=w.units[unit], position=position,
+                             task_group=w.groups[group], start=SINCE)
+        w.officials[code] = official
+    w.users["admin"] = accounts.user_create(email="admin@example.vn", password=PASSWORD,
+                                            full_name="Quản trị", is_superuser=True)
+    w.users["board"] = accounts.user_create(email="board@example.vn", password=PASSWORD,
+                                            full_name="Ban Tổ chức")
+    accounts.scope_grant(user=w.users["board"], role="board", unit=w.units["HN.CG"], start=SINCE)
+    w.users["inspector"] = accounts.user_create(email="inspector@example.vn", password=PASSWORD,
+                                                full_name="Thanh tra")
+    accounts.scope_grant(user=w.users["inspector"], role="inspector", unit=w.units["HN.CG"],
+                         start=SINCE)
+    for role, code in (("head", "CG.HEAD"), ("deputy", "CG.DEP"), ("staff", "CG.STAFF"),
+                       ("outsider", "BD.STAFF")):
+        official = w.officials[code]
+        w.users[role] = accounts.user_create(email=official.email, password=PASSWORD,
+                                             official=official)
+    return w
