@@ -88,3 +88,47 @@ def build_world() -> World:
         w.users[role] = accounts.user_create(email=official.email, password=PASSWORD,
                                              official=official)
     return w
+
+
+# -- the permission matrix -------------------------------------------------------------
+#
+# Every named URL must be declared in some app's `tests/routes.py` (pages) or
+# `tests/api_routes.py` (API endpoints) as
+# `ROUTES = {"namespace:name": [RouteSpec(...), ...]}`. `core/tests/test_permissions.py`
+# discovers every route from the URL configuration and fails for any route nobody declared,
+# then requests each spec as each role and checks the status code.
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """How one URL answers each role.
+
+    `kwargs(world)` builds the URL's keyword arguments (e.g. a unit code inside or outside
+    someone's scope). `expect` maps every role in ROLES to the expected status code of a
+    request with `method` (and `data`, for POST). `query` is appended as a query string.
+    Use `page_expect(...)` / `api_expect(...)` to spell the usual cases briefly.
+    """
+
+    expect: dict
+    kwargs: object = None  # callable World -> dict, or None
+    method: str = "get"
+    data: object = None  # callable World -> dict, or None
+    query: str = ""
+    note: str = ""
+
+
+def page_expect(allowed: set[str] | str, *, denied: int = 404, ok: int = 200) -> dict:
+    """Expected codes for a login-only page: anonymous is redirected to the login page (302),
+    roles in `allowed` get `ok`, every other role gets `denied` ("all" allows every role)."""
+    roles = set(ROLES[1:]) if allowed == "all" else set(allowed)
+    return {role: (302 if role == "anonymous" else ok if role in roles else denied)
+            for role in ROLES}
+
+
+def api_expect(allowed: set[str] | str, *, denied: int = 404, ok: int = 200,
+               anonymous: int = 403) -> dict:
+    """Expected codes for an API endpoint: anonymous gets `anonymous` (403 with session
+    authentication first), roles in `allowed` get `ok`, others `denied`."""
+    roles = set(ROLES[1:]) if allowed == "all" else set(allowed)
+    return {role: (anonymous if role == "anonymous" else ok if role in roles else denied)
+            for role in ROLES}
