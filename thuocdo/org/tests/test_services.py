@@ -1,0 +1,192 @@
+"""Organisation rules: unique codes, no cycles, one head per unit at a time, history kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from thuocdo.core.errors import ServiceError
+from thuocdo.core.models import AuditEntry
+from thuocdo.org import selectors, services
+from thuocdo.org.models import Membership, Unit
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+
+
+def test_unit_codes_are_unique(world):
+    with pytest.raises(ServiceError) as caught:
+        services.unit_create(code="HN.CG", name="Trùng", kind="district", parent=world.units["HN"])
+    assert caught.value.service_code == "unit_code_taken"
+    assert Unit.objects.filter(code="HN.CG").count() == 1
+
+
+def test_unknown_kind_is_refused(world):
+    with pytest.raises(ServiceError):
+        services.unit_create(code="X", name="X", kind="galaxy")
+    assert not Unit.objects.filter(code="X").exists()
+
+
+def test_moving_a_unit_under_its_own_subtree_is_refused(world):
+    cg = world.units["HN.CG"]
+    with pytest.raises(ServiceError) as caught:
+        services.unit_update(unit=cg, parent=world.units["HN.CG.VP"])
+    assert caught.value.service_code == "unit_cycle"
+    cg.refresh_from_db()
+    assert cg.parent.code == "HN"
+
+
+def test_moving_a_unit_renumbers_the_subtree(world):
+    """After a move the nested-set ranges answer subtree queries for the new shape."""
+    services.unit_update(unit=world.units["HN.CG.DV"], parent=world.units["HN.BD"])
+    bd = Unit.objects.get(code="HN.BD")
+    assert set(selectors.unit_subtree(unit=bd).values_list("code", flat=True)) == {
+        "HN.BD", "HN.BD.VP", "HN.CG.DV"
+    }
+    cg = Unit.objects.get(code="HN.CG")
+    assert set(selectors.unit_subtree(unit=cg).values_list("code", flat=True)) == {
+        "HN.CG", "HN.CG.VP"
+    }
+    assert AuditEntry.objects.filter(action="unit.update", object_code="HN.CG.DV").exists()
+
+
+def test_agency_of_a_division_is_its_district(world):
+    assert selectors.unit_agency(unit=world.units["HN.CG.VP"]).code == "HN.CG"
+    assert selectors.unit_agency(unit=world.units["HN.CG.DV"]).code == "HN.CG.DV"
+    assert selectors.unit_agency(unit=world.units["HN.SNV.TCCB"]).code == "HN.SNV"
+
+
+def test_a_second_current_head_is_refused(world):
+    newcomer = services.official_create(code="NEW", name="Người Mới")
+    with pytest.raises(ServiceError) as caught:
+        services.membership_start(official=newcomer, unit=world.units["HN.CG"], position="head",
+                                  start=D(2026, 1, 1))
+    assert caught.value.service_code == "one_head_per_unit"
+    assert not Membership.objects.filter(official=newcomer).exists()
+
+
+def test_heads_may_follow_each_other(world):
+    """A new head may start the day after the old one's last day, never overlapping."""
+    old = world.officials["CG.HEAD"].memberships.get()
+    newcomer = services.official_create(code="NEW", name="Người Mới")
+    with pytest.raises(ServiceError):
+        services.membership_start(official=newcomer, unit=world.units["HN.CG"], position="head",
+                                  start=D(2025, 12, 1), end=D(2026, 3, 1))
+    services.membership_end(membership=old, end=D(2026, 3, 31))
+    with pytest.raises(ServiceError):
+        services.membership_start(official=newcomer, unit=world.units["HN.CG"], position="head",
+                                  start=D(2026, 3, 31))
+    services.membership_start(official=newcomer, unit=world.units["HN.CG"], position="head",
+                              start=D(2026, 4, 1))
+    heads = Membership.objects.filter(unit=world.units["HN.CG"], position="head")
+    assert heads.count() == 2
+
+
+def test_the_database_also_refuses_two_current_heads(world):
+    """The partial unique constraint backs the service for the current head."""
+    newcomer = services.official_create(code="NEW", name="Người Mới")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(official=newcomer, unit=world.units["HN.CG"], position="head",
+                                  start=D(2026, 1, 1))
+
+
+def test_moving_an_official_keeps_the_history(world):
+    """A move ends the old membership the day before and starts a new one."""
+    staff = world.officials["CG.STAFF"]
+    services.official_place(official=staff, unit=world.units["HN.BD.VP"], position="staff",
+                            task_group=world.groups["CM"], on=D(2026, 7, 1))
+    history = list(selectors.membership_history(official=staff))
+    assert [(m.unit.code, m.start, m.end) for m in history] == [
+        ("HN.BD.VP", D(2026, 7, 1), None),
+        ("HN.CG.VP", D(2025, 1, 1), D(2026, 6, 30)),
+    ]
+    # On a day in June they were still in Cầu Giấy; in July in Ba Đình.
+    june = selectors.official_list(scope=_admin(world), unit=world.units["HN.CG"],
+                                   on=D(2026, 6, 15))
+    july = selectors.official_list(scope=_admin(world), unit=world.units["HN.CG"],
+                                   on=D(2026, 7, 15))
+    assert "CG.STAFF" in set(june.values_list("code", flat=True))
+    assert "CG.STAFF" not in set(july.values_list("code", flat=True))
+
+
+def test_placing_an_official_where_they_already_are_changes_nothing(world):
+    staff = world.officials["CG.STAFF"]
+    before = AuditEntry.objects.count()
+    services.official_place(official=staff, unit=world.units["HN.CG.VP"], position="staff",
+                            task_group=world.groups["CM"], on=D(2026, 7, 1))
+    assert staff.memberships.count() == 1
+    assert AuditEntry.objects.count() == before
+
+
+def test_a_same_day_correction_amends_instead_of_ending_before_start(world):
+    staff = world.officials["CG.STAFF2"]
+    services.official_place(official=staff, unit=world.units["HN.BD.VP"], position="staff",
+                            on=D(2026, 7, 1))
+    services.official_place(official=staff, unit=world.units["HN.SNV.TCCB"], position="staff",
+                            on=D(2026, 7, 1))
+    history = [(m.unit.code, m.start, m.end) for m in selectors.membership_history(official=staff)]
+    assert history == [
+        ("HN.SNV.TCCB", D(2026, 7, 1), None),
+        ("HN.CG.VP", D(2025, 1, 1), D(2026, 6, 30)),
+    ]
+
+
+def test_folded_search_finds_names_without_tones(world):
+    found = selectors.official_list(scope=_admin(world), search="nguyen van duc")
+    assert list(found.values_list("code", flat=True)) == ["CG.HEAD"]
+    found = selectors.official_list(scope=_admin(world), search="ĐẶNG thi")
+    assert list(found.values_list("code", flat=True)) == ["BD.STAFF"]
+
+
+def _admin(world):
+    from thuocdo.core.scope import scope_for
+
+    return scope_for(world.user("admin"))
+
+
+@st.composite
+def forests(draw):
+    """Random forests: each new unit's parent is None or an earlier unit."""
+    n = draw(st.integers(min_value=1, max_value=25))
+    parents = [None]
+    for i in range(1, n):
+        parents.append(draw(st.one_of(st.none(), st.integers(min_value=0, max_value=i - 1))))
+    return parents
+
+
+@settings(max_examples=25, deadline=None)
+@given(parents=forests())
+@pytest.mark.django_db(transaction=False)
+def test_nested_sets_match_the_parent_links(parents):
+    """For any forest, `lft`/`rgt` subtree queries equal walking the parent links."""
+    with transaction.atomic():
+        created = []
+        for i, parent in enumerate(parents):
+            created.append(services.unit_create(
+                code=f"U{i:03d}", name=f"Đơn vị {i}", kind="other",
+                parent=created[parent] if parent is not None else None, rebuild=False,
+            ))
+        services.unit_tree_rebuild()
+        units = {u.pk: u for u in Unit.objects.all()}
+        for unit in units.values():
+            by_range = set(selectors.unit_subtree(unit=unit).values_list("pk", flat=True))
+            by_links = {
+                pk for pk, other in units.items()
+                if _descends(other, unit.pk, units)
+            }
+            assert by_range == by_links
+        transaction.set_rollback(True)
+
+
+def _descends(unit, ancestor_pk, units) -> bool:
+    node = unit
+    while node is not None:
+        if node.pk == ancestor_pk:
+            return True
+        node = units.get(node.parent_id)
+    return False
