@@ -1,0 +1,172 @@
+"""Derived facts of a task's log, on cases computed by hand (October 2026: Thu 15/10 is the
+original deadline; weekends 17–18/10 and 24–25/10; no holidays in that window)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from thuocdo.measure.calendar import WorkCalendar
+from thuocdo.measure.history import (
+    VIETNAM,
+    Bucket,
+    Event,
+    Holder,
+    TaskHistory,
+    bucket,
+    delay_by_holder,
+    delays,
+    done_at,
+    holder_intervals,
+)
+
+CAL = WorkCalendar()
+LEAD = Holder("HN.CG.VP", "CB002")
+BOSS = Holder("HN.CG", "CB001")
+OTHER = Holder("HN.CG.TC", "CB003")
+
+
+def at(day: int, hour: int = 9, month: int = 10) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, 0, tzinfo=VIETNAM)
+
+
+def task(*events: Event, due: dt.date = dt.date(2026, 10, 15)) -> TaskHistory:
+    return TaskHistory("T1", at(1, 8), due, LEAD, BOSS, events)
+
+
+def ev(kind: str, when: dt.datetime, **data) -> Event:
+    return Event(kind, when, None, data)
+
+
+END = at(31, 23)
+
+
+def test_on_time():
+    t = task(ev("accept", at(1)), ev("submit", at(14, 16)), ev("approve", at(15, 8)))
+    assert done_at(t) == at(14, 16)
+    assert delays(t, CAL, END) == []
+    assert bucket(t, END) is Bucket.DONE_ON_TIME
+
+
+def test_handed_in_on_the_deadline_day_is_on_time():
+    t = task(ev("submit", at(15, 23)), ev("approve", at(16)))
+    assert bucket(t, END) is Bucket.DONE_ON_TIME
+
+
+def test_late_by_three_working_days():
+    """Submitted Tue 20/10: Fri 16, Mon 19, Tue 20 are the late working days."""
+    t = task(ev("submit", at(20)), ev("approve", at(21)))
+    [delay] = delays(t, CAL, END)
+    assert (delay.deadline, delay.settled_by, delay.workdays_late) == (dt.date(2026, 10, 15), 0, 3)
+    assert bucket(t, END) is Bucket.DONE_LATE
+
+
+def test_extension_granted_before_the_deadline_is_not_a_delay():
+    t = task(ev("extension_request", at(13), new_due="2026-10-22"),
+             ev("extension_grant", at(14), new_due="2026-10-22"),
+             ev("submit", at(21)), ev("approve", at(22)))
+    assert delays(t, CAL, END) == []
+    assert bucket(t, END) is Bucket.DONE_ON_TIME
+
+
+def test_extension_granted_after_the_missed_deadline_then_missed_again_is_two_delays():
+    """15/10 missed, extension granted Mon 19/10 to Fri 23/10 (2 late days: 16, 19);
+    submitted Tue 27/10 (2 late days: 26, 27)."""
+    t = task(ev("extension_grant", at(19), new_due="2026-10-23"),
+             ev("submit", at(27)), ev("approve", at(28)))
+    found = delays(t, CAL, END)
+    assert [(d.deadline, d.settled_by, d.workdays_late) for d in found] == [
+        (dt.date(2026, 10, 15), 0, 2),
+        (dt.date(2026, 10, 23), 1, 2),
+    ]
+    assert bucket(t, END) is Bucket.DONE_LATE
+
+
+def test_an_excuse_covers_the_earliest_delay():
+    t = task(ev("extension_grant", at(19), new_due="2026-10-23"),
+             ev("excuse_delay", at(20), reason="mất điện diện rộng"),
+             ev("submit", at(27)), ev("approve", at(28)))
+    found = delays(t, CAL, END)
+    assert [d.excused_by for d in found] == [1, None]
+
+
+def test_rework_moves_done_to_the_accepted_submit():
+    """Submitted on time, sent back, resubmitted Mon 19/10: done late by 2 working days."""
+    t = task(ev("submit", at(14)), ev("rework", at(16), major_error=True),
+             ev("submit", at(19)), ev("approve", at(20)))
+    assert done_at(t) == at(19)
+    [delay] = delays(t, CAL, END)
+    assert delay.workdays_late == 2
+    assert bucket(t, END) is Bucket.DONE_LATE
+
+
+def test_open_work_past_its_deadline_is_overdue():
+    t = task(ev("accept", at(1)))
+    assert bucket(t, at(15, 20)) is Bucket.OPEN_WITHIN_DEADLINE
+    assert bucket(t, at(16, 9)) is Bucket.OPEN_OVERDUE
+    [delay] = delays(t, CAL, at(20, 12))
+    assert (delay.settled_by, delay.workdays_late) == (None, 3)
+
+
+def test_cancelled_work_is_in_no_bucket():
+    t = task(ev("cancel", at(5), reason="trùng nhiệm vụ"))
+    assert bucket(t, END) is None
+    assert bucket(t, at(4)) is Bucket.OPEN_WITHIN_DEADLINE
+    assert delays(t, CAL, END) == []
+
+
+def test_holders_and_whose_step_each_late_day_was():
+    """Lead holds 1–13/10, transfers to OTHER who returns it Tue 20/10 (late days 16, 19,
+    20 are OTHER's), lead submits Thu 22/10 (21, 22 are the lead's), boss approves."""
+    t = task(ev("accept", at(1)),
+             ev("transfer", at(13), to_unit=OTHER.unit, to_official=OTHER.official, reason="x"),
+             ev("return", at(20), to_unit=LEAD.unit, to_official=LEAD.official, reason="y"),
+             ev("submit", at(22)), ev("approve", at(23)))
+    intervals = holder_intervals(t, CAL, END)
+    assert [(i.holder, i.start, i.end) for i in intervals] == [
+        (LEAD, at(1, 8), at(13)),
+        (OTHER, at(13), at(20)),
+        (LEAD, at(20), at(22)),
+    ]
+    assert delay_by_holder(t, CAL, END) == {OTHER: 3, LEAD: 2}
+
+
+def test_review_time_is_the_assigners():
+    """Submitted on time Wed 14/10, sent back Tue 20/10 by the assigner: 16, 19, 20 are late
+    days in the assigner's hands; resubmitted Wed 21/10: one late day for the lead."""
+    t = task(ev("submit", at(14)), ev("rework", at(20), major_error=False),
+             ev("submit", at(21)), ev("approve", at(21, 15)))
+    assert delay_by_holder(t, CAL, END) == {BOSS: 3, LEAD: 1}
+
+
+def test_waiting_for_guidance_is_the_superiors_step():
+    t = task(ev("guidance_request", at(14), to_unit=BOSS.unit, to_official=BOSS.official,
+                question="?"),
+             ev("guidance_reply", at(19)), ev("submit", at(20)), ev("approve", at(20, 15)))
+    assert delay_by_holder(t, CAL, END) == {BOSS: 2, LEAD: 1}
+
+
+# -- properties ------------------------------------------------------------------------
+
+days = st.integers(min_value=2, max_value=28)
+
+
+@given(submit_day=days, approve_after=st.integers(min_value=0, max_value=3))
+def test_late_days_attributed_equal_the_delay(submit_day, approve_after):
+    """With no hand-offs, every late working day is the lead's, and they add up to the delay."""
+    t = task(ev("submit", at(submit_day)), ev("approve", at(submit_day + approve_after, 20)))
+    total = sum(d.workdays_late for d in delays(t, CAL, END))
+    assert sum(delay_by_holder(t, CAL, END).values()) == total
+
+
+@given(submit_day=days, remind_day=days)
+def test_an_event_that_hands_nothing_over_changes_no_fact(submit_day, remind_day):
+    """A reminder adds no delay, moves no deadline and changes no holder."""
+    base = [ev("submit", at(submit_day)), ev("approve", at(submit_day, 20))]
+    plain = task(*base)
+    reminded = task(*base, ev("remind", at(remind_day, 10)))
+    assert delays(plain, CAL, END) == delays(reminded, CAL, END)
+    assert bucket(plain, END) == bucket(reminded, END)
+    assert delay_by_holder(plain, CAL, END) == delay_by_holder(reminded, CAL, END)
