@@ -19,6 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     command = argv[1] if len(argv) > 1 else "help"
     default = PRODUCTION_SETTINGS if command == "serve" else DEV_SETTINGS
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", default)
+    if command == "serve":
+        # Production settings refuse to load without a secret key; say so in one line
+        # instead of a traceback from the settings module.
+        from thuocdo.core.management.commands.serve import secret_key_problem
+
+        problem = secret_key_problem(os.environ)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
 
     from django.core.management import execute_from_command_line
 

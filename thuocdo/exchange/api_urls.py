@@ -1,1 +1,9 @@
-urlpatterns: list = []
+"""API routes of the exchange format (included under /api/ in the "api" namespace)."""
+
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("exchange/schema/", api.ExchangeSchemaView.as_view(), name="exchange-schema"),
+]

@@ -1,0 +1,251 @@
+"""`thuocdo demo`: a working Thước đo on this machine, with nothing else to install.
+
+Migrates the database (by default an SQLite file in the data dir), imports a generated city
+through the exchange importer (a no-op when it is already there), creates or resets one
+account per role, prints their logins, then serves http://127.0.0.1:PORT with a jobs worker
+beside it. `--no-serve` stops after printing the accounts (for CI and tests).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from thuocdo.exchange.generate import CITY_CODE, EMAIL_DOMAIN, generate_city
+
+DEMO_SEED = 2023
+DEMO_PASSWORD = "thuocdo-demo-2026"  # noqa: S105 - printed for everyone: it is a demo
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """One demo login: a role, the user's e-mail, the official they are (if any)."""
+
+    role: str
+    label: str  # Vietnamese / English
+    email: str
+    official_code: str = ""
+    official_name: str = ""
+    grant: str = ""  # ScopeGrant role, over `unit`
+    unit: str = ""
+    superuser: bool = False
+    sees: str = ""
+
+
+def demo_accounts(document: dict) -> list[DemoAccount]:
+    """The accounts of the demo, chosen from the generated `document`.
+
+    Head, deputy and inspector share the first district; the staff member works in one of
+    that district's divisions; the organisation board covers the whole city.
+    """
+    units = {u["code"]: u for u in document["units"]}
+    district = next(u for u in document["units"] if u["kind"] == "district")
+    division = next(u for u in document["units"]
+                    if u["parent"] == district["code"] and u["kind"] == "division")
+
+    def first(unit: str, position: str) -> dict:
+        for official in document["officials"]:
+            if official["unit"] == unit and official["position"] == position:
+                return official
+        raise CommandError(f"the demo city has no {position} in {unit}: use more officials")
+
+    head, deputy = first(district["code"], "head"), first(district["code"], "deputy")
+    staff = first(division["code"], "staff")
+    city = units[CITY_CODE]
+    return [
+        DemoAccount("admin", "Quản trị hệ thống / Administrator", f"admin@{EMAIL_DOMAIN}",
+                    superuser=True, sees="mọi thứ, trang quản trị / everything, /admin/"),
+        DemoAccount("board", "Ban Tổ chức / Organisation board", f"tochuc@{EMAIL_DOMAIN}",
+                    grant="board", unit=city["code"],
+                    sees=f"{city['name']} (toàn bộ / all of it)"),
+        DemoAccount("inspector", "Thanh tra / Inspector (chỉ xem / read-only)",
+                    f"thanhtra@{EMAIL_DOMAIN}", grant="inspector", unit=district["code"],
+                    sees=district["name"]),
+        DemoAccount("head", "Người đứng đầu / Head", head["email"], head["code"], head["name"],
+                    sees=f"{district['name']} (đơn vị mình lãnh đạo / the unit they lead)"),
+        DemoAccount("deputy", "Cấp phó / Deputy head", deputy["email"], deputy["code"],
+                    deputy["name"], sees=district["name"]),
+        DemoAccount("staff", "Chuyên viên / Staff", staff["email"], staff["code"],
+                    staff["name"],
+                    sees=f"việc của mình, {division['name']} / own work, own unit's lists"),
+    ]
+
+
+@transaction.atomic
+def ensure_accounts(accounts: list[DemoAccount], password: str) -> list[tuple[DemoAccount, str]]:
+    """Create each account, or reset its password if it exists. Returns (account, action)."""
+    from thuocdo.accounts import services as account_services
+    from thuocdo.accounts.models import User
+    from thuocdo.org.models import Official, Unit
+
+    done = []
+    for account in accounts:
+        official = (Official.objects.filter(code=account.official_code).first()
+                    if account.official_code else None)
+        if account.official_code and official is None:
+            raise CommandError(f"official {account.official_code} is missing after the import")
+        user = (User.objects.filter(official=official).first() if official else None) or \
+            User.objects.filter(email__iexact=account.email).first()
+        if user is None:
+            user = account_services.user_create(
+                email=account.email, password=password, official=official,
+                full_name="" if official else account.label.split(" / ")[0],
+                is_superuser=account.superuser,
+            )
+            action = "created"
+        else:
+            account_services.user_set_password(user=user, password=password)
+            action = "password reset"
+        if account.grant:
+            account_services.scope_grant(user=user, role=account.grant,
+                                         unit=Unit.objects.get(code=account.unit),
+                                         reason="thuocdo demo")
+        _unlock(user.email, official.code if official else "")
+        # An account made by an older demo may carry an older address: show the real one.
+        done.append((dataclasses.replace(account, email=user.email), action))
+    return done
+
+
+def _unlock(*usernames: str) -> None:
+    """Lift a login lockout left by an earlier demo session (django-axes)."""
+    from axes.utils import reset
+
+    for username in filter(None, usernames):
+        reset(username=username)
+
+
+def accounts_table(rows: list[tuple[DemoAccount, str]], password: str) -> str:
+    """The demo logins as a plain-text table (Vietnamese / English)."""
+    header = ("Vai trò / Role", "Đăng nhập / Login (e-mail)", "Mã CB / Code", "Họ tên / Name")
+    lines = [(a.label, a.email, a.official_code or "-", a.official_name or "-")
+             for a, _action in rows]
+    widths = [max(len(str(row[i])) for row in [header, *lines]) for i in range(4)]
+
+    def fmt(row) -> str:
+        return "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+
+    out = [
+        "Tài khoản demo / Demo accounts",
+        f"Mật khẩu chung / Password for all: {password}",
+        "Đăng nhập bằng e-mail hoặc mã cán bộ / Log in with the e-mail or the official code.",
+        "",
+        fmt(header),
+        "  ".join("-" * width for width in widths),
+        *(fmt(line) for line in lines),
+        "",
+        "Phạm vi / What each sees:",
+        *(f"  {a.label.split(' / ')[1].split(' (')[0]}: {a.sees}" for a, _ in rows),
+    ]
+    return "\n".join(line.rstrip() for line in out)
+
+
+def import_city(document: dict):
+    """Import `document` through the exchange importer (a no-op if it is already there)."""
+    from thuocdo.exchange.importer import ImportRejected, import_document
+
+    try:
+        return import_document(document, actor=None, source="thuocdo demo")
+    except ImportRejected as exc:
+        shown = exc.lines()[:5]
+        more = len(exc.problems) - len(shown)
+        raise CommandError("\n".join([
+            "The database already holds data that conflicts with the demo city (an earlier "
+            "demo with another --officials, or an organisation imported there); nothing was "
+            "changed. Run the demo on a database of its own, e.g. "
+            "THUOCDO_DATA_DIR=/tmp/thuocdo-demo thuocdo demo",
+            "(Cơ sở dữ liệu đã có dữ liệu khác, không khớp với thành phố demo; không có gì bị "
+            "thay đổi. Hãy chạy demo trên một thư mục dữ liệu riêng.)",
+            *shown,
+            *([f"... and {more} more / và {more} vấn đề khác"] if more > 0 else []),
+        ])) from exc
+
+
+def describe_report(report) -> str:
+    """What the import did, in one line."""
+    if not report.changed:
+        return "đã có, không thay đổi gì / already there, nothing changed"
+    return "; ".join(report.lines())
+
+
+class Command(BaseCommand):
+    help = ("Build the demo city in the local database, print the demo accounts and serve "
+            "http://127.0.0.1:PORT with a jobs worker (Ctrl+C to stop).")
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--port", type=int, default=8000,
+                            help="Port to serve on (default: %(default)s).")
+        parser.add_argument("--officials", type=int,
+                            default=settings.THUOCDO.get("DEMO_OFFICIALS", 300),
+                            help="How many officials the demo city has (default: %(default)s).")
+        parser.add_argument("--no-serve", action="store_true",
+                            help="Stop after printing the accounts (for CI and tests).")
+
+    def handle(self, *args, **options) -> None:
+        verbosity = options["verbosity"]
+        database = settings.DATABASES["default"]
+        self.stdout.write(f"Cơ sở dữ liệu / Database: {database['ENGINE'].rsplit('.', 1)[-1]} "
+                          f"{database['NAME']}")
+        call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
+        document = generate_city(officials=options["officials"], seed=DEMO_SEED)
+        report = import_city(document)
+        self.stdout.write(f"Thành phố demo / Demo city: {describe_report(report)}")
+        rows = ensure_accounts(demo_accounts(document), DEMO_PASSWORD)
+        self.stdout.write("")
+        self.stdout.write(accounts_table(rows, DEMO_PASSWORD))
+        self.stdout.write("")
+        if options["no_serve"]:
+            return
+        serve_demo(options["port"], out=self.stdout.write)
+
+
+def serve_demo(port: int, *, out=print) -> None:
+    """Run Django's server (no autoreloader) with a jobs worker until Ctrl+C or SIGTERM."""
+    from thuocdo.core.management.commands.serve import (
+        ensure_static_root,
+        stop_children,
+        thuocdo_command,
+    )
+
+    # runserver ends the whole process (os._exit) when the port is taken, which would leave
+    # the worker behind: find out first.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise CommandError(
+                f"port {port} is not free ({exc.strerror}): choose another with --port "
+                f"(cổng {port} đang bận: chọn cổng khác với --port)"
+            ) from exc
+    ensure_static_root()
+    worker = subprocess.Popen(  # noqa: S603 - our own argv
+        thuocdo_command("db_worker", "--no-reload", "--queue-name", "*", "--verbosity", "0"),
+        process_group=0,  # Ctrl+C reaches us; we stop the worker ourselves
+    )
+
+    def on_term(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, on_term) for sig in (signal.SIGINT, signal.SIGTERM)}
+    out(f"Mở / Open http://127.0.0.1:{port}/  (Ctrl+C để dừng / to stop)")
+    try:
+        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    except SystemExit as exc:  # runserver exits on Ctrl+C and on "address in use"
+        if exc.code not in (0, None):
+            raise CommandError(f"the server could not start on port {port}") from exc
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        stop_children({"worker": worker}, out=out, timeout=10)
+    sys.stdout.flush()

@@ -1,0 +1,188 @@
+"""`thuocdo serve`: run Thước đo for real use.
+
+Starts, as child processes, gunicorn serving `thuocdo.config.wsgi` (static files through
+whitenoise), one jobs worker (`thuocdo db_worker`) and the scheduler (`thuocdo scheduler`),
+forwards SIGINT/SIGTERM to them, and stops them all if one dies (so a supervisor such as
+systemd restarts the whole). Put it behind a reverse proxy that terminates TLS.
+
+It uses the production settings unless DJANGO_SETTINGS_MODULE says otherwise, so
+THUOCDO_SECRET_KEY must be set; `secret_key_problem()` builds the one-line message shown
+when it is not.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+
+from django.core.management.base import BaseCommand, CommandError
+
+PRODUCTION_SETTINGS = "thuocdo.config.settings.production"
+STOP_TIMEOUT = 30  # seconds the children get to finish before they are killed
+
+
+def secret_key_problem(environ: Mapping[str, str]) -> str | None:
+    """The message to show if serving with `environ` cannot work for lack of a secret key.
+
+    None when a key is set or the settings are not the production ones (which need it).
+    """
+    settings_module = environ.get("DJANGO_SETTINGS_MODULE") or PRODUCTION_SETTINGS
+    if settings_module != PRODUCTION_SETTINGS or environ.get("THUOCDO_SECRET_KEY", "").strip():
+        return None
+    return (
+        "thuocdo serve: THUOCDO_SECRET_KEY is not set. Set it to a long random value kept "
+        "secret, e.g. export THUOCDO_SECRET_KEY=\"$(python3 -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))')\" "
+        "(Chưa đặt biến môi trường THUOCDO_SECRET_KEY: hãy đặt một chuỗi ngẫu nhiên dài, "
+        "giữ bí mật.)"
+    )
+
+
+def default_workers() -> int:
+    """gunicorn's usual advice, 2 × CPUs + 1, capped: most time is spent in the database."""
+    return min(2 * (os.cpu_count() or 1) + 1, 9)
+
+
+def ensure_static_root() -> None:
+    """Create STATIC_ROOT: whitenoise warns at every start when it is missing, although
+    with WHITENOISE_USE_FINDERS the files are served from the installed packages."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+def thuocdo_command(*args: str) -> list[str]:
+    """argv that runs `thuocdo ARGS` with this interpreter (no PATH lookup)."""
+    return [sys.executable, "-m", "thuocdo.cli", *args]
+
+
+def _gunicorn_major() -> int:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return int(version("gunicorn").split(".")[0])
+    except (PackageNotFoundError, ValueError):
+        return 0
+
+
+def child_commands(*, bind: str, workers: int, jobs: bool, scheduler: bool,
+                   threads: int = 1) -> dict[str, list[str]]:
+    """The processes `thuocdo serve` runs, by name."""
+    commands = {
+        "web": [
+            sys.executable, "-m", "gunicorn", "thuocdo.config.wsgi:application",
+            "--bind", bind, "--workers", str(workers), "--threads", str(threads),
+            "--access-logfile", "-", "--error-logfile", "-",
+            "--graceful-timeout", str(STOP_TIMEOUT - 5),
+        ],
+    }
+    if _gunicorn_major() >= 27:
+        # gunicorn 27 opens a control socket at one fixed path in the home directory: two
+        # instances on one machine would fight over it, and we do not use it.
+        commands["web"].append("--no-control-socket")
+    if jobs:
+        commands["worker"] = thuocdo_command("db_worker", "--no-reload", "--queue-name", "*")
+    if scheduler:
+        commands["scheduler"] = thuocdo_command("scheduler")
+    return commands
+
+
+class Command(BaseCommand):
+    help = ("Serve Thước đo for real use: gunicorn + a jobs worker + the scheduler "
+            "(production settings; needs THUOCDO_SECRET_KEY).")
+    requires_system_checks: list = []  # gunicorn's workers load the project and check it
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000",
+                            help="Address gunicorn listens on (default: %(default)s).")
+        parser.add_argument("--workers", type=int, default=default_workers(),
+                            help="gunicorn worker processes (default: %(default)s).")
+        parser.add_argument("--threads", type=int, default=1,
+                            help="Threads per gunicorn worker (default: %(default)s).")
+        parser.add_argument("--no-jobs", action="store_true",
+                            help="Do not start a jobs worker (run `thuocdo db_worker` elsewhere).")
+        parser.add_argument("--no-scheduler", action="store_true",
+                            help="Do not start the scheduler (exactly one per database: use "
+                                 "this on every machine but one).")
+
+    def handle(self, *args, **options) -> None:
+        problem = secret_key_problem(os.environ)
+        if problem:
+            raise CommandError(problem)
+        self._warn_unapplied_migrations()
+        ensure_static_root()
+        commands = child_commands(
+            bind=options["bind"], workers=options["workers"], threads=options["threads"],
+            jobs=not options["no_jobs"], scheduler=not options["no_scheduler"],
+        )
+        code = run_children(commands, out=self.stdout.write)
+        if code:
+            raise CommandError(f"stopped: a child process exited with code {code}",
+                               returncode=code)
+
+    def _warn_unapplied_migrations(self) -> None:
+        from django.db import DEFAULT_DB_ALIAS, connections
+        from django.db.migrations.executor import MigrationExecutor
+
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            self.stderr.write(
+                "warning: the database has unapplied migrations: run `thuocdo migrate` "
+                "(cơ sở dữ liệu chưa được cập nhật: hãy chạy `thuocdo migrate`)."
+            )
+
+
+def run_children(commands: dict[str, list[str]], *, out=print) -> int:
+    """Start every command, forward SIGINT/SIGTERM to them, stop all when one ends.
+
+    Returns 0 after a requested stop, else the exit code of the child that ended first.
+    Children get their own process group so a Ctrl+C in the terminal reaches them once,
+    through us, and not twice.
+    """
+    stopping: list[int] = []
+
+    def on_signal(signum, frame) -> None:
+        stopping.append(signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    children: dict[str, subprocess.Popen] = {}
+    first_code = 0
+    try:
+        for name, argv in commands.items():
+            children[name] = subprocess.Popen(argv, process_group=0)  # noqa: S603 - our own argv
+            out(f"started {name} (pid {children[name].pid})")
+        while not stopping:
+            ended = [(name, p.returncode) for name, p in children.items() if p.poll() is not None]
+            if ended:
+                name, first_code = ended[0]
+                out(f"{name} exited with code {first_code}: stopping the others")
+                first_code = first_code or 1
+                break
+            time.sleep(0.5)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        stop_children(children, out=out)
+    return 0 if stopping else first_code
+
+
+def stop_children(children: dict[str, subprocess.Popen], *, out=print,
+                  timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM every live child, wait up to `timeout` seconds, then SIGKILL the rest."""
+    for process in children.values():
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + timeout
+    for name, process in children.items():
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            out(f"{name} did not stop in {timeout:.0f}s: killing it")
+            process.kill()
+            process.wait()

@@ -1,0 +1,262 @@
+"""Our management commands: generate, demo, serve, scheduler, and the scheduled jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+from django_tasks import task
+
+from thuocdo.core.management.commands import generate as generate_command
+from thuocdo.core.management.commands import serve
+from thuocdo.core.management.commands.demo import DEMO_PASSWORD, accounts_table, demo_accounts
+from thuocdo.exchange.generate import generate_city
+
+
+def run(*args, **options) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=out, **options)
+    return out.getvalue()
+
+
+# -- generate ----------------------------------------------------------------------------------
+
+
+def test_generate_writes_the_city_as_json(tmp_path):
+    """`thuocdo generate` writes the generator's document and says what and how long."""
+    path = tmp_path / "out" / "city.json"
+    output = run("generate", "--officials", "80", "--seed", "5", "--output", str(path))
+    assert json.loads(path.read_text(encoding="utf-8")) == generate_city(officials=80, seed=5)
+    assert "80 officials" in output and str(path) in output and "s" in output
+
+
+def test_generate_refuses_an_unknown_extension_and_a_tiny_city(tmp_path):
+    with pytest.raises(CommandError, match=r"\.json or \.xlsx"):
+        run("generate", "--officials", "80", "--output", str(tmp_path / "city.csv"))
+    with pytest.raises(CommandError, match="at least"):
+        run("generate", "--officials", "2", "--output", str(tmp_path / "city.json"))
+
+
+def test_generate_xlsx_uses_the_exchange_writer_or_says_it_is_missing(tmp_path):
+    path = tmp_path / "city.xlsx"
+    if generate_command.file_writer() is None:
+        with pytest.raises(CommandError, match="xlsx"):
+            run("generate", "--officials", "40", "--output", str(path))
+    else:
+        run("generate", "--officials", "40", "--output", str(path))
+        assert path.stat().st_size > 0
+
+
+# -- demo ----------------------------------------------------------------------------------
+
+
+def test_demo_accounts_come_from_one_district():
+    """Head, deputy, inspector share a district; the staff member works in its division."""
+    document = generate_city(officials=300, seed=2023)
+    accounts = {a.role: a for a in demo_accounts(document)}
+    assert set(accounts) == {"admin", "board", "inspector", "head", "deputy", "staff"}
+    officials = {o["code"]: o for o in document["officials"]}
+    district = accounts["inspector"].unit
+    assert officials[accounts["head"].official_code]["unit"] == district
+    assert officials[accounts["head"].official_code]["position"] == "head"
+    assert officials[accounts["deputy"].official_code]["position"] == "deputy"
+    staff = officials[accounts["staff"].official_code]
+    assert staff["position"] == "staff" and staff["unit"].startswith(district + ".")
+    assert accounts["board"].unit == "HN" and accounts["admin"].superuser
+    table = accounts_table([(a, "created") for a in accounts.values()], DEMO_PASSWORD)
+    assert DEMO_PASSWORD in table and accounts["head"].official_code in table
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_no_serve_builds_the_city_and_accounts_twice(monkeypatch):
+    """`demo --no-serve` imports the city and creates one account per role; a second run
+    imports nothing new and resets the passwords."""
+    pytest.importorskip("thuocdo.exchange.importer")
+    from thuocdo.accounts.models import ScopeGrant, User
+    from thuocdo.org.models import Official, Unit
+
+    output = run("demo", "--no-serve", "--officials", "120")
+    assert DEMO_PASSWORD in output
+    users = {u.email: u for u in User.objects.select_related("official")}
+    assert len(users) == 6
+    document = generate_city(officials=120, seed=2023)
+    accounts = {a.role: a for a in demo_accounts(document)}
+    admin = users[accounts["admin"].email]
+    assert admin.is_superuser and admin.check_password(DEMO_PASSWORD)
+    head = users[accounts["head"].email]
+    assert head.official.code == accounts["head"].official_code
+    assert ScopeGrant.objects.filter(user__email=accounts["inspector"].email,
+                                     role="inspector", unit__code=accounts["inspector"].unit,
+                                     end__isnull=True).exists()
+    assert ScopeGrant.objects.filter(user__email=accounts["board"].email, role="board",
+                                     unit__code="HN").exists()
+    counts = (Unit.objects.count(), Official.objects.count(), ScopeGrant.objects.count())
+    assert counts[1] == 120
+
+    head.set_password("something-else-entirely")
+    head.save()
+    output = run("demo", "--no-serve", "--officials", "120")
+    assert DEMO_PASSWORD in output
+    assert User.objects.count() == 6
+    assert (Unit.objects.count(), Official.objects.count(), ScopeGrant.objects.count()) == counts
+    head.refresh_from_db()
+    assert head.check_password(DEMO_PASSWORD)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_on_a_database_holding_another_city_says_so_and_changes_nothing():
+    pytest.importorskip("thuocdo.exchange.importer")
+    from thuocdo.accounts.models import User
+    from thuocdo.org.models import Official
+
+    run("demo", "--no-serve", "--officials", "60")
+    names = dict(Official.objects.values_list("code", "name"))
+    with pytest.raises(CommandError, match="conflicts with the demo city") as caught:
+        run("demo", "--no-serve", "--officials", "200")
+    assert "THUOCDO_DATA_DIR" in str(caught.value)
+    assert dict(Official.objects.values_list("code", "name")) == names
+    assert User.objects.count() == 6
+
+
+# -- serve ----------------------------------------------------------------------------------
+
+
+def test_serve_without_a_secret_key_has_a_clear_one_line_message():
+    message = serve.secret_key_problem({})
+    assert message is not None and "\n" not in message
+    assert "THUOCDO_SECRET_KEY" in message and "Traceback" not in message
+    assert serve.secret_key_problem({"THUOCDO_SECRET_KEY": "x" * 50}) is None
+    assert serve.secret_key_problem({"THUOCDO_SECRET_KEY": "  "}) is not None
+    # Other settings (a developer's DJANGO_SETTINGS_MODULE) do not need the variable.
+    assert serve.secret_key_problem(
+        {"DJANGO_SETTINGS_MODULE": "thuocdo.config.settings.dev"}) is None
+
+
+def test_serve_command_stops_before_starting_anything_without_a_key(monkeypatch):
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", serve.PRODUCTION_SETTINGS)
+    monkeypatch.delenv("THUOCDO_SECRET_KEY", raising=False)
+    monkeypatch.setattr(serve, "run_children", lambda *a, **k: pytest.fail("started"))
+    with pytest.raises(CommandError, match="THUOCDO_SECRET_KEY"):
+        run("serve")
+
+
+def test_serve_runs_gunicorn_a_worker_and_the_scheduler():
+    commands = serve.child_commands(bind="0.0.0.0:9000", workers=3, jobs=True, scheduler=True)
+    assert set(commands) == {"web", "worker", "scheduler"}
+    web = commands["web"]
+    assert "gunicorn" in web and "thuocdo.config.wsgi:application" in web
+    assert web[web.index("--bind") + 1] == "0.0.0.0:9000"
+    assert web[web.index("--workers") + 1] == "3"
+    assert commands["worker"][-4:] == ["db_worker", "--no-reload", "--queue-name", "*"]
+    assert commands["scheduler"][-1] == "scheduler"
+    assert set(serve.child_commands(bind="x:1", workers=1, jobs=False, scheduler=False)) == {
+        "web"}
+
+
+def test_serve_stops_every_child_when_one_dies():
+    """A child that exits takes the others down, and its exit code is returned."""
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    quitter = [sys.executable, "-c", "import sys, time; time.sleep(0.3); sys.exit(3)"]
+    lines: list[str] = []
+    started = timezone.now()
+    code = serve.run_children({"sleeper": sleeper, "quitter": quitter}, out=lines.append)
+    assert code == 3
+    assert (timezone.now() - started).total_seconds() < 20
+    assert any("quitter exited with code 3" in line for line in lines)
+
+
+def test_stop_children_kills_what_ignores_sigterm():
+    stubborn = subprocess.Popen([sys.executable, "-c", (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('ready', flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True)
+    assert stubborn.stdout.readline().strip() == "ready"
+    serve.stop_children({"stubborn": stubborn}, out=lambda line: None, timeout=0.5)
+    assert stubborn.returncode is not None
+
+
+# -- scheduler and jobs --------------------------------------------------------------------
+
+
+def test_scheduler_lists_the_registered_jobs():
+    from thuocdo.core.jobs import load_schedule
+
+    jobs = load_schedule()
+    assert "core.housekeeping" in jobs
+    assert jobs["core.housekeeping"].cron == "30 2 * * *"
+    output = run("scheduler", "--list")
+    assert "core.housekeeping" in output and "next:" in output
+
+
+def test_scheduler_builds_one_cron_job_per_registered_job():
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from thuocdo.core.jobs import load_schedule
+    from thuocdo.core.management.commands.scheduler import build_scheduler
+
+    jobs = load_schedule()
+    scheduler = build_scheduler(jobs, BackgroundScheduler)
+    assert {job.id for job in scheduler.get_jobs()} == set(jobs)
+
+
+@task()
+def weekly_example() -> None:  # pragma: no cover - never run
+    """Weekly example."""
+
+
+def test_scheduled_is_a_one_line_registration():
+    from thuocdo.core import jobs
+
+    registered = jobs.scheduled(cron="0 6 * * 1")(weekly_example)
+    try:
+        assert registered is weekly_example
+        job = jobs.SCHEDULE["core.tests.test_commands.weekly_example"]
+        assert (job.cron, job.description) == ("0 6 * * 1", "Weekly example.")
+    finally:
+        jobs.SCHEDULE.pop("core.tests.test_commands.weekly_example", None)
+
+
+@pytest.mark.django_db
+def test_housekeeping_prunes_old_results_and_clears_expired_lockouts():
+    from axes.models import AccessAttempt
+    from django_tasks_db.models import DBTaskResult
+
+    from thuocdo.core.jobs import housekeeping
+
+    now = timezone.now()
+
+    def result(status: str, finished: dt.datetime | None) -> DBTaskResult:
+        return DBTaskResult.objects.create(
+            status=status, finished_at=finished, args_kwargs={"args": [], "kwargs": {}},
+            task_path="thuocdo.core.jobs.housekeeping", backend_name="default", run_after=now,
+        )
+
+    old = result("SUCCESSFUL", now - dt.timedelta(days=40))
+    old_failed = result("FAILED", now - dt.timedelta(days=31))
+    recent = result("SUCCESSFUL", now - dt.timedelta(days=2))
+    waiting = result("READY", None)
+
+    def attempt(username: str, age: dt.timedelta) -> AccessAttempt:
+        row = AccessAttempt.objects.create(
+            username=username, user_agent="ua", ip_address="127.0.0.1", http_accept="*/*",
+            path_info="/accounts/login/", get_data="", post_data="", failures_since_start=5,
+        )
+        AccessAttempt.objects.filter(pk=row.pk).update(attempt_time=now - age)
+        return row
+
+    expired = attempt("expired@example.vn", dt.timedelta(hours=2))
+    locked = attempt("locked@example.vn", dt.timedelta(minutes=1))
+
+    outcome = housekeeping.call()
+    assert outcome == {"task_results_pruned": 2, "lockouts_cleared": 1}
+    remaining = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert remaining == {recent.pk, waiting.pk}
+    assert old.pk not in remaining and old_failed.pk not in remaining
+    assert set(AccessAttempt.objects.values_list("pk", flat=True)) == {locked.pk}
+    assert expired.pk != locked.pk

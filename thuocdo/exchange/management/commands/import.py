@@ -1,0 +1,57 @@
+"""`thuocdo import FILE [--dry-run]`: load an exchange document (.json or .xlsx).
+
+The whole document is checked first. If anything is wrong, every problem is printed to
+stderr, one per line with its path (`units[5].parent: unknown unit "HN.NOPE"`), then a
+summary, nothing is written and the exit status is 1. Otherwise it is written in one
+transaction and the counts are printed. `--dry-run` checks and counts without writing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from thuocdo.exchange.files import read_path
+from thuocdo.exchange.importer import import_document
+from thuocdo.exchange.problems import ImportRejected, summary
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise CommandError(_("--on: not a date (YYYY-MM-DD): %(value)s") % {"value": value}) \
+            from error
+
+
+class Command(BaseCommand):
+    help = ("Import an exchange document (.json or .xlsx): check all of it, then write all "
+            "of it or nothing.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="the document: a .json or .xlsx file")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="check and count, write nothing")
+        parser.add_argument("--on", metavar="YYYY-MM-DD",
+                            help="the day changes take effect (default: today)")
+
+    def handle(self, *args, **options) -> None:
+        on = _day(options["on"]) if options.get("on") else None
+        try:
+            document = read_path(options["file"])
+            report = import_document(document, on=on, dry_run=options["dry_run"],
+                                     source=str(options["file"]))
+        except ImportRejected as rejected:
+            for line in rejected.lines():
+                self.stderr.write(line)
+            raise CommandError(summary(len(rejected.problems)), returncode=1) from None
+        for line in report.lines():
+            self.stdout.write(line)
+        if report.dry_run:
+            self.stdout.write(_("Dry run: nothing was written / chạy thử, không ghi gì."))
+        elif report.changed:
+            self.stdout.write(self.style.SUCCESS(_("Imported / đã nhập.")))
+        else:
+            self.stdout.write(_("Nothing to change / không có gì thay đổi."))
