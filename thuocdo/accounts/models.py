@@ -89,4 +89,4 @@ class ScopeGrant(models.Model):
         ordering = ["user_id", "role"]
 
     def __str__(self) -> str:
-        return f"{self.user_id}: {self.role} @ {self.unit_id}"
+        return f"{self.user.email}: {self.get_role_display()} @ {self.unit.code}"

@@ -6,9 +6,10 @@ from django.shortcuts import render
 
 
 def is_htmx(request) -> bool:
-    """True for an htmx request that is not a full-page boost."""
+    """True for an htmx request that wants a fragment: not a boosted full-page request, and
+    not a history restore (going back in the browser must get the whole page)."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render_page(request, template: str, context: dict, *, partial: str | None = None,

@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
+from thuocdo.accounts.choices import Role
 from thuocdo.org import selectors as org_selectors
 
 
 @login_required
+@require_GET
 def home(request):
-    """The user's starting page: who they are and what they can see."""
+    """The user's starting page: who they are, where they work, what they can see."""
     scope = request.scope
+    official = None
+    if scope.official_id is not None:
+        try:
+            official = org_selectors.official_get(scope=scope, code=request.user.official.code)
+        except ObjectDoesNotExist:  # pragma: no cover - one's own official is always readable
+            official = None
+    summary = org_selectors.unit_scope_summary(scope=scope)
+    lead_or_board = {unit.pk for unit in summary["lead"] + summary["board"]}
     context = {
-        "roots": org_selectors.unit_roots(scope=scope),
-        "memberships": (
-            org_selectors.official_list(scope=scope, active=None)
-            .filter(pk=scope.official_id).first()
-            if scope.official_id else None
-        ),
+        "nav": "home",
+        "official": official,
+        "memberships": official.current_memberships if official else [],
+        "roles": [role.label for role in Role if role.value in scope.roles],
+        "lead_units": summary["lead"],
+        "board_units": summary["board"],
+        # Subtrees read but neither led nor managed: an inspector's grants.
+        "inspect_units": [u for u in summary["read"] if u.pk not in lead_or_board],
+        # Units one belongs to without reading their subtree: staff see these units' lists.
+        "member_units": [
+            u for u in summary["member"]
+            if not any(lft <= u.lft and u.rgt <= rgt for lft, rgt in scope.read_ranges)
+        ],
     }
     return render(request, "core/home.html", context)

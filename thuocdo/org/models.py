@@ -139,7 +139,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.official_id} @ {self.unit_id} ({self.position})"
+        return f"{self.official.code} @ {self.unit.code} ({self.get_position_display()})"
 
     def is_current_on(self, day) -> bool:
         return self.start <= day and (self.end is None or self.end >= day)

@@ -1,13 +1,14 @@
 """Settings shared by every environment, read from THUOCDO_* environment variables.
 
-| variable | meaning | default |
-|---|---|---|
-| THUOCDO_DATABASE_URL | `sqlite:////abs/path.sqlite3` or `postgres://user@host:5432/name` | SQLite file in the data dir |
-| THUOCDO_DATA_DIR | where the SQLite file, the generated secret key and exports live | a per-user data folder |
-| THUOCDO_SECRET_KEY | Django's secret key (required in production) | dev: generated once into the data dir |
-| THUOCDO_DEBUG | `1`/`true` to show debug pages | dev: on, production: off |
-| THUOCDO_ALLOWED_HOSTS | comma-separated host names | `localhost,127.0.0.1` |
-| THUOCDO_LANGUAGE | default UI/CLI language (`vi` or `en`) | `vi` |
+THUOCDO_DATABASE_URL   sqlite:////abs/path.sqlite3 or postgres://user@host:5432/name
+                       (unset or empty: an SQLite file in the data dir)
+THUOCDO_DATA_DIR       the SQLite file, the generated dev secret key (default: per-user dir)
+THUOCDO_SECRET_KEY     Django's secret key (required by production settings)
+THUOCDO_DEBUG          1/true to show debug pages (dev: on, production: off)
+THUOCDO_ALLOWED_HOSTS  comma-separated host names (default: localhost, 127.0.0.1)
+THUOCDO_LANGUAGE       default UI and CLI language, vi or en (default: vi)
+
+The README's configuration table lists the rest.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "thuocdo.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -151,6 +152,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("THUOCDO_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("THUOCDO_LOGIN_LOCK_HOURS", "0.25"))  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_CALLABLE = "thuocdo.accounts.backends.axes_username"
+# The login form's field is "username" (it takes an e-mail or an official code), not the
+# model's USERNAME_FIELD "email": without this axes would never find the typed login.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -210,6 +214,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "thuocdo.core.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
 SPECTACULAR_SETTINGS = {
@@ -221,6 +229,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API description is for logged-in users of this internal system.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # No online validator badge: closed intranets cannot reach it.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 LOGGING = {

@@ -1,0 +1,130 @@
+"""The base layout, the home page and the error pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Assert on the English msgids, whatever the Vietnamese catalogue says."""
+    settings.LANGUAGE_CODE = "en"
+
+
+def test_home_needs_login(world, client_for):
+    response = client_for(None).get(reverse("core:home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_home_shows_who_where_and_scope_of_staff(world, client_for):
+    """Staff see their position, unit and task group, and that they see their own unit."""
+    response = client_for(world.user("staff")).get(reverse("core:home"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Lê Văn Cường" in page and "CG.STAFF" in page
+    assert "Văn phòng HĐND và UBND quận" in page
+    assert "Chuyên môn, nghiệp vụ" in page
+    assert "01/01/2025" in page  # since, dd/mm/yyyy
+    assert "Your own units" in page
+    assert "Units you lead" not in page
+    assert "you see everything" not in page
+
+
+def test_home_of_a_head_lists_the_led_subtree(world, client_for):
+    page = client_for(world.user("head")).get(reverse("core:home")).content.decode()
+    assert "Units you lead, with their sub-units" in page
+    assert reverse("org:unit_detail", kwargs={"code": "HN.CG"}) in page
+    assert "Head" in page
+
+
+def test_home_of_an_inspector_names_the_inspected_subtree(world, client_for):
+    page = client_for(world.user("inspector")).get(reverse("core:home")).content.decode()
+    assert "Units you inspect (read only)" in page
+    assert "UBND quận Cầu Giấy" in page
+    assert "Inspector" in page
+    assert "Your account is not linked to an official." in page
+
+
+def test_home_of_the_board(world, client_for):
+    page = client_for(world.user("board")).get(reverse("core:home")).content.decode()
+    assert "organisation board" in page
+    assert "UBND quận Cầu Giấy" in page
+
+
+def test_home_of_an_administrator_says_everything(world, client_for):
+    page = client_for(world.user("admin")).get(reverse("core:home")).content.decode()
+    assert "you see everything" in page
+    assert reverse("admin:index") in page
+
+
+def test_layout_is_accessible_and_complete(world, client_for):
+    """Skip link, landmarks, navigation, user name, language switch, logout as POST."""
+    page = client_for(world.user("staff")).get(reverse("core:home")).content.decode()
+    assert '<html lang="en">' in page
+    assert 'class="skip-link" href="#main"' in page
+    assert '<main id="main"' in page and "<header" in page and "<nav" in page
+    assert "<footer" in page
+    for name in ("core:home", "org:unit_tree", "org:official_list"):
+        assert f'href="{reverse(name)}"' in page
+    assert 'aria-current="page"' in page  # the home link
+    assert reverse("admin:index") not in page  # not an administrator
+    assert f'action="{reverse("accounts:logout")}"' in page
+    assert f'action="{reverse("set_language")}"' in page
+    assert 'name="language" value="vi"' in page and 'name="language" value="en"' in page
+    assert "Lê Văn Cường" in page
+    assert "thuocdo/css/thuocdo.css" in page
+    assert "django_htmx/htmx-2.min.js" in page
+    assert "//cdn" not in page and "googleapis" not in page
+
+
+def test_the_default_language_is_vietnamese(world, client_for, settings):
+    settings.LANGUAGE_CODE = "vi"
+    page = client_for(world.user("staff")).get(reverse("core:home")).content.decode()
+    assert '<html lang="vi">' in page
+
+
+def test_language_switch_sets_english(world, client_for, settings):
+    settings.LANGUAGE_CODE = "vi"
+    client = client_for(world.user("staff"))
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert '<html lang="en">' in client.get(reverse("core:home")).content.decode()
+
+
+def test_assets_come_from_installed_packages():
+    assert finders.find("thuocdo/css/thuocdo.css")
+    assert finders.find("django_htmx/htmx-2.min.js")
+
+
+def test_404_page_uses_the_layout(world, client_for):
+    response = client_for(world.user("staff")).get("/no/such/page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Page not found" in page and 'class="skip-link"' in page
+
+
+def test_500_page_renders_without_a_request():
+    page = render_to_string("500.html")
+    assert "Something went wrong" in page
+    assert "thuocdo/css/thuocdo.css" in page
+
+
+def test_403_page_renders(rf):
+    page = render_to_string("403.html", {"request": rf.get("/")})
+    assert "Access denied" in page
+
+
+def test_a_form_posted_without_csrf_gets_a_friendly_page(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("accounts:login"), {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "The form has expired" in response.content.decode()

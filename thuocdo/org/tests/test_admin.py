@@ -1,0 +1,204 @@
+"""The organisation admin saves through services: their refusals are form errors and
+nothing is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from thuocdo.core.models import AuditEntry
+from thuocdo.core.tests.admin_forms import admin_form_data
+from thuocdo.org import services
+from thuocdo.org.models import Membership, Official, Unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def admin_client(world, client_for):
+    return client_for(world.user("admin"))
+
+
+def add_url(model: str) -> str:
+    return reverse(f"admin:org_{model}_add")
+
+
+def change_url(model: str, pk: int) -> str:
+    return reverse(f"admin:org_{model}_change", args=[pk])
+
+
+def test_creating_a_second_head_is_refused_and_nothing_is_written(world, admin_client):
+    memberships, audit = Membership.objects.count(), AuditEntry.objects.count()
+    response = admin_client.post(add_url("membership"), {
+        "official": world.officials["CG.STAFF2"].pk,
+        "unit": world.units["HN.CG"].pk,
+        "position": "head",
+        "task_group": "",
+        "start": "2025-06-01",
+        "end": "",
+    })
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "already has a head" in errors["position"][0]
+    assert "Nguyễn Văn Đức" in errors["position"][0]
+    assert Membership.objects.count() == memberships
+    assert AuditEntry.objects.count() == audit
+
+
+def test_starting_a_membership_goes_through_the_service(world, admin_client):
+    response = admin_client.post(add_url("membership"), {
+        "official": world.officials["CG.STAFF2"].pk,
+        "unit": world.units["HN.CG.DV"].pk,
+        "position": "deputy",
+        "task_group": world.groups["TH"].pk,
+        "start": "2025-06-01",
+        "end": "",
+    })
+    assert response.status_code == 302
+    membership = Membership.objects.get(official=world.officials["CG.STAFF2"],
+                                        unit=world.units["HN.CG.DV"])
+    assert membership.start == dt.date(2025, 6, 1)
+    entry = AuditEntry.objects.get(action="membership.start", object_code="CG.STAFF2",
+                                   changes__unit="HN.CG.DV")
+    assert entry.actor == world.user("admin")
+
+
+def test_ending_a_membership_and_refusing_to_reopen_it(world, admin_client):
+    membership = world.officials["CG.STAFF2"].memberships.get()
+    url = change_url("membership", membership.pk)
+    data = admin_form_data(admin_client.get(url), end="2025-12-31")
+    assert admin_client.post(url, data).status_code == 302
+    membership.refresh_from_db()
+    assert membership.end == dt.date(2025, 12, 31)
+    assert AuditEntry.objects.filter(action="membership.end", object_code="CG.STAFF2").exists()
+
+    data = admin_form_data(admin_client.get(url), end="")
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "cannot be reopened" in response.context["adminform"].form.errors["end"][0]
+    membership.refresh_from_db()
+    assert membership.end == dt.date(2025, 12, 31)
+
+
+def test_amending_to_a_second_head_is_refused(world, admin_client):
+    membership = world.officials["CG.DEP"].memberships.get()
+    url = change_url("membership", membership.pk)
+    data = admin_form_data(admin_client.get(url), position="head")
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "already has a head" in response.context["adminform"].form.errors["position"][0]
+    membership.refresh_from_db()
+    assert membership.position == "deputy"
+
+
+def test_creating_a_unit_renumbers_the_tree_and_is_audited(world, admin_client):
+    parent = world.units["HN.SNV"]
+    response = admin_client.post(add_url("unit"), {
+        "code": "HN.SNV.VP", "name": "Văn phòng Sở", "kind": "division",
+        "parent": parent.pk, "is_active": "on",
+    })
+    assert response.status_code == 302
+    unit = Unit.objects.get(code="HN.SNV.VP")
+    parent.refresh_from_db()
+    assert parent.lft < unit.lft < unit.rgt < parent.rgt
+    assert unit.name_folded == "van phong so"
+    assert AuditEntry.objects.get(action="unit.create", object_code="HN.SNV.VP").actor == (
+        world.user("admin"))
+
+
+def test_a_duplicate_unit_code_is_refused_on_its_field(world, admin_client):
+    count = Unit.objects.count()
+    response = admin_client.post(add_url("unit"), {
+        "code": "HN.CG", "name": "Trùng mã", "kind": "district", "parent": "",
+        "is_active": "on",
+    })
+    assert response.status_code == 200
+    assert "already used" in response.context["adminform"].form.errors["code"][0]
+    assert Unit.objects.count() == count
+
+
+def test_moving_a_unit_under_its_own_subtree_is_refused(world, admin_client):
+    unit = world.units["HN.CG"]
+    url = change_url("unit", unit.pk)
+    data = admin_form_data(admin_client.get(url), parent=str(world.units["HN.CG.DV"].pk))
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "own subtree" in response.context["adminform"].form.errors["parent"][0]
+    unit.refresh_from_db()
+    assert unit.parent == world.units["HN"]
+
+
+def test_renaming_an_official_refolds_the_name(world, admin_client):
+    official = world.officials["CG.STAFF"]
+    url = change_url("official", official.pk)
+    data = admin_form_data(admin_client.get(url), name="Lê Đình Cường", code="HACKED")
+    assert admin_client.post(url, data).status_code == 302
+    official.refresh_from_db()
+    assert official.name == "Lê Đình Cường"
+    assert official.name_folded == "le dinh cuong"
+    assert official.code == "CG.STAFF"  # codes are read-only once created
+    assert AuditEntry.objects.filter(action="official.update", object_code="CG.STAFF").exists()
+
+
+def test_creating_an_official(world, admin_client):
+    response = admin_client.post(add_url("official"), {
+        "code": "NEW.1", "name": "Vũ Thị Hạnh", "email": "hanh@example.vn", "phone": "",
+    })
+    assert response.status_code == 302
+    official = Official.objects.get(code="NEW.1")
+    assert official.name_folded == "vu thi hanh" and not official.is_active
+
+
+def test_the_official_page_shows_memberships_read_only(world, admin_client):
+    official = world.officials["CG.HEAD"]
+    response = admin_client.get(change_url("official", official.pk))
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert formset.total_form_count() == 1
+    assert not formset.forms[0].fields.get("unit")  # shown, not editable
+
+
+@pytest.mark.parametrize("model", ["unit", "official", "membership", "taskgroup"])
+def test_deleting_is_not_offered(world, admin_client, model):
+    obj = {"unit": world.units["HN.BD.VP"], "official": world.officials["BD.STAFF"],
+           "membership": world.officials["BD.STAFF"].memberships.get(),
+           "taskgroup": world.groups["CM"]}[model]
+    response = admin_client.post(reverse(f"admin:org_{model}_delete", args=[obj.pk]),
+                                 {"post": "yes"})
+    assert response.status_code == 403
+    assert type(obj).objects.filter(pk=obj.pk).exists()
+    changelist = admin_client.get(reverse(f"admin:org_{model}_changelist"))
+    assert "delete_selected" not in changelist.content.decode()
+
+
+def test_admin_search_ignores_tones(world, admin_client):
+    response = admin_client.get(reverse("admin:org_official_changelist"),
+                                {"q": "Nguyen Van Duc"})
+    assert [o.code for o in response.context["cl"].result_list] == ["CG.HEAD"]
+
+
+def test_only_administrators_reach_the_admin(world, client_for):
+    for role in ("board", "head", "staff"):
+        response = client_for(world.user(role)).get(add_url("unit"))
+        assert response.status_code == 302  # to the admin login page
+
+
+def test_a_service_refusal_inside_the_dry_run_leaves_no_trace(world):
+    """The form's validation runs the service for real and rolls it back."""
+    from thuocdo.org.admin import UnitForm
+
+    form = UnitForm(data={"code": "HN.TMP", "name": "Tạm", "kind": "division",
+                          "parent": world.units["HN"].pk, "is_active": "on"})
+    assert form.is_valid(), form.errors
+    assert not Unit.objects.filter(code="HN.TMP").exists()
+    assert not AuditEntry.objects.filter(object_code="HN.TMP").exists()
+    unit = form.apply(actor=None)
+    assert Unit.objects.get(code="HN.TMP") == unit
+    services.unit_tree_rebuild()

@@ -1,0 +1,117 @@
+"""Admin of the product catalogue and directives, saving through `tasks.services`."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from thuocdo.core.admin import ReadOnlyInline, ServiceAdmin, ServiceModelForm
+
+from . import services
+from .models import Directive, Product, ProductCoefficient
+
+# -- products --------------------------------------------------------------------------
+
+
+class ProductForm(ServiceModelForm):
+    """A product with its coefficient. Coefficients are versioned: a change adds a version
+    in force from a date, and tasks keep the one in force when they were assigned."""
+
+    coefficient = forms.DecimalField(
+        label=_("coefficient"), max_digits=7, decimal_places=3, min_value=0, required=False,
+        help_text=_("When changing a product: a new coefficient (leave empty to keep it)."),
+    )
+    valid_from = forms.DateField(
+        label=_("valid from"), required=False,
+        help_text=_("The first day the new coefficient applies (empty: today, or for a new "
+                    "product, since always)."),
+    )
+
+    class Meta:
+        model = Product
+        fields = ("code", "name")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.adding:
+            self.fields["coefficient"].required = True
+            self.fields["coefficient"].help_text = ""
+
+    def apply(self, *, actor):
+        data = self.cleaned_data
+        if self.adding:
+            return services.product_create(
+                actor=actor, code=data["code"], name=data["name"],
+                coefficient=data["coefficient"], valid_from=data["valid_from"],
+            )
+        return services.product_update(
+            actor=actor, product=self.fresh(), name=data["name"],
+            coefficient=data["coefficient"], valid_from=data["valid_from"],
+        )
+
+
+class CoefficientInline(ReadOnlyInline):
+    """Coefficient versions, newest first (added through the product form)."""
+
+    model = ProductCoefficient
+    fields = ("valid_from", "coefficient")
+    readonly_fields = fields
+    ordering = ("-valid_from",)
+
+
+@admin.register(Product)
+class ProductAdmin(ServiceAdmin):
+    form = ProductForm
+    inlines = (CoefficientInline,)
+    list_display = ("code", "name", "current_coefficient")
+    search_fields = ("code", "name")
+
+    def get_fields(self, request, obj=None):
+        return ("code", "name", "coefficient", "valid_from")
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj else ()
+
+    @admin.display(description=_("coefficient"))
+    def current_coefficient(self, obj):
+        return obj.current_coefficient
+
+
+# -- directives ------------------------------------------------------------------------
+
+
+class DirectiveForm(ServiceModelForm):
+    class Meta:
+        model = Directive
+        fields = ("code", "title", "issued_by", "issued_on", "answers")
+
+    def apply(self, *, actor):
+        data = self.cleaned_data
+        if self.adding:
+            return services.directive_create(
+                actor=actor, code=data["code"], title=data["title"],
+                issued_by=data["issued_by"], issued_on=data["issued_on"],
+                answers=data["answers"],
+            )
+        return services.directive_update(
+            actor=actor, directive=self.fresh(), title=data["title"],
+            issued_by=data["issued_by"], issued_on=data["issued_on"], answers=data["answers"],
+        )
+
+
+@admin.register(Directive)
+class DirectiveAdmin(ServiceAdmin):
+    form = DirectiveForm
+    list_display = ("code", "title", "issued_by", "issued_on")
+    list_filter = ("issued_on",)
+    search_fields = ("code", "title")
+    autocomplete_fields = ("issued_by", "answers")
+    list_select_related = ("issued_by",)
+    date_hierarchy = "issued_on"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj else ()
