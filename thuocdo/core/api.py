@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, status
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -20,6 +20,34 @@ from .scope import Scope, scope_for
 class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every API error (documents `exception_handler` in the OpenAPI schema)."""
+
+    code = serializers.CharField(help_text="Stable, machine-readable error code.")
+    message = serializers.CharField(help_text="What went wrong, in the caller's language.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages by field name (`non_field_errors` for the request as a whole).",
+    )
+
+
+def error_responses(*statuses: int) -> dict:
+    """`extend_schema(responses=...)` entries documenting error statuses with ErrorSerializer."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    descriptions = {
+        400: "Invalid request: `errors` lists the problems by field.",
+        403: "Not logged in, or not allowed.",
+        404: "No such record within the caller's scope.",
+        405: "Method not allowed.",
+        429: "Too many requests, or the account is locked.",
+    }
+    return {
+        status_code: OpenApiResponse(ErrorSerializer, description=descriptions.get(status_code, ""))
+        for status_code in statuses
+    }
 
 
 def _flatten(detail) -> str:
@@ -58,7 +86,11 @@ def exception_handler(exc, context):
         return None
     detail = response.data
     if isinstance(exc, exceptions.ValidationError):
-        code, message, errors = "invalid", _("The request has invalid fields."), detail
+        code, message = "invalid", _("The request has invalid fields.")
+        # `errors` is always an object: errors not tied to a field go under non_field_errors.
+        errors = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        if not isinstance(detail, dict):
+            message = _flatten(detail)
     else:
         code = getattr(exc, "default_code", "error")
         if isinstance(detail, dict) and "detail" in detail:

@@ -1,3 +1,10 @@
-"""API routes of core (the caller's own profile and scope)."""
+"""API routes of core (the caller's own profile and scope, API tokens)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import api_views
+
+urlpatterns = [
+    path("me/", api_views.MeView.as_view(), name="me"),
+    path("auth/token/", api_views.TokenView.as_view(), name="auth-token"),
+]

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from thuocdo.core.scope import Scope
@@ -177,10 +188,49 @@ def membership_history(*, official: Official) -> QuerySet[Membership]:
     )
 
 
+#: Heads first, then deputies, then staff (the choices' values sort alphabetically otherwise).
+POSITION_RANK = Case(
+    When(position="head", then=Value(0)),
+    When(position="deputy", then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
 def unit_members(*, unit: Unit, on: dt.date | None = None) -> QuerySet[Membership]:
     """Memberships in force in `unit` itself (not its subunits), heads first."""
     return (
         Membership.objects.filter(current_q(on), unit=unit)
         .select_related("official", "task_group")
-        .order_by("position", "official__name_folded")
+        .annotate(rank=POSITION_RANK)
+        .order_by("rank", "official__name_folded")
+    )
+
+
+def unit_scope_summary(*, scope: Scope) -> dict[str, list[Unit]]:
+    """The units that make up `scope`, by how they are reached, in tree order (one query):
+    `read` (subtrees the caller reads), `lead` (subtrees they lead), `board` (subtrees where
+    they are on the organisation board), `member` (units they belong to). An administrator
+    reads everything; their lists hold only what they lead or belong to."""
+    ranges = set(scope.read_ranges) | set(scope.lead_ranges) | set(scope.board_ranges)
+    q = Q(pk__in=list(scope.member_unit_ids))
+    for lft, rgt in ranges:
+        q |= Q(lft=lft, rgt=rgt)
+    units = list(Unit.objects.filter(q).order_by("lft")) if ranges or scope.member_unit_ids else []
+    by_range = {(unit.lft, unit.rgt): unit for unit in units}
+    return {
+        "read": [by_range[r] for r in sorted(scope.read_ranges) if r in by_range],
+        "lead": [by_range[r] for r in sorted(scope.lead_ranges) if r in by_range],
+        "board": [by_range[r] for r in sorted(scope.board_ranges) if r in by_range],
+        "member": [unit for unit in units if unit.pk in scope.member_unit_ids],
+    }
+
+
+def unit_node_get(*, scope: Scope, code: str) -> Unit:
+    """One readable unit by code with `child_count`, as the tree browser shows a node
+    (raises Unit.DoesNotExist outside the scope)."""
+    return (
+        Unit.objects.filter(scope.units_q())
+        .annotate(child_count=Count("children"))
+        .get(code=code)
     )
