@@ -1,10 +1,30 @@
-"""Writes shared by every app: the audit trail."""
+"""Writes shared by every app: the audit trail, the calendar overrides.
+
+`UNSET` marks a keyword argument the caller did not pass, where None is a real value
+(e.g. "no parent").
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from typing import Any, Final
 
-from .models import AuditEntry
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .errors import ServiceError
+from .models import AuditEntry, CalendarOverride
+
+BULK_BATCH = 500
+
+
+class Unset(enum.Enum):
+    UNSET = 0
+
+
+UNSET: Final = Unset.UNSET
 
 
 def audit_record(
@@ -26,3 +46,36 @@ def audit_record(
         changes=changes or {},
         reason=reason,
     )
+
+
+@transaction.atomic
+def calendar_overrides_bulk_set(
+    *, actor: Any = None, days: Mapping[dt.date, str], audit: bool = True
+) -> tuple[int, int]:
+    """Make each day of `days` a day off (`holiday`) or a working day (`workday`),
+    overriding the holiday library. Days not named keep their overrides.
+    Returns (created, changed)."""
+    for kind in set(days.values()):
+        if kind not in CalendarOverride.Kind.values:
+            raise ServiceError(_("Unknown calendar day kind “%(kind)s”.") % {"kind": kind},
+                               code="calendar_kind", field="kind")
+    stored: dict[dt.date, CalendarOverride] = {}
+    ordered = sorted(days)
+    for i in range(0, len(ordered), 900):
+        for row in CalendarOverride.objects.filter(day__in=ordered[i:i + 900]):
+            stored[row.day] = row
+    new: list[CalendarOverride] = []
+    changed: list[CalendarOverride] = []
+    for day in ordered:
+        known = stored.get(day)
+        if known is None:
+            new.append(CalendarOverride(day=day, kind=days[day]))
+        elif known.kind != days[day]:
+            known.kind = days[day]
+            changed.append(known)
+    CalendarOverride.objects.bulk_create(new, batch_size=BULK_BATCH)
+    CalendarOverride.objects.bulk_update(changed, ["kind"], batch_size=BULK_BATCH)
+    if audit and (new or changed):
+        audit_record(actor=actor, action="calendar.bulk_set", object_type="core.calendar",
+                     changes={"created": len(new), "changed": len(changed)})
+    return len(new), len(changed)

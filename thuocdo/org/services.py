@@ -7,8 +7,8 @@ audit trail, and returns the object. Nothing else in the project saves these mod
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Q
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import ServiceError
-from thuocdo.core.services import audit_record
+from thuocdo.core.services import UNSET, Unset, audit_record
 from thuocdo.core.text import fold
 
 from .choices import Position, UnitKind
@@ -87,7 +87,7 @@ def unit_update(
     unit: Unit,
     name: str | None = None,
     kind: str | None = None,
-    parent: Unit | None | object = ...,
+    parent: Unit | Unset | None = UNSET,
     is_active: bool | None = None,
     reason: str = "",
     rebuild: bool = True,
@@ -106,15 +106,15 @@ def unit_update(
         changes["is_active"] = [unit.is_active, is_active]
         unit.is_active = is_active
     moved = False
-    if parent is not ... and (parent.pk if parent else None) != unit.parent_id:  # type: ignore[union-attr]
-        if _would_cycle(unit, parent):  # type: ignore[arg-type]
+    if not isinstance(parent, Unset) and (parent.pk if parent else None) != unit.parent_id:
+        if _would_cycle(unit, parent):
             raise ServiceError(
                 _("Unit “%(code)s” cannot be placed under its own subtree.") % {"code": unit.code},
                 code="unit_cycle", field="parent",
             )
         changes["parent"] = [unit.parent.code if unit.parent else None,
-                             parent.code if parent else None]  # type: ignore[union-attr]
-        unit.parent = parent  # type: ignore[assignment]
+                             parent.code if parent else None]
+        unit.parent = parent
         moved = True
     if not changes:
         return unit
@@ -429,3 +429,384 @@ def officials_deactivate(*, actor: Any = None, officials: Iterable[Official], re
             official_update(actor=actor, official=official, is_active=False, reason=reason)
             count += 1
     return count
+
+
+# -- bulk writes (imports) -------------------------------------------------------------
+#
+# The services above write and audit one row at a time; importing a city of a hundred
+# thousand officials that way takes many minutes. These variants take rows that refer to
+# each other by code, check the same rules set-wise before writing, write in batches, and
+# record one audit entry per call, or none when the caller (the exchange import) records one
+# entry for its whole run (`audit=False`).
+
+BULK_BATCH = 500
+_CODE_CHUNK = 900  # below SQLite's 999 bound parameters
+
+
+class UnitRow(NamedTuple):
+    """A unit for the bulk services; `parent` is a code (None: a root)."""
+
+    code: str
+    name: str
+    kind: str
+    parent: str | None = None
+    is_active: bool = True
+
+
+class TaskGroupRow(NamedTuple):
+    code: str
+    name: str
+
+
+class OfficialRow(NamedTuple):
+    code: str
+    name: str
+    email: str = ""
+    phone: str = ""
+    is_active: bool = True
+
+
+class PlaceRow(NamedTuple):
+    """Where an official works from `start` (None: today). `unit` None: they leave."""
+
+    official: str
+    unit: str | None
+    position: str = Position.STAFF
+    task_group: str | None = None
+    start: dt.date | None = None
+
+
+def _pks_by_code(model: Any, codes: Iterable[str]) -> dict[str, int]:
+    wanted = sorted(set(codes))
+    found: dict[str, int] = {}
+    for i in range(0, len(wanted), _CODE_CHUNK):
+        found.update(model.objects.filter(code__in=wanted[i:i + _CODE_CHUNK])
+                     .values_list("code", "pk"))
+    return found
+
+
+def _objects_by_code(model: Any, codes: Iterable[str]) -> dict[str, Any]:
+    wanted = sorted(set(codes))
+    found: dict[str, Any] = {}
+    for i in range(0, len(wanted), _CODE_CHUNK):
+        for obj in model.objects.filter(code__in=wanted[i:i + _CODE_CHUNK]):
+            found[obj.code] = obj
+    return found
+
+
+def _check_new_codes(model: Any, codes: list[str], *, what: str, prefix: str) -> None:
+    if any(not code for code in codes):
+        raise ServiceError(_("Every %(what)s needs a code.") % {"what": what},
+                           code=f"{prefix}_code", field="code")
+    seen: set[str] = set()
+    for code in codes:
+        if code in seen:
+            raise ServiceError(_("Code “%(code)s” is given twice.") % {"code": code},
+                               code=f"{prefix}_code_taken", field="code")
+        seen.add(code)
+    taken = _pks_by_code(model, codes)
+    if taken:
+        raise ServiceError(_("Code “%(code)s” is already used.") % {"code": min(taken)},
+                           code=f"{prefix}_code_taken", field="code")
+
+
+def _missing(model: Any, codes: Iterable[str], *, code: str, message: str) -> dict[str, int]:
+    """Codes to pks; refuse if any code is unknown."""
+    wanted = set(codes)
+    found = _pks_by_code(model, wanted)
+    unknown = wanted - found.keys()
+    if unknown:
+        raise ServiceError(message % {"code": min(unknown)}, code=code)
+    return found
+
+
+@transaction.atomic
+def units_bulk_create(
+    *, actor: Any = None, rows: Sequence[UnitRow], audit: bool = True, rebuild: bool = True
+) -> int:
+    """Create many units. A parent may be stored already or be another row: rows are written
+    level by level so that every parent exists before its children. `rebuild=False` leaves
+    the renumbering of the tree to the caller (`unit_tree_rebuild()`)."""
+    if not rows:
+        return 0
+    rows = [r._replace(code=r.code.strip(), name=r.name.strip()) for r in rows]
+    codes = [r.code for r in rows]
+    _check_new_codes(Unit, codes, what="unit", prefix="unit")
+    for row in rows:
+        _check_kind(row.kind)
+        if not row.name:
+            raise ServiceError(_("A unit needs a name."), code="unit_name", field="name")
+    new = set(codes)
+    pks = _missing(Unit, {r.parent for r in rows if r.parent and r.parent not in new},
+                   code="unit_parent", message=_("Unknown parent unit “%(code)s”."))
+    pending = rows
+    while pending:
+        ready = [r for r in pending if r.parent is None or r.parent in pks]
+        if not ready:
+            raise ServiceError(_("The new units' parents form a cycle."), code="unit_cycle")
+        created = Unit.objects.bulk_create(
+            [Unit(code=r.code, name=r.name, name_folded=fold(r.name), kind=r.kind,
+                  parent_id=pks.get(r.parent) if r.parent else None, is_active=r.is_active)
+             for r in ready],
+            batch_size=BULK_BATCH,
+        )
+        pks.update((unit.code, unit.pk) for unit in created)
+        pending = [r for r in pending if r.code not in pks]
+    if audit:
+        audit_record(actor=actor, action="unit.bulk_create", object_type="org.unit",
+                     changes={"count": len(rows)})
+    if rebuild:
+        unit_tree_rebuild()
+    return len(rows)
+
+
+@transaction.atomic
+def units_bulk_update(
+    *, actor: Any = None, rows: Sequence[UnitRow], audit: bool = True, rebuild: bool = True
+) -> int:
+    """Set the name, kind, parent and activity of stored units (matched by code) to the
+    rows' values; returns how many changed. A move that makes a cycle is refused when the
+    tree is renumbered (here, or by the caller's `unit_tree_rebuild()` if `rebuild=False`)."""
+    if not rows:
+        return 0
+    units = _objects_by_code(Unit, [r.code for r in rows])
+    unknown = {r.code for r in rows} - units.keys()
+    if unknown:
+        raise ServiceError(_("Unknown unit “%(code)s”.") % {"code": min(unknown)},
+                           code="unit_unknown")
+    pks = _missing(Unit, {r.parent for r in rows if r.parent}, code="unit_parent",
+                   message=_("Unknown parent unit “%(code)s”."))
+    changed = []
+    moved = False
+    for row in rows:
+        _check_kind(row.kind)
+        unit = units[row.code]
+        name = row.name.strip()
+        if not name:
+            raise ServiceError(_("A unit needs a name."), code="unit_name", field="name")
+        parent_id = pks[row.parent] if row.parent else None
+        if (unit.name, unit.kind, unit.parent_id, unit.is_active) == (
+            name, row.kind, parent_id, row.is_active
+        ):
+            continue
+        moved = moved or parent_id != unit.parent_id
+        unit.name, unit.name_folded, unit.kind = name, fold(name), row.kind
+        unit.parent_id, unit.is_active = parent_id, row.is_active
+        changed.append(unit)
+    Unit.objects.bulk_update(changed, ["name", "name_folded", "kind", "parent", "is_active"],
+                             batch_size=BULK_BATCH)
+    if audit and changed:
+        audit_record(actor=actor, action="unit.bulk_update", object_type="org.unit",
+                     changes={"count": len(changed)})
+    if rebuild and moved:
+        unit_tree_rebuild()
+    return len(changed)
+
+
+@transaction.atomic
+def task_groups_bulk_create(
+    *, actor: Any = None, rows: Sequence[TaskGroupRow], audit: bool = True
+) -> int:
+    """Create many task groups."""
+    rows = [r._replace(code=r.code.strip(), name=r.name.strip()) for r in rows]
+    _check_new_codes(TaskGroup, [r.code for r in rows], what="task group", prefix="task_group")
+    TaskGroup.objects.bulk_create([TaskGroup(code=r.code, name=r.name) for r in rows],
+                                  batch_size=BULK_BATCH)
+    if audit and rows:
+        audit_record(actor=actor, action="task_group.bulk_create",
+                     object_type="org.task_group", changes={"count": len(rows)})
+    return len(rows)
+
+
+@transaction.atomic
+def task_groups_bulk_update(
+    *, actor: Any = None, rows: Sequence[TaskGroupRow], audit: bool = True
+) -> int:
+    """Rename stored task groups (matched by code); returns how many changed."""
+    groups = _objects_by_code(TaskGroup, [r.code for r in rows])
+    changed = []
+    for row in rows:
+        group = groups.get(row.code)
+        if group is None:
+            raise ServiceError(_("Unknown task group “%(code)s”.") % {"code": row.code},
+                               code="task_group_unknown")
+        if group.name != row.name.strip():
+            group.name = row.name.strip()
+            changed.append(group)
+    TaskGroup.objects.bulk_update(changed, ["name"], batch_size=BULK_BATCH)
+    if audit and changed:
+        audit_record(actor=actor, action="task_group.bulk_update",
+                     object_type="org.task_group", changes={"count": len(changed)})
+    return len(changed)
+
+
+def _clean_official(row: OfficialRow) -> OfficialRow:
+    row = row._replace(code=row.code.strip(), name=row.name.strip(), email=row.email.strip(),
+                       phone=row.phone.strip())
+    if not row.name:
+        raise ServiceError(_("An official needs a name."), code="official_name", field="name")
+    return row
+
+
+@transaction.atomic
+def officials_bulk_create(
+    *, actor: Any = None, rows: Sequence[OfficialRow], audit: bool = True
+) -> int:
+    """Create many officials (without a place: see `officials_bulk_place`)."""
+    rows = [_clean_official(r) for r in rows]
+    _check_new_codes(Official, [r.code for r in rows], what="official", prefix="official")
+    Official.objects.bulk_create(
+        [Official(code=r.code, name=r.name, name_folded=fold(r.name), email=r.email,
+                  phone=r.phone, is_active=r.is_active) for r in rows],
+        batch_size=BULK_BATCH,
+    )
+    if audit and rows:
+        audit_record(actor=actor, action="official.bulk_create", object_type="org.official",
+                     changes={"count": len(rows)})
+    return len(rows)
+
+
+@transaction.atomic
+def officials_bulk_update(
+    *, actor: Any = None, rows: Sequence[OfficialRow], audit: bool = True
+) -> int:
+    """Set name, e-mail, phone and activity of stored officials (matched by code) to the
+    rows' values; returns how many changed."""
+    rows = [_clean_official(r) for r in rows]
+    officials = _objects_by_code(Official, [r.code for r in rows])
+    changed = []
+    for row in rows:
+        official = officials.get(row.code)
+        if official is None:
+            raise ServiceError(_("Unknown official “%(code)s”.") % {"code": row.code},
+                               code="official_unknown")
+        new = (row.name, row.email, row.phone, row.is_active)
+        if (official.name, official.email, official.phone, official.is_active) == new:
+            continue
+        official.name, official.email, official.phone, official.is_active = new
+        official.name_folded = fold(row.name)
+        changed.append(official)
+    Official.objects.bulk_update(changed, ["name", "name_folded", "email", "phone", "is_active"],
+                                 batch_size=BULK_BATCH)
+    if audit and changed:
+        audit_record(actor=actor, action="official.bulk_update", object_type="org.official",
+                     changes={"count": len(changed)})
+    return len(changed)
+
+
+def _heads_overlap(intervals: list[tuple[dt.date, dt.date | None]]) -> bool:
+    """True if two of these [start, end] intervals (end None: open) share a day."""
+    ordered = sorted(intervals, key=lambda i: i[0])
+    for i in range(1, len(ordered)):
+        end = ordered[i - 1][1]
+        if end is None or end >= ordered[i][0]:
+            return True
+    return False
+
+
+@transaction.atomic
+def officials_bulk_place(
+    *, actor: Any = None, rows: Sequence[PlaceRow], audit: bool = True
+) -> int:
+    """`official_place` for many officials at once; returns how many changed place.
+
+    For each row: if the official already holds exactly that place (an open membership with
+    that unit, position and task group), nothing changes. Otherwise their open memberships
+    end the day before `start` and a new one starts on `start`; an open membership that
+    started on `start` itself is amended instead (a same-day correction). A row with
+    `unit=None` ends the official's open memberships. Refused: a place starting before an
+    open membership it would end, and two heads of one unit at any time.
+    """
+    if not rows:
+        return 0
+    today = timezone.localdate()
+    codes = [r.official for r in rows]
+    if len(set(codes)) != len(codes):
+        raise ServiceError(_("An official is placed twice in one call."), code="position")
+    for row in rows:
+        if row.unit is not None and row.position not in Position.values:
+            raise ServiceError(_("Unknown position “%(position)s”.") % {"position": row.position},
+                               code="position", field="position")
+    officials = _missing(Official, codes, code="official_unknown",
+                         message=_("Unknown official “%(code)s”."))
+    units = _missing(Unit, {r.unit for r in rows if r.unit}, code="unit_unknown",
+                     message=_("Unknown unit “%(code)s”."))
+    groups = _missing(TaskGroup, {r.task_group for r in rows if r.task_group},
+                      code="task_group_unknown", message=_("Unknown task group “%(code)s”."))
+    opens: dict[int, list[Membership]] = {}
+    official_pks = sorted(officials.values())
+    for i in range(0, len(official_pks), _CODE_CHUNK):
+        for membership in Membership.objects.filter(
+            end__isnull=True, official_id__in=official_pks[i:i + _CODE_CHUNK]
+        ).order_by("start", "pk"):
+            opens.setdefault(membership.official_id, []).append(membership)
+    ends: list[Membership] = []
+    amends: list[Membership] = []
+    creates: list[Membership] = []
+    for row in rows:
+        official_id = officials[row.official]
+        start = row.start or today
+        current = opens.get(official_id, [])
+        if row.unit is None:
+            for membership in current:
+                membership.end = max(start - dt.timedelta(days=1), membership.start)
+                ends.append(membership)
+            continue
+        place = (units[row.unit], row.position,
+                 groups[row.task_group] if row.task_group else None)
+        if any((m.unit_id, m.position, m.task_group_id) == place for m in current):
+            continue
+        if any(m.start > start for m in current):
+            raise ServiceError(
+                _("The new place of “%(code)s” would start before their current one.")
+                % {"code": row.official}, code="membership_dates", field="start",
+            )
+        amended = None
+        for membership in current:
+            if membership.start == start and amended is None:
+                amended = membership
+            else:
+                membership.end = start - dt.timedelta(days=1) if membership.start < start \
+                    else start
+                ends.append(membership)
+        if amended is not None:
+            amended.unit_id, amended.position, amended.task_group_id = place
+            amends.append(amended)
+        else:
+            creates.append(Membership(official_id=official_id, unit_id=place[0],
+                                      position=row.position, task_group_id=place[2],
+                                      start=start))
+    head_units = {m.unit_id for m in amends + creates if m.position == Position.HEAD}
+    if head_units:
+        touched = {m.pk for m in ends + amends}
+        intervals: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+        head_list = sorted(head_units)
+        for i in range(0, len(head_list), _CODE_CHUNK):
+            for unit_id, start, end in Membership.objects.filter(
+                position=Position.HEAD, unit_id__in=head_list[i:i + _CODE_CHUNK]
+            ).exclude(pk__in=touched).values_list("unit_id", "start", "end"):
+                intervals.setdefault(unit_id, []).append((start, end))
+        for membership in ends + amends + creates:
+            if membership.position == Position.HEAD and membership.unit_id in head_units:
+                intervals.setdefault(membership.unit_id, []).append(
+                    (membership.start, membership.end))
+        clash = sorted(unit_id for unit_id, items in intervals.items() if _heads_overlap(items))
+        if clash:
+            code = Unit.objects.get(pk=clash[0]).code
+            raise ServiceError(_("Unit “%(unit)s” would have two heads at once.")
+                               % {"unit": code}, code="one_head_per_unit", field="position")
+    Membership.objects.bulk_update(ends, ["end"], batch_size=BULK_BATCH)
+    # Amends that stop being a head go first, so the one-current-head constraint holds
+    # after every statement.
+    for heads in (False, True):
+        Membership.objects.bulk_update(
+            [m for m in amends if (m.position == Position.HEAD) is heads],
+            ["unit", "position", "task_group"], batch_size=BULK_BATCH,
+        )
+    Membership.objects.bulk_create(creates, batch_size=BULK_BATCH)
+    changed = len({m.official_id for m in ends + amends + creates})
+    if audit and changed:
+        audit_record(actor=actor, action="membership.bulk_place", object_type="org.official",
+                     changes={"officials": changed, "ended": len(ends),
+                              "amended": len(amends), "started": len(creates)})
+    return changed

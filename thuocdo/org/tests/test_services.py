@@ -190,3 +190,15 @@ def _descends(unit, ancestor_pk, units) -> bool:
             return True
         node = units.get(node.parent_id)
     return False
+
+
+def test_unit_members_list_heads_then_deputies_then_staff(world):
+    """Not alphabetical by position value: the head leads the list whatever the names."""
+    an = services.official_create(code="CG.DEP2", name="Âu Văn An")
+    services.membership_start(official=an, unit=world.units["HN.CG"], position="deputy",
+                              start=D(2025, 1, 1))
+    zo = services.official_create(code="CG.Z", name="Vũ Văn Zô")
+    services.membership_start(official=zo, unit=world.units["HN.CG"], position="staff",
+                              start=D(2025, 1, 1))
+    members = [m.official.code for m in selectors.unit_members(unit=world.units["HN.CG"])]
+    assert members == ["CG.HEAD", "CG.DEP2", "CG.DEP", "CG.Z"]
