@@ -1,0 +1,238 @@
+"""Reads of tasks and directives, already scoped to what the caller may see.
+
+Who sees a task (the one rule, used by every page and endpoint):
+
+- administrators: every task;
+- board, inspectors, heads and deputies: tasks whose lead, holding or assigning unit lies in
+  a subtree they read;
+- everyone with an official: tasks they lead, hold, assigned, or ever held (a transfer, a
+  guidance request or a review put it in their hands), and tasks whose opinion was asked of a
+  unit they belong to;
+- staff also see their own units' lists (tasks led by a unit they belong to).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from thuocdo.core.scope import Scope
+from thuocdo.core.text import fold
+from thuocdo.measure.history import Bucket, end_of_day
+
+from .choices import OPEN_STATES, EventKind, TaskState
+from .models import Directive, Task, TaskEvent
+
+
+def task_scope_q(scope: Scope) -> Q:
+    """A filter on Task for the tasks `scope` may read."""
+    if scope.is_admin:
+        return Q()
+    if not scope.is_authenticated:
+        return Q(pk__in=[])
+    q = (
+        scope.units_q(prefix="lead_unit__")
+        | scope.units_q(prefix="holder_unit__")
+        | scope.units_q(prefix="assigner_unit__")
+    )
+    if scope.official_id is not None:
+        me = scope.official_id
+        q |= Q(lead_official_id=me) | Q(holder_official_id=me) | Q(assigned_by_id=me)
+        q |= Q(Exists(TaskEvent.objects.filter(task=OuterRef("pk"), holder_official_after_id=me)))
+    if scope.member_unit_ids:
+        from thuocdo.org.models import Unit
+
+        codes = list(Unit.objects.filter(pk__in=scope.member_unit_ids)
+                     .values_list("code", flat=True))
+        q |= Q(Exists(TaskEvent.objects.filter(
+            task=OuterRef("pk"), kind=EventKind.CONSULT, data__to_unit__in=codes
+        )))
+    return q
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def bucket_q(bucket: str, *, on: dt.date | None = None) -> Q:
+    """Tasks in a reporting bucket as of today (or the end of `on`), in SQL.
+
+    Done tasks carry `done_late` (computed by the engine at approval); open tasks compare the
+    deadline in force with the day. Cancelled tasks are in no bucket.
+    """
+    day = on or _today()
+    open_q = Q(state__in=list(OPEN_STATES))
+    if bucket == Bucket.DONE_ON_TIME:
+        return Q(state=TaskState.DONE, done_late=False)
+    if bucket == Bucket.DONE_LATE:
+        return Q(state=TaskState.DONE, done_late=True)
+    if bucket == Bucket.OPEN_WITHIN_DEADLINE:
+        return open_q & Q(due_in_force__gte=day)
+    if bucket == Bucket.OPEN_OVERDUE:
+        return open_q & Q(due_in_force__lt=day)
+    raise ValueError(bucket)
+
+
+def bucket_of(task: Task, *, on: dt.date | None = None) -> Bucket | None:
+    """The bucket of one loaded task, by the same rule as `bucket_q`."""
+    day = on or _today()
+    if task.state == TaskState.DONE:
+        return Bucket.DONE_LATE if task.done_late else Bucket.DONE_ON_TIME
+    if task.state == TaskState.CANCELLED:
+        return None
+    return Bucket.OPEN_OVERDUE if task.due_in_force < day else Bucket.OPEN_WITHIN_DEADLINE
+
+
+TASK_ORDERINGS = {
+    "due": ("due_in_force", "code"),
+    "-due": ("-due_in_force", "-code"),
+    "assigned": ("assigned_at", "code"),
+    "-assigned": ("-assigned_at", "-code"),
+    "code": ("code",),
+    "-code": ("-code",),
+    "title": ("title_folded", "code"),
+    "-title": ("-title_folded", "-code"),
+    "last_event": ("last_event_at", "code"),
+    "-last_event": ("-last_event_at", "-code"),
+}
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    """What a work list can be narrowed by. Every field is optional."""
+
+    unit: object = None  # a Unit: led by it or a unit below it (include_subunits)
+    include_subunits: bool = True
+    bucket: str | None = None
+    state: str | None = None
+    directive: object = None  # a Directive
+    holder: object = None  # an Official
+    lead_official: object = None  # an Official
+    priority: str | None = None
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+    assigned_from: dt.date | None = None
+    assigned_to: dt.date | None = None
+    search: str | None = None
+
+
+def task_list(
+    *, scope: Scope, filters: TaskFilters | None = None, ordering: str = "due"
+) -> QuerySet[Task]:
+    """Readable tasks, filtered and ordered; related rows are loaded for list pages."""
+    f = filters or TaskFilters()
+    qs = Task.objects.filter(task_scope_q(scope))
+    if f.unit is not None:
+        unit = f.unit
+        qs = qs.filter(
+            Q(lead_unit__lft__gte=unit.lft, lead_unit__rgt__lte=unit.rgt)  # type: ignore[attr-defined]
+            if f.include_subunits else Q(lead_unit=unit)
+        )
+    if f.bucket:
+        qs = qs.filter(bucket_q(f.bucket))
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.directive is not None:
+        qs = qs.filter(directive=f.directive)
+    if f.holder is not None:
+        qs = qs.filter(holder_official=f.holder)
+    if f.lead_official is not None:
+        qs = qs.filter(lead_official=f.lead_official)
+    if f.priority:
+        qs = qs.filter(priority=f.priority)
+    if f.due_from:
+        qs = qs.filter(due_in_force__gte=f.due_from)
+    if f.due_to:
+        qs = qs.filter(due_in_force__lte=f.due_to)
+    if f.assigned_from:
+        qs = qs.filter(assigned_at__gte=_start_of(f.assigned_from))
+    if f.assigned_to:
+        qs = qs.filter(assigned_at__lt=_start_of(f.assigned_to + dt.timedelta(days=1)))
+    if f.search:
+        folded = fold(f.search)
+        qs = qs.filter(Q(title_folded__contains=folded) | Q(code__icontains=f.search.strip()))
+    qs = qs.select_related("lead_unit", "lead_official", "holder_unit", "holder_official",
+                           "product", "directive", "assigned_by")
+    return qs.order_by(*TASK_ORDERINGS.get(ordering, TASK_ORDERINGS["due"]))
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return end_of_day(day - dt.timedelta(days=1))
+
+
+def task_get(*, scope: Scope, code: str) -> Task:
+    """One readable task by code (raises Task.DoesNotExist outside the scope)."""
+    return task_list(scope=scope).get(code=code)
+
+
+@dataclass
+class MyWork:
+    """"Việc của tôi": what the official holds, most pressing first."""
+
+    overdue: list[Task]
+    to_accept: list[Task]
+    in_progress: list[Task]
+    to_review: list[Task]
+    waiting: list[Task]
+
+    @property
+    def count(self) -> int:
+        return sum(len(x) for x in (self.overdue, self.to_accept, self.in_progress,
+                                    self.to_review, self.waiting))
+
+
+def my_work(*, scope: Scope, on: dt.date | None = None) -> MyWork:
+    """The caller's open work: overdue first, then to accept, in progress, submitted to them
+    for review, and work of theirs waiting on someone else (guidance, approval)."""
+    day = on or _today()
+    me = scope.official_id
+    empty = MyWork([], [], [], [], [])
+    if me is None:
+        return empty
+    held = list(
+        task_list(scope=scope, ordering="due").filter(holder_official_id=me,
+                                                      state__in=list(OPEN_STATES))
+    )
+    overdue = [t for t in held if t.due_in_force < day and t.state != TaskState.SUBMITTED]
+    rest = [t for t in held if t not in overdue]
+    waiting = list(
+        task_list(scope=scope, ordering="due").filter(
+            lead_official_id=me, state__in=[TaskState.WAITING_GUIDANCE, TaskState.SUBMITTED]
+        ).exclude(holder_official_id=me)
+    )
+    return MyWork(
+        overdue=overdue,
+        to_accept=[t for t in rest if t.state == TaskState.ASSIGNED],
+        in_progress=[t for t in rest if t.state == TaskState.IN_PROGRESS],
+        to_review=[t for t in rest if t.state in (TaskState.SUBMITTED,
+                                                   TaskState.WAITING_GUIDANCE)],
+        waiting=waiting,
+    )
+
+
+def task_events(*, task: Task) -> QuerySet[TaskEvent]:
+    """The task's log in order (the caller checked the task), with people and units loaded."""
+    return task.events.select_related(
+        "actor", "holder_unit_before", "holder_official_before", "holder_unit_after",
+        "holder_official_after",
+    ).order_by("seq")
+
+
+def directive_list(*, scope: Scope, search: str | None = None) -> QuerySet[Directive]:
+    """Directives are published documents: every logged-in user may read them."""
+    qs = Directive.objects.select_related("issued_by", "answers")
+    if search:
+        qs = qs.filter(Q(code__icontains=search.strip()) | Q(title__icontains=search.strip()))
+    return qs.order_by("-issued_on", "code")
+
+
+def directive_get(*, scope: Scope, code: str) -> Directive:
+    return directive_list(scope=scope).get(code=code)
+
+
+def directive_answers(*, directive: Directive) -> QuerySet[Directive]:
+    """The lower units' plans that answer `directive`."""
+    return directive.answered_by.select_related("issued_by").order_by("issued_on", "code")
