@@ -11,15 +11,14 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.errors import ServiceError
 from thuocdo.core.services import UNSET, Unset, audit_record
 from thuocdo.core.text import fold
-from thuocdo.org.choices import LEADER_POSITIONS
-from thuocdo.org.models import Membership, Official, Unit
+from thuocdo.measure.history import Holder
+from thuocdo.org.models import Official, Unit
 
 from .choices import EventKind, Priority, TaskState
 from .models import (
@@ -31,6 +30,7 @@ from .models import (
     TaskEvent,
     TaskStep,
 )
+from .workflow import DbDirectory, TaskSnapshot, check_assignment, decide
 
 
 def _check_coefficient(coefficient: Decimal) -> None:
@@ -371,41 +371,10 @@ def directives_bulk_update(
 
 # -- tasks and their workflow ----------------------------------------------------------
 #
-# One mechanism: `task_act` locks the task row, checks the transition table (state and
-# person), validates the payload, appends one hash-chained event and updates the task's
+# One mechanism: `task_act` locks the task row, asks `workflow.decide` (the transition table,
+# who may act, the payload rules), appends one hash-chained event and updates the task's
 # caches. Each action is a named service that calls it (`task_accept`, `task_transfer`, ...).
-
-
-def _local_day(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment).date()
-
-
-def _holder_of(official: Official, day: dt.date) -> Unit | None:
-    """The unit an official works in on `day` (their first membership in force)."""
-    membership = (
-        Membership.objects.filter(Q(end__isnull=True) | Q(end__gte=day), official=official,
-                                  start__lte=day)
-        .select_related("unit").order_by("start", "pk").first()
-    )
-    return membership.unit if membership else None
-
-
-def _is_member(official: Official, unit: Unit, day: dt.date) -> bool:
-    return Membership.objects.filter(
-        Q(end__isnull=True) | Q(end__gte=day), official=official, unit=unit, start__lte=day
-    ).exists()
-
-
-def _leading_unit_above(official: Official, unit: Unit, day: dt.date) -> Unit | None:
-    """The nearest unit, `unit` itself or above it, that `official` leads on `day`."""
-    membership = (
-        Membership.objects.filter(
-            Q(end__isnull=True) | Q(end__gte=day), official=official, start__lte=day,
-            position__in=list(LEADER_POSITIONS),
-            unit__lft__lte=unit.lft, unit__rgt__gte=unit.rgt,
-        ).select_related("unit").order_by("-unit__lft").first()
-    )
-    return membership.unit if membership else None
+# `replay.py` runs the same `decide` over whole histories in bulk.
 
 
 def event_hash(payload: dict) -> str:
@@ -436,18 +405,21 @@ def event_payload(event: TaskEvent, *, task_code: str, codes: dict) -> dict:
     }
 
 
-def _append_event(
-    *, task: Task, kind: str, at: dt.datetime, actor: Official | None, user: Any,
-    state_after: str, holder_unit: Unit, holder_official: Official | None, data: dict,
+def build_event(
+    *, task: Task, snap: TaskSnapshot, kind: str, at: dt.datetime, actor: Official | None,
+    user: Any, state_after: str, holder_unit: Unit, holder_official: Official | None,
+    data: dict,
 ) -> TaskEvent:
+    """The next event of `task` (not saved), hashed onto its chain, and folded into `snap`."""
+    first = snap.version == 0
     event = TaskEvent(
-        task=task, seq=task.version + 1, kind=kind, at=at, actor=actor,
+        task=task, seq=snap.version + 1, kind=kind, at=at, actor=actor,
         recorded_by=user if getattr(user, "is_authenticated", False) else None,
-        state_before=task.state if task.version else "", state_after=state_after,
-        holder_unit_before=task.holder_unit if task.version else None,
-        holder_official_before=task.holder_official if task.version else None,
+        state_before="" if first else snap.state, state_after=state_after,
+        holder_unit_before=None if first else snap.holder_unit,
+        holder_official_before=None if first else snap.holder_official,
         holder_unit_after=holder_unit, holder_official_after=holder_official,
-        data=data, prev_hash=task.last_hash,
+        data=data, prev_hash=snap.last_hash,
     )
     codes = {
         ("unit", u.pk): u.code for u in (event.holder_unit_before, holder_unit) if u is not None
@@ -456,18 +428,43 @@ def _append_event(
         for o in (actor, event.holder_official_before, holder_official) if o is not None
     }
     event.hash = event_hash(event_payload(event, task_code=task.code, codes=codes))
-    event.save(force_insert=True)
-    task.version = event.seq
-    task.last_hash = event.hash
-    task.last_event_at = at
-    task.state = state_after
-    task.holder_unit = holder_unit
-    task.holder_official = holder_official
+    guide = holder_official.pk if kind == EventKind.GUIDANCE_REQUEST and holder_official else None
+    snap.fold(kind=kind, at=at, actor_code=actor.code if actor else None, data=data,
+              state_after=state_after, holder_unit=holder_unit, holder_official=holder_official,
+              hash_=event.hash, guide_id=guide)
     return event
 
 
-def _err(message: str, code: str, field: str | None = None) -> ServiceError:
-    return ServiceError(message, code=code, field=field)
+def sync_task(task: Task, snap: TaskSnapshot) -> None:
+    """Copy the snapshot's state onto the task row's caches (the caller saves)."""
+    task.state = snap.state
+    task.holder_unit = snap.holder_unit
+    task.holder_official = snap.holder_official
+    task.due_in_force = snap.due_in_force
+    task.version = snap.version
+    task.last_hash = snap.last_hash
+    task.last_event_at = snap.last_event_at
+
+
+def new_snapshot(task: Task) -> TaskSnapshot:
+    """The snapshot of a task not yet created: its assignment only."""
+    return TaskSnapshot(
+        code=task.code, state=TaskState.ASSIGNED, holder_unit=task.lead_unit,
+        holder_official=task.lead_official, assigned_by_id=task.assigned_by.pk,
+        assigner_unit=task.assigner_unit,
+        lead=Holder(task.lead_unit.code, task.lead_official.code),
+        assigner=Holder(task.assigner_unit.code, task.assigned_by.code),
+        assigned_at=task.assigned_at, due=task.due, due_in_force=task.due,
+        last_event_at=task.assigned_at,
+    )
+
+
+def creation_data(task: Task) -> dict:
+    return {
+        "lead_unit": task.lead_unit.code, "lead_official": task.lead_official.code,
+        "due": task.due.isoformat(), "product": task.product.code, "quantity": task.quantity,
+        "priority": task.priority,
+    }
 
 
 @transaction.atomic
@@ -497,61 +494,18 @@ def task_assign(
     past (imports of history pass `allow_past_due`, but it may never precede assignment).
     """
     at = at or timezone.now()
-    day = _local_day(at)
     title = (title or "").strip()
-    if not title:
-        raise _err(_("A task needs a title (rõ việc)."), "task_title", "title")
-    if product is None:
-        raise _err(_("A task needs a product (rõ hiệu quả)."), "task_product", "product")
-    if lead_unit is None:
-        raise _err(_("A task needs one lead unit (rõ người)."), "task_lead_unit", "lead_unit")
-    if lead_official is None:
-        raise _err(_("A task needs one lead official (rõ người)."), "task_lead_official",
-                   "lead_official")
-    if due is None:
-        raise _err(_("A task needs a deadline."), "task_due", "due")
-    if due < day:
-        message = (_("The deadline cannot precede the assignment.") if allow_past_due
-                   else _("The deadline cannot be in the past."))
-        raise _err(message, "task_due_past", "due")
-    if quantity < 1:
-        raise _err(_("The quantity must be at least 1."), "task_quantity", "quantity")
-    if priority not in Priority.values:
-        raise _err(_("Unknown priority."), "task_priority", "priority")
-    if not _is_member(lead_official, lead_unit, day):
-        raise _err(
-            _("%(official)s does not work in %(unit)s.")
-            % {"official": lead_official.code, "unit": lead_unit.code},
-            "task_lead_not_member", "lead_official",
-        )
-    assigner_unit = _leading_unit_above(assigned_by, lead_unit, day)
-    if assigner_unit is None:
-        raise PermissionDeniedError(
-            _("%(official)s does not lead %(unit)s or a unit above it.")
-            % {"official": assigned_by.code, "unit": lead_unit.code},
-            code="task_assigner_not_leader",
-        )
-    coefficient = product.coefficient_on(day)
-    if coefficient is None:
-        raise _err(_("Product %(code)s has no coefficient in force.") % {"code": product.code},
-                   "task_product_coefficient", "product")
     coordinating = list(coordinating)
-    seen: set[int] = set()
-    for unit, unit_due in coordinating:
-        if unit.pk == lead_unit.pk or unit.pk in seen:
-            raise _err(_("A coordinating unit must differ from the lead unit and be named once."),
-                       "task_coordination", "coordinating_units")
-        if unit_due > due or unit_due < day:
-            raise _err(
-                _("The deadline of coordinating unit %(unit)s must fall between the assignment "
-                  "and the task's deadline.") % {"unit": unit.code},
-                "task_coordination_due", "coordinating_units",
-            )
-        seen.add(unit.pk)
+    assigner_unit, coefficient = check_assignment(
+        d=DbDirectory(), assigned_by=assigned_by, title=title, product=product,
+        lead_unit=lead_unit, lead_official=lead_official, due=due, quantity=quantity,
+        priority=priority, coordinating=coordinating, at=at, allow_past_due=allow_past_due,
+    )
     code = (code or "").strip()
     if code and Task.objects.filter(code=code).exists():
-        raise _err(_("Task code “%(code)s” is already used.") % {"code": code},
-                   "task_code_taken", "code")
+        raise ServiceError(_("Task code “%(code)s” is already used.") % {"code": code},
+                           code="task_code_taken", field="code")
+    assert lead_unit is not None and lead_official is not None and due is not None  # noqa: S101 - checked above
     task = Task(
         code=code or f"tmp-{uuid.uuid4().hex}", title=title, title_folded=fold(title),
         description=description.strip(), directive=directive, product=product,
@@ -563,7 +517,7 @@ def task_assign(
     )
     task.save(force_insert=True)
     if not code:
-        task.code = f"NV{day:%Y}-{task.pk:06d}"
+        task.code = f"NV{timezone.localtime(at):%Y}-{task.pk:06d}"
         Task.objects.filter(pk=task.pk).update(code=task.code)
     TaskCoordination.objects.bulk_create(
         TaskCoordination(task=task, unit=unit, due=unit_due) for unit, unit_due in coordinating
@@ -572,145 +526,13 @@ def task_assign(
         TaskStep(task=task, order=i, name=name, allowance=allowance)
         for i, (name, allowance) in enumerate(steps, start=1)
     )
-    data = {
-        "lead_unit": lead_unit.code, "lead_official": lead_official.code,
-        "due": due.isoformat(), "product": product.code, "quantity": quantity,
-        "priority": priority,
-    }
-    _append_event(task=task, kind=EventKind.CREATE, at=at, actor=assigned_by, user=user,
-                  state_after=TaskState.ASSIGNED, holder_unit=lead_unit,
-                  holder_official=lead_official, data=data)
+    snap = new_snapshot(task)
+    build_event(task=task, snap=snap, kind=EventKind.CREATE, at=at, actor=assigned_by,
+                user=user, state_after=TaskState.ASSIGNED, holder_unit=lead_unit,
+                holder_official=lead_official, data=creation_data(task)).save(force_insert=True)
+    sync_task(task, snap)
     task.save()
     return task
-
-
-def _text(data: dict, name: str, label: str) -> str:
-    value = str(data.get(name) or "").strip()
-    if not value:
-        raise _err(_("%(field)s is required.") % {"field": label}, f"missing_{name}", name)
-    return value
-
-
-def _date(data: dict, name: str) -> dt.date:
-    value = data.get(name)
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise _err(_("Not a date (YYYY-MM-DD): “%(value)s”.") % {"value": value},
-                   f"bad_{name}", name) from None
-
-
-def _unit(data: dict, name: str) -> Unit:
-    value = data.get(name)
-    if isinstance(value, Unit):
-        return value
-    unit = Unit.objects.filter(code=str(value or "")).first()
-    if unit is None:
-        raise _err(_("Unknown unit “%(code)s”.") % {"code": value}, f"unknown_{name}", name)
-    return unit
-
-
-def _official(data: dict, name: str, *, required: bool) -> Official | None:
-    value = data.get(name)
-    if isinstance(value, Official):
-        return value
-    if value in (None, ""):
-        if required:
-            raise _err(_("An official is required."), f"missing_{name}", name)
-        return None
-    official = Official.objects.filter(code=str(value)).first()
-    if official is None:
-        raise _err(_("Unknown official “%(code)s”.") % {"code": value}, f"unknown_{name}", name)
-    return official
-
-
-def _prepare(task: Task, kind: str, data: dict, day: dt.date, at: dt.datetime):
-    """Validate the payload of `kind`; return (clean data, new holder unit, new holder
-    official, new deadline in force or None)."""
-    unit, official = task.holder_unit, task.holder_official
-    new_due: dt.date | None = None
-    clean: dict[str, Any] = {}
-    if kind in {EventKind.TRANSFER, EventKind.RETURN}:
-        unit = _unit(data, "to_unit")
-        official = _official(data, "to_official", required=False)
-        if official is not None and not _is_member(official, unit, day):
-            raise _err(_("%(official)s does not work in %(unit)s.")
-                       % {"official": official.code, "unit": unit.code},
-                       "holder_not_member", "to_official")
-        if (unit.pk, official.pk if official else None) == (
-            task.holder_unit_id, task.holder_official_id
-        ):
-            raise _err(_("The work is already there."), "same_holder", "to_unit")
-        if kind == EventKind.RETURN and not task.events.filter(
-            holder_unit_after=unit,
-            **({"holder_official_after": official} if official else {}),
-        ).exists():
-            raise _err(_("Work can only be returned to someone who held it before."),
-                       "return_not_previous_holder", "to_unit")
-        clean = {"to_unit": unit.code, "to_official": official.code if official else None,
-                 "reason": _text(data, "reason", _("A reason"))}
-    elif kind == EventKind.EXTENSION_REQUEST:
-        requested = _date(data, "new_due")
-        if requested <= task.due_in_force:
-            raise _err(_("The new deadline must be later than the deadline in force."),
-                       "extension_not_later", "new_due")
-        clean = {"new_due": requested.isoformat(), "reason": _text(data, "reason", _("A reason"))}
-    elif kind == EventKind.EXTENSION_GRANT:
-        new_due = _date(data, "new_due")
-        if new_due <= task.due_in_force or new_due < day:
-            raise _err(_("The new deadline must be later than the deadline in force and not "
-                         "in the past."), "extension_not_later", "new_due")
-        clean = {"new_due": new_due.isoformat(), "old_due": task.due_in_force.isoformat()}
-    elif kind == EventKind.EXTENSION_REFUSE:
-        clean = {"reason": _text(data, "reason", _("A reason"))}
-    elif kind == EventKind.GUIDANCE_REQUEST:
-        official = _official(data, "to_official", required=True)
-        unit = _holder_of(official, day) if official is not None else None
-        if unit is None or official is None or official.pk == task.holder_official_id:
-            raise _err(_("Guidance must be asked of another official in service."),
-                       "guidance_target", "to_official")
-        clean = {"to_official": official.code, "to_unit": unit.code,
-                 "question": _text(data, "question", _("The question"))}
-    elif kind == EventKind.GUIDANCE_REPLY:
-        request = task.events.filter(kind=EventKind.GUIDANCE_REQUEST).order_by("-seq").first()
-        if request is None or request.holder_unit_before is None:
-            raise _err(_("No guidance request is pending."), "no_guidance_request")
-        unit, official = request.holder_unit_before, request.holder_official_before
-        clean = {"answer": str(data.get("answer") or "").strip()}
-    elif kind == EventKind.CONSULT:
-        target = _unit(data, "to_unit")
-        if target.pk == task.holder_unit_id:
-            raise _err(_("Consult another unit, not the one holding the work."),
-                       "consult_target", "to_unit")
-        reply_due = _date(data, "reply_due")
-        if reply_due < day:
-            raise _err(_("The reply deadline cannot be in the past."), "consult_due", "reply_due")
-        clean = {"to_unit": target.code, "reply_due": reply_due.isoformat(),
-                 "question": str(data.get("question") or "").strip()}
-    elif kind == EventKind.CONSULT_REPLY:
-        target = _unit(data, "unit")
-        clean = {"unit": target.code, "clear_position": bool(data.get("clear_position")),
-                 "answer": str(data.get("answer") or "").strip()}
-    elif kind == EventKind.SUBMIT:
-        unit, official = task.assigner_unit, task.assigned_by
-        clean = {"note": str(data.get("note") or "").strip()}
-    elif kind == EventKind.APPROVE:
-        clean = {"note": str(data.get("note") or "").strip()}
-    elif kind == EventKind.REWORK:
-        submit = task.events.filter(kind=EventKind.SUBMIT).order_by("-seq").first()
-        if submit is None or submit.holder_unit_before is None:
-            raise _err(_("Nothing was submitted."), "no_submission")
-        unit, official = submit.holder_unit_before, submit.holder_official_before
-        clean = {"major_error": bool(data.get("major_error")),
-                 "excused": bool(data.get("excused")),
-                 "reason": _text(data, "reason", _("A reason"))}
-    elif kind in {EventKind.EXCUSE_DELAY, EventKind.CANCEL}:
-        clean = {"reason": _text(data, "reason", _("A reason"))}
-    elif kind == EventKind.REMIND:
-        clean = {"note": str(data.get("note") or "").strip()}
-    return clean, unit, official, new_due
 
 
 @transaction.atomic
@@ -727,68 +549,27 @@ def task_act(
     """Take action `kind` on `task` as `actor`: the one way a task changes after assignment.
 
     Locks the task row (two people acting at once are serialised; the second sees the new
-    state and is refused if its action no longer applies), checks the transition table,
-    validates the payload, appends one hash-chained event and updates the task.
-    `expected_version` (from a form) refuses an action taken on a stale page.
+    state and is refused if its action no longer applies), asks `workflow.decide`, appends
+    one hash-chained event and updates the task. `expected_version` (from a form) refuses an
+    action taken on a stale page.
     """
-    from .adapters import history_for
-    from .workflow import TRANSITIONS, may_act
-
-    data = dict(data or {})
     at = at or timezone.now()
     # Lock the bare row: joined tables in a FOR UPDATE query would be re-checked against the
     # row's new version after a concurrent commit and make it vanish instead of wait.
     locked = Task.objects.select_for_update().get(pk=task.pk)
-    transition = TRANSITIONS.get(kind)
-    if transition is None:
-        raise _err(_("Unknown action “%(kind)s”.") % {"kind": kind}, "unknown_action", "kind")
     if expected_version is not None and expected_version != locked.version:
-        raise _err(_("The task changed since you opened it; reload and try again."),
-                   "task_changed")
-    if locked.state not in transition.sources:
-        raise _err(
-            _("“%(action)s” is not possible while the task is “%(state)s”.")
-            % {"action": EventKind(kind).label, "state": TaskState(locked.state).label},
-            "wrong_state",
-        )
-    if at < locked.last_event_at:
-        raise _err(_("An action cannot be dated before the task's last event."), "event_order",
-                   "at")
-    day = _local_day(at)
-    if kind == EventKind.CONSULT_REPLY:
-        from .workflow import is_consulted
-
-        allowed = actor is not None and is_consulted(locked, actor, day, str(data.get("unit")))
-    else:
-        allowed = may_act(locked, kind, actor, day)
-    if not allowed:
-        raise PermissionDeniedError(
-            _("You may not “%(action)s” this task.") % {"action": EventKind(kind).label},
-            code="not_allowed",
-        )
-    clean, unit, official, new_due = _prepare(locked, kind, data, day, at)
-    if kind == EventKind.EXCUSE_DELAY:
-        from thuocdo.core.calendar import work_calendar
-        from thuocdo.measure.history import delays
-
-        calendar = work_calendar(years=range(locked.assigned_at.year, day.year + 1))
-        if not any(d.excused_by is None for d in delays(history_for(locked), calendar, at)):
-            raise _err(_("There is no delay to excuse."), "no_delay")
-    target = transition.target or locked.state
-    event = _append_event(task=locked, kind=kind, at=at, actor=actor, user=user,
-                          state_after=target, holder_unit=unit, holder_official=official,
-                          data=clean)
-    if new_due is not None:
-        locked.due_in_force = new_due
+        raise ServiceError(_("The task changed since you opened it; reload and try again."),
+                           code="task_changed")
+    snap = TaskSnapshot.of(locked)
+    decision = decide(snap, kind=kind, actor=actor, data=dict(data or {}), at=at,
+                      directory=DbDirectory())
+    event = build_event(task=locked, snap=snap, kind=kind, at=at, actor=actor, user=user,
+                        state_after=decision.state_after, holder_unit=decision.holder_unit,
+                        holder_official=decision.holder_official, data=decision.data)
+    event.save(force_insert=True)
+    sync_task(locked, snap)
     if kind == EventKind.APPROVE:
-        from thuocdo.measure.history import deadline_in_force, done_at, end_of_day
-
-        history = history_for(locked)
-        finished = done_at(history)
-        locked.done_at = finished
-        locked.done_late = (
-            finished >= end_of_day(deadline_in_force(history, finished)) if finished else None
-        )
+        locked.done_at, locked.done_late = decision.done_at, decision.done_late
     locked.save()
     task.refresh_from_db()
     return event

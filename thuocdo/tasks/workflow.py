@@ -1,15 +1,20 @@
-"""The workflow of a task: one transition table, read by every service, view and import.
+"""The workflow of a task: one transition table and one decision function, used by every
+service, view, endpoint and import.
 
-Each row says which states an action may start from, the state it leads to (None: unchanged),
-who may take it, and which payload fields it needs. `allowed_actions` answers "what may this
-person do now", so forms show only those; the services in `services.py` refuse anything else.
+`TRANSITIONS` says which states an action may start from, the state it leads to (None:
+unchanged), who may take it, and which payload fields it needs. `decide()` applies the table
+and each action's payload rules to a `TaskSnapshot` (the task's state and the facts of its
+log the rules need) and returns a `Decision`, or raises `ServiceError`. The people and units
+it asks about come from a `Directory`: `DbDirectory` queries the database for one action;
+`MemoryDirectory` answers from rows loaded once, for replaying whole histories in bulk.
 
-Who may act (evaluated on the day of the action, from memberships in force that day):
+Who may act (on the day of the action, from memberships in force that day):
 
 - holder: the official holding the work (or, while no official holds it, a head/deputy of
   the holding unit);
 - assigner: the official who assigned the task, or a head/deputy of the assigning unit;
-- superior: the assigner, or a head/deputy of a unit above the holding unit;
+- superior: the assigner, or a head/deputy of the holding unit or a unit above it (not the
+  holder themself);
 - guide: the official a pending guidance request was sent to;
 - consulted: a member of a unit whose opinion was asked and not yet given.
 """
@@ -17,12 +22,28 @@ Who may act (evaluated on the day of the action, from memberships in force that 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
 
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.measure.calendar import WorkCalendar
+from thuocdo.measure.history import (
+    Event,
+    Holder,
+    TaskHistory,
+    deadline_in_force,
+    delays,
+    end_of_day,
+)
+from thuocdo.measure.history import done_at as engine_done_at
 from thuocdo.org.choices import LEADER_POSITIONS
-from thuocdo.org.models import Membership, Official
+from thuocdo.org.models import Membership, Official, Unit
 
 from .choices import OPEN_STATES, EventKind, TaskState
 
@@ -70,78 +91,306 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def _leads(official_id: int, unit_ids: list[int], day: dt.date) -> bool:
-    """True if the official is head or deputy, on `day`, of one of `unit_ids`."""
-    return Membership.objects.filter(
-        Q(end__isnull=True) | Q(end__gte=day),
-        official_id=official_id, unit_id__in=unit_ids, start__lte=day,
-        position__in=list(LEADER_POSITIONS),
-    ).exists()
+# -- who is who: the directory ---------------------------------------------------------
 
 
-def _ancestor_ids(unit) -> list[int]:
-    from thuocdo.org.models import Unit
+class Directory(Protocol):
+    """The people and units the rules ask about."""
 
-    return list(Unit.objects.filter(lft__lte=unit.lft, rgt__gte=unit.rgt)
-                .values_list("pk", flat=True))
+    def unit(self, code: str) -> Unit | None: ...
+    def official(self, code: str) -> Official | None: ...
+    def unit_by_id(self, pk: int) -> Unit: ...
+    def official_by_id(self, pk: int) -> Official: ...
+    def path_ids(self, unit: Unit) -> list[int]: ...
+    def leads(self, official_id: int, unit_ids: Iterable[int], day: dt.date) -> bool: ...
+    def is_member(self, official_id: int, unit_id: int, day: dt.date) -> bool: ...
+    def unit_of(self, official_id: int, day: dt.date) -> Unit | None: ...
+    def member_unit_ids(self, official_id: int, day: dt.date) -> set[int]: ...
+    def led_unit_above(self, official_id: int, unit: Unit, day: dt.date) -> Unit | None: ...
+    def coefficient(self, product_id: int, day: dt.date) -> Decimal | None: ...
+    def calendar(self) -> WorkCalendar: ...
 
 
-def is_holder(task, official: Official, day: dt.date) -> bool:
-    if task.holder_official_id is not None:
-        return task.holder_official_id == official.pk
-    return _leads(official.pk, [task.holder_unit_id], day)
+class DbDirectory:
+    """Answers with a few indexed queries: for one action at a time."""
+
+    def __init__(self) -> None:
+        self._calendar: WorkCalendar | None = None
+
+    def unit(self, code: str) -> Unit | None:
+        return Unit.objects.filter(code=code).first()
+
+    def official(self, code: str) -> Official | None:
+        return Official.objects.filter(code=code).first()
+
+    def unit_by_id(self, pk: int) -> Unit:
+        return Unit.objects.get(pk=pk)
+
+    def official_by_id(self, pk: int) -> Official:
+        return Official.objects.get(pk=pk)
+
+    @staticmethod
+    def _in_force(day: dt.date) -> Q:
+        return Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
+
+    def leads(self, official_id: int, unit_ids: Iterable[int], day: dt.date) -> bool:
+        return Membership.objects.filter(
+            self._in_force(day), official_id=official_id, unit_id__in=list(unit_ids),
+            position__in=list(LEADER_POSITIONS),
+        ).exists()
+
+    def is_member(self, official_id: int, unit_id: int, day: dt.date) -> bool:
+        return Membership.objects.filter(self._in_force(day), official_id=official_id,
+                                         unit_id=unit_id).exists()
+
+    def unit_of(self, official_id: int, day: dt.date) -> Unit | None:
+        membership = (Membership.objects.filter(self._in_force(day), official_id=official_id)
+                      .select_related("unit").order_by("start", "pk").first())
+        return membership.unit if membership else None
+
+    def member_unit_ids(self, official_id: int, day: dt.date) -> set[int]:
+        return set(Membership.objects.filter(self._in_force(day), official_id=official_id)
+                   .values_list("unit_id", flat=True))
+
+    def led_unit_above(self, official_id: int, unit: Unit, day: dt.date) -> Unit | None:
+        membership = (
+            Membership.objects.filter(
+                self._in_force(day), official_id=official_id,
+                position__in=list(LEADER_POSITIONS),
+                unit__lft__lte=unit.lft, unit__rgt__gte=unit.rgt,
+            ).select_related("unit").order_by("-unit__lft").first()
+        )
+        return membership.unit if membership else None
+
+    def path_ids(self, unit: Unit) -> list[int]:
+        return list(Unit.objects.filter(lft__lte=unit.lft, rgt__gte=unit.rgt)
+                    .values_list("pk", flat=True))
+
+    def coefficient(self, product_id: int, day: dt.date) -> Decimal | None:
+        from .models import ProductCoefficient
+
+        row = (ProductCoefficient.objects.filter(product_id=product_id, valid_from__lte=day)
+               .order_by("-valid_from").first())
+        return row.coefficient if row else None
+
+    def calendar(self) -> WorkCalendar:
+        if self._calendar is None:
+            from thuocdo.core.calendar import work_calendar
+
+            year = timezone.localdate().year
+            self._calendar = work_calendar(years=range(2000, year + 3))
+        return self._calendar
 
 
-def is_assigner(task, official: Official, day: dt.date) -> bool:
-    return task.assigned_by_id == official.pk or _leads(official.pk, [task.assigner_unit_id], day)
+class MemoryDirectory:
+    """Answers from every unit, official, membership and coefficient loaded once (a few
+    queries), for replaying many histories without a query per event."""
+
+    def __init__(self) -> None:
+        from thuocdo.core.calendar import work_calendar
+
+        from .models import ProductCoefficient
+
+        units = list(Unit.objects.all())
+        self._units_by_id = {u.pk: u for u in units}
+        self._units = {u.code: u for u in units}
+        self._officials = {o.code: o for o in Official.objects.all()}
+        self._officials_by_id = {o.pk: o for o in self._officials.values()}
+        self._memberships: dict[int, list[tuple[int, str, dt.date, dt.date | None]]] = {}
+        for official_id, unit_id, position, start, end in Membership.objects.values_list(
+            "official_id", "unit_id", "position", "start", "end"
+        ):
+            self._memberships.setdefault(official_id, []).append((unit_id, position, start, end))
+        self._coefficients: dict[int, list[tuple[dt.date, Decimal]]] = {}
+        for product_id, valid_from, coefficient in ProductCoefficient.objects.values_list(
+            "product_id", "valid_from", "coefficient"
+        ).order_by("valid_from"):
+            self._coefficients.setdefault(product_id, []).append((valid_from, coefficient))
+        year = timezone.localdate().year
+        self._calendar = work_calendar(years=range(2000, year + 3))
+
+    def unit(self, code: str) -> Unit | None:
+        return self._units.get(code)
+
+    def official(self, code: str) -> Official | None:
+        return self._officials.get(code)
+
+    def unit_by_id(self, pk: int) -> Unit:
+        return self._units_by_id[pk]
+
+    def official_by_id(self, pk: int) -> Official:
+        return self._officials_by_id[pk]
+
+    def _in_force(self, official_id: int, day: dt.date):
+        for unit_id, position, start, end in self._memberships.get(official_id, ()):
+            if start <= day and (end is None or end >= day):
+                yield unit_id, position, start
+
+    def leads(self, official_id: int, unit_ids: Iterable[int], day: dt.date) -> bool:
+        wanted = set(unit_ids)
+        return any(unit_id in wanted and position in LEADER_POSITIONS
+                   for unit_id, position, _s in self._in_force(official_id, day))
+
+    def is_member(self, official_id: int, unit_id: int, day: dt.date) -> bool:
+        return any(u == unit_id for u, _p, _s in self._in_force(official_id, day))
+
+    def unit_of(self, official_id: int, day: dt.date) -> Unit | None:
+        rows = sorted(self._in_force(official_id, day), key=lambda row: row[2])
+        return self._units_by_id[rows[0][0]] if rows else None
+
+    def member_unit_ids(self, official_id: int, day: dt.date) -> set[int]:
+        return {u for u, _p, _s in self._in_force(official_id, day)}
+
+    def led_unit_above(self, official_id: int, unit: Unit, day: dt.date) -> Unit | None:
+        best: Unit | None = None
+        for unit_id, position, _s in self._in_force(official_id, day):
+            led = self._units_by_id[unit_id]
+            if (position in LEADER_POSITIONS and led.lft <= unit.lft and unit.rgt <= led.rgt
+                    and (best is None or led.lft > best.lft)):
+                best = led
+        return best
+
+    def path_ids(self, unit: Unit) -> list[int]:
+        ids, node = [], unit
+        while node is not None:
+            ids.append(node.pk)
+            node = self._units_by_id.get(node.parent_id) if node.parent_id else None
+        return ids
+
+    def coefficient(self, product_id: int, day: dt.date) -> Decimal | None:
+        found = None
+        for valid_from, coefficient in self._coefficients.get(product_id, ()):
+            if valid_from <= day:
+                found = coefficient
+        return found
+
+    def calendar(self) -> WorkCalendar:
+        return self._calendar
 
 
-def is_superior(task, official: Official, day: dt.date) -> bool:
-    if is_assigner(task, official, day):
+# -- the task as the rules see it ------------------------------------------------------
+
+
+@dataclass
+class TaskSnapshot:
+    """A task's state plus the facts of its log the rules need, folded event by event."""
+
+    code: str
+    state: str
+    holder_unit: Unit
+    holder_official: Official | None
+    assigned_by_id: int
+    assigner_unit: Unit
+    lead: Holder
+    assigner: Holder
+    assigned_at: dt.datetime
+    due: dt.date
+    due_in_force: dt.date
+    last_event_at: dt.datetime
+    version: int = 0
+    last_hash: str = ""
+    #: every (unit id, official id) that held the work
+    holders: set[tuple[int, int | None]] = field(default_factory=set)
+    #: who gets the work back when the pending guidance is answered, and who was asked
+    guidance_resume: tuple[Unit, Official | None] | None = None
+    guide_id: int | None = None
+    #: who gets the work back if the submitted product is sent back
+    submit_resume: tuple[Unit, Official | None] | None = None
+    #: units asked for an opinion and not yet answered: code → consult data
+    consults: dict[str, dict] = field(default_factory=dict)
+    #: the log as the engine reads it (without the creation event)
+    events: list[Event] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, task, events: Iterable | None = None) -> TaskSnapshot:
+        """The snapshot of a stored task: its row, then its events folded in order."""
+        snap = cls(
+            code=task.code, state=TaskState.ASSIGNED, holder_unit=task.lead_unit,
+            holder_official=task.lead_official, assigned_by_id=task.assigned_by_id,
+            assigner_unit=task.assigner_unit,
+            lead=Holder(task.lead_unit.code, task.lead_official.code),
+            assigner=Holder(task.assigner_unit.code, task.assigned_by.code),
+            assigned_at=task.assigned_at, due=task.due, due_in_force=task.due,
+            last_event_at=task.assigned_at,
+        )
+        if events is None:
+            events = task.events.select_related(
+                "actor", "holder_unit_after", "holder_official_after"
+            ).order_by("seq")
+        for event in events:
+            snap.fold(kind=event.kind, at=event.at, actor_code=event.actor.code if event.actor
+                      else None, data=event.data, state_after=event.state_after,
+                      holder_unit=event.holder_unit_after,
+                      holder_official=event.holder_official_after, hash_=event.hash,
+                      guide_id=event.holder_official_after_id)
+        return snap
+
+    def fold(self, *, kind: str, at: dt.datetime, actor_code: str | None, data: dict,
+             state_after: str, holder_unit: Unit, holder_official: Official | None,
+             hash_: str, guide_id: int | None = None) -> None:
+        """Take one event into the snapshot (after `decide` allowed it, or from the log)."""
+        before = (self.holder_unit, self.holder_official)
+        if kind == EventKind.GUIDANCE_REQUEST:
+            self.guidance_resume, self.guide_id = before, guide_id
+        elif kind == EventKind.GUIDANCE_REPLY:
+            self.guidance_resume, self.guide_id = None, None
+        elif kind == EventKind.SUBMIT:
+            self.submit_resume = before
+        elif kind == EventKind.CONSULT:
+            self.consults[str(data["to_unit"])] = data
+        elif kind == EventKind.CONSULT_REPLY:
+            self.consults.pop(str(data.get("unit")), None)
+        elif kind == EventKind.EXTENSION_GRANT:
+            self.due_in_force = dt.date.fromisoformat(str(data["new_due"]))
+        if kind != EventKind.CREATE:
+            self.events.append(Event(kind, at, actor_code, data))
+        self.state = state_after
+        self.holder_unit, self.holder_official = holder_unit, holder_official
+        self.holders.add((holder_unit.pk, holder_official.pk if holder_official else None))
+        self.version += 1
+        self.last_hash = hash_
+        self.last_event_at = at
+
+    def history(self) -> TaskHistory:
+        return TaskHistory(self.code, self.assigned_at, self.due, self.lead, self.assigner,
+                           tuple(self.events))
+
+
+# -- who may act -----------------------------------------------------------------------
+
+
+def is_holder(snap: TaskSnapshot, official: Official, day: dt.date, d: Directory) -> bool:
+    if snap.holder_official is not None:
+        return snap.holder_official.pk == official.pk
+    return d.leads(official.pk, [snap.holder_unit.pk], day)
+
+
+def is_assigner(snap: TaskSnapshot, official: Official, day: dt.date, d: Directory) -> bool:
+    return snap.assigned_by_id == official.pk or d.leads(official.pk, [snap.assigner_unit.pk],
+                                                         day)
+
+
+def is_superior(snap: TaskSnapshot, official: Official, day: dt.date, d: Directory) -> bool:
+    if is_assigner(snap, official, day, d):
         return True
-    if task.holder_official_id == official.pk:
+    if snap.holder_official is not None and snap.holder_official.pk == official.pk:
         return False
-    # A leader of the holding unit or of any unit above it (the holder excluded above).
-    return _leads(official.pk, _ancestor_ids(task.holder_unit), day)
+    return d.leads(official.pk, d.path_ids(snap.holder_unit), day)
 
 
-def pending_guidance_to(task) -> int | None:
-    """The official a still-unanswered guidance request was sent to."""
-    last = task.events.filter(
-        kind__in=[EventKind.GUIDANCE_REQUEST, EventKind.GUIDANCE_REPLY]
-    ).order_by("-seq").first()
-    if last is None or last.kind != EventKind.GUIDANCE_REQUEST:
-        return None
-    return last.holder_official_after_id
+def is_guide(snap: TaskSnapshot, official: Official, day: dt.date, d: Directory) -> bool:
+    return snap.guide_id == official.pk
 
 
-def pending_consultations(task) -> dict[str, dict]:
-    """Units asked for an opinion that have not replied: unit code → the consult's data."""
-    pending: dict[str, dict] = {}
-    for kind, data in task.events.filter(
-        kind__in=[EventKind.CONSULT, EventKind.CONSULT_REPLY]
-    ).order_by("seq").values_list("kind", "data"):
-        if kind == EventKind.CONSULT:
-            pending[data["to_unit"]] = data
-        else:
-            pending.pop(data.get("unit"), None)
-    return pending
-
-
-def is_guide(task, official: Official, day: dt.date) -> bool:
-    return pending_guidance_to(task) == official.pk
-
-
-def is_consulted(task, official: Official, day: dt.date, unit_code: str | None = None) -> bool:
-    pending = pending_consultations(task)
-    codes = [unit_code] if unit_code else list(pending)
-    codes = [c for c in codes if c in pending]
-    if not codes:
-        return False
-    return Membership.objects.filter(
-        Q(end__isnull=True) | Q(end__gte=day),
-        official=official, unit__code__in=codes, start__lte=day,
-    ).exists()
+def is_consulted(snap: TaskSnapshot, official: Official, day: dt.date, d: Directory,
+                 unit_code: str | None = None) -> bool:
+    codes = [unit_code] if unit_code else list(snap.consults)
+    mine = d.member_unit_ids(official.pk, day)
+    for code in codes:
+        unit = d.unit(code) if code in snap.consults else None
+        if unit is not None and unit.pk in mine:
+            return True
+    return False
 
 
 ACTOR_RULES = {
@@ -153,14 +402,264 @@ ACTOR_RULES = {
 }
 
 
-def may_act(task, kind: str, official: Official | None, day: dt.date) -> bool:
-    """Whether `official` may take action `kind` on `task` now (state and person)."""
+def may_act(snap: TaskSnapshot, kind: str, official: Official | None, day: dt.date,
+            d: Directory, data: dict | None = None) -> bool:
+    """Whether `official` may take action `kind` now (state and person)."""
     transition = TRANSITIONS.get(kind)
-    if transition is None or official is None or task.state not in transition.sources:
+    if transition is None or official is None or snap.state not in transition.sources:
         return False
-    return ACTOR_RULES[transition.actor](task, official, day)
+    if kind == EventKind.CONSULT_REPLY and data is not None:
+        return is_consulted(snap, official, day, d, str(data.get("unit") or "") or None)
+    return ACTOR_RULES[transition.actor](snap, official, day, d)
 
 
 def allowed_actions(task, official: Official | None, day: dt.date) -> list[str]:
-    """The actions `official` may take on `task` now, in the table's order."""
-    return [kind for kind in TRANSITIONS if may_act(task, kind, official, day)]
+    """The actions `official` may take on the stored `task` on `day`, in the table's order."""
+    if official is None:
+        return []
+    snap = TaskSnapshot.of(task)
+    directory = DbDirectory()
+    return [kind for kind in TRANSITIONS if may_act(snap, kind, official, day, directory)]
+
+
+# -- the decision ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an allowed action does: the new state and holder, the payload to record."""
+
+    kind: str
+    state_after: str
+    holder_unit: Unit
+    holder_official: Official | None
+    data: dict[str, Any]
+    done_at: dt.datetime | None = None
+    done_late: bool | None = None
+
+
+def _err(message: str, code: str, field: str | None = None) -> ServiceError:
+    return ServiceError(message, code=code, field=field)
+
+
+def _text(data: dict, name: str) -> str:
+    value = str(data.get(name) or "").strip()
+    if not value:
+        raise _err(_("“%(field)s” is required.") % {"field": name}, f"missing_{name}", name)
+    return value
+
+
+def _date(data: dict, name: str) -> dt.date:
+    value = data.get(name)
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise _err(_("Not a date (YYYY-MM-DD): “%(value)s”.") % {"value": value},
+                   f"bad_{name}", name) from None
+
+
+def _unit(data: dict, name: str, d: Directory) -> Unit:
+    value = data.get(name)
+    if isinstance(value, Unit):
+        return value
+    unit = d.unit(str(value or ""))
+    if unit is None:
+        raise _err(_("Unknown unit “%(code)s”.") % {"code": value}, f"unknown_{name}", name)
+    return unit
+
+
+def _official(data: dict, name: str, d: Directory) -> Official | None:
+    value = data.get(name)
+    if isinstance(value, Official):
+        return value
+    if value in (None, ""):
+        return None
+    official = d.official(str(value))
+    if official is None:
+        raise _err(_("Unknown official “%(code)s”.") % {"code": value}, f"unknown_{name}", name)
+    return official
+
+
+def _bool(data: dict, name: str) -> bool:
+    value = data.get(name)
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on", "có"}
+    return bool(value)
+
+
+def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
+           at: dt.datetime, directory: Directory) -> Decision:
+    """Apply the table and the payload rules of `kind`; raise ServiceError if refused."""
+    d = directory
+    transition = TRANSITIONS.get(kind)
+    if transition is None:
+        raise _err(_("Unknown action “%(kind)s”.") % {"kind": kind}, "unknown_action", "kind")
+    if snap.state not in transition.sources:
+        raise _err(
+            _("“%(action)s” is not possible while the task is “%(state)s”.")
+            % {"action": EventKind(kind).label, "state": TaskState(snap.state).label},
+            "wrong_state",
+        )
+    if at < snap.last_event_at:
+        raise _err(_("An action cannot be dated before the task's last event."), "event_order",
+                   "at")
+    day = timezone.localtime(at).date()
+    if not may_act(snap, kind, actor, day, d, data):
+        raise PermissionDeniedError(
+            _("You may not “%(action)s” this task.") % {"action": EventKind(kind).label},
+            code="not_allowed",
+        )
+    unit, official = snap.holder_unit, snap.holder_official
+    state_after = transition.target or snap.state
+    clean: dict[str, Any] = {}
+    if kind in {EventKind.TRANSFER, EventKind.RETURN}:
+        unit = _unit(data, "to_unit", d)
+        official = _official(data, "to_official", d)
+        if official is not None and not d.is_member(official.pk, unit.pk, day):
+            raise _err(_("%(official)s does not work in %(unit)s.")
+                       % {"official": official.code, "unit": unit.code},
+                       "holder_not_member", "to_official")
+        if (unit.pk, official.pk if official else None) == (
+            snap.holder_unit.pk, snap.holder_official.pk if snap.holder_official else None
+        ):
+            raise _err(_("The work is already there."), "same_holder", "to_unit")
+        if kind == EventKind.RETURN and not any(
+            u == unit.pk and (official is None or o == official.pk) for u, o in snap.holders
+        ):
+            raise _err(_("Work can only be returned to someone who held it before."),
+                       "return_not_previous_holder", "to_unit")
+        clean = {"to_unit": unit.code, "to_official": official.code if official else None,
+                 "reason": _text(data, "reason")}
+    elif kind == EventKind.EXTENSION_REQUEST:
+        requested = _date(data, "new_due")
+        if requested <= snap.due_in_force:
+            raise _err(_("The new deadline must be later than the deadline in force."),
+                       "extension_not_later", "new_due")
+        clean = {"new_due": requested.isoformat(), "reason": _text(data, "reason")}
+    elif kind == EventKind.EXTENSION_GRANT:
+        new_due = _date(data, "new_due")
+        if new_due <= snap.due_in_force or new_due < day:
+            raise _err(_("The new deadline must be later than the deadline in force and not "
+                         "in the past."), "extension_not_later", "new_due")
+        clean = {"new_due": new_due.isoformat(), "old_due": snap.due_in_force.isoformat()}
+    elif kind in {EventKind.EXTENSION_REFUSE, EventKind.EXCUSE_DELAY, EventKind.CANCEL}:
+        clean = {"reason": _text(data, "reason")}
+    elif kind == EventKind.GUIDANCE_REQUEST:
+        official = _official(data, "to_official", d)
+        if official is None:
+            raise _err(_("Name the official whose guidance is asked."), "missing_to_official",
+                       "to_official")
+        found = d.unit_of(official.pk, day)
+        if found is None or (snap.holder_official is not None
+                             and official.pk == snap.holder_official.pk):
+            raise _err(_("Guidance must be asked of another official in service."),
+                       "guidance_target", "to_official")
+        unit = found
+        clean = {"to_official": official.code, "to_unit": unit.code,
+                 "question": _text(data, "question")}
+    elif kind == EventKind.GUIDANCE_REPLY:
+        if snap.guidance_resume is None:
+            raise _err(_("No guidance request is pending."), "no_guidance_request")
+        unit, official = snap.guidance_resume
+        clean = {"answer": str(data.get("answer") or "").strip()}
+    elif kind == EventKind.CONSULT:
+        target = _unit(data, "to_unit", d)
+        if target.pk == snap.holder_unit.pk:
+            raise _err(_("Consult another unit, not the one holding the work."),
+                       "consult_target", "to_unit")
+        reply_due = _date(data, "reply_due")
+        if reply_due < day:
+            raise _err(_("The reply deadline cannot be in the past."), "consult_due",
+                       "reply_due")
+        clean = {"to_unit": target.code, "reply_due": reply_due.isoformat(),
+                 "question": str(data.get("question") or "").strip()}
+    elif kind == EventKind.CONSULT_REPLY:
+        target = _unit(data, "unit", d)
+        clean = {"unit": target.code, "clear_position": _bool(data, "clear_position"),
+                 "answer": str(data.get("answer") or "").strip()}
+    elif kind == EventKind.SUBMIT:
+        unit, official = snap.assigner_unit, d.official_by_id(snap.assigned_by_id)
+        clean = {"note": str(data.get("note") or "").strip()}
+    elif kind == EventKind.REWORK:
+        if snap.submit_resume is None:
+            raise _err(_("Nothing was submitted."), "no_submission")
+        unit, official = snap.submit_resume
+        clean = {"major_error": _bool(data, "major_error"), "excused": _bool(data, "excused"),
+                 "reason": _text(data, "reason")}
+    elif kind in {EventKind.APPROVE, EventKind.REMIND, EventKind.ACCEPT}:
+        clean = {"note": str(data.get("note") or "").strip()} if data.get("note") else {}
+    if kind == EventKind.EXCUSE_DELAY and not any(
+        delay.excused_by is None for delay in delays(snap.history(), d.calendar(), at)
+    ):
+        raise _err(_("There is no delay to excuse."), "no_delay")
+    done, late = None, None
+    if kind == EventKind.APPROVE:
+        history = snap.history()
+        history = TaskHistory(history.code, history.assigned_at, history.due, history.lead,
+                              history.assigner, (*history.events, Event(kind, at, None, {})))
+        done = engine_done_at(history)
+        if done is not None:
+            late = done >= end_of_day(deadline_in_force(history, done))
+    return Decision(kind, state_after, unit, official, clean, done, late)
+
+
+def check_assignment(
+    *, d: Directory, assigned_by: Official, title: str, product, lead_unit: Unit | None,
+    lead_official: Official | None, due: dt.date | None, quantity: int, priority: str,
+    coordinating: list[tuple[Unit, dt.date]], at: dt.datetime, allow_past_due: bool,
+) -> tuple[Unit, Decimal]:
+    """The "5 rõ" of a new task; returns the assigning unit and the coefficient in force."""
+    from .choices import Priority
+
+    day = timezone.localtime(at).date()
+    if not title:
+        raise _err(_("A task needs a title (rõ việc)."), "task_title", "title")
+    if product is None:
+        raise _err(_("A task needs a product (rõ hiệu quả)."), "task_product", "product")
+    if lead_unit is None:
+        raise _err(_("A task needs one lead unit (rõ người)."), "task_lead_unit", "lead_unit")
+    if lead_official is None:
+        raise _err(_("A task needs one lead official (rõ người)."), "task_lead_official",
+                   "lead_official")
+    if due is None:
+        raise _err(_("A task needs a deadline."), "task_due", "due")
+    if due < day:
+        message = (_("The deadline cannot precede the assignment.") if allow_past_due
+                   else _("The deadline cannot be in the past."))
+        raise _err(message, "task_due_past", "due")
+    if quantity < 1:
+        raise _err(_("The quantity must be at least 1."), "task_quantity", "quantity")
+    if priority not in Priority.values:
+        raise _err(_("Unknown priority."), "task_priority", "priority")
+    if not d.is_member(lead_official.pk, lead_unit.pk, day):
+        raise _err(
+            _("%(official)s does not work in %(unit)s.")
+            % {"official": lead_official.code, "unit": lead_unit.code},
+            "task_lead_not_member", "lead_official",
+        )
+    assigner_unit = d.led_unit_above(assigned_by.pk, lead_unit, day)
+    if assigner_unit is None:
+        raise PermissionDeniedError(
+            _("%(official)s does not lead %(unit)s or a unit above it.")
+            % {"official": assigned_by.code, "unit": lead_unit.code},
+            code="task_assigner_not_leader",
+        )
+    coefficient = d.coefficient(product.pk, day)
+    if coefficient is None:
+        raise _err(_("Product %(code)s has no coefficient in force.") % {"code": product.code},
+                   "task_product_coefficient", "product")
+    seen: set[int] = set()
+    for unit, unit_due in coordinating:
+        if unit.pk == lead_unit.pk or unit.pk in seen:
+            raise _err(_("A coordinating unit must differ from the lead unit and be named once."),
+                       "task_coordination", "coordinating_units")
+        if unit_due > due or unit_due < day:
+            raise _err(
+                _("The deadline of coordinating unit %(unit)s must fall between the assignment "
+                  "and the task's deadline.") % {"unit": unit.code},
+                "task_coordination_due", "coordinating_units",
+            )
+        seen.add(unit.pk)
+    return assigner_unit, coefficient
