@@ -33,6 +33,8 @@ CHUNK = 2000
 BATCH = 2000
 #: Event record keys that are not payload.
 EVENT_KEYS = {"task", "kind", "at", "actor"}
+#: Event kinds a document may carry (the creation is the task record itself).
+KINDS = frozenset(EventKind.values) - {EventKind.CREATE}
 #: Assignment fields a stored task must keep: a recorded assignment cannot change.
 FIXED_FIELDS = ("lead_unit", "lead_official", "assigned_by", "product", "due", "assigned_at")
 
@@ -345,7 +347,7 @@ class _Replayer:
             record = self.events[j]
             path = f"events[{j}]"
             kind = str(record.get("kind") or "")
-            if kind == EventKind.CREATE or kind not in EventKind.values:
+            if kind not in KINDS:
                 self.problem(f"{path}.kind", "unknown_kind",
                              _("unknown event kind “%(kind)s”") % {"kind": kind})
                 return None

@@ -45,9 +45,10 @@ from thuocdo.measure.history import done_at as engine_done_at
 from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Membership, Official, Unit
 
-from .choices import OPEN_STATES, EventKind, TaskState
+from .choices import OPEN_STATES, EventKind, Priority, TaskState
 
 S = TaskState
+PRIORITIES = frozenset(Priority.values)
 ALL_OPEN = frozenset(OPEN_STATES)
 WORKING = frozenset({S.ASSIGNED, S.IN_PROGRESS, S.WAITING_GUIDANCE})
 
@@ -611,8 +612,6 @@ def check_assignment(
     coordinating: list[tuple[Unit, dt.date]], at: dt.datetime, allow_past_due: bool,
 ) -> tuple[Unit, Decimal]:
     """The "5 rõ" of a new task; returns the assigning unit and the coefficient in force."""
-    from .choices import Priority
-
     day = timezone.localtime(at).date()
     if not title:
         raise _err(_("A task needs a title (rõ việc)."), "task_title", "title")
@@ -631,7 +630,7 @@ def check_assignment(
         raise _err(message, "task_due_past", "due")
     if quantity < 1:
         raise _err(_("The quantity must be at least 1."), "task_quantity", "quantity")
-    if priority not in Priority.values:
+    if priority not in PRIORITIES:
         raise _err(_("Unknown priority."), "task_priority", "priority")
     if not d.is_member(lead_official.pk, lead_unit.pk, day):
         raise _err(
