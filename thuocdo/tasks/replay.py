@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import ServiceError
@@ -199,7 +199,7 @@ class _Replayer:
             [x for x in extras if isinstance(x, TaskCoordination)], batch_size=BATCH)
         TaskStep.objects.bulk_create([x for x in extras if isinstance(x, TaskStep)],
                                      batch_size=BATCH)
-        TaskEvent.objects.bulk_create(new_events, batch_size=BATCH)
+        insert_events(new_events)
         Task.objects.bulk_update(
             touched, ["state", "holder_unit", "holder_official", "due_in_force", "version",
                       "last_hash", "last_event_at", "done_at", "done_late"], batch_size=BATCH)
@@ -379,3 +379,42 @@ class _Replayer:
                 task.done_at, task.done_late = decision.done_at, decision.done_late
         sync_task(task, snap)
         return built
+
+
+#: Columns of the event log, in insert order.
+_EVENT_COLUMNS = (
+    "task_id", "seq", "kind", "at", "actor_id", "recorded_by_id", "state_before",
+    "state_after", "holder_unit_before_id", "holder_official_before_id",
+    "holder_unit_after_id", "holder_official_after_id", "data", "prev_hash", "hash",
+)
+
+
+def insert_events(events: Sequence[TaskEvent]) -> None:
+    """Insert built events with one prepared statement per batch.
+
+    The ORM's bulk_create prepares all sixteen fields of every row through the field API;
+    here only the two that need adapting (the time and the JSON payload) go through it, which
+    roughly halves the cost of a month of a city's events. Same rows, same values.
+    """
+    if not events:
+        return
+    meta = TaskEvent._meta
+    at_field, data_field = meta.get_field("at"), meta.get_field("data")
+    table = connection.ops.quote_name(meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _EVENT_COLUMNS)
+    marks = ", ".join(["%s"] * len(_EVENT_COLUMNS))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - names from the model
+    rows = []
+    for event in events:
+        event.task_id = event.task.pk
+        rows.append((
+            event.task_id, event.seq, event.kind,
+            at_field.get_db_prep_save(event.at, connection), event.actor_id,
+            event.recorded_by_id, event.state_before, event.state_after,
+            event.holder_unit_before_id, event.holder_official_before_id,
+            event.holder_unit_after_id, event.holder_official_after_id,
+            data_field.get_db_prep_save(event.data, connection), event.prev_hash, event.hash,
+        ))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            cursor.executemany(sql, rows[start:start + BATCH])
