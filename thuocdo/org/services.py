@@ -494,9 +494,9 @@ def _objects_by_code(model: Any, codes: Iterable[str]) -> dict[str, Any]:
     return found
 
 
-def _check_new_codes(model: Any, codes: list[str], *, what: str, prefix: str) -> None:
+def _check_new_codes(model: Any, codes: list[str], *, prefix: str) -> None:
     if any(not code for code in codes):
-        raise ServiceError(_("Every %(what)s needs a code.") % {"what": what},
+        raise ServiceError(_("Every record needs a code."),
                            code=f"{prefix}_code", field="code")
     seen: set[str] = set()
     for code in codes:
@@ -531,7 +531,7 @@ def units_bulk_create(
         return 0
     rows = [r._replace(code=r.code.strip(), name=r.name.strip()) for r in rows]
     codes = [r.code for r in rows]
-    _check_new_codes(Unit, codes, what="unit", prefix="unit")
+    _check_new_codes(Unit, codes, prefix="unit")
     for row in rows:
         _check_kind(row.kind)
         if not row.name:
@@ -609,7 +609,7 @@ def task_groups_bulk_create(
 ) -> int:
     """Create many task groups."""
     rows = [r._replace(code=r.code.strip(), name=r.name.strip()) for r in rows]
-    _check_new_codes(TaskGroup, [r.code for r in rows], what="task group", prefix="task_group")
+    _check_new_codes(TaskGroup, [r.code for r in rows], prefix="task_group")
     TaskGroup.objects.bulk_create([TaskGroup(code=r.code, name=r.name) for r in rows],
                                   batch_size=BULK_BATCH)
     if audit and rows:
@@ -654,7 +654,7 @@ def officials_bulk_create(
 ) -> int:
     """Create many officials (without a place: see `officials_bulk_place`)."""
     rows = [_clean_official(r) for r in rows]
-    _check_new_codes(Official, [r.code for r in rows], what="official", prefix="official")
+    _check_new_codes(Official, [r.code for r in rows], prefix="official")
     Official.objects.bulk_create(
         [Official(code=r.code, name=r.name, name_folded=fold(r.name), email=r.email,
                   phone=r.phone, is_active=r.is_active) for r in rows],

@@ -48,3 +48,26 @@ class EventKind(models.TextChoices):
     REWORK = "rework", _("Sent back for rework")
     EXCUSE_DELAY = "excuse_delay", _("Delay excused")
     CANCEL = "cancel", _("Cancelled")
+
+
+def action_labels() -> dict[str, str]:
+    """What each action is called when someone takes it (buttons, refusals): verbs, where
+    `EventKind`'s labels say what happened (the timeline)."""
+    return {
+        EventKind.ACCEPT: _("Accept"),
+        EventKind.TRANSFER: _("Transfer"),
+        EventKind.RETURN: _("Return"),
+        EventKind.EXTENSION_REQUEST: _("Request an extension"),
+        EventKind.EXTENSION_GRANT: _("Grant an extension"),
+        EventKind.EXTENSION_REFUSE: _("Refuse the extension"),
+        EventKind.GUIDANCE_REQUEST: _("Ask for guidance"),
+        EventKind.GUIDANCE_REPLY: _("Give guidance"),
+        EventKind.CONSULT: _("Ask a unit's opinion"),
+        EventKind.CONSULT_REPLY: _("Give the unit's opinion"),
+        EventKind.REMIND: _("Remind"),
+        EventKind.SUBMIT: _("Submit"),
+        EventKind.APPROVE: _("Approve"),
+        EventKind.REWORK: _("Send back for rework"),
+        EventKind.EXCUSE_DELAY: _("Excuse a delay"),
+        EventKind.CANCEL: _("Cancel the task"),
+    }

@@ -218,6 +218,13 @@ class _Replayer:
         path = f"tasks[{i}]"
         bad = len(self.problems)
 
+        unknown = {
+            "unit": _("unknown unit “%(code)s”"),
+            "official": _("unknown official “%(code)s”"),
+            "product": _("unknown product “%(code)s”"),
+            "directive": _("unknown directive “%(code)s”"),
+        }
+
         def ref(name: str, lookup, label: str, required: bool = True):
             value = record.get(name)
             if value in (None, ""):
@@ -227,7 +234,7 @@ class _Replayer:
             found = lookup(str(value))
             if found is None:
                 self.problem(f"{path}.{name}", f"unknown_{label}",
-                             _("unknown %(what)s “%(code)s”") % {"what": label, "code": value})
+                             unknown[label] % {"code": value})
             return found
 
         lead_unit = ref("lead_unit", self.d.unit, "unit")

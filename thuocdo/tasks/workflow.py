@@ -45,7 +45,7 @@ from thuocdo.measure.history import done_at as engine_done_at
 from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Membership, Official, Unit
 
-from .choices import OPEN_STATES, EventKind, Priority, TaskState
+from .choices import OPEN_STATES, EventKind, Priority, TaskState, action_labels
 
 S = TaskState
 PRIORITIES = frozenset(Priority.values)
@@ -443,10 +443,14 @@ def _err(message: str, code: str, field: str | None = None) -> ServiceError:
     return ServiceError(message, code=code, field=field)
 
 
+def _required_messages() -> dict[str, str]:
+    return {"reason": _("A reason is required."), "question": _("The question is required.")}
+
+
 def _text(data: dict, name: str) -> str:
     value = str(data.get(name) or "").strip()
     if not value:
-        raise _err(_("“%(field)s” is required.") % {"field": name}, f"missing_{name}", name)
+        raise _err(_required_messages()[name], f"missing_{name}", name)
     return value
 
 
@@ -500,7 +504,7 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
     if snap.state not in transition.sources:
         raise _err(
             _("“%(action)s” is not possible while the task is “%(state)s”.")
-            % {"action": EventKind(kind).label, "state": TaskState(snap.state).label},
+            % {"action": action_labels()[kind], "state": TaskState(snap.state).label},
             "wrong_state",
         )
     if at < snap.last_event_at:
@@ -509,7 +513,7 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
     day = timezone.localtime(at).date()
     if not may_act(snap, kind, actor, day, d, data):
         raise PermissionDeniedError(
-            _("You may not “%(action)s” this task.") % {"action": EventKind(kind).label},
+            _("You may not “%(action)s” this task.") % {"action": action_labels()[kind]},
             code="not_allowed",
         )
     unit, official = snap.holder_unit, snap.holder_official
