@@ -236,3 +236,129 @@ def directive_get(*, scope: Scope, code: str) -> Directive:
 def directive_answers(*, directive: Directive) -> QuerySet[Directive]:
     """The lower units' plans that answer `directive`."""
     return directive.answered_by.select_related("issued_by").order_by("issued_on", "code")
+
+
+# -- added for the tasks API -----------------------------------------------------------
+
+
+def directive_task_counts(
+    *, scope: Scope, directives: list[Directive], on: dt.date | None = None
+) -> dict[int, dict[str, int]]:
+    """Readable tasks of each directive by reporting bucket, plus `cancelled` and `total`,
+    in one grouped query: directive id → counts (every key present, zero when none)."""
+    from django.db.models import Count
+
+    keys = [b.value for b in Bucket]
+    empty = dict.fromkeys([*keys, "cancelled", "total"], 0)
+    result: dict[int, dict[str, int]] = {d.pk: dict(empty) for d in directives}
+    if not directives:
+        return result
+    rows = (
+        Task.objects.filter(task_scope_q(scope), directive__in=[d.pk for d in directives])
+        .values("directive_id")
+        .annotate(
+            total=Count("pk"),
+            cancelled=Count("pk", filter=Q(state=TaskState.CANCELLED)),
+            **{key: Count("pk", filter=bucket_q(key, on=on)) for key in keys},
+        )
+        .order_by()
+    )
+    for row in rows:
+        result[row.pop("directive_id")] = row
+    return result
+
+
+def product_list(*, scope: Scope, search: str | None = None):
+    """The product catalogue: every logged-in user may read it. Each product carries its
+    coefficient versions, newest first (prefetched as `coefficients`)."""
+    from django.db.models import Prefetch
+
+    from .models import Product, ProductCoefficient
+
+    qs = Product.objects.prefetch_related(
+        Prefetch("coefficients", queryset=ProductCoefficient.objects.order_by("-valid_from"))
+    )
+    if search:
+        qs = qs.filter(Q(code__icontains=search.strip()) | Q(name__icontains=search.strip()))
+    return qs.order_by("code")
+
+
+# -- added for the task pages ----------------------------------------------------------
+
+
+def task_bucket_counts(*, tasks: QuerySet[Task], on: dt.date | None = None) -> dict[str, int]:
+    """How many of `tasks` (a queryset already scoped and filtered, e.g. from `task_list`)
+    fall in each reporting bucket, in one query: bucket value → count."""
+    from django.db.models import Count
+
+    keys = [b.value for b in Bucket]
+    row = tasks.order_by().aggregate(
+        **{key: Count("pk", filter=bucket_q(key, on=on)) for key in keys}
+    )
+    return {key: row[key] or 0 for key in keys}
+
+
+def my_work_counts(*, scope: Scope, on: dt.date | None = None) -> dict[str, int]:
+    """The sizes of the sections of `my_work` (same rules), in two queries: `overdue`,
+    `to_accept`, `in_progress`, `to_review`, `waiting`."""
+    from django.db.models import Count
+
+    day = on or _today()
+    me = scope.official_id
+    counts = dict.fromkeys(["overdue", "to_accept", "in_progress", "to_review", "waiting"], 0)
+    if me is None:
+        return counts
+    overdue = Q(due_in_force__lt=day) & ~Q(state=TaskState.SUBMITTED)
+    held = Task.objects.filter(task_scope_q(scope), holder_official_id=me,
+                               state__in=list(OPEN_STATES))
+    counts.update(held.order_by().aggregate(
+        overdue=Count("pk", filter=overdue),
+        to_accept=Count("pk", filter=~overdue & Q(state=TaskState.ASSIGNED)),
+        in_progress=Count("pk", filter=~overdue & Q(state=TaskState.IN_PROGRESS)),
+        to_review=Count("pk", filter=~overdue & Q(state__in=[TaskState.SUBMITTED,
+                                                              TaskState.WAITING_GUIDANCE])),
+    ))
+    counts["waiting"] = (
+        Task.objects.filter(task_scope_q(scope), lead_official_id=me,
+                            state__in=[TaskState.WAITING_GUIDANCE, TaskState.SUBMITTED])
+        .exclude(holder_official_id=me).count()
+    )
+    return counts
+
+
+def task_coordinations(*, task: Task):
+    """The task's coordinating units with their deadlines (the caller checked the task)."""
+    return task.coordinations.select_related("unit").order_by("due", "unit__code")
+
+
+def task_steps(*, task: Task):
+    """The task's steps and allowances in order (the caller checked the task)."""
+    return task.steps.order_by("order")
+
+
+def unit_options():
+    """Every active unit, in tree order: work may be passed to, or an opinion asked of, any
+    public body (their names are public; their people stay scoped)."""
+    from thuocdo.org.models import Unit
+
+    return (Unit.objects.filter(is_active=True)
+            .only("pk", "code", "name", "depth", "lft").order_by("lft"))
+
+
+def guidance_candidates(*, task: Task, day: dt.date | None = None, exclude_id: int | None = None):
+    """Whom the holder may ask for guidance: the heads and deputies in force on `day` of the
+    holding unit and every unit above it, and the official who assigned the task."""
+    from thuocdo.org.choices import LEADER_POSITIONS
+    from thuocdo.org.models import Membership, Official
+
+    day = day or _today()
+    unit = task.holder_unit
+    leaders = Membership.objects.filter(
+        Q(end__isnull=True) | Q(end__gte=day), start__lte=day,
+        position__in=list(LEADER_POSITIONS),
+        unit__lft__lte=unit.lft, unit__rgt__gte=unit.rgt,
+    ).values("official_id")
+    qs = Official.objects.filter(Q(pk__in=leaders) | Q(pk=task.assigned_by_id), is_active=True)
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    return qs.order_by("name_folded", "code")

@@ -420,7 +420,16 @@ def allowed_actions(task, official: Official | None, day: dt.date) -> list[str]:
         return []
     snap = TaskSnapshot.of(task)
     directory = DbDirectory()
-    return [kind for kind in TRANSITIONS if may_act(snap, kind, official, day, directory)]
+    allowed = [kind for kind in TRANSITIONS if may_act(snap, kind, official, day, directory)]
+    if EventKind.EXCUSE_DELAY in allowed and not has_unexcused_delay(
+        snap, directory, end_of_day(day)
+    ):
+        allowed.remove(EventKind.EXCUSE_DELAY)
+    return allowed
+
+
+def has_unexcused_delay(snap: TaskSnapshot, d: Directory, at: dt.datetime) -> bool:
+    return any(delay.excused_by is None for delay in delays(snap.history(), d.calendar(), at))
 
 
 # -- the decision ----------------------------------------------------------------------
@@ -595,9 +604,7 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
                  "reason": _text(data, "reason")}
     elif kind in {EventKind.APPROVE, EventKind.REMIND, EventKind.ACCEPT}:
         clean = {"note": str(data.get("note") or "").strip()} if data.get("note") else {}
-    if kind == EventKind.EXCUSE_DELAY and not any(
-        delay.excused_by is None for delay in delays(snap.history(), d.calendar(), at)
-    ):
+    if kind == EventKind.EXCUSE_DELAY and not has_unexcused_delay(snap, d, at):
         raise _err(_("There is no delay to excuse."), "no_delay")
     done, late = None, None
     if kind == EventKind.APPROVE:

@@ -230,3 +230,12 @@ def test_two_threads_acting_at_once_on_postgresql(world, product):
     assert "refused:wrong_state" in outcomes
     assert TaskEvent.objects.filter(task=task).count() == 4
     assert list(verify_chains()) == []
+
+
+def test_excusing_is_offered_only_when_there_is_a_delay(world, product):
+    from thuocdo.tasks.workflow import allowed_actions
+
+    task = assign(world, product)
+    head = world.officials["CG.HEAD"]
+    assert "excuse_delay" not in allowed_actions(task, head, D(2026, 10, 10))
+    assert "excuse_delay" in allowed_actions(task, head, D(2026, 10, 20))

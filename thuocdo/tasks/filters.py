@@ -1,0 +1,183 @@
+"""Query-string filters of the tasks API lists.
+
+As in `thuocdo.org.filters`: a filter set validates the query string (a bad value is a 400
+in the API's error format, with the field) and documents it in the OpenAPI schema, then its
+`select(scope=...)` hands every cleaned value to the selector in one call. Records named in
+a filter (unit, directive, official) are looked up within the caller's scope: an unknown
+code and one the caller cannot read get the same 400.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework.exceptions import ValidationError
+
+from thuocdo.core.scope import Scope
+from thuocdo.measure.history import Bucket
+from thuocdo.org import selectors as org_selectors
+from thuocdo.org.models import Official, Unit
+
+from . import selectors
+from .choices import Priority, TaskState
+from .models import Directive, Product, Task
+
+#: The API speaks ISO dates only, whatever the caller's language (the forms' localized
+#: formats would read 03/04/2026 differently in Vietnamese and English).
+ISO_DATE = ["%Y-%m-%d"]
+
+BUCKET_CHOICES = [
+    (Bucket.DONE_ON_TIME.value, gettext_lazy("done on time")),
+    (Bucket.DONE_LATE.value, gettext_lazy("done late")),
+    (Bucket.OPEN_WITHIN_DEADLINE.value, gettext_lazy("open, within the deadline")),
+    (Bucket.OPEN_OVERDUE.value, gettext_lazy("open, overdue")),
+]
+
+TASK_ORDERING_CHOICES = [
+    ("due", gettext_lazy("deadline in force, earliest first")),
+    ("-due", gettext_lazy("deadline in force, latest first")),
+    ("assigned", gettext_lazy("assignment time, oldest first")),
+    ("-assigned", gettext_lazy("assignment time, newest first")),
+    ("code", gettext_lazy("code, A to Z")),
+    ("-code", gettext_lazy("code, Z to A")),
+    ("title", gettext_lazy("title, A to Z (ignoring tones)")),
+    ("-title", gettext_lazy("title, Z to A (ignoring tones)")),
+    ("last_event", gettext_lazy("last event, oldest first")),
+    ("-last_event", gettext_lazy("last event, newest first")),
+]
+
+
+def _unknown(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]}, code="unknown")
+
+
+def _readable_unit(scope: Scope, field: str, code: str) -> Unit:
+    try:
+        return org_selectors.unit_get(scope=scope, code=code)
+    except Unit.DoesNotExist:
+        raise _unknown(field, _("Unknown unit “%(code)s”.") % {"code": code}) from None
+
+
+def _readable_official(scope: Scope, field: str, code: str) -> Official:
+    try:
+        # The selector's rule, without its prefetch of memberships (not needed to filter).
+        return (org_selectors.official_list(scope=scope, active=None)
+                .prefetch_related(None).get(code=code))
+    except Official.DoesNotExist:
+        raise _unknown(field, _("Unknown official “%(code)s”.") % {"code": code}) from None
+
+
+def _directive(scope: Scope, field: str, code: str) -> Directive:
+    try:
+        return selectors.directive_get(scope=scope, code=code)
+    except Directive.DoesNotExist:
+        raise _unknown(field, _("Unknown directive “%(code)s”.") % {"code": code}) from None
+
+
+class TaskFilter(django_filters.FilterSet):
+    unit = django_filters.CharFilter(
+        help_text=gettext_lazy("Only tasks led by the unit with this code (and its subunits, "
+                               "see include_subunits).")
+    )
+    include_subunits = django_filters.BooleanFilter(
+        help_text=gettext_lazy("With unit: also tasks led by the units below it. Default true.")
+    )
+    bucket = django_filters.ChoiceFilter(
+        choices=BUCKET_CHOICES, help_text=gettext_lazy("Only tasks in this reporting bucket "
+                                                       "today.")
+    )
+    state = django_filters.ChoiceFilter(choices=TaskState.choices,
+                                        help_text=gettext_lazy("Only tasks in this state."))
+    directive = django_filters.CharFilter(
+        help_text=gettext_lazy("Only tasks carrying out the directive with this code.")
+    )
+    holder = django_filters.CharFilter(
+        help_text=gettext_lazy("Only tasks now held by the official with this code.")
+    )
+    lead_official = django_filters.CharFilter(
+        help_text=gettext_lazy("Only tasks led by the official with this code.")
+    )
+    priority = django_filters.ChoiceFilter(choices=Priority.choices,
+                                           help_text=gettext_lazy("Only tasks of this priority."))
+    due_from = django_filters.DateFilter(
+        input_formats=ISO_DATE,
+        help_text=gettext_lazy("Deadline in force on or after this day (YYYY-MM-DD).")
+    )
+    due_to = django_filters.DateFilter(
+        input_formats=ISO_DATE,
+        help_text=gettext_lazy("Deadline in force on or before this day (YYYY-MM-DD).")
+    )
+    assigned_from = django_filters.DateFilter(
+        input_formats=ISO_DATE,
+        help_text=gettext_lazy("Assigned on or after this day (Vietnam time).")
+    )
+    assigned_to = django_filters.DateFilter(
+        input_formats=ISO_DATE,
+        help_text=gettext_lazy("Assigned on or before this day (Vietnam time).")
+    )
+    search = django_filters.CharFilter(
+        help_text=gettext_lazy("Part of the title ignoring tones and đ (“bao cao” finds "
+                               "“Báo cáo”), or of the code.")
+    )
+    ordering = django_filters.ChoiceFilter(
+        choices=TASK_ORDERING_CHOICES,
+        help_text=gettext_lazy("Sort order; default `due` (deadline in force), then code."),
+    )
+
+    class Meta:
+        model = Task
+        fields: list[str] = []
+
+    def select(self, *, scope: Scope) -> QuerySet[Task]:
+        data = self.form.cleaned_data
+
+        def lookup(field, resolve):
+            return resolve(scope, field, data[field]) if data.get(field) else None
+
+        filters = selectors.TaskFilters(
+            unit=lookup("unit", _readable_unit),
+            include_subunits=data.get("include_subunits") is not False,
+            bucket=data.get("bucket") or None,
+            state=data.get("state") or None,
+            directive=lookup("directive", _directive),
+            holder=lookup("holder", _readable_official),
+            lead_official=lookup("lead_official", _readable_official),
+            priority=data.get("priority") or None,
+            due_from=data.get("due_from"),
+            due_to=data.get("due_to"),
+            assigned_from=data.get("assigned_from"),
+            assigned_to=data.get("assigned_to"),
+            search=data.get("search") or None,
+        )
+        return selectors.task_list(scope=scope, filters=filters,
+                                   ordering=data.get("ordering") or "due")
+
+
+class DirectiveFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        help_text=gettext_lazy("Part of the code or of the title.")
+    )
+
+    class Meta:
+        model = Directive
+        fields: list[str] = []
+
+    def select(self, *, scope: Scope) -> QuerySet[Directive]:
+        return selectors.directive_list(scope=scope,
+                                        search=self.form.cleaned_data.get("search") or None)
+
+
+class ProductFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        help_text=gettext_lazy("Part of the code or of the name.")
+    )
+
+    class Meta:
+        model = Product
+        fields: list[str] = []
+
+    def select(self, *, scope: Scope) -> QuerySet[Product]:
+        return selectors.product_list(scope=scope,
+                                      search=self.form.cleaned_data.get("search") or None)
