@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from thuocdo.accounts.choices import Role
 from thuocdo.org import selectors as org_selectors
+from thuocdo.tasks import selectors as tasks_selectors
 
 
 @login_required
@@ -38,5 +39,8 @@ def home(request):
             u for u in summary["member"]
             if not any(lft <= u.lft and u.rgt <= rgt for lft, rgt in scope.read_ranges)
         ],
+        # The "my work" card renders without JS (htmx only refreshes it).
+        "my_work_counts": (tasks_selectors.my_work_counts(scope=scope)
+                           if scope.official_id is not None else None),
     }
     return render(request, "core/home.html", context)

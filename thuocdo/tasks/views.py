@@ -1,0 +1,693 @@
+"""Pages of tasks and directives: "Việc của tôi", a unit's work list (and its xlsx export),
+the task page with its "5 rõ", timeline and actions, assigning a task, directives.
+
+Views are thin: reads go through `selectors` with the caller's scope (anything outside it is
+404), writes through `services` (`task_assign`, `task_act`), whose refusals are shown next
+to the field they name. Who acts is `request.user.official`; an account without an official
+reads but cannot act, and inspectors (`scope.is_read_only`) never see a form: any POST from
+them is 403. Every action works as a plain POST (redirect and a message) and, with htmx, as a
+fragment (the actions panel, the status and the timeline re-rendered in place).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import replace
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
+from django.forms.utils import ErrorDict, ErrorList
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from thuocdo.core.calendar import work_calendar
+from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.htmx import is_htmx, render_page
+from thuocdo.measure.history import delays, holder_intervals
+from thuocdo.org import selectors as org_selectors
+
+from . import selectors, services
+from .adapters import history_for
+from .choices import EventKind, Priority, TaskState
+from .forms import (
+    ACTION_FORMS,
+    ACTION_LABELS,
+    BUCKET_LABELS,
+    CoordinationFormSet,
+    StepFormSet,
+    TaskAssignForm,
+    TaskFilterForm,
+    pending_extension,
+)
+from .models import Task
+from .selectors import TaskFilters
+from .workflow import DbDirectory, TaskSnapshot, allowed_actions, may_act
+
+#: tasks per page of a list
+PAGE_SIZE = 25
+#: tasks shown on a directive's page (the rest: its work list)
+DIRECTIVE_TASKS = 50
+#: actions "Việc của tôi" offers on a row, by the task's state: only those that need no
+#: payload and nothing to read first (submitting and approving are done on the task page)
+QUICK_ACTIONS = {TaskState.ASSIGNED: EventKind.ACCEPT}
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _get_or_404(getter, **kwargs):
+    """Call a selector's getter; out of scope and missing look the same: 404."""
+    try:
+        return getter(**kwargs)
+    except ObjectDoesNotExist as exc:
+        raise Http404(_("Not found.")) from exc
+
+
+def _official(request):
+    """The official the user acts as (None: the account is not linked to one)."""
+    return request.user.official if request.user.official_id else None
+
+
+def _calendar(*days: dt.date):
+    return work_calendar(years=range(min(days).year, max(days).year + 1))
+
+
+def _bucket_chips(counts: dict[str, int], selected: str | None) -> list[dict]:
+    return [{"key": key, "label": label, "count": counts.get(key, 0), "selected": key == selected}
+            for key, label in BUCKET_LABELS.items()]
+
+
+def _decorate(tasks, *, today: dt.date) -> list[Task]:
+    """Give each loaded task its bucket (for the badge)."""
+    tasks = list(tasks)
+    for task in tasks:
+        bucket = selectors.bucket_of(task, on=today)
+        task.bucket = bucket.value if bucket else None
+        task.bucket_label = BUCKET_LABELS.get(task.bucket, "")
+    return tasks
+
+
+# -- Việc của tôi ----------------------------------------------------------------------
+
+
+def _my_work_context(request) -> dict:
+    scope = request.scope
+    official = _official(request)
+    today = timezone.localdate()
+    work = selectors.my_work(scope=scope, on=today)
+    everything = [*work.overdue, *work.to_accept, *work.in_progress, *work.to_review,
+                  *work.waiting]
+    _decorate(everything, today=today)
+    if work.overdue:
+        calendar = _calendar(today, *(t.due_in_force for t in work.overdue))
+        for task in work.overdue:
+            task.workdays_overdue = calendar.workdays_between(task.due_in_force, today)
+    can_act = official is not None and not scope.is_read_only
+    directory = DbDirectory()
+    for task in everything:
+        task.quick_actions = []
+        kind = QUICK_ACTIONS.get(task.state)
+        if can_act and kind and may_act(TaskSnapshot.of(task), kind, official, today, directory):
+            task.quick_actions = [{"kind": kind, "label": ACTION_LABELS[kind]}]
+    sections = [
+        ("overdue", _("Overdue"), work.overdue,
+         _("Past the deadline in force: most pressing first.")),
+        ("to_accept", _("To accept"), work.to_accept,
+         _("Assigned or passed to you: accept the work or pass it on, with a reason.")),
+        ("in_progress", _("In progress"), work.in_progress, ""),
+        ("to_review", _("To review"), work.to_review,
+         _("Products submitted to you, and guidance asked of you.")),
+        ("waiting", _("Waiting on others"), work.waiting,
+         _("Work you lead that waits for guidance or for approval.")),
+    ]
+    return {
+        "nav": "my_work",
+        "official": official,
+        "sections": [{"key": key, "title": title, "tasks": tasks, "help": help_text}
+                     for key, title, tasks, help_text in sections],
+        "total": work.count,
+    }
+
+
+@login_required
+@require_GET
+def my_work(request):
+    """"Việc của tôi": the caller's open work, overdue first."""
+    return render_page(request, "tasks/my_work.html", _my_work_context(request),
+                       partial="sections")
+
+
+@login_required
+@require_GET
+def my_work_summary(request):
+    """The counts of "Việc của tôi" for the home page's card (htmx); a plain visit goes to
+    the page itself."""
+    if not is_htmx(request):
+        return redirect("tasks:my_work")
+    return render(request, "tasks/includes/my_work_summary.html",
+                  {"counts": selectors.my_work_counts(scope=request.scope)})
+
+
+# -- the work list ---------------------------------------------------------------------
+
+
+def _default_unit(scope):
+    """The list opens on the caller's first led unit, else their own unit."""
+    summary = org_selectors.unit_scope_summary(scope=scope)
+    for unit in (*summary["lead"], *summary["member"]):
+        return unit
+    return None
+
+
+def _filter_form(request) -> TaskFilterForm:
+    return TaskFilterForm(request.GET, scope=request.scope,
+                          default_unit=_default_unit(request.scope))
+
+
+@login_required
+@require_GET
+def task_list(request):
+    """A unit's work list: filters, the four bucket counts, sorting, pages; htmx refreshes
+    the results."""
+    scope = request.scope
+    form = _filter_form(request)
+    filters = form.filters()
+    today = timezone.localdate()
+    tasks = selectors.task_list(scope=scope, filters=filters, ordering=form.ordering)
+    counts = selectors.task_bucket_counts(
+        tasks=selectors.task_list(scope=scope, filters=replace(filters, bucket=None)), on=today
+    )
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _decorate(page.object_list, today=today)
+    context = {
+        "nav": "tasks",
+        "form": form,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "sort": form.ordering,
+        "chips": _bucket_chips(counts, filters.bucket),
+        "can_assign": _may_assign(scope),
+    }
+    return render_page(request, "tasks/task_list.html", context, partial="results")
+
+
+def _excel_text(sheet, value):
+    # openpyxl would store "=..." as a formula: user text must stay text.
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def _excel_date(sheet, value, number_format="DD/MM/YYYY"):
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).replace(tzinfo=None)
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
+
+
+def _tasks_workbook(tasks, *, today: dt.date) -> Workbook:
+    """One row per task, the columns of the work list and a few more; dates are real dates
+    shown dd/mm/yyyy."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Tasks")[:31])
+    headers = [
+        (_("Code"), 16), (_("Title"), 40), (_("Directive"), 16), (_("Product"), 24),
+        (_("Quantity"), 9), (_("Coefficient"), 11), (_("Lead unit"), 30),
+        (_("Lead official"), 24), (_("Held by"), 24), (_("Assigned by"), 24),
+        (_("Assigned at"), 16), (_("Original deadline"), 12), (_("Deadline in force"), 12),
+        (_("Priority"), 14), (_("State"), 20), (_("Bucket"), 20), (_("Done at"), 16),
+        (_("Last event"), 16),
+    ]
+    for index, (_title, width) in enumerate(headers):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header_cells = []
+    for title, _width in headers:
+        cell = WriteOnlyCell(sheet, value=str(title))
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    text = _excel_text
+    for task in tasks.iterator(chunk_size=2000):
+        bucket = selectors.bucket_of(task, on=today)
+        holder = task.holder_official.name if task.holder_official else task.holder_unit.name
+        sheet.append([
+            text(sheet, task.code), text(sheet, task.title),
+            text(sheet, task.directive.code) if task.directive else None,
+            text(sheet, task.product.name), task.quantity, task.coefficient,
+            text(sheet, task.lead_unit.name), text(sheet, task.lead_official.name),
+            text(sheet, holder), text(sheet, task.assigned_by.name),
+            _excel_date(sheet, task.assigned_at, "DD/MM/YYYY HH:MM"),
+            _excel_date(sheet, task.due), _excel_date(sheet, task.due_in_force),
+            str(task.get_priority_display()), str(task.get_state_display()),
+            str(BUCKET_LABELS[bucket.value]) if bucket else None,
+            _excel_date(sheet, task.done_at, "DD/MM/YYYY HH:MM"),
+            _excel_date(sheet, task.last_event_at, "DD/MM/YYYY HH:MM"),
+        ])
+    return workbook
+
+
+@login_required
+@require_GET
+def task_export(request):
+    """The filtered work list as an xlsx workbook (the same filters and order as the page)."""
+    form = _filter_form(request)
+    tasks = selectors.task_list(scope=request.scope, filters=form.filters(),
+                                ordering=form.ordering)
+    buffer = io.BytesIO()
+    _tasks_workbook(tasks, today=timezone.localdate()).save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    filename = f"tasks-{timezone.localdate():%Y-%m-%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# -- the task page ---------------------------------------------------------------------
+
+#: The payload fields shown on the timeline, in this order, and how to show their values.
+PAYLOAD_FIELDS = [
+    ("to_unit", "unit"), ("to_official", "official"), ("unit", "unit"),
+    ("lead_unit", "unit"), ("lead_official", "official"), ("product", "product"),
+    ("quantity", "text"), ("priority", "priority"), ("due", "date"), ("old_due", "date"),
+    ("new_due", "date"), ("reply_due", "date"), ("question", "text"), ("answer", "text"),
+    ("clear_position", "bool"), ("major_error", "bool"), ("excused", "bool"),
+    ("reason", "text"), ("note", "text"),
+]
+
+
+def _payload_labels() -> dict[str, str]:
+    return {
+        "to_unit": _("To unit"), "to_official": _("To official"), "unit": _("Unit"),
+        "lead_unit": _("Lead unit"), "lead_official": _("Lead official"),
+        "product": _("Product"), "quantity": _("Quantity"), "priority": _("Priority"),
+        "due": _("Deadline"), "old_due": _("Previous deadline"), "new_due": _("New deadline"),
+        "reply_due": _("Reply deadline"), "question": _("Question"), "answer": _("Answer"),
+        "clear_position": _("Clear position"), "major_error": _("Major error"),
+        "excused": _("Objective cause confirmed"), "reason": _("Reason"), "note": _("Note"),
+    }
+
+
+def _as_date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+class _Names:
+    """Names of the units and officials a task's log mentions, by code (from the rows
+    already loaded; codes not found are shown as they are)."""
+
+    def __init__(self, task: Task, events) -> None:
+        self.task = task
+        self.units = {task.lead_unit.code: task.lead_unit,
+                      task.assigner_unit.code: task.assigner_unit}
+        self.officials = {task.lead_official.code: task.lead_official,
+                          task.assigned_by.code: task.assigned_by}
+        for event in events:
+            for unit in (event.holder_unit_before, event.holder_unit_after):
+                if unit is not None:
+                    self.units[unit.code] = unit
+            for official in (event.actor, event.holder_official_before,
+                             event.holder_official_after):
+                if official is not None:
+                    self.officials[official.code] = official
+
+    def product(self, code):
+        product = self.task.product
+        return f"{product.name} ({code})" if code == product.code else code
+
+    def unit(self, code):
+        found = self.units.get(code)
+        return found.name if found else code
+
+    def official(self, code):
+        found = self.officials.get(code)
+        return found.name if found else code
+
+
+def _payload(event, names: _Names, labels: dict[str, str]) -> list[dict]:
+    rows = []
+    for key, how in PAYLOAD_FIELDS:
+        value = event.data.get(key)
+        if value in (None, "") or (how == "bool" and key == "excused" and not value):
+            continue
+        if how == "unit":
+            value = names.unit(value)
+        elif how == "official":
+            value = names.official(value)
+        elif how == "date":
+            value = _as_date(value) or value
+        elif how == "bool":
+            value = _("Yes") if value else _("No")
+        elif how == "product":
+            value = names.product(value)
+        elif how == "priority":
+            value = Priority(value).label if value in Priority.values else value
+        rows.append({"label": labels[key], "value": value, "is_date": how == "date"})
+    return rows
+
+
+def _task_context(request, task: Task, *, bound: dict | None = None, notice: str = "",
+                  alert: str = "") -> dict:
+    """Everything the task page shows; `bound` maps an action kind to its submitted form."""
+    scope = request.scope
+    official = _official(request)
+    now = timezone.now()
+    today = timezone.localdate()
+    events = list(selectors.task_events(task=task))
+    names = _Names(task, events)
+    snapshot = TaskSnapshot.of(task, events)
+    history = history_for(task, events)
+    calendar = _calendar(timezone.localtime(task.assigned_at).date(), today,
+                         task.due_in_force)
+    intervals = holder_intervals(history, calendar, now)
+    found_delays = delays(history, calendar, now)
+    labels = _payload_labels()
+    timeline = [{
+        "event": event,
+        "label": EventKind(event.kind).label if event.kind in EventKind.values else event.kind,
+        "moved": (event.holder_unit_before_id, event.holder_official_before_id)
+        != (event.holder_unit_after_id, event.holder_official_after_id)
+        and event.holder_unit_before_id is not None,
+        "payload": _payload(event, names, labels),
+    } for event in events]
+    holder_rows = [{
+        "unit": names.unit(interval.holder.unit),
+        "official": names.official(interval.holder.official) if interval.holder.official
+        else None,
+        "start": interval.start,
+        "end": interval.end,
+        "workdays": interval.workdays,
+        "workdays_overdue": interval.workdays_overdue,
+        # the engine counts the log without the creation event (#1)
+        "event_seq": interval.started_by + 2 if interval.started_by is not None else 1,
+    } for interval in intervals]
+    extensions = [row for row in timeline if row["event"].kind in (
+        EventKind.EXTENSION_REQUEST, EventKind.EXTENSION_GRANT, EventKind.EXTENSION_REFUSE)]
+
+    why_not = ""
+    allowed: list[str] = []
+    if scope.is_read_only and "inspector" in scope.roles:
+        why_not = _("You read this task as an inspector: you cannot act on it.")
+    elif official is None:
+        why_not = _("Your account is not linked to an official, so you cannot act on tasks. "
+                    "Ask an administrator to link it.")
+    elif scope.is_read_only:
+        why_not = _("You hold no position at the moment, so you cannot act on tasks.")
+    else:
+        allowed = allowed_actions(task, official, today)
+        # Offer only what makes sense now: a refusal needs a pending request, a return a
+        # previous holder, an excuse a delay not yet excused (the table allows them; the
+        # rules would refuse the last two anyway).
+        pending = pending_extension(snapshot)
+        if pending is None and EventKind.EXTENSION_REFUSE in allowed:
+            allowed.remove(EventKind.EXTENSION_REFUSE)
+        current = (task.holder_unit_id, task.holder_official_id)
+        if EventKind.RETURN in allowed and not snapshot.holders - {current}:
+            allowed.remove(EventKind.RETURN)  # nobody held it before
+        if EventKind.EXCUSE_DELAY in allowed and not any(
+            d.excused_by is None for d in found_delays
+        ):
+            allowed.remove(EventKind.EXCUSE_DELAY)
+        if not allowed:
+            why_not = _("There is nothing you can do on this task at the moment.")
+    bound = bound or {}
+    action_forms = []
+    for kind in allowed:
+        form = bound.get(kind) or ACTION_FORMS[kind](
+            task=task, official=official, snapshot=snapshot, scope=scope, day=today,
+            events=events,
+        )
+        action_forms.append({"kind": kind, "form": form, "open": kind in bound})
+    bucket = selectors.bucket_of(task, on=today)
+    return {
+        "nav": "tasks",
+        "task": task,
+        "coordinations": list(selectors.task_coordinations(task=task)),
+        "steps": list(selectors.task_steps(task=task)),
+        "bucket": bucket.value if bucket else None,
+        "bucket_label": BUCKET_LABELS.get(bucket.value, "") if bucket else "",
+        "timeline": timeline,
+        "intervals": holder_rows,
+        "delays": found_delays,
+        "extensions": extensions,
+        "pending_extension": _as_date((pending_extension(snapshot) or {}).get("new_due")),
+        "actions": action_forms,
+        "why_not": why_not,
+        "notice": notice,
+        "alert": alert,
+        "now": now,
+    }
+
+
+@login_required
+@require_GET
+def task_detail(request, code: str):
+    task = _get_or_404(selectors.task_get, scope=request.scope, code=code)
+    return render(request, "tasks/task_detail.html", _task_context(request, task))
+
+
+def _act_response(request, task: Task, *, return_to: str, bound=None, notice="", alert=""):
+    """The answer to an htmx action: the part of the page it came from, re-rendered."""
+    if return_to == "my_work":
+        context = _my_work_context(request)
+        context.update({"notice": notice, "alert": alert})
+        return render(request, "tasks/my_work.html#sections", context)
+    task.refresh_from_db()
+    context = _task_context(request, task, bound=bound, notice=notice, alert=alert)
+    context["oob"] = True
+    return render(request, "tasks/task_detail.html#actions", context)
+
+
+@require_POST
+@login_required
+def task_act(request, kind: str, code: str):
+    """Take one workflow action on a task (POST only). Refused before anything is written:
+    an inspector or an account without an official (403), a task outside the scope (404), an
+    action this person may not take now (403), a stale page or a payload the rules refuse
+    (the form again, with the reason next to the field)."""
+    scope = request.scope
+    if scope.is_read_only:
+        raise PermissionDenied
+    task = _get_or_404(selectors.task_get, scope=scope, code=code)
+    official = _official(request)
+    form_class = ACTION_FORMS.get(kind)
+    if form_class is None:
+        raise Http404(_("Not found."))
+    if official is None:
+        raise PermissionDenied
+    return_to = "my_work" if request.POST.get("return_to") == "my_work" else "task"
+    back = reverse("tasks:my_work") if return_to == "my_work" else task.get_absolute_url()
+    htmx = is_htmx(request)
+    stale = _("The task changed since you opened it; reload and try again.")
+    try:
+        version = int(request.POST.get("expected_version", ""))
+    except ValueError:
+        version = None
+    if version is not None and version != task.version:
+        # Checked before the person's right: what they saw may no longer apply.
+        if htmx:
+            return _act_response(request, task, return_to=return_to, alert=stale)
+        messages.error(request, stale)
+        return redirect(back)
+    today = timezone.localdate()
+    if kind not in allowed_actions(task, official, today):
+        raise PermissionDenied
+    events = list(selectors.task_events(task=task))
+    form = form_class(request.POST, task=task, official=official,
+                      snapshot=TaskSnapshot.of(task, events), scope=scope, day=today,
+                      events=events)
+    if form.is_valid():
+        try:
+            event = services.task_act(
+                task=task, kind=kind, actor=official, user=request.user,
+                data=form.service_data(), expected_version=form.cleaned_data["expected_version"],
+            )
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(exc.service_message) from exc
+        except ServiceError as exc:
+            if exc.service_code == "task_changed":
+                if htmx:
+                    return _act_response(request, task, return_to=return_to, alert=stale)
+                messages.error(request, stale)
+                return redirect(back)
+            form.add_error(exc.field if exc.field in form.fields else None,
+                           exc.service_message)
+        else:
+            notice = _("%(action)s: recorded as event #%(number)s.") % {
+                "action": EventKind(kind).label, "number": event.seq}
+            if htmx:
+                return _act_response(request, task, return_to=return_to, notice=notice)
+            messages.success(request, notice)
+            return redirect(back)
+    # The form again, with its errors: nothing was written.
+    if return_to == "my_work":
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        if htmx:
+            return _act_response(request, task, return_to=return_to, alert=message)
+        messages.error(request, message)
+        return redirect(back)
+    if htmx:
+        return _act_response(request, task, return_to=return_to, bound={kind: form})
+    task.refresh_from_db()
+    return render(request, "tasks/task_detail.html",
+                  _task_context(request, task, bound={kind: form}))
+
+
+# -- assigning -------------------------------------------------------------------------
+
+
+def _may_assign(scope) -> bool:
+    """Who sees the assign page: administrators and whoever leads a unit today."""
+    return not scope.is_read_only and (scope.is_admin or bool(scope.lead_ranges))
+
+
+def _quiet(*forms_or_formsets) -> None:
+    """Show submitted values without errors (the "show officials" refresh without JS)."""
+    for item in forms_or_formsets:
+        if hasattr(item, "forms"):
+            item._non_form_errors = ErrorList()
+            item._errors = [ErrorDict() for _form in item.forms]
+            _quiet(*item.forms)
+        else:
+            item._errors = ErrorDict()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_assign(request):
+    """Assign a task with its five "rõ" (only for those who lead a unit, or administrators:
+    everyone else gets 403). The lead official's choices follow the lead unit (htmx, or the
+    "show officials" button without JS)."""
+    scope = request.scope
+    if not _may_assign(scope):
+        raise PermissionDenied
+    official = _official(request)
+    if request.method == "POST" and official is None:
+        raise PermissionDenied
+    data = request.POST if request.method == "POST" else None
+    form = TaskAssignForm(data, scope=scope)
+    coordinations = CoordinationFormSet(data, prefix="coord")
+    steps = StepFormSet(data, prefix="step")
+    if data is not None and "_refresh" in data:
+        _quiet(form, coordinations, steps)
+    elif data is not None and all(x.is_valid() for x in (form, coordinations, steps)):
+        clean = form.cleaned_data
+        try:
+            task = services.task_assign(
+                user=request.user, assigned_by=official, title=clean["title"],
+                description=clean["description"], directive=clean["directive"],
+                product=clean["product"], quantity=clean["quantity"],
+                lead_unit=clean["lead_unit"], lead_official=clean["lead_official"],
+                due=clean["due"], priority=clean["priority"],
+                coordinating=[(row["unit"], row["due"]) for row in coordinations.cleaned_data
+                              if row.get("unit")],
+                steps=[(row["name"], row["allowance"]) for row in steps.cleaned_data
+                       if row.get("name")],
+            )
+        except ServiceError as exc:
+            # Nothing was written: the refusal goes next to the field it names.
+            if exc.field == "coordinating_units":
+                coordinations._non_form_errors = ErrorList([exc.service_message])
+            elif isinstance(exc, PermissionDeniedError):
+                form.add_error("lead_unit", exc.service_message)
+            else:
+                form.add_error(exc.field if exc.field in form.fields else None,
+                               exc.service_message)
+        else:
+            messages.success(request, _("Task %(code)s assigned to %(official)s.") % {
+                "code": task.code, "official": task.lead_official.name})
+            return redirect(task)
+    context = {
+        "nav": "tasks",
+        "form": form,
+        "coordinations": coordinations,
+        "steps": steps,
+        "official": official,
+        "why_not": "" if official is not None else _(
+            "Your account is not linked to an official, so you cannot assign tasks. "
+            "Ask an administrator to link it."),
+    }
+    return render(request, "tasks/task_assign.html", context)
+
+
+@login_required
+@require_GET
+def official_options(request):
+    """The `<option>`s of the officials working in a unit (the `unit`, `lead_unit` or
+    `to_unit` parameter), for the selects that follow a unit select. Only officials the
+    caller may see; a unit they cannot read gives none."""
+    scope = request.scope
+    code = (request.GET.get("unit") or request.GET.get("lead_unit")
+            or request.GET.get("to_unit") or "")
+    unit = org_selectors.unit_list(scope=scope).filter(code=code).first() if code else None
+    officials = (org_selectors.official_list(scope=scope, unit=unit, include_subunits=False)
+                 if unit is not None else [])
+    purpose = request.GET.get("purpose")
+    empty = (_("Nobody in particular: the unit's leaders dispatch it") if purpose == "transfer"
+             else _("Choose an official of the lead unit"))
+    return render(request, "tasks/includes/official_options.html",
+                  {"officials": officials, "empty_label": empty})
+
+
+# -- directives ------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def directive_list(request):
+    scope = request.scope
+    query = request.GET.get("q", "").strip()[:200]
+    directives = selectors.directive_list(scope=scope, search=query or None)
+    page = Paginator(directives, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    counts = selectors.directive_task_counts(scope=scope, directives=rows)
+    context = {
+        "nav": "directives",
+        "query": query,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "rows": [{"directive": d, "counts": counts[d.pk]} for d in rows],
+    }
+    return render_page(request, "tasks/directive_list.html", context, partial="results")
+
+
+@login_required
+@require_GET
+def directive_detail(request, code: str):
+    """A directive: its data, its tasks the caller can see (with the four buckets), and the
+    lower units' plans that answer it, each with its own task counts."""
+    scope = request.scope
+    directive = _get_or_404(selectors.directive_get, scope=scope, code=code)
+    today = timezone.localdate()
+    tasks = selectors.task_list(scope=scope, filters=TaskFilters(directive=directive))
+    counts = selectors.task_bucket_counts(tasks=tasks, on=today)
+    shown = _decorate(tasks[:DIRECTIVE_TASKS], today=today)
+    answers = list(selectors.directive_answers(directive=directive))
+    answer_counts = selectors.directive_task_counts(scope=scope, directives=answers)
+    context = {
+        "nav": "directives",
+        "directive": directive,
+        "tasks": shown,
+        "task_total": tasks.count(),
+        "chips": _bucket_chips(counts, None),
+        "answers": [{"directive": d, "counts": answer_counts[d.pk]} for d in answers],
+        "bucket_labels": BUCKET_LABELS,
+    }
+    return render(request, "tasks/directive_detail.html", context)
