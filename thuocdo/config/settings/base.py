@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "thuocdo.org",
     "thuocdo.tasks",
     "thuocdo.exchange",
+    "thuocdo.notifications",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "thuocdo.core.context_processors.scope",
+                "thuocdo.notifications.context_processors.inbox",
             ],
         },
     }
@@ -246,4 +248,6 @@ LOGGING = {
 THUOCDO = {
     # How many officials `thuocdo demo` generates.
     "DEMO_OFFICIALS": 300,
+    # The site's address as users reach it, for links in e-mails (no trailing slash).
+    "BASE_URL": os.environ.get("THUOCDO_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
 }

@@ -90,7 +90,7 @@ class Command(BaseCommand):
             for job in scheduler.get_jobs():
                 spec = jobs[job.id]
                 self.stdout.write(
-                    f"  {spec.name:<28} {spec.cron:<16} next: "
+                    f"  {spec.name:<34} {spec.cron:<16} next: "
                     f"{job.next_run_time:%Y-%m-%d %H:%M %Z}  {spec.description}"
                 )
         finally:

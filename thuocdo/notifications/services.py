@@ -1,0 +1,348 @@
+"""Writes of notifications: made from the task event log and the calendar, e-mailed once,
+marked read by their recipient.
+
+Everything is set-based: a run reads its candidates in a few queries, leaves out what was
+already notified in SQL, and writes with `bulk_create`; the query count never grows with
+the number of events or tasks. The unique `Notification.key` is the last guard: two runs
+racing each other still cannot notify the same thing twice.
+
+Who is told what:
+
+- assigned (event `create`): the lead official;
+- transferred (events `transfer`, `return`): the official the work now sits with;
+- reminded (event `remind`): the official holding the work;
+- due soon: the holder of an open task whose deadline in force is exactly 2 working days
+  away (the engine's calendar);
+- overdue: the holder of an open task whose deadline in force has passed, once per deadline
+  (an extension that is missed again is notified again).
+
+Nobody is told about their own action, a task held by a unit with no official named gets no
+notification, and work submitted for approval is not "due" for the approver (the delay is
+counted at submission).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Exists, F, Max, OuterRef, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from thuocdo.core.errors import PermissionDeniedError
+from thuocdo.tasks.choices import EventKind, TaskState
+from thuocdo.tasks.models import Task, TaskEvent
+
+from .choices import NotificationKind
+from .models import Notification, NotificationFillState
+
+logger = logging.getLogger(__name__)
+
+#: event kinds that notify someone, and how
+EVENT_KINDS: dict[str, str] = {
+    EventKind.CREATE: NotificationKind.ASSIGNED,
+    EventKind.TRANSFER: NotificationKind.TRANSFERRED,
+    EventKind.RETURN: NotificationKind.TRANSFERRED,
+    EventKind.REMIND: NotificationKind.REMINDED,
+}
+#: open states in which the holder is the one who must meet the deadline
+DEADLINE_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.WAITING_GUIDANCE)
+#: "due soon" means the deadline in force is this many working days away
+DUE_SOON_WORKDAYS = 2
+#: events read per transaction (a range of ids)
+EVENT_WINDOW = 5000
+#: ids re-read behind the fill state on every run. On PostgreSQL a transaction may commit
+#: an event after one with a higher id was read; re-reading a margin finds it (what was
+#: notified already is left out, so nothing is notified twice).
+RESCAN_EVENTS = 1000
+#: an event older than this when the job first sees it is history (an import), not news
+EVENTS_MAX_AGE = dt.timedelta(days=7)
+#: notifications claimed for e-mail per round
+EMAIL_BATCH = 200
+BULK_BATCH = 500
+
+
+def task_url(code: str) -> str:
+    """The path of a task's page (the route's own path once `tasks:task_detail` exists)."""
+    try:
+        return reverse("tasks:task_detail", kwargs={"code": code})
+    except NoReverseMatch:
+        return f"/tasks/{quote(code)}/"
+
+
+# -- texts -----------------------------------------------------------------------------
+
+
+def _day(value: dt.date | None) -> str:
+    return formats.date_format(value, "SHORT_DATE_FORMAT") if value else "—"
+
+
+def _texts(kind: str, *, code: str, title: str, due: dt.date | None, actor: str | None = None,
+           reason: str = "", late: int = 0) -> tuple[str, str]:
+    """The title and body of a notification, in the active language."""
+    values = {"code": code, "title": title, "due": _day(due),
+              "actor": actor or _("Someone"), "reason": reason, "days": late}
+    if kind == NotificationKind.ASSIGNED:
+        head = _("New task for you: %(code)s")
+        body = _("%(actor)s assigned you “%(title)s”. Deadline: %(due)s.")
+    elif kind == NotificationKind.TRANSFERRED:
+        head = _("Work passed to you: %(code)s")
+        body = (_("%(actor)s passed “%(title)s” to you (%(reason)s). Deadline: %(due)s.")
+                if reason else _("%(actor)s passed “%(title)s” to you. Deadline: %(due)s."))
+    elif kind == NotificationKind.REMINDED:
+        head = _("Reminder: %(code)s")
+        body = (_("%(actor)s reminds you of “%(title)s” (%(reason)s). Deadline: %(due)s.")
+                if reason else _("%(actor)s reminds you of “%(title)s”. Deadline: %(due)s."))
+    elif kind == NotificationKind.DUE_SOON:
+        head = _("Due in 2 working days: %(code)s")
+        body = _("“%(title)s” is due on %(due)s, in 2 working days.")
+    else:
+        head = _("Overdue: %(code)s")
+        body = ngettext(
+            "“%(title)s” was due on %(due)s and is %(days)s working day late.",
+            "“%(title)s” was due on %(due)s and is %(days)s working days late.", late,
+        ) if late else _("“%(title)s” was due on %(due)s and is not finished.")
+    return (head % values)[:255], body % values
+
+
+def _bulk_insert(notes: list[Notification]) -> int:
+    # ignore_conflicts: a run racing this one may have written some of the same keys.
+    Notification.objects.bulk_create(notes, ignore_conflicts=True, batch_size=BULK_BATCH)
+    return len(notes)
+
+
+# -- from the event log ----------------------------------------------------------------
+
+
+def notifications_from_events(
+    *, since_id: int | None = None, now: dt.datetime | None = None,
+    max_age: dt.timedelta | None = EVENTS_MAX_AGE, window: int = EVENT_WINDOW,
+) -> int:
+    """Notify the people the new task events concern; returns how many notifications.
+
+    Reads the events after the fill state (or after `since_id`, to re-read on purpose) in
+    windows of `window` ids; each window is one transaction that writes its notifications
+    and moves the fill state together, so a crash leaves no half-done window and the next
+    run resumes there. Events older than `max_age` (before `now`) are passed over: an
+    imported history is not news. None notifies every event, whatever its age.
+    """
+    now = now or timezone.now()
+    last = TaskEvent.objects.aggregate(last=Max("id"))["last"] or 0
+    if since_id is None:
+        state = NotificationFillState.objects.filter(pk=1).first()
+        since_id = max(0, (state.last_event_id if state else 0) - RESCAN_EVENTS)
+    created = 0
+    start = since_id
+    while start < last:
+        end = min(start + window, last)
+        created += _notify_event_window(after=start, upto=end, now=now, max_age=max_age)
+        start = end
+    return created
+
+
+@transaction.atomic
+def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
+                         max_age: dt.timedelta | None) -> int:
+    """Notifications for the events with `after` < id ≤ `upto`; the fill state moves to
+    `upto` in the same transaction. The locked fill-state row serialises concurrent runs."""
+    state, _created = NotificationFillState.objects.select_for_update().get_or_create(pk=1)
+    already = Notification.objects.filter(event=OuterRef("pk"),
+                                          recipient=OuterRef("holder_official_after"))
+    events = (
+        TaskEvent.objects.filter(id__gt=after, id__lte=upto, kind__in=list(EVENT_KINDS),
+                                 holder_official_after__isnull=False)
+        # Nobody is told about their own action (a head assigning work to themselves).
+        .exclude(actor=F("holder_official_after"))
+        .exclude(Exists(already))
+    )
+    if max_age is not None:
+        events = events.filter(at__gte=now - max_age)
+    rows = events.order_by("id").values(
+        "id", "kind", "data", "task_id", "task__code", "task__title", "task__due_in_force",
+        "holder_official_after_id", "actor__name",
+    )
+    notes = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for row in rows:
+            kind = EVENT_KINDS[row["kind"]]
+            data = row["data"] or {}
+            reason = str(data.get("reason") or data.get("note") or "").strip()
+            title, body = _texts(kind, code=row["task__code"], title=row["task__title"],
+                                 due=row["task__due_in_force"], actor=row["actor__name"],
+                                 reason=reason)
+            recipient = row["holder_official_after_id"]
+            notes.append(Notification(
+                recipient_id=recipient, kind=kind, task_id=row["task_id"], event_id=row["id"],
+                key=f"event:{row['id']}:{recipient}", deadline=row["task__due_in_force"],
+                created_at=now, title=title, body=body, url=task_url(row["task__code"]),
+            ))
+    created = _bulk_insert(notes)
+    if upto > state.last_event_id:
+        state.last_event_id = upto
+        state.save(update_fields=["last_event_id", "updated_at"])
+    return created
+
+
+# -- from the calendar -----------------------------------------------------------------
+
+
+@transaction.atomic
+def notifications_due_and_overdue(
+    *, today: dt.date, now: dt.datetime | None = None
+) -> dict[str, int]:
+    """Tell holders of open tasks that their deadline in force is 2 working days away
+    (due soon) or has passed (overdue); each deadline at most once per person.
+
+    "2 working days away" is the engine's count: `workdays_between(today, deadline) == 2`,
+    so on a Thursday it is the next Monday (or, across a holiday, later), and a deadline that
+    falls on a day off counts as the working day before it.
+    """
+    from thuocdo.core.calendar import work_calendar
+
+    now = now or timezone.now()
+    calendar = work_calendar(years=range(today.year - 1, today.year + 2))
+    soon_from = calendar.add_workdays(today, DUE_SOON_WORKDAYS)
+    soon_until = calendar.add_workdays(today, DUE_SOON_WORKDAYS + 1)
+
+    def candidates(kind: str, deadlines: Q):
+        already = Notification.objects.filter(
+            task=OuterRef("pk"), kind=kind, recipient=OuterRef("holder_official"),
+            deadline=OuterRef("due_in_force"),
+        )
+        return (
+            Task.objects.filter(deadlines, state__in=list(DEADLINE_STATES),
+                                holder_official__isnull=False)
+            .exclude(Exists(already))
+            .order_by("id")
+            .values("id", "code", "title", "due_in_force", "holder_official_id")
+        )
+
+    counts = {}
+    with translation.override(settings.LANGUAGE_CODE):
+        for kind, deadlines in (
+            (NotificationKind.DUE_SOON, Q(due_in_force__gte=soon_from,
+                                          due_in_force__lt=soon_until)),
+            (NotificationKind.OVERDUE, Q(due_in_force__lt=today)),
+        ):
+            notes = []
+            for row in candidates(kind, deadlines):
+                due, recipient = row["due_in_force"], row["holder_official_id"]
+                late = (calendar.workdays_between(due, today)
+                        if kind == NotificationKind.OVERDUE else 0)
+                title, body = _texts(kind, code=row["code"], title=row["title"], due=due,
+                                     late=late)
+                notes.append(Notification(
+                    recipient_id=recipient, kind=kind, task_id=row["id"],
+                    key=f"{kind}:{row['id']}:{due.isoformat()}:{recipient}", deadline=due,
+                    created_at=now, title=title, body=body, url=task_url(row["code"]),
+                ))
+            counts[str(kind)] = _bulk_insert(notes)
+    return counts
+
+
+# -- e-mail ----------------------------------------------------------------------------
+
+
+def _has_address() -> Q:
+    return Q(recipient__email__gt="") | Q(recipient__user__email__gt="")
+
+
+@transaction.atomic
+def _claim_for_email(*, batch: int, now: dt.datetime) -> list[int]:
+    """Mark up to `batch` unsent, unread notifications with an address as e-mailed now.
+
+    Claiming before sending makes a notification e-mailed at most once, even with several
+    workers (on PostgreSQL each skips the rows another is claiming)."""
+    ids = list(
+        Notification.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(_has_address(), emailed_at__isnull=True, read_at__isnull=True)
+        .order_by("id").values_list("id", flat=True)[:batch]
+    )
+    Notification.objects.filter(id__in=ids).update(emailed_at=now)
+    return ids
+
+
+def _release(ids: Sequence[int]) -> None:
+    """Un-claim notifications whose e-mail was not sent, so the next run sends them."""
+    if ids:
+        Notification.objects.filter(id__in=list(ids)).update(emailed_at=None)
+
+
+def _message(row: Mapping[str, Any], *, connection: Any, base_url: str) -> EmailMessage:
+    address = row["recipient__email"] or row["recipient__user__email"]
+    link = f"{base_url}{row['url']}"
+    body = "\n\n".join([row["body"], _("Open the task: %(link)s") % {"link": link},
+                        _("This message was sent by Thước đo. Do not reply to it.")])
+    return EmailMessage(subject=f"[Thước đo] {row['title']}", body=body,
+                        from_email=settings.DEFAULT_FROM_EMAIL, to=[address],
+                        connection=connection)
+
+
+def notifications_send_email(*, batch: int = EMAIL_BATCH) -> int:
+    """E-mail every notification not yet e-mailed (and not yet read in the inbox) whose
+    recipient has an address (the official's, else their user's); returns how many were
+    sent. Each is sent at most once: it is claimed (marked) first, and only an e-mail that
+    fails to go out is released for the next run, which then resends it.
+    """
+    base_url = str(getattr(settings, "THUOCDO", {}).get("BASE_URL", "")).rstrip("/")
+    sent_total = 0
+    while True:
+        ids = _claim_for_email(batch=batch, now=timezone.now())
+        if not ids:
+            return sent_total
+        rows = list(Notification.objects.filter(id__in=ids).order_by("id").values(
+            "id", "title", "body", "url", "recipient__email", "recipient__user__email",
+        ))
+        pending = [row["id"] for row in rows]
+        try:
+            with get_connection() as connection, \
+                    translation.override(settings.LANGUAGE_CODE):
+                for row in rows:
+                    _message(row, connection=connection, base_url=base_url).send()
+                    pending.remove(row["id"])
+                    sent_total += 1
+        except Exception:
+            logger.exception("notification e-mail failed; %d left for the next run",
+                             len(pending))
+            _release(pending)
+            raise
+
+
+# -- the recipient's own actions -------------------------------------------------------
+
+
+def _check_recipient(official: Any, notification: Notification) -> None:
+    if official is None or notification.recipient_id != official.pk:
+        raise PermissionDeniedError(_("This notification is not addressed to you."),
+                                    code="not_recipient")
+
+
+@transaction.atomic
+def notification_mark_read(*, official: Any, notification: Notification) -> Notification:
+    """Mark one of the official's own notifications read (no change if it already is)."""
+    _check_recipient(official, notification)
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, official: Any) -> int:
+    """Mark every unread notification of the official read; returns how many."""
+    if official is None:
+        return 0
+    return Notification.objects.filter(recipient=official, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
