@@ -411,20 +411,9 @@ def _task_context(request, task: Task, *, bound: dict | None = None, notice: str
     elif scope.is_read_only:
         why_not = _("You hold no position at the moment, so you cannot act on tasks.")
     else:
+        # Only what makes sense now: the workflow also checks the log's facts (a pending
+        # request to refuse, a previous holder to return to, a delay to excuse).
         allowed = allowed_actions(task, official, today)
-        # Offer only what makes sense now: a refusal needs a pending request, a return a
-        # previous holder, an excuse a delay not yet excused (the table allows them; the
-        # rules would refuse the last two anyway).
-        pending = pending_extension(snapshot)
-        if pending is None and EventKind.EXTENSION_REFUSE in allowed:
-            allowed.remove(EventKind.EXTENSION_REFUSE)
-        current = (task.holder_unit_id, task.holder_official_id)
-        if EventKind.RETURN in allowed and not snapshot.holders - {current}:
-            allowed.remove(EventKind.RETURN)  # nobody held it before
-        if EventKind.EXCUSE_DELAY in allowed and not any(
-            d.excused_by is None for d in found_delays
-        ):
-            allowed.remove(EventKind.EXCUSE_DELAY)
         if not allowed:
             why_not = _("There is nothing you can do on this task at the moment.")
     bound = bound or {}

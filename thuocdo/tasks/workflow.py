@@ -299,6 +299,8 @@ class TaskSnapshot:
     submit_resume: tuple[Unit, Official | None] | None = None
     #: units asked for an opinion and not yet answered: code → consult data
     consults: dict[str, dict] = field(default_factory=dict)
+    #: an extension request not yet granted or refused
+    extension_pending: bool = False
     #: the log as the engine reads it (without the creation event)
     events: list[Event] = field(default_factory=list)
 
@@ -341,8 +343,13 @@ class TaskSnapshot:
             self.consults[str(data["to_unit"])] = data
         elif kind == EventKind.CONSULT_REPLY:
             self.consults.pop(str(data.get("unit")), None)
+        elif kind == EventKind.EXTENSION_REQUEST:
+            self.extension_pending = True
         elif kind == EventKind.EXTENSION_GRANT:
             self.due_in_force = dt.date.fromisoformat(str(data["new_due"]))
+            self.extension_pending = False
+        elif kind == EventKind.EXTENSION_REFUSE:
+            self.extension_pending = False
         if kind != EventKind.CREATE:
             self.events.append(Event(kind, at, actor_code, data))
         self.state = state_after
@@ -415,21 +422,39 @@ def may_act(snap: TaskSnapshot, kind: str, official: Official | None, day: dt.da
 
 
 def allowed_actions(task, official: Official | None, day: dt.date) -> list[str]:
-    """The actions `official` may take on the stored `task` on `day`, in the table's order."""
+    """The actions `official` may take on the stored `task` on `day`, in the table's order:
+    the state and the person allow it, and so do the log's facts (`unmet_precondition`)."""
     if official is None:
         return []
     snap = TaskSnapshot.of(task)
     directory = DbDirectory()
-    allowed = [kind for kind in TRANSITIONS if may_act(snap, kind, official, day, directory)]
-    if EventKind.EXCUSE_DELAY in allowed and not has_unexcused_delay(
-        snap, directory, end_of_day(day)
-    ):
-        allowed.remove(EventKind.EXCUSE_DELAY)
-    return allowed
+    moment = end_of_day(day)
+    return [
+        kind for kind in TRANSITIONS
+        if may_act(snap, kind, official, day, directory)
+        and unmet_precondition(snap, kind, directory, moment) is None
+    ]
 
 
 def has_unexcused_delay(snap: TaskSnapshot, d: Directory, at: dt.datetime) -> bool:
     return any(delay.excused_by is None for delay in delays(snap.history(), d.calendar(), at))
+
+
+def unmet_precondition(snap: TaskSnapshot, kind: str, d: Directory,
+                       at: dt.datetime) -> ServiceError | None:
+    """What the log must already hold for `kind` to make sense, whatever its payload: a
+    previous holder to return to, a pending request to refuse, a delay to excuse."""
+    if kind == EventKind.RETURN and not any(
+        holder != (snap.holder_unit.pk, snap.holder_official.pk if snap.holder_official else None)
+        for holder in snap.holders
+    ):
+        return _err(_("Work can only be returned to someone who held it before."),
+                    "return_not_previous_holder", "to_unit")
+    if kind == EventKind.EXTENSION_REFUSE and not snap.extension_pending:
+        return _err(_("No extension request is pending."), "no_extension_request")
+    if kind == EventKind.EXCUSE_DELAY and not has_unexcused_delay(snap, d, at):
+        return _err(_("There is no delay to excuse."), "no_delay")
+    return None
 
 
 # -- the decision ----------------------------------------------------------------------
@@ -525,6 +550,9 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
             _("You may not “%(action)s” this task.") % {"action": action_labels()[kind]},
             code="not_allowed",
         )
+    problem = unmet_precondition(snap, kind, d, at)
+    if problem is not None:
+        raise problem
     unit, official = snap.holder_unit, snap.holder_official
     state_after = transition.target or snap.state
     clean: dict[str, Any] = {}
@@ -604,8 +632,6 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
                  "reason": _text(data, "reason")}
     elif kind in {EventKind.APPROVE, EventKind.REMIND, EventKind.ACCEPT}:
         clean = {"note": str(data.get("note") or "").strip()} if data.get("note") else {}
-    if kind == EventKind.EXCUSE_DELAY and not has_unexcused_delay(snap, d, at):
-        raise _err(_("There is no delay to excuse."), "no_delay")
     done, late = None, None
     if kind == EventKind.APPROVE:
         history = snap.history()

@@ -102,6 +102,12 @@ def in_progress(world):
     return {"code": act(world, make_task(world), "accept", "CG.STAFF").code}
 
 
+def extension_requested(world):
+    task = act(world, make_task(world), "accept", "CG.STAFF")
+    return {"code": act(world, task, "extension_request", "CG.STAFF",
+                        new_due=_iso(40), reason="chờ số liệu").code}
+
+
 def transferred_to_staff(world):
     """CG.STAFF2 led it and handed it to CG.STAFF, who may return it."""
     task = make_task(world, lead="CG.STAFF2")
@@ -229,7 +235,7 @@ ROUTES = {
         action(in_progress, ASSIGNERS, body(new_due=lambda: _iso(40))),
     ],
     "api:task-extension-refuse": [
-        action(in_progress, ASSIGNERS, REASON),
+        action(extension_requested, ASSIGNERS, REASON),
     ],
     "api:task-guidance-request": [
         action(in_progress, {"staff"}, body(to_official="CG.HEAD", question="Có cần lấy ý "

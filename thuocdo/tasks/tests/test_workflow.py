@@ -89,6 +89,10 @@ def _prepare_return(world, task):
         act(world, task, "accept", "CG.STAFF2", 5)
 
 
+def _request_extension(world, task):
+    act(world, task, "extension_request", "CG.STAFF", 2, new_due="2026-10-30", reason="chờ")
+
+
 def _open_consultation(world, task):
     act(world, task, "consult", "CG.STAFF", 2, to_unit="HN.CG.DV", reply_due="2026-10-12")
 
@@ -101,7 +105,7 @@ PLAN = {
                _prepare_return),
     "extension_request": ("holder", {"new_due": "2026-10-30", "reason": "chờ số liệu"}, None),
     "extension_grant": ("CG.HEAD", {"new_due": "2026-10-30"}, None),
-    "extension_refuse": ("CG.HEAD", {"reason": "không đủ căn cứ"}, None),
+    "extension_refuse": ("CG.HEAD", {"reason": "không đủ căn cứ"}, None),  # request: opener
     "guidance_request": ("holder", {"to_official": "CG.DEP", "question": "?"}, None),
     "guidance_reply": ("CG.DEP", {"answer": "đồng ý"}, None),
     "consult": ("holder", {"to_unit": "HN.CG.DV", "reply_due": "2026-10-12"}, None),
@@ -125,7 +129,8 @@ def test_every_state_and_action(world, product, state, kind):
     """An action is taken exactly in the states the table allows; elsewhere it is refused
     with `wrong_state` and nothing is written."""
     who, data, prepare = PLAN[kind]
-    opener = _open_consultation if kind == "consult_reply" else None
+    opener = {"consult_reply": _open_consultation,
+              "extension_refuse": _request_extension}.get(kind)
     task = in_state(world, product, state, after_accept=opener, late=kind == "excuse_delay")
     allowed = state in TRANSITIONS[kind].sources
     # Only a delay can be excused: act past the deadline (15/10) for that one.
