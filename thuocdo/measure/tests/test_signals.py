@@ -1,0 +1,408 @@
+"""Signals of avoidance and buck-passing: golden scenarios computed by hand (one per signal,
+plus a clean one), the scenario loader, the settings, and properties of the detectors.
+
+Golden files (golden/signals/*.json) are exchange-format documents with a `description`, the
+`period`, `as_of` and the `expected` signals; their event numbers are those of the task page
+(#1 is the assignment, a task's first event record is #2), so index = number − 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import holidays
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from thuocdo.measure.calendar import WorkCalendar
+from thuocdo.measure.history import VIETNAM, Event, Holder, TaskHistory
+from thuocdo.measure.scenario import (
+    People,
+    ScenarioError,
+    Unit,
+    load_scenario,
+    scenario_years,
+)
+from thuocdo.measure.signals import (
+    DETECTORS,
+    KINDS,
+    AuthorityMatrix,
+    Signal,
+    Thresholds,
+    detect_all,
+    event_number,
+    period_bounds,
+    period_label,
+    waiting_share,
+)
+
+GOLDEN = Path(__file__).parent / "golden" / "signals"
+FILES = sorted(GOLDEN.glob("*.json"))
+
+
+def load(path: Path) -> tuple[dict, object]:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    days = holidays.country_holidays("VN", years=scenario_years(document)).keys()
+    return document, load_scenario(document, holidays=days)
+
+
+def run(document: dict, scenario, histories=None, **overrides) -> list[Signal]:
+    start, end = period_bounds(document["period"])
+    return detect_all(
+        scenario.histories if histories is None else histories,
+        calendar=scenario.calendar, period_start=start, period_end=end,
+        as_of=dt.datetime.fromisoformat(document["as_of"]), people=scenario.people,
+        tasks=scenario.tasks, **overrides)
+
+
+def as_expected(signal: Signal) -> tuple:
+    events = tuple((e[0], event_number(e[1])) if isinstance(e, tuple) else event_number(e)
+                   for e in signal.events)
+    return (signal.code, signal.task, signal.official, signal.unit, signal.period,
+            signal.raised_on.isoformat(), events)
+
+
+def from_expected(row: dict) -> tuple:
+    events = tuple(tuple(e) if isinstance(e, list) else e for e in row["events"])
+    return (row["code"], row["task"], row["official"], row["unit"], row["period"],
+            row["raised_on"], events)
+
+
+# -- golden scenarios --------------------------------------------------------------------
+
+
+def test_there_is_a_golden_scenario_for_every_detector_and_a_clean_one():
+    covered = {row["code"] for path in FILES
+               for row in json.loads(path.read_text(encoding="utf-8"))["expected"]}
+    assert covered == set(DETECTORS)
+    assert GOLDEN / "clean.json" in FILES
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_golden_scenario(path):
+    """The signals computed equal those worked out by hand, with their kind's confirmation
+    flag, the escalation where stated, and a one-line explanation."""
+    document, scenario = load(path)
+    found = run(document, scenario)
+    assert sorted(map(as_expected, found), key=repr) == sorted(
+        map(from_expected, document["expected"]), key=repr)
+    assert len({s.key for s in found}) == len(found)
+    by_key = {as_expected(s): s for s in found}
+    for row in document["expected"]:
+        signal = by_key[from_expected(row)]
+        if "escalate_to" in row:
+            assert signal.escalate_to == row["escalate_to"]
+        assert signal.needs_confirmation == (KINDS[signal.code] in {"auto+confirm", "confirm"})
+        assert signal.explanation and "\n" not in signal.explanation
+        json.dumps(signal.as_dict(), ensure_ascii=False)
+
+
+def test_a_signal_belongs_to_the_period_of_what_raised_it():
+    """S1 of s01 are raised on the deadlines' days (9, 15, 16/10): none in September or
+    November, all of them in the fourth quarter (labelled as such)."""
+    document, scenario = load(GOLDEN / "s01_late_work.json")
+    as_of = dt.datetime.fromisoformat(document["as_of"])
+    common = {"calendar": scenario.calendar, "as_of": as_of, "people": scenario.people,
+              "tasks": scenario.tasks}
+    assert detect_all(scenario.histories, period_start=dt.date(2026, 11, 1),
+                      period_end=dt.date(2026, 11, 30), **common) == []
+    quarter = detect_all(scenario.histories, period_start=dt.date(2026, 10, 1),
+                         period_end=dt.date(2026, 12, 31), **common)
+    assert {s.period for s in quarter} == {"2026-Q4"}
+    assert len([s for s in quarter if s.code == "S1"]) == 4
+
+
+def test_nothing_is_raised_before_it_happened():
+    """As of 12/10 noon, T2 of s01 has missed 9/10 (S1), nothing has been missed by T1 and
+    T3 is with its reviewer but its deadline 9/10 passed: S1 for its reviewer."""
+    _document, scenario = load(GOLDEN / "s01_late_work.json")
+    found = detect_all(scenario.histories, calendar=scenario.calendar,
+                       period_start=dt.date(2026, 10, 1), period_end=dt.date(2026, 10, 31),
+                       as_of=dt.datetime(2026, 10, 12, 12, tzinfo=VIETNAM),
+                       people=scenario.people, tasks=scenario.tasks)
+    assert [(s.code, s.task, s.official, s.raised_on.day) for s in found] == [
+        ("S1", "T2", "CB003", 9), ("S1", "T3", "CB005", 9)]
+
+
+def test_a_signals_key_survives_a_growing_log():
+    """T2 of s01 is still overdue on 20/10 and on 2/11: the S1 of its 16/10 deadline keeps its
+    key (so a stored one is found again) while its explanation counts more late days."""
+    document, scenario = load(GOLDEN / "s01_late_work.json")
+
+    def late_t2(as_of):
+        return [s for s in detect_all(scenario.histories, calendar=scenario.calendar,
+                                      period_start=dt.date(2026, 10, 1),
+                                      period_end=dt.date(2026, 10, 31), as_of=as_of,
+                                      people=scenario.people, tasks=scenario.tasks)
+                if s.task == "T2" and s.raised_on == dt.date(2026, 10, 16)]
+
+    [early] = late_t2(dt.datetime(2026, 10, 20, 12, tzinfo=VIETNAM))
+    [late] = late_t2(dt.datetime.fromisoformat(document["as_of"]))
+    assert early.key == late.key == "S1|2026-10|T2|CB003|HN.CG.TP|2026-10-16"
+    assert early.explanation != late.explanation
+
+
+def test_open_overdue_work_is_explained_with_its_holder():
+    document, scenario = load(GOLDEN / "s01_late_work.json")
+    [signal] = [s for s in run(document, scenario)
+                if s.task == "T2" and s.raised_on == dt.date(2026, 10, 16)]
+    assert "chưa hoàn thành" in signal.explanation
+    assert "Lê Văn Cường (Phòng Tư pháp)" in signal.explanation
+
+
+def test_thresholds_are_settings():
+    """With a silence threshold of 3 working days, T1 of s13 (reminded Monday 5/10, nothing
+    more until Monday 12/10) is silent by the end of Thursday 8/10; with 5 it is not."""
+    document, scenario = load(GOLDEN / "s13_not_proposing.json")
+    assert not [s for s in run(document, scenario) if s.code == "S8"]
+    strict = Thresholds(version="test", silence_workdays=3)
+    assert [(s.task, s.raised_on.day) for s in run(document, scenario, thresholds=strict)
+            if s.code == "S8"] == [("T1", 8)]
+
+
+def test_the_authority_matrix_is_a_setting():
+    """If staff may not decide normal matters themselves, T1 of s04 raises no S4."""
+    document, scenario = load(GOLDEN / "s04_pushing_up.json")
+    matrix = AuthorityMatrix.from_rows([{"position": "head", "priority": "urgent"}],
+                                       version="test")
+    found = run(document, scenario, authority=matrix)
+    assert [(s.code, s.task) for s in found] == [("S4", "T3")]
+
+
+# -- settings and periods ----------------------------------------------------------------
+
+
+def test_default_thresholds_are_documented_and_versioned():
+    t = Thresholds()
+    assert (t.extension_requests, t.transfers, t.silence_workdays, t.reminders) == (2, 3, 5, 3)
+    assert t.version and t.effective_from == dt.date(2026, 1, 1)
+    assert Thresholds(waiting_ratio=2.5).waiting_ratio * 2 == 5
+    assert json.dumps(t.as_dict())
+
+
+def test_default_authority_matrix():
+    m = AuthorityMatrix.default()
+    assert m.may_decide("staff", "normal", "BC")
+    assert not m.may_decide("staff", "urgent", "BC")
+    assert m.may_decide("deputy", "urgent", "BC") and m.may_decide("head", "urgent", None)
+    assert not any(m.may_decide(p, "collective", "BC") for p in ("staff", "deputy", "head"))
+    assert not m.may_decide(None, "normal", "BC")
+    assert AuthorityMatrix.from_rows(m.to_rows()).rows == m.rows
+    only_reports = AuthorityMatrix.from_rows([{"position": "staff", "priority": "normal",
+                                               "product": "BC"}])
+    assert only_reports.may_decide("staff", "normal", "BC")
+    assert not only_reports.may_decide("staff", "normal", "QD")
+
+
+@pytest.mark.parametrize("label, first, last", [
+    ("2026-10", dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
+    ("2026-02", dt.date(2026, 2, 1), dt.date(2026, 2, 28)),
+    ("2026-12", dt.date(2026, 12, 1), dt.date(2026, 12, 31)),
+    ("2026-Q4", dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
+    ("2026", dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+    ("2026-10-05..2026-10-20", dt.date(2026, 10, 5), dt.date(2026, 10, 20)),
+])
+def test_period_labels(label, first, last):
+    assert period_bounds(label) == (first, last)
+    assert period_label(first, last) == label
+
+
+# -- the loader --------------------------------------------------------------------------
+
+
+def test_the_loader_builds_histories_facts_people_and_calendar():
+    document, scenario = load(GOLDEN / "s04_pushing_up.json")
+    t1 = scenario.histories["T1"]
+    assert t1.lead == Holder("HN.CG.VP", "CB002")
+    assert t1.assigner == Holder("HN.CG", "CB001")
+    assert t1.due == dt.date(2026, 10, 9)
+    assert t1.assigned_at == dt.datetime(2026, 10, 1, 8, tzinfo=VIETNAM)
+    request = t1.events[1]
+    assert (request.kind, request.actor) == ("guidance_request", "CB002")
+    # the workflow stores the unit of the official asked; the loader does the same
+    assert request.data["to_unit"] == "HN.CG.VP"
+    assert scenario.tasks["T2"].priority == "collective"
+    assert scenario.tasks["T2"].converted == Decimal("1.5")
+    assert scenario.people.position_of("CB005") == "head"
+    assert scenario.people.parent_of("HN.CG.VP") == "HN.CG"
+    assert scenario.people.agency_of("HN.CG.VP") == "HN.CG"
+    assert scenario.people.heads_of("HN.CG.VP") == ("CB005",)
+    assert scenario_years(document) == [2026, 2027]
+
+
+def test_the_documents_calendar_corrects_the_public_holidays():
+    """2/9/2026 is a public holiday; the document gives 2/9 back as a working day, takes
+    Friday 4/9 off and swaps Saturday 5/9 into a working day."""
+    document = {"calendar": {"holidays": ["2026-09-04"], "workdays": ["2026-09-02",
+                                                                      "2026-09-05"]}}
+    days = holidays.country_holidays("VN", years=[2026]).keys()
+    assert dt.date(2026, 9, 2) in days
+    scenario = load_scenario(document, holidays=days)
+    cal = scenario.calendar
+    assert cal.is_workday(dt.date(2026, 9, 2))
+    assert not cal.is_workday(dt.date(2026, 9, 4))
+    assert cal.is_workday(dt.date(2026, 9, 5))
+    assert not cal.is_workday(dt.date(2026, 4, 30))
+
+
+def test_the_loader_names_what_is_missing():
+    document = {"tasks": [{"code": "T1", "lead_unit": "U", "lead_official": "A",
+                           "assigned_by": "NOBODY", "assigned_at": "2026-10-01T08:00:00+07:00",
+                           "due": "2026-10-09", "product": "BC"}]}
+    with pytest.raises(ScenarioError, match=r'tasks\[0\].assigned_by: unknown official'):
+        load_scenario(document, holidays=())
+
+
+def test_times_must_be_aware_and_logs_in_order():
+    with pytest.raises(ValueError, match="aware"):
+        detect_all([], calendar=CAL, period_start=dt.date(2026, 10, 1),
+                   period_end=dt.date(2026, 10, 31), as_of=dt.datetime(2026, 11, 1))  # noqa: DTZ001
+    backwards = task(ev("accept", at(5)), ev("remind", at(2)))
+    with pytest.raises(ValueError, match="order of time"):
+        detect(backwards)
+
+
+# -- properties ----------------------------------------------------------------------------
+
+CAL = WorkCalendar()
+BOSS = Holder("U0", "P0")
+POOL = [Holder(f"U{u}", f"P{u}{p}") for u in range(1, 4) for p in range(2)]
+PEOPLE = People(units={f"U{u}": Unit(f"U{u}", None if u == 0 else "U0", "division")
+                       for u in range(4)})
+END = dt.datetime(2026, 11, 30, tzinfo=VIETNAM)
+
+
+def at(day: int, hour: int = 9, month: int = 10) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, 0, tzinfo=VIETNAM)
+
+
+def ev(kind: str, when: dt.datetime, actor: str | None = None, **data) -> Event:
+    return Event(kind, when, actor, data)
+
+
+def task(*events: Event, code: str = "T1", lead: Holder = POOL[0],
+         due: dt.date = dt.date(2026, 10, 15)) -> TaskHistory:
+    return TaskHistory(code, at(1, 8), due, lead, BOSS, events)
+
+
+def detect(*histories: TaskHistory, **kwargs) -> list[Signal]:
+    return detect_all(histories, calendar=CAL, period_start=dt.date(2026, 10, 1),
+                      period_end=dt.date(2026, 11, 30), as_of=END, people=PEOPLE, **kwargs)
+
+
+def move(kind: str, when: dt.datetime, to: Holder) -> Event:
+    return ev(kind, when, None, to_unit=to.unit, to_official=to.official, reason="x")
+
+
+@st.composite
+def hand_offs(draw):
+    """A chain of transfers between distinct holders, then a return to one who passed the
+    work on (any earlier holder but the current one)."""
+    chain = [POOL[0]]
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        chain.append(draw(st.sampled_from([h for h in POOL if h != chain[-1]])))
+    back = draw(st.sampled_from([h for h in chain[:-1] if h != chain[-1]]))
+    return chain, back
+
+
+@given(hand_offs())
+def test_returning_work_to_a_previous_holder_always_raises_s3(case):
+    chain, back = case
+    events = [move("transfer", at(2 + i), holder) for i, holder in enumerate(chain[1:])]
+    events.append(move("return", at(2 + len(events)), back))
+    found = detect(task(*events, lead=chain[0]), detectors={"S3": DETECTORS["S3"]})
+    returned = len(events) - 1
+    assert any(s.code == "S3" and s.events[-1] == returned and s.official == chain[-1].official
+               for s in found)
+
+
+on_time_kinds = st.sampled_from(["accept", "remind", "extension_request", "consult",
+                                 "extension_refuse"])
+
+
+@given(submit_day=st.integers(min_value=2, max_value=28),
+       transfer_day=st.one_of(st.none(), st.integers(min_value=2, max_value=28)),
+       kind=on_time_kinds, extra_day=st.integers(min_value=1, max_value=15),
+       extra_hour=st.integers(min_value=8, max_value=17))
+def test_an_on_time_event_never_raises_a_new_s1(submit_day, transfer_day, kind, extra_day,
+                                                extra_hour):
+    """An event before the deadline that hands nothing over and moves no deadline (an
+    accept, a reminder, a request, a consultation, a refusal) changes no S1."""
+    base = [ev("submit", at(submit_day, 10)), ev("approve", at(submit_day, 16))]
+    if transfer_day is not None and transfer_day < submit_day:
+        base.append(move("transfer", at(transfer_day, 11), POOL[3]))
+    extra = ev(kind, at(extra_day, extra_hour), None, new_due="2026-10-30", reason="r",
+               to_unit="U3", reply_due="2026-10-20")
+    plain = sorted(base, key=lambda e: e.at)
+    added = sorted([*base, extra], key=lambda e: e.at)
+
+    def late(events):
+        return {(s.task, s.official, s.unit, s.raised_on)
+                for s in detect(task(*events), detectors={"S1": DETECTORS["S1"]})}
+
+    assert late(added) == late(plain)
+
+
+KINDS_RANDOM = ["accept", "transfer", "return", "extension_request", "extension_grant",
+                "guidance_request", "guidance_reply", "consult", "consult_reply", "remind",
+                "submit", "rework", "approve", "cancel"]
+
+
+@st.composite
+def random_history(draw, code: str):
+    """Any log (not necessarily a possible one): the detectors must not care."""
+    when = at(1, 9)
+    events = []
+    for _ in range(draw(st.integers(min_value=0, max_value=12))):
+        when += dt.timedelta(hours=draw(st.integers(min_value=1, max_value=120)))
+        kind = draw(st.sampled_from(KINDS_RANDOM))
+        to = draw(st.sampled_from(POOL))
+        events.append(ev(kind, when, to.official, to_unit=to.unit, to_official=to.official,
+                         unit=to.unit, reason="r", new_due="2026-10-28", reply_due="2026-10-12",
+                         clear_position=draw(st.booleans()), major_error=False))
+    lead = draw(st.sampled_from(POOL))
+    return TaskHistory(code, at(1, 8), dt.date(2026, 10, draw(st.integers(2, 30))), lead,
+                       BOSS, tuple(events))
+
+
+@st.composite
+def random_histories(draw):
+    n = draw(st.integers(min_value=1, max_value=6))
+    return [draw(random_history(f"T{i}")) for i in range(n)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories=random_histories(), data=st.data())
+def test_signals_are_deterministic_and_independent_of_task_order(histories, data):
+    shuffled = data.draw(st.permutations(histories))
+    first = detect(*histories)
+    assert detect(*shuffled) == first
+    assert detect(*histories) == first
+    assert detect_all({h.code: h for h in shuffled}, calendar=CAL,
+                      period_start=dt.date(2026, 10, 1), period_end=dt.date(2026, 11, 30),
+                      as_of=END, people=PEOPLE) == first
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_golden_signals_do_not_depend_on_task_order(data):
+    path = data.draw(st.sampled_from(FILES))
+    document, scenario = load(path)
+    histories = list(scenario.histories.values())
+    shuffled = data.draw(st.permutations(histories))
+    assert run(document, scenario, histories=shuffled) == run(document, scenario)
+
+
+def test_waiting_share_counts_each_working_day_once():
+    """Two consultations pending over the same days count those days once."""
+    t = task(ev("consult", at(2), None, to_unit="U2", reply_due="2026-10-09"),
+             ev("consult", at(2, 10), None, to_unit="U3", reply_due="2026-10-09"),
+             ev("consult_reply", at(7), None, unit="U2", clear_position=True),
+             ev("consult_reply", at(8), None, unit="U3", clear_position=True),
+             ev("submit", at(12)), ev("approve", at(12, 15)))
+    # (2/10, 8/10] = 5, 6, 7, 8 waiting; (1/10, 12/10] = 7 working days
+    assert waiting_share(t, CAL, END) == pytest.approx(4 / 7)
