@@ -167,15 +167,17 @@ def delays(
     found: list[Delay] = []
     excuses: list[int] = []
     for index, event in _ordered(history):
-        if event.at > horizon:
+        if event.at > as_of:
             break
-        if event.kind == "extension_grant":
+        if event.kind == "excuse_delay":
+            # A competent level often confirms the objective cause after the work was handed
+            # in: an excuse counts whenever it was given, up to `as_of`.
+            excuses.append(index)
+        elif event.kind == "extension_grant" and event.at <= horizon:
             if event.at >= end_of_day(deadline):
                 found.append(Delay(deadline, index,
                                    calendar.workdays_between(deadline, local_day(event.at))))
             deadline = _as_date(event.data["new_due"])
-        elif event.kind == "excuse_delay":
-            excuses.append(index)
     if horizon >= end_of_day(deadline):
         settled = done_event(history) if closed is not None and closed <= as_of else None
         found.append(Delay(deadline, settled,

@@ -170,3 +170,12 @@ def test_an_event_that_hands_nothing_over_changes_no_fact(submit_day, remind_day
     assert delays(plain, CAL, END) == delays(reminded, CAL, END)
     assert bucket(plain, END) == bucket(reminded, END)
     assert delay_by_holder(plain, CAL, END) == delay_by_holder(reminded, CAL, END)
+
+
+def test_an_excuse_given_after_hand_in_still_counts():
+    """The objective cause is often confirmed after the work was submitted and approved."""
+    t = task(ev("submit", at(20)), ev("approve", at(21)),
+             ev("excuse_delay", at(23), reason="lũ lụt"))
+    [delay] = delays(t, CAL, END)
+    assert delay.excused_by == 2
+    assert delays(t, CAL, at(22))[0].excused_by is None

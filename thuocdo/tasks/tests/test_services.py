@@ -239,3 +239,14 @@ def test_excusing_is_offered_only_when_there_is_a_delay(world, product):
     head = world.officials["CG.HEAD"]
     assert "excuse_delay" not in allowed_actions(task, head, D(2026, 10, 10))
     assert "excuse_delay" in allowed_actions(task, head, D(2026, 10, 20))
+
+
+def test_a_delay_can_be_excused_once_after_approval(world, product):
+    task = assign(world, product)
+    act(world, task, "accept", "CG.STAFF", 2)
+    act(world, task, "submit", "CG.STAFF", 20)
+    act(world, task, "approve", "CG.HEAD", 21)
+    act(world, task, "excuse_delay", "CG.HEAD", 22, reason="lũ lụt")
+    with pytest.raises(ServiceError) as caught:
+        act(world, task, "excuse_delay", "CG.HEAD", 23, reason="lần nữa")
+    assert caught.value.service_code == "no_delay"

@@ -1,0 +1,1306 @@
+"""Scoring officials under Decree 335/2025/NĐ-CP (in force 1/1/2026): task results, general
+criteria (tiêu chí chung), totals, grades (xếp loại), the KHT overrides and the 20% quota
+(domain.md, "Scoring officials: Decree 335/2025/NĐ-CP").
+
+The engine reads like the law: one function per rule, each with its basis. Every weight,
+threshold, percentage and switch is in a versioned `Rubric`; every result is a `ScoreCard`
+that lists each component and each deduction with the task and event behind it, the formula
+with its numbers, and the rubric and engine versions.
+
+Pure: the caller passes the tasks (`TaskHistory` and product), the assessments, the KHT
+grounds, the units and the working-day calendar; nothing here reads a clock or a database.
+Arithmetic is exact (fractions); points are rounded half-up only where the law says, and the
+grade is read from the rounded total. The same inputs, in any order, give identical cards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import functools
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from math import floor
+from typing import Any, Protocol
+
+from .calendar import WorkCalendar
+from .history import TaskHistory, delays, done_event, end_of_day
+
+#: Changes whenever the engine would give a different card for the same inputs and rubric.
+ENGINE_VERSION = "scoring/1.0"
+
+Number = int | float | str | Decimal | Fraction
+
+
+class Grade(enum.StrEnum):
+    """Xếp loại chất lượng: the four grades, best first."""
+
+    HTXS = "HTXS"  # hoàn thành xuất sắc nhiệm vụ
+    HTT = "HTT"  # hoàn thành tốt nhiệm vụ
+    HT = "HT"  # hoàn thành nhiệm vụ
+    KHT = "KHT"  # không hoàn thành nhiệm vụ
+
+
+# -- the rubric --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """Every weight, threshold, percentage and switch of the scoring, with its legal basis.
+
+    A rubric is never edited: a change of law or setting is a new `version` with its own
+    `effective_from`. Cards record the version they were computed with.
+    """
+
+    version: str
+    legal_basis: str
+    effective_from: dt.date
+    #: points for the general criteria (tiêu chí chung) and for task results
+    general_max: Fraction = Fraction(30)
+    task_max: Fraction = Fraction(70)
+    #: T = task_max × Σ weight × component ÷ Σ weight. Staff: a, b, c; heads and deputies
+    #: add d (the unit's result), đ (organising) and e (uniting).
+    staff_weights: tuple[tuple[str, Fraction], ...] = (
+        ("a", Fraction(1)), ("b", Fraction(1)), ("c", Fraction(1)))
+    leader_weights: tuple[tuple[str, Fraction], ...] = (
+        ("a", Fraction(1)), ("b", Fraction(1)), ("c", Fraction(1)),
+        ("d", Fraction(1)), ("đ", Fraction(1)), ("e", Fraction(1)))
+    leader_positions: frozenset[str] = frozenset({"head", "deputy"})
+    #: a leader with no product of their own: "no_data" (default, domain.md: never a score
+    #: without products) or "unit_only" (T from d, đ and e alone)
+    leader_without_own_products: str = "no_data"
+    #: share of a product lost per major error / per delay not excused; floored at 0
+    major_error_deduction: Fraction = Fraction(1, 4)
+    delay_deduction: Fraction = Fraction(1, 4)
+    #: lowest rounded total of each grade, best first; below the last: KHT
+    thresholds: tuple[tuple[Grade, Fraction], ...] = (
+        (Grade.HTXS, Fraction(90)), (Grade.HTT, Fraction(70)), (Grade.HT, Fraction(50)))
+    #: rounding half-up of points, and the decimals shown for ratios (display only)
+    decimals: int = 2
+    ratio_decimals: int = 4
+    #: HTXS ≤ quota_share × final HTT, in each agency and (switch) each task group of it
+    quota_share: Fraction = Fraction(1, 5)
+    quota_by_task_group: bool = True
+    #: kinds of unit that are an agency (cơ quan); a division belongs to the nearest one above
+    agency_kinds: frozenset[str] = frozenset(
+        {"city", "province", "department", "district", "commune"})
+    #: candidates for HTXS are ranked by these keys, in order (see `TIE_BREAK_KEYS`); the
+    #: official code always comes last, so the order is total
+    tie_break: tuple[str, ...] = ("total", "task_points", "delays", "major_errors", "official")
+    #: KHT whatever the score
+    kht_discipline_levels: frozenset[str] = frozenset(
+        {"reprimand", "warning", "demotion", "dismissal"})
+    kht_degradation: bool = True
+    kht_corruption_for_leaders: bool = True
+    #: corruption or waste in the unit a leader leads, or in a unit up to this many levels
+    #: below it, is "in a unit they directly manage"
+    kht_corruption_depth: int = 1
+    kht_signals: frozenset[str] = frozenset({"S14"})
+    #: a ground counts in the periods of its calendar year that end on or after its date
+    #: ("year_to_date"), so a May reprimand marks May…December and the year, not January
+    kht_reach: str = "year_to_date"
+    #: quarter and year: task result = mean of the monthly task points (months with data);
+    #: general criteria: "period_assessment" (as assessed for the quarter/year) or
+    #: "mean_of_months"
+    rollup_task_result: str = "mean_of_months"
+    rollup_general: str = "period_assessment"
+
+
+RUBRIC_335_2025 = Rubric(
+    version="ND335-2025/1",
+    legal_basis=("Nghị định 335/2025/NĐ-CP về đánh giá, xếp loại chất lượng cán bộ, công "
+                 "chức, viên chức (hiệu lực 01/01/2026): 30 điểm tiêu chí chung, 70 điểm "
+                 "kết quả thực hiện nhiệm vụ; HTXS ≤ 20% số HTT"),
+    effective_from=dt.date(2026, 1, 1),
+)
+DEFAULT_RUBRIC = RUBRIC_335_2025
+
+
+# -- inputs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Kỳ đánh giá: a month ("2026-10"), a quarter ("2026-Q4") or a year ("2026")."""
+
+    label: str
+    kind: str
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def parse(cls, label: str) -> Period:
+        if "-Q" in label:
+            year, quarter = int(label[:4]), int(label.split("-Q")[1])
+            if not 1 <= quarter <= 4:
+                raise ValueError(f"not a quarter: {label!r}")
+            start = dt.date(year, 3 * quarter - 2, 1)
+            return cls(label, "quarter", start, _month_end(dt.date(year, 3 * quarter, 1)))
+        if "-" in label:
+            start = dt.date(int(label[:4]), int(label[5:7]), 1)
+            return cls(f"{start:%Y-%m}", "month", start, _month_end(start))
+        year = int(label)
+        return cls(label, "year", dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+    @property
+    def close(self) -> dt.datetime:
+        """The period closes at the end of its last day, Vietnam time."""
+        return end_of_day(self.end)
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+    def months(self) -> tuple[Period, ...]:
+        result = []
+        month = self.start
+        while month <= self.end:
+            result.append(Period.parse(f"{month:%Y-%m}"))
+            month = _month_end(month) + dt.timedelta(days=1)
+        return tuple(result)
+
+
+class Unit(Protocol):
+    """A node of the organisation tree (exchange format `units`; `scenario.Unit` is one)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def parent(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class TaskInput:
+    """One assigned task: its log and its product (sản phẩm), converted by the coefficient.
+
+    The task counts for its lead official (`history.lead.official`) and, for the unit
+    result d, for its lead unit and every unit above it. `event_refs`, when given, names
+    each event of `history.events` (same order) as the caller knows it (a database id, an
+    index in the exchange document); cards cite events by these refs, else by index.
+    """
+
+    history: TaskHistory
+    product: str
+    coefficient: Fraction
+    quantity: int = 1
+    event_refs: tuple[Any, ...] = ()
+    converted: Fraction = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "coefficient", _fraction(self.coefficient))
+        object.__setattr__(self, "event_refs", tuple(self.event_refs))
+        # sản phẩm quy đổi: quantity × the product's conversion coefficient
+        object.__setattr__(self, "converted", _simplest(self.coefficient * self.quantity))
+        if self.coefficient < 0 or self.quantity < 1:
+            raise ValueError(f"task {self.code}: coefficient ≥ 0 and quantity ≥ 1")
+        if self.event_refs and len(self.event_refs) != len(self.history.events):
+            raise ValueError(f"task {self.code}: one event ref per event")
+
+    @property
+    def code(self) -> str:
+        return self.history.code
+
+    def ref(self, index: int | None) -> Any:
+        if index is None:
+            return None
+        return self.event_refs[index] if self.event_refs else index
+
+
+@dataclass(frozen=True)
+class OfficialInput:
+    """An official as scored: where they work, their position and task group. A head or
+    deputy leads `unit`. `agency` defaults to the nearest agency-kind unit containing it."""
+
+    code: str
+    unit: str
+    position: str = "staff"
+    task_group: str | None = None
+    agency: str | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The general criteria (0–30) as assessed for one official and period, the written
+    reasons for any deduction, and for leaders the superior's ratings in [0, 1] of đ
+    (capacity to organise) and e (capacity to unite)."""
+
+    general_points: Fraction
+    reasons: tuple[str, ...] = ()
+    organising: Fraction | None = None
+    uniting: Fraction | None = None
+    assessor: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "general_points", _fraction(self.general_points))
+        object.__setattr__(self, "reasons", tuple(self.reasons))
+        for name in ("organising", "uniting"):
+            value = getattr(self, name)
+            if value is not None:
+                value = _fraction(value)
+                if not 0 <= value <= 1:
+                    raise ValueError(f"{name} must be in [0, 1]")
+                object.__setattr__(self, name, value)
+
+
+class GroundKind(enum.StrEnum):
+    """What makes an official KHT whatever the score."""
+
+    DISCIPLINE = "discipline"  # kỷ luật: khiển trách or heavier
+    DEGRADATION = "degradation"  # kết luận suy thoái chính trị, đạo đức, lối sống
+    CORRUPTION = "corruption"  # tham nhũng, lãng phí in a unit a leader directly manages
+    SIGNAL = "signal"  # a confirmed signal (S14)
+
+
+@dataclass(frozen=True)
+class KhtGround:
+    """A KHT ground: about an `official`, or (corruption) about a `unit`."""
+
+    kind: GroundKind
+    on: dt.date
+    official: str | None = None
+    unit: str | None = None
+    level: str | None = None  # discipline level
+    signal: str | None = None  # signal code, e.g. "S14"
+    reason: str = ""
+    ref: Any = None  # where the record comes from, e.g. "discipline[2]"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", GroundKind(self.kind))
+
+
+# -- outputs -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    """One task of the period on the card."""
+
+    task: str
+    product: str
+    coefficient: Decimal
+    quantity: int
+    converted: Decimal
+    deadline: dt.date
+    completed: bool
+    done_event: Any = None
+    major_errors: int = 0
+    delays: int = 0
+
+
+@dataclass(frozen=True)
+class Deduction:
+    """What took points away, and the event behind it.
+
+    `kind`: "major_error" (a rework with a major error), "delay" (a deadline in force
+    missed), "not_completed" (open at period close), "general" (general criteria).
+    `share` is the part of the product lost (0 when excused or beyond the floor at 0);
+    `points` the task points it cost, rounded for display (exact sums are in the total).
+    """
+
+    kind: str
+    points: Decimal
+    task: str | None = None
+    event: Any = None
+    share: Decimal | None = None
+    deadline: dt.date | None = None
+    workdays_late: int | None = None
+    excused: bool = False
+    excused_by: Any = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Override:
+    """A KHT ground that applied to the card."""
+
+    kind: str
+    on: dt.date
+    ref: Any
+    detail: str
+
+
+@dataclass(frozen=True)
+class QuotaDecision:
+    """What the quota did to one HTXS candidate, and why."""
+
+    rank: int
+    candidates: int
+    kept: bool
+    scopes: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScoreCard:
+    """One official's score for one period: every component, every deduction, the formula
+    with its numbers, and the grade before and after overrides and quota. Ratios are shown
+    to `ratio_decimals`, points to `decimals` (rounded half-up)."""
+
+    official: str
+    unit: str
+    agency: str
+    task_group: str | None
+    position: str
+    period: str
+    rubric_version: str
+    engine_version: str
+    tasks: tuple[TaskLine, ...] = ()
+    assigned: Decimal | None = None
+    completed: Decimal | None = None
+    quantity: Decimal | None = None  # a
+    quality: Decimal | None = None  # b
+    progress: Decimal | None = None  # c
+    unit_result: Decimal | None = None  # d
+    organising: Decimal | None = None  # đ
+    uniting: Decimal | None = None  # e
+    task_points: Decimal | None = None
+    general_points: Decimal | None = None
+    total: Decimal | None = None
+    grade_by_score: Grade | None = None
+    overrides: tuple[Override, ...] = ()
+    grade_before_quota: Grade | None = None
+    grade: Grade | None = None
+    quota_applied: bool = False
+    quota: QuotaDecision | None = None
+    deductions: tuple[Deduction, ...] = ()
+    delays: int = 0  # not excused, of completed products
+    major_errors: int = 0  # not excused, of completed products
+    months: tuple[tuple[str, Decimal | None], ...] = ()  # roll-ups: each month's T
+    formula: str = ""
+    reasons: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: numbers as numbers, dates as ISO strings, grades as codes."""
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class QuotaScope:
+    """The quota's state in one agency or one task group of it, on final grades."""
+
+    agency: str
+    task_group: str | None
+    share: Fraction
+    candidates: int
+    htxs: int
+    htt: int
+
+    @property
+    def cap(self) -> Fraction:
+        return self.share * self.htt
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"agency": self.agency, "task_group": self.task_group,
+                "share": float(self.share), "candidates": self.candidates,
+                "htxs": self.htxs, "htt": self.htt, "cap": float(self.cap)}
+
+
+@dataclass(frozen=True)
+class PeriodScores:
+    """All cards of a period (by official code) and the quota's state in each scope."""
+
+    period: str
+    cards: tuple[ScoreCard, ...]
+    quota: tuple[QuotaScope, ...]
+
+    def card(self, official: str) -> ScoreCard:
+        for card in self.cards:
+            if card.official == official:
+                return card
+        raise KeyError(official)
+
+
+# -- facts of one task -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskAtClose:
+    """What scoring needs of one task at period close: done or not, its major errors and
+    delays (index in the log; whether excused and by which event)."""
+
+    task: TaskInput
+    completed: bool
+    done_event: int | None
+    #: (rework event index, excused) for each major error before close
+    major_errors: tuple[tuple[int, bool], ...]
+    #: (deadline, settling event index, working days late, excusing event index)
+    delays: tuple[tuple[dt.date, int | None, int, int | None], ...]
+
+    @property
+    def converted(self) -> Fraction:
+        return self.task.converted
+
+
+def belongs_to_period(task: TaskInput, period: Period) -> bool:
+    """A task belongs to the period that contains its ORIGINAL deadline; an extension does
+    not move it out (domain.md, "Scoring officials")."""
+    return period.contains(task.history.due)
+
+
+def counts_as_assigned(task: TaskInput, period: Period) -> bool:
+    """Assigned in the period: it belongs to the period and was not cancelled (withdrawn)
+    by the close. Work open at close counts as assigned, not completed."""
+    if not belongs_to_period(task, period):
+        return False
+    return not any(e.kind == "cancel" and e.at < period.close for e in task.history.events)
+
+
+def task_at_close(task: TaskInput, calendar: WorkCalendar, period: Period) -> TaskAtClose:
+    """The task as it stood at period close. Completed: its done time (the submit that the
+    final approve accepted) is before the close, even when the approve came after it (the
+    review is the assigner's time). Major errors: `rework` events with `major_error` true
+    before the close. Delays: history.delays up to the close (each deadline in force that
+    passed while the work was open, with its excuse)."""
+    history = task.history
+    close = period.close
+    done = done_event(history)
+    completed = done is not None and history.events[done].at < close
+    errors = tuple(
+        (index, bool(event.data.get("excused", False)))
+        for index, event in sorted(enumerate(history.events), key=lambda p: (p[1].at, p[0]))
+        if event.kind == "rework" and event.data.get("major_error") and event.at < close
+    )
+    found = tuple((d.deadline, d.settled_by, d.workdays_late, d.excused_by)
+                  for d in delays(history, calendar, close))
+    return TaskAtClose(task, completed, done if completed else None, errors, found)
+
+
+# -- the rules ---------------------------------------------------------------------------
+
+
+def converted_assigned(facts: Iterable[TaskAtClose]) -> Fraction:
+    """Σ converted products assigned in the period (coefficient × quantity), done or not."""
+    return sum(f.converted for f in facts)
+
+
+def converted_completed(facts: Iterable[TaskAtClose]) -> Fraction:
+    """Σ converted products completed (accepted submit) by the period's close."""
+    return sum(f.converted for f in facts if f.completed)
+
+
+def quality_multiplier(fact: TaskAtClose, rubric: Rubric) -> Fraction:
+    """1 − 0.25 × major errors not excused, floored at 0. An error is excused only when a
+    competent level confirmed an objective cause (`rework.excused`)."""
+    errors = sum(1 for _index, excused in fact.major_errors if not excused)
+    if not errors:
+        return 1  # type: ignore[return-value]
+    return _simplest(max(Fraction(0), 1 - rubric.major_error_deduction * errors))
+
+
+def progress_multiplier(fact: TaskAtClose, rubric: Rubric) -> Fraction:
+    """1 − 0.25 × delays not excused, floored at 0. A delay is each deadline in force that
+    passed while the work was open; each `excuse_delay` excuses the earliest one left."""
+    late = sum(1 for delay in fact.delays if delay[3] is None)
+    if not late:
+        return 1  # type: ignore[return-value]
+    return _simplest(max(Fraction(0), 1 - rubric.delay_deduction * late))
+
+
+def quality_kept(facts: Iterable[TaskAtClose], rubric: Rubric) -> Fraction:
+    """Σ over completed products of converted × (1 − 0.25 × major errors not excused)."""
+    return sum(f.converted * quality_multiplier(f, rubric) for f in facts if f.completed)
+
+
+def progress_kept(facts: Iterable[TaskAtClose], rubric: Rubric) -> Fraction:
+    """Σ over completed products of converted × (1 − 0.25 × delays not excused)."""
+    return sum(f.converted * progress_multiplier(f, rubric) for f in facts if f.completed)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The four sums the ratios divide, for one official's or one unit's tasks."""
+
+    assigned: Fraction = Fraction(0)
+    completed: Fraction = Fraction(0)
+    quality: Fraction = Fraction(0)
+    progress: Fraction = Fraction(0)
+
+    @classmethod
+    def of(cls, facts: Sequence[TaskAtClose], rubric: Rubric) -> Tally:
+        return cls(converted_assigned(facts), converted_completed(facts),
+                   quality_kept(facts, rubric), progress_kept(facts, rubric))
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(self.assigned + other.assigned, self.completed + other.completed,
+                     self.quality + other.quality, self.progress + other.progress)
+
+
+def quantity_ratio(tally: Tally) -> Fraction | None:
+    """a = converted completed ÷ converted assigned, capped at 1 (Decree 335/2025). None: no
+    product assigned, "no data"."""
+    if not tally.assigned:
+        return None
+    return min(Fraction(1), Fraction(tally.completed) / tally.assigned)
+
+
+def quality_ratio(tally: Tally) -> Fraction | None:
+    """b = Σ over completed products of converted × (1 − 0.25 × major errors not excused),
+    floored at 0, ÷ converted assigned (Decree 335/2025)."""
+    if not tally.assigned:
+        return None
+    return Fraction(tally.quality) / tally.assigned
+
+
+def progress_ratio(tally: Tally) -> Fraction | None:
+    """c = Σ over completed products of converted × (1 − 0.25 × delays not excused),
+    floored at 0, ÷ converted assigned (Decree 335/2025)."""
+    if not tally.assigned:
+        return None
+    return Fraction(tally.progress) / tally.assigned
+
+
+def unit_result(tally: Tally, rubric: Rubric) -> Fraction | None:
+    """d for a head or deputy: the task result (a + b + c) / 3 of the unit they lead, with
+    a, b, c computed as for one official over every task of the period whose lead unit is
+    that unit or a unit below it, whoever leads it (products pooled, not officials
+    averaged). None when the unit had no product assigned."""
+    parts = {"a": quantity_ratio(tally), "b": quality_ratio(tally),
+             "c": progress_ratio(tally)}
+    if parts["a"] is None:
+        return None
+    return _weighted(parts, rubric.staff_weights)
+
+
+def is_leader(official: OfficialInput, rubric: Rubric) -> bool:
+    return official.position in rubric.leader_positions
+
+
+def task_points(components: Mapping[str, Fraction | None], leader: bool,
+                rubric: Rubric) -> Fraction | None:
+    """Staff: T = 70 × (a + b + c) / 3. Heads and deputies: T = 70 × (a + b + c + d + đ +
+    e) / 6 (Decree 335/2025; weights from the rubric). Exact; None ("no data") when no
+    product was assigned, never 100; None when a leader's d, đ or e is missing."""
+    weights = rubric.leader_weights if leader else rubric.staff_weights
+    if components.get("a") is None:
+        if not leader or rubric.leader_without_own_products != "unit_only":
+            return None
+        weights = tuple((k, w) for k, w in weights if k not in {"a", "b", "c"})
+    if any(components.get(key) is None for key, _w in weights):
+        return None
+    return rubric.task_max * _weighted(components, weights)
+
+
+def general_points(assessment: Assessment | None, rubric: Rubric) -> Fraction | None:
+    """The general criteria as assessed, 0–30. A deduction needs a written reason."""
+    if assessment is None:
+        return None
+    points = assessment.general_points
+    if not 0 <= points <= rubric.general_max:
+        raise ValueError(f"general points must be in [0, {rubric.general_max}]")
+    if points < rubric.general_max and not any(r.strip() for r in assessment.reasons):
+        raise ValueError("a deduction of general criteria needs a written reason")
+    return points
+
+
+def round_points(value: Fraction, rubric: Rubric) -> Decimal:
+    """Half-up to `rubric.decimals` (2): 48.125 → 48.13."""
+    return _round_half_up(value, rubric.decimals)
+
+
+def total(task: Fraction | None, general: Fraction | None, rubric: Rubric) -> Decimal | None:
+    """Total = task points + general points, each rounded half-up to 2 decimals, so the
+    card adds up as shown. None when either is "no data"."""
+    if task is None or general is None:
+        return None
+    return round_points(task, rubric) + round_points(general, rubric)
+
+
+def grade_for(total_points: Decimal | None, rubric: Rubric) -> Grade | None:
+    """HTXS ≥ 90, HTT ≥ 70, HT ≥ 50, else KHT, read from the rounded total (None: no data)."""
+    if total_points is None:
+        return None
+    points = Fraction(total_points)
+    for grade, threshold in rubric.thresholds:
+        if points >= threshold:
+            return grade
+    return Grade.KHT
+
+
+def ground_in_reach(ground: KhtGround, period: Period, rubric: Rubric) -> bool:
+    """A ground counts in the periods of its calendar year that end on or after its date."""
+    if rubric.kht_reach != "year_to_date":
+        raise ValueError(f"unknown kht_reach {rubric.kht_reach!r}")
+    return ground.on.year == period.end.year and ground.on <= period.end
+
+
+def kht_overrides(official: OfficialInput, grounds: Iterable[KhtGround], period: Period,
+                  units: Mapping[str, Unit], rubric: Rubric) -> tuple[Override, ...]:
+    """KHT whatever the score (Decree 335/2025): discipline of reprimand (khiển trách) or
+    heavier in the year; a competent conclusion of political/ethical degradation; for a head
+    or deputy, corruption or waste dealt with in a unit they directly manage; a confirmed
+    S14 signal."""
+    found = []
+    for ground in grounds:
+        if not ground_in_reach(ground, period, rubric):
+            continue
+        if ground.kind is GroundKind.CORRUPTION:
+            applies = (rubric.kht_corruption_for_leaders and is_leader(official, rubric)
+                       and ground.unit is not None
+                       and _levels_below(official.unit, ground.unit, units)
+                       in range(rubric.kht_corruption_depth + 1))
+            detail = f"corruption or waste dealt with in {ground.unit}"
+        elif ground.official != official.code:
+            continue
+        elif ground.kind is GroundKind.DISCIPLINE:
+            applies = ground.level in rubric.kht_discipline_levels
+            detail = f"discipline: {ground.level}"
+        elif ground.kind is GroundKind.DEGRADATION:
+            applies = rubric.kht_degradation
+            detail = "conclusion of political or ethical degradation"
+        else:
+            applies = ground.signal in rubric.kht_signals
+            detail = f"confirmed signal {ground.signal}"
+        if applies:
+            if ground.reason:
+                detail = f"{detail} ({ground.reason})"
+            found.append(Override(str(ground.kind), ground.on, ground.ref, detail))
+    return tuple(sorted(found, key=lambda o: (o.on, o.kind, str(o.ref), o.detail)))
+
+
+def agency_of(unit: str, units: Mapping[str, Unit], rubric: Rubric) -> str:
+    """The agency (cơ quan): the nearest unit of an agency kind containing `unit` (itself
+    included); divisions belong to their agency. The root when none is."""
+    code: str | None = unit
+    last = unit
+    while code is not None and code in units:
+        if units[code].kind in rubric.agency_kinds:
+            return code
+        last = code
+        code = units[code].parent
+    return last
+
+
+def quota_scopes(card: ScoreCard, rubric: Rubric) -> tuple[tuple[str, str | None], ...]:
+    """The agency, and the task group within it (when the rubric counts by group and the
+    official is in one)."""
+    scopes: list[tuple[str, str | None]] = [(card.agency, None)]
+    if rubric.quota_by_task_group and card.task_group is not None:
+        scopes.append((card.agency, card.task_group))
+    return tuple(scopes)
+
+
+#: The keys a rubric may rank HTXS candidates by: (what it says, sort key; lower first).
+TIE_BREAK_KEYS: dict[str, tuple[str, Any]] = {
+    "total": ("higher total", lambda c: -(c.total or 0)),
+    "task_points": ("higher task points", lambda c: -(c.task_points or 0)),
+    "delays": ("fewer delays not excused", lambda c: c.delays),
+    "major_errors": ("fewer major errors not excused", lambda c: c.major_errors),
+    "official": ("official code", lambda c: c.official),
+}
+
+
+def quota_rank_key(card: ScoreCard, rubric: Rubric) -> tuple:
+    """The rubric's tie-break, by default: higher total, higher task points, fewer delays
+    not excused, fewer major errors not excused, then official code."""
+    names = (*(n for n in rubric.tie_break if n != "official"), "official")
+    return tuple(TIE_BREAK_KEYS[name][1](card) for name in names)
+
+
+def _tie_break_text(rubric: Rubric) -> str:
+    names = (*(n for n in rubric.tie_break if n != "official"), "official")
+    return ", ".join(TIE_BREAK_KEYS[name][0] for name in names)
+
+
+def apply_quota(cards: Iterable[ScoreCard], rubric: Rubric,
+                exceptions: Mapping[str, Number] | None = None
+                ) -> tuple[tuple[ScoreCard, ...], tuple[QuotaScope, ...]]:
+    """HTXS may not exceed 20% of the number graded HTT, within each agency and each task
+    group of it, on FINAL grades (Decree 335/2025): a candidate moved down becomes HTT and
+    counts in the base. `exceptions` raises the share for an agency (an approved exception
+    for an outstanding unit).
+
+    Candidates (grade HTXS after overrides) are ranked by the rubric's tie-break. In rank
+    order, each keeps HTXS if, in every scope of theirs, the kept so far plus them stays
+    within share × (HTT + every other candidate not kept so far); else they become HTT.
+    Each scope's counts change only when one of its members is kept, and that is checked
+    then, so the limit holds at the end; 5 HTT + 3 candidates: the first keeps HTXS
+    (1 ≤ 0.2 × 7), the second would need 2 ≤ 0.2 × 6 and becomes HTT, and so the third.
+    """
+    exceptions = {k: _fraction(v) for k, v in (exceptions or {}).items()}
+    cards = sorted(cards, key=lambda c: c.official)
+    htt: dict[tuple[str, str | None], int] = defaultdict(int)
+    open_candidates: dict[tuple[str, str | None], int] = defaultdict(int)
+    candidates = sorted((c for c in cards if c.grade_before_quota is Grade.HTXS),
+                        key=lambda c: quota_rank_key(c, rubric))
+    for card in cards:
+        for scope in quota_scopes(card, rubric):
+            if card.grade_before_quota is Grade.HTT:
+                htt[scope] += 1
+            elif card.grade_before_quota is Grade.HTXS:
+                open_candidates[scope] += 1
+    kept: dict[tuple[str, str | None], int] = defaultdict(int)
+    decided: dict[str, ScoreCard] = {}
+    per_agency_rank: dict[str, int] = defaultdict(int)
+    per_agency_total = defaultdict(int)
+    for card in candidates:
+        per_agency_total[card.agency] += 1
+    for card in candidates:
+        per_agency_rank[card.agency] += 1
+        rank = per_agency_rank[card.agency]
+        share = exceptions.get(card.agency, rubric.quota_share)
+        scopes = quota_scopes(card, rubric)
+        checks = []
+        for scope in scopes:
+            # the base if every other undecided candidate moves down
+            base = htt[scope] + open_candidates[scope] - 1
+            checks.append((scope, kept[scope] + 1, base, kept[scope] + 1 <= share * base))
+        keep = all(ok for *_rest, ok in checks)
+        for scope in scopes:
+            open_candidates[scope] -= 1
+            if keep:
+                kept[scope] += 1
+            else:
+                htt[scope] += 1
+        names = tuple(_scope_name(s) for s in scopes)
+        worked = "; ".join(
+            f"{_scope_name(s)}: {n} ≤ {_show(share)} × {base} = {_show(share * base)} "
+            f"{'yes' if ok else 'no'}" for s, n, base, ok in checks)
+        reason = (f"HTXS quota {_show(share * 100)}% of final HTT: candidate {rank} of "
+                  f"{per_agency_total[card.agency]} in {card.agency} (ranked by "
+                  f"{_tie_break_text(rubric)}); {worked} → "
+                  f"{'keeps HTXS' if keep else 'moved down to HTT'}")
+        decision = QuotaDecision(rank, per_agency_total[card.agency], keep, names, reason)
+        decided[card.official] = dataclasses.replace(
+            card, grade=Grade.HTXS if keep else Grade.HTT, quota_applied=not keep,
+            quota=decision, reasons=(*card.reasons, reason))
+    final = tuple(decided.get(c.official, c) for c in cards)
+    return final, _quota_state(final, rubric, exceptions)
+
+
+def _quota_state(cards: Sequence[ScoreCard], rubric: Rubric,
+                 exceptions: Mapping[str, Fraction]) -> tuple[QuotaScope, ...]:
+    counts: dict[tuple[str, str | None], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for card in cards:
+        for scope in quota_scopes(card, rubric):
+            row = counts[scope]
+            row[0] += card.grade_before_quota is Grade.HTXS
+            row[1] += card.grade is Grade.HTXS
+            row[2] += card.grade is Grade.HTT
+    return tuple(
+        QuotaScope(agency, group, exceptions.get(agency, rubric.quota_share),
+                   *counts[(agency, group)])
+        for agency, group in sorted(counts, key=lambda s: (s[0], s[1] or ""))
+    )
+
+
+# -- a period ----------------------------------------------------------------------------
+
+
+def score_period(
+    *,
+    period: Period | str,
+    officials: Iterable[OfficialInput],
+    tasks: Iterable[TaskInput],
+    units: Mapping[str, Unit] | Iterable[Unit],
+    calendar: WorkCalendar,
+    assessments: Mapping[str, Assessment],
+    grounds: Iterable[KhtGround] = (),
+    rubric: Rubric = DEFAULT_RUBRIC,
+    quota_exceptions: Mapping[str, Number] | None = None,
+) -> PeriodScores:
+    """Score every official of one period (a month, or a quarter or year scored on its own
+    tasks): task results from the tasks whose original deadline falls in it, general
+    criteria from `assessments` (official code → assessment for this period), grades, KHT
+    overrides and the quota. `tasks` holds every task of the scope, so that a leader's d
+    sees their whole unit."""
+    period = Period.parse(period) if isinstance(period, str) else period
+    _check_in_force(period, rubric)
+    units = _units(units)
+    grounds = tuple(grounds)
+    facts = sorted((task_at_close(t, calendar, period) for t in tasks
+                    if counts_as_assigned(t, period)), key=lambda f: f.task.code)
+    own: dict[str, list[TaskAtClose]] = defaultdict(list)
+    for fact in facts:
+        if fact.task.history.lead.official is not None:
+            own[fact.task.history.lead.official].append(fact)
+    officials = sorted(officials, key=lambda o: o.code)
+    led = {o.unit for o in officials if is_leader(o, rubric)}
+    pooled = _pool_by_unit(facts, led, units, rubric)
+    concerning = _grounds_by_official(grounds)
+    cards = [
+        _card(official, period, own.get(official.code, []), pooled.get(official.unit, Tally()),
+              assessments.get(official.code),
+              concerning.get(official.code, ()) + concerning.get(None, ()), units, rubric)
+        for official in officials
+    ]
+    final, state = apply_quota(cards, rubric, quota_exceptions)
+    return PeriodScores(period.label, final, state)
+
+
+def _grounds_by_official(grounds: Iterable[KhtGround]) -> dict[str | None, tuple]:
+    """Grounds about each official; those about a unit (corruption) under None."""
+    found: dict[str | None, list[KhtGround]] = defaultdict(list)
+    for ground in grounds:
+        found[None if ground.kind is GroundKind.CORRUPTION else ground.official].append(ground)
+    return {key: tuple(value) for key, value in found.items()}
+
+
+def _pool_by_unit(facts: Sequence[TaskAtClose], led: set[str], units: Mapping[str, Unit],
+                  rubric: Rubric) -> dict[str, Tally]:
+    """The tally of each led unit's subtree: each lead unit's tasks tallied once, then
+    added to every led unit above it (itself included)."""
+    by_lead: dict[str, list[TaskAtClose]] = defaultdict(list)
+    for fact in facts:
+        by_lead[fact.task.history.lead.unit].append(fact)
+    pooled: dict[str, Tally] = {}
+    for lead in sorted(by_lead):
+        tally = Tally.of(by_lead[lead], rubric)
+        for unit in _ancestry(lead, units):
+            if unit in led:
+                pooled[unit] = pooled.get(unit, Tally()) + tally
+    return pooled
+
+
+def _card(official: OfficialInput, period: Period, facts: list[TaskAtClose],
+          unit_tally: Tally, assessment: Assessment | None,
+          grounds: Sequence[KhtGround], units: Mapping[str, Unit],
+          rubric: Rubric) -> ScoreCard:
+    leader = is_leader(official, rubric)
+    tally = Tally.of(facts, rubric)
+    parts: dict[str, Fraction | None] = {
+        "a": quantity_ratio(tally), "b": quality_ratio(tally), "c": progress_ratio(tally)}
+    if leader:
+        parts["d"] = unit_result(unit_tally, rubric)
+        parts["đ"] = assessment.organising if assessment else None
+        parts["e"] = assessment.uniting if assessment else None
+    exact_t = task_points(parts, leader, rubric)
+    general = general_points(assessment, rubric)
+    points = total(exact_t, general, rubric)
+    by_score = grade_for(points, rubric)
+    overrides = kht_overrides(official, grounds, period, units, rubric)
+    before_quota = Grade.KHT if overrides else by_score
+    weights = rubric.leader_weights if leader else rubric.staff_weights
+    deductions = _task_deductions(facts, tally.assigned, weights, rubric)
+    if general is not None and general < rubric.general_max:
+        deductions.append(Deduction("general", round_points(rubric.general_max - general, rubric),
+                                    reason="; ".join(assessment.reasons) if assessment else None))
+    reasons = _reasons(parts, leader, exact_t, general, overrides, by_score, rubric)
+    rounded_t = round_points(exact_t, rubric) if exact_t is not None else None
+    return ScoreCard(
+        official=official.code, unit=official.unit,
+        agency=official.agency or agency_of(official.unit, units, rubric),
+        task_group=official.task_group, position=official.position, period=period.label,
+        rubric_version=rubric.version, engine_version=ENGINE_VERSION,
+        tasks=tuple(_line(f) for f in facts),
+        assigned=_exact(tally.assigned) if facts else None,
+        completed=_exact(tally.completed) if facts else None,
+        quantity=_ratio(parts["a"], rubric), quality=_ratio(parts["b"], rubric),
+        progress=_ratio(parts["c"], rubric),
+        unit_result=_ratio(parts.get("d"), rubric), organising=_ratio(parts.get("đ"), rubric),
+        uniting=_ratio(parts.get("e"), rubric),
+        task_points=rounded_t,
+        general_points=round_points(general, rubric) if general is not None else None,
+        total=points, grade_by_score=by_score, overrides=overrides,
+        grade_before_quota=before_quota, grade=before_quota,
+        deductions=tuple(deductions),
+        delays=sum(1 for f in facts if f.completed for d in f.delays if d[3] is None),
+        major_errors=sum(1 for f in facts if f.completed
+                         for _i, excused in f.major_errors if not excused),
+        formula=_formula(parts, weights, tally, unit_tally, official, exact_t, general, points,
+                         by_score, before_quota, rubric),
+        reasons=reasons,
+    )
+
+
+def _task_deductions(facts: Sequence[TaskAtClose], assigned: Fraction,
+                     weights: Sequence[tuple[str, Fraction]], rubric: Rubric) -> list[Deduction]:
+    """Each product not completed, each major error and each delay of a completed product,
+    with the task points it cost: task_max × weight ÷ Σ weights × share × converted ÷
+    assigned."""
+    if not assigned:
+        return []
+    weight = dict(weights)
+    per = rubric.task_max / sum(weight.values()) / assigned
+    result: list[Deduction] = []
+    for fact in facts:
+        task = fact.task
+        if not fact.completed:
+            lost = per * fact.converted * (weight["a"] + weight["b"] + weight["c"])
+            result.append(Deduction("not_completed", round_points(lost, rubric), task.code,
+                                    share=Decimal(1), deadline=task.history.due,
+                                    reason="open at period close"))
+            continue
+        left = Fraction(1)
+        for index, excused in fact.major_errors:
+            share = Fraction(0) if excused else min(left, rubric.major_error_deduction)
+            left -= share
+            result.append(Deduction(
+                "major_error", round_points(per * weight["b"] * share * fact.converted, rubric),
+                task.code, task.ref(index), share=_exact(share), excused=excused,
+                excused_by=task.ref(index) if excused else None))
+        left = Fraction(1)
+        for deadline, settled, late, excused_by in fact.delays:
+            share = Fraction(0) if excused_by is not None else min(left, rubric.delay_deduction)
+            left -= share
+            result.append(Deduction(
+                "delay", round_points(per * weight["c"] * share * fact.converted, rubric),
+                task.code, task.ref(settled), share=_exact(share), deadline=deadline,
+                workdays_late=late, excused=excused_by is not None,
+                excused_by=task.ref(excused_by)))
+    return result
+
+
+def _reasons(parts, leader, exact_t, general, overrides, by_score, rubric) -> tuple[str, ...]:
+    reasons = []
+    if parts["a"] is None:
+        reasons.append("no product assigned in the period: no task points (no data)")
+    elif exact_t is None and leader:
+        missing = [k for k in ("d", "đ", "e") if parts.get(k) is None]
+        reasons.append(f"leader's {', '.join(missing)} missing: no task points (no data)")
+    if general is None:
+        reasons.append("general criteria not assessed: no total (no data)")
+    reasons.extend(f"KHT whatever the score: {o.detail}, {o.on.isoformat()}" for o in overrides)
+    if by_score is Grade.KHT:
+        last = rubric.thresholds[-1][1]
+        reasons.append(f"total below {_show(last)}: KHT")
+    return tuple(reasons)
+
+
+def _line(fact: TaskAtClose) -> TaskLine:
+    task = fact.task
+    return TaskLine(
+        task=task.code, product=task.product, coefficient=_exact(task.coefficient),
+        quantity=task.quantity, converted=_exact(task.converted), deadline=task.history.due,
+        completed=fact.completed, done_event=task.ref(fact.done_event),
+        major_errors=sum(1 for _i, excused in fact.major_errors if not excused),
+        delays=sum(1 for d in fact.delays if d[3] is None))
+
+
+def _formula(parts, weights, tally, unit_tally, official, exact_t, general, points,
+             by_score, grade, rubric) -> str:
+    """The formula with its numbers, e.g. "a = 3/4 = 0.7500; … T = 70 × (a + b + c) / 3
+    = 70 × 2.0625 / 3 = 48.13; total = 48.13 + 27 = 75.13 → HTT"."""
+    if parts["a"] is None and exact_t is None:
+        return "no product assigned: T = no data"
+    lines = []
+    if parts["a"] is not None:
+        assigned = _show(tally.assigned)
+        lines += [
+            f"a = {_show(tally.completed)} / {assigned} = {_ratio(parts['a'], rubric)}",
+            f"b = {_show(tally.quality)} / {assigned} = {_ratio(parts['b'], rubric)}",
+            f"c = {_show(tally.progress)} / {assigned} = {_ratio(parts['c'], rubric)}",
+        ]
+    if "d" in parts:
+        if parts["d"] is None:
+            lines.append(f"d = result of {official.unit}: no data")
+        else:
+            unit_parts = [quantity_ratio(unit_tally), quality_ratio(unit_tally),
+                          progress_ratio(unit_tally)]
+            lines.append(f"d = result of {official.unit} = ("
+                         + " + ".join(str(_ratio(p, rubric)) for p in unit_parts)
+                         + f") / 3 = {_ratio(parts['d'], rubric)}")
+        lines += [f"đ = {_show_opt(parts['đ'])}", f"e = {_show_opt(parts['e'])}"]
+    used = list(weights)
+    if exact_t is not None and parts["a"] is None:  # a leader scored on d, đ, e alone
+        used = [(k, w) for k, w in weights if k not in {"a", "b", "c"}]
+    plain = all(w == 1 for _k, w in used)
+    names = " + ".join(k if plain else f"{_show(w)}·{k}" for k, w in used)
+    denominator = sum(w for _k, w in used)
+    if exact_t is None:
+        lines.append(f"T = {_show(rubric.task_max)} × ({names}) / {_show(denominator)}"
+                     " = no data")
+        return "; ".join(lines)
+    weighted = sum(w * parts[k] for k, w in used)  # type: ignore[operator]
+    t = round_points(exact_t, rubric)
+    lines.append(f"T = {_show(rubric.task_max)} × ({names}) / {_show(denominator)} = "
+                 f"{_show(rubric.task_max)} × {_ratio(weighted, rubric)} / "
+                 f"{_show(denominator)} = {t}")
+    if general is None:
+        lines.append("total = no data (general criteria not assessed)")
+    else:
+        verdict = f"{by_score}" if grade == by_score else f"{by_score}, KHT by override"
+        lines.append(f"total = T + general = {t} + {round_points(general, rubric)} = "
+                     f"{points} → {verdict}")
+    return "; ".join(lines)
+
+
+# -- quarter and year --------------------------------------------------------------------
+
+
+def roll_up(
+    *,
+    period: Period | str,
+    monthly: Iterable[ScoreCard],
+    officials: Iterable[OfficialInput],
+    units: Mapping[str, Unit] | Iterable[Unit],
+    assessments: Mapping[str, Assessment],
+    grounds: Iterable[KhtGround] = (),
+    rubric: Rubric = DEFAULT_RUBRIC,
+    quota_exceptions: Mapping[str, Number] | None = None,
+) -> PeriodScores:
+    """Quarter or year (domain.md, "Year"): task result = mean of the monthly task points
+    of the months in the period that have data (as published: rounded, then the mean
+    rounded half-up); general criteria as assessed for the period (rubric
+    `rollup_general`); total = sum; then the same thresholds, overrides and quota.
+    `monthly` are the months' cards; the card lists each month's T and the months'
+    task deductions (in monthly points), plus the period's general deduction."""
+    return _roll_up(kind=None, period=period, monthly=monthly, officials=officials, units=units,
+                    assessments=assessments, grounds=grounds, rubric=rubric,
+                    quota_exceptions=quota_exceptions)
+
+
+def roll_up_quarter(
+    *,
+    period: Period | str,
+    monthly: Iterable[ScoreCard],
+    officials: Iterable[OfficialInput],
+    units: Mapping[str, Unit] | Iterable[Unit],
+    assessments: Mapping[str, Assessment],
+    grounds: Iterable[KhtGround] = (),
+    rubric: Rubric = DEFAULT_RUBRIC,
+    quota_exceptions: Mapping[str, Number] | None = None,
+) -> PeriodScores:
+    """A quarter ("2026-Q4") from its three months: see `roll_up`."""
+    return _roll_up(kind="quarter", period=period, monthly=monthly, officials=officials,
+                    units=units, assessments=assessments, grounds=grounds, rubric=rubric,
+                    quota_exceptions=quota_exceptions)
+
+
+def roll_up_year(
+    *,
+    period: Period | str,
+    monthly: Iterable[ScoreCard],
+    officials: Iterable[OfficialInput],
+    units: Mapping[str, Unit] | Iterable[Unit],
+    assessments: Mapping[str, Assessment],
+    grounds: Iterable[KhtGround] = (),
+    rubric: Rubric = DEFAULT_RUBRIC,
+    quota_exceptions: Mapping[str, Number] | None = None,
+) -> PeriodScores:
+    """The year ("2026"), whose grade is the official one, from its twelve months: see
+    `roll_up`."""
+    return _roll_up(kind="year", period=period, monthly=monthly, officials=officials,
+                    units=units, assessments=assessments, grounds=grounds, rubric=rubric,
+                    quota_exceptions=quota_exceptions)
+
+
+def _roll_up(*, kind: str | None, period: Period | str, monthly: Iterable[ScoreCard],
+             officials: Iterable[OfficialInput], units: Mapping[str, Unit] | Iterable[Unit],
+             assessments: Mapping[str, Assessment], grounds: Iterable[KhtGround] = (),
+             rubric: Rubric = DEFAULT_RUBRIC,
+             quota_exceptions: Mapping[str, Number] | None = None) -> PeriodScores:
+    period = Period.parse(period) if isinstance(period, str) else period
+    if kind is not None and period.kind != kind:
+        raise ValueError(f"{period.label} is not a {kind}")
+    if period.kind == "month":
+        raise ValueError("a month is scored from its tasks, not rolled up")
+    if rubric.rollup_task_result != "mean_of_months":
+        raise ValueError(f"unknown rollup_task_result {rubric.rollup_task_result!r}")
+    _check_in_force(period, rubric)
+    units = _units(units)
+    grounds = tuple(grounds)
+    concerning = _grounds_by_official(grounds)
+    months = {m.label for m in period.months()}
+    by_official: dict[str, dict[str, ScoreCard]] = defaultdict(dict)
+    for card in monthly:
+        if card.period in months:
+            by_official[card.official][card.period] = card
+    cards = []
+    for official in sorted(officials, key=lambda o: o.code):
+        own = [by_official[official.code][m] for m in sorted(by_official[official.code])]
+        with_data = [c for c in own if c.task_points is not None]
+        exact_t = (sum((Fraction(c.task_points) for c in with_data), Fraction(0))
+                   / len(with_data)) if with_data else None
+        assessment = assessments.get(official.code)
+        if rubric.rollup_general == "period_assessment":
+            general = general_points(assessment, rubric)
+        elif rubric.rollup_general == "mean_of_months":
+            known = [Fraction(c.general_points) for c in own if c.general_points is not None]
+            general = sum(known, Fraction(0)) / len(known) if known else None
+        else:
+            raise ValueError(f"unknown rollup_general {rubric.rollup_general!r}")
+        points = total(exact_t, general, rubric)
+        by_score = grade_for(points, rubric)
+        overrides = kht_overrides(
+            official, concerning.get(official.code, ()) + concerning.get(None, ()), period,
+            units, rubric)
+        before_quota = Grade.KHT if overrides else by_score
+        t = round_points(exact_t, rubric) if exact_t is not None else None
+        shown = ", ".join(str(c.task_points) for c in with_data)
+        formula = (f"T = mean of monthly T ({shown}) = {t}" if with_data
+                   else "T = no data (no month with a product assigned)")
+        if points is not None:
+            verdict = by_score if before_quota == by_score else f"{by_score}, KHT by override"
+            formula += (f"; total = T + general = {t} + {round_points(general, rubric)} = "
+                        f"{points} → {verdict}")
+        reasons = _reasons({"a": exact_t}, False, exact_t, general, overrides, by_score, rubric)
+        deductions = tuple(d for c in own for d in c.deductions if d.kind != "general")
+        if general is not None and general < rubric.general_max:
+            deductions += (Deduction("general", round_points(rubric.general_max - general, rubric),
+                                     reason="; ".join(assessment.reasons) if assessment else None),)
+        cards.append(ScoreCard(
+            official=official.code, unit=official.unit,
+            agency=official.agency or agency_of(official.unit, units, rubric),
+            task_group=official.task_group, position=official.position, period=period.label,
+            rubric_version=rubric.version, engine_version=ENGINE_VERSION,
+            tasks=tuple(line for c in own for line in c.tasks),
+            task_points=t,
+            general_points=round_points(general, rubric) if general is not None else None,
+            total=points, grade_by_score=by_score, overrides=overrides,
+            grade_before_quota=before_quota, grade=before_quota, deductions=deductions,
+            delays=sum(c.delays for c in own), major_errors=sum(c.major_errors for c in own),
+            months=tuple((c.period, c.task_points) for c in own),
+            formula=formula, reasons=reasons))
+    final, state = apply_quota(cards, rubric, quota_exceptions)
+    return PeriodScores(period.label, final, state)
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _check_in_force(period: Period, rubric: Rubric) -> None:
+    if period.start < rubric.effective_from:
+        raise ValueError(f"rubric {rubric.version} is in force from "
+                         f"{rubric.effective_from.isoformat()}, not for {period.label}")
+
+
+def _units(units: Mapping[str, Unit] | Iterable[Unit]) -> Mapping[str, Unit]:
+    if isinstance(units, Mapping):
+        return units
+    return {u.code: u for u in units}
+
+
+def _ancestry(unit: str, units: Mapping[str, Unit]) -> list[str]:
+    chain: list[str] = []
+    code: str | None = unit
+    while code is not None and code not in chain:
+        chain.append(code)
+        code = units[code].parent if code in units else None
+    return chain
+
+
+def _levels_below(top: str, unit: str, units: Mapping[str, Unit]) -> int:
+    """How many levels `unit` is below `top` (0: itself; -1: not under it)."""
+    chain = _ancestry(unit, units)
+    return chain.index(top) if top in chain else -1
+
+
+def _weighted(parts: Mapping[str, Fraction | None],
+              weights: Sequence[tuple[str, Fraction]]) -> Fraction:
+    return (sum((w * parts[k] for k, w in weights), Fraction(0))  # type: ignore[operator]
+            / sum(w for _k, w in weights))
+
+
+def _month_end(day: dt.date) -> dt.date:
+    following = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def _fraction(value: Number) -> Fraction:
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, float):
+        return Fraction(repr(value))
+    return Fraction(value)
+
+
+def _simplest(value: Fraction) -> Fraction:
+    """A whole number as an int: sums of whole products stay fast integer arithmetic."""
+    return value.numerator if value.denominator == 1 else value  # type: ignore[return-value]
+
+
+def _round_half_up(value: Fraction, places: int) -> Decimal:
+    scale = 10**places
+    scaled = value * scale
+    units = floor(scaled + Fraction(1, 2)) if scaled >= 0 else -floor(-scaled + Fraction(1, 2))
+    return Decimal(units).scaleb(-places)
+
+
+def _ratio(value: Fraction | None, rubric: Rubric) -> Decimal | None:
+    return None if value is None else _round_half_up(value, rubric.ratio_decimals)
+
+
+def _exact(value: Fraction) -> Decimal:
+    """A terminating fraction as an exact decimal (coefficients, converted products)."""
+    shown = _show(value)
+    return Decimal(shown)
+
+
+@functools.lru_cache(maxsize=4096)
+def _show(value: Fraction | int | Decimal) -> str:
+    """Exact when the decimal terminates within 6 places (3.5, 0.25), else 4 places."""
+    value = Fraction(value)
+    for places in range(7):
+        scaled = value * 10**places
+        if scaled.denominator == 1:
+            return str(Decimal(int(scaled)).scaleb(-places))
+    return str(_round_half_up(value, 4))
+
+
+def _show_opt(value: Fraction | None) -> str:
+    return "missing" if value is None else _show(value)
+
+
+def _scope_name(scope: tuple[str, str | None]) -> str:
+    agency, group = scope
+    return f"agency {agency}" if group is None else f"task group {group} of {agency}"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Fraction):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+__all__ = [
+    "DEFAULT_RUBRIC",
+    "ENGINE_VERSION",
+    "RUBRIC_335_2025",
+    "Assessment",
+    "Deduction",
+    "Grade",
+    "GroundKind",
+    "KhtGround",
+    "OfficialInput",
+    "Override",
+    "Period",
+    "PeriodScores",
+    "QuotaDecision",
+    "QuotaScope",
+    "Rubric",
+    "ScoreCard",
+    "Tally",
+    "TaskAtClose",
+    "TaskInput",
+    "TaskLine",
+    "Unit",
+    "agency_of",
+    "apply_quota",
+    "belongs_to_period",
+    "converted_assigned",
+    "converted_completed",
+    "counts_as_assigned",
+    "general_points",
+    "grade_for",
+    "kht_overrides",
+    "progress_kept",
+    "progress_ratio",
+    "quality_kept",
+    "quality_ratio",
+    "quantity_ratio",
+    "roll_up",
+    "roll_up_quarter",
+    "roll_up_year",
+    "score_period",
+    "task_at_close",
+    "task_points",
+    "total",
+    "unit_result",
+]
