@@ -2,20 +2,37 @@
 
 The order is fixed so the same database always gives the same document, and
 export → import into an empty database → export gives it again: units in tree order
-(parents before children, siblings by code), everything else by code.
+(parents before children, siblings by code), events by task code then number, everything
+else by code.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from thuocdo.core.models import CalendarOverride
 from thuocdo.org.choices import Position
 from thuocdo.org.models import Membership, Official, TaskGroup, Unit
-from thuocdo.tasks.models import Directive, Product, ProductCoefficient
+from thuocdo.tasks.choices import EventKind, Priority
+from thuocdo.tasks.models import (
+    Directive,
+    Product,
+    ProductCoefficient,
+    Task,
+    TaskCoordination,
+    TaskEvent,
+    TaskStep,
+)
 from thuocdo.tasks.services import ALWAYS
 
-from .spec import FORMAT
+from .spec import EVENT_PAYLOADS, FORMAT
+
+#: Times are written with Vietnam's offset (Asia/Ho_Chi_Minh has been +07:00 since 1975).
+VIETNAM_OFFSET = dt.timezone(dt.timedelta(hours=7))
+#: Rows fetched per round trip when reading tasks and events.
+CHUNK = 5000
 
 _POSITION_RANK: dict[str, int] = {Position.HEAD: 0, Position.DEPUTY: 1, Position.STAFF: 2}
 
@@ -31,7 +48,73 @@ def export_document() -> dict[str, Any]:
         "officials": export_officials(),
         "products": export_products(),
         "directives": export_directives(),
+        "tasks": list(iter_tasks()),
+        "events": list(iter_events()),
     }
+
+
+def iso(moment: dt.datetime) -> str:
+    """An aware datetime as ISO 8601 with the +07:00 offset: `2026-10-01T08:00:00+07:00`."""
+    return moment.astimezone(VIETNAM_OFFSET).isoformat()
+
+
+def iter_tasks() -> Iterator[dict[str, Any]]:
+    """Tasks by code, as assigned: what the task record of the format carries (the state,
+    holder and deadline in force follow from the events). Optional fields are left out
+    when empty; `quantity` and `priority` are always written."""
+    coordinations: dict[int, list[dict[str, str]]] = {}
+    for task_id, unit, due in TaskCoordination.objects.order_by("task_id", "pk").values_list(
+        "task_id", "unit__code", "due"
+    ).iterator(chunk_size=CHUNK):
+        coordinations.setdefault(task_id, []).append({"unit": unit, "due": due.isoformat()})
+    steps: dict[int, list[dict[str, Any]]] = {}
+    for task_id, name, allowance in TaskStep.objects.order_by("task_id", "order").values_list(
+        "task_id", "name", "allowance"
+    ).iterator(chunk_size=CHUNK):
+        steps.setdefault(task_id, []).append({"name": name, "allowance": allowance})
+    rows = Task.objects.order_by("code").values_list(
+        "pk", "code", "title", "description", "directive__code", "lead_unit__code",
+        "lead_official__code", "product__code", "quantity", "assigned_by__code",
+        "assigned_at", "due", "priority",
+    )
+    for (pk, code, title, description, directive, lead_unit, lead_official, product,
+         quantity, assigned_by, assigned_at, due, priority) in rows.iterator(chunk_size=CHUNK):
+        task: dict[str, Any] = {"code": code, "title": title}
+        if description:
+            task["description"] = description
+        if directive:
+            task["directive"] = directive
+        task["lead_unit"] = lead_unit
+        task["lead_official"] = lead_official
+        if pk in coordinations:
+            task["coordinating_units"] = coordinations[pk]
+        if pk in steps:
+            task["steps"] = steps[pk]
+        task.update(product=product, quantity=quantity, assigned_by=assigned_by,
+                    assigned_at=iso(assigned_at), due=due.isoformat(),
+                    priority=priority or Priority.NORMAL)
+        yield task
+
+
+def iter_events() -> Iterator[dict[str, Any]]:
+    """Events by task code, then in the order of the log, without the internal `create`
+    event (the task record carries the assignment). The payload comes from the stored
+    details, limited to the fields of the event's kind; optional fields that are empty
+    (no official named, no note) are left out."""
+    rows = TaskEvent.objects.exclude(kind=EventKind.CREATE).order_by(
+        "task__code", "seq").values_list("task__code", "kind", "at", "actor__code", "data")
+    for task, kind, at, actor, data in rows.iterator(chunk_size=CHUNK):
+        event: dict[str, Any] = {"task": task, "kind": kind, "at": iso(at), "actor": actor}
+        payload = EVENT_PAYLOADS.get(kind)
+        if payload is not None and data:
+            for name in payload.required:
+                if name in data:
+                    event[name] = data[name]
+            for name in payload.optional:
+                value = data.get(name)
+                if value is not None and value != "":
+                    event[name] = value
+        yield event
 
 
 def export_calendar() -> dict[str, list[str]]:

@@ -5,7 +5,9 @@ field names, then one row per record, so row n + 2 of sheet `units` is `units[n]
 problem paths. Cells: an empty cell means the field is absent (a stored record keeps its
 value); the text `null` means JSON null; list- or object-valued fields hold JSON text.
 The `format` sheet has one column `format` with the version in its second row; the
-`calendar` sheet has the columns `day` and `kind` (`holiday` or `workday`).
+`calendar` sheet has the columns `day` and `kind` (`holiday` or `workday`). Sheets `tasks`
+and `events` are record sheets like the others (`coordinating_units` and `steps` as JSON
+text); a date-and-time cell in a time field is read as Vietnam time (+07:00).
 
 Reading never judges the content: cells are turned into JSON values as faithfully as
 possible and the validator reports what is wrong, with paths.
@@ -31,6 +33,7 @@ from .spec import FIELDS, KEYS, Field
 
 SUFFIXES = (".json", ".xlsx")
 NULL_TEXT = "null"
+VIETNAM_OFFSET = dt.timezone(dt.timedelta(hours=7))
 
 
 def read_path(path: str | Path) -> dict[str, Any]:
@@ -146,23 +149,26 @@ def _cell_value(f: Field | None, value: Any) -> Any:
     """A cell as the JSON value it stands for, given the field it is in (if known)."""
     if isinstance(value, str) and value.strip() == NULL_TEXT:
         return None
+    kind = f.type if f is not None else None
+    if kind == "datetime" and isinstance(value, dt.datetime) and value.tzinfo is None:
+        # Excel cells carry no zone: a date-and-time typed in a workbook is Vietnam time.
+        return value.replace(tzinfo=VIETNAM_OFFSET).isoformat()
     if isinstance(value, dt.datetime | dt.date):
         return _date_text(value)
-    kind = f.type if f is not None else None
     if kind in {"code", "ref", "text", "string", "email", "enum"}:
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         if isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
         return value
-    if kind == "number" and isinstance(value, str):
+    if kind in {"number", "integer"} and isinstance(value, str):
         try:
             return json.loads(value.strip())
         except ValueError:
             return value
     if kind == "boolean" and isinstance(value, str):
         return {"true": True, "false": False}.get(value.strip().lower(), value)
-    if kind is None and isinstance(value, str) and value.lstrip()[:1] in {"[", "{"}:
+    if kind in {None, "list"} and isinstance(value, str) and value.lstrip()[:1] in {"[", "{"}:
         try:
             return json.loads(value)
         except ValueError:

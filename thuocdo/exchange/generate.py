@@ -12,20 +12,32 @@ districts; 100,000 give every department, the 30 districts and ~600 communes. Th
 `seed` always gives the same document. Names are composed from Faker's vi_VN name parts
 with one `random.Random(seed)`: Faker's own per-call machinery would be ~50x slower, and
 100,000 officials must generate in seconds.
+
+`generate_city(..., months=M, start=(2026, 8))` adds M months of task history (`tasks` and
+`events`, thuocdo.exchange.generate_history); `write_city(stream, ...)` writes the same
+document as JSON without holding the history in memory (a month of a 100,000-official city
+is about a million tasks).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import random
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
+from typing import IO
 
 from faker.providers.address.vi_VN import Provider as AddressProvider
 from faker.providers.person.vi_VN import Provider as PersonProvider
 
 from thuocdo.core.text import fold
+
+from .generate_history import DEFAULT_START, HistoryGenerator, iter_history
 
 FORMAT = "thuocdo-exchange/1"
 CITY_CODE = "HN"
@@ -429,8 +441,86 @@ def _directives(units: list[_Unit], rng: random.Random) -> list[dict]:
     return directives
 
 
-def generate_city(*, officials: int, seed: int = 0) -> dict:
-    """A realistic city of `officials` officials in the exchange format (deterministic)."""
+def generate_city(*, officials: int, seed: int = 0, months: int = 0,
+                  start: tuple[int, int] = DEFAULT_START,
+                  until: dt.datetime | None = None) -> dict:
+    """A realistic city of `officials` officials in the exchange format (deterministic).
+
+    With `months`, it also has that many months of task history from `start` (year, month):
+    `tasks` and `events` (see thuocdo.exchange.generate_history), cut at `until` if given.
+    """
+    document = _generate_org(officials=officials, seed=seed)
+    if months:
+        tasks: list[dict] = []
+        events: list[dict] = []
+        for task, history in iter_history(document, months=months, start=start, seed=seed,
+                                          until=until):
+            tasks.append(task)
+            events.extend(history)
+        document["tasks"] = tasks
+        document["events"] = events
+    return document
+
+
+def write_city(output: IO[str], *, officials: int, seed: int = 0, months: int = 0,
+               start: tuple[int, int] = DEFAULT_START, until: dt.datetime | None = None,
+               ) -> dict[str, int]:
+    """Write `generate_city(...)`'s document to the text stream `output` as JSON, one record
+    per line, without holding the history in memory: tasks are written as they are made and
+    their events go to a temporary file that is copied in after them. Returns the number of
+    records of each key."""
+    document = _generate_org(officials=officials, seed=seed)
+    # Made first: it refuses bad arguments before anything is written.
+    history = (HistoryGenerator(document, months=months, start=start, seed=seed, until=until)
+               if months else None)
+    counts = {key: len(value) for key, value in document.items() if isinstance(value, list)}
+    output.write("{\n")
+    output.write(f'"format": {json.dumps(document.pop("format"))}')
+    for key, records in document.items():
+        _write_list(output, key, (_ENCODER.encode(r) for r in records))
+    if history is not None:
+        counts["tasks"] = counts["events"] = 0
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+            def tasks() -> Iterator[str]:
+                separator = ""
+                for task, events in history:
+                    counts["tasks"] += 1
+                    yield _ENCODER.encode(task)
+                    if events:
+                        # One encoding per task, one event per line (each begins with
+                        # "task", and a quote inside a string is escaped, so the split
+                        # point cannot occur in a value).
+                        text = _ENCODER.encode(events)[1:-1]
+                        spool.write(separator + text.replace(_EVENT_JOIN, _EVENT_LINE))
+                        separator = ",\n"
+                        counts["events"] += len(events)
+
+            _write_list(output, "tasks", tasks())
+            spool.seek(0)
+            output.write(',\n"events": [\n')
+            shutil.copyfileobj(spool, output, 1 << 20)
+            output.write("\n]")
+    output.write("\n}\n")
+    return counts
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_EVENT_JOIN = '}, {"task": '
+_EVENT_LINE = '},\n{"task": '
+
+
+def _write_list(output: IO[str], key: str, lines: Iterable[str]) -> None:
+    output.write(f',\n"{key}": [')
+    separator = "\n"
+    for line in lines:
+        output.write(separator)
+        output.write(line)
+        separator = ",\n"
+    output.write("\n]")
+
+
+def _generate_org(*, officials: int, seed: int) -> dict:
+    """The city without history."""
     if officials < Shape.smallest().units:
         raise ValueError(f"a city needs at least {Shape.smallest().units} officials")
     rng = random.Random(seed)

@@ -8,6 +8,10 @@ record gets the default), so a document may carry only what it changes; importin
 document twice changes nothing the second time: no row, no membership, no coefficient
 version, no audit entry. Writes go through the bulk services of `org`, `tasks` and this app;
 the run records one audit entry with its counts.
+
+Tasks and events are written last, by the workflow's replay (`thuocdo.tasks.replay`), in the
+same transaction: it checks the history against the workflow (states, who may act on the
+event's day, order of time) and its problems are the import's, with their paths.
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ from thuocdo.org.choices import Position
 from thuocdo.tasks import services as tasks
 
 from .problems import ImportRejected, Problem
-from .spec import BUILT_KEYS
-from .validation import Checked, check_document
+from .spec import BUILT_KEYS, HISTORY_KEYS
+from .validation import Checked, check_document, problem_order
 
 
 @dataclass
@@ -94,7 +98,7 @@ def import_document(
             checked = check_document(document, on=on)
             if checked.problems:
                 raise ImportRejected(checked.problems)
-            report = _write(checked, actor=actor, dry_run=dry_run)
+            report = _write(document, checked, actor=actor, dry_run=dry_run)
             if report.changed:
                 audit_record(
                     actor=actor, action="exchange.import", object_type="exchange.document",
@@ -110,10 +114,10 @@ def import_document(
     return report
 
 
-def _write(checked: Checked, *, actor: Any, dry_run: bool) -> ImportReport:
+def _write(document: dict, checked: Checked, *, actor: Any, dry_run: bool) -> ImportReport:
     """Write the checked document, key by key in the order references need."""
     report = ImportReport(on=checked.on, dry_run=dry_run)
-    writers = {
+    writers: dict[str, Any] = {
         "calendar": _write_calendar, "task_groups": _write_task_groups,
         "units": _write_units, "officials": _write_officials,
         "products": _write_products, "directives": _write_directives,
@@ -121,6 +125,8 @@ def _write(checked: Checked, *, actor: Any, dry_run: bool) -> ImportReport:
     for key in ("calendar", "task_groups", "units", "officials", "products", "directives"):
         if key in checked.given_keys:
             report.counts[key] = writers[key](checked, actor)
+    if any(key in checked.given_keys for key in HISTORY_KEYS):
+        report.counts.update(_replay_history(document, checked, actor=actor, dry_run=dry_run))
     # Report in the order of the format.
     report.counts = {key: report.counts[key] for key in BUILT_KEYS if key in report.counts}
     return report
@@ -265,4 +271,30 @@ def _write_directives(checked: Checked, actor: Any) -> Counts:
             changed.append(row)
     counts.created = tasks.directives_bulk_create(actor=actor, rows=new, audit=False)
     counts.updated = tasks.directives_bulk_update(actor=actor, rows=changed, audit=False)
+    return counts
+
+
+def _replay_history(document: dict, checked: Checked, *, actor: Any,
+                    dry_run: bool) -> dict[str, Counts]:
+    """Replay the document's tasks and events through the workflow (after the records they
+    refer to are written). The replay's problems become the import's, path for path."""
+    from thuocdo.tasks.replay import ReplayRejected, replay
+
+    tasks = document.get("tasks", [])
+    events = document.get("events", [])
+    try:
+        result = replay(tasks=tasks, events=events, user=actor, dry_run=dry_run)
+    except ReplayRejected as rejected:
+        raise ImportRejected(sorted(
+            (Problem(p.path, p.code, p.message) for p in rejected.problems),
+            key=problem_order,
+        )) from None
+    counts: dict[str, Counts] = {}
+    if "tasks" in checked.given_keys:
+        created, unchanged = result.created_tasks, result.unchanged_tasks
+        counts["tasks"] = Counts(created=created, unchanged=unchanged,
+                                 updated=max(0, len(checked.task_codes) - created - unchanged))
+    if "events" in checked.given_keys:
+        counts["events"] = Counts(created=result.appended_events,
+                                  unchanged=checked.event_count - result.appended_events)
     return counts

@@ -24,6 +24,9 @@ from .spec import (
     CALENDAR_KINDS,
     CODE_PATTERN,
     DATE_PATTERN,
+    DATETIME_PATTERN,
+    EVENT_BASE,
+    EVENT_PAYLOADS,
     FORMAT,
     KEY_DESCRIPTIONS,
     NOT_YET_KEYS,
@@ -58,8 +61,18 @@ def _field_schema(field: Field) -> dict[str, Any]:
             schema["format"] = "email"
     elif field.type == "date":
         schema = {"type": "string", "pattern": DATE_PATTERN, "format": "date"}
+    elif field.type == "datetime":
+        schema = {"type": "string", "pattern": DATETIME_PATTERN, "format": "date-time"}
     elif field.type == "number":
         schema = {"type": "number", "exclusiveMinimum": 0, "maximum": 9999.999}
+    elif field.type == "integer":
+        schema = {"type": "integer"}
+        if field.minimum is not None:
+            schema["minimum"] = field.minimum
+        if field.maximum is not None:
+            schema["maximum"] = field.maximum
+    elif field.type == "list":
+        schema = {"type": "array", "items": _object_schema(field.items)}
     elif field.type == "boolean":
         schema = {"type": "boolean"}
     elif field.type == "enum":
@@ -73,14 +86,29 @@ def _field_schema(field: Field) -> dict[str, Any]:
     return {"description": field.description, **schema}
 
 
-def _record_schema(key: str) -> dict[str, Any]:
-    fields = RECORDS[key]
-    schema: dict[str, Any] = {
+def _object_schema(fields: tuple[Field, ...]) -> dict[str, Any]:
+    return {
         "type": "object",
         "properties": {f.name: _field_schema(f) for f in fields},
         "required": [f.name for f in fields if f.required],
         "additionalProperties": False,
     }
+
+
+def _record_schema(key: str) -> dict[str, Any]:
+    schema = _object_schema(RECORDS[key])
+    if key == "events":
+        # Each kind requires its own extra fields and allows no others.
+        schema["allOf"] = [
+            {
+                "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+                "then": {
+                    "required": list(payload.required),
+                    "propertyNames": {"enum": [*EVENT_BASE, *payload.fields]},
+                },
+            }
+            for kind, payload in EVENT_PAYLOADS.items()
+        ]
     if key == "officials":
         # position, task_group and since only with a unit; a unit (not null) needs a position
         schema["dependentRequired"] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from thuocdo.org.choices import Position, UnitKind
+from thuocdo.tasks.choices import EventKind, Priority
 
 FORMAT = "thuocdo-exchange/1"
 
@@ -22,7 +23,8 @@ KEYS = (
 )
 
 #: Keys whose part of the application exists: these are imported and exported.
-BUILT_KEYS = ("calendar", "units", "task_groups", "officials", "products", "directives")
+BUILT_KEYS = ("calendar", "units", "task_groups", "officials", "products", "directives",
+              "tasks", "events")
 
 #: Keys of the contract whose part is not built yet: refused ("not supported yet").
 NOT_YET_KEYS = tuple(k for k in KEYS if k not in BUILT_KEYS and k != "format")
@@ -30,9 +32,17 @@ NOT_YET_KEYS = tuple(k for k in KEYS if k not in BUILT_KEYS and k != "format")
 #: Record lists that are matched by `code`, in the order they are imported.
 RECORD_KEYS = ("units", "task_groups", "officials", "products", "directives")
 
+#: The history keys: tasks (matched by code) and their events, replayed through the
+#: workflow after the record lists above are written.
+HISTORY_KEYS = ("tasks", "events")
+
 CALENDAR_KINDS = ("holidays", "workdays")
 
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: ISO 8601 date and time with an offset: 2026-10-01T08:00:00+07:00 (seconds and a
+#: fraction are optional; Z stands for +00:00).
+DATETIME_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+                    r"(Z|[+-][0-9]{2}:[0-9]{2})$")
 CODE_PATTERN = r"^\S(.*\S)?$"
 
 
@@ -41,8 +51,10 @@ class Field:
     """One field of a record.
 
     `type` is one of: code (a non-empty string without surrounding spaces), text (a
-    non-empty string), string (may be empty), email, date, number, boolean, enum, ref (the
-    code of a record of `ref`). `nullable` lets the value be JSON null.
+    non-empty string), string (may be empty), email, date, datetime (ISO 8601 with an
+    offset), number (a coefficient), integer (from `minimum` to `maximum`), boolean, enum,
+    ref (the code of a record of `ref`), list (a list of objects whose fields are `items`).
+    `nullable` lets the value be JSON null.
     """
 
     name: str
@@ -54,9 +66,55 @@ class Field:
     enum: tuple[str, ...] = ()
     ref: str | None = None
     addition: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    items: tuple[Field, ...] = ()
 
 
 CODE_MAX = 64
+#: PositiveIntegerField / PositiveSmallIntegerField bounds of the task tables
+INT_MAX = 2_147_483_647
+SMALL_INT_MAX = 32_767
+
+#: Event kinds of the exchange format (the workflow's actions; the internal `create` event
+#: is the task record itself).
+EVENT_KINDS = tuple(kind for kind in EventKind.values if kind != EventKind.CREATE)
+
+
+@dataclass(frozen=True)
+class EventPayload:
+    """The extra fields an event kind requires, and those it may carry."""
+
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+#: For each event kind, its extra fields (docs/exchange-format.md, "events").
+EVENT_PAYLOADS: dict[str, EventPayload] = {
+    "accept": EventPayload((), ("note",)),
+    "transfer": EventPayload(("to_unit", "reason"), ("to_official",)),
+    "return": EventPayload(("to_unit", "reason"), ("to_official",)),
+    "extension_request": EventPayload(("new_due", "reason")),
+    "extension_grant": EventPayload(("new_due",)),
+    "extension_refuse": EventPayload(("reason",)),
+    "guidance_request": EventPayload(("to_official", "question")),
+    "guidance_reply": EventPayload((), ("answer",)),
+    "consult": EventPayload(("to_unit", "reply_due"), ("question",)),
+    "consult_reply": EventPayload(("unit", "clear_position"), ("answer",)),
+    "remind": EventPayload((), ("note",)),
+    "submit": EventPayload((), ("note",)),
+    "approve": EventPayload((), ("note",)),
+    "rework": EventPayload(("major_error", "reason"), ("excused",)),
+    "excuse_delay": EventPayload(("reason",)),
+    "cancel": EventPayload(("reason",)),
+}
+
+#: The fields every event has.
+EVENT_BASE = ("task", "kind", "at", "actor")
 
 RECORDS: dict[str, tuple[Field, ...]] = {
     "units": (
@@ -113,6 +171,70 @@ RECORDS: dict[str, tuple[Field, ...]] = {
         Field("answers", "ref", "Code of the higher directive this one answers, or null.",
               nullable=True, ref="directives", addition=True, max_length=CODE_MAX),
     ),
+    "tasks": (
+        Field("code", "code", "Stable code of the task.", required=True, max_length=CODE_MAX),
+        Field("title", "text", "What is to be done, in a line.", required=True,
+              max_length=500),
+        Field("description", "string", "What is to be done, in detail.", addition=True),
+        Field("directive", "ref", "Code of the directive the task carries out, or null.",
+              nullable=True, ref="directives", max_length=CODE_MAX),
+        Field("lead_unit", "ref", "Code of the one lead unit.", required=True, ref="units",
+              max_length=CODE_MAX),
+        Field("lead_official", "ref", "Code of the one lead official (a member of the lead "
+              "unit on the day of assignment).", required=True, ref="officials",
+              max_length=CODE_MAX),
+        Field("coordinating_units", "list", "Coordinating units, each with the deadline of "
+              "its input.", items=(
+                  Field("unit", "ref", "Code of the coordinating unit.", required=True,
+                        ref="units", max_length=CODE_MAX),
+                  Field("due", "date", "Deadline of its input.", required=True),
+              )),
+        Field("steps", "list", "The steps of the procedure and their allowances.",
+              addition=True, items=(
+                  Field("name", "text", "The step.", required=True, max_length=255),
+                  Field("allowance", "integer", "Its allowance in working days.",
+                        required=True, minimum=0, maximum=SMALL_INT_MAX),
+              )),
+        Field("product", "ref", "Code of the product the task must produce.", required=True,
+              ref="products", max_length=CODE_MAX),
+        Field("quantity", "integer", "How many of the product (default 1).", minimum=1,
+              maximum=INT_MAX),
+        Field("assigned_by", "ref", "Code of the official who assigned the task.",
+              required=True, ref="officials", max_length=CODE_MAX),
+        Field("assigned_at", "datetime", "When it was assigned (ISO 8601 with an offset).",
+              required=True),
+        Field("due", "date", "The original deadline.", required=True),
+        Field("priority", "enum", "normal, urgent, or collective (needs a collective "
+              "decision); default normal.", enum=tuple(Priority.values)),
+    ),
+    "events": (
+        Field("task", "ref", "Code of the task.", required=True, ref="tasks",
+              max_length=CODE_MAX),
+        Field("kind", "enum", "What happened.", required=True, enum=EVENT_KINDS),
+        Field("at", "datetime", "When (ISO 8601 with an offset).", required=True),
+        Field("actor", "ref", "Code of the official who acted.", required=True,
+              ref="officials", max_length=CODE_MAX),
+        Field("to_unit", "ref", "transfer, return: the unit the work goes to; consult: the "
+              "unit asked.", ref="units", max_length=CODE_MAX),
+        Field("to_official", "ref", "transfer, return: the official the work goes to (null "
+              "or absent: the unit's leaders); guidance_request: the official asked.",
+              nullable=True, ref="officials", max_length=CODE_MAX),
+        Field("reason", "text", "Why (transfer, return, extension_request, "
+              "extension_refuse, rework, excuse_delay, cancel)."),
+        Field("new_due", "date", "extension_request: the deadline asked for; "
+              "extension_grant: the deadline in force from now."),
+        Field("question", "text", "guidance_request (required), consult: what is asked."),
+        Field("reply_due", "date", "consult: the deadline of the reply."),
+        Field("unit", "ref", "consult_reply: the unit that replies.", ref="units",
+              max_length=CODE_MAX),
+        Field("clear_position", "boolean", "consult_reply: whether the reply takes a clear "
+              "position."),
+        Field("major_error", "boolean", "rework: whether the product had a major error."),
+        Field("excused", "boolean", "rework: whether an objective cause excuses the error "
+              "(default false)."),
+        Field("answer", "text", "guidance_reply, consult_reply: the answer.", addition=True),
+        Field("note", "text", "accept, remind, submit, approve: a note.", addition=True),
+    ),
 }
 
 #: For each built record list: field name -> Field.
@@ -132,8 +254,10 @@ KEY_DESCRIPTIONS = {
     "officials": "People and where they work now.",
     "products": "Kinds of output a task produces, with their conversion coefficient.",
     "directives": "Documents that give work.",
-    "tasks": "Assigned pieces of work (not supported yet).",
-    "events": "What happened to each task (not supported yet).",
+    "tasks": "Assigned pieces of work, each with one lead unit and official, a product and "
+             "a deadline.",
+    "events": "What happened to each task after its assignment, replayed through the "
+              "workflow.",
     "assessments": "Period assessments of officials (not supported yet).",
     "discipline": "Discipline records (not supported yet).",
     "peer_reviews": "Cross-evaluations between colleagues (not supported yet).",

@@ -7,10 +7,15 @@ would refuse (unknown references, cycles, two heads of one unit, non-positive co
 so an import either writes all of a document or nothing.
 
 Problem codes: `document`, `format`, `unknown_key`, `not_supported`, `type`, `required`,
-`unknown_field`, `empty`, `spaces`, `too_long`, `enum`, `date`, `email`, `number`,
-`duplicate`, `unknown_unit`, `unknown_task_group`, `unknown_directive`, `cycle`,
+`unknown_field`, `empty`, `spaces`, `too_long`, `enum`, `date`, `datetime`, `email`,
+`number`, `integer`, `duplicate`, `unknown_unit`, `unknown_task_group`, `unknown_directive`,
+`unknown_official`, `unknown_product`, `unknown_task`, `not_for_kind`, `cycle`,
 `required_with_unit`, `only_with_unit`, `two_heads`, `since`, `coefficient_from`,
 `calendar_conflict`.
+
+Tasks and events are checked here for their shape and references only (`history.py`); the
+workflow's own rules (states, who may act on each day, order of time) are checked when the
+importer replays them (`thuocdo.tasks.replay`), in the same transaction.
 """
 
 from __future__ import annotations
@@ -37,8 +42,10 @@ from .spec import (
     CALENDAR_KINDS,
     CODE_PATTERN,
     DATE_PATTERN,
+    DATETIME_PATTERN,
     FIELDS,
     FORMAT,
+    HISTORY_KEYS,
     KEYS,
     NOT_YET_KEYS,
     PLACE_FIELDS,
@@ -48,6 +55,7 @@ from .spec import (
 from .state import MembershipState, Snapshot
 
 _DATE = re.compile(DATE_PATTERN)
+_DATETIME = re.compile(DATETIME_PATTERN)
 _CODE = re.compile(CODE_PATTERN)
 _email = EmailValidator()
 COEFFICIENT_STEP = Decimal("0.001")
@@ -80,6 +88,18 @@ def parse_date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def parse_datetime(value: Any) -> dt.datetime | None:
+    """An ISO 8601 date and time with an offset as an aware datetime; None if it is not
+    one (`2026-10-01T08:00:00+07:00`; seconds optional; `Z` is UTC)."""
+    if not isinstance(value, str) or not _DATETIME.match(value):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 @dataclass
@@ -141,6 +161,9 @@ class Checked:
     places: dict[str, PlacePlan] = field(default_factory=dict)
     #: the built top-level keys the document has
     given_keys: tuple[str, ...] = ()
+    #: task codes of the document (first occurrences) and how many events it has
+    task_codes: list[str] = field(default_factory=list)
+    event_count: int = 0
 
     @property
     def ok(self) -> bool:
@@ -148,8 +171,24 @@ class Checked:
 
 
 def validate_document(document: Any, *, on: dt.date | None = None) -> list[Problem]:
-    """Every problem of `document` against the database (empty: it would import)."""
-    return check_document(document, on=on).problems
+    """Every problem of `document` against the database (empty: it would import).
+
+    A document with tasks or events whose shape is sound is also replayed through the
+    workflow, in an import that is rolled back (the replay needs the document's units and
+    officials in the database): nothing is written either way.
+    """
+    problems = check_document(document, on=on).problems
+    if problems or not isinstance(document, dict) \
+            or not any(key in document for key in HISTORY_KEYS):
+        return problems
+    from .importer import import_document
+    from .problems import ImportRejected
+
+    try:
+        import_document(document, on=on, dry_run=True)
+    except ImportRejected as rejected:
+        return rejected.problems
+    return []
 
 
 def check_document(document: Any, *, on: dt.date | None = None,
@@ -169,7 +208,10 @@ def _type_name(f: Field) -> str:
         "string": _("text"),
         "email": _("an e-mail address (text)"),
         "date": _("a date (YYYY-MM-DD)"),
+        "datetime": _("a date and time with an offset (2026-10-01T08:00:00+07:00)"),
         "number": _("a number"),
+        "integer": _("a whole number"),
+        "list": _("a list"),
         "boolean": _("true or false"),
         "enum": _("one of: %(values)s") % {"values": ", ".join(f.enum)},
     }[f.type]
@@ -188,8 +230,23 @@ def clean_value(f: Field, value: Any, path: str, report: Callable[..., None]) ->
             report(path, "date", _("not a date (YYYY-MM-DD): %(value)s") % {"value": show(value)})
             return INVALID
         return day
+    if f.type == "datetime":
+        moment = parse_datetime(value)
+        if moment is None:
+            report(path, "datetime", _("not a date and time with an offset "
+                                       "(2026-10-01T08:00:00+07:00): %(value)s")
+                   % {"value": show(value)})
+            return INVALID
+        return moment
     if f.type == "number":
         return _clean_number(value, path, report)
+    if f.type == "integer":
+        return _clean_integer(f, value, path, report)
+    if f.type == "list":
+        if not isinstance(value, list):
+            report(path, "type", _("expected a list"))
+            return INVALID
+        return value
     if f.type == "boolean":
         if not isinstance(value, bool):
             report(path, "type", _("expected true or false"))
@@ -226,6 +283,23 @@ def clean_value(f: Field, value: Any, path: str, report: Callable[..., None]) ->
         except ValidationError:
             report(path, "email", _("not an e-mail address"))
             return INVALID
+    return value
+
+
+def _clean_integer(f: Field, value: Any, path: str, report: Callable[..., None]) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        report(path, "type", _("expected a whole number"))
+        return INVALID
+    if f.minimum is not None and value < f.minimum:
+        report(path, "integer", _("must be at least %(min)d: %(value)s")
+               % {"min": f.minimum, "value": show(value)})
+        return INVALID
+    if f.maximum is not None and value > f.maximum:
+        report(path, "integer", _("must be at most %(max)d: %(value)s")
+               % {"max": f.maximum, "value": show(value)})
+        return INVALID
     return value
 
 
@@ -307,9 +381,18 @@ class _Checker:
         self.check_directive_cycles()
         self.check_places(checked)
         self.check_coefficients()
+        if any(key in doc for key in HISTORY_KEYS):
+            from .history import check_history
+
+            outline = check_history(
+                doc, self.report,
+                units=self.known("units"), products=self.known("products"),
+                directives=self.known("directives"),
+                officials={r.code for r in self.records["officials"]},
+            )
+            checked.task_codes, checked.event_count = outline
         # Problems in document order: by top-level key, then record index, then field.
-        order = {key: n for n, key in enumerate(KEYS)}
-        checked.problems = sorted(self.problems, key=lambda p: _sort_key(p, order))
+        checked.problems = sorted(self.problems, key=problem_order)
         return checked
 
     # -- calendar ------------------------------------------------------------------------
@@ -569,16 +652,19 @@ def _overlap(a_start: dt.date, a_end: dt.date | None, b_start: dt.date,
 
 
 _INDEX = re.compile(r"^([^.\[]*)(?:\[(\d+)\])?")
+_KEY_ORDER = {key: n for n, key in enumerate(KEYS)}
 
 
-def _sort_key(problem: Problem, order: dict[str, int]) -> tuple[int, int]:
-    """Top-level key, then record index; a stable sort keeps the rest as found."""
+def problem_order(problem: Problem) -> tuple[int, int]:
+    """Sort key of problems in document order: top-level key, then record index; a stable
+    sort keeps the rest as found."""
     match = _INDEX.match(problem.path)
     key, index = match.groups() if match else (problem.path, None)
-    return (order.get(key, -1), int(index) if index else -1)
+    return (_KEY_ORDER.get(key, -1), int(index) if index else -1)
 
 
 __all__ = [
     "BUILT_KEYS", "INVALID", "Checked", "PlacePlan", "Record",
-    "check_document", "clean_value", "parse_date", "show", "validate_document",
+    "check_document", "clean_value", "parse_date", "parse_datetime", "problem_order", "show",
+    "validate_document",
 ]

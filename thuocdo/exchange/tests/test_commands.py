@@ -99,3 +99,23 @@ def test_the_console_script_exits_non_zero_on_a_broken_file(tmp_path):
     good = thuocdo("import", str(DATA / "example.json"))
     assert good.returncode == 0, good.stderr
     assert "officials: 5 created" in good.stdout
+
+
+def test_import_of_an_impossible_history_prints_each_problem_with_its_path(tmp_path):
+    document = json.loads((DATA / "example.json").read_text(encoding="utf-8"))
+    document["events"][2]["at"] = "2026-10-10T08:00:00+07:00"  # T1 approved before submitted
+    document["events"][7]["actor"] = "CB002"  # T2's extension granted by its holder
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    before = fingerprint()
+    err = StringIO()
+    with pytest.raises(CommandError) as caught:
+        call_command("import", str(path), stdout=StringIO(), stderr=err)
+    assert caught.value.returncode == 1
+    lines = err.getvalue().splitlines()
+    assert [line.split(": ")[:2] for line in lines] == [
+        ["events[2]", "approve"], ["events[7]", "extension_grant"]]
+    assert fingerprint() == before
+    out, _err = run("import", str(DATA / "example.json"))
+    assert "tasks: 3 created, 0 updated, 0 unchanged" in out
+    assert "events: 18 created, 0 updated, 0 unchanged" in out

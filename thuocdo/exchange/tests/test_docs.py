@@ -49,6 +49,26 @@ def test_the_sample_problems_are_what_the_importer_prints():
     assert printed == expected.strip().splitlines()
 
 
+@pytest.mark.django_db
+@pytest.mark.usefixtures("english")
+def test_the_sample_replay_problems_are_what_the_importer_prints():
+    """The marker says how the example is changed: `events[2].at=...` sets that field."""
+    text = DOC.read_text(encoding="utf-8")
+    marker = re.search(r"<!-- replay problems: (.*?) -->", text)
+    assert marker, "no replay problems sample in the docs"
+    document = load("example.json")
+    for change in marker.group(1).split():
+        target, value = change.split("=", 1)
+        match = re.fullmatch(r"(\w+)\[(\d+)\]\.(\w+)", target)
+        assert match, change
+        key, index, name = match.groups()
+        document[key][int(index)][name] = value
+    expected = block_after(marker.group(0))
+    with pytest.raises(ImportRejected) as caught:
+        import_document(document, on=ON)
+    assert caught.value.lines() == expected.strip().splitlines()
+
+
 def test_every_key_and_field_is_documented():
     text = DOC.read_text(encoding="utf-8")
     for key in spec.KEYS:

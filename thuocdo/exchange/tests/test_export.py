@@ -28,7 +28,8 @@ def test_the_example_exports_as_itself(example):
 def test_an_empty_database_exports_every_built_key():
     assert export_document() == {
         "format": "thuocdo-exchange/1", "calendar": {"holidays": [], "workdays": []},
-        "units": [], "task_groups": [], "officials": [], "products": [], "directives": []}
+        "units": [], "task_groups": [], "officials": [], "products": [], "directives": [],
+        "tasks": [], "events": []}
 
 
 def test_units_come_parents_first_whatever_the_codes(example):

@@ -40,7 +40,7 @@ def test_the_workbook_has_one_sheet_per_key_with_field_names_first(example, tmp_
     write_path(example, tmp_path / "city.xlsx")
     workbook = load_workbook(tmp_path / "city.xlsx")
     assert workbook.sheetnames == ["format", "calendar", "units", "task_groups", "officials",
-                                   "products", "directives"]
+                                   "products", "directives", "tasks", "events"]
     rows = list(workbook["units"].iter_rows(values_only=True))
     assert rows[0] == ("code", "name", "kind", "parent", "active")
     assert rows[1] == ("HN", "UBND Thành phố Hà Nội", "city", "null", None)

@@ -34,7 +34,7 @@ def test_a_good_document_imports(example):
     report = import_document(example, on=ON)
     assert {key: c.created for key, c in report.counts.items()} == {
         "calendar": 2, "units": 6, "task_groups": 2, "officials": 5, "products": 2,
-        "directives": 2}
+        "directives": 2, "tasks": 3, "events": 18}
     cg = Unit.objects.get(code="HN.CG")
     assert cg.parent.code == "HN" and cg.kind == "district" and cg.depth == 1
     assert {u.code for u in Unit.objects.filter(lft__gte=cg.lft, rgt__lte=cg.rgt)} == {
@@ -210,8 +210,8 @@ BAD = [
     ("bad date", _set("directives", 1, issued_on="2023-13-01"),
      'directives[1].issued_on: not a date (YYYY-MM-DD): "2023-13-01"', "date"),
     ("unknown key", lambda d: d.update(foo=[]), "foo: unknown key", "unknown_key"),
-    ("key not supported yet", lambda d: d.update(tasks=[{"code": "T1"}]),
-     "tasks: not supported yet", "not_supported"),
+    ("key not supported yet", lambda d: d.update(assessments=[{"official": "CB002"}]),
+     "assessments: not supported yet", "not_supported"),
     ("two heads",
      _append("officials", {"code": "CB009", "name": "Vũ Thị Hoa", "unit": "HN.CG",
                            "position": "head"}),
@@ -288,7 +288,7 @@ def test_every_problem_is_reported_at_once():
         'officials[2].unit: unknown unit "X"',
         "products[0].coefficient: expected a number",
         'directives[1].issued_on: not a date (YYYY-MM-DD): "2023-13-01"',
-        "tasks: not supported yet",
+        "assessments: not supported yet",
     ]
     assert fingerprint() == before
 

@@ -76,3 +76,29 @@ def test_the_schema_refuses_what_the_validator_refuses_for_its_shape(mutate):
     document = load("example.json")
     mutate(document)
     assert not VALIDATOR.is_valid(document)
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda d: d["tasks"][0].pop("lead_official"),
+    lambda d: d["tasks"][0].update(assigned_at="2026-10-01 08:00"),
+    lambda d: d["tasks"][0].update(assigned_at="2026-10-01T08:00:00"),  # no offset
+    lambda d: d["tasks"][0].update(quantity=0),
+    lambda d: d["tasks"][0].update(priority="asap"),
+    lambda d: d["tasks"][0]["coordinating_units"][0].pop("due"),
+    lambda d: d["tasks"][1]["steps"][0].update(allowance="5"),
+    lambda d: d["events"][0].update(kind="create"),
+    lambda d: d["events"][1].update(reason="a submit has no reason"),
+    lambda d: d["events"][7].pop("new_due"),  # extension_grant
+    lambda d: d["events"][5].pop("clear_position"),  # consult_reply
+    lambda d: d["events"][0].pop("actor"),
+])
+def test_the_schema_knows_tasks_and_events(mutate):
+    document = load("example.json")
+    mutate(document)
+    assert not VALIDATOR.is_valid(document)
+
+
+def test_a_generated_history_is_valid_against_the_schema():
+    from thuocdo.exchange.generate import generate_city
+
+    VALIDATOR.validate(generate_city(officials=60, seed=1, months=1))

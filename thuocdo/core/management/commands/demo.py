@@ -1,14 +1,21 @@
 """`thuocdo demo`: a working Thước đo on this machine, with nothing else to install.
 
 Migrates the database (by default an SQLite file in the data dir), imports a generated city
-through the exchange importer (a no-op when it is already there), creates or resets one
-account per role, prints their logins, then serves http://127.0.0.1:PORT with a jobs worker
-beside it. `--no-serve` stops after printing the accounts (for CI and tests).
+with three months of task history ending today (`--months`) through the exchange importer,
+creates or resets one account per role, prints their logins, then serves
+http://127.0.0.1:PORT with a jobs worker beside it. `--no-serve` stops after printing the
+accounts (for CI and tests).
+
+The history runs from the first day of the month two months back to the start of today, so
+"open", "overdue" and "due soon" are true today. Running the demo again the same day changes
+nothing; on a later day the same tasks' histories continue and the new days' tasks are
+added (the importer appends them).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import signal
 import socket
 import subprocess
@@ -19,10 +26,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from thuocdo.exchange.generate import CITY_CODE, EMAIL_DOMAIN, generate_city
+from thuocdo.exchange.generate_history import EARLIEST_START, month_add
 
 DEMO_SEED = 2023
+DEMO_MONTHS = 3
 DEMO_PASSWORD = "thuocdo-demo-2026"  # noqa: S105 - printed for everyone: it is a demo
 
 
@@ -169,6 +179,24 @@ def import_city(document: dict):
         ])) from exc
 
 
+def demo_history_window(months: int, now: dt.datetime | None = None,
+                        ) -> tuple[tuple[int, int], dt.datetime]:
+    """The first month and the cut of a history of `months` months ending today: from the
+    first day of the month `months - 1` before this one to the start of today (local time),
+    so the same day always gives the same document."""
+    today = timezone.localtime(now).date()
+    start = max(month_add((today.year, today.month), -(max(months, 1) - 1)), EARLIEST_START)
+    until = timezone.make_aware(dt.datetime.combine(today, dt.time(0)))
+    return start, until
+
+
+def demo_document(officials: int, months: int = DEMO_MONTHS) -> dict:
+    """The demo city, with `months` months of history ending today."""
+    start, until = demo_history_window(months)
+    return generate_city(officials=officials, seed=DEMO_SEED, months=months, start=start,
+                         until=until)
+
+
 def describe_report(report) -> str:
     """What the import did, in one line."""
     if not report.changed:
@@ -186,6 +214,9 @@ class Command(BaseCommand):
         parser.add_argument("--officials", type=int,
                             default=settings.THUOCDO.get("DEMO_OFFICIALS", 300),
                             help="How many officials the demo city has (default: %(default)s).")
+        parser.add_argument("--months", type=int, default=DEMO_MONTHS,
+                            help="Months of task history, ending today (default: "
+                                 "%(default)s; 0: none).")
         parser.add_argument("--no-serve", action="store_true",
                             help="Stop after printing the accounts (for CI and tests).")
 
@@ -195,7 +226,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Cơ sở dữ liệu / Database: {database['ENGINE'].rsplit('.', 1)[-1]} "
                           f"{database['NAME']}")
         call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
-        document = generate_city(officials=options["officials"], seed=DEMO_SEED)
+        if options["months"] < 0:
+            raise CommandError("--months must be 0 or more")
+        document = demo_document(options["officials"], options["months"])
         report = import_city(document)
         self.stdout.write(f"Thành phố demo / Demo city: {describe_report(report)}")
         rows = ensure_accounts(demo_accounts(document), DEMO_PASSWORD)
@@ -207,8 +240,23 @@ class Command(BaseCommand):
         serve_demo(options["port"], out=self.stdout.write)
 
 
+#: scheduled jobs the demo runs once when it starts (only those registered)
+STARTUP_JOBS = ("notifications.notify_events", "notifications.notify_deadlines")
+
+
+def enqueue_now(names) -> None:
+    """Put one run of each registered job of `names` on the queue."""
+    from thuocdo.core.jobs import load_schedule
+
+    jobs = load_schedule()
+    for name in names:
+        if name in jobs:
+            jobs[name].task.enqueue()
+
+
 def serve_demo(port: int, *, out=print) -> None:
-    """Run Django's server (no autoreloader) with a jobs worker until Ctrl+C or SIGTERM."""
+    """Run Django's server (no autoreloader) with a jobs worker and the scheduler until
+    Ctrl+C or SIGTERM."""
     from thuocdo.core.management.commands.serve import (
         ensure_static_root,
         stop_children,
@@ -231,6 +279,12 @@ def serve_demo(port: int, *, out=print) -> None:
         thuocdo_command("db_worker", "--no-reload", "--queue-name", "*", "--verbosity", "0"),
         process_group=0,  # Ctrl+C reaches us; we stop the worker ourselves
     )
+    # The scheduler enqueues the scheduled jobs (notifications, housekeeping) on time; the
+    # notification jobs also run once now, so the inboxes show something from the start.
+    scheduler = subprocess.Popen(  # noqa: S603 - our own argv
+        thuocdo_command("scheduler", "--verbosity", "0"), process_group=0,
+        stdout=subprocess.DEVNULL,
+    )
 
     def on_term(signum, frame) -> None:
         raise KeyboardInterrupt
@@ -238,6 +292,7 @@ def serve_demo(port: int, *, out=print) -> None:
     previous = {sig: signal.signal(sig, on_term) for sig in (signal.SIGINT, signal.SIGTERM)}
     out(f"Mở / Open http://127.0.0.1:{port}/  (Ctrl+C để dừng / to stop)")
     try:
+        enqueue_now(STARTUP_JOBS)
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
     except KeyboardInterrupt:
         pass
@@ -247,5 +302,5 @@ def serve_demo(port: int, *, out=print) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        stop_children({"worker": worker}, out=out, timeout=10)
+        stop_children({"worker": worker, "scheduler": scheduler}, out=out, timeout=10)
     sys.stdout.flush()

@@ -1,7 +1,11 @@
-"""`thuocdo generate --officials N [--seed S] --output FILE`: write a realistic city.
+"""`thuocdo generate --officials N [--seed S] [--months M [--start YYYY-MM]] --output FILE`.
 
-The document is in the exchange format (docs/exchange-format.md), ready for
-`thuocdo import FILE`: see thuocdo.exchange.generate for what it contains.
+Writes a realistic city in the exchange format (docs/exchange-format.md), ready for
+`thuocdo import FILE`: see thuocdo.exchange.generate for what it contains. With `--months`,
+it also holds M months of task history from `--start` (default 2026-08, a constant so the
+same command always writes the same file): about ten tasks per official per month with their
+events (thuocdo.exchange.generate_history). A JSON history is streamed to the file, so a
+month of a 100,000-official city (about a million tasks) never sits in memory.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from thuocdo.exchange.generate import generate_city
+from thuocdo.exchange.generate import generate_city, write_city
+from thuocdo.exchange.generate_history import DEFAULT_START, parse_month
 
 #: where the exchange package's file writer may live: (module, function)
 _WRITERS = (
@@ -61,9 +66,20 @@ def write_document(document: dict, output: str) -> None:
             handle.write("\n")
 
 
+def stream_document(output: str, **kwargs) -> dict[str, int]:
+    """Write a city with history to the .json file `output` as it is generated."""
+    path = Path(output)
+    if path.suffix.lower() != ".json":  # pragma: no cover - the caller checks
+        raise CommandError(f"{output}: streaming writes .json only")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        return write_city(handle, **kwargs)
+
+
 class Command(BaseCommand):
-    help = ("Write a realistic city (units, task groups, officials, products, directives) "
-            "in the exchange format, for demos, tests and benchmarks.")
+    help = ("Write a realistic city (units, task groups, officials, products, directives, "
+            "and with --months a task history) in the exchange format, for demos, tests and "
+            "benchmarks.")
     requires_system_checks: list = []
     requires_migrations_checks = False
 
@@ -74,21 +90,44 @@ class Command(BaseCommand):
                             help="Random seed: the same seed gives the same city (default 0).")
         parser.add_argument("--output", "-o", required=True, metavar="FILE",
                             help="File to write: .json or .xlsx; - for standard output.")
+        parser.add_argument("--months", type=int, default=0, metavar="M",
+                            help="Months of task history to add (default 0: none).")
+        parser.add_argument("--start", default=f"{DEFAULT_START[0]}-{DEFAULT_START[1]:02d}",
+                            metavar="YYYY-MM",
+                            help="First month of the history (default: %(default)s).")
 
     def handle(self, *args, **options) -> None:
         started = time.perf_counter()
+        months = options["months"]
+        output = options["output"]
         try:
-            document = generate_city(officials=options["officials"], seed=options["seed"])
+            start = parse_month(options["start"])
+            if months < 0:
+                raise ValueError("--months must be 0 or more")
+            if months and output != "-" and Path(output).suffix.lower() == ".json":
+                counts = stream_document(output, officials=options["officials"],
+                                         seed=options["seed"], months=months, start=start)
+                generated = None
+            else:
+                document = generate_city(officials=options["officials"], seed=options["seed"],
+                                         months=months, start=start)
+                counts = {key: len(value) for key, value in document.items()
+                          if isinstance(value, list)}
+                generated = time.perf_counter() - started
+                write_document(document, output)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        generated = time.perf_counter() - started
-        write_document(document, options["output"])
         total = time.perf_counter() - started
-        counts = ", ".join(f"{len(document[key])} {key.replace('_', ' ')}"
-                           for key in ("units", "task_groups", "officials", "products",
-                                       "directives"))
-        where = "standard output" if options["output"] == "-" else options["output"]
+        keys = ("units", "task_groups", "officials", "products", "directives", "tasks",
+                "events")
+        counts_text = ", ".join(f"{counts[key]} {key.replace('_', ' ')}" for key in keys
+                                if key in counts)
+        if months:
+            counts_text += (f" ({months} month{'s' if months > 1 else ''} from "
+                            f"{start[0]}-{start[1]:02d})")
+        timing = (f"generated in {generated:.2f}s, {total:.2f}s in all" if generated is not None
+                  else f"generated and written in {total:.2f}s")
+        where = "standard output" if output == "-" else output
         # The summary goes to stderr when the document itself goes to stdout.
         report = self.stderr if options["output"] == "-" else self.stdout
-        report.write(f"wrote {where}: {counts} (seed {options['seed']}; generated in "
-                     f"{generated:.2f}s, {total:.2f}s in all)")
+        report.write(f"wrote {where}: {counts_text} (seed {options['seed']}; {timing})")
