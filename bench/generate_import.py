@@ -286,22 +286,10 @@ def record(engine: str, text: str) -> None:
     RESULTS.write_text(current, encoding="utf-8")
 
 
-# -- main ----------------------------------------------------------------------------------------
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--officials", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-record", action="store_true",
-                        help="print the results, do not write docs/benchmarks.md")
-    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
-    parser.add_argument("--file", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.phase:
-        print(json.dumps(PHASES[args.phase](args)))
-        return
-
+def run_benchmark(args, run_phase) -> tuple[str, dict]:
+    """The driver both benchmarks share: a fresh data dir and database, the machine noted,
+    migrate, then the generate, import and reference phases, each in a child process
+    (`run_phase(name, args, env)`). Returns the engine and the results."""
     with tempfile.TemporaryDirectory(prefix="thuocdo-bench-") as tmp:
         workdir = Path(tmp)
         env = dict(os.environ)
@@ -319,6 +307,26 @@ def main() -> None:
             print(f"{name}...", flush=True)
             result[name] = run_phase(name, args, env)
             print(f"  {json.dumps(result[name], ensure_ascii=False)}", flush=True)
+    return engine, result
+
+
+# -- main ----------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--officials", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-record", action="store_true",
+                        help="print the results, do not write docs/benchmarks.md")
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(PHASES[args.phase](args)))
+        return
+
+    engine, result = run_benchmark(args, run_phase)
     text = section(engine, result)
     print(text)
     if not args.no_record:

@@ -28,12 +28,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import secrets
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,10 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_import import (  # the sibling script's helpers
     ROOT,
     load,
-    machine,
-    migrate,
     peak_rss_mb,
-    prepare_database,
+    run_benchmark,
     setup_django,
     timed,
 )
@@ -245,23 +239,7 @@ def main() -> None:
         print(json.dumps(PHASES[args.phase](args)))
         return
 
-    with tempfile.TemporaryDirectory(prefix="thuocdo-bench-") as tmp:
-        workdir = Path(tmp)
-        env = dict(os.environ)
-        env["THUOCDO_DATA_DIR"] = str(workdir / "data")
-        env.setdefault("THUOCDO_SECRET_KEY", secrets.token_urlsafe(50))
-        env["DJANGO_SETTINGS_MODULE"] = "thuocdo.config.settings.production"
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        args.file = str(workdir / "city.json")
-        engine, database = prepare_database(env, workdir)
-        print(f"database: {database}", flush=True)
-        result = {"database": database, "when": time.strftime("%Y-%m-%d"),
-                  "machine": machine(env, engine), "load": os.getloadavg()[0]}
-        result["migrate_s"] = migrate(env)
-        for name in ("generate", "import", "reference"):
-            print(f"{name}...", flush=True)
-            result[name] = run_phase(name, args, env)
-            print(f"  {json.dumps(result[name], ensure_ascii=False)}", flush=True)
+    engine, result = run_benchmark(args, run_phase)
     url = "THUOCDO_DATABASE_URL=postgres://postgres@127.0.0.1:5432/thuocdo_bench "
     options = "" if args.officials == 100_000 else f" --officials {args.officials}"
     options += "" if args.months == 1 else f" --months {args.months}"
