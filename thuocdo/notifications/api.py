@@ -41,8 +41,9 @@ class NotificationSerializer(serializers.ModelSerializer):
     kind = NotificationKindField(read_only=True)
     kind_label = serializers.CharField(source="get_kind_display",
                                        help_text="The kind, in the caller's language.")
-    task = serializers.CharField(source="task.code", help_text="Code of the task.")
-    url = serializers.CharField(help_text="Path of the task's page.")
+    task = serializers.CharField(source="task.code", allow_null=True, default=None,
+                                 help_text="Code of the task; null when about something else.")
+    url = serializers.CharField(help_text="Path of the page the notification is about.")
     is_read = serializers.BooleanField()
 
     class Meta:

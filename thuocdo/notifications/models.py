@@ -24,8 +24,10 @@ class Notification(models.Model):
         related_name="notifications",
     )
     kind = models.CharField(_("kind"), max_length=16, choices=NotificationKind.choices)
+    #: the task concerned; empty for a notification about something else (a signal about
+    #: a person across tasks, a dossier): `url` says where to go
     task = models.ForeignKey(
-        "tasks.Task", verbose_name=_("task"), on_delete=models.CASCADE,
+        "tasks.Task", verbose_name=_("task"), null=True, blank=True, on_delete=models.CASCADE,
         related_name="notifications",
     )
     event = models.ForeignKey(

@@ -68,13 +68,14 @@ def mark_all_read(request):
 @login_required
 @require_GET
 def open_notification(request, pk: int):
-    """Mark one of the caller's notifications read and go to its task."""
+    """Mark one of the caller's notifications read and go where it points (its task, or the
+    signal or dossier it is about)."""
     try:
         notification = selectors.notification_get(scope=request.scope, pk=pk)
     except Notification.DoesNotExist as exc:
         raise Http404(_("Not found.")) from exc
     services.notification_mark_read(official=_official(request), notification=notification)
-    target = services.task_url(notification.task.code)
+    target = notification.url or services.task_url(notification.task.code)
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("notifications:inbox")  # pragma: no cover - our own paths only
     return redirect(target)
