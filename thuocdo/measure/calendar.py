@@ -9,11 +9,14 @@ Pure: no clock, no database.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 _ONE_DAY = dt.timedelta(days=1)
+#: days added on each side when the running count of working days is (re)built
+_MARGIN = 400
 
 
 @dataclass(frozen=True)
@@ -43,13 +46,13 @@ class WorkCalendar:
         """
         if n < 0:
             raise ValueError("n must be ≥ 0")
-        day = start
-        remaining = n
-        while remaining:
-            day += _ONE_DAY
-            if self.is_workday(day):
-                remaining -= 1
-        return day
+        if n == 0:
+            return start
+        first = start.toordinal()
+        # at most 7 calendar days per working day, plus the longest holiday (Tết)
+        lo, counts = self._table(first, first + 7 * n + 31)
+        target = counts[first - lo] + n
+        return dt.date.fromordinal(lo + bisect.bisect_left(counts, target))
 
     def workdays_between(self, start: dt.date, end: dt.date) -> int:
         """Working days in (start, end]: how many working days late `end` is after `start`.
@@ -58,10 +61,25 @@ class WorkCalendar:
         """
         if end <= start:
             return 0
-        count = 0
-        day = start + _ONE_DAY
-        while day <= end:
-            if self.is_workday(day):
-                count += 1
-            day += _ONE_DAY
-        return count
+        first, last = start.toordinal(), end.toordinal()
+        lo, counts = self._table(first, last)
+        return counts[last - lo] - counts[first - lo]
+
+    # A running count of working days over a range of days, built once and widened when a
+    # day outside it is asked for: every question above is then one or two lookups in the
+    # same table (a widened table counts from a new first day, so never mix two tables).
+
+    def _table(self, first: int, last: int) -> tuple[int, list[int]]:
+        table = self.__dict__.get("_counts")
+        if table is not None and table[0] <= first and last < table[0] + len(table[1]):
+            return table
+        if table is not None:
+            first, last = min(first, table[0]), max(last, table[0] + len(table[1]) - 1)
+        first, last = first - _MARGIN, last + _MARGIN
+        counts, running = [], 0
+        for ordinal in range(first, last + 1):
+            running += self.is_workday(dt.date.fromordinal(ordinal))
+            counts.append(running)
+        table = (first, counts)
+        object.__setattr__(self, "_counts", table)  # a cache, not part of the value
+        return table

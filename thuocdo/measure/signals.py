@@ -700,12 +700,24 @@ def stretching(ctx: Context) -> Iterator[Signal]:
         if share is None:
             continue
         done.append((history, index, share, _peer_group(ctx, history.lead)))
+    # Peers' shares by group and lead, so each comparison costs the group's size, not the
+    # period's (a city's month has hundreds of thousands of tasks done).
+    by_group: dict[tuple, dict[str | None, list[Fraction]]] = {}
+    for history, _index, share, group in done:
+        by_group.setdefault(group, {}).setdefault(history.lead.official, []).append(share)
+    medians: dict[tuple, Fraction | None] = {}
     for history, index, share, group in done:
-        peers = [s for h, _i, s, g in done
-                 if g == group and h.lead.official != history.lead.official]
-        if len(peers) < t.waiting_min_peers or share < t.waiting_min_share:
+        if share < t.waiting_min_share:
             continue
-        median = Fraction(statistics.median(peers))
+        key = (group, history.lead.official)
+        if key not in medians:
+            peers = [s for lead, shares in by_group[group].items()
+                     if lead != history.lead.official for s in shares]
+            medians[key] = (Fraction(statistics.median(peers))
+                            if len(peers) >= t.waiting_min_peers else None)
+        median = medians[key]
+        if median is None:
+            continue
         if share < t.waiting_ratio * median:
             continue
         consults = [a for a, _c, _n, _r in _consultations(history)]
