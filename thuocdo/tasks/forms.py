@@ -7,6 +7,7 @@ whose refusals the views put back next to the field they name.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 from typing import ClassVar
@@ -158,6 +159,11 @@ class TaskFilterForm(forms.Form):
     due_to = forms.DateField(label=_("Deadline to"), required=False, widget=DateInput)
     assigned_from = forms.DateField(label=_("Assigned from"), required=False, widget=DateInput)
     assigned_to = forms.DateField(label=_("Assigned to"), required=False, widget=DateInput)
+    period = forms.RegexField(
+        label=_("Period (original deadline)"), required=False, regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        help_text=_("A month, YYYY-MM: the tasks whose original deadline falls in it."),
+        error_messages={"invalid": _("Write the month as YYYY-MM, e.g. 2026-10.")},
+    )
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT)
 
     def __init__(self, data=None, *, scope: Scope, default_unit: Unit | None = None, **kwargs):
@@ -185,6 +191,14 @@ class TaskFilterForm(forms.Form):
                 code="unknown_official", params={"code": code},
             ) from None
 
+    def clean_period(self):
+        value = self.cleaned_data.get("period")
+        if not value:
+            return None
+        year, month = (int(part) for part in value.split("-"))
+        last = calendar.monthrange(year, month)[1]
+        return dt.date(year, month, 1), dt.date(year, month, last)
+
     def clean_holder(self):
         return self._official("holder")
 
@@ -209,13 +223,14 @@ class TaskFilterForm(forms.Form):
             "due_to": data.get("due_to"),
             "assigned_from": data.get("assigned_from"),
             "assigned_to": data.get("assigned_to"),
+            "period": data.get("period"),
             "search": data.get("q") or None,
         }
         values.update(overrides)
         return TaskFilters(**values)
 
     MORE = ("priority", "directive", "holder", "lead_official", "due_from", "due_to",
-            "assigned_from", "assigned_to")
+            "assigned_from", "assigned_to", "period")
 
     @property
     def more_used(self) -> bool:

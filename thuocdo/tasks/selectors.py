@@ -114,6 +114,8 @@ class TaskFilters:
     priority: str | None = None
     due_from: dt.date | None = None
     due_to: dt.date | None = None
+    #: the period the task belongs to: its original deadline in [first, last] (domain.md)
+    period: tuple[dt.date, dt.date] | None = None
     assigned_from: dt.date | None = None
     assigned_to: dt.date | None = None
     search: str | None = None
@@ -147,6 +149,8 @@ def task_list(
         qs = qs.filter(due_in_force__gte=f.due_from)
     if f.due_to:
         qs = qs.filter(due_in_force__lte=f.due_to)
+    if f.period:
+        qs = qs.filter(due__range=f.period)
     if f.assigned_from:
         qs = qs.filter(assigned_at__gte=_start_of(f.assigned_from))
     if f.assigned_to:

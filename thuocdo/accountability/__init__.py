@@ -1,0 +1,1 @@
+"""Accountability (stored signals, explanations, dashboard, directive cascade)."""

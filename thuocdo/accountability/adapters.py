@@ -1,0 +1,209 @@
+"""From the database to the signal engine, set-based and in chunks.
+
+`load_world()` reads the organisation once (units, officials in their current place, the
+engine's settings). `period_chunks()` then yields the period's task histories one chunk at a
+time, each chunk being the work led inside one top-level agency's subtree (a district with its
+communes, a department, the city's own divisions): two queries per chunk (the tasks, then their
+events in order), built from plain rows, never a query per task or official. Memory is bounded
+by the largest chunk, not by the city.
+
+Chunking is exact for every signal about one task. The comparisons with peers (S7, S12) and
+S2 counted per person are made within a chunk: peers are "the same task group in the same
+agency", and an agency never straddles two chunks; the one approximation is an official who
+holds work led by another top-level agency, whose requests there are counted separately.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+
+from thuocdo.core.calendar import work_calendar
+from thuocdo.measure.calendar import WorkCalendar
+from thuocdo.measure.history import Event, Holder, TaskHistory, end_of_day
+from thuocdo.measure.scenario import AGENCY_KINDS, Official, People, TaskFacts, Unit
+from thuocdo.measure.signals import AuthorityMatrix, Thresholds, thresholds_in_force
+from thuocdo.org.models import Membership
+from thuocdo.org.models import Official as OfficialRow
+from thuocdo.org.models import Unit as UnitRow
+from thuocdo.tasks.choices import OPEN_STATES, TaskState
+from thuocdo.tasks.models import Directive, Product, Task, TaskEvent
+
+from .models import AuthorityRule, ThresholdSet
+
+#: events read per round trip when streaming a chunk's log
+EVENT_FETCH = 20_000
+
+
+@dataclass(frozen=True)
+class World:
+    """What every chunk shares: people, ids → codes, the settings in force."""
+
+    people: People
+    unit_codes: dict[int, str]
+    unit_ids: dict[str, int]
+    official_codes: dict[int, str]
+    official_ids: dict[str, int]
+    #: unit id → (lft, rgt, parent id, kind)
+    tree: dict[int, tuple[int, int, int | None, str]]
+    thresholds: Thresholds
+    authority: AuthorityMatrix
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The histories of the work led in one part of the tree, with their assignment facts."""
+
+    histories: dict[str, TaskHistory]
+    facts: dict[str, TaskFacts]
+    #: task code → task id
+    ids: dict[str, int]
+
+
+def thresholds_for(day: dt.date) -> Thresholds:
+    """The thresholds in force on `day`: the stored version, or the engine's defaults."""
+    versions = [Thresholds(version=row.version, effective_from=row.effective_from, **row.values)
+                for row in ThresholdSet.objects.all()]
+    return thresholds_in_force(versions, day)
+
+
+def authority_matrix() -> AuthorityMatrix:
+    """The stored authority matrix, or the engine's default when nobody edited one."""
+    rows = list(AuthorityRule.objects.values_list("position", "priority", "product__code"))
+    if not rows:
+        return AuthorityMatrix.default()
+    return AuthorityMatrix.from_rows(
+        [{"position": p, "priority": r, "product": c or "*"} for p, r, c in rows],
+        version="db",
+    )
+
+
+def load_world(*, on: dt.date) -> World:
+    """Units, officials in their place on `on`, and the settings in force (four queries)."""
+    units = list(UnitRow.objects.values_list("id", "code", "parent_id", "kind", "name",
+                                             "lft", "rgt"))
+    unit_codes = {pk: code for pk, code, *_ in units}
+    engine_units = {code: Unit(code, unit_codes.get(parent), kind, name)
+                    for _pk, code, parent, kind, name, _l, _r in units}
+    official_codes = dict(OfficialRow.objects.values_list("id", "code"))
+    names = dict(OfficialRow.objects.values_list("code", "name"))
+    current = (Q(start__lte=on) & (Q(end__isnull=True) | Q(end__gte=on)))
+    placed: dict[str, Official] = {}
+    # Leaders first, so an official with two memberships is placed where they lead.
+    rows = (Membership.objects.filter(current)
+            .values_list("official__code", "unit_id", "position", "task_group__code")
+            .order_by("official__code", "position"))
+    rank = {"head": 0, "deputy": 1, "staff": 2}
+    for code, unit_id, position, group in rows:
+        found = placed.get(code)
+        if found is None or rank.get(position, 3) < rank.get(found.position or "", 3):
+            placed[code] = Official(code, unit_codes[unit_id], position, group, names.get(code, ""))
+    for code, name in names.items():
+        placed.setdefault(code, Official(code, name=name))
+    return World(
+        people=People(placed, engine_units),
+        unit_codes=unit_codes,
+        unit_ids={code: pk for pk, code in unit_codes.items()},
+        official_codes=official_codes,
+        official_ids={code: pk for pk, code in official_codes.items()},
+        tree={pk: (lft, rgt, parent, kind) for pk, _c, parent, kind, _n, lft, rgt in units},
+        thresholds=thresholds_for(on),
+        authority=authority_matrix(),
+    )
+
+
+def chunk_ranges(world: World) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
+    """The parts the work is read in: (label, nested-set ranges of lead units).
+
+    Each agency directly under a root is one part with its whole subtree; each root, with
+    the subtrees of its children that are not agencies (its own divisions), is another.
+    """
+    children: dict[int | None, list[int]] = {}
+    for pk, (_lft, _rgt, parent, _kind) in world.tree.items():
+        children.setdefault(parent, []).append(pk)
+    parts: list[tuple[str, tuple[tuple[int, int], ...]]] = []
+    for root in sorted(children.get(None, []), key=lambda pk: world.tree[pk][0]):
+        lft, _rgt, _parent, _kind = world.tree[root]
+        own = [(lft, lft)]
+        for child in sorted(children.get(root, []), key=lambda pk: world.tree[pk][0]):
+            c_lft, c_rgt, _p, kind = world.tree[child]
+            if kind in AGENCY_KINDS:
+                parts.append((world.unit_codes[child], ((c_lft, c_rgt),)))
+            else:
+                own.append((c_lft, c_rgt))
+        parts.append((world.unit_codes[root], tuple(own)))
+    return parts
+
+
+def relevant_tasks_q(period_start: dt.date, period_end: dt.date, as_of: dt.datetime) -> Q:
+    """Tasks that can raise a signal in the period or belong to it: assigned by its end (and
+    by `as_of`), and open, or closed after it began, or due in it."""
+    cutoff = min(as_of, end_of_day(period_end))
+    began = end_of_day(period_start - dt.timedelta(days=1))
+    return Q(assigned_at__lte=cutoff) & (
+        Q(state__in=list(OPEN_STATES)) | Q(last_event_at__gte=began)
+        | Q(due__range=(period_start, period_end))
+    )
+
+
+def _ranges_q(ranges, prefix: str) -> Q:
+    q = Q(pk__in=[])
+    for lft, rgt in ranges:
+        q |= Q(**{f"{prefix}lft__gte": lft, f"{prefix}lft__lte": rgt})
+    return q
+
+
+def period_chunks(world: World, *, period_start: dt.date, period_end: dt.date,
+                  as_of: dt.datetime) -> Iterator[tuple[str, Chunk]]:
+    """The period's histories, one top-level agency at a time (two queries per part)."""
+    relevant = relevant_tasks_q(period_start, period_end, as_of)
+    product_codes = dict(Product.objects.values_list("id", "code"))
+    directive_codes = dict(Directive.objects.values_list("id", "code"))
+    oc, uc = world.official_codes, world.unit_codes
+    for label, ranges in chunk_ranges(world):
+        tasks = (Task.objects.filter(relevant).filter(_ranges_q(ranges, "lead_unit__"))
+                 .exclude(state=TaskState.CANCELLED, last_event_at__lt=end_of_day(
+                     period_start - dt.timedelta(days=1)))
+                 .values_list("id", "code", "assigned_at", "due", "lead_unit_id",
+                              "lead_official_id", "assigner_unit_id", "assigned_by_id",
+                              "priority", "product_id", "quantity", "coefficient",
+                              "directive_id")
+                 .order_by("id"))
+        heads: dict[int, tuple] = {}
+        facts: dict[str, TaskFacts] = {}
+        for (pk, code, assigned_at, due, lead_unit, lead_official, assigner_unit, assigned_by,
+             priority, product, quantity, coefficient, directive) in tasks.iterator(5000):
+            heads[pk] = (code, assigned_at, due, Holder(uc[lead_unit], oc[lead_official]),
+                         Holder(uc[assigner_unit], oc[assigned_by]))
+            facts[code] = TaskFacts(code, priority, product_codes.get(product), quantity,
+                                    Decimal(coefficient), directive_codes.get(directive))
+        if not heads:
+            continue
+        events: dict[int, list[Event]] = {pk: [] for pk in heads}
+        rows = (TaskEvent.objects
+                .filter(task__in=Task.objects.filter(relevant)
+                        .filter(_ranges_q(ranges, "lead_unit__")).values("pk"))
+                .exclude(kind="create")
+                .values_list("task_id", "kind", "at", "actor_id", "data")
+                .order_by("task_id", "seq"))
+        for task_id, kind, at, actor, data in rows.iterator(EVENT_FETCH):
+            found = events.get(task_id)
+            if found is not None:
+                found.append(Event(kind, at, oc.get(actor) if actor else None, data or {}))
+        histories = {
+            head[0]: TaskHistory(head[0], head[1], head[2], head[3], head[4],
+                                 tuple(events[pk]))
+            for pk, head in heads.items()
+        }
+        yield label, Chunk(histories, facts, {head[0]: pk for pk, head in heads.items()})
+
+
+def calendar_for(period_start: dt.date, as_of: dt.datetime) -> WorkCalendar:
+    """The working-day calendar for the years a period's work can span."""
+    last = timezone.localtime(as_of).year
+    return work_calendar(years=range(period_start.year - 1, max(last, period_start.year) + 2))

@@ -1,0 +1,165 @@
+"""The signals API: the signals the caller may read, and their answer.
+
+`GET /api/signals/` (filters: period, code, status, unit, official), `GET
+/api/signals/{signal_id}/` (with its steps), and one POST per step of the answer:
+`request`, `explain`, `decide` (`{"text", "decision": "accept"|"confirm", "version"}`).
+Refusals are the services' (403 for who may not, 400 for a missing reason or a stale
+version).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from thuocdo.core.api import ScopedAPIMixin, error_responses
+from thuocdo.org import selectors as org_selectors
+
+from . import selectors, services
+from .models import SignalRecord, SignalStep
+
+TAGS = ["signals"]
+
+
+class SignalStepSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.get_full_name")
+
+    class Meta:
+        model = SignalStep
+        fields = ("action", "at", "by", "text")
+        read_only_fields = fields
+
+
+class SignalSerializer(serializers.ModelSerializer):
+    task = serializers.CharField(source="task.code", allow_null=True, default=None)
+    official = serializers.CharField(source="official.code", allow_null=True, default=None)
+    unit = serializers.CharField(source="unit.code")
+    escalate_to = serializers.CharField(source="escalate_to.code", allow_null=True,
+                                        default=None)
+
+    class Meta:
+        model = SignalRecord
+        fields = ("id", "key", "code", "period", "raised_on", "subject_kind", "subject",
+                  "task", "official", "unit", "escalate_to", "events", "explanation",
+                  "needs_confirmation", "status", "present", "version")
+        read_only_fields = fields
+
+
+class SignalDetailSerializer(SignalSerializer):
+    steps = SignalStepSerializer(many=True, read_only=True)
+
+    class Meta(SignalSerializer.Meta):
+        fields = (*SignalSerializer.Meta.fields, "steps")
+        read_only_fields = fields
+
+
+class SignalQuerySerializer(serializers.Serializer):
+    period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+    code = serializers.RegexField(r"^S\d{1,2}$", required=False)
+    status = serializers.ChoiceField(required=False, choices=[
+        "open", "requested", "explained", "accepted", "confirmed", "undecided"])
+    unit = serializers.CharField(required=False)
+    official = serializers.CharField(required=False)
+
+
+class StepSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+    decision = serializers.ChoiceField(choices=["accept", "confirm"], required=False)
+    version = serializers.IntegerField(required=False)
+
+
+FILTERS = [OpenApiParameter(name, str, OpenApiParameter.QUERY, description=text)
+           for name, text in (("period", "Month, YYYY-MM."), ("code", "S1 … S15."),
+                              ("status", "open, requested, explained, accepted, confirmed, "
+                                         "or undecided."),
+                              ("unit", "Unit code: signals about it and the units below."),
+                              ("official", "Official code."))]
+
+
+@extend_schema_view(
+    list=extend_schema(operation_id="signals_list", summary="Signals the caller may read",
+                       parameters=FILTERS, tags=TAGS,
+                       responses={200: SignalSerializer(many=True),
+                                  **error_responses(400, 403)}),
+    retrieve=extend_schema(operation_id="signals_retrieve", summary="A signal and its answer",
+                           parameters=[OpenApiParameter("signal_id", int,
+                                                        OpenApiParameter.PATH)],
+                           tags=TAGS,
+                           responses={200: SignalDetailSerializer,
+                                      **error_responses(403, 404)}),
+)
+class SignalViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    viewsets.GenericViewSet):
+    """Signals of avoidance and buck-passing (dấu hiệu né tránh, đùn đẩy)."""
+
+    serializer_class = SignalSerializer
+    filter_backends: list = []
+    lookup_url_kwarg = "signal_id"
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        return selectors.signal_list(scope=self.scope)
+
+    def _found(self, getter, **kwargs):
+        try:
+            return getter(**kwargs)
+        except ObjectDoesNotExist:
+            raise Http404 from None
+
+    def list(self, request, *args, **kwargs):
+        query = SignalQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        unit = (self._found(org_selectors.unit_get, scope=self.scope, code=data["unit"])
+                if data.get("unit") else None)
+        official = (self._found(org_selectors.official_get, scope=self.scope,
+                                code=data["official"]) if data.get("official") else None)
+        signals = selectors.signal_list(scope=self.scope, filters=selectors.SignalFilters(
+            unit=unit, period=data.get("period"), code=data.get("code"),
+            status=data.get("status"), official=official))
+        page = self.paginate_queryset(signals)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _signal(self, signal_id):
+        return self._found(selectors.signal_get, scope=self.scope, pk=int(signal_id))
+
+    def retrieve(self, request, signal_id=None):
+        return Response(SignalDetailSerializer(self._signal(signal_id)).data)
+
+    def _step(self, request, signal_id, function, **extra):
+        signal = self._signal(signal_id)
+        body = StepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        if function is services.signal_decide:
+            extra["decision"] = data.get("decision") or ""
+        function(signal=signal, user=request.user, text=data["text"],
+                 expected_version=data.get("version"), **extra)
+        signal.refresh_from_db()
+        return Response(SignalDetailSerializer(signal).data)
+
+    @extend_schema(operation_id="signals_request", summary="Request an explanation",
+                   request=StepSerializer, tags=TAGS,
+                   responses={200: SignalDetailSerializer, **error_responses(400, 403, 404)})
+    @action(detail=True, methods=["post"], url_path="request", url_name="request")
+    def request_explanation(self, request, signal_id=None):
+        return self._step(request, signal_id, services.signal_request_explanation)
+
+    @extend_schema(operation_id="signals_explain", summary="Explain (the person named)",
+                   request=StepSerializer, tags=TAGS,
+                   responses={200: SignalDetailSerializer, **error_responses(400, 403, 404)})
+    @action(detail=True, methods=["post"])
+    def explain(self, request, signal_id=None):
+        return self._step(request, signal_id, services.signal_explain)
+
+    @extend_schema(operation_id="signals_decide",
+                   summary="Accept the explanation or confirm the breach",
+                   request=StepSerializer, tags=TAGS,
+                   responses={200: SignalDetailSerializer, **error_responses(400, 403, 404)})
+    @action(detail=True, methods=["post"])
+    def decide(self, request, signal_id=None):
+        return self._step(request, signal_id, services.signal_decide)

@@ -1,0 +1,14 @@
+"""API routes of accountability (included under /api/ in the "api" namespace).
+
+Names: api:signal-list, api:signal-detail, api:signal-request, api:signal-explain,
+api:signal-decide.
+"""
+
+from rest_framework.routers import SimpleRouter
+
+from . import api
+
+router = SimpleRouter()
+router.register("signals", api.SignalViewSet, basename="signal")
+
+urlpatterns = router.urls

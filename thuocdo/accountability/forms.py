@@ -1,0 +1,122 @@
+"""Forms of accountability: the dashboard's unit and month, the signal filters, the answer."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from thuocdo.core.scope import Scope
+from thuocdo.org import selectors as org_selectors
+from thuocdo.org.forms import UnitChoiceField
+
+from . import selectors
+from .choices import SIGNAL_NAMES, SignalStatus, StepAction
+
+MONTH_REGEX = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def this_month() -> str:
+    today = timezone.localdate()
+    return f"{today.year}-{today.month:02d}"
+
+
+def _month_field(label) -> forms.RegexField:
+    return forms.RegexField(
+        label=label, required=False, regex=MONTH_REGEX,
+        error_messages={"invalid": _("Write the month as YYYY-MM, e.g. 2026-10.")},
+        widget=forms.TextInput(attrs={"type": "month"}),
+    )
+
+
+class DashboardForm(forms.Form):
+    """Which unit and month the dashboard shows (the query string)."""
+
+    unit = UnitChoiceField(label=_("Unit"), queryset=None, to_field_name="code",
+                           required=False, empty_label=None)
+    period = _month_field(_("Month"))
+
+    def __init__(self, data=None, *, scope: Scope, **kwargs):
+        super().__init__(data, **kwargs)
+        units = selectors.dashboard_units(scope=scope).only("pk", "code", "name", "depth",
+                                                            "lft", "rgt", "parent")
+        self.fields["unit"].queryset = units
+        first = units.first()
+        self.fields["unit"].base_depth = first.depth if first else 0
+        self.default_unit = first
+
+    @property
+    def chosen_unit(self):
+        self.is_valid()
+        return self.cleaned_data.get("unit") or self.default_unit
+
+    @property
+    def chosen_period(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("period") or this_month()
+
+
+class SignalFilterForm(forms.Form):
+    unit = UnitChoiceField(label=_("Unit (and below)"), queryset=None, to_field_name="code",
+                           required=False, empty_label=_("All units I can see"))
+    period = _month_field(_("Month"))
+    code = forms.ChoiceField(label=_("Signal"), required=False,
+                             choices=[("", _("Any signal")),
+                                      *((k, f"{k} · {v}") for k, v in SIGNAL_NAMES.items())])
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any status")), ("undecided", _("Not decided")),
+                                        *SignalStatus.choices])
+    official = forms.CharField(label=_("Official (code)"), required=False, max_length=64)
+    escalated = forms.BooleanField(label=_("Escalated to this unit (S9)"), required=False)
+    gone = forms.BooleanField(label=_("Include signals no longer raised"), required=False)
+
+    def __init__(self, data=None, *, scope: Scope, **kwargs):
+        super().__init__(data, **kwargs)
+        self.scope = scope
+        units = org_selectors.unit_list(scope=scope).select_related(None).only(
+            "pk", "code", "name", "depth", "lft", "rgt")
+        self.fields["unit"].queryset = units
+        first = units.first()
+        self.fields["unit"].base_depth = first.depth if first else 0
+
+    def clean_official(self):
+        code = (self.cleaned_data.get("official") or "").strip()
+        if not code:
+            return None
+        try:
+            return org_selectors.official_get(scope=self.scope, code=code)
+        except ObjectDoesNotExist:
+            raise forms.ValidationError(
+                _("No official you can see has the code “%(code)s”."),
+                code="unknown_official", params={"code": code}) from None
+
+    def filters(self) -> selectors.SignalFilters:
+        self.is_valid()
+        data = self.cleaned_data
+        unit = data.get("unit")
+        escalated = bool(data.get("escalated")) and unit is not None
+        return selectors.SignalFilters(
+            unit=None if escalated else unit, escalated_to=unit if escalated else None,
+            period=data.get("period") or None, code=data.get("code") or None,
+            status=data.get("status") or None, official=data.get("official"),
+            present_only=not data.get("gone"))
+
+
+class SignalStepForm(forms.Form):
+    """One step of a signal's answer (the text is required; the decision only to decide)."""
+
+    text = forms.CharField(label=_("Text"), max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+    decision = forms.ChoiceField(
+        label=_("Decision"), required=False, widget=forms.RadioSelect,
+        choices=[(StepAction.ACCEPT, _("Accept the explanation (no breach)")),
+                 (StepAction.CONFIRM, _("Confirm the breach"))])
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class DelayFilterForm(forms.Form):
+    unit = forms.CharField(required=True, max_length=64)
+    period = forms.RegexField(required=True, regex=MONTH_REGEX)
+    holder_unit = forms.CharField(required=False, max_length=64)
+    official = forms.CharField(required=False, max_length=64)

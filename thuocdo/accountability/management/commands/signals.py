@@ -1,0 +1,93 @@
+"""`thuocdo signals --period 2026-10 [--unit CODE] [--json]`: compute a month's signals.
+
+The signals are computed from the log as of now (or `--as-of`), stored (recomputing never
+duplicates nor reopens a decided signal; `--no-store` only prints) and printed as a table or,
+with `--json`, as a list of objects: code, task (code or null), official (code or null), unit,
+period, raised_on, events, explanation, needs_confirmation, escalate_to, key, and, when
+stored, status. `--unit` keeps the signals about that unit and the units below it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from thuocdo.core.errors import ServiceError
+from thuocdo.org.models import Unit
+
+from ...compute import compute_month
+from ...models import SignalRecord
+from ...services import signals_refresh
+
+
+class Command(BaseCommand):
+    help = ("Compute a month's signals of avoidance and buck-passing "
+            "(tính các dấu hiệu né tránh, đùn đẩy của một tháng).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--period", required=True, help="the month, YYYY-MM (tháng)")
+        parser.add_argument("--unit", help="only signals about this unit and below (mã đơn vị)")
+        parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument("--as-of", help="what was recorded by this moment (ISO 8601); "
+                            "default now")
+        parser.add_argument("--no-store", action="store_true",
+                            help="compute and print, store nothing")
+
+    def handle(self, *args, period: str, unit: str | None, json: bool, as_of: str | None,
+               no_store: bool, **options):
+        moment = _moment(as_of)
+        scope = None
+        if unit:
+            found = Unit.objects.filter(code=unit).values_list("lft", "rgt").first()
+            if found is None:
+                raise CommandError(f"unknown unit “{unit}” — không có đơn vị mã “{unit}”")
+            scope = set(Unit.objects.filter(lft__gte=found[0], rgt__lte=found[1])
+                        .values_list("code", flat=True))
+        try:
+            result = compute_month(period=period, as_of=moment)
+            if not no_store:
+                refreshed = signals_refresh(period=period, as_of=moment, result=result)
+        except ServiceError as exc:
+            raise CommandError(f"{exc.service_message} ({exc.service_code})") from exc
+        signals = [s for s in result.signals if scope is None or s.unit in scope]
+        statuses = {} if no_store else dict(
+            SignalRecord.objects.filter(period=period).values_list("key", "status"))
+        if json:
+            rows = []
+            for signal in signals:
+                row = signal.as_dict()
+                if statuses:
+                    row["status"] = statuses.get(signal.key)
+                rows.append(row)
+            self.stdout.write(_dumps(rows))
+            return
+        for signal in signals:
+            who = signal.official or "—"
+            self.stdout.write(f"{signal.code:<4} {signal.raised_on:%d/%m/%Y} "
+                              f"{signal.task or '—':<16} {who:<12} {signal.unit:<16} "
+                              f"{signal.explanation}")
+        summary = f"{len(signals)} signal(s) in {period} — {len(signals)} dấu hiệu"
+        if not no_store:
+            summary += (f"; stored: {refreshed.created} new, {refreshed.updated} updated, "
+                        f"{refreshed.gone} no longer raised")
+        self.stdout.write(summary)
+
+
+def _moment(value: str | None) -> dt.datetime:
+    if not value:
+        return timezone.now()
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"--as-of: not an ISO 8601 time: “{value}” — thời điểm không hợp "
+                           "lệ") from exc
+    if moment.tzinfo is None:
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _dumps(rows) -> str:
+    return json.dumps(rows, ensure_ascii=False, indent=2)

@@ -1,0 +1,161 @@
+"""Stored signals and their answers, the engine's settings, and the delay summary.
+
+The engine (`thuocdo.measure.signals`) computes signals from the log; this app stores them so
+they can be answered and counted:
+
+- `SignalRecord`: one signal, found again on every recomputation by its engine `key`, so it
+  is never duplicated and a decided one is never reopened;
+- `SignalStep`: the answer, step by step (request, explanation, decision), who and why;
+- `ThresholdSet` and `AuthorityRule`: the engine's settings, versioned and editable;
+- `HolderDelay`: working days of delay per task and holder (a summary the nightly job
+  refreshes, so the dashboard never replays the log).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .choices import SignalStatus, StepAction, SubjectKind
+
+
+class SignalRecord(models.Model):
+    key = models.CharField(max_length=400, unique=True, editable=False)
+    code = models.CharField(_("signal"), max_length=4)
+    period = models.CharField(_("period"), max_length=24)
+    raised_on = models.DateField(_("raised on"))
+    subject_kind = models.CharField(_("about"), max_length=10, choices=SubjectKind.choices)
+    #: the task, dossier or feedback code (empty for a signal about a person across tasks)
+    subject = models.CharField(_("subject"), max_length=64, blank=True)
+    task = models.ForeignKey(
+        "tasks.Task", verbose_name=_("task"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="signals",
+    )
+    official = models.ForeignKey(
+        "org.Official", verbose_name=_("official"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="signals",
+    )
+    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT,
+                             related_name="signals")
+    escalate_to = models.ForeignKey(
+        "org.Unit", verbose_name=_("escalated to"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="escalations",
+    )
+    #: indexes into the task's log, or [task, index] pairs (see measure/signals.py)
+    events = models.JSONField(_("events"), default=list)
+    explanation = models.TextField(_("what was seen"))
+    needs_confirmation = models.BooleanField(_("needs confirmation"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=SignalStatus.choices,
+                              default=SignalStatus.OPEN)
+    #: still raised by the latest computation (a later event may have removed the cause)
+    present = models.BooleanField(_("still raised"), default=True)
+    first_seen = models.DateTimeField(_("first seen"))
+    last_seen = models.DateTimeField(_("last seen"))
+    #: the thresholds version that raised it
+    thresholds = models.CharField(max_length=32, blank=True)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("signal")
+        verbose_name_plural = _("signals")
+        ordering = ["-raised_on", "code", "subject"]
+        indexes = [
+            models.Index(fields=["period", "code"], name="acc_signal_period_code"),
+            models.Index(fields=["unit", "period"], name="acc_signal_unit_period"),
+            models.Index(fields=["official", "status"], name="acc_signal_official_status"),
+            models.Index(fields=["escalate_to", "period"], name="acc_signal_escalated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.subject or self.official_id} {self.period}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("accountability:signal_detail", kwargs={"pk": self.pk})
+
+
+class SignalStep(models.Model):
+    signal = models.ForeignKey(SignalRecord, on_delete=models.PROTECT, related_name="steps")
+    action = models.CharField(_("action"), max_length=10, choices=StepAction.choices)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),
+                           on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("signal step")
+        verbose_name_plural = _("signal steps")
+        ordering = ["signal_id", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.signal_id} {self.action}"
+
+
+class ThresholdSet(models.Model):
+    """A version of the signal thresholds (`thuocdo.measure.signals.Thresholds`), in force from
+    `effective_from`. Without any, the engine's documented defaults apply."""
+
+    version = models.CharField(_("version"), max_length=32, unique=True)
+    effective_from = models.DateField(_("in force from"))
+    values = models.JSONField(
+        _("values"), default=dict, blank=True,
+        help_text=_("Only the thresholds that differ from the defaults, e.g. "
+                    "{\"silence_workdays\": 7}."),
+    )
+    basis = models.CharField(_("basis"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("signal thresholds")
+        verbose_name_plural = _("signal thresholds")
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.effective_from:%d/%m/%Y})"
+
+
+class AuthorityRule(models.Model):
+    """One row of the authority matrix (S4): officials in `position` decide matters of
+    `priority` on `product` (empty: any product) themselves. Without any row, the engine's
+    default matrix applies."""
+
+    position = models.CharField(_("position"), max_length=16,
+                                choices=[("head", _("Head")), ("deputy", _("Deputy")),
+                                         ("staff", _("Staff"))])
+    priority = models.CharField(_("priority"), max_length=16,
+                                choices=[("normal", _("Normal")), ("urgent", _("Urgent")),
+                                         ("collective", _("Needs a collective decision"))])
+    product = models.ForeignKey("tasks.Product", verbose_name=_("product"), null=True,
+                                blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("authority rule")
+        verbose_name_plural = _("authority matrix")
+        ordering = ["position", "priority", "product__code"]
+        constraints = [models.UniqueConstraint(fields=["position", "priority", "product"],
+                                               name="acc_authority_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.position} / {self.priority} / {self.product or '*'}"
+
+
+class HolderDelay(models.Model):
+    """Working days of delay of one task attributed to one holder (official, or a unit with
+    nobody named), for the period the task belongs to (its original deadline). A refresh
+    replaces a period's rows whole."""
+
+    period = models.CharField(_("period"), max_length=24)
+    task = models.ForeignKey("tasks.Task", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
+    official = models.ForeignKey("org.Official", null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="+")
+    workdays = models.PositiveIntegerField(_("working days late"))
+
+    class Meta:
+        verbose_name = _("delay of a holder")
+        verbose_name_plural = _("delays of holders")
+        indexes = [models.Index(fields=["period", "unit"], name="acc_delay_period_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.task_id} {self.workdays}"

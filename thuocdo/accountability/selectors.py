@@ -1,0 +1,352 @@
+"""Reads of accountability, scoped: signals, the dashboard's numbers, the directive cascade.
+
+Every number of the dashboard is one grouped query over the same rows the drill-down lists
+show: task counts come from `thuocdo.tasks.selectors.task_list` with the same filters (so a
+count and the list behind it cannot disagree), delays from `HolderDelay`, signals from
+`SignalRecord`. Nothing here replays the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils import timezone
+
+from thuocdo.core.scope import Scope
+from thuocdo.measure.history import Bucket
+from thuocdo.measure.signals import period_bounds
+from thuocdo.org.models import Official, Unit
+from thuocdo.tasks import selectors as task_selectors
+from thuocdo.tasks.choices import OPEN_STATES
+from thuocdo.tasks.models import Directive, Task
+from thuocdo.tasks.selectors import TaskFilters, bucket_q
+
+from .choices import DECIDED
+from .models import HolderDelay, SignalRecord
+
+BUCKETS = [b.value for b in Bucket]
+
+
+# -- signals -----------------------------------------------------------------------------
+
+
+def signal_scope_q(scope: Scope) -> Q:
+    """Signals the caller may read: about a unit they read (or escalated to one), or about
+    themself."""
+    if scope.is_admin:
+        return Q()
+    if not scope.is_authenticated:
+        return Q(pk__in=[])
+    q = scope.units_q(prefix="unit__") | scope.units_q(prefix="escalate_to__")
+    if scope.official_id is not None:
+        q |= Q(official_id=scope.official_id)
+    return q
+
+
+@dataclass(frozen=True)
+class SignalFilters:
+    unit: Unit | None = None  # about this unit or a unit below it
+    period: str | None = None
+    code: str | None = None
+    status: str | None = None  # a SignalStatus, or "undecided"
+    official: Official | None = None
+    escalated_to: Unit | None = None  # escalated to this unit (S9)
+    present_only: bool = True
+
+
+def signal_list(*, scope: Scope, filters: SignalFilters | None = None) -> QuerySet[SignalRecord]:
+    f = filters or SignalFilters()
+    qs = SignalRecord.objects.filter(signal_scope_q(scope))
+    if f.unit is not None:
+        qs = qs.filter(unit__lft__gte=f.unit.lft, unit__rgt__lte=f.unit.rgt)
+    if f.escalated_to is not None:
+        qs = qs.filter(escalate_to=f.escalated_to)
+    if f.period:
+        qs = qs.filter(period=f.period)
+    if f.code:
+        qs = qs.filter(code=f.code)
+    if f.status == "undecided":
+        qs = qs.exclude(status__in=list(DECIDED))
+    elif f.status:
+        qs = qs.filter(status=f.status)
+    if f.official is not None:
+        qs = qs.filter(official=f.official)
+    if f.present_only:
+        qs = qs.filter(present=True)
+    return qs.select_related("unit", "official", "task", "escalate_to").order_by(
+        "-raised_on", "code", "subject", "pk")
+
+
+def signal_get(*, scope: Scope, pk: int) -> SignalRecord:
+    return (SignalRecord.objects.filter(signal_scope_q(scope))
+            .select_related("unit", "official", "task", "escalate_to").get(pk=pk))
+
+
+def signal_steps(*, signal: SignalRecord):
+    return signal.steps.select_related("by", "by__official").order_by("at", "pk")
+
+
+def my_open_signals(*, scope: Scope) -> QuerySet[SignalRecord]:
+    """Signals naming the caller that wait for their explanation."""
+    if scope.official_id is None:
+        return SignalRecord.objects.none()
+    return signal_list(scope=scope, filters=SignalFilters(status="requested")).filter(
+        official_id=scope.official_id)
+
+
+# -- the dashboard -----------------------------------------------------------------------
+
+
+def may_see_dashboard(scope: Scope, unit: Unit) -> bool:
+    """Leaders, boards, inspectors and administrators see the dashboard of a unit they read
+    whole (its subtree); staff see their own work, not their unit's dashboard."""
+    return scope.is_admin or any(lft <= unit.lft and unit.rgt <= rgt
+                                 for lft, rgt in scope.read_ranges)
+
+
+def dashboard_units(*, scope: Scope) -> QuerySet[Unit]:
+    """Units whose dashboard the caller may open."""
+    if scope.is_admin:
+        return Unit.objects.order_by("lft")
+    q = Q(pk__in=[])
+    for lft, rgt in scope.read_ranges:
+        q |= Q(lft__gte=lft, rgt__lte=rgt)
+    return Unit.objects.filter(q).order_by("lft")
+
+
+@dataclass
+class BucketRow:
+    """Counts of one sub-unit or person; `filters` are the task-list filters behind them."""
+
+    label: str
+    code: str
+    counts: dict[str, int]
+    query: dict[str, str]
+    #: a sub-unit whose own dashboard can be opened
+    unit: Unit | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def late_share(self) -> float:
+        late = self.counts[Bucket.DONE_LATE] + self.counts[Bucket.OPEN_OVERDUE]
+        return late / self.total if self.total else 0.0
+
+
+@dataclass
+class Dashboard:
+    unit: Unit
+    period: str
+    start: dt.date
+    end: dt.date
+    today: dt.date
+    totals: BucketRow
+    subunits: list[BucketRow]
+    people: list[BucketRow]
+    delays: list[dict]
+    signals: list[dict]
+    trend: list[dict]
+    oldest: list[Task]
+    escalated: list[SignalRecord]
+    #: work that bounced between holders (S3) in the month, newest first
+    bounced: list[SignalRecord] = field(default_factory=list)
+
+
+def _counts(rows, key) -> dict:
+    """Group rows of (key…, bucket counts) into key → {bucket: count}."""
+    result: dict = {}
+    for row in rows:
+        counts = result.setdefault(key(row), dict.fromkeys(BUCKETS, 0))
+        for bucket in BUCKETS:
+            counts[bucket] += row[bucket] or 0
+    return result
+
+
+def _bucket_annotations(today: dt.date) -> dict:
+    return {bucket: Count("pk", filter=bucket_q(bucket, on=today)) for bucket in BUCKETS}
+
+
+def period_tasks(*, scope: Scope, unit: Unit, period: str, subunits: bool = True,
+                 lead_official: Official | None = None) -> QuerySet[Task]:
+    """The tasks behind a dashboard number: exactly the work list with these filters."""
+    start, end = period_bounds(period)
+    return task_selectors.task_list(scope=scope, filters=TaskFilters(
+        unit=unit, include_subunits=subunits, period=(start, end),
+        lead_official=lead_official))
+
+
+def dashboard(*, scope: Scope, unit: Unit, period: str, today: dt.date) -> Dashboard:
+    """The accountability dashboard of `unit` for the month `period` (see the module doc)."""
+    start, end = period_bounds(period)
+    tasks = period_tasks(scope=scope, unit=unit, period=period).order_by()
+    buckets = _bucket_annotations(today)
+    base = {"unit": unit.code, "period": period}
+
+    # Buckets per lead unit in one query, folded into the direct sub-units' subtrees.
+    per_unit = list(tasks.values("lead_unit_id", "lead_unit__lft").annotate(**buckets))
+    children = list(unit.children.order_by("lft"))
+    own = _counts([r for r in per_unit if r["lead_unit_id"] == unit.pk], lambda r: 0)
+    subunits = [BucketRow(unit.name, unit.code, own.get(0, dict.fromkeys(BUCKETS, 0)),
+                          {**base, "subunits": "0"})]
+    for child in children:
+        rows = [r for r in per_unit if child.lft <= r["lead_unit__lft"] <= child.rgt]
+        counts = _counts(rows, lambda r: 0).get(0, dict.fromkeys(BUCKETS, 0))
+        subunits.append(BucketRow(child.name, child.code, counts,
+                                  {"unit": child.code, "period": period, "subunits": "1"},
+                                  unit=child))
+    totals = BucketRow(unit.name, unit.code, _counts(per_unit, lambda r: 0).get(
+        0, dict.fromkeys(BUCKETS, 0)), {**base, "subunits": "1"})
+
+    # Buckets per person: the work the unit itself leads, by lead official.
+    per_person = (period_tasks(scope=scope, unit=unit, period=period, subunits=False)
+                  .order_by().values("lead_official__code", "lead_official__name")
+                  .annotate(**buckets))
+    people = [BucketRow(r["lead_official__name"], r["lead_official__code"],
+                        {b: r[b] for b in BUCKETS},
+                        {**base, "subunits": "0", "lead_official": r["lead_official__code"]})
+              for r in per_person]
+    people.sort(key=lambda r: (-r.counts[Bucket.OPEN_OVERDUE], -r.counts[Bucket.DONE_LATE],
+                               r.label))
+
+    return Dashboard(
+        unit=unit, period=period, start=start, end=end, today=today, totals=totals,
+        subunits=subunits, people=people,
+        delays=holder_delays(scope=scope, unit=unit, period=period),
+        signals=signal_counts(scope=scope, unit=unit, period=period),
+        trend=trend(scope=scope, unit=unit, period=period, today=today),
+        oldest=oldest_overdue(scope=scope, unit=unit, today=today),
+        escalated=list(signal_list(scope=scope, filters=SignalFilters(
+            escalated_to=unit, code="S9", status="undecided"))[:50]),
+        bounced=list(signal_list(scope=scope, filters=SignalFilters(
+            unit=unit, period=period, code="S3"))[:10]),
+    )
+
+
+def holder_delays(*, scope: Scope, unit: Unit, period: str, limit: int = 20) -> list[dict]:
+    """Working days of delay per holder (official, or unit with nobody named) in the unit's
+    subtree for the period's tasks, most first: the whose-step-was-it table."""
+    rows = (delay_rows(scope=scope, unit=unit, period=period).order_by()
+            .values("unit__code", "unit__name", "official__code", "official__name")
+            .annotate(days=Sum("workdays"), tasks=Count("task", distinct=True))
+            .order_by("-days", "official__code", "unit__code"))
+    return list(rows[:limit])
+
+
+def delay_rows(*, scope: Scope, unit: Unit, period: str, holder_unit: Unit | None = None,
+               official: Official | None = None, no_official: bool = False
+               ) -> QuerySet[HolderDelay]:
+    """The rows behind `holder_delays` (the drill-down): tasks readable by the caller."""
+    readable = Task.objects.filter(task_selectors.task_scope_q(scope)).values("pk")
+    qs = HolderDelay.objects.filter(period=period, unit__lft__gte=unit.lft,
+                                    unit__rgt__lte=unit.rgt, task__in=readable)
+    if holder_unit is not None:
+        qs = qs.filter(unit=holder_unit)
+    if official is not None:
+        qs = qs.filter(official=official)
+    elif no_official:
+        qs = qs.filter(official__isnull=True)
+    return qs.select_related("task", "unit", "official").order_by("-workdays", "task__code")
+
+
+def signal_counts(*, scope: Scope, unit: Unit, period: str) -> list[dict]:
+    """Signals about the unit's subtree in the period, by code: all, undecided, confirmed."""
+    qs = signal_list(scope=scope, filters=SignalFilters(unit=unit, period=period)).order_by()
+    rows = qs.values("code").annotate(
+        total=Count("pk"),
+        undecided=Count("pk", filter=~Q(status__in=list(DECIDED))),
+        confirmed=Count("pk", filter=Q(status="confirmed")),
+    )
+    return sorted(rows, key=lambda r: int(r["code"][1:]))
+
+
+def _month_back(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def trend(*, scope: Scope, unit: Unit, period: str, today: dt.date, months: int = 12
+          ) -> list[dict]:
+    """The last `months` months up to `period`: bucket counts of the tasks belonging to each
+    month and the signals raised in it (two grouped queries)."""
+    start, end = period_bounds(period)
+    first = _month_back(start, months - 1)
+    tasks = task_selectors.task_list(scope=scope, filters=TaskFilters(
+        unit=unit, period=(first, end))).order_by()
+    rows = (tasks.annotate(y=ExtractYear("due"), m=ExtractMonth("due")).values("y", "m")
+            .annotate(**_bucket_annotations(today)))
+    by_month = _counts(rows, lambda r: f"{r['y']}-{r['m']:02d}")
+    labels = [f"{_month_back(start, n).year}-{_month_back(start, n).month:02d}"
+              for n in range(months - 1, -1, -1)]
+    signals = dict(signal_list(scope=scope, filters=SignalFilters(unit=unit))
+                   .filter(period__in=labels).order_by().values("period")
+                   .annotate(n=Count("pk")).values_list("period", "n"))
+    return [{"period": label, "counts": by_month.get(label, dict.fromkeys(BUCKETS, 0)),
+             "signals": signals.get(label, 0)} for label in labels]
+
+
+def oldest_overdue(*, scope: Scope, unit: Unit, today: dt.date, limit: int = 10
+                   ) -> list[Task]:
+    """Open work past its deadline in force in the unit's subtree, oldest deadline first,
+    with who holds it now."""
+    return list(task_selectors.task_list(scope=scope, filters=TaskFilters(unit=unit))
+                .filter(state__in=list(OPEN_STATES), due_in_force__lt=today)
+                .order_by("due_in_force", "code")[:limit])
+
+
+# -- the directive cascade ("trên nóng, dưới lạnh") ----------------------------------------
+
+
+@dataclass
+class CascadeRow:
+    unit: Unit
+    #: the first answer: a plan (a directive answering this one) or tasks assigned under it
+    answered_on: dt.date | None
+    workdays: int | None
+    plans: list[Directive]
+    tasks: int
+
+
+def directive_cascade(*, scope: Scope, directive: Directive, calendar) -> list[CascadeRow]:
+    """For a directive, each unit directly below the issuing unit that the caller reads: did
+    it answer, with its own plan (a directive that answers this one) or with tasks assigned
+    under the directive, and after how many working days? Units that have not answered come
+    first (two grouped queries)."""
+    issuer = directive.issued_by
+    units = list(Unit.objects.filter(scope.units_q(), parent=issuer).order_by("lft"))
+    if not units:
+        return []
+    plans: dict[int, list[Directive]] = {}
+    for plan in (Directive.objects.filter(answers=directive)
+                 .select_related("issued_by").order_by("issued_on", "code")):
+        for unit in units:
+            if unit.lft <= plan.issued_by.lft <= unit.rgt:
+                plans.setdefault(unit.pk, []).append(plan)
+    counts: dict[int, int] = {}
+    first_task: dict[int, dt.datetime] = {}
+    rows = (Task.objects.filter(directive=directive, assigner_unit__lft__gt=issuer.lft,
+                                assigner_unit__rgt__lt=issuer.rgt)
+            .values("assigner_unit__lft").annotate(n=Count("pk"), first=Min("assigned_at"))
+            .order_by())
+    for row in rows:
+        for unit in units:
+            if unit.lft <= row["assigner_unit__lft"] <= unit.rgt:
+                counts[unit.pk] = counts.get(unit.pk, 0) + row["n"]
+                if unit.pk not in first_task or row["first"] < first_task[unit.pk]:
+                    first_task[unit.pk] = row["first"]
+    result = []
+    for unit in units:
+        days = [plans[unit.pk][0].issued_on] if unit.pk in plans else []
+        if unit.pk in first_task:
+            days.append(timezone.localdate(first_task[unit.pk]))
+        answered = min(days) if days else None
+        workdays = (calendar.workdays_between(directive.issued_on, answered)
+                    if answered else None)
+        result.append(CascadeRow(unit, answered, workdays, plans.get(unit.pk, []),
+                                 counts.get(unit.pk, 0)))
+    result.sort(key=lambda r: (r.answered_on is not None, -(r.workdays or 0), r.unit.lft))
+    return result

@@ -1,0 +1,366 @@
+"""Writes of accountability: storing a month's signals and answering them.
+
+`signals_refresh` stores what `compute.compute_month` found: a signal is matched by its
+engine key, so recomputing never duplicates it; an open one takes the newest explanation
+and events; an answered or decided one keeps what was answered (the decision stands). A
+signal no longer raised (a later event removed its cause) is kept, marked not present.
+New S9 signals are escalated: the heads of the unit above are notified, once.
+
+The answer: a leader of the signal's unit (or of the unit it was escalated to) requests an
+explanation; the official named (or, for a unit, its head) explains; a leader accepts the
+explanation or confirms the breach. Every step records who and why, in `SignalStep` and in
+the audit trail, and notifies the other side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from fractions import Fraction
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.scope import scope_for
+from thuocdo.core.services import audit_record
+from thuocdo.measure.signals import Thresholds
+from thuocdo.notifications.choices import NotificationKind
+from thuocdo.notifications.models import Notification
+from thuocdo.org.models import Membership
+
+from .choices import DECIDED, SignalStatus, StepAction
+from .compute import MonthResult, compute_month
+from .models import AuthorityRule, HolderDelay, SignalRecord, SignalStep, ThresholdSet
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    period: str
+    created: int
+    updated: int
+    unchanged: int
+    gone: int
+    escalated: int
+    delays: int
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def signals_refresh(*, period: str, as_of: dt.datetime | None = None, actor: Any = None,
+                    result: MonthResult | None = None) -> RefreshResult:
+    """Compute (unless `result` is given) and store the signals and delays of `period`."""
+    as_of = as_of or timezone.now()
+    found = result or compute_month(period=period, as_of=as_of)
+    from thuocdo.org.models import Official, Unit
+
+    unit_ids = dict(Unit.objects.values_list("code", "id"))
+    official_ids = dict(Official.objects.values_list("code", "id"))
+    now = timezone.now()
+    with transaction.atomic():
+        existing = {key: (pk, status, text, events) for key, pk, status, text, events in
+                    SignalRecord.objects.filter(period=period).values_list(
+                        "key", "id", "status", "explanation", "events")}
+        new: list[SignalRecord] = []
+        changed: list[SignalRecord] = []
+        seen: list[int] = []
+        for signal in found.signals:
+            events = [list(e) if isinstance(e, tuple) else e for e in signal.events]
+            row = existing.get(signal.key)
+            if row is None:
+                new.append(SignalRecord(
+                    key=signal.key, code=signal.code, period=signal.period,
+                    raised_on=signal.raised_on, subject_kind=found.kinds[signal.key],
+                    subject=signal.task or "", task_id=found.task_ids.get(signal.key),
+                    official_id=official_ids.get(signal.official) if signal.official else None,
+                    unit_id=unit_ids[signal.unit],
+                    escalate_to_id=unit_ids.get(signal.escalate_to) if signal.escalate_to
+                    else None,
+                    events=events, explanation=signal.explanation,
+                    needs_confirmation=signal.needs_confirmation, first_seen=now,
+                    last_seen=now, thresholds=found.thresholds))
+                continue
+            pk, status, text, old_events = row
+            seen.append(pk)
+            if status == SignalStatus.OPEN and (text != signal.explanation
+                                                or old_events != events):
+                changed.append(SignalRecord(pk=pk, explanation=signal.explanation,
+                                            events=events, last_seen=now))
+        present_before = set(SignalRecord.objects.filter(period=period, present=True)
+                             .values_list("id", flat=True))
+        SignalRecord.objects.bulk_create(new, batch_size=BATCH)
+        SignalRecord.objects.bulk_update(changed, ["explanation", "events", "last_seen"],
+                                         batch_size=BATCH)
+        # Not raised any more: kept (it may have been answered), marked not present.
+        gone = present_before - set(seen)
+        ids = sorted(gone)
+        for start in range(0, len(ids), BATCH):
+            SignalRecord.objects.filter(pk__in=ids[start:start + BATCH]).update(present=False)
+        back = sorted(set(seen) - present_before)
+        for start in range(0, len(back), BATCH):
+            SignalRecord.objects.filter(pk__in=back[start:start + BATCH]).update(present=True)
+        HolderDelay.objects.filter(period=period).delete()
+        HolderDelay.objects.bulk_create(
+            [HolderDelay(period=period, task_id=d.task_id, unit_id=unit_ids[d.unit],
+                         official_id=official_ids.get(d.official) if d.official else None,
+                         workdays=d.workdays) for d in found.delays],
+            batch_size=BATCH)
+        escalated = _notify_escalations(period=period, now=now)
+        audit_record(actor=actor, action="signals_refresh", object_type="period",
+                     object_code=period,
+                     changes={"created": len(new), "updated": len(changed), "as_of":
+                              as_of.isoformat()})
+    return RefreshResult(period, len(new), len(changed), len(seen) - len(changed),
+                         len(gone), escalated, len(found.delays))
+
+
+def _notify_escalations(*, period: str, now: dt.datetime) -> int:
+    """Tell the heads of the unit above about work still overdue after the reminders (S9):
+    one notification per signal and head, never twice (the notification key)."""
+    signals = list(SignalRecord.objects.filter(period=period, code="S9", present=True,
+                                               escalate_to__isnull=False)
+                   .select_related("task", "escalate_to"))
+    if not signals:
+        return 0
+    day = timezone.localdate(now)
+    heads: dict[int, list[int]] = {}
+    for unit_id, official_id in Membership.objects.filter(
+            unit_id__in={s.escalate_to_id for s in signals}, position="head",
+            start__lte=day).exclude(end__lt=day).values_list("unit_id", "official_id"):
+        heads.setdefault(unit_id, []).append(official_id)
+    notes = []
+    for signal in signals:
+        for official_id in heads.get(signal.escalate_to_id, []):
+            title = _("Escalated to you: %(subject)s") % {"subject": signal.subject}
+            notes.append(Notification(
+                recipient_id=official_id, kind=NotificationKind.ESCALATED, task=signal.task,
+                key=_key("S9", signal.key, official_id), created_at=now, title=title[:255],
+                body=signal.explanation, url=signal.get_absolute_url(),
+            ))
+    Notification.objects.bulk_create(notes, ignore_conflicts=True, batch_size=BATCH)
+    return len(notes)
+
+
+def _key(*parts: object) -> str:
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+    return f"acc:{digest}"
+
+
+# -- the answer --------------------------------------------------------------------------
+
+
+def _leads(user: Any, signal: SignalRecord) -> bool:
+    scope = scope_for(user)
+    if scope.is_read_only:
+        return False
+    units = [signal.unit] + ([signal.escalate_to] if signal.escalate_to_id else [])
+    return any(scope.can_lead_unit(unit) for unit in units)
+
+
+def _is_named(user: Any, signal: SignalRecord) -> bool:
+    """The official the signal names; for a signal about a unit, the unit's head."""
+    if user.official_id is None:
+        return False
+    if signal.official_id is not None:
+        return signal.official_id == user.official_id
+    day = timezone.localdate()
+    return Membership.objects.filter(official_id=user.official_id, unit_id=signal.unit_id,
+                                     position="head", start__lte=day).exclude(
+        end__lt=day).exists()
+
+
+def can_request(user: Any, signal: SignalRecord) -> bool:
+    return (signal.status == SignalStatus.OPEN and _leads(user, signal)
+            and not _about_self(user, signal))
+
+
+def can_explain(user: Any, signal: SignalRecord) -> bool:
+    return (signal.status in {SignalStatus.OPEN, SignalStatus.REQUESTED}
+            and _is_named(user, signal))
+
+
+def can_decide(user: Any, signal: SignalRecord) -> bool:
+    return (signal.status not in DECIDED and _leads(user, signal)
+            and not _about_self(user, signal))
+
+
+def _about_self(user: Any, signal: SignalRecord) -> bool:
+    return user.official_id is not None and signal.official_id == user.official_id
+
+
+def _text(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError(_("Write %(what)s.") % {"what": what}, code="text_required",
+                           field="text")
+    if len(text) > 4000:
+        raise ServiceError(_("At most 4,000 characters."), code="text_too_long", field="text")
+    return text
+
+
+def _step(*, signal: SignalRecord, user: Any, action: str, text: str, status: str,
+          expected_version: int | None, notify: list[int]) -> SignalStep:
+    locked = SignalRecord.objects.select_for_update().get(pk=signal.pk)
+    if expected_version is not None and expected_version != locked.version:
+        raise ServiceError(_("The signal changed since you opened it; reload and try again."),
+                           code="signal_changed")
+    before = locked.status
+    now = timezone.now()
+    step = SignalStep.objects.create(signal=locked, action=action, at=now, by=user, text=text)
+    SignalRecord.objects.filter(pk=locked.pk).update(status=status, version=locked.version + 1)
+    audit_record(actor=user, action=f"signal_{action}", object_type="signal",
+                 object_code=locked.key, changes={"status": [before, status]}, reason=text)
+    labels = {StepAction.REQUEST: _("Explanation requested: %(code)s %(subject)s"),
+              StepAction.EXPLAIN: _("Explanation given: %(code)s %(subject)s"),
+              StepAction.ACCEPT: _("Explanation accepted: %(code)s %(subject)s"),
+              StepAction.CONFIRM: _("Breach confirmed: %(code)s %(subject)s")}
+    title = labels[action] % {"code": locked.code, "subject": locked.subject or ""}
+    Notification.objects.bulk_create([
+        Notification(recipient_id=official_id, kind=NotificationKind.SIGNAL,
+                     task_id=locked.task_id, key=_key("step", step.pk, official_id),
+                     created_at=now, title=title[:255], body=text,
+                     url=locked.get_absolute_url())
+        for official_id in dict.fromkeys(notify) if official_id != user.official_id
+    ], ignore_conflicts=True)
+    signal.refresh_from_db()
+    return step
+
+
+def _named_officials(signal: SignalRecord) -> list[int]:
+    if signal.official_id is not None:
+        return [signal.official_id]
+    day = timezone.localdate()
+    return list(Membership.objects.filter(unit_id=signal.unit_id, position="head",
+                                          start__lte=day).exclude(end__lt=day)
+                .values_list("official_id", flat=True))
+
+
+def _requesters(signal: SignalRecord) -> list[int]:
+    return [oid for oid in signal.steps.filter(action=StepAction.REQUEST)
+            .values_list("by__official_id", flat=True) if oid]
+
+
+@transaction.atomic
+def signal_request_explanation(*, signal: SignalRecord, user: Any, text: str,
+                               expected_version: int | None = None) -> SignalStep:
+    """A leader asks the person (or unit) named to explain."""
+    if not can_request(user, signal):
+        raise PermissionDeniedError(
+            _("Only a leader of the unit concerned may ask for an explanation of an open "
+              "signal, and not about themself."), code="cannot_request")
+    return _step(signal=signal, user=user, action=StepAction.REQUEST,
+                 text=_text(text, _("what is to be explained")), status=SignalStatus.REQUESTED,
+                 expected_version=expected_version, notify=_named_officials(signal))
+
+
+@transaction.atomic
+def signal_explain(*, signal: SignalRecord, user: Any, text: str,
+                   expected_version: int | None = None) -> SignalStep:
+    """The person named (or the head of the unit named) explains."""
+    if not can_explain(user, signal):
+        raise PermissionDeniedError(
+            _("Only the person named by the signal (for a unit: its head) may explain it, "
+              "before it is decided."), code="cannot_explain")
+    return _step(signal=signal, user=user, action=StepAction.EXPLAIN,
+                 text=_text(text, _("your explanation")), status=SignalStatus.EXPLAINED,
+                 expected_version=expected_version, notify=_requesters(signal))
+
+
+@transaction.atomic
+def signal_decide(*, signal: SignalRecord, user: Any, decision: str, text: str,
+                  expected_version: int | None = None) -> SignalStep:
+    """A leader accepts the explanation (no breach) or confirms the breach. Final."""
+    if decision not in {StepAction.ACCEPT, StepAction.CONFIRM}:
+        raise ServiceError(_("Choose to accept the explanation or to confirm the breach."),
+                           code="bad_decision", field="decision")
+    if not can_decide(user, signal):
+        raise PermissionDeniedError(
+            _("Only a leader of the unit concerned may decide a signal that is not decided "
+              "yet, and not about themself."), code="cannot_decide")
+    status = SignalStatus.ACCEPTED if decision == StepAction.ACCEPT else SignalStatus.CONFIRMED
+    return _step(signal=signal, user=user, action=decision,
+                 text=_text(text, _("the reason for the decision")), status=status,
+                 expected_version=expected_version,
+                 notify=_named_officials(signal) + _requesters(signal))
+
+
+
+# -- the detectors' settings ---------------------------------------------------------------
+
+
+def _positive_number(value: object) -> Fraction | None:
+    """`value` as a number above 0, or None (booleans are not numbers here)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = Fraction(str(value))
+    except (ValueError, ZeroDivisionError):
+        return None
+    return number if number > 0 else None
+
+
+@transaction.atomic
+def threshold_set_save(*, actor: Any = None, instance: ThresholdSet | None = None,
+                       version: str, effective_from: dt.date, values: dict,
+                       basis: str = "") -> ThresholdSet:
+    """Add (or correct) a version of the signal thresholds. `values` holds only what differs
+    from the engine's defaults; an unknown name or a bad value is refused, naming it."""
+    version = (version or "").strip()
+    if not version:
+        raise ServiceError(_("A version needs a name."), code="version_required",
+                           field="version")
+    if not isinstance(values, dict):
+        raise ServiceError(_("The values must be an object of names and numbers."),
+                           code="bad_values", field="values")
+    known = {f.name for f in dataclass_fields(Thresholds)} - {"version", "effective_from"}
+    for name, value in values.items():
+        if name not in known:
+            raise ServiceError(_("Unknown threshold “%(name)s”; known: %(known)s.")
+                               % {"name": name, "known": ", ".join(sorted(known))},
+                               code="unknown_threshold", field="values")
+        if _positive_number(value) is None:
+            raise ServiceError(_("Threshold “%(name)s” must be a number more than 0.")
+                               % {"name": name}, code="bad_threshold", field="values")
+    taken = ThresholdSet.objects.filter(version=version)
+    if instance is not None:
+        taken = taken.exclude(pk=instance.pk)
+    if taken.exists():
+        raise ServiceError(_("Version “%(version)s” exists already.") % {"version": version},
+                           code="version_taken", field="version")
+    row = instance or ThresholdSet()
+    before = {"version": row.version, "effective_from": str(row.effective_from or ""),
+              "values": row.values, "basis": row.basis} if instance else {}
+    row.version, row.effective_from, row.values, row.basis = (version, effective_from, values,
+                                                              basis)
+    row.save()
+    audit_record(actor=actor, action="thresholds_save", object_type="thresholds",
+                 object_code=version, changes={"before": before, "values": values,
+                                               "effective_from": str(effective_from)})
+    return row
+
+
+@transaction.atomic
+def authority_rule_add(*, actor: Any = None, position: str, priority: str,
+                       product=None) -> AuthorityRule:
+    """Let officials in `position` decide matters of `priority` (on `product`, or any)."""
+    if AuthorityRule.objects.filter(position=position, priority=priority,
+                                    product=product).exists():
+        raise ServiceError(_("This rule is in the matrix already."), code="rule_exists")
+    rule = AuthorityRule.objects.create(position=position, priority=priority, product=product)
+    audit_record(actor=actor, action="authority_rule_add", object_type="authority_rule",
+                 object_code=str(rule))
+    return rule
+
+
+@transaction.atomic
+def authority_rule_remove(*, actor: Any = None, rule: AuthorityRule) -> None:
+    audit_record(actor=actor, action="authority_rule_remove", object_type="authority_rule",
+                 object_code=str(rule))
+    rule.delete()

@@ -1,0 +1,49 @@
+"""Permission specs of the signals API (see thuocdo.core.testing.RouteSpec)."""
+
+from thuocdo.core.testing import RouteSpec, api_expect
+
+from .helpers import requested_signal, s1_signal
+
+READERS = {"admin", "board", "inspector", "head", "deputy"}
+NAMED = READERS | {"staff"}
+
+
+def _post(ok: set[str], *, forbidden: set[str]) -> dict:
+    expect = api_expect(ok)
+    for role in forbidden:
+        expect[role] = 403
+    return expect
+
+
+def _id(make):
+    return lambda world: {"signal_id": make(world)["pk"]}
+
+
+ROUTES = {
+    "api:signal-list": [
+        RouteSpec(expect=api_expect("all")),
+        RouteSpec(expect=api_expect("all"), query="period=2026-10&status=undecided&code=S1"),
+        RouteSpec(expect=api_expect("all", ok=400, denied=400), query="period=10-2026",
+                  note="a bad month is a 400"),
+    ],
+    "api:signal-detail": [
+        RouteSpec(kwargs=_id(s1_signal), expect=api_expect(NAMED)),
+    ],
+    "api:signal-request": [
+        RouteSpec(kwargs=_id(s1_signal), method="post", data=lambda w: {"text": "Giải trình"},
+                  expect=_post({"admin", "head", "deputy"},
+                               forbidden={"board", "inspector", "staff"})),
+    ],
+    "api:signal-explain": [
+        RouteSpec(kwargs=_id(requested_signal), method="post",
+                  data=lambda w: {"text": "Chờ số liệu"},
+                  expect=_post({"staff"}, forbidden={"admin", "board", "inspector", "head",
+                                                     "deputy"})),
+    ],
+    "api:signal-decide": [
+        RouteSpec(kwargs=_id(s1_signal), method="post",
+                  data=lambda w: {"text": "Vi phạm", "decision": "confirm"},
+                  expect=_post({"admin", "head", "deputy"},
+                               forbidden={"board", "inspector", "staff"})),
+    ],
+}

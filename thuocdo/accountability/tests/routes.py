@@ -1,0 +1,82 @@
+"""Permission specs of the accountability pages (see thuocdo.core.testing.RouteSpec).
+
+The dashboard is for those who read a unit's whole subtree: administrators, boards,
+inspectors, heads and deputies (HN.CG in the test world); staff and the outsider get 404.
+Signals are read by whoever reads their unit and by the person named. A leader of the unit
+asks and decides (never the board or the inspector, who read), the person named explains.
+"""
+
+from thuocdo.core.testing import RouteSpec, page_expect
+
+from .helpers import requested_signal, s1_signal
+
+READERS = {"admin", "board", "inspector", "head", "deputy"}
+NAMED = READERS | {"staff"}
+
+
+def _post(allowed: set[str], *, forbidden: set[str]) -> dict:
+    """POST answer: 302 for `allowed`, 403 for `forbidden` (they see the signal but may not
+    act), 404 for who cannot see it."""
+    expect = page_expect(allowed, ok=302)
+    for role in forbidden:
+        expect[role] = 403
+    return expect
+
+
+def _signal_act(action):
+    return lambda world: {**s1_signal(world), "action": action}
+
+
+def _requested_act(action):
+    return lambda world: {**requested_signal(world), "action": action}
+
+
+def _directive(world):
+    from thuocdo.tasks.tests.api_routes import _directive as make
+
+    return {"code": make(world).code}
+
+
+ROUTES = {
+    "accountability:dashboard": [
+        RouteSpec(expect=page_expect(READERS)),
+        RouteSpec(expect=page_expect(READERS), query="unit=HN.CG.VP&period=2026-10",
+                  note="a sub-unit, a month"),
+        RouteSpec(expect=page_expect({"admin"}), query="unit=HN.BD",
+                  note="outside the HN.CG readers' scope"),
+    ],
+    "accountability:dashboard_export": [
+        RouteSpec(expect=page_expect(READERS), query="unit=HN.CG&period=2026-10"),
+    ],
+    "accountability:signal_list": [
+        RouteSpec(expect=page_expect("all")),
+        RouteSpec(expect=page_expect("all"), query="unit=HN.CG&status=undecided&code=S1",
+                  note="filters"),
+    ],
+    "accountability:signal_detail": [
+        RouteSpec(kwargs=s1_signal, expect=page_expect(NAMED)),
+    ],
+    "accountability:signal_act": [
+        RouteSpec(kwargs=_signal_act("request"), method="post",
+                  data=lambda w: {"text": "Đề nghị giải trình"},
+                  expect=_post({"admin", "head", "deputy"},
+                               forbidden={"board", "inspector", "staff"})),
+        RouteSpec(kwargs=_requested_act("explain"), method="post",
+                  data=lambda w: {"text": "Chờ số liệu của Sở"},
+                  expect=_post({"staff"}, forbidden={"admin", "board", "inspector", "head",
+                                                     "deputy"})),
+        RouteSpec(kwargs=_signal_act("decide"), method="post",
+                  data=lambda w: {"text": "Không có lý do", "decision": "confirm"},
+                  expect=_post({"admin", "head", "deputy"},
+                               forbidden={"board", "inspector", "staff"})),
+        RouteSpec(kwargs=_signal_act("decide"),
+                  expect=page_expect(NAMED, ok=405, denied=405), note="POST only"),
+    ],
+    "accountability:delay_list": [
+        RouteSpec(expect=page_expect(READERS), query="unit=HN.CG&period=2026-10"),
+        RouteSpec(expect=page_expect(set(), denied=404), note="unit and period required"),
+    ],
+    "accountability:directive_cascade": [
+        RouteSpec(kwargs=_directive, expect=page_expect("all")),
+    ],
+}

@@ -1,0 +1,107 @@
+"""The dashboard: every number equals the list it links to; the cascade; the export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from html import unescape
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from thuocdo.tasks.tests.api_routes import act, make_task
+
+from .helpers import month_of
+
+
+def _work(world):
+    """A mix of buckets in HN.CG's subtree, all due this month or overdue."""
+    late = make_task(world, code="T-OVERDUE", days_ago=20, due_in=-10)
+    make_task(world, code="T-OPEN", due_in=1)
+    done = make_task(world, code="T-DONE", unit="HN.CG.DV", lead="DV.HEAD", due_in=1)
+    act(world, done, "accept", "DV.HEAD")
+    act(world, done, "submit", "DV.HEAD")
+    from thuocdo.tasks import services
+
+    services.task_act(task=done, kind="approve", actor=world.officials["CG.HEAD"])
+    return late
+
+
+@pytest.mark.django_db
+def test_every_dashboard_number_equals_its_list(world, client_for):
+    late = _work(world)
+    period = month_of(late.due)
+    client = client_for(world.user("head"))
+    response = client.get(reverse("accountability:dashboard"),
+                          {"unit": "HN.CG", "period": period})
+    assert response.status_code == 200
+    board = response.context["board"]
+    checked = 0
+    for row in [board.totals, *board.subunits, *board.people]:
+        for bucket, count in row.counts.items():
+            listed = client.get(row.links[bucket])
+            assert listed.status_code == 200
+            assert listed.context["page"].paginator.count == count, (row.code, bucket)
+            checked += 1
+    assert checked >= 12
+    assert board.totals.total == sum(r.total for r in board.subunits)
+    assert late in board.oldest
+
+
+@pytest.mark.django_db
+def test_signal_and_delay_numbers_equal_their_lists(world, client_for):
+    from .helpers import refresh_for
+
+    late = _work(world)
+    refresh_for(late)
+    period = month_of(late.due)
+    client = client_for(world.user("head"))
+    board = client.get(reverse("accountability:dashboard"),
+                       {"unit": "HN.CG", "period": period}).context["board"]
+    assert board.signals
+    for row in board.signals:
+        listed = client.get(reverse("accountability:signal_list"),
+                            {"unit": "HN.CG", "period": period, "code": row["code"]})
+        assert listed.context["page"].paginator.count == row["total"]
+    for row in board.delays:
+        listed = client.get(reverse("accountability:delay_list"), {
+            "unit": "HN.CG", "period": period, "holder_unit": row["unit__code"],
+            "official": row["official__code"] or ""})
+        assert listed.context["total"] == row["days"]
+
+
+@pytest.mark.django_db
+def test_the_page_shows_a_chart_and_the_export_has_the_tables(world, client_for):
+    late = _work(world)
+    client = client_for(world.user("head"))
+    query = {"unit": "HN.CG", "period": month_of(late.due)}
+    page = client.get(reverse("accountability:dashboard"), query).content.decode()
+    assert page.count("<svg") == 2 and "role=\"img\"" in page
+    assert re.search(r"T-OVERDUE", unescape(page))
+    response = client.get(reverse("accountability:dashboard_export"), query)
+    book = load_workbook(io.BytesIO(response.content))
+    assert len(book.sheetnames) == 6
+    first = list(book.worksheets[0].iter_rows(values_only=True))
+    assert first[1][0] == "HN.CG"
+
+
+@pytest.mark.django_db
+def test_the_cascade_lists_who_answered_and_who_did_not(world, client_for):
+    from thuocdo.tasks import services
+
+    directive = services.directive_create(code="24-CT/TU", title="Chỉ thị 24",
+                                          issued_by=world.units["HN"],
+                                          issued_on=timezone.localdate() - dt.timedelta(days=14))
+    services.directive_create(code="KH-CG", title="Kế hoạch của quận",
+                              issued_by=world.units["HN.CG"],
+                              issued_on=timezone.localdate() - dt.timedelta(days=7),
+                              answers=directive)
+    response = client_for(world.user("admin")).get(
+        reverse("accountability:directive_cascade", kwargs={"code": directive.code}))
+    rows = {r.unit.code: r for r in response.context["rows"]}
+    assert rows["HN.CG"].answered_on is not None and rows["HN.CG"].workdays >= 4
+    assert rows["HN.BD"].answered_on is None and rows["HN.SNV"].answered_on is None
+    assert {r.unit.code for r in response.context["silent"]} == {"HN.SNV", "HN.BD"}

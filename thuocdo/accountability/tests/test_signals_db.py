@@ -1,0 +1,228 @@
+"""Signals from the database: the golden scenarios imported and computed through the adapter
+give the engine's hand-computed answers; `thuocdo signals`; storage never duplicates nor
+reopens; S9 escalates; the answer's steps and who may take them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from thuocdo.accountability import services
+from thuocdo.accountability.compute import compute_month
+from thuocdo.accountability.models import HolderDelay, SignalRecord, SignalStep
+from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.models import AuditEntry
+from thuocdo.exchange.importer import import_document
+from thuocdo.measure.signals import event_number
+from thuocdo.notifications.models import Notification
+
+from .helpers import late_task, refresh_for
+
+GOLDEN = Path(__file__).parents[2] / "measure" / "tests" / "golden" / "signals"
+FILES = sorted(GOLDEN.glob("*.json"))
+ENGINE_ONLY = {"description", "period", "as_of", "expected"}
+
+
+def load_golden(path: Path) -> dict:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    import_document({k: v for k, v in document.items() if k not in ENGINE_ONLY},
+                    on=dt.date(2026, 1, 1))
+    return document
+
+
+def as_expected(signal) -> tuple:
+    events = tuple((e[0], event_number(e[1])) if isinstance(e, tuple) else event_number(e)
+                   for e in signal.events)
+    return (signal.code, signal.task, signal.official, signal.unit, signal.period,
+            signal.raised_on.isoformat(), events)
+
+
+def from_expected(row: dict) -> tuple:
+    events = tuple(tuple(e) if isinstance(e, list) else e for e in row["events"])
+    return (row["code"], row["task"], row["official"], row["unit"], row["period"],
+            row["raised_on"], events)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_golden_scenarios_through_the_database(path):
+    """Imported, read back by the set-based adapter: the same signals as computed by hand."""
+    document = load_golden(path)
+    result = compute_month(period=document["period"],
+                           as_of=dt.datetime.fromisoformat(document["as_of"]))
+    assert sorted(map(as_expected, result.signals), key=repr) == sorted(
+        map(from_expected, document["expected"]), key=repr)
+
+
+@pytest.mark.django_db
+def test_the_command_prints_the_signals_as_json_and_stores_them():
+    document = load_golden(GOLDEN / "s09_deaf_to_reminders.json")
+    out = StringIO()
+    call_command("signals", period="2026-10", json=True, as_of=document["as_of"], stdout=out)
+    rows = json.loads(out.getvalue())
+    assert [(r["code"], r["task"], r["official"], r["unit"]) for r in rows] == [
+        (e["code"], e["task"], e["official"], e["unit"]) for e in document["expected"]]
+    for row in rows:
+        assert {"code", "task", "official", "unit", "period", "events", "explanation",
+                "status"} <= set(row)
+        assert row["status"] == "open"
+    assert SignalRecord.objects.count() == len(rows)
+    s9 = next(r for r in rows if r["code"] == "S9")
+    assert s9["escalate_to"] == "HN.CG"
+
+
+@pytest.mark.django_db
+def test_the_command_filters_by_unit_and_refuses_bad_input():
+    document = load_golden(GOLDEN / "s01_late_work.json")
+    out = StringIO()
+    call_command("signals", period=document["period"], unit="HN.CG.VP", json=True,
+                 no_store=True, as_of=document["as_of"], stdout=out)
+    rows = json.loads(out.getvalue())
+    assert rows and all(r["unit"] == "HN.CG.VP" for r in rows)
+    assert SignalRecord.objects.count() == 0  # --no-store
+    with pytest.raises(CommandError, match="YYYY-MM"):
+        call_command("signals", period="2026-13", stdout=StringIO())
+    with pytest.raises(CommandError, match="unknown unit"):
+        call_command("signals", period="2026-10", unit="NOPE", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_recomputing_never_duplicates_nor_reopens():
+    document = load_golden(GOLDEN / "s01_late_work.json")
+    as_of = dt.datetime.fromisoformat(document["as_of"])
+    first = services.signals_refresh(period="2026-10", as_of=as_of)
+    assert first.created == len(document["expected"]) == SignalRecord.objects.count()
+    again = services.signals_refresh(period="2026-10", as_of=as_of)
+    assert (again.created, again.updated, again.gone) == (0, 0, 0)
+    assert SignalRecord.objects.count() == first.created
+    # A decided signal stays decided, and is not duplicated, through later recomputations.
+    from thuocdo.accounts.services import user_create
+
+    admin = user_create(email="a@example.vn", password="x-Thuocdo-2026", is_superuser=True)
+    signal = SignalRecord.objects.first()
+    services.signal_decide(signal=signal, user=admin, decision="accept", text="Có lý do")
+    services.signals_refresh(period="2026-10", as_of=as_of + dt.timedelta(days=30))
+    signal.refresh_from_db()
+    assert signal.status == "accepted"
+    assert SignalRecord.objects.filter(key=signal.key).count() == 1
+
+
+@pytest.mark.django_db
+def test_s9_is_escalated_to_the_head_of_the_unit_above_once():
+    document = load_golden(GOLDEN / "s09_deaf_to_reminders.json")
+    as_of = dt.datetime.fromisoformat(document["as_of"])
+    result = services.signals_refresh(period="2026-10", as_of=as_of)
+    assert result.escalated == 1
+    note = Notification.objects.get(kind="escalated")
+    assert note.recipient.code == "CB001"  # head of HN.CG, the level above HN.CG.TP
+    assert note.task.code == "T1"
+    services.signals_refresh(period="2026-10", as_of=as_of)
+    assert Notification.objects.filter(kind="escalated").count() == 1
+
+
+@pytest.mark.django_db
+def test_holder_delays_are_stored_for_the_period(world):
+    task = late_task(world)
+    refresh_for(task)
+    rows = list(HolderDelay.objects.filter(task=task))
+    assert len(rows) == 1
+    assert rows[0].official.code == "CG.STAFF"
+    assert rows[0].workdays > 0
+
+
+# -- the answer ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_request_explain_confirm(world):
+    signal = refresh_for(late_task(world))
+    head, staff = world.user("head"), world.user("staff")
+    services.signal_request_explanation(signal=signal, user=head, text="Vì sao chậm?")
+    assert signal.status == "requested"
+    asked = Notification.objects.get(kind="signal", recipient=world.officials["CG.STAFF"])
+    assert asked.url == signal.get_absolute_url()
+    services.signal_explain(signal=signal, user=staff, text="Chờ số liệu của Sở Tài chính")
+    assert signal.status == "explained"
+    assert Notification.objects.filter(kind="signal", recipient=world.officials["CG.HEAD"])\
+        .exists()
+    services.signal_decide(signal=signal, user=head, decision="confirm",
+                           text="Số liệu đã có từ trước hạn")
+    assert signal.status == "confirmed"
+    steps = list(SignalStep.objects.filter(signal=signal).values_list("action", "by__email"))
+    assert steps == [("request", head.email), ("explain", staff.email),
+                     ("confirm", head.email)]
+    assert AuditEntry.objects.filter(object_type="signal", object_code=signal.key).count() == 3
+    with pytest.raises(PermissionDeniedError):
+        services.signal_decide(signal=signal, user=head, decision="accept", text="đổi ý")
+
+
+@pytest.mark.django_db
+def test_who_may_take_each_step(world):
+    signal = refresh_for(late_task(world))
+    for role in ("board", "inspector", "staff", "outsider"):
+        with pytest.raises(PermissionDeniedError):
+            services.signal_request_explanation(signal=signal, user=world.user(role), text="?")
+    for role in ("head", "deputy", "board", "inspector", "outsider"):
+        with pytest.raises(PermissionDeniedError):
+            services.signal_explain(signal=signal, user=world.user(role), text="!")
+    with pytest.raises(PermissionDeniedError):
+        services.signal_decide(signal=signal, user=world.user("staff"), decision="accept",
+                               text="tự quyết")
+    assert signal.steps.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_step_needs_a_reason_and_a_fresh_page(world):
+    signal = refresh_for(late_task(world))
+    with pytest.raises(ServiceError) as blank:
+        services.signal_request_explanation(signal=signal, user=world.user("head"), text="  ")
+    assert blank.value.service_code == "text_required"
+    with pytest.raises(ServiceError) as stale:
+        services.signal_request_explanation(signal=signal, user=world.user("head"),
+                                            text="?", expected_version=signal.version + 1)
+    assert stale.value.service_code == "signal_changed"
+    with pytest.raises(ServiceError):
+        services.signal_decide(signal=signal, user=world.user("head"), decision="maybe",
+                               text="?")
+    assert signal.steps.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_signal_notification_opens_the_signal_page(world, client_for):
+    signal = refresh_for(late_task(world))
+    services.signal_request_explanation(signal=signal, user=world.user("head"),
+                                        text="Vì sao chậm?")
+    note = Notification.objects.get(kind="signal")
+    client = client_for(world.user("staff"))
+    inbox = client.get("/inbox/")
+    assert "Vì sao chậm?" in inbox.content.decode()
+    opened = client.get(f"/inbox/{note.pk}/open/")
+    assert opened.status_code == 302 and opened["Location"] == signal.get_absolute_url()
+    api = client.get("/api/notifications/").json()
+    assert api["results"][0]["url"] == signal.get_absolute_url()
+
+
+@pytest.mark.django_db
+def test_the_signal_page_answers_through_forms(world, client_for):
+    signal = refresh_for(late_task(world))
+    head = client_for(world.user("head"))
+    page = head.get(signal.get_absolute_url())
+    assert page.status_code == 200 and page.context["can_request"]
+    url = f"{signal.get_absolute_url()}request/"
+    blank = head.post(url, {"text": "", "version": signal.version})
+    assert blank.status_code == 400
+    done = head.post(url, {"text": "Giải trình giúp", "version": signal.version})
+    assert done.status_code == 302
+    stale = head.post(f"{signal.get_absolute_url()}decide/",
+                      {"text": "x", "decision": "confirm", "version": signal.version})
+    content = stale.content.decode()
+    assert stale.status_code == 400
+    assert "reload" in content.lower() or "tải lại" in content
+    signal.refresh_from_db()
+    assert signal.status == "requested"

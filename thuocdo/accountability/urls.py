@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accountability"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("export/dashboard.xlsx", views.dashboard_export, name="dashboard_export"),
+    path("signals/", views.signal_list, name="signal_list"),
+    path("signals/<int:pk>/", views.signal_detail, name="signal_detail"),
+    path("signals/<int:pk>/<str:action>/", views.signal_act, name="signal_act"),
+    path("delays/", views.delay_list, name="delay_list"),
+    path("cascade/<path:code>/", views.directive_cascade, name="directive_cascade"),
+]

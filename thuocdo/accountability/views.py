@@ -1,0 +1,281 @@
+"""Pages of accountability: the dashboard (and its xlsx), signals and their answer, the
+holders' delays behind the dashboard, and a directive's cascade."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from thuocdo.citizens import selectors as citizen_selectors
+from thuocdo.core.calendar import work_calendar
+from thuocdo.core.charts import Series, horizontal_stacked_bars, vertical_stacked_bars
+from thuocdo.core.errors import ServiceError
+from thuocdo.core.htmx import render_page
+from thuocdo.measure.history import Bucket
+from thuocdo.org import selectors as org_selectors
+from thuocdo.tasks import selectors as task_selectors
+from thuocdo.tasks.forms import BUCKET_LABELS
+
+from . import selectors, services
+from .choices import SIGNAL_NAMES
+from .forms import DashboardForm, DelayFilterForm, SignalFilterForm, SignalStepForm
+
+PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+COLOURS = {Bucket.DONE_ON_TIME: "#2e7d32", Bucket.DONE_LATE: "#ef8f00",
+           Bucket.OPEN_WITHIN_DEADLINE: "#1f6fb2", Bucket.OPEN_OVERDUE: "#a4141c"}
+
+
+def _series() -> list[Series]:
+    return [Series(b.value, str(BUCKET_LABELS[b.value]), COLOURS[b]) for b in Bucket]
+
+
+def _get_or_404(getter, **kwargs):
+    try:
+        return getter(**kwargs)
+    except ObjectDoesNotExist as exc:
+        raise Http404(_("Not found.")) from exc
+
+
+def _tasks_url(query: dict, bucket: str | None = None) -> str:
+    params = {k: v for k, v in query.items() if v}
+    if bucket:
+        params["bucket"] = bucket
+    return f"{reverse('tasks:task_list')}?{urlencode(params)}"
+
+
+def _dashboard_data(request):
+    form = DashboardForm(request.GET, scope=request.scope)
+    unit = form.chosen_unit
+    if (unit is None or "unit" in form.errors
+            or not selectors.may_see_dashboard(request.scope, unit)):
+        raise Http404(_("Not found."))
+    today = timezone.localdate()
+    board = selectors.dashboard(scope=request.scope, unit=unit, period=form.chosen_period,
+                                today=today)
+    return form, board
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    """A unit's month: buckets per sub-unit and person, delay per holder, signals by code,
+    the 12-month trend, the oldest overdue work, escalations; every number links to its
+    list."""
+    form, board = _dashboard_data(request)
+    series = _series()
+    for row in [board.totals, *board.subunits, *board.people]:
+        row.links = {b: _tasks_url(row.query, b) for b in row.counts}
+        row.link = _tasks_url(row.query)
+    context = {
+        "nav": "accountability",
+        "form": form,
+        "board": board,
+        "buckets": [(b.value, BUCKET_LABELS[b.value]) for b in Bucket],
+        "signal_names": SIGNAL_NAMES,
+        "subunit_chart": horizontal_stacked_bars(
+            rows=[(r.label, r.counts) for r in board.subunits], series=series,
+            title=_("Tasks of %(period)s by sub-unit and bucket") % {"period": board.period}),
+        "trend_chart": vertical_stacked_bars(
+            columns=[(t["period"][5:] + "/" + t["period"][2:4], t["counts"])
+                     for t in board.trend], series=series,
+            title=_("Tasks by month of their original deadline, last 12 months")),
+        "service_index": _service_index(request, board),
+        "export_query": urlencode({"unit": board.unit.code, "period": board.period}),
+    }
+    return render_page(request, "accountability/dashboard.html", context)
+
+
+def _service_index(request, board):
+    """The unit's service index (Decision 766), from the citizens app."""
+    return citizen_selectors.service_index(scope=request.scope, unit=board.unit,
+                                           period_start=board.start, period_end=board.end)
+
+
+@login_required
+@require_GET
+def dashboard_export(request):
+    """The dashboard's tables as an xlsx workbook, one sheet each."""
+    _form, board = _dashboard_data(request)
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def sheet(title, headers, rows):
+        ws = book.create_sheet(title=str(title)[:31])
+        from openpyxl.cell import WriteOnlyCell
+
+        cells = []
+        for header in headers:
+            cell = WriteOnlyCell(ws, value=str(header))
+            cell.font = bold
+            cells.append(cell)
+        ws.append(cells)
+        for row in rows:
+            ws.append([str(v) if v is not None and not isinstance(v, int) else v for v in row])
+
+    labels = [BUCKET_LABELS[b.value] for b in Bucket]
+    sheet(_("Sub-units"), [_("Unit code"), _("Unit"), *labels, _("Total")],
+          [[r.code, r.label, *r.counts.values(), r.total] for r in board.subunits])
+    sheet(_("People"), [_("Official code"), _("Official"), *labels, _("Total")],
+          [[r.code, r.label, *r.counts.values(), r.total] for r in board.people])
+    sheet(_("Delay by holder"), [_("Unit code"), _("Unit"), _("Official code"), _("Official"),
+                                 _("Working days late"), _("Tasks")],
+          [[d["unit__code"], d["unit__name"], d["official__code"], d["official__name"],
+            d["days"], d["tasks"]] for d in board.delays])
+    sheet(_("Signals"), [_("Signal"), _("Name"), _("All"), _("Not decided"), _("Confirmed")],
+          [[s["code"], SIGNAL_NAMES.get(s["code"], ""), s["total"], s["undecided"],
+            s["confirmed"]] for s in board.signals])
+    sheet(_("12 months"), [_("Month"), *labels, _("Signals")],
+          [[t["period"], *t["counts"].values(), t["signals"]] for t in board.trend])
+    sheet(_("Oldest overdue"), [_("Code"), _("Task"), _("Deadline in force"), _("Held by")],
+          [[t.code, t.title, t.due_in_force.strftime("%d/%m/%Y"),
+            t.holder_official.name if t.holder_official else t.holder_unit.name]
+           for t in board.oldest])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="accountability-{board.unit.code}-{board.period}.xlsx"')
+    return response
+
+
+# -- signals -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def signal_list(request):
+    form = SignalFilterForm(request.GET, scope=request.scope)
+    signals = selectors.signal_list(scope=request.scope, filters=form.filters())
+    page = Paginator(signals, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "nav": "signals",
+        "form": form,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "signal_names": SIGNAL_NAMES,
+        "waiting": selectors.my_open_signals(scope=request.scope)[:20],
+    }
+    return render_page(request, "accountability/signal_list.html", context, partial="results")
+
+
+def _signal_context(request, signal, *, form=None):
+    user = request.user
+    events = []
+    if signal.task_id:
+        events = list(task_selectors.task_events(task=signal.task))
+    numbers = {_index for _index in signal.events if isinstance(_index, int)}
+    return {
+        "nav": "signals",
+        "signal": signal,
+        "name": SIGNAL_NAMES.get(signal.code, ""),
+        "steps": selectors.signal_steps(signal=signal),
+        # the task page numbers events from 1 (the assignment); engine indexes skip it
+        "events": [e for e in events if e.seq - 2 in numbers] if numbers else [],
+        "can_request": services.can_request(user, signal),
+        "can_explain": services.can_explain(user, signal),
+        "can_decide": services.can_decide(user, signal),
+        "form": form or SignalStepForm(initial={"version": signal.version}),
+    }
+
+
+@login_required
+@require_GET
+def signal_detail(request, pk: int):
+    signal = _get_or_404(selectors.signal_get, scope=request.scope, pk=pk)
+    return render(request, "accountability/signal_detail.html", _signal_context(request, signal))
+
+
+@login_required
+@require_POST
+def signal_act(request, pk: int, action: str):
+    """Request an explanation, explain, or decide (accept / confirm)."""
+    signal = _get_or_404(selectors.signal_get, scope=request.scope, pk=pk)
+    if action not in {"request", "explain", "decide"}:
+        raise Http404(_("Not found."))
+    form = SignalStepForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if action == "request":
+                services.signal_request_explanation(
+                    signal=signal, user=request.user, text=data["text"],
+                    expected_version=data.get("version"))
+                messages.success(request, _("The explanation was requested."))
+            elif action == "explain":
+                services.signal_explain(signal=signal, user=request.user, text=data["text"],
+                                        expected_version=data.get("version"))
+                messages.success(request, _("Your explanation was sent."))
+            else:
+                services.signal_decide(signal=signal, user=request.user,
+                                       decision=data.get("decision") or "",
+                                       text=data["text"], expected_version=data.get("version"))
+                messages.success(request, _("The decision was recorded."))
+            return redirect(signal.get_absolute_url())
+        except ServiceError as exc:
+            if getattr(exc, "service_code", "").startswith("cannot_"):
+                return render(request, "403.html", {"exception": exc.service_message},
+                              status=403)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.service_message)
+    signal.refresh_from_db()
+    return render(request, "accountability/signal_detail.html",
+                  _signal_context(request, signal, form=form), status=400)
+
+
+# -- the drill-down of delays, the cascade ------------------------------------------------
+
+
+@login_required
+@require_GET
+def delay_list(request):
+    """The tasks behind a row of "delay by holder": each with its working days late."""
+    form = DelayFilterForm(request.GET)
+    if not form.is_valid():
+        raise Http404(_("Not found."))
+    scope = request.scope
+    data = form.cleaned_data
+    unit = _get_or_404(org_selectors.unit_get, scope=scope, code=data["unit"])
+    if not selectors.may_see_dashboard(scope, unit):
+        raise Http404(_("Not found."))
+    holder_unit = (_get_or_404(org_selectors.unit_get, scope=scope, code=data["holder_unit"])
+                   if data.get("holder_unit") else None)
+    official = (_get_or_404(org_selectors.official_get, scope=scope, code=data["official"])
+                if data.get("official") else None)
+    rows = selectors.delay_rows(scope=scope, unit=unit, period=data["period"],
+                                holder_unit=holder_unit, official=official,
+                                no_official=holder_unit is not None and official is None)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"nav": "accountability", "unit": unit, "period": data["period"],
+               "holder_unit": holder_unit, "official": official, "page": page,
+               "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+               "total": sum(r.workdays for r in rows)}
+    return render(request, "accountability/delay_list.html", context)
+
+
+@login_required
+@require_GET
+def directive_cascade(request, code: str):
+    """Which lower units answered a directive, with a plan or tasks, after how long."""
+    directive = _get_or_404(task_selectors.directive_get, scope=request.scope, code=code)
+    today = timezone.localdate()
+    calendar = work_calendar(years=range(directive.issued_on.year, today.year + 2))
+    rows = selectors.directive_cascade(scope=request.scope, directive=directive,
+                                       calendar=calendar)
+    context = {"nav": "directives", "directive": directive, "rows": rows,
+               "silent": [r for r in rows if r.answered_on is None]}
+    return render(request, "accountability/directive_cascade.html", context)
+
+
