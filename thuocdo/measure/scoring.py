@@ -643,18 +643,18 @@ def kht_overrides(official: OfficialInput, grounds: Iterable[KhtGround], period:
                        and ground.unit is not None
                        and _levels_below(official.unit, ground.unit, units)
                        in range(rubric.kht_corruption_depth + 1))
-            detail = f"corruption or waste dealt with in {ground.unit}"
+            detail = f"tham nhũng, lãng phí bị xử lý ở {ground.unit}"
         elif ground.official != official.code:
             continue
         elif ground.kind is GroundKind.DISCIPLINE:
             applies = ground.level in rubric.kht_discipline_levels
-            detail = f"discipline: {ground.level}"
+            detail = f"kỷ luật: {ground.level}"
         elif ground.kind is GroundKind.DEGRADATION:
             applies = rubric.kht_degradation
-            detail = "conclusion of political or ethical degradation"
+            detail = "kết luận suy thoái về tư tưởng chính trị, đạo đức"
         else:
             applies = ground.signal in rubric.kht_signals
-            detail = f"confirmed signal {ground.signal}"
+            detail = f"dấu hiệu đã xác nhận {ground.signal}"
         if applies:
             if ground.reason:
                 detail = f"{detail} ({ground.reason})"
@@ -686,11 +686,11 @@ def quota_scopes(card: ScoreCard, rubric: Rubric) -> tuple[tuple[str, str | None
 
 #: The keys a rubric may rank HTXS candidates by: (what it says, sort key; lower first).
 TIE_BREAK_KEYS: dict[str, tuple[str, Any]] = {
-    "total": ("higher total", lambda c: -(c.total or 0)),
-    "task_points": ("higher task points", lambda c: -(c.task_points or 0)),
-    "delays": ("fewer delays not excused", lambda c: c.delays),
-    "major_errors": ("fewer major errors not excused", lambda c: c.major_errors),
-    "official": ("official code", lambda c: c.official),
+    "total": ("tổng điểm cao hơn", lambda c: -(c.total or 0)),
+    "task_points": ("điểm nhiệm vụ cao hơn", lambda c: -(c.task_points or 0)),
+    "delays": ("ít lần chậm chưa được miễn trừ hơn", lambda c: c.delays),
+    "major_errors": ("ít sai sót lớn chưa được miễn trừ hơn", lambda c: c.major_errors),
+    "official": ("mã cán bộ", lambda c: c.official),
 }
 
 
@@ -759,11 +759,11 @@ def apply_quota(cards: Iterable[ScoreCard], rubric: Rubric,
         names = tuple(_scope_name(s) for s in scopes)
         worked = "; ".join(
             f"{_scope_name(s)}: {n} ≤ {_show(share)} × {base} = {_show(share * base)} "
-            f"{'yes' if ok else 'no'}" for s, n, base, ok in checks)
-        reason = (f"HTXS quota {_show(share * 100)}% of final HTT: candidate {rank} of "
-                  f"{per_agency_total[card.agency]} in {card.agency} (ranked by "
+            f"{'đạt' if ok else 'không đạt'}" for s, n, base, ok in checks)
+        reason = (f"hạn mức HTXS {_show(share * 100)}% số HTT cuối cùng: ứng viên thứ {rank}/"
+                  f"{per_agency_total[card.agency]} ở {card.agency} (xếp theo "
                   f"{_tie_break_text(rubric)}); {worked} → "
-                  f"{'keeps HTXS' if keep else 'moved down to HTT'}")
+                  f"{'giữ HTXS' if keep else 'chuyển xuống HTT'}")
         decision = QuotaDecision(rank, per_agency_total[card.agency], keep, names, reason)
         decided[card.official] = dataclasses.replace(
             card, grade=Grade.HTXS if keep else Grade.HTT, quota_applied=not keep,
@@ -923,7 +923,7 @@ def _task_deductions(facts: Sequence[TaskAtClose], assigned: Fraction,
             lost = per * fact.converted * (weight["a"] + weight["b"] + weight["c"])
             result.append(Deduction("not_completed", round_points(lost, rubric), task.code,
                                     share=Decimal(1), deadline=task.history.due,
-                                    reason="open at period close"))
+                                    reason="chưa hoàn thành khi đóng kỳ"))
             continue
         left = Fraction(1)
         for index, excused in fact.major_errors:
@@ -948,16 +948,19 @@ def _task_deductions(facts: Sequence[TaskAtClose], assigned: Fraction,
 def _reasons(parts, leader, exact_t, general, overrides, by_score, rubric) -> tuple[str, ...]:
     reasons = []
     if parts["a"] is None:
-        reasons.append("no product assigned in the period: no task points (no data)")
+        reasons.append("không được giao sản phẩm trong kỳ: không có điểm nhiệm vụ "
+                       "(chưa có dữ liệu)")
     elif exact_t is None and leader:
         missing = [k for k in ("d", "đ", "e") if parts.get(k) is None]
-        reasons.append(f"leader's {', '.join(missing)} missing: no task points (no data)")
+        reasons.append(f"thiếu {', '.join(missing)} của lãnh đạo: không có điểm nhiệm vụ "
+                       "(chưa có dữ liệu)")
     if general is None:
-        reasons.append("general criteria not assessed: no total (no data)")
-    reasons.extend(f"KHT whatever the score: {o.detail}, {o.on.isoformat()}" for o in overrides)
+        reasons.append("chưa đánh giá tiêu chí chung: chưa có tổng điểm (chưa có dữ liệu)")
+    reasons.extend(f"KHT không phụ thuộc điểm: {o.detail}, {o.on.isoformat()}"
+                   for o in overrides)
     if by_score is Grade.KHT:
         last = rubric.thresholds[-1][1]
-        reasons.append(f"total below {_show(last)}: KHT")
+        reasons.append(f"tổng điểm dưới {_show(last)}: KHT")
     return tuple(reasons)
 
 
@@ -976,7 +979,7 @@ def _formula(parts, weights, tally, unit_tally, official, exact_t, general, poin
     """The formula with its numbers, e.g. "a = 3/4 = 0.7500; … T = 70 × (a + b + c) / 3
     = 70 × 2.0625 / 3 = 48.13; total = 48.13 + 27 = 75.13 → HTT"."""
     if parts["a"] is None and exact_t is None:
-        return "no product assigned: T = no data"
+        return "không được giao sản phẩm: T = chưa có dữ liệu"
     lines = []
     if parts["a"] is not None:
         assigned = _show(tally.assigned)
@@ -987,11 +990,11 @@ def _formula(parts, weights, tally, unit_tally, official, exact_t, general, poin
         ]
     if "d" in parts:
         if parts["d"] is None:
-            lines.append(f"d = result of {official.unit}: no data")
+            lines.append(f"d = kết quả của {official.unit}: chưa có dữ liệu")
         else:
             unit_parts = [quantity_ratio(unit_tally), quality_ratio(unit_tally),
                           progress_ratio(unit_tally)]
-            lines.append(f"d = result of {official.unit} = ("
+            lines.append(f"d = kết quả của {official.unit} = ("
                          + " + ".join(str(_ratio(p, rubric)) for p in unit_parts)
                          + f") / 3 = {_ratio(parts['d'], rubric)}")
         lines += [f"đ = {_show_opt(parts['đ'])}", f"e = {_show_opt(parts['e'])}"]
@@ -1003,7 +1006,7 @@ def _formula(parts, weights, tally, unit_tally, official, exact_t, general, poin
     denominator = sum(w for _k, w in used)
     if exact_t is None:
         lines.append(f"T = {_show(rubric.task_max)} × ({names}) / {_show(denominator)}"
-                     " = no data")
+                     " = chưa có dữ liệu")
         return "; ".join(lines)
     weighted = sum(w * parts[k] for k, w in used)  # type: ignore[operator]
     t = round_points(exact_t, rubric)
@@ -1011,10 +1014,11 @@ def _formula(parts, weights, tally, unit_tally, official, exact_t, general, poin
                  f"{_show(rubric.task_max)} × {_ratio(weighted, rubric)} / "
                  f"{_show(denominator)} = {t}")
     if general is None:
-        lines.append("total = no data (general criteria not assessed)")
+        lines.append("tổng = chưa có dữ liệu (chưa đánh giá tiêu chí chung)")
     else:
-        verdict = f"{by_score}" if grade == by_score else f"{by_score}, KHT by override"
-        lines.append(f"total = T + general = {t} + {round_points(general, rubric)} = "
+        verdict = (f"{by_score}" if grade == by_score
+                   else f"{by_score}, KHT do căn cứ bắt buộc")
+        lines.append(f"tổng = T + tiêu chí chung = {t} + {round_points(general, rubric)} = "
                      f"{points} → {verdict}")
     return "; ".join(lines)
 
@@ -1122,11 +1126,12 @@ def _roll_up(*, kind: str | None, period: Period | str, monthly: Iterable[ScoreC
         before_quota = Grade.KHT if overrides else by_score
         t = round_points(exact_t, rubric) if exact_t is not None else None
         shown = ", ".join(str(c.task_points) for c in with_data)
-        formula = (f"T = mean of monthly T ({shown}) = {t}" if with_data
-                   else "T = no data (no month with a product assigned)")
+        formula = (f"T = trung bình T các tháng ({shown}) = {t}" if with_data
+                   else "T = chưa có dữ liệu (không tháng nào được giao sản phẩm)")
         if points is not None:
-            verdict = by_score if before_quota == by_score else f"{by_score}, KHT by override"
-            formula += (f"; total = T + general = {t} + {round_points(general, rubric)} = "
+            verdict = (by_score if before_quota == by_score
+                       else f"{by_score}, KHT do căn cứ bắt buộc")
+            formula += (f"; tổng = T + tiêu chí chung = {t} + {round_points(general, rubric)} = "
                         f"{points} → {verdict}")
         reasons = _reasons({"a": exact_t}, False, exact_t, general, overrides, by_score, rubric)
         deductions = tuple(d for c in own for d in c.deductions if d.kind != "general")
@@ -1233,12 +1238,12 @@ def _show(value: Fraction | int | Decimal) -> str:
 
 
 def _show_opt(value: Fraction | None) -> str:
-    return "missing" if value is None else _show(value)
+    return "thiếu" if value is None else _show(value)
 
 
 def _scope_name(scope: tuple[str, str | None]) -> str:
     agency, group = scope
-    return f"agency {agency}" if group is None else f"task group {group} of {agency}"
+    return f"cơ quan {agency}" if group is None else f"nhóm nhiệm vụ {group} của {agency}"
 
 
 def _plain(value: Any) -> Any:

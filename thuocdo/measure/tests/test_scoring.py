@@ -286,7 +286,7 @@ def test_half_up_at_the_fifth_thousandth():
 def test_no_product_assigned_is_no_data_never_100():
     card = score([staff("CB1")], []).card("CB1")
     assert (card.task_points, card.total, card.grade) == (None, None, None)
-    assert "no product assigned" in card.reasons[0]
+    assert "không được giao sản phẩm" in card.reasons[0]
 
 
 def test_open_work_counts_as_assigned_not_completed():
@@ -363,7 +363,7 @@ def test_leader_d_pools_the_units_subtree_and_needs_ratings():
     assert card.task_points == round(Decimal(70) * (3 + Decimal(2) / 3 + Decimal("1.5")) / 6, 2)
     unrated = score([head], tasks, {"CB0": Assessment(30)}).card("CB0")
     assert unrated.task_points is None
-    assert "đ, e missing" in unrated.reasons[0]
+    assert "thiếu đ, e" in unrated.reasons[0]
 
 
 def test_a_leader_without_own_products_is_no_data_unless_the_rubric_says_unit_only():
@@ -456,7 +456,7 @@ def test_quota_ties_are_broken_by_task_points_then_code():
     assert [c.official for c in final if c.grade is Grade.HTXS] == ["X1"]
     x1 = next(c for c in final if c.official == "X1")
     assert (x1.quota.rank, x1.quota.kept) == (1, True)
-    assert "official code" in x1.quota.reason
+    assert "mã cán bộ" in x1.quota.reason
 
 
 def test_quota_ties_then_go_to_fewer_delays():

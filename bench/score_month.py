@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Benchmark: scoring one month of a generated city (Decree 335/2025 cards, stored).
+
+    python bench/score_month.py --officials 10000       # SQLite
+    THUOCDO_DATABASE_URL=postgres://postgres@127.0.0.1:5432/thuocdo_bench \\
+        python bench/score_month.py --officials 10000   # the same on PostgreSQL
+
+It reuses the shared driver of `bench/generate_import.py` (fresh data dir and database, the
+machine noted, migrate, then phases in child processes so each peak memory is its own):
+
+1. generate: `write_city()` streams the city and one month of task history (October 2026
+   by default) to JSON;
+2. import: the document through `import_document()` (setup, timed but not the subject);
+3. reference: a plain SQL aggregate of the same month's tasks per official (tasks whose
+   original deadline is in the month: count, converted products assigned, converted
+   products done by the close, done late), fetched to Python;
+4. score: `period_score()` of the month: the set-based adapter (a fixed number of queries),
+   the engine on every official and task, the quota, and the cards stored.
+
+The reference and the score run in separate processes, after the import, on the same
+database. The results are printed and, unless --no-record, written to docs/benchmarks.md
+(this script's section for this database is replaced; everything else is kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate_import import (  # the sibling script's helpers
+    ROOT,
+    load,
+    peak_rss_mb,
+    record_section,
+    run_benchmark,
+    setup_django,
+    timed,
+)
+
+RESULTS = ROOT / "docs" / "benchmarks.md"
+
+
+def phase_generate(args) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from thuocdo.exchange.generate import write_city
+    from thuocdo.exchange.generate_history import parse_month
+
+    def write() -> dict:
+        with open(args.file, "w", encoding="utf-8") as handle:
+            return write_city(handle, officials=args.officials, seed=args.seed, months=1,
+                              start=parse_month(args.month))
+
+    counts, seconds = timed(write)
+    return {"generate_s": seconds, "rss_mb": peak_rss_mb(), "counts": counts}
+
+
+def phase_import(args) -> dict:
+    setup_django()
+    from thuocdo.exchange.importer import import_document
+
+    document, t_load = load(args.file)
+    _, t_import = timed(import_document, document, actor=None)
+    return {"json_load_s": t_load, "import_s": t_import, "rss_mb": peak_rss_mb()}
+
+
+REFERENCE_SQL = """
+SELECT t.lead_official_id, COUNT(*), SUM(t.coefficient * t.quantity),
+       SUM(CASE WHEN t.done_at IS NOT NULL AND t.done_at < %s
+                THEN t.coefficient * t.quantity ELSE 0 END),
+       SUM(CASE WHEN t.done_late THEN 1 ELSE 0 END)
+FROM tasks_task t
+WHERE t.due >= %s AND t.due <= %s
+GROUP BY t.lead_official_id
+"""
+
+
+def phase_reference(args) -> dict:
+    setup_django()
+    from django.db import connection
+
+    from thuocdo.measure.scoring import Period
+
+    period = Period.parse(args.month)
+
+    def run() -> list:
+        with connection.cursor() as cursor:
+            cursor.execute(REFERENCE_SQL, [period.close, period.start, period.end])
+            return cursor.fetchall()
+
+    rows, seconds = timed(run)
+    return {"reference_s": seconds, "officials_with_tasks": len(rows),
+            "tasks": sum(r[1] for r in rows), "rss_mb": peak_rss_mb()}
+
+
+def phase_score(args) -> dict:
+    setup_django()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from thuocdo.evaluations import services
+    from thuocdo.evaluations.models import ScoreCard
+
+    period = services.period_open(label=args.month)
+    with CaptureQueriesContext(connection) as queries:
+        result, seconds = timed(services.period_score, period=period)
+    reads = sum(1 for q in queries.captured_queries if q["sql"].lstrip().upper()
+                .startswith("SELECT"))
+    with_points = ScoreCard.objects.filter(period=period, task_points__isnull=False).count()
+    return {"score_s": seconds, "cards": result.created, "with_task_points": with_points,
+            "select_queries": reads, "rss_mb": peak_rss_mb()}
+
+
+PHASES = {"generate": phase_generate, "import": phase_import, "reference": phase_reference,
+          "score": phase_score}
+
+
+def _child(name: str, args, env: dict) -> dict:
+    command = [sys.executable, __file__, "--phase", name, "--file", args.file,
+               "--officials", str(args.officials), "--seed", str(args.seed),
+               "--month", args.month]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"phase {name} failed")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_phase(name: str, args, env: dict) -> dict:
+    """The driver's three phases; its "reference" runs the reference, then the scoring,
+    each in its own process."""
+    if name != "reference":
+        return _child(name, args, env)
+    reference = _child("reference", args, env)
+    score = _child("score", args, env)
+    return {"reference": reference, "score": score}
+
+
+HEADER = """## Score a month (`bench/score_month.py`)
+
+A city of N officials with one month of history (`write_city(months=1)`, October 2026) is
+imported into a fresh database; then `evaluations.services.period_score` scores the month
+(the set-based adapter reads units, officials, the month's tasks and all their events, the
+assessments and the KHT grounds in a fixed number of queries; the engine computes every
+card, the quota and the explanations; the cards are stored as JSON with their indexed
+columns). The reference is a plain SQL aggregate of the same month's tasks per official,
+measured in the same run on the same database. Peak memory is the max RSS of the scoring
+process. The generated city has no assessments, so cards have task points but no total:
+the work of the engine is the same.
+"""
+
+
+def _time(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def section(engine: str, result: dict, command: str) -> str:
+    m, g, i = result["machine"], result["generate"], result["import"]
+    ref, score = result["reference"]["reference"], result["reference"]["score"]
+    counts = g["counts"]
+    ratio = score["score_s"] / ref["reference_s"] if ref["reference_s"] else float("nan")
+    return f"""<!-- bench-score:{engine} -->
+### {m['db']} {m['db_version']}: {counts['officials']:,} officials, one month scored
+
+Measured {result['when']} on {m['cpus']} CPUs ({m['cpu']}), {m['memory_gib']} GiB memory,
+Python {m['python']}, Django {m['django']}, {result['database']}; load average
+{result['load']:.1f} at the start (other work on the machine slows every step). Command:
+`{command}`.
+
+| step | time | peak memory |
+|---|---:|---:|
+| generate and write {counts['tasks']:,} tasks, {counts['events']:,} events \
+| {_time(g['generate_s'])} | {g['rss_mb']:.0f} MiB |
+| import them (setup) | {_time(i['import_s'])} | {i['rss_mb']:.0f} MiB |
+| reference: SQL aggregate of the month's {ref['tasks']:,} tasks per official \
+({ref['officials_with_tasks']:,} officials) | {_time(ref['reference_s'])} \
+| {ref['rss_mb']:.0f} MiB |
+| **score the month**: {score['cards']:,} cards ({score['with_task_points']:,} with task \
+points), {score['select_queries']} SELECT queries | **{_time(score['score_s'])}** \
+| **{score['rss_mb']:.0f} MiB** |
+
+Scoring ÷ reference: **{ratio:.0f}×** (the goal of issue 5 is at most 2× and under 2 GB).
+<!-- /bench-score:{engine} -->
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--officials", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--month", default="2026-10", help="the month scored (YYYY-MM)")
+    parser.add_argument("--no-record", action="store_true",
+                        help="print the results, do not write docs/benchmarks.md")
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(PHASES[args.phase](args)))
+        return
+    engine, result = run_benchmark(args, run_phase)
+    url = "THUOCDO_DATABASE_URL=postgres://postgres@127.0.0.1:5432/thuocdo_bench "
+    options = f" --officials {args.officials}"
+    options += "" if args.month == "2026-10" else f" --month {args.month}"
+    command = (url if engine == "postgresql" else "") + "python bench/score_month.py" + options
+    text = section(engine, result, command)
+    print(text)
+    if not args.no_record:
+        record_section(f"bench-score:{engine}", HEADER, text)
+        print(f"recorded in {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

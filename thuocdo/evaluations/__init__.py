@@ -1,0 +1,1 @@
+"""Evaluations (periods, assessments, score cards, appeals)."""

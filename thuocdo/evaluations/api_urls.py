@@ -1,0 +1,3 @@
+"""API routes of evaluations (included under /api/ in the "api" namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,298 @@
+"""The exchange keys `assessments` and `discipline` (docs/exchange-format.md): their checks,
+their import and their export, called by `thuocdo.exchange` (validation, importer,
+exporter) so that the format's modules only name them.
+
+`assessments`: the general criteria of an official for a period (`YYYY-MM`, `YYYY-Qn`,
+`YYYY`), with the written reason for any deduction and, for leaders, `organising` and
+`uniting` in [0, 1]. Matched by (official, period): importing the same record again changes
+nothing. A period that is approved, published or locked refuses them (nothing is written).
+
+`discipline`: KHT grounds. `ground` (an addition) is `discipline` (default: needs `level`),
+`degradation`, `signal` (with `signal`, e.g. "S14"), or `corruption` (with `unit` instead of
+`official`); `reason` is an addition too. Matched by all their fields but `reason`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from thuocdo.org.models import Official, Unit
+
+from .choices import DisciplineLevel, GroundKind
+from .models import Assessment, Ground
+
+PERIOD_RE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")
+KEYS = ("assessments", "discipline")
+
+Report = Callable[[str, str, str], None]
+
+
+def _show(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _number(value: Any, path: str, report: Report, *, high: int, places: int) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        report(path, "type", _("expected a number"))
+        return None
+    number = Decimal(str(value))
+    if not 0 <= number <= high:
+        report(path, "number", _("must be from 0 to %(high)d: %(value)s")
+               % {"high": high, "value": _show(value)})
+        return None
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        report(path, "number", _("at most %(n)d decimal places: %(value)s")
+               % {"n": places, "value": _show(value)})
+        return None
+    return number
+
+
+def _text(value: Any, path: str, report: Report, *, required: bool = False) -> Any:
+    if not isinstance(value, str) or (required and not value.strip()):
+        report(path, "type" if not isinstance(value, str) else "empty",
+               _("expected text") if not isinstance(value, str) else _("must not be empty"))
+        return None
+    return value.strip()
+
+
+def check(document: dict, report: Report, *, officials: set[str], units: set[str]) -> None:
+    """Report every problem of the document's `assessments` and `discipline`. `officials`
+    and `units` are the codes the document defines; the database's are looked up here."""
+    named_officials: set[str] = set()
+    named_units: set[str] = set()
+    rows = []
+    for key in KEYS:
+        items = document.get(key)
+        if key not in document:
+            continue
+        if not isinstance(items, list):
+            report(key, "type", _("expected a list"))
+            continue
+        for index, item in enumerate(items):
+            path = f"{key}[{index}]"
+            if not isinstance(item, dict):
+                report(path, "type", _("expected an object"))
+                continue
+            rows.append((key, path, item))
+            for name in ("official", "assessor"):
+                if isinstance(item.get(name), str):
+                    named_officials.add(item[name])
+            if isinstance(item.get("unit"), str):
+                named_units.add(item["unit"])
+    known_officials = officials | set(Official.objects.filter(
+        code__in=named_officials - officials).values_list("code", flat=True))
+    known_units = units | set(Unit.objects.filter(
+        code__in=named_units - units).values_list("code", flat=True))
+    seen: dict[tuple, str] = {}
+    for key, path, item in rows:
+        (_check_assessment if key == "assessments" else _check_discipline)(
+            item, path, report, known_officials, known_units, seen)
+
+
+ASSESSMENT_FIELDS = ("official", "period", "general_points", "assessor", "reason",
+                     "organising", "uniting")
+DISCIPLINE_FIELDS = ("official", "unit", "on", "level", "ground", "signal", "reason")
+
+
+def _unknown_fields(item: dict, fields: tuple[str, ...], path: str, report: Report) -> None:
+    for name in item:
+        if name not in fields:
+            report(f"{path}.{name}", "unknown_field", _("unknown field"))
+
+
+def _ref(item: dict, name: str, path: str, report: Report, known: set[str], kind: str,
+         *, required: bool) -> None:
+    value = item.get(name)
+    if value is None:
+        if required:
+            report(f"{path}.{name}", "required", _("required field is missing"))
+        return
+    if not isinstance(value, str) or not value.strip():
+        report(f"{path}.{name}", "type", _("expected a code (text)"))
+    elif value not in known:
+        code = "unknown_official" if kind == "official" else "unknown_unit"
+        message = (_("unknown official %(code)s") if kind == "official"
+                   else _("unknown unit %(code)s")) % {"code": _show(value)}
+        report(f"{path}.{name}", code, message)
+
+
+def _check_assessment(item, path, report, officials, units, seen) -> None:
+    _unknown_fields(item, ASSESSMENT_FIELDS, path, report)
+    _ref(item, "official", path, report, officials, "official", required=True)
+    _ref(item, "assessor", path, report, officials, "official", required=False)
+    period = item.get("period")
+    if period is None:
+        report(f"{path}.period", "required", _("required field is missing"))
+    elif not isinstance(period, str) or not PERIOD_RE.match(period):
+        report(f"{path}.period", "period",
+               _("not a period (YYYY-MM, YYYY-Qn or YYYY): %(value)s") % {"value": _show(period)})
+    points = None
+    if "general_points" not in item:
+        report(f"{path}.general_points", "required", _("required field is missing"))
+    else:
+        points = _number(item["general_points"], f"{path}.general_points", report, high=30,
+                         places=2)
+    reason = item.get("reason", "")
+    if reason is not None and not isinstance(reason, str):
+        report(f"{path}.reason", "type", _("expected text"))
+    elif points is not None and points < 30 and not (reason or "").strip():
+        report(f"{path}.reason", "reason_required",
+               _("a deduction of the general criteria needs a written reason"))
+    for name in ("organising", "uniting"):
+        if item.get(name) is not None:
+            _number(item[name], f"{path}.{name}", report, high=1, places=3)
+    key = (item.get("official"), period)
+    if isinstance(key[0], str) and isinstance(period, str):
+        if key in seen:
+            report(f"{path}.official", "duplicate",
+                   _("a second assessment of %(o)s for %(p)s (first: %(first)s)")
+                   % {"o": _show(key[0]), "p": period, "first": seen[key]})
+        else:
+            seen[key] = path
+
+
+def _date(value: Any) -> dt.date | None:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _check_discipline(item, path, report, officials, units, seen) -> None:
+    _unknown_fields(item, DISCIPLINE_FIELDS, path, report)
+    ground = item.get("ground", GroundKind.DISCIPLINE)
+    if ground not in GroundKind.values:
+        report(f"{path}.ground", "enum", _("unknown ground %(value)s (expected one of: "
+                                           "%(values)s)")
+               % {"value": _show(ground), "values": ", ".join(GroundKind.values)})
+        return
+    corruption = ground == GroundKind.CORRUPTION
+    _ref(item, "unit", path, report, units, "unit", required=corruption)
+    _ref(item, "official", path, report, officials, "official", required=not corruption)
+    on = item.get("on")
+    if on is None:
+        report(f"{path}.on", "required", _("required field is missing"))
+    elif _date(on) is None:
+        report(f"{path}.on", "date", _("not a date (YYYY-MM-DD): %(value)s")
+               % {"value": _show(on)})
+    level = item.get("level")
+    if level is not None and level not in DisciplineLevel.values:
+        report(f"{path}.level", "enum", _("unknown level %(value)s (expected one of: "
+                                          "%(values)s)")
+               % {"value": _show(level), "values": ", ".join(DisciplineLevel.values)})
+    elif level is None and ground == GroundKind.DISCIPLINE:
+        report(f"{path}.level", "required", _("required field is missing"))
+    if ground == GroundKind.SIGNAL and not item.get("signal"):
+        report(f"{path}.signal", "required", _("required field is missing"))
+    for name in ("signal", "reason"):
+        if item.get(name) is not None and not isinstance(item[name], str):
+            report(f"{path}.{name}", "type", _("expected text"))
+
+
+def write(document: dict, *, actor: Any) -> dict[str, tuple[int, int, int]]:
+    """Write the checked `assessments` and `discipline`: (created, updated, unchanged) per
+    key. Raises ServiceError (the importer turns it into a refusal) when a period refuses."""
+    from . import services
+
+    result: dict[str, tuple[int, int, int]] = {}
+    if "assessments" in document:
+        records = document["assessments"]
+        people = {o.code: o for o in Official.objects.filter(code__in={
+            c for r in records for c in (r["official"], r.get("assessor")) if c})}
+        stored = {(a.official.code, a.period.label) for a in Assessment.objects.filter(
+            official__code__in=[r["official"] for r in records]).select_related(
+                "official", "period")}
+        created = updated = unchanged = 0
+        periods: dict[str, Any] = {}
+        for record in records:
+            label = record["period"]
+            if label not in periods:
+                periods[label] = services.period_open(actor=None, label=label)
+            changed = services.assessments_save(
+                actor=None, period=periods[label], rescore=False, rows=[services.AssessmentRow(
+                    people[record["official"]], record["general_points"],
+                    record.get("reason") or "", record.get("organising"),
+                    record.get("uniting"), assessor=people.get(record.get("assessor")))])
+            if not changed:
+                unchanged += 1
+            elif (record["official"], label) in stored:
+                updated += 1
+            else:
+                created += 1
+        result["assessments"] = (created, updated, unchanged)
+    if "discipline" in document:
+        created = updated = unchanged = 0
+        for record in document["discipline"]:
+            kind = record.get("ground", GroundKind.DISCIPLINE)
+            official = Official.objects.filter(code=record.get("official") or "").first()
+            unit = Unit.objects.filter(code=record.get("unit") or "").first()
+            match = Ground.objects.filter(
+                kind=kind, official=official, unit=unit,
+                on=dt.date.fromisoformat(record["on"]), level=record.get("level") or "",
+                signal=record.get("signal") or "").first()
+            reason = (record.get("reason") or "").strip()
+            if match is None:
+                services.ground_record(actor=actor if actor is not None else None, kind=kind,
+                                       official=official, unit=unit,
+                                       on=dt.date.fromisoformat(record["on"]),
+                                       level=record.get("level") or "",
+                                       signal=record.get("signal") or "", reason=reason)
+                created += 1
+            elif match.reason != reason:
+                services.ground_reason_set(actor=actor, ground=match, reason=reason)
+                updated += 1
+            else:
+                unchanged += 1
+        result["discipline"] = (created, updated, unchanged)
+    return result
+
+
+def _number_out(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def export_assessments() -> list[dict]:
+    rows = []
+    for a in (Assessment.objects.select_related("official", "period", "assessor")
+              .order_by("period__label", "official__code")):
+        row: dict[str, Any] = {"official": a.official.code, "period": a.period.label,
+                               "general_points": _number_out(a.general_points)}
+        if a.assessor_id:
+            row["assessor"] = a.assessor.code
+        if a.reason:
+            row["reason"] = a.reason
+        for name in ("organising", "uniting"):
+            if getattr(a, name) is not None:
+                row[name] = _number_out(getattr(a, name).normalize())
+        rows.append(row)
+    return rows
+
+
+def export_discipline() -> list[dict]:
+    rows = []
+    for g in (Ground.objects.filter(confirmed=True).select_related("official", "unit")
+              .order_by("on", "id")):
+        row: dict[str, Any] = {}
+        if g.official_id:
+            row["official"] = g.official.code
+        if g.unit_id:
+            row["unit"] = g.unit.code
+        row["on"] = g.on.isoformat()
+        if g.level:
+            row["level"] = g.level
+        if g.kind != GroundKind.DISCIPLINE:
+            row["ground"] = g.kind
+        if g.signal:
+            row["signal"] = g.signal
+        if g.reason:
+            row["reason"] = g.reason
+        rows.append(row)
+    return rows

@@ -1,0 +1,77 @@
+"""`thuocdo score --period 2026-10 [--unit CODE] [--json]`: score a period and show its cards.
+
+Periods: `YYYY-MM`, `YYYY-Qn`, `YYYY`. The period is opened if needed and scored (stored)
+while it is open, self-scoring or under review; an approved, published or locked period is
+never re-scored: its stored cards are shown (a note says so on stderr). `--unit` shows the
+cards of that unit and the units below it (the whole period is scored either way: the quota
+and a leader's unit result need it). `--json` prints a JSON list of cards (docs/scoring.md).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from thuocdo.core.errors import ServiceError
+from thuocdo.evaluations import services
+from thuocdo.evaluations.choices import SCORABLE
+from thuocdo.evaluations.models import ScoreCard
+from thuocdo.org.models import Unit
+
+COLUMNS = ("official", "unit", "assigned", "completed", "quantity", "quality", "progress",
+           "task_points", "general_points", "total", "grade", "quota_applied")
+
+
+def card_json(card: ScoreCard) -> dict:
+    """The stored engine card, plus the official's name and the card's review status."""
+    return {**card.data, "name": card.official.name, "status": card.status}
+
+
+class Command(BaseCommand):
+    help = "Score a period (YYYY-MM, YYYY-Qn or YYYY) and print its cards."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY")
+        parser.add_argument("--unit", help="only the cards of this unit and those below it")
+        parser.add_argument("--json", action="store_true", help="print a JSON list of cards")
+
+    def handle(self, *args, **options) -> None:
+        try:
+            period = services.period_open(label=options["period"])
+            if period.status in SCORABLE:
+                services.period_score(period=period, reason="thuocdo score")
+            else:
+                self.stderr.write(_("Period %(p)s is %(s)s: showing its stored cards.")
+                                  % {"p": period.label, "s": period.get_status_display()})
+        except ServiceError as error:
+            raise CommandError(error.service_message) from None
+        cards = (ScoreCard.objects.filter(period=period).select_related("official")
+                 .order_by("official__code"))
+        if options.get("unit"):
+            unit = Unit.objects.filter(code=options["unit"]).first()
+            if unit is None:
+                raise CommandError(_("Unknown unit %(code)s.") % {"code": options["unit"]})
+            cards = cards.filter(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt)
+        rows = [card_json(c) for c in cards.iterator(chunk_size=2000)]
+        if options["json"]:
+            self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1))
+            return
+        self.stdout.write(self._table(rows))
+
+    @staticmethod
+    def _table(rows: list[dict]) -> str:
+        def cell(value) -> str:
+            if value is None:
+                return "—"
+            if isinstance(value, bool):
+                return "x" if value else ""
+            return str(value)
+
+        table = [list(COLUMNS)] + [[cell(r.get(c)) for c in COLUMNS] for r in rows]
+        widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
+        lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+                 for row in table]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(lines)

@@ -1,0 +1,169 @@
+"""Reads of evaluations, scoped (architecture.md, "Reads go through selectors").
+
+Who reads a card: the official it is about; whoever reads the unit's subtree (its leaders
+and those above, the organisation board and inspectors granted over it); the
+administrator. Colleagues in the same unit do not read each other's cards. Outside the
+scope a card, a ranking or a period's unit does not exist (DoesNotExist → 404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q, QuerySet
+
+from thuocdo.core.scope import Scope
+from thuocdo.measure.scoring import Period as EnginePeriod
+from thuocdo.org.models import Official, Unit
+
+from .choices import AppealStatus
+from .models import Appeal, Assessment, Ground, Period, ScoreCard
+from .rubrics import rubric_for
+
+
+def _ranges_q(scope: Scope, prefix: str) -> Q:
+    q = Q(pk__in=[])
+    for lft, rgt in scope.read_ranges:
+        q |= Q(**{f"{prefix}lft__gte": lft, f"{prefix}rgt__lte": rgt})
+    return q
+
+
+def card_q(scope: Scope) -> Q:
+    """Cards the caller may read."""
+    if scope.is_admin:
+        return Q()
+    q = _ranges_q(scope, "unit__")
+    if scope.official_id is not None:
+        q |= Q(official_id=scope.official_id)
+    return q
+
+
+def can_read_unit_cards(scope: Scope, unit: Unit) -> bool:
+    """Rankings and exports of a unit: those who read its subtree (not its staff)."""
+    return scope.is_admin or any(lft <= unit.lft and unit.rgt <= rgt
+                                 for lft, rgt in scope.read_ranges)
+
+
+def period_list(*, scope: Scope) -> QuerySet[Period]:
+    """Every period (their existence and status is not confidential)."""
+    return Period.objects.all()
+
+
+def period_get(*, scope: Scope, label: str) -> Period:
+    return Period.objects.get(label=label)
+
+
+def card_list(*, scope: Scope, period: Period | None = None) -> QuerySet[ScoreCard]:
+    cards = ScoreCard.objects.filter(card_q(scope)).select_related(
+        "official", "unit", "agency", "period")
+    if period is not None:
+        cards = cards.filter(period=period)
+    return cards
+
+
+def card_get(*, scope: Scope, label: str, official: str) -> ScoreCard:
+    return card_list(scope=scope).get(period__label=label, official__code=official)
+
+
+def my_cards(*, scope: Scope) -> QuerySet[ScoreCard]:
+    """The caller's own cards, newest period first."""
+    if scope.official_id is None:
+        return ScoreCard.objects.none()
+    return (ScoreCard.objects.filter(official_id=scope.official_id)
+            .select_related("period", "unit").order_by("-period__start", "period__kind"))
+
+
+def unit_get(*, scope: Scope, code: str) -> Unit:
+    """A unit whose cards the caller may list (else DoesNotExist)."""
+    unit = Unit.objects.get(code=code)
+    if not can_read_unit_cards(scope, unit):
+        raise Unit.DoesNotExist(code)
+    return unit
+
+
+def unit_cards(*, scope: Scope, period: Period, unit: Unit) -> QuerySet[ScoreCard]:
+    """The cards of `unit` and the units below it, best first (the ranking)."""
+    if not can_read_unit_cards(scope, unit):
+        raise ObjectDoesNotExist(unit.code)
+    return (ScoreCard.objects.filter(period=period, unit__lft__gte=unit.lft,
+                                     unit__rgt__lte=unit.rgt)
+            .select_related("official", "unit", "agency")
+            .order_by("-total", "official__code"))
+
+
+def assessments_by_official(*, period: Period, officials: list[int]) -> dict[int, Assessment]:
+    return {a.official_id: a for a in Assessment.objects.filter(
+        period=period, official_id__in=officials).select_related("assessor")}
+
+
+def grounds_of(*, official: Official, year: int, unit: Unit | None = None) -> list[Ground]:
+    q = Q(official=official)
+    if unit is not None:
+        q |= Q(kind="corruption", unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt)
+    return list(Ground.objects.filter(q, on__year=year, confirmed=True)
+                .select_related("unit").order_by("on"))
+
+
+def appeals_of(*, card: ScoreCard) -> list[Appeal]:
+    return list(card.appeals.select_related("filed_by", "decided_by"))
+
+
+def pending_appeals(*, scope: Scope, period: Period) -> QuerySet[Appeal]:
+    return (Appeal.objects.filter(card__period=period, status=AppealStatus.PENDING)
+            .filter(card_q_prefixed(scope))
+            .select_related("card__official", "card__unit", "card__agency"))
+
+
+def card_q_prefixed(scope: Scope) -> Q:
+    if scope.is_admin:
+        return Q()
+    q = _ranges_q(scope, "card__unit__")
+    if scope.official_id is not None:
+        q |= Q(card__official_id=scope.official_id)
+    return q
+
+
+@dataclass(frozen=True)
+class QuotaLine:
+    """The quota's state in one agency or task group of it, from the stored cards."""
+
+    agency: Unit
+    task_group: str
+    candidates: int  # proposed HTXS (before the quota)
+    kept: int  # final HTXS
+    htt: int  # final HTT
+
+    @property
+    def allowed(self) -> int:
+        """How many HTXS the quota lets this scope keep: the engine's decision on final
+        grades (candidates moved down count in the HTT base), read from the cards."""
+        return self.kept
+
+    @property
+    def binds(self) -> bool:
+        return self.candidates > self.allowed
+
+
+def quota_lines(*, period: Period, cards: list[ScoreCard]) -> list[QuotaLine]:
+    """Quota state per agency (and task group) of the given cards: pass the cards of whole
+    agencies (the ranking passes the agencies its unit touches)."""
+    rubric = rubric_for(EnginePeriod.parse(period.label))
+    counts: dict[tuple[int, str], list] = {}
+    for card in cards:
+        keys = [(card.agency_id, "")]
+        if rubric.quota_by_task_group and card.task_group:
+            keys.append((card.agency_id, card.task_group))
+        for key in keys:
+            row = counts.setdefault(key, [card.agency, 0, 0, 0])
+            row[1] += card.grade_before_quota == "HTXS"
+            row[2] += card.grade == "HTXS"
+            row[3] += card.grade == "HTT"
+    return [QuotaLine(agency, group, cand, kept, htt)
+            for (_agency, group), (agency, cand, kept, htt) in sorted(
+                counts.items(), key=lambda kv: (kv[1][0].code, kv[0][1]))]
+
+
+def agency_cards(*, period: Period, agencies: set[int]) -> list[ScoreCard]:
+    return list(ScoreCard.objects.filter(period=period, agency_id__in=agencies)
+                .select_related("agency"))

@@ -1,0 +1,645 @@
+"""Writes of evaluations: periods and their procedure, assessments, KHT grounds, stored
+score cards and appeals.
+
+Every function is keyword-only and atomic, checks who may act (`actor` is a User, None for
+the system: imports, commands, the demo), refuses with `ServiceError` (nothing written), and
+records the change in the audit trail with who and why.
+
+The procedure (domain.md, "Procedure"): the period is scored (open → scoring) and each
+official self-scores; the period goes to review, where the head of each unit assesses the
+general criteria (a written reason for every deduction) and reviews the unit's cards; the
+head of each agency approves its cards (review → approved when every card is approved);
+the board publishes (→ published, appeals open until `appeal_until`); appeals are filed
+with a reason and decided with a reason; then the period is locked, and a locked period is
+never scored again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.scope import Scope, scope_for
+from thuocdo.core.services import BULK_BATCH, audit_record
+from thuocdo.measure.scoring import ENGINE_VERSION
+from thuocdo.measure.scoring import Period as EnginePeriod
+from thuocdo.org.choices import LEADER_POSITIONS, Position
+from thuocdo.org.models import Membership, Official, Unit
+
+from . import adapters
+from .choices import SCORABLE, AppealStatus, CardStatus, GroundKind, PeriodStatus
+from .models import Appeal, Assessment, Ground, Period, ScoreCard
+from .rubrics import rubric_for
+
+GENERAL_MAX = Decimal(30)
+#: days after publication during which appeals are accepted (default)
+APPEAL_DAYS = 10
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def parse_period(label: str) -> EnginePeriod:
+    """`YYYY-MM`, `YYYY-Qn` or `YYYY` → the engine's period; a clear error otherwise."""
+    import re
+
+    label = (label or "").strip()
+    if not re.fullmatch(r"[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?", label):
+        raise ServiceError(
+            _("“%(label)s” is not a period: write YYYY-MM, YYYY-Qn or YYYY.") % {"label": label},
+            code="period_label", field="period")
+    return EnginePeriod.parse(label)
+
+
+def _scope(actor: Any) -> Scope:
+    return scope_for(actor) if actor is not None else Scope(is_admin=True)
+
+
+def _deny(message: str) -> PermissionDeniedError:
+    return PermissionDeniedError(message, code="forbidden")
+
+
+def can_manage_periods(scope: Scope) -> bool:
+    """Opening, scoring, starting the review, publishing and locking a period: the
+    administrator and the organisation board."""
+    return scope.is_admin or "board" in scope.roles
+
+
+def _today(on: dt.date | None) -> dt.date:
+    return on or timezone.localdate()
+
+
+def _current(day: dt.date) -> Q:
+    return Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
+
+
+def can_assess(scope: Scope, card_or_place: Any) -> bool:
+    """May the caller assess (and review) this official? `card_or_place` has `official_id`,
+    `unit` and `position`. Staff: a leader of their unit or of a unit above it. A head or
+    deputy of unit U: a leader of a unit strictly above U, or (for a deputy) the head of U.
+    Nobody assesses themself; the administrator assesses anyone."""
+    if scope.is_admin:
+        return True
+    if scope.official_id is None or scope.official_id == card_or_place.official_id:
+        return False
+    unit = card_or_place.unit
+    if card_or_place.position not in LEADER_POSITIONS:
+        return scope.can_lead_unit(unit)
+    if any(lft < unit.lft and unit.rgt < rgt for lft, rgt in scope.lead_ranges):
+        return True
+    return (card_or_place.position == Position.DEPUTY
+            and Membership.objects.filter(_current(timezone.localdate()),
+                                          official_id=scope.official_id, unit=unit,
+                                          position=Position.HEAD).exists())
+
+
+def is_head_of(scope: Scope, unit: Unit) -> bool:
+    """The current head (người đứng đầu) of `unit`, or the administrator."""
+    if scope.is_admin:
+        return True
+    return scope.official_id is not None and Membership.objects.filter(
+        _current(timezone.localdate()), official_id=scope.official_id, unit=unit,
+        position=Position.HEAD).exists()
+
+
+def can_decide_appeal(scope: Scope, card: ScoreCard) -> bool:
+    """The head of the card's agency, the organisation board over it, or the administrator;
+    never the official who appealed."""
+    if scope.official_id is not None and scope.official_id == card.official_id:
+        return False
+    return is_head_of(scope, card.agency) or scope.can_board_unit(card.agency)
+
+
+def _lock_period(period: Period) -> Period:
+    return Period.objects.select_for_update().get(pk=period.pk)
+
+
+# -- periods -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def period_open(*, actor: Any = None, label: str) -> Period:
+    """Open the period `label` (or return it if it exists)."""
+    engine = parse_period(label)
+    found = Period.objects.filter(label=engine.label).first()
+    if found is not None:
+        return found
+    if not can_manage_periods(_scope(actor)):
+        raise _deny(_("Only the organisation board opens evaluation periods."))
+    rubric_for(engine)  # refuses a period no rubric covers
+    period = Period.objects.create(label=engine.label, kind=engine.kind, start=engine.start,
+                                   end=engine.end)
+    audit_record(actor=actor, action="period.open", object_type="evaluations.period",
+                 object_code=period.label)
+    return period
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """What one scoring run did."""
+
+    period: Period
+    created: int
+    changed: int
+    unchanged: int
+    removed: int
+
+
+def _plain_json(value: Any) -> Any:
+    return json.loads(json.dumps(value, ensure_ascii=False))
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+@transaction.atomic
+def period_score(*, actor: Any = None, period: Period, reason: str = "") -> ScoreResult:
+    """Compute every card of the period with the engine and store it.
+
+    Allowed while the period is open, self-scoring or under review; a locked (or approved,
+    published) period is never re-scored. Re-scoring with the same data and rubric gives
+    identical cards: a card whose content did not change keeps its review status; one that
+    changed goes back to draft."""
+    scope = _scope(actor)
+    if not (can_manage_periods(scope) or scope.lead_ranges):
+        raise _deny(_("Only the organisation board and leaders score a period."))
+    period = _lock_period(period)
+    if period.status not in SCORABLE:
+        raise ServiceError(
+            _("Period %(p)s is %(s)s: its cards can no longer be computed.")
+            % {"p": period.label, "s": period.get_status_display()},
+            code="period_closed")
+    engine_period = EnginePeriod.parse(period.label)
+    rubric = rubric_for(engine_period)
+    inputs = adapters.period_inputs(engine_period)
+    scores = adapters.score(inputs, rubric)
+    stored = {c.official_id: c for c in ScoreCard.objects.filter(period=period)}
+    new: list[ScoreCard] = []
+    changed: list[ScoreCard] = []
+    unchanged = 0
+    seen: set[int] = set()
+    for card in scores.cards:
+        official_id = inputs.official_ids[card.official]
+        seen.add(official_id)
+        data = _plain_json(card.as_dict())
+        values = {
+            "unit_id": inputs.unit_ids[card.unit], "agency_id": inputs.unit_ids[card.agency],
+            "position": card.position, "task_group": card.task_group or "",
+            "task_points": card.task_points, "general_points": card.general_points,
+            "total": card.total, "grade": card.grade.value if card.grade else "",
+            "grade_before_quota": card.grade_before_quota.value if card.grade_before_quota else "",
+            "quota_applied": card.quota_applied, "rubric_version": card.rubric_version,
+            "engine_version": card.engine_version, "data": data,
+        }
+        row = stored.get(official_id)
+        if row is None:
+            new.append(ScoreCard(period=period, official_id=official_id, **values))
+        elif row.data == data and row.unit_id == values["unit_id"]:
+            unchanged += 1
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.status = CardStatus.DRAFT
+            row.reviewed_by = row.approved_by = None
+            changed.append(row)
+    gone = [pk for official_id, row in stored.items() if official_id not in seen
+            for pk in [row.pk]]
+    ScoreCard.objects.filter(pk__in=gone).delete()
+    ScoreCard.objects.bulk_create(new, batch_size=BULK_BATCH)
+    ScoreCard.objects.bulk_update(
+        changed, ["unit_id", "agency_id", "position", "task_group", "task_points",
+                  "general_points", "total", "grade", "grade_before_quota", "quota_applied",
+                  "rubric_version", "engine_version", "data", "status", "reviewed_by",
+                  "approved_by"], batch_size=BULK_BATCH)
+    if period.status == PeriodStatus.OPEN:
+        period.status = PeriodStatus.SCORING
+    period.rubric_version = rubric.version
+    period.engine_version = ENGINE_VERSION
+    period.scored_at = timezone.now()
+    period.save(update_fields=["status", "rubric_version", "engine_version", "scored_at"])
+    result = ScoreResult(period, len(new), len(changed), unchanged, len(gone))
+    audit_record(actor=actor, action="period.score", object_type="evaluations.period",
+                 object_code=period.label, reason=reason,
+                 changes={"created": len(new), "changed": len(changed),
+                          "unchanged": unchanged, "removed": len(gone),
+                          "rubric": rubric.version, "engine": ENGINE_VERSION})
+    return result
+
+
+def _transition(period: Period, frm: Iterable[str], to: str) -> Period:
+    period = _lock_period(period)
+    if period.status not in set(frm):
+        raise ServiceError(
+            _("Period %(p)s is %(s)s: this step is not possible now.")
+            % {"p": period.label, "s": period.get_status_display()},
+            code="period_status")
+    period.status = to
+    return period
+
+
+@transaction.atomic
+def period_start_review(*, actor: Any = None, period: Period, reason: str = "") -> Period:
+    """Self-scoring ends; heads of unit review (scoring → review)."""
+    if not can_manage_periods(_scope(actor)):
+        raise _deny(_("Only the organisation board starts the review."))
+    period = _transition(period, {PeriodStatus.SCORING}, PeriodStatus.REVIEW)
+    period.save(update_fields=["status"])
+    audit_record(actor=actor, action="period.review", object_type="evaluations.period",
+                 object_code=period.label, reason=reason)
+    return period
+
+
+@transaction.atomic
+def period_publish(*, actor: Any = None, period: Period, appeal_days: int = APPEAL_DAYS,
+                   on: dt.date | None = None, reason: str = "") -> Period:
+    """Publish the approved grades; appeals are accepted for `appeal_days` days."""
+    if not can_manage_periods(_scope(actor)):
+        raise _deny(_("Only the organisation board publishes the grades."))
+    if appeal_days < 0:
+        raise ServiceError(_("The appeal window cannot be negative."), code="appeal_days",
+                           field="appeal_days")
+    period = _transition(period, {PeriodStatus.APPROVED}, PeriodStatus.PUBLISHED)
+    period.appeal_until = _today(on) + dt.timedelta(days=appeal_days)
+    period.save(update_fields=["status", "appeal_until"])
+    audit_record(actor=actor, action="period.publish", object_type="evaluations.period",
+                 object_code=period.label, reason=reason,
+                 changes={"appeal_until": period.appeal_until.isoformat()})
+    return period
+
+
+@transaction.atomic
+def period_lock(*, actor: Any = None, period: Period, on: dt.date | None = None,
+                reason: str = "") -> Period:
+    """Lock the published period once the appeal window has passed and every appeal is
+    decided. A locked period is never scored or changed again."""
+    if not can_manage_periods(_scope(actor)):
+        raise _deny(_("Only the organisation board locks a period."))
+    period = _transition(period, {PeriodStatus.PUBLISHED}, PeriodStatus.LOCKED)
+    if period.appeal_until and _today(on) <= period.appeal_until:
+        raise ServiceError(
+            _("Appeals are accepted until %(d)s: the period cannot be locked before.")
+            % {"d": period.appeal_until.strftime("%d/%m/%Y")}, code="appeal_window_open")
+    if Appeal.objects.filter(card__period=period, status=AppealStatus.PENDING).exists():
+        raise ServiceError(_("Some appeals are not decided yet."), code="appeals_pending")
+    period.save(update_fields=["status"])
+    audit_record(actor=actor, action="period.lock", object_type="evaluations.period",
+                 object_code=period.label, reason=reason)
+    return period
+
+
+# -- assessments and grounds ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    """One official's general criteria as the assessor enters them."""
+
+    official: Official
+    general_points: Any
+    reason: str = ""
+    organising: Any = None
+    uniting: Any = None
+    #: who assessed (the importer names them; on screens it is the caller)
+    assessor: Official | None = None
+
+
+def _number(value: Any, *, low: Decimal, high: Decimal, field: str, code: str) -> Decimal:
+    try:
+        number = Decimal(str(value).replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ServiceError(_("Enter a number."), code=code, field=field) from None
+    if not number.is_finite() or not low <= number <= high:
+        raise ServiceError(_("Enter a number from %(low)s to %(high)s.")
+                           % {"low": low, "high": high}, code=code, field=field)
+    return number
+
+
+def _place_on(official: Official, day: dt.date) -> Membership | None:
+    return (Membership.objects.select_related("unit")
+            .filter(official=official, start__lte=day)
+            .filter(Q(end__isnull=True) | Q(end__gte=day))
+            .order_by("-start", "-id").first()
+            or Membership.objects.select_related("unit").filter(official=official)
+            .order_by("-start", "-id").first())
+
+
+@dataclass(frozen=True)
+class _Subject:
+    official_id: int
+    unit: Unit
+    position: str
+
+
+def _write_assessment(*, actor: Any, scope: Scope, period: Period, row: AssessmentRow,
+                      check: bool = True) -> tuple[Assessment, bool]:
+    points = _number(row.general_points, low=Decimal(0), high=GENERAL_MAX,
+                     field="general_points", code="general_points")
+    reason = (row.reason or "").strip()
+    if points < GENERAL_MAX and not reason:
+        raise ServiceError(_("A deduction of the general criteria needs a written reason."),
+                           code="reason_required", field="reason")
+    place = _place_on(row.official, period.end)
+    if place is None:
+        raise ServiceError(_("%(o)s works in no unit.") % {"o": row.official.code},
+                           code="no_place", field="official")
+    subject = _Subject(row.official.pk, place.unit, place.position)
+    if check and not can_assess(scope, subject):
+        raise _deny(_("You may not assess %(o)s.") % {"o": row.official.code})
+    organising = uniting = None
+    if place.position in LEADER_POSITIONS:
+        for name in ("organising", "uniting"):
+            value = getattr(row, name)
+            if value in (None, ""):
+                raise ServiceError(_("Rate this leader's capacity from 0 to 1."),
+                                   code="leader_rating", field=name)
+        organising = _number(row.organising, low=Decimal(0), high=Decimal(1),
+                             field="organising", code="leader_rating")
+        uniting = _number(row.uniting, low=Decimal(0), high=Decimal(1), field="uniting",
+                          code="leader_rating")
+    stored = Assessment.objects.filter(period=period, official=row.official).first()
+    assessor_id = row.assessor.pk if row.assessor is not None else scope.official_id
+    values = {"general_points": points, "reason": reason, "organising": organising,
+              "uniting": uniting}
+    if stored is not None and all(getattr(stored, k) == v for k, v in values.items()) \
+            and (row.assessor is None or stored.assessor_id == row.assessor.pk):
+        return stored, False
+    before = None if stored is None else {
+        "general_points": str(stored.general_points), "reason": stored.reason}
+    if stored is None:
+        stored = Assessment(period=period, official=row.official)
+    for name, value in values.items():
+        setattr(stored, name, value)
+    stored.assessor_id = assessor_id or stored.assessor_id
+    stored.save()
+    audit_record(actor=actor, action="assessment.set", object_type="evaluations.assessment",
+                 object_code=f"{period.label}/{row.official.code}", reason=reason,
+                 changes={"before": before, "general_points": str(points),
+                          "organising": str(organising) if organising is not None else None,
+                          "uniting": str(uniting) if uniting is not None else None})
+    return stored, True
+
+
+@transaction.atomic
+def assessments_save(*, actor: Any = None, period: Period, rows: Sequence[AssessmentRow],
+                     rescore: bool = True) -> int:
+    """Record the general criteria of several officials (the head's review screen), then
+    re-score the period once. Returns how many assessments changed. Refused, with nothing
+    written, if any row is refused."""
+    scope = _scope(actor)
+    period = _lock_period(period)
+    if period.status not in SCORABLE:
+        raise ServiceError(_("Period %(p)s is %(s)s: assessments can no longer change.")
+                           % {"p": period.label, "s": period.get_status_display()},
+                           code="period_closed")
+    changed = 0
+    for row in rows:
+        _assessment, did = _write_assessment(actor=actor, scope=scope, period=period, row=row)
+        changed += did
+    if changed and rescore and period.cards.exists():
+        period_score(actor=None, period=period,
+                     reason=_("general criteria assessed"))
+    return changed
+
+
+def assessment_set(*, actor: Any = None, period: Period, official: Official,
+                   general_points: Any, reason: str = "", organising: Any = None,
+                   uniting: Any = None, rescore: bool = True) -> Assessment:
+    """Record one official's general criteria (see `assessments_save`)."""
+    assessments_save(actor=actor, period=period, rescore=rescore, rows=[AssessmentRow(
+        official, general_points, reason, organising, uniting)])
+    return Assessment.objects.get(period=period, official=official)
+
+
+@transaction.atomic
+def ground_record(*, actor: Any = None, kind: str = GroundKind.DISCIPLINE,
+                  official: Official | None = None, unit: Unit | None = None, on: dt.date,
+                  level: str = "", signal: str = "", reason: str = "",
+                  confirmed: bool = True) -> Ground:
+    """Record a KHT ground (S14): a discipline decision, a conclusion of degradation, a
+    confirmed S14 signal (about an official), or corruption or waste dealt with in a unit.
+    Only the organisation board and the administrator record them."""
+    if not can_manage_periods(_scope(actor)):
+        raise _deny(_("Only the organisation board records discipline and KHT grounds."))
+    _check_ground(kind=kind, official=official, unit=unit, level=level, signal=signal)
+    ground = Ground.objects.create(kind=kind, official=official, unit=unit, on=on, level=level,
+                                   signal=signal, reason=reason.strip(), confirmed=confirmed)
+    audit_record(actor=actor, action="ground.record", object_type="evaluations.ground",
+                 object_code=str(ground.pk), reason=reason,
+                 changes={"kind": kind, "official": official.code if official else None,
+                          "unit": unit.code if unit else None, "on": on.isoformat(),
+                          "level": level, "signal": signal})
+    return ground
+
+
+@transaction.atomic
+def ground_reason_set(*, actor: Any = None, ground: Ground, reason: str) -> Ground:
+    """Correct the written reason of a recorded ground (board, administrator)."""
+    if not can_manage_periods(_scope(actor)):
+        raise _deny(_("Only the organisation board records discipline and KHT grounds."))
+    before = ground.reason
+    ground.reason = reason.strip()
+    ground.save(update_fields=["reason"])
+    audit_record(actor=actor, action="ground.reason", object_type="evaluations.ground",
+                 object_code=str(ground.pk), reason=ground.reason, changes={"before": before})
+    return ground
+
+
+def _check_ground(*, kind: str, official: Any, unit: Any, level: str, signal: str) -> None:
+    from .choices import DisciplineLevel
+
+    if kind not in GroundKind.values:
+        raise ServiceError(_("Unknown ground “%(k)s”.") % {"k": kind}, code="ground_kind",
+                           field="kind")
+    if kind == GroundKind.CORRUPTION:
+        if unit is None:
+            raise ServiceError(_("Corruption or waste is recorded against a unit."),
+                               code="ground_unit", field="unit")
+    elif official is None:
+        raise ServiceError(_("This ground is recorded against an official."),
+                           code="ground_official", field="official")
+    if kind == GroundKind.DISCIPLINE and level not in DisciplineLevel.values:
+        raise ServiceError(_("Choose the discipline level."), code="ground_level",
+                           field="level")
+    if kind == GroundKind.SIGNAL and not signal:
+        raise ServiceError(_("Name the confirmed signal (e.g. S14)."), code="ground_signal",
+                           field="signal")
+
+
+# -- cards: self-score, review, approval -------------------------------------------------
+
+
+@transaction.atomic
+def card_self_score(*, actor: Any, card: ScoreCard, general_points: Any, note: str = ""
+                    ) -> ScoreCard:
+    """The official's own proposal for their general criteria (advisory to the head)."""
+    if actor is None or getattr(actor, "official_id", None) != card.official_id:
+        raise _deny(_("Only the official self-scores their card."))
+    period = _lock_period(card.period)
+    if period.status not in {PeriodStatus.SCORING, PeriodStatus.REVIEW}:
+        raise ServiceError(_("Self-scoring is closed for %(p)s.") % {"p": period.label},
+                           code="period_status")
+    points = _number(general_points, low=Decimal(0), high=GENERAL_MAX,
+                     field="general_points", code="general_points")
+    card.self_points = points
+    card.self_note = note.strip()
+    card.save(update_fields=["self_points", "self_note"])
+    audit_record(actor=actor, action="card.self_score", object_type="evaluations.card",
+                 object_code=f"{period.label}/{card.official.code}", reason=card.self_note,
+                 changes={"self_points": str(points)})
+    return card
+
+
+@transaction.atomic
+def unit_review(*, actor: Any, period: Period, unit: Unit, reason: str = "") -> int:
+    """The head of `unit` confirms the review of the unit's cards that they may assess.
+    Every such card must have its general criteria assessed. Returns how many cards became
+    reviewed."""
+    scope = _scope(actor)
+    period = _lock_period(period)
+    if period.status != PeriodStatus.REVIEW:
+        raise ServiceError(_("Period %(p)s is not under review.") % {"p": period.label},
+                           code="period_status")
+    cards = [c for c in ScoreCard.objects.select_related("unit", "official")
+             .filter(period=period, unit=unit) if can_assess(scope, c)]
+    if not cards:
+        raise _deny(_("You review no card of this unit."))
+    missing = [c.official.code for c in cards if c.general_points is None]
+    if missing:
+        raise ServiceError(_("Assess the general criteria of %(o)s first.")
+                           % {"o": ", ".join(missing)}, code="not_assessed")
+    todo = [c for c in cards if c.status == CardStatus.DRAFT]
+    for card in todo:
+        card.status = CardStatus.REVIEWED
+        card.reviewed_by = actor if getattr(actor, "pk", None) else None
+    ScoreCard.objects.bulk_update(todo, ["status", "reviewed_by"], batch_size=BULK_BATCH)
+    audit_record(actor=actor, action="unit.review", object_type="evaluations.period",
+                 object_code=f"{period.label}/{unit.code}", reason=reason,
+                 changes={"reviewed": [c.official.code for c in todo]})
+    return len(todo)
+
+
+@transaction.atomic
+def agency_approve(*, actor: Any, period: Period, agency: Unit, reason: str = "") -> int:
+    """The head of the agency approves every card of the agency (all must be reviewed).
+    When every card of the period is approved, the period is approved."""
+    scope = _scope(actor)
+    if not is_head_of(scope, agency):
+        raise _deny(_("Only the head of %(a)s approves its cards.") % {"a": agency.name})
+    period = _lock_period(period)
+    if period.status != PeriodStatus.REVIEW:
+        raise ServiceError(_("Period %(p)s is not under review.") % {"p": period.label},
+                           code="period_status")
+    cards = list(ScoreCard.objects.select_related("official").filter(period=period,
+                                                                     agency=agency))
+    if not cards:
+        raise ServiceError(_("%(a)s has no card in %(p)s.") % {"a": agency.code,
+                                                                "p": period.label},
+                           code="no_cards")
+    waiting = [c.official.code for c in cards if c.status == CardStatus.DRAFT]
+    if waiting:
+        raise ServiceError(_("Not reviewed yet: %(o)s.") % {"o": ", ".join(waiting)},
+                           code="not_reviewed")
+    todo = [c for c in cards if c.status == CardStatus.REVIEWED]
+    for card in todo:
+        card.status = CardStatus.APPROVED
+        card.approved_by = actor if getattr(actor, "pk", None) else None
+    ScoreCard.objects.bulk_update(todo, ["status", "approved_by"], batch_size=BULK_BATCH)
+    if not ScoreCard.objects.filter(period=period).exclude(
+            status=CardStatus.APPROVED).exists():
+        period.status = PeriodStatus.APPROVED
+        period.save(update_fields=["status"])
+    audit_record(actor=actor, action="agency.approve", object_type="evaluations.period",
+                 object_code=f"{period.label}/{agency.code}", reason=reason,
+                 changes={"approved": len(todo), "period_status": period.status})
+    return len(todo)
+
+
+# -- appeals -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def appeal_file(*, actor: Any, card: ScoreCard, reason: str, on: dt.date | None = None
+                ) -> Appeal:
+    """The official appeals their published card, with a reason, within the window."""
+    if actor is None or getattr(actor, "official_id", None) != card.official_id:
+        raise _deny(_("Only the official appeals their own card."))
+    period = _lock_period(card.period)
+    if period.status != PeriodStatus.PUBLISHED:
+        raise ServiceError(_("Appeals are accepted only on published grades."),
+                           code="period_status")
+    if period.appeal_until is not None and _today(on) > period.appeal_until:
+        raise ServiceError(_("The appeal window closed on %(d)s.")
+                           % {"d": period.appeal_until.strftime("%d/%m/%Y")},
+                           code="appeal_window_closed")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Say why you appeal."), code="reason_required", field="reason")
+    if Appeal.objects.filter(card=card, status=AppealStatus.PENDING).exists():
+        raise ServiceError(_("An appeal on this card is already pending."),
+                           code="appeal_pending")
+    appeal = Appeal.objects.create(card=card, reason=reason, filed_by=actor)
+    audit_record(actor=actor, action="appeal.file", object_type="evaluations.appeal",
+                 object_code=str(appeal.pk), reason=reason)
+    return appeal
+
+
+@transaction.atomic
+def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
+                  general_points: Any = None) -> Appeal:
+    """Decide an appeal, with a reason. An accepted appeal may correct the general criteria
+    (`general_points`); the period's cards are then computed again (the quota included) and
+    the published grades follow."""
+    card = ScoreCard.objects.select_related("agency", "unit", "official", "period").get(
+        pk=appeal.card_id)
+    scope = _scope(actor)
+    if not can_decide_appeal(scope, card):
+        raise _deny(_("Only the head of the agency or the board decides this appeal."))
+    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    if appeal.status != AppealStatus.PENDING:
+        raise ServiceError(_("This appeal was already decided."), code="appeal_decided")
+    period = _lock_period(card.period)
+    if period.status != PeriodStatus.PUBLISHED:
+        raise ServiceError(_("Period %(p)s is %(s)s: appeals can no longer be decided.")
+                           % {"p": period.label, "s": period.get_status_display()},
+                           code="period_closed")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Give the reason for the decision."), code="reason_required",
+                           field="reason")
+    if general_points not in (None, "") and not accepted:
+        raise ServiceError(_("Only an accepted appeal changes the points."),
+                           code="appeal_points", field="general_points")
+    appeal.status = AppealStatus.ACCEPTED if accepted else AppealStatus.REJECTED
+    appeal.decision = reason
+    appeal.decided_by = actor if getattr(actor, "pk", None) else None
+    appeal.decided_at = timezone.now()
+    appeal.save(update_fields=["status", "decision", "decided_by", "decided_at"])
+    changes: dict[str, Any] = {"status": appeal.status}
+    if accepted and general_points not in (None, ""):
+        stored = Assessment.objects.filter(period=period, official=card.official).first()
+        row = AssessmentRow(card.official, general_points, reason,
+                            stored.organising if stored else None,
+                            stored.uniting if stored else None)
+        _write_assessment(actor=actor, scope=scope, period=period, row=row, check=False)
+        # Re-score the published period for the appeal only, then publish again.
+        period.status = PeriodStatus.REVIEW
+        period.save(update_fields=["status"])
+        period_score(actor=None, period=period, reason=_("appeal accepted"))
+        ScoreCard.objects.filter(period=period).update(status=CardStatus.APPROVED)
+        period.status = PeriodStatus.PUBLISHED
+        period.save(update_fields=["status"])
+        changes["general_points"] = str(general_points)
+    audit_record(actor=actor, action="appeal.decide", object_type="evaluations.appeal",
+                 object_code=str(appeal.pk), reason=reason, changes=changes)
+    return appeal

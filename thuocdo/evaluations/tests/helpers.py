@@ -1,0 +1,73 @@
+"""Test helpers: load a golden scoring scenario (thuocdo/measure/tests/golden/scoring) into
+the database through the exchange importer, and its assessments and KHT grounds through
+the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+GOLDEN = Path(__file__).resolve().parents[2] / "measure" / "tests" / "golden" / "scoring"
+CASES = sorted(GOLDEN.glob("*.json"))
+#: the day memberships and coefficients start when a scenario is imported
+SINCE = dt.date(2026, 1, 1)
+
+
+def with_accepts(document: dict) -> tuple[dict, dict[str, tuple[str, int]]]:
+    """The golden scenarios skip the lead's `accept` (the engine does not need it); the
+    workflow does. Insert one a minute after assignment where the first event is not an
+    accept or a cancel. Returns the document and, for each original `events[n]`, the
+    (task code, seq) it gets in the database (seq 1 is the task's creation)."""
+    tasks = {t["code"]: t for t in document["tasks"]}
+    seq: dict[str, int] = dict.fromkeys(tasks, 1)
+    events: list[dict] = []
+    where: dict[str, tuple[str, int]] = {}
+    for n, event in enumerate(document.get("events", [])):
+        code = event["task"]
+        if seq[code] == 1 and event["kind"] not in ("accept", "cancel"):
+            task = tasks[code]
+            at = dt.datetime.fromisoformat(task["assigned_at"]) + dt.timedelta(minutes=1)
+            events.append({"task": code, "kind": "accept", "at": at.isoformat(),
+                           "actor": task["lead_official"]})
+            seq[code] += 1
+        events.append(event)
+        seq[code] += 1
+        where[f"events[{n}]"] = (code, seq[code])
+    return {**document, "events": events}, where
+
+
+def load_golden(document: dict, *, actor=None) -> dict[str, tuple[str, int]]:
+    """Import the scenario; record its assessments and grounds. Returns the event map."""
+    from thuocdo.evaluations import services
+    from thuocdo.exchange.importer import import_document
+    from thuocdo.org.models import Official, Unit
+
+    plain = {k: v for k, v in document.items()
+             if k not in ("expected", "description", "assessments", "discipline")}
+    plain, where = with_accepts(plain)
+    import_document(plain, on=SINCE)
+    periods = {}
+    for record in document.get("assessments", []):
+        label = record["period"]
+        if label not in periods:
+            periods[label] = services.period_open(label=label)
+        official = Official.objects.get(code=record["official"])
+        services.assessment_set(
+            period=periods[label], official=official,
+            general_points=record["general_points"], reason=record.get("reason", ""),
+            organising=record.get("organising"), uniting=record.get("uniting"),
+            rescore=False)
+    for n, record in enumerate(document.get("discipline", [])):
+        ground = services.ground_record(
+            kind=record.get("ground", "discipline"),
+            official=Official.objects.filter(code=record.get("official")).first(),
+            unit=Unit.objects.filter(code=record.get("unit")).first(),
+            on=dt.date.fromisoformat(record["on"]), level=record.get("level", ""),
+            signal=record.get("signal", ""), reason=record.get("reason", ""))
+        where[f"discipline[{n}]"] = ("", f"ground:{ground.pk}")
+    return where
+
+
+def read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))

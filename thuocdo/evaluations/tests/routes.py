@@ -1,0 +1,147 @@
+"""Permission specs of the evaluations pages (see thuocdo.core.testing.RouteSpec).
+
+Two periods are built when the URL is: 2026-10, scored and under review, and 2026-09,
+published with an appeal of CG.STAFF pending. A card is read by its official, by whoever
+reads its unit's subtree (leaders above, the board, inspectors) and the administrator; a
+colleague or an outsider gets 404. Rankings and exports: those who read the subtree, not its
+staff. Reviewing: those who may assess someone of the unit (403 for the board and the
+inspector, who may not). Approving: the head of the agency and the administrator. Deciding
+an appeal: the head of the agency, the board over it, the administrator. Period actions:
+the board and the administrator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from thuocdo.core.testing import ROLES, RouteSpec, page_expect
+
+CG_SIDE = {"admin", "board", "inspector", "head", "deputy", "staff"}
+READERS = {"admin", "board", "inspector", "head", "deputy"}
+REVIEW = "2026-10"
+PUBLISHED = "2026-09"
+
+
+def _period(world, label: str):
+    from thuocdo.evaluations import services
+    from thuocdo.evaluations.models import Appeal, Period
+
+    found = Period.objects.filter(label=label).first()
+    if found is not None:
+        return found
+    board = world.user("board")
+    period = services.period_open(actor=board, label=label)
+    services.period_score(actor=board, period=period)
+    if label == REVIEW:
+        services.period_start_review(actor=board, period=period)
+        services.assessment_set(actor=world.user("head"), period=period,
+                                official=world.officials["CG.STAFF"], general_points=27,
+                                reason="Chậm một báo cáo")
+    else:
+        Period.objects.filter(pk=period.pk).update(
+            status="published", appeal_until=timezone.localdate() + dt.timedelta(days=10))
+        card = period.cards.get(official__code="CG.STAFF")
+        services.appeal_file(actor=world.user("staff"), card=card, reason="Chưa thỏa đáng")
+        assert Appeal.objects.filter(card=card).exists()
+    return Period.objects.get(pk=period.pk)
+
+
+def period(label):
+    return lambda world: {"label": _period(world, label).label}
+
+
+def card(label, official):
+    return lambda world: {"label": _period(world, label).label, "official": official}
+
+
+def unit(label, code):
+    return lambda world: {"label": _period(world, label).label, "code": code}
+
+
+def act(label, action):
+    return lambda world: {"label": _period(world, label).label, "action": action}
+
+
+def appeal(world):
+    _period(world, PUBLISHED)
+    from thuocdo.evaluations.models import Appeal
+
+    return {"pk": Appeal.objects.get(card__official__code="CG.STAFF").pk}
+
+
+def seeded(world):
+    _period(world, REVIEW)
+    return {}
+
+
+def codes(ok: set[str], ok_code: int = 200, *, forbidden: set[str] = frozenset(),
+          anonymous: int = 302) -> dict:
+    """`ok` get `ok_code`, `forbidden` 403, other logged-in roles 404."""
+    return {role: anonymous if role == "anonymous" else ok_code if role in ok
+            else 403 if role in forbidden else 404 for role in ROLES}
+
+
+NO_OFFICIAL = {"admin", "board", "inspector"}
+
+ROUTES = {
+    "evaluations:period_list": [RouteSpec(kwargs=seeded, expect=page_expect("all"))],
+    "evaluations:my_card": [
+        RouteSpec(kwargs=seeded, note="an official goes to their card; others see a note",
+                  expect={role: 302 if role not in NO_OFFICIAL else 200 for role in ROLES}
+                  | {"anonymous": 302}),
+    ],
+    "evaluations:period_detail": [
+        RouteSpec(kwargs=period(REVIEW), expect=page_expect("all")),
+        RouteSpec(kwargs=period(PUBLISHED), expect=page_expect("all")),
+        RouteSpec(kwargs=lambda world: {"label": "2030-01"}, expect=page_expect(set())),
+    ],
+    "evaluations:period_act": [
+        RouteSpec(kwargs=act(REVIEW, "score"), expect=dict.fromkeys(ROLES, 405)
+                  | {"anonymous": 302}, note="POST only"),
+        RouteSpec(method="post", kwargs=act(REVIEW, "score"),
+                  expect=page_expect({"admin", "board"}, ok=302, denied=403)),
+        RouteSpec(method="post", kwargs=act(REVIEW, "nope"), expect=page_expect(set())),
+    ],
+    "evaluations:card_detail": [
+        RouteSpec(kwargs=card(REVIEW, "CG.STAFF"), expect=page_expect(CG_SIDE)),
+        RouteSpec(kwargs=card(REVIEW, "CG.STAFF2"), expect=page_expect(READERS),
+                  note="a colleague does not read another's card"),
+        RouteSpec(kwargs=card(REVIEW, "BD.STAFF"), expect=page_expect({"admin", "outsider"})),
+    ],
+    "evaluations:card_self_score": [
+        RouteSpec(method="post", kwargs=card(REVIEW, "CG.STAFF"),
+                  data=lambda world: {"general_points": "28", "note": "Đủ việc"},
+                  expect=codes({"staff"}, 302, forbidden=READERS)),
+    ],
+    "evaluations:appeal_create": [
+        RouteSpec(kwargs=card(PUBLISHED, "CG.STAFF"), expect=codes({"staff"},
+                                                                   forbidden=READERS)),
+        RouteSpec(method="post", kwargs=card(PUBLISHED, "CG.STAFF2"),
+                  data=lambda world: {"reason": "Không đồng ý"},
+                  expect=codes(set(), forbidden=READERS),
+                  note="only the card's official appeals"),
+    ],
+    "evaluations:appeal_decide": [
+        RouteSpec(kwargs=appeal, expect=codes({"admin", "board", "head"},
+                                              forbidden={"inspector", "deputy", "staff"})),
+    ],
+    "evaluations:unit_ranking": [
+        RouteSpec(kwargs=unit(REVIEW, "HN.CG.VP"), expect=page_expect(READERS)),
+        RouteSpec(kwargs=unit(REVIEW, "HN.BD"), expect=page_expect({"admin"})),
+    ],
+    "evaluations:unit_review": [
+        RouteSpec(kwargs=unit(REVIEW, "HN.CG.VP"),
+                  expect=codes({"admin", "head", "deputy"}, forbidden={"board", "inspector"})),
+    ],
+    "evaluations:agency_approve": [
+        RouteSpec(method="post", kwargs=unit(REVIEW, "HN.CG"),
+                  expect=codes({"admin", "head"}, 302,
+                               forbidden={"board", "inspector", "deputy"}),
+                  note="the head of the agency; the service refuses what is not reviewed"),
+    ],
+    "evaluations:unit_export": [
+        RouteSpec(kwargs=unit(REVIEW, "HN.CG.VP"), expect=page_expect(READERS)),
+    ],
+}

@@ -1,0 +1,103 @@
+"""The exchange keys `assessments` and `discipline`: imported all-or-nothing with every
+problem's path, matched on a second import (nothing changes), exported back, and refused by
+a period that can no longer change."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from thuocdo.evaluations import services
+from thuocdo.evaluations.models import Assessment, Ground, Period, ScoreCard
+from thuocdo.exchange.exporter import export_document
+from thuocdo.exchange.importer import import_document
+from thuocdo.exchange.problems import ImportRejected
+
+from .helpers import CASES, SINCE, read, with_accepts
+
+KHT = CASES[7]  # 08_kht_overrides: every kind of ground, assessments with reasons
+
+
+def _document(path=KHT) -> dict:
+    document = read(path)
+    plain = {k: v for k, v in document.items() if k not in ("expected", "description")}
+    return with_accepts(plain)[0]
+
+
+def _problems(document) -> list[str]:
+    with pytest.raises(ImportRejected) as rejected:
+        import_document(document, on=SINCE)
+    return [f"{p.path}: {p.code}" for p in rejected.value.problems]
+
+
+@pytest.mark.django_db
+def test_a_golden_scenario_imports_whole_and_scores_as_expected():
+    document = _document()
+    report = import_document(document, on=SINCE)
+    assert report.counts["assessments"].created == len(document["assessments"])
+    assert report.counts["discipline"].created == len(document["discipline"])
+    assert Ground.objects.filter(kind="corruption", unit__code="HN.CG.TC").exists()
+    period = Period.objects.get(label="2026-10")
+    services.period_score(period=period)
+    expected = {c["official"]: c for c in read(KHT)["expected"]["cards"]}
+    for card in ScoreCard.objects.filter(period=period).select_related("official"):
+        assert (card.grade or None) == expected[card.official.code]["grade"], card.official.code
+    again = import_document(document, on=SINCE)
+    assert again.counts["assessments"].unchanged == len(document["assessments"])
+    assert again.counts["discipline"].unchanged == len(document["discipline"])
+    assert not again.changed
+
+
+@pytest.mark.django_db
+def test_export_gives_the_records_back():
+    document = _document()
+    import_document(document, on=SINCE)
+    exported = export_document()
+
+    def plain(records):
+        return sorted((sorted(r.items()) for r in records), key=repr)
+
+    assert plain(exported["assessments"]) == plain(document["assessments"])
+    assert plain(exported["discipline"]) == plain(document["discipline"])
+
+
+@pytest.mark.django_db
+def test_bad_records_are_refused_with_their_paths_and_nothing_is_written():
+    document = _document()
+    bad = copy.deepcopy(document)
+    bad["assessments"][0]["general_points"] = 31
+    bad["assessments"][1]["reason"] = ""
+    bad["assessments"][2]["official"] = "NOBODY"
+    bad["assessments"][3]["period"] = "2026-13"
+    bad["assessments"].append(dict(document["assessments"][4]))
+    bad["discipline"][0].pop("level")
+    bad["discipline"][3].pop("unit")
+    bad["discipline"][4]["ground"] = "rumour"
+    n = len(document["assessments"])
+    assert _problems(bad) == [
+        "assessments[0].general_points: number",
+        "assessments[1].reason: reason_required",
+        "assessments[2].official: unknown_official",
+        "assessments[3].period: period",
+        f"assessments[{n}].official: duplicate",
+        "discipline[0].level: required",
+        "discipline[3].unit: required",
+        "discipline[4].ground: enum",
+    ]
+    assert not Assessment.objects.exists() and not Ground.objects.exists()
+    assert not Period.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_locked_period_refuses_assessments():
+    document = _document()
+    import_document(document, on=SINCE)
+    Period.objects.filter(label="2026-10").update(status="locked")
+    changed = copy.deepcopy(document)
+    changed["assessments"][0]["general_points"] = 20
+    changed["assessments"][0]["reason"] = "Thêm sai sót"
+    before = list(Assessment.objects.values_list("official_id", "general_points"))
+    with pytest.raises(ImportRejected, match="2026-10"):
+        import_document(changed, on=SINCE)
+    assert list(Assessment.objects.values_list("official_id", "general_points")) == before

@@ -1,0 +1,24 @@
+"""Pages of evaluations, under /scores/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "evaluations"
+
+urlpatterns = [
+    path("", views.period_list, name="period_list"),
+    path("me/", views.my_card, name="my_card"),
+    path("appeals/<int:pk>/", views.appeal_decide, name="appeal_decide"),
+    path("<str:label>/", views.period_detail, name="period_detail"),
+    path("<str:label>/act/<str:action>/", views.period_act, name="period_act"),
+    path("<str:label>/card/<str:official>/", views.card_detail, name="card_detail"),
+    path("<str:label>/card/<str:official>/self/", views.card_self_score,
+         name="card_self_score"),
+    path("<str:label>/card/<str:official>/appeal/", views.appeal_create,
+         name="appeal_create"),
+    path("<str:label>/unit/<str:code>/", views.unit_ranking, name="unit_ranking"),
+    path("<str:label>/unit/<str:code>/review/", views.unit_review, name="unit_review"),
+    path("<str:label>/unit/<str:code>/approve/", views.agency_approve, name="agency_approve"),
+    path("<str:label>/unit/<str:code>/export.xlsx", views.unit_export, name="unit_export"),
+]

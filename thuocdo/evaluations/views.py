@@ -1,0 +1,456 @@
+"""Pages of evaluations: the periods, "my card", a card that explains itself ("Vì sao tôi
+được X điểm?"), a unit's ranking with the quota's state, the head's review screen, the
+agency's approval, appeals and their decision, and the xlsx export of a unit's cards.
+
+Views are thin: reads through `selectors` with `request.scope` (outside it: 404), writes
+through `services` (a refusal is a message or a field error; a forbidden act is 403).
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.org.choices import LEADER_POSITIONS
+from thuocdo.org.models import Unit
+from thuocdo.tasks.models import Product, Task
+
+from . import selectors, services
+from .choices import AppealStatus, PeriodStatus
+from .forms import AppealForm, AssessmentForm, DecisionForm, PublishForm, SelfScoreForm
+from .models import Appeal, ScoreCard
+
+DEDUCTION_LABELS = {
+    "major_error": gettext_lazy("Major error"),
+    "delay": gettext_lazy("Delay"),
+    "not_completed": gettext_lazy("Not completed at period close"),
+    "general": gettext_lazy("General criteria"),
+}
+GROUND_LABELS = {
+    "discipline": gettext_lazy("Discipline"),
+    "degradation": gettext_lazy("Conclusion of political or ethical degradation"),
+    "corruption": gettext_lazy("Corruption or waste in a managed unit"),
+    "signal": gettext_lazy("Confirmed signal"),
+}
+
+
+def _get(getter, **kwargs):
+    try:
+        return getter(**kwargs)
+    except ObjectDoesNotExist as exc:
+        raise Http404(_("Not found.")) from exc
+
+
+def _refused(request, exc: ServiceError) -> None:
+    if isinstance(exc, PermissionDeniedError):
+        raise PermissionDenied(exc.service_message) from exc
+    messages.error(request, exc.service_message)
+
+
+def _put_back(form, exc: ServiceError) -> None:
+    if isinstance(exc, PermissionDeniedError):
+        raise PermissionDenied(exc.service_message) from exc
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.service_message)
+
+
+# -- periods -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def period_list(request):
+    scope = request.scope
+    return render(request, "evaluations/period_list.html", {
+        "nav": "scores", "periods": selectors.period_list(scope=scope),
+        "my_cards": selectors.my_cards(scope=scope)[:12],
+        "can_manage": services.can_manage_periods(scope),
+    })
+
+
+def _units_to_rank(scope) -> list[Unit]:
+    """The units whose ranking the caller can open: the roots of their reach."""
+    if scope.is_admin:
+        return list(Unit.objects.filter(parent__isnull=True))
+    found = []
+    for lft, rgt in scope.read_ranges:
+        unit = Unit.objects.filter(lft=lft, rgt=rgt).first()
+        if unit is not None:
+            found.append(unit)
+    return found
+
+
+@login_required
+@require_GET
+def period_detail(request, label: str):
+    scope = request.scope
+    period = _get(selectors.period_get, scope=scope, label=label)
+    counts = {}
+    for status in ("draft", "reviewed", "approved"):
+        counts[status] = selectors.card_list(scope=scope, period=period).filter(
+            status=status).count()
+    return render(request, "evaluations/period_detail.html", {
+        "nav": "scores", "period": period, "counts": counts,
+        "units": _units_to_rank(scope),
+        "own": selectors.my_cards(scope=scope).filter(period=period).first(),
+        "appeals": selectors.pending_appeals(scope=scope, period=period),
+        "can_manage": services.can_manage_periods(scope),
+        "publish_form": PublishForm(),
+    })
+
+
+PERIOD_ACTIONS = {
+    "score": lambda user, period, data: services.period_score(
+        actor=user, period=period, reason=_("scored from the period page")),
+    "review": lambda user, period, data: services.period_start_review(actor=user,
+                                                                      period=period),
+    "publish": lambda user, period, data: services.period_publish(
+        actor=user, period=period, appeal_days=data["appeal_days"]),
+    "lock": lambda user, period, data: services.period_lock(actor=user, period=period),
+}
+
+
+@login_required
+@require_POST
+def period_act(request, label: str, action: str):
+    period = _get(selectors.period_get, scope=request.scope, label=label)
+    if action not in PERIOD_ACTIONS:
+        raise Http404(_("Not found."))
+    if not services.can_manage_periods(request.scope):
+        raise PermissionDenied
+    data: dict = {}
+    if action == "publish":
+        form = PublishForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Enter the number of days for appeals (0–60)."))
+            return redirect(period)
+        data = form.cleaned_data
+    try:
+        PERIOD_ACTIONS[action](request.user, period, data)
+    except ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Done."))
+    return redirect(period)
+
+
+# -- cards -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_card(request):
+    """The latest card of the logged-in official."""
+    card = selectors.my_cards(scope=request.scope).first()
+    if card is not None:
+        return redirect("evaluations:card_detail", label=card.period.label,
+                        official=card.official.code)
+    return render(request, "evaluations/my_card_none.html", {"nav": "my_card"})
+
+
+def _day(value: str | None) -> str:
+    """An ISO date of the card as dd/mm/yyyy."""
+    if not value:
+        return ""
+    year, month, day = value[:10].split("-")
+    return f"{day}/{month}/{year}"
+
+
+def _explain(card: ScoreCard) -> dict:
+    """The card's data, with task titles, products and links for the page."""
+    data = card.data
+    codes = {line["task"] for line in data.get("tasks", [])}
+    codes |= {d["task"] for d in data.get("deductions", []) if d.get("task")}
+    titles = dict(Task.objects.filter(code__in=codes).values_list("code", "title"))
+    products = dict(Product.objects.values_list("code", "name"))
+    tasks = [{**line, "title": titles.get(line["task"], ""),
+              "deadline": _day(line["deadline"]),
+              "product_name": products.get(line["product"], line["product"]),
+              "url": reverse("tasks:task_detail", kwargs={"code": line["task"]})}
+             for line in data.get("tasks", [])]
+    deductions = []
+    for item in data.get("deductions", []):
+        url = None
+        if item.get("task"):
+            url = reverse("tasks:task_detail", kwargs={"code": item["task"]})
+            if item.get("event") is not None:
+                url += f"#event-{item['event']}"
+        excused_url = None
+        if item.get("task") and item.get("excused_by") is not None:
+            excused_url = reverse("tasks:task_detail", kwargs={"code": item["task"]}) \
+                + f"#event-{item['excused_by']}"
+        deductions.append({**item, "deadline": _day(item.get("deadline")),
+                           "label": DEDUCTION_LABELS.get(item["kind"], item["kind"]),
+                           "title": titles.get(item.get("task") or "", ""), "url": url,
+                           "excused_url": excused_url})
+    overrides = [{**o, "on": _day(o["on"]), "label": GROUND_LABELS.get(o["kind"], o["kind"])}
+                 for o in data.get("overrides", [])]
+    return {"tasks": tasks, "deductions": deductions, "overrides": overrides,
+            "formula_lines": [p for p in (data.get("formula") or "").split("; ") if p]}
+
+
+@login_required
+@require_GET
+def card_detail(request, label: str, official: str):
+    scope = request.scope
+    card = _get(selectors.card_get, scope=scope, label=label, official=official)
+    own = scope.official_id == card.official_id
+    period = card.period
+    context = {
+        "nav": "my_card" if own else "scores", "card": card, "period": period, "own": own,
+        "d": card.data, **_explain(card),
+        "appeals": selectors.appeals_of(card=card),
+        "can_self_score": own and period.status in (PeriodStatus.SCORING, PeriodStatus.REVIEW),
+        "can_appeal": own and period.status == PeriodStatus.PUBLISHED and not any(
+            a.status == AppealStatus.PENDING for a in card.appeals.all()),
+        "self_form": SelfScoreForm(initial={"general_points": card.self_points,
+                                            "note": card.self_note}),
+        "can_rank": selectors.can_read_unit_cards(scope, card.unit),
+    }
+    return render(request, "evaluations/card_detail.html", context)
+
+
+@login_required
+@require_POST
+def card_self_score(request, label: str, official: str):
+    card = _get(selectors.card_get, scope=request.scope, label=label, official=official)
+    form = SelfScoreForm(request.POST)
+    if form.is_valid():
+        try:
+            services.card_self_score(actor=request.user, card=card,
+                                     general_points=form.cleaned_data["general_points"],
+                                     note=form.cleaned_data["note"])
+        except ServiceError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Your self-assessment was recorded."))
+    else:
+        if request.user.official_id != card.official_id:
+            raise PermissionDenied
+        messages.error(request, _("Enter your general criteria from 0 to 30."))
+    return redirect("evaluations:card_detail", label=label, official=official)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appeal_create(request, label: str, official: str):
+    card = _get(selectors.card_get, scope=request.scope, label=label, official=official)
+    if request.user.official_id != card.official_id:
+        raise PermissionDenied
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appeal_file(actor=request.user, card=card,
+                                 reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            _put_back(form, exc)
+        else:
+            messages.success(request, _("Your appeal was filed."))
+            return redirect("evaluations:card_detail", label=label, official=official)
+    return render(request, "evaluations/appeal_form.html",
+                  {"nav": "my_card", "card": card, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appeal_decide(request, pk: int):
+    scope = request.scope
+    appeal = _get(lambda **kw: Appeal.objects.filter(
+        selectors.card_q_prefixed(scope)).select_related(
+            "card__official", "card__period", "card__agency", "card__unit").get(**kw), pk=pk)
+    card = appeal.card
+    if not services.can_decide_appeal(scope, card):
+        raise PermissionDenied
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appeal_decide(actor=request.user, appeal=appeal,
+                                   accepted=form.cleaned_data["accepted"],
+                                   reason=form.cleaned_data["reason"],
+                                   general_points=form.cleaned_data["general_points"])
+        except ServiceError as exc:
+            _put_back(form, exc)
+        else:
+            messages.success(request, _("The decision was recorded."))
+            return redirect(card.period)
+    return render(request, "evaluations/appeal_decide.html",
+                  {"nav": "scores", "appeal": appeal, "card": card, "form": form})
+
+
+# -- a unit: ranking, review, approval, export --------------------------------------------
+
+
+def _unit_context(request, label: str, code: str):
+    scope = request.scope
+    period = _get(selectors.period_get, scope=scope, label=label)
+    unit = _get(selectors.unit_get, scope=scope, code=code)
+    return scope, period, unit
+
+
+@login_required
+@require_GET
+def unit_ranking(request, label: str, code: str):
+    scope, period, unit = _unit_context(request, label, code)
+    cards = list(selectors.unit_cards(scope=scope, period=period, unit=unit))
+    agencies = {c.agency_id for c in cards}
+    lines = selectors.quota_lines(period=period,
+                                  cards=selectors.agency_cards(period=period,
+                                                               agencies=agencies))
+    warnings = [
+        _("%(agency)s%(group)s: %(n)d proposed for HTXS, the quota allows %(allowed)d.") % {
+            "agency": line.agency.name,
+            "group": f" ({line.task_group})" if line.task_group else "",
+            "n": line.candidates, "allowed": line.allowed}
+        for line in lines if line.binds
+    ]
+    reviewable = [c for c in cards if c.unit_id == unit.pk and services.can_assess(scope, c)]
+    return render(request, "evaluations/unit_ranking.html", {
+        "nav": "scores", "period": period, "unit": unit, "cards": cards,
+        "quota": lines, "warnings": warnings,
+        "can_review": bool(reviewable) and period.status == PeriodStatus.REVIEW,
+        "can_approve": unit.is_agency and period.status == PeriodStatus.REVIEW
+        and services.is_head_of(scope, unit),
+        "agency_unit": unit.is_agency,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_review(request, label: str, code: str):
+    """The head's review screen: the general criteria of each card they may assess, with a
+    reason for every deduction; then "confirm the review"."""
+    scope, period, unit = _unit_context(request, label, code)
+    cards = [c for c in selectors.unit_cards(scope=scope, period=period, unit=unit)
+             .filter(unit=unit).order_by("official__code") if services.can_assess(scope, c)]
+    if not cards:
+        raise PermissionDenied
+    assessments = selectors.assessments_by_official(period=period,
+                                                    officials=[c.official_id for c in cards])
+    rows = []
+    for card in cards:
+        stored = assessments.get(card.official_id)
+        initial = {"general_points": stored.general_points, "reason": stored.reason,
+                   "organising": stored.organising, "uniting": stored.uniting} if stored else {
+            "general_points": card.self_points}
+        form = AssessmentForm(request.POST if request.method == "POST" and
+                              request.POST.get("action") == "save" else None,
+                              prefix=f"c{card.pk}", initial=initial,
+                              leader=card.position in LEADER_POSITIONS)
+        rows.append({"card": card, "form": form, "stored": stored})
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "save":
+                if all(row["form"].is_valid() for row in rows):
+                    services.assessments_save(actor=request.user, period=period, rows=[
+                        services.AssessmentRow(
+                            row["card"].official, row["form"].cleaned_data["general_points"],
+                            row["form"].cleaned_data["reason"],
+                            row["form"].cleaned_data.get("organising"),
+                            row["form"].cleaned_data.get("uniting"))
+                        for row in rows])
+                    messages.success(request, _("The assessments were saved and the cards "
+                                                "computed again."))
+                    return redirect("evaluations:unit_review", label=label, code=code)
+                messages.error(request, _("Correct the errors below."))
+            elif action == "confirm":
+                n = services.unit_review(actor=request.user, period=period, unit=unit)
+                messages.success(request, _("%(n)d cards reviewed.") % {"n": n})
+                return redirect("evaluations:unit_ranking", label=label, code=code)
+            else:
+                raise Http404(_("Not found."))
+        except ServiceError as exc:
+            _refused(request, exc)
+    return render(request, "evaluations/unit_review.html", {
+        "nav": "scores", "period": period, "unit": unit, "rows": rows,
+        "editable": period.status in (PeriodStatus.OPEN, PeriodStatus.SCORING,
+                                      PeriodStatus.REVIEW),
+    })
+
+
+@login_required
+@require_POST
+def agency_approve(request, label: str, code: str):
+    _scope, period, unit = _unit_context(request, label, code)
+    try:
+        n = services.agency_approve(actor=request.user, period=period, agency=unit)
+    except ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("%(n)d cards approved.") % {"n": n})
+    return redirect("evaluations:unit_ranking", label=label, code=code)
+
+
+EXPORT_HEADER = (
+    gettext_lazy("No."), gettext_lazy("Official code"), gettext_lazy("Full name"),
+    gettext_lazy("Unit"), gettext_lazy("Position"), gettext_lazy("Products assigned"),
+    gettext_lazy("Products completed"), gettext_lazy("Quantity (a)"),
+    gettext_lazy("Quality (b)"), gettext_lazy("Progress (c)"),
+    gettext_lazy("Unit result (d)"), gettext_lazy("Organising (đ)"),
+    gettext_lazy("Uniting (e)"), gettext_lazy("Task results (max 70)"),
+    gettext_lazy("General criteria (max 30)"), gettext_lazy("Total (max 100)"),
+    gettext_lazy("Grade"), gettext_lazy("Moved down by the quota"),
+    gettext_lazy("Self-assessed general criteria"), gettext_lazy("Reasons"),
+    gettext_lazy("Status"),
+)
+
+
+@login_required
+@require_GET
+def unit_export(request, label: str, code: str):
+    """The unit's cards as an xlsx sheet laid out like the summary table of Decree 335's
+    forms: one row per official, the components, the points, the grade and the reasons."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    scope, period, unit = _unit_context(request, label, code)
+    cards = selectors.unit_cards(scope=scope, period=period, unit=unit)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = period.label
+    sheet.append([_("SUMMARY OF QUALITY ASSESSMENT AND GRADING OF OFFICIALS")])
+    sheet.append([_("Unit: %(u)s — period: %(p)s") % {"u": unit.name, "p": period.label}])
+    sheet.append([_("(Decree 335/2025/NĐ-CP; rubric %(r)s)") % {"r": period.rubric_version}])
+    sheet.append([])
+    sheet.append([str(h) for h in EXPORT_HEADER])
+    for cell in sheet[1] + sheet[5]:
+        cell.font = Font(bold=True)
+    for n, card in enumerate(cards, start=1):
+        d = card.data
+        sheet.append([
+            n, card.official.code, card.official.name, card.unit.name, card.position,
+            d.get("assigned"), d.get("completed"), d.get("quantity"), d.get("quality"),
+            d.get("progress"), d.get("unit_result"), d.get("organising"), d.get("uniting"),
+            _num(card.task_points), _num(card.general_points), _num(card.total),
+            card.grade or "—", _("yes") if card.quota_applied else "",
+            _num(card.self_points), "\n".join(d.get("reasons", [])),
+            card.get_status_display(),
+        ])
+    for row in sheet.iter_rows(min_row=6):
+        row[19].alignment = Alignment(wrap_text=True, vertical="top")
+    for column, width in zip("ABCDEFGHIJKLMNOPQRSTU", (5, 12, 26, 26, 10) + (10,) * 14
+                             + (60, 14), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = (
+        f'attachment; filename="diem-{period.label}-{unit.code}.xlsx"')
+    return response
+
+
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
