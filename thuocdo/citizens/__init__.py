@@ -1,0 +1,1 @@
+"""Citizens and businesses (feedback, dossiers, service index)."""

@@ -1,0 +1,96 @@
+"""Status sets of citizens' feedback and administrative dossiers."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedbackKind(models.TextChoices):
+    """Phản ánh, kiến nghị (feedback, a proposal) or khiếu nại (a complaint about how a case
+    or an official was handled: it can be verified, and then counts against the work)."""
+
+    FEEDBACK = "feedback", _("Feedback or proposal")
+    COMPLAINT = "complaint", _("Complaint")
+
+
+class FeedbackCategory(models.TextChoices):
+    """What the feedback is about (also the Open311 services)."""
+
+    PROCEDURE = "procedure", _("Administrative procedures")
+    CONDUCT = "conduct", _("Conduct of an official")
+    URBAN = "urban", _("Urban order and infrastructure")
+    ENVIRONMENT = "environment", _("Environment and sanitation")
+    OTHER = "other", _("Other")
+
+
+class FeedbackStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ASSIGNED = "assigned", _("Being handled")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_FEEDBACK = frozenset({FeedbackStatus.RECEIVED, FeedbackStatus.ASSIGNED,
+                           FeedbackStatus.ANSWERED})
+
+
+class FeedbackEventKind(models.TextChoices):
+    """Everything that happens to a feedback case. `PUBLIC_KINDS` show on the public page."""
+
+    SUBMIT = "submit", _("Submitted")
+    ASSIGN = "assign", _("Assigned for handling")
+    REPLY = "reply", _("Answered")
+    FORWARD = "forward", _("Forwarded: not our responsibility")
+    CLOSE = "close", _("Closed")
+    RATE = "rate", _("Rated")
+    VERIFY = "verify", _("Complaint verified")
+
+
+PUBLIC_KINDS = frozenset({FeedbackEventKind.SUBMIT, FeedbackEventKind.ASSIGN,
+                          FeedbackEventKind.REPLY, FeedbackEventKind.FORWARD,
+                          FeedbackEventKind.CLOSE, FeedbackEventKind.RATE})
+
+
+class Satisfaction(models.TextChoices):
+    """Decision 766's three levels."""
+
+    SATISFIED = "satisfied", _("Satisfied")
+    NEUTRAL = "neutral", _("Acceptable")
+    UNSATISFIED = "unsatisfied", _("Not satisfied")
+
+
+class Verification(models.TextChoices):
+    VERIFIED = "verified", _("Verified: the complaint is founded")
+    UNFOUNDED = "unfounded", _("Unfounded")
+
+
+class Channel(models.TextChoices):
+    COUNTER = "counter", _("At the counter")
+    ONLINE = "online", _("Online")
+
+
+class DossierStatus(models.TextChoices):
+    PROCESSING = "processing", _("Being processed")
+    WAITING_SUPPLEMENT = "waiting_supplement", _("Waiting for supplements")
+    DONE = "done", _("Result returned")
+
+
+class DossierEventKind(models.TextChoices):
+    """The dossier's log (exchange-format names, measure/dossiers.py)."""
+
+    RECEIVE = "receive", _("Received")
+    MOVE = "move", _("Moved to the next step")
+    SUPPLEMENT_REQUEST = "supplement_request", _("Supplements requested")
+    SUPPLEMENT_RECEIVED = "supplement_received", _("Supplements received")
+    APOLOGY = "apology", _("Apology slip issued")
+    RESULT = "result", _("Result returned")
+    RATE = "rate", _("Rated by the applicant")
+
+
+class FindingKind(models.TextChoices):
+    VERIFIED_COMPLAINT = "verified_complaint", _("Verified complaint")
+    LOW_RATING = "low_rating", _("Low rating")
+
+
+class FindingDecision(models.TextChoices):
+    ACCEPTED = "accepted", _("Explanation accepted")
+    CONFIRMED = "confirmed", _("Confirmed")

@@ -1,0 +1,453 @@
+"""The exchange keys `dossiers` and `feedback` (docs/exchange-format.md): their checks, their
+import and their export, called by `thuocdo.exchange` (validation, importer, exporter).
+
+`dossiers`: each dossier names its procedure by code; a procedure new to the database is
+described on (at least) its first dossier: `procedure_name`, `processing_days`, `steps`.
+The dossier is received through `services.dossier_receive` (the deadline is recomputed from
+the procedure and the calendar) and its `events` replayed through the same services as the
+pages, so the state rules hold (one cannot return a result while waiting for supplements).
+
+`feedback`: a case with its `events` (assign, reply, forward, close, rate, verify), replayed
+through the services. An imported case gets a new access key that nobody knows: access keys
+are never exported (only their keyed hash is stored), so a case moved between installations
+is followed by staff, not on the portal.
+
+Both are matched by code: a record already in the database is unchanged when its log has as
+many events as the document gives, extended when the document gives more (the same first
+events), and refused when the document gives fewer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from thuocdo.core.errors import ServiceError
+from thuocdo.org.models import Official, Unit
+
+from . import services
+from .choices import DossierEventKind, FeedbackEventKind
+from .models import Dossier, Feedback, Procedure
+
+KEYS = ("dossiers", "feedback")
+Report = Callable[[str, str, str], None]
+
+#: per event kind, the fields it requires
+DOSSIER_REQUIRED = {
+    "move": (), "supplement_request": ("reason",), "supplement_received": (),
+    "apology": ("reason", "new_date"), "result": (), "rate": ("rating",),
+}
+FEEDBACK_REQUIRED = {
+    "assign": ("actor", "to_official", "workdays"), "reply": ("actor", "answer"),
+    "forward": ("actor", "to_unit", "reason"), "close": ("actor",), "rate": ("rating",),
+    "verify": ("actor", "result", "note"),
+}
+
+
+def _fields(key: str):
+    from thuocdo.exchange.spec import FIELDS
+
+    return FIELDS[key]
+
+
+def _clean_object(item: Any, fields: dict, path: str, report: Report) -> dict | None:
+    """The cleaned values of one object (None after reporting why it is not one)."""
+    from thuocdo.exchange.validation import INVALID, clean_value
+
+    if not isinstance(item, dict):
+        report(path, "type", _("expected an object"))
+        return None
+    values: dict[str, Any] = {}
+    ok = True
+    for name, value in item.items():
+        field = fields.get(name)
+        if field is None:
+            report(f"{path}.{name}", "unknown_field", _("unknown field"))
+            ok = False
+            continue
+        cleaned = clean_value(field, value, f"{path}.{name}", report)
+        if cleaned is INVALID:
+            ok = False
+        values[name] = cleaned
+    for field in fields.values():
+        if field.required and field.name not in item:
+            report(f"{path}.{field.name}", "required", _("required field is missing"))
+            ok = False
+    return values if ok else None
+
+
+def _check_list(items: Any, item_fields, path: str, report: Report) -> list[dict | None]:
+    if items is None:
+        return []
+    return [_clean_object(item, {f.name: f for f in item_fields}, f"{path}[{i}]", report)
+            for i, item in enumerate(items)]
+
+
+def check(document: dict, report: Report, *, officials: set[str], units: set[str]) -> None:
+    """Report every problem of the document's `dossiers` and `feedback`. `officials` and
+    `units` are the codes the document defines; the database's are looked up here."""
+    cleaned: dict[str, list[tuple[int, dict]]] = {}
+    for key in KEYS:
+        if key not in document:
+            continue
+        items = document[key]
+        if not isinstance(items, list):
+            report(key, "type", _("expected a list"))
+            continue
+        fields = _fields(key)
+        rows = []
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            path = f"{key}[{index}]"
+            values = _clean_object(item, fields, path, report)
+            if values is None:
+                continue
+            if values["code"] in seen:
+                report(f"{path}.code", "duplicate", _("duplicate code %(code)s")
+                       % {"code": values["code"]})
+                continue
+            seen.add(values["code"])
+            list_field = "events"
+            events = _check_list(values.get(list_field), fields[list_field].items,
+                                 f"{path}.{list_field}", report)
+            if any(e is None for e in events):
+                continue
+            values[list_field] = events
+            if key == "dossiers":
+                steps = _check_list(values.get("steps"), fields["steps"].items,
+                                    f"{path}.steps", report)
+                if any(s is None for s in steps):
+                    continue
+                values["steps"] = steps
+            rows.append((index, values))
+        cleaned[key] = rows
+    known_officials = officials | _stored("officials", cleaned)
+    known_units = units | _stored("units", cleaned)
+    procedures = set(Procedure.objects.values_list("code", flat=True))
+    dossiers = set(Dossier.objects.values_list("code", flat=True))
+    for index, values in cleaned.get("dossiers", []):
+        path = f"dossiers[{index}]"
+        _check_dossier(values, path, report, procedures, known_officials, known_units)
+        dossiers.add(values["code"])
+    for index, values in cleaned.get("feedback", []):
+        path = f"feedback[{index}]"
+        _check_feedback(values, path, report, dossiers, known_officials, known_units)
+
+
+def _stored(kind: str, cleaned: dict) -> set[str]:
+    """Codes of officials or units the records name that exist in the database."""
+    names: set[str] = set()
+    for rows in cleaned.values():
+        for _index, values in rows:
+            for name, value in values.items():
+                if name in ("official", "received_by", "unit") and isinstance(value, str):
+                    names.add(value)
+            for event in values.get("events", []) + values.get("steps", []):
+                for name in ("actor", "to_official", "to_unit", "unit"):
+                    if isinstance(event.get(name), str):
+                        names.add(event[name])
+    model = Official if kind == "officials" else Unit
+    return set(model.objects.filter(code__in=names).values_list("code", flat=True))
+
+
+def _ref(value: Any, known: set[str], path: str, report: Report, what: str) -> None:
+    if isinstance(value, str) and value not in known:
+        report(path, "unknown_ref", _("unknown %(what)s %(code)s")
+               % {"what": what, "code": f'"{value}"'})
+
+
+def _check_order(values: dict, start_field: str, path: str, report: Report) -> None:
+    previous = values.get(start_field)
+    for i, event in enumerate(values.get("events", [])):
+        if previous is not None and event["at"] < previous:
+            report(f"{path}.events[{i}].at", "order",
+                   _("before the previous event (events are in order of time)"))
+        previous = event["at"]
+
+
+def _check_dossier(values: dict, path: str, report: Report, procedures: set[str],
+                   officials: set[str], units: set[str]) -> None:
+    described = "procedure_name" in values
+    if described:
+        for name in ("processing_days", "steps"):
+            if not values.get(name):
+                report(f"{path}.{name}", "required_with_procedure_name",
+                       _("required with procedure_name"))
+        allowances = sum(s["allowance"] for s in values.get("steps", []))
+        if values.get("processing_days") and allowances > values["processing_days"]:
+            report(f"{path}.steps", "allowances",
+                   _("the steps' allowances add up to more than processing_days"))
+        procedures.add(values["procedure"])
+    elif values["procedure"] not in procedures:
+        report(f"{path}.procedure", "unknown_ref",
+               _("unknown procedure %(code)s: describe it with procedure_name, "
+                 "processing_days and steps") % {"code": f'"{values["procedure"]}"'})
+    for i, step in enumerate(values.get("steps", [])):
+        _ref(step["unit"], units, f"{path}.steps[{i}].unit", report, _("unit"))
+    _ref(values["received_by"], officials, f"{path}.received_by", report, _("official"))
+    for i, event in enumerate(values["events"]):
+        here = f"{path}.events[{i}]"
+        for name in DOSSIER_REQUIRED[event["kind"]]:
+            if event.get(name) in (None, ""):
+                report(f"{here}.{name}", "required", _("required for %(kind)s")
+                       % {"kind": event["kind"]})
+        _ref(event["actor"], officials, f"{here}.actor", report, _("official"))
+        _ref(event.get("to_official"), officials, f"{here}.to_official", report, _("official"))
+    _check_order(values, "received_at", path, report)
+
+
+def _check_feedback(values: dict, path: str, report: Report, dossiers: set[str],
+                    officials: set[str], units: set[str]) -> None:
+    _ref(values["unit"], units, f"{path}.unit", report, _("unit"))
+    _ref(values.get("official"), officials, f"{path}.official", report, _("official"))
+    if isinstance(values.get("dossier"), str) and values["dossier"] not in dossiers:
+        report(f"{path}.dossier", "unknown_ref", _("unknown dossier %(code)s")
+               % {"code": f'"{values["dossier"]}"'})
+    for i, event in enumerate(values["events"]):
+        here = f"{path}.events[{i}]"
+        for name in FEEDBACK_REQUIRED[event["kind"]]:
+            if event.get(name) in (None, ""):
+                report(f"{here}.{name}", "required", _("required for %(kind)s")
+                       % {"kind": event["kind"]})
+        _ref(event.get("actor"), officials, f"{here}.actor", report, _("official"))
+        _ref(event.get("to_official"), officials, f"{here}.to_official", report, _("official"))
+        _ref(event.get("to_unit"), units, f"{here}.to_unit", report, _("unit"))
+    _check_order(values, "submitted_at", path, report)
+
+
+# -- import ------------------------------------------------------------------------------
+
+
+def write(document: dict, *, actor: Any = None) -> dict[str, tuple[int, int, int]]:
+    """Write the checked `dossiers` and `feedback` (inside the importer's transaction);
+    returns (created, updated, unchanged) per key. A refusal of a service raises
+    ImportRejected with the path of the record."""
+    from thuocdo.exchange.problems import ImportRejected, Problem
+    from thuocdo.exchange.validation import INVALID, clean_value
+
+    def clean(key: str, item: dict, list_fields=()) -> dict:
+        fields = _fields(key)
+        values = {name: clean_value(fields[name], value, "", _ignore)
+                  for name, value in item.items()}
+        for name in list_fields:
+            items = {f.name: f for f in fields[name].items}
+            values[name] = [{n: clean_value(items[n], v, "", _ignore) for n, v in e.items()}
+                            for e in item.get(name) or []]
+        assert INVALID not in values.values()  # noqa: S101 - checked before
+        return values
+
+    named: set[str] = set()
+    for key in KEYS:
+        for item in document.get(key) or []:
+            named.update(v for v in item.values() if isinstance(v, str))
+            for sub in (item.get("events") or []) + (item.get("steps") or []):
+                named.update(v for v in sub.values() if isinstance(v, str))
+    officials = {o.code: o for o in Official.objects.filter(code__in=named)}
+    units = {u.code: u for u in Unit.objects.filter(code__in=named)}
+    counts: dict[str, tuple[int, int, int]] = {}
+    for key in KEYS:
+        if key not in document:
+            continue
+        created = updated = unchanged = 0
+        for index, item in enumerate(document[key]):
+            path = f"{key}[{index}]"
+            try:
+                if key == "dossiers":
+                    values = clean(key, item, ("events", "steps"))
+                    outcome = _write_dossier(values, officials, units, actor)
+                else:
+                    values = clean(key, item, ("events",))
+                    outcome = _write_feedback(values, officials, units, actor)
+            except ServiceError as error:
+                raise ImportRejected([Problem(path, error.service_code,
+                                              error.service_message)]) from error
+            except _Differs as error:
+                raise ImportRejected([Problem(f"{path}.events", "history_differs",
+                                              str(error))]) from error
+            created += outcome == "created"
+            updated += outcome == "updated"
+            unchanged += outcome == "unchanged"
+        counts[key] = (created, updated, unchanged)
+    return counts
+
+
+def _ignore(*_args) -> None:
+    """Values were checked before writing; nothing to report."""
+
+
+class _Differs(Exception):
+    pass
+
+
+def _todo(stored: int, events: list[dict]) -> list[dict]:
+    """The events still to replay on a record whose log holds `stored` of them."""
+    if len(events) < stored:
+        raise _Differs(_("the database holds %(n)d events for this record, the document "
+                         "fewer") % {"n": stored})
+    return events[stored:]
+
+
+def _write_dossier(values: dict, officials: dict, units: dict, user: Any) -> str:
+    procedure = Procedure.objects.filter(code=values["procedure"]).first()
+    if procedure is None:
+        procedure = services.procedure_create(
+            user=user, code=values["procedure"], name=values["procedure_name"],
+            processing_days=values["processing_days"],
+            steps=[(s["name"], units[s["unit"]], s["allowance"]) for s in values["steps"]])
+    dossier = Dossier.objects.filter(code=values["code"]).first()
+    outcome = "unchanged"
+    if dossier is None:
+        dossier = services.dossier_receive(
+            user=user, actor=officials[values["received_by"]], procedure=procedure,
+            applicant=values["applicant"], applicant_contact=values.get("applicant_contact", ""),
+            channel=values["channel"], received_at=values["received_at"], code=values["code"])
+        outcome = "created"
+    todo = _todo(dossier.events.exclude(kind=DossierEventKind.RECEIVE).count(),
+                 values["events"])
+    for event in todo:
+        kwargs = {"user": user, "dossier": dossier, "at": event["at"],
+                  "actor": officials[event["actor"]]}
+        kind = event["kind"]
+        if kind == "move":
+            dossier = services.dossier_move(
+                to_official=officials.get(event.get("to_official") or ""),
+                note=event.get("note", ""), **kwargs)
+        elif kind == "supplement_request":
+            dossier = services.dossier_request_supplement(reason=event["reason"], **kwargs)
+        elif kind == "supplement_received":
+            dossier = services.dossier_receive_supplement(**kwargs)
+        elif kind == "apology":
+            dossier = services.dossier_apology(reason=event["reason"],
+                                               new_date=event["new_date"], **kwargs)
+        elif kind == "result":
+            dossier = services.dossier_return_result(note=event.get("note", ""), **kwargs)
+        else:
+            dossier = services.dossier_rate(rating=event["rating"], **kwargs)
+    if todo and outcome == "unchanged":
+        outcome = "updated"
+    return outcome
+
+
+def _write_feedback(values: dict, officials: dict, units: dict, user: Any) -> str:
+    feedback = Feedback.objects.filter(code=values["code"]).first()
+    outcome = "unchanged"
+    if feedback is None:
+        feedback, _key = services.feedback_submit(
+            kind=values.get("kind", "feedback"), category=values["category"],
+            unit=units[values["unit"]], text=values["text"],
+            contact_name=values.get("contact_name", ""), contact=values.get("contact", ""),
+            official=officials.get(values.get("official") or ""),
+            dossier=Dossier.objects.filter(code=values.get("dossier") or "").first(),
+            address=values.get("address", ""), now=values["submitted_at"], via="import",
+            code=values["code"])
+        outcome = "created"
+    todo = _todo(feedback.events.exclude(kind=FeedbackEventKind.SUBMIT).count(),
+                 values["events"])
+    for event in todo:
+        kind, at = event["kind"], event["at"]
+        actor = officials.get(event.get("actor") or "")
+        common = {"user": user, "feedback": feedback, "now": at, "actor": actor}
+        if kind == "assign":
+            feedback = services.feedback_assign(assignee=officials[event["to_official"]],
+                                                workdays=event["workdays"], **common)
+        elif kind == "reply":
+            feedback = services.feedback_reply(answer=event["answer"], **common)
+        elif kind == "forward":
+            feedback = services.feedback_forward(to_unit=units[event["to_unit"]],
+                                                 reason=event["reason"], **common)
+        elif kind == "close":
+            feedback = services.feedback_close(**common)
+        elif kind == "rate":
+            feedback = services.feedback_rate(feedback=feedback, rating=event["rating"], now=at)
+        else:
+            from thuocdo.tasks.models import Task
+
+            feedback = services.feedback_verify(
+                result=event["result"], note=event["note"],
+                task=Task.objects.filter(code=event.get("task") or "").first(), **common)
+    if todo and outcome == "unchanged":
+        outcome = "updated"
+    return outcome
+
+
+# -- export ------------------------------------------------------------------------------
+
+
+def _iso(moment: dt.datetime) -> str:
+    from thuocdo.exchange.exporter import iso
+
+    return iso(moment)
+
+
+def export_dossiers() -> list[dict]:
+    """Every dossier with its procedure (described on the procedure's first dossier) and
+    its log after receipt."""
+    rows = []
+    described: set[int] = set()
+    dossiers = (Dossier.objects.select_related("procedure").order_by("received_at", "code")
+                .prefetch_related("procedure__steps__unit", "events__actor", "events__official"))
+    for dossier in dossiers:
+        events = sorted(dossier.events.all(), key=lambda e: e.seq)
+        receive = events[0]
+        record: dict[str, Any] = {"code": dossier.code, "procedure": dossier.procedure.code}
+        if dossier.procedure_id not in described:
+            described.add(dossier.procedure_id)
+            record.update({
+                "procedure_name": dossier.procedure.name,
+                "processing_days": dossier.procedure.processing_days,
+                "steps": [{"name": s.name, "unit": s.unit.code, "allowance": s.allowance}
+                          for s in sorted(dossier.procedure.steps.all(), key=lambda s: s.order)],
+            })
+        record.update({
+            "applicant": dossier.applicant, "applicant_contact": dossier.applicant_contact,
+            "channel": dossier.channel, "received_at": _iso(dossier.received_at),
+            "received_by": receive.actor.code if receive.actor else None,
+            "due": dossier.due.isoformat(), "events": [],
+        })
+        for event in events[1:]:
+            item: dict[str, Any] = {"kind": event.kind, "at": _iso(event.at),
+                                    "actor": event.actor.code if event.actor else None}
+            data = event.data
+            if event.kind == "move" and data.get("to_official"):
+                item["to_official"] = data["to_official"]
+            for name in ("reason", "new_date", "rating", "note"):
+                if data.get(name):
+                    item[name] = data[name]
+            record["events"].append(item)
+        rows.append(record)
+    return rows
+
+
+def export_feedback() -> list[dict]:
+    """Every feedback case with its log after submission (never the access key, nor the
+    hashed address)."""
+    rows = []
+    cases = (Feedback.objects.select_related("first_unit", "official", "dossier")
+             .order_by("submitted_at", "code").prefetch_related("events__actor"))
+    for feedback in cases:
+        record: dict[str, Any] = {
+            "code": feedback.code, "kind": feedback.kind, "category": feedback.category,
+            "unit": feedback.first_unit.code,
+            "official": feedback.official.code if feedback.official else None,
+            "dossier": feedback.dossier.code if feedback.dossier else None,
+            "text": feedback.text, "contact_name": feedback.contact_name,
+            "contact": feedback.contact, "address": feedback.address,
+            "submitted_at": _iso(feedback.submitted_at), "events": [],
+        }
+        for event in sorted(feedback.events.all(), key=lambda e: e.seq):
+            if event.kind == FeedbackEventKind.SUBMIT:
+                continue
+            item: dict[str, Any] = {"kind": event.kind, "at": _iso(event.at)}
+            if event.kind != FeedbackEventKind.RATE:
+                item["actor"] = event.actor.code if event.actor else None
+            data = event.data
+            for name in ("to_official", "workdays", "answer", "to_unit", "reason", "rating",
+                         "result", "note"):
+                if data.get(name) not in (None, ""):
+                    item[name] = data[name]
+            record["events"].append(item)
+        rows.append(record)
+    return rows

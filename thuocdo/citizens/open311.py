@@ -1,0 +1,201 @@
+"""Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2) at /open311/v2/, mapped onto
+feedback, so existing civic apps can submit cases and follow them.
+
+- `services.json`: the feedback categories (service_code = the category).
+- `requests.json` GET: public facts of cases; POST: a new case. `jurisdiction_id` names the
+  unit concerned (its code) and is required on POST.
+- `requests/{id}.json`: one case by its tracking code.
+
+Privacy, as on the portal: nobody sees another submitter's data, so `description`,
+`address`, `lat`, `long` and `media_url` are always null in answers (the fields are there,
+as the specification lists them); `status_notes` holds only what the public timeline shows
+(the unit a case was forwarded to and why). A POST answers with the tracking code and,
+as an extension, the `access_key` that opens the case on the portal. No API key is required;
+the portal's rate limit per address applies. Only JSON is served. Errors are
+`[{"code": <HTTP status>, "description": "..."}]`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.http import JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from thuocdo.core.errors import ServiceError
+from thuocdo.org.models import Unit
+
+from . import services
+from .choices import FeedbackCategory, FeedbackEventKind, FeedbackStatus
+from .models import Feedback
+from .portal import client_address
+
+#: the most requests one GET returns, and the default window (the specification's 90 days)
+MAX_REQUESTS = 1000
+DEFAULT_DAYS = 90
+
+
+def _error(status: int, description: str) -> JsonResponse:
+    return JsonResponse([{"code": status, "description": description}], status=status,
+                        safe=False)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def service_list() -> list[dict]:
+    return [{
+        "service_code": value, "service_name": str(label), "description": str(label),
+        "metadata": False, "type": "realtime", "keywords": "", "group": "",
+    } for value, label in FeedbackCategory.choices]
+
+
+def _status_notes(feedback: Feedback, forwards: list) -> str:
+    if forwards:
+        last = forwards[-1].data
+        return _("Forwarded to %(unit)s: %(reason)s") % {
+            "unit": last.get("to_unit_name") or last.get("to_unit"), "reason": last.get("reason")}
+    return str(feedback.get_status_display())
+
+
+def request_record(feedback: Feedback, forwards: list | None = None) -> dict:
+    """One case as GeoReport v2's service request (public facts only)."""
+    if forwards is None:
+        forwards = list(feedback.events.filter(kind=FeedbackEventKind.FORWARD).order_by("seq"))
+    due = dt.datetime.combine(feedback.reply_due, dt.time(23, 59, 59),
+                              tzinfo=timezone.get_current_timezone())
+    updated = feedback.last_event_at
+    return {
+        "service_request_id": feedback.code,
+        "status": "closed" if feedback.status == FeedbackStatus.CLOSED else "open",
+        "status_notes": _status_notes(feedback, forwards),
+        "service_name": str(feedback.get_category_display()),
+        "service_code": feedback.category,
+        "description": None,
+        "agency_responsible": feedback.unit.name,
+        "service_notice": "",
+        "requested_datetime": _iso(feedback.submitted_at),
+        "updated_datetime": _iso(updated),
+        "expected_datetime": _iso(due),
+        "address": None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": None,
+        "long": None,
+        "media_url": None,
+    }
+
+
+@require_GET
+def services_json(request):
+    return JsonResponse(service_list(), safe=False)
+
+
+def _parse_datetime(value: str) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def _list(request) -> JsonResponse:
+    rows = Feedback.objects.select_related("unit")
+    ids = [i.strip() for i in request.GET.get("service_request_id", "").split(",") if i.strip()]
+    if ids:
+        rows = rows.filter(code__in=ids[:MAX_REQUESTS])
+    else:
+        start_text, end_text = request.GET.get("start_date"), request.GET.get("end_date")
+        start = _parse_datetime(start_text) if start_text else None
+        end = _parse_datetime(end_text) if end_text else None
+        if (start_text and start is None) or (end_text and end is None):
+            return _error(400, _("start_date and end_date are dates and times in W3C format "
+                                 "with a time zone."))
+        end = end or timezone.now()
+        start = start or end - dt.timedelta(days=DEFAULT_DAYS)
+        rows = rows.filter(submitted_at__gte=start, submitted_at__lte=end)
+        codes = [c.strip() for c in request.GET.get("service_code", "").split(",") if c.strip()]
+        if codes:
+            rows = rows.filter(category__in=codes)
+        status = request.GET.get("status", "").strip()
+        if status == "open":
+            rows = rows.exclude(status=FeedbackStatus.CLOSED)
+        elif status == "closed":
+            rows = rows.filter(status=FeedbackStatus.CLOSED)
+        elif status:
+            return _error(400, _("status is open or closed."))
+    rows = list(rows.order_by("-submitted_at")[:MAX_REQUESTS])
+    forwards: dict[int, list] = {}
+    from .models import FeedbackEvent
+
+    for event in FeedbackEvent.objects.filter(feedback__in=rows,
+                                              kind=FeedbackEventKind.FORWARD).order_by("seq"):
+        forwards.setdefault(event.feedback_id, []).append(event)
+    return JsonResponse([request_record(f, forwards.get(f.pk, [])) for f in rows], safe=False)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return None
+    return number.quantize(Decimal("0.000001")) if number.is_finite() else None
+
+
+def _create(request) -> JsonResponse:
+    data = request.POST
+    code = data.get("service_code", "").strip()
+    if code not in FeedbackCategory.values:
+        return _error(400, _("service_code is missing or unknown (see services.json)."))
+    unit = Unit.objects.filter(code=data.get("jurisdiction_id", "").strip(), is_active=True).first()
+    if unit is None:
+        return _error(400, _("jurisdiction_id must be the code of the unit concerned."))
+    lat, long = _decimal(data.get("lat")), _decimal(data.get("long"))
+    if (data.get("lat") and lat is None) or (data.get("long") and long is None) or (
+            lat is not None and not -90 <= lat <= 90) or (
+            long is not None and not -180 <= long <= 180):
+        return _error(400, _("lat and long are decimal degrees."))
+    address = data.get("address_string", "")
+    if lat is None and long is None and not address.strip():
+        return _error(400, _("A location is required: lat and long, or address_string."))
+    name = " ".join(p for p in (data.get("first_name", "").strip(),
+                                data.get("last_name", "").strip()) if p)
+    contact = data.get("email", "").strip() or data.get("phone", "").strip()
+    try:
+        feedback, key = services.feedback_submit(
+            category=code, unit=unit, text=data.get("description", ""), contact_name=name,
+            contact=contact, address=address, lat=lat, long=long,
+            source_address=client_address(request), via="open311")
+    except ServiceError as exc:
+        status = 429 if exc.service_code == "rate_limited" else 400
+        field = f"{exc.field}: " if exc.field else ""
+        return _error(status, field + exc.service_message)
+    return JsonResponse([{
+        "service_request_id": feedback.code,
+        "service_notice": _("Keep the tracking code and the access key to follow the case."),
+        "account_id": None,
+        "access_key": key,
+    }], status=201, safe=False)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def requests_json(request):
+    if request.method == "POST":
+        return _create(request)
+    return _list(request)
+
+
+@require_GET
+def request_json(request, code: str):
+    feedback = Feedback.objects.select_related("unit").filter(code=code).first()
+    if feedback is None:
+        return _error(404, _("No service request has this id."))
+    return JsonResponse([request_record(feedback)], safe=False)

@@ -1,0 +1,138 @@
+"""The public portal (no login, under /phan-anh/): send feedback, follow it, rate it.
+
+Privacy: a case opens only with its tracking code **and** its access key, given once on
+the receipt. Codes are short, so people can read them over the phone and write them on
+papers; the key (10 characters, about 50 bits) is what makes a case unreachable by guessing
+codes. Looking a case up by code and contact was rejected: phone numbers are easy to guess
+or to know. An unknown code and a wrong key get the same answer.
+
+Abuse limits: size limits on every field (the form and the service), at most
+`services.RATE_LIMIT_PER_HOUR` submissions an hour from one address (counted in the
+database, so every web process sees the same count), at most `LOOKUP_FAILURES_PER_HOUR`
+failed look-ups an hour from one address (Django's cache), and a honeypot field.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from thuocdo.core.errors import ServiceError
+
+from . import selectors, services
+from .choices import FeedbackStatus
+from .forms import FeedbackSubmitForm, LookupForm, RateForm
+
+LOOKUP_FAILURES_PER_HOUR = 20
+
+
+def client_address(request) -> str:
+    """The address the request came from. Behind a reverse proxy, the proxy must set
+    REMOTE_ADDR (e.g. uvicorn/gunicorn's forwarded-allow-ips); X-Forwarded-For is not
+    trusted here, since anyone can send it."""
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _lookup_key(request) -> str:
+    return "citizens:lookup-failures:" + services._keyed(f"ip:{client_address(request)}")
+
+
+def _too_many_lookups(request) -> bool:
+    return (cache.get(_lookup_key(request)) or 0) >= LOOKUP_FAILURES_PER_HOUR
+
+
+def _count_failure(request) -> None:
+    key = _lookup_key(request)
+    if cache.add(key, 1, timeout=3600):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # expired meanwhile
+        cache.add(key, 1, timeout=3600)
+
+
+@require_http_methods(["GET", "POST"])
+def submit(request):
+    """Send feedback or a complaint; the answer is the receipt with the code and the key."""
+    form = FeedbackSubmitForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_robot():
+            form.add_error(None, _("Your message could not be sent. Leave the last field "
+                                   "empty and try again."))
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                feedback, key = services.feedback_submit(
+                    kind=data["kind"], category=data["category"], unit=data["unit"],
+                    text=data["text"], contact_name=data["contact_name"],
+                    contact=data["contact"], official=data["official"],
+                    dossier=data["dossier"], source_address=client_address(request))
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None,
+                               exc.service_message)
+            else:
+                return render(request, "citizens/public/receipt.html",
+                              {"feedback": feedback, "key": key})
+        return render(request, "citizens/public/submit.html", {"form": form}, status=400)
+    return render(request, "citizens/public/submit.html", {"form": form})
+
+
+def _case_page(request, feedback, key: str, *, rate_form=None, status: int = 200):
+    can_rate = feedback.status == FeedbackStatus.CLOSED and not feedback.rating
+    return render(request, "citizens/public/case.html", {
+        "feedback": feedback, "key": key,
+        "timeline": selectors.feedback_public_timeline(feedback=feedback),
+        "rate_form": rate_form or (RateForm(initial={"code": feedback.code, "key": key})
+                                   if can_rate else None),
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def lookup(request):
+    """Follow a case: code and key in, status and public timeline out (POST, so the key
+    does not end up in addresses, logs or browser history)."""
+    form = LookupForm(request.POST or None)
+    if request.method == "POST":
+        if _too_many_lookups(request):
+            form.add_error(None, _("Too many failed look-ups from your connection. Please "
+                                   "try again in an hour."))
+            return render(request, "citizens/public/lookup.html", {"form": form}, status=429)
+        if form.is_valid():
+            feedback = selectors.feedback_public_get(code=form.cleaned_data["code"],
+                                                     key=form.cleaned_data["key"])
+            if feedback is not None:
+                return _case_page(request, feedback, form.cleaned_data["key"])
+            _count_failure(request)
+            form.add_error(None, _("No case matches this code and key. Check both on your "
+                                   "receipt."))
+        return render(request, "citizens/public/lookup.html", {"form": form}, status=400)
+    return render(request, "citizens/public/lookup.html", {"form": form})
+
+
+@require_POST
+def rate(request):
+    """Rate a closed case (code and key again: the page holds them in hidden fields)."""
+    lookup_form = LookupForm(request.POST)
+    feedback = None
+    if lookup_form.is_valid() and not _too_many_lookups(request):
+        feedback = selectors.feedback_public_get(code=lookup_form.cleaned_data["code"],
+                                                 key=lookup_form.cleaned_data["key"])
+        if feedback is None:
+            _count_failure(request)
+    if feedback is None:
+        lookup_form.add_error(None, _("No case matches this code and key. Check both on your "
+                                      "receipt."))
+        return render(request, "citizens/public/lookup.html", {"form": lookup_form},
+                      status=400)
+    key = lookup_form.cleaned_data["key"]
+    form = RateForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, feedback, key, rate_form=form, status=400)
+    try:
+        feedback = services.feedback_rate(feedback=feedback, rating=form.cleaned_data["rating"])
+    except ServiceError as exc:
+        form.add_error(None, exc.service_message)
+        return _case_page(request, feedback, key, rate_form=form, status=400)
+    return _case_page(request, feedback, key)

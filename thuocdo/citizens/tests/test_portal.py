@@ -1,0 +1,115 @@
+"""The public portal: submit → code and key → look up → rate; no one reaches another
+submitter's case; the honeypot, size limits and the rate limit answer with clear messages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.cache import cache
+
+from thuocdo.citizens import portal, services
+from thuocdo.citizens.models import Feedback
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def form(**extra):
+    return {"kind": "feedback", "category": "urban", "unit": "HN.CG.DV",
+            "text": "Đèn đường ngõ 12 phố Trần Thái Tông bị hỏng hai tuần nay.",
+            "contact_name": "Trần Văn Nam", "contact": "0911111111", "website": "", **extra}
+
+
+def submit(client, **extra):
+    response = client.post("/phan-anh/", form(**extra))
+    content = response.content.decode()
+    code = re.search(r'id="tracking-code">([^<]+)<', content)
+    key = re.search(r'id="access-key">([^<]+)<', content)
+    return response, code and code.group(1), key and key.group(1)
+
+
+def test_submit_gives_a_code_and_a_key_and_the_lookup_shows_the_case(world, client):
+    response, code, key = submit(client)
+    assert response.status_code == 200
+    assert code.startswith("PA-") and len(key) == services.KEY_LENGTH
+    page = client.post("/phan-anh/tra-cuu/", {"code": code, "key": key})
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "UBND phường Dịch Vọng" in content
+    assert "0911111111" not in content  # the contact is never shown back
+
+
+def test_a_key_opens_only_its_own_case(world, client):
+    _r, first, first_key = submit(client)
+    _r, second, _second_key = submit(client, text="Vỉa hè phố Duy Tân bị lấn chiếm làm bãi xe.")
+    response = client.post("/phan-anh/tra-cuu/", {"code": second, "key": first_key})
+    assert response.status_code == 400
+    assert "Vỉa hè" not in response.content.decode()
+    # the same answer as for a code that does not exist
+    unknown = client.post("/phan-anh/tra-cuu/", {"code": "PA-00-NOPE", "key": first_key})
+    assert unknown.status_code == 400
+    assert first != second
+
+
+def test_failed_lookups_are_limited_per_address(world, client):
+    factories.feedback(world)
+    for _ in range(portal.LOOKUP_FAILURES_PER_HOUR):
+        assert client.post("/phan-anh/tra-cuu/", {"code": "PA-CG", "key": "WRONG"}
+                           ).status_code == 400
+    blocked = client.post("/phan-anh/tra-cuu/", {"code": "PA-CG", "key": factories.KEY})
+    assert blocked.status_code == 429
+
+
+def test_honeypot_and_size_limits_write_nothing(world, client):
+    response, code, _key = submit(client, website="http://spam.example")
+    assert response.status_code == 400 and code is None
+    response, code, _key = submit(client, text="x" * (services.TEXT_MAX + 1))
+    assert response.status_code == 400 and code is None
+    assert not Feedback.objects.exists()
+
+
+def test_rate_limit_answers_with_a_clear_message(world, client):
+    for _ in range(services.RATE_LIMIT_PER_HOUR):
+        assert submit(client)[1] is not None
+    response, code, _key = submit(client)
+    assert response.status_code == 400 and code is None
+    assert "Gửi quá nhiều lần" in response.content.decode()
+    assert Feedback.objects.count() == services.RATE_LIMIT_PER_HOUR
+
+
+def test_forward_reason_is_public_and_a_closed_case_can_be_rated_once(world, client):
+    feedback = factories.feedback(world, unit="HN.CG")
+    services.feedback_forward(user=world.users["head"], feedback=feedback,
+                              to_unit=world.units["HN.CG.DV"],
+                              reason="Thuộc thẩm quyền UBND phường Dịch Vọng")
+    page = client.post("/phan-anh/tra-cuu/", {"code": "PA-CG", "key": factories.KEY})
+    content = page.content.decode()
+    assert "Thuộc thẩm quyền UBND phường Dịch Vọng" in content
+    assert 'name="rating"' not in content  # not closed yet
+    Feedback.objects.filter(pk=feedback.pk).update(unit=world.units["HN.CG.VP"])
+    feedback.refresh_from_db()
+    services.feedback_reply(user=world.users["head"], feedback=feedback,
+                            answer="Đã sửa đèn đường.")
+    services.feedback_close(user=world.users["head"], feedback=feedback)
+    page = client.post("/phan-anh/tra-cuu/", {"code": "PA-CG", "key": factories.KEY})
+    assert 'name="rating"' in page.content.decode()
+    rated = client.post("/phan-anh/danh-gia/", {"code": "PA-CG", "key": factories.KEY,
+                                                "rating": "satisfied"})
+    assert rated.status_code == 200
+    assert Feedback.objects.get(pk=feedback.pk).rating == "satisfied"
+    again = client.post("/phan-anh/danh-gia/", {"code": "PA-CG", "key": factories.KEY,
+                                                "rating": "unsatisfied"})
+    assert again.status_code == 400
+    assert Feedback.objects.get(pk=feedback.pk).rating == "satisfied"
+    wrong = client.post("/phan-anh/danh-gia/", {"code": "PA-CG", "key": "WRONGKEY22",
+                                                "rating": "unsatisfied"})
+    assert wrong.status_code == 400

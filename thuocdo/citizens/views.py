@@ -1,0 +1,451 @@
+"""Staff pages of citizens' feedback and dossiers (under /citizens/), and the service index
+with its xlsx export.
+
+Views are thin: reads through `selectors` with `request.scope` (out of scope: 404), writes
+through `services`, whose refusals are shown next to the field they name (400) or are 403
+when the person may not act. Inspectors never act (403 on any POST).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.org.models import Unit
+
+from . import adapters, forms, selectors, services
+from .choices import DossierStatus, FeedbackKind, FeedbackStatus
+
+PAGE_SIZE = 25
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _get_or_404(getter, **kwargs):
+    try:
+        return getter(**kwargs)
+    except ObjectDoesNotExist as exc:
+        raise Http404(_("Not found.")) from exc
+
+
+def _check_may_act(request) -> None:
+    if request.scope.is_read_only or not request.user.official_id:
+        raise PermissionDenied
+
+
+def _apply(form, call):
+    """Run the service; a refusal goes onto the form (None), a permission refusal is 403."""
+    try:
+        return call()
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.service_message) from exc
+    except ServiceError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.service_message)
+        return None
+
+
+# -- feedback ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def feedback_inbox(request):
+    """The feedback of the caller's units: the inbox to assign, answer and close from."""
+    form = forms.FeedbackFilterForm(request.GET or None)
+    status = mine = None
+    if form.is_valid():
+        status = form.cleaned_data["status"] or None
+        mine = form.cleaned_data["mine"]
+    rows = selectors.feedback_inbox(scope=request.scope, status=status, mine=bool(mine))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "citizens/feedback_inbox.html", {
+        "nav": "citizens", "form": form, "page": page, "today": timezone.localdate(),
+        "prompts": selectors.apology_prompts_for(scope=request.scope),
+    })
+
+
+FEEDBACK_ACTIONS = {
+    "assign": forms.AssignForm, "reply": forms.ReplyForm, "close": forms.EmptyForm,
+    "forward": forms.ForwardForm, "verify": forms.VerifyForm,
+}
+
+
+def _feedback_actions(request, feedback) -> list[str]:
+    """The actions offered on the page (the services decide in the end)."""
+    scope = request.scope
+    if scope.is_read_only or not request.user.official_id:
+        return []
+    leads = scope.can_lead_unit(feedback.unit)
+    handler = leads or feedback.assignee_id == request.user.official_id
+    found = []
+    if leads and feedback.status in (FeedbackStatus.RECEIVED, FeedbackStatus.ASSIGNED):
+        found.append("assign")
+    if handler and feedback.status != FeedbackStatus.CLOSED:
+        found.append("reply")
+    if handler and feedback.status in (FeedbackStatus.RECEIVED, FeedbackStatus.ASSIGNED):
+        found.append("forward")
+    if handler and feedback.status == FeedbackStatus.ANSWERED:
+        found.append("close")
+    if leads and feedback.kind == FeedbackKind.COMPLAINT and not feedback.verification:
+        found.append("verify")
+    return found
+
+
+def _finding_rows(request, feedback) -> list[dict]:
+    rows = []
+    for finding in adapters.findings_for_feedback(feedback=feedback):
+        answer = feedback.finding_answers.filter(key=finding.key).first()
+        official = request.user.official if request.user.official_id else None
+        rows.append({
+            "finding": finding, "answer": answer,
+            "may_answer": official is not None and official.code == finding.official
+            and not (answer and answer.decision) and not request.scope.is_read_only,
+            "may_decide": official is not None and official.code != finding.official
+            and request.scope.can_lead_unit(feedback.unit) and not request.scope.is_read_only,
+            "answer_form": forms.FindingAnswerForm(initial={"key": finding.key}),
+            "decide_form": forms.FindingDecideForm(initial={"key": finding.key}),
+        })
+    return rows
+
+
+def _feedback_context(request, feedback, bound: dict | None = None) -> dict:
+    bound = bound or {}
+    actions = [{"kind": kind, "form": bound.get(kind) or FEEDBACK_ACTIONS[kind](),
+                "open": kind in bound}
+               for kind in _feedback_actions(request, feedback)]
+    return {
+        "nav": "citizens", "feedback": feedback,
+        "events": selectors.feedback_events(feedback=feedback),
+        "actions": actions, "findings": _finding_rows(request, feedback),
+        "today": timezone.localdate(),
+    }
+
+
+@login_required
+@require_GET
+def feedback_detail(request, code: str):
+    feedback = _get_or_404(selectors.feedback_get, scope=request.scope, code=code)
+    return render(request, "citizens/feedback_detail.html", _feedback_context(request, feedback))
+
+
+@require_POST
+@login_required
+def feedback_act(request, kind: str, code: str):
+    """assign, reply, close, forward ("not our responsibility"), verify a complaint."""
+    if request.scope.is_read_only:
+        raise PermissionDenied
+    feedback = _get_or_404(selectors.feedback_get, scope=request.scope, code=code)
+    form_class = FEEDBACK_ACTIONS.get(kind)
+    if form_class is None:
+        raise Http404(_("Not found."))
+    _check_may_act(request)
+    form = form_class(request.POST)
+    done = None
+    if form.is_valid():
+        data = form.cleaned_data
+        user = request.user
+        calls = {
+            "assign": lambda: services.feedback_assign(
+                user=user, feedback=feedback, assignee=data["assignee"],
+                workdays=data["workdays"]),
+            "reply": lambda: services.feedback_reply(user=user, feedback=feedback,
+                                                     answer=data["answer"]),
+            "close": lambda: services.feedback_close(user=user, feedback=feedback),
+            "forward": lambda: services.feedback_forward(
+                user=user, feedback=feedback, to_unit=data["to_unit"], reason=data["reason"]),
+            "verify": lambda: services.feedback_verify(
+                user=user, feedback=feedback, result=data["result"], note=data["note"],
+                task=data.get("task")),
+        }
+        done = _apply(form, calls[kind])
+    if done is None:
+        context = _feedback_context(request, feedback, bound={kind: form})
+        return render(request, "citizens/feedback_detail.html", context, status=400)
+    messages.success(request, _("Done."))
+    if kind == "forward":
+        return redirect("citizens:feedback_inbox")
+    return redirect(done.get_absolute_url())
+
+
+@require_POST
+@login_required
+def finding_act(request, action: str, code: str):
+    """The official concerned answers a finding of this feedback; a leader decides."""
+    if request.scope.is_read_only:
+        raise PermissionDenied
+    feedback = _get_or_404(selectors.feedback_get, scope=request.scope, code=code)
+    form_class = {"answer": forms.FindingAnswerForm, "decide": forms.FindingDecideForm}.get(
+        action)
+    if form_class is None:
+        raise Http404(_("Not found."))
+    _check_may_act(request)
+    form = form_class(request.POST)
+    findings = {f.key: f for f in adapters.findings_for_feedback(feedback=feedback)}
+    if not form.is_valid() or form.cleaned_data["key"] not in findings:
+        messages.error(request, _("Check the form: nothing was recorded."))
+        return redirect(feedback.get_absolute_url())
+    finding = findings[form.cleaned_data["key"]]
+    if action == "answer":
+        done = _apply(form, lambda: services.finding_answer(
+            user=request.user, finding=finding, explanation=form.cleaned_data["explanation"]))
+    else:
+        done = _apply(form, lambda: services.finding_decide(
+            user=request.user, finding=finding, decision=form.cleaned_data["decision"],
+            note=form.cleaned_data["note"]))
+    if done is None:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+    else:
+        messages.success(request, _("Recorded."))
+    return redirect(feedback.get_absolute_url())
+
+
+# -- dossiers ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dossier_list(request):
+    status = request.GET.get("status") or None
+    if status not in DossierStatus.values:
+        status = None
+    today = timezone.localdate()
+    overdue = request.GET.get("overdue") == "1"
+    rows = selectors.dossier_list(scope=request.scope, status=status,
+                                  overdue_on=today if overdue else None,
+                                  mine=request.GET.get("mine") == "1")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "citizens/dossier_list.html", {
+        "nav": "citizens", "page": page, "status": status, "overdue": overdue,
+        "statuses": DossierStatus.choices, "today": today,
+        "prompts": selectors.apology_prompts_for(scope=request.scope),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier_receive(request):
+    """Receive a dossier at the one-stop counter (or record one received online)."""
+    if request.scope.is_read_only or not request.user.official_id:
+        raise PermissionDenied
+    form = forms.DossierReceiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _apply(form, lambda: services.dossier_receive(
+            user=request.user, procedure=data["procedure"], applicant=data["applicant"],
+            applicant_contact=data["applicant_contact"], channel=data["channel"]))
+        if done is not None:
+            messages.success(request, _("Dossier %(code)s received; due on %(due)s.")
+                             % {"code": done.code, "due": done.due.strftime("%d/%m/%Y")})
+            return redirect(done.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return render(request, "citizens/dossier_receive.html", {"nav": "citizens", "form": form},
+                  status=status)
+
+
+DOSSIER_ACTIONS = {
+    "move": forms.MoveForm, "supplement_request": forms.SupplementForm,
+    "supplement_received": forms.EmptyForm, "apology": forms.ApologyForm,
+    "result": forms.ResultForm, "rate": forms.DossierRateForm,
+}
+
+
+def _dossier_actions(request, dossier) -> list[str]:
+    scope = request.scope
+    official_id = request.user.official_id
+    if scope.is_read_only or not official_id:
+        return []
+    holder = (dossier.holder_official_id == official_id
+              or scope.can_lead_unit(dossier.holder_unit)
+              or (dossier.holder_official_id is None
+                  and dossier.holder_unit_id in scope.member_unit_ids))
+    if not holder:
+        return []
+    if dossier.status == DossierStatus.PROCESSING:
+        last = dossier.step >= dossier.procedure.steps.count()
+        found = ["supplement_request", "apology", "result"]
+        return (found if last else ["move", *found])
+    if dossier.status == DossierStatus.WAITING_SUPPLEMENT:
+        return ["supplement_received", "apology"]
+    return [] if dossier.rating else ["rate"]
+
+
+def _dossier_context(request, dossier, bound: dict | None = None) -> dict:
+    bound = bound or {}
+    today = timezone.localdate()
+    events = list(dossier.events.select_related("actor", "unit", "official").order_by("seq"))
+    calendar = selectors.calendar_for(today, dossier.due_in_force)
+    late_by = (calendar.workdays_between(dossier.due_in_force, today)
+               if dossier.is_open else 0)
+    return {
+        "nav": "citizens", "dossier": dossier, "events": events,
+        "steps": list(dossier.procedure.steps.select_related("unit").order_by("order")),
+        "actions": [{"kind": k, "form": bound.get(k) or DOSSIER_ACTIONS[k](),
+                     "open": k in bound} for k in _dossier_actions(request, dossier)],
+        "late_by": late_by, "today": today,
+        "prompted": selectors.dossier_prompted(dossier=dossier),
+        "chain_ok": services.verify_dossier_chain(dossier),
+    }
+
+
+@login_required
+@require_GET
+def dossier_detail(request, code: str):
+    dossier = _get_or_404(selectors.dossier_get, scope=request.scope, code=code)
+    return render(request, "citizens/dossier_detail.html", _dossier_context(request, dossier))
+
+
+@require_POST
+@login_required
+def dossier_act(request, kind: str, code: str):
+    if request.scope.is_read_only:
+        raise PermissionDenied
+    dossier = _get_or_404(selectors.dossier_get, scope=request.scope, code=code)
+    form_class = DOSSIER_ACTIONS.get(kind)
+    if form_class is None:
+        raise Http404(_("Not found."))
+    _check_may_act(request)
+    form = form_class(request.POST)
+    done = None
+    if form.is_valid():
+        data = form.cleaned_data
+        user = request.user
+        calls = {
+            "move": lambda: services.dossier_move(user=user, dossier=dossier,
+                                                  to_official=data.get("to_official"),
+                                                  note=data.get("note", "")),
+            "supplement_request": lambda: services.dossier_request_supplement(
+                user=user, dossier=dossier, reason=data["reason"]),
+            "supplement_received": lambda: services.dossier_receive_supplement(
+                user=user, dossier=dossier),
+            "apology": lambda: services.dossier_apology(
+                user=user, dossier=dossier, reason=data["reason"], new_date=data["new_date"]),
+            "result": lambda: services.dossier_return_result(user=user, dossier=dossier,
+                                                             note=data.get("note", "")),
+            "rate": lambda: services.dossier_rate(user=user, dossier=dossier,
+                                                  rating=data["rating"]),
+        }
+        done = _apply(form, calls[kind])
+    if done is None:
+        return render(request, "citizens/dossier_detail.html",
+                      _dossier_context(request, dossier, bound={kind: form}), status=400)
+    messages.success(request, _("Done."))
+    if not selectors.dossier_list(scope=request.scope).filter(pk=done.pk).exists():
+        return redirect("citizens:dossier_list")  # moved out of the caller's units
+    return redirect(done.get_absolute_url())
+
+
+# -- the service index -------------------------------------------------------------------
+
+
+def _index_request(request):
+    """The unit (default: the first the caller leads or belongs to) and period (default: the
+    current quarter) asked for; None when the form is wrong or the unit out of scope."""
+    form = forms.IndexForm(request.GET or None)
+    today = timezone.localdate()
+    quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    unit = start = end = None
+    if form.is_bound and form.is_valid():
+        unit = form.cleaned_data["unit"]
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    elif form.is_bound:
+        return form, None
+    start = start or quarter_start
+    end = end or today
+    if end < start:
+        end = start
+    if unit is None:
+        unit = (Unit.objects.filter(request.scope.units_q()).order_by("depth", "lft").first())
+    if unit is None:
+        return form, None
+    try:
+        result = selectors.service_index(scope=request.scope, unit=unit, period_start=start,
+                                         period_end=end)
+    except Unit.DoesNotExist:
+        form.add_error("unit", _("You cannot see this unit."))
+        return form, None
+    return form, result
+
+
+def rate_labels() -> dict[str, str]:
+    return {
+        "on_time": _("On-time rate"), "late": _("Late rate"), "online": _("Online rate"),
+        "feedback_on_time": _("Feedback handled on time"),
+        "feedback_satisfaction": _("Satisfaction with feedback handling"),
+        "dossier_satisfaction": _("Satisfaction with dossier handling"),
+    }
+
+
+def group_labels() -> dict[str, str]:
+    return {
+        "transparency": _("Transparency"), "progress": _("Progress and results of handling"),
+        "digitisation": _("Digitisation of dossiers"), "online": _("Online services"),
+        "satisfaction": _("Satisfaction"),
+    }
+
+
+@login_required
+@require_GET
+def service_index(request):
+    form, result = _index_request(request)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "citizens/service_index.html", {
+        "nav": "citizens", "form": form, "index": result}, status=status)
+
+
+@login_required
+@require_GET
+def service_index_export(request):
+    _form, result = _index_request(request)
+    if result is None:
+        raise Http404(_("Not found."))
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(_("Service index"))[:31]
+    bold = Font(bold=True)
+    sheet.append([str(_("Unit")), result.unit.code, result.unit.name])
+    sheet.append([str(_("From")), result.period_start, str(_("To")), result.period_end])
+    for row in (1, 2):
+        sheet.cell(row=row, column=1).font = bold
+    for cell in (sheet.cell(row=2, column=2), sheet.cell(row=2, column=4)):
+        cell.number_format = "DD/MM/YYYY"
+    sheet.append([])
+    sheet.append([str(_("Group")), str(_("Points")), str(_("Maximum"))])
+    labels = group_labels()
+    no_data = str(_("no data"))
+    for group in result.groups:
+        sheet.append([str(labels[group.key]),
+                      float(group.points) if group.points is not None else no_data,
+                      group.maximum])
+    total = result.index.total
+    sheet.append([str(_("Total")), float(total) if total is not None else no_data,
+                  result.index.total_maximum])
+    sheet.append([])
+    sheet.append([str(_("Rate")), str(_("Percent"))])
+    names = rate_labels()
+    for key, value in result.rate_rows():
+        sheet.append([str(names[key]), float(value) if value is not None else no_data])
+    sheet.append([])
+    for key, value in result.counts.items():
+        sheet.append([key, value])
+    sheet.column_dimensions["A"].width = 42
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    filename = f"service-index-{result.unit.code}-{result.period_start:%Y%m%d}-" \
+               f"{result.period_end:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
