@@ -50,7 +50,26 @@ def export_document() -> dict[str, Any]:
         "directives": export_directives(),
         "tasks": list(iter_tasks()),
         "events": list(iter_events()),
+        **_evaluation_keys(),
+        **_citizen_keys(),
     }
+
+
+def _citizen_keys() -> dict[str, Any]:
+    """`dossiers` and `feedback`, from the citizens app (each only when it has records)."""
+    from thuocdo.citizens.exchange import export_dossiers, export_feedback
+
+    found = {"feedback": export_feedback(), "dossiers": export_dossiers()}
+    return {key: records for key, records in found.items() if records}
+
+
+def _evaluation_keys() -> dict[str, Any]:
+    """`assessments` and `discipline`, from the evaluations app (each only when it has
+    records, so a database without evaluations exports the document it imported)."""
+    from thuocdo.evaluations.exchange import export_assessments, export_discipline
+
+    found = {"assessments": export_assessments(), "discipline": export_discipline()}
+    return {key: records for key, records in found.items() if records}
 
 
 def iso(moment: dt.datetime) -> str:

@@ -31,7 +31,7 @@ from thuocdo.org.choices import Position
 from thuocdo.tasks import services as tasks
 
 from .problems import ImportRejected, Problem
-from .spec import BUILT_KEYS, HISTORY_KEYS
+from .spec import BUILT_KEYS, CITIZEN_KEYS, EVALUATION_KEYS, HISTORY_KEYS
 from .validation import Checked, check_document, problem_order
 
 
@@ -127,6 +127,18 @@ def _write(document: dict, checked: Checked, *, actor: Any, dry_run: bool) -> Im
             report.counts[key] = writers[key](checked, actor)
     if any(key in checked.given_keys for key in HISTORY_KEYS):
         report.counts.update(_replay_history(document, checked, actor=actor, dry_run=dry_run))
+    if any(key in checked.given_keys for key in EVALUATION_KEYS):
+        from thuocdo.evaluations.exchange import write as write_evaluations
+
+        for key, (created, updated, unchanged) in write_evaluations(document,
+                                                                    actor=actor).items():
+            report.counts[key] = Counts(created=created, updated=updated, unchanged=unchanged)
+    if any(key in checked.given_keys for key in CITIZEN_KEYS):
+        from thuocdo.citizens.exchange import write as write_citizens
+
+        for key, (created, updated, unchanged) in write_citizens(document,
+                                                                 actor=actor).items():
+            report.counts[key] = Counts(created=created, updated=updated, unchanged=unchanged)
     # Report in the order of the format.
     report.counts = {key: report.counts[key] for key in BUILT_KEYS if key in report.counts}
     return report

@@ -29,6 +29,7 @@ from .spec import (
     EVENT_PAYLOADS,
     FORMAT,
     KEY_DESCRIPTIONS,
+    KEYS,
     NOT_YET_KEYS,
     RECORDS,
     Field,
@@ -63,6 +64,8 @@ def _field_schema(field: Field) -> dict[str, Any]:
         schema = {"type": "string", "pattern": DATE_PATTERN, "format": "date"}
     elif field.type == "datetime":
         schema = {"type": "string", "pattern": DATETIME_PATTERN, "format": "date-time"}
+    elif field.type == "number" and field.minimum is not None:
+        schema = {"type": "number", "minimum": field.minimum, "maximum": field.maximum}
     elif field.type == "number":
         schema = {"type": "number", "exclusiveMinimum": 0, "maximum": 9999.999}
     elif field.type == "integer":
@@ -146,6 +149,7 @@ def build_schema() -> dict[str, Any]:
             "type": "array",
             "items": {"type": "object"},
         }
+    properties = {key: properties[key] for key in KEYS}  # the contract's order
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

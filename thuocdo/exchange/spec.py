@@ -24,7 +24,13 @@ KEYS = (
 
 #: Keys whose part of the application exists: these are imported and exported.
 BUILT_KEYS = ("calendar", "units", "task_groups", "officials", "products", "directives",
-              "tasks", "events")
+              "tasks", "events", "assessments", "discipline", "feedback", "dossiers")
+
+#: Keys checked, imported and exported by the evaluations app (`thuocdo.evaluations.exchange`).
+EVALUATION_KEYS = ("assessments", "discipline")
+
+#: Keys checked, imported and exported by the citizens app (`thuocdo.citizens.exchange`).
+CITIZEN_KEYS = ("feedback", "dossiers")
 
 #: Keys of the contract whose part is not built yet: refused ("not supported yet").
 NOT_YET_KEYS = tuple(k for k in KEYS if k not in BUILT_KEYS and k != "format")
@@ -235,6 +241,122 @@ RECORDS: dict[str, tuple[Field, ...]] = {
         Field("answer", "text", "guidance_reply, consult_reply: the answer.", addition=True),
         Field("note", "text", "accept, remind, submit, approve: a note.", addition=True),
     ),
+    "assessments": (
+        Field("official", "ref", "Code of the official assessed.", required=True,
+              ref="officials", max_length=CODE_MAX),
+        Field("period", "code", "The period: YYYY-MM, YYYY-Qn or YYYY.", required=True,
+              max_length=8),
+        Field("general_points", "number", "General criteria, 0 to 30 (at most 2 decimals).",
+              required=True, minimum=0, maximum=30),
+        Field("assessor", "ref", "Code of the official who assessed.", nullable=True,
+              ref="officials", max_length=CODE_MAX),
+        Field("reason", "string", "Why points were deducted (required below 30)."),
+        Field("organising", "number", "Heads and deputies: capacity to organise, 0 to 1.",
+              nullable=True, minimum=0, maximum=1),
+        Field("uniting", "number", "Heads and deputies: capacity to unite, 0 to 1.",
+              nullable=True, minimum=0, maximum=1),
+    ),
+    "discipline": (
+        Field("official", "ref", "Code of the official (every ground but corruption).",
+              ref="officials", max_length=CODE_MAX),
+        Field("unit", "ref", "corruption: the unit where corruption or waste was dealt "
+              "with.", ref="units", max_length=CODE_MAX, addition=True),
+        Field("on", "date", "Day of the decision or conclusion.", required=True),
+        Field("level", "enum", "discipline: reprimand, warning, demotion or dismissal.",
+              enum=("reprimand", "warning", "demotion", "dismissal")),
+        Field("ground", "enum", "What the record is (default discipline): a discipline "
+              "decision, a conclusion of degradation, corruption in a unit, a confirmed "
+              "signal.", enum=("discipline", "degradation", "corruption", "signal"),
+              addition=True),
+        Field("signal", "code", "signal: the confirmed signal's code (S14).", max_length=8,
+              addition=True),
+        Field("reason", "string", "What it is about.", addition=True),
+    ),
+    "feedback": (
+        Field("code", "code", "The tracking code.", required=True, max_length=32),
+        Field("kind", "enum", "feedback or complaint (default feedback).",
+              enum=("feedback", "complaint")),
+        Field("category", "enum", "What it is about.", required=True,
+              enum=("procedure", "conduct", "urban", "environment", "other")),
+        Field("unit", "ref", "Code of the unit first concerned.", required=True, ref="units",
+              max_length=CODE_MAX),
+        Field("official", "ref", "Code of the official it is about, or null.", nullable=True,
+              ref="officials", max_length=CODE_MAX),
+        Field("dossier", "code", "Code of the dossier it is about, or null.", nullable=True,
+              max_length=CODE_MAX),
+        Field("text", "text", "What the citizen wrote.", required=True, max_length=5000),
+        Field("contact_name", "string", "The citizen's name.", max_length=255),
+        Field("contact", "string", "Their phone or e-mail.", max_length=255),
+        Field("address", "string", "Where (Open311 address).", max_length=500),
+        Field("submitted_at", "datetime", "When it was received.", required=True),
+        Field("events", "list", "What happened after, in order of time.", items=(
+            Field("kind", "enum", "assign, reply, forward, close, rate or verify.",
+                  required=True,
+                  enum=("assign", "reply", "forward", "close", "rate", "verify")),
+            Field("at", "datetime", "When.", required=True),
+            Field("actor", "ref", "Code of the official who acted (not for rate).",
+                  nullable=True, ref="officials", max_length=CODE_MAX),
+            Field("to_official", "ref", "assign: the official handling it.",
+                  ref="officials", max_length=CODE_MAX),
+            Field("workdays", "integer", "assign: the reply deadline in working days.",
+                  minimum=1, maximum=60),
+            Field("answer", "text", "reply: the answer."),
+            Field("to_unit", "ref", "forward: the unit responsible.", ref="units",
+                  max_length=CODE_MAX),
+            Field("reason", "text", "forward: why it is not the unit's responsibility "
+                  "(shown publicly)."),
+            Field("rating", "enum", "rate: satisfied, neutral or unsatisfied.",
+                  enum=("satisfied", "neutral", "unsatisfied")),
+            Field("result", "enum", "verify: verified or unfounded.",
+                  enum=("verified", "unfounded")),
+            Field("note", "text", "verify: the note."),
+        )),
+    ),
+    "dossiers": (
+        Field("code", "code", "Stable code of the dossier.", required=True,
+              max_length=CODE_MAX),
+        Field("procedure", "code", "Code of the administrative procedure.", required=True,
+              max_length=CODE_MAX),
+        Field("procedure_name", "text", "Name of the procedure (required for a procedure "
+              "new to the database).", max_length=500),
+        Field("processing_days", "integer", "Legal processing time in working days (with "
+              "procedure_name).", minimum=1, maximum=365),
+        Field("steps", "list", "The procedure's steps (with procedure_name): the first "
+              "step's unit receives the dossier.", items=(
+                  Field("name", "text", "The step.", required=True, max_length=255),
+                  Field("unit", "ref", "Code of the unit that does it.", required=True,
+                        ref="units", max_length=CODE_MAX),
+                  Field("allowance", "integer", "Its allowance in working days.",
+                        required=True, minimum=0, maximum=365),
+              )),
+        Field("applicant", "text", "The citizen or business applying.", required=True,
+              max_length=255),
+        Field("applicant_contact", "string", "Their phone or e-mail.", max_length=255),
+        Field("channel", "enum", "counter or online.", required=True,
+              enum=("counter", "online")),
+        Field("received_at", "datetime", "When the dossier was received.", required=True),
+        Field("received_by", "ref", "Code of the official who received it.", required=True,
+              ref="officials", max_length=CODE_MAX),
+        Field("due", "date", "The deadline (written on export; recomputed on import from "
+              "the procedure and the calendar)."),
+        Field("events", "list", "What happened after receipt, in order of time.", items=(
+            Field("kind", "enum", "move, supplement_request, supplement_received, apology, "
+                  "result or rate.", required=True,
+                  enum=("move", "supplement_request", "supplement_received", "apology",
+                        "result", "rate")),
+            Field("at", "datetime", "When.", required=True),
+            Field("actor", "ref", "Code of the official who acted.", required=True,
+                  ref="officials", max_length=CODE_MAX),
+            Field("to_official", "ref", "move: the official of the next step's unit.",
+                  nullable=True, ref="officials", max_length=CODE_MAX),
+            Field("reason", "text", "supplement_request: what is missing; apology: why it "
+                  "is late."),
+            Field("new_date", "date", "apology: the new date promised."),
+            Field("rating", "enum", "rate: satisfied, neutral or unsatisfied.",
+                  enum=("satisfied", "neutral", "unsatisfied")),
+            Field("note", "string", "move, result: a note."),
+        )),
+    ),
 }
 
 #: For each built record list: field name -> Field.
@@ -258,10 +380,11 @@ KEY_DESCRIPTIONS = {
              "a deadline.",
     "events": "What happened to each task after its assignment, replayed through the "
               "workflow.",
-    "assessments": "Period assessments of officials (not supported yet).",
-    "discipline": "Discipline records (not supported yet).",
+    "assessments": "General criteria of officials per period, with the reason for any "
+                   "deduction and, for leaders, their capacity to organise and to unite.",
+    "discipline": "Discipline records and other grounds for the KHT grade.",
     "peer_reviews": "Cross-evaluations between colleagues (not supported yet).",
     "votes": "Confidence votes (not supported yet).",
-    "feedback": "Citizens' and businesses' feedback (not supported yet).",
-    "dossiers": "Administrative-procedure dossiers (not supported yet).",
+    "feedback": "Citizens' and businesses' feedback and complaints, with their handling.",
+    "dossiers": "Administrative-procedure dossiers with their procedure and their log.",
 }

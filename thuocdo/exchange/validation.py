@@ -40,9 +40,11 @@ from .problems import Problem
 from .spec import (
     BUILT_KEYS,
     CALENDAR_KINDS,
+    CITIZEN_KEYS,
     CODE_PATTERN,
     DATE_PATTERN,
     DATETIME_PATTERN,
+    EVALUATION_KEYS,
     FIELDS,
     FORMAT,
     HISTORY_KEYS,
@@ -391,6 +393,18 @@ class _Checker:
                 officials={r.code for r in self.records["officials"]},
             )
             checked.task_codes, checked.event_count = outline
+        if any(key in doc for key in EVALUATION_KEYS):
+            from thuocdo.evaluations.exchange import check as check_evaluations
+
+            check_evaluations(doc, self.report,
+                              officials={r.code for r in self.records["officials"]},
+                              units={r.code for r in self.records["units"]})
+        if any(key in doc for key in CITIZEN_KEYS):
+            from thuocdo.citizens.exchange import check as check_citizens
+
+            check_citizens(doc, self.report,
+                           officials={r.code for r in self.records["officials"]},
+                           units={r.code for r in self.records["units"]})
         # Problems in document order: by top-level key, then record index, then field.
         checked.problems = sorted(self.problems, key=problem_order)
         return checked

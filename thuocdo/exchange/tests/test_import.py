@@ -210,8 +210,8 @@ BAD = [
     ("bad date", _set("directives", 1, issued_on="2023-13-01"),
      'directives[1].issued_on: not a date (YYYY-MM-DD): "2023-13-01"', "date"),
     ("unknown key", lambda d: d.update(foo=[]), "foo: unknown key", "unknown_key"),
-    ("key not supported yet", lambda d: d.update(assessments=[{"official": "CB002"}]),
-     "assessments: not supported yet", "not_supported"),
+    ("key not supported yet", lambda d: d.update(peer_reviews=[{"official": "CB002"}]),
+     "peer_reviews: not supported yet", "not_supported"),
     ("two heads",
      _append("officials", {"code": "CB009", "name": "Vũ Thị Hoa", "unit": "HN.CG",
                            "position": "head"}),
@@ -288,7 +288,7 @@ def test_every_problem_is_reported_at_once():
         'officials[2].unit: unknown unit "X"',
         "products[0].coefficient: expected a number",
         'directives[1].issued_on: not a date (YYYY-MM-DD): "2023-13-01"',
-        "assessments: not supported yet",
+        "peer_reviews: not supported yet",
     ]
     assert fingerprint() == before
 

@@ -129,7 +129,7 @@ def corruptions(draw) -> tuple[dict, dict, str, bool]:
                              if records else [])
     kind = draw(st.sampled_from(kinds))
     if kind == "top-level":
-        key = draw(st.sampled_from(["foo", "assessments", "dossiers", "format"]))
+        key = draw(st.sampled_from(["foo", "peer_reviews", "votes", "format"]))
         bad[key] = "thuocdo-exchange/0" if key == "format" else []
         return document, bad, key, key in {"foo", "format"}
     key, index = draw(st.sampled_from(records))
