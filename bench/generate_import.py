@@ -276,20 +276,27 @@ After the import the database holds {rows['units']:,} units, {rows['officials']:
 """
 
 
-def record(engine: str, text: str) -> None:
+def record_section(tag: str, header: str, text: str) -> None:
+    """Put `text` (wrapped in `<!-- tag -->` … `<!-- /tag -->`) into docs/benchmarks.md:
+    replace that section if it is there, else append it, after the script's `header` (added
+    once). Every other section is kept."""
     current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
-    pattern = re.compile(rf"<!-- bench:{engine} -->.*?<!-- /bench:{engine} -->\n", re.S)
+    pattern = re.compile(rf"<!-- {re.escape(tag)} -->.*?<!-- /{re.escape(tag)} -->\n", re.S)
     if pattern.search(current):
         current = pattern.sub(lambda _m: text, current)
     else:
+        if header and header.splitlines()[0] not in current:
+            current = current.rstrip("\n") + "\n\n" + header
         current = current.rstrip("\n") + "\n\n" + text
     RESULTS.write_text(current, encoding="utf-8")
 
 
-def run_benchmark(args, run_phase) -> tuple[str, dict]:
-    """The driver both benchmarks share: a fresh data dir and database, the machine noted,
-    migrate, then the generate, import and reference phases, each in a child process
-    (`run_phase(name, args, env)`). Returns the engine and the results."""
+def run_benchmark(args, run_phase,
+                  phases: tuple[str, ...] = ("generate", "import", "reference")
+                  ) -> tuple[str, dict]:
+    """The driver every benchmark shares: a fresh data dir and database, the machine noted,
+    migrate, then the `phases` (by default generate, import and reference), each in a child
+    process (`run_phase(name, args, env)`). Returns the engine and the results."""
     with tempfile.TemporaryDirectory(prefix="thuocdo-bench-") as tmp:
         workdir = Path(tmp)
         env = dict(os.environ)
@@ -303,7 +310,7 @@ def run_benchmark(args, run_phase) -> tuple[str, dict]:
         result = {"database": database, "when": time.strftime("%Y-%m-%d"),
                   "machine": machine(env, engine), "load": os.getloadavg()[0]}
         result["migrate_s"] = migrate(env)
-        for name in ("generate", "import", "reference"):
+        for name in phases:
             print(f"{name}...", flush=True)
             result[name] = run_phase(name, args, env)
             print(f"  {json.dumps(result[name], ensure_ascii=False)}", flush=True)
@@ -330,7 +337,7 @@ def main() -> None:
     text = section(engine, result)
     print(text)
     if not args.no_record:
-        record(engine, text)
+        record_section(f"bench:{engine}", "", text)
         print(f"recorded in {RESULTS.relative_to(ROOT)}")
 
 

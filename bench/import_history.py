@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from generate_import import (  # the sibling script's helpers
     ROOT,
     load,
     peak_rss_mb,
+    record_section,
     run_benchmark,
     setup_django,
     timed,
@@ -206,19 +206,6 @@ History import ÷ reference: **{ratio:.1f}×**; {tasks / i['history_s']:,.0f} ta
 """
 
 
-def record(engine: str, text: str) -> None:
-    current = RESULTS.read_text(encoding="utf-8")
-    pattern = re.compile(rf"<!-- bench-history:{engine} -->.*?<!-- /bench-history:{engine} -->\n",
-                         re.S)
-    if pattern.search(current):
-        current = pattern.sub(lambda _m: text, current)
-    else:
-        if HEADER.splitlines()[0] not in current:
-            current = current.rstrip("\n") + "\n\n" + HEADER
-        current = current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(current, encoding="utf-8")
-
-
 # -- main ----------------------------------------------------------------------------------------
 
 
@@ -248,7 +235,7 @@ def main() -> None:
     text = section(engine, result, command)
     print(text)
     if not args.no_record:
-        record(engine, text)
+        record_section(f"bench-history:{engine}", HEADER, text)
         print(f"recorded in {RESULTS.relative_to(ROOT)}")
 
 

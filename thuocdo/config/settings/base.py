@@ -95,6 +95,9 @@ INSTALLED_APPS = [
     "thuocdo.tasks",
     "thuocdo.exchange",
     "thuocdo.notifications",
+    "thuocdo.accountability",
+    "thuocdo.evaluations",
+    "thuocdo.citizens",
 ]
 
 MIDDLEWARE = [
@@ -251,3 +254,7 @@ THUOCDO = {
     # The site's address as users reach it, for links in e-mails (no trailing slash).
     "BASE_URL": os.environ.get("THUOCDO_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
 }
+
+# A complaint from a citizen, verified as founded and linked to work, counts as a major error
+# on that work (issue 6; citizens.adapters.quality_findings).
+THUOCDO_COMPLAINT_IS_MAJOR_ERROR = env_bool("THUOCDO_COMPLAINT_IS_MAJOR_ERROR", True)

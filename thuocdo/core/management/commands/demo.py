@@ -231,6 +231,14 @@ class Command(BaseCommand):
         document = demo_document(options["officials"], options["months"])
         report = import_city(document)
         self.stdout.write(f"Thành phố demo / Demo city: {describe_report(report)}")
+        from thuocdo.citizens.demo import demo_citizens
+
+        self.stdout.write(f"Công dân / Citizens: {demo_citizens()}")
+        self.stdout.write(f"Dấu hiệu / Signals: {refresh_demo_signals(options['months'])}")
+        if options["months"]:
+            from thuocdo.evaluations.demo import demo_scores
+
+            self.stdout.write(f"Điểm / Scores: {demo_scores()}")
         rows = ensure_accounts(demo_accounts(document), DEMO_PASSWORD)
         self.stdout.write("")
         self.stdout.write(accounts_table(rows, DEMO_PASSWORD))
@@ -238,6 +246,21 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         serve_demo(options["port"], out=self.stdout.write)
+
+
+def refresh_demo_signals(months: int, now: dt.datetime | None = None) -> str:
+    """Compute and store the signals (and delays) of each month of the demo's history, as
+    the nightly job would have, so the accountability dashboard is filled."""
+    from thuocdo.accountability.services import signals_refresh
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    parts = []
+    for back in range(max(months, 1) - 1, -1, -1):
+        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+        result = signals_refresh(period=f"{year}-{month + 1:02d}", as_of=now)
+        parts.append(f"{result.period}: {result.created + result.updated + result.unchanged}")
+    return ", ".join(parts)
 
 
 #: scheduled jobs the demo runs once when it starts (only those registered)
