@@ -55,6 +55,9 @@ class MonthResult:
     kinds: dict[str, str] = field(default_factory=dict)
     delays: list[DelayRow] = field(default_factory=list)
     thresholds: str = ""
+    #: codes → ids of every unit and official, as read once for the computation
+    unit_ids: dict[str, int] = field(default_factory=dict)
+    official_ids: dict[str, int] = field(default_factory=dict)
 
 
 def compute_month(*, period: str, as_of: dt.datetime) -> MonthResult:
@@ -62,7 +65,8 @@ def compute_month(*, period: str, as_of: dt.datetime) -> MonthResult:
     start, end = month_bounds(period)
     world = adapters.load_world(on=min(end, as_of.date()))
     calendar = adapters.calendar_for(start, as_of)
-    result = MonthResult(period, as_of, thresholds=world.thresholds.version)
+    result = MonthResult(period, as_of, thresholds=world.thresholds.version,
+                         unit_ids=world.unit_ids, official_ids=world.official_ids)
     for _label, chunk in adapters.period_chunks(world, period_start=start, period_end=end,
                                                  as_of=as_of):
         found = detect_all(chunk.histories, calendar=calendar, period_start=start,

@@ -59,10 +59,7 @@ def signals_refresh(*, period: str, as_of: dt.datetime | None = None, actor: Any
     """Compute (unless `result` is given) and store the signals and delays of `period`."""
     as_of = as_of or timezone.now()
     found = result or compute_month(period=period, as_of=as_of)
-    from thuocdo.org.models import Official, Unit
-
-    unit_ids = dict(Unit.objects.values_list("code", "id"))
-    official_ids = dict(Official.objects.values_list("code", "id"))
+    unit_ids, official_ids = found.unit_ids, found.official_ids
     now = timezone.now()
     with transaction.atomic():
         existing = {key: (pk, status, text, events) for key, pk, status, text, events in

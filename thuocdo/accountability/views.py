@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from thuocdo.citizens import selectors as citizen_selectors
+from thuocdo.core import xlsx
 from thuocdo.core.calendar import work_calendar
 from thuocdo.core.charts import Series, horizontal_stacked_bars, vertical_stacked_bars
 from thuocdo.core.errors import ServiceError
@@ -34,7 +34,6 @@ from .choices import SIGNAL_NAMES
 from .forms import DashboardForm, DelayFilterForm, SignalFilterForm, SignalStepForm
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLOURS = {Bucket.DONE_ON_TIME: "#2e7d32", Bucket.DONE_LATE: "#ef8f00",
            Bucket.OPEN_WITHIN_DEADLINE: "#1f6fb2", Bucket.OPEN_OVERDUE: "#a4141c"}
 
@@ -111,20 +110,13 @@ def dashboard_export(request):
     """The dashboard's tables as an xlsx workbook, one sheet each."""
     _form, board = _dashboard_data(request)
     book = Workbook(write_only=True)
-    bold = Font(bold=True)
 
     def sheet(title, headers, rows):
         ws = book.create_sheet(title=str(title)[:31])
-        from openpyxl.cell import WriteOnlyCell
-
-        cells = []
-        for header in headers:
-            cell = WriteOnlyCell(ws, value=str(header))
-            cell.font = bold
-            cells.append(cell)
-        ws.append(cells)
-        for row in rows:
-            ws.append([str(v) if v is not None and not isinstance(v, int) else v for v in row])
+        xlsx.header(ws, headers)
+        for values in rows:
+            ws.append(xlsx.row(ws, (v if v is None or isinstance(v, int) else str(v)
+                                    for v in values)))
 
     labels = [BUCKET_LABELS[b.value] for b in Bucket]
     sheet(_("Sub-units"), [_("Unit code"), _("Unit"), *labels, _("Total")],
@@ -146,7 +138,7 @@ def dashboard_export(request):
            for t in board.oldest])
     buffer = io.BytesIO()
     book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
     response["Content-Disposition"] = (
         f'attachment; filename="accountability-{board.unit.code}-{board.period}.xlsx"')
     return response

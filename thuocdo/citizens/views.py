@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from thuocdo.core import xlsx
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.org.models import Unit
 
@@ -30,7 +31,6 @@ from . import adapters, forms, selectors, services
 from .choices import DossierStatus, FeedbackKind, FeedbackStatus
 
 PAGE_SIZE = 25
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _get_or_404(getter, **kwargs):
@@ -140,18 +140,25 @@ def feedback_detail(request, code: str):
     return render(request, "citizens/feedback_detail.html", _feedback_context(request, feedback))
 
 
+def _action_form(request, *, getter, form_classes, kind: str, code: str):
+    """The record an action is taken on and the action's bound form: read-only callers are
+    refused, an unknown record or action is a 404, then `_check_may_act`."""
+    if request.scope.is_read_only:
+        raise PermissionDenied
+    record = _get_or_404(getter, scope=request.scope, code=code)
+    form_class = form_classes.get(kind)
+    if form_class is None:
+        raise Http404(_("Not found."))
+    _check_may_act(request)
+    return record, form_class(request.POST)
+
+
 @require_POST
 @login_required
 def feedback_act(request, kind: str, code: str):
     """assign, reply, close, forward ("not our responsibility"), verify a complaint."""
-    if request.scope.is_read_only:
-        raise PermissionDenied
-    feedback = _get_or_404(selectors.feedback_get, scope=request.scope, code=code)
-    form_class = FEEDBACK_ACTIONS.get(kind)
-    if form_class is None:
-        raise Http404(_("Not found."))
-    _check_may_act(request)
-    form = form_class(request.POST)
+    feedback, form = _action_form(request, getter=selectors.feedback_get,
+                                  form_classes=FEEDBACK_ACTIONS, kind=kind, code=code)
     done = None
     if form.is_valid():
         data = form.cleaned_data
@@ -183,15 +190,9 @@ def feedback_act(request, kind: str, code: str):
 @login_required
 def finding_act(request, action: str, code: str):
     """The official concerned answers a finding of this feedback; a leader decides."""
-    if request.scope.is_read_only:
-        raise PermissionDenied
-    feedback = _get_or_404(selectors.feedback_get, scope=request.scope, code=code)
-    form_class = {"answer": forms.FindingAnswerForm, "decide": forms.FindingDecideForm}.get(
-        action)
-    if form_class is None:
-        raise Http404(_("Not found."))
-    _check_may_act(request)
-    form = form_class(request.POST)
+    feedback, form = _action_form(
+        request, getter=selectors.feedback_get, kind=action, code=code,
+        form_classes={"answer": forms.FindingAnswerForm, "decide": forms.FindingDecideForm})
     findings = {f.key: f for f in adapters.findings_for_feedback(feedback=feedback)}
     if not form.is_valid() or form.cleaned_data["key"] not in findings:
         messages.error(request, _("Check the form: nothing was recorded."))
@@ -310,14 +311,8 @@ def dossier_detail(request, code: str):
 @require_POST
 @login_required
 def dossier_act(request, kind: str, code: str):
-    if request.scope.is_read_only:
-        raise PermissionDenied
-    dossier = _get_or_404(selectors.dossier_get, scope=request.scope, code=code)
-    form_class = DOSSIER_ACTIONS.get(kind)
-    if form_class is None:
-        raise Http404(_("Not found."))
-    _check_may_act(request)
-    form = form_class(request.POST)
+    dossier, form = _action_form(request, getter=selectors.dossier_get,
+                                 form_classes=DOSSIER_ACTIONS, kind=kind, code=code)
     done = None
     if form.is_valid():
         data = form.cleaned_data
@@ -415,7 +410,7 @@ def service_index_export(request):
     sheet = workbook.active
     sheet.title = str(_("Service index"))[:31]
     bold = Font(bold=True)
-    sheet.append([str(_("Unit")), result.unit.code, result.unit.name])
+    sheet.append(xlsx.row(sheet, [str(_("Unit")), result.unit.code, result.unit.name]))
     sheet.append([str(_("From")), result.period_start, str(_("To")), result.period_end])
     for row in (1, 2):
         sheet.cell(row=row, column=1).font = bold
@@ -443,7 +438,7 @@ def service_index_export(request):
     sheet.column_dimensions["A"].width = 42
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
     filename = f"service-index-{result.unit.code}-{result.period_start:%Y%m%d}-" \
                f"{result.period_end:%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from thuocdo.core import xlsx
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Unit
@@ -420,7 +421,8 @@ def unit_export(request, label: str, code: str):
     sheet = book.active
     sheet.title = period.label
     sheet.append([_("SUMMARY OF QUALITY ASSESSMENT AND GRADING OF OFFICIALS")])
-    sheet.append([_("Unit: %(u)s — period: %(p)s") % {"u": unit.name, "p": period.label}])
+    sheet.append(xlsx.row(sheet, [_("Unit: %(u)s — period: %(p)s")
+                                  % {"u": unit.name, "p": period.label}]))
     sheet.append([_("(Decree 335/2025/NĐ-CP; rubric %(r)s)") % {"r": period.rubric_version}])
     sheet.append([])
     sheet.append([str(h) for h in EXPORT_HEADER])
@@ -428,7 +430,7 @@ def unit_export(request, label: str, code: str):
         cell.font = Font(bold=True)
     for n, card in enumerate(cards, start=1):
         d = card.data
-        sheet.append([
+        sheet.append(xlsx.row(sheet, [
             n, card.official.code, card.official.name, card.unit.name, card.position,
             d.get("assigned"), d.get("completed"), d.get("quantity"), d.get("quality"),
             d.get("progress"), d.get("unit_result"), d.get("organising"), d.get("uniting"),
@@ -436,7 +438,7 @@ def unit_export(request, label: str, code: str):
             card.grade or "—", _("yes") if card.quota_applied else "",
             _num(card.self_points), "\n".join(d.get("reasons", [])),
             card.get_status_display(),
-        ])
+        ]))
     for row in sheet.iter_rows(min_row=6):
         row[19].alignment = Alignment(wrap_text=True, vertical="top")
     for column, width in zip("ABCDEFGHIJKLMNOPQRSTU", (5, 12, 26, 26, 10) + (10,) * 14
@@ -446,7 +448,7 @@ def unit_export(request, label: str, code: str):
     book.save(buffer)
     response = HttpResponse(
         buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        content_type=xlsx.CONTENT_TYPE)
     response["Content-Disposition"] = (
         f'attachment; filename="diem-{period.label}-{unit.code}.xlsx"')
     return response

@@ -24,9 +24,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+
+from thuocdo.core import xlsx
 
 from .problems import ImportRejected, unreadable
 from .spec import FIELDS, KEYS, Field
@@ -240,8 +241,4 @@ def _cell(sheet: Any, value: Any) -> Any:
         return NULL_TEXT
     if isinstance(value, list | dict):
         value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # text, never a formula
-        return cell
-    return value
+    return xlsx.text(sheet, value)  # text, never a formula

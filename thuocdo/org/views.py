@@ -17,10 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
+from thuocdo.core import xlsx
 from thuocdo.core.htmx import is_htmx, render_page
 
 from . import selectors
@@ -112,7 +110,6 @@ def unit_detail(request, code: str):
 
 # -- officials -------------------------------------------------------------------------
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _officials_workbook(officials) -> Workbook:
@@ -125,25 +122,11 @@ def _officials_workbook(officials) -> Workbook:
         (_("Active"), 8), (_("Unit code"), 16), (_("Unit"), 36), (_("Position"), 14),
         (_("Task group"), 24), (_("Since"), 12),
     ]
-    for index, (_title, width) in enumerate(headers):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for title, _width in headers:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    xlsx.header(sheet, [title for title, _width in headers], [w for _t, w in headers])
     yes, no = _("Yes"), _("No")
 
     def text(value):
-        # openpyxl would store "=..." as a formula: a name or e-mail must stay text.
-        if isinstance(value, str) and value.startswith("="):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            return cell
-        return value
+        return xlsx.text(sheet, value)
 
     def person(official) -> list:
         return [text(official.code), text(official.name), text(official.email),
@@ -153,8 +136,7 @@ def _officials_workbook(officials) -> Workbook:
         if not official.current_memberships:
             sheet.append([*person(official), None, None, None, None, None])
         for membership in official.current_memberships:
-            since = WriteOnlyCell(sheet, value=membership.start)
-            since.number_format = "DD/MM/YYYY"
+            since = xlsx.date(sheet, membership.start)
             sheet.append([
                 *person(official),
                 text(membership.unit.code),
@@ -191,7 +173,7 @@ def official_export(request):
     officials = selectors.official_list(scope=request.scope, **form.filters())
     buffer = io.BytesIO()
     _officials_workbook(officials).save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
     filename = f"officials-{timezone.localdate():%Y-%m-%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -27,10 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
+from thuocdo.core import xlsx
 from thuocdo.core.calendar import work_calendar
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.htmx import is_htmx, render_page
@@ -61,7 +59,6 @@ DIRECTIVE_TASKS = 50
 #: actions "Việc của tôi" offers on a row, by the task's state: only those that need no
 #: payload and nothing to read first (submitting and approving are done on the task page)
 QUICK_ACTIONS = {TaskState.ASSIGNED: EventKind.ACCEPT}
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _get_or_404(getter, **kwargs):
@@ -200,25 +197,6 @@ def task_list(request):
     return render_page(request, "tasks/task_list.html", context, partial="results")
 
 
-def _excel_text(sheet, value):
-    # openpyxl would store "=..." as a formula: user text must stay text.
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
-def _excel_date(sheet, value, number_format="DD/MM/YYYY"):
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value).replace(tzinfo=None)
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = number_format
-    return cell
-
-
 def _tasks_workbook(tasks, *, today: dt.date) -> Workbook:
     """One row per task, the columns of the work list and a few more; dates are real dates
     shown dd/mm/yyyy."""
@@ -232,17 +210,8 @@ def _tasks_workbook(tasks, *, today: dt.date) -> Workbook:
         (_("Priority"), 14), (_("State"), 20), (_("Bucket"), 20), (_("Done at"), 16),
         (_("Last event"), 16),
     ]
-    for index, (_title, width) in enumerate(headers):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for title, _width in headers:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    text = _excel_text
+    xlsx.header(sheet, [title for title, _width in headers], [w for _t, w in headers])
+    text, date = xlsx.text, xlsx.date
     for task in tasks.iterator(chunk_size=2000):
         bucket = selectors.bucket_of(task, on=today)
         holder = task.holder_official.name if task.holder_official else task.holder_unit.name
@@ -252,12 +221,12 @@ def _tasks_workbook(tasks, *, today: dt.date) -> Workbook:
             text(sheet, task.product.name), task.quantity, task.coefficient,
             text(sheet, task.lead_unit.name), text(sheet, task.lead_official.name),
             text(sheet, holder), text(sheet, task.assigned_by.name),
-            _excel_date(sheet, task.assigned_at, "DD/MM/YYYY HH:MM"),
-            _excel_date(sheet, task.due), _excel_date(sheet, task.due_in_force),
+            date(sheet, task.assigned_at, xlsx.DATETIME),
+            date(sheet, task.due), date(sheet, task.due_in_force),
             str(task.get_priority_display()), str(task.get_state_display()),
             str(BUCKET_LABELS[bucket.value]) if bucket else None,
-            _excel_date(sheet, task.done_at, "DD/MM/YYYY HH:MM"),
-            _excel_date(sheet, task.last_event_at, "DD/MM/YYYY HH:MM"),
+            date(sheet, task.done_at, xlsx.DATETIME),
+            date(sheet, task.last_event_at, xlsx.DATETIME),
         ])
     return workbook
 
@@ -271,7 +240,7 @@ def task_export(request):
                                 ordering=form.ordering)
     buffer = io.BytesIO()
     _tasks_workbook(tasks, today=timezone.localdate()).save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
     filename = f"tasks-{timezone.localdate():%Y-%m-%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

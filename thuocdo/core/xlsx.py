@@ -1,0 +1,63 @@
+"""Writing xlsx sheets the same way everywhere: a bold header with column widths, text that
+stays text, real dates shown dd/mm/yyyy.
+
+openpyxl stores a string beginning with "=" as a formula; a name or a title typed by a user
+must never become one (spreadsheet injection), so every value written from user data goes
+through `text()`. Works for write-only and ordinary worksheets alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.utils import timezone
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DATE = "DD/MM/YYYY"
+DATETIME = "DD/MM/YYYY HH:MM"
+
+
+def text(sheet: Any, value: Any) -> Any:
+    """`value` as it should be appended: a string beginning with "=" as a text cell."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def row(sheet: Any, values: Iterable[Any]) -> list[Any]:
+    """A row of values with every string kept as text (see `text`)."""
+    return [text(sheet, value) for value in values]
+
+
+def date(sheet: Any, value: dt.date | dt.datetime | None, number_format: str = DATE) -> Any:
+    """A date (or a local date and time) shown with `number_format`; None stays empty."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).replace(tzinfo=None)
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
+
+
+def header(sheet: Any, titles: Sequence[Any], widths: Sequence[int] = (),
+           *, freeze: bool = True) -> None:
+    """Append a bold header row, set the column widths given, freeze the row below it."""
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
+    if freeze:
+        sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    cells = []
+    for title in titles:
+        cell = WriteOnlyCell(sheet, value=str(title))
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
