@@ -2,7 +2,10 @@
 city, written through the services (as staff would have, over the last two months), so the
 dossier lists, the feedback inbox, S3/S10/S11 and the service index have something to show.
 
-Deterministic for a given day (a seeded random), and a no-op when already there.
+Deterministic for a given day (a seeded random), and a no-op when already there. A few
+dossiers (one returned and not rated yet, one still open, one with an apology slip or a
+supplement request, where there are) get the access key `DEMO_KEY`, so the public look-up
+(/phan-anh/ho-so/) can be tried; the summary names them.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Membership, Unit
 
 from . import services
-from .models import Procedure
+from .choices import DossierEventKind, DossierStatus
+from .models import Dossier, Procedure
 
 SEED = 766
 COMMUNES = 4
 DOSSIERS_PER_COMMUNE = 14
 FEEDBACK_PER_COMMUNE = 5
 DAYS_BACK = 60
+#: the access key of the dossiers the demo opens to the public look-up
+DEMO_KEY = "DEMKEY2345"
 
 TEXTS = [
     ("urban", "Đèn chiếu sáng ngõ {n} bị hỏng hơn hai tuần, buổi tối rất tối và nguy hiểm."),
@@ -70,7 +76,31 @@ def demo_citizens(now: dt.datetime | None = None) -> str:
                    ("Ký, trả kết quả", unit, 1)])
         made_dossiers += _dossiers(procedure, head, staff, rng, calendar, now)
         made_feedback += _feedback(unit, head, staff, rng, now)
-    return f"{made_dossiers} hồ sơ / dossiers, {made_feedback} phản ánh / feedback"
+    if made_dossiers:
+        _demo_keys()
+    summary = f"{made_dossiers} hồ sơ / dossiers, {made_feedback} phản ánh / feedback"
+    keyed = list(Dossier.objects.filter(access_key_hash=services.access_key_hash(DEMO_KEY))
+                 .order_by("code").values_list("code", flat=True))
+    if keyed:
+        summary += (f"; tra cứu hồ sơ / dossier look-up /phan-anh/ho-so/: {', '.join(keyed)}"
+                    f", mã truy cập / access key {DEMO_KEY}")
+    return summary
+
+
+def _demo_keys() -> None:
+    """Give `DEMO_KEY` to a dossier returned and not rated, one still open, and one whose
+    timeline has an apology slip or a supplement request (the first of each, by code)."""
+    rows = Dossier.objects.filter(procedure__code__startswith="HT-KH.").order_by("code")
+    picks = [
+        rows.filter(status=DossierStatus.DONE, rating="").first(),
+        rows.exclude(status=DossierStatus.DONE).first(),
+        rows.filter(events__kind__in=[DossierEventKind.APOLOGY,
+                                      DossierEventKind.SUPPLEMENT_REQUEST]).first(),
+    ]
+    for dossier in {d.pk: d for d in picks if d is not None}.values():
+        clerk = dossier.events.get(kind=DossierEventKind.RECEIVE).actor
+        services.dossier_key_issue(user=None, actor=clerk, dossier=dossier,
+                                   access_key=DEMO_KEY)
 
 
 def _at(day: dt.date, hour: int, now: dt.datetime) -> dt.datetime | None:
@@ -84,6 +114,7 @@ def _dossiers(procedure, head, staff, rng, calendar, now) -> int:
     today = timezone.localdate(now)
     clerk, expert = staff[0], staff[1]
     made = 0
+    kept_for_portal = False  # the first returned dossier waits for its rating on the portal
     for i in range(DOSSIERS_PER_COMMUNE):
         received_on = today - dt.timedelta(days=rng.randint(1, DAYS_BACK))
         if not calendar.is_workday(received_on):
@@ -91,7 +122,7 @@ def _dossiers(procedure, head, staff, rng, calendar, now) -> int:
         received_at = _at(received_on, 8 + i % 3, now)
         if received_at is None:
             continue
-        dossier = services.dossier_receive(
+        dossier, _key = services.dossier_receive(
             user=None, actor=clerk, procedure=procedure, applicant=rng.choice(APPLICANTS),
             applicant_contact=f"09{rng.randint(10000000, 99999999)}",
             channel="online" if rng.random() < 0.45 else "counter", received_at=received_at)
@@ -148,7 +179,9 @@ def _dossiers(procedure, head, staff, rng, calendar, now) -> int:
             continue
         dossier = services.dossier_return_result(user=None, actor=head, dossier=dossier,
                                                  at=moment)
-        if rng.random() < 0.7:
+        if not kept_for_portal:
+            kept_for_portal = True
+        elif rng.random() < 0.7:
             rating = ("unsatisfied" if late and rng.random() < 0.5
                       else rng.choice(["satisfied", "satisfied", "neutral"]))
             rated = _at(day, 16, now)

@@ -6,6 +6,9 @@ described on (at least) its first dossier: `procedure_name`, `processing_days`, 
 The dossier is received through `services.dossier_receive` (the deadline is recomputed from
 the procedure and the calendar) and its `events` replayed through the same services as the
 pages, so the state rules hold (one cannot return a result while waiting for supplements).
+An imported dossier has no access key (nobody would know it): staff issue one on its page
+(`services.dossier_key_issue`) for the applicant to follow it on the portal. A `rate` with a
+null `actor` is a rating the applicant gave on the portal.
 
 `feedback`: a case with its `events` (assign, reply, forward, close, rate, verify), replayed
 through the services. An imported case gets a new access key that nobody knows: access keys
@@ -35,10 +38,12 @@ from .models import Dossier, Feedback, Procedure
 KEYS = ("dossiers", "feedback")
 Report = Callable[[str, str, str], None]
 
-#: per event kind, the fields it requires
+#: per event kind, the fields it requires (a dossier's `rate` has a null `actor` when the
+#: applicant rated on the public portal)
 DOSSIER_REQUIRED = {
-    "move": (), "supplement_request": ("reason",), "supplement_received": (),
-    "apology": ("reason", "new_date"), "result": (), "rate": ("rating",),
+    "move": ("actor",), "supplement_request": ("actor", "reason"),
+    "supplement_received": ("actor",), "apology": ("actor", "reason", "new_date"),
+    "result": ("actor",), "rate": ("rating",),
 }
 FEEDBACK_REQUIRED = {
     "assign": ("actor", "to_official", "workdays"), "reply": ("actor", "answer"),
@@ -86,9 +91,11 @@ def _check_list(items: Any, item_fields, path: str, report: Report) -> list[dict
             for i, item in enumerate(items)]
 
 
-def check(document: dict, report: Report, *, officials: set[str], units: set[str]) -> None:
-    """Report every problem of the document's `dossiers` and `feedback`. `officials` and
-    `units` are the codes the document defines; the database's are looked up here."""
+def check(document: dict, report: Report, *, officials: set[str], units: set[str],
+          tasks: set[str] | frozenset[str] = frozenset()) -> None:
+    """Report every problem of the document's `dossiers` and `feedback`. `officials`,
+    `units` and `tasks` are the codes the document defines; the database's are looked up
+    here."""
     cleaned: dict[str, list[tuple[int, dict]]] = {}
     for key in KEYS:
         if key not in document:
@@ -132,9 +139,19 @@ def check(document: dict, report: Report, *, officials: set[str], units: set[str
         path = f"dossiers[{index}]"
         _check_dossier(values, path, report, procedures, known_officials, known_units)
         dossiers.add(values["code"])
+    named_tasks = {e["task"] for _i, values in cleaned.get("feedback", [])
+                   for e in values["events"] if isinstance(e.get("task"), str)}
+    known_tasks = set(tasks) | _stored_tasks(named_tasks - set(tasks))
     for index, values in cleaned.get("feedback", []):
         path = f"feedback[{index}]"
-        _check_feedback(values, path, report, dossiers, known_officials, known_units)
+        _check_feedback(values, path, report, dossiers, known_officials, known_units,
+                        known_tasks)
+
+
+def _stored_tasks(codes: set[str]) -> set[str]:
+    from thuocdo.tasks.models import Task
+
+    return set(Task.objects.filter(code__in=codes).values_list("code", flat=True))
 
 
 def _stored(kind: str, cleaned: dict) -> set[str]:
@@ -200,7 +217,7 @@ def _check_dossier(values: dict, path: str, report: Report, procedures: set[str]
 
 
 def _check_feedback(values: dict, path: str, report: Report, dossiers: set[str],
-                    officials: set[str], units: set[str]) -> None:
+                    officials: set[str], units: set[str], tasks: set[str]) -> None:
     _ref(values["unit"], units, f"{path}.unit", report, _("unit"))
     _ref(values.get("official"), officials, f"{path}.official", report, _("official"))
     if isinstance(values.get("dossier"), str) and values["dossier"] not in dossiers:
@@ -215,6 +232,10 @@ def _check_feedback(values: dict, path: str, report: Report, dossiers: set[str],
         _ref(event.get("actor"), officials, f"{here}.actor", report, _("official"))
         _ref(event.get("to_official"), officials, f"{here}.to_official", report, _("official"))
         _ref(event.get("to_unit"), units, f"{here}.to_unit", report, _("unit"))
+        if event.get("task") is not None:
+            if event["kind"] != "verify":
+                report(f"{here}.task", "not_for_kind", _("only for verify"))
+            _ref(event["task"], tasks, f"{here}.task", report, _("task"))
     _check_order(values, "submitted_at", path, report)
 
 
@@ -300,17 +321,22 @@ def _write_dossier(values: dict, officials: dict, units: dict, user: Any) -> str
     dossier = Dossier.objects.filter(code=values["code"]).first()
     outcome = "unchanged"
     if dossier is None:
-        dossier = services.dossier_receive(
+        dossier, _key = services.dossier_receive(
             user=user, actor=officials[values["received_by"]], procedure=procedure,
             applicant=values["applicant"], applicant_contact=values.get("applicant_contact", ""),
-            channel=values["channel"], received_at=values["received_at"], code=values["code"])
+            channel=values["channel"], received_at=values["received_at"], code=values["code"],
+            issue_key=False)
         outcome = "created"
     todo = _todo(dossier.events.exclude(kind=DossierEventKind.RECEIVE).count(),
                  values["events"])
     for event in todo:
+        kind = event["kind"]
+        if kind == "rate" and not event.get("actor"):  # the applicant, on the portal
+            dossier = services.dossier_rate(dossier=dossier, rating=event["rating"],
+                                            at=event["at"], public=True)
+            continue
         kwargs = {"user": user, "dossier": dossier, "at": event["at"],
                   "actor": officials[event["actor"]]}
-        kind = event["kind"]
         if kind == "move":
             dossier = services.dossier_move(
                 to_official=officials.get(event.get("to_official") or ""),
@@ -445,7 +471,7 @@ def export_feedback() -> list[dict]:
                 item["actor"] = event.actor.code if event.actor else None
             data = event.data
             for name in ("to_official", "workdays", "answer", "to_unit", "reason", "rating",
-                         "result", "note"):
+                         "result", "note", "task"):
                 if data.get(name) not in (None, ""):
                     item[name] = data[name]
             record["events"].append(item)

@@ -71,6 +71,19 @@ class RateForm(LookupForm):
                                widget=forms.RadioSelect)
 
 
+class DossierLookupForm(forms.Form):
+    """The dossier's code and access key, as printed on the receipt."""
+
+    code = CodeField(label=_("Dossier code"))
+    key = forms.CharField(label=_("Access key"), max_length=32)
+
+
+class DossierPublicRateForm(DossierLookupForm):
+    rating = forms.ChoiceField(label=_("How satisfied are you with the handling of your "
+                                       "dossier?"), choices=Satisfaction.choices,
+                               widget=forms.RadioSelect)
+
+
 class FeedbackFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)

@@ -67,6 +67,10 @@ class ProcedureStep(models.Model):
 class Dossier(models.Model):
     """A citizen's or business's application (hồ sơ) under a procedure.
 
+    Like feedback, the applicant follows it on the public portal with its code and an access
+    key, given on the receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả); only a keyed hash of
+    the key is kept (none for an imported dossier until staff issue one).
+
     Fields after `status` are caches of the log, written only by the services. `due` is the
     original deadline (the procedure's working days after receipt); `due_in_force` moves
     while the applicant is asked for supplements (measure/dossiers.py).
@@ -82,6 +86,9 @@ class Dossier(models.Model):
     channel = models.CharField(_("received"), max_length=16, choices=Channel.choices)
     received_at = models.DateTimeField(_("received at"))
     due = models.DateField(_("deadline"))
+    #: keyed hash of the applicant's access key (`services.access_key_hash`); empty until
+    #: one is issued (an imported dossier), so the public page cannot open it
+    access_key_hash = models.CharField(max_length=64, blank=True, editable=False)
     # -- caches of the log -------------------------------------------------------------
     status = models.CharField(_("status"), max_length=20, choices=DossierStatus.choices,
                               default=DossierStatus.PROCESSING)

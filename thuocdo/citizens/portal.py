@@ -1,15 +1,19 @@
-"""The public portal (no login, under /phan-anh/): send feedback, follow it, rate it.
+"""The public portal (no login, under /phan-anh/): send feedback, follow it, rate it; follow
+an administrative dossier and rate its handling (/phan-anh/ho-so/).
 
 Privacy: a case opens only with its tracking code **and** its access key, given once on
 the receipt. Codes are short, so people can read them over the phone and write them on
 papers; the key (10 characters, about 50 bits) is what makes a case unreachable by guessing
 codes. Looking a case up by code and contact was rejected: phone numbers are easy to guess
-or to know. An unknown code and a wrong key get the same answer.
+or to know. An unknown code and a wrong key get the same answer. A dossier works the same
+way, with the code and the key printed on its receipt (giấy tiếp nhận hồ sơ và hẹn trả kết
+quả); its page shows where it stands and its public timeline, never an official's name.
 
 Abuse limits: size limits on every field (the form and the service), at most
 `services.RATE_LIMIT_PER_HOUR` submissions an hour from one address (counted in the
 database, so every web process sees the same count), at most `LOOKUP_FAILURES_PER_HOUR`
-failed look-ups an hour from one address (Django's cache), and a honeypot field.
+failed look-ups an hour from one address (Django's cache; feedback and dossiers together),
+and a honeypot field.
 """
 
 from __future__ import annotations
@@ -23,7 +27,13 @@ from thuocdo.core.errors import ServiceError
 
 from . import selectors, services
 from .choices import FeedbackStatus
-from .forms import FeedbackSubmitForm, LookupForm, RateForm
+from .forms import (
+    DossierLookupForm,
+    DossierPublicRateForm,
+    FeedbackSubmitForm,
+    LookupForm,
+    RateForm,
+)
 
 LOOKUP_FAILURES_PER_HOUR = 20
 
@@ -136,3 +146,80 @@ def rate(request):
         form.add_error(None, exc.service_message)
         return _case_page(request, feedback, key, rate_form=form, status=400)
     return _case_page(request, feedback, key)
+
+
+# -- dossiers ------------------------------------------------------------------------------
+
+
+def _dossier_not_found(form) -> None:
+    form.add_error(None, _("No dossier matches this code and key. Check both on your "
+                           "receipt."))
+
+
+def _dossier_page(request, dossier, key: str, *, rate_form=None, status: int = 200):
+    view = selectors.dossier_public_view(dossier=dossier)
+    return render(request, "citizens/public/dossier.html", {
+        "dossier": view, "key": key,
+        "rate_form": rate_form or (DossierPublicRateForm(initial={"code": view.code,
+                                                                  "key": key})
+                                   if view.can_rate else None),
+    }, status=status)
+
+
+def _find_dossier(request, form):
+    """The dossier the bound form's code and key open, or None: a wrong code or key is
+    counted as a failed look-up and explained on the form."""
+    if not form.is_valid():
+        return None
+    dossier = selectors.dossier_public_get(code=form.cleaned_data["code"],
+                                           key=form.cleaned_data["key"])
+    if dossier is None:
+        _count_failure(request)
+        _dossier_not_found(form)
+    return dossier
+
+
+def _too_many(request, form):
+    form.add_error(None, _("Too many failed look-ups from your connection. Please try again "
+                           "in an hour."))
+    return render(request, "citizens/public/dossier_lookup.html", {"form": form}, status=429)
+
+
+@require_http_methods(["GET", "POST"])
+def dossier_lookup(request):
+    """Follow a dossier: code and key in (POST, so the key stays out of addresses and
+    logs), where it stands and its public timeline out."""
+    form = DossierLookupForm(request.POST or None)
+    if request.method == "POST":
+        if _too_many_lookups(request):
+            return _too_many(request, form)
+        dossier = _find_dossier(request, form)
+        if dossier is not None:
+            return _dossier_page(request, dossier, form.cleaned_data["key"])
+        return render(request, "citizens/public/dossier_lookup.html", {"form": form},
+                      status=400)
+    return render(request, "citizens/public/dossier_lookup.html", {"form": form})
+
+
+@require_POST
+def dossier_rate(request):
+    """The applicant rates the handling of a returned dossier, once (code and key again,
+    from the page's hidden fields)."""
+    lookup_form = DossierLookupForm(request.POST)
+    if _too_many_lookups(request):
+        return _too_many(request, lookup_form)
+    dossier = _find_dossier(request, lookup_form)
+    if dossier is None:
+        return render(request, "citizens/public/dossier_lookup.html", {"form": lookup_form},
+                      status=400)
+    key = lookup_form.cleaned_data["key"]
+    form = DossierPublicRateForm(request.POST)
+    if not form.is_valid():
+        return _dossier_page(request, dossier, key, rate_form=form, status=400)
+    try:
+        dossier = services.dossier_rate(dossier=dossier, rating=form.cleaned_data["rating"],
+                                        public=True)
+    except ServiceError as exc:
+        form.add_error(None, exc.service_message)
+        return _dossier_page(request, dossier, key, rate_form=form, status=400)
+    return _dossier_page(request, dossier, key)

@@ -1,4 +1,5 @@
-"""The public portal (no login): /phan-anh/ ("phản ánh", feedback)."""
+"""The public portal (no login): /phan-anh/ ("phản ánh", feedback) and the applicant's pages
+of a dossier, /phan-anh/ho-so/ ("hồ sơ")."""
 
 from django.urls import path
 
@@ -10,4 +11,6 @@ urlpatterns = [
     path("", portal.submit, name="submit"),
     path("tra-cuu/", portal.lookup, name="lookup"),
     path("danh-gia/", portal.rate, name="rate"),
+    path("ho-so/", portal.dossier_lookup, name="dossier_lookup"),
+    path("ho-so/danh-gia/", portal.dossier_rate, name="dossier_rate"),
 ]

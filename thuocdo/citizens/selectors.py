@@ -1,8 +1,10 @@
 """Reads of feedback and dossiers, scoped to what the caller may see.
 
 Staff see the feedback and dossiers of the units in their scope (`scope.units_q`), and what
-is assigned to or held by them. The public reach one feedback case only, by its tracking
-code together with its access key (`feedback_public_get`).
+is assigned to or held by them. The public reach one feedback case or one dossier only, by
+its code together with its access key (`feedback_public_get`, `dossier_public_get`), and see
+of a dossier only what `dossier_public_view` gives: never an official's name nor a note
+meant for staff.
 """
 
 from __future__ import annotations
@@ -18,8 +20,14 @@ from thuocdo.core.scope import Scope
 from thuocdo.measure import service_index as engine
 from thuocdo.org.models import Unit
 
-from .choices import PUBLIC_KINDS, DossierStatus, FeedbackStatus
-from .models import Dossier, Feedback, FeedbackEvent, Procedure
+from .choices import (
+    PUBLIC_KINDS,
+    DossierEventKind,
+    DossierStatus,
+    FeedbackStatus,
+    Satisfaction,
+)
+from .models import Dossier, DossierEvent, Feedback, FeedbackEvent, Procedure
 
 
 def _feedback_q(scope: Scope) -> Q:
@@ -52,16 +60,24 @@ def feedback_get(*, scope: Scope, code: str) -> Feedback:
         "unit", "first_unit", "assignee", "official", "dossier", "task").get(code=code)
 
 
-def feedback_public_get(*, code: str, key: str) -> Feedback | None:
-    """The case whose tracking code and access key both match, or None (the same answer for
-    an unknown code and a wrong key, so codes cannot be probed)."""
+def _public_get(rows: QuerySet, *, code: str, key: str):
+    """The row of `rows` whose code (as typed, or in capitals) and access key both match, or
+    None: the same answer for an unknown code and a wrong key, so codes cannot be probed."""
     from .services import access_key_matches
 
-    feedback = Feedback.objects.select_related("unit", "first_unit").filter(
-        code=(code or "").strip().upper()).first()
-    if feedback is None or not access_key_matches(feedback, key):
+    code = (code or "").strip()
+    if not code:
         return None
-    return feedback
+    for row in rows.filter(code__in={code, code.upper()}):
+        if access_key_matches(row, key):
+            return row
+    return None
+
+
+def feedback_public_get(*, code: str, key: str) -> Feedback | None:
+    """The case whose tracking code and access key both match, or None."""
+    return _public_get(Feedback.objects.select_related("unit", "first_unit"), code=code,
+                       key=key)
 
 
 def feedback_public_timeline(*, feedback: Feedback) -> list[FeedbackEvent]:
@@ -103,6 +119,98 @@ def dossier_list(*, scope: Scope, status: str | None = None, overdue_on: dt.date
 def dossier_get(*, scope: Scope, code: str) -> Dossier:
     return Dossier.objects.filter(_dossier_q(scope)).select_related(
         "procedure", "holder_unit", "holder_official", "unit").get(code=code)
+
+
+def dossier_public_get(*, code: str, key: str) -> Dossier | None:
+    """The dossier whose code and access key both match, or None (also for a dossier that has
+    no key yet)."""
+    return _public_get(Dossier.objects.select_related("procedure", "unit", "holder_unit"),
+                       code=code, key=key)
+
+
+@dataclass(frozen=True)
+class PublicDossierEvent:
+    """One line of a dossier's public timeline: what happened, when, at which unit; what
+    the applicant is asked for; the apology slip's reason and new date."""
+
+    kind: str
+    label: str
+    at: dt.datetime
+    unit: str = ""
+    step: str = ""
+    reason: str = ""
+    new_date: dt.date | None = None
+    rating: str = ""
+
+
+@dataclass(frozen=True)
+class PublicDossier:
+    """What the applicant sees of their dossier on the portal: built from the dossier and its
+    log, without the officials who hold or held it and without staff's notes, so a template
+    cannot show them."""
+
+    code: str
+    procedure: str
+    unit: str
+    channel: str
+    received_at: dt.datetime
+    due: dt.date
+    due_in_force: dt.date
+    apology_date: dt.date | None
+    status: str
+    status_label: str
+    step: int
+    steps: int
+    step_name: str
+    step_unit: str
+    done_at: dt.datetime | None
+    rating: str
+    rating_label: str
+    timeline: tuple[PublicDossierEvent, ...]
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == DossierStatus.DONE
+
+    @property
+    def can_rate(self) -> bool:
+        """The applicant rates once the result is returned, once."""
+        return self.is_done and not self.rating
+
+
+def _public_event(event: DossierEvent) -> PublicDossierEvent:
+    data = event.data or {}
+    values: dict = {"kind": event.kind, "label": str(event.get_kind_display()), "at": event.at}
+    if event.kind in (DossierEventKind.RECEIVE, DossierEventKind.MOVE):
+        values.update(unit=event.unit.name, step=data.get("step", ""))
+    elif event.kind == DossierEventKind.SUPPLEMENT_REQUEST:
+        values["reason"] = data.get("reason", "")
+    elif event.kind == DossierEventKind.APOLOGY:
+        values.update(reason=data.get("reason", ""),
+                      new_date=dt.date.fromisoformat(data["new_date"]))
+    elif event.kind == DossierEventKind.RATE and data.get("rating") in Satisfaction.values:
+        values["rating"] = str(Satisfaction(data["rating"]).label)
+    return PublicDossierEvent(**values)
+
+
+def dossier_public_view(*, dossier: Dossier) -> PublicDossier:
+    """The public page of a dossier (from `dossier_public_get`): where it stands, the step it
+    is at (its unit, never the official), and its public timeline: received, each move to a
+    step's unit, supplement requests with what is asked, supplements received, apology slips
+    with their reason and new date, the result returned, the rating. Two queries."""
+    steps = list(dossier.procedure.steps.select_related("unit").order_by("order"))
+    current = next((s for s in steps if s.order == dossier.step), None)
+    events = dossier.events.select_related("unit").order_by("seq")
+    return PublicDossier(
+        code=dossier.code, procedure=dossier.procedure.name, unit=dossier.unit.name,
+        channel=str(dossier.get_channel_display()), received_at=dossier.received_at,
+        due=dossier.due, due_in_force=dossier.due_in_force, apology_date=dossier.apology_date,
+        status=dossier.status, status_label=str(dossier.get_status_display()),
+        step=dossier.step, steps=len(steps), step_name=current.name if current else "",
+        step_unit=dossier.holder_unit.name, done_at=dossier.done_at, rating=dossier.rating,
+        rating_label=str(dossier.get_rating_display()) if dossier.rating else "",
+        timeline=tuple(_public_event(e) for e in events),
+    )
 
 
 def apology_prompts_for(*, scope: Scope) -> list[dict]:

@@ -8,7 +8,10 @@ Who may act is decided here from the acting user's scope (`thuocdo.core.scope.sc
 - dossiers: the official holding the dossier, or a leader of the unit holding it, acts on
   it; a member of the unit of the procedure's first step (the one-stop counter) receives it.
 
-The public (no login) submits and rates feedback: `feedback_submit`, `feedback_rate`.
+The public (no login) submits and rates feedback (`feedback_submit`, `feedback_rate`) and
+rates a returned dossier (`dossier_rate(public=True)`). Feedback and dossiers are opened on the
+portal with their code and an access key, issued by `feedback_submit`, `dossier_receive` and
+`dossier_key_issue`; only a keyed hash of it is stored (`access_key_hash`).
 """
 
 from __future__ import annotations
@@ -99,9 +102,38 @@ def _keyed(value: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
-def access_key_matches(feedback: Feedback, key: str) -> bool:
-    normal = (key or "").strip().upper().replace(" ", "").replace("-", "")
-    return hmac.compare_digest(feedback.access_key_hash, _keyed(f"key:{normal}"))
+# -- access keys of the public portal (feedback and dossiers) ---------------------------
+
+
+def _normal_key(key: str) -> str:
+    """A key as typed: case, spaces and dashes do not matter."""
+    return (key or "").strip().upper().replace(" ", "").replace("-", "")
+
+
+def access_key_hash(key: str) -> str:
+    """What is stored of an access key: a keyed hash of its normal form."""
+    return _keyed(f"key:{_normal_key(key)}")
+
+
+def access_key_matches(record: Feedback | Dossier, key: str) -> bool:
+    """Whether `key` opens `record` (a feedback case or a dossier). A record without a key
+    (an imported dossier) opens with none."""
+    stored = record.access_key_hash
+    if not stored or not _normal_key(key):
+        return False
+    return hmac.compare_digest(stored, access_key_hash(key))
+
+
+def _new_key() -> str:
+    return "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
+
+
+def _issue_key(record: Feedback | Dossier, key: str | None = None) -> str:
+    """Give `record` a new access key (drawn, or `key` for tests and the demo), replacing
+    any old one; returns it in clear, to be shown once. The caller saves the record."""
+    key = key or _new_key()
+    record.access_key_hash = access_key_hash(key)
+    return key
 
 
 def _actor(user: Any) -> tuple[Scope, Official]:
@@ -175,10 +207,6 @@ def _new_code() -> str:
     return f"{CODE_PREFIX}-{year}-" + "".join(secrets.choice(KEY_ALPHABET) for _ in range(6))
 
 
-def _new_key() -> str:
-    return "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
-
-
 def _check_rate(source: str, now: dt.datetime) -> None:
     if not source:
         return
@@ -224,7 +252,6 @@ def feedback_submit(
                            code="complaint_subject", field="official")
     today = timezone.localdate(now)
     due = _calendar(today).add_workdays(today, REPLY_WORKDAYS)
-    key = access_key or _new_key()
     for _attempt in range(5):
         candidate = code or _new_code()
         if not Feedback.objects.filter(code=candidate).exists():
@@ -233,11 +260,12 @@ def feedback_submit(
             raise ServiceError(_("Feedback %(code)s already exists.") % {"code": code},
                                code="duplicate", field="code")
     feedback = Feedback(
-        code=candidate, access_key_hash=_keyed(f"key:{key}"), kind=kind, category=category,
+        code=candidate, kind=kind, category=category,
         first_unit=unit, unit=unit, official=official, dossier=dossier, text=text,
         contact_name=contact_name, contact=contact, address=address, lat=lat, long=long,
         via=via, source=source, submitted_at=now, reply_due=due, last_event_at=now,
     )
+    key = _issue_key(feedback, access_key)
     try:
         with transaction.atomic():
             feedback.save()
@@ -582,10 +610,18 @@ def _new_dossier_code(procedure: Procedure, day: dt.date) -> str:
 @transaction.atomic
 def dossier_receive(*, user: Any, procedure: Procedure, applicant: str, channel: str,
                     applicant_contact: str = "", received_at: dt.datetime | None = None,
-                    code: str | None = None, actor: Official | None = None) -> Dossier:
+                    code: str | None = None, actor: Official | None = None,
+                    issue_key: bool = True, access_key: str | None = None,
+                    ) -> tuple[Dossier, str]:
     """Receive a dossier at the counter or online, at the unit of the procedure's first
     step; its deadline is the procedure's processing time in working days after the day of
-    receipt (measure/dossiers.py). `actor` is for imports (no user)."""
+    receipt (measure/dossiers.py). `actor` is for imports and the demo (no user).
+
+    Returns the dossier and the applicant's access key, to be printed once on the receipt
+    (giấy tiếp nhận hồ sơ và hẹn trả kết quả): with the code it opens the dossier on the
+    public portal. An import passes `issue_key=False` (the key would be known to nobody);
+    staff issue one later with `dossier_key_issue`. The key is then "".
+    """
     received_at = _now(received_at)
     if actor is None:
         scope, actor = _actor(user)
@@ -618,14 +654,37 @@ def dossier_receive(*, user: Any, procedure: Procedure, applicant: str, channel:
         channel=channel, received_at=received_at, due=due, due_in_force=due,
         holder_unit=first.unit, holder_official=actor, step=1, last_event_at=received_at,
     )
+    key = _issue_key(dossier, access_key) if issue_key else ""
     _dossier_event(dossier, kind=DossierEventKind.RECEIVE, at=received_at, actor=actor,
                    user=user, data={"step": first.name, "due": due.isoformat(),
                                     "channel": channel})
     dossier.save()
     audit_record(actor=user, action="dossier.receive", object_type="citizens.dossier",
                  object_code=dossier.code, changes={"procedure": procedure.code,
-                                                    "due": due.isoformat()})
-    return dossier
+                                                    "due": due.isoformat(),
+                                                    "access_key": bool(key)})
+    return dossier, key
+
+
+@transaction.atomic
+def dossier_key_issue(*, user: Any, dossier: Dossier, access_key: str | None = None,
+                      actor: Official | None = None) -> tuple[Dossier, str]:
+    """Issue a new access key to the applicant: for an imported dossier (which has none), or
+    when the key was lost. The old key stops working. Members and leaders of the receiving
+    unit (the counter) issue it, and whoever may act on the dossier; audited. It is not an
+    event of the dossier's log: the key is not part of how the dossier was handled.
+    Returns the dossier and the key, to be printed once on a new receipt."""
+    dossier = _lock_dossier(dossier)
+    if actor is None:
+        scope, actor = _actor(user)
+        if not (dossier.unit_id in scope.member_unit_ids or scope.can_lead_unit(dossier.unit)):
+            _check_holder(scope, actor, dossier)
+    replaced = bool(dossier.access_key_hash)
+    key = _issue_key(dossier, access_key)
+    dossier.save(update_fields=["access_key_hash"])
+    audit_record(actor=user, action="dossier.key_issue", object_type="citizens.dossier",
+                 object_code=dossier.code, changes={"by": actor.code, "replaced": replaced})
+    return dossier, key
 
 
 def _act_dossier(user: Any, dossier: Dossier, actor: Official | None
@@ -769,12 +828,20 @@ def dossier_return_result(*, user: Any, dossier: Dossier, note: str = "",
 
 
 @transaction.atomic
-def dossier_rate(*, user: Any, dossier: Dossier, rating: str, at: dt.datetime | None = None,
-                 actor: Official | None = None) -> Dossier:
-    """Record the applicant's rating of a returned dossier (given at the counter or on the
-    form the applicant filled in), once."""
+def dossier_rate(*, user: Any = None, dossier: Dossier, rating: str,
+                 at: dt.datetime | None = None, actor: Official | None = None,
+                 public: bool = False) -> Dossier:
+    """Record the applicant's rating of a returned dossier, once: staff record one given at
+    the counter or on a paper form; with `public` the applicant rates on the portal (the
+    caller checked the code and the key, `selectors.dossier_public_get`), so no official
+    acts: the log's event has no actor and `"via": "portal"`, and the audit entry says the
+    applicant rated. Either way a low rating is a quality finding
+    (`adapters.quality_findings`) and counts in the service index."""
     at = _now(at)
-    dossier, actor = _act_dossier(user, dossier, actor)
+    if public:
+        dossier, actor = _lock_dossier(dossier), None
+    else:
+        dossier, actor = _act_dossier(user, dossier, actor)
     if dossier.status != DossierStatus.DONE:
         raise ServiceError(_("The applicant rates a dossier once its result is returned."),
                            code="bad_state")
@@ -785,11 +852,14 @@ def dossier_rate(*, user: Any, dossier: Dossier, rating: str, at: dt.datetime | 
                            field="rating")
     dossier.rating = rating
     dossier.rated_at = at
-    _dossier_event(dossier, kind=DossierEventKind.RATE, at=at, actor=actor, user=user,
-                   data={"rating": rating})
+    data = {"rating": rating, "via": "portal"} if public else {"rating": rating}
+    _dossier_event(dossier, kind=DossierEventKind.RATE, at=at, actor=actor,
+                   user=None if public else user, data=data)
     dossier.save()
-    audit_record(actor=user, action="dossier.rate", object_type="citizens.dossier",
-                 object_code=dossier.code, changes={"rating": rating})
+    changes = {"rating": rating, "by": "applicant", "via": "portal"} if public else {
+        "rating": rating}
+    audit_record(actor=None if public else user, action="dossier.rate",
+                 object_type="citizens.dossier", object_code=dossier.code, changes=changes)
     return dossier
 
 

@@ -17,6 +17,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,6 +32,9 @@ from . import adapters, forms, selectors, services
 from .choices import DossierStatus, FeedbackKind, FeedbackStatus
 
 PAGE_SIZE = 25
+#: where a new access key waits, in the staff member's session, for the one receipt that
+#: shows it (after the redirect, so reloading the receipt never receives a dossier twice)
+RECEIPT_KEY = "citizens:dossier-key"
 
 
 def _get_or_404(getter, **kwargs):
@@ -248,12 +252,66 @@ def dossier_receive(request):
             user=request.user, procedure=data["procedure"], applicant=data["applicant"],
             applicant_contact=data["applicant_contact"], channel=data["channel"]))
         if done is not None:
+            dossier, key = done
             messages.success(request, _("Dossier %(code)s received; due on %(due)s.")
-                             % {"code": done.code, "due": done.due.strftime("%d/%m/%Y")})
-            return redirect(done.get_absolute_url())
+                             % {"code": dossier.code, "due": dossier.due.strftime("%d/%m/%Y")})
+            return _to_receipt(request, dossier, key)
     status = 400 if request.method == "POST" else 200
     return render(request, "citizens/dossier_receive.html", {"nav": "citizens", "form": form},
                   status=status)
+
+
+def _to_receipt(request, dossier, key: str):
+    request.session[RECEIPT_KEY] = {"code": dossier.code, "key": key}
+    return redirect("citizens:dossier_receipt", code=dossier.code)
+
+
+@login_required
+@require_GET
+def dossier_receipt(request, code: str):
+    """The receipt to print and give the applicant (giấy tiếp nhận hồ sơ và hẹn trả kết
+    quả): the code, the date of the appointment and, right after receiving the dossier or
+    issuing a new key, the access key, once (it is taken out of the session here)."""
+    dossier = _get_or_404(selectors.dossier_get, scope=request.scope, code=code)
+    stash = request.session.get(RECEIPT_KEY) or {}
+    key = ""
+    if stash.get("code") == dossier.code:
+        key = stash.get("key", "")
+        del request.session[RECEIPT_KEY]
+    return render(request, "citizens/dossier_receipt.html", {
+        "nav": "citizens", "dossier": dossier, "key": key,
+        "steps": list(dossier.procedure.steps.select_related("unit").order_by("order")),
+        "portal_url": request.build_absolute_uri(reverse("portal:dossier_lookup")),
+        "may_issue_key": _may_issue_key(request, dossier),
+    })
+
+
+def _may_issue_key(request, dossier) -> bool:
+    """Whether the page offers a new access key (the service decides in the end): members
+    and leaders of the receiving unit, and whoever may act on the dossier."""
+    scope = request.scope
+    if scope.is_read_only or not request.user.official_id:
+        return False
+    return (dossier.unit_id in scope.member_unit_ids or scope.can_lead_unit(dossier.unit)
+            or dossier.holder_official_id == request.user.official_id
+            or scope.can_lead_unit(dossier.holder_unit)
+            or (dossier.holder_official_id is None
+                and dossier.holder_unit_id in scope.member_unit_ids))
+
+
+@require_POST
+@login_required
+def dossier_key(request, code: str):
+    """Issue a new access key to the applicant (the old one stops working) and show it on a
+    new receipt."""
+    dossier, form = _action_form(request, getter=selectors.dossier_get,
+                                 form_classes={"key": forms.EmptyForm}, kind="key", code=code)
+    done = _apply(form, lambda: services.dossier_key_issue(user=request.user, dossier=dossier))
+    if done is None:  # pragma: no cover - the service refuses with a permission error only
+        messages.error(request, " ".join(form.non_field_errors()))
+        return redirect(dossier.get_absolute_url())
+    messages.success(request, _("A new access key was issued; the old one no longer works."))
+    return _to_receipt(request, *done)
 
 
 DOSSIER_ACTIONS = {
@@ -298,6 +356,7 @@ def _dossier_context(request, dossier, bound: dict | None = None) -> dict:
         "late_by": late_by, "today": today,
         "prompted": selectors.dossier_prompted(dossier=dossier),
         "chain_ok": services.verify_dossier_chain(dossier),
+        "may_issue_key": _may_issue_key(request, dossier),
     }
 
 

@@ -310,6 +310,9 @@ RECORDS: dict[str, tuple[Field, ...]] = {
             Field("result", "enum", "verify: verified or unfounded.",
                   enum=("verified", "unfounded")),
             Field("note", "text", "verify: the note."),
+            Field("task", "code", "verify: code of the task whose work the complaint "
+                  "concerns (a verified complaint counts as a major error on it).",
+                  max_length=CODE_MAX, addition=True),
         )),
     ),
     "dossiers": (
@@ -345,7 +348,8 @@ RECORDS: dict[str, tuple[Field, ...]] = {
                   enum=("move", "supplement_request", "supplement_received", "apology",
                         "result", "rate")),
             Field("at", "datetime", "When.", required=True),
-            Field("actor", "ref", "Code of the official who acted.", required=True,
+            Field("actor", "ref", "Code of the official who acted; null only for a rate "
+                  "the applicant gave on the public portal.", required=True, nullable=True,
                   ref="officials", max_length=CODE_MAX),
             Field("to_official", "ref", "move: the official of the next step's unit.",
                   nullable=True, ref="officials", max_length=CODE_MAX),

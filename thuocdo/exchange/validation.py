@@ -404,7 +404,8 @@ class _Checker:
 
             check_citizens(doc, self.report,
                            officials={r.code for r in self.records["officials"]},
-                           units={r.code for r in self.records["units"]})
+                           units={r.code for r in self.records["units"]},
+                           tasks=set(checked.task_codes or ()))
         # Problems in document order: by top-level key, then record index, then field.
         checked.problems = sorted(self.problems, key=problem_order)
         return checked

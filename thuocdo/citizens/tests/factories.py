@@ -10,7 +10,7 @@ from django.utils import timezone
 from thuocdo.citizens import services
 from thuocdo.citizens.models import Dossier, Feedback, Procedure
 
-#: a fixed key for test feedback, so lookups can be written down
+#: a fixed access key for test feedback and dossiers, so lookups can be written down
 KEY = "TESTKEY234"
 
 
@@ -37,9 +37,11 @@ def dossier(world, code: str = "D-CG", *, received_at: dt.datetime | None = None
         proc, actor = procedure(world, "P-BD"), world.officials["BD.STAFF"]
     else:
         proc, actor = procedure(world), world.officials["CG.STAFF"]
-    return services.dossier_receive(user=None, actor=actor, procedure=proc,
-                                    applicant="Nguyễn Thị Hoa", applicant_contact="0912345678",
-                                    channel=channel, received_at=received_at, code=code)
+    made, _key = services.dossier_receive(
+        user=None, actor=actor, procedure=proc, applicant="Nguyễn Thị Hoa",
+        applicant_contact="0912345678", channel=channel, received_at=received_at, code=code,
+        access_key=KEY)
+    return made
 
 
 def feedback(world, code: str = "PA-CG", *, unit: str = "HN.CG.VP", kind: str = "feedback",

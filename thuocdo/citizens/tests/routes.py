@@ -12,6 +12,8 @@ rules do not allow, 403. The public portal and Open311 answer everyone alike.
 
 from __future__ import annotations
 
+from django.core.cache import cache
+
 from thuocdo.core.testing import ROLES, RouteSpec, page_expect
 
 from . import factories
@@ -79,9 +81,27 @@ def open311_data(world):
             "lat": "21.030000", "long": "105.790000"}
 
 
+def no_failures_yet() -> None:
+    """Forget the failed look-ups counted so far (Django's cache, per address): the cases of
+    the portal's forms, run one after the other from the same address, would otherwise
+    reach the limit (429) and test it instead of the route."""
+    cache.clear()
+
+
 def wrong_key(world):
+    no_failures_yet()
     factories.feedback(world)
     return {"code": "PA-CG", "key": "WRONGKEY22"}
+
+
+def dossier_wrong_key(world):
+    no_failures_yet()
+    factories.dossier(world)
+    return {"code": "D-CG", "key": "WRONGKEY22"}
+
+
+def dossier_right_key(world):
+    return {**dossier_wrong_key(world), "key": factories.KEY}
 
 
 ROUTES = {
@@ -134,6 +154,19 @@ ROUTES = {
         RouteSpec(kwargs=dossier("D-CG"), expect=page_expect(CG_SIDE)),
         RouteSpec(kwargs=dossier("D-BD"), expect=page_expect(BD_SIDE)),
     ],
+    "citizens:dossier_receipt": [
+        RouteSpec(kwargs=dossier("D-CG"), expect=page_expect(CG_SIDE),
+                  note="the receipt to print; the key only right after it was issued"),
+        RouteSpec(kwargs=dossier("D-BD"), expect=page_expect(BD_SIDE)),
+    ],
+    "citizens:dossier_key": [
+        RouteSpec(kwargs=dossier("D-CG"), expect=everyone(405), note="POST only"),
+        RouteSpec(method="post", kwargs=dossier("D-CG"),
+                  expect=post_expect({"staff", "head", "deputy"}, unseen={"outsider"}),
+                  note="the receiving unit (the counter) or who may act on the dossier"),
+        RouteSpec(method="post", kwargs=dossier("D-BD"),
+                  expect=post_expect({"outsider"}, unseen={"head", "deputy", "staff", "board"})),
+    ],
     "citizens:dossier_act": [
         RouteSpec(kwargs=dossier_act("move"), expect=everyone(405), note="POST only"),
         RouteSpec(method="post", kwargs=dossier_act("move"),
@@ -171,6 +204,20 @@ ROUTES = {
         RouteSpec(expect=everyone(405)),
         RouteSpec(method="post", data=lambda world: {**wrong_key(world), "rating": "satisfied"},
                   expect=everyone(400)),
+    ],
+    "portal:dossier_lookup": [
+        RouteSpec(expect=everyone(200)),
+        RouteSpec(method="post", data=dossier_wrong_key, expect=everyone(400)),
+        RouteSpec(method="post", data=dossier_right_key, expect=everyone(200)),
+    ],
+    "portal:dossier_rate": [
+        RouteSpec(expect=everyone(405)),
+        RouteSpec(method="post", data=lambda world: {**dossier_wrong_key(world),
+                                                     "rating": "satisfied"},
+                  expect=everyone(400)),
+        RouteSpec(method="post", data=lambda world: {**dossier_right_key(world),
+                                                     "rating": "satisfied"},
+                  expect=everyone(400), note="the result is not returned yet"),
     ],
     "open311:services": [RouteSpec(expect=everyone(200))],
     "open311:requests": [

@@ -57,3 +57,31 @@ def test_submit_get_a_code_and_follow_it_on_a_phone(live_server, page):
     page.wait_for_selector("#case-status")
     assert "UBND phường Dịch Vọng" in page.locator("#case-unit").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_follow_a_dossier_and_rate_it_on_a_phone(live_server, page):
+    from thuocdo.citizens import services
+
+    from . import factories
+
+    world = build_world()
+    dossier = factories.dossier(world)
+    services.dossier_move(user=world.users["staff"], dossier=dossier,
+                          to_official=world.officials["CG.STAFF2"])
+    services.dossier_move(user=world.users["head"], dossier=dossier,
+                          to_official=world.officials["CG.DEP"])
+    services.dossier_return_result(user=world.users["deputy"], dossier=dossier)
+    page.goto(f"{live_server.url}/phan-anh/")
+    page.locator("#dossier-lookup-link").click()
+    page.locator("#id_code").fill(dossier.code)
+    page.locator("#id_key").fill(factories.KEY.lower())
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_selector("#dossier-status")
+    assert "Cấp giấy phép xây dựng" in page.locator("#dossier-procedure").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert "Trần Thị Bình" not in page.content()  # the official who returned it
+    page.locator("input[name=rating][value=satisfied]").check()
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_selector("#dossier-rating")
+    assert page.locator("input[name=rating]").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360

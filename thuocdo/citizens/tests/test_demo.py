@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from thuocdo.citizens.demo import demo_citizens
+from thuocdo.citizens import services
+from thuocdo.citizens.demo import DEMO_KEY, demo_citizens
 from thuocdo.citizens.models import Dossier, Feedback, Procedure
 from thuocdo.core.testing import SINCE
 
@@ -24,6 +25,11 @@ def test_demo_citizens_fills_a_commune(world):
     assert Dossier.objects.filter(status="done").exists()
     assert Feedback.objects.filter(forwards=1, unit__code="HN.CG").count() == 1
     assert "hồ sơ" in summary
+    keyed = [d for d in Dossier.objects.all() if services.access_key_matches(d, DEMO_KEY)]
+    assert keyed and len(keyed) <= 3
+    assert DEMO_KEY in summary and all(d.code in summary for d in keyed)
+    assert any(d.status == "done" and not d.rating for d in keyed)
     before = Dossier.objects.count()
-    demo_citizens()
+    again = demo_citizens()
     assert Dossier.objects.count() == before
+    assert all(d.code in again for d in keyed), "the keys are printed every time"

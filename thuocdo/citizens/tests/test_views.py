@@ -4,6 +4,7 @@ apology-slip prompt on the page."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -59,8 +60,14 @@ def test_receive_a_dossier_and_act_on_it(world, client_for):
         "procedure": "P-CG", "applicant": "Trần Văn Nam", "channel": "counter"})
     assert response.status_code == 302
     dossier = Dossier.objects.get()
-    assert response["Location"] == f"/citizens/dossier/{dossier.code}/"
-    page = staff.get(response["Location"]).content.decode()
+    assert response["Location"] == f"/citizens/dossier-receipt/{dossier.code}/"
+    receipt = staff.get(response["Location"]).content.decode()
+    key = re.search(r'id="access-key">([A-Z0-9]+)<', receipt).group(1)
+    assert services.access_key_matches(dossier, key)
+    assert dossier.due.strftime("%d/%m/%Y") in receipt
+    again = staff.get(response["Location"]).content.decode()
+    assert 'id="access-key"' not in again and key not in again, "the key is shown once"
+    page = staff.get(f"/citizens/dossier/{dossier.code}/").content.decode()
     assert "dossier-act/move/" in page and "dossier-act/apology/" in page
     bad = staff.post(f"/citizens/dossier-act/apology/{dossier.code}/",
                      {"reason": "Quá tải", "new_date": dossier.due.isoformat()})
