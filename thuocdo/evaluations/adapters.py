@@ -11,10 +11,15 @@ number of queries, whatever the number of officials or tasks:
    and coefficient kept on the task;
 5. their events, in one query ordered by task and sequence number;
 6. assessments of the period (and of its months, for a quarter or year);
-7. confirmed KHT grounds of the period's year.
+7. confirmed KHT grounds of the period's year;
+8. citizens' complaints verified as founded about the work of those tasks (a few queries of
+   the citizens app): each is a major error on its task (`FoundError`) when
+   `THUOCDO_COMPLAINT_IS_MAJOR_ERROR` is true (the default), unless a leader accepted the
+   official's explanation of it.
 
 Rows are read with `.values_list()` and turned straight into the engine's frozen inputs
-(`TaskInput`, `OfficialInput`, `Assessment`, `KhtGround`); no model instance is built.
+(`TaskInput`, `OfficialInput`, `Assessment`, `KhtGround`); no model instance is built. The
+events, by far the most rows, come raw from the cursor (`core.rows`).
 Event references on cards are the events' sequence numbers within their task (`seq`), so a
 deduction links to `/tasks/<code>/#event-<seq>`.
 """
@@ -27,7 +32,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
+from django.conf import settings
+from django.utils import timezone
+
 from thuocdo.core.calendar import work_calendar
+from thuocdo.core.rows import aware, json_value, raw_rows
 from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import Event, Holder, TaskHistory
 from thuocdo.measure.scenario import Unit as UnitNode
@@ -35,6 +44,7 @@ from thuocdo.measure.scoring import (
     Assessment as EngineAssessment,
 )
 from thuocdo.measure.scoring import (
+    FoundError,
     KhtGround,
     OfficialInput,
     Period,
@@ -99,10 +109,32 @@ def officials_in(period: Period, unit_code: Mapping[int, str]
     return tuple(sorted(officials, key=lambda o: o.code)), ids
 
 
+def found_errors(start: dt.date, end: dt.date) -> dict[str, tuple[FoundError, ...]]:
+    """Task code → the verified complaints about its work dated in [start, end], as major
+    errors found outside the task's log (empty when the setting
+    `THUOCDO_COMPLAINT_IS_MAJOR_ERROR` is false). The error counts on the task, hence for
+    its lead official, who answers for the product ("5 rõ": one clear owner), whoever the
+    complaint names; the complaint's code is the card's reference."""
+    if not settings.THUOCDO_COMPLAINT_IS_MAJOR_ERROR:
+        return {}
+    from thuocdo.citizens.adapters import quality_findings
+    from thuocdo.citizens.choices import FindingKind
+
+    found: dict[str, list[FoundError]] = defaultdict(list)
+    zone = timezone.get_current_timezone()
+    for finding in quality_findings(start=start, end=end):
+        if finding.kind == FindingKind.VERIFIED_COMPLAINT and finding.task:
+            found[finding.task].append(FoundError(
+                at=dt.datetime.combine(finding.on, dt.time(), tzinfo=zone),
+                ref=finding.feedback))
+    return {code: tuple(errors) for code, errors in found.items()}
+
+
 def tasks_in(start: dt.date, end: dt.date, unit_code: Mapping[int, str],
              official_code: Mapping[int, str]) -> tuple[TaskInput, ...]:
     """Tasks whose original deadline falls in [start, end], with their events (one query for
-    the tasks, one for all their events)."""
+    the tasks, one for all their events) and the major errors found outside their logs
+    (`found_errors`: verified complaints up to `end`)."""
     products = dict(Product.objects.values_list("id", "code"))
     task_rows = list(Task.objects.filter(due__gte=start, due__lte=end).values_list(
         "id", "code", "assigned_at", "due", "lead_unit_id", "lead_official_id",
@@ -115,9 +147,13 @@ def tasks_in(start: dt.date, end: dt.date, unit_code: Mapping[int, str],
                   .exclude(kind="create")
                   .values_list("task_id", "seq", "kind", "at", "actor_id", "data")
                   .order_by("task_id", "seq"))
-    for task_id, seq, kind, at, actor_id, data in event_rows.iterator(chunk_size=5000):
-        events[task_id].append(Event(kind, at, official_code.get(actor_id), data or {}))
+    for task_id, seq, kind, at, actor_id, data in raw_rows(event_rows):
+        events[task_id].append(Event(kind, aware(at), official_code.get(actor_id),
+                                     json_value(data) or {}))
         seqs[task_id].append(seq)
+    earliest = min((row[2] for row in task_rows), default=None)
+    errors = (found_errors(timezone.localdate(earliest), end) if earliest is not None
+              else {})
     result = []
     for (pk, code, assigned_at, due, lead_unit, lead_official, assigner_unit, assigner,
          product, coefficient, quantity) in task_rows:
@@ -128,7 +164,7 @@ def tasks_in(start: dt.date, end: dt.date, unit_code: Mapping[int, str],
             events=tuple(events.get(pk, ())),
         )
         result.append(TaskInput(history, products[product], Fraction(coefficient),
-                                quantity, tuple(seqs.get(pk, ()))))
+                                quantity, tuple(seqs.get(pk, ())), errors.get(code, ())))
     return tuple(result)
 
 

@@ -14,6 +14,8 @@ import zlib
 
 from django.utils import timezone
 
+from thuocdo.measure.scoring import Period as EnginePeriod
+
 from . import services
 from .choices import SCORABLE, PeriodStatus
 from .models import ScoreCard
@@ -32,11 +34,60 @@ def demo_month(today: dt.date | None = None) -> str:
     return f"{first:%Y-%m}"
 
 
-def demo_scores(today: dt.date | None = None) -> str:
+def demo_complaint(official_code: str, label: str) -> str | None:
+    """A citizen's complaint about one of the official's finished tasks of the month,
+    verified as founded by a leader of their unit ten days after the deadline (or at the
+    month's end), so that the official's card shows a major error traced to it. Returns the
+    complaint's code; None when the official finished no task that month. Once only."""
+    from thuocdo.citizens import services as citizens
+    from thuocdo.citizens.choices import FeedbackKind
+    from thuocdo.citizens.models import Feedback
+    from thuocdo.org.choices import LEADER_POSITIONS
+    from thuocdo.org.models import Membership
+    from thuocdo.tasks.models import Task
+
+    period = EnginePeriod.parse(label)
+    task = (Task.objects.filter(lead_official__code=official_code, due__gte=period.start,
+                                due__lte=period.end, done_at__isnull=False,
+                                done_at__lt=period.close)
+            .select_related("lead_unit").order_by("due", "code").first())
+    if task is None:
+        return None
+    existing = Feedback.objects.filter(task=task, kind=FeedbackKind.COMPLAINT).first()
+    if existing is not None:
+        return existing.code
+    unit = task.lead_unit  # its leader, else the nearest one above
+    leader = (Membership.objects.filter(unit__lft__lte=unit.lft, unit__rgt__gte=unit.rgt,
+                                        position__in=LEADER_POSITIONS, start__lte=period.end)
+              .exclude(end__lt=period.end).exclude(official__code=official_code)
+              .select_related("official").order_by("-unit__lft", "official__code").first())
+    if leader is None:
+        return None
+    zone = timezone.get_current_timezone()
+    submitted = max(task.done_at, dt.datetime.combine(task.due, dt.time(8), tzinfo=zone))
+    verified = min(submitted + dt.timedelta(days=3), period.close - dt.timedelta(hours=1))
+    complaint, _key = citizens.feedback_submit(
+        kind=FeedbackKind.COMPLAINT, category="conduct", unit=task.lead_unit,
+        official=task.lead_official, contact_name="Nguyễn Thị Hạnh",
+        text=f"Văn bản trả lời của phòng về việc \"{task.title}\" không đúng nội dung "
+             "tôi đề nghị, tôi phải đi lại nhiều lần.",
+        now=submitted)
+    citizens.feedback_verify(user=None, actor=leader.official, feedback=complaint,
+                             result="verified", task=task, now=verified,
+                             note="Kiểm tra lại: văn bản trả lời chưa đúng quy định, "
+                                  "yêu cầu rút kinh nghiệm")
+    return complaint.code
+
+
+def demo_scores(today: dt.date | None = None, complained_about: str = "") -> str:
+    """Score the demo month (after a verified complaint about `complained_about`'s work, so
+    their card shows it), assess it and start the review."""
     label = demo_month(today)
     period = services.period_open(label=label)
     if period.status not in SCORABLE:
         return f"{label}: {period.get_status_display()}"
+    if complained_about:
+        demo_complaint(complained_about, label)
     services.period_score(period=period, reason="thuocdo demo")
     rows = []
     for card in ScoreCard.objects.filter(period=period).select_related("official"):

@@ -167,3 +167,30 @@ def quota_lines(*, period: Period, cards: list[ScoreCard]) -> list[QuotaLine]:
 def agency_cards(*, period: Period, agencies: set[int]) -> list[ScoreCard]:
     return list(ScoreCard.objects.filter(period=period, agency_id__in=agencies)
                 .select_related("agency"))
+
+
+# -- what the card shows beside the points ----------------------------------------------
+
+
+def card_signals(*, card: ScoreCard) -> list:
+    """Signals about the card's official, raised in the card's months and confirmed as a
+    breach by a leader (accountability app). They are shown on the card and change no
+    points by themselves: the delays and errors behind them are already in the task data,
+    and a confirmed S14 counts through a KHT ground (docs/scoring.md)."""
+    from thuocdo.accountability.choices import SignalStatus
+    from thuocdo.accountability.models import SignalRecord
+
+    months = [m.label for m in EnginePeriod.parse(card.period.label).months()]
+    return list(SignalRecord.objects.filter(
+        official_id=card.official_id, status=SignalStatus.CONFIRMED, period__in=months,
+    ).select_related("task").order_by("raised_on", "code", "pk"))
+
+
+def card_findings(*, card: ScoreCard) -> list:
+    """Citizens' verified complaints and low ratings traced to the card's official, dated in
+    the card's period, with the leader's decision on each (citizens app)."""
+    from thuocdo.citizens.adapters import all_findings
+
+    period = EnginePeriod.parse(card.period.label)
+    return [f for f in all_findings(start=period.start, end=period.end)
+            if f.official == card.official.code]

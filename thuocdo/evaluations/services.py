@@ -17,7 +17,6 @@ never scored again.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -155,10 +154,6 @@ class ScoreResult:
     removed: int
 
 
-def _plain_json(value: Any) -> Any:
-    return json.loads(json.dumps(value, ensure_ascii=False))
-
-
 def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
@@ -192,7 +187,7 @@ def period_score(*, actor: Any = None, period: Period, reason: str = "") -> Scor
     for card in scores.cards:
         official_id = inputs.official_ids[card.official]
         seen.add(official_id)
-        data = _plain_json(card.as_dict())
+        data = card.as_dict()  # JSON-native already: compares equal to the stored JSON
         values = {
             "unit_id": inputs.unit_ids[card.unit], "agency_id": inputs.unit_ids[card.agency],
             "position": card.position, "task_group": card.task_group or "",

@@ -191,14 +191,35 @@ def _explain(card: ScoreCard) -> dict:
         if item.get("task") and item.get("excused_by") is not None:
             excused_url = reverse("tasks:task_detail", kwargs={"code": item["task"]}) \
                 + f"#event-{item['excused_by']}"
+        finding_url = (reverse("citizens:feedback_detail", kwargs={"code": item["finding"]})
+                       if item.get("finding") else None)
         deductions.append({**item, "deadline": _day(item.get("deadline")),
                            "label": DEDUCTION_LABELS.get(item["kind"], item["kind"]),
                            "title": titles.get(item.get("task") or "", ""), "url": url,
-                           "excused_url": excused_url})
+                           "excused_url": excused_url, "finding_url": finding_url})
     overrides = [{**o, "on": _day(o["on"]), "label": GROUND_LABELS.get(o["kind"], o["kind"])}
                  for o in data.get("overrides", [])]
     return {"tasks": tasks, "deductions": deductions, "overrides": overrides,
             "formula_lines": [p for p in (data.get("formula") or "").split("; ") if p]}
+
+
+def _findings(card: ScoreCard) -> list[dict]:
+    """The citizens' findings about the card's official, each saying whether the card counts
+    it as a major error (a verified complaint about one of the card's tasks, under the
+    setting) or leaves it to the general criteria."""
+    tasks = {line["task"] for line in card.data.get("tasks", [])}
+    counted = {d.get("finding") for d in card.data.get("deductions", []) if d.get("finding")}
+    result = []
+    for finding in selectors.card_findings(card=card):
+        code = finding.feedback or finding.dossier
+        result.append({
+            "finding": finding, "code": code, "on": finding.on,
+            "url": reverse("citizens:feedback_detail", kwargs={"code": finding.feedback})
+            if finding.feedback else reverse("citizens:dossier_detail",
+                                             kwargs={"code": finding.dossier}),
+            "counted": finding.feedback in counted and finding.task in tasks,
+        })
+    return result
 
 
 @login_required
@@ -212,6 +233,8 @@ def card_detail(request, label: str, official: str):
         "nav": "my_card" if own else "scores", "card": card, "period": period, "own": own,
         "d": card.data, **_explain(card),
         "appeals": selectors.appeals_of(card=card),
+        "signals": selectors.card_signals(card=card),
+        "findings": _findings(card),
         "can_self_score": own and period.status in (PeriodStatus.SCORING, PeriodStatus.REVIEW),
         "can_appeal": own and period.status == PeriodStatus.PUBLISHED and not any(
             a.status == AppealStatus.PENDING for a in card.appeals.all()),

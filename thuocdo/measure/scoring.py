@@ -24,14 +24,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from math import floor
 from typing import Any, Protocol
 
 from .calendar import WorkCalendar
 from .history import TaskHistory, delays, done_event, end_of_day
 
 #: Changes whenever the engine would give a different card for the same inputs and rubric.
-ENGINE_VERSION = "scoring/1.0"
+ENGINE_VERSION = "scoring/1.1"
 
 Number = int | float | str | Decimal | Fraction
 
@@ -175,6 +174,20 @@ class Unit(Protocol):
 
 
 @dataclass(frozen=True)
+class FoundError:
+    """A major error in a task's product found outside its log, such as a citizen's complaint
+    about the work verified as founded. It lowers quality b like a `rework` with a major
+    error, but does not send the product back: the work stays done. It counts in the period
+    of the task when found before that period's close; `ref` names it for the card (e.g. the
+    complaint's tracking code). An error whose cause a competent level excused is not passed
+    in at all."""
+
+    at: dt.datetime
+    ref: Any
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class TaskInput:
     """One assigned task: its log and its product (sản phẩm), converted by the coefficient.
 
@@ -182,6 +195,7 @@ class TaskInput:
     result d, for its lead unit and every unit above it. `event_refs`, when given, names
     each event of `history.events` (same order) as the caller knows it (a database id, an
     index in the exchange document); cards cite events by these refs, else by index.
+    `found_errors` are major errors found outside the log (`FoundError`).
     """
 
     history: TaskHistory
@@ -189,11 +203,13 @@ class TaskInput:
     coefficient: Fraction
     quantity: int = 1
     event_refs: tuple[Any, ...] = ()
+    found_errors: tuple[FoundError, ...] = ()
     converted: Fraction = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "coefficient", _fraction(self.coefficient))
         object.__setattr__(self, "event_refs", tuple(self.event_refs))
+        object.__setattr__(self, "found_errors", tuple(self.found_errors))
         # sản phẩm quy đổi: quantity × the product's conversion coefficient
         object.__setattr__(self, "converted", _simplest(self.coefficient * self.quantity))
         if self.coefficient < 0 or self.quantity < 1:
@@ -296,8 +312,9 @@ class TaskLine:
 class Deduction:
     """What took points away, and the event behind it.
 
-    `kind`: "major_error" (a rework with a major error), "delay" (a deadline in force
-    missed), "not_completed" (open at period close), "general" (general criteria).
+    `kind`: "major_error" (a rework with a major error, or an error found outside the log:
+    `finding` then names it and `event` is None), "delay" (a deadline in force missed),
+    "not_completed" (open at period close), "general" (general criteria).
     `share` is the part of the product lost (0 when excused or beyond the floor at 0);
     `points` the task points it cost, rounded for display (exact sums are in the total).
     """
@@ -312,6 +329,7 @@ class Deduction:
     excused: bool = False
     excused_by: Any = None
     reason: str | None = None
+    finding: Any = None
 
 
 @dataclass(frozen=True)
@@ -430,10 +448,22 @@ class TaskAtClose:
     major_errors: tuple[tuple[int, bool], ...]
     #: (deadline, settling event index, working days late, excusing event index)
     delays: tuple[tuple[dt.date, int | None, int, int | None], ...]
+    #: major errors found outside the log before close (never excused: see `FoundError`)
+    found_errors: tuple[FoundError, ...] = ()
 
     @property
     def converted(self) -> Fraction:
         return self.task.converted
+
+    @property
+    def errors_not_excused(self) -> int:
+        """Major errors that cost quality: from the log, not excused, and found ones."""
+        return (sum(1 for _index, excused in self.major_errors if not excused)
+                + len(self.found_errors))
+
+    @property
+    def delays_not_excused(self) -> int:
+        return sum(1 for delay in self.delays if delay[3] is None)
 
 
 def belongs_to_period(task: TaskInput, period: Period) -> bool:
@@ -454,20 +484,26 @@ def task_at_close(task: TaskInput, calendar: WorkCalendar, period: Period) -> Ta
     """The task as it stood at period close. Completed: its done time (the submit that the
     final approve accepted) is before the close, even when the approve came after it (the
     review is the assigner's time). Major errors: `rework` events with `major_error` true
-    before the close. Delays: history.delays up to the close (each deadline in force that
-    passed while the work was open, with its excuse)."""
+    before the close, and errors found outside the log before the close. Delays:
+    history.delays up to the close (each deadline in force that passed while the work was
+    open, with its excuse)."""
     history = task.history
     close = period.close
     done = done_event(history)
     completed = done is not None and history.events[done].at < close
     errors = tuple(
         (index, bool(event.data.get("excused", False)))
-        for index, event in sorted(enumerate(history.events), key=lambda p: (p[1].at, p[0]))
-        if event.kind == "rework" and event.data.get("major_error") and event.at < close
+        for index, event in sorted(
+            ((i, e) for i, e in enumerate(history.events) if e.kind == "rework"),
+            key=lambda p: (p[1].at, p[0]))
+        if event.data.get("major_error") and event.at < close
     )
     found = tuple((d.deadline, d.settled_by, d.workdays_late, d.excused_by)
                   for d in delays(history, calendar, close))
-    return TaskAtClose(task, completed, done if completed else None, errors, found)
+    found_errors = tuple(sorted((e for e in task.found_errors if e.at < close),
+                                key=lambda e: (e.at, str(e.ref))))
+    return TaskAtClose(task, completed, done if completed else None, errors, found,
+                       found_errors)
 
 
 # -- the rules ---------------------------------------------------------------------------
@@ -475,18 +511,19 @@ def task_at_close(task: TaskInput, calendar: WorkCalendar, period: Period) -> Ta
 
 def converted_assigned(facts: Iterable[TaskAtClose]) -> Fraction:
     """Σ converted products assigned in the period (coefficient × quantity), done or not."""
-    return sum(f.converted for f in facts)
+    return _fsum(f.converted for f in facts)
 
 
 def converted_completed(facts: Iterable[TaskAtClose]) -> Fraction:
     """Σ converted products completed (accepted submit) by the period's close."""
-    return sum(f.converted for f in facts if f.completed)
+    return _fsum(f.converted for f in facts if f.completed)
 
 
 def quality_multiplier(fact: TaskAtClose, rubric: Rubric) -> Fraction:
     """1 − 0.25 × major errors not excused, floored at 0. An error is excused only when a
-    competent level confirmed an objective cause (`rework.excused`)."""
-    errors = sum(1 for _index, excused in fact.major_errors if not excused)
+    competent level confirmed an objective cause (`rework.excused`). Errors found outside
+    the log (`FoundError`) count the same."""
+    errors = fact.errors_not_excused
     if not errors:
         return 1  # type: ignore[return-value]
     return _simplest(max(Fraction(0), 1 - rubric.major_error_deduction * errors))
@@ -495,7 +532,7 @@ def quality_multiplier(fact: TaskAtClose, rubric: Rubric) -> Fraction:
 def progress_multiplier(fact: TaskAtClose, rubric: Rubric) -> Fraction:
     """1 − 0.25 × delays not excused, floored at 0. A delay is each deadline in force that
     passed while the work was open; each `excuse_delay` excuses the earliest one left."""
-    late = sum(1 for delay in fact.delays if delay[3] is None)
+    late = fact.delays_not_excused
     if not late:
         return 1  # type: ignore[return-value]
     return _simplest(max(Fraction(0), 1 - rubric.delay_deduction * late))
@@ -503,12 +540,14 @@ def progress_multiplier(fact: TaskAtClose, rubric: Rubric) -> Fraction:
 
 def quality_kept(facts: Iterable[TaskAtClose], rubric: Rubric) -> Fraction:
     """Σ over completed products of converted × (1 − 0.25 × major errors not excused)."""
-    return sum(f.converted * quality_multiplier(f, rubric) for f in facts if f.completed)
+    return _fsum(_times(f.converted, quality_multiplier(f, rubric))
+                 for f in facts if f.completed)
 
 
 def progress_kept(facts: Iterable[TaskAtClose], rubric: Rubric) -> Fraction:
     """Σ over completed products of converted × (1 − 0.25 × delays not excused)."""
-    return sum(f.converted * progress_multiplier(f, rubric) for f in facts if f.completed)
+    return _fsum(_times(f.converted, progress_multiplier(f, rubric))
+                 for f in facts if f.completed)
 
 
 @dataclass(frozen=True)
@@ -898,9 +937,8 @@ def _card(official: OfficialInput, period: Period, facts: list[TaskAtClose],
         total=points, grade_by_score=by_score, overrides=overrides,
         grade_before_quota=before_quota, grade=before_quota,
         deductions=tuple(deductions),
-        delays=sum(1 for f in facts if f.completed for d in f.delays if d[3] is None),
-        major_errors=sum(1 for f in facts if f.completed
-                         for _i, excused in f.major_errors if not excused),
+        delays=sum(f.delays_not_excused for f in facts if f.completed),
+        major_errors=sum(f.errors_not_excused for f in facts if f.completed),
         formula=_formula(parts, weights, tally, unit_tally, official, exact_t, general, points,
                          by_score, before_quota, rubric),
         reasons=reasons,
@@ -925,7 +963,7 @@ def _task_deductions(facts: Sequence[TaskAtClose], assigned: Fraction,
                                     share=Decimal(1), deadline=task.history.due,
                                     reason="chưa hoàn thành khi đóng kỳ"))
             continue
-        left = Fraction(1)
+        left: Fraction | int = 1
         for index, excused in fact.major_errors:
             share = Fraction(0) if excused else min(left, rubric.major_error_deduction)
             left -= share
@@ -933,7 +971,14 @@ def _task_deductions(facts: Sequence[TaskAtClose], assigned: Fraction,
                 "major_error", round_points(per * weight["b"] * share * fact.converted, rubric),
                 task.code, task.ref(index), share=_exact(share), excused=excused,
                 excused_by=task.ref(index) if excused else None))
-        left = Fraction(1)
+        for error in fact.found_errors:
+            share = min(left, rubric.major_error_deduction)
+            left -= share
+            result.append(Deduction(
+                "major_error", round_points(per * weight["b"] * share * fact.converted, rubric),
+                task.code, share=_exact(share), reason=error.reason or None,
+                finding=error.ref))
+        left = 1
         for deadline, settled, late, excused_by in fact.delays:
             share = Fraction(0) if excused_by is not None else min(left, rubric.delay_deduction)
             left -= share
@@ -970,8 +1015,7 @@ def _line(fact: TaskAtClose) -> TaskLine:
         task=task.code, product=task.product, coefficient=_exact(task.coefficient),
         quantity=task.quantity, converted=_exact(task.converted), deadline=task.history.due,
         completed=fact.completed, done_event=task.ref(fact.done_event),
-        major_errors=sum(1 for _i, excused in fact.major_errors if not excused),
-        delays=sum(1 for d in fact.delays if d[3] is None))
+        major_errors=fact.errors_not_excused, delays=fact.delays_not_excused)
 
 
 def _formula(parts, weights, tally, unit_tally, official, exact_t, general, points,
@@ -1209,10 +1253,35 @@ def _simplest(value: Fraction) -> Fraction:
     return value.numerator if value.denominator == 1 else value  # type: ignore[return-value]
 
 
+def _fsum(values: Iterable[Fraction | int]) -> Fraction:
+    """Σ of exact values, as `sum()` gives it, but fast: numerators are added as integers
+    per denominator (converted products have few distinct denominators), and only those
+    few partial sums are added as fractions. Python's Fraction normalises after every
+    addition, which made sums the bulk of scoring a large city."""
+    by_denominator: dict[int, int] = defaultdict(int)
+    for value in values:
+        by_denominator[value.denominator] += value.numerator
+    total: Fraction | int = 0
+    for denominator, numerator in by_denominator.items():
+        total += numerator if denominator == 1 else Fraction(numerator, denominator)
+    return total if isinstance(total, int) else _simplest(total)  # type: ignore[return-value]
+
+
+def _times(value: Fraction | int, multiplier: Fraction | int) -> Fraction:
+    """value × multiplier, skipping the fraction arithmetic when the multiplier is 1 (a
+    product without errors or delays, the usual case)."""
+    return value if multiplier == 1 else value * multiplier  # type: ignore[return-value]
+
+
 def _round_half_up(value: Fraction, places: int) -> Decimal:
+    """Half-up to `places` decimals, in integer arithmetic: floor(x·10^p + ½) is
+    (2·n·10^p + d) // 2d for x = n/d (Python's // floors, so negatives are mirrored)."""
+    numerator, denominator = value.numerator, value.denominator
     scale = 10**places
-    scaled = value * scale
-    units = floor(scaled + Fraction(1, 2)) if scaled >= 0 else -floor(-scaled + Fraction(1, 2))
+    if numerator >= 0:
+        units = (2 * numerator * scale + denominator) // (2 * denominator)
+    else:
+        units = -((-2 * numerator * scale + denominator) // (2 * denominator))
     return Decimal(units).scaleb(-places)
 
 
@@ -1247,13 +1316,21 @@ def _scope_name(scope: tuple[str, str | None]) -> str:
 
 
 def _plain(value: Any) -> Any:
+    """JSON-ready: dataclasses as objects, numbers as numbers, dates as ISO strings, enums
+    as their values. Dispatches on the exact type first (a card holds tens of values per
+    task, and a city tens of thousands of cards), then on the general cases."""
+    kind = type(value)
+    convert = _PLAIN_BY_TYPE.get(kind)
+    if convert is not None:
+        return convert(value)
+    names = _FIELD_NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, enum.Enum):
         return value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, Fraction):
+    if isinstance(value, Decimal | Fraction):
         return float(value)
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -1264,12 +1341,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
+_PLAIN_BY_TYPE: dict[type, Any] = {
+    str: _same, int: _same, bool: _same, float: _same, type(None): _same,
+    Decimal: float, Fraction: float, dt.date: dt.date.isoformat,
+    dt.datetime: dt.datetime.isoformat,
+    tuple: lambda v: [_plain(x) for x in v], list: lambda v: [_plain(x) for x in v],
+}
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 __all__ = [
     "DEFAULT_RUBRIC",
     "ENGINE_VERSION",
     "RUBRIC_335_2025",
     "Assessment",
     "Deduction",
+    "FoundError",
     "Grade",
     "GroundKind",
     "KhtGround",

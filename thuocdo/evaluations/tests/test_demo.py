@@ -37,3 +37,20 @@ def test_demo_scores_leave_the_month_in_review():
     before = list(cards.order_by("id").values_list("data", "status"))
     demo_scores(dt.date(2026, 11, 23))
     assert list(cards.order_by("id").values_list("data", "status")) == before
+
+
+@pytest.mark.django_db
+def test_the_demo_complaint_shows_on_the_officials_card():
+    from thuocdo.exchange.importer import import_document
+
+    document = read(CASES[0])  # CB002: on-time and late work in October
+    plain = {k: v for k, v in document.items()
+             if k not in ("expected", "description", "assessments", "discipline")}
+    import_document(with_accepts(plain)[0], on=dt.date(2026, 1, 1))
+    demo_scores(dt.date(2026, 11, 23), complained_about="CB002")
+    card = ScoreCard.objects.get(period__label="2026-10", official__code="CB002")
+    findings = [d["finding"] for d in card.data["deductions"] if d.get("finding")]
+    assert len(findings) == 1, "one verified complaint, counted as a major error"
+    assert demo_scores(dt.date(2026, 11, 23), complained_about="CB002")
+    card.refresh_from_db()
+    assert [d["finding"] for d in card.data["deductions"] if d.get("finding")] == findings

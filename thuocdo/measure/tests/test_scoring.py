@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
 import random
 from collections import Counter
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from thuocdo.measure.scoring import (
     DEFAULT_RUBRIC,
     ENGINE_VERSION,
     Assessment,
+    FoundError,
     Grade,
     KhtGround,
     OfficialInput,
@@ -77,6 +79,8 @@ def load_inputs(document: Mapping) -> Inputs:
     to the engine's callers: products per task with the events' references (`events[n]` of
     the document), assessments and KHT grounds.
 
+    Complaints of `feedback` verified as founded about a task (`verify` events with
+    `result` "verified" and a `task`) are major errors found outside its log (`FoundError`).
     `discipline` records carry optional additions: `ground` (`discipline` by default,
     `degradation`, `corruption` with a `unit` instead of an `official`, `signal` with
     `signal`: "S14"), and `reason`."""
@@ -85,9 +89,15 @@ def load_inputs(document: Mapping) -> Inputs:
     refs: dict[str, list[str]] = {}
     for n, record in enumerate(document.get("events", ())):
         refs.setdefault(record["task"], []).append(f"events[{n}]")
+    found: dict[str, list[FoundError]] = {}
+    for record in document.get("feedback", ()):
+        for event in record.get("events", ()):
+            if event["kind"] == "verify" and event["result"] == "verified" and event.get("task"):
+                found.setdefault(event["task"], []).append(
+                    FoundError(dt.datetime.fromisoformat(event["at"]), record["code"]))
     tasks = tuple(
         TaskInput(history, facts.product or "", facts.coefficient, facts.quantity,
-                  tuple(refs.get(code, ())))
+                  tuple(refs.get(code, ())), tuple(found.get(code, ())))
         for code, history in scenario.histories.items()
         for facts in [scenario.tasks[code]]
     )
@@ -730,3 +740,63 @@ def test_the_quota_holds_and_moves_down_no_one_it_need_not(cards, share):
         elif card.quota_applied:
             assert card.grade is Grade.HTT
             assert not holds({**grades, card.official: Grade.HTXS})
+
+
+@settings(max_examples=100, deadline=None)
+@given(world=worlds(), picks=st.lists(st.integers(min_value=0, max_value=50), max_size=4))
+def test_a_found_error_never_raises_a_score_nor_reopens_work(world, picks):
+    """Adding major errors found outside the logs (verified complaints) to some tasks never
+    raises anyone's task points and leaves every product's completion as it was."""
+    officials, tasks, assessments, grounds = world
+    if not tasks:
+        return
+    chosen = {tasks[i % len(tasks)].code for i in picks}
+    found = FoundError(dt.datetime(2026, 10, 20, 9, tzinfo=VIETNAM), "PA-1")
+    worse = [dataclasses.replace(t, found_errors=(found,)) if t.code in chosen else t
+             for t in tasks]
+    before = {c.official: c for c in score(officials, tasks, assessments, grounds).cards}
+    after = {c.official: c for c in score(officials, worse, assessments, grounds).cards}
+    for code, card in after.items():
+        old = before[code]
+        if old.task_points is not None and card.task_points is not None:
+            assert card.task_points <= old.task_points
+        assert [(t.task, t.completed) for t in card.tasks] == \
+            [(t.task, t.completed) for t in old.tasks]
+        assert card.major_errors >= old.major_errors
+
+
+def test_an_error_found_after_the_close_does_not_count():
+    task = on_time("T1", "CB002")
+    late = FoundError(at(3, month=11), "PA-9")
+    period = Period.parse("2026-10")
+    fact = task_at_close(dataclasses.replace(task, found_errors=(late,)), CAL, period)
+    assert fact.completed and fact.found_errors == () and fact.errors_not_excused == 0
+    last_day = FoundError(at(31, hour=23), "PA-9")
+    fact = task_at_close(dataclasses.replace(task, found_errors=(last_day,)), CAL, period)
+    assert fact.completed and fact.errors_not_excused == 1
+
+
+exact_values = st.one_of(st.integers(-10**6, 10**6),
+                         st.fractions(max_denominator=400).filter(lambda f: abs(f) < 10**6))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(exact_values, max_size=30))
+def test_the_fast_sum_is_the_exact_sum(values):
+    from thuocdo.measure.scoring import _fsum
+
+    assert _fsum(values) == sum(values, Fraction(0))
+    assert isinstance(_fsum(values), int) == (sum(values, Fraction(0)).denominator == 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=exact_values, places=st.integers(0, 4))
+def test_rounding_is_half_up_away_from_zero(value, places):
+    from thuocdo.measure.scoring import _round_half_up
+
+    value = Fraction(value)
+    scaled = value * 10**places
+    expected = math.floor(scaled + Fraction(1, 2)) if scaled >= 0 else \
+        -math.floor(-scaled + Fraction(1, 2))
+    assert _round_half_up(value, places) == Decimal(expected).scaleb(-places)
+    assert _round_half_up(Fraction(-value), places) == -_round_half_up(value, places)

@@ -238,7 +238,9 @@ class Command(BaseCommand):
         if options["months"]:
             from thuocdo.evaluations.demo import demo_scores
 
-            self.stdout.write(f"Điểm / Scores: {demo_scores()}")
+            staff = next(a for a in demo_accounts(document) if a.role == "staff")
+            self.stdout.write(
+                f"Điểm / Scores: {demo_scores(complained_about=staff.official_code)}")
         rows = ensure_accounts(demo_accounts(document), DEMO_PASSWORD)
         self.stdout.write("")
         self.stdout.write(accounts_table(rows, DEMO_PASSWORD))
