@@ -291,6 +291,18 @@ def record_section(tag: str, header: str, text: str) -> None:
     RESULTS.write_text(current, encoding="utf-8")
 
 
+def bench_env(args, workdir: Path) -> dict:
+    """The environment of the phases' processes: data and the city's JSON in `workdir`,
+    production settings, this checkout first on the path."""
+    env = dict(os.environ)
+    env["THUOCDO_DATA_DIR"] = str(workdir / "data")
+    env.setdefault("THUOCDO_SECRET_KEY", secrets.token_urlsafe(50))
+    env["DJANGO_SETTINGS_MODULE"] = "thuocdo.config.settings.production"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    args.file = str(workdir / "city.json")
+    return env
+
+
 def run_benchmark(args, run_phase,
                   phases: tuple[str, ...] = ("generate", "import", "reference")
                   ) -> tuple[str, dict]:
@@ -299,12 +311,7 @@ def run_benchmark(args, run_phase,
     process (`run_phase(name, args, env)`). Returns the engine and the results."""
     with tempfile.TemporaryDirectory(prefix="thuocdo-bench-") as tmp:
         workdir = Path(tmp)
-        env = dict(os.environ)
-        env["THUOCDO_DATA_DIR"] = str(workdir / "data")
-        env.setdefault("THUOCDO_SECRET_KEY", secrets.token_urlsafe(50))
-        env["DJANGO_SETTINGS_MODULE"] = "thuocdo.config.settings.production"
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        args.file = str(workdir / "city.json")
+        env = bench_env(args, workdir)
         engine, database = prepare_database(env, workdir)
         print(f"database: {database}", flush=True)
         result = {"database": database, "when": time.strftime("%Y-%m-%d"),

@@ -5,6 +5,7 @@
     THUOCDO_DATABASE_URL=postgres://postgres@127.0.0.1:5432/thuocdo_bench \\
         python bench/signals_month.py                    # the same on PostgreSQL
     python bench/signals_month.py --officials 10000 --no-record
+    python bench/signals_month.py --officials 10000 --no-record --workdir /tmp/signals-10k
 
 Phases, each in its own process (so each peak memory is its own), on one fresh database:
 
@@ -17,6 +18,12 @@ Phases, each in its own process (so each peak memory is its own), on one fresh d
 
 The results are printed and, unless --no-record, written to docs/benchmarks.md (this
 script's section for this database is replaced; everything else is kept).
+
+With --workdir DIR the city, the SQLite file and the setup's results are kept in DIR; a later
+run with the same DIR (and the same THUOCDO_DATABASE_URL, for PostgreSQL) skips generate and
+import and runs only the signals and reference phases, after deleting what an earlier run
+stored for the month, so storing is measured from scratch each time. Meant for profiling and
+tuning the signals (the import alone takes minutes); a recorded run normally starts fresh.
 """
 
 from __future__ import annotations
@@ -24,14 +31,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate_import import (
     ROOT,
+    bench_env,
+    machine,
+    migrate,
     peak_rss_mb,
+    prepare_database,
     record_section,
     run_benchmark,
     setup_django,
@@ -54,9 +67,13 @@ def _month(args) -> tuple[str, dt.datetime]:
 def phase_signals(args) -> dict:
     setup_django()
     from thuocdo.accountability.compute import compute_month
+    from thuocdo.accountability.models import HolderDelay, SignalRecord
     from thuocdo.accountability.services import signals_refresh
 
     period, as_of = _month(args)
+    # A reused database (--workdir) holds an earlier run's records: start from none.
+    HolderDelay.objects.filter(period=period).delete()
+    SignalRecord.objects.filter(period=period).delete()
     result, t_compute = timed(compute_month, period=period, as_of=as_of)
     rss_compute = peak_rss_mb()
     stored, t_store = timed(signals_refresh, period=period, as_of=as_of, result=result)
@@ -99,6 +116,8 @@ def phase_reference(args) -> dict:
 
 PHASES = {"generate": phase_generate, "import": phase_import, "signals": phase_signals,
           "reference": phase_reference}
+SETUP_PHASES = ("generate", "import")
+MEASURED_PHASES = ("signals", "reference")
 
 
 def run_phase(name: str, args, env: dict) -> dict:
@@ -159,6 +178,42 @@ Compute ÷ reference: **{ratio:.1f}×** (goal: at most 3×). Signals: {codes}.
 """
 
 
+def run_in_workdir(args) -> tuple[str, dict]:
+    """`run_benchmark`, but in a directory kept between runs (--workdir): the first run sets
+    the database up and saves the setup's results in DIR/setup.json; later runs read them
+    and measure only the signals and the reference on the same rows."""
+    workdir = Path(args.workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    saved = workdir / "setup.json"
+    env = bench_env(args, workdir)
+    wanted = {"officials": args.officials, "seed": args.seed, "start": args.start,
+              "url": env.get("THUOCDO_DATABASE_URL", "").strip()}
+    setup = json.loads(saved.read_text()) if saved.exists() else None
+    if setup is not None and setup["wanted"] != wanted:
+        raise SystemExit(f"{workdir} holds another setup ({setup['wanted']}); use another "
+                         "--workdir or delete it")
+    if setup is None:
+        engine, database = prepare_database(env, workdir)
+        setup = {"wanted": wanted, "engine": engine, "database": database,
+                 "url": env["THUOCDO_DATABASE_URL"],
+                 "machine": machine(env, engine), "migrate_s": migrate(env)}
+        for name in SETUP_PHASES:
+            print(f"{name}...", flush=True)
+            setup[name] = run_phase(name, args, env)
+        saved.write_text(json.dumps(setup, ensure_ascii=False, indent=1))
+    else:
+        env["THUOCDO_DATABASE_URL"] = setup["url"]
+        migrate(env)  # the code may have gained migrations since the setup
+    print(f"database: {setup['database']} (kept in {workdir})", flush=True)
+    result = {key: setup[key] for key in ("database", "machine", "migrate_s", *SETUP_PHASES)}
+    result |= {"when": time.strftime("%Y-%m-%d"), "load": os.getloadavg()[0]}
+    for name in MEASURED_PHASES:
+        print(f"{name}...", flush=True)
+        result[name] = run_phase(name, args, env)
+        print(f"  {json.dumps(result[name], ensure_ascii=False)}", flush=True)
+    return setup["engine"], result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--officials", type=int, default=100_000)
@@ -168,6 +223,9 @@ def main() -> None:
     parser.add_argument("--no-reimport", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-record", action="store_true",
                         help="print the results, do not write docs/benchmarks.md")
+    parser.add_argument("--workdir",
+                        help="keep the city and the database in this directory and reuse "
+                             "them on the next run (only signals and reference are re-run)")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -175,8 +233,11 @@ def main() -> None:
     if args.phase:
         print(json.dumps(PHASES[args.phase](args)))
         return
-    engine, result = run_benchmark(args, run_phase,
-                                   phases=("generate", "import", "signals", "reference"))
+    if args.workdir:
+        engine, result = run_in_workdir(args)
+    else:
+        engine, result = run_benchmark(args, run_phase,
+                                       phases=SETUP_PHASES + MEASURED_PHASES)
     url = "THUOCDO_DATABASE_URL=postgres://postgres@127.0.0.1:5432/thuocdo_bench "
     options = "" if args.officials == 100_000 else f" --officials {args.officials}"
     command = (url if engine == "postgresql" else "") + "python bench/signals_month.py" + options

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
+from thuocdo.core.rows import aware, json_value, raw_rows
 from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import Event, Holder, TaskHistory, end_of_day
 from thuocdo.measure.scenario import AGENCY_KINDS, Official, People, TaskFacts, Unit
@@ -191,10 +192,12 @@ def period_chunks(world: World, *, period_start: dt.date, period_end: dt.date,
                 .exclude(kind="create")
                 .values_list("task_id", "kind", "at", "actor_id", "data")
                 .order_by("task_id", "seq"))
-        for task_id, kind, at, actor, data in rows.iterator(EVENT_FETCH):
+        # raw from the cursor: Django's per-value converters cost more than the detectors
+        for task_id, kind, at, actor, data in raw_rows(rows, chunk=EVENT_FETCH):
             found = events.get(task_id)
             if found is not None:
-                found.append(Event(kind, at, oc.get(actor) if actor else None, data or {}))
+                found.append(Event(kind, aware(at), oc.get(actor) if actor else None,
+                                   json_value(data) or {}))
         histories = {
             head[0]: TaskHistory(head[0], head[1], head[2], head[3], head[4],
                                  tuple(events[pk]))

@@ -48,11 +48,21 @@ class WorkCalendar:
             raise ValueError("n must be ≥ 0")
         if n == 0:
             return start
-        first = start.toordinal()
-        # at most 7 calendar days per working day, plus the longest holiday (Tết)
-        lo, counts = self._table(first, first + 7 * n + 31)
-        target = counts[first - lo] + n
-        return dt.date.fromordinal(lo + bisect.bisect_left(counts, target))
+        # Signals ask this for every event of every task, but about few distinct days: the
+        # answers are remembered (a cache, not part of the value).
+        answers = self.__dict__.get("_added")
+        if answers is None:
+            answers = {}
+            object.__setattr__(self, "_added", answers)
+        found = answers.get((start, n))
+        if found is None:
+            first = start.toordinal()
+            # at most 7 calendar days per working day, plus the longest holiday (Tết)
+            lo, counts = self._table(first, first + 7 * n + 31)
+            target = counts[first - lo] + n
+            found = answers[start, n] = dt.date.fromordinal(lo + bisect.bisect_left(counts,
+                                                                                     target))
+        return found
 
     def workdays_between(self, start: dt.date, end: dt.date) -> int:
         """Working days in (start, end]: how many working days late `end` is after `start`.

@@ -9,9 +9,11 @@ Asia/Ho_Chi_Minh.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import enum
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -50,7 +52,8 @@ class Event:
 
 @dataclass(frozen=True)
 class TaskHistory:
-    """A task's assignment and its events in order of time."""
+    """A task's assignment and its events in order of time. Immutable: `events` is kept as
+    a tuple, so what is derived from it once (`log_facts`) stays true."""
 
     code: str
     assigned_at: dt.datetime
@@ -58,6 +61,10 @@ class TaskHistory:
     lead: Holder
     assigner: Holder
     events: Sequence[Event] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.events, tuple):
+            object.__setattr__(self, "events", tuple(self.events))
 
 
 @dataclass(frozen=True)
@@ -85,8 +92,10 @@ class Interval:
     workdays_overdue: int = 0
 
 
+@functools.lru_cache(maxsize=4096)
 def end_of_day(day: dt.date) -> dt.datetime:
     """A deadline day ends at midnight, Vietnam time: work handed in that day is on time."""
+    # Cached: asked for every event of every task, about a few hundred distinct days.
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=VIETNAM)
 
 
@@ -94,9 +103,98 @@ def local_day(moment: dt.datetime) -> dt.date:
     return moment.astimezone(VIETNAM).date()
 
 
-def _ordered(history: TaskHistory) -> list[tuple[int, Event]]:
-    """Events with their index in the log, by time (stable for equal times)."""
-    return sorted(enumerate(history.events), key=lambda pair: (pair[1].at, pair[0]))
+class LogFacts:
+    """What is read from one history again and again, derived once (`log_facts`).
+
+    Every detector, the delays and the holders' intervals ask the same questions of a log
+    (its events by time, the accepted submit, when the work closed, the deadline in force at
+    a moment, each event's local day, the events of a kind); asked of a month's hundreds of
+    thousands of tasks, answering each from the raw log every time cost more than all the
+    rest. The answers are the same as reading the log directly (tested).
+    """
+
+    __slots__ = ("_by_kind", "_grant_dues", "_grant_times", "_intervals", "assigned_day",
+                 "cancels", "closed_at", "days", "done", "done_at", "in_order", "ordered")
+
+    def __init__(self, history: TaskHistory) -> None:
+        events = history.events
+        days: list[dt.date] = []
+        by_kind: dict[str, list[tuple[int, Event]]] = {}
+        in_order, previous = True, None
+        for pair in enumerate(events):  # one pass: a month's logs hold millions of events
+            at = pair[1].at
+            if previous is not None and at < previous:
+                in_order = False
+            previous = at
+            days.append(at.astimezone(VIETNAM).date())
+            found = by_kind.get(pair[1].kind)
+            if found is None:
+                by_kind[pair[1].kind] = [pair]
+            else:
+                found.append(pair)
+        #: whether the log is in order of time (each event at or after the one before)
+        self.in_order = in_order
+        #: (index in the log, event) by time, stable for equal times
+        self.ordered = tuple(enumerate(events)) if in_order else tuple(
+            sorted(enumerate(events), key=lambda pair: (pair[1].at, pair[0])))
+        #: each event's day in Vietnam, by index in the log
+        self.days = days
+        self.assigned_day = local_day(history.assigned_at)
+        self._by_kind = by_kind
+        #: times of the cancellations, in log order
+        self.cancels = [event.at for _index, event in by_kind.get("cancel", ())]
+        #: the index of the submit accepted by the final approve (see `done_event`)
+        self.done = self._done_event()
+        self.done_at = events[self.done].at if self.done is not None else None
+        #: when the work stopped being open: its accepted submit, or its (first) cancellation
+        self.closed_at = self.done_at if self.done_at is not None else (
+            self.cancels[0] if self.cancels else None)
+        grants = [event for _index, event in self.ordered if event.kind == "extension_grant"]
+        self._grant_times = [event.at for event in grants]
+        self._grant_dues = [_as_date(event.data["new_due"]) for event in grants]
+        self._intervals: dict[tuple[WorkCalendar, dt.datetime], tuple[Interval, ...]] = {}
+
+    def _done_event(self) -> int | None:
+        pending_submit: int | None = None
+        done: int | None = None
+        for index, event in self.ordered:
+            if event.kind == "submit":
+                pending_submit = index
+            elif event.kind == "rework":
+                pending_submit = None
+                done = None
+            elif event.kind == "approve" and pending_submit is not None:
+                done = pending_submit
+            elif event.kind == "cancel":
+                return None
+        return done
+
+    def of_kind(self, kind: str) -> Sequence[tuple[int, Event]]:
+        """The events of `kind` with their index in the log, in log order."""
+        return self._by_kind.get(kind, ())
+
+    def of_kinds(self, kinds: Iterable[str]) -> list[tuple[int, Event]]:
+        """The events of any of `kinds` with their index in the log, in log order."""
+        found = [pair for kind in kinds for pair in self._by_kind.get(kind, ())]
+        if len(found) > 1:
+            found.sort(key=lambda pair: pair[0])
+        return found
+
+    def deadline_in_force(self, due: dt.date, moment: dt.datetime) -> dt.date:
+        """`due` moved by the last extension granted at or before `moment`."""
+        granted = bisect.bisect_right(self._grant_times, moment)
+        return self._grant_dues[granted - 1] if granted else due
+
+
+def log_facts(history: TaskHistory) -> LogFacts:
+    """The history's `LogFacts`, derived on first use and kept with it (a cache, not part of
+    its value: equality, `replace()` and `asdict()` ignore it)."""
+    try:
+        return history._log_facts  # type: ignore[attr-defined]
+    except AttributeError:
+        facts = LogFacts(history)
+        object.__setattr__(history, "_log_facts", facts)
+        return facts
 
 
 def done_event(history: TaskHistory) -> int | None:
@@ -105,50 +203,25 @@ def done_event(history: TaskHistory) -> int | None:
     A rework sends the product back, so only the last submit before the final approve counts.
     A cancel closes the task without it being done.
     """
-    pending_submit: int | None = None
-    done: int | None = None
-    for index, event in _ordered(history):
-        if event.kind == "submit":
-            pending_submit = index
-        elif event.kind == "rework":
-            pending_submit = None
-            done = None
-        elif event.kind == "approve" and pending_submit is not None:
-            done = pending_submit
-        elif event.kind == "cancel":
-            return None
-    return done
+    return log_facts(history).done
 
 
 def done_at(history: TaskHistory) -> dt.datetime | None:
-    index = done_event(history)
-    return history.events[index].at if index is not None else None
+    return log_facts(history).done_at
 
 
 def is_cancelled(history: TaskHistory) -> bool:
-    return any(event.kind == "cancel" for event in history.events)
+    return bool(log_facts(history).cancels)
 
 
-def _closed_at(history: TaskHistory) -> dt.datetime | None:
+def closed_at(history: TaskHistory) -> dt.datetime | None:
     """When the work stopped being open: its accepted submit, or its cancellation."""
-    done = done_at(history)
-    if done is not None:
-        return done
-    for event in history.events:
-        if event.kind == "cancel":
-            return event.at
-    return None
+    return log_facts(history).closed_at
 
 
 def deadline_in_force(history: TaskHistory, as_of: dt.datetime) -> dt.date:
     """The deadline after every extension granted up to `as_of`."""
-    deadline = history.due
-    for _index, event in _ordered(history):
-        if event.at > as_of:
-            break
-        if event.kind == "extension_grant":
-            deadline = _as_date(event.data["new_due"])
-    return deadline
+    return log_facts(history).deadline_in_force(history.due, as_of)
 
 
 def delays(
@@ -161,12 +234,13 @@ def delays(
     deadline is not a delay. Each `excuse_delay` event excuses the earliest delay not yet
     excused (a competent level confirmed an objective cause).
     """
-    closed = _closed_at(history)
+    facts = log_facts(history)
+    closed = facts.closed_at
     horizon = min(as_of, closed) if closed is not None else as_of
     deadline = history.due
     found: list[Delay] = []
     excuses: list[int] = []
-    for index, event in _ordered(history):
+    for index, event in facts.ordered:
         if event.at > as_of:
             break
         if event.kind == "excuse_delay":
@@ -176,10 +250,10 @@ def delays(
         elif event.kind == "extension_grant" and event.at <= horizon:
             if event.at >= end_of_day(deadline):
                 found.append(Delay(deadline, index,
-                                   calendar.workdays_between(deadline, local_day(event.at))))
+                                   calendar.workdays_between(deadline, facts.days[index])))
             deadline = _as_date(event.data["new_due"])
     if horizon >= end_of_day(deadline):
-        settled = done_event(history) if closed is not None and closed <= as_of else None
+        settled = facts.done if closed is not None and closed <= as_of else None
         found.append(Delay(deadline, settled,
                            calendar.workdays_between(deadline, local_day(horizon))))
     # Excuses apply to the earliest delays first, in the order they were given.
@@ -200,9 +274,7 @@ def bucket(history: TaskHistory, as_of: dt.datetime) -> Bucket | None:
         # Late means after the deadline in force when it was done.
         in_force = deadline_in_force(history, done)
         return Bucket.DONE_LATE if done >= end_of_day(in_force) else Bucket.DONE_ON_TIME
-    if is_cancelled(history) and any(
-        e.kind == "cancel" and e.at <= as_of for e in history.events
-    ):
+    if any(cancelled <= as_of for cancelled in log_facts(history).cancels):
         return None
     return Bucket.OPEN_OVERDUE if as_of >= end_of_day(deadline) else Bucket.OPEN_WITHIN_DEADLINE
 
@@ -234,16 +306,28 @@ def holder_intervals(
     The work starts with the lead; transfers and returns move it; a guidance request hands
     the step to the superior asked until the reply; a submit hands it to the assigner for
     review until approval or rework (which hands it back). It stops at the accepted submit
-    or a cancellation.
+    or a cancellation. Remembered per calendar and `as_of` (`log_facts`): the detectors and
+    the delay summary all ask.
     """
-    closed = _closed_at(history)
+    facts = log_facts(history)
+    key = (calendar, as_of)
+    found = facts._intervals.get(key)
+    if found is None:
+        found = facts._intervals[key] = tuple(_holder_intervals(history, facts, calendar,
+                                                                as_of))
+    return list(found)
+
+
+def _holder_intervals(history: TaskHistory, facts: LogFacts, calendar: WorkCalendar,
+                      as_of: dt.datetime) -> list[Interval]:
+    closed = facts.closed_at
     horizon = min(as_of, closed) if closed is not None else as_of
     intervals: list[Interval] = []
     holder = history.lead
     start = history.assigned_at
     started_by: int | None = None
     resume: Holder | None = None  # who gets the work back after a review or an answer
-    for index, event in _ordered(history):
+    for index, event in facts.ordered:
         if event.at > horizon:
             break
         new = _next_holder(event, holder, history, resume)

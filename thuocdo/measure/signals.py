@@ -32,11 +32,13 @@ workflow refuses an event dated before the previous one).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-import math
+import functools
+import operator
 import statistics
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 from types import MappingProxyType
 
@@ -46,13 +48,14 @@ from .history import (
     Holder,
     Interval,
     TaskHistory,
+    closed_at,
     deadline_in_force,
     delays,
-    done_at,
     done_event,
     end_of_day,
     holder_intervals,
     local_day,
+    log_facts,
 )
 from .scenario import People, TaskFacts
 
@@ -249,10 +252,8 @@ class Context:
     authority: AuthorityMatrix
     people: People
     tasks: Mapping[str, TaskFacts]
-    _intervals: dict[str, list[Interval]] = field(default_factory=dict, compare=False,
-                                                  repr=False)
 
-    @property
+    @functools.cached_property
     def period(self) -> str:
         return period_label(self.period_start, self.period_end)
 
@@ -263,10 +264,7 @@ class Context:
         return self.tasks.get(history.code) or TaskFacts(history.code)
 
     def intervals(self, history: TaskHistory) -> list[Interval]:
-        if history.code not in self._intervals:
-            self._intervals[history.code] = holder_intervals(history, self.calendar,
-                                                             self.as_of)
-        return self._intervals[history.code]
+        return holder_intervals(history, self.calendar, self.as_of)
 
     def holder_at(self, history: TaskHistory, moment: dt.datetime) -> Holder:
         """Who held the work at `moment` (an event that hands the work on at that very
@@ -307,32 +305,22 @@ Detector = Callable[[Context], Iterable[Signal]]
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _log(history: TaskHistory) -> list[tuple[int, Event]]:
-    return list(enumerate(history.events))
-
-
-def _closed_at(history: TaskHistory) -> dt.datetime | None:
-    """When the work stopped being open: its accepted submit, or its cancellation."""
-    done = done_at(history)
-    if done is not None:
-        return done
-    return next((e.at for e in history.events if e.kind == "cancel"), None)
-
-
 def _open_at(history: TaskHistory, moment: dt.datetime) -> bool:
-    closed = _closed_at(history)
+    closed = closed_at(history)
     return history.assigned_at <= moment and (closed is None or moment < closed)
 
 
 def _until(history: TaskHistory, as_of: dt.datetime) -> TaskHistory:
     """The history as known at `as_of`: the prefix of its log up to then."""
-    for previous, event in zip(history.events, history.events[1:], strict=False):
-        if event.at < previous.at:
-            raise ValueError(f"{history.code}: the log is not in order of time")
-    kept = tuple(e for e in history.events if e.at <= as_of)
-    return history if len(kept) == len(history.events) else replace(history, events=kept)
+    events = history.events
+    times = [event.at for event in events]
+    if any(map(operator.gt, times, times[1:])):
+        raise ValueError(f"{history.code}: the log is not in order of time")
+    kept = bisect.bisect_right(times, as_of)
+    return history if kept == len(events) else replace(history, events=events[:kept])
 
 
+@functools.lru_cache(maxsize=4096)
 def _dmy(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
@@ -360,7 +348,7 @@ def _consultations(history: TaskHistory) -> list[tuple[int, Event, int | None, E
     """Each consultation with the reply that answered it: a reply answers the earliest
     consultation of its unit not yet answered."""
     pending: list[list] = []
-    for index, event in _log(history):
+    for index, event in log_facts(history).of_kinds(("consult", "consult_reply")):
         if event.kind == "consult":
             pending.append([index, event, None, None])
         elif event.kind == "consult_reply":
@@ -386,6 +374,47 @@ def _share(value: Fraction) -> str:
     return f"{round(float(value) * 100)}%"
 
 
+class _SortedValues:
+    """A group's values, sorted once, for the median of the group without one member's
+    values (S7, S12). `statistics.median` of the others would sort them again for every
+    member: quadratic in the group's size, and a city's groups are large."""
+
+    def __init__(self, values: Iterable[Fraction]) -> None:
+        self._values = sorted(values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def median_without(self, removed: Iterable[Fraction]) -> Fraction:
+        """`Fraction(statistics.median(values - removed))`; `removed` is part of the values
+        (a multiset: equal values are removed once each)."""
+        values = self._values
+        # Where each removed value sits in the sorted values: equal values take successive
+        # places, and which copy of a value goes does not change what is left.
+        places: list[int] = []
+        previous, copies = None, 0
+        for value in sorted(removed):
+            copies = copies + 1 if value == previous else 0
+            places.append(bisect.bisect_left(values, value) + copies)
+            previous = value
+        left = len(values) - len(places)
+        if left <= 0:
+            raise statistics.StatisticsError("no median for empty data")
+
+        def nth(rank: int) -> Fraction:
+            """The value of this rank (from 0) among those left."""
+            skipped = 0
+            for place in places:  # ascending
+                if place > rank + skipped:
+                    break
+                skipped += 1
+            return values[rank + skipped]
+
+        if left % 2:
+            return Fraction(nth(left // 2))
+        return Fraction((nth(left // 2 - 1) + nth(left // 2)) / 2)
+
+
 # -- S1 --------------------------------------------------------------------------------------
 
 
@@ -403,8 +432,8 @@ def late_work(ctx: Context) -> Iterator[Signal]:
     late grant) and the excuse.
     """
     for history in ctx.histories:
-        set_by = {_as_date(e.data["new_due"]): i for i, e in _log(history)
-                  if e.kind == "extension_grant"}
+        set_by = {_as_date(e.data["new_due"]): i
+                  for i, e in log_facts(history).of_kind("extension_grant")}
         for delay in delays(history, ctx.calendar, ctx.as_of):
             if not ctx.in_period(delay.deadline):
                 continue
@@ -416,7 +445,7 @@ def late_work(ctx: Context) -> Iterator[Signal]:
             events = sorted({i for i in (extended, started, delay.settled_by, delay.excused_by)
                              if i is not None})
             if delay.settled_by is None:
-                if _closed_at(history) is not None:
+                if closed_at(history) is not None:
                     how = f"quá hạn {delay.workdays_late} ngày làm việc rồi bị hủy"
                 else:
                     how = (f"chưa hoàn thành, quá {delay.workdays_late} ngày làm việc "
@@ -452,20 +481,22 @@ def extension_habit(ctx: Context) -> Iterator[Signal]:
     n = ctx.thresholds.extension_requests
     by_person: dict[str, list[tuple[dt.datetime, str, int, Holder]]] = {}
     for history in ctx.histories:
-        requests = [(i, e) for i, e in _log(history) if e.kind == "extension_request"]
-        for index, event in requests:
+        facts = log_facts(history)
+        asked = facts.of_kind("extension_request")
+        days = facts.days
+        for index, event in asked:
             holder = ctx.holder_at(history, event.at)
             person = event.actor or holder.official
-            if person and ctx.in_period(local_day(event.at)):
+            if person and ctx.in_period(days[index]):
                 by_person.setdefault(person, []).append((event.at, history.code, index, holder))
-        if len(requests) < n:
+        if len(asked) < n:
             continue
-        index, event = requests[n - 1]
-        day = local_day(event.at)
+        index, event = asked[n - 1]
+        day = days[index]
         if not ctx.in_period(day):
             continue
         holder = ctx.holder_at(history, event.at)
-        indexes = [i for i, _e in requests[:n]]
+        indexes = [i for i, _e in asked[:n]]
         yield ctx.signal(
             "S2", task=history.code, official=event.actor or holder.official,
             unit=_unit_or_lead(holder, history), raised_on=day, events=indexes, anchor="",
@@ -508,9 +539,7 @@ def ping_pong(ctx: Context) -> Iterator[Signal]:
         passed_unit: dict[str, int] = {}  # unit → the move that took the work away from it
         passed_official: dict[str, int] = {}
         moves: list[int] = []
-        for index, event in _log(history):
-            if event.kind not in MOVING_KINDS:
-                continue
+        for index, event in log_facts(history).of_kinds(MOVING_KINDS):
             target = Holder(str(event.data["to_unit"]),
                             _opt(event.data.get("to_official")))
             day = local_day(event.at)
@@ -557,10 +586,9 @@ def pushing_up(ctx: Context) -> Iterator[Signal]:
     """
     for history in ctx.histories:
         facts = ctx.facts(history)
-        for index, event in _log(history):
-            if event.kind != "guidance_request":
-                continue
-            day = local_day(event.at)
+        log = log_facts(history)
+        for index, event in log.of_kind("guidance_request"):
+            day = log.days[index]
             if not ctx.in_period(day):
                 continue
             holder = ctx.holder_at(history, event.at - dt.timedelta(microseconds=1))
@@ -642,9 +670,8 @@ def no_position(ctx: Context) -> Iterator[Signal]:
                              f"({_numbers((asked, answered))})"))
         # Replies that answer no recorded consultation still say what they say.
         matched = {a for _i, _c, a, _r in _consultations(history) if a is not None}
-        for index, event in _log(history):
-            if (event.kind != "consult_reply" or index in matched
-                    or _as_bool(event.data.get("clear_position"))):
+        for index, event in log_facts(history).of_kind("consult_reply"):
+            if index in matched or _as_bool(event.data.get("clear_position")):
                 continue
             day = local_day(event.at)
             if ctx.in_period(day):
@@ -663,9 +690,9 @@ def waiting_share(history: TaskHistory, calendar: WorkCalendar,
                   as_of: dt.datetime) -> Fraction | None:
     """The share of the task's working days (assignment to done, or to `as_of`) on which a
     consultation was waiting for its reply. None: no working day to measure."""
-    end = _closed_at(history)
+    end = closed_at(history)
     end = as_of if end is None or end > as_of else end
-    start_day, end_day = local_day(history.assigned_at), local_day(end)
+    start_day, end_day = log_facts(history).assigned_day, local_day(end)
     total = calendar.workdays_between(start_day, end_day)
     if not total:
         return None
@@ -694,7 +721,7 @@ def stretching(ctx: Context) -> Iterator[Signal]:
     done: list[tuple[TaskHistory, int, Fraction, tuple]] = []
     for history in ctx.histories:
         index = done_event(history)
-        if index is None or not ctx.in_period(local_day(history.events[index].at)):
+        if index is None or not ctx.in_period(log_facts(history).days[index]):
             continue
         share = waiting_share(history, ctx.calendar, ctx.as_of)
         if share is None:
@@ -705,16 +732,23 @@ def stretching(ctx: Context) -> Iterator[Signal]:
     by_group: dict[tuple, dict[str | None, list[Fraction]]] = {}
     for history, _index, share, group in done:
         by_group.setdefault(group, {}).setdefault(history.lead.official, []).append(share)
+    sorted_shares: dict[tuple, _SortedValues] = {}
     medians: dict[tuple, Fraction | None] = {}
+    # NB: the explanation shows the number of peers of the last median computed, which for a
+    # (group, lead) met before is another pair's; kept as it was (a fix changes texts).
+    peers = 0
     for history, index, share, group in done:
         if share < t.waiting_min_share:
             continue
         key = (group, history.lead.official)
         if key not in medians:
-            peers = [s for lead, shares in by_group[group].items()
-                     if lead != history.lead.official for s in shares]
-            medians[key] = (Fraction(statistics.median(peers))
-                            if len(peers) >= t.waiting_min_peers else None)
+            if group not in sorted_shares:
+                sorted_shares[group] = _SortedValues(
+                    s for shares in by_group[group].values() for s in shares)
+            own = by_group[group][history.lead.official]
+            peers = len(sorted_shares[group]) - len(own)
+            medians[key] = (sorted_shares[group].median_without(own)
+                            if peers >= t.waiting_min_peers else None)
         median = medians[key]
         if median is None:
             continue
@@ -725,7 +759,7 @@ def stretching(ctx: Context) -> Iterator[Signal]:
             "S7", task=history.code, official=history.lead.official, unit=history.lead.unit,
             raised_on=local_day(history.events[index].at), events=consults, anchor="",
             explanation=(f"{_share(share)} thời gian của việc là chờ ý kiến đơn vị khác "
-                         f"({_numbers(consults)}), trung vị của {len(peers)} việc cùng nhóm: "
+                         f"({_numbers(consults)}), trung vị của {peers} việc cùng nhóm: "
                          f"{_share(median)}"))
 
 
@@ -752,12 +786,13 @@ def silence(ctx: Context) -> Iterator[Signal]:
     """
     k = ctx.thresholds.silence_workdays
     for history in ctx.histories:
-        closed = _closed_at(history)
-        end = ctx.as_of if closed is None else min(closed, ctx.as_of)
-        moments: list[tuple[dt.datetime, int | None]] = [(history.assigned_at, None)]
-        moments += [(e.at, i) for i, e in _log(history) if e.at <= end]
-        for n, (moment, index) in enumerate(moments):
-            last_quiet = ctx.calendar.add_workdays(local_day(moment), k)
+        facts = log_facts(history)
+        end = ctx.as_of if facts.closed_at is None else min(facts.closed_at, ctx.as_of)
+        moments: list[tuple[dt.datetime, int | None, dt.date]] = [
+            (history.assigned_at, None, facts.assigned_day)]
+        moments += [(e.at, i, facts.days[i]) for i, e in enumerate(history.events) if e.at <= end]
+        for n, (moment, index, day) in enumerate(moments):
+            last_quiet = ctx.calendar.add_workdays(day, k)
             broken = end_of_day(last_quiet)
             following = moments[n + 1][0] if n + 1 < len(moments) else None
             if following is not None and following < broken:
@@ -773,7 +808,7 @@ def silence(ctx: Context) -> Iterator[Signal]:
                 events=() if index is None else (index,),
                 anchor="assignment" if index is None else str(index),
                 explanation=(f"Việc nằm im {k} ngày làm việc ở {ctx.who(holder)}: không có "
-                             f"sự kiện nào sau {since} ({_dmy(local_day(moment))}) đến hết "
+                             f"sự kiện nào sau {since} ({_dmy(day)}) đến hết "
                              f"{_dmy(last_quiet)}"))
 
 
@@ -793,15 +828,14 @@ def deaf_to_reminders(ctx: Context) -> Iterator[Signal]:
     n = ctx.thresholds.reminders
     for history in ctx.histories:
         counted: dict[dt.date, list[int]] = {}
-        for index, event in _log(history):
-            if event.kind != "remind":
-                continue
+        facts = log_facts(history)
+        for index, event in facts.of_kind("remind"):
             deadline = deadline_in_force(history, event.at)
             if event.at < end_of_day(deadline) or not _open_at(history, event.at):
                 continue
             reminders = counted.setdefault(deadline, [])
             reminders.append(index)
-            day = local_day(event.at)
+            day = facts.days[index]
             if len(reminders) != n or not ctx.in_period(day):
                 continue
             holder = ctx.holder_at(history, event.at)
@@ -842,7 +876,7 @@ def half_hearted(ctx: Context) -> Iterator[Signal]:
         lead = history.lead.official
         if (lead is None or ctx.people.task_group_of(lead) is None
                 or not ctx.in_period(history.due) or history.assigned_at > cutoff
-                or any(e.kind == "cancel" and e.at <= cutoff for e in history.events)):
+                or any(at <= cutoff for at in log_facts(history).cancels)):
             continue
         output.setdefault(lead, Fraction(0))
         submits.setdefault(lead, [])
@@ -856,11 +890,12 @@ def half_hearted(ctx: Context) -> Iterator[Signal]:
                           []).append(official)
     raised_on = local_day(cutoff - dt.timedelta(microseconds=1))
     for members in groups.values():
+        peers = len(members) - 1  # the other officials of the group
+        if peers < t.output_min_peers:
+            continue
+        outputs = _SortedValues(output[o] for o in members)
         for official in sorted(members):
-            peers = [output[o] for o in members if o != official]
-            if len(peers) < t.output_min_peers:
-                continue
-            median = Fraction(statistics.median(peers))
+            median = outputs.median_without((output[official],))
             if not median or output[official] >= t.output_fraction * median:
                 continue
             group = ctx.people.task_group_of(official)
@@ -868,7 +903,7 @@ def half_hearted(ctx: Context) -> Iterator[Signal]:
                 "S12", task=None, official=official, unit=ctx.people.unit_of(official) or "",
                 raised_on=raised_on, events=sorted(submits[official]), anchor="",
                 explanation=(f"Sản phẩm quy đổi hoàn thành trong kỳ: {_num(output[official])}, "
-                             f"dưới {_share(t.output_fraction)} trung vị của {len(peers)} người "
+                             f"dưới {_share(t.output_fraction)} trung vị của {peers} người "
                              f"cùng nhóm {group} ({_num(median)})"))
 
 
@@ -882,8 +917,10 @@ def _num(value: Fraction) -> str:
 def proposal_allowance(history: TaskHistory, calendar: WorkCalendar,
                        thresholds: Thresholds) -> int:
     """X for S13: working days to a first draft or proposal for this task."""
-    allowed = calendar.workdays_between(local_day(history.assigned_at), history.due)
-    share = math.ceil(thresholds.proposal_share * allowed)
+    allowed = calendar.workdays_between(log_facts(history).assigned_day, history.due)
+    # ceil(proposal_share × allowed) in integers (a Fraction product per task is slow)
+    share = -(-thresholds.proposal_share.numerator * allowed
+              // thresholds.proposal_share.denominator)
     return max(1, min(thresholds.proposal_workdays, share))
 
 
@@ -900,11 +937,13 @@ def not_proposing(ctx: Context) -> Iterator[Signal]:
     """
     for history in ctx.histories:
         x = proposal_allowance(history, ctx.calendar, ctx.thresholds)
-        log = _log(history)
-        starts: list[tuple[dt.datetime, int | None]] = [(history.assigned_at, None)]
-        starts += [(e.at, i) for i, e in log if e.kind in MOVING_KINDS]
-        for n, (start, started_by) in enumerate(starts):
-            last_day = ctx.calendar.add_workdays(local_day(start), x)
+        facts = log_facts(history)
+        proposals = facts.of_kinds(PROPOSING_KINDS)
+        starts: list[tuple[dt.datetime, int | None, dt.date]] = [
+            (history.assigned_at, None, facts.assigned_day)]
+        starts += [(e.at, i, facts.days[i]) for i, e in facts.of_kinds(MOVING_KINDS)]
+        for n, (start, started_by, start_day) in enumerate(starts):
+            last_day = ctx.calendar.add_workdays(start_day, x)
             deadline = end_of_day(last_day)
             if deadline > ctx.as_of or not ctx.in_period(last_day):
                 continue
@@ -913,8 +952,8 @@ def not_proposing(ctx: Context) -> Iterator[Signal]:
                 continue  # the work moved on before X days passed
             if not _open_at(history, deadline - dt.timedelta(microseconds=1)):
                 continue
-            if any(e.kind in PROPOSING_KINDS and start <= e.at < deadline
-                   and (started_by is None or i > started_by) for i, e in log):
+            if any(start <= e.at < deadline and (started_by is None or i > started_by)
+                   for i, e in proposals):
                 continue
             holder = ctx.holder_at(history, start)
             yield ctx.signal(
@@ -923,7 +962,7 @@ def not_proposing(ctx: Context) -> Iterator[Signal]:
                 events=() if started_by is None else (started_by,),
                 anchor="assignment" if started_by is None else str(started_by),
                 explanation=(f"{ctx.who(holder)} chưa có dự thảo hay đề xuất nào sau {x} ngày "
-                             f"làm việc kể từ khi nhận việc ({_dmy(local_day(start))})"))
+                             f"làm việc kể từ khi nhận việc ({_dmy(start_day)})"))
 
 
 # -- all of them -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ original deadline; weekends 17–18/10 and 24–25/10; no holidays in that windo
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,10 +17,14 @@ from thuocdo.measure.history import (
     Holder,
     TaskHistory,
     bucket,
+    closed_at,
+    deadline_in_force,
     delay_by_holder,
     delays,
     done_at,
+    done_event,
     holder_intervals,
+    log_facts,
 )
 
 CAL = WorkCalendar()
@@ -179,3 +184,80 @@ def test_an_excuse_given_after_hand_in_still_counts():
     [delay] = delays(t, CAL, END)
     assert delay.excused_by == 2
     assert delays(t, CAL, at(22))[0].excused_by is None
+
+
+# -- what is derived once (LogFacts) gives the answers of reading the log -----------------
+
+FACT_KINDS = ["accept", "transfer", "return", "extension_grant", "submit", "approve",
+              "rework", "cancel", "remind", "consult"]
+moments = st.builds(lambda day, hour: at(day, hour), st.integers(min_value=1, max_value=31),
+                    st.integers(min_value=0, max_value=23))
+
+
+@st.composite
+def any_log(draw) -> TaskHistory:
+    """Any log, in order of time or not, with equal times: `LogFacts` must not care."""
+    events = []
+    for _ in range(draw(st.integers(min_value=0, max_value=10))):
+        kind = draw(st.sampled_from(FACT_KINDS))
+        due = dt.date(2026, 10, draw(st.integers(min_value=10, max_value=30)))
+        events.append(Event(kind, draw(moments), None,
+                            {"new_due": due.isoformat(), "to_unit": OTHER.unit}))
+    return task(*events)
+
+
+def _done_by_reading(ordered) -> int | None:
+    pending = done = None
+    for index, event in ordered:
+        if event.kind == "submit":
+            pending = index
+        elif event.kind == "rework":
+            pending = done = None
+        elif event.kind == "approve" and pending is not None:
+            done = pending
+        elif event.kind == "cancel":
+            return None
+    return done
+
+
+@given(history=any_log(), moment=moments)
+def test_log_facts_give_the_answers_of_reading_the_log(history, moment):
+    """Every fact derived once equals the same question answered from the raw log."""
+    events = history.events
+    ordered = sorted(enumerate(events), key=lambda pair: (pair[1].at, pair[0]))
+    facts = log_facts(history)
+    assert list(facts.ordered) == ordered
+    assert facts.in_order == (ordered == list(enumerate(events)))
+    assert list(facts.days) == [e.at.astimezone(VIETNAM).date() for e in events]
+    done = _done_by_reading(ordered)
+    assert done_event(history) == done
+    cancels = [e.at for e in events if e.kind == "cancel"]
+    assert closed_at(history) == (events[done].at if done is not None
+                                  else (cancels[0] if cancels else None))
+    granted = [e for _i, e in ordered if e.kind == "extension_grant" and e.at <= moment]
+    assert deadline_in_force(history, moment) == (
+        dt.date.fromisoformat(granted[-1].data["new_due"]) if granted else history.due)
+    for kind in FACT_KINDS:
+        assert list(facts.of_kind(kind)) == [(i, e) for i, e in enumerate(events)
+                                             if e.kind == kind]
+    assert facts.of_kinds(("transfer", "return")) == [
+        (i, e) for i, e in enumerate(events) if e.kind in {"transfer", "return"}]
+
+
+def test_log_facts_are_kept_with_the_history_and_are_not_part_of_its_value():
+    history = task(ev("submit", at(14)), ev("approve", at(15)))
+    facts = log_facts(history)
+    assert log_facts(history) is facts
+    assert history == task(ev("submit", at(14)), ev("approve", at(15)))
+    assert replace(history, due=dt.date(2026, 10, 20)).due == dt.date(2026, 10, 20)
+    assert TaskHistory("T", at(1), dt.date(2026, 10, 15), LEAD, BOSS,
+                       [ev("submit", at(14))]).events == (ev("submit", at(14)),)
+
+
+def test_remembered_intervals_cannot_be_changed_by_a_caller():
+    history = task(ev("transfer", at(5), to_unit=OTHER.unit), ev("submit", at(20)),
+                   ev("approve", at(21)))
+    first = holder_intervals(history, CAL, END)
+    first.clear()
+    assert holder_intervals(history, CAL, END) == holder_intervals(
+        replace(history), CAL, END) != []

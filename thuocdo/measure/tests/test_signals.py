@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import statistics
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import holidays
@@ -33,6 +35,7 @@ from thuocdo.measure.signals import (
     AuthorityMatrix,
     Signal,
     Thresholds,
+    _SortedValues,
     detect_all,
     event_number,
     period_bounds,
@@ -406,3 +409,19 @@ def test_waiting_share_counts_each_working_day_once():
              ev("submit", at(12)), ev("approve", at(12, 15)))
     # (2/10, 8/10] = 5, 6, 7, 8 waiting; (1/10, 12/10] = 7 working days
     assert waiting_share(t, CAL, END) == pytest.approx(4 / 7)
+
+
+fractions = st.builds(Fraction, st.integers(min_value=0, max_value=12),
+                      st.integers(min_value=1, max_value=6))
+
+
+@given(values=st.lists(fractions, min_size=2, max_size=30), data=st.data())
+def test_the_median_without_one_member_is_the_median_of_the_others(values, data):
+    """S7 and S12 sort a group once, then leave each member out: the same median as
+    sorting the others again, equal values included."""
+    left_out = data.draw(st.sets(st.integers(min_value=0, max_value=len(values) - 1),
+                                 max_size=len(values) - 1))
+    others = [v for i, v in enumerate(values) if i not in left_out]
+    removed = [values[i] for i in left_out]
+    assert (_SortedValues(values).median_without(removed)
+            == Fraction(statistics.median(others)))
