@@ -21,6 +21,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from thuocdo.core.errors import ServiceError
@@ -36,6 +37,14 @@ from .forms import (
 )
 
 LOOKUP_FAILURES_PER_HOUR = 20
+FEEDBACK_LOOKUP = "citizens/public/lookup.html"
+DOSSIER_LOOKUP = "citizens/public/dossier_lookup.html"
+TOO_MANY_LOOKUPS = gettext_lazy("Too many failed look-ups from your connection. Please try "
+                                "again in an hour.")
+CASE_NOT_FOUND = gettext_lazy("No case matches this code and key. Check both on your "
+                              "receipt.")
+DOSSIER_NOT_FOUND = gettext_lazy("No dossier matches this code and key. Check both on your "
+                                 "receipt.")
 
 
 def client_address(request) -> str:
@@ -61,6 +70,23 @@ def _count_failure(request) -> None:
         cache.incr(key)
     except ValueError:  # expired meanwhile
         cache.add(key, 1, timeout=3600)
+
+
+def _too_many(request, form, template: str):
+    form.add_error(None, TOO_MANY_LOOKUPS)
+    return render(request, template, {"form": form}, status=429)
+
+
+def _find(request, form, get, not_found):
+    """What the bound form's code and key open (`get`: a public selector), or None: a wrong
+    code or key counts as a failed look-up and is explained on the form."""
+    if not form.is_valid():
+        return None
+    found = get(code=form.cleaned_data["code"], key=form.cleaned_data["key"])
+    if found is None:
+        _count_failure(request)
+        form.add_error(None, not_found)
+    return found
 
 
 @require_http_methods(["GET", "POST"])
@@ -106,36 +132,24 @@ def lookup(request):
     form = LookupForm(request.POST or None)
     if request.method == "POST":
         if _too_many_lookups(request):
-            form.add_error(None, _("Too many failed look-ups from your connection. Please "
-                                   "try again in an hour."))
-            return render(request, "citizens/public/lookup.html", {"form": form}, status=429)
-        if form.is_valid():
-            feedback = selectors.feedback_public_get(code=form.cleaned_data["code"],
-                                                     key=form.cleaned_data["key"])
-            if feedback is not None:
-                return _case_page(request, feedback, form.cleaned_data["key"])
-            _count_failure(request)
-            form.add_error(None, _("No case matches this code and key. Check both on your "
-                                   "receipt."))
-        return render(request, "citizens/public/lookup.html", {"form": form}, status=400)
-    return render(request, "citizens/public/lookup.html", {"form": form})
+            return _too_many(request, form, FEEDBACK_LOOKUP)
+        feedback = _find(request, form, selectors.feedback_public_get, CASE_NOT_FOUND)
+        if feedback is not None:
+            return _case_page(request, feedback, form.cleaned_data["key"])
+        return render(request, FEEDBACK_LOOKUP, {"form": form}, status=400)
+    return render(request, FEEDBACK_LOOKUP, {"form": form})
 
 
 @require_POST
 def rate(request):
     """Rate a closed case (code and key again: the page holds them in hidden fields)."""
     lookup_form = LookupForm(request.POST)
-    feedback = None
-    if lookup_form.is_valid() and not _too_many_lookups(request):
-        feedback = selectors.feedback_public_get(code=lookup_form.cleaned_data["code"],
-                                                 key=lookup_form.cleaned_data["key"])
-        if feedback is None:
-            _count_failure(request)
+    feedback = (None if _too_many_lookups(request) else
+                _find(request, lookup_form, selectors.feedback_public_get, CASE_NOT_FOUND))
     if feedback is None:
-        lookup_form.add_error(None, _("No case matches this code and key. Check both on your "
-                                      "receipt."))
-        return render(request, "citizens/public/lookup.html", {"form": lookup_form},
-                      status=400)
+        if not lookup_form.non_field_errors():  # too many look-ups, or a malformed code
+            lookup_form.add_error(None, CASE_NOT_FOUND)
+        return render(request, FEEDBACK_LOOKUP, {"form": lookup_form}, status=400)
     key = lookup_form.cleaned_data["key"]
     form = RateForm(request.POST)
     if not form.is_valid():
@@ -151,11 +165,6 @@ def rate(request):
 # -- dossiers ------------------------------------------------------------------------------
 
 
-def _dossier_not_found(form) -> None:
-    form.add_error(None, _("No dossier matches this code and key. Check both on your "
-                           "receipt."))
-
-
 def _dossier_page(request, dossier, key: str, *, rate_form=None, status: int = 200):
     view = selectors.dossier_public_view(dossier=dossier)
     return render(request, "citizens/public/dossier.html", {
@@ -166,25 +175,6 @@ def _dossier_page(request, dossier, key: str, *, rate_form=None, status: int = 2
     }, status=status)
 
 
-def _find_dossier(request, form):
-    """The dossier the bound form's code and key open, or None: a wrong code or key is
-    counted as a failed look-up and explained on the form."""
-    if not form.is_valid():
-        return None
-    dossier = selectors.dossier_public_get(code=form.cleaned_data["code"],
-                                           key=form.cleaned_data["key"])
-    if dossier is None:
-        _count_failure(request)
-        _dossier_not_found(form)
-    return dossier
-
-
-def _too_many(request, form):
-    form.add_error(None, _("Too many failed look-ups from your connection. Please try again "
-                           "in an hour."))
-    return render(request, "citizens/public/dossier_lookup.html", {"form": form}, status=429)
-
-
 @require_http_methods(["GET", "POST"])
 def dossier_lookup(request):
     """Follow a dossier: code and key in (POST, so the key stays out of addresses and
@@ -192,13 +182,12 @@ def dossier_lookup(request):
     form = DossierLookupForm(request.POST or None)
     if request.method == "POST":
         if _too_many_lookups(request):
-            return _too_many(request, form)
-        dossier = _find_dossier(request, form)
+            return _too_many(request, form, DOSSIER_LOOKUP)
+        dossier = _find(request, form, selectors.dossier_public_get, DOSSIER_NOT_FOUND)
         if dossier is not None:
             return _dossier_page(request, dossier, form.cleaned_data["key"])
-        return render(request, "citizens/public/dossier_lookup.html", {"form": form},
-                      status=400)
-    return render(request, "citizens/public/dossier_lookup.html", {"form": form})
+        return render(request, DOSSIER_LOOKUP, {"form": form}, status=400)
+    return render(request, DOSSIER_LOOKUP, {"form": form})
 
 
 @require_POST
@@ -207,11 +196,10 @@ def dossier_rate(request):
     from the page's hidden fields)."""
     lookup_form = DossierLookupForm(request.POST)
     if _too_many_lookups(request):
-        return _too_many(request, lookup_form)
-    dossier = _find_dossier(request, lookup_form)
+        return _too_many(request, lookup_form, DOSSIER_LOOKUP)
+    dossier = _find(request, lookup_form, selectors.dossier_public_get, DOSSIER_NOT_FOUND)
     if dossier is None:
-        return render(request, "citizens/public/dossier_lookup.html", {"form": lookup_form},
-                      status=400)
+        return render(request, DOSSIER_LOOKUP, {"form": lookup_form}, status=400)
     key = lookup_form.cleaned_data["key"]
     form = DossierPublicRateForm(request.POST)
     if not form.is_valid():

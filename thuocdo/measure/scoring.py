@@ -27,7 +27,7 @@ from fractions import Fraction
 from typing import Any, Protocol
 
 from .calendar import WorkCalendar
-from .history import TaskHistory, delays, done_event, end_of_day
+from .history import TaskHistory, delays, done_event, end_of_day, log_facts
 
 #: Changes whenever the engine would give a different card for the same inputs and rubric.
 ENGINE_VERSION = "scoring/1.1"
@@ -491,13 +491,12 @@ def task_at_close(task: TaskInput, calendar: WorkCalendar, period: Period) -> Ta
     close = period.close
     done = done_event(history)
     completed = done is not None and history.events[done].at < close
-    errors = tuple(
-        (index, bool(event.data.get("excused", False)))
-        for index, event in sorted(
-            ((i, e) for i, e in enumerate(history.events) if e.kind == "rework"),
-            key=lambda p: (p[1].at, p[0]))
-        if event.data.get("major_error") and event.at < close
-    )
+    facts = log_facts(history)
+    reworks = facts.of_kind("rework")
+    if not facts.in_order:
+        reworks = sorted(reworks, key=lambda pair: (pair[1].at, pair[0]))
+    errors = tuple((index, bool(event.data.get("excused", False))) for index, event in reworks
+                   if event.data.get("major_error") and event.at < close)
     found = tuple((d.deadline, d.settled_by, d.workdays_late, d.excused_by)
                   for d in delays(history, calendar, close))
     found_errors = tuple(sorted((e for e in task.found_errors if e.at < close),
