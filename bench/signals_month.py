@@ -11,9 +11,12 @@ Phases, each in its own process (so each peak memory is its own), on one fresh d
 
 1. generate and import a city with one month of history (as `bench/import_history.py`);
 2. signals: `compute_month()` — the set-based adapter reading the month's tasks and events a
-   top-level agency at a time, every detector of the engine, the delay of each holder — then
+   top-level agency at a time, every detector of the engine, the delay of each holder, the
+   agencies shared among worker processes (`--workers`, default one per core) — then
    `signals_refresh()` storing the result;
-3. reference: one plain SQL pass over the same rows: the month's tasks joined with their
+3. alone: the same computation in one process (no workers), not stored; both runs must give
+   the same signals and delays (compared by digest);
+4. reference: one plain SQL pass over the same rows: the month's tasks joined with their
    events, ordered by task and sequence, every row fetched (a floor for "reading the log").
 
 The results are printed and, unless --no-record, written to docs/benchmarks.md (this
@@ -65,24 +68,48 @@ def _month(args) -> tuple[str, dt.datetime]:
 
 
 def phase_signals(args) -> dict:
+    """Compute with the workers asked for (--workers), then store."""
     setup_django()
     from thuocdo.accountability.compute import compute_month
     from thuocdo.accountability.models import HolderDelay, SignalRecord
     from thuocdo.accountability.services import signals_refresh
+    from thuocdo.core.parallel import peak_memory_mb, worker_count
 
     period, as_of = _month(args)
     # A reused database (--workdir) holds an earlier run's records: start from none.
     HolderDelay.objects.filter(period=period).delete()
     SignalRecord.objects.filter(period=period).delete()
-    result, t_compute = timed(compute_month, period=period, as_of=as_of)
-    rss_compute = peak_rss_mb()
+    result, t_compute = timed(compute_month, period=period, as_of=as_of, workers=args.workers)
+    rss_compute, rss_worker = peak_memory_mb()
     stored, t_store = timed(signals_refresh, period=period, as_of=as_of, result=result)
     by_code: dict[str, int] = {}
     for signal in result.signals:
         by_code[signal.code] = by_code.get(signal.code, 0) + 1
-    return {"compute_s": t_compute, "rss_compute_mb": rss_compute, "store_s": t_store,
-            "rss_mb": peak_rss_mb(), "signals": len(result.signals), "by_code": by_code,
-            "delays": len(result.delays), "created": stored.created}
+    return {"compute_s": t_compute, "rss_compute_mb": rss_compute,
+            "rss_worker_mb": rss_worker, "workers": worker_count(10**6, args.workers),
+            "store_s": t_store, "rss_mb": peak_rss_mb(), "signals": len(result.signals),
+            "by_code": by_code, "delays": len(result.delays), "created": stored.created,
+            "digest": _digest(result)}
+
+
+def phase_alone(args) -> dict:
+    """The same computation in this one process (no workers), not stored."""
+    setup_django()
+    from thuocdo.accountability.compute import compute_month
+
+    period, as_of = _month(args)
+    result, t_compute = timed(compute_month, period=period, as_of=as_of, workers=1)
+    return {"compute_s": t_compute, "rss_mb": peak_rss_mb(), "digest": _digest(result)}
+
+
+def _digest(result) -> str:
+    """A fingerprint of every signal and delay, in order: the runs must agree."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for item in (*result.signals, *result.delays):
+        digest.update(repr(item).encode())
+    return digest.hexdigest()[:16]
 
 
 def phase_reference(args) -> dict:
@@ -115,9 +142,9 @@ def phase_reference(args) -> dict:
 
 
 PHASES = {"generate": phase_generate, "import": phase_import, "signals": phase_signals,
-          "reference": phase_reference}
+          "alone": phase_alone, "reference": phase_reference}
 SETUP_PHASES = ("generate", "import")
-MEASURED_PHASES = ("signals", "reference")
+MEASURED_PHASES = ("signals", "alone", "reference")
 
 
 def run_phase(name: str, args, env: dict) -> dict:
@@ -125,7 +152,8 @@ def run_phase(name: str, args, env: dict) -> dict:
 
     command = [sys.executable, __file__, "--phase", name, "--file", args.file,
                "--officials", str(args.officials), "--seed", str(args.seed),
-               "--start", args.start, "--months", "1", "--no-reimport"]
+               "--start", args.start, "--months", "1", "--no-reimport",
+               "--workers", str(args.workers)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
@@ -140,7 +168,8 @@ then `compute_month()` reads the month's tasks and events with the set-based ada
 queries per top-level agency), runs every detector of the engine and the delay of each
 holder, and `signals_refresh()` stores the signals and delays. The reference is one plain SQL
 pass over the same tasks' events (joined, ordered, every row fetched). Peak memory is the max
-RSS of the process doing that phase.
+RSS of the process doing that phase; with worker processes, the parent's and the largest
+worker's (at most parent + n × worker at once).
 """
 
 
@@ -149,10 +178,18 @@ def _time(seconds: float) -> str:
 
 
 def section(engine: str, result: dict, command: str) -> str:
-    m, g, s, r = (result["machine"], result["generate"], result["signals"],
-                  result["reference"])
+    m, g, s, a, r = (result["machine"], result["generate"], result["signals"],
+                     result["alone"], result["reference"])
+    if s["digest"] != a["digest"]:
+        raise SystemExit(f"the workers and the single process disagree: {s['digest']} "
+                         f"!= {a['digest']}")
     counts = g["counts"]
     ratio = s["compute_s"] / r["scan_s"] if r["scan_s"] else float("nan")
+    ratio_alone = a["compute_s"] / r["scan_s"] if r["scan_s"] else float("nan")
+    workers = s["workers"]
+    processes = f"{workers} worker processes" if workers > 1 else "one process"
+    memory = (f"{s['rss_compute_mb']:.0f} MiB + {workers} × {s['rss_worker_mb']:.0f} MiB"
+              if workers > 1 else f"{s['rss_compute_mb']:.0f} MiB")
     codes = ", ".join(f"{code} {n:,}" for code, n in
                       sorted(s["by_code"].items(), key=lambda kv: int(kv[0][1:])))
     return f"""<!-- bench-signals:{engine} -->
@@ -166,14 +203,16 @@ Python {m['python']}, Django {m['django']}, {result['database']}; load average
 |---|---:|---:|
 | import {counts['tasks']:,} tasks, {counts['events']:,} events (setup) \
 | {_time(result['import']['history_s'])} | {result['import']['rss_mb']:.0f} MiB |
-| **compute the month's signals and delays** | **{_time(s['compute_s'])}** \
-| **{s['rss_compute_mb']:.0f} MiB** |
+| **compute the month's signals and delays, {processes}** \
+| **{_time(s['compute_s'])}** | **{memory}** |
+| the same in one process (identical result) | {_time(a['compute_s'])} | {a['rss_mb']:.0f} MiB |
 | store them ({s['created']:,} signals, {s['delays']:,} delay rows) | {_time(s['store_s'])} \
 | {s['rss_mb']:.0f} MiB |
 | reference: one SQL pass over the month's {r['rows']:,} events | {_time(r['scan_s'])} \
 | {r['rss_mb']:.0f} MiB |
 
-Compute ÷ reference: **{ratio:.1f}×** (goal: at most 3×). Signals: {codes}.
+Compute ÷ reference: **{ratio:.1f}×** with {workers} worker{"s" if workers > 1 else ""}, \
+{ratio_alone:.1f}× in one process (goal: at most 3× and under 2 GB). Signals: {codes}.
 <!-- /bench-signals:{engine} -->
 """
 
@@ -221,6 +260,9 @@ def main() -> None:
     parser.add_argument("--start", default="2026-08", help="the month (YYYY-MM)")
     parser.add_argument("--months", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--no-reimport", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=0,
+                        help="worker processes computing the signals (default 0: one per "
+                             "core); a run in one process is measured too")
     parser.add_argument("--no-record", action="store_true",
                         help="print the results, do not write docs/benchmarks.md")
     parser.add_argument("--workdir",

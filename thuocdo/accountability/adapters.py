@@ -1,11 +1,12 @@
 """From the database to the signal engine, set-based and in chunks.
 
 `load_world()` reads the organisation once (units, officials in their current place, the
-engine's settings). `period_chunks()` then yields the period's task histories one chunk at a
-time, each chunk being the work led inside one top-level agency's subtree (a district with its
-communes, a department, the city's own divisions): two queries per chunk (the tasks, then their
-events in order), built from plain rows, never a query per task or official. Memory is bounded
-by the largest chunk, not by the city.
+engine's settings). `chunk_ranges()` cuts the tree into parts, each the work led inside one
+top-level agency's subtree (a district with its communes, a department, the city's own
+divisions), and `read_part()` reads one part's task histories: two queries per part (the
+tasks, then their events in order), built from plain rows, never a query per task or
+official. Memory is bounded by the largest part, not by the city, and the parts can be
+computed in parallel (`thuocdo.core.parallel`).
 
 Chunking is exact for every signal about one task. The comparisons with peers (S7, S12) and
 S2 counted per person are made within a chunk: peers are "the same task group in the same
@@ -16,7 +17,6 @@ holds work led by another top-level agency, whose requests there are counted sep
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -54,6 +54,9 @@ class World:
     tree: dict[int, tuple[int, int, int | None, str]]
     thresholds: Thresholds
     authority: AuthorityMatrix
+    #: product and directive ids → codes
+    product_codes: dict[int, str]
+    directive_codes: dict[int, str]
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ def load_world(*, on: dt.date) -> World:
         tree={pk: (lft, rgt, parent, kind) for pk, _c, parent, kind, _n, lft, rgt in units},
         thresholds=thresholds_for(on),
         authority=authority_matrix(),
+        product_codes=dict(Product.objects.values_list("id", "code")),
+        directive_codes=dict(Directive.objects.values_list("id", "code")),
     )
 
 
@@ -159,51 +164,49 @@ def _ranges_q(ranges, prefix: str) -> Q:
     return q
 
 
-def period_chunks(world: World, *, period_start: dt.date, period_end: dt.date,
-                  as_of: dt.datetime) -> Iterator[tuple[str, Chunk]]:
-    """The period's histories, one top-level agency at a time (two queries per part)."""
+def read_part(world: World, ranges: tuple[tuple[int, int], ...], *, period_start: dt.date,
+              period_end: dt.date, as_of: dt.datetime) -> Chunk:
+    """The period's histories of the work led in one part of the tree (`chunk_ranges`):
+    two queries, the tasks then their events in order."""
     relevant = relevant_tasks_q(period_start, period_end, as_of)
-    product_codes = dict(Product.objects.values_list("id", "code"))
-    directive_codes = dict(Directive.objects.values_list("id", "code"))
     oc, uc = world.official_codes, world.unit_codes
-    for label, ranges in chunk_ranges(world):
-        tasks = (Task.objects.filter(relevant).filter(_ranges_q(ranges, "lead_unit__"))
-                 .exclude(state=TaskState.CANCELLED, last_event_at__lt=end_of_day(
-                     period_start - dt.timedelta(days=1)))
-                 .values_list("id", "code", "assigned_at", "due", "lead_unit_id",
-                              "lead_official_id", "assigner_unit_id", "assigned_by_id",
-                              "priority", "product_id", "quantity", "coefficient",
-                              "directive_id")
-                 .order_by("id"))
-        heads: dict[int, tuple] = {}
-        facts: dict[str, TaskFacts] = {}
-        for (pk, code, assigned_at, due, lead_unit, lead_official, assigner_unit, assigned_by,
-             priority, product, quantity, coefficient, directive) in tasks.iterator(5000):
-            heads[pk] = (code, assigned_at, due, Holder(uc[lead_unit], oc[lead_official]),
-                         Holder(uc[assigner_unit], oc[assigned_by]))
-            facts[code] = TaskFacts(code, priority, product_codes.get(product), quantity,
-                                    Decimal(coefficient), directive_codes.get(directive))
-        if not heads:
-            continue
-        events: dict[int, list[Event]] = {pk: [] for pk in heads}
-        rows = (TaskEvent.objects
-                .filter(task__in=Task.objects.filter(relevant)
-                        .filter(_ranges_q(ranges, "lead_unit__")).values("pk"))
-                .exclude(kind="create")
-                .values_list("task_id", "kind", "at", "actor_id", "data")
-                .order_by("task_id", "seq"))
-        # raw from the cursor: Django's per-value converters cost more than the detectors
-        for task_id, kind, at, actor, data in raw_rows(rows, chunk=EVENT_FETCH):
-            found = events.get(task_id)
-            if found is not None:
-                found.append(Event(kind, aware(at), oc.get(actor) if actor else None,
-                                   json_value(data) or {}))
-        histories = {
-            head[0]: TaskHistory(head[0], head[1], head[2], head[3], head[4],
-                                 tuple(events[pk]))
-            for pk, head in heads.items()
-        }
-        yield label, Chunk(histories, facts, {head[0]: pk for pk, head in heads.items()})
+    tasks = (Task.objects.filter(relevant).filter(_ranges_q(ranges, "lead_unit__"))
+             .exclude(state=TaskState.CANCELLED, last_event_at__lt=end_of_day(
+                 period_start - dt.timedelta(days=1)))
+             .values_list("id", "code", "assigned_at", "due", "lead_unit_id",
+                          "lead_official_id", "assigner_unit_id", "assigned_by_id",
+                          "priority", "product_id", "quantity", "coefficient",
+                          "directive_id")
+             .order_by("id"))
+    heads: dict[int, tuple] = {}
+    facts: dict[str, TaskFacts] = {}
+    for (pk, code, assigned_at, due, lead_unit, lead_official, assigner_unit, assigned_by,
+         priority, product, quantity, coefficient, directive) in tasks.iterator(5000):
+        heads[pk] = (code, assigned_at, due, Holder(uc[lead_unit], oc[lead_official]),
+                     Holder(uc[assigner_unit], oc[assigned_by]))
+        facts[code] = TaskFacts(code, priority, world.product_codes.get(product), quantity,
+                                Decimal(coefficient), world.directive_codes.get(directive))
+    if not heads:
+        return Chunk({}, {}, {})
+    events: dict[int, list[Event]] = {pk: [] for pk in heads}
+    rows = (TaskEvent.objects
+            .filter(task__in=Task.objects.filter(relevant)
+                    .filter(_ranges_q(ranges, "lead_unit__")).values("pk"))
+            .exclude(kind="create")
+            .values_list("task_id", "kind", "at", "actor_id", "data")
+            .order_by("task_id", "seq"))
+    # raw from the cursor: Django's per-value converters cost more than the detectors
+    for task_id, kind, at, actor, data in raw_rows(rows, chunk=EVENT_FETCH):
+        found = events.get(task_id)
+        if found is not None:
+            found.append(Event(kind, aware(at), oc.get(actor) if actor else None,
+                               json_value(data) or {}))
+    histories = {
+        head[0]: TaskHistory(head[0], head[1], head[2], head[3], head[4],
+                             tuple(events[pk]))
+        for pk, head in heads.items()
+    }
+    return Chunk(histories, facts, {head[0]: pk for pk, head in heads.items()})
 
 
 def calendar_for(period_start: dt.date, as_of: dt.datetime) -> WorkCalendar:

@@ -39,7 +39,7 @@ class Holder:
     official: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """One row of the log, as the engine needs it. `data` carries the kind's extra fields
     (exchange-format names: `new_due`, `to_unit`, `to_official`, `major_error`, ...)."""

@@ -90,6 +90,12 @@ def test_the_command_filters_by_unit_and_refuses_bad_input():
         call_command("signals", period="2026-13", stdout=StringIO())
     with pytest.raises(CommandError, match="unknown unit"):
         call_command("signals", period="2026-10", unit="NOPE", stdout=StringIO())
+    with pytest.raises(CommandError, match="--workers must be 0 or more"):
+        call_command("signals", period="2026-10", workers=-1, stdout=StringIO())
+    out = StringIO()
+    call_command("signals", period=document["period"], unit="HN.CG.VP", json=True,
+                 no_store=True, as_of=document["as_of"], workers=2, stdout=out)
+    assert json.loads(out.getvalue()) == rows  # the same, however many workers
 
 
 @pytest.mark.django_db
@@ -226,3 +232,34 @@ def test_the_signal_page_answers_through_forms(world, client_for):
     assert "reload" in content.lower() or "tải lại" in content
     signal.refresh_from_db()
     assert signal.status == "requested"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_find_the_same_signals_and_delays_as_one_process():
+    """A generated city's month computed agency by agency in two worker processes, then in
+    this one: the same signals, in the same order, and the same delays. Needs a database
+    that new connections share (PostgreSQL here; SQLite in memory keeps the work in one
+    process, see core.parallel)."""
+    from django.db import connection
+
+    from thuocdo.accountability import adapters
+    from thuocdo.core import parallel
+    from thuocdo.exchange.generate import write_city
+    from thuocdo.exchange.generate_history import parse_month
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set THUOCDO_DATABASE_URL=postgres://... to run it "
+                    "(SQLite's test database lives in one process's memory)")
+    out = StringIO()
+    write_city(out, officials=150, seed=3, months=1, start=parse_month("2026-08"))
+    import_document(json.loads(out.getvalue()), on=dt.date(2026, 8, 1))
+    as_of = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
+    world = adapters.load_world(on=dt.date(2026, 8, 31))
+    assert len(adapters.chunk_ranges(world)) >= 2
+    assert parallel.worker_count(10, requested=2) == 2
+    shared = compute_month(period="2026-08", as_of=as_of, workers=2)
+    alone = compute_month(period="2026-08", as_of=as_of, workers=1)
+    assert shared.signals and shared.delays
+    assert shared.signals == alone.signals
+    assert shared.delays == alone.delays
+    assert shared.task_ids == alone.task_ids and shared.kinds == alone.kinds

@@ -258,3 +258,7 @@ THUOCDO = {
 # A complaint from a citizen, verified as founded and linked to work, counts as a major error
 # on that work (issue 6; citizens.adapters.quality_findings).
 THUOCDO_COMPLAINT_IS_MAJOR_ERROR = env_bool("THUOCDO_COMPLAINT_IS_MAJOR_ERROR", True)
+
+# Worker processes for the long set-based computations (a month's signals, agency by
+# agency; core.parallel): 0 = one per core, 1 = all in the calling process.
+THUOCDO_WORKERS = int(os.environ.get("THUOCDO_WORKERS", "0"))

@@ -5,6 +5,8 @@ duplicates nor reopens a decided signal; `--no-store` only prints) and printed a
 with `--json`, as a list of objects: code, task (code or null), official (code or null), unit,
 period, raised_on, events, explanation, needs_confirmation, escalate_to, key, and, when
 stored, status. `--unit` keeps the signals about that unit and the units below it.
+`--workers N` shares the agencies among N processes (0: one per core; by default the
+setting THUOCDO_WORKERS); the signals do not depend on it.
 """
 
 from __future__ import annotations
@@ -35,10 +37,17 @@ class Command(BaseCommand):
                             "default now")
         parser.add_argument("--no-store", action="store_true",
                             help="compute and print, store nothing")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="processes sharing the work, one agency at a time; "
+                            "0 = one per core (default: setting THUOCDO_WORKERS) "
+                            "(số tiến trình tính song song)")
 
     def handle(self, *args, period: str, unit: str | None, json: bool, as_of: str | None,
-               no_store: bool, **options):
+               no_store: bool, workers: int | None = None, **options):
         moment = _moment(as_of)
+        if workers is not None and workers < 0:
+            raise CommandError(f"--workers must be 0 or more, not {workers} — số tiến trình "
+                               "phải từ 0 trở lên")
         scope = None
         if unit:
             found = Unit.objects.filter(code=unit).values_list("lft", "rgt").first()
@@ -47,7 +56,7 @@ class Command(BaseCommand):
             scope = set(Unit.objects.filter(lft__gte=found[0], rgt__lte=found[1])
                         .values_list("code", flat=True))
         try:
-            result = compute_month(period=period, as_of=moment)
+            result = compute_month(period=period, as_of=moment, workers=workers)
             if not no_store:
                 refreshed = signals_refresh(period=period, as_of=moment, result=result)
         except ServiceError as exc:

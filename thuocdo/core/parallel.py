@@ -1,0 +1,104 @@
+"""Independent parts of a long computation run in worker processes, one per core.
+
+A month's signals are computed a top-level agency at a time, and no part needs another's
+result: `run_parts(job, parts)` runs `job(part)` for every part, in forked worker processes
+when the machine has more than one core and the database allows it, and returns the
+results in the order of `parts`, exactly as the loop `[job(p) for p in parts]` would.
+
+Workers are forked, so they inherit everything the parent read (`job` may be a closure
+over it; only the parts and the results cross between processes, pickled). Each worker
+opens its own database connections. That needs the data to be visible to a new
+connection, so the work stays in this process when:
+
+- the database lives in this process's memory (SQLite ``:memory:``, as in the tests);
+- a transaction is open (what it wrote is not yet visible to other connections);
+- the platform cannot fork;
+- one worker is asked for (setting ``THUOCDO_WORKERS=1``), or there is one part.
+
+``THUOCDO_WORKERS`` (environment variable, default 0) sets the number of workers; 0 means
+one per core (`os.cpu_count()`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import connections
+
+P = TypeVar("P")
+R = TypeVar("R")
+
+#: the job of the current `run_parts` call, inherited by its forked workers
+_JOB: Callable[[Any], Any] | None = None
+
+
+def worker_count(parts: int, requested: int | None = None) -> int:
+    """How many processes `run_parts` would use for `parts` parts."""
+    wanted = settings.THUOCDO_WORKERS if requested is None else requested
+    if wanted <= 0:
+        wanted = os.cpu_count() or 1
+    wanted = min(wanted, parts)
+    if wanted > 1 and not can_fork():
+        return 1
+    return max(wanted, 1)
+
+
+def can_fork() -> bool:
+    """Whether forked workers with their own connections would see what this process
+    sees (see the module's docstring)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    for alias in connections:
+        connection = connections[alias]
+        if connection.in_atomic_block:
+            return False
+        if connection.vendor == "sqlite" and connection.is_in_memory_db():
+            return False
+    return True
+
+
+def run_parts(job: Callable[[P], R], parts: Iterable[P], *,
+              workers: int | None = None) -> list[R]:
+    """`[job(part) for part in parts]`, the parts shared among worker processes (the
+    number from `worker_count`). A worker's exception is raised here."""
+    parts = list(parts)
+    count = worker_count(len(parts), workers)
+    if count <= 1:
+        return [job(part) for part in parts]
+    global _JOB
+    # The workers must not share this process's connections: closed here, each worker
+    # opens its own when it first reads.
+    connections.close_all()
+    _JOB = job
+    results: list[Any] = [None] * len(parts)
+    try:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            for index, value in pool.imap_unordered(_run, enumerate(parts)):
+                results[index] = value
+    finally:
+        _JOB = None
+    return results
+
+
+def _run(item: tuple[int, Any]) -> tuple[int, Any]:
+    index, part = item
+    job = _JOB
+    if job is None:  # only ever forked from run_parts, which sets it
+        raise RuntimeError("run_parts: a worker started without a job")
+    try:
+        return index, job(part)
+    finally:
+        connections.close_all()
+
+
+def peak_memory_mb() -> tuple[float, float]:
+    """Peak resident memory in MiB: of this process, and of the largest of its finished
+    workers (0 when none ran). With n workers, at most parent + n × worker at once."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, workers
