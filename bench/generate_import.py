@@ -350,3 +350,43 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def run_in_workdir(args, run_phase, *, setup_phases: tuple[str, ...],
+                   measured_phases: tuple[str, ...], month: str) -> tuple[str, dict]:
+    """`run_benchmark`, but in a directory kept between runs (--workdir): the first run sets
+    the database up (`setup_phases`) and saves the setup's results in DIR/setup.json; later
+    runs read them and run only `measured_phases` on the same rows. The setup is the same
+    generated city whichever benchmark made it (officials, seed and month must match), so
+    the signals and the scoring benchmarks can share one imported city."""
+    workdir = Path(args.workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    saved = workdir / "setup.json"
+    env = bench_env(args, workdir)
+    wanted = {"officials": args.officials, "seed": args.seed, "month": month,
+              "url": env.get("THUOCDO_DATABASE_URL", "").strip()}
+    setup = json.loads(saved.read_text()) if saved.exists() else None
+    if setup is not None and setup["wanted"] != wanted:
+        raise SystemExit(f"{workdir} holds another setup ({setup['wanted']}); use another "
+                         "--workdir or delete it")
+    if setup is None:
+        engine, database = prepare_database(env, workdir)
+        setup = {"wanted": wanted, "engine": engine, "database": database,
+                 "url": env["THUOCDO_DATABASE_URL"],
+                 "machine": machine(env, engine), "migrate_s": migrate(env)}
+        for name in setup_phases:
+            print(f"{name}...", flush=True)
+            setup[name] = run_phase(name, args, env)
+        saved.write_text(json.dumps(setup, ensure_ascii=False, indent=1))
+    else:
+        env["THUOCDO_DATABASE_URL"] = setup["url"]
+        migrate(env)  # the code may have gained migrations since the setup
+    print(f"database: {setup['database']} (kept in {workdir})", flush=True)
+    result = {key: setup[key] for key in ("database", "machine", "migrate_s", "generate",
+                                          "import")}
+    result |= {"when": time.strftime("%Y-%m-%d"), "load": os.getloadavg()[0]}
+    for name in measured_phases:
+        print(f"{name}...", flush=True)
+        result[name] = run_phase(name, args, env)
+        print(f"  {json.dumps(result[name], ensure_ascii=False)}", flush=True)
+    return setup["engine"], result

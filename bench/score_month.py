@@ -18,8 +18,10 @@ machine noted, migrate, then phases in child processes so each peak memory is it
    the engine on every official and task, the quota, and the cards stored.
 
 The reference and the score run in separate processes, after the import, on the same
-database. The results are printed and, unless --no-record, written to docs/benchmarks.md
-(this script's section for this database is replaced; everything else is kept).
+database. With --workdir DIR the database is kept and reused (as `bench/signals_month.py
+--workdir`, whose directory serves too when officials, seed and month match). The results
+are printed and, unless --no-record, written to docs/benchmarks.md (this script's section
+for this database is replaced; everything else is kept).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from generate_import import (  # the sibling script's helpers
     peak_rss_mb,
     record_section,
     run_benchmark,
+    run_in_workdir,
     setup_django,
     timed,
 )
@@ -98,31 +101,67 @@ def phase_reference(args) -> dict:
 
 
 def phase_score(args) -> dict:
+    """`period_score()` with the workers asked for (--workers): compute and store."""
     setup_django()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from thuocdo.core.parallel import peak_memory_mb, worker_count
     from thuocdo.evaluations import services
-    from thuocdo.evaluations.models import ScoreCard
+    from thuocdo.evaluations.models import Period, ScoreCard
 
+    # A reused database (--workdir) holds an earlier run's cards: start from none.
+    ScoreCard.objects.filter(period__label=args.month).delete()
+    Period.objects.filter(label=args.month).delete()
     period = services.period_open(label=args.month)
     with CaptureQueriesContext(connection) as queries:
-        result, seconds = timed(services.period_score, period=period)
+        result, seconds = timed(services.period_score, period=period, workers=args.workers)
+    own, worker = peak_memory_mb()
     reads = sum(1 for q in queries.captured_queries if q["sql"].lstrip().upper()
                 .startswith("SELECT"))
     with_points = ScoreCard.objects.filter(period=period, task_points__isnull=False).count()
     return {"score_s": seconds, "cards": result.created, "with_task_points": with_points,
-            "select_queries": reads, "rss_mb": peak_rss_mb()}
+            "select_queries": reads, "rss_mb": own, "rss_worker_mb": worker,
+            "workers": worker_count(10**6, args.workers),
+            "digest": _digest(card.data for card in ScoreCard.objects.filter(period=period)
+                              .order_by("official__code").iterator(2000))}
+
+
+def phase_alone(args) -> dict:
+    """The same cards computed in this one process (no workers), not stored."""
+    setup_django()
+    from thuocdo.evaluations import adapters
+    from thuocdo.evaluations.rubrics import rubric_for
+    from thuocdo.measure.scoring import Period
+
+    month = Period.parse(args.month)
+
+    def compute():
+        return adapters.score(adapters.period_inputs(month), rubric_for(month), workers=1)
+
+    scores, seconds = timed(compute)
+    return {"compute_s": seconds, "rss_mb": peak_rss_mb(),
+            "digest": _digest(card.as_dict() for card in scores.cards)}
+
+
+def _digest(cards) -> str:
+    """A fingerprint of every card (as JSON, by official code): the runs must agree."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for data in cards:
+        digest.update(json.dumps(data, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
 
 
 PHASES = {"generate": phase_generate, "import": phase_import, "reference": phase_reference,
-          "score": phase_score}
+          "score": phase_score, "alone": phase_alone}
 
 
 def _child(name: str, args, env: dict) -> dict:
     command = [sys.executable, __file__, "--phase", name, "--file", args.file,
                "--officials", str(args.officials), "--seed", str(args.seed),
-               "--month", args.month]
+               "--month", args.month, "--workers", str(args.workers)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
@@ -131,13 +170,17 @@ def _child(name: str, args, env: dict) -> dict:
 
 
 def run_phase(name: str, args, env: dict) -> dict:
-    """The driver's three phases; its "reference" runs the reference, then the scoring,
-    each in its own process."""
+    """The driver's three phases; its "reference" runs the reference, the scoring, then the
+    same computation in one process, each in its own process."""
     if name != "reference":
         return _child(name, args, env)
     reference = _child("reference", args, env)
     score = _child("score", args, env)
-    return {"reference": reference, "score": score}
+    alone = _child("alone", args, env)
+    if score["digest"] != alone["digest"]:
+        raise SystemExit(f"the workers and the single process disagree: {score['digest']} "
+                         f"!= {alone['digest']}")
+    return {"reference": reference, "score": score, "alone": alone}
 
 
 HEADER = """## Score a month (`bench/score_month.py`)
@@ -161,7 +204,17 @@ def _time(seconds: float) -> str:
 def section(engine: str, result: dict, command: str) -> str:
     m, g, i = result["machine"], result["generate"], result["import"]
     ref, score = result["reference"]["reference"], result["reference"]["score"]
+    alone = result["reference"]["alone"]
+    workers = score["workers"]
+    processes = f"{workers} worker processes" if workers > 1 else "one process"
+    memory = (f"{score['rss_mb']:.0f} MiB + {workers} × {score['rss_worker_mb']:.0f} MiB"
+              if workers > 1 else f"{score['rss_mb']:.0f} MiB")
+    ratio_alone = (alone["compute_s"] / ref["reference_s"] if ref["reference_s"]
+                   else float("nan"))
     counts = g["counts"]
+    # this script's own setup imports in one go; a --workdir set up by the signals
+    # benchmark imported the organisation, then the history
+    import_s = i["import_s"] if "import_s" in i else i["org_s"] + i["history_s"]
     ratio = score["score_s"] / ref["reference_s"] if ref["reference_s"] else float("nan")
     return f"""<!-- bench-score:{engine} -->
 ### {m['db']} {m['db_version']}: {counts['officials']:,} officials, one month scored
@@ -175,15 +228,20 @@ Python {m['python']}, Django {m['django']}, {result['database']}; load average
 |---|---:|---:|
 | generate and write {counts['tasks']:,} tasks, {counts['events']:,} events \
 | {_time(g['generate_s'])} | {g['rss_mb']:.0f} MiB |
-| import them (setup) | {_time(i['import_s'])} | {i['rss_mb']:.0f} MiB |
+| import them (setup) | {_time(import_s)} | {i['rss_mb']:.0f} MiB |
 | reference: SQL aggregate of the month's {ref['tasks']:,} tasks per official \
 ({ref['officials_with_tasks']:,} officials) | {_time(ref['reference_s'])} \
 | {ref['rss_mb']:.0f} MiB |
-| **score the month**: {score['cards']:,} cards ({score['with_task_points']:,} with task \
-points), {score['select_queries']} SELECT queries | **{_time(score['score_s'])}** \
-| **{score['rss_mb']:.0f} MiB** |
+| **score the month**, {processes}: {score['cards']:,} cards \
+({score['with_task_points']:,} with task points) computed and stored, \
+{score['select_queries']} SELECT queries in the main process \
+| **{_time(score['score_s'])}** | **{memory}** |
+| the same cards computed in one process (identical), not stored \
+| {_time(alone['compute_s'])} | {alone['rss_mb']:.0f} MiB |
 
-Scoring ÷ reference: **{ratio:.0f}×** (the goal of issue 5 is at most 2× and under 2 GB).
+Scoring ÷ reference: **{ratio:.0f}×** with {workers} worker{"s" if workers > 1 else ""} \
+(computing alone in one process: {ratio_alone:.0f}×); the goal of issue 5 is at most 2× and \
+under 2 GB.
 <!-- /bench-score:{engine} -->
 """
 
@@ -195,16 +253,29 @@ def main() -> None:
     parser.add_argument("--month", default="2026-10", help="the month scored (YYYY-MM)")
     parser.add_argument("--no-record", action="store_true",
                         help="print the results, do not write docs/benchmarks.md")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="worker processes scoring the parts (default 0: one per core); "
+                             "a run in one process is measured too")
+    parser.add_argument("--workdir",
+                        help="keep the city and the database in this directory and reuse "
+                             "them on the next run (only the reference and the scoring are "
+                             "re-run); a directory set up by bench/signals_month.py for the "
+                             "same officials, seed and month serves too")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         print(json.dumps(PHASES[args.phase](args)))
         return
-    engine, result = run_benchmark(args, run_phase)
+    if args.workdir:
+        engine, result = run_in_workdir(args, run_phase, setup_phases=("generate", "import"),
+                                        measured_phases=("reference",), month=args.month)
+    else:
+        engine, result = run_benchmark(args, run_phase)
     url = "THUOCDO_DATABASE_URL=postgres://postgres@127.0.0.1:5432/thuocdo_bench "
     options = f" --officials {args.officials}"
     options += "" if args.month == "2026-10" else f" --month {args.month}"
+    options += " --workdir DIR" if args.workdir else ""
     command = (url if engine == "postgresql" else "") + "python bench/score_month.py" + options
     text = section(engine, result, command)
     print(text)

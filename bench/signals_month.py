@@ -34,22 +34,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate_import import (
     ROOT,
-    bench_env,
-    machine,
-    migrate,
     peak_rss_mb,
-    prepare_database,
     record_section,
     run_benchmark,
+    run_in_workdir,
     setup_django,
     timed,
 )
@@ -217,42 +212,6 @@ Compute ÷ reference: **{ratio:.1f}×** with {workers} worker{"s" if workers > 1
 """
 
 
-def run_in_workdir(args) -> tuple[str, dict]:
-    """`run_benchmark`, but in a directory kept between runs (--workdir): the first run sets
-    the database up and saves the setup's results in DIR/setup.json; later runs read them
-    and measure only the signals and the reference on the same rows."""
-    workdir = Path(args.workdir).resolve()
-    workdir.mkdir(parents=True, exist_ok=True)
-    saved = workdir / "setup.json"
-    env = bench_env(args, workdir)
-    wanted = {"officials": args.officials, "seed": args.seed, "start": args.start,
-              "url": env.get("THUOCDO_DATABASE_URL", "").strip()}
-    setup = json.loads(saved.read_text()) if saved.exists() else None
-    if setup is not None and setup["wanted"] != wanted:
-        raise SystemExit(f"{workdir} holds another setup ({setup['wanted']}); use another "
-                         "--workdir or delete it")
-    if setup is None:
-        engine, database = prepare_database(env, workdir)
-        setup = {"wanted": wanted, "engine": engine, "database": database,
-                 "url": env["THUOCDO_DATABASE_URL"],
-                 "machine": machine(env, engine), "migrate_s": migrate(env)}
-        for name in SETUP_PHASES:
-            print(f"{name}...", flush=True)
-            setup[name] = run_phase(name, args, env)
-        saved.write_text(json.dumps(setup, ensure_ascii=False, indent=1))
-    else:
-        env["THUOCDO_DATABASE_URL"] = setup["url"]
-        migrate(env)  # the code may have gained migrations since the setup
-    print(f"database: {setup['database']} (kept in {workdir})", flush=True)
-    result = {key: setup[key] for key in ("database", "machine", "migrate_s", *SETUP_PHASES)}
-    result |= {"when": time.strftime("%Y-%m-%d"), "load": os.getloadavg()[0]}
-    for name in MEASURED_PHASES:
-        print(f"{name}...", flush=True)
-        result[name] = run_phase(name, args, env)
-        print(f"  {json.dumps(result[name], ensure_ascii=False)}", flush=True)
-    return setup["engine"], result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--officials", type=int, default=100_000)
@@ -276,12 +235,14 @@ def main() -> None:
         print(json.dumps(PHASES[args.phase](args)))
         return
     if args.workdir:
-        engine, result = run_in_workdir(args)
+        engine, result = run_in_workdir(args, run_phase, setup_phases=SETUP_PHASES,
+                                        measured_phases=MEASURED_PHASES, month=args.start)
     else:
         engine, result = run_benchmark(args, run_phase,
                                        phases=SETUP_PHASES + MEASURED_PHASES)
     url = "THUOCDO_DATABASE_URL=postgres://postgres@127.0.0.1:5432/thuocdo_bench "
     options = "" if args.officials == 100_000 else f" --officials {args.officials}"
+    options += " --workdir DIR" if args.workdir else ""
     command = (url if engine == "postgresql" else "") + "python bench/signals_month.py" + options
     text = section(engine, result, command)
     print(text)

@@ -27,11 +27,12 @@ from thuocdo.core.calendar import work_calendar
 from thuocdo.core.rows import aware, json_value, raw_rows
 from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import Event, Holder, TaskHistory, end_of_day
-from thuocdo.measure.scenario import AGENCY_KINDS, Official, People, TaskFacts, Unit
+from thuocdo.measure.scenario import Official, People, TaskFacts, Unit
 from thuocdo.measure.signals import AuthorityMatrix, Thresholds, thresholds_in_force
 from thuocdo.org.models import Membership
 from thuocdo.org.models import Official as OfficialRow
 from thuocdo.org.models import Unit as UnitRow
+from thuocdo.org.parts import Ranges, ranges_q, tree_parts
 from thuocdo.tasks.choices import OPEN_STATES, TaskState
 from thuocdo.tasks.models import Directive, Product, Task, TaskEvent
 
@@ -123,27 +124,10 @@ def load_world(*, on: dt.date) -> World:
     )
 
 
-def chunk_ranges(world: World) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
-    """The parts the work is read in: (label, nested-set ranges of lead units).
-
-    Each agency directly under a root is one part with its whole subtree; each root, with
-    the subtrees of its children that are not agencies (its own divisions), is another.
-    """
-    children: dict[int | None, list[int]] = {}
-    for pk, (_lft, _rgt, parent, _kind) in world.tree.items():
-        children.setdefault(parent, []).append(pk)
-    parts: list[tuple[str, tuple[tuple[int, int], ...]]] = []
-    for root in sorted(children.get(None, []), key=lambda pk: world.tree[pk][0]):
-        lft, _rgt, _parent, _kind = world.tree[root]
-        own = [(lft, lft)]
-        for child in sorted(children.get(root, []), key=lambda pk: world.tree[pk][0]):
-            c_lft, c_rgt, _p, kind = world.tree[child]
-            if kind in AGENCY_KINDS:
-                parts.append((world.unit_codes[child], ((c_lft, c_rgt),)))
-            else:
-                own.append((c_lft, c_rgt))
-        parts.append((world.unit_codes[root], tuple(own)))
-    return parts
+def chunk_ranges(world: World) -> list[tuple[str, Ranges]]:
+    """The parts the work is read in: (label, nested-set ranges of lead units)
+    (`thuocdo.org.parts.tree_parts`)."""
+    return tree_parts(world.tree, world.unit_codes)
 
 
 def relevant_tasks_q(period_start: dt.date, period_end: dt.date, as_of: dt.datetime) -> Q:
@@ -157,20 +141,13 @@ def relevant_tasks_q(period_start: dt.date, period_end: dt.date, as_of: dt.datet
     )
 
 
-def _ranges_q(ranges, prefix: str) -> Q:
-    q = Q(pk__in=[])
-    for lft, rgt in ranges:
-        q |= Q(**{f"{prefix}lft__gte": lft, f"{prefix}lft__lte": rgt})
-    return q
-
-
-def read_part(world: World, ranges: tuple[tuple[int, int], ...], *, period_start: dt.date,
+def read_part(world: World, ranges: Ranges, *, period_start: dt.date,
               period_end: dt.date, as_of: dt.datetime) -> Chunk:
     """The period's histories of the work led in one part of the tree (`chunk_ranges`):
     two queries, the tasks then their events in order."""
     relevant = relevant_tasks_q(period_start, period_end, as_of)
     oc, uc = world.official_codes, world.unit_codes
-    tasks = (Task.objects.filter(relevant).filter(_ranges_q(ranges, "lead_unit__"))
+    tasks = (Task.objects.filter(relevant).filter(ranges_q(ranges, "lead_unit"))
              .exclude(state=TaskState.CANCELLED, last_event_at__lt=end_of_day(
                  period_start - dt.timedelta(days=1)))
              .values_list("id", "code", "assigned_at", "due", "lead_unit_id",
@@ -191,7 +168,7 @@ def read_part(world: World, ranges: tuple[tuple[int, int], ...], *, period_start
     events: dict[int, list[Event]] = {pk: [] for pk in heads}
     rows = (TaskEvent.objects
             .filter(task__in=Task.objects.filter(relevant)
-                    .filter(_ranges_q(ranges, "lead_unit__")).values("pk"))
+                    .filter(ranges_q(ranges, "lead_unit")).values("pk"))
             .exclude(kind="create")
             .values_list("task_id", "kind", "at", "actor_id", "data")
             .order_by("task_id", "seq"))

@@ -12,7 +12,8 @@ connection, so the work stays in this process when:
 
 - the database lives in this process's memory (SQLite ``:memory:``, as in the tests);
 - a transaction is open (what it wrote is not yet visible to other connections);
-- the platform cannot fork;
+- the platform cannot fork, or other threads run here (a threaded web server: a lock held
+  by another thread at the fork would stay held forever in the worker);
 - one worker is asked for (setting ``THUOCDO_WORKERS=1``), or there is one part.
 
 ``THUOCDO_WORKERS`` (environment variable, default 0) sets the number of workers; 0 means
@@ -24,6 +25,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import resource
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -51,7 +53,7 @@ def worker_count(parts: int, requested: int | None = None) -> int:
 def can_fork() -> bool:
     """Whether forked workers with their own connections would see what this process
     sees (see the module's docstring)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return False
     for alias in connections:
         connection = connections[alias]

@@ -1,7 +1,9 @@
 """The database → engine adapter for a whole period (architecture.md, rule 3).
 
-`period_inputs(period)` reads everything the engine needs to score one period in a fixed
-number of queries, whatever the number of officials or tasks:
+`period_inputs(period)` reads everything the engine needs to score one period, and `score()`
+reads the tasks one part of the organisation at a time (`score_month`; the parts may be
+shared among worker processes), in a fixed number of queries whatever the number of
+officials or tasks:
 
 1. units (the whole tree: code, parent, kind);
 2. products (id → code);
@@ -9,7 +11,8 @@ number of queries, whatever the number of officials or tasks:
 4. the period's tasks: those whose ORIGINAL deadline falls in it (an extension never moves
    a task out; work open at close still belongs to its period), with the product, quantity
    and coefficient kept on the task;
-5. their events, in one query ordered by task and sequence number;
+   (read per part of the organisation, `thuocdo.org.parts`, and per month);
+5. their events, in one query per part ordered by task and sequence number;
 6. assessments of the period (and of its months, for a quarter or year);
 7. confirmed KHT grounds of the period's year;
 8. citizens' complaints verified as founded about the work of those tasks (a few queries of
@@ -33,9 +36,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from django.conf import settings
+from django.db.models import Min
 from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
+from thuocdo.core.parallel import run_parts
 from thuocdo.core.rows import aware, json_value, raw_rows
 from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import Event, Holder, TaskHistory
@@ -49,11 +54,22 @@ from thuocdo.measure.scoring import (
     OfficialInput,
     Period,
     PeriodScores,
+    ScoreCard,
+    Tally,
+    TaskAtClose,
     TaskInput,
+    add_tallies,
+    apply_quota,
+    check_in_force,
+    close_tasks,
+    is_leader,
+    lead_tallies,
+    pool_tallies,
     roll_up,
-    score_period,
+    score_officials,
 )
 from thuocdo.org.models import Membership, Official, TaskGroup, Unit
+from thuocdo.org.parts import Ranges, part_of_units, ranges_q, tree_parts
 from thuocdo.tasks.models import Product, Task, TaskEvent
 
 from .models import Assessment, Ground
@@ -65,7 +81,6 @@ class PeriodInputs:
 
     period: Period
     officials: tuple[OfficialInput, ...]
-    tasks: tuple[TaskInput, ...]
     units: Mapping[str, UnitNode]
     calendar: WorkCalendar
     #: period label (the period's and each of its months') → official code → assessment
@@ -74,6 +89,15 @@ class PeriodInputs:
     #: database ids, for storing cards without another lookup
     official_ids: Mapping[str, int]
     unit_ids: Mapping[str, int]
+    #: database ids → codes, for reading the tasks part by part
+    unit_code: Mapping[int, str]
+    official_code: Mapping[int, str]
+    #: the parts of the organisation the tasks are read in (`thuocdo.org.parts`), and the
+    #: part of each unit (by code)
+    parts: tuple[Ranges, ...]
+    unit_part: Mapping[str, int]
+    #: task code → the major errors found outside its log (`found_errors_for`)
+    errors: Mapping[str, tuple[FoundError, ...]]
 
 
 def units_tree() -> tuple[dict[str, UnitNode], dict[int, str]]:
@@ -130,20 +154,33 @@ def found_errors(start: dt.date, end: dt.date) -> dict[str, tuple[FoundError, ..
     return {code: tuple(errors) for code, errors in found.items()}
 
 
+def found_errors_for(start: dt.date, end: dt.date) -> dict[str, tuple[FoundError, ...]]:
+    """`found_errors` for the tasks whose original deadline falls in [start, end]: the
+    complaints verified from the earliest assignment among them up to `end`."""
+    earliest = Task.objects.filter(due__gte=start, due__lte=end).aggregate(
+        first=Min("assigned_at"))["first"]
+    return found_errors(timezone.localdate(earliest), end) if earliest is not None else {}
+
+
 def tasks_in(start: dt.date, end: dt.date, unit_code: Mapping[int, str],
-             official_code: Mapping[int, str]) -> tuple[TaskInput, ...]:
-    """Tasks whose original deadline falls in [start, end], with their events (one query for
-    the tasks, one for all their events) and the major errors found outside their logs
-    (`found_errors`: verified complaints up to `end`)."""
+             official_code: Mapping[int, str], *, ranges: Ranges | None = None,
+             errors: Mapping[str, tuple[FoundError, ...]] | None = None
+             ) -> tuple[TaskInput, ...]:
+    """Tasks whose original deadline falls in [start, end] (led in the part `ranges`, when
+    given), with their events (one query for the tasks, one for all their events) and the
+    major errors found outside their logs (`errors`, by default `found_errors_for`)."""
     products = dict(Product.objects.values_list("id", "code"))
-    task_rows = list(Task.objects.filter(due__gte=start, due__lte=end).values_list(
+    in_period = Task.objects.filter(due__gte=start, due__lte=end)
+    if ranges is not None:
+        in_period = in_period.filter(ranges_q(ranges, "lead_unit"))
+    task_rows = list(in_period.values_list(
         "id", "code", "assigned_at", "due", "lead_unit_id", "lead_official_id",
         "assigner_unit_id", "assigned_by_id", "product_id", "coefficient", "quantity",
     ).order_by("id"))
     events: dict[int, list[Event]] = defaultdict(list)
     seqs: dict[int, list[int]] = defaultdict(list)
     event_rows = (TaskEvent.objects
-                  .filter(task__due__gte=start, task__due__lte=end)
+                  .filter(task__in=in_period.values("pk"))
                   .exclude(kind="create")
                   .values_list("task_id", "seq", "kind", "at", "actor_id", "data")
                   .order_by("task_id", "seq"))
@@ -151,9 +188,8 @@ def tasks_in(start: dt.date, end: dt.date, unit_code: Mapping[int, str],
         events[task_id].append(Event(kind, aware(at), official_code.get(actor_id),
                                      json_value(data) or {}))
         seqs[task_id].append(seq)
-    earliest = min((row[2] for row in task_rows), default=None)
-    errors = (found_errors(timezone.localdate(earliest), end) if earliest is not None
-              else {})
+    if errors is None:
+        errors = found_errors_for(start, end)
     result = []
     for (pk, code, assigned_at, due, lead_unit, lead_official, assigner_unit, assigner,
          product, coefficient, quantity) in task_rows:
@@ -198,43 +234,111 @@ def grounds_for(year: int, unit_code: Mapping[int, str],
 
 
 def period_inputs(period: Period) -> PeriodInputs:
-    """Everything the engine needs to score `period`, in a fixed number of queries."""
+    """Everything the engine needs to score `period` but the tasks, which `score` reads part
+    by part, in a fixed number of queries."""
     nodes, unit_code = units_tree()
     official_code = dict(Official.objects.values_list("id", "code"))
     officials, official_ids = officials_in(period, unit_code)
-    tasks = tasks_in(period.start, period.end, unit_code, official_code)
     labels = [period.label] + ([m.label for m in period.months()]
                                if period.kind != "month" else [])
     years = range(period.start.year, period.end.year + 2)
+    tree = {pk: (lft, rgt, parent, kind) for pk, parent, kind, lft, rgt in
+            Unit.objects.values_list("id", "parent_id", "kind", "lft", "rgt")}
+    parts = tree_parts(tree, unit_code)
+    part_of = part_of_units(tree, parts)
     return PeriodInputs(
-        period=period, officials=officials, tasks=tasks, units=nodes,
+        period=period, officials=officials, units=nodes,
         calendar=work_calendar(years=years),
         assessments=assessments_for(labels, official_code),
         grounds=grounds_for(period.end.year, unit_code, official_code),
         official_ids=official_ids,
         unit_ids={code: pk for pk, code in unit_code.items()},
+        unit_code=unit_code, official_code=official_code,
+        parts=tuple(ranges for _label, ranges in parts),
+        unit_part={unit_code[pk]: index for pk, index in part_of.items()},
+        errors=found_errors_for(period.start, period.end),
     )
 
 
-def score(inputs: PeriodInputs, rubric) -> PeriodScores:
-    """Score the period with the engine: a month from its tasks; a quarter or year as the
-    roll-up of its months (each month scored from the same tasks, filtered by the engine to
-    those whose original deadline falls in it, with that month's assessments)."""
+def score(inputs: PeriodInputs, rubric, *, workers: int | None = None) -> PeriodScores:
+    """Score the period with the engine: a month from its tasks, read and closed one part of
+    the organisation at a time (`score_month`); a quarter or year as the roll-up of its
+    months (each scored from its own tasks, with that month's assessments)."""
     period = inputs.period
     if period.kind == "month":
-        return score_period(period=period, officials=inputs.officials, tasks=inputs.tasks,
-                            units=inputs.units, calendar=inputs.calendar,
-                            assessments=inputs.assessments.get(period.label, {}),
-                            grounds=inputs.grounds, rubric=rubric)
+        return score_month(inputs, period, rubric, workers=workers)
     monthly = []
     for month in period.months():
         if month.start < rubric.effective_from:
             continue
-        scored = score_period(period=month, officials=inputs.officials, tasks=inputs.tasks,
-                              units=inputs.units, calendar=inputs.calendar,
-                              assessments=inputs.assessments.get(month.label, {}),
-                              grounds=inputs.grounds, rubric=rubric)
-        monthly.extend(scored.cards)
+        monthly.extend(score_month(inputs, month, rubric, workers=workers).cards)
     return roll_up(period=period, monthly=monthly, officials=inputs.officials,
                    units=inputs.units, assessments=inputs.assessments.get(period.label, {}),
                    grounds=inputs.grounds, rubric=rubric)
+
+
+@dataclass(frozen=True)
+class PartScores:
+    """One part's share of a month: the cards finished there, its lead units' tallies, and
+    the facts of the officials whose cards wait for every part (`score_month`)."""
+
+    cards: list[ScoreCard]
+    tallies: dict[str, Tally]
+    waiting: list[TaskAtClose]
+
+
+def score_month(inputs: PeriodInputs, month: Period, rubric, *,
+                workers: int | None = None) -> PeriodScores:
+    """The month's cards, exactly as `score_period` on all its tasks at once, but with the
+    tasks read, closed and scored one part of the organisation at a time, the parts shared
+    among worker processes (`thuocdo.core.parallel`): memory holds one part's logs at a
+    time, not the city's.
+
+    An official's card needs all the tasks they lead; a leader's also the pooled tallies of
+    the unit they lead, which may span parts. So each part finishes the cards of the
+    officials placed in it who lead no unit and lead no task of another part; the others
+    ("waiting": leaders, and officials leading work of a unit in another part, found by one
+    query) keep their tasks' facts until every part's tallies are added up. The quota then
+    applies to all cards."""
+    check_in_force(month, rubric)
+    assessments = inputs.assessments.get(month.label, {})
+    waiting = {o.code for o in inputs.officials if is_leader(o, rubric)}
+    pairs = (Task.objects.filter(due__gte=month.start, due__lte=month.end)
+             .values_list("lead_official_id", "lead_unit_id").distinct())
+    placed = {o.code: inputs.unit_part.get(o.unit) for o in inputs.officials}
+    for official_id, unit_id in pairs:
+        official = inputs.official_code.get(official_id)
+        if official in placed and placed[official] != inputs.unit_part.get(
+                inputs.unit_code[unit_id]):
+            waiting.add(official)
+    by_part: dict[int | None, list[OfficialInput]] = defaultdict(list)
+    for official in inputs.officials:
+        if official.code not in waiting:
+            by_part[placed[official.code]].append(official)
+
+    def part(index: int) -> PartScores:
+        tasks = tasks_in(month.start, month.end, inputs.unit_code, inputs.official_code,
+                         ranges=inputs.parts[index], errors=inputs.errors)
+        facts = close_tasks(tasks, inputs.calendar, month)
+        cards = score_officials(period=month, officials=by_part.get(index, ()), facts=facts,
+                                pooled={}, units=inputs.units, assessments=assessments,
+                                grounds=inputs.grounds, rubric=rubric)
+        return PartScores(cards, lead_tallies(facts, rubric),
+                          [f for f in facts if f.task.history.lead.official in waiting])
+
+    cards: list[ScoreCard] = []
+    tallies: dict[str, Tally] = {}
+    waiting_facts: list[TaskAtClose] = []
+    for found in run_parts(part, range(len(inputs.parts)), workers=workers):
+        cards.extend(found.cards)
+        add_tallies(tallies, found.tallies)
+        waiting_facts.extend(found.waiting)
+    led = {o.unit for o in inputs.officials if is_leader(o, rubric)}
+    # officials in no part (a unit outside the tree) have no task read: scored here, too
+    unplaced = by_part.get(None, [])
+    cards.extend(score_officials(
+        period=month, officials=[o for o in inputs.officials if o.code in waiting] + unplaced,
+        facts=waiting_facts, pooled=pool_tallies(tallies, led, inputs.units),
+        units=inputs.units, assessments=assessments, grounds=inputs.grounds, rubric=rubric))
+    final, state = apply_quota(cards, rubric)
+    return PeriodScores(month.label, final, state)

@@ -158,27 +158,42 @@ def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-@transaction.atomic
-def period_score(*, actor: Any = None, period: Period, reason: str = "") -> ScoreResult:
+def period_score(*, actor: Any = None, period: Period, reason: str = "",
+                 workers: int | None = None) -> ScoreResult:
     """Compute every card of the period with the engine and store it.
 
     Allowed while the period is open, self-scoring or under review; a locked (or approved,
     published) period is never re-scored. Re-scoring with the same data and rubric gives
     identical cards: a card whose content did not change keeps its review status; one that
-    changed goes back to draft."""
+    changed goes back to draft. The cards are computed before the storing transaction
+    (reads only, shared among `workers` processes when no transaction is open:
+    `thuocdo.core.parallel`); storing locks the period and checks its state again."""
     scope = _scope(actor)
     if not (can_manage_periods(scope) or scope.lead_ranges):
         raise _deny(_("Only the organisation board and leaders score a period."))
-    period = _lock_period(period)
+    _check_scorable(period)
+    engine_period = EnginePeriod.parse(period.label)
+    rubric = rubric_for(engine_period)
+    inputs = adapters.period_inputs(engine_period)
+    scores = adapters.score(inputs, rubric, workers=workers)
+    return _store_scores(actor=actor, period=period, reason=reason, rubric=rubric,
+                         inputs=inputs, scores=scores)
+
+
+def _check_scorable(period: Period) -> None:
     if period.status not in SCORABLE:
         raise ServiceError(
             _("Period %(p)s is %(s)s: its cards can no longer be computed.")
             % {"p": period.label, "s": period.get_status_display()},
             code="period_closed")
-    engine_period = EnginePeriod.parse(period.label)
-    rubric = rubric_for(engine_period)
-    inputs = adapters.period_inputs(engine_period)
-    scores = adapters.score(inputs, rubric)
+
+
+@transaction.atomic
+def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
+                  inputs: adapters.PeriodInputs, scores: Any) -> ScoreResult:
+    """Store the computed cards (`period_score`), the period locked."""
+    period = _lock_period(period)
+    _check_scorable(period)
     stored = {c.official_id: c for c in ScoreCard.objects.filter(period=period)}
     new: list[ScoreCard] = []
     changed: list[ScoreCard] = []

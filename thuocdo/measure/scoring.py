@@ -847,27 +847,82 @@ def score_period(
     overrides and the quota. `tasks` holds every task of the scope, so that a leader's d
     sees their whole unit."""
     period = Period.parse(period) if isinstance(period, str) else period
-    _check_in_force(period, rubric)
+    check_in_force(period, rubric)
     units = _units(units)
-    grounds = tuple(grounds)
-    facts = sorted((task_at_close(t, calendar, period) for t in tasks
-                    if counts_as_assigned(t, period)), key=lambda f: f.task.code)
-    own: dict[str, list[TaskAtClose]] = defaultdict(list)
+    officials = tuple(officials)
+    facts = close_tasks(tasks, calendar, period)
+    led = {o.unit for o in officials if is_leader(o, rubric)}
+    pooled = pool_tallies(lead_tallies(facts, rubric), led, units)
+    cards = score_officials(period=period, officials=officials, facts=facts, pooled=pooled,
+                            units=units, assessments=assessments, grounds=grounds,
+                            rubric=rubric)
+    final, state = apply_quota(cards, rubric, quota_exceptions)
+    return PeriodScores(period.label, final, state)
+
+
+# A period can also be scored part by part (the caller's parts of the organisation, e.g. one
+# agency at a time, to bound memory or share the work among processes), with the same cards:
+# `close_tasks` on each part's tasks; `lead_tallies` of each part (every task counted in
+# exactly one part, by its lead unit) added up over the parts, then `pool_tallies`;
+# `score_officials` for each official with ALL their own facts (a leader's card also needs
+# the pooled tallies, so leaders are scored once every part is read); `apply_quota` on all
+# cards. `score_period` is these steps on one part, the whole scope.
+
+
+def close_tasks(tasks: Iterable[TaskInput], calendar: WorkCalendar,
+                period: Period) -> list[TaskAtClose]:
+    """The tasks that count as assigned in the period, as they stood at its close, ordered
+    by task code."""
+    return sorted((task_at_close(t, calendar, period) for t in tasks
+                   if counts_as_assigned(t, period)), key=lambda f: f.task.code)
+
+
+def lead_tallies(facts: Iterable[TaskAtClose], rubric: Rubric) -> dict[str, Tally]:
+    """Each lead unit's tally of its own tasks (not yet added to the units above). Tallies
+    are exact sums: those of disjoint parts add up to the whole's."""
+    by_lead: dict[str, list[TaskAtClose]] = defaultdict(list)
     for fact in facts:
+        by_lead[fact.task.history.lead.unit].append(fact)
+    return {lead: Tally.of(found, rubric) for lead, found in by_lead.items()}
+
+
+def add_tallies(into: dict[str, Tally], tallies: Mapping[str, Tally]) -> dict[str, Tally]:
+    """`into` with `tallies` added, unit by unit (parts' `lead_tallies` into the whole's)."""
+    for unit, tally in tallies.items():
+        into[unit] = into[unit] + tally if unit in into else tally
+    return into
+
+
+def pool_tallies(tallies: Mapping[str, Tally], led: set[str],
+                 units: Mapping[str, Unit]) -> dict[str, Tally]:
+    """The tally of each led unit's subtree: each lead unit's tally added to every led unit
+    above it (itself included)."""
+    pooled: dict[str, Tally] = {}
+    for lead in sorted(tallies):
+        for unit in _ancestry(lead, units):
+            if unit in led:
+                pooled[unit] = pooled.get(unit, Tally()) + tallies[lead]
+    return pooled
+
+
+def score_officials(*, period: Period, officials: Iterable[OfficialInput],
+                    facts: Iterable[TaskAtClose], pooled: Mapping[str, Tally],
+                    units: Mapping[str, Unit], assessments: Mapping[str, Assessment],
+                    grounds: Iterable[KhtGround], rubric: Rubric) -> list[ScoreCard]:
+    """The cards of `officials` before the quota, ordered by official code: each from their
+    own facts (the tasks they lead, among `facts`, which must hold all of them), a leader's
+    also from the pooled tally of the unit they lead."""
+    own: dict[str, list[TaskAtClose]] = defaultdict(list)
+    for fact in sorted(facts, key=lambda f: f.task.code):
         if fact.task.history.lead.official is not None:
             own[fact.task.history.lead.official].append(fact)
-    officials = sorted(officials, key=lambda o: o.code)
-    led = {o.unit for o in officials if is_leader(o, rubric)}
-    pooled = _pool_by_unit(facts, led, units, rubric)
     concerning = _grounds_by_official(grounds)
-    cards = [
+    return [
         _card(official, period, own.get(official.code, []), pooled.get(official.unit, Tally()),
               assessments.get(official.code),
               concerning.get(official.code, ()) + concerning.get(None, ()), units, rubric)
-        for official in officials
+        for official in sorted(officials, key=lambda o: o.code)
     ]
-    final, state = apply_quota(cards, rubric, quota_exceptions)
-    return PeriodScores(period.label, final, state)
 
 
 def _grounds_by_official(grounds: Iterable[KhtGround]) -> dict[str | None, tuple]:
@@ -876,22 +931,6 @@ def _grounds_by_official(grounds: Iterable[KhtGround]) -> dict[str | None, tuple
     for ground in grounds:
         found[None if ground.kind is GroundKind.CORRUPTION else ground.official].append(ground)
     return {key: tuple(value) for key, value in found.items()}
-
-
-def _pool_by_unit(facts: Sequence[TaskAtClose], led: set[str], units: Mapping[str, Unit],
-                  rubric: Rubric) -> dict[str, Tally]:
-    """The tally of each led unit's subtree: each lead unit's tasks tallied once, then
-    added to every led unit above it (itself included)."""
-    by_lead: dict[str, list[TaskAtClose]] = defaultdict(list)
-    for fact in facts:
-        by_lead[fact.task.history.lead.unit].append(fact)
-    pooled: dict[str, Tally] = {}
-    for lead in sorted(by_lead):
-        tally = Tally.of(by_lead[lead], rubric)
-        for unit in _ancestry(lead, units):
-            if unit in led:
-                pooled[unit] = pooled.get(unit, Tally()) + tally
-    return pooled
 
 
 def _card(official: OfficialInput, period: Period, facts: list[TaskAtClose],
@@ -1138,7 +1177,7 @@ def _roll_up(*, kind: str | None, period: Period | str, monthly: Iterable[ScoreC
         raise ValueError("a month is scored from its tasks, not rolled up")
     if rubric.rollup_task_result != "mean_of_months":
         raise ValueError(f"unknown rollup_task_result {rubric.rollup_task_result!r}")
-    _check_in_force(period, rubric)
+    check_in_force(period, rubric)
     units = _units(units)
     grounds = tuple(grounds)
     concerning = _grounds_by_official(grounds)
@@ -1201,7 +1240,7 @@ def _roll_up(*, kind: str | None, period: Period | str, monthly: Iterable[ScoreC
 # -- helpers -----------------------------------------------------------------------------
 
 
-def _check_in_force(period: Period, rubric: Rubric) -> None:
+def check_in_force(period: Period, rubric: Rubric) -> None:
     if period.start < rubric.effective_from:
         raise ValueError(f"rubric {rubric.version} is in force from "
                          f"{rubric.effective_from.isoformat()}, not for {period.label}")

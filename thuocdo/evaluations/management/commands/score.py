@@ -5,6 +5,8 @@ while it is open, self-scoring or under review; an approved, published or locked
 never re-scored: its stored cards are shown (a note says so on stderr). `--unit` shows the
 cards of that unit and the units below it (the whole period is scored either way: the quota
 and a leader's unit result need it). `--json` prints a JSON list of cards (docs/scoring.md).
+`--workers N` shares the agencies among N processes (0: one per core; by default the
+setting THUOCDO_WORKERS); the cards do not depend on it.
 """
 
 from __future__ import annotations
@@ -36,12 +38,18 @@ class Command(BaseCommand):
         parser.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY")
         parser.add_argument("--unit", help="only the cards of this unit and those below it")
         parser.add_argument("--json", action="store_true", help="print a JSON list of cards")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="processes sharing the work, one agency at a time; 0 = one "
+                            "per core (default: setting THUOCDO_WORKERS)")
 
     def handle(self, *args, **options) -> None:
+        workers = options.get("workers")
+        if workers is not None and workers < 0:
+            raise CommandError(_("--workers must be 0 or more, not %(n)s.") % {"n": workers})
         try:
             period = services.period_open(label=options["period"])
             if period.status in SCORABLE:
-                services.period_score(period=period, reason="thuocdo score")
+                services.period_score(period=period, reason="thuocdo score", workers=workers)
             else:
                 self.stderr.write(_("Period %(p)s is %(s)s: showing its stored cards.")
                                   % {"p": period.label, "s": period.get_status_display()})
