@@ -187,12 +187,14 @@ HEADER = """## Score a month (`bench/score_month.py`)
 
 A city of N officials with one month of history (`write_city(months=1)`, October 2026) is
 imported into a fresh database; then `evaluations.services.period_score` scores the month
-(the set-based adapter reads units, officials, the month's tasks and all their events, the
-assessments and the KHT grounds in a fixed number of queries; the engine computes every
-card, the quota and the explanations; the cards are stored as JSON with their indexed
-columns). The reference is a plain SQL aggregate of the same month's tasks per official,
-measured in the same run on the same database. Peak memory is the max RSS of the scoring
-process. The generated city has no assessments, so cards have task points but no total:
+(the set-based adapter reads units, officials, the assessments and the KHT grounds, then the
+month's tasks and their events one part of the organisation at a time, two queries per
+part, the parts shared among worker processes; the engine computes every card, the quota
+and the explanations; the cards are stored as JSON with their indexed columns). The same
+cards are also computed in one process and compared (digest). The reference is a plain SQL
+aggregate of the same month's tasks per official, measured in the same run on the same
+database. Peak memory is the max RSS of the scoring process, and of the largest worker.
+The generated city has no assessments, so cards have task points but no total:
 the work of the engine is the same.
 """
 
