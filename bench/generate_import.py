@@ -390,3 +390,30 @@ def run_in_workdir(args, run_phase, *, setup_phases: tuple[str, ...],
         result[name] = run_phase(name, args, env)
         print(f"  {json.dumps(result[name], ensure_ascii=False)}", flush=True)
     return setup["engine"], result
+
+
+def fingerprint(texts) -> str:
+    """A short digest of a sequence of texts (each result, in order): two runs that must
+    agree are compared by it (`same_results`)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode())
+    return digest.hexdigest()[:16]
+
+
+def same_results(with_workers: dict, alone: dict) -> None:
+    """Stop the benchmark when the run with workers and the run in one process disagree."""
+    if with_workers["digest"] != alone["digest"]:
+        raise SystemExit(f"the workers and the single process disagree: "
+                         f"{with_workers['digest']} != {alone['digest']}")
+
+
+def workers_cells(workers: int, own_mb: float, worker_mb: float) -> tuple[str, str]:
+    """For a results table: how many processes computed, and their peak memory (the
+    parent's, plus the largest worker's for each worker)."""
+    if workers > 1:
+        return (f"{workers} worker processes",
+                f"{own_mb:.0f} MiB + {workers} × {worker_mb:.0f} MiB")
+    return "one process", f"{own_mb:.0f} MiB"

@@ -36,13 +36,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate_import import (  # the sibling script's helpers
     ROOT,
+    fingerprint,
     load,
     peak_rss_mb,
     record_section,
     run_benchmark,
     run_in_workdir,
+    same_results,
     setup_django,
     timed,
+    workers_cells,
 )
 
 RESULTS = ROOT / "docs" / "benchmarks.md"
@@ -145,13 +148,8 @@ def phase_alone(args) -> dict:
 
 
 def _digest(cards) -> str:
-    """A fingerprint of every card (as JSON, by official code): the runs must agree."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for data in cards:
-        digest.update(json.dumps(data, sort_keys=True).encode())
-    return digest.hexdigest()[:16]
+    """Every card (as JSON, by official code): the runs must agree."""
+    return fingerprint(json.dumps(data, sort_keys=True) for data in cards)
 
 
 PHASES = {"generate": phase_generate, "import": phase_import, "reference": phase_reference,
@@ -177,9 +175,7 @@ def run_phase(name: str, args, env: dict) -> dict:
     reference = _child("reference", args, env)
     score = _child("score", args, env)
     alone = _child("alone", args, env)
-    if score["digest"] != alone["digest"]:
-        raise SystemExit(f"the workers and the single process disagree: {score['digest']} "
-                         f"!= {alone['digest']}")
+    same_results(score, alone)
     return {"reference": reference, "score": score, "alone": alone}
 
 
@@ -208,9 +204,7 @@ def section(engine: str, result: dict, command: str) -> str:
     ref, score = result["reference"]["reference"], result["reference"]["score"]
     alone = result["reference"]["alone"]
     workers = score["workers"]
-    processes = f"{workers} worker processes" if workers > 1 else "one process"
-    memory = (f"{score['rss_mb']:.0f} MiB + {workers} × {score['rss_worker_mb']:.0f} MiB"
-              if workers > 1 else f"{score['rss_mb']:.0f} MiB")
+    processes, memory = workers_cells(workers, score["rss_mb"], score["rss_worker_mb"])
     ratio_alone = (alone["compute_s"] / ref["reference_s"] if ref["reference_s"]
                    else float("nan"))
     counts = g["counts"]

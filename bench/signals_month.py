@@ -41,12 +41,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate_import import (
     ROOT,
+    fingerprint,
     peak_rss_mb,
     record_section,
     run_benchmark,
     run_in_workdir,
+    same_results,
     setup_django,
     timed,
+    workers_cells,
 )
 from import_history import phase_generate, phase_import
 
@@ -98,13 +101,8 @@ def phase_alone(args) -> dict:
 
 
 def _digest(result) -> str:
-    """A fingerprint of every signal and delay, in order: the runs must agree."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for item in (*result.signals, *result.delays):
-        digest.update(repr(item).encode())
-    return digest.hexdigest()[:16]
+    """Every signal and delay, in order: the runs must agree."""
+    return fingerprint(repr(item) for item in (*result.signals, *result.delays))
 
 
 def phase_reference(args) -> dict:
@@ -175,16 +173,12 @@ def _time(seconds: float) -> str:
 def section(engine: str, result: dict, command: str) -> str:
     m, g, s, a, r = (result["machine"], result["generate"], result["signals"],
                      result["alone"], result["reference"])
-    if s["digest"] != a["digest"]:
-        raise SystemExit(f"the workers and the single process disagree: {s['digest']} "
-                         f"!= {a['digest']}")
+    same_results(s, a)
     counts = g["counts"]
     ratio = s["compute_s"] / r["scan_s"] if r["scan_s"] else float("nan")
     ratio_alone = a["compute_s"] / r["scan_s"] if r["scan_s"] else float("nan")
     workers = s["workers"]
-    processes = f"{workers} worker processes" if workers > 1 else "one process"
-    memory = (f"{s['rss_compute_mb']:.0f} MiB + {workers} × {s['rss_worker_mb']:.0f} MiB"
-              if workers > 1 else f"{s['rss_compute_mb']:.0f} MiB")
+    processes, memory = workers_cells(workers, s["rss_compute_mb"], s["rss_worker_mb"])
     codes = ", ".join(f"{code} {n:,}" for code, n in
                       sorted(s["by_code"].items(), key=lambda kv: int(kv[0][1:])))
     return f"""<!-- bench-signals:{engine} -->

@@ -147,7 +147,8 @@ def read_part(world: World, ranges: Ranges, *, period_start: dt.date,
     two queries, the tasks then their events in order."""
     relevant = relevant_tasks_q(period_start, period_end, as_of)
     oc, uc = world.official_codes, world.unit_codes
-    tasks = (Task.objects.filter(relevant).filter(ranges_q(ranges, "lead_unit"))
+    in_part = Task.objects.filter(relevant).filter(ranges_q(ranges, "lead_unit"))
+    tasks = (in_part
              .exclude(state=TaskState.CANCELLED, last_event_at__lt=end_of_day(
                  period_start - dt.timedelta(days=1)))
              .values_list("id", "code", "assigned_at", "due", "lead_unit_id",
@@ -167,8 +168,7 @@ def read_part(world: World, ranges: Ranges, *, period_start: dt.date,
         return Chunk({}, {}, {})
     events: dict[int, list[Event]] = {pk: [] for pk in heads}
     rows = (TaskEvent.objects
-            .filter(task__in=Task.objects.filter(relevant)
-                    .filter(ranges_q(ranges, "lead_unit")).values("pk"))
+            .filter(task__in=in_part.values("pk"))
             .exclude(kind="create")
             .values_list("task_id", "kind", "at", "actor_id", "data")
             .order_by("task_id", "seq"))

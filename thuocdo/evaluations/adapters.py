@@ -98,15 +98,21 @@ class PeriodInputs:
     unit_part: Mapping[str, int]
     #: task code → the major errors found outside its log (`found_errors_for`)
     errors: Mapping[str, tuple[FoundError, ...]]
+    #: product id → code
+    products: Mapping[int, str]
 
 
-def units_tree() -> tuple[dict[str, UnitNode], dict[int, str]]:
-    """Every unit as the engine's node, by code; and unit id → code."""
-    rows = list(Unit.objects.values_list("id", "code", "parent_id", "kind", "name"))
+def units_tree() -> tuple[dict[str, UnitNode], dict[int, str],
+                            dict[int, tuple[int, int, int | None, str]]]:
+    """Every unit as the engine's node, by code; unit id → code; and unit id → (lft, rgt,
+    parent id, kind), the nested set the parts are cut from (one query)."""
+    rows = list(Unit.objects.values_list("id", "code", "parent_id", "kind", "name", "lft",
+                                         "rgt"))
     code_of = {pk: code for pk, code, *_rest in rows}
     nodes = {code: UnitNode(code, code_of.get(parent), kind, name)
-             for _pk, code, parent, kind, name in rows}
-    return nodes, code_of
+             for _pk, code, parent, kind, name, _lft, _rgt in rows}
+    tree = {pk: (lft, rgt, parent, kind) for pk, _code, parent, kind, _name, lft, rgt in rows}
+    return nodes, code_of, tree
 
 
 def officials_in(period: Period, unit_code: Mapping[int, str]
@@ -164,12 +170,14 @@ def found_errors_for(start: dt.date, end: dt.date) -> dict[str, tuple[FoundError
 
 def tasks_in(start: dt.date, end: dt.date, unit_code: Mapping[int, str],
              official_code: Mapping[int, str], *, ranges: Ranges | None = None,
-             errors: Mapping[str, tuple[FoundError, ...]] | None = None
-             ) -> tuple[TaskInput, ...]:
+             errors: Mapping[str, tuple[FoundError, ...]] | None = None,
+             products: Mapping[int, str] | None = None) -> tuple[TaskInput, ...]:
     """Tasks whose original deadline falls in [start, end] (led in the part `ranges`, when
     given), with their events (one query for the tasks, one for all their events) and the
-    major errors found outside their logs (`errors`, by default `found_errors_for`)."""
-    products = dict(Product.objects.values_list("id", "code"))
+    major errors found outside their logs (`errors`, by default `found_errors_for`).
+    `products`: product id → code, read here when not given."""
+    if products is None:
+        products = dict(Product.objects.values_list("id", "code"))
     in_period = Task.objects.filter(due__gte=start, due__lte=end)
     if ranges is not None:
         in_period = in_period.filter(ranges_q(ranges, "lead_unit"))
@@ -236,14 +244,12 @@ def grounds_for(year: int, unit_code: Mapping[int, str],
 def period_inputs(period: Period) -> PeriodInputs:
     """Everything the engine needs to score `period` but the tasks, which `score` reads part
     by part, in a fixed number of queries."""
-    nodes, unit_code = units_tree()
+    nodes, unit_code, tree = units_tree()
     official_code = dict(Official.objects.values_list("id", "code"))
     officials, official_ids = officials_in(period, unit_code)
     labels = [period.label] + ([m.label for m in period.months()]
                                if period.kind != "month" else [])
     years = range(period.start.year, period.end.year + 2)
-    tree = {pk: (lft, rgt, parent, kind) for pk, parent, kind, lft, rgt in
-            Unit.objects.values_list("id", "parent_id", "kind", "lft", "rgt")}
     parts = tree_parts(tree, unit_code)
     part_of = part_of_units(tree, parts)
     return PeriodInputs(
@@ -257,6 +263,7 @@ def period_inputs(period: Period) -> PeriodInputs:
         parts=tuple(ranges for _label, ranges in parts),
         unit_part={unit_code[pk]: index for pk, index in part_of.items()},
         errors=found_errors_for(period.start, period.end),
+        products=dict(Product.objects.values_list("id", "code")),
     )
 
 
@@ -318,7 +325,8 @@ def score_month(inputs: PeriodInputs, month: Period, rubric, *,
 
     def part(index: int) -> PartScores:
         tasks = tasks_in(month.start, month.end, inputs.unit_code, inputs.official_code,
-                         ranges=inputs.parts[index], errors=inputs.errors)
+                         ranges=inputs.parts[index], errors=inputs.errors,
+                         products=inputs.products)
         facts = close_tasks(tasks, inputs.calendar, month)
         cards = score_officials(period=month, officials=by_part.get(index, ()), facts=facts,
                                 pooled={}, units=inputs.units, assessments=assessments,
