@@ -10,13 +10,15 @@
 Phases, each in its own process (so each peak memory is its own), on one fresh database:
 
 1. generate and import a city with one month of history (as `bench/import_history.py`);
-2. signals: `compute_month()` — the set-based adapter reading the month's tasks and events a
-   top-level agency at a time, every detector of the engine, the delay of each holder, the
-   agencies shared among worker processes (`--workers`, default one per core) — then
-   `signals_refresh()` storing the result;
-3. alone: the same computation in one process (no workers), not stored; both runs must give
-   the same signals and delays (compared by digest);
-4. reference: one plain SQL pass over the same rows: the month's tasks joined with their
+2. clear: what an earlier run stored for the month is deleted (only with --workdir);
+3. signals: `signals_refresh()` — the set-based adapter reading the month's tasks and events
+   a top-level agency at a time, every detector of the engine, the delay of each holder, the
+   agencies shared among worker processes (`--workers`, default one per core) — each
+   agency's signals and delays stored as they come, in one transaction;
+4. stored: what was stored, counted and digested;
+5. alone: the same computation in one process (`compute_month()`, no workers), not stored;
+   it must give what was stored (compared by digest);
+6. reference: one plain SQL pass over the same rows: the month's tasks joined with their
    events, ordered by task and sequence, every row fetched (a floor for "reading the log").
 
 The results are printed and, unless --no-record, written to docs/benchmarks.md (this
@@ -24,8 +26,8 @@ script's section for this database is replaced; everything else is kept).
 
 With --workdir DIR the city, the SQLite file and the setup's results are kept in DIR; a later
 run with the same DIR (and the same THUOCDO_DATABASE_URL, for PostgreSQL) skips generate and
-import and runs only the signals and reference phases, after deleting what an earlier run
-stored for the month, so storing is measured from scratch each time. Meant for profiling and
+import and runs the other phases, clear first, so storing is measured from scratch each
+time. Meant for profiling and
 tuning the signals (the import alone takes minutes); a recorded run normally starts fresh.
 """
 
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -65,29 +68,49 @@ def _month(args) -> tuple[str, dt.datetime]:
     return args.start, end_of_day(end)
 
 
-def phase_signals(args) -> dict:
-    """Compute with the workers asked for (--workers), then store."""
+def phase_clear(args) -> dict:
+    """A reused database (--workdir) holds an earlier run's records: start from none (in
+    its own process: deleting loads the rows, which is not the signals' memory)."""
     setup_django()
-    from thuocdo.accountability.compute import compute_month
     from thuocdo.accountability.models import HolderDelay, SignalRecord
+
+    period, _as_of = _month(args)
+    HolderDelay.objects.filter(period=period).delete()
+    deleted, _ = SignalRecord.objects.filter(period=period).delete()
+    return {"deleted": deleted}
+
+
+def phase_signals(args) -> dict:
+    """Compute with the workers asked for (--workers) and store as the parts come."""
+    setup_django()
     from thuocdo.accountability.services import signals_refresh
     from thuocdo.core.parallel import peak_memory_mb, worker_count
 
     period, as_of = _month(args)
-    # A reused database (--workdir) holds an earlier run's records: start from none.
-    HolderDelay.objects.filter(period=period).delete()
-    SignalRecord.objects.filter(period=period).delete()
-    result, t_compute = timed(compute_month, period=period, as_of=as_of, workers=args.workers)
-    rss_compute, rss_worker = peak_memory_mb()
-    stored, t_store = timed(signals_refresh, period=period, as_of=as_of, result=result)
-    by_code: dict[str, int] = {}
-    for signal in result.signals:
-        by_code[signal.code] = by_code.get(signal.code, 0) + 1
-    return {"compute_s": t_compute, "rss_compute_mb": rss_compute,
-            "rss_worker_mb": rss_worker, "workers": worker_count(10**6, args.workers),
-            "store_s": t_store, "rss_mb": peak_rss_mb(), "signals": len(result.signals),
-            "by_code": by_code, "delays": len(result.delays), "created": stored.created,
-            "digest": _digest(result)}
+    stored, seconds = timed(signals_refresh, period=period, as_of=as_of,
+                            workers=args.workers)
+    rss, rss_worker = peak_memory_mb()
+    return {"refresh_s": seconds, "rss_mb": rss, "rss_worker_mb": rss_worker,
+            "workers": worker_count(10**6, args.workers), "created": stored.created,
+            "delays": stored.delays}
+
+
+def phase_stored(args) -> dict:
+    """What the signals phase stored, counted by code and digested (its own process)."""
+    setup_django()
+    from django.db.models import Count
+
+    from thuocdo.accountability.models import HolderDelay, SignalRecord
+
+    period, _as_of = _month(args)
+    signals = SignalRecord.objects.filter(period=period)
+    by_code = dict(signals.values_list("code").annotate(n=Count("id")).order_by())
+    rows = signals.values_list("key", "explanation", "events")
+    delays = HolderDelay.objects.filter(period=period).values_list(
+        "task_id", "unit__code", "official__code", "workdays")
+    return {"by_code": by_code, "signals": sum(by_code.values()),
+            "digest": _digest(sorted(rows.iterator(chunk_size=20_000)),
+                              delays.iterator(chunk_size=20_000))}
 
 
 def phase_alone(args) -> dict:
@@ -97,12 +120,20 @@ def phase_alone(args) -> dict:
 
     period, as_of = _month(args)
     result, t_compute = timed(compute_month, period=period, as_of=as_of, workers=1)
-    return {"compute_s": t_compute, "rss_mb": peak_rss_mb(), "digest": _digest(result)}
+    signals = sorted(((s.key, s.explanation,
+                       [list(e) if isinstance(e, tuple) else e for e in s.events])
+                      for s in result.signals), key=lambda row: row[0])
+    delays = ((d.task_id, d.unit, d.official, d.workdays) for d in result.delays)
+    return {"compute_s": t_compute, "rss_mb": peak_rss_mb(),
+            "digest": _digest(signals, delays)}
 
 
-def _digest(result) -> str:
-    """Every signal and delay, in order: the runs must agree."""
-    return fingerprint(repr(item) for item in (*result.signals, *result.delays))
+def _digest(signals, delays) -> str:
+    """Every signal (key, explanation, events; sorted by key) and every delay (task id,
+    unit, official, working days; sorted): stored and computed must agree."""
+    return fingerprint(itertools.chain(
+        (f"{key}|{text}|{json.dumps(events)}" for key, text, events in signals),
+        sorted(f"{task}|{unit}|{official}|{days}" for task, unit, official, days in delays)))
 
 
 def phase_reference(args) -> dict:
@@ -134,10 +165,11 @@ def phase_reference(args) -> dict:
     return {"scan_s": seconds, "rows": rows, "rss_mb": peak_rss_mb()}
 
 
-PHASES = {"generate": phase_generate, "import": phase_import, "signals": phase_signals,
-          "alone": phase_alone, "reference": phase_reference}
+PHASES = {"generate": phase_generate, "import": phase_import, "clear": phase_clear,
+          "signals": phase_signals, "stored": phase_stored, "alone": phase_alone,
+          "reference": phase_reference}
 SETUP_PHASES = ("generate", "import")
-MEASURED_PHASES = ("signals", "alone", "reference")
+MEASURED_PHASES = ("clear", "signals", "stored", "alone", "reference")
 
 
 def run_phase(name: str, args, env: dict) -> dict:
@@ -157,12 +189,14 @@ def run_phase(name: str, args, env: dict) -> dict:
 HEADER = """## A month's signals (`bench/signals_month.py`)
 
 A city of N officials with one month of history (`thuocdo generate --months 1`) is imported;
-then `compute_month()` reads the month's tasks and events with the set-based adapter (two
+then `signals_refresh()` reads the month's tasks and events with the set-based adapter (two
 queries per top-level agency), runs every detector of the engine and the delay of each
-holder, and `signals_refresh()` stores the signals and delays. The reference is one plain SQL
-pass over the same tasks' events (joined, ordered, every row fetched). Peak memory is the max
-RSS of the process doing that phase; with worker processes, the parent's and the largest
-worker's (at most parent + n × worker at once).
+holder, and stores each agency's signals and delays as they come (one transaction); the
+same computation in one process, not stored (`compute_month()`), must give the same
+result. The reference is one plain SQL pass over the same tasks' events (joined, ordered,
+every row fetched). Peak memory is the max RSS of the process doing that phase; with
+worker processes, the parent's and the largest worker's (at most parent + n × worker at
+once).
 """
 
 
@@ -171,16 +205,16 @@ def _time(seconds: float) -> str:
 
 
 def section(engine: str, result: dict, command: str) -> str:
-    m, g, s, a, r = (result["machine"], result["generate"], result["signals"],
-                     result["alone"], result["reference"])
-    same_results(s, a)
+    m, g, s, st, a, r = (result["machine"], result["generate"], result["signals"],
+                         result["stored"], result["alone"], result["reference"])
+    same_results(st, a)
     counts = g["counts"]
-    ratio = s["compute_s"] / r["scan_s"] if r["scan_s"] else float("nan")
+    ratio = s["refresh_s"] / r["scan_s"] if r["scan_s"] else float("nan")
     ratio_alone = a["compute_s"] / r["scan_s"] if r["scan_s"] else float("nan")
     workers = s["workers"]
-    processes, memory = workers_cells(workers, s["rss_compute_mb"], s["rss_worker_mb"])
+    processes, memory = workers_cells(workers, s["rss_mb"], s["rss_worker_mb"])
     codes = ", ".join(f"{code} {n:,}" for code, n in
-                      sorted(s["by_code"].items(), key=lambda kv: int(kv[0][1:])))
+                      sorted(st["by_code"].items(), key=lambda kv: int(kv[0][1:])))
     return f"""<!-- bench-signals:{engine} -->
 ### {m['db']} {m['db_version']}: {counts['officials']:,} officials, one month
 
@@ -192,16 +226,16 @@ Python {m['python']}, Django {m['django']}, {result['database']}; load average
 |---|---:|---:|
 | import {counts['tasks']:,} tasks, {counts['events']:,} events (setup) \
 | {_time(result['import']['history_s'])} | {result['import']['rss_mb']:.0f} MiB |
-| **compute the month's signals and delays, {processes}** \
-| **{_time(s['compute_s'])}** | **{memory}** |
-| the same in one process (identical result) | {_time(a['compute_s'])} | {a['rss_mb']:.0f} MiB |
-| store them ({s['created']:,} signals, {s['delays']:,} delay rows) | {_time(s['store_s'])} \
-| {s['rss_mb']:.0f} MiB |
+| **compute and store the month's {s['created']:,} signals and {s['delays']:,} delay rows, \
+agency by agency, {processes}** | **{_time(s['refresh_s'])}** | **{memory}** |
+| compute the same in one process, not stored (identical result) \
+| {_time(a['compute_s'])} | {a['rss_mb']:.0f} MiB |
 | reference: one SQL pass over the month's {r['rows']:,} events | {_time(r['scan_s'])} \
 | {r['rss_mb']:.0f} MiB |
 
-Compute ÷ reference: **{ratio:.1f}×** with {workers} worker{"s" if workers > 1 else ""}, \
-{ratio_alone:.1f}× in one process (goal: at most 3× and under 2 GB). Signals: {codes}.
+Compute and store ÷ reference: **{ratio:.1f}×** with {workers} \
+worker{"s" if workers > 1 else ""}; compute alone in one process ÷ reference: \
+{ratio_alone:.1f}× (goal: at most 3× and under 2 GB). Signals: {codes}.
 <!-- /bench-signals:{engine} -->
 """
 

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
 from thuocdo.citizens.adapters import citizen_signals
 from thuocdo.core.errors import ServiceError
-from thuocdo.core.parallel import run_parts
+from thuocdo.core.parallel import parts_in_order
 from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import delay_by_holder
 from thuocdo.measure.signals import Signal, detect_all, period_bounds
@@ -46,57 +49,84 @@ class DelayRow:
     workdays: int
 
 
-@dataclass
-class MonthResult:
-    """The signals of a month (engine objects, sorted as the engine sorts them), where each
-    signal's subject lives, and the delay of each holder."""
+@dataclass(frozen=True)
+class PartResult:
+    """What one part of the computation raised: its signals, what each is about ("task",
+    "person", "dossier" or "feedback", by key), the ids of their tasks, its delays."""
 
-    period: str
-    as_of: dt.datetime
-    signals: list[Signal] = field(default_factory=list)
-    #: signal key → task id (signals about one task)
-    task_ids: dict[str, int] = field(default_factory=dict)
-    #: signal key → "task", "person", "dossier" or "feedback"
-    kinds: dict[str, str] = field(default_factory=dict)
-    delays: list[DelayRow] = field(default_factory=list)
-    thresholds: str = ""
-    #: codes → ids of every unit and official, as read once for the computation
-    unit_ids: dict[str, int] = field(default_factory=dict)
-    official_ids: dict[str, int] = field(default_factory=dict)
+    signals: list[Signal]
+    kinds: dict[str, str]
+    task_ids: dict[str, int]
+    delays: list[DelayRow]
 
 
 @dataclass(frozen=True)
-class PartResult:
-    """What one part of the tree raised: its signals, the ids of their tasks, its delays."""
+class Month:
+    """What every part of a month's computation shares, for storing its results."""
 
-    signals: list[Signal]
-    task_ids: dict[str, int]
-    delays: list[DelayRow]
+    period: str
+    as_of: dt.datetime
+    thresholds: str
+    #: codes → ids of every unit and official, as read once for the computation
+    unit_ids: dict[str, int]
+    official_ids: dict[str, int]
+
+
+@dataclass
+class MonthResult:
+    """The signals of a month (engine objects, sorted as the engine sorts them), what each
+    is about, and the delay of each holder: every part at once."""
+
+    month: Month
+    signals: list[Signal] = field(default_factory=list)
+    #: signal key → "task", "person", "dossier" or "feedback"
+    kinds: dict[str, str] = field(default_factory=dict)
+    #: signal key → task id (signals about one task)
+    task_ids: dict[str, int] = field(default_factory=dict)
+    delays: list[DelayRow] = field(default_factory=list)
 
 
 def compute_month(*, period: str, as_of: dt.datetime, workers: int | None = None
                   ) -> MonthResult:
     """Every signal raised in `period` by what was recorded by `as_of`, with the delays.
     `workers`: processes sharing the parts (default: the setting THUOCDO_WORKERS)."""
+    with month_parts(period=period, as_of=as_of, workers=workers) as (month, parts):
+        result = MonthResult(month)
+        for part in parts:
+            result.signals.extend(part.signals)
+            result.kinds.update(part.kinds)
+            result.task_ids.update(part.task_ids)
+            result.delays.extend(part.delays)
+    result.signals.sort(key=lambda s: (int(s.code[1:]), s.task or "", s.raised_on, s.key))
+    return result
+
+
+@contextmanager
+def month_parts(*, period: str, as_of: dt.datetime, workers: int | None = None
+                ) -> Iterator[tuple[Month, Iterator[PartResult]]]:
+    """`compute_month` a part at a time: the month, and its parts' results as they come
+    (the agencies in order, then the citizens' signals), each computed in a worker process
+    or, without workers, when its turn comes. For storing each part and letting it go:
+    the whole month's signals need not be held at once."""
     start, end = month_bounds(period)
     world = adapters.load_world(on=min(end, as_of.date()))
     calendar = adapters.calendar_for(start, as_of)
-    result = MonthResult(period, as_of, thresholds=world.thresholds.version,
-                         unit_ids=world.unit_ids, official_ids=world.official_ids)
+    month = Month(period, as_of, world.thresholds.version, world.unit_ids,
+                  world.official_ids)
     job = functools.partial(_compute_part, world=world, calendar=calendar, start=start,
                             end=end, as_of=as_of)
-    for part in run_parts(job, [ranges for _label, ranges in adapters.chunk_ranges(world)],
-                          workers=workers):
-        for signal in part.signals:
-            result.kinds[signal.key] = "task" if signal.task else "person"
-        result.task_ids.update(part.task_ids)
-        result.signals.extend(part.signals)
-        result.delays.extend(part.delays)
-    for signal in citizen_signals(period_start=start, period_end=end, as_of=as_of):
-        result.kinds[signal.key] = "dossier" if signal.code in {"S10", "S11"} else "feedback"
-        result.signals.append(signal)
-    result.signals.sort(key=lambda s: (int(s.code[1:]), s.task or "", s.raised_on, s.key))
-    return result
+    ranges = [ranges for _label, ranges in adapters.chunk_ranges(world)]
+    with parts_in_order(job, ranges, workers=workers) as results:
+        yield month, itertools.chain(results, _citizens_part(start, end, as_of))
+
+
+def _citizens_part(start: dt.date, end: dt.date, as_of: dt.datetime
+                   ) -> Iterator[PartResult]:
+    """The citizens' signals (S10, S11, forwarded feedback for S3), read when their turn
+    comes."""
+    signals = list(citizen_signals(period_start=start, period_end=end, as_of=as_of))
+    kinds = {s.key: "dossier" if s.code in {"S10", "S11"} else "feedback" for s in signals}
+    yield PartResult(signals, kinds, {}, [])
 
 
 def _compute_part(ranges: tuple[tuple[int, int], ...], *, world: adapters.World,
@@ -105,16 +135,21 @@ def _compute_part(ranges: tuple[tuple[int, int], ...], *, world: adapters.World,
     """The signals and delays of the work led in one part of the tree (`ranges`)."""
     chunk = adapters.read_part(world, ranges, period_start=start, period_end=end, as_of=as_of)
     if not chunk.histories:
-        return PartResult([], {}, [])
+        return PartResult([], {}, {}, [])
     found = detect_all(chunk.histories, calendar=calendar, period_start=start, period_end=end,
                        as_of=as_of, thresholds=world.thresholds, authority=world.authority,
                        people=world.people, tasks=chunk.facts)
-    task_ids = {signal.key: chunk.ids[signal.task] for signal in found
-                if signal.task is not None}
+    kinds: dict[str, str] = {}
+    task_ids: dict[str, int] = {}
+    for signal in found:
+        key = signal.key  # a property that joins seven strings: once per signal
+        kinds[key] = "person" if signal.task is None else "task"
+        if signal.task is not None:
+            task_ids[key] = chunk.ids[signal.task]
     delays = []
     for code, history in chunk.histories.items():
         if not start <= history.due <= end:
             continue
         for holder, days in delay_by_holder(history, calendar, as_of).items():
             delays.append(DelayRow(chunk.ids[code], holder.unit, holder.official, days))
-    return PartResult(found, task_ids, delays)
+    return PartResult(found, kinds, task_ids, delays)

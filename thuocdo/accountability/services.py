@@ -1,10 +1,11 @@
 """Writes of accountability: storing a month's signals and answering them.
 
-`signals_refresh` stores what `compute.compute_month` found: a signal is matched by its
-engine key, so recomputing never duplicates it; an open one takes the newest explanation
-and events; an answered or decided one keeps what was answered (the decision stands). A
-signal no longer raised (a later event removed its cause) is kept, marked not present.
-New S9 signals are escalated: the heads of the unit above are notified, once.
+`signals_refresh` computes (`compute.month_parts`) and stores a month's signals, a part of
+the organisation at a time: a signal is matched by its engine key, so recomputing never
+duplicates it; an open one takes the newest explanation and events; an answered or decided
+one keeps what was answered (the decision stands). A signal no longer raised (a later event
+removed its cause) is kept, marked not present. New S9 signals are escalated: the heads of
+the unit above are notified, once.
 
 The answer: a leader of the signal's unit (or of the unit it was escalated to) requests an
 explanation; the official named (or, for a unit, its head) explains; a leader accepts the
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from fractions import Fraction
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -36,7 +37,7 @@ from thuocdo.notifications.models import Notification
 from thuocdo.org.models import Membership
 
 from .choices import DECIDED, SignalStatus, StepAction
-from .compute import MonthResult, compute_month
+from .compute import Month, MonthResult, PartResult, month_parts
 from .models import AuthorityRule, HolderDelay, SignalRecord, SignalStep, ThresholdSet
 
 BATCH = 2000
@@ -59,45 +60,83 @@ class RefreshResult:
 
 
 def signals_refresh(*, period: str, as_of: dt.datetime | None = None, actor: Any = None,
-                    result: MonthResult | None = None) -> RefreshResult:
-    """Compute (unless `result` is given) and store the signals and delays of `period`."""
+                    result: MonthResult | None = None, workers: int | None = None
+                    ) -> RefreshResult:
+    """Compute (unless `result` is given) and store the signals and delays of `period`, in
+    one transaction. Computed here, they are stored a part of the organisation at a time
+    as the parts come (`compute.month_parts`), so the month's signals are never all held
+    at once; `workers` as in `compute.compute_month`."""
     as_of = as_of or timezone.now()
-    found = result or compute_month(period=period, as_of=as_of)
-    unit_ids, official_ids = found.unit_ids, found.official_ids
+    if result is not None:
+        return _store_month(result.month, [result], actor=actor)
+    with month_parts(period=period, as_of=as_of, workers=workers) as (month, parts):
+        return _store_month(month, parts, actor=actor)
+
+
+class _Existing(NamedTuple):
+    """A stored signal as the refresh needs it: an open one's text and events by digest."""
+
+    pk: int
+    status: str
+    digest: bytes | None
+
+
+def _content_digest(explanation: str, events: object) -> bytes:
+    return hashlib.blake2b(repr((explanation, events)).encode(), digest_size=16).digest()
+
+
+def _store_month(month: Month, parts: Iterable[PartResult | MonthResult], *,
+                 actor: Any) -> RefreshResult:
+    """Store every part's signals and delays (see the module's docstring) in one
+    transaction; a part is let go once stored."""
+    period, unit_ids, official_ids = month.period, month.unit_ids, month.official_ids
     now = timezone.now()
+    created = updated = delays = 0
+    seen: list[int] = []
     with transaction.atomic():
-        existing = {key: (pk, status, text, events) for key, pk, status, text, events in
-                    SignalRecord.objects.filter(period=period).values_list(
-                        "key", "id", "status", "explanation", "events")}
-        new: list[tuple] = []
-        changed: list[SignalRecord] = []
-        seen: list[int] = []
-        for signal in found.signals:
-            key = signal.key  # a property that joins seven strings: once per signal
-            events = [list(e) if isinstance(e, tuple) else e for e in signal.events]
-            row = existing.get(key)
-            if row is None:
-                new.append((
-                    key, signal.code, signal.period, signal.raised_on,
-                    found.kinds[key], signal.task or "", found.task_ids.get(key),
-                    official_ids.get(signal.official) if signal.official else None,
-                    unit_ids[signal.unit],
-                    unit_ids.get(signal.escalate_to) if signal.escalate_to else None,
-                    events, signal.explanation, signal.needs_confirmation))
-                continue
-            pk, status, text, old_events = row
-            seen.append(pk)
-            if status == SignalStatus.OPEN and (text != signal.explanation
-                                                or old_events != events):
-                changed.append(SignalRecord(pk=pk, explanation=signal.explanation,
-                                            events=events, last_seen=now))
+        # What is already stored, light: an open signal's explanation and events by digest.
+        existing: dict[str, _Existing] = {}
+        for key, pk, status, text, events in (
+                SignalRecord.objects.filter(period=period)
+                .values_list("key", "id", "status", "explanation", "events")
+                .iterator(chunk_size=BATCH)):
+            existing[key] = _Existing(pk, status, _content_digest(text, events)
+                                      if status == SignalStatus.OPEN else None)
         present_before = set(SignalRecord.objects.filter(period=period, present=True)
                              .values_list("id", flat=True))
-        _insert_rows(SignalRecord, NEW_SIGNAL_FIELDS, new,
-                     status=SignalStatus.OPEN, present=True, first_seen=now, last_seen=now,
-                     thresholds=found.thresholds, version=0)
-        SignalRecord.objects.bulk_update(changed, ["explanation", "events", "last_seen"],
-                                         batch_size=BATCH)
+        HolderDelay.objects.filter(period=period).delete()
+        for part in parts:
+            new: list[tuple] = []
+            changed: list[SignalRecord] = []
+            for signal in part.signals:
+                key = signal.key  # a property that joins seven strings: once per signal
+                events = [list(e) if isinstance(e, tuple) else e for e in signal.events]
+                row = existing.get(key)
+                if row is None:
+                    new.append((
+                        key, signal.code, signal.period, signal.raised_on,
+                        part.kinds[key], signal.task or "", part.task_ids.get(key),
+                        official_ids.get(signal.official) if signal.official else None,
+                        unit_ids[signal.unit],
+                        unit_ids.get(signal.escalate_to) if signal.escalate_to else None,
+                        events, signal.explanation, signal.needs_confirmation))
+                    continue
+                seen.append(row.pk)
+                if (row.digest is not None
+                        and row.digest != _content_digest(signal.explanation, events)):
+                    changed.append(SignalRecord(pk=row.pk, explanation=signal.explanation,
+                                                events=events, last_seen=now))
+            _insert_rows(SignalRecord, NEW_SIGNAL_FIELDS, new,
+                         status=SignalStatus.OPEN, present=True, first_seen=now,
+                         last_seen=now, thresholds=month.thresholds, version=0)
+            SignalRecord.objects.bulk_update(changed, ["explanation", "events", "last_seen"],
+                                             batch_size=BATCH)
+            _insert_rows(HolderDelay, ("task", "unit", "official", "workdays"),
+                         [(d.task_id, unit_ids[d.unit],
+                           official_ids.get(d.official) if d.official else None, d.workdays)
+                          for d in part.delays], period=period)
+            created, updated = created + len(new), updated + len(changed)
+            delays += len(part.delays)
         # Not raised any more: kept (it may have been answered), marked not present.
         gone = present_before - set(seen)
         ids = sorted(gone)
@@ -106,18 +145,13 @@ def signals_refresh(*, period: str, as_of: dt.datetime | None = None, actor: Any
         back = sorted(set(seen) - present_before)
         for start in range(0, len(back), BATCH):
             SignalRecord.objects.filter(pk__in=back[start:start + BATCH]).update(present=True)
-        HolderDelay.objects.filter(period=period).delete()
-        _insert_rows(HolderDelay, ("task", "unit", "official", "workdays"),
-                     [(d.task_id, unit_ids[d.unit],
-                       official_ids.get(d.official) if d.official else None, d.workdays)
-                      for d in found.delays], period=period)
         escalated = _notify_escalations(period=period, now=now)
         audit_record(actor=actor, action="signals_refresh", object_type="period",
                      object_code=period,
-                     changes={"created": len(new), "updated": len(changed), "as_of":
-                              as_of.isoformat()})
-    return RefreshResult(period, len(new), len(changed), len(seen) - len(changed),
-                         len(gone), escalated, len(found.delays))
+                     changes={"created": created, "updated": updated, "as_of":
+                              month.as_of.isoformat()})
+    return RefreshResult(period, created, updated, len(seen) - updated, len(gone), escalated,
+                         delays)
 
 
 #: the fields of a new signal that vary from one to the next, in `signals_refresh`'s order

@@ -4,6 +4,8 @@ A month's signals are computed a top-level agency at a time, and no part needs a
 result: `run_parts(job, parts)` runs `job(part)` for every part, in forked worker processes
 when the machine has more than one core and the database allows it, and returns the
 results in the order of `parts`, exactly as the loop `[job(p) for p in parts]` would.
+`parts_in_order` gives the same results one by one as they come, so that a caller can
+store each and let it go (the month's signals are stored so).
 
 Workers are forked, so they inherit everything the parent read (`job` may be a closure
 over it; only the parts and the results cross between processes, pickled). Each worker
@@ -26,7 +28,8 @@ import multiprocessing
 import os
 import resource
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -68,30 +71,40 @@ def run_parts(job: Callable[[P], R], parts: Iterable[P], *,
               workers: int | None = None) -> list[R]:
     """`[job(part) for part in parts]`, the parts shared among worker processes (the
     number from `worker_count`). A worker's exception is raised here."""
+    with parts_in_order(job, parts, workers=workers) as results:
+        return list(results)
+
+
+@contextmanager
+def parts_in_order(job: Callable[[P], R], parts: Iterable[P], *,
+                   workers: int | None = None) -> Iterator[Iterator[R]]:
+    """`run_parts` as the results come: the workers start (fork) on entering, and the
+    results are given in the order of `parts` while later parts are still computed, so a
+    caller can store each one and let it go. Forking needs no transaction open, so a
+    caller storing in one transaction opens it inside this block; without workers each
+    part is computed when its turn comes, inside that transaction."""
     parts = list(parts)
     count = worker_count(len(parts), workers)
     if count <= 1:
-        return [job(part) for part in parts]
+        yield (job(part) for part in parts)
+        return
     global _JOB
     # The workers must not share this process's connections: closed here, each worker
     # opens its own when it first reads.
     connections.close_all()
     _JOB = job
-    results: list[Any] = [None] * len(parts)
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
-            for index, value in pool.imap_unordered(_run, enumerate(parts)):
-                results[index] = value
+            yield (value for _index, value in pool.imap(_run, enumerate(parts)))
     finally:
         _JOB = None
-    return results
 
 
 def _run(item: tuple[int, Any]) -> tuple[int, Any]:
     index, part = item
     job = _JOB
-    if job is None:  # only ever forked from run_parts, which sets it
-        raise RuntimeError("run_parts: a worker started without a job")
+    if job is None:  # only ever forked from parts_in_order, which sets it
+        raise RuntimeError("parts_in_order: a worker started without a job")
     try:
         return index, job(part)
     finally:

@@ -120,6 +120,59 @@ def test_recomputing_never_duplicates_nor_reopens():
 
 
 @pytest.mark.django_db
+def test_recomputing_renews_an_open_signal_and_marks_what_is_no_longer_raised():
+    """An open signal takes the newest explanation and events; a stored signal that is not
+    raised any more is kept, marked not present; one raised again is present again."""
+    document = load_golden(GOLDEN / "s01_late_work.json")
+    as_of = dt.datetime.fromisoformat(document["as_of"])
+    services.signals_refresh(period="2026-10", as_of=as_of)
+    signal = SignalRecord.objects.first()
+    explanation, events = signal.explanation, signal.events
+    SignalRecord.objects.filter(pk=signal.pk).update(explanation="cũ", events=[], present=False)
+    stale = SignalRecord.objects.get(pk=signal.pk)
+    stale.pk, stale.key, stale.present = None, stale.key + "|cũ", True
+    stale.save()
+    again = services.signals_refresh(period="2026-10", as_of=as_of)
+    assert (again.created, again.updated, again.gone) == (0, 1, 1)
+    signal.refresh_from_db()
+    assert (signal.explanation, signal.events, signal.present) == (explanation, events, True)
+    stale.refresh_from_db()
+    assert stale.present is False
+
+
+@pytest.mark.django_db
+def test_storing_part_by_part_stores_what_the_whole_month_gives():
+    """A generated city's month stored as its parts come gives the same rows as its whole
+    result stored at once."""
+    from thuocdo.exchange.generate import write_city
+    from thuocdo.exchange.generate_history import parse_month
+
+    out = StringIO()
+    write_city(out, officials=150, seed=3, months=1, start=parse_month("2026-08"))
+    import_document(json.loads(out.getvalue()), on=dt.date(2026, 8, 1))
+    as_of = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
+    by_parts = services.signals_refresh(period="2026-08", as_of=as_of)
+    rows = stored_rows("2026-08")
+    assert by_parts.created == len(rows[0]) > 0 and by_parts.delays == len(rows[1]) > 0
+    SignalRecord.objects.all().delete()
+    at_once = services.signals_refresh(
+        period="2026-08", as_of=as_of, result=compute_month(period="2026-08", as_of=as_of))
+    assert at_once == by_parts
+    assert stored_rows("2026-08") == rows
+
+
+def stored_rows(period: str) -> tuple[list[tuple], list[tuple]]:
+    """The stored signals and delays of `period`, comparable across two refreshes."""
+    signals = sorted(SignalRecord.objects.filter(period=period).values_list(
+        "key", "code", "raised_on", "subject_kind", "subject", "task_id", "official_id",
+        "unit_id", "escalate_to_id", "events", "explanation", "needs_confirmation",
+        "status", "present"), key=repr)
+    delays = sorted(HolderDelay.objects.filter(period=period).values_list(
+        "task_id", "unit_id", "official_id", "workdays"), key=repr)
+    return signals, delays
+
+
+@pytest.mark.django_db
 def test_s9_is_escalated_to_the_head_of_the_unit_above_once():
     document = load_golden(GOLDEN / "s09_deaf_to_reminders.json")
     as_of = dt.datetime.fromisoformat(document["as_of"])
@@ -263,3 +316,10 @@ def test_workers_find_the_same_signals_and_delays_as_one_process():
     assert shared.signals == alone.signals
     assert shared.delays == alone.delays
     assert shared.task_ids == alone.task_ids and shared.kinds == alone.kinds
+    # Stored as the workers' parts come, inside one transaction: what storing the whole
+    # result computed in this process stores.
+    stored = services.signals_refresh(period="2026-08", as_of=as_of, workers=2)
+    rows = stored_rows("2026-08")
+    SignalRecord.objects.all().delete()
+    assert services.signals_refresh(period="2026-08", as_of=as_of, result=alone) == stored
+    assert stored_rows("2026-08") == rows and stored.created == len(alone.signals)

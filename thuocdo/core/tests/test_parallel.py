@@ -40,6 +40,26 @@ def test_a_workers_error_is_raised_in_the_caller(forking):
         parallel.run_parts(_fail_on_three, range(6), workers=2)
 
 
+def test_parts_in_order_gives_each_result_while_later_parts_are_computed(forking):
+    """Workers: the results in order, one by one. In this process: each part computed only
+    when its turn comes, so a caller can store one and let it go before the next."""
+    with parallel.parts_in_order(_square_and_pid, range(8), workers=2) as results:
+        first = next(results)
+        assert first[0] == 0 and first[1] != os.getpid()
+        assert [value for value, _pid in results] == [n * n for n in range(1, 8)]
+    computed: list[int] = []
+
+    def job(part: int) -> int:
+        computed.append(part)
+        return part
+
+    with parallel.parts_in_order(job, range(5), workers=1) as results:
+        assert next(results) == 0
+        assert computed == [0]
+        assert list(results) == [1, 2, 3, 4]
+    assert computed == [0, 1, 2, 3, 4]
+
+
 def test_one_worker_or_one_part_stays_in_this_process(forking):
     for parts, workers in ((range(5), 1), (range(1), 4)):
         results = parallel.run_parts(_square_and_pid, parts, workers=workers)
