@@ -103,31 +103,50 @@ def phase_reference(args) -> dict:
             "tasks": sum(r[1] for r in rows), "rss_mb": peak_rss_mb()}
 
 
+def phase_clear(args) -> dict:
+    """A reused database (--workdir) holds an earlier run's cards: start from none (in its
+    own process: deleting loads the rows, which is not the scoring's memory)."""
+    setup_django()
+    from thuocdo.evaluations.models import Period, ScoreCard
+
+    deleted, _ = ScoreCard.objects.filter(period__label=args.month).delete()
+    Period.objects.filter(label=args.month).delete()
+    return {"deleted": deleted}
+
+
 def phase_score(args) -> dict:
     """`period_score()` with the workers asked for (--workers): compute and store."""
     setup_django()
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from thuocdo.core.parallel import peak_memory_mb, worker_count
     from thuocdo.evaluations import services
-    from thuocdo.evaluations.models import Period, ScoreCard
 
-    # A reused database (--workdir) holds an earlier run's cards: start from none.
-    ScoreCard.objects.filter(period__label=args.month).delete()
-    Period.objects.filter(label=args.month).delete()
     period = services.period_open(label=args.month)
-    with CaptureQueriesContext(connection) as queries:
+    reads = 0
+
+    def count_reads(execute, sql, params, many, context):
+        nonlocal reads  # counted, not kept: the INSERTs' text would weigh on the memory
+        reads += sql.lstrip()[:6].upper() == "SELECT"
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count_reads):
         result, seconds = timed(services.period_score, period=period, workers=args.workers)
     own, worker = peak_memory_mb()
-    reads = sum(1 for q in queries.captured_queries if q["sql"].lstrip().upper()
-                .startswith("SELECT"))
-    with_points = ScoreCard.objects.filter(period=period, task_points__isnull=False).count()
-    return {"score_s": seconds, "cards": result.created, "with_task_points": with_points,
-            "select_queries": reads, "rss_mb": own, "rss_worker_mb": worker,
-            "workers": worker_count(10**6, args.workers),
-            "digest": _digest(card.data for card in ScoreCard.objects.filter(period=period)
-                              .order_by("official__code").iterator(2000))}
+    return {"score_s": seconds, "cards": result.created, "select_queries": reads,
+            "rss_mb": own, "rss_worker_mb": worker,
+            "workers": worker_count(10**6, args.workers)}
+
+
+def phase_stored(args) -> dict:
+    """What the score phase stored, counted and digested (in its own process)."""
+    setup_django()
+    from thuocdo.evaluations.models import ScoreCard
+
+    cards = ScoreCard.objects.filter(period__label=args.month)
+    return {"with_task_points": cards.filter(task_points__isnull=False).count(),
+            "digest": _digest(data for _code, data in sorted(
+                cards.values_list("official__code", "data").iterator(2000)))}
 
 
 def phase_alone(args) -> dict:
@@ -144,16 +163,19 @@ def phase_alone(args) -> dict:
 
     scores, seconds = timed(compute)
     return {"compute_s": seconds, "rss_mb": peak_rss_mb(),
-            "digest": _digest(card.as_dict() for card in scores.cards)}
+            "digest": _digest(card.as_dict() for card in
+                              sorted(scores.cards, key=lambda card: card.official))}
 
 
 def _digest(cards) -> str:
-    """Every card (as JSON, by official code): the runs must agree."""
+    """Every card (as JSON, in order of official code, sorted in Python as the databases'
+    collations differ): the runs must agree."""
     return fingerprint(json.dumps(data, sort_keys=True) for data in cards)
 
 
 PHASES = {"generate": phase_generate, "import": phase_import, "reference": phase_reference,
-          "score": phase_score, "alone": phase_alone}
+          "clear": phase_clear, "score": phase_score, "stored": phase_stored,
+          "alone": phase_alone}
 
 
 def _child(name: str, args, env: dict) -> dict:
@@ -168,12 +190,14 @@ def _child(name: str, args, env: dict) -> dict:
 
 
 def run_phase(name: str, args, env: dict) -> dict:
-    """The driver's three phases; its "reference" runs the reference, the scoring, then the
-    same computation in one process, each in its own process."""
+    """The driver's three phases; its "reference" runs the reference, clears an earlier
+    run's cards, scores, reads back what was stored, then computes the same in one process,
+    each in its own process."""
     if name != "reference":
         return _child(name, args, env)
     reference = _child("reference", args, env)
-    score = _child("score", args, env)
+    _child("clear", args, env)
+    score = _child("score", args, env) | _child("stored", args, env)
     alone = _child("alone", args, env)
     same_results(score, alone)
     return {"reference": reference, "score": score, "alone": alone}
