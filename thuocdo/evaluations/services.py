@@ -17,6 +17,8 @@ never scored again.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -188,60 +190,74 @@ def _check_scorable(period: Period) -> None:
             code="period_closed")
 
 
+#: the fields of a card the engine computes (a re-scored card's changes)
+CHANGED_FIELDS = ("unit_id", "agency_id", "position", "task_group", "task_points",
+                  "general_points", "total", "grade", "grade_before_quota", "quota_applied",
+                  "rubric_version", "engine_version", "data")
+
+
+def _card_digest(data: object) -> bytes:
+    """A card's content, comparable between the stored JSON and a new card's `as_dict()`."""
+    return hashlib.blake2b(json.dumps(data, sort_keys=True).encode(),
+                           digest_size=16).digest()
+
+
 @transaction.atomic
 def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
                   inputs: adapters.PeriodInputs, scores: Any) -> ScoreResult:
     """Store the computed cards (`period_score`), the period locked."""
     period = _lock_period(period)
     _check_scorable(period)
-    stored = {c.official_id: c for c in ScoreCard.objects.filter(period=period)}
-    new: list[ScoreCard] = []
-    changed: list[ScoreCard] = []
-    unchanged = 0
-    seen: set[int] = set()
-    for card in scores.cards:
-        official_id = inputs.official_ids[card.official]
-        seen.add(official_id)
-        data = card.as_dict()  # JSON-native already: compares equal to the stored JSON
-        values = {
-            "unit_id": inputs.unit_ids[card.unit], "agency_id": inputs.unit_ids[card.agency],
-            "position": card.position, "task_group": card.task_group or "",
-            "task_points": card.task_points, "general_points": card.general_points,
-            "total": card.total, "grade": card.grade.value if card.grade else "",
-            "grade_before_quota": card.grade_before_quota.value if card.grade_before_quota else "",
-            "quota_applied": card.quota_applied, "rubric_version": card.rubric_version,
-            "engine_version": card.engine_version, "data": data,
-        }
-        row = stored.get(official_id)
-        if row is None:
-            new.append(ScoreCard(period=period, official_id=official_id, **values))
-        elif row.data == data and row.unit_id == values["unit_id"]:
-            unchanged += 1
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
-            row.status = CardStatus.DRAFT
-            row.reviewed_by = row.approved_by = None
-            changed.append(row)
-    gone = [pk for official_id, row in stored.items() if official_id not in seen
-            for pk in [row.pk]]
+    # What is stored, light: each card's content by digest (a month holds 100,000 cards).
+    stored = {official_id: (pk, unit_id, _card_digest(data)) for official_id, pk, unit_id, data
+              in ScoreCard.objects.filter(period=period).values_list(
+                  "official_id", "pk", "unit_id", "data").iterator(BULK_BATCH)}
+    seen = {inputs.official_ids[card.official] for card in scores.cards}
+    gone = [pk for official_id, (pk, _unit, _digest) in stored.items()
+            if official_id not in seen]
     ScoreCard.objects.filter(pk__in=gone).delete()
-    ScoreCard.objects.bulk_create(new, batch_size=BULK_BATCH)
-    ScoreCard.objects.bulk_update(
-        changed, ["unit_id", "agency_id", "position", "task_group", "task_points",
-                  "general_points", "total", "grade", "grade_before_quota", "quota_applied",
-                  "rubric_version", "engine_version", "data", "status", "reviewed_by",
-                  "approved_by"], batch_size=BULK_BATCH)
+    created = updated = unchanged = 0
+    # Built and written a batch at a time: the rows and their JSON are let go as written.
+    cards = scores.cards
+    for start in range(0, len(cards), BULK_BATCH):
+        new: list[ScoreCard] = []
+        changed: list[ScoreCard] = []
+        for card in cards[start:start + BULK_BATCH]:
+            official_id = inputs.official_ids[card.official]
+            data = card.as_dict()  # JSON-native already: compares equal to the stored JSON
+            values = {
+                "unit_id": inputs.unit_ids[card.unit],
+                "agency_id": inputs.unit_ids[card.agency], "position": card.position,
+                "task_group": card.task_group or "", "task_points": card.task_points,
+                "general_points": card.general_points, "total": card.total,
+                "grade": card.grade.value if card.grade else "",
+                "grade_before_quota": (card.grade_before_quota.value
+                                       if card.grade_before_quota else ""),
+                "quota_applied": card.quota_applied, "rubric_version": card.rubric_version,
+                "engine_version": card.engine_version, "data": data,
+            }
+            row = stored.get(official_id)
+            if row is None:
+                new.append(ScoreCard(period=period, official_id=official_id, **values))
+            elif row[1] == values["unit_id"] and row[2] == _card_digest(data):
+                unchanged += 1
+            else:  # changed: back to draft, its review undone
+                changed.append(ScoreCard(pk=row[0], **values, status=CardStatus.DRAFT,
+                                         reviewed_by=None, approved_by=None))
+        ScoreCard.objects.bulk_create(new)
+        ScoreCard.objects.bulk_update(changed, [*CHANGED_FIELDS, "status", "reviewed_by",
+                                                "approved_by"])
+        created, updated = created + len(new), updated + len(changed)
     if period.status == PeriodStatus.OPEN:
         period.status = PeriodStatus.SCORING
     period.rubric_version = rubric.version
     period.engine_version = ENGINE_VERSION
     period.scored_at = timezone.now()
     period.save(update_fields=["status", "rubric_version", "engine_version", "scored_at"])
-    result = ScoreResult(period, len(new), len(changed), unchanged, len(gone))
+    result = ScoreResult(period, created, updated, unchanged, len(gone))
     audit_record(actor=actor, action="period.score", object_type="evaluations.period",
                  object_code=period.label, reason=reason,
-                 changes={"created": len(new), "changed": len(changed),
+                 changes={"created": created, "changed": updated,
                           "unchanged": unchanged, "removed": len(gone),
                           "rubric": rubric.version, "engine": ENGINE_VERSION})
     return result

@@ -208,6 +208,8 @@ def test_a_changed_card_goes_back_to_draft(world, scored):
     assert card("CG.STAFF").status == "reviewed"
     assess(world, "head", "CG.STAFF", 26, "Thêm một sai sót")
     assert card("CG.STAFF").status == "draft"
+    assert card("CG.STAFF").general_points == 26  # the new content stored
+    assert card("CG.STAFF").data["general_points"] == 26
     assert card("CG.STAFF2").status == "reviewed"
 
 
