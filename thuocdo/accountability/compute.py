@@ -5,7 +5,9 @@ One pass over the month's work, a top-level agency at a time (`adapters.chunk_ra
 working days of delay of each holder (for the tasks that belong to the month: original
 deadline in it) on each part, the parts shared among worker processes
 (`thuocdo.core.parallel`; the result does not depend on how many); then the citizens'
-signals (S10, S11 and forwarded feedback for S3) once.
+signals (S10, S11 and forwarded feedback for S3) once. `month_parts` gives each part's
+result as it comes (`services.signals_refresh` stores it and lets it go); `compute_month`
+gathers them all (the command prints them).
 """
 
 from __future__ import annotations
