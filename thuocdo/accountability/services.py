@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.rows import content_digest
 from thuocdo.core.scope import scope_for
 from thuocdo.core.services import audit_record
 from thuocdo.measure.signals import Thresholds
@@ -81,10 +82,6 @@ class _Existing(NamedTuple):
     digest: bytes | None
 
 
-def _content_digest(explanation: str, events: object) -> bytes:
-    return hashlib.blake2b(repr((explanation, events)).encode(), digest_size=16).digest()
-
-
 def _store_month(month: Month, parts: Iterable[PartResult | MonthResult], *,
                  actor: Any) -> RefreshResult:
     """Store every part's signals and delays (see the module's docstring) in one
@@ -100,7 +97,7 @@ def _store_month(month: Month, parts: Iterable[PartResult | MonthResult], *,
                 SignalRecord.objects.filter(period=period)
                 .values_list("key", "id", "status", "explanation", "events")
                 .iterator(chunk_size=BATCH)):
-            existing[key] = _Existing(pk, status, _content_digest(text, events)
+            existing[key] = _Existing(pk, status, content_digest([text, events])
                                       if status == SignalStatus.OPEN else None)
         present_before = set(SignalRecord.objects.filter(period=period, present=True)
                              .values_list("id", flat=True))
@@ -123,7 +120,7 @@ def _store_month(month: Month, parts: Iterable[PartResult | MonthResult], *,
                     continue
                 seen.append(row.pk)
                 if (row.digest is not None
-                        and row.digest != _content_digest(signal.explanation, events)):
+                        and row.digest != content_digest([signal.explanation, events])):
                     changed.append(SignalRecord(pk=row.pk, explanation=signal.explanation,
                                                 events=events, last_seen=now))
             _insert_rows(SignalRecord, NEW_SIGNAL_FIELDS, new,

@@ -129,15 +129,22 @@ def _case_page(request, feedback, key: str, *, rate_form=None, status: int = 200
 def lookup(request):
     """Follow a case: code and key in, status and public timeline out (POST, so the key
     does not end up in addresses, logs or browser history)."""
-    form = LookupForm(request.POST or None)
+    return _follow(request, LookupForm(request.POST or None), FEEDBACK_LOOKUP,
+                   selectors.feedback_public_get, CASE_NOT_FOUND, _case_page)
+
+
+def _follow(request, form, template: str, get, not_found: str, page):
+    """A look-up, for a case or a dossier: the form (`template`) on GET; on POST, within
+    the rate limit, the record `get` finds by code and key shown by `page`, else the form
+    again with `not_found`."""
     if request.method == "POST":
         if _too_many_lookups(request):
-            return _too_many(request, form, FEEDBACK_LOOKUP)
-        feedback = _find(request, form, selectors.feedback_public_get, CASE_NOT_FOUND)
-        if feedback is not None:
-            return _case_page(request, feedback, form.cleaned_data["key"])
-        return render(request, FEEDBACK_LOOKUP, {"form": form}, status=400)
-    return render(request, FEEDBACK_LOOKUP, {"form": form})
+            return _too_many(request, form, template)
+        found = _find(request, form, get, not_found)
+        if found is not None:
+            return page(request, found, form.cleaned_data["key"])
+        return render(request, template, {"form": form}, status=400)
+    return render(request, template, {"form": form})
 
 
 @require_POST
@@ -179,15 +186,8 @@ def _dossier_page(request, dossier, key: str, *, rate_form=None, status: int = 2
 def dossier_lookup(request):
     """Follow a dossier: code and key in (POST, so the key stays out of addresses and
     logs), where it stands and its public timeline out."""
-    form = DossierLookupForm(request.POST or None)
-    if request.method == "POST":
-        if _too_many_lookups(request):
-            return _too_many(request, form, DOSSIER_LOOKUP)
-        dossier = _find(request, form, selectors.dossier_public_get, DOSSIER_NOT_FOUND)
-        if dossier is not None:
-            return _dossier_page(request, dossier, form.cleaned_data["key"])
-        return render(request, DOSSIER_LOOKUP, {"form": form}, status=400)
-    return render(request, DOSSIER_LOOKUP, {"form": form})
+    return _follow(request, DossierLookupForm(request.POST or None), DOSSIER_LOOKUP,
+                   selectors.dossier_public_get, DOSSIER_NOT_FOUND, _dossier_page)
 
 
 @require_POST

@@ -11,6 +11,7 @@ the columns that need it, with the two fast converters below.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -45,3 +46,11 @@ def json_value(value: Any) -> Any:
     if isinstance(value, str | bytes):
         return {} if value == "{}" else json.loads(value)
     return value
+
+
+def content_digest(value: Any) -> bytes:
+    """A short digest of a JSON-ready value (its canonical JSON: sorted keys, tuples as
+    lists), to tell whether a stored row's content changed without holding the content:
+    a JSON value read back from the database and the value that was written digest alike."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()

@@ -17,8 +17,6 @@ never scored again.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -30,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.rows import content_digest
 from thuocdo.core.scope import Scope, scope_for
 from thuocdo.core.services import BULK_BATCH, audit_record
 from thuocdo.measure.scoring import ENGINE_VERSION
@@ -196,12 +195,6 @@ CHANGED_FIELDS = ("unit_id", "agency_id", "position", "task_group", "task_points
                   "rubric_version", "engine_version", "data")
 
 
-def _card_digest(data: object) -> bytes:
-    """A card's content, comparable between the stored JSON and a new card's `as_dict()`."""
-    return hashlib.blake2b(json.dumps(data, sort_keys=True).encode(),
-                           digest_size=16).digest()
-
-
 @transaction.atomic
 def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
                   inputs: adapters.PeriodInputs, scores: Any) -> ScoreResult:
@@ -209,7 +202,7 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
     period = _lock_period(period)
     _check_scorable(period)
     # What is stored, light: each card's content by digest (a month holds 100,000 cards).
-    stored = {official_id: (pk, unit_id, _card_digest(data)) for official_id, pk, unit_id, data
+    stored = {official_id: (pk, unit_id, content_digest(data)) for official_id, pk, unit_id, data
               in ScoreCard.objects.filter(period=period).values_list(
                   "official_id", "pk", "unit_id", "data").iterator(BULK_BATCH)}
     seen = {inputs.official_ids[card.official] for card in scores.cards}
@@ -239,7 +232,7 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
             row = stored.get(official_id)
             if row is None:
                 new.append(ScoreCard(period=period, official_id=official_id, **values))
-            elif row[1] == values["unit_id"] and row[2] == _card_digest(data):
+            elif row[1] == values["unit_id"] and row[2] == content_digest(data):
                 unchanged += 1
             else:  # changed: back to draft, its review undone
                 changed.append(ScoreCard(pk=row[0], **values, status=CardStatus.DRAFT,

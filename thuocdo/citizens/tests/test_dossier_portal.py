@@ -10,7 +10,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from thuocdo.citizens import adapters, portal, selectors, services
@@ -24,13 +23,6 @@ VN = dt.timezone(dt.timedelta(hours=7))
 LOOKUP = "/phan-anh/ho-so/"
 RATE = "/phan-anh/ho-so/danh-gia/"
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def at(day: str, hour: int = 9) -> dt.datetime:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
 
 from thuocdo.citizens import portal, services
 from thuocdo.citizens.models import Feedback
@@ -14,13 +13,6 @@ from thuocdo.citizens.models import Feedback
 from . import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def form(**extra):

@@ -4,11 +4,12 @@ on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
 from thuocdo.core.models import AuditEntry
-from thuocdo.core.rows import aware, json_value, raw_rows
+from thuocdo.core.rows import aware, content_digest, json_value, raw_rows
 from thuocdo.core.services import audit_record
 
 pytestmark = pytest.mark.django_db
@@ -31,3 +32,12 @@ def test_the_converters_accept_every_form_a_driver_gives():
     assert aware(moment) is moment and aware(None) is None
     assert json_value("{}") == {} and json_value('{"a": 1}') == {"a": 1}
     assert json_value({"a": 1}) == {"a": 1} and json_value(None) is None
+
+
+def test_content_digest_reads_json_as_written():
+    """A value written as JSON and read back (lists for tuples, keys in any order) digests
+    as the value written; any change in the content gives another digest."""
+    written = {"b": [("CG.VP", 3), 4], "a": "Việc nằm im"}
+    assert content_digest(written) == content_digest(json.loads(json.dumps(written)))
+    assert content_digest(written) != content_digest({**written, "a": "Việc nằm im."})
+    assert content_digest([1, [2]]) != content_digest([1, [3]])
