@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.parallel import collector_paused
 from thuocdo.core.rows import content_digest
 from thuocdo.core.scope import scope_for
 from thuocdo.core.services import audit_record
@@ -68,10 +69,11 @@ def signals_refresh(*, period: str, as_of: dt.datetime | None = None, actor: Any
     as the parts come (`compute.month_parts`), so the month's signals are never all held
     at once; `workers` as in `compute.compute_month`."""
     as_of = as_of or timezone.now()
-    if result is not None:
-        return _store_month(result.month, [result], actor=actor)
-    with month_parts(period=period, as_of=as_of, workers=workers) as (month, parts):
-        return _store_month(month, parts, actor=actor)
+    with collector_paused():  # a million stored keys and rows: see core.parallel
+        if result is not None:
+            return _store_month(result.month, [result], actor=actor)
+        with month_parts(period=period, as_of=as_of, workers=workers) as (month, parts):
+            return _store_month(month, parts, actor=actor)
 
 
 class _Existing(NamedTuple):

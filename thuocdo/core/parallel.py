@@ -24,6 +24,7 @@ one per core (`os.cpu_count()`).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import resource
@@ -86,7 +87,7 @@ def parts_in_order(job: Callable[[P], R], parts: Iterable[P], *,
     parts = list(parts)
     count = worker_count(len(parts), workers)
     if count <= 1:
-        yield (job(part) for part in parts)
+        yield (_paused(job, part) for part in parts)
         return
     global _JOB
     # The workers must not share this process's connections: closed here, each worker
@@ -106,9 +107,33 @@ def _run(item: tuple[int, Any]) -> tuple[int, Any]:
     if job is None:  # only ever forked from parts_in_order, which sets it
         raise RuntimeError("parts_in_order: a worker started without a job")
     try:
-        return index, job(part)
+        return index, _paused(job, part)
     finally:
         connections.close_all()
+
+
+def _paused(job: Callable[[P], R], part: P) -> R:
+    with collector_paused():
+        return job(part)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused for a bulk computation.
+
+    A part builds hundreds of thousands of small objects (events, histories, signals) that
+    live until the part is done, and each of the collector's passes walks every one of them
+    again: measured on a month's signals, a quarter of the time. Those objects hold no
+    cycles; reference counting frees them without the collector. It runs again, as before,
+    on leaving (restored as found: a caller that paused it keeps it paused)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def peak_memory_mb() -> tuple[float, float]:

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.parallel import collector_paused
 from thuocdo.core.rows import content_digest
 from thuocdo.core.scope import Scope, scope_for
 from thuocdo.core.services import BULK_BATCH, audit_record
@@ -175,10 +176,11 @@ def period_score(*, actor: Any = None, period: Period, reason: str = "",
     _check_scorable(period)
     engine_period = EnginePeriod.parse(period.label)
     rubric = rubric_for(engine_period)
-    inputs = adapters.period_inputs(engine_period)
-    scores = adapters.score(inputs, rubric, workers=workers)
-    return _store_scores(actor=actor, period=period, reason=reason, rubric=rubric,
-                         inputs=inputs, scores=scores)
+    with collector_paused():  # a month's cards, built and stored: see core.parallel
+        inputs = adapters.period_inputs(engine_period)
+        scores = adapters.score(inputs, rubric, workers=workers)
+        return _store_scores(actor=actor, period=period, reason=reason, rubric=rubric,
+                             inputs=inputs, scores=scores)
 
 
 def _check_scorable(period: Period) -> None:

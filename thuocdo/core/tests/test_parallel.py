@@ -4,6 +4,7 @@ kept in the calling process whenever forked workers could not see its data."""
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
@@ -58,6 +59,30 @@ def test_parts_in_order_gives_each_result_while_later_parts_are_computed(forking
         assert computed == [0]
         assert list(results) == [1, 2, 3, 4]
     assert computed == [0, 1, 2, 3, 4]
+
+
+def _collector_running(_part: int) -> bool:
+    return gc.isenabled()
+
+
+def test_each_part_runs_with_the_cycle_collector_paused(forking):
+    assert gc.isenabled()
+    for workers in (1, 2):
+        assert parallel.run_parts(_collector_running, range(4), workers=workers) == [False] * 4
+        assert gc.isenabled()
+    with pytest.raises(ValueError):
+        parallel.run_parts(_fail_on_three, range(6), workers=1)
+    assert gc.isenabled()  # restored after an error too
+
+
+def test_a_paused_collector_stays_paused():
+    gc.disable()
+    try:
+        with parallel.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_one_worker_or_one_part_stays_in_this_process(forking):
