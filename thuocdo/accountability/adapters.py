@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
-from thuocdo.core.rows import aware, json_value, raw_rows
+from thuocdo.core.rows import RawDatetime, aware, json_value, raw_rows
 from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import Event, Holder, TaskHistory, end_of_day
 from thuocdo.measure.scenario import Official, People, TaskFacts, Unit
@@ -170,7 +170,8 @@ def read_part(world: World, ranges: Ranges, *, period_start: dt.date,
     rows = (TaskEvent.objects
             .filter(task__in=in_part.values("pk"))
             .exclude(kind="create")
-            .values_list("task_id", "kind", "at", "actor_id", "data")
+            .annotate(at_raw=RawDatetime("at"))
+            .values_list("task_id", "kind", "at_raw", "actor_id", "data")
             .order_by("task_id", "seq"))
     # raw from the cursor: Django's per-value converters cost more than the detectors
     for task_id, kind, at, actor, data in raw_rows(rows, chunk=EVENT_FETCH):

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Func, QuerySet
 
 
 def raw_rows(queryset: QuerySet, *, chunk: int = 5000) -> Iterator[tuple]:
@@ -30,11 +30,28 @@ def raw_rows(queryset: QuerySet, *, chunk: int = 5000) -> Iterator[tuple]:
             yield from rows
 
 
+class RawDatetime(Func):
+    """A DateTimeField selected for `raw_rows` in the form `aware` reads fastest: on SQLite
+    the stored text (a column's declared type would have the driver parse it with Django's
+    converter, naive, then `aware` set its zone: ten times the work of reading the text
+    with its offset), elsewhere the column as it is."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS TEXT)",
+                           **extra_context)
+
+
 def aware(value: Any) -> dt.datetime | None:
     """A DateTimeField's raw value as an aware datetime. Django stores UTC: SQLite returns
-    it naive (its driver parses declared timestamps) or as text, PostgreSQL aware."""
+    it naive (its driver parses declared timestamps) or as text without an offset,
+    PostgreSQL aware."""
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
+        try:  # Django's text on SQLite: UTC, written without its offset
+            return dt.datetime.fromisoformat(value + "+00:00")
+        except ValueError:  # text that carries its offset
+            value = dt.datetime.fromisoformat(value)
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=dt.UTC)
     return value

@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
 from thuocdo.core.parallel import run_parts
-from thuocdo.core.rows import aware, json_value, raw_rows
+from thuocdo.core.rows import RawDatetime, aware, json_value, raw_rows
 from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import Event, Holder, TaskHistory
 from thuocdo.measure.scenario import Unit as UnitNode
@@ -190,7 +190,8 @@ def tasks_in(start: dt.date, end: dt.date, unit_code: Mapping[int, str],
     event_rows = (TaskEvent.objects
                   .filter(task__in=in_period.values("pk"))
                   .exclude(kind="create")
-                  .values_list("task_id", "seq", "kind", "at", "actor_id", "data")
+                  .annotate(at_raw=RawDatetime("at"))
+                  .values_list("task_id", "seq", "kind", "at_raw", "actor_id", "data")
                   .order_by("task_id", "seq"))
     for task_id, seq, kind, at, actor_id, data in raw_rows(event_rows):
         events[task_id].append(Event(kind, aware(at), official_code.get(actor_id),

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from thuocdo.core.models import AuditEntry
-from thuocdo.core.rows import aware, content_digest, json_value, raw_rows
+from thuocdo.core.rows import RawDatetime, aware, content_digest, json_value, raw_rows
 from thuocdo.core.services import audit_record
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +23,16 @@ def test_raw_rows_convert_like_the_orm():
     raw = [(action, aware(at), json_value(changes)) for action, at, changes in raw_rows(rows)]
     assert raw == list(rows)
     assert all(at.tzinfo is not None for _a, at, _c in raw)
+    text = rows.annotate(at_raw=RawDatetime("at")).values_list("action", "at_raw", "changes")
+    assert [(action, aware(at), json_value(changes))
+            for action, at, changes in raw_rows(text)] == list(rows)
 
 
 def test_the_converters_accept_every_form_a_driver_gives():
     moment = dt.datetime(2026, 10, 1, 1, 0, tzinfo=dt.UTC)
     assert aware("2026-10-01 01:00:00") == moment
+    assert aware("2026-10-01 01:00:00.250000") == moment.replace(microsecond=250000)
+    assert aware("2026-10-01 08:00:00+07:00") == moment
     assert aware(dt.datetime(2026, 10, 1, 1, 0)) == moment  # noqa: DTZ001 - as SQLite gives
     assert aware(moment) is moment and aware(None) is None
     assert json_value("{}") == {} and json_value('{"a": 1}') == {"a": 1}
