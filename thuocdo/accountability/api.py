@@ -3,8 +3,8 @@
 `GET /api/signals/` (filters: period, code, status, unit, official), `GET
 /api/signals/{signal_id}/` (with its steps), and one POST per step of the answer:
 `request`, `explain`, `decide` (`{"text", "decision": "accept"|"confirm", "version"}`).
-Refusals are the services' (403 for who may not, 400 for a missing reason or a stale
-version).
+Refusals are the services' (403 for who may not, 400 for a missing reason, a stale
+version, or a decision on a signal whose explanation was never requested).
 """
 
 from __future__ import annotations

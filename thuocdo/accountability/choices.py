@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class SignalStatus(models.TextChoices):
     """Where a signal is in its answer: a leader asks for an explanation, the person (or the
     head of the unit) named answers, the leader accepts the explanation or confirms a breach.
-    A leader may also decide at once, without asking."""
+    A leader decides only once an explanation was requested (answered or not), never on an
+    open signal; the person named may explain before being asked."""
 
     OPEN = "open", _("Open")
     REQUESTED = "requested", _("Explanation requested")

@@ -115,6 +115,15 @@ class SignalStepForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
+class CountedTasksForm(forms.Form):
+    """The query string of the tasks behind a dashboard total (see `BucketRow.query`)."""
+
+    unit = forms.CharField(required=True, max_length=64)
+    period = forms.RegexField(required=True, regex=MONTH_REGEX)
+    subunits = forms.ChoiceField(required=False, choices=[("1", "1"), ("0", "0")])
+    lead_official = forms.CharField(required=False, max_length=64)
+
+
 class DelayFilterForm(forms.Form):
     unit = forms.CharField(required=True, max_length=64)
     period = forms.RegexField(required=True, regex=MONTH_REGEX)

@@ -4,6 +4,10 @@ Every number of the dashboard is one grouped query over the same rows the drill-
 show: task counts come from `thuocdo.tasks.selectors.task_list` with the same filters (so a
 count and the list behind it cannot disagree), delays from `HolderDelay`, signals from
 `SignalRecord`. Nothing here replays the log.
+
+A bucket's number opens the work list with that bucket. A total ("all") counts the four
+buckets, so not cancelled work, which the work list cannot leave out: it opens
+`counted_tasks`, listed by this app.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from thuocdo.measure.history import Bucket
 from thuocdo.measure.signals import period_bounds
 from thuocdo.org.models import Official, Unit
 from thuocdo.tasks import selectors as task_selectors
-from thuocdo.tasks.choices import OPEN_STATES
+from thuocdo.tasks.choices import OPEN_STATES, TaskState
 from thuocdo.tasks.models import Directive, Task
 from thuocdo.tasks.selectors import TaskFilters, bucket_q
 
@@ -119,7 +123,8 @@ def dashboard_units(*, scope: Scope) -> QuerySet[Unit]:
 
 @dataclass
 class BucketRow:
-    """Counts of one sub-unit or person; `filters` are the task-list filters behind them."""
+    """Counts of one sub-unit or person; `query` holds the list filters behind them (unit,
+    period, subunits, lead_official)."""
 
     label: str
     code: str
@@ -180,10 +185,18 @@ def period_tasks(*, scope: Scope, unit: Unit, period: str, subunits: bool = True
         lead_official=lead_official))
 
 
+def counted_tasks(*, scope: Scope, unit: Unit, period: str, subunits: bool = True,
+                  lead_official: Official | None = None) -> QuerySet[Task]:
+    """The tasks behind a dashboard total: those of `period_tasks` in one of the four
+    buckets, that is all but the cancelled ones (`bucket_q`)."""
+    return period_tasks(scope=scope, unit=unit, period=period, subunits=subunits,
+                        lead_official=lead_official).exclude(state=TaskState.CANCELLED)
+
+
 def dashboard(*, scope: Scope, unit: Unit, period: str, today: dt.date) -> Dashboard:
     """The accountability dashboard of `unit` for the month `period` (see the module doc)."""
     start, end = period_bounds(period)
-    tasks = period_tasks(scope=scope, unit=unit, period=period).order_by()
+    tasks = counted_tasks(scope=scope, unit=unit, period=period).order_by()
     buckets = _bucket_annotations(today)
     base = {"unit": unit.code, "period": period}
 
@@ -203,7 +216,7 @@ def dashboard(*, scope: Scope, unit: Unit, period: str, today: dt.date) -> Dashb
         0, dict.fromkeys(BUCKETS, 0)), {**base, "subunits": "1"})
 
     # Buckets per person: the work the unit itself leads, by lead official.
-    per_person = (period_tasks(scope=scope, unit=unit, period=period, subunits=False)
+    per_person = (counted_tasks(scope=scope, unit=unit, period=period, subunits=False)
                   .order_by().values("lead_official__code", "lead_official__name")
                   .annotate(**buckets))
     people = [BucketRow(r["lead_official__name"], r["lead_official__code"],

@@ -9,8 +9,10 @@ the unit above are notified, once.
 
 The answer: a leader of the signal's unit (or of the unit it was escalated to) requests an
 explanation; the official named (or, for a unit, its head) explains; a leader accepts the
-explanation or confirms the breach. Every step records who and why, in `SignalStep` and in
-the audit trail, and notifies the other side.
+explanation or confirms the breach. A signal is decided only once an explanation was
+requested (the person named then had the chance to answer) or given: never while it is
+open. Every step records who and why, in `SignalStep` and in the audit trail, and notifies
+the other side.
 """
 
 from __future__ import annotations
@@ -283,19 +285,31 @@ def _is_named(user: Any, signal: SignalRecord) -> bool:
         end__lt=day).exists()
 
 
+#: the statuses each step may be taken from
+REQUEST_FROM = frozenset({SignalStatus.OPEN})
+EXPLAIN_FROM = frozenset({SignalStatus.OPEN, SignalStatus.REQUESTED})
+#: the model keeps no deadline for the answer: once asked, the person named had the chance
+#: to explain, so the leader may decide with or without an answer (never on an open signal)
+DECIDE_FROM = frozenset({SignalStatus.REQUESTED, SignalStatus.EXPLAINED})
+
+
 def can_request(user: Any, signal: SignalRecord) -> bool:
-    return (signal.status == SignalStatus.OPEN and _leads(user, signal)
+    return (signal.status in REQUEST_FROM and _leads(user, signal)
             and not _about_self(user, signal))
 
 
 def can_explain(user: Any, signal: SignalRecord) -> bool:
-    return (signal.status in {SignalStatus.OPEN, SignalStatus.REQUESTED}
-            and _is_named(user, signal))
+    return signal.status in EXPLAIN_FROM and _is_named(user, signal)
+
+
+def _may_decide(user: Any, signal: SignalRecord) -> bool:
+    """A leader of the unit concerned, not about themself, of a signal not yet decided."""
+    return (signal.status not in DECIDED and _leads(user, signal)
+            and not _about_self(user, signal))
 
 
 def can_decide(user: Any, signal: SignalRecord) -> bool:
-    return (signal.status not in DECIDED and _leads(user, signal)
-            and not _about_self(user, signal))
+    return signal.status in DECIDE_FROM and _may_decide(user, signal)
 
 
 def _about_self(user: Any, signal: SignalRecord) -> bool:
@@ -313,9 +327,12 @@ def _text(text: str, what: str) -> str:
 
 
 def _step(*, signal: SignalRecord, user: Any, action: str, text: str, status: str,
-          expected_version: int | None, notify: list[int]) -> SignalStep:
+          allowed_from: frozenset[str], expected_version: int | None,
+          notify: list[int]) -> SignalStep:
     locked = SignalRecord.objects.select_for_update().get(pk=signal.pk)
-    if expected_version is not None and expected_version != locked.version:
+    # the status checked by the caller may have moved on meanwhile (another leader)
+    if ((expected_version is not None and expected_version != locked.version)
+            or locked.status not in allowed_from):
         raise ServiceError(_("The signal changed since you opened it; reload and try again."),
                            code="signal_changed")
     before = locked.status
@@ -364,7 +381,8 @@ def signal_request_explanation(*, signal: SignalRecord, user: Any, text: str,
               "signal, and not about themself."), code="cannot_request")
     return _step(signal=signal, user=user, action=StepAction.REQUEST,
                  text=_text(text, _("what is to be explained")), status=SignalStatus.REQUESTED,
-                 expected_version=expected_version, notify=_named_officials(signal))
+                 allowed_from=REQUEST_FROM, expected_version=expected_version,
+                 notify=_named_officials(signal))
 
 
 @transaction.atomic
@@ -377,26 +395,32 @@ def signal_explain(*, signal: SignalRecord, user: Any, text: str,
               "before it is decided."), code="cannot_explain")
     return _step(signal=signal, user=user, action=StepAction.EXPLAIN,
                  text=_text(text, _("your explanation")), status=SignalStatus.EXPLAINED,
-                 expected_version=expected_version, notify=_requesters(signal))
+                 allowed_from=EXPLAIN_FROM, expected_version=expected_version,
+                 notify=_requesters(signal))
 
 
 @transaction.atomic
 def signal_decide(*, signal: SignalRecord, user: Any, decision: str, text: str,
                   expected_version: int | None = None) -> SignalStep:
-    """A leader accepts the explanation (no breach) or confirms the breach. Final."""
+    """A leader accepts the explanation (no breach) or confirms the breach, once an
+    explanation was requested (or given): the person named must have had the chance to
+    answer. Final."""
     if decision not in {StepAction.ACCEPT, StepAction.CONFIRM}:
         raise ServiceError(_("Choose to accept the explanation or to confirm the breach."),
                            code="bad_decision", field="decision")
-    if not can_decide(user, signal):
+    if not _may_decide(user, signal):
         raise PermissionDeniedError(
             _("Only a leader of the unit concerned may decide a signal that is not decided "
               "yet, and not about themself."), code="cannot_decide")
+    if signal.status not in DECIDE_FROM:
+        raise ServiceError(
+            _("Request an explanation first: a signal is decided only after the person "
+              "named has been asked to explain."), code="explanation_not_requested")
     status = SignalStatus.ACCEPTED if decision == StepAction.ACCEPT else SignalStatus.CONFIRMED
     return _step(signal=signal, user=user, action=decision,
                  text=_text(text, _("the reason for the decision")), status=status,
-                 expected_version=expected_version,
+                 allowed_from=DECIDE_FROM, expected_version=expected_version,
                  notify=_named_officials(signal) + _requesters(signal))
-
 
 
 # -- the detectors' settings ---------------------------------------------------------------

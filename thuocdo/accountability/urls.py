@@ -10,6 +10,7 @@ urlpatterns = [
     path("signals/", views.signal_list, name="signal_list"),
     path("signals/<int:pk>/", views.signal_detail, name="signal_detail"),
     path("signals/<int:pk>/<str:action>/", views.signal_act, name="signal_act"),
+    path("tasks/", views.counted_tasks, name="counted_tasks"),
     path("delays/", views.delay_list, name="delay_list"),
     path("cascade/<path:code>/", views.directive_cascade, name="directive_cascade"),
 ]

@@ -3,6 +3,7 @@ holders' delays behind the dashboard, and a directive's cascade."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from urllib.parse import urlencode
 
@@ -31,7 +32,13 @@ from thuocdo.tasks.forms import BUCKET_LABELS
 
 from . import selectors, services
 from .choices import SIGNAL_NAMES
-from .forms import DashboardForm, DelayFilterForm, SignalFilterForm, SignalStepForm
+from .forms import (
+    CountedTasksForm,
+    DashboardForm,
+    DelayFilterForm,
+    SignalFilterForm,
+    SignalStepForm,
+)
 
 PAGE_SIZE = 50
 COLOURS = {Bucket.DONE_ON_TIME: "#2e7d32", Bucket.DONE_LATE: "#ef8f00",
@@ -49,11 +56,19 @@ def _get_or_404(getter, **kwargs):
         raise Http404(_("Not found.")) from exc
 
 
-def _tasks_url(query: dict, bucket: str | None = None) -> str:
+def _tasks_url(query: dict, bucket: str) -> str:
+    """The work list of one bucket behind a dashboard number."""
     params = {k: v for k, v in query.items() if v}
-    if bucket:
-        params["bucket"] = bucket
+    params["bucket"] = bucket
     return f"{reverse('tasks:task_list')}?{urlencode(params)}"
+
+
+def _counted_url(query: dict) -> str:
+    """The list behind a dashboard total: the tasks in the four buckets. Not the work list,
+    which also lists cancelled tasks (in no bucket, so in no total) and cannot leave them
+    out."""
+    params = {k: v for k, v in query.items() if v}
+    return f"{reverse('accountability:counted_tasks')}?{urlencode(params)}"
 
 
 def _dashboard_data(request):
@@ -78,7 +93,7 @@ def dashboard(request):
     series = _series()
     for row in [board.totals, *board.subunits, *board.people]:
         row.links = {b: _tasks_url(row.query, b) for b in row.counts}
-        row.link = _tasks_url(row.query)
+        row.link = _counted_url(row.query)
     context = {
         "nav": "accountability",
         "form": form,
@@ -104,10 +119,26 @@ def _service_index(request, board):
                                            period_start=board.start, period_end=board.end)
 
 
+def _cell(ws, value):
+    """A value as written to the export: numbers as numbers, dates as dates shown
+    dd/mm/yyyy, everything else as text (never a formula)."""
+    if value is None or isinstance(value, int | float):
+        return value
+    if isinstance(value, dt.date):
+        return xlsx.date(ws, value)
+    return xlsx.text(ws, str(value))
+
+
+def _signal_rows(signals) -> list[list]:
+    return [[s.code, s.subject, s.official.name if s.official else None, s.unit.name,
+             s.raised_on, s.get_status_display(), s.explanation] for s in signals]
+
+
 @login_required
 @require_GET
 def dashboard_export(request):
-    """The dashboard's tables as an xlsx workbook, one sheet each."""
+    """The dashboard's tables and lists as an xlsx workbook, one sheet each, in the page's
+    order."""
     _form, board = _dashboard_data(request)
     book = Workbook(write_only=True)
 
@@ -115,10 +146,11 @@ def dashboard_export(request):
         ws = book.create_sheet(title=str(title)[:31])
         xlsx.header(ws, headers)
         for values in rows:
-            ws.append(xlsx.row(ws, (v if v is None or isinstance(v, int) else str(v)
-                                    for v in values)))
+            ws.append([_cell(ws, v) for v in values])
 
     labels = [BUCKET_LABELS[b.value] for b in Bucket]
+    signal_headers = [_("Signal"), _("About"), _("Official"), _("Unit"), _("Raised on"),
+                      _("Status"), _("What was seen")]
     sheet(_("Sub-units"), [_("Unit code"), _("Unit"), *labels, _("Total")],
           [[r.code, r.label, *r.counts.values(), r.total] for r in board.subunits])
     sheet(_("People"), [_("Official code"), _("Official"), *labels, _("Total")],
@@ -133,9 +165,11 @@ def dashboard_export(request):
     sheet(_("12 months"), [_("Month"), *labels, _("Signals")],
           [[t["period"], *t["counts"].values(), t["signals"]] for t in board.trend])
     sheet(_("Oldest overdue"), [_("Code"), _("Task"), _("Deadline in force"), _("Held by")],
-          [[t.code, t.title, t.due_in_force.strftime("%d/%m/%Y"),
+          [[t.code, t.title, t.due_in_force,
             t.holder_official.name if t.holder_official else t.holder_unit.name]
            for t in board.oldest])
+    sheet(_("Escalated (S9)"), signal_headers, _signal_rows(board.escalated))
+    sheet(_("Bounced (S3)"), signal_headers, _signal_rows(board.bounced))
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
@@ -164,8 +198,22 @@ def signal_list(request):
     return render_page(request, "accountability/signal_list.html", context, partial="results")
 
 
-def _signal_context(request, signal, *, form=None):
+#: the steps of a signal's answer, each with its own form on the signal's page
+STEP_ACTIONS = ("request", "explain", "decide")
+
+
+def _step_form(action: str, data=None, *, signal=None) -> SignalStepForm:
+    """The form of one step; its own element ids, so that the page's forms (and their
+    errors) never share one."""
+    initial = {"version": signal.version} if signal is not None else None
+    return SignalStepForm(data, initial=initial, auto_id=f"id_{action}_%s")
+
+
+def _signal_context(request, signal, *, bound: dict | None = None):
+    """The signal's page; `bound` holds the form just posted (by action), shown with its
+    errors while the other forms stay blank."""
     user = request.user
+    bound = bound or {}
     events = []
     if signal.task_id:
         events = list(task_selectors.task_events(task=signal.task))
@@ -180,7 +228,8 @@ def _signal_context(request, signal, *, form=None):
         "can_request": services.can_request(user, signal),
         "can_explain": services.can_explain(user, signal),
         "can_decide": services.can_decide(user, signal),
-        "form": form or SignalStepForm(initial={"version": signal.version}),
+        "forms": {action: bound.get(action) or _step_form(action, signal=signal)
+                  for action in STEP_ACTIONS},
     }
 
 
@@ -196,9 +245,9 @@ def signal_detail(request, pk: int):
 def signal_act(request, pk: int, action: str):
     """Request an explanation, explain, or decide (accept / confirm)."""
     signal = _get_or_404(selectors.signal_get, scope=request.scope, pk=pk)
-    if action not in {"request", "explain", "decide"}:
+    if action not in STEP_ACTIONS:
         raise Http404(_("Not found."))
-    form = SignalStepForm(request.POST)
+    form = _step_form(action, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -223,11 +272,56 @@ def signal_act(request, pk: int, action: str):
                               status=403)
             form.add_error(exc.field if exc.field in form.fields else None, exc.service_message)
     signal.refresh_from_db()
-    return render(request, "accountability/signal_detail.html",
-                  _signal_context(request, signal, form=form), status=400)
+    context = _signal_context(request, signal, bound={action: form})
+    if not context[f"can_{action}"]:
+        # the page does not offer this step now, so its form cannot show why it failed
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(error) for error in errors))
+    return render(request, "accountability/signal_detail.html", context, status=400)
 
 
-# -- the drill-down of delays, the cascade ------------------------------------------------
+# -- the drill-downs of totals and delays, the cascade -------------------------------------
+
+
+@login_required
+@require_GET
+def counted_tasks(request):
+    """The tasks behind a total of the dashboard ("all" of a unit, sub-unit or person): the
+    tasks of the month in one of the four buckets, each with its bucket; every bucket opens
+    its work list."""
+    form = CountedTasksForm(request.GET)
+    if not form.is_valid():
+        raise Http404(_("Not found."))
+    scope = request.scope
+    data = form.cleaned_data
+    unit = _get_or_404(org_selectors.unit_get, scope=scope, code=data["unit"])
+    if not selectors.may_see_dashboard(scope, unit):
+        raise Http404(_("Not found."))
+    official = (_get_or_404(org_selectors.official_get, scope=scope,
+                            code=data["lead_official"])
+                if data.get("lead_official") else None)
+    subunits = data.get("subunits") != "0"
+    period = data["period"]
+    today = timezone.localdate()
+    tasks = selectors.counted_tasks(scope=scope, unit=unit, period=period, subunits=subunits,
+                                    lead_official=official)
+    counts = task_selectors.task_bucket_counts(tasks=tasks, on=today)
+    query = {"unit": unit.code, "period": period, "subunits": "1" if subunits else "0",
+             "lead_official": official.code if official else ""}
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for task in page.object_list:
+        bucket = task_selectors.bucket_of(task, on=today)
+        task.bucket = bucket.value if bucket else None
+        task.bucket_label = BUCKET_LABELS.get(task.bucket, "")
+    context = {
+        "nav": "accountability", "unit": unit, "period": period, "subunits": subunits,
+        "official": official, "today": today, "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "chips": [{"key": b, "label": BUCKET_LABELS[b], "count": n,
+                   "link": _tasks_url(query, b)} for b, n in counts.items()],
+    }
+    return render(request, "accountability/counted_tasks.html", context)
 
 
 @login_required

@@ -41,7 +41,7 @@ ROUTES = {
                                                      "deputy"})),
     ],
     "api:signal-decide": [
-        RouteSpec(kwargs=_id(s1_signal), method="post",
+        RouteSpec(kwargs=_id(requested_signal), method="post",
                   data=lambda w: {"text": "Vi phạm", "decision": "confirm"},
                   expect=_post({"admin", "head", "deputy"},
                                forbidden={"board", "inspector", "staff"})),

@@ -2,8 +2,9 @@
 
 The dashboard is for those who read a unit's whole subtree: administrators, boards,
 inspectors, heads and deputies (HN.CG in the test world); staff and the outsider get 404.
-Signals are read by whoever reads their unit and by the person named. A leader of the unit
-asks and decides (never the board or the inspector, who read), the person named explains.
+The list behind a dashboard total is the dashboard's, by the same rule. Signals are read by
+whoever reads their unit and by the person named. A leader of the unit asks and, once asked,
+decides (never the board or the inspector, who read), the person named explains.
 """
 
 from thuocdo.core.testing import RouteSpec, page_expect
@@ -65,12 +66,21 @@ ROUTES = {
                   data=lambda w: {"text": "Chờ số liệu của Sở"},
                   expect=_post({"staff"}, forbidden={"admin", "board", "inspector", "head",
                                                      "deputy"})),
-        RouteSpec(kwargs=_signal_act("decide"), method="post",
+        RouteSpec(kwargs=_requested_act("decide"), method="post",
                   data=lambda w: {"text": "Không có lý do", "decision": "confirm"},
                   expect=_post({"admin", "head", "deputy"},
                                forbidden={"board", "inspector", "staff"})),
         RouteSpec(kwargs=_signal_act("decide"),
                   expect=page_expect(NAMED, ok=405, denied=405), note="POST only"),
+    ],
+    "accountability:counted_tasks": [
+        RouteSpec(expect=page_expect(READERS), query="unit=HN.CG&period=2026-10&subunits=1"),
+        RouteSpec(expect=page_expect(READERS),
+                  query="unit=HN.CG&period=2026-10&subunits=0&lead_official=CG.HEAD",
+                  note="a person's work"),
+        RouteSpec(expect=page_expect({"admin"}), query="unit=HN.BD&period=2026-10",
+                  note="outside the HN.CG readers' scope"),
+        RouteSpec(expect=page_expect(set(), denied=404), note="unit and period required"),
     ],
     "accountability:delay_list": [
         RouteSpec(expect=page_expect(READERS), query="unit=HN.CG&period=2026-10"),

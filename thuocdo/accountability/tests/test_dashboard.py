@@ -32,21 +32,32 @@ def _work(world):
 
 @pytest.mark.django_db
 def test_every_dashboard_number_equals_its_list(world, client_for):
+    """Each bucket number and each "all" total opens a list of exactly the tasks it counts:
+    a cancelled task of the month is in no bucket, so in no total and in no list behind
+    one."""
     late = _work(world)
+    cancelled = make_task(world, code="T-CANCELLED", days_ago=20, due_in=-10)
+    act(world, cancelled, "cancel", "CG.HEAD", reason="Không còn cần thiết")
     period = month_of(late.due)
     client = client_for(world.user("head"))
     response = client.get(reverse("accountability:dashboard"),
                           {"unit": "HN.CG", "period": period})
     assert response.status_code == 200
     board = response.context["board"]
-    checked = 0
+    checked = totals = 0
     for row in [board.totals, *board.subunits, *board.people]:
         for bucket, count in row.counts.items():
             listed = client.get(row.links[bucket])
             assert listed.status_code == 200
             assert listed.context["page"].paginator.count == count, (row.code, bucket)
             checked += 1
-    assert checked >= 12
+        listed = client.get(row.link)
+        assert listed.status_code == 200
+        page = listed.context["page"]
+        assert page.paginator.count == row.total, (row.code, "all")
+        assert cancelled.code not in {t.code for t in page.object_list}
+        totals += 1
+    assert checked >= 12 and totals >= 4
     assert board.totals.total == sum(r.total for r in board.subunits)
     assert late in board.oldest
 
@@ -73,19 +84,55 @@ def test_signal_and_delay_numbers_equal_their_lists(world, client_for):
         assert listed.context["total"] == row["days"]
 
 
+def _stored_signal(world, *, code, task, unit, official=None, escalate_to=None, text=""):
+    """A stored signal as the nightly computation leaves it (open, still raised)."""
+    from thuocdo.accountability.models import SignalRecord
+
+    now = timezone.now()
+    return SignalRecord.objects.create(
+        key=f"{code}|{task.code}", code=code, period=month_of(task.due),
+        raised_on=task.due, subject_kind="task", subject=task.code, task=task,
+        official=world.officials[official] if official else None, unit=world.units[unit],
+        escalate_to=world.units[escalate_to] if escalate_to else None,
+        explanation=text, first_seen=now, last_seen=now)
+
+
 @pytest.mark.django_db
 def test_the_page_shows_a_chart_and_the_export_has_the_tables(world, client_for):
+    """The export holds every table and list of the page: the escalations (S9) and the work
+    that bounced (S3) too; the oldest overdue work's deadlines are dates."""
     late = _work(world)
+    _stored_signal(world, code="S9", task=late, unit="HN.CG.VP", official="CG.STAFF",
+                   escalate_to="HN.CG", text="Còn quá hạn sau 3 lần nhắc")
+    _stored_signal(world, code="S3", task=late, unit="HN.CG.VP", official="CG.STAFF",
+                   text="=Chuyển qua lại 3 lần")
     client = client_for(world.user("head"))
     query = {"unit": "HN.CG", "period": month_of(late.due)}
     page = client.get(reverse("accountability:dashboard"), query).content.decode()
     assert page.count("<svg") == 2 and "role=\"img\"" in page
     assert re.search(r"T-OVERDUE", unescape(page))
+    assert "Còn quá hạn sau 3 lần nhắc" in page and "Chuyển qua lại 3 lần" in page
     response = client.get(reverse("accountability:dashboard_export"), query)
     book = load_workbook(io.BytesIO(response.content))
-    assert len(book.sheetnames) == 6
+    assert len(book.sheetnames) == 8
     first = list(book.worksheets[0].iter_rows(values_only=True))
     assert first[1][0] == "HN.CG"
+    oldest = book.worksheets[5]
+    assert [c.value for c in oldest[2][:2]] == ["T-OVERDUE", late.title]
+    deadline = oldest[2][2]
+    assert deadline.is_date and deadline.value.date() == late.due_in_force
+    assert deadline.number_format == "DD/MM/YYYY"
+    escalated, bounced = (list(ws.iter_rows(min_row=2)) for ws in book.worksheets[6:8])
+    assert [(r[0].value, r[1].value) for r in escalated] == [("S9", "T-OVERDUE")]
+    assert [(r[0].value, r[1].value) for r in bounced] == [("S3", "T-OVERDUE")]
+    for rows, text in ((escalated, "Còn quá hạn sau 3 lần nhắc"),
+                       (bounced, "=Chuyển qua lại 3 lần")):
+        values = [c.value for c in rows[0]]
+        said = next(c for c in rows[0] if c.value == text)
+        assert said.data_type == "s"  # a text beginning with "=" stays text, not a formula
+        assert "Lê Văn Cường" in values and "Văn phòng HĐND và UBND quận" in values
+        raised = next(c for c in rows[0] if c.is_date)
+        assert raised.value.date() == late.due and raised.number_format == "DD/MM/YYYY"
 
 
 @pytest.mark.django_db

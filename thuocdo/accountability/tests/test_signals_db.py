@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from html import unescape
 from io import StringIO
 from pathlib import Path
 
@@ -112,6 +114,7 @@ def test_recomputing_never_duplicates_nor_reopens():
 
     admin = user_create(email="a@example.vn", password="x-Thuocdo-2026", is_superuser=True)
     signal = SignalRecord.objects.first()
+    services.signal_request_explanation(signal=signal, user=admin, text="Vì sao chậm?")
     services.signal_decide(signal=signal, user=admin, decision="accept", text="Có lý do")
     services.signals_refresh(period="2026-10", as_of=as_of + dt.timedelta(days=30))
     signal.refresh_from_db()
@@ -234,6 +237,81 @@ def test_who_may_take_each_step(world):
         services.signal_decide(signal=signal, user=world.user("staff"), decision="accept",
                                text="tự quyết")
     assert signal.steps.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_leader_decides_only_after_asking_for_an_explanation(world, client_for):
+    """Open → explanation requested → (explained) → accepted or confirmed: an open signal
+    cannot be decided, by the service, the page or the API; once the explanation is
+    requested the leader may decide, with or without an answer."""
+    signal = refresh_for(late_task(world))
+    head = world.user("head")
+    assert not services.can_decide(head, signal)
+    for decision in ("confirm", "accept"):
+        with pytest.raises(ServiceError) as refused:
+            services.signal_decide(signal=signal, user=head, decision=decision,
+                                   text="Không có lý do")
+        assert refused.value.service_code == "explanation_not_requested"
+        assert not isinstance(refused.value, PermissionDeniedError)
+    client = client_for(head)
+    page = client.get(signal.get_absolute_url())
+    assert page.context["can_request"] and not page.context["can_decide"]
+    assert f"{signal.get_absolute_url()}decide/" not in page.content.decode()
+    posted = client.post(f"{signal.get_absolute_url()}decide/",
+                         {"text": "x", "decision": "confirm", "version": signal.version})
+    assert posted.status_code == 400  # e.g. from a page opened before: it says why
+    assert refused.value.service_message in unescape(posted.content.decode())
+    api = client.post(f"/api/signals/{signal.pk}/decide/",
+                      {"text": "x", "decision": "confirm"}, content_type="application/json")
+    assert api.status_code == 400 and api.json()["code"] == "explanation_not_requested"
+    signal.refresh_from_db()
+    assert signal.status == "open" and signal.steps.count() == 0
+    services.signal_request_explanation(signal=signal, user=head, text="Vì sao chậm?")
+    assert services.can_decide(head, signal)
+    page = client.get(signal.get_absolute_url())
+    assert page.context["can_decide"]
+    assert f"{signal.get_absolute_url()}decide/" in page.content.decode()
+    # the person named had the chance to answer: the leader may decide without an answer
+    services.signal_decide(signal=signal, user=head, decision="confirm",
+                           text="Không giải trình")
+    assert signal.status == "confirmed"
+    assert list(signal.steps.values_list("action", flat=True)) == ["request", "confirm"]
+
+
+def _unit_signal(world, *, status="open"):
+    """A signal about HN.CG with nobody named: its head (the "head" user) both leads the
+    unit and answers for it, so the page offers more than one form."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    return SignalRecord.objects.create(
+        key="S8|HN.CG", code="S8", period="2026-10", raised_on=now.date(),
+        subject_kind="person", unit=world.units["HN.CG"], explanation="Im lặng",
+        status=status, first_seen=now, last_seen=now)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("status", "action", "other"), [
+    ("open", "request", "explain"), ("open", "explain", "request"),
+    ("requested", "decide", "explain"), ("requested", "explain", "decide"),
+])
+def test_each_form_of_the_signal_page_shows_only_its_own_errors(world, client_for, status,
+                                                                 action, other):
+    signal = _unit_signal(world, status=status)
+    client = client_for(world.user("head"))
+    url = signal.get_absolute_url()
+    page = client.get(url)
+    assert page.context[f"can_{action}"] and page.context[f"can_{other}"]
+    posted = client.post(f"{url}{action}/", {"text": "", "version": signal.version})
+    assert posted.status_code == 400
+    forms = posted.context["forms"]
+    assert forms[action].errors and not forms[other].errors
+    content = posted.content.decode()
+    assert content.count("field--error") == 1
+    assert content.count('role="alert"') == 1
+    # every control of the page has its own id, so each label names its own text box
+    ids = re.findall(r'\sid="(id_[^"]+)"', content)
+    assert len(ids) == len(set(ids))
 
 
 @pytest.mark.django_db
