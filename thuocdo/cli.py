@@ -3,22 +3,33 @@
 `thuocdo demo`, `thuocdo import FILE`, `thuocdo migrate`, ... all run here. The settings
 module defaults to development settings (a generated secret key in the data dir);
 `thuocdo serve` defaults to production settings. DJANGO_SETTINGS_MODULE overrides both.
+`thuocdo demo` runs with debug off (the site's own Vietnamese error pages, as users see
+them; WhiteNoise serves the static files either way) unless THUOCDO_DEBUG says otherwise.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import MutableMapping
 
 DEV_SETTINGS = "thuocdo.config.settings.dev"
 PRODUCTION_SETTINGS = "thuocdo.config.settings.production"
 
 
+def set_defaults(command: str, environ: MutableMapping[str, str]) -> None:
+    """The settings module for `command`, and debug off for the demo, where `environ` does
+    not set them (before Django reads its settings)."""
+    default = PRODUCTION_SETTINGS if command == "serve" else DEV_SETTINGS
+    environ.setdefault("DJANGO_SETTINGS_MODULE", default)
+    if command == "demo":
+        environ.setdefault("THUOCDO_DEBUG", "0")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     command = argv[1] if len(argv) > 1 else "help"
-    default = PRODUCTION_SETTINGS if command == "serve" else DEV_SETTINGS
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", default)
+    set_defaults(command, os.environ)
     if command == "serve":
         # Production settings refuse to load without a secret key; say so in one line
         # instead of a traceback from the settings module.

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FeedbackKind(models.TextChoices):
@@ -23,7 +24,9 @@ class FeedbackCategory(models.TextChoices):
 
 
 class FeedbackStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
+    # Contexts keep words that read the same in English apart in Vietnamese: a status
+    # ("Đã tiếp nhận") is not a time ("Thời điểm nhận", the inbox's "Received" column).
+    RECEIVED = "received", pgettext_lazy("feedback status", "Received")
     ASSIGNED = "assigned", _("Being handled")
     ANSWERED = "answered", _("Answered")
     CLOSED = "closed", _("Closed")
@@ -36,7 +39,8 @@ OPEN_FEEDBACK = frozenset({FeedbackStatus.RECEIVED, FeedbackStatus.ASSIGNED,
 class FeedbackEventKind(models.TextChoices):
     """Everything that happens to a feedback case. `PUBLIC_KINDS` show on the public page."""
 
-    SUBMIT = "submit", _("Submitted")
+    # The citizen sent it ("Đã gửi"), not a task's "submit for approval" ("Trình").
+    SUBMIT = "submit", pgettext_lazy("feedback event", "Submitted")
     ASSIGN = "assign", _("Assigned for handling")
     REPLY = "reply", _("Answered")
     FORWARD = "forward", _("Forwarded: not our responsibility")
@@ -77,7 +81,7 @@ class DossierStatus(models.TextChoices):
 class DossierEventKind(models.TextChoices):
     """The dossier's log (exchange-format names, measure/dossiers.py)."""
 
-    RECEIVE = "receive", _("Received")
+    RECEIVE = "receive", pgettext_lazy("dossier event", "Received")
     MOVE = "move", _("Moved to the next step")
     SUPPLEMENT_REQUEST = "supplement_request", _("Supplements requested")
     SUPPLEMENT_RECEIVED = "supplement_received", _("Supplements received")

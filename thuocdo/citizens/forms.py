@@ -7,6 +7,7 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from thuocdo.org.models import Official, Unit
 
@@ -41,8 +42,10 @@ class FeedbackSubmitForm(forms.Form):
                                   to_field_name="code")
     text = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 6}),
                            min_length=services.TEXT_MIN, max_length=services.TEXT_MAX)
-    official = CodeField(label=_("Official concerned (code, optional)"), required=False)
-    dossier = CodeField(label=_("Dossier concerned (code, optional)"), required=False)
+    # Not required by the form: the service requires one of the two for a complaint
+    # (services.feedback_submit), and the page says so above both fields.
+    official = CodeField(label=_("Official concerned (code)"), required=False)
+    dossier = CodeField(label=_("Dossier concerned (code)"), required=False)
     contact_name = forms.CharField(label=_("Your name (optional)"), required=False,
                                    max_length=services.CONTACT_MAX)
     contact = forms.CharField(label=_("Phone or e-mail (optional)"), required=False,
@@ -155,7 +158,8 @@ class DossierReceiveForm(forms.Form):
     applicant = forms.CharField(label=_("Applicant"), max_length=255)
     applicant_contact = forms.CharField(label=_("Applicant's contact"), max_length=255,
                                         required=False)
-    channel = forms.ChoiceField(label=_("Received"), choices=Channel.choices)
+    channel = forms.ChoiceField(label=pgettext_lazy("dossier channel", "Received"),
+                                choices=Channel.choices)
 
 
 class MoveForm(forms.Form):

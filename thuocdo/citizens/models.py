@@ -6,6 +6,8 @@ Every row here is written by `citizens.services` only.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -165,6 +167,18 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}#{self.seq} {self.kind}"
+
+    @property
+    def new_date(self) -> dt.date | None:
+        """The new date promised by an apology slip (`data` keeps it as ISO text)."""
+        value = (self.data or {}).get("new_date")
+        return dt.date.fromisoformat(value) if value else None
+
+    @property
+    def rating_label(self) -> str:
+        """The applicant's rating in words (`data` keeps the choice's value)."""
+        value = (self.data or {}).get("rating")
+        return str(Satisfaction(value).label) if value in Satisfaction.values else ""
 
 
 class Feedback(models.Model):

@@ -2,7 +2,8 @@
 an administrative dossier and rate its handling (/phan-anh/ho-so/).
 
 Privacy: a case opens only with its tracking code **and** its access key, given once on
-the receipt. Codes are short, so people can read them over the phone and write them on
+the receipt (reached by a redirect: the key waits in the session, never in the address;
+`receipts`). Codes are short, so people can read them over the phone and write them on
 papers; the key (10 characters, about 50 bits) is what makes a case unreachable by guessing
 codes. Looking a case up by code and contact was rejected: phone numbers are easy to guess
 or to know. An unknown code and a wrong key get the same answer. A dossier works the same
@@ -22,11 +23,12 @@ from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from thuocdo.core.errors import ServiceError
 
-from . import selectors, services
+from . import receipts, selectors, services
 from .choices import FeedbackStatus
 from .forms import (
     DossierLookupForm,
@@ -91,7 +93,8 @@ def _find(request, form, get, not_found):
 
 @require_http_methods(["GET", "POST"])
 def submit(request):
-    """Send feedback or a complaint; the answer is the receipt with the code and the key."""
+    """Send feedback or a complaint; the answer is a redirect to the receipt with the code
+    and the key (so reloading the receipt never files the case twice)."""
     form = FeedbackSubmitForm(request.POST or None)
     if request.method == "POST":
         if form.is_robot():
@@ -109,10 +112,22 @@ def submit(request):
                 form.add_error(exc.field if exc.field in form.fields else None,
                                exc.service_message)
             else:
-                return render(request, "citizens/public/receipt.html",
-                              {"feedback": feedback, "key": key})
+                return receipts.redirect_to_receipt(
+                    request, slot=receipts.FEEDBACK_SLOT, code=feedback.code, key=key,
+                    url_name="portal:receipt")
         return render(request, "citizens/public/submit.html", {"form": form}, status=400)
     return render(request, "citizens/public/submit.html", {"form": form})
+
+
+@require_GET
+@never_cache
+def receipt(request, code: str):
+    """The receipt of feedback just sent: the code, the key (once, from the session), the
+    unit responsible and the date of the answer. Without the key (a reload, another browser)
+    the page says only that the key was shown once: the code alone opens nothing."""
+    key = receipts.take_key(request, slot=receipts.FEEDBACK_SLOT, code=code)
+    feedback = selectors.feedback_public_get(code=code, key=key) if key else None
+    return render(request, "citizens/public/receipt.html", {"feedback": feedback, "key": key})
 
 
 def _case_page(request, feedback, key: str, *, rate_form=None, status: int = 200):

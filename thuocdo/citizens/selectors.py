@@ -25,7 +25,6 @@ from .choices import (
     DossierEventKind,
     DossierStatus,
     FeedbackStatus,
-    Satisfaction,
 )
 from .models import Dossier, DossierEvent, Feedback, FeedbackEvent, Procedure
 
@@ -186,10 +185,9 @@ def _public_event(event: DossierEvent) -> PublicDossierEvent:
     elif event.kind == DossierEventKind.SUPPLEMENT_REQUEST:
         values["reason"] = data.get("reason", "")
     elif event.kind == DossierEventKind.APOLOGY:
-        values.update(reason=data.get("reason", ""),
-                      new_date=dt.date.fromisoformat(data["new_date"]))
-    elif event.kind == DossierEventKind.RATE and data.get("rating") in Satisfaction.values:
-        values["rating"] = str(Satisfaction(data["rating"]).label)
+        values.update(reason=data.get("reason", ""), new_date=event.new_date)
+    elif event.kind == DossierEventKind.RATE:
+        values["rating"] = event.rating_label
     return PublicDossierEvent(**values)
 
 

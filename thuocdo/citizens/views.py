@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -28,13 +29,10 @@ from thuocdo.core import xlsx
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.org.models import Unit
 
-from . import adapters, forms, selectors, services
+from . import adapters, forms, receipts, selectors, services
 from .choices import DossierStatus, FeedbackKind, FeedbackStatus
 
 PAGE_SIZE = 25
-#: where a new access key waits, in the staff member's session, for the one receipt that
-#: shows it (after the redirect, so reloading the receipt never receives a dossier twice)
-RECEIPT_KEY = "citizens:dossier-key"
 
 
 def _get_or_404(getter, **kwargs):
@@ -262,22 +260,20 @@ def dossier_receive(request):
 
 
 def _to_receipt(request, dossier, key: str):
-    request.session[RECEIPT_KEY] = {"code": dossier.code, "key": key}
-    return redirect("citizens:dossier_receipt", code=dossier.code)
+    """After the redirect, so reloading the receipt never receives a dossier twice."""
+    return receipts.redirect_to_receipt(request, slot=receipts.DOSSIER_SLOT, code=dossier.code,
+                                        key=key, url_name="citizens:dossier_receipt")
 
 
 @login_required
 @require_GET
+@never_cache
 def dossier_receipt(request, code: str):
     """The receipt to print and give the applicant (giấy tiếp nhận hồ sơ và hẹn trả kết
     quả): the code, the date of the appointment and, right after receiving the dossier or
     issuing a new key, the access key, once (it is taken out of the session here)."""
     dossier = _get_or_404(selectors.dossier_get, scope=request.scope, code=code)
-    stash = request.session.get(RECEIPT_KEY) or {}
-    key = ""
-    if stash.get("code") == dossier.code:
-        key = stash.get("key", "")
-        del request.session[RECEIPT_KEY]
+    key = receipts.take_key(request, slot=receipts.DOSSIER_SLOT, code=dossier.code)
     return render(request, "citizens/dossier_receipt.html", {
         "nav": "citizens", "dossier": dossier, "key": key,
         "steps": list(dossier.procedure.steps.select_related("unit").order_by("order")),

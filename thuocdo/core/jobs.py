@@ -100,13 +100,31 @@ def clear_expired_lockouts() -> int:
     return deleted
 
 
+def clear_expired_sessions() -> int:
+    """Delete expired sessions: Django keeps database sessions until told to (its
+    `clearsessions`), and the public portal opens one per anonymous submission, where the
+    new access key waits for its receipt (citizens.receipts)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store, "get_model_class"):  # not in the database: the engine's own way
+        store.clear_expired()
+        return 0
+    deleted, _ = store.get_model_class().objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted
+
+
 @scheduled(cron="30 2 * * *")
 @task()
 def housekeeping() -> dict[str, int]:
-    """Nightly housekeeping: prune old job results, clear expired login lockouts."""
+    """Nightly housekeeping: prune old job results, clear expired login lockouts and
+    sessions."""
     result = {
         "task_results_pruned": prune_task_results(),
         "lockouts_cleared": clear_expired_lockouts(),
+        "sessions_cleared": clear_expired_sessions(),
     }
     logger.info("housekeeping: %s", result)
     return result

@@ -1,10 +1,12 @@
-"""Pages that belong to no single app: the home page."""
+"""Pages that belong to no single app: the home page, and /favicon.ico for browsers that ask
+for it before reading the page's icon link."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from thuocdo.accounts.choices import Role
@@ -44,3 +46,13 @@ def home(request):
                            if scope.official_id is not None else None),
     }
     return render(request, "core/home.html", context)
+
+
+#: the site's icon (a ruler), linked from base.html
+FAVICON = "thuocdo/favicon.svg"
+
+
+@require_GET
+def favicon(request):
+    """/favicon.ico: the icon among the static files (no login, nothing behind it)."""
+    return redirect(static(FAVICON))

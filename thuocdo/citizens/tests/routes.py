@@ -189,10 +189,14 @@ ROUTES = {
     ],
     "portal:submit": [
         RouteSpec(expect=everyone(200)),
-        RouteSpec(method="post", data=submit_data, expect=everyone(200),
-                  note="the receipt with the code and the key"),
+        RouteSpec(method="post", data=submit_data, expect=everyone(302),
+                  note="a redirect to the receipt with the code and the key"),
         RouteSpec(method="post", data=lambda world: {**submit_data(world), "website": "x"},
                   expect=everyone(400), note="the honeypot refuses"),
+    ],
+    "portal:receipt": [
+        RouteSpec(kwargs=fb("PA-CG"), expect=everyone(200),
+                  note="no key kept for it in this session: says only that it was shown once"),
     ],
     "portal:lookup": [
         RouteSpec(expect=everyone(200)),

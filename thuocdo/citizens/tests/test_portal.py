@@ -22,7 +22,8 @@ def form(**extra):
 
 
 def submit(client, **extra):
-    response = client.post("/phan-anh/", form(**extra))
+    """POST the form and follow the redirect to the receipt."""
+    response = client.post("/phan-anh/", form(**extra), follow=True)
     content = response.content.decode()
     code = re.search(r'id="tracking-code">([^<]+)<', content)
     key = re.search(r'id="access-key">([^<]+)<', content)
@@ -105,3 +106,50 @@ def test_forward_reason_is_public_and_a_closed_case_can_be_rated_once(world, cli
     wrong = client.post("/phan-anh/danh-gia/", {"code": "PA-CG", "key": "WRONGKEY22",
                                                 "rating": "unsatisfied"})
     assert wrong.status_code == 400
+
+
+def test_the_receipt_comes_after_a_redirect_so_a_reload_files_nothing(world, client):
+    """POST/redirect/GET: the receipt's address holds the code only; the key waits in the
+    session for that one page, so a reload neither files a second case nor shows the key
+    again, and another browser opening the address sees nothing of the case."""
+    response = client.post("/phan-anh/", form())
+    assert response.status_code == 302
+    feedback = Feedback.objects.get()
+    assert response["Location"] == f"/phan-anh/bien-nhan/{feedback.code}/"
+    receipt = client.get(response["Location"])
+    content = receipt.content.decode()
+    key = re.search(r'id="access-key">([^<]+)<', content).group(1)
+    assert services.access_key_matches(feedback, key)
+    assert key not in response["Location"]
+    assert "UBND phường Dịch Vọng" in content
+    assert "no-store" in receipt["Cache-Control"]
+    again = client.get(response["Location"]).content.decode()
+    assert key not in again and 'id="key-shown-once"' in again
+    assert "UBND phường Dịch Vọng" not in again  # the code alone opens nothing
+    assert Feedback.objects.count() == 1
+
+
+def test_a_receipt_opened_elsewhere_shows_nothing_of_the_case(world, client):
+    factories.feedback(world)
+    content = client.get("/phan-anh/bien-nhan/PA-CG/").content.decode()
+    assert factories.KEY not in content and 'id="key-shown-once"' in content
+    assert "UBND" not in content
+
+
+def test_the_form_says_before_sending_that_a_complaint_names_an_official_or_a_dossier(
+        world, client):
+    """The rule stays (the service refuses a complaint naming neither); the form says so
+    above the two fields instead of calling them optional."""
+    client.cookies["django_language"] = "en"
+    page = client.get("/phan-anh/").content.decode()
+    assert "optional)" not in re.search(r'<fieldset class="group" aria-describedby="'
+                                        r'subject-help">.*?</fieldset>', page, re.S).group(0)
+    assert ("Required for a complaint: give the official's code or the dossier's code (at "
+            "least one of the two)") in page.replace("&#x27;", "'")
+    fieldset = page.index('aria-describedby="subject-help"')
+    assert fieldset < page.index('name="official"') < page.index('name="dossier"')
+    refused = client.post("/phan-anh/", form(kind="complaint"))
+    assert refused.status_code == 400
+    assert not Feedback.objects.exists()
+    named = client.post("/phan-anh/", form(kind="complaint", official="CG.STAFF"))
+    assert named.status_code == 302

@@ -88,3 +88,19 @@ def test_the_holder_sees_the_apology_prompt(world, client_for):
     assert 'role="alert"' in listing and dossier.code in listing
     other = client_for(world.users["head"]).get("/citizens/dossiers/").content.decode()
     assert 'role="alert"' not in other  # prompts go to the holder
+
+
+def test_the_dossier_log_shows_ratings_in_words_and_dates_as_dd_mm_yyyy(world, client,
+                                                                          client_for):
+    """The log's stored values (a rating's choice, the apology slip's ISO date) are shown as
+    labels and dates, on the staff page and on the applicant's page."""
+    from .test_dossier_portal import returned
+
+    dossier = returned(world)  # apology slip: new date 2026-10-20
+    services.dossier_rate(user=world.users["head"], dossier=dossier, rating="unsatisfied")
+    staff = client_for(world.users["staff"]).get(f"/citizens/dossier/{dossier.code}/")
+    public = client.post("/phan-anh/ho-so/", {"code": dossier.code, "key": factories.KEY})
+    for page in (staff.content.decode(), public.content.decode()):
+        assert "20/10/2026" in page and "2026-10-20" not in page
+        assert "Không hài lòng" in page
+        assert not re.search(r">\s*(unsatisfied|satisfied|neutral)\s*<", page)

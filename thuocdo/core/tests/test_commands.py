@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import socket
 import subprocess
 import sys
 from io import StringIO
@@ -223,7 +225,7 @@ def test_scheduled_is_a_one_line_registration():
 
 
 @pytest.mark.django_db
-def test_housekeeping_prunes_old_results_and_clears_expired_lockouts():
+def test_housekeeping_prunes_old_results_and_clears_expired_lockouts_and_sessions():
     from axes.models import AccessAttempt
     from django_tasks_db.models import DBTaskResult
 
@@ -252,11 +254,88 @@ def test_housekeeping_prunes_old_results_and_clears_expired_lockouts():
 
     expired = attempt("expired@example.vn", dt.timedelta(hours=2))
     locked = attempt("locked@example.vn", dt.timedelta(minutes=1))
+    from django.contrib.sessions.models import Session
+
+    Session.objects.create(session_key="old", session_data="", expire_date=now)
+    Session.objects.create(session_key="live", session_data="",
+                           expire_date=now + dt.timedelta(days=1))
 
     outcome = housekeeping.call()
-    assert outcome == {"task_results_pruned": 2, "lockouts_cleared": 1}
+    assert outcome == {"task_results_pruned": 2, "lockouts_cleared": 1, "sessions_cleared": 1}
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
     remaining = set(DBTaskResult.objects.values_list("pk", flat=True))
     assert remaining == {recent.pk, waiting.pk}
     assert old.pk not in remaining and old_failed.pk not in remaining
     assert set(AccessAttempt.objects.values_list("pk", flat=True)) == {locked.pk}
     assert expired.pk != locked.pk
+
+
+def test_the_demo_links_its_emails_to_the_port_it_serves_on():
+    """`demo --port 8765`: the worker and the scheduler (which send the e-mails) get
+    THUOCDO_BASE_URL=http://127.0.0.1:8765, unless the environment sets a base URL."""
+    from thuocdo.core.management.commands.demo import demo_environ
+
+    env = demo_environ(8765, {"PATH": "/usr/bin", "THUOCDO_BASE_URL": ""})
+    assert env == {"PATH": "/usr/bin", "THUOCDO_BASE_URL": "http://127.0.0.1:8765"}
+    chosen = {"THUOCDO_BASE_URL": "https://thuocdo.example.gov.vn"}
+    assert demo_environ(8765, chosen) == chosen
+
+
+def test_serve_demo_starts_its_jobs_with_that_base_url(monkeypatch):
+    from thuocdo.core.management.commands import demo
+
+    started = []
+
+    class FakeProcess:
+        def __init__(self, argv, **kwargs):
+            started.append(kwargs.get("env") or {})
+
+        def poll(self):
+            return 0
+
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.delenv("THUOCDO_BASE_URL", raising=False)
+    monkeypatch.setattr(demo.subprocess, "Popen", FakeProcess)
+    monkeypatch.setattr(demo, "enqueue_now", lambda names: None)
+    monkeypatch.setattr(demo, "call_command", lambda *args, **kwargs: None)
+    with socket.socket() as probe:  # a free port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo.serve_demo(port, out=lambda line: None)
+    assert [env.get("THUOCDO_BASE_URL") for env in started] == [f"http://127.0.0.1:{port}"] * 2
+
+
+def test_the_demo_runs_with_debug_off_and_still_serves_its_static_files(tmp_path):
+    """`thuocdo demo` defaults THUOCDO_DEBUG to off (an explicit value wins; other commands
+    keep their default), so a missing page is the site's own Vietnamese 404 page, not
+    Django's English debug page, and WhiteNoise still serves the static files."""
+    from thuocdo import cli
+
+    env: dict[str, str] = {}
+    cli.set_defaults("demo", env)
+    assert env == {"DJANGO_SETTINGS_MODULE": cli.DEV_SETTINGS, "THUOCDO_DEBUG": "0"}
+    chosen = {"THUOCDO_DEBUG": "1"}
+    cli.set_defaults("demo", chosen)
+    assert chosen["THUOCDO_DEBUG"] == "1"
+    other: dict[str, str] = {}
+    cli.set_defaults("migrate", other)
+    assert "THUOCDO_DEBUG" not in other
+    script = (
+        "import django; django.setup()\n"
+        "from django.conf import settings; from django.test import Client\n"
+        "client = Client(HTTP_HOST='127.0.0.1')\n"
+        "missing = client.get('/no/such/page/')\n"
+        "icon = client.get('/static/thuocdo/favicon.svg')\n"
+        "print(settings.DEBUG, missing.status_code, 'Không tìm thấy trang' in "
+        "missing.content.decode(), icon.status_code)\n"
+    )
+    run_env = {k: v for k, v in os.environ.items()
+               if k not in ("DJANGO_SETTINGS_MODULE", "THUOCDO_DEBUG")}
+    run_env.update(env, THUOCDO_DATA_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", script], env=run_env,  # noqa: S603 - ours
+                          capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "404", "True", "200"]

@@ -128,3 +128,20 @@ def test_a_form_posted_without_csrf_gets_a_friendly_page(world):
     response = client.post(reverse("accounts:login"), {"username": "x", "password": "y"})
     assert response.status_code == 403
     assert "The form has expired" in response.content.decode()
+
+
+def test_every_page_has_the_ruler_icon(world, client_for):
+    """The icon is one of our static files (no 404 for it on every page): linked from the
+    layout, served by WhiteNoise, and /favicon.ico leads to it for browsers that ask."""
+    assert finders.find("thuocdo/favicon.svg")
+    for user in (None, world.user("staff")):
+        client = client_for(user)
+        page = client.get(reverse("accounts:login") if user is None
+                          else reverse("core:home")).content.decode()
+        assert '<link rel="icon" href="/static/thuocdo/favicon.svg" type="image/svg+xml">' \
+            in page
+    response = client_for(None).get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"] == "/static/thuocdo/favicon.svg"
+    icon = client_for(None).get("/static/thuocdo/favicon.svg")
+    assert icon.status_code == 200 and icon["Content-Type"].startswith("image/svg+xml")
+    assert b"<svg" in b"".join(icon.streaming_content)

@@ -3,8 +3,10 @@
 Migrates the database (by default an SQLite file in the data dir), imports a generated city
 with three months of task history ending today (`--months`) through the exchange importer,
 creates or resets one account per role, prints their logins, then serves
-http://127.0.0.1:PORT with a jobs worker beside it. `--no-serve` stops after printing the
-accounts (for CI and tests).
+http://127.0.0.1:PORT with a jobs worker beside it; the links in its e-mails point there
+(unless THUOCDO_BASE_URL is set). `--no-serve` stops after printing the accounts (for CI and
+tests). `thuocdo demo` runs with debug off, so pages show the site's own error pages
+(thuocdo.cli).
 
 The history runs from the first day of the month two months back to the start of today, so
 "open", "overdue" and "due soon" are true today. Running the demo again the same day changes
@@ -16,10 +18,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -279,6 +283,19 @@ def enqueue_now(names) -> None:
             jobs[name].task.enqueue()
 
 
+DEMO_HOST = "127.0.0.1"
+
+
+def demo_environ(port: int, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of the demo's worker and scheduler: `environ` (default: ours) with
+    THUOCDO_BASE_URL set to the address the demo serves, so the links in the e-mails the
+    jobs send open the demo, unless `environ` sets a base URL itself."""
+    env = dict(os.environ if environ is None else environ)
+    if not env.get("THUOCDO_BASE_URL", "").strip():
+        env["THUOCDO_BASE_URL"] = f"http://{DEMO_HOST}:{port}"
+    return env
+
+
 def serve_demo(port: int, *, out=print) -> None:
     """Run Django's server (no autoreloader) with a jobs worker and the scheduler until
     Ctrl+C or SIGTERM."""
@@ -293,32 +310,34 @@ def serve_demo(port: int, *, out=print) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind(("127.0.0.1", port))
+            probe.bind((DEMO_HOST, port))
         except OSError as exc:
             raise CommandError(
                 f"port {port} is not free ({exc.strerror}): choose another with --port "
                 f"(cổng {port} đang bận: chọn cổng khác với --port)"
             ) from exc
     ensure_static_root()
+    env = demo_environ(port)  # the jobs send the e-mails, with links to this server
     worker = subprocess.Popen(  # noqa: S603 - our own argv
         thuocdo_command("db_worker", "--no-reload", "--queue-name", "*", "--verbosity", "0"),
         process_group=0,  # Ctrl+C reaches us; we stop the worker ourselves
+        env=env,
     )
     # The scheduler enqueues the scheduled jobs (notifications, housekeeping) on time; the
     # notification jobs also run once now, so the inboxes show something from the start.
     scheduler = subprocess.Popen(  # noqa: S603 - our own argv
         thuocdo_command("scheduler", "--verbosity", "0"), process_group=0,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, env=env,
     )
 
     def on_term(signum, frame) -> None:
         raise KeyboardInterrupt
 
     previous = {sig: signal.signal(sig, on_term) for sig in (signal.SIGINT, signal.SIGTERM)}
-    out(f"Mở / Open http://127.0.0.1:{port}/  (Ctrl+C để dừng / to stop)")
+    out(f"Mở / Open http://{DEMO_HOST}:{port}/  (Ctrl+C để dừng / to stop)")
     try:
         enqueue_now(STARTUP_JOBS)
-        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        call_command("runserver", f"{DEMO_HOST}:{port}", use_reloader=False)
     except KeyboardInterrupt:
         pass
     except SystemExit as exc:  # runserver exits on Ctrl+C and on "address in use"
