@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PeriodKind(models.TextChoices):
@@ -13,12 +14,16 @@ class PeriodKind(models.TextChoices):
 
 
 class PeriodStatus(models.TextChoices):
-    """open → scoring → review → approved → published → locked (domain.md, "Procedure")."""
+    """open → scoring → review → approved → published → locked (domain.md, "Procedure").
 
-    OPEN = "open", _("Open")
-    SCORING = "scoring", _("Self-scoring")
+    Labels say where the period stands (a state, not an act: "Đã phê duyệt", not "Phê
+    duyệt"); the context "evaluation status" keeps them apart from the same English words
+    used elsewhere (a task's event "Approved", a button "Open")."""
+
+    OPEN = "open", pgettext_lazy("evaluation status", "Open")
+    SCORING = "scoring", pgettext_lazy("evaluation status", "Self-scoring")
     REVIEW = "review", _("Under review")
-    APPROVED = "approved", _("Approved")
+    APPROVED = "approved", pgettext_lazy("evaluation status", "Approved")
     PUBLISHED = "published", _("Published")
     LOCKED = "locked", _("Locked")
 
@@ -28,16 +33,20 @@ SCORABLE = frozenset({PeriodStatus.OPEN, PeriodStatus.SCORING, PeriodStatus.REVI
 
 
 class CardStatus(models.TextChoices):
-    """Where one card stands in the procedure."""
+    """Where one card stands in the procedure. Who reviewed or approved it is recorded
+    (`reviewed_by`, `approved_by`): a leader's card is reviewed by a leader above, and an
+    agency head's card approved by the level above or the board, so the label names none."""
 
     DRAFT = "draft", _("Draft")
-    REVIEWED = "reviewed", _("Reviewed by the head of unit")
-    APPROVED = "approved", _("Approved by the head of agency")
+    REVIEWED = "reviewed", pgettext_lazy("evaluation status", "Reviewed")
+    APPROVED = "approved", pgettext_lazy("evaluation status", "Approved")
 
 
 class AppealStatus(models.TextChoices):
+    """Where an appeal stands (labels are states, as for periods)."""
+
     PENDING = "pending", _("Pending")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("evaluation status", "Accepted")
     REJECTED = "rejected", _("Rejected")
 
 

@@ -220,7 +220,7 @@ def write(document: dict, *, actor: Any) -> dict[str, tuple[int, int, int]]:
                 actor=None, period=periods[label], rescore=False, rows=[services.AssessmentRow(
                     people[record["official"]], record["general_points"],
                     record.get("reason") or "", record.get("organising"),
-                    record.get("uniting"), assessor=people.get(record.get("assessor")))])
+                    record.get("uniting"), assessor=people.get(record.get("assessor")))]).changed
             if not changed:
                 unchanged += 1
             elif (record["official"], label) in stored:

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.org.choices import Position
+
 from .choices import (
     AppealStatus,
     CardStatus,
@@ -170,6 +172,14 @@ class ScoreCard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.official_id} {self.period_id}: {self.total} {self.grade}"
+
+    @property
+    def position_label(self) -> str:
+        """The position in words (người đứng đầu, cấp phó, chuyên viên), not its code."""
+        try:
+            return str(Position(self.position).label)
+        except ValueError:
+            return self.position
 
 
 class Appeal(models.Model):

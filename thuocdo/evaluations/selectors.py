@@ -3,19 +3,23 @@
 Who reads a card: the official it is about; whoever reads the unit's subtree (its leaders
 and those above, the organisation board and inspectors granted over it); the
 administrator. Colleagues in the same unit do not read each other's cards. Outside the
-scope a card, a ranking or a period's unit does not exist (DoesNotExist → 404).
+scope a card, a ranking or a period's unit does not exist (DoesNotExist → 404). Who
+approves a card (`can_approve`) is read here too: nobody approves their own card.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from thuocdo.core.scope import Scope
 from thuocdo.measure.scoring import Period as EnginePeriod
-from thuocdo.org.models import Official, Unit
+from thuocdo.org.choices import Position
+from thuocdo.org.models import Membership, Official, Unit
+from thuocdo.org.selectors import current_q
 
 from .choices import AppealStatus
 from .models import Appeal, Assessment, Ground, Period, ScoreCard
@@ -115,6 +119,24 @@ def pending_appeals(*, scope: Scope, period: Period) -> QuerySet[Appeal]:
             .select_related("card__official", "card__unit", "card__agency"))
 
 
+def appeal_get(*, scope: Scope, pk: int) -> Appeal:
+    """An appeal on a card the caller may read (its official, the readers of its unit's
+    subtree, the administrator); else DoesNotExist. Who decides it is the services'
+    `can_decide_appeal`."""
+    return (Appeal.objects.filter(card_q_prefixed(scope))
+            .select_related("card__official", "card__period", "card__agency", "card__unit",
+                            "filed_by", "decided_by")
+            .get(pk=pk))
+
+
+def heads_above(*, unit: Unit) -> list[Membership]:
+    """The current heads of the units above `unit`, nearest first: who approves the card
+    of `unit`'s own head (with the organisation board). Names only: not scoped."""
+    return list(Membership.objects.filter(
+        current_q(), unit__lft__lt=unit.lft, unit__rgt__gt=unit.rgt, position=Position.HEAD)
+        .select_related("official", "unit").order_by("-unit__lft", "official__code"))
+
+
 def card_q_prefixed(scope: Scope) -> Q:
     if scope.is_admin:
         return Q()
@@ -122,6 +144,60 @@ def card_q_prefixed(scope: Scope) -> Q:
     if scope.official_id is not None:
         q |= Q(card__official_id=scope.official_id)
     return q
+
+
+# -- who approves a card ------------------------------------------------------------------
+
+
+def head_ranges(scope: Scope) -> tuple[tuple[int, int], ...]:
+    """The units the caller currently heads (người đứng đầu), as nested-set ranges."""
+    if scope.official_id is None:
+        return ()
+    return tuple(Membership.objects.filter(
+        current_q(), official_id=scope.official_id,
+        position=Position.HEAD).values_list("unit__lft", "unit__rgt"))
+
+
+def heads_agency(card: Any) -> bool:
+    """Is this the card of a head (người đứng đầu) of its own agency, whom nobody in the
+    agency may approve?"""
+    return card.unit_id == card.agency_id and card.position == Position.HEAD
+
+
+def can_approve(scope: Scope, card: Any,
+                heads: tuple[tuple[int, int], ...] | None = None) -> bool:
+    """May the caller approve this reviewed card? The head of the card's agency approves its
+    cards; the card of a head of the agency itself is left for the level above: the head of
+    a unit above the agency, or the organisation board over it (as for assessing a leader
+    and deciding an appeal: `services.can_assess`, `services.can_decide_appeal`). Nobody
+    approves their own card; the administrator approves any other. `heads`: the caller's
+    `head_ranges`, read once for many cards. `card` has `official_id`, `unit_id`,
+    `position` and `agency`."""
+    if scope.official_id is not None and scope.official_id == card.official_id:
+        return False
+    if scope.is_admin:
+        return True
+    heads = head_ranges(scope) if heads is None else heads
+    agency = card.agency
+    if (agency.lft, agency.rgt) in heads:
+        return True
+    return heads_agency(card) and (
+        scope.can_board_unit(agency)
+        or any(lft < agency.lft and agency.rgt < rgt for lft, rgt in heads))
+
+
+def approval_cards(*, scope: Scope, period: Period, unit: Unit
+                   ) -> tuple[list[ScoreCard], ScoreCard | None]:
+    """What an approval from `unit`'s page covers: the cards of `unit` (an agency) and of the
+    heads of the agencies in its subtree (left for the level above), those the caller may
+    approve (`can_approve`); and the caller's own card among them, left out."""
+    candidates = list(ScoreCard.objects.select_related("official", "agency").filter(
+        Q(agency=unit) | Q(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt,
+                           unit=F("agency"), position=Position.HEAD),
+        period=period).order_by("official__code"))
+    heads = head_ranges(scope)
+    own = next((c for c in candidates if c.official_id == scope.official_id), None)
+    return [c for c in candidates if can_approve(scope, c, heads)], own
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ records the change in the audit trail with who and why.
 The procedure (domain.md, "Procedure"): the period is scored (open → scoring) and each
 official self-scores; the period goes to review, where the head of each unit assesses the
 general criteria (a written reason for every deduction) and reviews the unit's cards; the
-head of each agency approves its cards (review → approved when every card is approved);
+head of each agency approves its cards, and the cards of the agency's heads are approved by
+the head of a unit above or the organisation board: nobody reviews or approves their own
+card (review → approved when every card is approved);
 the board publishes (→ published, appeals open until `appeal_until`); appeals are filed
 with a reason and decided with a reason; then the period is locked, and a locked period is
 never scored again.
@@ -25,6 +27,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
@@ -37,7 +40,7 @@ from thuocdo.measure.scoring import Period as EnginePeriod
 from thuocdo.org.choices import LEADER_POSITIONS, Position
 from thuocdo.org.models import Membership, Official, Unit
 
-from . import adapters
+from . import adapters, selectors
 from .choices import SCORABLE, AppealStatus, CardStatus, GroundKind, PeriodStatus
 from .models import Appeal, Assessment, Ground, Period, ScoreCard
 from .rubrics import rubric_for
@@ -121,6 +124,20 @@ def can_decide_appeal(scope: Scope, card: ScoreCard) -> bool:
     return is_head_of(scope, card.agency) or scope.can_board_unit(card.agency)
 
 
+#: grades, best first: no grade ("no data") is below HT and above KHT (a KHT ground gives
+#: KHT whatever the score, even with no total)
+GRADE_ORDER = ("HTXS", "HTT", "HT", "", "KHT")
+
+
+def _worse(before: tuple[Decimal | None, str], after: tuple[Decimal | None, str]) -> bool:
+    """Is the card (total, grade) `after` worse than `before`: a lower total, or a lower
+    grade?"""
+    (total_before, grade_before), (total_after, grade_after) = before, after
+    if total_before is not None and (total_after is None or total_after < total_before):
+        return True
+    return GRADE_ORDER.index(grade_after or "") > GRADE_ORDER.index(grade_before or "")
+
+
 def _lock_period(period: Period) -> Period:
     return Period.objects.select_for_update().get(pk=period.pk)
 
@@ -147,13 +164,19 @@ def period_open(*, actor: Any = None, label: str) -> Period:
 
 @dataclass(frozen=True)
 class ScoreResult:
-    """What one scoring run did."""
+    """What one scoring run did. The officials' codes of the cards whose review or approval
+    changed: `to_draft`, reviewed or approved, went back to draft (their own content
+    changed); `unapproved`, approved, went back to reviewed (only the quota's outcome
+    changed); `quota_only`, reviewed, stay reviewed although the quota's outcome changed."""
 
     period: Period
     created: int
     changed: int
     unchanged: int
     removed: int
+    to_draft: tuple[str, ...] = ()
+    unapproved: tuple[str, ...] = ()
+    quota_only: tuple[str, ...] = ()
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -167,8 +190,9 @@ def period_score(*, actor: Any = None, period: Period, reason: str = "",
     Allowed while the period is open, self-scoring or under review; a locked (or approved,
     published) period is never re-scored. Re-scoring with the same data and rubric gives
     identical cards: a card whose content did not change keeps its review status; one that
-    changed goes back to draft. The cards are computed before the storing transaction
-    (reads only, shared among `workers` processes when no transaction is open:
+    changed goes back to draft, unless only the quota's outcome changed (`reviewed_content`:
+    it stays reviewed, an approval being undone). The cards are computed before the storing
+    transaction (reads only, shared among `workers` processes when no transaction is open:
     `thuocdo.core.parallel`); storing locks the period and checks its state again."""
     scope = _scope(actor)
     if not (can_manage_periods(scope) or scope.lead_ranges):
@@ -195,6 +219,20 @@ def _check_scorable(period: Period) -> None:
 CHANGED_FIELDS = ("unit_id", "agency_id", "position", "task_group", "task_points",
                   "general_points", "total", "grade", "grade_before_quota", "quota_applied",
                   "rubric_version", "engine_version", "data")
+#: the keys of a card's JSON that the HTXS quota decides (`apply_quota`), besides its
+#: reason appended to `reasons`: the agency's outcome, not the card's own content
+QUOTA_KEYS = frozenset({"grade", "quota_applied", "quota"})
+
+
+def reviewed_content(data: dict) -> dict:
+    """What the head of unit reviews on a card: its JSON less the quota's outcome (the grade
+    after the quota, the quota's decision and its reason). A change in the outcome alone
+    keeps the review (docs/scoring.md, "The procedure")."""
+    quota = data.get("quota")
+    reasons = data.get("reasons", [])
+    if quota:
+        reasons = [r for r in reasons if r != quota.get("reason")]
+    return {k: v for k, v in data.items() if k not in QUOTA_KEYS} | {"reasons": reasons}
 
 
 @transaction.atomic
@@ -204,19 +242,24 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
     period = _lock_period(period)
     _check_scorable(period)
     # What is stored, light: each card's content by digest (a month holds 100,000 cards).
-    stored = {official_id: (pk, unit_id, content_digest(data)) for official_id, pk, unit_id, data
+    stored = {official_id: (pk, unit_id, content_digest(data), status)
+              for official_id, pk, unit_id, data, status
               in ScoreCard.objects.filter(period=period).values_list(
-                  "official_id", "pk", "unit_id", "data").iterator(BULK_BATCH)}
+                  "official_id", "pk", "unit_id", "data", "status").iterator(BULK_BATCH)}
     seen = {inputs.official_ids[card.official] for card in scores.cards}
-    gone = [pk for official_id, (pk, _unit, _digest) in stored.items()
+    gone = [pk for official_id, (pk, _unit, _digest, _status) in stored.items()
             if official_id not in seen]
     ScoreCard.objects.filter(pk__in=gone).delete()
     created = updated = unchanged = 0
+    to_draft: list[str] = []
+    unapproved: list[str] = []
+    quota_only: list[str] = []
     # Built and written a batch at a time: the rows and their JSON are let go as written.
     cards = scores.cards
     for start in range(0, len(cards), BULK_BATCH):
         new: list[ScoreCard] = []
         changed: list[ScoreCard] = []
+        was_confirmed: list[tuple[str, tuple, ScoreCard]] = []  # reviewed or approved
         for card in cards[start:start + BULK_BATCH]:
             official_id = inputs.official_ids[card.official]
             data = card.as_dict()  # JSON-native already: compares equal to the stored JSON
@@ -236,9 +279,27 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
                 new.append(ScoreCard(period=period, official_id=official_id, **values))
             elif row[1] == values["unit_id"] and row[2] == content_digest(data):
                 unchanged += 1
-            else:  # changed: back to draft, its review undone
+            else:  # changed: back to draft, its review undone (but see below)
                 changed.append(ScoreCard(pk=row[0], **values, status=CardStatus.DRAFT,
                                          reviewed_by=None, approved_by=None))
+                if row[3] != CardStatus.DRAFT:
+                    was_confirmed.append((card.official, row, changed[-1]))
+        # A reviewed or approved card whose own content is the same, only the quota's
+        # outcome having changed, keeps its review; an approval is of the agency's grades,
+        # so it is undone. Their stored JSON is read again, for these cards only.
+        if was_confirmed:
+            before = {pk: (data, reviewed_by) for pk, data, reviewed_by in ScoreCard.objects
+                      .filter(pk__in=[row[0] for _code, row, _card in was_confirmed])
+                      .values_list("pk", "data", "reviewed_by_id")}
+        for code, row, update in was_confirmed:
+            data, reviewed_by = before[row[0]]
+            if row[1] != update.unit_id or content_digest(reviewed_content(data)) \
+                    != content_digest(reviewed_content(update.data)):
+                to_draft.append(code)
+                continue
+            update.status = CardStatus.REVIEWED
+            update.reviewed_by_id = reviewed_by
+            (unapproved if row[3] == CardStatus.APPROVED else quota_only).append(code)
         ScoreCard.objects.bulk_create(new)
         ScoreCard.objects.bulk_update(changed, [*CHANGED_FIELDS, "status", "reviewed_by",
                                                 "approved_by"])
@@ -249,11 +310,14 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
     period.engine_version = ENGINE_VERSION
     period.scored_at = timezone.now()
     period.save(update_fields=["status", "rubric_version", "engine_version", "scored_at"])
-    result = ScoreResult(period, created, updated, unchanged, len(gone))
+    result = ScoreResult(period, created, updated, unchanged, len(gone), tuple(to_draft),
+                         tuple(unapproved), tuple(quota_only))
     audit_record(actor=actor, action="period.score", object_type="evaluations.period",
                  object_code=period.label, reason=reason,
                  changes={"created": created, "changed": updated,
                           "unchanged": unchanged, "removed": len(gone),
+                          "to_draft": len(to_draft), "unapproved": len(unapproved),
+                          "quota_only": len(quota_only),
                           "rubric": rubric.version, "engine": ENGINE_VERSION})
     return result
 
@@ -411,12 +475,20 @@ def _write_assessment(*, actor: Any, scope: Scope, period: Period, row: Assessme
     return stored, True
 
 
+@dataclass(frozen=True)
+class AssessmentsSaved:
+    """What `assessments_save` did: how many assessments changed, and the scoring run that
+    followed (None when nothing was re-scored), which says whose review was undone."""
+
+    changed: int
+    scored: ScoreResult | None = None
+
+
 @transaction.atomic
 def assessments_save(*, actor: Any = None, period: Period, rows: Sequence[AssessmentRow],
-                     rescore: bool = True) -> int:
+                     rescore: bool = True) -> AssessmentsSaved:
     """Record the general criteria of several officials (the head's review screen), then
-    re-score the period once. Returns how many assessments changed. Refused, with nothing
-    written, if any row is refused."""
+    re-score the period once. Refused, with nothing written, if any row is refused."""
     scope = _scope(actor)
     period = _lock_period(period)
     if period.status not in SCORABLE:
@@ -427,10 +499,11 @@ def assessments_save(*, actor: Any = None, period: Period, rows: Sequence[Assess
     for row in rows:
         _assessment, did = _write_assessment(actor=actor, scope=scope, period=period, row=row)
         changed += did
+    scored = None
     if changed and rescore and period.cards.exists():
-        period_score(actor=None, period=period,
-                     reason=_("general criteria assessed"))
-    return changed
+        scored = period_score(actor=None, period=period,
+                              reason=_("general criteria assessed"))
+    return AssessmentsSaved(changed, scored)
 
 
 def assessment_set(*, actor: Any = None, period: Period, official: Official,
@@ -552,18 +625,24 @@ def unit_review(*, actor: Any, period: Period, unit: Unit, reason: str = "") -> 
 
 @transaction.atomic
 def agency_approve(*, actor: Any, period: Period, agency: Unit, reason: str = "") -> int:
-    """The head of the agency approves every card of the agency (all must be reviewed).
-    When every card of the period is approved, the period is approved."""
+    """Approve, from the page of `agency`, every card there the caller may approve
+    (`selectors.approval_cards`): the head of the agency approves its cards but their own,
+    which is left for the head of a unit above or the organisation board; they approve the
+    cards of the heads of agencies below. Each such card must be reviewed. Returns how many cards
+    became approved. When every card of the period is approved, the period is approved."""
     scope = _scope(actor)
-    if not is_head_of(scope, agency):
-        raise _deny(_("Only the head of %(a)s approves its cards.") % {"a": agency.name})
     period = _lock_period(period)
+    cards, own = selectors.approval_cards(scope=scope, period=period, unit=agency)
+    if not cards and not is_head_of(scope, agency):
+        raise _deny(_("Only the head of %(a)s approves its cards.") % {"a": agency.name})
     if period.status != PeriodStatus.REVIEW:
         raise ServiceError(_("Period %(p)s is not under review.") % {"p": period.label},
                            code="period_status")
-    cards = list(ScoreCard.objects.select_related("official").filter(period=period,
-                                                                     agency=agency))
     if not cards:
+        if own is not None:
+            raise ServiceError(_("Nobody approves their own card: yours is approved by the "
+                                 "head of a unit above or the organisation board."),
+                               code="own_card")
         raise ServiceError(_("%(a)s has no card in %(p)s.") % {"a": agency.code,
                                                                 "p": period.label},
                            code="no_cards")
@@ -582,7 +661,9 @@ def agency_approve(*, actor: Any, period: Period, agency: Unit, reason: str = ""
         period.save(update_fields=["status"])
     audit_record(actor=actor, action="agency.approve", object_type="evaluations.period",
                  object_code=f"{period.label}/{agency.code}", reason=reason,
-                 changes={"approved": len(todo), "period_status": period.status})
+                 changes={"approved": [c.official.code for c in todo],
+                          "left_out": own.official.code if own is not None else None,
+                          "period_status": period.status})
     return len(todo)
 
 
@@ -620,7 +701,9 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
                   general_points: Any = None) -> Appeal:
     """Decide an appeal, with a reason. An accepted appeal may correct the general criteria
     (`general_points`); the period's cards are then computed again (the quota included) and
-    the published grades follow."""
+    the published grades follow. An accepted appeal never worsens the appellant's card: a
+    correction below the published general criteria, or one after which the card's total
+    or grade would be lower, is refused and nothing is written."""
     card = ScoreCard.objects.select_related("agency", "unit", "official", "period").get(
         pk=appeal.card_id)
     scope = _scope(actor)
@@ -641,6 +724,16 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
     if general_points not in (None, "") and not accepted:
         raise ServiceError(_("Only an accepted appeal changes the points."),
                            code="appeal_points", field="general_points")
+    if accepted and general_points not in (None, ""):
+        points = _number(general_points, low=Decimal(0), high=GENERAL_MAX,
+                         field="general_points", code="general_points")
+        if card.general_points is not None and points < card.general_points:
+            raise ServiceError(
+                _("An accepted appeal cannot lower the appellant's general criteria: they are "
+                  "%(now)s, the correction gives %(new)s.")
+                % {"now": number_format(card.general_points, 2),
+                   "new": number_format(points, 2)},
+                code="appeal_worsens", field="general_points")
     appeal.status = AppealStatus.ACCEPTED if accepted else AppealStatus.REJECTED
     appeal.decision = reason
     appeal.decided_by = actor if getattr(actor, "pk", None) else None
@@ -657,6 +750,16 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
         period.status = PeriodStatus.REVIEW
         period.save(update_fields=["status"])
         period_score(actor=None, period=period, reason=_("appeal accepted"))
+        after = ScoreCard.objects.filter(pk=card.pk).values_list("total", "grade").first()
+        if after is None or _worse((card.total, card.grade), after):
+            # raised inside the transaction: the decision and the re-scoring are undone
+            raise ServiceError(
+                _("With the corrected general criteria the appellant's total or grade would "
+                  "fall below the published %(before)s, %(g)s: an accepted appeal must not "
+                  "worsen the card.")
+                % {"before": number_format(card.total, 2) if card.total is not None else "—",
+                   "g": card.grade or "—"},
+                code="appeal_worsens", field="general_points")
         ScoreCard.objects.filter(period=period).update(status=CardStatus.APPROVED)
         period.status = PeriodStatus.PUBLISHED
         period.save(update_fields=["status"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,9 +29,9 @@ from thuocdo.org.models import Unit
 from thuocdo.tasks.models import Product, Task
 
 from . import selectors, services
-from .choices import AppealStatus, PeriodStatus
+from .choices import AppealStatus, CardStatus, PeriodStatus
 from .forms import AppealForm, AssessmentForm, DecisionForm, PublishForm, SelfScoreForm
-from .models import Appeal, ScoreCard
+from .models import ScoreCard
 
 DEDUCTION_LABELS = {
     "major_error": gettext_lazy("Major error"),
@@ -57,6 +58,32 @@ def _refused(request, exc: ServiceError) -> None:
     if isinstance(exc, PermissionDeniedError):
         raise PermissionDenied(exc.service_message) from exc
     messages.error(request, exc.service_message)
+
+
+def _codes(codes) -> str:
+    """Officials' codes for a message: the first 20, then "…"."""
+    codes = list(codes)
+    return ", ".join(codes[:20]) + (", …" if len(codes) > 20 else "")
+
+
+def _scored(request, result: services.ScoreResult | None) -> None:
+    """Say whose review or approval a re-scoring undid or kept, and why (docs/scoring.md,
+    "The procedure"): the cards back to draft must be reviewed again."""
+    if result is None:
+        return
+    if result.to_draft:
+        messages.warning(request, _(
+            "These cards went back to draft because their content changed; confirm their "
+            "review again: %(o)s.") % {"o": _codes(result.to_draft)})
+    if result.unapproved:
+        messages.warning(request, _(
+            "The approval of these cards was undone because the HTXS quota changed their "
+            "outcome; approve them again: %(o)s.") % {"o": _codes(result.unapproved)})
+    if result.quota_only:
+        messages.info(request, _(
+            "The HTXS quota's outcome changed for %(o)s; their review still stands (the "
+            "quota is decided for the whole agency and is not part of the review).")
+            % {"o": _codes(result.quota_only)})
 
 
 def _put_back(form, exc: ServiceError) -> None:
@@ -138,11 +165,13 @@ def period_act(request, label: str, action: str):
             return redirect(period)
         data = form.cleaned_data
     try:
-        PERIOD_ACTIONS[action](request.user, period, data)
+        result = PERIOD_ACTIONS[action](request.user, period, data)
     except ServiceError as exc:
         _refused(request, exc)
     else:
         messages.success(request, _("Done."))
+        if isinstance(result, services.ScoreResult):
+            _scored(request, result)
     return redirect(period)
 
 
@@ -289,15 +318,16 @@ def appeal_create(request, label: str, official: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def appeal_decide(request, pk: int):
+    """An appeal: whoever reads the card reads it (the appellant too, whose own appeal the
+    period's page lists); the head of the agency or the board decides it here."""
     scope = request.scope
-    appeal = _get(lambda **kw: Appeal.objects.filter(
-        selectors.card_q_prefixed(scope)).select_related(
-            "card__official", "card__period", "card__agency", "card__unit").get(**kw), pk=pk)
+    appeal = _get(selectors.appeal_get, scope=scope, pk=pk)
     card = appeal.card
-    if not services.can_decide_appeal(scope, card):
+    can_decide = services.can_decide_appeal(scope, card)
+    if request.method == "POST" and not can_decide:
         raise PermissionDenied
-    form = DecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = DecisionForm(request.POST or None) if can_decide else None
+    if request.method == "POST" and form is not None and form.is_valid():
         try:
             services.appeal_decide(actor=request.user, appeal=appeal,
                                    accepted=form.cleaned_data["accepted"],
@@ -308,8 +338,10 @@ def appeal_decide(request, pk: int):
         else:
             messages.success(request, _("The decision was recorded."))
             return redirect(card.period)
+    own = scope.official_id == card.official_id
     return render(request, "evaluations/appeal_decide.html",
-                  {"nav": "scores", "appeal": appeal, "card": card, "form": form})
+                  {"nav": "my_card" if own else "scores", "appeal": appeal, "card": card,
+                   "form": form, "own": own})
 
 
 # -- a unit: ranking, review, approval, export --------------------------------------------
@@ -339,14 +371,33 @@ def unit_ranking(request, label: str, code: str):
         for line in lines if line.binds
     ]
     reviewable = [c for c in cards if c.unit_id == unit.pk and services.can_assess(scope, c)]
+    under_review = period.status == PeriodStatus.REVIEW
+    approvable, own = (selectors.approval_cards(scope=scope, period=period, unit=unit)
+                       if under_review else ([], None))
+    can_approve = any(c.status != CardStatus.APPROVED for c in approvable)
     return render(request, "evaluations/unit_ranking.html", {
         "nav": "scores", "period": period, "unit": unit, "cards": cards,
         "quota": lines, "warnings": warnings,
-        "can_review": bool(reviewable) and period.status == PeriodStatus.REVIEW,
-        "can_approve": unit.is_agency and period.status == PeriodStatus.REVIEW
-        and services.is_head_of(scope, unit),
+        "can_review": bool(reviewable) and under_review,
+        "can_approve": can_approve,
+        "approves_agency": unit.is_agency and services.is_head_of(scope, unit),
+        # to whoever approves here, their own card being among the page's cards
+        "own_left_out": _own_left_out(own) if approvable and own is not None
+        and own.status != CardStatus.APPROVED else "",
         "agency_unit": unit.is_agency,
     })
+
+
+def _own_left_out(card: ScoreCard) -> str:
+    """Says that the caller's own card is left out of their approval, and who approves it:
+    the head of the nearest unit above the card's agency, or the organisation board."""
+    above = selectors.heads_above(unit=card.agency)
+    if above:
+        return _("Your own card is left out of this approval (nobody approves their own "
+                 "card): it is for %(name)s, head of %(unit)s, or the organisation board to "
+                 "approve.") % {"name": above[0].official.name, "unit": above[0].unit.name}
+    return _("Your own card is left out of this approval (nobody approves their own card): "
+             "it is for the organisation board to approve.")
 
 
 @login_required
@@ -361,7 +412,7 @@ def unit_review(request, label: str, code: str):
         raise PermissionDenied
     assessments = selectors.assessments_by_official(period=period,
                                                     officials=[c.official_id for c in cards])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for card in cards:
         stored = assessments.get(card.official_id)
         initial = {"general_points": stored.general_points, "reason": stored.reason,
@@ -377,7 +428,7 @@ def unit_review(request, label: str, code: str):
         try:
             if action == "save":
                 if all(row["form"].is_valid() for row in rows):
-                    services.assessments_save(actor=request.user, period=period, rows=[
+                    saved = services.assessments_save(actor=request.user, period=period, rows=[
                         services.AssessmentRow(
                             row["card"].official, row["form"].cleaned_data["general_points"],
                             row["form"].cleaned_data["reason"],
@@ -386,11 +437,19 @@ def unit_review(request, label: str, code: str):
                         for row in rows])
                     messages.success(request, _("The assessments were saved and the cards "
                                                 "computed again."))
+                    _scored(request, saved.scored)
                     return redirect("evaluations:unit_review", label=label, code=code)
-                messages.error(request, _("Correct the errors below."))
+                # each row with an error says so above its fields: here, only whose rows
+                messages.error(request, _("Nothing was saved: correct the rows of %(o)s.") % {
+                    "o": _codes(row["card"].official.code for row in rows
+                                if row["form"].errors)})
             elif action == "confirm":
                 n = services.unit_review(actor=request.user, period=period, unit=unit)
-                messages.success(request, _("%(n)d cards reviewed.") % {"n": n})
+                if n:
+                    messages.success(request, _("%(n)d cards reviewed.") % {"n": n})
+                else:
+                    messages.info(request, _("No card was left to review: every card you "
+                                             "review here was already reviewed."))
                 return redirect("evaluations:unit_ranking", label=label, code=code)
             else:
                 raise Http404(_("Not found."))
@@ -398,6 +457,7 @@ def unit_review(request, label: str, code: str):
             _refused(request, exc)
     return render(request, "evaluations/unit_review.html", {
         "nav": "scores", "period": period, "unit": unit, "rows": rows,
+        "to_confirm": any(row["card"].status == CardStatus.DRAFT for row in rows),
         "editable": period.status in (PeriodStatus.OPEN, PeriodStatus.SCORING,
                                       PeriodStatus.REVIEW),
     })
@@ -406,13 +466,20 @@ def unit_review(request, label: str, code: str):
 @login_required
 @require_POST
 def agency_approve(request, label: str, code: str):
-    _scope, period, unit = _unit_context(request, label, code)
+    scope, period, unit = _unit_context(request, label, code)
     try:
         n = services.agency_approve(actor=request.user, period=period, agency=unit)
     except ServiceError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, _("%(n)d cards approved.") % {"n": n})
+        if n:
+            messages.success(request, _("%(n)d cards approved.") % {"n": n})
+        else:
+            messages.info(request, _("No card was left to approve: every card you approve "
+                                     "here was already approved."))
+        _approvable, own = selectors.approval_cards(scope=scope, period=period, unit=unit)
+        if own is not None and own.status != CardStatus.APPROVED:
+            messages.info(request, _own_left_out(own))
     return redirect("evaluations:unit_ranking", label=label, code=code)
 
 
@@ -454,7 +521,7 @@ def unit_export(request, label: str, code: str):
     for n, card in enumerate(cards, start=1):
         d = card.data
         sheet.append(xlsx.row(sheet, [
-            n, card.official.code, card.official.name, card.unit.name, card.position,
+            n, card.official.code, card.official.name, card.unit.name, card.position_label,
             d.get("assigned"), d.get("completed"), d.get("quantity"), d.get("quality"),
             d.get("progress"), d.get("unit_result"), d.get("organising"), d.get("uniting"),
             _num(card.task_points), _num(card.general_points), _num(card.total),

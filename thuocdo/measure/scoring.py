@@ -29,8 +29,9 @@ from typing import Any, Protocol
 from .calendar import WorkCalendar
 from .history import TaskHistory, delays, done_event, end_of_day, log_facts
 
-#: Changes whenever the engine would give a different card for the same inputs and rubric.
-ENGINE_VERSION = "scoring/1.1"
+#: Changes whenever the engine would give a different card for the same inputs and rubric
+#: (1.2: the formula and the reasons write decimal commas, as Vietnamese does).
+ENGINE_VERSION = "scoring/1.2"
 
 Number = int | float | str | Decimal | Fraction
 
@@ -796,9 +797,9 @@ def apply_quota(cards: Iterable[ScoreCard], rubric: Rubric,
                 htt[scope] += 1
         names = tuple(_scope_name(s) for s in scopes)
         worked = "; ".join(
-            f"{_scope_name(s)}: {n} ≤ {_show(share)} × {base} = {_show(share * base)} "
+            f"{_scope_name(s)}: {n} ≤ {_vi(share)} × {base} = {_vi(share * base)} "
             f"{'đạt' if ok else 'không đạt'}" for s, n, base, ok in checks)
-        reason = (f"hạn mức HTXS {_show(share * 100)}% số HTT cuối cùng: ứng viên thứ {rank}/"
+        reason = (f"hạn mức HTXS {_vi(share * 100)}% số HTT cuối cùng: ứng viên thứ {rank}/"
                   f"{per_agency_total[card.agency]} ở {card.agency} (xếp theo "
                   f"{_tie_break_text(rubric)}); {worked} → "
                   f"{'giữ HTXS' if keep else 'chuyển xuống HTT'}")
@@ -1043,7 +1044,7 @@ def _reasons(parts, leader, exact_t, general, overrides, by_score, rubric) -> tu
                    for o in overrides)
     if by_score is Grade.KHT:
         last = rubric.thresholds[-1][1]
-        reasons.append(f"tổng điểm dưới {_show(last)}: KHT")
+        reasons.append(f"tổng điểm dưới {_vi(last)}: KHT")
     return tuple(reasons)
 
 
@@ -1058,17 +1059,18 @@ def _line(fact: TaskAtClose) -> TaskLine:
 
 def _formula(parts, weights, tally, unit_tally, official, exact_t, general, points,
              by_score, grade, rubric) -> str:
-    """The formula with its numbers, e.g. "a = 3/4 = 0.7500; … T = 70 × (a + b + c) / 3
-    = 70 × 2.0625 / 3 = 48.13; total = 48.13 + 27 = 75.13 → HTT"."""
+    """The formula with its numbers, in Vietnamese with decimal commas, e.g. "a = 3 / 4 =
+    0,7500; … T = 70 × (a + b + c) / 3 = 70 × 2,0625 / 3 = 48,13; tổng = T + tiêu chí
+    chung = 48,13 + 27,00 = 75,13 → HTT"."""
     if parts["a"] is None and exact_t is None:
         return "không được giao sản phẩm: T = chưa có dữ liệu"
     lines = []
     if parts["a"] is not None:
-        assigned = _show(tally.assigned)
+        assigned = _vi(tally.assigned)
         lines += [
-            f"a = {_show(tally.completed)} / {assigned} = {_ratio(parts['a'], rubric)}",
-            f"b = {_show(tally.quality)} / {assigned} = {_ratio(parts['b'], rubric)}",
-            f"c = {_show(tally.progress)} / {assigned} = {_ratio(parts['c'], rubric)}",
+            f"a = {_vi(tally.completed)} / {assigned} = {_vi(_ratio(parts['a'], rubric))}",
+            f"b = {_vi(tally.quality)} / {assigned} = {_vi(_ratio(parts['b'], rubric))}",
+            f"c = {_vi(tally.progress)} / {assigned} = {_vi(_ratio(parts['c'], rubric))}",
         ]
     if "d" in parts:
         if parts["d"] is None:
@@ -1077,31 +1079,31 @@ def _formula(parts, weights, tally, unit_tally, official, exact_t, general, poin
             unit_parts = [quantity_ratio(unit_tally), quality_ratio(unit_tally),
                           progress_ratio(unit_tally)]
             lines.append(f"d = kết quả của {official.unit} = ("
-                         + " + ".join(str(_ratio(p, rubric)) for p in unit_parts)
-                         + f") / 3 = {_ratio(parts['d'], rubric)}")
+                         + " + ".join(_vi(_ratio(p, rubric)) for p in unit_parts)
+                         + f") / 3 = {_vi(_ratio(parts['d'], rubric))}")
         lines += [f"đ = {_show_opt(parts['đ'])}", f"e = {_show_opt(parts['e'])}"]
     used = list(weights)
     if exact_t is not None and parts["a"] is None:  # a leader scored on d, đ, e alone
         used = [(k, w) for k, w in weights if k not in {"a", "b", "c"}]
     plain = all(w == 1 for _k, w in used)
-    names = " + ".join(k if plain else f"{_show(w)}·{k}" for k, w in used)
+    names = " + ".join(k if plain else f"{_vi(w)}·{k}" for k, w in used)
     denominator = sum(w for _k, w in used)
     if exact_t is None:
-        lines.append(f"T = {_show(rubric.task_max)} × ({names}) / {_show(denominator)}"
+        lines.append(f"T = {_vi(rubric.task_max)} × ({names}) / {_vi(denominator)}"
                      " = chưa có dữ liệu")
         return "; ".join(lines)
     weighted = sum(w * parts[k] for k, w in used)  # type: ignore[operator]
     t = round_points(exact_t, rubric)
-    lines.append(f"T = {_show(rubric.task_max)} × ({names}) / {_show(denominator)} = "
-                 f"{_show(rubric.task_max)} × {_ratio(weighted, rubric)} / "
-                 f"{_show(denominator)} = {t}")
+    lines.append(f"T = {_vi(rubric.task_max)} × ({names}) / {_vi(denominator)} = "
+                 f"{_vi(rubric.task_max)} × {_vi(_ratio(weighted, rubric))} / "
+                 f"{_vi(denominator)} = {_vi(t)}")
     if general is None:
         lines.append("tổng = chưa có dữ liệu (chưa đánh giá tiêu chí chung)")
     else:
         verdict = (f"{by_score}" if grade == by_score
                    else f"{by_score}, KHT do căn cứ bắt buộc")
-        lines.append(f"tổng = T + tiêu chí chung = {t} + {round_points(general, rubric)} = "
-                     f"{points} → {verdict}")
+        lines.append(f"tổng = T + tiêu chí chung = {_vi(t)} + "
+                     f"{_vi(round_points(general, rubric))} = {_vi(points)} → {verdict}")
     return "; ".join(lines)
 
 
@@ -1207,14 +1209,15 @@ def _roll_up(*, kind: str | None, period: Period | str, monthly: Iterable[ScoreC
             units, rubric)
         before_quota = Grade.KHT if overrides else by_score
         t = round_points(exact_t, rubric) if exact_t is not None else None
-        shown = ", ".join(str(c.task_points) for c in with_data)
-        formula = (f"T = trung bình T các tháng ({shown}) = {t}" if with_data
+        shown = " + ".join(_vi(c.task_points) for c in with_data)
+        formula = (f"T = trung bình T các tháng = ({shown}) / {len(with_data)} = {_vi(t)}"
+                   if with_data
                    else "T = chưa có dữ liệu (không tháng nào được giao sản phẩm)")
         if points is not None:
             verdict = (by_score if before_quota == by_score
                        else f"{by_score}, KHT do căn cứ bắt buộc")
-            formula += (f"; tổng = T + tiêu chí chung = {t} + {round_points(general, rubric)} = "
-                        f"{points} → {verdict}")
+            formula += (f"; tổng = T + tiêu chí chung = {_vi(t)} + "
+                        f"{_vi(round_points(general, rubric))} = {_vi(points)} → {verdict}")
         reasons = _reasons({"a": exact_t}, False, exact_t, general, overrides, by_score, rubric)
         deductions = tuple(d for c in own for d in c.deductions if d.kind != "general")
         if general is not None and general < rubric.general_max:
@@ -1344,8 +1347,19 @@ def _show(value: Fraction | int | Decimal) -> str:
     return str(_round_half_up(value, 4))
 
 
+def _vi(value: Number | None) -> str:
+    """A number in the engine's Vietnamese sentences (formula, reasons): written as `_show`
+    writes it (a Decimal as it is: 0.9359, 67.50), with a decimal comma (0,9359; 67,50), as
+    the rest of the card is shown (signals' `_num` does the same); a missing one (None) as
+    "thiếu". `_show` itself keeps the point: it also builds exact Decimals (`_exact`)."""
+    if value is None:
+        return "thiếu"
+    shown = str(value) if isinstance(value, Decimal) else _show(_fraction(value))
+    return shown.replace(".", ",")
+
+
 def _show_opt(value: Fraction | None) -> str:
-    return "thiếu" if value is None else _show(value)
+    return _vi(value)
 
 
 def _scope_name(scope: tuple[str, str | None]) -> str:

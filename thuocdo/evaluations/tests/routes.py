@@ -5,9 +5,11 @@ published with an appeal of CG.STAFF pending. A card is read by its official, by
 reads its unit's subtree (leaders above, the board, inspectors) and the administrator; a
 colleague or an outsider gets 404. Rankings and exports: those who read the subtree, not its
 staff. Reviewing: those who may assess someone of the unit (403 for the board and the
-inspector, who may not). Approving: the head of the agency and the administrator. Deciding
-an appeal: the head of the agency, the board over it, the administrator. Period actions:
-the board and the administrator.
+inspector, who may not). Approving: the head of the agency and the administrator, and the
+board over the agency for the cards of its heads (nobody approves their own card). An
+appeal is read by whoever reads its card, the appellant included (read-only); deciding it:
+the head of the agency, the board over it, the administrator. Period actions: the board and
+the administrator.
 """
 
 from __future__ import annotations
@@ -124,8 +126,15 @@ ROUTES = {
                   note="only the card's official appeals"),
     ],
     "evaluations:appeal_decide": [
-        RouteSpec(kwargs=appeal, expect=codes({"admin", "board", "head"},
-                                              forbidden={"inspector", "deputy", "staff"})),
+        RouteSpec(kwargs=appeal, expect=page_expect(CG_SIDE),
+                  note="whoever reads the card reads its appeal; the appellant (staff), the "
+                       "deputy and the inspector without the decision form"),
+        RouteSpec(method="post", kwargs=appeal,
+                  data=lambda world: {"accepted": "0", "reason": "Không có căn cứ"},
+                  expect=codes({"admin", "board", "head"}, 302,
+                               forbidden={"inspector", "deputy", "staff"}),
+                  note="only the head of the agency, the board and the administrator decide; "
+                       "never the appellant"),
     ],
     "evaluations:unit_ranking": [
         RouteSpec(kwargs=unit(REVIEW, "HN.CG.VP"), expect=page_expect(READERS)),
@@ -137,9 +146,10 @@ ROUTES = {
     ],
     "evaluations:agency_approve": [
         RouteSpec(method="post", kwargs=unit(REVIEW, "HN.CG"),
-                  expect=codes({"admin", "head"}, 302,
-                               forbidden={"board", "inspector", "deputy"}),
-                  note="the head of the agency; the service refuses what is not reviewed"),
+                  expect=codes({"admin", "head", "board"}, 302,
+                               forbidden={"inspector", "deputy"}),
+                  note="the head of the agency, the board for the heads' cards; the service "
+                       "refuses what is not reviewed"),
     ],
     "evaluations:unit_export": [
         RouteSpec(kwargs=unit(REVIEW, "HN.CG.VP"), expect=page_expect(READERS)),

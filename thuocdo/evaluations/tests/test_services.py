@@ -121,14 +121,20 @@ def test_the_whole_procedure(world, scored):
     with pytest.raises(PermissionDeniedError):
         services.agency_approve(actor=world.user("deputy"), period=period,
                                 agency=world.units["HN.CG"])
+    # the head approves the agency's cards but their own, and the card of the head of the
+    # commune below (DV.HEAD): CG.DEP, CG.STAFF, CG.STAFF2, DV.HEAD
     assert services.agency_approve(actor=world.user("head"), period=period,
                                    agency=world.units["HN.CG"]) == 4
-    services.agency_approve(actor=world.user("admin"), period=period,
-                            agency=world.units["HN.CG.DV"])
-    period.refresh_from_db()
-    assert period.status == "review"
+    assert card("CG.HEAD").status == "reviewed"
+    assert services.agency_approve(actor=world.user("admin"), period=period,
+                                   agency=world.units["HN.CG.DV"]) == 0
     services.agency_approve(actor=world.user("admin"), period=period,
                             agency=world.units["HN.BD"])
+    period.refresh_from_db()
+    assert period.status == "review"
+    # the head's own card: the organisation board over the agency approves it
+    assert services.agency_approve(actor=world.user("board"), period=period,
+                                   agency=world.units["HN.CG"]) == 1
     period.refresh_from_db()
     assert period.status == "approved"
     with pytest.raises(ServiceError):  # approved: never re-scored

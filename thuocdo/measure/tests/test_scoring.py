@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import math
 import random
+import re
 from collections import Counter
 from collections.abc import Mapping
 from decimal import Decimal
@@ -291,6 +292,39 @@ def test_half_up_at_the_fifth_thousandth():
                        rubric)
     assert half == Fraction(2005, 1000)
     assert round_points(half, rubric) == Decimal("2.01")
+
+
+def _decimal_points(card: ScoreCard) -> list[str]:
+    """The engine's Vietnamese sentences on a card that write a number with a decimal
+    point (3.5, 0.2) instead of a comma."""
+    texts = [card.formula, *card.reasons, *([card.quota.reason] if card.quota else [])]
+    return [text for text in texts if re.search(r"[0-9]\.[0-9]", text)]
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_the_formula_and_the_reasons_write_decimal_commas(path):
+    """The formula, the reasons and the quota's reasoning are Vietnamese, like the rest of
+    the card ("0,9359", "93,27"): a decimal comma, never a point."""
+    scores, _expected = run_case(json.loads(path.read_text(encoding="utf-8")))
+    assert not [text for card in scores.cards for text in _decimal_points(card)]
+
+
+def test_decimal_commas_in_weights_ratings_and_the_quota():
+    """Weights other than 1 (0,5·a), a leader's ratings (đ = 0,9) and the quota's share
+    (1 ≤ 0,2 × 0) are written with commas too."""
+    rubric = dataclasses.replace(DEFAULT_RUBRIC, staff_weights=(
+        ("a", Fraction(1, 2)), ("b", Fraction(1)), ("c", Fraction(3, 2))))
+    card = score([staff("CB1")], [on_time("T1", "CB1", coefficient=Fraction(3, 2))],
+                 rubric=rubric).card("CB1")
+    assert "a = 1,5 / 1,5 = 1,0000" in card.formula
+    assert "(0,5·a + 1·b + 1,5·c) / 3" in card.formula
+    assert card.formula.endswith("= 70,00 + 30,00 = 100,00 → HTXS")
+    assert "1 ≤ 0,2 × 0 = 0 không đạt" in card.quota.reason
+    assert not _decimal_points(card)
+    boss = OfficialInput("CB0", "HN.CG", "head", None)
+    leader = score([boss], [on_time("T1", "CB0", unit="HN.CG")], {"CB0": Assessment(
+        30, (), Fraction(9, 10), Fraction(1))}).card("CB0")
+    assert "đ = 0,9; e = 1" in leader.formula and not _decimal_points(leader)
 
 
 def test_no_product_assigned_is_no_data_never_100():
