@@ -280,7 +280,7 @@ def _release(ids: Sequence[int]) -> None:
 def _message(row: Mapping[str, Any], *, connection: Any, base_url: str) -> EmailMessage:
     address = row["recipient__email"] or row["recipient__user__email"]
     link = f"{base_url}{row['url']}"
-    body = "\n\n".join([row["body"], _("Open the task: %(link)s") % {"link": link},
+    body = "\n\n".join([row["body"], _("See it in Thước đo: %(link)s") % {"link": link},
                         _("This message was sent by Thước đo. Do not reply to it.")])
     return EmailMessage(subject=f"[Thước đo] {row['title']}", body=body,
                         from_email=settings.DEFAULT_FROM_EMAIL, to=[address],

@@ -280,6 +280,8 @@ def test_each_notification_is_emailed_once(world):
     message = next(m for m in mail.outbox if m.to == ["cg.staff@example.vn"])
     assert task.code in message.subject
     assert services.task_url(task.code) in message.body
+    # the same words whether the link opens a task, a signal or a card
+    assert "Xem chi tiết trên Thước đo: http" in message.body
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()
     assert services.notifications_send_email() == 0
     assert len(mail.outbox) == 2
