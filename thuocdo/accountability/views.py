@@ -283,20 +283,27 @@ def signal_act(request, pk: int, action: str):
 # -- the drill-downs of totals and delays, the cascade -------------------------------------
 
 
+def _drill_down(request, form_class) -> tuple[dict, object]:
+    """A drill-down's parameters (`form_class` over the query) and the dashboard's unit they
+    name; 404 unless both are valid and the caller may see that unit's dashboard."""
+    form = form_class(request.GET)
+    if not form.is_valid():
+        raise Http404(_("Not found."))
+    data = form.cleaned_data
+    unit = _get_or_404(org_selectors.unit_get, scope=request.scope, code=data["unit"])
+    if not selectors.may_see_dashboard(request.scope, unit):
+        raise Http404(_("Not found."))
+    return data, unit
+
+
 @login_required
 @require_GET
 def counted_tasks(request):
     """The tasks behind a total of the dashboard ("all" of a unit, sub-unit or person): the
     tasks of the month in one of the four buckets, each with its bucket; every bucket opens
     its work list."""
-    form = CountedTasksForm(request.GET)
-    if not form.is_valid():
-        raise Http404(_("Not found."))
     scope = request.scope
-    data = form.cleaned_data
-    unit = _get_or_404(org_selectors.unit_get, scope=scope, code=data["unit"])
-    if not selectors.may_see_dashboard(scope, unit):
-        raise Http404(_("Not found."))
+    data, unit = _drill_down(request, CountedTasksForm)
     official = (_get_or_404(org_selectors.official_get, scope=scope,
                             code=data["lead_official"])
                 if data.get("lead_official") else None)
@@ -328,14 +335,8 @@ def counted_tasks(request):
 @require_GET
 def delay_list(request):
     """The tasks behind a row of "delay by holder": each with its working days late."""
-    form = DelayFilterForm(request.GET)
-    if not form.is_valid():
-        raise Http404(_("Not found."))
     scope = request.scope
-    data = form.cleaned_data
-    unit = _get_or_404(org_selectors.unit_get, scope=scope, code=data["unit"])
-    if not selectors.may_see_dashboard(scope, unit):
-        raise Http404(_("Not found."))
+    data, unit = _drill_down(request, DelayFilterForm)
     holder_unit = (_get_or_404(org_selectors.unit_get, scope=scope, code=data["holder_unit"])
                    if data.get("holder_unit") else None)
     official = (_get_or_404(org_selectors.official_get, scope=scope, code=data["official"])
