@@ -724,6 +724,7 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
     if general_points not in (None, "") and not accepted:
         raise ServiceError(_("Only an accepted appeal changes the points."),
                            code="appeal_points", field="general_points")
+    points = None  # the corrected general criteria, read once
     if accepted and general_points not in (None, ""):
         points = _number(general_points, low=Decimal(0), high=GENERAL_MAX,
                          field="general_points", code="general_points")
@@ -740,9 +741,9 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
     appeal.decided_at = timezone.now()
     appeal.save(update_fields=["status", "decision", "decided_by", "decided_at"])
     changes: dict[str, Any] = {"status": appeal.status}
-    if accepted and general_points not in (None, ""):
+    if points is not None:
         stored = Assessment.objects.filter(period=period, official=card.official).first()
-        row = AssessmentRow(card.official, general_points, reason,
+        row = AssessmentRow(card.official, points, reason,
                             stored.organising if stored else None,
                             stored.uniting if stored else None)
         _write_assessment(actor=actor, scope=scope, period=period, row=row, check=False)

@@ -1081,7 +1081,7 @@ def _formula(parts, weights, tally, unit_tally, official, exact_t, general, poin
             lines.append(f"d = kết quả của {official.unit} = ("
                          + " + ".join(_vi(_ratio(p, rubric)) for p in unit_parts)
                          + f") / 3 = {_vi(_ratio(parts['d'], rubric))}")
-        lines += [f"đ = {_show_opt(parts['đ'])}", f"e = {_show_opt(parts['e'])}"]
+        lines += [f"đ = {_vi(parts['đ'])}", f"e = {_vi(parts['e'])}"]
     used = list(weights)
     if exact_t is not None and parts["a"] is None:  # a leader scored on d, đ, e alone
         used = [(k, w) for k, w in weights if k not in {"a", "b", "c"}]
@@ -1356,10 +1356,6 @@ def _vi(value: Number | None) -> str:
         return "thiếu"
     shown = str(value) if isinstance(value, Decimal) else _show(_fraction(value))
     return shown.replace(".", ",")
-
-
-def _show_opt(value: Fraction | None) -> str:
-    return _vi(value)
 
 
 def _scope_name(scope: tuple[str, str | None]) -> str:
