@@ -167,6 +167,46 @@ def phase_alone(args) -> dict:
                               sorted(scores.cards, key=lambda card: card.official))}
 
 
+def phase_parts(args) -> dict:
+    """The floor under scoring: reading the month's inputs alone (the organisation, the
+    assessments, and every part's tasks and events, as the workers read them, nothing
+    computed) and storing alone (the month's cards, computed beforehand, written from
+    scratch by the same code as `period_score`, then rolled back), each timed in this one
+    process."""
+    setup_django()
+    from django.db import transaction
+
+    from thuocdo.core.parallel import collector_paused
+    from thuocdo.evaluations import adapters, services
+    from thuocdo.evaluations.models import ScoreCard
+    from thuocdo.evaluations.rubrics import rubric_for
+    from thuocdo.measure.scoring import Period
+
+    month = Period.parse(args.month)
+
+    def read() -> tuple[object, int]:
+        with collector_paused():  # as in period_score and the workers
+            inputs = adapters.period_inputs(month)
+            tasks = sum(len(adapters.tasks_in(
+                month.start, month.end, inputs.unit_code, inputs.official_code,
+                ranges=ranges, errors=inputs.errors, products=inputs.products))
+                for ranges in inputs.parts)
+        return inputs, tasks
+
+    (inputs, tasks), read_s = timed(read)
+    rubric = rubric_for(month)
+    scores = adapters.score(inputs, rubric, workers=1)
+    period = services.period_open(label=args.month)
+    with transaction.atomic():
+        ScoreCard.objects.filter(period=period).delete()
+        with collector_paused():
+            stored, store_s = timed(services._store_scores, actor=None, period=period,
+                                    reason="", rubric=rubric, inputs=inputs, scores=scores)
+        transaction.set_rollback(True)
+    return {"read_s": read_s, "read_tasks": tasks, "store_s": store_s,
+            "stored": stored.created}
+
+
 def _digest(cards) -> str:
     """Every card (as JSON, in order of official code, sorted in Python as the databases'
     collations differ): the runs must agree."""
@@ -175,7 +215,7 @@ def _digest(cards) -> str:
 
 PHASES = {"generate": phase_generate, "import": phase_import, "reference": phase_reference,
           "clear": phase_clear, "score": phase_score, "stored": phase_stored,
-          "alone": phase_alone}
+          "alone": phase_alone, "parts": phase_parts}
 
 
 def _child(name: str, args, env: dict) -> dict:
@@ -197,10 +237,12 @@ def run_phase(name: str, args, env: dict) -> dict:
         return _child(name, args, env)
     reference = _child("reference", args, env)
     _child("clear", args, env)
+    parts = _child("parts", args, env)
+    _child("clear", args, env)
     score = _child("score", args, env) | _child("stored", args, env)
     alone = _child("alone", args, env)
     same_results(score, alone)
-    return {"reference": reference, "score": score, "alone": alone}
+    return {"reference": reference, "score": score, "alone": alone, "parts": parts}
 
 
 HEADER = """## Score a month (`bench/score_month.py`)
@@ -258,12 +300,27 @@ Python {m['python']}, Django {m['django']}, {result['database']}; load average
 | **{_time(score['score_s'])}** | **{memory}** |
 | the same cards computed in one process (identical), not stored \
 | {_time(alone['compute_s'])} | {alone['rss_mb']:.0f} MiB |
-
+{_floor_rows(result["reference"].get("parts"), ref)}
 Scoring ÷ reference: **{ratio:.0f}×** with {workers} worker{"s" if workers > 1 else ""} \
 (computing alone in one process: {ratio_alone:.0f}×); the goal of issue 5 is at most 2× and \
 under 2 GB.
 <!-- /bench-score:{engine} -->
 """
+
+
+def _floor_rows(parts: dict | None, reference: dict) -> str:
+    """The two rows of the floor (`phase_parts`), with their ratio to the reference."""
+    if not parts:  # a result recorded before the floor was measured
+        return ""
+
+    def times(seconds: float) -> str:
+        return f"{seconds / reference['reference_s']:.0f}×" if reference["reference_s"] else "—"
+
+    return (f"| the floor: reading the month's inputs and {parts['read_tasks']:,} tasks with "
+            f"their events alone, one process ({times(parts['read_s'])} the reference) "
+            f"| {_time(parts['read_s'])} | |\n"
+            f"| the floor: storing the {parts['stored']:,} cards alone, computed beforehand "
+            f"({times(parts['store_s'])} the reference) | {_time(parts['store_s'])} | |\n")
 
 
 def main() -> None:

@@ -128,6 +128,44 @@ def phase_alone(args) -> dict:
             "digest": _digest(signals, delays)}
 
 
+def phase_parts(args) -> dict:
+    """The floor under the computation: reading the month's tasks and events alone (every
+    part, as the workers read them, nothing computed) and storing alone (the month's
+    signals and delays, computed beforehand, written from scratch by the same code as
+    `signals_refresh`, then rolled back), each timed in this one process."""
+    setup_django()
+    from django.db import transaction
+
+    from thuocdo.accountability import adapters
+    from thuocdo.accountability.compute import compute_month, month_bounds
+    from thuocdo.accountability.models import HolderDelay, SignalRecord
+    from thuocdo.accountability.services import signals_refresh
+    from thuocdo.core.parallel import collector_paused
+
+    period, as_of = _month(args)
+    start, end = month_bounds(period)
+
+    def read() -> int:
+        world = adapters.load_world(on=min(end, as_of.date()))
+        events = 0
+        for _label, ranges in adapters.chunk_ranges(world):
+            with collector_paused():  # as in the workers
+                chunk = adapters.read_part(world, ranges, period_start=start,
+                                           period_end=end, as_of=as_of)
+            events += sum(len(history.events) for history in chunk.histories.values())
+        return events
+
+    events, read_s = timed(read)
+    result = compute_month(period=period, as_of=as_of, workers=1)
+    with transaction.atomic():
+        HolderDelay.objects.filter(period=period).delete()
+        SignalRecord.objects.filter(period=period).delete()
+        stored, store_s = timed(signals_refresh, period=period, as_of=as_of, result=result)
+        transaction.set_rollback(True)
+    return {"read_s": read_s, "read_events": events, "store_s": store_s,
+            "stored": stored.created}
+
+
 def _digest(signals, delays) -> str:
     """Every signal (key, explanation, events; sorted by key) and every delay (task id,
     unit, official, working days; sorted): stored and computed must agree."""
@@ -167,9 +205,9 @@ def phase_reference(args) -> dict:
 
 PHASES = {"generate": phase_generate, "import": phase_import, "clear": phase_clear,
           "signals": phase_signals, "stored": phase_stored, "alone": phase_alone,
-          "reference": phase_reference}
+          "parts": phase_parts, "reference": phase_reference}
 SETUP_PHASES = ("generate", "import")
-MEASURED_PHASES = ("clear", "signals", "stored", "alone", "reference")
+MEASURED_PHASES = ("clear", "parts", "signals", "stored", "alone", "reference")
 
 
 def run_phase(name: str, args, env: dict) -> dict:
@@ -207,6 +245,7 @@ def _time(seconds: float) -> str:
 def section(engine: str, result: dict, command: str) -> str:
     m, g, s, st, a, r = (result["machine"], result["generate"], result["signals"],
                          result["stored"], result["alone"], result["reference"])
+    parts = result.get("parts")
     same_results(st, a)
     counts = g["counts"]
     ratio = s["refresh_s"] / r["scan_s"] if r["scan_s"] else float("nan")
@@ -230,14 +269,30 @@ Python {m['python']}, Django {m['django']}, {result['database']}; load average
 agency by agency, {processes}** | **{_time(s['refresh_s'])}** | **{memory}** |
 | compute the same in one process, not stored (identical result) \
 | {_time(a['compute_s'])} | {a['rss_mb']:.0f} MiB |
-| reference: one SQL pass over the month's {r['rows']:,} events | {_time(r['scan_s'])} \
-| {r['rss_mb']:.0f} MiB |
+{_floor_rows(parts, r)}| reference: one SQL pass over the month's {r['rows']:,} events \
+| {_time(r['scan_s'])} | {r['rss_mb']:.0f} MiB |
 
 Compute and store ÷ reference: **{ratio:.1f}×** with {workers} \
 worker{"s" if workers > 1 else ""}; compute alone in one process ÷ reference: \
 {ratio_alone:.1f}× (goal: at most 3× and under 2 GB). Signals: {codes}.
 <!-- /bench-signals:{engine} -->
 """
+
+
+def _floor_rows(parts: dict | None, reference: dict) -> str:
+    """The two rows of the floor (`phase_parts`), with their ratio to the reference."""
+    if not parts:  # a result recorded before the floor was measured
+        return ""
+
+    def times(seconds: float) -> str:
+        return f"{seconds / reference['scan_s']:.1f}×" if reference["scan_s"] else "—"
+
+    return (f"| the floor: reading the month's tasks and {parts['read_events']:,} events alone, "
+            f"one process ({times(parts['read_s'])} the reference) "
+            f"| {_time(parts['read_s'])} | |\n"
+            f"| the floor: storing the {parts['stored']:,} signals and the delays alone, "
+            f"computed beforehand ({times(parts['store_s'])} the reference) "
+            f"| {_time(parts['store_s'])} | |\n")
 
 
 def main() -> None:
