@@ -14,7 +14,9 @@ machine noted, migrate, then phases in child processes so each peak memory is it
 3. reference: a plain SQL aggregate of the same month's tasks per official (tasks whose
    original deadline is in the month: count, converted products assigned, converted
    products done by the close, done late), fetched to Python;
-4. score: `period_score()` of the month: the set-based adapter (a fixed number of queries),
+4. the floor: the month's inputs, tasks and events read alone, and its cards (computed
+   beforehand) stored alone from scratch and rolled back, each timed;
+5. score: `period_score()` of the month: the set-based adapter (a fixed number of queries),
    the engine on every official and task, the quota, and the cards stored.
 
 The reference and the score run in separate processes, after the import, on the same
@@ -249,15 +251,17 @@ HEADER = """## Score a month (`bench/score_month.py`)
 
 A city of N officials with one month of history (`write_city(months=1)`, October 2026) is
 imported into a fresh database; then `evaluations.services.period_score` scores the month
-(the set-based adapter reads units, officials, the assessments and the KHT grounds, then the
-month's tasks and their events one part of the organisation at a time, two queries per
+(the set-based adapter reads units, officials, the assessments and the KHT grounds, then
+the month's tasks and their events one part of the organisation at a time, two queries per
 part, the parts shared among worker processes; the engine computes every card, the quota
 and the explanations; the cards are stored as JSON with their indexed columns). The same
-cards are also computed in one process and compared (digest). The reference is a plain SQL
-aggregate of the same month's tasks per official, measured in the same run on the same
-database. Peak memory is the max RSS of the scoring process, and of the largest worker.
-The generated city has no assessments, so cards have task points but no total:
-the work of the engine is the same.
+cards are also computed in one process and compared (digest). The floor is measured too,
+each in one process: reading the month's inputs, tasks and events alone (nothing computed),
+and storing the cards alone (computed beforehand, written from scratch by the same code,
+rolled back). The reference is a plain SQL aggregate of the same month's tasks per
+official, measured in the same run on the same database. Peak memory is the max RSS of the
+scoring process, and of the largest worker. The generated city has no assessments, so cards
+have task points but no total: the work of the engine is the same.
 """
 
 

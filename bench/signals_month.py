@@ -11,6 +11,8 @@ Phases, each in its own process (so each peak memory is its own), on one fresh d
 
 1. generate and import a city with one month of history (as `bench/import_history.py`);
 2. clear: what an earlier run stored for the month is deleted (only with --workdir);
+   then the floor: the month's tasks and events read alone, and its signals and delays
+   (computed beforehand) stored alone from scratch and rolled back, each timed;
 3. signals: `signals_refresh()` — the set-based adapter reading the month's tasks and events
    a top-level agency at a time, every detector of the engine, the delay of each holder, the
    agencies shared among worker processes (`--workers`, default one per core) — each
@@ -226,15 +228,18 @@ def run_phase(name: str, args, env: dict) -> dict:
 
 HEADER = """## A month's signals (`bench/signals_month.py`)
 
-A city of N officials with one month of history (`thuocdo generate --months 1`) is imported;
-then `signals_refresh()` reads the month's tasks and events with the set-based adapter (two
-queries per top-level agency), runs every detector of the engine and the delay of each
-holder, and stores each agency's signals and delays as they come (one transaction); the
-same computation in one process, not stored (`compute_month()`), must give the same
+A city of N officials with one month of history (`thuocdo generate --months 1`) is
+imported; then `signals_refresh()` reads the month's tasks and events with the set-based
+adapter (two queries per top-level agency), runs every detector of the engine and the delay
+of each holder, and stores each agency's signals and delays as they come (one transaction);
+the same computation in one process, not stored (`compute_month()`), must give the same
 result. The reference is one plain SQL pass over the same tasks' events (joined, ordered,
-every row fetched). Peak memory is the max RSS of the process doing that phase; with
-worker processes, the parent's and the largest worker's (at most parent + n × worker at
-once).
+every row fetched). The floor is measured too, each in one process: reading the month's
+tasks and events alone (nothing computed), and storing the month's signals alone (computed
+beforehand, written from scratch by the same code, rolled back); a goal below the floor's
+ratio cannot be met by computing faster. Peak memory is the max RSS of the process doing
+that phase; with worker processes, the parent's and the largest worker's (at most parent +
+n × worker at once).
 """
 
 
