@@ -13,7 +13,8 @@ null `actor` is a rating the applicant gave on the portal.
 `feedback`: a case with its `events` (assign, reply, forward, close, rate, verify), replayed
 through the services. An imported case gets a new access key that nobody knows: access keys
 are never exported (only their keyed hash is stored), so a case moved between installations
-is followed by staff, not on the portal.
+is followed on the portal only once staff issue its submitter a new key
+(`services.feedback_key_issue`).
 
 Both are matched by code: a record already in the database is unchanged when its log has as
 many events as the document gives, extended when the document gives more (the same first

@@ -4,7 +4,8 @@ The key a service just issued waits in the session (server-side) under a slot, w
 it opens; the receipt's address holds only the code. The receipt page takes the key out of
 the session when it shows it, so reloading the receipt never sends the form again and never
 shows the key a second time, and the key never appears in an address, a log or the
-browser's history. Staff receipts of dossiers and the public receipt of feedback use it.
+browser's history. Staff receipts of dossiers and of feedback (a key issued again) and the
+public receipt of feedback use it, each with its own slot.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from django.shortcuts import redirect
 DOSSIER_SLOT = "citizens:dossier-key"
 #: the citizen's new feedback key (the public portal; anonymous sessions)
 FEEDBACK_SLOT = "citizens:feedback-key"
+#: the staff member's new feedback key (issued again, for a citizen who lost theirs)
+STAFF_FEEDBACK_SLOT = "citizens:staff-feedback-key"
 
 
 def redirect_to_receipt(request, *, slot: str, code: str, key: str, url_name: str):

@@ -10,8 +10,9 @@ Who may act is decided here from the acting user's scope (`thuocdo.core.scope.sc
 
 The public (no login) submits and rates feedback (`feedback_submit`, `feedback_rate`) and
 rates a returned dossier (`dossier_rate(public=True)`). Feedback and dossiers are opened on the
-portal with their code and an access key, issued by `feedback_submit`, `dossier_receive` and
-`dossier_key_issue`; only a keyed hash of it is stored (`access_key_hash`).
+portal with their code and an access key, issued by `feedback_submit` and `dossier_receive`,
+and issued again by staff for both alike (`access_key_issue`, `may_issue_key`); only a keyed
+hash of it is stored (`access_key_hash`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import json
 import secrets
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -77,6 +78,9 @@ KEY_LENGTH = 10
 CODE_PREFIX = "PA"
 #: the notification kind of apology-slip prompts (thuocdo.notifications)
 PROMPT_KIND = "dossier_due"
+
+#: what the public opens with a code and an access key
+Keyed = TypeVar("Keyed", Feedback, Dossier)
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -134,6 +138,48 @@ def _issue_key(record: Feedback | Dossier, key: str | None = None) -> str:
     key = key or _new_key()
     record.access_key_hash = access_key_hash(key)
     return key
+
+
+def may_issue_key(*, scope: Scope, official_id: int | None, record: Keyed) -> bool:
+    """Whether the caller may give the public a new access key to `record`, a dossier or a
+    feedback case alike: members and leaders of its `unit` (a dossier's receiving unit, the
+    counter; a case's unit responsible), and whoever may act on it (a dossier's holder or a
+    leader of the holding unit; a case's handler). Inspectors and accounts without an
+    official never do. The pages ask it to offer the action; `access_key_issue` enforces it."""
+    if scope.is_read_only or official_id is None:
+        return False
+    if record.unit_id in scope.member_unit_ids or scope.can_lead_unit(record.unit):
+        return True
+    if isinstance(record, Dossier):
+        return _holds(scope, official_id, record)
+    return _handles(scope, official_id, record)
+
+
+@transaction.atomic
+def access_key_issue(*, user: Any, record: Keyed, access_key: str | None = None,
+                     actor: Official | None = None) -> tuple[Keyed, str]:
+    """Issue a new access key to the public for a dossier or a feedback case: for an
+    imported dossier (which has none), or when the key was lost. The old key stops working.
+    Who may: `may_issue_key` (`actor` is for the demo and imports: no user, no check).
+
+    Audited as `dossier.key_issue` or `feedback.key_issue` (who, whether a key was
+    replaced; never the key). It is not an event of the record's log: the key is not part
+    of how the case was handled. Returns the record and the key, to be shown once on a new
+    receipt (`receipts`)."""
+    record = _lock_dossier(record) if isinstance(record, Dossier) else _lock(record)
+    if actor is None:
+        scope, actor = _actor(user)
+        if not may_issue_key(scope=scope, official_id=actor.pk, record=record):
+            raise PermissionDeniedError(
+                _("Only the unit in charge of it, or whoever handles it, may issue a new "
+                  "access key."), code="not_key_issuer")
+    replaced = bool(record.access_key_hash)
+    key = _issue_key(record, access_key)
+    record.save(update_fields=["access_key_hash"])
+    kind = record._meta.model_name  # "dossier" or "feedback"
+    audit_record(actor=user, action=f"{kind}.key_issue", object_type=f"citizens.{kind}",
+                 object_code=record.code, changes={"by": actor.code, "replaced": replaced})
+    return record, key
 
 
 def _actor(user: Any) -> tuple[Scope, Official]:
@@ -288,10 +334,16 @@ def _may_lead(scope: Scope, unit: Unit) -> bool:
     return scope.can_lead_unit(unit)
 
 
+def _handles(scope: Scope, official_id: int, feedback: Feedback) -> bool:
+    """Whether the caller handles the case: a leader of its unit, or the official it is
+    assigned to."""
+    return _may_lead(scope, feedback.unit) or feedback.assignee_id == official_id
+
+
 def _check_handler(scope: Scope | None, official: Official, feedback: Feedback) -> None:
     if scope is None:
         return
-    if not (_may_lead(scope, feedback.unit) or feedback.assignee_id == official.pk):
+    if not _handles(scope, official.pk, feedback):
         raise PermissionDeniedError(
             _("Only the official handling this feedback or a leader of its unit may do this."),
             code="not_handler")
@@ -588,10 +640,17 @@ def _lock_dossier(dossier: Dossier) -> Dossier:
             .get(pk=dossier.pk))
 
 
+def _holds(scope: Scope, official_id: int, dossier: Dossier) -> bool:
+    """Whether the caller may act on the dossier: its holder, a leader of the holding unit,
+    or a member of it while no official holds the dossier."""
+    return (dossier.holder_official_id == official_id
+            or scope.can_lead_unit(dossier.holder_unit)
+            or (dossier.holder_official_id is None
+                and dossier.holder_unit_id in scope.member_unit_ids))
+
+
 def _check_holder(scope: Scope, official: Official, dossier: Dossier) -> None:
-    if dossier.holder_official_id == official.pk or scope.can_lead_unit(dossier.holder_unit):
-        return
-    if dossier.holder_official_id is None and dossier.holder_unit_id in scope.member_unit_ids:
+    if _holds(scope, official.pk, dossier):
         return
     raise PermissionDeniedError(
         _("Only the official holding the dossier or a leader of its unit may do this."),
@@ -666,25 +725,18 @@ def dossier_receive(*, user: Any, procedure: Procedure, applicant: str, channel:
     return dossier, key
 
 
-@transaction.atomic
 def dossier_key_issue(*, user: Any, dossier: Dossier, access_key: str | None = None,
                       actor: Official | None = None) -> tuple[Dossier, str]:
-    """Issue a new access key to the applicant: for an imported dossier (which has none), or
-    when the key was lost. The old key stops working. Members and leaders of the receiving
-    unit (the counter) issue it, and whoever may act on the dossier; audited. It is not an
-    event of the dossier's log: the key is not part of how the dossier was handled.
-    Returns the dossier and the key, to be printed once on a new receipt."""
-    dossier = _lock_dossier(dossier)
-    if actor is None:
-        scope, actor = _actor(user)
-        if not (dossier.unit_id in scope.member_unit_ids or scope.can_lead_unit(dossier.unit)):
-            _check_holder(scope, actor, dossier)
-    replaced = bool(dossier.access_key_hash)
-    key = _issue_key(dossier, access_key)
-    dossier.save(update_fields=["access_key_hash"])
-    audit_record(actor=user, action="dossier.key_issue", object_type="citizens.dossier",
-                 object_code=dossier.code, changes={"by": actor.code, "replaced": replaced})
-    return dossier, key
+    """Issue the applicant a new access key (`access_key_issue`): members and leaders of
+    the receiving unit (the counter), and whoever may act on the dossier."""
+    return access_key_issue(user=user, record=dossier, access_key=access_key, actor=actor)
+
+
+def feedback_key_issue(*, user: Any, feedback: Feedback, access_key: str | None = None,
+                       actor: Official | None = None) -> tuple[Feedback, str]:
+    """Issue the submitter a new access key (`access_key_issue`): members and leaders of
+    the unit responsible, and the official handling the case."""
+    return access_key_issue(user=user, record=feedback, access_key=access_key, actor=actor)
 
 
 def _act_dossier(user: Any, dossier: Dossier, actor: Official | None

@@ -131,7 +131,7 @@ def _feedback_context(request, feedback, bound: dict | None = None) -> dict:
         "nav": "citizens", "feedback": feedback,
         "events": selectors.feedback_events(feedback=feedback),
         "actions": actions, "findings": _finding_rows(request, feedback),
-        "today": timezone.localdate(),
+        "today": timezone.localdate(), "may_issue_key": _may_issue_key(request, feedback),
     }
 
 
@@ -140,6 +140,31 @@ def _feedback_context(request, feedback, bound: dict | None = None) -> dict:
 def feedback_detail(request, code: str):
     feedback = _get_or_404(selectors.feedback_get, scope=request.scope, code=code)
     return render(request, "citizens/feedback_detail.html", _feedback_context(request, feedback))
+
+
+@login_required
+@require_GET
+@never_cache
+def feedback_receipt(request, code: str):
+    """The receipt to print or read out to the submitter after a new access key was issued:
+    the tracking code, the unit responsible, the reply deadline and, right after issuing,
+    the key, once (it is taken out of the session here)."""
+    feedback = _get_or_404(selectors.feedback_get, scope=request.scope, code=code)
+    key = receipts.take_key(request, slot=receipts.STAFF_FEEDBACK_SLOT, code=feedback.code)
+    return render(request, "citizens/feedback_receipt.html", {
+        "nav": "citizens", "feedback": feedback, "key": key,
+        "portal_url": request.build_absolute_uri(reverse("portal:lookup")),
+        "may_issue_key": _may_issue_key(request, feedback),
+    })
+
+
+@require_POST
+@login_required
+def feedback_key(request, code: str):
+    """Issue a new access key to the submitter (the old one stops working) and show it on a
+    receipt."""
+    return _key_issue(request, getter=selectors.feedback_get, code=code,
+                      slot=receipts.STAFF_FEEDBACK_SLOT, url_name="citizens:feedback_receipt")
 
 
 def _action_form(request, *, getter, form_classes, kind: str, code: str):
@@ -282,17 +307,27 @@ def dossier_receipt(request, code: str):
     })
 
 
-def _may_issue_key(request, dossier) -> bool:
-    """Whether the page offers a new access key (the service decides in the end): members
-    and leaders of the receiving unit, and whoever may act on the dossier."""
-    scope = request.scope
-    if scope.is_read_only or not request.user.official_id:
-        return False
-    return (dossier.unit_id in scope.member_unit_ids or scope.can_lead_unit(dossier.unit)
-            or dossier.holder_official_id == request.user.official_id
-            or scope.can_lead_unit(dossier.holder_unit)
-            or (dossier.holder_official_id is None
-                and dossier.holder_unit_id in scope.member_unit_ids))
+def _may_issue_key(request, record) -> bool:
+    """Whether the page offers a new access key to `record`, a dossier or a feedback case
+    (`services.may_issue_key`; the service decides in the end)."""
+    return services.may_issue_key(scope=request.scope, official_id=request.user.official_id,
+                                  record=record)
+
+
+def _key_issue(request, *, getter, code: str, slot: str, url_name: str):
+    """Issue a new access key to the record `getter` finds in the caller's scope, a dossier
+    or a feedback case (`services.access_key_issue`: the old key stops working), and show
+    it once on its receipt `url_name` (`receipts`: POST, redirect, GET)."""
+    record, form = _action_form(request, getter=getter, form_classes={"key": forms.EmptyForm},
+                                kind="key", code=code)
+    done = _apply(form, lambda: services.access_key_issue(user=request.user, record=record))
+    if done is None:  # pragma: no cover - the service refuses with a permission error only
+        messages.error(request, " ".join(form.non_field_errors()))
+        return redirect(record.get_absolute_url())
+    record, key = done
+    messages.success(request, _("A new access key was issued; the old one no longer works."))
+    return receipts.redirect_to_receipt(request, slot=slot, code=record.code, key=key,
+                                        url_name=url_name)
 
 
 @require_POST
@@ -300,14 +335,8 @@ def _may_issue_key(request, dossier) -> bool:
 def dossier_key(request, code: str):
     """Issue a new access key to the applicant (the old one stops working) and show it on a
     new receipt."""
-    dossier, form = _action_form(request, getter=selectors.dossier_get,
-                                 form_classes={"key": forms.EmptyForm}, kind="key", code=code)
-    done = _apply(form, lambda: services.dossier_key_issue(user=request.user, dossier=dossier))
-    if done is None:  # pragma: no cover - the service refuses with a permission error only
-        messages.error(request, " ".join(form.non_field_errors()))
-        return redirect(dossier.get_absolute_url())
-    messages.success(request, _("A new access key was issued; the old one no longer works."))
-    return _to_receipt(request, *done)
+    return _key_issue(request, getter=selectors.dossier_get, code=code,
+                      slot=receipts.DOSSIER_SLOT, url_name="citizens:dossier_receipt")
 
 
 DOSSIER_ACTIONS = {

@@ -318,11 +318,30 @@ class _Names:
 
 
 def _commune_names() -> list[str]:
-    """Ward and commune names: Faker's communes and streets (many wards are named so)."""
+    """Ward and commune names: Faker's communes and streets (many wards are named so), each
+    once. Names are compared folded (`fold`: tones, case and spaces do not count), so two
+    spellings of one name ("Hòa Bình", "Hoà Bình") are one name; none has a digit, so the
+    numbered names of `_place_names` never meet one of them."""
     pool = [*AddressProvider.communes, *AddressProvider.streets]
-    return _unique(name for name in pool
-                   if not any(ch.isdigit() for ch in name)
-                   and name not in {"Pasteur", "Alexandre de Rhodes"})
+    seen: set[str] = set()
+    names: list[str] = []
+    for name in pool:
+        name = " ".join(name.split())
+        folded = fold(name)
+        if (any(ch.isdigit() for ch in name) or name in {"Pasteur", "Alexandre de Rhodes"}
+                or folded in seen):
+            continue
+        seen.add(folded)
+        names.append(name)
+    return names
+
+
+def _place_names(pool: list[str], count: int, rng: random.Random) -> list[str]:
+    """The place names of `count` communes of one district, no two alike: drawn from
+    `pool` (`_commune_names`), then numbered when it runs out ("Phường 12")."""
+    names = rng.sample(pool, min(count, len(pool)))
+    names += [str(n) for n in range(1, count - len(names) + 1)]
+    return names
 
 
 # -- the tree ----------------------------------------------------------------------------------
@@ -366,8 +385,7 @@ def _tree(shape: Shape, rng: random.Random) -> list[_Unit]:
                 division = urban_name if urban else rural_name
             label = f"{division} {full}"
             units.append(_Unit(f"{dcode}.P{i:02d}", label, "division", dcode, 1.0, dgroup))
-        names = rng.sample(commune_pool, min(shape.communes, len(commune_pool)))
-        names += [str(n) for n in range(1, shape.communes - len(names) + 1)]  # "Phường 12"
+        names = _place_names(commune_pool, shape.communes, rng)
         counters: dict[str, int] = {}
         for i, commune in enumerate(names):
             if urban or (word == "thị xã" and i % 2 == 0):

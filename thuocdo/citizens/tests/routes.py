@@ -114,6 +114,19 @@ ROUTES = {
         RouteSpec(kwargs=fb("PA-BD", "HN.BD.VP"), expect=page_expect(BD_SIDE)),
         RouteSpec(kwargs=lambda world: {"code": "PA-NOPE"}, expect=page_expect(set())),
     ],
+    "citizens:feedback_receipt": [
+        RouteSpec(kwargs=fb("PA-CG"), expect=page_expect(CG_SIDE),
+                  note="the receipt to print; the key only right after it was issued again"),
+        RouteSpec(kwargs=fb("PA-BD", "HN.BD.VP"), expect=page_expect(BD_SIDE)),
+    ],
+    "citizens:feedback_key": [
+        RouteSpec(kwargs=fb("PA-CG"), expect=everyone(405), note="POST only"),
+        RouteSpec(method="post", kwargs=fb("PA-CG"),
+                  expect=post_expect({"staff", "head", "deputy"}, unseen={"outsider"}),
+                  note="members and leaders of the unit responsible, or the case's handler"),
+        RouteSpec(method="post", kwargs=fb("PA-BD", "HN.BD.VP"),
+                  expect=post_expect({"outsider"}, unseen={"head", "deputy", "staff", "board"})),
+    ],
     "citizens:feedback_act": [
         RouteSpec(kwargs=fb_act("assign"), expect=everyone(405), note="POST only"),
         RouteSpec(method="post", kwargs=fb_act("assign"),
