@@ -21,7 +21,7 @@ from thuocdo.org.choices import Position
 from thuocdo.org.models import Membership, Official, Unit
 from thuocdo.org.selectors import current_q
 
-from .choices import AppealStatus
+from .choices import AppealStatus, CardStatus, PeriodStatus
 from .models import Appeal, Assessment, Ground, Period, ScoreCard
 from .rubrics import rubric_for
 
@@ -198,6 +198,22 @@ def approval_cards(*, scope: Scope, period: Period, unit: Unit
     heads = head_ranges(scope)
     own = next((c for c in candidates if c.official_id == scope.official_id), None)
     return [c for c in candidates if can_approve(scope, c, heads)], own
+
+
+def heads_cards_to_approve(*, scope: Scope, period: Period) -> list[ScoreCard]:
+    """The cards of the heads of agencies (`heads_agency`) not yet approved in a period
+    under review that the caller may approve (`can_approve`): the cards their own agency
+    cannot approve, left for the head of a unit above or the organisation board. In the
+    tree's order; none outside the review."""
+    if period.status != PeriodStatus.REVIEW:
+        return []
+    cards = (ScoreCard.objects.filter(card_q(scope), period=period, unit=F("agency"),
+                                      position=Position.HEAD)
+             .exclude(status=CardStatus.APPROVED)
+             .select_related("official", "unit", "agency")
+             .order_by("unit__lft", "official__code"))
+    heads = head_ranges(scope)
+    return [card for card in cards if can_approve(scope, card, heads)]
 
 
 @dataclass(frozen=True)

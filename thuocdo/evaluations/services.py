@@ -14,6 +14,11 @@ card (review → approved when every card is approved);
 the board publishes (→ published, appeals open until `appeal_until`); appeals are filed
 with a reason and decided with a reason; then the period is locked, and a locked period is
 never scored again.
+
+Those concerned are told, in the transaction of the change (notification kind
+"evaluation"): every official with a card when the grades are published; those who decide
+an appeal when it is filed; the appellant when it is decided; and an official whose final
+grade moves when an accepted appeal has the cards computed again.
 """
 
 from __future__ import annotations
@@ -24,12 +29,16 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from thuocdo.accounts.choices import GrantRole
+from thuocdo.accounts.models import ScopeGrant
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.parallel import collector_paused
 from thuocdo.core.rows import content_digest
@@ -37,6 +46,8 @@ from thuocdo.core.scope import Scope, scope_for
 from thuocdo.core.services import BULK_BATCH, audit_record
 from thuocdo.measure.scoring import ENGINE_VERSION
 from thuocdo.measure.scoring import Period as EnginePeriod
+from thuocdo.notifications.choices import NotificationKind
+from thuocdo.notifications.models import Notification
 from thuocdo.org.choices import LEADER_POSITIONS, Position
 from thuocdo.org.models import Membership, Official, Unit
 
@@ -348,7 +359,8 @@ def period_start_review(*, actor: Any = None, period: Period, reason: str = "") 
 @transaction.atomic
 def period_publish(*, actor: Any = None, period: Period, appeal_days: int = APPEAL_DAYS,
                    on: dt.date | None = None, reason: str = "") -> Period:
-    """Publish the approved grades; appeals are accepted for `appeal_days` days."""
+    """Publish the approved grades; appeals are accepted for `appeal_days` days. Every
+    official with a card in the period is told their grade, with a link to their card."""
     if not can_manage_periods(_scope(actor)):
         raise _deny(_("Only the organisation board publishes the grades."))
     if appeal_days < 0:
@@ -360,23 +372,42 @@ def period_publish(*, actor: Any = None, period: Period, appeal_days: int = APPE
     audit_record(actor=actor, action="period.publish", object_type="evaluations.period",
                  object_code=period.label, reason=reason,
                  changes={"appeal_until": period.appeal_until.isoformat()})
+    _notify_published(period)
     return period
+
+
+def lock_refusal(period: Period, *, on: dt.date | None = None) -> ServiceError | None:
+    """Why `period_lock` would refuse to lock the period on `on` (default today), or None
+    when it would lock it: the period must be published, its appeal window over (appeals
+    are accepted up to the end of `appeal_until`, so a window of 0 days runs to the end of
+    the day of publication) and every appeal decided. The period page asks this too, so it
+    offers the lock only when the lock is accepted."""
+    if period.status != PeriodStatus.PUBLISHED:
+        return ServiceError(
+            _("Period %(p)s is %(s)s: this step is not possible now.")
+            % {"p": period.label, "s": period.get_status_display()},
+            code="period_status")
+    if period.appeal_until and _today(on) <= period.appeal_until:
+        return ServiceError(
+            _("Appeals are accepted until %(d)s: the period cannot be locked before.")
+            % {"d": period.appeal_until.strftime("%d/%m/%Y")}, code="appeal_window_open")
+    if Appeal.objects.filter(card__period=period, status=AppealStatus.PENDING).exists():
+        return ServiceError(_("Some appeals are not decided yet."), code="appeals_pending")
+    return None
 
 
 @transaction.atomic
 def period_lock(*, actor: Any = None, period: Period, on: dt.date | None = None,
                 reason: str = "") -> Period:
     """Lock the published period once the appeal window has passed and every appeal is
-    decided. A locked period is never scored or changed again."""
+    decided (`lock_refusal`). A locked period is never scored or changed again."""
     if not can_manage_periods(_scope(actor)):
         raise _deny(_("Only the organisation board locks a period."))
-    period = _transition(period, {PeriodStatus.PUBLISHED}, PeriodStatus.LOCKED)
-    if period.appeal_until and _today(on) <= period.appeal_until:
-        raise ServiceError(
-            _("Appeals are accepted until %(d)s: the period cannot be locked before.")
-            % {"d": period.appeal_until.strftime("%d/%m/%Y")}, code="appeal_window_open")
-    if Appeal.objects.filter(card__period=period, status=AppealStatus.PENDING).exists():
-        raise ServiceError(_("Some appeals are not decided yet."), code="appeals_pending")
+    period = _lock_period(period)
+    refusal = lock_refusal(period, on=on)
+    if refusal is not None:
+        raise refusal
+    period.status = PeriodStatus.LOCKED
     period.save(update_fields=["status"])
     audit_record(actor=actor, action="period.lock", object_type="evaluations.period",
                  object_code=period.label, reason=reason)
@@ -670,20 +701,31 @@ def agency_approve(*, actor: Any, period: Period, agency: Unit, reason: str = ""
 # -- appeals -----------------------------------------------------------------------------
 
 
+def appeal_refusal(period: Period, *, on: dt.date | None = None) -> ServiceError | None:
+    """Why `appeal_file` would refuse an appeal on the period's cards on `on` (default
+    today), or None when appeals are accepted: on published grades, up to and including
+    `appeal_until`. The card's page asks this before offering to appeal."""
+    if period.status != PeriodStatus.PUBLISHED:
+        return ServiceError(_("Appeals are accepted only on published grades."),
+                            code="period_status")
+    if period.appeal_until is not None and _today(on) > period.appeal_until:
+        return ServiceError(_("The appeal window closed on %(d)s.")
+                            % {"d": period.appeal_until.strftime("%d/%m/%Y")},
+                            code="appeal_window_closed")
+    return None
+
+
 @transaction.atomic
 def appeal_file(*, actor: Any, card: ScoreCard, reason: str, on: dt.date | None = None
                 ) -> Appeal:
-    """The official appeals their published card, with a reason, within the window."""
+    """The official appeals their published card, with a reason, within the window
+    (`appeal_refusal`). Those who may decide it are told (`appeal_deciders`)."""
     if actor is None or getattr(actor, "official_id", None) != card.official_id:
         raise _deny(_("Only the official appeals their own card."))
     period = _lock_period(card.period)
-    if period.status != PeriodStatus.PUBLISHED:
-        raise ServiceError(_("Appeals are accepted only on published grades."),
-                           code="period_status")
-    if period.appeal_until is not None and _today(on) > period.appeal_until:
-        raise ServiceError(_("The appeal window closed on %(d)s.")
-                           % {"d": period.appeal_until.strftime("%d/%m/%Y")},
-                           code="appeal_window_closed")
+    refusal = appeal_refusal(period, on=on)
+    if refusal is not None:
+        raise refusal
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Say why you appeal."), code="reason_required", field="reason")
@@ -693,6 +735,7 @@ def appeal_file(*, actor: Any, card: ScoreCard, reason: str, on: dt.date | None 
     appeal = Appeal.objects.create(card=card, reason=reason, filed_by=actor)
     audit_record(actor=actor, action="appeal.file", object_type="evaluations.appeal",
                  object_code=str(appeal.pk), reason=reason)
+    _notify_appeal_filed(appeal, card=card, period=period)
     return appeal
 
 
@@ -703,7 +746,12 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
     (`general_points`); the period's cards are then computed again (the quota included) and
     the published grades follow. An accepted appeal never worsens the appellant's card: a
     correction below the published general criteria, or one after which the card's total
-    or grade would be lower, is refused and nothing is written."""
+    or grade would be lower, is refused and nothing is written.
+
+    The appellant is told the decision. Another official whose final grade the re-scoring
+    changes (the HTXS quota is decided for the whole agency: an appellant lifted to HTXS
+    may push a colleague down to HTT) is told too, and the change is in the audit trail
+    (`card.grade`) with the appeal as its reason."""
     card = ScoreCard.objects.select_related("agency", "unit", "official", "period").get(
         pk=appeal.card_id)
     scope = _scope(actor)
@@ -741,7 +789,13 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
     appeal.decided_at = timezone.now()
     appeal.save(update_fields=["status", "decision", "decided_by", "decided_at"])
     changes: dict[str, Any] = {"status": appeal.status}
+    moved: list[GradeMove] = []
     if points is not None:
+        # the other cards' final grades before, to tell whoever the re-scoring moves
+        before = {pk: (official_id, code, grade, by_score) for pk, official_id, code, grade,
+                  by_score in ScoreCard.objects.filter(period=period).exclude(pk=card.pk)
+                  .values_list("pk", "official_id", "official__code", "grade",
+                               "grade_before_quota").iterator(BULK_BATCH)}
         stored = Assessment.objects.filter(period=period, official=card.official).first()
         row = AssessmentRow(card.official, points, reason,
                             stored.organising if stored else None,
@@ -765,6 +819,181 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
         period.status = PeriodStatus.PUBLISHED
         period.save(update_fields=["status"])
         changes["general_points"] = str(general_points)
+        moved = _grades_moved(period=period, before=before)
+        if moved:
+            changes["grades_moved"] = {m.code: [m.before, m.after] for m in moved}
     audit_record(actor=actor, action="appeal.decide", object_type="evaluations.appeal",
                  object_code=str(appeal.pk), reason=reason, changes=changes)
+    _record_grade_moves(actor=actor, appeal=appeal, card=card, period=period, moved=moved)
+    _notify_appeal_decided(appeal, card=card, period=period, rescored=points is not None)
     return appeal
+
+
+# -- notifications (thông báo) ------------------------------------------------------------
+#
+# Officials read their notifications through their user account (`User.official`): the
+# recipient is the official, as for the task and signal notifications. They are written in
+# the transaction of the change they tell of, in the installation's language, and each has a
+# unique key, so nothing is told twice.
+
+
+def _notify(notes: Iterable[Notification]) -> int:
+    notes = list(notes)
+    Notification.objects.bulk_create(notes, ignore_conflicts=True, batch_size=BULK_BATCH)
+    return len(notes)
+
+
+def _note(*, recipient_id: int, key: str, title: str, body: str, url: str,
+          now: dt.datetime) -> Notification:
+    return Notification(recipient_id=recipient_id, kind=NotificationKind.EVALUATION,
+                        key=key, created_at=now, title=title[:255], body=body, url=url)
+
+
+def _card_url(label: str, official_code: str) -> str:
+    return reverse("evaluations:card_detail", kwargs={"label": label, "official": official_code})
+
+
+def _appeal_url(appeal: Appeal) -> str:
+    return reverse("evaluations:appeal_decide", kwargs={"pk": appeal.pk})
+
+
+def _points(value: Decimal | None) -> str:
+    return "—" if value is None else number_format(value, 2)
+
+
+def appeal_deciders(card: ScoreCard, *, on: dt.date | None = None) -> list[int]:
+    """The officials told of an appeal on `card`: those who decide it
+    (`can_decide_appeal`), i.e. the current heads of the card's agency and the members of
+    the organisation board over it whose account is an official's. Never the appellant;
+    the administrator, who may decide any appeal, is not told of each."""
+    day = _today(on)
+    agency = card.agency
+    heads = Membership.objects.filter(_current(day), unit=agency, position=Position.HEAD
+                                      ).values_list("official_id", flat=True)
+    board = ScopeGrant.objects.filter(
+        _current(day), role=GrantRole.BOARD, unit__lft__lte=agency.lft,
+        unit__rgt__gte=agency.rgt, user__is_active=True, user__official__isnull=False,
+    ).values_list("user__official_id", flat=True)
+    return [official_id for official_id in dict.fromkeys([*heads, *board])
+            if official_id != card.official_id]
+
+
+def _notify_appeal_filed(appeal: Appeal, *, card: ScoreCard, period: Period) -> int:
+    now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Appeal to decide: %(name)s, %(p)s") % {"name": card.official.name,
+                                                          "p": period.label}
+        return _notify(
+            _note(recipient_id=official_id, key=f"evaluation:appeal:{appeal.pk}:{official_id}",
+                  title=title, body=appeal.reason, url=_appeal_url(appeal), now=now)
+            for official_id in appeal_deciders(card))
+
+
+def _notify_appeal_decided(appeal: Appeal, *, card: ScoreCard, period: Period,
+                           rescored: bool) -> int:
+    """Tell the appellant the decision (accepted or rejected, and the card after an
+    accepted correction)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {"p": period.label}
+        title = (_("Your appeal on %(p)s was accepted") if appeal.status == AppealStatus.ACCEPTED
+                 else _("Your appeal on %(p)s was rejected")) % values
+        body = _("Reason: %(reason)s") % {"reason": appeal.decision}
+        if rescored:
+            after = ScoreCard.objects.get(pk=card.pk)
+            body += " " + _("Your card was computed again: %(total)s points, grade %(grade)s."
+                            ) % {"total": _points(after.total), "grade": after.grade or "—"}
+        return _notify([_note(recipient_id=card.official_id,
+                              key=f"evaluation:decided:{appeal.pk}:{card.official_id}",
+                              title=title, body=body, url=_appeal_url(appeal),
+                              now=timezone.now())])
+
+
+def _notify_published(period: Period) -> int:
+    """Tell every official with a card in the period their published grade, a batch of
+    cards at a time."""
+    now = timezone.now()
+    total = 0
+    until = period.appeal_until.strftime("%d/%m/%Y") if period.appeal_until else "—"
+    rows = (ScoreCard.objects.filter(period=period).order_by("pk")
+            .values_list("official_id", "official__code", "total", "grade")
+            .iterator(BULK_BATCH))
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Grades of %(p)s published") % {"p": period.label}
+        notes: list[Notification] = []
+        for official_id, code, points, grade in rows:
+            body = _("Your grade for %(p)s: %(grade)s (%(total)s points). If you disagree, "
+                     "you may appeal, with a reason, until %(until)s.") % {
+                "p": period.label, "grade": grade or "—", "total": _points(points),
+                "until": until}
+            notes.append(_note(recipient_id=official_id,
+                               key=f"evaluation:published:{period.pk}:{official_id}",
+                               title=title, body=body, url=_card_url(period.label, code),
+                               now=now))
+            if len(notes) >= BULK_BATCH:
+                total += _notify(notes)
+                notes = []
+        return total + _notify(notes)
+
+
+@dataclass(frozen=True)
+class GradeMove:
+    """Another official's final grade changed by the re-scoring of an accepted appeal."""
+
+    card_id: int
+    official_id: int
+    code: str
+    before: str
+    after: str
+    #: the grade by the score is the same: the HTXS quota alone moved the final grade
+    by_quota: bool
+
+
+def _grades_moved(*, period: Period, before: dict[int, tuple[int, str, str, str]]
+                  ) -> list[GradeMove]:
+    """The cards of `before` (pk → official, code, final grade, grade by the score) whose
+    final grade the re-scoring changed."""
+    moved = []
+    for pk, grade, by_score in ScoreCard.objects.filter(period=period).values_list(
+            "pk", "grade", "grade_before_quota").iterator(BULK_BATCH):
+        if pk not in before:  # the appellant's card, or one new since publication
+            continue
+        official_id, code, grade_before, by_score_before = before[pk]
+        if grade != grade_before:
+            moved.append(GradeMove(pk, official_id, code, grade_before, grade,
+                                   by_score == by_score_before))
+    return moved
+
+
+def _record_grade_moves(*, actor: Any, appeal: Appeal, card: ScoreCard, period: Period,
+                        moved: list[GradeMove]) -> None:
+    """The audit entry of each moved card, with the appeal as the reason, and the
+    notification of its official."""
+    if not moved:
+        return
+    now = timezone.now()
+    notes = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for move in moved:
+            values = {"p": period.label, "before": move.before or "—",
+                      "after": move.after or "—", "n": appeal.pk, "o": card.official.code}
+            audit_record(
+                actor=actor, action="card.grade", object_type="evaluations.card",
+                object_code=f"{period.label}/{move.code}",
+                reason=(_("Appeal %(n)s of %(o)s accepted: the cards of %(p)s were computed "
+                          "again and the HTXS quota moved this grade.") if move.by_quota
+                        else _("Appeal %(n)s of %(o)s accepted: the cards of %(p)s were "
+                               "computed again and this grade changed.")) % values,
+                changes={"grade": [move.before, move.after], "appeal": appeal.pk,
+                         "by_quota": move.by_quota})
+            body = (_("The cards of %(p)s were computed again after an appeal was accepted. "
+                      "The HTXS quota, decided for the whole agency, changed your grade from "
+                      "%(before)s to %(after)s.") if move.by_quota
+                    else _("The cards of %(p)s were computed again after an appeal was "
+                           "accepted, and your grade changed from %(before)s to %(after)s.")
+                    ) % values
+            notes.append(_note(
+                recipient_id=move.official_id,
+                key=f"evaluation:grade:{appeal.pk}:{move.card_id}:{move.official_id}",
+                title=_("Your grade for %(p)s changed: %(before)s → %(after)s") % values,
+                body=body, url=_card_url(period.label, move.code), now=now))
+    _notify(notes)

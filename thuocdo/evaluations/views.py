@@ -8,6 +8,7 @@ through `services` (a refusal is a message or a field error; a forbidden act is 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 from typing import Any
@@ -119,6 +120,24 @@ def _units_to_rank(scope) -> list[Unit]:
     return found
 
 
+def _lock_state(scope, period) -> tuple[bool, str]:
+    """May the lock be offered on the period's page, and if not, why: the service's own
+    rule (`services.lock_refusal`), so the button is offered only when the lock is
+    accepted; while the appeal window runs, the page says when it ends."""
+    if period.status != PeriodStatus.PUBLISHED or not services.can_manage_periods(scope):
+        return False, ""
+    refusal = services.lock_refusal(period)
+    if refusal is None:
+        return True, ""
+    if refusal.service_code == "appeal_window_open":
+        until = period.appeal_until
+        return False, _("The appeal window ends at 23:59 on %(d)s: the period can be locked "
+                        "from %(next)s.") % {
+            "d": until.strftime("%d/%m/%Y"),
+            "next": (until + dt.timedelta(days=1)).strftime("%d/%m/%Y")}
+    return False, refusal.service_message
+
+
 @login_required
 @require_GET
 def period_detail(request, label: str):
@@ -128,6 +147,8 @@ def period_detail(request, label: str):
     for status in ("draft", "reviewed", "approved"):
         counts[status] = selectors.card_list(scope=scope, period=period).filter(
             status=status).count()
+    heads_cards = selectors.heads_cards_to_approve(scope=scope, period=period)
+    can_lock, lock_note = _lock_state(scope, period)
     return render(request, "evaluations/period_detail.html", {
         "nav": "scores", "period": period, "counts": counts,
         "units": _units_to_rank(scope),
@@ -135,6 +156,11 @@ def period_detail(request, label: str):
         "appeals": selectors.pending_appeals(scope=scope, period=period),
         "can_manage": services.can_manage_periods(scope),
         "publish_form": PublishForm(),
+        # the cards of agency heads, which their agency cannot approve: for the caller
+        "heads_cards": [{"card": card, "can_rank": selectors.can_read_unit_cards(scope,
+                                                                                card.unit)}
+                        for card in heads_cards],
+        "can_lock": can_lock, "lock_note": lock_note,
     })
 
 
@@ -258,6 +284,7 @@ def card_detail(request, label: str, official: str):
     card = _get(selectors.card_get, scope=scope, label=label, official=official)
     own = scope.official_id == card.official_id
     period = card.period
+    appeal_refusal = services.appeal_refusal(period) if own else None
     context = {
         "nav": "my_card" if own else "scores", "card": card, "period": period, "own": own,
         "d": card.data, **_explain(card),
@@ -265,8 +292,12 @@ def card_detail(request, label: str, official: str):
         "signals": selectors.card_signals(card=card),
         "findings": _findings(card),
         "can_self_score": own and period.status in (PeriodStatus.SCORING, PeriodStatus.REVIEW),
-        "can_appeal": own and period.status == PeriodStatus.PUBLISHED and not any(
+        # the service's own rule: published, within the window (`appeal_refusal`)
+        "can_appeal": own and appeal_refusal is None and not any(
             a.status == AppealStatus.PENDING for a in card.appeals.all()),
+        "appeal_closed": (own and appeal_refusal is not None
+                          and appeal_refusal.service_code == "appeal_window_closed"
+                          and appeal_refusal.service_message),
         "self_form": SelfScoreForm(initial={"general_points": card.self_points,
                                             "note": card.self_note}),
         "can_rank": selectors.can_read_unit_cards(scope, card.unit),
@@ -370,8 +401,18 @@ def unit_ranking(request, label: str, code: str):
             "n": line.candidates, "allowed": line.allowed}
         for line in lines if line.binds
     ]
-    reviewable = [c for c in cards if c.unit_id == unit.pk and services.can_assess(scope, c)]
+    by_unit: dict[int, list[ScoreCard]] = {}
+    for card in cards:
+        by_unit.setdefault(card.unit_id, []).append(card)
+    reviews = {unit_id: _reviewable(scope, unit_cards)
+               for unit_id, unit_cards in by_unit.items()}
+    reviewable = reviews.get(unit.pk, [])
     under_review = period.status == PeriodStatus.REVIEW
+    # the units below whose review screen the caller may open, in the tree's order
+    below = sorted(((mine[0].unit, mine) for unit_id, mine in reviews.items()
+                    if mine and unit_id != unit.pk), key=lambda pair: pair[0].lft)
+    review_units = [{"unit": sub, "to_review": sum(c.status == CardStatus.DRAFT for c in mine)}
+                    for sub, mine in below]
     approvable, own = (selectors.approval_cards(scope=scope, period=period, unit=unit)
                        if under_review else ([], None))
     can_approve = any(c.status != CardStatus.APPROVED for c in approvable)
@@ -379,6 +420,7 @@ def unit_ranking(request, label: str, code: str):
         "nav": "scores", "period": period, "unit": unit, "cards": cards,
         "quota": lines, "warnings": warnings,
         "can_review": bool(reviewable) and under_review,
+        "review_units": review_units,
         "can_approve": can_approve,
         "approves_agency": unit.is_agency and services.is_head_of(scope, unit),
         # to whoever approves here, their own card being among the page's cards
@@ -400,14 +442,20 @@ def _own_left_out(card: ScoreCard) -> str:
              "it is for the organisation board to approve.")
 
 
+def _reviewable(scope, cards) -> list[ScoreCard]:
+    """The cards of a unit the review screen shows the caller: those they may assess. The
+    screen opens when there is one (the ranking links to it only then)."""
+    return [c for c in cards if services.can_assess(scope, c)]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_review(request, label: str, code: str):
     """The head's review screen: the general criteria of each card they may assess, with a
     reason for every deduction; then "confirm the review"."""
     scope, period, unit = _unit_context(request, label, code)
-    cards = [c for c in selectors.unit_cards(scope=scope, period=period, unit=unit)
-             .filter(unit=unit).order_by("official__code") if services.can_assess(scope, c)]
+    cards = _reviewable(scope, selectors.unit_cards(scope=scope, period=period, unit=unit)
+                        .filter(unit=unit).order_by("official__code"))
     if not cards:
         raise PermissionDenied
     assessments = selectors.assessments_by_official(period=period,

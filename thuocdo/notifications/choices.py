@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class NotificationKind(models.TextChoices):
     """Why an official is told: three come from events of the log, two from the calendar,
-    the others from signals and dossiers."""
+    the others from signals, dossiers and score cards."""
 
     ASSIGNED = "assigned", _("Assigned to you")
     TRANSFERRED = "transferred", _("Transferred to you")
@@ -19,3 +19,6 @@ class NotificationKind(models.TextChoices):
     SIGNAL = "signal", _("Signal to answer")
     #: a dossier that will miss its deadline: issue an apology slip first
     DOSSIER_DUE = "dossier_due", _("Dossier due: apology slip needed")
+    #: a score card's procedure: grades published, an appeal to decide or decided, a grade
+    #: moved by the HTXS quota after an accepted appeal (evaluations.services)
+    EVALUATION = "evaluation", _("Score card")

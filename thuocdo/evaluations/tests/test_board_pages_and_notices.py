@@ -1,0 +1,366 @@
+"""Findings of the user review of the pages and the notifications: the period page lists the
+agency heads' cards waiting for the caller's approval; the ranking links to the review of
+each unit below that the caller may review; the lock is offered only when the service
+accepts it (else the page says when the appeal window ends), and the appeal only within
+the window; the grades' publication, an appeal filed or decided, and a grade moved by the
+quota after an accepted appeal notify those concerned, in the transaction of the change."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from thuocdo.accounts import services as accounts
+from thuocdo.core.errors import ServiceError
+from thuocdo.core.models import AuditEntry
+from thuocdo.core.scope import scope_for
+from thuocdo.evaluations import selectors, services
+from thuocdo.evaluations.choices import PeriodStatus
+from thuocdo.evaluations.models import Period, ScoreCard
+from thuocdo.notifications import selectors as inbox
+from thuocdo.notifications.choices import NotificationKind
+from thuocdo.notifications.models import Notification
+from thuocdo.org import services as org
+from thuocdo.org.models import Official, Unit
+
+from .helpers import CASES, load_golden, read
+from .test_services import LABEL, _review_everything, card
+
+PASSWORD = "Thuocdo-test-2026"
+
+
+@pytest.fixture
+def scored(world):
+    period = services.period_open(actor=world.user("board"), label=LABEL)
+    services.period_score(actor=world.user("board"), period=period)
+    return Period.objects.get(pk=period.pk)
+
+
+@pytest.fixture
+def reviewed(world, scored):
+    _review_everything(world, scored)
+    return Period.objects.get(pk=scored.pk)
+
+
+def _approve_all(world, period):
+    for agency in ("HN.CG", "HN.CG.DV", "HN.BD"):
+        services.agency_approve(actor=world.user("admin"), period=period,
+                                agency=world.units[agency])
+
+
+@pytest.fixture
+def approved(world, reviewed):
+    _approve_all(world, reviewed)
+    reviewed.refresh_from_db()
+    assert reviewed.status == PeriodStatus.APPROVED
+    return reviewed
+
+
+def _evaluation_notes(**filters):
+    return Notification.objects.filter(kind=NotificationKind.EVALUATION, **filters)
+
+
+# -- 1. the heads' cards waiting for approval on the period page ---------------------------
+
+
+def _heads_cards(client, period) -> list[str]:
+    response = client.get(period.get_absolute_url())
+    assert response.status_code == 200
+    return [row["card"].official.code for row in response.context["heads_cards"]]
+
+
+def test_the_period_page_lists_the_heads_cards_for_whoever_approves_them(world, reviewed,
+                                                                          client_for):
+    """The board over HN.CG approves the cards of the heads of HN.CG and of the commune
+    below; the head of HN.CG approves the commune head's card, not their own; staff and
+    the deputy approve none: no list."""
+    period = reviewed
+    client = client_for(world.user("board"))
+    assert _heads_cards(client, period) == ["CG.HEAD", "DV.HEAD"]
+    page = client.get(period.get_absolute_url()).content.decode()
+    for code in ("CG.HEAD", "DV.HEAD"):
+        assert reverse("evaluations:card_detail",
+                       kwargs={"label": LABEL, "official": code}) in page
+    assert reverse("evaluations:unit_ranking", kwargs={"label": LABEL, "code": "HN.CG"}) in page
+    assert 'id="heads-heading"' in page and ": 2</h2>" in page, "with the count"
+    assert _heads_cards(client_for(world.user("head")), period) == ["DV.HEAD"]
+    assert _heads_cards(client_for(world.user("admin")), period) == ["CG.HEAD", "DV.HEAD"]
+    for role in ("deputy", "staff", "inspector", "outsider"):
+        response = client_for(world.user(role)).get(period.get_absolute_url())
+        assert response.context["heads_cards"] == []
+        assert 'id="heads-heading"' not in response.content.decode()
+    # each listed card is one the caller may approve, and only those
+    board = scope_for(world.user("board"))
+    assert all(selectors.can_approve(board, c)
+               for c in selectors.heads_cards_to_approve(scope=board, period=period))
+
+
+def test_the_list_empties_once_the_heads_cards_are_approved(world, reviewed, client_for):
+    period = reviewed
+    services.agency_approve(actor=world.user("board"), period=period,
+                            agency=world.units["HN.CG"])
+    assert card("CG.HEAD").status == card("DV.HEAD").status == "approved"
+    response = client_for(world.user("board")).get(period.get_absolute_url())
+    assert response.context["heads_cards"] == []
+    assert 'id="heads-heading"' not in response.content.decode()
+
+
+def test_no_heads_cards_are_listed_outside_the_review(world, scored, client_for):
+    response = client_for(world.user("board")).get(scored.get_absolute_url())
+    assert scored.status == PeriodStatus.SCORING
+    assert response.context["heads_cards"] == []
+
+
+# -- 2. the ranking links to the review of the units below --------------------------------
+
+
+@pytest.mark.parametrize("role", ["admin", "head", "deputy", "board", "inspector"])
+def test_the_ranking_links_to_the_reviews_the_caller_may_open(world, scored, client_for,
+                                                              role):
+    """A unit below is linked exactly when its review page opens for the caller (the same
+    rule as the review screen): the head and deputy of HN.CG review the division and the
+    commune's head; the board and the inspector review nobody: no link."""
+    services.period_start_review(actor=world.user("board"), period=scored)
+    client = client_for(world.user(role))
+    response = client.get(reverse("evaluations:unit_ranking",
+                                  kwargs={"label": LABEL, "code": "HN.CG"}))
+    assert response.status_code == 200
+    linked = [row["unit"].code for row in response.context["review_units"]]
+    page = response.content.decode()
+    opens = []
+    for code in ("HN.CG.VP", "HN.CG.DV"):
+        url = reverse("evaluations:unit_review", kwargs={"label": LABEL, "code": code})
+        if client.get(url).status_code == 200:
+            opens.append(code)
+            assert f'href="{url}"' in page
+        else:
+            assert f'href="{url}"' not in page
+    assert sorted(linked) == sorted(opens)
+    expected = {"admin": {"HN.CG.VP", "HN.CG.DV"}, "head": {"HN.CG.VP", "HN.CG.DV"},
+                "deputy": {"HN.CG.VP", "HN.CG.DV"}, "board": set(), "inspector": set()}
+    assert set(linked) == expected[role]
+
+
+def test_the_links_say_how_many_cards_wait_for_the_review(world, scored, client_for):
+    services.period_start_review(actor=world.user("board"), period=scored)
+    response = client_for(world.user("head")).get(reverse(
+        "evaluations:unit_ranking", kwargs={"label": LABEL, "code": "HN.CG"}))
+    counts = {row["unit"].code: row["to_review"] for row in response.context["review_units"]}
+    assert counts == {"HN.CG.VP": 2, "HN.CG.DV": 1}
+
+
+# -- 3. the lock is offered only when it is accepted ----------------------------------------
+
+
+def _lock_url() -> str:
+    return reverse("evaluations:period_act", kwargs={"label": LABEL, "action": "lock"})
+
+
+def test_a_zero_day_window_runs_to_the_end_of_the_day(world, approved, client_for):
+    """Published with 0 days for appeals: appeals are accepted to the end of today, so the
+    lock is refused today and not offered; the page says when the window ends. The next
+    day the lock is offered, and accepted."""
+    period = services.period_publish(actor=world.user("board"), period=approved,
+                                     appeal_days=0)
+    today = timezone.localdate()
+    assert period.appeal_until == today
+    client = client_for(world.user("board"))
+    response = client.get(period.get_absolute_url())
+    page = response.content.decode()
+    assert not response.context["can_lock"]
+    assert _lock_url() not in page
+    note = response.context["lock_note"]
+    assert today.strftime("%d/%m/%Y") in note and "23:59" in note
+    assert (today + dt.timedelta(days=1)).strftime("%d/%m/%Y") in note
+    assert note in page
+    with pytest.raises(ServiceError) as error:  # the service's refusal is unchanged
+        services.period_lock(actor=world.user("board"), period=period)
+    assert error.value.service_code == "appeal_window_open"
+    # the window is over
+    Period.objects.filter(pk=period.pk).update(appeal_until=today - dt.timedelta(days=1))
+    response = client.get(period.get_absolute_url())
+    assert response.context["can_lock"] and _lock_url() in response.content.decode()
+    assert client.post(_lock_url()).status_code == 302
+    assert Period.objects.get(pk=period.pk).status == PeriodStatus.LOCKED
+
+
+def test_a_pending_appeal_keeps_the_lock_from_being_offered(world, approved, client_for):
+    period = services.period_publish(actor=world.user("board"), period=approved,
+                                     appeal_days=3)
+    services.appeal_file(actor=world.user("staff"), card=card("CG.STAFF"), reason="Chưa đúng")
+    Period.objects.filter(pk=period.pk).update(
+        appeal_until=timezone.localdate() - dt.timedelta(days=1))
+    response = client_for(world.user("board")).get(period.get_absolute_url())
+    assert not response.context["can_lock"]
+    refusal = services.lock_refusal(Period.objects.get(pk=period.pk))
+    assert refusal.service_code == "appeals_pending"
+    assert response.context["lock_note"] == refusal.service_message
+    assert _lock_url() not in response.content.decode()
+
+
+def test_the_appeal_is_offered_only_within_the_window(world, approved, client_for):
+    period = services.period_publish(actor=world.user("board"), period=approved,
+                                     appeal_days=0)
+    url = reverse("evaluations:card_detail", kwargs={"label": LABEL, "official": "CG.STAFF"})
+    appeal = reverse("evaluations:appeal_create",
+                     kwargs={"label": LABEL, "official": "CG.STAFF"})
+    client = client_for(world.user("staff"))
+    response = client.get(url)
+    assert response.context["can_appeal"] and appeal in response.content.decode()
+    closed = timezone.localdate() - dt.timedelta(days=1)
+    Period.objects.filter(pk=period.pk).update(appeal_until=closed)
+    response = client.get(url)
+    assert not response.context["can_appeal"]
+    assert appeal not in response.content.decode()
+    assert closed.strftime("%d/%m/%Y") in response.context["appeal_closed"]
+
+
+# -- 4. notifications -----------------------------------------------------------------------
+
+
+def test_publishing_tells_every_official_their_grade(world, approved):
+    period = services.period_publish(actor=world.user("board"), period=approved,
+                                     appeal_days=10, on=dt.date(2026, 11, 2))
+    cards = list(ScoreCard.objects.filter(period=period).select_related("official"))
+    notes = {n.recipient_id: n for n in _evaluation_notes()}
+    assert set(notes) == {c.official_id for c in cards}
+    for c in cards:
+        note = notes[c.official_id]
+        assert note.url == reverse("evaluations:card_detail",
+                                   kwargs={"label": LABEL, "official": c.official.code})
+        assert (c.grade or "—") in note.body and "12/11/2026" in note.body
+        assert note.task_id is None and note.read_at is None
+    # the official reads it through their user account
+    staff = inbox.notification_list(scope=scope_for(world.user("staff")))
+    assert [n.url for n in staff] == [notes[world.officials["CG.STAFF"].pk].url]
+
+
+def test_an_appeal_is_told_to_those_who_decide_it(world, approved):
+    """The head of the agency and a member of the board over it whose account is an
+    official's are told; not the appellant, the deputy or the board member without an
+    official (who has no inbox)."""
+    clerk = org.official_create(code="SNV.TC", name="Vũ Thị Hoa", email="snv.tc@example.vn")
+    org.membership_start(official=clerk, unit=world.units["HN.SNV.TCCB"], position="staff",
+                         start=dt.date(2026, 1, 1))
+    board_clerk = accounts.user_create(email="tc@example.vn", password=PASSWORD,
+                                       official=clerk)
+    accounts.scope_grant(user=board_clerk, role="board", unit=world.units["HN.CG"],
+                         start=dt.date(2026, 1, 1))
+    period = services.period_publish(actor=world.user("board"), period=approved,
+                                     appeal_days=10)
+    Notification.objects.all().delete()  # the publication's
+    appeal = services.appeal_file(actor=world.user("staff"), card=card("CG.STAFF"),
+                                  reason="Báo cáo chậm do chờ số liệu")
+    notes = list(_evaluation_notes().select_related("recipient"))
+    assert {n.recipient.code for n in notes} == {"CG.HEAD", "SNV.TC"}
+    url = reverse("evaluations:appeal_decide", kwargs={"pk": appeal.pk})
+    assert all(n.url == url and n.body == "Báo cáo chậm do chờ số liệu" for n in notes)
+    for user in (world.user("head"), board_clerk):  # the same rule as the decision
+        assert services.can_decide_appeal(scope_for(user), card("CG.STAFF"))
+    assert not services.can_decide_appeal(scope_for(world.user("deputy")), card("CG.STAFF"))
+    assert period.status == PeriodStatus.PUBLISHED
+
+
+@pytest.mark.parametrize("accepted", [True, False])
+def test_the_appellant_is_told_the_decision(world, approved, accepted):
+    services.period_publish(actor=world.user("board"), period=approved, appeal_days=10)
+    appeal = services.appeal_file(actor=world.user("staff"), card=card("CG.STAFF"),
+                                  reason="Tôi đã hoàn thành đủ việc")
+    Notification.objects.all().delete()
+    services.appeal_decide(actor=world.user("head"), appeal=appeal, accepted=accepted,
+                           reason="Đã xem xét hồ sơ",
+                           general_points=30 if accepted else None)
+    (note,) = _evaluation_notes()
+    assert note.recipient_id == world.officials["CG.STAFF"].pk
+    assert note.url == reverse("evaluations:appeal_decide", kwargs={"pk": appeal.pk})
+    assert "Đã xem xét hồ sơ" in note.body
+    title = (gettext("Your appeal on %(p)s was accepted") if accepted
+             else gettext("Your appeal on %(p)s was rejected")) % {"p": LABEL}
+    assert note.title == title
+    recomputed = gettext("Your card was computed again: %(total)s points, grade %(grade)s.")
+    assert (recomputed.split("%")[0] in note.body) is accepted, "the card after a correction"
+
+
+def test_a_refused_decision_tells_nobody(world, approved):
+    """The decision is refused inside its transaction (the re-scored card would be worse):
+    no notification is left, as no decision is."""
+    services.period_publish(actor=world.user("board"), period=approved, appeal_days=10)
+    appeal = services.appeal_file(actor=world.user("staff"), card=card("CG.STAFF"),
+                                  reason="Tôi đã hoàn thành đủ việc")
+    services.ground_record(actor=world.user("board"), official=world.officials["CG.STAFF"],
+                           on=dt.date(2026, 10, 20), level="reprimand", reason="Vi phạm")
+    before = set(Notification.objects.values_list("pk", flat=True))
+    with pytest.raises(ServiceError):
+        services.appeal_decide(actor=world.user("head"), appeal=appeal, accepted=True,
+                               reason="Chấp nhận", general_points=28)
+    assert set(Notification.objects.values_list("pk", flat=True)) == before
+    assert not AuditEntry.objects.filter(action="card.grade").exists()
+
+
+@pytest.fixture
+def quota_published(db):
+    """Golden case 06 (three candidates for HTXS in HN.CG, CB201 keeps it), reviewed,
+    approved and published by the administrator; CB105 (84, HTT) and CB201 can log in."""
+    load_golden(read(next(p for p in CASES if p.stem == "06_quota_binding")))
+    admin = accounts.user_create(email="admin@example.vn", password=PASSWORD,
+                                 full_name="Quản trị", is_superuser=True)
+    period = services.period_open(label="2026-10")
+    services.period_score(period=period)
+    services.period_start_review(period=period)
+    for c in ScoreCard.objects.filter(period=period, general_points__isnull=True):
+        leader = {"organising": 1, "uniting": 1} if c.position == "head" else {}
+        services.assessment_set(actor=admin, period=period, official=c.official,
+                                general_points=30, **leader)
+    units = Unit.objects.filter(pk__in=ScoreCard.objects.filter(period=period)
+                                .values("unit")).order_by("-lft")
+    for unit in units:
+        services.unit_review(actor=admin, period=period, unit=unit)
+    for unit in units:
+        if unit.is_agency:
+            services.agency_approve(actor=admin, period=period, agency=unit)
+    period.refresh_from_db()
+    assert period.status == PeriodStatus.APPROVED
+    services.period_publish(actor=admin, period=period, appeal_days=10)
+    users = {code: accounts.user_create(email=f"{code.lower()}@example.vn", password=PASSWORD,
+                                        official=Official.objects.get(code=code))
+             for code in ("CB105", "CB201")}
+    return Period.objects.get(pk=period.pk), admin, users
+
+
+def test_a_grade_moved_by_the_quota_after_an_appeal_is_told_and_recorded(quota_published):
+    """CB105's appeal is accepted with the full general criteria: 100 points, HTXS, first of
+    the candidates. The quota then moves CB201 from HTXS down to HTT: CB201 is told, and the
+    audit trail has the change with the appeal as its reason. CB202 and CB203, HTT before and
+    after, are not told."""
+    _period, admin, users = quota_published
+    grades = dict(ScoreCard.objects.values_list("official__code", "grade"))
+    assert grades["CB201"] == "HTXS" and grades["CB105"] == "HTT"
+    appeal = services.appeal_file(actor=users["CB105"],
+                                  card=ScoreCard.objects.get(official__code="CB105"),
+                                  reason="Tiêu chí chung chấm thiếu")
+    Notification.objects.all().delete()
+    services.appeal_decide(actor=admin, appeal=appeal, accepted=True,
+                           reason="Đủ căn cứ", general_points=30)
+    after = dict(ScoreCard.objects.values_list("official__code", "grade"))
+    assert after["CB105"] == "HTXS" and after["CB201"] == "HTT"
+    moved = {code for code in grades if code != "CB105" and grades[code] != after[code]}
+    assert moved == {"CB201"}
+    notes = list(_evaluation_notes().select_related("recipient"))
+    assert {n.recipient.code for n in notes} == {"CB105", "CB201"}
+    (note,) = [n for n in notes if n.recipient.code == "CB201"]
+    assert "HTXS" in note.title and "HTT" in note.title
+    assert note.url == reverse("evaluations:card_detail",
+                               kwargs={"label": "2026-10", "official": "CB201"})
+    assert "CB105" not in note.title + note.body, "the appellant is not named to others"
+    assert [n.pk for n in inbox.notification_list(scope=scope_for(users["CB201"]))] \
+        == [note.pk]
+    (entry,) = AuditEntry.objects.filter(action="card.grade")
+    assert entry.object_code == "2026-10/CB201" and entry.actor == admin
+    assert entry.changes == {"grade": ["HTXS", "HTT"], "appeal": appeal.pk, "by_quota": True}
+    assert str(appeal.pk) in entry.reason and "CB105" in entry.reason
+    decision = AuditEntry.objects.get(action="appeal.decide")
+    assert decision.changes["grades_moved"] == {"CB201": ["HTXS", "HTT"]}
