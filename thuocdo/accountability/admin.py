@@ -16,7 +16,7 @@ from .models import AuthorityRule, SignalRecord, ThresholdSet
 @admin.register(SignalRecord)
 class SignalRecordAdmin(admin.ModelAdmin):
     list_display = ("code", "period", "raised_on", "subject", "official", "unit", "status",
-                    "present")
+                    "explanation_due", "present")
     list_filter = ("code", "status", "present", "period")
     search_fields = ("subject", "official__code", "unit__code", "key")
     list_select_related = ("official", "unit")

@@ -2,9 +2,13 @@
 
 `GET /api/signals/` (filters: period, code, status, unit, official), `GET
 /api/signals/{signal_id}/` (with its steps), and one POST per step of the answer:
-`request`, `explain`, `decide` (`{"text", "decision": "accept"|"confirm", "version"}`).
+`request` (`{"text", "due": "YYYY-MM-DD", "version"}`; without `due`, the default number
+of working days after today), `explain`, `decide` (`{"text", "decision":
+"accept"|"confirm", "version"}`). A signal carries `explanation_due`, a step `late` (an
+explanation given after that day, a decision taken without an explanation given by it).
 Refusals are the services' (403 for who may not, 400 for a missing reason, a stale
-version, or a decision on a signal whose explanation was never requested).
+version, a due day already past, a decision on a signal whose explanation was never
+requested or is not due yet).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ class SignalStepSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SignalStep
-        fields = ("action", "at", "by", "text")
+        fields = ("action", "at", "by", "text", "late")
         read_only_fields = fields
 
 
@@ -45,7 +49,7 @@ class SignalSerializer(serializers.ModelSerializer):
         model = SignalRecord
         fields = ("id", "key", "code", "period", "raised_on", "subject_kind", "subject",
                   "task", "official", "unit", "escalate_to", "events", "explanation",
-                  "needs_confirmation", "status", "present", "version")
+                  "needs_confirmation", "status", "explanation_due", "present", "version")
         read_only_fields = fields
 
 
@@ -70,6 +74,15 @@ class StepSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=4000)
     decision = serializers.ChoiceField(choices=["accept", "confirm"], required=False)
     version = serializers.IntegerField(required=False)
+
+
+class RequestStepSerializer(StepSerializer):
+    """A request for an explanation, due by `due` (today or later; default: the setting's
+    number of working days after today)."""
+
+    decision = None  # type: ignore[assignment]
+    due = serializers.DateField(required=False, allow_null=True,
+                                help_text="The day the explanation is due by, YYYY-MM-DD.")
 
 
 FILTERS = [OpenApiParameter(name, str, OpenApiParameter.QUERY, description=text)
@@ -132,18 +145,21 @@ class SignalViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 
     def _step(self, request, signal_id, function, **extra):
         signal = self._signal(signal_id)
-        body = StepSerializer(data=request.data)
+        requesting = function is services.signal_request_explanation
+        body = (RequestStepSerializer if requesting else StepSerializer)(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         if function is services.signal_decide:
             extra["decision"] = data.get("decision") or ""
+        if requesting:
+            extra["due"] = data.get("due")
         function(signal=signal, user=request.user, text=data["text"],
                  expected_version=data.get("version"), **extra)
         signal.refresh_from_db()
         return Response(SignalDetailSerializer(signal).data)
 
     @extend_schema(operation_id="signals_request", summary="Request an explanation",
-                   request=StepSerializer, tags=TAGS,
+                   request=RequestStepSerializer, tags=TAGS,
                    responses={200: SignalDetailSerializer, **error_responses(400, 403, 404)})
     @action(detail=True, methods=["post"], url_path="request", url_name="request")
     def request_explanation(self, request, signal_id=None):

@@ -5,10 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SignalStatus(models.TextChoices):
-    """Where a signal is in its answer: a leader asks for an explanation, the person (or the
-    head of the unit) named answers, the leader accepts the explanation or confirms a breach.
-    A leader decides only once an explanation was requested (answered or not), never on an
-    open signal; the person named may explain before being asked."""
+    """Where a signal is in its answer: a leader asks for an explanation by a due day, the
+    person (or the head of the unit) named answers, a leader accepts the explanation or
+    confirms a breach. A leader decides once the explanation is given, or once it was
+    requested and its due day passed without it (the decision then records that it was not
+    given in time); never on an open signal, nor while the person named still has time. The
+    person named may explain before being asked, and never decides (for a unit with nobody
+    named, the decision is taken above the unit)."""
 
     OPEN = "open", _("Open")
     REQUESTED = "requested", _("Explanation requested")

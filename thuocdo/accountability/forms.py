@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from thuocdo.core.scope import Scope
 from thuocdo.org import selectors as org_selectors
 from thuocdo.org.forms import UnitChoiceField
+from thuocdo.tasks.forms import DateInput
 
 from . import selectors
 from .choices import SIGNAL_NAMES, SignalStatus, StepAction
@@ -69,6 +70,8 @@ class SignalFilterForm(forms.Form):
                                         *SignalStatus.choices])
     official = forms.CharField(label=_("Official (code)"), required=False, max_length=64)
     escalated = forms.BooleanField(label=_("Escalated to this unit (S9)"), required=False)
+    overdue = forms.BooleanField(label=_("Explanation overdue"), required=False,
+                                 help_text=_("Requested, and not given by its due day."))
     gone = forms.BooleanField(label=_("Include signals no longer raised"), required=False)
 
     def __init__(self, data=None, *, scope: Scope, **kwargs):
@@ -100,14 +103,19 @@ class SignalFilterForm(forms.Form):
             unit=None if escalated else unit, escalated_to=unit if escalated else None,
             period=data.get("period") or None, code=data.get("code") or None,
             status=data.get("status") or None, official=data.get("official"),
-            present_only=not data.get("gone"))
+            present_only=not data.get("gone"),
+            explanation_overdue_on=timezone.localdate() if data.get("overdue") else None)
 
 
 class SignalStepForm(forms.Form):
-    """One step of a signal's answer (the text is required; the decision only to decide)."""
+    """One step of a signal's answer (the text is required; the decision only to decide;
+    the due day only to request, empty for the default)."""
 
     text = forms.CharField(label=_("Text"), max_length=4000,
                            widget=forms.Textarea(attrs={"rows": 3}))
+    due = forms.DateField(label=_("Explanation due by"), required=False, widget=DateInput,
+                          help_text=_("Today or later. Empty: the default number of working "
+                                      "days after today."))
     decision = forms.ChoiceField(
         label=_("Decision"), required=False, widget=forms.RadioSelect,
         choices=[(StepAction.ACCEPT, _("Accept the explanation (no breach)")),

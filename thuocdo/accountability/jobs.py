@@ -2,7 +2,8 @@
 
 Every night the current month's signals (and, in the first days of a month, the previous
 month's, so late events are counted) are recomputed and stored; S9 escalations notify the
-heads of the unit above. Safe to run twice: signals are matched by key, notifications by key.
+heads of the unit above; explanations past their due day notify the leaders who asked and
+the person named. Safe to run twice: signals are matched by key, notifications by key.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ def months_to_refresh(today) -> list[str]:
 @scheduled(cron="30 1 * * *")
 @task()
 def refresh_signals() -> list[dict]:
-    """Recompute and store the signals of the current (and recent) month."""
+    """Recompute and store the signals of the current (and recent) month; tell who is
+    concerned about explanations now overdue."""
     now = timezone.now()
     results = [services.signals_refresh(period=month, as_of=now).as_dict()
                for month in months_to_refresh(timezone.localdate(now))]
-    logger.info("refresh_signals: %s", results)
+    overdue = services.explanations_overdue_notify(today=timezone.localdate(now))
+    logger.info("refresh_signals: %s; overdue explanations notified: %s", results, overdue)
     return results

@@ -5,7 +5,8 @@ they can be answered and counted:
 
 - `SignalRecord`: one signal, found again on every recomputation by its engine `key`, so it
   is never duplicated and a decided one is never reopened;
-- `SignalStep`: the answer, step by step (request, explanation, decision), who and why;
+- `SignalStep`: the answer, step by step (request, explanation, decision), who and why,
+  and whether the explanation came in time (`explanation_due` on the signal);
 - `ThresholdSet` and `AuthorityRule`: the engine's settings, versioned and editable;
 - `HolderDelay`: working days of delay per task and holder (a summary the nightly job
   refreshes, so the dashboard never replays the log).
@@ -48,6 +49,9 @@ class SignalRecord(models.Model):
     needs_confirmation = models.BooleanField(_("needs confirmation"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=SignalStatus.choices,
                               default=SignalStatus.OPEN)
+    #: the last day to explain, set when an explanation is requested (services.py); a
+    #: leader decides a signal not yet explained only after it
+    explanation_due = models.DateField(_("explanation due by"), null=True, blank=True)
     #: still raised by the latest computation (a later event may have removed the cause)
     present = models.BooleanField(_("still raised"), default=True)
     first_seen = models.DateTimeField(_("first seen"))
@@ -83,6 +87,9 @@ class SignalStep(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),
                            on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("text"))
+    #: an explanation given after its due day; a decision taken without an explanation
+    #: given by that day
+    late = models.BooleanField(_("explanation not given in time"), default=False)
 
     class Meta:
         verbose_name = _("signal step")

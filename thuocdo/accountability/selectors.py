@@ -28,7 +28,7 @@ from thuocdo.tasks.choices import OPEN_STATES, TaskState
 from thuocdo.tasks.models import Directive, Task
 from thuocdo.tasks.selectors import TaskFilters, bucket_q
 
-from .choices import DECIDED
+from .choices import DECIDED, SignalStatus
 from .models import HolderDelay, SignalRecord
 
 BUCKETS = [b.value for b in Bucket]
@@ -59,6 +59,8 @@ class SignalFilters:
     official: Official | None = None
     escalated_to: Unit | None = None  # escalated to this unit (S9)
     present_only: bool = True
+    #: explanation overdue on this day: requested, not given, due before it
+    explanation_overdue_on: dt.date | None = None
 
 
 def signal_list(*, scope: Scope, filters: SignalFilters | None = None) -> QuerySet[SignalRecord]:
@@ -78,6 +80,9 @@ def signal_list(*, scope: Scope, filters: SignalFilters | None = None) -> QueryS
         qs = qs.filter(status=f.status)
     if f.official is not None:
         qs = qs.filter(official=f.official)
+    if f.explanation_overdue_on is not None:
+        qs = qs.filter(status=SignalStatus.REQUESTED,
+                       explanation_due__lt=f.explanation_overdue_on)
     if f.present_only:
         qs = qs.filter(present=True)
     return qs.select_related("unit", "official", "task", "escalate_to").order_by(
@@ -160,6 +165,9 @@ class Dashboard:
     escalated: list[SignalRecord]
     #: work that bounced between holders (S3) in the month, newest first
     bounced: list[SignalRecord] = field(default_factory=list)
+    #: explanations requested about the subtree, whatever the month, not given by their
+    #: due day (`overdue_explanations`, the list behind the number)
+    explanations_overdue: int = 0
 
 
 def _counts(rows, key) -> dict:
@@ -237,7 +245,18 @@ def dashboard(*, scope: Scope, unit: Unit, period: str, today: dt.date) -> Dashb
             escalated_to=unit, code="S9", status="undecided"))[:50]),
         bounced=list(signal_list(scope=scope, filters=SignalFilters(
             unit=unit, period=period, code="S3"))[:10]),
+        explanations_overdue=overdue_explanations(scope=scope, unit=unit,
+                                                  today=today).count(),
     )
+
+
+def overdue_explanations(*, scope: Scope, unit: Unit, today: dt.date
+                         ) -> QuerySet[SignalRecord]:
+    """Signals about the unit's subtree (any month, still raised) whose explanation was
+    requested and not given by its due day: the list behind the dashboard's number (the
+    signal list with the "explanation overdue" filter)."""
+    return signal_list(scope=scope, filters=SignalFilters(unit=unit,
+                                                          explanation_overdue_on=today))
 
 
 def holder_delays(*, scope: Scope, unit: Unit, period: str, limit: int = 20) -> list[dict]:

@@ -8,11 +8,23 @@ removed its cause) is kept, marked not present. New S9 signals are escalated: th
 the unit above are notified, once.
 
 The answer: a leader of the signal's unit (or of the unit it was escalated to) requests an
-explanation; the official named (or, for a unit, its head) explains; a leader accepts the
-explanation or confirms the breach. A signal is decided only once an explanation was
-requested (the person named then had the chance to answer) or given: never while it is
-open. Every step records who and why, in `SignalStep` and in the audit trail, and notifies
-the other side.
+explanation by a day (`explanation_due`: the leader's date, today or later, by default
+THUOCDO_EXPLANATION_WORKDAYS working days after the request, 5 unless set); the official
+named (or, for a unit, its head) explains; a leader accepts the explanation or confirms
+the breach. A signal is decided only once an explanation was given, or once it was
+requested and its due day has passed without one (the person named then had the chance to
+answer): never while it is open, nor while the person named still has time. A decision
+taken without an explanation given by the due day, and an explanation given after it, are
+marked `late` ("not given in time"). The nightly job tells the leaders who asked and the
+person named, once, that an explanation is overdue.
+
+Nobody decides a signal that names them, nor one they explained. A signal about a unit
+with nobody named is answered by the unit's head, so it is decided above the unit: by a
+leader of a unit above it (or of the unit it was escalated to), the organisation board
+over it, or an administrator; never by the unit's own leaders.
+
+Every step records who and why, in `SignalStep` and in the audit trail, and notifies the
+other side.
 """
 
 from __future__ import annotations
@@ -26,10 +38,13 @@ from dataclasses import fields as dataclass_fields
 from fractions import Fraction
 from typing import Any, NamedTuple, cast
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from thuocdo.core.calendar import work_calendar
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.parallel import collector_paused
 from thuocdo.core.rows import content_digest
@@ -265,12 +280,66 @@ def _key(*parts: object) -> str:
 # -- the answer --------------------------------------------------------------------------
 
 
+#: working days the person named has to explain when the leader gives no date
+DEFAULT_EXPLANATION_WORKDAYS = 5
+
+
+def explanation_workdays() -> int:
+    """THUOCDO_EXPLANATION_WORKDAYS (a setting; default 5): the working days after the
+    request by which an explanation is due when the leader gives no date."""
+    value = getattr(settings, "THUOCDO_EXPLANATION_WORKDAYS", DEFAULT_EXPLANATION_WORKDAYS)
+    try:
+        workdays = int(value)
+    except (TypeError, ValueError):
+        workdays = 0
+    if workdays < 1:
+        raise ImproperlyConfigured(
+            f"THUOCDO_EXPLANATION_WORKDAYS must be a whole number of working days, 1 or more; "
+            f"it is {value!r}.")
+    return workdays
+
+
+def explanation_due_default(*, on: dt.date) -> dt.date:
+    """The day an explanation requested on `on` is due by when the leader gives none: the
+    N-th working day after `on` (domain.md, "Working days"), N = `explanation_workdays()`."""
+    workdays = explanation_workdays()
+    calendar = work_calendar(years=range(on.year, on.year + 2 + workdays // 200))
+    return calendar.add_workdays(on, workdays)
+
+
+def explanation_overdue(signal: SignalRecord, *, today: dt.date | None = None) -> bool:
+    """Requested, not explained, and its due day has passed."""
+    today = today or timezone.localdate()
+    return (signal.status == SignalStatus.REQUESTED and signal.explanation_due is not None
+            and signal.explanation_due < today)
+
+
+def awaits_explanation(signal: SignalRecord, *, today: dt.date) -> bool:
+    """Requested, not explained, and the person named still has time (until the end of the
+    due day): no decision yet."""
+    return (signal.status == SignalStatus.REQUESTED and signal.explanation_due is not None
+            and today <= signal.explanation_due)
+
+
 def _leads(user: Any, signal: SignalRecord) -> bool:
     scope = scope_for(user)
     if scope.is_read_only:
         return False
     units = [signal.unit] + ([signal.escalate_to] if signal.escalate_to_id else [])
     return any(scope.can_lead_unit(unit) for unit in units)
+
+
+def _decides_above(user: Any, signal: SignalRecord) -> bool:
+    """For a signal about a unit with nobody named (its head answers for it): a leader of a
+    unit above it (or of the unit it was escalated to), the organisation board over it, or
+    an administrator."""
+    scope = scope_for(user)
+    if scope.is_read_only:
+        return False
+    unit = signal.unit
+    above = [u for u in (unit.parent, signal.escalate_to) if u is not None and u.pk != unit.pk]
+    return (scope.is_admin or scope.can_board_unit(unit)
+            or any(scope.can_lead_unit(u) for u in above))
 
 
 def _is_named(user: Any, signal: SignalRecord) -> bool:
@@ -285,11 +354,20 @@ def _is_named(user: Any, signal: SignalRecord) -> bool:
         end__lt=day).exists()
 
 
+def _explained(user: Any, signal: SignalRecord) -> bool:
+    return signal.steps.filter(action=StepAction.EXPLAIN, by=user).exists()
+
+
+def _answers_for(user: Any, signal: SignalRecord) -> bool:
+    """Named by the signal (for a unit: its head), or explained it: never decides it."""
+    return _is_named(user, signal) or _explained(user, signal)
+
+
 #: the statuses each step may be taken from
 REQUEST_FROM = frozenset({SignalStatus.OPEN})
 EXPLAIN_FROM = frozenset({SignalStatus.OPEN, SignalStatus.REQUESTED})
-#: the model keeps no deadline for the answer: once asked, the person named had the chance
-#: to explain, so the leader may decide with or without an answer (never on an open signal)
+#: once asked, the person named has until the due day to explain; a requested signal is
+#: decided only after that day (`awaits_explanation`), an explained one at once
 DECIDE_FROM = frozenset({SignalStatus.REQUESTED, SignalStatus.EXPLAINED})
 
 
@@ -303,13 +381,29 @@ def can_explain(user: Any, signal: SignalRecord) -> bool:
 
 
 def _may_decide(user: Any, signal: SignalRecord) -> bool:
-    """A leader of the unit concerned, not about themself, of a signal not yet decided."""
-    return (signal.status not in DECIDED and _leads(user, signal)
-            and not _about_self(user, signal))
+    """Of a signal not yet decided: a leader of the unit concerned (for a unit with nobody
+    named, someone above it: `_decides_above`), never who answers for it."""
+    if signal.status in DECIDED or _answers_for(user, signal):
+        return False
+    if signal.official_id is None:
+        return _decides_above(user, signal)
+    return _leads(user, signal)
 
 
-def can_decide(user: Any, signal: SignalRecord) -> bool:
+def may_decide(user: Any, signal: SignalRecord) -> bool:
+    """The caller decides this signal once its explanation is given or overdue."""
     return signal.status in DECIDE_FROM and _may_decide(user, signal)
+
+
+def can_decide(user: Any, signal: SignalRecord, *, today: dt.date | None = None) -> bool:
+    return (may_decide(user, signal)
+            and not awaits_explanation(signal, today=today or timezone.localdate()))
+
+
+def decides_elsewhere(user: Any, signal: SignalRecord) -> bool:
+    """The caller answers for a signal not yet decided (named by it, or explained it): the
+    decision is someone else's, above them."""
+    return signal.status not in DECIDED and _answers_for(user, signal)
 
 
 def _about_self(user: Any, signal: SignalRecord) -> bool:
@@ -326,9 +420,17 @@ def _text(text: str, what: str) -> str:
     return text
 
 
+def _day(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
 def _step(*, signal: SignalRecord, user: Any, action: str, text: str, status: str,
           allowed_from: frozenset[str], expected_version: int | None,
-          notify: list[int]) -> SignalStep:
+          notify: list[int], late: bool = False, fields: dict | None = None,
+          note: str = "") -> SignalStep:
+    """Record one step: `fields` also set on the signal, `late` on the step, `note` added
+    to the notification."""
+    fields = fields or {}
     locked = SignalRecord.objects.select_for_update().get(pk=signal.pk)
     # the status checked by the caller may have moved on meanwhile (another leader)
     if ((expected_version is not None and expected_version != locked.version)
@@ -337,19 +439,27 @@ def _step(*, signal: SignalRecord, user: Any, action: str, text: str, status: st
                            code="signal_changed")
     before = locked.status
     now = timezone.now()
-    step = SignalStep.objects.create(signal=locked, action=action, at=now, by=user, text=text)
-    SignalRecord.objects.filter(pk=locked.pk).update(status=status, version=locked.version + 1)
+    step = SignalStep.objects.create(signal=locked, action=action, at=now, by=user, text=text,
+                                     late=late)
+    SignalRecord.objects.filter(pk=locked.pk).update(status=status, version=locked.version + 1,
+                                                     **fields)
+    changes: dict[str, object] = {"status": [before, status]}
+    changes.update({name: [str(getattr(locked, name) or ""), str(value or "")]
+                    for name, value in fields.items()})
+    if action != StepAction.REQUEST:
+        changes["late"] = late
     audit_record(actor=user, action=f"signal_{action}", object_type="signal",
-                 object_code=locked.key, changes={"status": [before, status]}, reason=text)
+                 object_code=locked.key, changes=changes, reason=text)
     labels = {StepAction.REQUEST: _("Explanation requested: %(code)s %(subject)s"),
               StepAction.EXPLAIN: _("Explanation given: %(code)s %(subject)s"),
               StepAction.ACCEPT: _("Explanation accepted: %(code)s %(subject)s"),
               StepAction.CONFIRM: _("Breach confirmed: %(code)s %(subject)s")}
     title = labels[action] % {"code": locked.code, "subject": locked.subject or ""}
+    body = f"{text}\n\n{note}" if note else text
     Notification.objects.bulk_create([
         Notification(recipient_id=official_id, kind=NotificationKind.SIGNAL,
                      task_id=locked.task_id, key=_key("step", step.pk, official_id),
-                     created_at=now, title=title[:255], body=text,
+                     created_at=now, title=title[:255], body=body,
                      url=locked.get_absolute_url())
         for official_id in dict.fromkeys(notify) if official_id != user.official_id
     ], ignore_conflicts=True)
@@ -373,22 +483,38 @@ def _requesters(signal: SignalRecord) -> list[int]:
 
 @transaction.atomic
 def signal_request_explanation(*, signal: SignalRecord, user: Any, text: str,
+                               due: dt.date | None = None,
                                expected_version: int | None = None) -> SignalStep:
-    """A leader asks the person (or unit) named to explain."""
+    """A leader asks the person (or unit) named to explain by `due` (today or later;
+    default: `explanation_due_default`)."""
     if not can_request(user, signal):
         raise PermissionDeniedError(
             _("Only a leader of the unit concerned may ask for an explanation of an open "
               "signal, and not about themself."), code="cannot_request")
-    return _step(signal=signal, user=user, action=StepAction.REQUEST,
-                 text=_text(text, _("what is to be explained")), status=SignalStatus.REQUESTED,
-                 allowed_from=REQUEST_FROM, expected_version=expected_version,
-                 notify=_named_officials(signal))
+    text = _text(text, _("what is to be explained"))
+    today = timezone.localdate()
+    if due is None:
+        due = explanation_due_default(on=today)
+    elif not isinstance(due, dt.date) or isinstance(due, dt.datetime):
+        raise ServiceError(_("Give the day the explanation is due by as a date."),
+                           code="bad_explanation_due", field="due")
+    elif due < today:
+        raise ServiceError(
+            _("The explanation cannot be due by %(due)s: that day has passed. Give today "
+              "(%(today)s) or a later day.") % {"due": _day(due), "today": _day(today)},
+            code="explanation_due_past", field="due")
+    return _step(signal=signal, user=user, action=StepAction.REQUEST, text=text,
+                 status=SignalStatus.REQUESTED, allowed_from=REQUEST_FROM,
+                 expected_version=expected_version, notify=_named_officials(signal),
+                 fields={"explanation_due": due},
+                 note=_("Explain by %(due)s.") % {"due": _day(due)})
 
 
 @transaction.atomic
 def signal_explain(*, signal: SignalRecord, user: Any, text: str,
                    expected_version: int | None = None) -> SignalStep:
-    """The person named (or the head of the unit named) explains."""
+    """The person named (or the head of the unit named) explains; after the due day the
+    explanation is still taken, marked late."""
     if not can_explain(user, signal):
         raise PermissionDeniedError(
             _("Only the person named by the signal (for a unit: its head) may explain it, "
@@ -396,31 +522,90 @@ def signal_explain(*, signal: SignalRecord, user: Any, text: str,
     return _step(signal=signal, user=user, action=StepAction.EXPLAIN,
                  text=_text(text, _("your explanation")), status=SignalStatus.EXPLAINED,
                  allowed_from=EXPLAIN_FROM, expected_version=expected_version,
-                 notify=_requesters(signal))
+                 notify=_requesters(signal), late=explanation_overdue(signal))
 
 
 @transaction.atomic
 def signal_decide(*, signal: SignalRecord, user: Any, decision: str, text: str,
                   expected_version: int | None = None) -> SignalStep:
-    """A leader accepts the explanation (no breach) or confirms the breach, once an
-    explanation was requested (or given): the person named must have had the chance to
-    answer. Final."""
+    """A leader accepts the explanation (no breach) or confirms the breach, once it was
+    given, or once it was requested and its due day passed without it (the person named
+    had the chance to answer; the decision is then marked late). Final."""
     if decision not in {StepAction.ACCEPT, StepAction.CONFIRM}:
         raise ServiceError(_("Choose to accept the explanation or to confirm the breach."),
                            code="bad_decision", field="decision")
+    if decides_elsewhere(user, signal) and not _about_self(user, signal):
+        raise PermissionDeniedError(
+            _("You explained this signal, or you head the unit it is about, so you may not "
+              "decide it: a leader of a unit above, or the organisation board, decides it."),
+            code="cannot_decide_own")
     if not _may_decide(user, signal):
         raise PermissionDeniedError(
             _("Only a leader of the unit concerned may decide a signal that is not decided "
-              "yet, and not about themself."), code="cannot_decide")
+              "yet, and not about themself; a signal about a unit with nobody named is "
+              "decided by a leader of a unit above it or the organisation board."),
+            code="cannot_decide")
     if signal.status not in DECIDE_FROM:
         raise ServiceError(
             _("Request an explanation first: a signal is decided only after the person "
               "named has been asked to explain."), code="explanation_not_requested")
+    if awaits_explanation(signal, today=timezone.localdate()):
+        raise ServiceError(
+            _("The explanation is due by %(due)s: decide once it is given or once that day "
+              "has passed.") % {"due": _day(cast(dt.date, signal.explanation_due))},
+            code="explanation_not_due")
+    late = (signal.status == SignalStatus.REQUESTED
+            or signal.steps.filter(action=StepAction.EXPLAIN, late=True).exists())
     status = SignalStatus.ACCEPTED if decision == StepAction.ACCEPT else SignalStatus.CONFIRMED
     return _step(signal=signal, user=user, action=decision,
                  text=_text(text, _("the reason for the decision")), status=status,
                  allowed_from=DECIDE_FROM, expected_version=expected_version,
-                 notify=_named_officials(signal) + _requesters(signal))
+                 notify=_named_officials(signal) + _requesters(signal), late=late)
+
+
+def explanations_overdue_notify(*, today: dt.date | None = None) -> int:
+    """Tell the leaders who asked, and the person named, that an explanation is overdue:
+    requested, its due day passed, not given. Once per signal, due day and person (the
+    notification key), however often it runs; the number of notifications made."""
+    today = today or timezone.localdate()
+    signals = list(SignalRecord.objects.filter(status=SignalStatus.REQUESTED,
+                                               explanation_due__lt=today))
+    if not signals:
+        return 0
+    asked: dict[int, list[int]] = {}
+    for signal_id, official_id in SignalStep.objects.filter(
+            signal__in=signals, action=StepAction.REQUEST,
+            by__official__isnull=False).values_list("signal_id", "by__official_id"):
+        asked.setdefault(signal_id, []).append(official_id)
+    heads: dict[int, list[int]] = {}
+    for unit_id, official_id in Membership.objects.filter(
+            unit_id__in={s.unit_id for s in signals if s.official_id is None},
+            position="head", start__lte=today).exclude(end__lt=today).values_list(
+            "unit_id", "official_id"):
+        heads.setdefault(unit_id, []).append(official_id)
+    now = timezone.now()
+    notes = []
+    for signal in signals:
+        named = [signal.official_id] if signal.official_id else heads.get(signal.unit_id, [])
+        title = _("Explanation overdue: %(code)s %(subject)s") % {
+            "code": signal.code, "subject": signal.subject or ""}
+        body = _("The explanation was due by %(due)s and has not been given; a leader may "
+                 "now decide the signal without it.") % {
+            "due": _day(cast(dt.date, signal.explanation_due))}
+        for official_id in dict.fromkeys([*asked.get(signal.pk, []), *named]):
+            notes.append(Notification(
+                recipient_id=official_id, kind=NotificationKind.SIGNAL, task_id=signal.task_id,
+                key=_key("late", signal.pk, signal.explanation_due, official_id),
+                created_at=now, title=title[:255], body=body, url=signal.get_absolute_url()))
+    made = 0
+    for start in range(0, len(notes), BATCH):
+        batch = notes[start:start + BATCH]
+        told = set(Notification.objects.filter(key__in=[n.key for n in batch])
+                   .values_list("key", flat=True))
+        fresh = [n for n in batch if n.key not in told]
+        Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+        made += len(fresh)
+    return made
 
 
 # -- the detectors' settings ---------------------------------------------------------------

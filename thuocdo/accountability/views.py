@@ -16,10 +16,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
 from thuocdo.citizens import selectors as citizen_selectors
+from thuocdo.citizens import views as citizen_views
 from thuocdo.core import xlsx
 from thuocdo.core.calendar import work_calendar
 from thuocdo.core.charts import Series, horizontal_stacked_bars, vertical_stacked_bars
@@ -109,8 +111,15 @@ def dashboard(request):
             title=_("Tasks by month of their original deadline, last 12 months")),
         "service_index": _service_index(request, board),
         "export_query": urlencode({"unit": board.unit.code, "period": board.period}),
+        "overdue_url": _overdue_url(board.unit),
     }
     return render_page(request, "accountability/dashboard.html", context)
+
+
+def _overdue_url(unit) -> str:
+    """The signal list behind the number of overdue explanations."""
+    return (f"{reverse('accountability:signal_list')}?"
+            f"{urlencode({'unit': unit.code, 'overdue': 'on'})}")
 
 
 def _service_index(request, board):
@@ -132,6 +141,24 @@ def _cell(ws, value):
 def _signal_rows(signals) -> list[list]:
     return [[s.code, s.subject, s.official.name if s.official else None, s.unit.name,
              s.raised_on, s.get_status_display(), s.explanation] for s in signals]
+
+
+def _service_index_rows(index) -> list[list]:
+    """The service index as the page shows it: each group's points and maximum, the total,
+    then each rate in percent ("no data" where the page says so)."""
+    no_data = _("no data")
+    groups = citizen_views.group_labels()
+    rates = citizen_views.rate_labels()
+    rows: list[list] = [[groups[g.key], no_data if g.points is None else float(g.points),
+                         g.maximum] for g in index.groups]
+    total = index.index.total
+    rows.append([_("Total"), no_data if total is None else float(total),
+                 index.index.total_maximum])
+    rows.append([])
+    rows.append([_("Rate"), _("Percent")])
+    rows.extend([rates[key], no_data if value is None else float(value)]
+                for key, value in index.rate_rows())
+    return rows
 
 
 @login_required
@@ -170,6 +197,13 @@ def dashboard_export(request):
            for t in board.oldest])
     sheet(_("Escalated (S9)"), signal_headers, _signal_rows(board.escalated))
     sheet(_("Bounced (S3)"), signal_headers, _signal_rows(board.bounced))
+    overdue = selectors.overdue_explanations(scope=request.scope, unit=board.unit,
+                                             today=board.today)
+    sheet(_("Explanations overdue"), [*signal_headers, _("Explanation due by")],
+          [[*row, s.explanation_due] for row, s in zip(_signal_rows(overdue), overdue,
+                                                       strict=True)])
+    sheet(pgettext("xlsx sheet", "Service index"), [_("Group"), _("Points"), _("Maximum")],
+          _service_index_rows(_service_index(request, board)))
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
@@ -194,6 +228,7 @@ def signal_list(request):
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         "signal_names": SIGNAL_NAMES,
         "waiting": selectors.my_open_signals(scope=request.scope)[:20],
+        "today": timezone.localdate(),
     }
     return render_page(request, "accountability/signal_list.html", context, partial="results")
 
@@ -202,10 +237,12 @@ def signal_list(request):
 STEP_ACTIONS = ("request", "explain", "decide")
 
 
-def _step_form(action: str, data=None, *, signal=None) -> SignalStepForm:
+def _step_form(action: str, data=None, *, signal=None, due=None) -> SignalStepForm:
     """The form of one step; its own element ids, so that the page's forms (and their
-    errors) never share one."""
-    initial = {"version": signal.version} if signal is not None else None
+    errors) never share one. `due`: the default due day shown in the request form."""
+    initial = {"version": signal.version} if signal is not None else {}
+    if due is not None:
+        initial["due"] = due
     return SignalStepForm(data, initial=initial, auto_id=f"id_{action}_%s")
 
 
@@ -218,6 +255,12 @@ def _signal_context(request, signal, *, bound: dict | None = None):
     if signal.task_id:
         events = list(task_selectors.task_events(task=signal.task))
     numbers = {_index for _index in signal.events if isinstance(_index, int)}
+    today = timezone.localdate()
+    can_request = services.can_request(user, signal)
+    decider = services.may_decide(user, signal)
+    awaits = services.awaits_explanation(signal, today=today)
+    due = (services.explanation_due_default(on=today)
+           if can_request and "request" not in bound else None)
     return {
         "nav": "signals",
         "signal": signal,
@@ -225,11 +268,16 @@ def _signal_context(request, signal, *, bound: dict | None = None):
         "steps": selectors.signal_steps(signal=signal),
         # the task page numbers events from 1 (the assignment); engine indexes skip it
         "events": [e for e in events if e.seq - 2 in numbers] if numbers else [],
-        "can_request": services.can_request(user, signal),
+        "can_request": can_request,
         "can_explain": services.can_explain(user, signal),
-        "can_decide": services.can_decide(user, signal),
-        "forms": {action: bound.get(action) or _step_form(action, signal=signal)
-                  for action in STEP_ACTIONS},
+        "can_decide": decider and not awaits,
+        # a leader who decides once the explanation is given or its due day has passed
+        "waits_for_explanation": decider and awaits,
+        "decides_elsewhere": services.decides_elsewhere(user, signal),
+        "overdue": services.explanation_overdue(signal, today=today),
+        "forms": {action: bound.get(action) or _step_form(
+            action, signal=signal, due=due if action == "request" else None)
+            for action in STEP_ACTIONS},
     }
 
 
@@ -254,7 +302,7 @@ def signal_act(request, pk: int, action: str):
             if action == "request":
                 services.signal_request_explanation(
                     signal=signal, user=request.user, text=data["text"],
-                    expected_version=data.get("version"))
+                    due=data.get("due"), expected_version=data.get("version"))
                 messages.success(request, _("The explanation was requested."))
             elif action == "explain":
                 services.signal_explain(signal=signal, user=request.user, text=data["text"],
@@ -268,8 +316,11 @@ def signal_act(request, pk: int, action: str):
             return redirect(signal.get_absolute_url())
         except ServiceError as exc:
             if getattr(exc, "service_code", "").startswith("cannot_"):
-                return render(request, "403.html", {"exception": exc.service_message},
-                              status=403)
+                # refused for who they are: the signal's page, saying why
+                messages.error(request, exc.service_message)
+                signal.refresh_from_db()
+                return render(request, "accountability/signal_detail.html",
+                              _signal_context(request, signal), status=403)
             form.add_error(exc.field if exc.field in form.fields else None, exc.service_message)
     signal.refresh_from_db()
     context = _signal_context(request, signal, bound={action: form})

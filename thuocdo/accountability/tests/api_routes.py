@@ -2,14 +2,14 @@
 
 from thuocdo.core.testing import RouteSpec, api_expect
 
-from .helpers import requested_signal, s1_signal
+from .helpers import overdue_signal, requested_signal, s1_signal
 
 READERS = {"admin", "board", "inspector", "head", "deputy"}
 NAMED = READERS | {"staff"}
 
 
-def _post(ok: set[str], *, forbidden: set[str]) -> dict:
-    expect = api_expect(ok)
+def _post(allowed: set[str], *, forbidden: set[str], ok: int = 200) -> dict:
+    expect = api_expect(allowed, ok=ok)
     for role in forbidden:
         expect[role] = 403
     return expect
@@ -33,6 +33,11 @@ ROUTES = {
         RouteSpec(kwargs=_id(s1_signal), method="post", data=lambda w: {"text": "Giải trình"},
                   expect=_post({"admin", "head", "deputy"},
                                forbidden={"board", "inspector", "staff"})),
+        RouteSpec(kwargs=_id(s1_signal), method="post",
+                  data=lambda w: {"text": "Giải trình", "due": "2020-01-02"},
+                  expect=_post({"admin", "head", "deputy"},
+                               forbidden={"board", "inspector", "staff"}, ok=400),
+                  note="a due day already past is a 400"),
     ],
     "api:signal-explain": [
         RouteSpec(kwargs=_id(requested_signal), method="post",
@@ -41,7 +46,7 @@ ROUTES = {
                                                      "deputy"})),
     ],
     "api:signal-decide": [
-        RouteSpec(kwargs=_id(requested_signal), method="post",
+        RouteSpec(kwargs=_id(overdue_signal), method="post",
                   data=lambda w: {"text": "Vi phạm", "decision": "confirm"},
                   expect=_post({"admin", "head", "deputy"},
                                forbidden={"board", "inspector", "staff"})),

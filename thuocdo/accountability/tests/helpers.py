@@ -43,5 +43,27 @@ def requested_signal(world):
     return {"pk": signal.pk}
 
 
+def let_due_day_pass(signal, *, days: int = 1):
+    """As if the explanation's due day had passed `days` days ago (time moves on)."""
+    import datetime as dt
+
+    from thuocdo.accountability.models import SignalRecord
+
+    SignalRecord.objects.filter(pk=signal.pk).update(
+        explanation_due=local_day(timezone.now()) - dt.timedelta(days=days))
+    signal.refresh_from_db()
+    return signal
+
+
+def overdue_signal(world):
+    """The same, its explanation requested by the head and not given by its due day: the
+    leaders may decide it."""
+    from thuocdo.accountability.models import SignalRecord
+
+    signal = SignalRecord.objects.get(pk=requested_signal(world)["pk"])
+    let_due_day_pass(signal)
+    return {"pk": signal.pk}
+
+
 def today_month() -> str:
     return month_of(local_day(timezone.now()))

@@ -3,22 +3,23 @@
 The dashboard is for those who read a unit's whole subtree: administrators, boards,
 inspectors, heads and deputies (HN.CG in the test world); staff and the outsider get 404.
 The list behind a dashboard total is the dashboard's, by the same rule. Signals are read by
-whoever reads their unit and by the person named. A leader of the unit asks and, once asked,
-decides (never the board or the inspector, who read), the person named explains.
+whoever reads their unit and by the person named. A leader of the unit asks and, once the
+explanation is given or its due day has passed, decides (never the board or the inspector,
+who read), the person named explains.
 """
 
 from thuocdo.core.testing import RouteSpec, page_expect
 
-from .helpers import requested_signal, s1_signal
+from .helpers import overdue_signal, requested_signal, s1_signal
 
 READERS = {"admin", "board", "inspector", "head", "deputy"}
 NAMED = READERS | {"staff"}
 
 
-def _post(allowed: set[str], *, forbidden: set[str]) -> dict:
-    """POST answer: 302 for `allowed`, 403 for `forbidden` (they see the signal but may not
-    act), 404 for who cannot see it."""
-    expect = page_expect(allowed, ok=302)
+def _post(allowed: set[str], *, forbidden: set[str], ok: int = 302) -> dict:
+    """POST answer: `ok` (302) for `allowed`, 403 for `forbidden` (they see the signal but
+    may not act), 404 for who cannot see it."""
+    expect = page_expect(allowed, ok=ok)
     for role in forbidden:
         expect[role] = 403
     return expect
@@ -30,6 +31,10 @@ def _signal_act(action):
 
 def _requested_act(action):
     return lambda world: {**requested_signal(world), "action": action}
+
+
+def _overdue_act(action):
+    return lambda world: {**overdue_signal(world), "action": action}
 
 
 def _directive(world):
@@ -62,11 +67,16 @@ ROUTES = {
                   data=lambda w: {"text": "Đề nghị giải trình"},
                   expect=_post({"admin", "head", "deputy"},
                                forbidden={"board", "inspector", "staff"})),
+        RouteSpec(kwargs=_signal_act("request"), method="post",
+                  data=lambda w: {"text": "Đề nghị giải trình", "due": "2020-01-02"},
+                  expect=_post({"admin", "head", "deputy"},
+                               forbidden={"board", "inspector", "staff"}, ok=400),
+                  note="a due day already past: the form says so"),
         RouteSpec(kwargs=_requested_act("explain"), method="post",
                   data=lambda w: {"text": "Chờ số liệu của Sở"},
                   expect=_post({"staff"}, forbidden={"admin", "board", "inspector", "head",
                                                      "deputy"})),
-        RouteSpec(kwargs=_requested_act("decide"), method="post",
+        RouteSpec(kwargs=_overdue_act("decide"), method="post",
                   data=lambda w: {"text": "Không có lý do", "decision": "confirm"},
                   expect=_post({"admin", "head", "deputy"},
                                forbidden={"board", "inspector", "staff"})),

@@ -114,7 +114,7 @@ def test_the_page_shows_a_chart_and_the_export_has_the_tables(world, client_for)
     assert "Còn quá hạn sau 3 lần nhắc" in page and "Chuyển qua lại 3 lần" in page
     response = client.get(reverse("accountability:dashboard_export"), query)
     book = load_workbook(io.BytesIO(response.content))
-    assert len(book.sheetnames) == 8
+    assert len(book.sheetnames) == 10
     first = list(book.worksheets[0].iter_rows(values_only=True))
     assert first[1][0] == "HN.CG"
     oldest = book.worksheets[5]
@@ -133,6 +133,70 @@ def test_the_page_shows_a_chart_and_the_export_has_the_tables(world, client_for)
         assert "Lê Văn Cường" in values and "Văn phòng HĐND và UBND quận" in values
         raised = next(c for c in rows[0] if c.is_date)
         assert raised.value.date() == late.due and raised.number_format == "DD/MM/YYYY"
+
+
+def _citizens_month(world):
+    """October 2026 in HN.CG.VP: D1 returned on time and rated satisfied, D2 received
+    online and still open past its deadline."""
+    from thuocdo.citizens import services
+    from thuocdo.citizens.tests import factories
+
+    vn = dt.timezone(dt.timedelta(hours=7))
+    staff, head = world.users["staff"], world.users["head"]
+    d1 = factories.dossier(world, "D1", received_at=dt.datetime(2026, 10, 1, 9, tzinfo=vn))
+    factories.dossier(world, "D2", received_at=dt.datetime(2026, 10, 1, 9, tzinfo=vn),
+                      channel="online")
+    day = dt.datetime(2026, 10, 9, 8, tzinfo=vn)
+    services.dossier_move(user=staff, dossier=d1, at=day)
+    services.dossier_move(user=staff, dossier=d1, to_official=world.officials["CG.HEAD"],
+                          at=day + dt.timedelta(hours=1))
+    services.dossier_return_result(user=head, dossier=d1, at=day + dt.timedelta(hours=2))
+    services.dossier_rate(user=head, dossier=d1, rating="satisfied",
+                          at=day + dt.timedelta(hours=3))
+
+
+@pytest.mark.django_db
+def test_the_export_has_the_service_index_the_page_shows(world, client_for):
+    """The service index sheet holds the page's numbers: each group's points (or "no data")
+    and maximum, the total, each rate in percent; and the overdue explanations sheet lists
+    the signals behind the dashboard's number, with their due day."""
+    from thuocdo.accountability import services
+
+    from .helpers import let_due_day_pass, refresh_for
+
+    _citizens_month(world)
+    signal = refresh_for(_work(world))
+    services.signal_request_explanation(signal=signal, user=world.user("head"), text="?")
+    let_due_day_pass(signal)
+    client = client_for(world.user("head"))
+    query = {"unit": "HN.CG", "period": "2026-10"}
+    page = client.get(reverse("accountability:dashboard"), query)
+    index = page.context["service_index"]
+    assert index.index.total is not None  # numbers to compare, not only "no data"
+    book = load_workbook(io.BytesIO(
+        client.get(reverse("accountability:dashboard_export"), query).content))
+    sheet = book.worksheets[9]
+    rows = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    def shown(value):
+        """A number as the sheet holds it; "no data" (text) where the page says so."""
+        return str if value is None else float(value)
+
+    def held(cell):
+        return str if isinstance(cell, str) and cell else cell
+
+    groups = index.groups
+    assert [[held(r[1]), r[2]] for r in rows[:len(groups)]] == [
+        [shown(g.points), g.maximum] for g in groups]
+    assert str in [shown(g.points) for g in groups] and rows[0][0]  # "no data", labelled
+    total = rows[len(groups)]
+    assert total[1:3] == [float(index.index.total), index.index.total_maximum]
+    rates = [held(r[1]) for r in rows[len(groups) + 3:] if r[0] is not None]
+    assert rates == [shown(v) for _k, v in index.rate_rows()]
+    assert 50.0 in rates  # the online rate: D2 of D1 and D2
+    overdue = [list(r) for r in book.worksheets[8].iter_rows(min_row=2, values_only=True)]
+    assert page.context["board"].explanations_overdue == len(overdue) == 1
+    assert (overdue[0][0], overdue[0][1]) == ("S1", "T-OVERDUE")
+    assert overdue[0][-1].date() == signal.explanation_due
 
 
 @pytest.mark.django_db

@@ -24,7 +24,7 @@ from thuocdo.exchange.importer import import_document
 from thuocdo.measure.signals import event_number
 from thuocdo.notifications.models import Notification
 
-from .helpers import late_task, refresh_for
+from .helpers import late_task, let_due_day_pass, refresh_for
 
 GOLDEN = Path(__file__).parents[2] / "measure" / "tests" / "golden" / "signals"
 FILES = sorted(GOLDEN.glob("*.json"))
@@ -115,6 +115,7 @@ def test_recomputing_never_duplicates_nor_reopens():
     admin = user_create(email="a@example.vn", password="x-Thuocdo-2026", is_superuser=True)
     signal = SignalRecord.objects.first()
     services.signal_request_explanation(signal=signal, user=admin, text="Vì sao chậm?")
+    let_due_day_pass(signal)
     services.signal_decide(signal=signal, user=admin, decision="accept", text="Có lý do")
     services.signals_refresh(period="2026-10", as_of=as_of + dt.timedelta(days=30))
     signal.refresh_from_db()
@@ -243,7 +244,8 @@ def test_who_may_take_each_step(world):
 def test_a_leader_decides_only_after_asking_for_an_explanation(world, client_for):
     """Open → explanation requested → (explained) → accepted or confirmed: an open signal
     cannot be decided, by the service, the page or the API; once the explanation is
-    requested the leader may decide, with or without an answer."""
+    requested and its due day has passed the leader may decide without an answer, and the
+    decision records that it was not given in time."""
     signal = refresh_for(late_task(world))
     head = world.user("head")
     assert not services.can_decide(head, signal)
@@ -267,15 +269,17 @@ def test_a_leader_decides_only_after_asking_for_an_explanation(world, client_for
     signal.refresh_from_db()
     assert signal.status == "open" and signal.steps.count() == 0
     services.signal_request_explanation(signal=signal, user=head, text="Vì sao chậm?")
+    let_due_day_pass(signal)
     assert services.can_decide(head, signal)
     page = client.get(signal.get_absolute_url())
-    assert page.context["can_decide"]
+    assert page.context["can_decide"] and page.context["overdue"]
     assert f"{signal.get_absolute_url()}decide/" in page.content.decode()
     # the person named had the chance to answer: the leader may decide without an answer
     services.signal_decide(signal=signal, user=head, decision="confirm",
                            text="Không giải trình")
     assert signal.status == "confirmed"
-    assert list(signal.steps.values_list("action", flat=True)) == ["request", "confirm"]
+    assert list(signal.steps.values_list("action", "late")) == [("request", False),
+                                                               ("confirm", True)]
 
 
 def _unit_signal(world, *, status="open"):
@@ -291,13 +295,12 @@ def _unit_signal(world, *, status="open"):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("status", "action", "other"), [
-    ("open", "request", "explain"), ("open", "explain", "request"),
-    ("requested", "decide", "explain"), ("requested", "explain", "decide"),
-])
-def test_each_form_of_the_signal_page_shows_only_its_own_errors(world, client_for, status,
-                                                                 action, other):
-    signal = _unit_signal(world, status=status)
+@pytest.mark.parametrize(("action", "other"), [("request", "explain"), ("explain", "request")])
+def test_each_form_of_the_signal_page_shows_only_its_own_errors(world, client_for, action,
+                                                                 other):
+    """(The head who answers for the unit never decides its signal: request and explain
+    are the only forms one page shows together.)"""
+    signal = _unit_signal(world)
     client = client_for(world.user("head"))
     url = signal.get_absolute_url()
     page = client.get(url)
@@ -352,12 +355,14 @@ def test_the_signal_page_answers_through_forms(world, client_for):
     page = head.get(signal.get_absolute_url())
     assert page.status_code == 200 and page.context["can_request"]
     url = f"{signal.get_absolute_url()}request/"
-    blank = head.post(url, {"text": "", "version": signal.version})
+    opened = signal.version
+    blank = head.post(url, {"text": "", "version": opened})
     assert blank.status_code == 400
-    done = head.post(url, {"text": "Giải trình giúp", "version": signal.version})
+    done = head.post(url, {"text": "Giải trình giúp", "version": opened})
     assert done.status_code == 302
+    let_due_day_pass(signal)
     stale = head.post(f"{signal.get_absolute_url()}decide/",
-                      {"text": "x", "decision": "confirm", "version": signal.version})
+                      {"text": "x", "decision": "confirm", "version": opened})
     content = stale.content.decode()
     assert stale.status_code == 400
     assert "reload" in content.lower() or "tải lại" in content

@@ -262,3 +262,7 @@ THUOCDO_COMPLAINT_IS_MAJOR_ERROR = env_bool("THUOCDO_COMPLAINT_IS_MAJOR_ERROR", 
 # Worker processes for the long set-based computations (a month's signals, agency by
 # agency; core.parallel): 0 = one per core, 1 = all in the calling process.
 THUOCDO_WORKERS = int(os.environ.get("THUOCDO_WORKERS", "0"))
+
+# Working days, after the day a leader asks, by which a signal's explanation is due when the
+# leader gives no date (issue 4; accountability.services.explanation_due_default).
+THUOCDO_EXPLANATION_WORKDAYS = int(os.environ.get("THUOCDO_EXPLANATION_WORKDAYS", "5"))
