@@ -22,7 +22,7 @@ from .choices import SignalStatus, StepAction, SubjectKind
 
 
 class SignalRecord(models.Model):
-    key = models.CharField(max_length=400, unique=True, editable=False)
+    key = models.CharField(max_length=400, editable=False)  # unique: Meta.constraints
     code = models.CharField(_("signal"), max_length=4)
     period = models.CharField(_("period"), max_length=24)
     raised_on = models.DateField(_("raised on"))
@@ -33,15 +33,17 @@ class SignalRecord(models.Model):
         "tasks.Task", verbose_name=_("task"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="signals",
     )
+    # The three below are indexed first in Meta.indexes: no index of their own (each index
+    # is written for every one of a month's hundred thousand new signals).
     official = models.ForeignKey(
         "org.Official", verbose_name=_("official"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="signals",
+        on_delete=models.PROTECT, related_name="signals", db_index=False,
     )
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT,
-                             related_name="signals")
+                             related_name="signals", db_index=False)
     escalate_to = models.ForeignKey(
         "org.Unit", verbose_name=_("escalated to"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="escalations",
+        on_delete=models.PROTECT, related_name="escalations", db_index=False,
     )
     #: indexes into the task's log, or [task, index] pairs (see measure/signals.py)
     events = models.JSONField(_("events"), default=list)
@@ -70,6 +72,9 @@ class SignalRecord(models.Model):
             models.Index(fields=["official", "status"], name="acc_signal_official_status"),
             models.Index(fields=["escalate_to", "period"], name="acc_signal_escalated"),
         ]
+        # A constraint, not `unique=True`: PostgreSQL would add a second index on the key
+        # for LIKE queries, which nothing asks.
+        constraints = [models.UniqueConstraint(fields=["key"], name="acc_signal_key")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.subject or self.official_id} {self.period}"
