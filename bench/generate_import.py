@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -408,6 +409,18 @@ def same_results(with_workers: dict, alone: dict) -> None:
     if with_workers["digest"] != alone["digest"]:
         raise SystemExit(f"the workers and the single process disagree: "
                          f"{with_workers['digest']} != {alone['digest']}")
+
+
+def floor_rows(read: tuple[str, float], store: tuple[str, float], reference_s: float, *,
+               time: Callable[[float], str], digits: int = 1) -> str:
+    """The two rows of the floor of a results table (what is read alone, what is stored
+    alone: what it is and its seconds, each), with their ratio to the reference."""
+    rows = []
+    for (label, seconds), what in ((read, "reading"), (store, "storing")):
+        ratio = f"{seconds / reference_s:.{digits}f}×" if reference_s else "—"
+        rows.append(f"| the floor: {what} {label} ({ratio} the reference) "
+                    f"| {time(seconds)} | |\n")
+    return "".join(rows)
 
 
 def workers_cells(workers: int, own_mb: float, worker_mb: float) -> tuple[str, str]:

@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_import import (  # the sibling script's helpers
     ROOT,
     fingerprint,
+    floor_rows,
     load,
     peak_rss_mb,
     record_section,
@@ -313,18 +314,14 @@ under 2 GB.
 
 
 def _floor_rows(parts: dict | None, reference: dict) -> str:
-    """The two rows of the floor (`phase_parts`), with their ratio to the reference."""
-    if not parts:  # a result recorded before the floor was measured
+    """The two rows of the floor (`phase_parts`); none in a result recorded before it."""
+    if not parts:
         return ""
-
-    def times(seconds: float) -> str:
-        return f"{seconds / reference['reference_s']:.0f}×" if reference["reference_s"] else "—"
-
-    return (f"| the floor: reading the month's inputs and {parts['read_tasks']:,} tasks with "
-            f"their events alone, one process ({times(parts['read_s'])} the reference) "
-            f"| {_time(parts['read_s'])} | |\n"
-            f"| the floor: storing the {parts['stored']:,} cards alone, computed beforehand "
-            f"({times(parts['store_s'])} the reference) | {_time(parts['store_s'])} | |\n")
+    return floor_rows(
+        (f"the month's inputs and {parts['read_tasks']:,} tasks with their events alone, "
+         "one process", parts["read_s"]),
+        (f"the {parts['stored']:,} cards alone, computed beforehand", parts["store_s"]),
+        reference["reference_s"], time=_time, digits=0)
 
 
 def main() -> None:

@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_import import (
     ROOT,
     fingerprint,
+    floor_rows,
     peak_rss_mb,
     record_section,
     run_benchmark,
@@ -285,19 +286,15 @@ worker{"s" if workers > 1 else ""}; compute alone in one process ÷ reference: \
 
 
 def _floor_rows(parts: dict | None, reference: dict) -> str:
-    """The two rows of the floor (`phase_parts`), with their ratio to the reference."""
-    if not parts:  # a result recorded before the floor was measured
+    """The two rows of the floor (`phase_parts`); none in a result recorded before it."""
+    if not parts:
         return ""
-
-    def times(seconds: float) -> str:
-        return f"{seconds / reference['scan_s']:.1f}×" if reference["scan_s"] else "—"
-
-    return (f"| the floor: reading the month's tasks and {parts['read_events']:,} events alone, "
-            f"one process ({times(parts['read_s'])} the reference) "
-            f"| {_time(parts['read_s'])} | |\n"
-            f"| the floor: storing the {parts['stored']:,} signals and the delays alone, "
-            f"computed beforehand ({times(parts['store_s'])} the reference) "
-            f"| {_time(parts['store_s'])} | |\n")
+    return floor_rows(
+        (f"the month's tasks and {parts['read_events']:,} events alone, one process",
+         parts["read_s"]),
+        (f"the {parts['stored']:,} signals and the delays alone, computed beforehand",
+         parts["store_s"]),
+        reference["scan_s"], time=_time)
 
 
 def main() -> None:
