@@ -121,6 +121,22 @@ def test_403_page_renders(rf):
     assert "Access denied" in page
 
 
+def test_403_page_says_the_reason_a_service_gave(rf):
+    """A view that turns a service's refusal into a 403 passes its message: the page shows
+    it (escaped) instead of the general sentence."""
+    from django.core.exceptions import PermissionDenied
+    from django.views.defaults import permission_denied
+
+    request = rf.get("/")
+    response = permission_denied(request, PermissionDenied("Chỉ trưởng đơn vị <b>duyệt</b>."))
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "Chỉ trưởng đơn vị &lt;b&gt;duyệt&lt;/b&gt;." in page
+    assert "Your account may not do this." not in page
+    assert "Your account may not do this." in permission_denied(
+        request, PermissionDenied()).content.decode()
+
+
 def test_a_form_posted_without_csrf_gets_a_friendly_page(world):
     from django.test import Client
 
