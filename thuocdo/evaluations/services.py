@@ -654,6 +654,13 @@ def unit_review(*, actor: Any, period: Period, unit: Unit, reason: str = "") -> 
     return len(todo)
 
 
+def not_reviewed(cards: Iterable[ScoreCard]) -> list[str]:
+    """The codes of the officials whose cards, among those to approve, are not reviewed yet:
+    `agency_approve` refuses while there are any (the ranking page says so instead of
+    offering the approval)."""
+    return [c.official.code for c in cards if c.status == CardStatus.DRAFT]
+
+
 @transaction.atomic
 def agency_approve(*, actor: Any, period: Period, agency: Unit, reason: str = "") -> int:
     """Approve, from the page of `agency`, every card there the caller may approve
@@ -677,7 +684,7 @@ def agency_approve(*, actor: Any, period: Period, agency: Unit, reason: str = ""
         raise ServiceError(_("%(a)s has no card in %(p)s.") % {"a": agency.code,
                                                                 "p": period.label},
                            code="no_cards")
-    waiting = [c.official.code for c in cards if c.status == CardStatus.DRAFT]
+    waiting = not_reviewed(cards)
     if waiting:
         raise ServiceError(_("Not reviewed yet: %(o)s.") % {"o": ", ".join(waiting)},
                            code="not_reviewed")

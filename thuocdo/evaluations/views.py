@@ -415,13 +415,15 @@ def unit_ranking(request, label: str, code: str):
                     for sub, mine in below]
     approvable, own = (selectors.approval_cards(scope=scope, period=period, unit=unit)
                        if under_review else ([], None))
-    can_approve = any(c.status != CardStatus.APPROVED for c in approvable)
+    waiting = services.not_reviewed(approvable)
+    can_approve = not waiting and any(c.status != CardStatus.APPROVED for c in approvable)
     return render(request, "evaluations/unit_ranking.html", {
         "nav": "scores", "period": period, "unit": unit, "cards": cards,
         "quota": lines, "warnings": warnings,
         "can_review": bool(reviewable) and under_review,
         "review_units": review_units,
         "can_approve": can_approve,
+        "approval_waits_for": _codes(waiting),
         "approves_agency": unit.is_agency and services.is_head_of(scope, unit),
         # to whoever approves here, their own card being among the page's cards
         "own_left_out": _own_left_out(own) if approvable and own is not None

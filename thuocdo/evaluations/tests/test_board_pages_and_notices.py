@@ -364,3 +364,31 @@ def test_a_grade_moved_by_the_quota_after_an_appeal_is_told_and_recorded(quota_p
     assert str(appeal.pk) in entry.reason and "CB105" in entry.reason
     decision = AuditEntry.objects.get(action="appeal.decide")
     assert decision.changes["grades_moved"] == {"CB201": ["HTXS", "HTT"]}
+
+
+# -- the approval is offered only once every card it covers is reviewed -----------------------
+
+
+def test_the_ranking_says_which_cards_wait_for_review_instead_of_offering_the_approval(
+        world, scored, client_for, monkeypatch):
+    """While a card the head would approve is still a draft, the approval is refused
+    (`services.not_reviewed`): the page names those cards instead of offering it; once they
+    are reviewed it offers the approval."""
+    services.period_start_review(actor=world.user("board"), period=scored)
+    url = reverse("evaluations:unit_ranking", kwargs={"label": LABEL, "code": "HN.CG"})
+    approve = reverse("evaluations:agency_approve", kwargs={"label": LABEL, "code": "HN.CG"})
+    client = client_for(world.user("head"))
+    response = client.get(url)
+    waits = response.context["approval_waits_for"]
+    assert not response.context["can_approve"] and "CG.STAFF" in waits
+    assert approve not in response.content.decode()
+    with pytest.raises(ServiceError) as refused:
+        services.agency_approve(actor=world.user("head"), period=scored,
+                                agency=world.units["HN.CG"])
+    assert refused.value.code == "not_reviewed"
+    # the review already started: assess and review every unit, as the other tests do
+    monkeypatch.setattr(services, "period_start_review", lambda **kwargs: None)
+    _review_everything(world, Period.objects.get(pk=scored.pk))
+    response = client.get(url)
+    assert response.context["can_approve"] and not response.context["approval_waits_for"]
+    assert approve in response.content.decode()
