@@ -280,22 +280,15 @@ def _key(*parts: object) -> str:
 # -- the answer --------------------------------------------------------------------------
 
 
-#: working days the person named has to explain when the leader gives no date
-DEFAULT_EXPLANATION_WORKDAYS = 5
-
-
 def explanation_workdays() -> int:
-    """THUOCDO_EXPLANATION_WORKDAYS (a setting; default 5): the working days after the
-    request by which an explanation is due when the leader gives no date."""
-    value = getattr(settings, "THUOCDO_EXPLANATION_WORKDAYS", DEFAULT_EXPLANATION_WORKDAYS)
-    try:
-        workdays = int(value)
-    except (TypeError, ValueError):
-        workdays = 0
+    """THUOCDO_EXPLANATION_WORKDAYS (a setting, an integer read in the settings; default 5):
+    the working days after the request by which an explanation is due when the leader
+    gives no date. Less than 1 is refused before anything is written."""
+    workdays = settings.THUOCDO_EXPLANATION_WORKDAYS
     if workdays < 1:
         raise ImproperlyConfigured(
             f"THUOCDO_EXPLANATION_WORKDAYS must be a whole number of working days, 1 or more; "
-            f"it is {value!r}.")
+            f"it is {workdays!r}.")
     return workdays
 
 

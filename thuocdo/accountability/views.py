@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
 from thuocdo.citizens import selectors as citizen_selectors
-from thuocdo.citizens import views as citizen_views
+from thuocdo.citizens.choices import group_labels, rate_labels
 from thuocdo.core import xlsx
 from thuocdo.core.calendar import work_calendar
 from thuocdo.core.charts import Series, horizontal_stacked_bars, vertical_stacked_bars
@@ -147,8 +147,8 @@ def _service_index_rows(index) -> list[list]:
     """The service index as the page shows it: each group's points and maximum, the total,
     then each rate in percent ("no data" where the page says so)."""
     no_data = _("no data")
-    groups = citizen_views.group_labels()
-    rates = citizen_views.rate_labels()
+    groups = group_labels()
+    rates = rate_labels()
     rows: list[list] = [[groups[g.key], no_data if g.points is None else float(g.points),
                          g.maximum] for g in index.groups]
     total = index.index.total

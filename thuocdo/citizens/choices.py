@@ -1,8 +1,9 @@
-"""Status sets of citizens' feedback and administrative dossiers."""
+"""Status sets of citizens' feedback and administrative dossiers, and the names of the service
+index's groups and rates."""
 
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class FeedbackKind(models.TextChoices):
@@ -98,3 +99,25 @@ class FindingKind(models.TextChoices):
 class FindingDecision(models.TextChoices):
     ACCEPTED = "accepted", _("Explanation accepted")
     CONFIRMED = "confirmed", _("Confirmed")
+
+
+def rate_labels() -> dict[str, str]:
+    """The service index's rates by key, as the pages and the exports name them."""
+    return {
+        "on_time": gettext("On-time rate"), "late": gettext("Late rate"),
+        "online": gettext("Online rate"),
+        "feedback_on_time": gettext("Feedback handled on time"),
+        "feedback_satisfaction": gettext("Satisfaction with feedback handling"),
+        "dossier_satisfaction": gettext("Satisfaction with dossier handling"),
+    }
+
+
+def group_labels() -> dict[str, str]:
+    """The service index's groups of criteria by key (Decision 766), as the pages and the
+    exports name them."""
+    return {
+        "transparency": gettext("Transparency"),
+        "progress": gettext("Progress and results of handling"),
+        "digitisation": gettext("Digitisation of dossiers"), "online": gettext("Online services"),
+        "satisfaction": gettext("Satisfaction"),
+    }

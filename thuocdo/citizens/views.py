@@ -30,7 +30,7 @@ from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.org.models import Unit
 
 from . import adapters, forms, receipts, selectors, services
-from .choices import DossierStatus, FeedbackKind, FeedbackStatus
+from .choices import DossierStatus, FeedbackKind, FeedbackStatus, group_labels, rate_labels
 
 PAGE_SIZE = 25
 
@@ -456,23 +456,6 @@ def _index_request(request):
         form.add_error("unit", _("You cannot see this unit."))
         return form, None
     return form, result
-
-
-def rate_labels() -> dict[str, str]:
-    return {
-        "on_time": _("On-time rate"), "late": _("Late rate"), "online": _("Online rate"),
-        "feedback_on_time": _("Feedback handled on time"),
-        "feedback_satisfaction": _("Satisfaction with feedback handling"),
-        "dossier_satisfaction": _("Satisfaction with dossier handling"),
-    }
-
-
-def group_labels() -> dict[str, str]:
-    return {
-        "transparency": _("Transparency"), "progress": _("Progress and results of handling"),
-        "digitisation": _("Digitisation of dossiers"), "online": _("Online services"),
-        "satisfaction": _("Satisfaction"),
-    }
 
 
 @login_required

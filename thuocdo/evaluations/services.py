@@ -48,6 +48,7 @@ from thuocdo.measure.scoring import ENGINE_VERSION
 from thuocdo.measure.scoring import Period as EnginePeriod
 from thuocdo.notifications.choices import NotificationKind
 from thuocdo.notifications.models import Notification
+from thuocdo.notifications.services import insert_notifications
 from thuocdo.org.choices import LEADER_POSITIONS, Position
 from thuocdo.org.models import Membership, Official, Unit
 
@@ -844,12 +845,6 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
 # unique key, so nothing is told twice.
 
 
-def _notify(notes: Iterable[Notification]) -> int:
-    notes = list(notes)
-    Notification.objects.bulk_create(notes, ignore_conflicts=True, batch_size=BULK_BATCH)
-    return len(notes)
-
-
 def _note(*, recipient_id: int, key: str, title: str, body: str, url: str,
           now: dt.datetime) -> Notification:
     return Notification(recipient_id=recipient_id, kind=NotificationKind.EVALUATION,
@@ -890,7 +885,7 @@ def _notify_appeal_filed(appeal: Appeal, *, card: ScoreCard, period: Period) -> 
     with translation.override(settings.LANGUAGE_CODE):
         title = _("Appeal to decide: %(name)s, %(p)s") % {"name": card.official.name,
                                                           "p": period.label}
-        return _notify(
+        return insert_notifications(
             _note(recipient_id=official_id, key=f"evaluation:appeal:{appeal.pk}:{official_id}",
                   title=title, body=appeal.reason, url=_appeal_url(appeal), now=now)
             for official_id in appeal_deciders(card))
@@ -909,7 +904,7 @@ def _notify_appeal_decided(appeal: Appeal, *, card: ScoreCard, period: Period,
             after = ScoreCard.objects.get(pk=card.pk)
             body += " " + _("Your card was computed again: %(total)s points, grade %(grade)s."
                             ) % {"total": _points(after.total), "grade": after.grade or "—"}
-        return _notify([_note(recipient_id=card.official_id,
+        return insert_notifications([_note(recipient_id=card.official_id,
                               key=f"evaluation:decided:{appeal.pk}:{card.official_id}",
                               title=title, body=body, url=_appeal_url(appeal),
                               now=timezone.now())])
@@ -937,9 +932,9 @@ def _notify_published(period: Period) -> int:
                                title=title, body=body, url=_card_url(period.label, code),
                                now=now))
             if len(notes) >= BULK_BATCH:
-                total += _notify(notes)
+                total += insert_notifications(notes)
                 notes = []
-        return total + _notify(notes)
+        return total + insert_notifications(notes)
 
 
 @dataclass(frozen=True)
@@ -1003,4 +998,4 @@ def _record_grade_moves(*, actor: Any, appeal: Appeal, card: ScoreCard, period: 
                 key=f"evaluation:grade:{appeal.pk}:{move.card_id}:{move.official_id}",
                 title=_("Your grade for %(p)s changed: %(before)s → %(after)s") % values,
                 body=body, url=_card_url(period.label, move.code), now=now))
-    _notify(notes)
+    insert_notifications(notes)

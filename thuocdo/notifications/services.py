@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -114,8 +114,11 @@ def _texts(kind: str, *, code: str, title: str, due: dt.date | None, actor: str 
     return (head % values)[:255], body % values
 
 
-def _bulk_insert(notes: list[Notification]) -> int:
-    # ignore_conflicts: a run racing this one may have written some of the same keys.
+def insert_notifications(notes: Iterable[Notification]) -> int:
+    """Write new notifications (any kind, any app) and return how many were given; one
+    whose key is already stored is skipped: a run racing this one may have written some of
+    the same keys, and a key is told once."""
+    notes = list(notes)
     Notification.objects.bulk_create(notes, ignore_conflicts=True, batch_size=BULK_BATCH)
     return len(notes)
 
@@ -185,7 +188,7 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
                 key=f"event:{row['id']}:{recipient}", deadline=row["task__due_in_force"],
                 created_at=now, title=title, body=body, url=task_url(row["task__code"]),
             ))
-    created = _bulk_insert(notes)
+    created = insert_notifications(notes)
     if upto > state.last_event_id:
         state.last_event_id = upto
         state.save(update_fields=["last_event_id", "updated_at"])
@@ -245,7 +248,7 @@ def notifications_due_and_overdue(
                     key=f"{kind}:{row['id']}:{due.isoformat()}:{recipient}", deadline=due,
                     created_at=now, title=title, body=body, url=task_url(row["code"]),
                 ))
-            counts[str(kind)] = _bulk_insert(notes)
+            counts[str(kind)] = insert_notifications(notes)
     return counts
 
 

@@ -6,23 +6,7 @@ from django.conf import settings
 from django.db import migrations
 from django.utils import timezone
 
-from thuocdo.measure.calendar import WorkCalendar
-
-
-def _calendar(apps, years):
-    import holidays
-
-    override = apps.get_model("core", "CalendarOverride")
-    days_off = set(holidays.country_holidays("VN", years=years).keys())
-    workdays = set()
-    for day, kind in override.objects.filter(day__year__in=years).values_list("day", "kind"):
-        if kind == "holiday":
-            days_off.add(day)
-            workdays.discard(day)
-        else:
-            days_off.discard(day)
-            workdays.add(day)
-    return WorkCalendar.of(days_off, workdays)
+from thuocdo.core.calendar import work_calendar
 
 
 def forwards(apps, schema_editor):
@@ -35,7 +19,8 @@ def forwards(apps, schema_editor):
     workdays = int(getattr(settings, "THUOCDO_EXPLANATION_WORKDAYS", 5))
     days = {pk: timezone.localdate(at) for pk, at in requested.items()}
     first, last = min(days.values()).year, max(days.values()).year
-    calendar = _calendar(apps, list(range(first, last + 2 + workdays // 200)))
+    calendar = work_calendar(years=list(range(first, last + 2 + workdays // 200)),
+                             overrides_model=apps.get_model("core", "CalendarOverride"))
     for pk, day in days.items():
         signal_record.objects.filter(pk=pk).update(
             explanation_due=calendar.add_workdays(day, workdays))

@@ -129,18 +129,18 @@ def test_a_crash_writes_nothing_and_the_next_run_does_everything(world, monkeypa
     task = assign(world)
     act(world, task, "transfer", "CG.STAFF", at(2), to_unit="HN.CG.VP",
         to_official="CG.STAFF2", reason="x")
-    real_insert = services._bulk_insert
+    real_insert = services.insert_notifications
 
     def insert_then_crash(rows):
         real_insert(rows)  # written inside the transaction...
         raise RuntimeError("worker killed")  # ...then the run dies
 
-    monkeypatch.setattr(services, "_bulk_insert", insert_then_crash)
+    monkeypatch.setattr(services, "insert_notifications", insert_then_crash)
     with pytest.raises(RuntimeError):
         run()
     assert Notification.objects.count() == 0
     assert not NotificationFillState.objects.filter(last_event_id__gt=0).exists()
-    monkeypatch.setattr(services, "_bulk_insert", real_insert)
+    monkeypatch.setattr(services, "insert_notifications", real_insert)
     assert run() == 2
     assert NotificationFillState.objects.get().last_event_id == TaskEvent.objects.order_by(
         "-id").first().pk
@@ -152,7 +152,7 @@ def test_a_crash_in_a_later_window_keeps_the_windows_before_it(world, monkeypatc
     tasks = [assign(world) for _ in range(4)]
     ids = sorted(TaskEvent.objects.values_list("id", flat=True))
     first_window_end = ids[0] - 1 + 2
-    real_insert = services._bulk_insert
+    real_insert = services.insert_notifications
     calls = []
 
     def crash_on_second(rows):
@@ -161,12 +161,12 @@ def test_a_crash_in_a_later_window_keeps_the_windows_before_it(world, monkeypatc
             raise RuntimeError("worker killed")
         return real_insert(rows)
 
-    monkeypatch.setattr(services, "_bulk_insert", crash_on_second)
+    monkeypatch.setattr(services, "insert_notifications", crash_on_second)
     with pytest.raises(RuntimeError):
         run(since_id=ids[0] - 1, window=2)
     assert Notification.objects.count() == 2
     assert NotificationFillState.objects.get().last_event_id == first_window_end
-    monkeypatch.setattr(services, "_bulk_insert", real_insert)
+    monkeypatch.setattr(services, "insert_notifications", real_insert)
     assert run(window=2) == 2
     assert sorted(Notification.objects.values_list("task_id", flat=True)) == sorted(
         t.pk for t in tasks)
