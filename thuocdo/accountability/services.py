@@ -322,29 +322,44 @@ def _leads(user: Any, signal: SignalRecord) -> bool:
     return any(scope.can_lead_unit(unit) for unit in units)
 
 
-def _decides_above(user: Any, signal: SignalRecord) -> bool:
-    """For a signal about a unit with nobody named (its head answers for it): a leader of a
-    unit above it (or of the unit it was escalated to), the organisation board over it, or
-    an administrator."""
+def _above(user: Any, signal: SignalRecord, *, board: bool) -> bool:
+    """A leader of a unit above the signal's (or of the unit it was escalated to), an
+    administrator, and with `board` the organisation board over it."""
     scope = scope_for(user)
     if scope.is_read_only:
         return False
     unit = signal.unit
     above = [u for u in (unit.parent, signal.escalate_to) if u is not None and u.pk != unit.pk]
-    return (scope.is_admin or scope.can_board_unit(unit)
+    return (scope.is_admin or (board and scope.can_board_unit(unit))
             or any(scope.can_lead_unit(u) for u in above))
 
 
-def _is_named(user: Any, signal: SignalRecord) -> bool:
-    """The official the signal names; for a signal about a unit, the unit's head."""
-    if user.official_id is None:
-        return False
+#: a position's rank within its unit: the lower ranks above
+RANK = {"head": 0, "deputy": 1, "staff": 2}
+
+
+def unit_answerers(unit_ids: Iterable[int], *, day: dt.date) -> dict[int, list[int]]:
+    """Who answers for a signal about each unit with nobody named: its head, or, while it
+    has none, its deputies (unit id → official ids; a unit with neither is absent)."""
+    found: dict[int, dict[str, list[int]]] = {}
+    for unit_id, official_id, position in (
+            Membership.objects.filter(unit_id__in=set(unit_ids), position__in=("head", "deputy"),
+                                      start__lte=day).exclude(end__lt=day)
+            .values_list("unit_id", "official_id", "position").order_by("official_id")):
+        found.setdefault(unit_id, {}).setdefault(position, []).append(official_id)
+    return {unit_id: by.get("head") or by["deputy"] for unit_id, by in found.items()}
+
+
+def _answerers(signal: SignalRecord) -> list[int]:
+    """The official the signal names; for a unit, `unit_answerers`."""
     if signal.official_id is not None:
-        return signal.official_id == user.official_id
+        return [signal.official_id]
     day = timezone.localdate()
-    return Membership.objects.filter(official_id=user.official_id, unit_id=signal.unit_id,
-                                     position="head", start__lte=day).exclude(
-        end__lt=day).exists()
+    return unit_answerers([signal.unit_id], day=day).get(signal.unit_id, [])
+
+
+def _is_named(user: Any, signal: SignalRecord) -> bool:
+    return user.official_id is not None and user.official_id in _answerers(signal)
 
 
 def _explained(user: Any, signal: SignalRecord) -> bool:
@@ -352,8 +367,39 @@ def _explained(user: Any, signal: SignalRecord) -> bool:
 
 
 def _answers_for(user: Any, signal: SignalRecord) -> bool:
-    """Named by the signal (for a unit: its head), or explained it: never decides it."""
+    """Named by the signal (for a unit: `unit_answerers`), or explained it: never judges
+    it."""
     return _is_named(user, signal) or _explained(user, signal)
+
+
+def _rank_in(official_id: int | None, unit_id: int) -> int:
+    """The official's rank in the unit today (`RANK`; below every position when they hold
+    none there)."""
+    day = timezone.localdate()
+    positions = Membership.objects.filter(official_id=official_id, unit_id=unit_id,
+                                          start__lte=day).exclude(end__lt=day).values_list(
+        "position", flat=True)
+    return min((RANK.get(p, len(RANK)) for p in positions), default=len(RANK))
+
+
+def _judges(user: Any, signal: SignalRecord) -> bool:
+    """Who asks for a signal's explanation and decides it: someone ranking above whoever
+    answers for it, never who answers for it or explained it. In the unit concerned, a
+    leader who ranks above the official named (its head over a deputy or staff, a deputy
+    over staff); a leader of a unit above (or of the unit it was escalated to), or an
+    administrator. A signal about the unit itself, or naming its head, is judged above the
+    unit only, and there the organisation board over it judges too (no leader of the unit
+    can)."""
+    if _answers_for(user, signal):
+        return False
+    named = (RANK["head"] if signal.official_id is None
+             else _rank_in(signal.official_id, signal.unit_id))
+    if named == RANK["head"]:
+        return _above(user, signal, board=True)
+    if _above(user, signal, board=False):
+        return True
+    return (user.official_id is not None and _leads(user, signal)
+            and _rank_in(user.official_id, signal.unit_id) < named)
 
 
 #: the statuses each step may be taken from
@@ -365,8 +411,7 @@ DECIDE_FROM = frozenset({SignalStatus.REQUESTED, SignalStatus.EXPLAINED})
 
 
 def can_request(user: Any, signal: SignalRecord) -> bool:
-    return (signal.status in REQUEST_FROM and _leads(user, signal)
-            and not _about_self(user, signal))
+    return signal.status in REQUEST_FROM and _judges(user, signal)
 
 
 def can_explain(user: Any, signal: SignalRecord) -> bool:
@@ -374,13 +419,8 @@ def can_explain(user: Any, signal: SignalRecord) -> bool:
 
 
 def _may_decide(user: Any, signal: SignalRecord) -> bool:
-    """Of a signal not yet decided: a leader of the unit concerned (for a unit with nobody
-    named, someone above it: `_decides_above`), never who answers for it."""
-    if signal.status in DECIDED or _answers_for(user, signal):
-        return False
-    if signal.official_id is None:
-        return _decides_above(user, signal)
-    return _leads(user, signal)
+    """Of a signal not yet decided: `_judges`."""
+    return signal.status not in DECIDED and _judges(user, signal)
 
 
 def may_decide(user: Any, signal: SignalRecord) -> bool:
@@ -397,10 +437,6 @@ def decides_elsewhere(user: Any, signal: SignalRecord) -> bool:
     """The caller answers for a signal not yet decided (named by it, or explained it): the
     decision is someone else's, above them."""
     return signal.status not in DECIDED and _answers_for(user, signal)
-
-
-def _about_self(user: Any, signal: SignalRecord) -> bool:
-    return user.official_id is not None and signal.official_id == user.official_id
 
 
 def _text(text: str, what: str) -> str:
@@ -460,15 +496,6 @@ def _step(*, signal: SignalRecord, user: Any, action: str, text: str, status: st
     return step
 
 
-def _named_officials(signal: SignalRecord) -> list[int]:
-    if signal.official_id is not None:
-        return [signal.official_id]
-    day = timezone.localdate()
-    return list(Membership.objects.filter(unit_id=signal.unit_id, position="head",
-                                          start__lte=day).exclude(end__lt=day)
-                .values_list("official_id", flat=True))
-
-
 def _requesters(signal: SignalRecord) -> list[int]:
     return [oid for oid in signal.steps.filter(action=StepAction.REQUEST)
             .values_list("by__official_id", flat=True) if oid]
@@ -482,8 +509,12 @@ def signal_request_explanation(*, signal: SignalRecord, user: Any, text: str,
     default: `explanation_due_default`)."""
     if not can_request(user, signal):
         raise PermissionDeniedError(
-            _("Only a leader of the unit concerned may ask for an explanation of an open "
-              "signal, and not about themself."), code="cannot_request")
+            _("An explanation is asked for only of an open signal, and only by someone above "
+              "whoever answers for it: a leader of the unit who ranks above the official "
+              "named (its head over a deputy or staff, a deputy over staff), a leader of a "
+              "unit above or an administrator; for a signal about a unit or its head, also "
+              "the organisation board."),
+            code="cannot_request")
     text = _text(text, _("what is to be explained"))
     today = timezone.localdate()
     if due is None:
@@ -498,7 +529,7 @@ def signal_request_explanation(*, signal: SignalRecord, user: Any, text: str,
             code="explanation_due_past", field="due")
     return _step(signal=signal, user=user, action=StepAction.REQUEST, text=text,
                  status=SignalStatus.REQUESTED, allowed_from=REQUEST_FROM,
-                 expected_version=expected_version, notify=_named_officials(signal),
+                 expected_version=expected_version, notify=_answerers(signal),
                  fields={"explanation_due": due},
                  note=_("Explain by %(due)s.") % {"due": _day(due)})
 
@@ -527,17 +558,18 @@ def signal_decide(*, signal: SignalRecord, user: Any, decision: str, text: str,
     if decision not in {StepAction.ACCEPT, StepAction.CONFIRM}:
         raise ServiceError(_("Choose to accept the explanation or to confirm the breach."),
                            code="bad_decision", field="decision")
-    if decides_elsewhere(user, signal) and not _about_self(user, signal):
+    if decides_elsewhere(user, signal):
         raise PermissionDeniedError(
-            _("You explained this signal, or you head the unit it is about, so you may not "
-              "decide it: a leader of a unit above, or the organisation board, decides it."),
+            _("You answer for this signal (it names you or the unit you head, or you "
+              "explained it), so you may not decide it: someone above you decides it."),
             code="cannot_decide_own")
     if not _may_decide(user, signal):
         raise PermissionDeniedError(
-            _("Only a leader of the unit concerned may decide a signal that is not decided "
-              "yet, and not about themself; a signal about a unit with nobody named is "
-              "decided by a leader of a unit above it or the organisation board."),
-            code="cannot_decide")
+            _("A signal not yet decided is decided only by someone above whoever answers "
+              "for it: a leader of the unit who ranks above the official named (its head "
+              "over a deputy or staff, a deputy over staff), a leader of a unit above or an "
+              "administrator; for a signal about a unit or its head, also the organisation "
+              "board."), code="cannot_decide")
     if signal.status not in DECIDE_FROM:
         raise ServiceError(
             _("Request an explanation first: a signal is decided only after the person "
@@ -553,7 +585,7 @@ def signal_decide(*, signal: SignalRecord, user: Any, decision: str, text: str,
     return _step(signal=signal, user=user, action=decision,
                  text=_text(text, _("the reason for the decision")), status=status,
                  allowed_from=DECIDE_FROM, expected_version=expected_version,
-                 notify=_named_officials(signal) + _requesters(signal), late=late)
+                 notify=_answerers(signal) + _requesters(signal), late=late)
 
 
 def explanations_overdue_notify(*, today: dt.date | None = None) -> int:
@@ -570,16 +602,13 @@ def explanations_overdue_notify(*, today: dt.date | None = None) -> int:
             signal__in=signals, action=StepAction.REQUEST,
             by__official__isnull=False).values_list("signal_id", "by__official_id"):
         asked.setdefault(signal_id, []).append(official_id)
-    heads: dict[int, list[int]] = {}
-    for unit_id, official_id in Membership.objects.filter(
-            unit_id__in={s.unit_id for s in signals if s.official_id is None},
-            position="head", start__lte=today).exclude(end__lt=today).values_list(
-            "unit_id", "official_id"):
-        heads.setdefault(unit_id, []).append(official_id)
+    answerers = unit_answerers({s.unit_id for s in signals if s.official_id is None},
+                               day=today)
     now = timezone.now()
     notes = []
     for signal in signals:
-        named = [signal.official_id] if signal.official_id else heads.get(signal.unit_id, [])
+        named = ([signal.official_id] if signal.official_id
+                 else answerers.get(signal.unit_id, []))
         title = _("Explanation overdue: %(code)s %(subject)s") % {
             "code": signal.code, "subject": signal.subject or ""}
         body = _("The explanation was due by %(due)s and has not been given; a leader may "

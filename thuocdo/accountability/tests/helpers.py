@@ -67,3 +67,33 @@ def overdue_signal(world):
 
 def today_month() -> str:
     return month_of(local_day(timezone.now()))
+
+
+def unit_signal(world, *, official=None):
+    """A signal about HN.CG (S8), this month: with nobody named its head (the "head" user)
+    answers for it; or naming `official` (a code of the test world)."""
+    from thuocdo.accountability.models import SignalRecord
+
+    now = timezone.now()
+    named = world.officials[official] if official else None
+    return SignalRecord.objects.create(
+        key=f"S8|HN.CG|{official or ''}", code="S8", period=today_month(),
+        raised_on=local_day(now), subject_kind="person", unit=world.units["HN.CG"],
+        official=named, explanation="Im lặng", first_seen=now, last_seen=now)
+
+
+def member(world, code, *, unit, position, user=True):
+    """A new official of the test world placed in `unit` at `position` (with a user, by
+    default; the user is returned, else the official)."""
+    from thuocdo.accounts import services as accounts
+    from thuocdo.core.testing import PASSWORD, SINCE
+    from thuocdo.org import services as org
+
+    official = org.official_create(code=code, name=f"Cán bộ {code}",
+                                   email=f"{code.lower()}@example.vn")
+    org.membership_start(official=official, unit=world.units[unit], position=position,
+                         task_group=world.groups["TH"], start=SINCE)
+    world.officials[code] = official
+    if not user:
+        return official
+    return accounts.user_create(email=official.email, password=PASSWORD, official=official)

@@ -24,7 +24,7 @@ from thuocdo.core.models import AuditEntry, CalendarOverride
 from thuocdo.measure.history import local_day
 from thuocdo.notifications.models import Notification
 
-from .helpers import late_task, let_due_day_pass, refresh_for
+from .helpers import late_task, let_due_day_pass, member, refresh_for, unit_signal
 
 
 def _today() -> dt.date:
@@ -273,36 +273,21 @@ def test_overdue_explanations_are_notified_once(world):
 # -- who decides -----------------------------------------------------------------------------
 
 
-def _unit_signal(world):
-    """A signal about HN.CG with nobody named: its head (the "head" user) answers for it."""
-    now = timezone.now()
-    return SignalRecord.objects.create(
-        key="S8|HN.CG", code="S8", period=f"{now.year}-{now.month:02d}",
-        raised_on=_today(), subject_kind="person", unit=world.units["HN.CG"],
-        explanation="Im lặng", first_seen=now, last_seen=now)
-
-
 def _city_head(world):
     """A head of HN, the unit above HN.CG, with a user."""
-    from thuocdo.accounts import services as accounts
-    from thuocdo.core.testing import PASSWORD, SINCE
-    from thuocdo.org import services as org
-
-    official = org.official_create(code="HN.HEAD", name="Đỗ Văn Hải",
-                                   email="hn.head@example.vn")
-    org.membership_start(official=official, unit=world.units["HN"], position="head",
-                         task_group=world.groups["TH"], start=SINCE)
-    return accounts.user_create(email=official.email, password=PASSWORD, official=official)
+    return member(world, "HN.HEAD", unit="HN", position="head")
 
 
 @pytest.mark.django_db
 def test_nobody_decides_a_signal_they_explained(world, client_for):
-    """The deputy asks, the head explains for the unit: neither decides (the unit does not
-    judge itself); a leader of the unit above, the board over it or an administrator
-    does. The head is told why, by the service, the page and the API."""
-    signal = _unit_signal(world)
+    """The city's head asks, the district's head explains for the district: neither the
+    district's head nor its deputy decides (the unit does not judge itself); a leader of
+    the unit above, the board over it or an administrator does. The head is told why, by
+    the service, the page and the API."""
+    signal = unit_signal(world)
     head, deputy = world.user("head"), world.user("deputy")
-    services.signal_request_explanation(signal=signal, user=deputy, text="Vì sao im lặng?")
+    services.signal_request_explanation(signal=signal, user=_city_head(world),
+                                        text="Vì sao im lặng?")
     services.signal_explain(signal=signal, user=head, text="Thiếu người")
     assert signal.status == "explained"
     assert not services.can_decide(head, signal) and not services.can_decide(deputy, signal)
@@ -327,7 +312,7 @@ def test_nobody_decides_a_signal_they_explained(world, client_for):
     assert api.status_code == 403 and api.json()["code"] == "cannot_decide_own"
     signal.refresh_from_db()
     assert signal.status == "explained" and signal.steps.count() == 2
-    for user in (_city_head(world), world.user("board"), world.user("admin")):
+    for user in (world.user("board"), world.user("admin")):
         assert services.can_decide(user, signal), user
     for role in ("inspector", "staff", "outsider"):
         assert not services.can_decide(world.user(role), signal), role
@@ -340,18 +325,84 @@ def test_nobody_decides_a_signal_they_explained(world, client_for):
 def test_the_head_named_for_a_unit_does_not_decide_it_unexplained_either(world):
     """Asked and silent past the due day, the head who answers for the unit still may not
     decide its signal (else keeping quiet would let them judge themself)."""
-    signal = _unit_signal(world)
-    head = world.user("head")
-    services.signal_request_explanation(signal=signal, user=head, text="Tự giải trình")
+    signal = unit_signal(world)
+    head, city = world.user("head"), _city_head(world)
+    services.signal_request_explanation(signal=signal, user=city, text="Giải trình")
     let_due_day_pass(signal)
     assert not services.can_decide(head, signal)
     with pytest.raises(PermissionDeniedError) as refused:
         services.signal_decide(signal=signal, user=head, decision="accept", text="Có lý do")
     assert refused.value.service_code == "cannot_decide_own"
-    services.signal_decide(signal=signal, user=_city_head(world), decision="confirm",
+    services.signal_decide(signal=signal, user=city, decision="confirm",
                            text="Không giải trình")
     assert list(signal.steps.values_list("action", "late")) == [("request", False),
                                                                ("confirm", True)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("named", "judges", "not_judges"), [
+    # about the unit itself: above it only, the board included
+    (None, ["HN.HEAD", "HN.DEP", "BOARD"], ["CG.HEAD", "CG.DEP"]),
+    ("CG.DEP", ["CG.HEAD", "HN.HEAD"], ["CG.DEP", "CG.DEP2", "BOARD"]),
+    ("CG.HEAD", ["HN.HEAD", "BOARD"], ["CG.HEAD", "CG.DEP", "CG.DEP2"]),
+    ("CG.OFF", ["CG.HEAD", "CG.DEP", "CG.DEP2", "HN.HEAD"], ["CG.OFF", "BOARD"]),
+], ids=["the-unit", "a-deputy", "the-head", "staff"])
+def test_a_signal_is_asked_about_and_decided_by_someone_above_whoever_answers(
+        world, named, judges, not_judges):
+    """In the unit the signal is about, a leader judges only someone they rank above: the
+    head a deputy or staff, a deputy staff; a signal about the unit itself, or naming its
+    head, goes above the unit, where the organisation board judges too (it does not judge
+    in the leaders' place otherwise). Asking and deciding follow the one rule; who is
+    refused learns why, and nothing is written."""
+    users = {"CG.HEAD": world.user("head"), "CG.DEP": world.user("deputy"),
+             "BOARD": world.user("board"),
+             "HN.HEAD": _city_head(world),
+             "CG.DEP2": member(world, "CG.DEP2", unit="HN.CG", position="deputy"),
+             "CG.OFF": member(world, "CG.OFF", unit="HN.CG", position="staff"),
+             "HN.DEP": member(world, "HN.DEP", unit="HN", position="deputy")}
+    signal = unit_signal(world, official=named)
+    for code in judges:
+        assert services.can_request(users[code], signal), code
+    for code in not_judges:
+        assert not services.can_request(users[code], signal), code
+        with pytest.raises(PermissionDeniedError) as refused:
+            services.signal_request_explanation(signal=signal, user=users[code], text="?")
+        assert refused.value.service_code == "cannot_request"
+    assert signal.steps.count() == 0
+    services.signal_request_explanation(signal=signal, user=users[judges[0]], text="Vì sao?")
+    let_due_day_pass(signal)
+    for code in judges:
+        assert services.can_decide(users[code], signal), code
+    for code in not_judges:
+        assert not services.can_decide(users[code], signal), code
+        with pytest.raises(PermissionDeniedError):
+            services.signal_decide(signal=signal, user=users[code], decision="confirm",
+                                   text="Vi phạm")
+    assert signal.steps.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_unit_without_a_head_answers_through_its_deputies(world):
+    """While HN.CG has no head, its deputy answers for the unit's signal: asked (and told),
+    explains; the overdue job tells them too. Decided above the unit."""
+    from thuocdo.org.models import Membership
+
+    Membership.objects.filter(official=world.officials["CG.HEAD"], unit=world.units["HN.CG"]
+                              ).update(end=_today() - dt.timedelta(days=1))
+    signal = unit_signal(world)
+    deputy, city = world.user("deputy"), _city_head(world)
+    assert not services.can_request(deputy, signal)
+    services.signal_request_explanation(signal=signal, user=city, text="Vì sao im lặng?")
+    asked = Notification.objects.filter(kind="signal", recipient=world.officials["CG.DEP"])
+    assert asked.count() == 1
+    let_due_day_pass(signal)
+    assert services.explanations_overdue_notify() == 2  # the city's head and the deputy
+    assert asked.count() == 2
+    assert services.can_explain(deputy, signal) and not services.can_decide(deputy, signal)
+    services.signal_explain(signal=signal, user=deputy, text="Đơn vị chưa có người đứng đầu")
+    assert signal.status == "explained"
+    services.signal_decide(signal=signal, user=city, decision="accept", text="Có lý do")
+    assert signal.status == "accepted"
 
 
 @pytest.mark.django_db

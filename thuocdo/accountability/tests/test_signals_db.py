@@ -24,7 +24,7 @@ from thuocdo.exchange.importer import import_document
 from thuocdo.measure.signals import event_number
 from thuocdo.notifications.models import Notification
 
-from .helpers import late_task, let_due_day_pass, refresh_for
+from .helpers import late_task, let_due_day_pass, refresh_for, unit_signal
 
 GOLDEN = Path(__file__).parents[2] / "measure" / "tests" / "golden" / "signals"
 FILES = sorted(GOLDEN.glob("*.json"))
@@ -228,7 +228,7 @@ def test_request_explain_confirm(world):
 @pytest.mark.django_db
 def test_who_may_take_each_step(world):
     signal = refresh_for(late_task(world))
-    for role in ("board", "inspector", "staff", "outsider"):
+    for role in ("inspector", "staff", "outsider"):
         with pytest.raises(PermissionDeniedError):
             services.signal_request_explanation(signal=signal, user=world.user(role), text="?")
     for role in ("head", "deputy", "board", "inspector", "outsider"):
@@ -282,33 +282,18 @@ def test_a_leader_decides_only_after_asking_for_an_explanation(world, client_for
                                                                ("confirm", True)]
 
 
-def _unit_signal(world, *, status="open"):
-    """A signal about HN.CG with nobody named: its head (the "head" user) both leads the
-    unit and answers for it, so the page offers more than one form."""
-    from django.utils import timezone
-
-    now = timezone.now()
-    return SignalRecord.objects.create(
-        key="S8|HN.CG", code="S8", period="2026-10", raised_on=now.date(),
-        subject_kind="person", unit=world.units["HN.CG"], explanation="Im lặng",
-        status=status, first_seen=now, last_seen=now)
-
-
 @pytest.mark.django_db
-@pytest.mark.parametrize(("action", "other"), [("request", "explain"), ("explain", "request")])
-def test_each_form_of_the_signal_page_shows_only_its_own_errors(world, client_for, action,
-                                                                 other):
-    """(The head who answers for the unit never decides its signal: request and explain
-    are the only forms one page shows together.)"""
-    signal = _unit_signal(world)
+def test_a_blank_step_shows_its_one_error_on_the_page(world, client_for):
+    """The head who answers for the unit is offered the explanation only (who answers never
+    asks nor decides): a blank one is refused next to its own text box."""
+    signal = unit_signal(world)
     client = client_for(world.user("head"))
     url = signal.get_absolute_url()
     page = client.get(url)
-    assert page.context[f"can_{action}"] and page.context[f"can_{other}"]
-    posted = client.post(f"{url}{action}/", {"text": "", "version": signal.version})
+    assert page.context["can_explain"] and not page.context["can_request"]
+    posted = client.post(f"{url}explain/", {"text": "", "version": signal.version})
     assert posted.status_code == 400
-    forms = posted.context["forms"]
-    assert forms[action].errors and not forms[other].errors
+    assert posted.context["forms"]["explain"].errors
     content = posted.content.decode()
     assert content.count("field--error") == 1
     assert content.count('role="alert"') == 1
