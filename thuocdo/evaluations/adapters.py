@@ -29,11 +29,14 @@ deduction links to `/tasks/<code>/#event-<seq>`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Min
@@ -50,6 +53,7 @@ from thuocdo.measure.scoring import (
 )
 from thuocdo.measure.scoring import (
     FoundError,
+    Grade,
     KhtGround,
     OfficialInput,
     Period,
@@ -351,3 +355,37 @@ def score_month(inputs: PeriodInputs, month: Period, rubric, *,
         units=inputs.units, assessments=assessments, grounds=inputs.grounds, rubric=rubric))
     final, state = apply_quota(cards, rubric)
     return PeriodScores(month.label, final, state)
+
+
+# -- the quota again, over published cards ------------------------------------------------
+
+
+def before_quota(card: ScoreCard) -> ScoreCard:
+    """The engine's card as it stood before the quota: its grade before the quota, no
+    decision, the decision's reason dropped from its reasons."""
+    reason = card.quota.reason if card.quota is not None else None
+    return dataclasses.replace(card, grade=card.grade_before_quota, quota_applied=False,
+                               quota=None, reasons=tuple(r for r in card.reasons if r != reason))
+
+
+def stored_before_quota(data: Mapping[str, Any]) -> ScoreCard:
+    """A stored card's JSON (`ScoreCard.as_dict`) as the quota reads it (`apply_quota`:
+    the official, agency, task group, grade before the quota, and the tie-break's total,
+    task points, delays and major errors), before the quota. Its other content is not
+    rebuilt: only the quota's outcome is taken from the result."""
+    def number(key: str) -> Decimal | None:
+        value = data.get(key)
+        return None if value is None else Decimal(str(value))
+
+    quota = data.get("quota") or {}
+    grade = data.get("grade_before_quota")
+    return ScoreCard(
+        official=data["official"], unit=data["unit"], agency=data["agency"],
+        task_group=data.get("task_group"), position=data["position"], period=data["period"],
+        rubric_version=data["rubric_version"], engine_version=data["engine_version"],
+        task_points=number("task_points"), total=number("total"),
+        grade_before_quota=Grade(grade) if grade else None,
+        grade=Grade(grade) if grade else None,
+        delays=data.get("delays", 0), major_errors=data.get("major_errors", 0),
+        reasons=tuple(r for r in data.get("reasons", ()) if r != quota.get("reason")))
+

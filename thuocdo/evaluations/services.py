@@ -44,7 +44,7 @@ from thuocdo.core.parallel import collector_paused
 from thuocdo.core.rows import content_digest
 from thuocdo.core.scope import Scope, scope_for
 from thuocdo.core.services import BULK_BATCH, audit_record
-from thuocdo.measure.scoring import ENGINE_VERSION
+from thuocdo.measure.scoring import ENGINE_VERSION, apply_quota
 from thuocdo.measure.scoring import Period as EnginePeriod
 from thuocdo.notifications.choices import NotificationKind
 from thuocdo.notifications.models import Notification
@@ -157,9 +157,23 @@ def _lock_period(period: Period) -> Period:
 # -- periods -----------------------------------------------------------------------------
 
 
+def ended_refusal(period: EnginePeriod | Period, *, on: dt.date | None = None
+                  ) -> ServiceError | None:
+    """Why a period's cards cannot be computed on `on` (today): it has not ended. Its work
+    is measured as it stood at its close (docs/scoring.md), so a card computed before then
+    would count open work as unfinished; None once it has ended."""
+    if period.end < _today(on):
+        return None
+    return ServiceError(
+        _("Period %(p)s ends on %(end)s: its cards are computed from the next day, when its "
+          "work can be measured.") % {"p": period.label, "end": period.end.strftime("%d/%m/%Y")},
+        code="period_not_ended", field="period")
+
+
 @transaction.atomic
 def period_open(*, actor: Any = None, label: str) -> Period:
-    """Open the period `label` (or return it if it exists)."""
+    """Open the period `label` (or return it if it exists): its assessments may be entered;
+    its cards are computed once it has ended (`ended_refusal`)."""
     engine = parse_period(label)
     found = Period.objects.filter(label=engine.label).first()
     if found is not None:
@@ -196,11 +210,12 @@ def _dec(value: Any) -> Decimal | None:
 
 
 def period_score(*, actor: Any = None, period: Period, reason: str = "",
-                 workers: int | None = None) -> ScoreResult:
+                 workers: int | None = None, on: dt.date | None = None) -> ScoreResult:
     """Compute every card of the period with the engine and store it.
 
-    Allowed while the period is open, self-scoring or under review; a locked (or approved,
-    published) period is never re-scored. Re-scoring with the same data and rubric gives
+    Allowed once the period has ended (`ended_refusal`, as of `on`), while it is open,
+    self-scoring or under review; a locked (or approved, published) period is never
+    re-scored. Re-scoring with the same data and rubric gives
     identical cards: a card whose content did not change keeps its review status; one that
     changed goes back to draft, unless only the quota's outcome changed (`reviewed_content`:
     it stays reviewed, an approval being undone). The cards are computed before the storing
@@ -210,6 +225,8 @@ def period_score(*, actor: Any = None, period: Period, reason: str = "",
     if not (can_manage_periods(scope) or scope.lead_ranges):
         raise _deny(_("Only the organisation board and leaders score a period."))
     _check_scorable(period)
+    if (refused := ended_refusal(period, on=on)) is not None:
+        raise refused
     engine_period = EnginePeriod.parse(period.label)
     rubric = rubric_for(engine_period)
     with collector_paused():  # a month's cards, built and stored: see core.parallel
@@ -247,6 +264,22 @@ def reviewed_content(data: dict) -> dict:
     return {k: v for k, v in data.items() if k not in QUOTA_KEYS} | {"reasons": reasons}
 
 
+def _card_values(card: Any, inputs: adapters.PeriodInputs) -> dict[str, Any]:
+    """The stored card's columns (`CHANGED_FIELDS`) from the engine's card."""
+    return {
+        "unit_id": inputs.unit_ids[card.unit],
+        "agency_id": inputs.unit_ids[card.agency], "position": card.position,
+        "task_group": card.task_group or "", "task_points": card.task_points,
+        "general_points": card.general_points, "total": card.total,
+        "grade": card.grade.value if card.grade else "",
+        "grade_before_quota": (card.grade_before_quota.value
+                               if card.grade_before_quota else ""),
+        "quota_applied": card.quota_applied, "rubric_version": card.rubric_version,
+        "engine_version": card.engine_version,
+        "data": card.as_dict(),  # JSON-native already: compares equal to the stored JSON
+    }
+
+
 @transaction.atomic
 def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
                   inputs: adapters.PeriodInputs, scores: Any) -> ScoreResult:
@@ -274,18 +307,8 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
         was_confirmed: list[tuple[str, tuple, ScoreCard]] = []  # reviewed or approved
         for card in cards[start:start + BULK_BATCH]:
             official_id = inputs.official_ids[card.official]
-            data = card.as_dict()  # JSON-native already: compares equal to the stored JSON
-            values = {
-                "unit_id": inputs.unit_ids[card.unit],
-                "agency_id": inputs.unit_ids[card.agency], "position": card.position,
-                "task_group": card.task_group or "", "task_points": card.task_points,
-                "general_points": card.general_points, "total": card.total,
-                "grade": card.grade.value if card.grade else "",
-                "grade_before_quota": (card.grade_before_quota.value
-                                       if card.grade_before_quota else ""),
-                "quota_applied": card.quota_applied, "rubric_version": card.rubric_version,
-                "engine_version": card.engine_version, "data": data,
-            }
+            values = _card_values(card, inputs)
+            data = values["data"]
             row = stored.get(official_id)
             if row is None:
                 new.append(ScoreCard(period=period, official_id=official_id, **values))
@@ -336,6 +359,9 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
 
 def _transition(period: Period, frm: Iterable[str], to: str) -> Period:
     period = _lock_period(period)
+    if period.status == PeriodStatus.LOCKED and to != PeriodStatus.LOCKED:
+        raise ServiceError(_("Period %(p)s is locked: its grades are final and it no longer "
+                             "changes.") % {"p": period.label}, code="period_status")
     if period.status not in set(frm):
         raise ServiceError(
             _("Period %(p)s is %(s)s: this step is not possible now.")
@@ -605,16 +631,38 @@ def _check_ground(*, kind: str, official: Any, unit: Any, level: str, signal: st
 # -- cards: self-score, review, approval -------------------------------------------------
 
 
+def self_score_refusal(card: ScoreCard, *, period: Period | None = None
+                       ) -> ServiceError | None:
+    """Why the card's official may not self-score now, or None: only while the period is
+    being scored or reviewed, and before their general criteria are assessed (the
+    self-score informs the assessment; once it is made, it no longer can). The card's page
+    asks this before offering the form."""
+    period = period or card.period
+    if period.status not in {PeriodStatus.SCORING, PeriodStatus.REVIEW}:
+        return ServiceError(_("Self-scoring is closed for %(p)s.") % {"p": period.label},
+                            code="period_status")
+    assessed = Assessment.objects.filter(period=period, official_id=card.official_id).first()
+    if assessed is not None:
+        return ServiceError(
+            _("Your general criteria for %(p)s were already assessed on %(d)s: a self-score "
+              "can no longer inform the assessment. If you disagree, appeal once the grades "
+              "are published.") % {"p": period.label,
+                                   "d": timezone.localtime(assessed.updated_at)
+                                   .strftime("%d/%m/%Y")},
+            code="already_assessed")
+    return None
+
+
 @transaction.atomic
 def card_self_score(*, actor: Any, card: ScoreCard, general_points: Any, note: str = ""
                     ) -> ScoreCard:
-    """The official's own proposal for their general criteria (advisory to the head)."""
+    """The official's own proposal for their general criteria (advisory to the head), until
+    the head has assessed them (`self_score_refusal`)."""
     if actor is None or getattr(actor, "official_id", None) != card.official_id:
         raise _deny(_("Only the official self-scores their card."))
     period = _lock_period(card.period)
-    if period.status not in {PeriodStatus.SCORING, PeriodStatus.REVIEW}:
-        raise ServiceError(_("Self-scoring is closed for %(p)s.") % {"p": period.label},
-                           code="period_status")
+    if (refused := self_score_refusal(card, period=period)) is not None:
+        raise refused
     points = _number(general_points, low=Decimal(0), high=GENERAL_MAX,
                      field="general_points", code="general_points")
     card.self_points = points
@@ -713,6 +761,10 @@ def appeal_refusal(period: Period, *, on: dt.date | None = None) -> ServiceError
     """Why `appeal_file` would refuse an appeal on the period's cards on `on` (default
     today), or None when appeals are accepted: on published grades, up to and including
     `appeal_until`. The card's page asks this before offering to appeal."""
+    if period.status == PeriodStatus.LOCKED:
+        return ServiceError(_("Period %(p)s is locked: its grades are final and no appeal is "
+                              "accepted any more.") % {"p": period.label},
+                            code="period_locked")
     if period.status != PeriodStatus.PUBLISHED:
         return ServiceError(_("Appeals are accepted only on published grades."),
                             code="period_status")
@@ -799,35 +851,13 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
     changes: dict[str, Any] = {"status": appeal.status}
     moved: list[GradeMove] = []
     if points is not None:
-        # the other cards' final grades before, to tell whoever the re-scoring moves
-        before = {pk: (official_id, code, grade, by_score) for pk, official_id, code, grade,
-                  by_score in ScoreCard.objects.filter(period=period).exclude(pk=card.pk)
-                  .values_list("pk", "official_id", "official__code", "grade",
-                               "grade_before_quota").iterator(BULK_BATCH)}
         stored = Assessment.objects.filter(period=period, official=card.official).first()
         row = AssessmentRow(card.official, points, reason,
                             stored.organising if stored else None,
                             stored.uniting if stored else None)
         _write_assessment(actor=actor, scope=scope, period=period, row=row, check=False)
-        # Re-score the published period for the appeal only, then publish again.
-        period.status = PeriodStatus.REVIEW
-        period.save(update_fields=["status"])
-        period_score(actor=None, period=period, reason=_("appeal accepted"))
-        after = ScoreCard.objects.filter(pk=card.pk).values_list("total", "grade").first()
-        if after is None or _worse((card.total, card.grade), after):
-            # raised inside the transaction: the decision and the re-scoring are undone
-            raise ServiceError(
-                _("With the corrected general criteria the appellant's total or grade would "
-                  "fall below the published %(before)s, %(g)s: an accepted appeal must not "
-                  "worsen the card.")
-                % {"before": number_format(card.total, 2) if card.total is not None else "—",
-                   "g": card.grade or "—"},
-                code="appeal_worsens", field="general_points")
-        ScoreCard.objects.filter(period=period).update(status=CardStatus.APPROVED)
-        period.status = PeriodStatus.PUBLISHED
-        period.save(update_fields=["status"])
+        moved = _rescore_for_appeal(period=period, card=card)
         changes["general_points"] = str(general_points)
-        moved = _grades_moved(period=period, before=before)
         if moved:
             changes["grades_moved"] = {m.code: [m.before, m.after] for m in moved}
     audit_record(actor=actor, action="appeal.decide", object_type="evaluations.appeal",
@@ -939,30 +969,67 @@ def _notify_published(period: Period) -> int:
 
 @dataclass(frozen=True)
 class GradeMove:
-    """Another official's final grade changed by the re-scoring of an accepted appeal."""
+    """Another official's final grade moved by the HTXS quota, decided again for their
+    agency after an accepted appeal (`_rescore_for_appeal`)."""
 
     card_id: int
     official_id: int
     code: str
     before: str
     after: str
-    #: the grade by the score is the same: the HTXS quota alone moved the final grade
-    by_quota: bool
 
 
-def _grades_moved(*, period: Period, before: dict[int, tuple[int, str, str, str]]
-                  ) -> list[GradeMove]:
-    """The cards of `before` (pk → official, code, final grade, grade by the score) whose
-    final grade the re-scoring changed."""
-    moved = []
-    for pk, grade, by_score in ScoreCard.objects.filter(period=period).values_list(
-            "pk", "grade", "grade_before_quota").iterator(BULK_BATCH):
-        if pk not in before:  # the appellant's card, or one new since publication
+def _worsens(card: ScoreCard) -> ServiceError:
+    return ServiceError(
+        _("With the corrected general criteria the appellant's total or grade would fall "
+          "below the published %(before)s, %(g)s: an accepted appeal must not worsen the "
+          "card.")
+        % {"before": number_format(card.total, 2) if card.total is not None else "—",
+           "g": card.grade or "—"},
+        code="appeal_worsens", field="general_points")
+
+
+def _rescore_for_appeal(*, period: Period, card: ScoreCard) -> list[GradeMove]:
+    """After an accepted correction of the appellant's general criteria (already written):
+    the appellant's card computed again by the engine, and the HTXS quota decided again
+    over the cards of their agency. Every other card keeps its content as published, even
+    if the work's data changed since (the appeal is about the appellant): only its quota
+    outcome may move, and each move is returned. Refused (`appeal_worsens`, nothing kept)
+    when the appellant's total or grade would fall below the published ones."""
+    engine_period = EnginePeriod.parse(period.label)
+    rubric = rubric_for(engine_period)
+    inputs = adapters.period_inputs(engine_period)
+    with collector_paused():
+        scores = adapters.score(inputs, rubric)
+    fresh = next((c for c in scores.cards if c.official == card.official.code), None)
+    if fresh is None:  # no longer placed in the period: nothing to correct
+        raise _worsens(card)
+    others = {data["official"]: (pk, official_id, data) for pk, official_id, data in
+              ScoreCard.objects.filter(period=period, agency__code=fresh.agency)
+              .exclude(pk=card.pk).values_list("pk", "official_id", "data")
+              .iterator(BULK_BATCH)}
+    final = {c.official: c for c in apply_quota(
+        [adapters.before_quota(fresh)]
+        + [adapters.stored_before_quota(data) for _pk, _id, data in others.values()],
+        rubric)[0]}
+    mine = final[fresh.official]
+    if _worse((card.total, card.grade), (mine.total, mine.grade.value if mine.grade else "")):
+        raise _worsens(card)  # inside the transaction: the decision and correction undone
+    ScoreCard.objects.filter(pk=card.pk).update(**_card_values(mine, inputs))
+    moved, changed = [], []
+    for code, (pk, official_id, data) in others.items():
+        decided = final[code].as_dict()
+        outcome = {key: decided[key] for key in (*QUOTA_KEYS, "reasons")}
+        if all(data.get(key) == value for key, value in outcome.items()):
             continue
-        official_id, code, grade_before, by_score_before = before[pk]
-        if grade != grade_before:
-            moved.append(GradeMove(pk, official_id, code, grade_before, grade,
-                                   by_score == by_score_before))
+        changed.append(ScoreCard(pk=pk, grade=outcome["grade"] or "",
+                                 quota_applied=outcome["quota_applied"],
+                                 data={**data, **outcome}))
+        if (outcome["grade"] or "") != (data.get("grade") or ""):
+            moved.append(GradeMove(pk, official_id, code, data.get("grade") or "",
+                                   outcome["grade"] or ""))
+    ScoreCard.objects.bulk_update(changed, ["grade", "quota_applied", "data"],
+                                  batch_size=BULK_BATCH)
     return moved
 
 
@@ -981,18 +1048,12 @@ def _record_grade_moves(*, actor: Any, appeal: Appeal, card: ScoreCard, period: 
             audit_record(
                 actor=actor, action="card.grade", object_type="evaluations.card",
                 object_code=f"{period.label}/{move.code}",
-                reason=(_("Appeal %(n)s of %(o)s accepted: the cards of %(p)s were computed "
-                          "again and the HTXS quota moved this grade.") if move.by_quota
-                        else _("Appeal %(n)s of %(o)s accepted: the cards of %(p)s were "
-                               "computed again and this grade changed.")) % values,
-                changes={"grade": [move.before, move.after], "appeal": appeal.pk,
-                         "by_quota": move.by_quota})
-            body = (_("The cards of %(p)s were computed again after an appeal was accepted. "
-                      "The HTXS quota, decided for the whole agency, changed your grade from "
-                      "%(before)s to %(after)s.") if move.by_quota
-                    else _("The cards of %(p)s were computed again after an appeal was "
-                           "accepted, and your grade changed from %(before)s to %(after)s.")
-                    ) % values
+                reason=_("Appeal %(n)s of %(o)s accepted: the HTXS quota of the agency was "
+                         "decided again and moved this grade.") % values,
+                changes={"grade": [move.before, move.after], "appeal": appeal.pk})
+            body = _("An appeal in your agency was accepted for %(p)s and the HTXS quota, "
+                     "decided for the whole agency, was applied again: your grade changed "
+                     "from %(before)s to %(after)s. Your card's content is unchanged.") % values
             notes.append(_note(
                 recipient_id=move.official_id,
                 key=f"evaluation:grade:{appeal.pk}:{move.card_id}:{move.official_id}",

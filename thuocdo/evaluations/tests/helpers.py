@@ -71,3 +71,10 @@ def load_golden(document: dict, *, actor=None) -> dict[str, tuple[str, int]]:
 
 def read(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def after_end(period):
+    """The day after `period` ends: its cards may be computed (`services.ended_refusal`)."""
+    import datetime as dt
+
+    return period.end + dt.timedelta(days=1)

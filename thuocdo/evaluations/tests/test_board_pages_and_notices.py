@@ -360,10 +360,48 @@ def test_a_grade_moved_by_the_quota_after_an_appeal_is_told_and_recorded(quota_p
         == [note.pk]
     (entry,) = AuditEntry.objects.filter(action="card.grade")
     assert entry.object_code == "2026-10/CB201" and entry.actor == admin
-    assert entry.changes == {"grade": ["HTXS", "HTT"], "appeal": appeal.pk, "by_quota": True}
+    assert entry.changes == {"grade": ["HTXS", "HTT"], "appeal": appeal.pk}
     assert str(appeal.pk) in entry.reason and "CB105" in entry.reason
     decision = AuditEntry.objects.get(action="appeal.decide")
     assert decision.changes["grades_moved"] == {"CB201": ["HTXS", "HTT"]}
+
+
+def test_an_appeal_changes_the_appellants_card_and_the_quota_only(quota_published):
+    """After publication a discipline ground is recorded against CB202 and a new official
+    joins HN.CG: neither is the appeal's business. Accepting CB105's appeal re-scores CB105
+    and decides the quota again: CB202's card keeps its published content (it is not made
+    KHT behind its back), no card is created or removed, every other card stays approved,
+    and CB201's card changes only in the quota's outcome."""
+    from thuocdo.org import services as org
+
+    _period, admin, users = quota_published
+    before = {c.official.code: (c.pk, c.data, c.status) for c in
+              ScoreCard.objects.select_related("official")}
+    services.ground_record(actor=admin, kind="discipline",
+                           official=Official.objects.get(code="CB202"),
+                           on=dt.date(2026, 10, 20), level="reprimand", reason="Khiển trách")
+    newcomer = org.official_create(code="CB999", name="Người mới")
+    org.membership_start(official=newcomer, unit=Unit.objects.get(code="HN.CG"),
+                         position="staff", start=dt.date(2026, 10, 1))
+    appeal = services.appeal_file(actor=users["CB105"],
+                                  card=ScoreCard.objects.get(official__code="CB105"),
+                                  reason="Tiêu chí chung chấm thiếu")
+    services.appeal_decide(actor=admin, appeal=appeal, accepted=True, reason="Đủ căn cứ",
+                           general_points=30)
+    after = {c.official.code: (c.pk, c.data, c.status) for c in
+             ScoreCard.objects.select_related("official")}
+    assert set(after) == set(before)
+    assert all(status == "approved" for _pk, _data, status in after.values())
+    # CB202 is not made KHT behind its back (its quota decision is re-ranked: 4 candidates)
+    assert after["CB202"][1]["grade"] == before["CB202"][1]["grade"] != "KHT"
+    assert after["CB202"][1]["overrides"] == before["CB202"][1]["overrides"] == []
+    quota_keys = {"grade", "quota_applied", "quota", "reasons"}
+    for code in set(before) - {"CB105"}:
+        old, new = before[code][1], after[code][1]
+        assert {k: v for k, v in old.items() if k not in quota_keys} \
+            == {k: v for k, v in new.items() if k not in quota_keys}, code
+    assert after["CB201"][1]["grade"] == "HTT" and after["CB201"][1]["quota_applied"]
+    assert after["CB105"][1]["general_points"] == 30
 
 
 # -- the approval is offered only once every card it covers is reviewed -----------------------

@@ -11,7 +11,7 @@ from thuocdo.evaluations import services
 from thuocdo.evaluations.models import ScoreCard
 from thuocdo.measure.tests.test_scoring import REQUIRED, matches
 
-from .helpers import CASES, load_golden, read
+from .helpers import CASES, after_end, load_golden, read
 
 
 def _translate_events(expected, where):
@@ -39,7 +39,7 @@ def test_golden_card_through_the_database(path):
     where = load_golden(document)
     expected = document["expected"]
     period = services.period_open(label=expected["period"])
-    services.period_score(period=period)
+    services.period_score(period=period, on=after_end(period))
     cards = {c.official.code: c for c in
              ScoreCard.objects.filter(period=period).select_related("official")}
     assert sorted(cards) == sorted(c["official"] for c in expected["cards"])

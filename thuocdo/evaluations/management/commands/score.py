@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from thuocdo.core.errors import ServiceError
 from thuocdo.evaluations import services
 from thuocdo.evaluations.choices import SCORABLE
-from thuocdo.evaluations.models import ScoreCard
+from thuocdo.evaluations.models import Period, ScoreCard
 from thuocdo.org.models import Unit
 
 COLUMNS = ("official", "unit", "assigned", "completed", "quantity", "quality", "progress",
@@ -47,6 +47,12 @@ class Command(BaseCommand):
         if workers is not None and workers < 0:
             raise CommandError(_("--workers must be 0 or more, not %(n)s.") % {"n": workers})
         try:
+            engine = services.parse_period(options["period"])
+            known = Period.objects.filter(label=engine.label).first()
+            if known is None or known.status in SCORABLE:  # nothing written before it ends
+                refused = services.ended_refusal(engine)
+                if refused is not None:
+                    raise refused
             period = services.period_open(label=options["period"])
             if period.status in SCORABLE:
                 services.period_score(period=period, reason="thuocdo score", workers=workers)

@@ -1,0 +1,132 @@
+"""Rules of the procedure found by a user review: a period's cards are computed only once it
+has ended; an accepted appeal re-scores the appellant's card and the quota only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from thuocdo.core.errors import ServiceError
+from thuocdo.evaluations import services
+from thuocdo.evaluations.models import Period, ScoreCard
+
+from .helpers import CASES, load_golden, read
+
+
+def _month_of(day: dt.date) -> str:
+    return f"{day:%Y-%m}"
+
+
+@pytest.mark.django_db
+def test_a_period_not_ended_is_not_scored_and_says_when_it_can_be():
+    """The current month (and so its quarter and year) counts open work as unfinished: no
+    card is computed before the day after it ends; the day after, it is."""
+    today = timezone.localdate()
+    period = services.period_open(label=_month_of(today))
+    with pytest.raises(ServiceError) as refused:
+        services.period_score(period=period)
+    assert refused.value.service_code == "period_not_ended"
+    assert period.end.strftime("%d/%m/%Y") in refused.value.service_message
+    period.refresh_from_db()
+    assert period.status == "open" and not ScoreCard.objects.filter(period=period).exists()
+    with pytest.raises(ServiceError):
+        services.period_score(period=period, on=period.end)  # its last day still counts
+    services.period_score(period=period, on=period.end + dt.timedelta(days=1))
+    period.refresh_from_db()
+    assert period.status == "scoring"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", ["next-month", "quarter", "year"])
+def test_the_command_refuses_a_period_not_ended_and_writes_nothing(label):
+    today = timezone.localdate()
+    label = {"next-month": _month_of(today.replace(day=28) + dt.timedelta(days=7)),
+             "quarter": f"{today.year}-Q{(today.month - 1) // 3 + 1}",
+             "year": str(today.year)}[label]
+    end = services.parse_period(label).end.strftime("%d/%m/%Y")
+    with pytest.raises(CommandError, match=f"{label}.*{end}"):
+        call_command("score", "--period", label, stdout=io.StringIO(), stderr=io.StringIO())
+    assert not Period.objects.filter(label=label).exists()
+
+
+@pytest.mark.django_db
+def test_the_command_scores_an_ended_period():
+    load_golden(read(CASES[0]))
+    out = io.StringIO()
+    call_command("score", "--period", "2026-10", "--json", stdout=out, stderr=io.StringIO())
+    assert Period.objects.get(label="2026-10").status == "scoring"
+    assert ScoreCard.objects.filter(period__label="2026-10").exists()
+
+
+# -- the test world's October, through the procedure -------------------------------------
+
+
+def _published(world):
+    """2026-10 of the test world scored, reviewed, approved and published on 02/11/2026 with
+    5 days for appeals (as `test_services.test_the_whole_procedure`)."""
+    from .test_services import _review_everything
+
+    period = services.period_open(actor=world.user("board"), label="2026-10")
+    services.period_score(actor=world.user("board"), period=period)
+    _review_everything(world, period)
+    services.agency_approve(actor=world.user("head"), period=period, agency=world.units["HN.CG"])
+    services.agency_approve(actor=world.user("admin"), period=period,
+                            agency=world.units["HN.BD"])
+    services.agency_approve(actor=world.user("board"), period=period,
+                            agency=world.units["HN.CG"])
+    services.period_publish(actor=world.user("board"), period=period, appeal_days=5,
+                            on=dt.date(2026, 11, 2))
+    period.refresh_from_db()
+    return period
+
+
+def _card(code: str) -> ScoreCard:
+    return ScoreCard.objects.select_related("official", "period").get(
+        period__label="2026-10", official__code=code)
+
+
+@pytest.mark.django_db
+def test_a_locked_period_says_it_is_final(world):
+    """After the lock an appeal is refused because the period is locked (not because the
+    grades are unpublished), and no step says "not yet"."""
+    period = _published(world)
+    services.period_lock(actor=world.user("board"), period=period, on=dt.date(2026, 11, 9))
+    period.refresh_from_db()
+    refusal = services.appeal_refusal(period, on=dt.date(2026, 11, 9))
+    assert refusal.service_code == "period_locked"
+    assert refusal.service_message == gettext(
+        "Period %(p)s is locked: its grades are final and no appeal is accepted any more."
+    ) % {"p": "2026-10"}
+    with pytest.raises(ServiceError) as refused:
+        services.appeal_file(actor=world.user("staff"), card=_card("CG.STAFF"), reason="x",
+                             on=dt.date(2026, 11, 9))
+    assert refused.value.service_code == "period_locked"
+    for step in (services.period_start_review, services.period_publish):
+        with pytest.raises(ServiceError) as refused:
+            step(actor=world.user("board"), period=period)
+        assert refused.value.service_message == gettext(
+            "Period %(p)s is locked: its grades are final and it no longer changes."
+        ) % {"p": "2026-10"}
+
+
+@pytest.mark.django_db
+def test_self_scoring_closes_once_the_head_has_assessed(world):
+    """The self-score informs the head's assessment: once the official is assessed, the
+    service refuses it (and says since when)."""
+    from .test_services import assess
+
+    period = services.period_open(actor=world.user("board"), label="2026-10")
+    services.period_score(actor=world.user("board"), period=period)
+    staff = world.user("staff")
+    assert services.self_score_refusal(_card("CG.STAFF")) is None
+    services.card_self_score(actor=staff, card=_card("CG.STAFF"), general_points=29)
+    assess(world, "head", "CG.STAFF", 27, "Chậm một báo cáo")
+    with pytest.raises(ServiceError) as refused:
+        services.card_self_score(actor=staff, card=_card("CG.STAFF"), general_points=30)
+    assert refused.value.service_code == "already_assessed"
+    assert _card("CG.STAFF").self_points == 29
