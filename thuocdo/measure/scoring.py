@@ -30,8 +30,10 @@ from .calendar import WorkCalendar
 from .history import TaskHistory, delays, done_event, end_of_day, log_facts
 
 #: Changes whenever the engine would give a different card for the same inputs and rubric
-#: (1.2: the formula and the reasons write decimal commas, as Vietnamese does).
-ENGINE_VERSION = "scoring/1.2"
+#: (1.2: the formula and the reasons write decimal commas, as Vietnamese does; 1.3: the
+#: deductions add up to 70 − T: a leader's d, đ and e are listed, each amount is rounded so
+#: the list adds up exactly, a quarter's or year's are the months' ÷ the months with data).
+ENGINE_VERSION = "scoring/1.3"
 
 Number = int | float | str | Decimal | Fraction
 
@@ -315,9 +317,17 @@ class Deduction:
 
     `kind`: "major_error" (a rework with a major error, or an error found outside the log:
     `finding` then names it and `event` is None), "delay" (a deadline in force missed),
-    "not_completed" (open at period close), "general" (general criteria).
+    "not_completed" (open at period close); for heads and deputies "unit_result" (d, the
+    result of `unit`), "organising" (đ) and "uniting" (e), each with its `value`, listed
+    when below 1; "general" (general criteria: general_max − the general points).
     `share` is the part of the product lost (0 when excused or beyond the floor at 0);
-    `points` the task points it cost, rounded for display (exact sums are in the total).
+    `points` the task points it cost, to 2 decimals. The task points' deductions (all but
+    "general") add up to exactly task_max − T (70 − T as the card shows it): each is its
+    exact cost rounded half-up, except that where the rounded amounts would not add up,
+    those nearest the half-way point are rounded the other way (largest remainders), and
+    `rounded` says "up" or "down" (the reason says why). On a quarter or year card, `month`
+    names the month a deduction comes from, and `points` is the month's ÷ the number of
+    months with data (T is their mean).
     """
 
     kind: str
@@ -331,6 +341,19 @@ class Deduction:
     excused_by: Any = None
     reason: str | None = None
     finding: Any = None
+    unit: str | None = None
+    value: Decimal | None = None
+    month: str | None = None
+    rounded: str | None = None
+
+
+#: The leader's components listed as deductions: component → Deduction kind, and what it
+#: is, in the card's Vietnamese (the evaluations app's words for đ and e).
+COMPONENT_DEDUCTIONS: dict[str, tuple[str, str]] = {
+    "d": ("unit_result", "kết quả thực hiện nhiệm vụ của đơn vị {unit}"),
+    "đ": ("organising", "năng lực tổ chức thực hiện"),
+    "e": ("uniting", "khả năng tập hợp, đoàn kết"),
+}
 
 
 @dataclass(frozen=True)
@@ -953,12 +976,15 @@ def _card(official: OfficialInput, period: Period, facts: list[TaskAtClose],
     overrides = kht_overrides(official, grounds, period, units, rubric)
     before_quota = Grade.KHT if overrides else by_score
     weights = rubric.leader_weights if leader else rubric.staff_weights
-    deductions = _task_deductions(facts, tally.assigned, weights, rubric)
-    if general is not None and general < rubric.general_max:
-        deductions.append(Deduction("general", round_points(rubric.general_max - general, rubric),
-                                    reason="; ".join(assessment.reasons) if assessment else None))
-    reasons = _reasons(parts, leader, exact_t, general, overrides, by_score, rubric)
     rounded_t = round_points(exact_t, rubric) if exact_t is not None else None
+    losses = _task_losses(facts, tally.assigned, weights, rubric)
+    if leader and exact_t is not None:
+        losses += _component_losses(parts, _used_weights(parts, weights), official.unit,
+                                    rubric)
+    deductions = _apportion(losses, _shortfall(rounded_t, rubric), rubric)
+    if general is not None and general < rubric.general_max:
+        deductions.append(_general_deduction(general, assessment, rubric))
+    reasons = _reasons(parts, leader, exact_t, general, overrides, by_score, rubric)
     return ScoreCard(
         official=official.code, unit=official.unit,
         agency=official.agency or agency_of(official.unit, units, rubric),
@@ -984,49 +1010,149 @@ def _card(official: OfficialInput, period: Period, facts: list[TaskAtClose],
     )
 
 
-def _task_deductions(facts: Sequence[TaskAtClose], assigned: Fraction,
-                     weights: Sequence[tuple[str, Fraction]], rubric: Rubric) -> list[Deduction]:
+#: A deduction's exact cost in task points, and the deduction with that cost rounded half-up.
+_Loss = tuple[Fraction, Deduction]
+
+
+def _task_losses(facts: Sequence[TaskAtClose], assigned: Fraction,
+                 weights: Sequence[tuple[str, Fraction]], rubric: Rubric) -> list[_Loss]:
     """Each product not completed, each major error and each delay of a completed product,
-    with the task points it cost: task_max × weight ÷ Σ weights × share × converted ÷
-    assigned."""
+    with the task points it cost, exact: task_max × weight ÷ Σ weights × share × converted ÷
+    assigned (a product not completed loses its whole share of a, b and c)."""
     if not assigned:
         return []
     weight = dict(weights)
     per = rubric.task_max / sum(weight.values()) / assigned
-    result: list[Deduction] = []
+    result: list[_Loss] = []
     for fact in facts:
         task = fact.task
         if not fact.completed:
             lost = per * fact.converted * (weight["a"] + weight["b"] + weight["c"])
-            result.append(Deduction("not_completed", round_points(lost, rubric), task.code,
-                                    share=Decimal(1), deadline=task.history.due,
-                                    reason="chưa hoàn thành khi đóng kỳ"))
+            result.append((lost, Deduction(
+                "not_completed", round_points(lost, rubric), task.code, share=Decimal(1),
+                deadline=task.history.due, reason="chưa hoàn thành khi đóng kỳ")))
             continue
         left: Fraction | int = 1
         for index, excused in fact.major_errors:
             share = Fraction(0) if excused else min(left, rubric.major_error_deduction)
             left -= share
-            result.append(Deduction(
-                "major_error", round_points(per * weight["b"] * share * fact.converted, rubric),
-                task.code, task.ref(index), share=_exact(share), excused=excused,
-                excused_by=task.ref(index) if excused else None))
+            lost = per * weight["b"] * share * fact.converted
+            result.append((lost, Deduction(
+                "major_error", round_points(lost, rubric), task.code, task.ref(index),
+                share=_exact(share), excused=excused,
+                excused_by=task.ref(index) if excused else None)))
         for error in fact.found_errors:
             share = min(left, rubric.major_error_deduction)
             left -= share
-            result.append(Deduction(
-                "major_error", round_points(per * weight["b"] * share * fact.converted, rubric),
-                task.code, share=_exact(share), reason=error.reason or None,
-                finding=error.ref))
+            lost = per * weight["b"] * share * fact.converted
+            result.append((lost, Deduction(
+                "major_error", round_points(lost, rubric), task.code, share=_exact(share),
+                reason=error.reason or None, finding=error.ref)))
         left = 1
         for deadline, settled, late, excused_by in fact.delays:
             share = Fraction(0) if excused_by is not None else min(left, rubric.delay_deduction)
             left -= share
-            result.append(Deduction(
-                "delay", round_points(per * weight["c"] * share * fact.converted, rubric),
-                task.code, task.ref(settled), share=_exact(share), deadline=deadline,
-                workdays_late=late, excused=excused_by is not None,
-                excused_by=task.ref(excused_by)))
+            lost = per * weight["c"] * share * fact.converted
+            result.append((lost, Deduction(
+                "delay", round_points(lost, rubric), task.code, task.ref(settled),
+                share=_exact(share), deadline=deadline, workdays_late=late,
+                excused=excused_by is not None, excused_by=task.ref(excused_by))))
     return result
+
+
+def _component_losses(parts: Mapping[str, Fraction | None],
+                      used: Sequence[tuple[str, Fraction]], unit: str,
+                      rubric: Rubric) -> list[_Loss]:
+    """A head's or deputy's d (their unit's result), đ and e below 1, each with the task
+    points it cost: task_max × weight ÷ Σ weights × (1 − the component). With the task
+    losses they make up the whole of task_max − T."""
+    denominator = sum(w for _k, w in used)
+    result: list[_Loss] = []
+    for key, weight in used:
+        value = parts[key]
+        if key not in COMPONENT_DEDUCTIONS or value is None or value >= 1:
+            continue
+        kind, what = COMPONENT_DEDUCTIONS[key]
+        shown = _ratio(value, rubric) if key == "d" else value  # as the formula shows it
+        times = "" if weight == 1 else f" × {_vi(weight)}"
+        reason = (f"{what.format(unit=unit)} ({key} = {_vi(shown)}): trừ "
+                  f"{_vi(rubric.task_max)}{times} × (1 − {key}) / {_vi(denominator)}")
+        lost = rubric.task_max * weight / denominator * (1 - value)
+        result.append((lost, Deduction(kind, round_points(lost, rubric), reason=reason,
+                                       unit=unit if key == "d" else None,
+                                       value=_ratio(value, rubric))))
+    return result
+
+
+def _shortfall(t: Decimal | None, rubric: Rubric) -> Decimal | None:
+    """What the task points' deductions add up to: task_max − T as shown (None: no T)."""
+    return None if t is None else round_points(rubric.task_max, rubric) - t
+
+
+def _shortfall_line(t: Decimal, rubric: Rubric) -> list[str]:
+    """The formula's line saying what the task deductions add up to (none when T is full)."""
+    shortfall = _shortfall(t, rubric)
+    if not shortfall:
+        return []
+    return [f"tổng các khoản trừ điểm nhiệm vụ = {_vi(rubric.task_max)} − T = "
+            f"{_vi(rubric.task_max)} − {_vi(t)} = {_vi(shortfall)}"]
+
+
+def _apportion(losses: Sequence[_Loss], shortfall: Decimal | None,
+               rubric: Rubric) -> list[Deduction]:
+    """The deductions, each with its exact loss rounded to `rubric.decimals` so that they add
+    up to `shortfall` (task_max − T as shown), by largest remainders: each amount rounded
+    down, then the hundredths still missing added to those with the largest remainders
+    (ties: in list order). The exact losses add up to task_max − the exact T, which is
+    within half a hundredth of the shortfall, so every amount ends within a hundredth of its
+    exact value; those with a remainder of half a hundredth or more are the ones rounded up
+    whenever that adds up, so most amounts are their half-up rounding, and one rounded the
+    other way says so. With no T (no shortfall), each is rounded half-up."""
+    if shortfall is None or sum(d.points for _loss, d in losses) == shortfall:
+        return [d for _loss, d in losses]  # half-up adds up: largest remainders agree
+    scale = 10**rubric.decimals
+    # loss × scale = floor + remainder / denominator, in integers
+    split = [(*divmod(loss.numerator * scale, loss.denominator), loss.denominator)
+             for loss, _d in losses]
+    missing = int(shortfall.scaleb(rubric.decimals)) - sum(floor for floor, _r, _d in split)
+    if not 0 <= missing <= len(losses):  # cannot happen: the losses make up task_max − T
+        raise ArithmeticError(f"the deductions cannot add up to {shortfall}")
+    by_remainder = sorted(range(len(losses)), key=lambda i: -Fraction(split[i][1], split[i][2]))
+    up = set(by_remainder[:missing])
+    floors = [floor for floor, _r, _d in split]
+    adds_up = f"để các khoản trừ cộng lại đúng {_vi(rubric.task_max)} − T = {_vi(shortfall)}"
+    result = []
+    for i, (_loss, deduction) in enumerate(losses):
+        points = Decimal(floors[i] + (i in up)).scaleb(-rubric.decimals)
+        if points != deduction.points:
+            way, word = ("up", "lên") if points > deduction.points else ("down", "xuống")
+            deduction = dataclasses.replace(
+                deduction, points=points, rounded=way,
+                reason=_join(deduction.reason, f"làm tròn {word} {adds_up}"))
+        result.append(deduction)
+    return result
+
+
+def _join(*texts: str | None) -> str | None:
+    """The non-empty texts as one line, joined by "; "."""
+    return "; ".join(t for t in texts if t) or None
+
+
+def _general_deduction(general: Fraction, assessment: Assessment | None,
+                       rubric: Rubric) -> Deduction:
+    """general_max − the general points as shown (so the two add up to 30 on the card)."""
+    return Deduction("general",
+                     round_points(rubric.general_max, rubric) - round_points(general, rubric),
+                     reason="; ".join(assessment.reasons) if assessment else None)
+
+
+def _used_weights(parts: Mapping[str, Fraction | None],
+                  weights: Sequence[tuple[str, Fraction]]) -> list[tuple[str, Fraction]]:
+    """The weights T is computed with: a leader scored on d, đ and e alone (the rubric's
+    "unit_only", no product of their own) drops a, b and c."""
+    if parts["a"] is None:
+        return [(k, w) for k, w in weights if k not in {"a", "b", "c"}]
+    return list(weights)
 
 
 def _reasons(parts, leader, exact_t, general, overrides, by_score, rubric) -> tuple[str, ...]:
@@ -1082,9 +1208,7 @@ def _formula(parts, weights, tally, unit_tally, official, exact_t, general, poin
                          + " + ".join(_vi(_ratio(p, rubric)) for p in unit_parts)
                          + f") / 3 = {_vi(_ratio(parts['d'], rubric))}")
         lines += [f"đ = {_vi(parts['đ'])}", f"e = {_vi(parts['e'])}"]
-    used = list(weights)
-    if exact_t is not None and parts["a"] is None:  # a leader scored on d, đ, e alone
-        used = [(k, w) for k, w in weights if k not in {"a", "b", "c"}]
+    used = _used_weights(parts, weights)
     plain = all(w == 1 for _k, w in used)
     names = " + ".join(k if plain else f"{_vi(w)}·{k}" for k, w in used)
     denominator = sum(w for _k, w in used)
@@ -1097,6 +1221,7 @@ def _formula(parts, weights, tally, unit_tally, official, exact_t, general, poin
     lines.append(f"T = {_vi(rubric.task_max)} × ({names}) / {_vi(denominator)} = "
                  f"{_vi(rubric.task_max)} × {_vi(_ratio(weighted, rubric))} / "
                  f"{_vi(denominator)} = {_vi(t)}")
+    lines += _shortfall_line(t, rubric)
     if general is None:
         lines.append("tổng = chưa có dữ liệu (chưa đánh giá tiêu chí chung)")
     else:
@@ -1125,8 +1250,10 @@ def roll_up(
     of the months in the period that have data (as published: rounded, then the mean
     rounded half-up); general criteria as assessed for the period (rubric
     `rollup_general`); total = sum; then the same thresholds, overrides and quota.
-    `monthly` are the months' cards; the card lists each month's T and the months'
-    task deductions (in monthly points), plus the period's general deduction."""
+    `monthly` are the months' cards; the card lists each month's T and the task
+    deductions of the months with data, each worth its month's points ÷ the number of those
+    months (so that they add up to 70 − T of the period), plus the period's general
+    deduction."""
     return _roll_up(kind=None, period=period, monthly=monthly, officials=officials, units=units,
                     assessments=assessments, grounds=grounds, rubric=rubric,
                     quota_exceptions=quota_exceptions)
@@ -1213,16 +1340,17 @@ def _roll_up(*, kind: str | None, period: Period | str, monthly: Iterable[ScoreC
         formula = (f"T = trung bình T các tháng = ({shown}) / {len(with_data)} = {_vi(t)}"
                    if with_data
                    else "T = chưa có dữ liệu (không tháng nào được giao sản phẩm)")
+        if t is not None:
+            formula = "; ".join([formula, *_shortfall_line(t, rubric)])
         if points is not None:
             verdict = (by_score if before_quota == by_score
                        else f"{by_score}, KHT do căn cứ bắt buộc")
             formula += (f"; tổng = T + tiêu chí chung = {_vi(t)} + "
                         f"{_vi(round_points(general, rubric))} = {_vi(points)} → {verdict}")
         reasons = _reasons({"a": exact_t}, False, exact_t, general, overrides, by_score, rubric)
-        deductions = tuple(d for c in own for d in c.deductions if d.kind != "general")
+        deductions = _apportion(_monthly_losses(with_data, rubric), _shortfall(t, rubric), rubric)
         if general is not None and general < rubric.general_max:
-            deductions += (Deduction("general", round_points(rubric.general_max - general, rubric),
-                                     reason="; ".join(assessment.reasons) if assessment else None),)
+            deductions.append(_general_deduction(general, assessment, rubric))
         cards.append(ScoreCard(
             official=official.code, unit=official.unit,
             agency=official.agency or agency_of(official.unit, units, rubric),
@@ -1232,12 +1360,35 @@ def _roll_up(*, kind: str | None, period: Period | str, monthly: Iterable[ScoreC
             task_points=t,
             general_points=round_points(general, rubric) if general is not None else None,
             total=points, grade_by_score=by_score, overrides=overrides,
-            grade_before_quota=before_quota, grade=before_quota, deductions=deductions,
+            grade_before_quota=before_quota, grade=before_quota, deductions=tuple(deductions),
             delays=sum(c.delays for c in own), major_errors=sum(c.major_errors for c in own),
             months=tuple((c.period, c.task_points) for c in own),
             formula=formula, reasons=reasons))
     final, state = apply_quota(cards, rubric, quota_exceptions)
     return PeriodScores(period.label, final, state)
+
+
+def _monthly_losses(months: Sequence[ScoreCard], rubric: Rubric) -> list[_Loss]:
+    """The task deductions of the months with data, each worth its month's points ÷ the
+    number of those months in the period's T (their mean), with its month. A month's
+    note on its own rounding is dropped: the amounts are rounded again for the period."""
+    result: list[_Loss] = []
+    for card in months:
+        for deduction in card.deductions:
+            if deduction.kind == "general":
+                continue
+            reason = deduction.reason
+            if deduction.rounded and reason:  # the note is the reason's last part
+                reason = reason.rpartition("; ")[0] or None
+            month = f"tháng {card.period[5:7]}/{card.period[:4]}"
+            if len(months) > 1:
+                month += (f": {_vi(deduction.points)} điểm của tháng ÷ {len(months)} "
+                          "tháng có dữ liệu")
+            lost = Fraction(deduction.points) / len(months)
+            result.append((lost, dataclasses.replace(
+                deduction, points=round_points(lost, rubric), reason=_join(reason, month),
+                month=card.period, rounded=None)))
+    return result
 
 
 # -- helpers -----------------------------------------------------------------------------

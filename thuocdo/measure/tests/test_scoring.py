@@ -1,7 +1,7 @@
 """Scoring under Decree 335/2025: golden cases written by hand as exchange-format scenarios
 (tests/golden/scoring/*.json, with the arithmetic in `expected.working`), unit tests of the
 rules, and properties (0 ≤ total ≤ 100; finishing a task on time never lowers a score; order
-changes nothing; the quota holds on final grades)."""
+changes nothing; the quota holds on final grades; the deductions add up to 70 − T)."""
 
 from __future__ import annotations
 
@@ -205,6 +205,34 @@ def test_golden_case_is_deterministic_and_order_free(path):
         other = reordered.score(period,
                                 quota_exceptions=document["expected"].get("quota_exceptions"))
         assert other == first
+
+
+def task_deductions_add_up(card: ScoreCard, rubric=DEFAULT_RUBRIC) -> None:
+    """The card's task deductions (all but "general") add up to exactly task_max − T as
+    shown (70 − T), the general one to general_max − the general points; d, đ and e are
+    listed only when below 1, d with the card's unit; nothing is negative."""
+    task = [d for d in card.deductions if d.kind != "general"]
+    if card.task_points is not None:
+        assert sum(d.points for d in task) == round_points(rubric.task_max, rubric) \
+            - card.task_points, card.official
+    general = [d.points for d in card.deductions if d.kind == "general"]
+    if card.general_points is not None and card.general_points < rubric.general_max:
+        assert general == [round_points(rubric.general_max, rubric) - card.general_points]
+    else:
+        assert general == []
+    for d in card.deductions:
+        assert d.points >= 0 and d.rounded in (None, "up", "down")
+        if d.kind in ("unit_result", "organising", "uniting"):
+            assert d.value is not None and d.value < 1 and d.task is None
+            assert d.unit == (card.unit if d.kind == "unit_result" else None)
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_golden_deductions_add_up_to_70_minus_t(path):
+    """On every golden card with task points, the deductions a reader adds up give 70 − T."""
+    scores, _expected = run_case(json.loads(path.read_text(encoding="utf-8")))
+    for card in scores.cards:
+        task_deductions_add_up(card)
 
 
 # -- the rules, one by one ---------------------------------------------------------------
@@ -421,6 +449,80 @@ def test_a_leader_without_own_products_is_no_data_unless_the_rubric_says_unit_on
     assert "70 × (d + đ + e) / 3" in card.formula
 
 
+def test_a_leaders_deductions_list_d_đ_e_and_add_up_to_70_minus_t():
+    """The head of HN.CG: own T1 one working day late (a = b = 1, c = 0.75); the district's
+    tasks are T1 and T2 (on time, by staff of HN.CG.VP): d = (1 + 1 + 1.75/2) / 3 = 23/24 →
+    0.9583; đ = 0.9, e = 0.7. T = 70 × (2.75 + 23/24 + 1.6) / 6 = 61.9305… → 61.93, so the
+    task deductions add up to 70 − 61.93 = 8.07. Exact: the delay 70/6 × 0.25 = 2.9166…, d
+    70/6 × (1 − 23/24) = 0.4861…, đ 70/6 × 0.1 = 1.1666…, e 70/6 × 0.3 = 3.5; half-up they
+    would be 2.92 + 0.49 + 1.17 + 3.50 = 8.08. Rounded down: 2.91 + 0.48 + 1.16 + 3.50 = 8.05;
+    the two missing hundredths go to the largest remainders, the delay's and đ's (0.66…
+    each), not d's (0.61…): d is 0.48, rounded down, and its reason says so."""
+    head = OfficialInput("CB0", "HN.CG", "head", None)
+    tasks = [a_task("T1", "CB0", ev("submit", at(16)), ev("approve", at(16, 15)), unit="HN.CG"),
+             on_time("T2", "CB1")]
+    card = score([head], tasks, {"CB0": Assessment(30, (), Fraction(9, 10), Fraction(7, 10))}
+                 ).card("CB0")
+    assert (card.unit_result, card.task_points) == (Decimal("0.9583"), Decimal("61.93"))
+    assert [(d.kind, d.task, d.unit, d.value, d.points, d.rounded) for d in card.deductions] == [
+        ("delay", "T1", None, None, Decimal("2.92"), None),
+        ("unit_result", None, "HN.CG", Decimal("0.9583"), Decimal("0.48"), "down"),
+        ("organising", None, None, Decimal("0.9"), Decimal("1.17"), None),
+        ("uniting", None, None, Decimal("0.7"), Decimal("3.50"), None),
+    ]
+    assert sum(d.points for d in card.deductions) == Decimal("8.07") == 70 - card.task_points
+    unit_result = card.deductions[1]
+    assert unit_result.reason == (
+        "kết quả thực hiện nhiệm vụ của đơn vị HN.CG (d = 0,9583): trừ 70 × (1 − d) / 6; "
+        "làm tròn xuống để các khoản trừ cộng lại đúng 70 − T = 8,07")
+    assert card.deductions[2].reason == \
+        "năng lực tổ chức thực hiện (đ = 0,9): trừ 70 × (1 − đ) / 6"
+    assert card.deductions[3].reason == \
+        "khả năng tập hợp, đoàn kết (e = 0,7): trừ 70 × (1 − e) / 6"
+    assert "tổng các khoản trừ điểm nhiệm vụ = 70 − T = 70 − 61,93 = 8,07" in card.formula
+
+
+def test_a_leader_scored_on_the_unit_alone_lists_d_đ_e_over_their_weights():
+    """Rubric "unit_only", a head with no product of his own: T = 70 × (d + đ + e) / 3 with
+    d = (1 + 1 + 0.875) / 3 = 23/24 (T2 on time, T3 a day late), đ = 0.9, e = 0.7: T =
+    70 × 2.5583… / 3 = 59.6944… → 59.69, shortfall 10.31. Exact: d 70/3 × 1/24 = 0.9722…,
+    đ 70/3 × 0.1 = 2.3333…, e 70/3 × 0.3 = 7; half-up 0.97 + 2.33 + 7.00 = 10.30, one
+    hundredth short: it goes to đ (remainder 0.33… against d's 0.22…), rounded up."""
+    head = OfficialInput("CB0", "HN.CG", "head", None)
+    tasks = [on_time("T2", "CB1"),
+             a_task("T3", "CB1", ev("submit", at(16)), ev("approve", at(16, 15)))]
+    rubric = dataclasses.replace(DEFAULT_RUBRIC, leader_without_own_products="unit_only")
+    card = score([head], tasks, {"CB0": Assessment(30, (), Fraction(9, 10), Fraction(7, 10))},
+                 rubric=rubric).card("CB0")
+    assert card.task_points == Decimal("59.69")
+    assert [(d.kind, d.points, d.rounded) for d in card.deductions] == [
+        ("unit_result", Decimal("0.97"), None), ("organising", Decimal("2.34"), "up"),
+        ("uniting", Decimal("7.00"), None)]
+    assert card.deductions[1].reason.startswith(
+        "năng lực tổ chức thực hiện (đ = 0,9): trừ 70 × (1 − đ) / 3; làm tròn lên")
+
+
+def test_a_leader_without_t_lists_no_component_and_rounds_each_half_up():
+    """No đ, e yet: no T, so nothing to add up to; d, đ, e are not listed and each task
+    deduction is its own half-up rounding."""
+    head = OfficialInput("CB0", "HN.CG", "head", None)
+    tasks = [a_task("T1", "CB0", ev("submit", at(16)), ev("approve", at(16, 15)), unit="HN.CG"),
+             on_time("T2", "CB1")]
+    card = score([head], tasks, {"CB0": Assessment(30)}).card("CB0")
+    assert card.task_points is None
+    assert [(d.kind, d.points, d.rounded) for d in card.deductions] == [
+        ("delay", Decimal("2.92"), None)]
+
+
+def test_the_general_deduction_is_30_minus_the_general_points_as_shown():
+    """27.125 is shown 27.13 (half-up), so the deduction is 30 − 27.13 = 2.87, not 2.875
+    rounded half-up (2.88)."""
+    card = score([staff("CB1")], [on_time("T1", "CB1")],
+                 {"CB1": Assessment(Fraction(217, 8), ("x",))}).card("CB1")
+    assert card.general_points == Decimal("27.13")
+    assert [(d.kind, d.points) for d in card.deductions] == [("general", Decimal("2.87"))]
+
+
 def test_a_general_deduction_needs_a_written_reason():
     with pytest.raises(ValueError, match="written reason"):
         score([staff("CB1")], [on_time("T1", "CB1")], {"CB1": Assessment(25)})
@@ -560,6 +662,35 @@ def test_year_is_the_mean_of_monthly_task_results_plus_the_years_general_criteri
     with pytest.raises(ValueError, match="not a year"):
         roll_up_year(period="2026-Q4", monthly=monthly, officials=people, units=UNITS,
                      assessments={})
+
+
+def test_a_quarters_deductions_are_the_months_divided_by_the_months_with_data():
+    """October: T1 and T2 each a working day late: T = 70 × 2.75 / 3 = 64.1666… → 64.17;
+    each delay 70/3 × 0.25 / 2 = 2.9166…, listed 2.92 and 2.91 (rounded down) to add up to
+    5.83. November and December: one product on time, T = 70. The quarter: T = (64.17 + 70
+    + 70) / 3 = 68.0566… → 68.06, shortfall 1.94; each October delay is worth its October
+    points ÷ 3: 2.92 / 3 = 0.9733…, 2.91 / 3 = 0.97, rounded 0.97 + 0.97 = 1.94. October's
+    note on its own rounding is not carried over."""
+    people = [staff("CB1")]
+    late = (ev("submit", at(16)), ev("approve", at(16, 15)))
+    tasks = [a_task("T1", "CB1", *late), a_task("T2", "CB1", *late),
+             on_time("T3", "CB1", due=dt.date(2026, 11, 16)),
+             on_time("T4", "CB1", due=dt.date(2026, 12, 16))]
+    monthly = [c for m in ("2026-10", "2026-11", "2026-12")
+               for c in score(people, tasks, period=m).cards]
+    october = monthly[0]
+    assert [(d.points, d.rounded) for d in october.deductions] == [
+        (Decimal("2.92"), None), (Decimal("2.91"), "down")]
+    card = roll_up_quarter(period="2026-Q4", monthly=monthly, officials=people, units=UNITS,
+                           assessments={"CB1": Assessment(30)}).card("CB1")
+    assert card.task_points == Decimal("68.06")
+    assert [(d.task, d.month, d.points, d.rounded, d.reason) for d in card.deductions] == [
+        ("T1", "2026-10", Decimal("0.97"), None,
+         "tháng 10/2026: 2,92 điểm của tháng ÷ 3 tháng có dữ liệu"),
+        ("T2", "2026-10", Decimal("0.97"), None,
+         "tháng 10/2026: 2,91 điểm của tháng ÷ 3 tháng có dữ liệu"),
+    ]
+    assert "70 − T = 70 − 68,06 = 1,94" in card.formula
 
 
 def test_year_general_may_be_the_mean_of_months():
@@ -727,6 +858,30 @@ def test_finishing_a_task_on_time_never_lowers_anyones_score(world, pick):
             assert new.task_points >= old.task_points
         if old.total is not None:
             assert new.total >= old.total
+
+
+WEIGHTED = dataclasses.replace(DEFAULT_RUBRIC, leader_weights=(
+    ("a", Fraction(1)), ("b", Fraction(2)), ("c", Fraction(1)),
+    ("d", Fraction(3, 2)), ("đ", Fraction(1)), ("e", Fraction(1, 2))))
+UNIT_ONLY = dataclasses.replace(DEFAULT_RUBRIC, leader_without_own_products="unit_only")
+
+
+@settings(max_examples=150, deadline=None)
+@given(world=worlds(), rubric=st.sampled_from([DEFAULT_RUBRIC, WEIGHTED, UNIT_ONLY]))
+def test_the_deductions_add_up_to_the_task_points_shortfall(world, rubric):
+    """For every card with task points, month and quarter alike: Σ task deductions =
+    task_max − T exactly (70 − T on the card), whatever the weights; the general deduction
+    is 30 − the general points."""
+    officials, tasks, assessments, grounds = world
+    monthly = [card for month in ("2026-10", "2026-11", "2026-12")
+               for card in score(officials, tasks, assessments, grounds, period=month,
+                                 rubric=rubric).cards]
+    for card in monthly:
+        task_deductions_add_up(card, rubric)
+    quarter = roll_up_quarter(period="2026-Q4", monthly=monthly, officials=officials,
+                              units=UNITS, assessments=assessments, rubric=rubric)
+    for card in quarter.cards:
+        task_deductions_add_up(card, rubric)
 
 
 @st.composite
