@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
@@ -16,6 +18,9 @@ from . import selectors
 from .choices import SIGNAL_NAMES, SignalStatus, StepAction
 
 MONTH_REGEX = r"^\d{4}-(0[1-9]|1[0-2])$"
+#: a month as people write it: 2026-11 (what a month picker sends), 11/2026 or 11-2026
+_MONTH_FORMS = (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"),
+                re.compile(r"^(?P<m>\d{1,2})[/.-](?P<y>\d{4})$"))
 
 
 def this_month() -> str:
@@ -23,12 +28,44 @@ def this_month() -> str:
     return f"{today.year}-{today.month:02d}"
 
 
-def _month_field(label) -> forms.RegexField:
-    return forms.RegexField(
-        label=label, required=False, regex=MONTH_REGEX,
-        error_messages={"invalid": _("Write the month as YYYY-MM, e.g. 2026-10.")},
-        widget=forms.TextInput(attrs={"type": "month"}),
-    )
+def month_label(value: str) -> str | None:
+    """`value` as the month label YYYY-MM ("11/2026" → "2026-11"), None if it is not a
+    month."""
+    text = (value or "").strip()
+    for pattern in _MONTH_FORMS:
+        found = pattern.match(text)
+        if found and 1 <= int(found["m"]) <= 12:
+            return f"{found['y']}-{int(found['m']):02d}"
+    return None
+
+
+class MonthField(forms.CharField):
+    """A month, written YYYY-MM (a month picker) or MM/YYYY (by hand, where the browser
+    has no month picker); cleaned to YYYY-MM, and shown so once sent."""
+
+    default_error_messages = {
+        "invalid": _("Write the month as MM/YYYY or YYYY-MM, e.g. 10/2026."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "month"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return month_label(value) or value if isinstance(value, str) else value
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        label = month_label(value)
+        if label is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return label
+
+
+def _month_field(label) -> MonthField:
+    return MonthField(label=label, required=False)
 
 
 class DashboardForm(forms.Form):
@@ -39,6 +76,10 @@ class DashboardForm(forms.Form):
     period = _month_field(_("Month"))
 
     def __init__(self, data=None, *, scope: Scope, **kwargs):
+        if data is not None and not data.get("period"):
+            # the page shows the current month: so does its field
+            data = data.copy()
+            data["period"] = this_month()
         super().__init__(data, **kwargs)
         units = selectors.dashboard_units(scope=scope).only("pk", "code", "name", "depth",
                                                             "lft", "rgt", "parent")
@@ -69,9 +110,14 @@ class SignalFilterForm(forms.Form):
                                choices=[("", _("Any status")), ("undecided", _("Not decided")),
                                         *SignalStatus.choices])
     official = forms.CharField(label=_("Official (code)"), required=False, max_length=64)
+    subject = forms.CharField(label=_("About (task, dossier or feedback code)"),
+                              required=False, max_length=64)
     escalated = forms.BooleanField(label=_("Escalated to this unit (S9)"), required=False)
     overdue = forms.BooleanField(label=_("Explanation overdue"), required=False,
                                  help_text=_("Requested, and not given by its due day."))
+    work_overdue = forms.BooleanField(
+        label=_("Work still overdue"), required=False,
+        help_text=_("About work still open and past its deadline today."))
     gone = forms.BooleanField(label=_("Include signals no longer raised"), required=False)
 
     def __init__(self, data=None, *, scope: Scope, **kwargs):
@@ -103,8 +149,9 @@ class SignalFilterForm(forms.Form):
             unit=None if escalated else unit, escalated_to=unit if escalated else None,
             period=data.get("period") or None, code=data.get("code") or None,
             status=data.get("status") or None, official=data.get("official"),
-            present_only=not data.get("gone"),
-            explanation_overdue_on=timezone.localdate() if data.get("overdue") else None)
+            subject=(data.get("subject") or "").strip() or None, present_only=not data.get("gone"),
+            explanation_overdue_on=timezone.localdate() if data.get("overdue") else None,
+            task_overdue_on=timezone.localdate() if data.get("work_overdue") else None)
 
 
 class SignalStepForm(forms.Form):

@@ -15,36 +15,46 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from thuocdo.core.scope import Scope
 from thuocdo.measure.history import Bucket
-from thuocdo.measure.signals import period_bounds
+from thuocdo.measure.signals import event_number, period_bounds
 from thuocdo.org.models import Official, Unit
 from thuocdo.tasks import selectors as task_selectors
 from thuocdo.tasks.choices import OPEN_STATES, TaskState
-from thuocdo.tasks.models import Directive, Task
+from thuocdo.tasks.models import Directive, Task, TaskEvent
 from thuocdo.tasks.selectors import TaskFilters, bucket_q
 
 from .choices import DECIDED, SignalStatus
 from .models import HolderDelay, SignalRecord
 
 BUCKETS = [b.value for b in Bucket]
+#: holders shown in the dashboard's delay table (a link opens them all, the export has all)
+DELAY_ROWS = 20
 
 
 # -- signals -----------------------------------------------------------------------------
 
 
 def signal_scope_q(scope: Scope) -> Q:
-    """Signals the caller may read: about a unit they read (or escalated to one), or about
-    themself."""
+    """Signals the caller may read: about a unit whose subtree they read whole (a leader,
+    the board, an inspector: `Scope.read_ranges`), or escalated to one, or naming them.
+
+    Not the units a staff official merely belongs to (`Scope.units_q` would include them):
+    a signal is a judgement about a person, not yet confirmed, so staff read only the
+    signals naming them, never their colleagues', nor those about work they held or hold
+    whose signal names someone else (the task page shows them the work itself)."""
     if scope.is_admin:
         return Q()
     if not scope.is_authenticated:
         return Q(pk__in=[])
-    q = scope.units_q(prefix="unit__") | scope.units_q(prefix="escalate_to__")
+    q = Q(pk__in=[])
+    for lft, rgt in scope.read_ranges:
+        q |= Q(unit__lft__gte=lft, unit__rgt__lte=rgt)
+        q |= Q(escalate_to__lft__gte=lft, escalate_to__rgt__lte=rgt)
     if scope.official_id is not None:
         q |= Q(official_id=scope.official_id)
     return q
@@ -57,10 +67,14 @@ class SignalFilters:
     code: str | None = None
     status: str | None = None  # a SignalStatus, or "undecided"
     official: Official | None = None
+    subject: str | None = None  # about this task, dossier or feedback (its code)
     escalated_to: Unit | None = None  # escalated to this unit (S9)
     present_only: bool = True
     #: explanation overdue on this day: requested, not given, due before it
     explanation_overdue_on: dt.date | None = None
+    #: about work still open and past its deadline in force on this day (an escalation
+    #: whose work has been done since is not)
+    task_overdue_on: dt.date | None = None
 
 
 def signal_list(*, scope: Scope, filters: SignalFilters | None = None) -> QuerySet[SignalRecord]:
@@ -80,18 +94,66 @@ def signal_list(*, scope: Scope, filters: SignalFilters | None = None) -> QueryS
         qs = qs.filter(status=f.status)
     if f.official is not None:
         qs = qs.filter(official=f.official)
+    if f.subject:
+        qs = qs.filter(subject=f.subject)
     if f.explanation_overdue_on is not None:
         qs = qs.filter(status=SignalStatus.REQUESTED,
                        explanation_due__lt=f.explanation_overdue_on)
+    if f.task_overdue_on is not None:
+        qs = qs.filter(task__state__in=list(OPEN_STATES),
+                       task__due_in_force__lt=f.task_overdue_on)
     if f.present_only:
         qs = qs.filter(present=True)
-    return qs.select_related("unit", "official", "task", "escalate_to").order_by(
+    return qs.select_related("unit", "official", "task", "escalate_to",
+                             "task__holder_unit", "task__holder_official").order_by(
         "-raised_on", "code", "subject", "pk")
 
 
 def signal_get(*, scope: Scope, pk: int) -> SignalRecord:
     return (SignalRecord.objects.filter(signal_scope_q(scope))
             .select_related("unit", "official", "task", "escalate_to").get(pk=pk))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One event behind a signal: the task's code, the event's number on the task page
+    (#1 is the assignment), and the task and event when the caller may read the task."""
+
+    code: str
+    number: int
+    task: Task | None = None
+    event: TaskEvent | None = None
+
+
+def signal_evidence(*, scope: Scope, signal: SignalRecord) -> list[Evidence]:
+    """The (task, event) pairs behind a signal, in its order: for a signal about one task
+    the engine's indexes into its log; for one about a person across tasks (S2) or with
+    no single task (S12) each [task code, index] pair. The signal's own task is read with
+    the signal; another task only if the caller may read it, else it is named without its
+    event."""
+    pairs: list[tuple[str, int]] = []
+    for item in signal.events:
+        if isinstance(item, int) and signal.task_id is not None:
+            pairs.append((signal.task.code, item))
+        elif isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[1], int):
+            pairs.append((str(item[0]), item[1]))
+    if not pairs:
+        return []
+    codes = {code for code, _ in pairs}
+    tasks = {t.code: t for t in Task.objects.filter(
+        task_selectors.task_scope_q(scope), code__in=codes)}
+    if signal.task_id is not None:
+        tasks[signal.task.code] = signal.task
+    events = {(e.task_id, e.seq): e for e in TaskEvent.objects.filter(
+        task__in=list(tasks.values()), seq__in={event_number(i) for _, i in pairs})
+        .select_related("actor")}
+    result = []
+    for code, index in pairs:
+        task = tasks.get(code)
+        number = event_number(index)
+        event = events.get((task.pk, number)) if task else None
+        result.append(Evidence(code, number, task, event))
+    return result
 
 
 def signal_steps(*, signal: SignalRecord):
@@ -158,13 +220,25 @@ class Dashboard:
     totals: BucketRow
     subunits: list[BucketRow]
     people: list[BucketRow]
+    #: the holders with the most delay (`holder_delays`), at most `DELAY_ROWS`
     delays: list[dict]
     signals: list[dict]
     trend: list[dict]
     oldest: list[Task]
+    #: work escalated to the unit (S9), not decided, still open and past its deadline in
+    #: force today, whatever the month it was escalated in (`escalated_overdue`), at most 50
     escalated: list[SignalRecord]
-    #: work that bounced between holders (S3) in the month, newest first
-    bounced: list[SignalRecord] = field(default_factory=list)
+    #: how many there are in all (the list behind the panel)
+    escalated_total: int = 0
+    #: escalations to the unit raised in the month, whatever became of the work since
+    escalated_in_month: int = 0
+    #: work that bounced between holders (S3) in the month, one line per task (or
+    #: feedback), most bounces first (`bounced_work`)
+    bounced: list[BouncedWork] = field(default_factory=list)
+    #: how many tasks (or feedback) bounced in all
+    bounced_total: int = 0
+    #: how many holders were late in all (`delays` shows the first of them)
+    delay_holders: int = 0
     #: explanations requested about the subtree, whatever the month, not given by their
     #: due day (`overdue_explanations`, the list behind the number)
     explanations_overdue: int = 0
@@ -234,20 +308,75 @@ def dashboard(*, scope: Scope, unit: Unit, period: str, today: dt.date) -> Dashb
     people.sort(key=lambda r: (-r.counts[Bucket.OPEN_OVERDUE], -r.counts[Bucket.DONE_LATE],
                                r.label))
 
+    escalated = escalated_overdue(scope=scope, unit=unit, today=today)
     return Dashboard(
         unit=unit, period=period, start=start, end=end, today=today, totals=totals,
         subunits=subunits, people=people,
-        delays=holder_delays(scope=scope, unit=unit, period=period),
+        delays=holder_delays(scope=scope, unit=unit, period=period, limit=DELAY_ROWS),
+        delay_holders=holder_delay_count(scope=scope, unit=unit, period=period),
         signals=signal_counts(scope=scope, unit=unit, period=period),
         trend=trend(scope=scope, unit=unit, period=period, today=today),
         oldest=oldest_overdue(scope=scope, unit=unit, today=today),
-        escalated=list(signal_list(scope=scope, filters=SignalFilters(
-            escalated_to=unit, code="S9", status="undecided"))[:50]),
-        bounced=list(signal_list(scope=scope, filters=SignalFilters(
-            unit=unit, period=period, code="S3"))[:10]),
+        escalated=list(escalated[:50]),
+        escalated_total=escalated.count(),
+        escalated_in_month=signal_list(scope=scope, filters=SignalFilters(
+            escalated_to=unit, code="S9", period=period)).count(),
+        bounced=bounced_work(scope=scope, unit=unit, period=period),
+        bounced_total=_bounced(scope=scope, unit=unit, period=period)
+        .values("subject").distinct().count(),
         explanations_overdue=overdue_explanations(scope=scope, unit=unit,
                                                   today=today).count(),
     )
+
+
+def escalated_overdue(*, scope: Scope, unit: Unit, today: dt.date) -> QuerySet[SignalRecord]:
+    """Work escalated to `unit` (S9, any month) whose signal is not decided and whose work
+    is still open and past its deadline in force on `today`: what the unit above must act
+    on now. The signal list with the same filters (escalated to the unit, S9, not decided,
+    work still overdue) lists the same signals."""
+    return signal_list(scope=scope, filters=SignalFilters(
+        escalated_to=unit, code="S9", status="undecided", task_overdue_on=today))
+
+
+@dataclass
+class BouncedWork:
+    """A task (or feedback) that bounced between holders (S3) in a month: how many times
+    (its S3 signals, one per return), and who it came back to."""
+
+    subject: str
+    task: Task | None
+    bounces: int
+    #: the holders it came back to: "official (unit)", or the unit with nobody named
+    holders: list[str]
+    signals: list[SignalRecord]
+
+
+def _bounced(*, scope: Scope, unit: Unit, period: str) -> QuerySet[SignalRecord]:
+    return signal_list(scope=scope, filters=SignalFilters(unit=unit, period=period, code="S3"))
+
+
+def bounced_work(*, scope: Scope, unit: Unit, period: str, limit: int | None = 10
+                 ) -> list[BouncedWork]:
+    """The work that bounced in the unit's subtree in `period`, one line per task (or
+    feedback), the most bounces first, then the latest: two queries (the subjects, then
+    their signals). The signal list filtered by the subject lists each line's signals."""
+    grouped = (_bounced(scope=scope, unit=unit, period=period).order_by().values("subject")
+               .annotate(n=Count("pk"), last=Max("raised_on")).order_by("-n", "-last",
+                                                                        "subject"))
+    subjects = [row["subject"] for row in (grouped if limit is None else grouped[:limit])]
+    by_subject: dict[str, list[SignalRecord]] = {}
+    for signal in _bounced(scope=scope, unit=unit, period=period).filter(
+            subject__in=subjects).order_by("raised_on", "pk"):
+        by_subject.setdefault(signal.subject, []).append(signal)
+    result = []
+    for subject in subjects:
+        signals = by_subject.get(subject, [])
+        holders = list(dict.fromkeys(
+            f"{s.official.name} ({s.unit.name})" if s.official else s.unit.name
+            for s in signals))
+        task = next((s.task for s in signals if s.task is not None), None)
+        result.append(BouncedWork(subject, task, len(signals), holders, signals))
+    return result
 
 
 def overdue_explanations(*, scope: Scope, unit: Unit, today: dt.date
@@ -259,14 +388,25 @@ def overdue_explanations(*, scope: Scope, unit: Unit, today: dt.date
                                                           explanation_overdue_on=today))
 
 
-def holder_delays(*, scope: Scope, unit: Unit, period: str, limit: int = 20) -> list[dict]:
+def holder_delays(*, scope: Scope, unit: Unit, period: str, limit: int | None = 20
+                  ) -> list[dict]:
     """Working days of delay per holder (official, or unit with nobody named) in the unit's
-    subtree for the period's tasks, most first: the whose-step-was-it table."""
-    rows = (delay_rows(scope=scope, unit=unit, period=period).order_by()
+    subtree for the period's tasks, most first: the whose-step-was-it table (the first
+    `limit` holders; None: all, as the export gives them)."""
+    rows = _holder_delay_rows(scope=scope, unit=unit, period=period).order_by(
+        "-days", "official__code", "unit__code")
+    return list(rows if limit is None else rows[:limit])
+
+
+def holder_delay_count(*, scope: Scope, unit: Unit, period: str) -> int:
+    """How many holders `holder_delays` has in all (the page shows the first ones)."""
+    return _holder_delay_rows(scope=scope, unit=unit, period=period).count()
+
+
+def _holder_delay_rows(*, scope: Scope, unit: Unit, period: str):
+    return (delay_rows(scope=scope, unit=unit, period=period).order_by()
             .values("unit__code", "unit__name", "official__code", "official__name")
-            .annotate(days=Sum("workdays"), tasks=Count("task", distinct=True))
-            .order_by("-days", "official__code", "unit__code"))
-    return list(rows[:limit])
+            .annotate(days=Sum("workdays"), tasks=Count("task", distinct=True)))
 
 
 def delay_rows(*, scope: Scope, unit: Unit, period: str, holder_unit: Unit | None = None,
@@ -340,14 +480,19 @@ class CascadeRow:
     answered_on: dt.date | None
     workdays: int | None
     plans: list[Directive]
+    #: tasks assigned under the directive by the unit or a unit below it
     tasks: int
+    #: of them, those the caller may read: the list behind the number (`cascade_tasks`)
+    readable: int = 0
 
 
 def directive_cascade(*, scope: Scope, directive: Directive, calendar) -> list[CascadeRow]:
     """For a directive, each unit directly below the issuing unit that the caller reads: did
     it answer, with its own plan (a directive that answers this one) or with tasks assigned
     under the directive, and after how many working days? Units that have not answered come
-    first (two grouped queries)."""
+    first (three grouped queries). Whether and when a unit answered is a fact shown to
+    whoever reads the unit; the tasks counted for the number that opens a list are those
+    the caller may read (`readable`)."""
     issuer = directive.issued_by
     units = list(Unit.objects.filter(scope.units_q(), parent=issuer).order_by("lft"))
     if not units:
@@ -370,6 +515,15 @@ def directive_cascade(*, scope: Scope, directive: Directive, calendar) -> list[C
                 counts[unit.pk] = counts.get(unit.pk, 0) + row["n"]
                 if unit.pk not in first_task or row["first"] < first_task[unit.pk]:
                     first_task[unit.pk] = row["first"]
+    readable: dict[int, int] = {}
+    for lft, n in (Task.objects.filter(task_selectors.task_scope_q(scope), directive=directive,
+                                       assigner_unit__lft__gt=issuer.lft,
+                                       assigner_unit__rgt__lt=issuer.rgt)
+                   .values("assigner_unit__lft").annotate(n=Count("pk")).order_by()
+                   .values_list("assigner_unit__lft", "n")):
+        for unit in units:
+            if unit.lft <= lft <= unit.rgt:
+                readable[unit.pk] = readable.get(unit.pk, 0) + n
     result = []
     for unit in units:
         days = [plans[unit.pk][0].issued_on] if unit.pk in plans else []
@@ -379,6 +533,14 @@ def directive_cascade(*, scope: Scope, directive: Directive, calendar) -> list[C
         workdays = (calendar.workdays_between(directive.issued_on, answered)
                     if answered else None)
         result.append(CascadeRow(unit, answered, workdays, plans.get(unit.pk, []),
-                                 counts.get(unit.pk, 0)))
+                                 counts.get(unit.pk, 0), readable.get(unit.pk, 0)))
     result.sort(key=lambda r: (r.answered_on is not None, -(r.workdays or 0), r.unit.lft))
     return result
+
+
+def cascade_tasks(*, scope: Scope, directive: Directive, unit: Unit) -> QuerySet[Task]:
+    """The tasks behind a cascade row's number: assigned under `directive` by `unit` or a
+    unit below it, that the caller may read."""
+    return task_selectors.task_list(scope=scope, filters=TaskFilters(directive=directive)
+                                    ).filter(assigner_unit__lft__gte=unit.lft,
+                                             assigner_unit__rgt__lte=unit.rgt)

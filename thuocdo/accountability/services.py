@@ -5,7 +5,7 @@ the organisation at a time: a signal is matched by its engine key, so recomputin
 duplicates it; an open one takes the newest explanation and events; an answered or decided
 one keeps what was answered (the decision stands). A signal no longer raised (a later event
 removed its cause) is kept, marked not present. New S9 signals are escalated: the heads of
-the unit above are notified, once.
+the unit above are notified, once, if the work is still open and overdue.
 
 The answer: a leader of the signal's unit (or of the unit it was escalated to) requests an
 explanation by a day (`explanation_due`: the leader's date, today or later, by default
@@ -24,7 +24,9 @@ leader of a unit above it (or of the unit it was escalated to), the organisation
 over it, or an administrator; never by the unit's own leaders.
 
 Every step records who and why, in `SignalStep` and in the audit trail, and notifies the
-other side.
+other side. A step asked of a signal already past it (decided from another tab, say) is
+refused as `signal_changed`, saying what was done, by whom and when, before any rule of who
+may act; only to someone who may read the signal.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from thuocdo.measure.signals import Thresholds
 from thuocdo.notifications.choices import NotificationKind
 from thuocdo.notifications.models import Notification
 from thuocdo.org.models import Membership
+from thuocdo.tasks.choices import OPEN_STATES
 
 from .choices import DECIDED, SignalStatus, StepAction
 from .compute import Month, MonthResult, PartResult, month_parts
@@ -247,13 +250,17 @@ def _db_adapter(field: models.Field) -> Callable[[Any], Any] | None:
 
 def _notify_escalations(*, period: str, now: dt.datetime) -> int:
     """Tell the heads of the unit above about work still overdue after the reminders (S9):
-    one notification per signal and head, never twice (the notification key)."""
-    signals = list(SignalRecord.objects.filter(period=period, code="S9", present=True,
-                                               escalate_to__isnull=False)
-                   .select_related("task", "escalate_to"))
+    one notification per signal and head, never twice (the notification key). Only while
+    the work is still open and past its deadline in force (the task as it is now): a
+    signal of work done since, or given a later deadline, asks nothing of them (a
+    recomputation at demo setup, or of an earlier month, finds many)."""
+    day = timezone.localdate(now)
+    signals = list(SignalRecord.objects.filter(
+        period=period, code="S9", present=True, escalate_to__isnull=False,
+        task__state__in=list(OPEN_STATES), task__due_in_force__lt=day)
+        .exclude(status__in=list(DECIDED)).select_related("task", "escalate_to"))
     if not signals:
         return 0
-    day = timezone.localdate(now)
     heads: dict[int, list[int]] = {}
     for unit_id, official_id in Membership.objects.filter(
             unit_id__in={s.escalate_to_id for s in signals}, position="head",
@@ -496,6 +503,31 @@ def _step(*, signal: SignalRecord, user: Any, action: str, text: str, status: st
     return step
 
 
+def _sees(user: Any, signal: SignalRecord) -> bool:
+    """The caller may read the signal (`selectors.signal_scope_q`)."""
+    from .selectors import signal_scope_q
+
+    return SignalRecord.objects.filter(signal_scope_q(scope_for(user)), pk=signal.pk).exists()
+
+
+def _refuse_if_past(user: Any, signal: SignalRecord, *, past: Iterable[str]) -> None:
+    """A step asked of a signal that has gone past it (another leader decided it while
+    this page was open, say): "already done, by whom, when", before any rule of who may
+    act; said only to someone who may read the signal (the others learn nothing)."""
+    if signal.status not in past or not _sees(user, signal):
+        return
+    last = signal.steps.select_related("by").order_by("at", "pk").last()
+    if last is None:
+        raise ServiceError(_("The signal changed since you opened it; reload and try again."),
+                           code="signal_changed")
+    raise ServiceError(
+        _("This was done already: %(step)s by %(who)s on %(day)s. Reload the page to see "
+          "where the signal is now.") % {
+            "step": last.get_action_display(), "who": last.by.get_full_name(),
+            "day": _day(timezone.localtime(last.at).date())},
+        code="signal_changed")
+
+
 def _requesters(signal: SignalRecord) -> list[int]:
     return [oid for oid in signal.steps.filter(action=StepAction.REQUEST)
             .values_list("by__official_id", flat=True) if oid]
@@ -507,6 +539,7 @@ def signal_request_explanation(*, signal: SignalRecord, user: Any, text: str,
                                expected_version: int | None = None) -> SignalStep:
     """A leader asks the person (or unit) named to explain by `due` (today or later;
     default: `explanation_due_default`)."""
+    _refuse_if_past(user, signal, past=set(SignalStatus) - REQUEST_FROM)
     if not can_request(user, signal):
         raise PermissionDeniedError(
             _("An explanation is asked for only of an open signal, and only by someone above "
@@ -539,6 +572,7 @@ def signal_explain(*, signal: SignalRecord, user: Any, text: str,
                    expected_version: int | None = None) -> SignalStep:
     """The person named (or the head of the unit named) explains; after the due day the
     explanation is still taken, marked late."""
+    _refuse_if_past(user, signal, past={SignalStatus.EXPLAINED, *DECIDED})
     if not can_explain(user, signal):
         raise PermissionDeniedError(
             _("Only the person named by the signal (for a unit: its head) may explain it, "
@@ -558,6 +592,7 @@ def signal_decide(*, signal: SignalRecord, user: Any, decision: str, text: str,
     if decision not in {StepAction.ACCEPT, StepAction.CONFIRM}:
         raise ServiceError(_("Choose to accept the explanation or to confirm the breach."),
                            code="bad_decision", field="decision")
+    _refuse_if_past(user, signal, past=DECIDED)
     if decides_elsewhere(user, signal):
         raise PermissionDeniedError(
             _("You answer for this signal (it names you or the unit you head, or you "

@@ -12,5 +12,6 @@ urlpatterns = [
     path("signals/<int:pk>/<str:action>/", views.signal_act, name="signal_act"),
     path("tasks/", views.counted_tasks, name="counted_tasks"),
     path("delays/", views.delay_list, name="delay_list"),
+    path("cascade-tasks/", views.cascade_tasks, name="cascade_tasks"),
     path("cascade/<path:code>/", views.directive_cascade, name="directive_cascade"),
 ]

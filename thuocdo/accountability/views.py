@@ -178,25 +178,46 @@ def dashboard_export(request):
     labels = [BUCKET_LABELS[b.value] for b in Bucket]
     signal_headers = [_("Signal"), _("About"), _("Official"), _("Unit"), _("Raised on"),
                       _("Status"), _("What was seen")]
+    # what the workbook covers, first: a sheet copied alone still says it
+    sheet(pgettext("xlsx sheet", "About this export"), [_("Item"), _("Value")], [
+        [_("Unit code"), board.unit.code], [_("Unit"), board.unit.name],
+        [_("Month"), board.period], [_("First day"), board.start], [_("Last day"), board.end],
+        [_("Buckets, escalations and overdue explanations as of"), board.today],
+        [_("Exported at"), timezone.localtime().strftime("%d/%m/%Y %H:%M")]])
     sheet(_("Sub-units"), [_("Unit code"), _("Unit"), *labels, _("Total")],
           [[r.code, r.label, *r.counts.values(), r.total] for r in board.subunits])
     sheet(_("People"), [_("Official code"), _("Official"), *labels, _("Total")],
           [[r.code, r.label, *r.counts.values(), r.total] for r in board.people])
+    # every holder, not only the page's first ones
     sheet(_("Delay by holder"), [_("Unit code"), _("Unit"), _("Official code"), _("Official"),
                                  _("Working days late"), _("Tasks")],
           [[d["unit__code"], d["unit__name"], d["official__code"], d["official__name"],
-            d["days"], d["tasks"]] for d in board.delays])
+            d["days"], d["tasks"]]
+           for d in selectors.holder_delays(scope=request.scope, unit=board.unit,
+                                            period=board.period, limit=None)])
     sheet(_("Signals"), [_("Signal"), _("Name"), _("All"), _("Not decided"), _("Confirmed")],
           [[s["code"], SIGNAL_NAMES.get(s["code"], ""), s["total"], s["undecided"],
             s["confirmed"]] for s in board.signals])
     sheet(_("12 months"), [_("Month"), *labels, _("Signals")],
           [[t["period"], *t["counts"].values(), t["signals"]] for t in board.trend])
-    sheet(_("Oldest overdue"), [_("Code"), _("Task"), _("Deadline in force"), _("Held by")],
+    sheet(_("Oldest overdue"), [_("Code"), _("Task"), _("Deadline in force"), _("Official"),
+                                _("Unit")],
           [[t.code, t.title, t.due_in_force,
-            t.holder_official.name if t.holder_official else t.holder_unit.name]
+            t.holder_official.name if t.holder_official else None, t.holder_unit.name]
            for t in board.oldest])
-    sheet(_("Escalated (S9)"), signal_headers, _signal_rows(board.escalated))
-    sheet(_("Bounced (S3)"), signal_headers, _signal_rows(board.bounced))
+    escalated = list(selectors.escalated_overdue(scope=request.scope, unit=board.unit,
+                                                 today=board.today))
+    sheet(_("Escalated (S9)"), [*signal_headers, _("State"), _("Deadline in force"),
+                                _("Held by (official)"), _("Held by (unit)")],
+          [[*row, s.task.get_state_display(), s.task.due_in_force,
+            s.task.holder_official.name if s.task.holder_official else None,
+            s.task.holder_unit.name]
+           for row, s in zip(_signal_rows(escalated), escalated, strict=True)])
+    sheet(_("Bounced (S3)"), [_("About"), _("Task"), _("Times it came back"),
+                              _("Holders it came back to")],
+          [[w.subject, w.task.title if w.task else None, w.bounces, "; ".join(w.holders)]
+           for w in selectors.bounced_work(scope=request.scope, unit=board.unit,
+                                           period=board.period, limit=None)])
     overdue = selectors.overdue_explanations(scope=request.scope, unit=board.unit,
                                              today=board.today)
     sheet(_("Explanations overdue"), [*signal_headers, _("Explanation due by")],
@@ -251,10 +272,6 @@ def _signal_context(request, signal, *, bound: dict | None = None):
     errors while the other forms stay blank."""
     user = request.user
     bound = bound or {}
-    events = []
-    if signal.task_id:
-        events = list(task_selectors.task_events(task=signal.task))
-    numbers = {_index for _index in signal.events if isinstance(_index, int)}
     today = timezone.localdate()
     can_request = services.can_request(user, signal)
     decider = services.may_decide(user, signal)
@@ -266,8 +283,7 @@ def _signal_context(request, signal, *, bound: dict | None = None):
         "signal": signal,
         "name": SIGNAL_NAMES.get(signal.code, ""),
         "steps": selectors.signal_steps(signal=signal),
-        # the task page numbers events from 1 (the assignment); engine indexes skip it
-        "events": [e for e in events if e.seq - 2 in numbers] if numbers else [],
+        "evidence": selectors.signal_evidence(scope=request.scope, signal=signal),
         "can_request": can_request,
         "can_explain": services.can_explain(user, signal),
         "can_decide": decider and not awaits,
@@ -415,5 +431,21 @@ def directive_cascade(request, code: str):
     context = {"nav": "directives", "directive": directive, "rows": rows,
                "silent": [r for r in rows if r.answered_on is None]}
     return render(request, "accountability/directive_cascade.html", context)
+
+
+@login_required
+@require_GET
+def cascade_tasks(request):
+    """The tasks behind a cascade row's number: assigned under the directive by the unit or
+    a unit below it, those the caller may read."""
+    directive = _get_or_404(task_selectors.directive_get, scope=request.scope,
+                            code=request.GET.get("directive", ""))
+    unit = _get_or_404(org_selectors.unit_get, scope=request.scope,
+                       code=request.GET.get("unit", ""))
+    tasks = selectors.cascade_tasks(scope=request.scope, directive=directive, unit=unit)
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"nav": "directives", "directive": directive, "unit": unit, "page": page,
+               "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2)}
+    return render(request, "accountability/cascade_tasks.html", context)
 
 

@@ -1,8 +1,9 @@
-"""Permission specs of the signals API (see thuocdo.core.testing.RouteSpec)."""
+"""Permission specs of the signals API (see thuocdo.core.testing.RouteSpec): as the pages
+(tests/routes.py), staff read only the signals naming them."""
 
 from thuocdo.core.testing import RouteSpec, api_expect
 
-from .helpers import overdue_signal, requested_signal, s1_signal
+from .helpers import colleague_signal, overdue_signal, requested_signal, s1_signal
 
 READERS = {"admin", "board", "inspector", "head", "deputy"}
 NAMED = READERS | {"staff"}
@@ -28,6 +29,8 @@ ROUTES = {
     ],
     "api:signal-detail": [
         RouteSpec(kwargs=_id(s1_signal), expect=api_expect(NAMED)),
+        RouteSpec(kwargs=_id(colleague_signal), expect=api_expect(READERS),
+                  note="an S12 naming a colleague of the staff user, in the same unit"),
     ],
     "api:signal-request": [
         RouteSpec(kwargs=_id(s1_signal), method="post", data=lambda w: {"text": "Giải trình"},

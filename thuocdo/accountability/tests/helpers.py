@@ -97,3 +97,26 @@ def member(world, code, *, unit, position, user=True):
     if not user:
         return official
     return accounts.user_create(email=official.email, password=PASSWORD, official=official)
+
+
+def colleague_signal(world):
+    """A signal about a person across tasks (S12, not yet confirmed, no single task) naming
+    CG.STAFF2, a colleague of the "staff" user in HN.CG.VP, with its evidence: event #2
+    (the acceptance, the engine's index 0) of the tasks T-COL1 and T-COL2 that CG.STAFF2
+    leads."""
+    from thuocdo.accountability.models import SignalRecord
+    from thuocdo.tasks.tests.api_routes import act, make_task
+
+    first = make_task(world, code="T-COL1", lead="CG.STAFF2")
+    second = make_task(world, code="T-COL2", lead="CG.STAFF2")
+    for task in (first, second):
+        act(world, task, "accept", "CG.STAFF2")
+    now = timezone.now()
+    signal = SignalRecord.objects.create(
+        key="S12|CG.STAFF2", code="S12", period=today_month(), raised_on=local_day(now),
+        subject_kind="person", unit=world.units["HN.CG.VP"],
+        official=world.officials["CG.STAFF2"], needs_confirmation=True,
+        events=[[first.code, 0], [second.code, 0]],
+        explanation=f"Nhận việc rồi để đó: {first.code}, {second.code}", first_seen=now,
+        last_seen=now)
+    return {"pk": signal.pk}

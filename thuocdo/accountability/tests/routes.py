@@ -3,14 +3,15 @@
 The dashboard is for those who read a unit's whole subtree: administrators, boards,
 inspectors, heads and deputies (HN.CG in the test world); staff and the outsider get 404.
 The list behind a dashboard total is the dashboard's, by the same rule. Signals are read by
-whoever reads their unit and by the person named. A leader of the unit asks and, once the
-explanation is given or its due day has passed, decides (never the board or the inspector,
-who read), the person named explains.
+whoever reads their unit's whole subtree (leaders, board, inspector) and by the person
+named: staff read only the signals naming them, not their colleagues' (a 404). A leader
+of the unit asks and, once the explanation is given or its due day has passed, decides
+(never the board or the inspector, who read), the person named explains.
 """
 
 from thuocdo.core.testing import RouteSpec, page_expect
 
-from .helpers import overdue_signal, requested_signal, s1_signal
+from .helpers import colleague_signal, overdue_signal, requested_signal, s1_signal
 
 READERS = {"admin", "board", "inspector", "head", "deputy"}
 NAMED = READERS | {"staff"}
@@ -37,6 +38,15 @@ def _overdue_act(action):
     return lambda world: {**overdue_signal(world), "action": action}
 
 
+def _made(make):
+    """Make what `make` makes, for a URL whose parameters are in its query string."""
+    def kwargs(world):
+        make(world)
+        return {}
+
+    return kwargs
+
+
 def _directive(world):
     from thuocdo.tasks.tests.api_routes import _directive as make
 
@@ -61,6 +71,8 @@ ROUTES = {
     ],
     "accountability:signal_detail": [
         RouteSpec(kwargs=s1_signal, expect=page_expect(NAMED)),
+        RouteSpec(kwargs=colleague_signal, expect=page_expect(READERS),
+                  note="an S12 naming a colleague of the staff user, in the same unit"),
     ],
     "accountability:signal_act": [
         RouteSpec(kwargs=_signal_act("request"), method="post",
@@ -98,5 +110,14 @@ ROUTES = {
     ],
     "accountability:directive_cascade": [
         RouteSpec(kwargs=_directive, expect=page_expect("all")),
+    ],
+    "accountability:cascade_tasks": [
+        RouteSpec(kwargs=_made(_directive), query="directive=24-CT%2FTU&unit=HN.CG",
+                  expect=page_expect(READERS),
+                  note="a lower unit's tasks: for who reads the unit (not its staff's units)"),
+        RouteSpec(kwargs=_made(_directive), query="directive=24-CT%2FTU&unit=HN.BD",
+                  expect=page_expect({"admin"}), note="outside the HN.CG readers' scope"),
+        RouteSpec(expect=page_expect(set()), query="directive=NOPE&unit=HN.CG",
+                  note="an unknown directive"),
     ],
 }

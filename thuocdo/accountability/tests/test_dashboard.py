@@ -111,28 +111,33 @@ def test_the_page_shows_a_chart_and_the_export_has_the_tables(world, client_for)
     page = client.get(reverse("accountability:dashboard"), query).content.decode()
     assert page.count("<svg") == 2 and "role=\"img\"" in page
     assert re.search(r"T-OVERDUE", unescape(page))
-    assert "Còn quá hạn sau 3 lần nhắc" in page and "Chuyển qua lại 3 lần" in page
+    assert "Còn quá hạn sau 3 lần nhắc" in page
+    assert "Lê Văn Cường (Văn phòng HĐND và UBND quận)" in unescape(page)  # it came back to
     response = client.get(reverse("accountability:dashboard_export"), query)
     book = load_workbook(io.BytesIO(response.content))
-    assert len(book.sheetnames) == 10
-    first = list(book.worksheets[0].iter_rows(values_only=True))
+    assert len(book.sheetnames) == 11
+    about = {r[0]: r[1] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    assert {"HN.CG", "UBND quận Cầu Giấy", month_of(late.due)} <= set(about.values())
+    assert timezone.localdate() in {v.date() for v in about.values() if hasattr(v, "date")}
+    first = list(book.worksheets[1].iter_rows(values_only=True))
     assert first[1][0] == "HN.CG"
-    oldest = book.worksheets[5]
+    oldest = book.worksheets[6]
     assert [c.value for c in oldest[2][:2]] == ["T-OVERDUE", late.title]
     deadline = oldest[2][2]
     assert deadline.is_date and deadline.value.date() == late.due_in_force
     assert deadline.number_format == "DD/MM/YYYY"
-    escalated, bounced = (list(ws.iter_rows(min_row=2)) for ws in book.worksheets[6:8])
+    # who holds it, and in which unit, as the page says
+    assert [c.value for c in oldest[2][3:5]] == ["Lê Văn Cường", "Văn phòng HĐND và UBND quận"]
+    escalated, bounced = (list(ws.iter_rows(min_row=2)) for ws in book.worksheets[7:9])
     assert [(r[0].value, r[1].value) for r in escalated] == [("S9", "T-OVERDUE")]
-    assert [(r[0].value, r[1].value) for r in bounced] == [("S3", "T-OVERDUE")]
-    for rows, text in ((escalated, "Còn quá hạn sau 3 lần nhắc"),
-                       (bounced, "=Chuyển qua lại 3 lần")):
-        values = [c.value for c in rows[0]]
-        said = next(c for c in rows[0] if c.value == text)
-        assert said.data_type == "s"  # a text beginning with "=" stays text, not a formula
-        assert "Lê Văn Cường" in values and "Văn phòng HĐND và UBND quận" in values
-        raised = next(c for c in rows[0] if c.is_date)
-        assert raised.value.date() == late.due and raised.number_format == "DD/MM/YYYY"
+    assert [(r[0].value, r[2].value) for r in bounced] == [("T-OVERDUE", 1)]
+    values = [c.value for c in escalated[0]]
+    said = next(c for c in escalated[0] if c.value == "Còn quá hạn sau 3 lần nhắc")
+    assert said.data_type == "s"
+    assert "Lê Văn Cường" in values and "Văn phòng HĐND và UBND quận" in values
+    raised = next(c for c in escalated[0] if c.is_date)
+    assert raised.value.date() == late.due and raised.number_format == "DD/MM/YYYY"
+    assert bounced[0][3].value == "Lê Văn Cường (Văn phòng HĐND và UBND quận)"
 
 
 def _citizens_month(world):
@@ -175,7 +180,7 @@ def test_the_export_has_the_service_index_the_page_shows(world, client_for):
     assert index.index.total is not None  # numbers to compare, not only "no data"
     book = load_workbook(io.BytesIO(
         client.get(reverse("accountability:dashboard_export"), query).content))
-    sheet = book.worksheets[9]
+    sheet = book.worksheets[10]
     rows = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
     def shown(value):
         """A number as the sheet holds it; "no data" (text) where the page says so."""
@@ -193,7 +198,7 @@ def test_the_export_has_the_service_index_the_page_shows(world, client_for):
     rates = [held(r[1]) for r in rows[len(groups) + 3:] if r[0] is not None]
     assert rates == [shown(v) for _k, v in index.rate_rows()]
     assert 50.0 in rates  # the online rate: D2 of D1 and D2
-    overdue = [list(r) for r in book.worksheets[8].iter_rows(min_row=2, values_only=True)]
+    overdue = [list(r) for r in book.worksheets[9].iter_rows(min_row=2, values_only=True)]
     assert page.context["board"].explanations_overdue == len(overdue) == 1
     assert (overdue[0][0], overdue[0][1]) == ("S1", "T-OVERDUE")
     assert overdue[0][-1].date() == signal.explanation_due

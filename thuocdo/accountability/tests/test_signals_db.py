@@ -70,11 +70,21 @@ def test_the_command_prints_the_signals_as_json_and_stores_them():
     rows = json.loads(out.getvalue())
     assert [(r["code"], r["task"], r["official"], r["unit"]) for r in rows] == [
         (e["code"], e["task"], e["official"], e["unit"]) for e in document["expected"]]
-    for row in rows:
+    stored = dict(SignalRecord.objects.values_list("key", "pk"))
+    for row, expected in zip(rows, document["expected"], strict=True):
         assert {"code", "task", "official", "unit", "period", "events", "explanation",
-                "status"} <= set(row)
+                "status", "id", "url"} <= set(row)
         assert row["status"] == "open"
+        # numbered as the task page and the signal's page number them (#1: assignment)
+        assert row["events"] == expected["events"]
+        assert row["id"] == stored[row["key"]]
+        assert row["url"].endswith(f"/accountability/signals/{row['id']}/")
     assert SignalRecord.objects.count() == len(rows)
+    out = StringIO()
+    call_command("signals", period="2026-10", json=True, as_of=document["as_of"],
+                 no_store=True, stdout=out)
+    again = json.loads(out.getvalue())
+    assert [(r["id"], r["status"]) for r in again] == [(r["id"], "open") for r in rows]
     s9 = next(r for r in rows if r["code"] == "S9")
     assert s9["escalate_to"] == "HN.CG"
 
@@ -88,6 +98,8 @@ def test_the_command_filters_by_unit_and_refuses_bad_input():
     rows = json.loads(out.getvalue())
     assert rows and all(r["unit"] == "HN.CG.VP" for r in rows)
     assert SignalRecord.objects.count() == 0  # --no-store
+    # never stored: the keys are there, null
+    assert all(r["status"] is None and r["id"] is None and r["url"] is None for r in rows)
     with pytest.raises(CommandError, match="YYYY-MM"):
         call_command("signals", period="2026-13", stdout=StringIO())
     with pytest.raises(CommandError, match="unknown unit"):
@@ -178,8 +190,17 @@ def stored_rows(period: str) -> tuple[list[tuple], list[tuple]]:
 
 @pytest.mark.django_db
 def test_s9_is_escalated_to_the_head_of_the_unit_above_once():
+    """The heads of the unit above are told once, and only while the work is still open
+    and past its deadline: T1 was done after the reminders, so nobody is told of it; open
+    again (as if it had not been approved), it is escalated, once."""
+    from thuocdo.tasks.models import Task
+
     document = load_golden(GOLDEN / "s09_deaf_to_reminders.json")
     as_of = dt.datetime.fromisoformat(document["as_of"])
+    result = services.signals_refresh(period="2026-10", as_of=as_of)
+    assert SignalRecord.objects.filter(code="S9").count() == 1
+    assert result.escalated == 0 and not Notification.objects.filter(kind="escalated")
+    Task.objects.filter(code="T1").update(state="in_progress")
     result = services.signals_refresh(period="2026-10", as_of=as_of)
     assert result.escalated == 1
     note = Notification.objects.get(kind="escalated")
@@ -221,8 +242,21 @@ def test_request_explain_confirm(world):
     assert steps == [("request", head.email), ("explain", staff.email),
                      ("confirm", head.email)]
     assert AuditEntry.objects.filter(object_type="signal", object_code=signal.key).count() == 3
-    with pytest.raises(PermissionDeniedError):
+    # decided already (a second tab): said so, with who and when, before who may decide
+    with pytest.raises(ServiceError, match="Nguyễn Văn Đức") as refused:
         services.signal_decide(signal=signal, user=head, decision="accept", text="đổi ý")
+    assert refused.value.service_code == "signal_changed"
+    with pytest.raises(ServiceError) as refused:
+        services.signal_explain(signal=signal, user=staff, text="thêm")
+    assert refused.value.service_code == "signal_changed"
+    with pytest.raises(ServiceError) as refused:
+        services.signal_request_explanation(signal=signal, user=head, text="lại")
+    assert refused.value.service_code == "signal_changed"
+    # who may not read the signal learns nothing of it: the rule of who may act
+    with pytest.raises(PermissionDeniedError) as refused:
+        services.signal_decide(signal=signal, user=world.user("outsider"), decision="accept",
+                               text="?")
+    assert "Nguyễn Văn Đức" not in refused.value.service_message
 
 
 @pytest.mark.django_db

@@ -3,10 +3,13 @@
 The signals are computed from the log as of now (or `--as-of`), stored (recomputing never
 duplicates nor reopens a decided signal; `--no-store` only prints) and printed as a table or,
 with `--json`, as a list of objects: code, task (code or null), official (code or null), unit,
-period, raised_on, events, explanation, needs_confirmation, escalate_to, key, and, when
-stored, status. `--unit` keeps the signals about that unit and the units below it.
-`--workers N` shares the agencies among N processes (0: one per core; by default the
-setting THUOCDO_WORKERS); the signals do not depend on it.
+period, raised_on, events (the numbers the task page gives them, #1 being the assignment;
+[task, number] pairs for a signal across tasks), explanation, needs_confirmation,
+escalate_to, key, and the stored signal's id, url (its page) and status: null for a signal
+never stored (`--no-store` stores nothing but still gives what was stored before).
+`--unit` keeps the signals about that unit and the units below it. `--workers N` shares
+the agencies among N processes (0: one per core; by default the setting THUOCDO_WORKERS);
+the signals do not depend on it.
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 from django.utils import timezone
 
 from thuocdo.core.errors import ServiceError
+from thuocdo.measure.signals import event_number
 from thuocdo.org.models import Unit
 
 from ...compute import compute_month
@@ -62,16 +68,8 @@ class Command(BaseCommand):
         except ServiceError as exc:
             raise CommandError(f"{exc.service_message} ({exc.service_code})") from exc
         signals = [s for s in result.signals if scope is None or s.unit in scope]
-        statuses = {} if no_store else dict(
-            SignalRecord.objects.filter(period=period).values_list("key", "status"))
         if json:
-            rows = []
-            for signal in signals:
-                row = signal.as_dict()
-                if statuses:
-                    row["status"] = statuses.get(signal.key)
-                rows.append(row)
-            self.stdout.write(_dumps(rows))
+            self.stdout.write(_dumps(_rows(signals, period=period)))
             return
         for signal in signals:
             who = signal.official or "—"
@@ -83,6 +81,26 @@ class Command(BaseCommand):
             summary += (f"; stored: {refreshed.created} new, {refreshed.updated} updated, "
                         f"{refreshed.gone} no longer raised")
         self.stdout.write(summary)
+
+
+def _rows(signals, *, period: str) -> list[dict]:
+    """The signals as JSON objects (see the module's docstring): events numbered as the
+    task page numbers them, and the stored signal's id, page and status (null where it was
+    never stored: with `--no-store`, a signal not stored before)."""
+    stored = {key: (pk, status) for key, pk, status in SignalRecord.objects.filter(
+        period=period).values_list("key", "id", "status")}
+    base = str(settings.THUOCDO.get("BASE_URL", "")).rstrip("/")
+    rows = []
+    for signal in signals:
+        row = signal.as_dict()
+        row["events"] = [[e[0], event_number(e[1])] if isinstance(e, tuple)
+                         else event_number(e) for e in signal.events]
+        pk, status = stored.get(signal.key, (None, None))
+        row["id"], row["status"] = pk, status
+        row["url"] = (base + reverse("accountability:signal_detail", kwargs={"pk": pk})
+                      if pk is not None else None)
+        rows.append(row)
+    return rows
 
 
 def _moment(value: str | None) -> dt.datetime:
