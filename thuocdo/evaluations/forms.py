@@ -26,7 +26,12 @@ class AssessmentForm(forms.Form):
 
     def __init__(self, *args, leader: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if not leader:
+        if leader:  # required, with the row's own message (the service's rule)
+            for name in ("organising", "uniting"):
+                self.fields[name].required = True
+                self.fields[name].error_messages["required"] = _(
+                    "Rate this leader's capacity from 0 to 1.")
+        else:
             del self.fields["organising"]
             del self.fields["uniting"]
 

@@ -9,7 +9,10 @@ approves a card (`can_approve`) is read here too: nobody approves their own card
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -18,7 +21,7 @@ from django.db.models import F, Q, QuerySet
 from thuocdo.core.scope import Scope
 from thuocdo.measure.scoring import Period as EnginePeriod
 from thuocdo.org.choices import Position
-from thuocdo.org.models import Membership, Official, Unit
+from thuocdo.org.models import Membership, Official, TaskGroup, Unit
 from thuocdo.org.selectors import current_q
 
 from .choices import AppealStatus, CardStatus, PeriodStatus
@@ -218,29 +221,79 @@ def heads_cards_to_approve(*, scope: Scope, period: Period) -> list[ScoreCard]:
 
 @dataclass(frozen=True)
 class QuotaLine:
-    """The quota's state in one agency or task group of it, from the stored cards."""
+    """The quota's state in one agency or task group of it, from the stored cards
+    (docs/scoring.md: HTXS ≤ share × the final HTT, in the agency and in each task group of
+    it; a candidate moved down becomes HTT and counts in the base)."""
 
     agency: Unit
     task_group: str
+    share: Fraction
     candidates: int  # proposed HTXS (before the quota)
     kept: int  # final HTXS
     htt: int  # final HTT
 
     @property
+    def cap(self) -> Fraction:
+        """The limit on the final grades, the engine's `QuotaScope.cap`: share × final HTT
+        (the final HTXS never exceed it)."""
+        return self.share * self.htt
+
+    @property
+    def whole_cap(self) -> int:
+        """`cap` in whole people (rounded down)."""
+        return math.floor(self.cap)
+
+    @property
     def allowed(self) -> int:
-        """How many HTXS the quota lets this scope keep: the engine's decision on final
-        grades (candidates moved down count in the HTT base), read from the cards."""
-        return self.kept
+        """How many of the candidates this limit alone lets keep HTXS, as the engine decides
+        (`apply_quota`): the most k with k ≤ share × (the people graded HTT or HTXS − k),
+        each candidate moved down counting as HTT and each one kept not. Keeping one more
+        than that would take one from the HTT and break the limit (6 HTT and 29 candidates:
+        5 ≤ 0.2 × 30 keep, 6 > 0.2 × 29 do not), so it may be below `whole_cap`."""
+        pool = self.htt + self.kept
+        return min(self.candidates, math.floor(self.share * pool / (1 + self.share)))
+
+    @property
+    def moved_down(self) -> int:
+        return self.candidates - self.kept
 
     @property
     def binds(self) -> bool:
+        """This limit itself moved candidates down."""
         return self.candidates > self.allowed
+
+    @property
+    def bound_elsewhere(self) -> bool:
+        """Candidates were moved down although this limit had room: the other limit of their
+        cards did it (the task groups' for an agency, the agency's for a task group)."""
+        return self.moved_down > 0 and self.kept < self.allowed
+
+    @property
+    def share_decimal(self) -> Decimal:
+        return _decimal(self.share)
+
+    @property
+    def cap_decimal(self) -> Decimal:
+        return _decimal(self.cap)
+
+
+def _decimal(value: Fraction) -> Decimal:
+    """A fraction as a Decimal of at most 2 places, without trailing zeros (0.2; 6.2; 6)."""
+    exact = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"))
+    return exact.quantize(Decimal(1)) if exact == exact.to_integral() else exact.normalize()
+
+
+def period_rubric(period: Period):
+    """The engine rubric the period's cards were computed with (else the one in force)."""
+    from .rubrics import RUBRICS
+
+    return RUBRICS.get(period.rubric_version) or rubric_for(EnginePeriod.parse(period.label))
 
 
 def quota_lines(*, period: Period, cards: list[ScoreCard]) -> list[QuotaLine]:
     """Quota state per agency (and task group) of the given cards: pass the cards of whole
     agencies (the ranking passes the agencies its unit touches)."""
-    rubric = rubric_for(EnginePeriod.parse(period.label))
+    rubric = period_rubric(period)
     counts: dict[tuple[int, str], list] = {}
     for card in cards:
         keys = [(card.agency_id, "")]
@@ -251,14 +304,113 @@ def quota_lines(*, period: Period, cards: list[ScoreCard]) -> list[QuotaLine]:
             row[1] += card.grade_before_quota == "HTXS"
             row[2] += card.grade == "HTXS"
             row[3] += card.grade == "HTT"
-    return [QuotaLine(agency, group, cand, kept, htt)
+    return [QuotaLine(agency, group, Fraction(rubric.quota_share), cand, kept, htt)
             for (_agency, group), (agency, cand, kept, htt) in sorted(
-                counts.items(), key=lambda kv: (kv[1][0].code, kv[0][1]))]
+                counts.items(), key=lambda kv: (kv[1][0].lft, kv[0][1]))]
 
 
 def agency_cards(*, period: Period, agencies: set[int]) -> list[ScoreCard]:
+    """The cards of whole agencies, without their JSON (for the quota and the ranks)."""
     return list(ScoreCard.objects.filter(period=period, agency_id__in=agencies)
-                .select_related("agency"))
+                .select_related("agency", "official").defer("data", "self_note"))
+
+
+def agency_ranks(cards: list[ScoreCard]) -> dict[int, int]:
+    """Each card's rank by total within its agency (card id → rank; equal totals share a
+    rank: 1, 2, 2, 4). Cards without a total have none."""
+    by_agency: dict[int, list[ScoreCard]] = {}
+    for card in cards:
+        if card.total is not None:
+            by_agency.setdefault(card.agency_id, []).append(card)
+    ranks: dict[int, int] = {}
+    for members in by_agency.values():
+        members.sort(key=lambda c: (-c.total, c.official.code))
+        previous = None
+        for n, card in enumerate(members, start=1):
+            if previous is None or card.total != previous.total:
+                rank = n
+            ranks[card.pk] = rank
+            previous = card
+    return ranks
+
+
+# -- the ranking's filters and order ------------------------------------------------------
+
+#: the ranking's orders: by rank within each agency (the agencies in the tree's order), by
+#: total (highest first) across the agencies, by name
+RANKING_ORDERS = {
+    "rank": ("agency__lft", F("total").desc(nulls_last=True), "official__code"),
+    "total": (F("total").desc(nulls_last=True), "agency__lft", "official__code"),
+    "name": ("official__name", "official__code"),
+}
+#: the grade filter's values: a grade, no grade, or moved down to HTT by the quota
+GRADE_FILTERS = ("HTXS", "HTT", "HT", "KHT", "none", "moved")
+NO_GROUP = "none"
+
+
+@dataclass(frozen=True)
+class RankingFilter:
+    """What the ranking shows (GET parameters; an empty value does not filter). `agency`
+    and `unit` are codes (nothing outside the ranked unit is ever shown), `task_group` a
+    group's code or `NO_GROUP`, `grade` one of `GRADE_FILTERS`, `status` a card status."""
+
+    agency: str = ""
+    unit: str = ""
+    task_group: str = ""
+    grade: str = ""
+    status: str = ""
+    order: str = "rank"
+
+    @property
+    def active(self) -> bool:
+        return any((self.agency, self.unit, self.task_group, self.grade, self.status))
+
+
+def ranking_cards(*, scope: Scope, period: Period, unit: Unit,
+                  filters: RankingFilter = RankingFilter()) -> QuerySet[ScoreCard]:
+    """The ranking of `unit` (its cards and those of the units below it) as filtered and
+    ordered by `filters`: the page and its xlsx export show the same cards."""
+    cards = unit_cards(scope=scope, period=period, unit=unit)
+    if filters.agency:
+        cards = cards.filter(agency__code=filters.agency)
+    if filters.unit:
+        cards = cards.filter(unit__code=filters.unit)
+    if filters.task_group == NO_GROUP:
+        cards = cards.filter(task_group="")
+    elif filters.task_group:
+        cards = cards.filter(task_group=filters.task_group)
+    if filters.grade == "moved":
+        cards = cards.filter(quota_applied=True)
+    elif filters.grade == "none":
+        cards = cards.filter(grade="")
+    elif filters.grade in GRADE_FILTERS:
+        cards = cards.filter(grade=filters.grade)
+    if filters.status in CardStatus.values:
+        cards = cards.filter(status=filters.status)
+    return cards.order_by(*RANKING_ORDERS.get(filters.order, RANKING_ORDERS["rank"]))
+
+
+@dataclass(frozen=True)
+class RankingChoices:
+    """What the ranking's filters offer: the agencies, units and task groups of its cards,
+    in the tree's order (groups by code), each as (code, name)."""
+
+    agencies: list[tuple[str, str]]
+    units: list[tuple[str, str]]
+    task_groups: list[tuple[str, str]]
+    without_group: bool
+
+
+def ranking_choices(cards: list[ScoreCard]) -> RankingChoices:
+    agencies = {c.agency_id: c.agency for c in cards}
+    units = {c.unit_id: c.unit for c in cards}
+    groups = sorted({c.task_group for c in cards if c.task_group})
+    names = dict(TaskGroup.objects.filter(code__in=groups).values_list("code", "name"))
+    return RankingChoices(
+        agencies=[(u.code, u.name) for u in sorted(agencies.values(), key=lambda u: u.lft)],
+        units=[(u.code, u.name) for u in sorted(units.values(), key=lambda u: u.lft)],
+        task_groups=[(code, names.get(code, code)) for code in groups],
+        without_group=any(not c.task_group for c in cards))
 
 
 # -- what the card shows beside the points ----------------------------------------------

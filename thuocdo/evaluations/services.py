@@ -504,8 +504,10 @@ def _write_assessment(*, actor: Any, scope: Scope, period: Period, row: Assessme
         for name in ("organising", "uniting"):
             value = getattr(row, name)
             if value in (None, ""):
-                raise ServiceError(_("Rate this leader's capacity from 0 to 1."),
-                                   code="leader_rating", field=name)
+                raise ServiceError(
+                    _("%(o)s is a leader: rate their capacity to organise and to unite, "
+                      "each from 0 to 1.") % {"o": f"{row.official.code} ({row.official.name})"},
+                    code="leader_rating", field=name)
         organising = _number(row.organising, low=Decimal(0), high=Decimal(1),
                              field="organising", code="leader_rating")
         uniting = _number(row.uniting, low=Decimal(0), high=Decimal(1), field="uniting",

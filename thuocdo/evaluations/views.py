@@ -13,18 +13,22 @@ import io
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from thuocdo.core import xlsx
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.templatetags.periods import period_name
 from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Unit
 from thuocdo.tasks.models import Product, Task
@@ -39,6 +43,9 @@ DEDUCTION_LABELS = {
     "delay": gettext_lazy("Delay"),
     "not_completed": gettext_lazy("Not completed at period close"),
     "general": gettext_lazy("General criteria"),
+    "unit_result": gettext_lazy("Unit's result (d)"),
+    "organising": gettext_lazy("Capacity to organise (đ)"),
+    "uniting": gettext_lazy("Capacity to unite (e)"),
 }
 GROUND_LABELS = {
     "discipline": gettext_lazy("Discipline"),
@@ -161,6 +168,8 @@ def period_detail(request, label: str):
                                                                                 card.unit)}
                         for card in heads_cards],
         "can_lock": can_lock, "lock_note": lock_note,
+        # the service's own rule: no card before the period has ended
+        "not_ended": getattr(services.ended_refusal(period), "service_message", ""),
     })
 
 
@@ -291,7 +300,8 @@ def card_detail(request, label: str, official: str):
         "appeals": selectors.appeals_of(card=card),
         "signals": selectors.card_signals(card=card),
         "findings": _findings(card),
-        "can_self_score": own and period.status in (PeriodStatus.SCORING, PeriodStatus.REVIEW),
+        # the service's own rule: scoring or review, before the assessment
+        "can_self_score": own and services.self_score_refusal(card) is None,
         # the service's own rule: published, within the window (`appeal_refusal`)
         "can_appeal": own and appeal_refusal is None and not any(
             a.status == AppealStatus.PENDING for a in card.appeals.all()),
@@ -385,22 +395,127 @@ def _unit_context(request, label: str, code: str):
     return scope, period, unit
 
 
+#: rows of the ranking per page (a district with its wards has hundreds of officials)
+RANKING_PAGE_SIZE = 100
+
+ORDER_LABELS = {
+    "rank": gettext_lazy("Rank in the agency"),
+    "total": gettext_lazy("Total, highest first"),
+    "name": gettext_lazy("Name"),
+}
+GRADE_FILTER_LABELS = {
+    "HTXS": "HTXS", "HTT": "HTT", "HT": "HT", "KHT": "KHT",
+    "none": gettext_lazy("No grade (no data)"),
+    "moved": gettext_lazy("HTXS by score, moved down by the quota"),
+}
+
+
+class RankingFilterForm(forms.Form):
+    """The ranking's filters and order, from the GET parameters; the choices are those of
+    the ranked unit's cards (`selectors.ranking_choices`). A value that is not offered is
+    ignored (and said beside its field)."""
+
+    agency = forms.ChoiceField(label=gettext_lazy("Agency"), required=False)
+    unit = forms.ChoiceField(label=gettext_lazy("Unit"), required=False)
+    task_group = forms.ChoiceField(label=gettext_lazy("Task group"), required=False)
+    grade = forms.ChoiceField(label=gettext_lazy("Grade"), required=False)
+    status = forms.ChoiceField(label=gettext_lazy("Card status"), required=False)
+    sort = forms.ChoiceField(label=gettext_lazy("Order"), required=False)
+
+    def __init__(self, data, choices: selectors.RankingChoices):
+        super().__init__(data)
+        every = [("", _("All"))]
+        self.fields["agency"].choices = every + choices.agencies
+        self.fields["unit"].choices = every + choices.units
+        self.fields["task_group"].choices = every + [
+            (code, f"{code} — {name}" if name != code else code)
+            for code, name in choices.task_groups] + (
+            [(selectors.NO_GROUP, _("No task group"))] if choices.without_group else [])
+        self.fields["grade"].choices = every + list(GRADE_FILTER_LABELS.items())
+        self.fields["status"].choices = every + list(CardStatus.choices)
+        self.fields["sort"].choices = list(ORDER_LABELS.items())
+
+    def ranking_filter(self) -> selectors.RankingFilter:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return selectors.RankingFilter(
+            agency=data.get("agency", ""), unit=data.get("unit", ""),
+            task_group=data.get("task_group", ""), grade=data.get("grade", ""),
+            status=data.get("status", ""), order=data.get("sort") or "rank")
+
+    def described(self) -> str:
+        """The filters in force, in words (for the export's heading); "" when none."""
+        found = []
+        for name in ("agency", "unit", "task_group", "grade", "status"):
+            value = self.cleaned_data.get(name) if hasattr(self, "cleaned_data") else None
+            if value:
+                label = dict(self.fields[name].choices).get(value, value)
+                found.append(f"{self.fields[name].label}: {label}")
+        return "; ".join(found)
+
+
+def _agency_name(unit: Unit) -> str:
+    return f"{unit.name} ({unit.code})"
+
+
+def _quota_scope(line: selectors.QuotaLine) -> str:
+    """One scope of the quota in words, as the cards name it ("cơ quan …", "nhóm nhiệm vụ
+    … của …")."""
+    if line.task_group:
+        return _("task group %(group)s of %(agency)s") % {
+            "group": line.task_group, "agency": _agency_name(line.agency)}
+    return _("agency %(agency)s") % {"agency": _agency_name(line.agency)}
+
+
+def _quota_warnings(lines: list[selectors.QuotaLine]) -> list[str]:
+    """A sentence for each scope where the quota moved candidates down: how many were
+    proposed, how many its own limit allows (`QuotaLine.allowed`), and when the other limit
+    of its cards was the tighter one, that one."""
+    warnings = []
+    for line in lines:
+        if not line.moved_down:
+            continue
+        text = _("%(scope)s: %(n)d proposed for HTXS, the quota allows %(allowed)d.") % {
+            "scope": _quota_scope(line), "n": line.candidates, "allowed": line.allowed}
+        if line.bound_elsewhere and line.task_group:
+            text += " " + _("The agency's limit lets %(kept)d of this group keep HTXS.") % {
+                "kept": line.kept}
+        elif line.bound_elsewhere:
+            text += " " + _("The limits of its task groups, each counted apart, let %(kept)d "
+                            "keep HTXS.") % {"kept": line.kept}
+        warnings.append(capfirst(text))
+    return warnings
+
+
+def _ranking_rows(cards, ranks: dict[int, int]) -> list[ScoreCard]:
+    """The page's cards, each with its rank in its agency (`rank`) and, when the quota moved
+    it down, its place among the agency's candidates (`quota_rank`, `quota_candidates`)."""
+    for card in cards:
+        card.rank = ranks.get(card.pk)
+        quota = (card.data or {}).get("quota") or {}
+        card.quota_rank = quota.get("rank")
+        card.quota_candidates = quota.get("candidates")
+    return cards
+
+
 @login_required
 @require_GET
 def unit_ranking(request, label: str, code: str):
+    """The cards of a unit and the units below it, each with its agency, task group and rank
+    in its agency; filtered, ordered and paged from the GET parameters (the export link
+    keeps them); the quota's state in each agency and task group it touches."""
     scope, period, unit = _unit_context(request, label, code)
-    cards = list(selectors.unit_cards(scope=scope, period=period, unit=unit))
+    cards = list(selectors.unit_cards(scope=scope, period=period, unit=unit)
+                 .defer("data", "self_note"))
+    form = RankingFilterForm(request.GET, selectors.ranking_choices(cards))
+    filters = form.ranking_filter()
     agencies = {c.agency_id for c in cards}
-    lines = selectors.quota_lines(period=period,
-                                  cards=selectors.agency_cards(period=period,
-                                                               agencies=agencies))
-    warnings = [
-        _("%(agency)s%(group)s: %(n)d proposed for HTXS, the quota allows %(allowed)d.") % {
-            "agency": line.agency.name,
-            "group": f" ({line.task_group})" if line.task_group else "",
-            "n": line.candidates, "allowed": line.allowed}
-        for line in lines if line.binds
-    ]
+    whole = selectors.agency_cards(period=period, agencies=agencies)
+    lines = selectors.quota_lines(period=period, cards=whole)
+    if filters.agency:
+        lines = [line for line in lines if line.agency.code == filters.agency]
+    shown = selectors.ranking_cards(scope=scope, period=period, unit=unit, filters=filters)
+    page = Paginator(shown, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     by_unit: dict[int, list[ScoreCard]] = {}
     for card in cards:
         by_unit.setdefault(card.unit_id, []).append(card)
@@ -418,8 +533,12 @@ def unit_ranking(request, label: str, code: str):
     waiting = services.not_reviewed(approvable)
     can_approve = not waiting and any(c.status != CardStatus.APPROVED for c in approvable)
     return render(request, "evaluations/unit_ranking.html", {
-        "nav": "scores", "period": period, "unit": unit, "cards": cards,
-        "quota": lines, "warnings": warnings,
+        "nav": "scores", "period": period, "unit": unit,
+        "cards": _ranking_rows(list(page.object_list), selectors.agency_ranks(whole)),
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "total_count": len(cards), "form": form, "filtered": filters.active,
+        "quota": lines, "warnings": _quota_warnings(lines),
         "can_review": bool(reviewable) and under_review,
         "review_units": review_units,
         "can_approve": can_approve,
@@ -516,7 +635,7 @@ def unit_review(request, label: str, code: str):
 @login_required
 @require_POST
 def agency_approve(request, label: str, code: str):
-    scope, period, unit = _unit_context(request, label, code)
+    _scope, period, unit = _unit_context(request, label, code)
     try:
         n = services.agency_approve(actor=request.user, period=period, agency=unit)
     except ServiceError as exc:
@@ -527,9 +646,7 @@ def agency_approve(request, label: str, code: str):
         else:
             messages.info(request, _("No card was left to approve: every card you approve "
                                      "here was already approved."))
-        _approvable, own = selectors.approval_cards(scope=scope, period=period, unit=unit)
-        if own is not None and own.status != CardStatus.APPROVED:
-            messages.info(request, _own_left_out(own))
+        # the caller's own card, left out, is named by the ranking's banner (`own_left_out`)
     return redirect("evaluations:unit_ranking", label=label, code=code)
 
 
@@ -543,7 +660,8 @@ EXPORT_HEADER = (
     gettext_lazy("General criteria (max 30)"), gettext_lazy("Total (max 100)"),
     gettext_lazy("Grade"), gettext_lazy("Moved down by the quota"),
     gettext_lazy("Self-assessed general criteria"), gettext_lazy("Reasons"),
-    gettext_lazy("Status"),
+    gettext_lazy("Status"), gettext_lazy("Agency"), gettext_lazy("Task group"),
+    gettext_lazy("Rank in the agency"),
 )
 
 
@@ -551,20 +669,30 @@ EXPORT_HEADER = (
 @require_GET
 def unit_export(request, label: str, code: str):
     """The unit's cards as an xlsx sheet laid out like the summary table of Decree 335's
-    forms: one row per official, the components, the points, the grade and the reasons."""
+    forms: one row per official, the components, the points, the grade and the reasons;
+    then the agency, task group and rank in the agency. The ranking's filters and order
+    (its GET parameters) apply, and the sheet says which."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     scope, period, unit = _unit_context(request, label, code)
-    cards = selectors.unit_cards(scope=scope, period=period, unit=unit)
+    everyone = list(selectors.unit_cards(scope=scope, period=period, unit=unit)
+                    .defer("data", "self_note"))
+    form = RankingFilterForm(request.GET, selectors.ranking_choices(everyone))
+    cards = selectors.ranking_cards(scope=scope, period=period, unit=unit,
+                                    filters=form.ranking_filter())
+    ranks = selectors.agency_ranks(selectors.agency_cards(
+        period=period, agencies={c.agency_id for c in everyone}))
+    name = period_name(period.label)
     book = Workbook()
     sheet = book.active
-    sheet.title = period.label
+    sheet.title = name.replace("/", "-")[:31]
     sheet.append([_("SUMMARY OF QUALITY ASSESSMENT AND GRADING OF OFFICIALS")])
     sheet.append(xlsx.row(sheet, [_("Unit: %(u)s — period: %(p)s")
-                                  % {"u": unit.name, "p": period.label}]))
+                                  % {"u": unit.name, "p": name}]))
     sheet.append([_("(Decree 335/2025/NĐ-CP; rubric %(r)s)") % {"r": period.rubric_version}])
-    sheet.append([])
+    described = form.described()
+    sheet.append(xlsx.row(sheet, [_("Filters: %(f)s") % {"f": described}]) if described else [])
     sheet.append([str(h) for h in EXPORT_HEADER])
     for cell in sheet[1] + sheet[5]:
         cell.font = Font(bold=True)
@@ -577,12 +705,13 @@ def unit_export(request, label: str, code: str):
             _num(card.task_points), _num(card.general_points), _num(card.total),
             card.grade or "—", _("yes") if card.quota_applied else "",
             _num(card.self_points), "\n".join(d.get("reasons", [])),
-            card.get_status_display(),
+            card.get_status_display(), card.agency.name, card.task_group,
+            ranks.get(card.pk),
         ]))
     for row in sheet.iter_rows(min_row=6):
         row[19].alignment = Alignment(wrap_text=True, vertical="top")
-    for column, width in zip("ABCDEFGHIJKLMNOPQRSTU", (5, 12, 26, 26, 10) + (10,) * 14
-                             + (60, 14), strict=True):
+    for column, width in zip("ABCDEFGHIJKLMNOPQRSTUVWX", (5, 12, 26, 26, 10) + (10,) * 14
+                             + (60, 14, 26, 10, 10), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
     book.save(buffer)

@@ -139,6 +139,9 @@ ROUTES = {
     "evaluations:unit_ranking": [
         RouteSpec(kwargs=unit(REVIEW, "HN.CG.VP"), expect=page_expect(READERS)),
         RouteSpec(kwargs=unit(REVIEW, "HN.BD"), expect=page_expect({"admin"})),
+        RouteSpec(kwargs=unit(REVIEW, "HN.CG"), query="agency=HN.BD&unit=HN.BD.VP&sort=name&page=9",
+                  expect=page_expect(READERS),
+                  note="filters naming units outside the ranking are ignored, never shown"),
     ],
     "evaluations:unit_review": [
         RouteSpec(kwargs=unit(REVIEW, "HN.CG.VP"),
@@ -153,5 +156,7 @@ ROUTES = {
     ],
     "evaluations:unit_export": [
         RouteSpec(kwargs=unit(REVIEW, "HN.CG.VP"), expect=page_expect(READERS)),
+        RouteSpec(kwargs=unit(REVIEW, "HN.CG"), query="grade=moved&task_group=none&sort=total",
+                  expect=page_expect(READERS), note="the ranking's filters apply"),
     ],
 }

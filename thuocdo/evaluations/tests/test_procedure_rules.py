@@ -130,3 +130,59 @@ def test_self_scoring_closes_once_the_head_has_assessed(world):
         services.card_self_score(actor=staff, card=_card("CG.STAFF"), general_points=30)
     assert refused.value.service_code == "already_assessed"
     assert _card("CG.STAFF").self_points == 29
+
+
+@pytest.mark.django_db
+def test_a_leaders_missing_rating_is_said_on_their_row(world, client_for):
+    """On the review screen a leader's row without đ is refused next to that field, and the
+    page names whose row; nothing is saved. The service names the leader too."""
+    from thuocdo.evaluations.models import Assessment
+
+    period = services.period_open(actor=world.user("board"), label="2026-10")
+    services.period_score(actor=world.user("board"), period=period)
+    services.period_start_review(actor=world.user("board"), period=period)
+    card = _card("CG.DEP")
+    client = client_for(world.user("head"))
+    url = "/scores/2026-10/unit/HN.CG/review/"
+    page = client.get(url)
+    assert page.status_code == 200
+    data = {"action": "save"}
+    for row in page.context["rows"]:
+        form = row["form"]
+        data[f"{form.prefix}-general_points"] = "30"
+        if "organising" in form.fields:
+            data[f"{form.prefix}-uniting"] = "1"  # đ left blank
+    posted = client.post(url, data)
+    assert posted.status_code == 200
+    (row,) = [r for r in posted.context["rows"] if r["card"].pk == card.pk]
+    assert row["form"].errors["organising"] == [gettext("Rate this leader's capacity from 0 "
+                                                         "to 1.")]
+    assert "CG.DEP" in " ".join(str(m) for m in posted.context["messages"])
+    assert not Assessment.objects.filter(period=period).exists()
+    with pytest.raises(ServiceError) as refused:
+        services.assessment_set(actor=world.user("head"), period=period,
+                                official=world.officials["CG.DEP"], general_points=30,
+                                uniting=1)
+    assert refused.value.service_code == "leader_rating"
+    assert "CG.DEP" in refused.value.service_message
+
+
+@pytest.mark.django_db
+def test_the_pages_offer_only_what_the_rules_allow(world, client_for):
+    """The period page of a month not ended says why instead of offering to compute; the
+    card page stops offering the self-score once the official is assessed."""
+    from .test_services import assess
+
+    board = client_for(world.user("board"))
+    current = services.period_open(actor=world.user("board"),
+                                   label=_month_of(timezone.localdate()))
+    page = board.get(f"/scores/{current.label}/")
+    assert page.context["not_ended"] == services.ended_refusal(current).service_message
+    assert f"/scores/{current.label}/act/score/" not in page.content.decode()
+    period = services.period_open(actor=world.user("board"), label="2026-10")
+    services.period_score(actor=world.user("board"), period=period)
+    assert board.get("/scores/2026-10/").context["not_ended"] == ""
+    staff = client_for(world.user("staff"))
+    assert staff.get("/scores/2026-10/card/CG.STAFF/").context["can_self_score"]
+    assess(world, "head", "CG.STAFF", 27, "Chậm một báo cáo")
+    assert not staff.get("/scores/2026-10/card/CG.STAFF/").context["can_self_score"]

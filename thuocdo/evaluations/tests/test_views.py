@@ -82,7 +82,7 @@ def test_the_ranking_warns_when_the_quota_binds(client, quota_case):
     page = response.content.decode()
     assert response.status_code == 200
     # 3 proposed for HTXS, the quota allows 1 (1 ≤ 0.2 × 7; 2 > 0.2 × 6)
-    assert "3 người được đề xuất HTXS, tỷ lệ khống chế chỉ cho phép 1" in page  # Vietnamese UI
+    assert "3 đề xuất HTXS, hạn mức cho phép 1" in page  # Vietnamese UI
     assert page.count("hạ loại do tỷ lệ khống chế") >= 2
 
 
