@@ -151,6 +151,20 @@ def test_the_api_takes_the_due_day_and_shows_it(world, client_for):
 # -- deciding before, on and after the due day ---------------------------------------------
 
 
+def _decision_refused_by_page_and_api(client, signal, *, decision, status, refused):
+    """Posting the decision through the page and the API answers `status` with the
+    service's refusal (its message on the page, its code in the API)."""
+    url = signal.get_absolute_url()
+    posted = client.post(f"{url}decide/", {"text": "Lý do", "decision": decision,
+                                           "version": signal.version})
+    assert posted.status_code == status
+    assert refused.service_message in unescape(posted.content.decode())
+    api = client.post(f"/api/signals/{signal.pk}/decide/",
+                      {"text": "Lý do", "decision": decision},
+                      content_type="application/json")
+    assert api.status_code == status and api.json()["code"] == refused.service_code
+
+
 @pytest.mark.django_db
 def test_no_decision_while_the_person_named_still_has_time(world, client_for):
     """Requested, not explained, due day not passed: the service, the page and the API
@@ -171,14 +185,8 @@ def test_no_decision_while_the_person_named_still_has_time(world, client_for):
     assert not page.context["can_decide"] and page.context["waits_for_explanation"]
     content = page.content.decode()
     assert f"{url}decide/" not in content and _dmy(_today()) in content
-    posted = client.post(f"{url}decide/", {"text": "Vi phạm", "decision": "confirm",
-                                           "version": signal.version})
-    assert posted.status_code == 400
-    assert refused.value.service_message in unescape(posted.content.decode())
-    api = client.post(f"/api/signals/{signal.pk}/decide/",
-                      {"text": "Vi phạm", "decision": "confirm"},
-                      content_type="application/json")
-    assert api.status_code == 400 and api.json()["code"] == "explanation_not_due"
+    _decision_refused_by_page_and_api(client, signal, decision="confirm", status=400,
+                                      refused=refused.value)
     signal.refresh_from_db()
     assert signal.status == "requested" and signal.steps.count() == 1
 
@@ -302,14 +310,8 @@ def test_nobody_decides_a_signal_they_explained(world, client_for):
     page = client.get(url)
     assert not page.context["can_decide"] and page.context["decides_elsewhere"]
     assert f"{url}decide/" not in page.content.decode()
-    posted = client.post(f"{url}decide/", {"text": "Có lý do", "decision": "accept",
-                                           "version": signal.version})
-    assert posted.status_code == 403
-    assert own.value.service_message in unescape(posted.content.decode())
-    api = client.post(f"/api/signals/{signal.pk}/decide/",
-                      {"text": "Có lý do", "decision": "accept"},
-                      content_type="application/json")
-    assert api.status_code == 403 and api.json()["code"] == "cannot_decide_own"
+    _decision_refused_by_page_and_api(client, signal, decision="accept", status=403,
+                                      refused=own.value)
     signal.refresh_from_db()
     assert signal.status == "explained" and signal.steps.count() == 2
     for user in (world.user("board"), world.user("admin")):

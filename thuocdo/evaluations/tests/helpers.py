@@ -78,3 +78,19 @@ def after_end(period):
     import datetime as dt
 
     return period.end + dt.timedelta(days=1)
+
+
+def quota_case_under_review():
+    """Golden case 06 (three candidates for HTXS in HN.CG, one kept) loaded, scored and
+    under review, with an administrator: (period, admin)."""
+    from thuocdo.accounts import services as accounts
+    from thuocdo.core.testing import PASSWORD
+    from thuocdo.evaluations import services
+
+    load_golden(read(next(p for p in CASES if p.stem == "06_quota_binding")))
+    admin = accounts.user_create(email="admin@example.vn", password=PASSWORD,
+                                 full_name="Quản trị", is_superuser=True)
+    period = services.period_open(label="2026-10")
+    services.period_score(period=period)
+    services.period_start_review(period=period)
+    return period, admin

@@ -27,7 +27,7 @@ from thuocdo.notifications.models import Notification
 from thuocdo.org import services as org
 from thuocdo.org.models import Official, Unit
 
-from .helpers import CASES, load_golden, read
+from .helpers import quota_case_under_review
 from .test_services import LABEL, _review_everything, card
 
 PASSWORD = "Thuocdo-test-2026"
@@ -305,12 +305,7 @@ def test_a_refused_decision_tells_nobody(world, approved):
 def quota_published(db):
     """Golden case 06 (three candidates for HTXS in HN.CG, CB201 keeps it), reviewed,
     approved and published by the administrator; CB105 (84, HTT) and CB201 can log in."""
-    load_golden(read(next(p for p in CASES if p.stem == "06_quota_binding")))
-    admin = accounts.user_create(email="admin@example.vn", password=PASSWORD,
-                                 full_name="Quản trị", is_superuser=True)
-    period = services.period_open(label="2026-10")
-    services.period_score(period=period)
-    services.period_start_review(period=period)
+    period, admin = quota_case_under_review()
     for c in ScoreCard.objects.filter(period=period, general_points__isnull=True):
         leader = {"organising": 1, "uniting": 1} if c.position == "head" else {}
         services.assessment_set(actor=admin, period=period, official=c.official,

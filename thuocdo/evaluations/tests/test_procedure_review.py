@@ -28,7 +28,7 @@ from thuocdo.org.choices import Position
 from thuocdo.org.models import Official
 from thuocdo.tasks.choices import EventKind
 
-from .helpers import CASES, load_golden, read
+from .helpers import quota_case_under_review
 from .test_services import LABEL, _review_everything, card
 
 PASSWORD = "Thuocdo-test-2026"
@@ -314,12 +314,7 @@ def test_the_review_screen_says_once_to_correct_the_errors(world, reviewed, clie
 def quota_reviewed(db):
     """Golden case 06 (three candidates for HTXS in HN.CG, one kept), under review, every
     card of HN.CG assessed and reviewed by the administrator."""
-    load_golden(read(next(p for p in CASES if p.stem == "06_quota_binding")))
-    admin = accounts.user_create(email="admin@example.vn", password=PASSWORD,
-                                 full_name="Quản trị", is_superuser=True)
-    period = services.period_open(label="2026-10")
-    services.period_score(period=period)
-    services.period_start_review(period=period)
+    period, admin = quota_case_under_review()
     services.assessment_set(actor=admin, period=period,
                             official=Official.objects.get(code="CB000"), general_points=30,
                             organising=1, uniting=1)
