@@ -27,6 +27,7 @@ from thuocdo.core.calendar import work_calendar
 from thuocdo.core.charts import Series, horizontal_stacked_bars, vertical_stacked_bars
 from thuocdo.core.errors import ServiceError
 from thuocdo.core.htmx import render_page
+from thuocdo.core.templatetags.periods import period_name
 from thuocdo.measure.history import Bucket
 from thuocdo.org import selectors as org_selectors
 from thuocdo.tasks import selectors as task_selectors
@@ -104,7 +105,8 @@ def dashboard(request):
         "signal_names": SIGNAL_NAMES,
         "subunit_chart": horizontal_stacked_bars(
             rows=[(r.label, r.counts) for r in board.subunits], series=series,
-            title=_("Tasks of %(period)s by sub-unit and bucket") % {"period": board.period}),
+            title=_("Tasks of %(period)s by sub-unit and bucket")
+            % {"period": period_name(board.period)}),
         "trend_chart": vertical_stacked_bars(
             columns=[(t["period"][5:] + "/" + t["period"][2:4], t["counts"])
                      for t in board.trend], series=series,
@@ -181,7 +183,8 @@ def dashboard_export(request):
     # what the workbook covers, first: a sheet copied alone still says it
     sheet(pgettext("xlsx sheet", "About this export"), [_("Item"), _("Value")], [
         [_("Unit code"), board.unit.code], [_("Unit"), board.unit.name],
-        [_("Month"), board.period], [_("First day"), board.start], [_("Last day"), board.end],
+        [_("Month"), period_name(board.period)], [_("First day"), board.start],
+        [_("Last day"), board.end],
         [_("Buckets, escalations and overdue explanations as of"), board.today],
         [_("Exported at"), timezone.localtime().strftime("%d/%m/%Y %H:%M")]])
     sheet(_("Sub-units"), [_("Unit code"), _("Unit"), *labels, _("Total")],

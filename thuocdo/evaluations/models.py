@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.core.templatetags.periods import period_name
 from thuocdo.org.choices import Position
 
 from .choices import (
@@ -50,6 +51,12 @@ class Period(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("evaluations:period_detail", kwargs={"label": self.label})
+
+    @property
+    def name(self) -> str:
+        """The period in words in the active language ("tháng 10/2026", "quý IV/2026"), for
+        messages and notifications; `label` stays ISO for URLs, files and the CLI."""
+        return period_name(self.label)
 
 
 class Assessment(models.Model):

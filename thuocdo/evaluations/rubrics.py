@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import ServiceError
+from thuocdo.core.templatetags.periods import period_name
 from thuocdo.measure.scoring import RUBRIC_335_2025, Period, Rubric
 
 RUBRICS: dict[str, Rubric] = {r.version: r for r in (RUBRIC_335_2025,)}
@@ -31,10 +32,12 @@ def rubric_for(period: Period) -> Rubric:
         in_force = [r for r in RUBRICS.values() if r.effective_from <= period.start]
         if not in_force:
             raise ServiceError(
-                _("No scoring rubric is in force for %(p)s.") % {"p": period.label},
+                _("No scoring rubric is in force for %(p)s.") % {
+                               "p": period_name(period.label)},
                 code="rubric_not_in_force")
         rubric = max(in_force, key=lambda r: r.effective_from)
     if rubric.effective_from > period.start:
-        raise ServiceError(_("No scoring rubric is in force for %(p)s.") % {"p": period.label},
+        raise ServiceError(_("No scoring rubric is in force for %(p)s.") % {
+                               "p": period_name(period.label)},
                            code="rubric_not_in_force")
     return rubric

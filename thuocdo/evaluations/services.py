@@ -44,6 +44,7 @@ from thuocdo.core.parallel import collector_paused
 from thuocdo.core.rows import content_digest
 from thuocdo.core.scope import Scope, scope_for
 from thuocdo.core.services import BULK_BATCH, audit_record
+from thuocdo.core.templatetags.periods import period_name
 from thuocdo.measure.scoring import ENGINE_VERSION, apply_quota
 from thuocdo.measure.scoring import Period as EnginePeriod
 from thuocdo.notifications.choices import NotificationKind
@@ -166,7 +167,8 @@ def ended_refusal(period: EnginePeriod | Period, *, on: dt.date | None = None
         return None
     return ServiceError(
         _("Period %(p)s ends on %(end)s: its cards are computed from the next day, when its "
-          "work can be measured.") % {"p": period.label, "end": period.end.strftime("%d/%m/%Y")},
+          "work can be measured.")
+        % {"p": period_name(period.label), "end": period.end.strftime("%d/%m/%Y")},
         code="period_not_ended", field="period")
 
 
@@ -240,7 +242,7 @@ def _check_scorable(period: Period) -> None:
     if period.status not in SCORABLE:
         raise ServiceError(
             _("Period %(p)s is %(s)s: its cards can no longer be computed.")
-            % {"p": period.label, "s": period.get_status_display()},
+            % {"p": period.name, "s": period.get_status_display()},
             code="period_closed")
 
 
@@ -361,11 +363,11 @@ def _transition(period: Period, frm: Iterable[str], to: str) -> Period:
     period = _lock_period(period)
     if period.status == PeriodStatus.LOCKED and to != PeriodStatus.LOCKED:
         raise ServiceError(_("Period %(p)s is locked: its grades are final and it no longer "
-                             "changes.") % {"p": period.label}, code="period_status")
+                             "changes.") % {"p": period.name}, code="period_status")
     if period.status not in set(frm):
         raise ServiceError(
             _("Period %(p)s is %(s)s: this step is not possible now.")
-            % {"p": period.label, "s": period.get_status_display()},
+            % {"p": period.name, "s": period.get_status_display()},
             code="period_status")
     period.status = to
     return period
@@ -412,7 +414,7 @@ def lock_refusal(period: Period, *, on: dt.date | None = None) -> ServiceError |
     if period.status != PeriodStatus.PUBLISHED:
         return ServiceError(
             _("Period %(p)s is %(s)s: this step is not possible now.")
-            % {"p": period.label, "s": period.get_status_display()},
+            % {"p": period.name, "s": period.get_status_display()},
             code="period_status")
     if period.appeal_until and _today(on) <= period.appeal_until:
         return ServiceError(
@@ -553,7 +555,7 @@ def assessments_save(*, actor: Any = None, period: Period, rows: Sequence[Assess
     period = _lock_period(period)
     if period.status not in SCORABLE:
         raise ServiceError(_("Period %(p)s is %(s)s: assessments can no longer change.")
-                           % {"p": period.label, "s": period.get_status_display()},
+                           % {"p": period.name, "s": period.get_status_display()},
                            code="period_closed")
     changed = 0
     for row in rows:
@@ -641,14 +643,14 @@ def self_score_refusal(card: ScoreCard, *, period: Period | None = None
     asks this before offering the form."""
     period = period or card.period
     if period.status not in {PeriodStatus.SCORING, PeriodStatus.REVIEW}:
-        return ServiceError(_("Self-scoring is closed for %(p)s.") % {"p": period.label},
+        return ServiceError(_("Self-scoring is closed for %(p)s.") % {"p": period.name},
                             code="period_status")
     assessed = Assessment.objects.filter(period=period, official_id=card.official_id).first()
     if assessed is not None:
         return ServiceError(
             _("Your general criteria for %(p)s were already assessed on %(d)s: a self-score "
               "can no longer inform the assessment. If you disagree, appeal once the grades "
-              "are published.") % {"p": period.label,
+              "are published.") % {"p": period.name,
                                    "d": timezone.localtime(assessed.updated_at)
                                    .strftime("%d/%m/%Y")},
             code="already_assessed")
@@ -684,7 +686,7 @@ def unit_review(*, actor: Any, period: Period, unit: Unit, reason: str = "") -> 
     scope = _scope(actor)
     period = _lock_period(period)
     if period.status != PeriodStatus.REVIEW:
-        raise ServiceError(_("Period %(p)s is not under review.") % {"p": period.label},
+        raise ServiceError(_("Period %(p)s is not under review.") % {"p": period.name},
                            code="period_status")
     cards = [c for c in ScoreCard.objects.select_related("unit", "official")
              .filter(period=period, unit=unit) if can_assess(scope, c)]
@@ -725,7 +727,7 @@ def agency_approve(*, actor: Any, period: Period, agency: Unit, reason: str = ""
     if not cards and not is_head_of(scope, agency):
         raise _deny(_("Only the head of %(a)s approves its cards.") % {"a": agency.name})
     if period.status != PeriodStatus.REVIEW:
-        raise ServiceError(_("Period %(p)s is not under review.") % {"p": period.label},
+        raise ServiceError(_("Period %(p)s is not under review.") % {"p": period.name},
                            code="period_status")
     if not cards:
         if own is not None:
@@ -733,7 +735,7 @@ def agency_approve(*, actor: Any, period: Period, agency: Unit, reason: str = ""
                                  "head of a unit above or the organisation board."),
                                code="own_card")
         raise ServiceError(_("%(a)s has no card in %(p)s.") % {"a": agency.code,
-                                                                "p": period.label},
+                                                                "p": period.name},
                            code="no_cards")
     waiting = not_reviewed(cards)
     if waiting:
@@ -765,7 +767,7 @@ def appeal_refusal(period: Period, *, on: dt.date | None = None) -> ServiceError
     `appeal_until`. The card's page asks this before offering to appeal."""
     if period.status == PeriodStatus.LOCKED:
         return ServiceError(_("Period %(p)s is locked: its grades are final and no appeal is "
-                              "accepted any more.") % {"p": period.label},
+                              "accepted any more.") % {"p": period.name},
                             code="period_locked")
     if period.status != PeriodStatus.PUBLISHED:
         return ServiceError(_("Appeals are accepted only on published grades."),
@@ -825,7 +827,7 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
     period = _lock_period(card.period)
     if period.status != PeriodStatus.PUBLISHED:
         raise ServiceError(_("Period %(p)s is %(s)s: appeals can no longer be decided.")
-                           % {"p": period.label, "s": period.get_status_display()},
+                           % {"p": period.name, "s": period.get_status_display()},
                            code="period_closed")
     reason = (reason or "").strip()
     if not reason:
@@ -916,7 +918,7 @@ def _notify_appeal_filed(appeal: Appeal, *, card: ScoreCard, period: Period) -> 
     now = timezone.now()
     with translation.override(settings.LANGUAGE_CODE):
         title = _("Appeal to decide: %(name)s, %(p)s") % {"name": card.official.name,
-                                                          "p": period.label}
+                                                          "p": period.name}
         return insert_notifications(
             _note(recipient_id=official_id, key=f"evaluation:appeal:{appeal.pk}:{official_id}",
                   title=title, body=appeal.reason, url=_appeal_url(appeal), now=now)
@@ -928,7 +930,7 @@ def _notify_appeal_decided(appeal: Appeal, *, card: ScoreCard, period: Period,
     """Tell the appellant the decision (accepted or rejected, and the card after an
     accepted correction)."""
     with translation.override(settings.LANGUAGE_CODE):
-        values = {"p": period.label}
+        values = {"p": period.name}
         title = (_("Your appeal on %(p)s was accepted") if appeal.status == AppealStatus.ACCEPTED
                  else _("Your appeal on %(p)s was rejected")) % values
         body = _("Reason: %(reason)s") % {"reason": appeal.decision}
@@ -952,12 +954,12 @@ def _notify_published(period: Period) -> int:
             .values_list("official_id", "official__code", "total", "grade")
             .iterator(BULK_BATCH))
     with translation.override(settings.LANGUAGE_CODE):
-        title = _("Grades of %(p)s published") % {"p": period.label}
+        title = _("Grades of %(p)s published") % {"p": period.name}
         notes: list[Notification] = []
         for official_id, code, points, grade in rows:
             body = _("Your grade for %(p)s: %(grade)s (%(total)s points). If you disagree, "
                      "you may appeal, with a reason, until %(until)s.") % {
-                "p": period.label, "grade": grade or "—", "total": _points(points),
+                "p": period.name, "grade": grade or "—", "total": _points(points),
                 "until": until}
             notes.append(_note(recipient_id=official_id,
                                key=f"evaluation:published:{period.pk}:{official_id}",
@@ -1045,7 +1047,7 @@ def _record_grade_moves(*, actor: Any, appeal: Appeal, card: ScoreCard, period: 
     notes = []
     with translation.override(settings.LANGUAGE_CODE):
         for move in moved:
-            values = {"p": period.label, "before": move.before or "—",
+            values = {"p": period.name, "before": move.before or "—",
                       "after": move.after or "—", "n": appeal.pk, "o": card.official.code}
             audit_record(
                 actor=actor, action="card.grade", object_type="evaluations.card",

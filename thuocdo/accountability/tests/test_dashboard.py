@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from thuocdo.core.templatetags.periods import period_name
 from thuocdo.tasks.tests.api_routes import act, make_task
 
 from .helpers import month_of
@@ -117,7 +118,7 @@ def test_the_page_shows_a_chart_and_the_export_has_the_tables(world, client_for)
     book = load_workbook(io.BytesIO(response.content))
     assert len(book.sheetnames) == 11
     about = {r[0]: r[1] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
-    assert {"HN.CG", "UBND quận Cầu Giấy", month_of(late.due)} <= set(about.values())
+    assert {"HN.CG", "UBND quận Cầu Giấy", period_name(month_of(late.due))} <= set(about.values())
     assert timezone.localdate() in {v.date() for v in about.values() if hasattr(v, "date")}
     first = list(book.worksheets[1].iter_rows(values_only=True))
     assert first[1][0] == "HN.CG"

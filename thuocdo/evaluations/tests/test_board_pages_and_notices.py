@@ -18,6 +18,7 @@ from thuocdo.accounts import services as accounts
 from thuocdo.core.errors import ServiceError
 from thuocdo.core.models import AuditEntry
 from thuocdo.core.scope import scope_for
+from thuocdo.core.templatetags.periods import period_name
 from thuocdo.evaluations import selectors, services
 from thuocdo.evaluations.choices import PeriodStatus
 from thuocdo.evaluations.models import Period, ScoreCard
@@ -279,7 +280,7 @@ def test_the_appellant_is_told_the_decision(world, approved, accepted):
     assert note.url == reverse("evaluations:appeal_decide", kwargs={"pk": appeal.pk})
     assert "Đã xem xét hồ sơ" in note.body
     title = (gettext("Your appeal on %(p)s was accepted") if accepted
-             else gettext("Your appeal on %(p)s was rejected")) % {"p": LABEL}
+             else gettext("Your appeal on %(p)s was rejected")) % {"p": period_name(LABEL)}
     assert note.title == title
     recomputed = gettext("Your card was computed again: %(total)s points, grade %(grade)s.")
     assert (recomputed.split("%")[0] in note.body) is accepted, "the card after a correction"

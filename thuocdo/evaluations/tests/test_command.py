@@ -9,6 +9,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from thuocdo.core.templatetags.periods import period_name
 from thuocdo.evaluations import services
 from thuocdo.evaluations.models import Period, ScoreCard
 
@@ -61,9 +62,9 @@ def test_a_locked_period_is_shown_not_rescored():
     before = list(ScoreCard.objects.values_list("id", "data"))
     err = io.StringIO()
     call_command("score", "--period", "2026-10", stdout=io.StringIO(), stderr=err)
-    assert "2026-10" in err.getvalue()
+    assert period_name("2026-10") in err.getvalue()
     assert list(ScoreCard.objects.values_list("id", "data")) == before
-    with pytest.raises(Exception, match="2026-10"):
+    with pytest.raises(Exception, match=period_name("2026-10")):
         services.period_score(period=Period.objects.get(label="2026-10"))
 
 

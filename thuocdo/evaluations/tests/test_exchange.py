@@ -8,6 +8,7 @@ import copy
 
 import pytest
 
+from thuocdo.core.templatetags.periods import period_name
 from thuocdo.evaluations import services
 from thuocdo.evaluations.models import Assessment, Ground, Period, ScoreCard
 from thuocdo.exchange.exporter import export_document
@@ -98,6 +99,6 @@ def test_a_locked_period_refuses_assessments():
     changed["assessments"][0]["general_points"] = 20
     changed["assessments"][0]["reason"] = "Thêm sai sót"
     before = list(Assessment.objects.values_list("official_id", "general_points"))
-    with pytest.raises(ImportRejected, match="2026-10"):
+    with pytest.raises(ImportRejected, match=period_name("2026-10")):
         import_document(changed, on=SINCE)
     assert list(Assessment.objects.values_list("official_id", "general_points")) == before

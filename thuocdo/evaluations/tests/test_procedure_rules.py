@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from thuocdo.core.errors import ServiceError
+from thuocdo.core.templatetags.periods import period_name
 from thuocdo.evaluations import services
 from thuocdo.evaluations.models import Period, ScoreCard
 
@@ -49,7 +50,7 @@ def test_the_command_refuses_a_period_not_ended_and_writes_nothing(label):
              "quarter": f"{today.year}-Q{(today.month - 1) // 3 + 1}",
              "year": str(today.year)}[label]
     end = services.parse_period(label).end.strftime("%d/%m/%Y")
-    with pytest.raises(CommandError, match=f"{label}.*{end}"):
+    with pytest.raises(CommandError, match=f"{period_name(label)}.*{end}"):
         call_command("score", "--period", label, stdout=io.StringIO(), stderr=io.StringIO())
     assert not Period.objects.filter(label=label).exists()
 
@@ -101,7 +102,7 @@ def test_a_locked_period_says_it_is_final(world):
     assert refusal.service_code == "period_locked"
     assert refusal.service_message == gettext(
         "Period %(p)s is locked: its grades are final and no appeal is accepted any more."
-    ) % {"p": "2026-10"}
+    ) % {"p": period_name("2026-10")}
     with pytest.raises(ServiceError) as refused:
         services.appeal_file(actor=world.user("staff"), card=_card("CG.STAFF"), reason="x",
                              on=dt.date(2026, 11, 9))
@@ -111,7 +112,7 @@ def test_a_locked_period_says_it_is_final(world):
             step(actor=world.user("board"), period=period)
         assert refused.value.service_message == gettext(
             "Period %(p)s is locked: its grades are final and it no longer changes."
-        ) % {"p": "2026-10"}
+        ) % {"p": period_name("2026-10")}
 
 
 @pytest.mark.django_db

@@ -10,6 +10,7 @@ import pytest
 
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.models import AuditEntry
+from thuocdo.core.templatetags.periods import period_name
 from thuocdo.evaluations import services
 from thuocdo.evaluations.models import Appeal, Assessment, Period, ScoreCard
 
@@ -51,7 +52,7 @@ def test_only_the_board_opens_and_scores(world):
 
 
 def test_a_period_before_the_rubric_or_badly_written_is_refused(world):
-    with pytest.raises(ServiceError, match="2025-12"):
+    with pytest.raises(ServiceError, match=period_name("2025-12")):
         services.period_open(actor=world.user("board"), label="2025-12")
     with pytest.raises(ServiceError) as error:
         services.period_open(actor=world.user("board"), label="2026/10")

@@ -58,7 +58,7 @@ class Command(BaseCommand):
                 services.period_score(period=period, reason="thuocdo score", workers=workers)
             else:
                 self.stderr.write(_("Period %(p)s is %(s)s: showing its stored cards.")
-                                  % {"p": period.label, "s": period.get_status_display()})
+                                  % {"p": period.name, "s": period.get_status_display()})
         except ServiceError as error:
             raise CommandError(error.service_message) from None
         cards = (ScoreCard.objects.filter(period=period).select_related("official")
