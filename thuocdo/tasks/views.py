@@ -332,6 +332,27 @@ def _payload(event, names: _Names, labels: dict[str, str]) -> list[dict]:
     return rows
 
 
+def _extension_rows(events) -> list[dict]:
+    """The extensions asked for, granted and refused, each in words: the deadline asked for,
+    the deadline moved from and to, and whether the grant came after the deadline it moved
+    had passed (domain.md: missing that deadline is still a delay, and the new one can be
+    missed again)."""
+    rows = []
+    for event in events:
+        if event.kind not in (EventKind.EXTENSION_REQUEST, EventKind.EXTENSION_GRANT,
+                              EventKind.EXTENSION_REFUSE):
+            continue
+        old_due = _as_date(event.data.get("old_due"))
+        rows.append({
+            "event": event, "kind": event.kind, "reason": event.data.get("reason", ""),
+            "old_due": old_due, "new_due": _as_date(event.data.get("new_due")),
+            # a deadline passes at the end of its day
+            "after_deadline": old_due is not None
+            and timezone.localtime(event.at).date() > old_due,
+        })
+    return rows
+
+
 def _task_context(request, task: Task, *, bound: dict | None = None, notice: str = "",
                   alert: str = "") -> dict:
     """Everything the task page shows; `bound` maps an action kind to its submitted form."""
@@ -367,8 +388,7 @@ def _task_context(request, task: Task, *, bound: dict | None = None, notice: str
         # the engine counts the log without the creation event (#1)
         "event_seq": interval.started_by + 2 if interval.started_by is not None else 1,
     } for interval in intervals]
-    extensions = [row for row in timeline if row["event"].kind in (
-        EventKind.EXTENSION_REQUEST, EventKind.EXTENSION_GRANT, EventKind.EXTENSION_REFUSE)]
+    extensions = _extension_rows(events)
 
     why_not = ""
     allowed: list[str] = []

@@ -220,6 +220,35 @@ def test_the_whole_flow_through_the_pages(world, client_for, product, clock):
     assert action_kinds(response) == []  # done on time: nothing left to do
 
 
+def test_the_extensions_say_what_moved_and_whether_the_grant_came_too_late(
+        world, client_for, product, clock):
+    """The page says each extension in words: what was asked for, the deadline moved from and
+    to, and, for a grant after the deadline had passed, that missing it still counts."""
+    on_time = assign(world, product, code="T1")
+    late = assign(world, product, code="T2")
+    for task in (on_time, late):
+        act_as(world, task, "accept", "CG.STAFF", 2)
+    act_as(world, on_time, "extension_request", "CG.STAFF", 12, new_due="2026-10-22",
+           reason="Chờ số liệu của phường")
+    act_as(world, on_time, "extension_grant", "CG.HEAD", 15, new_due="2026-10-22")
+    act_as(world, late, "extension_grant", "CG.HEAD", 16, new_due="2026-10-23")
+    clock.set(19)
+    head = client_for(world.user("head"))
+
+    response = head.get(on_time.get_absolute_url())
+    rows = [(r["kind"], r["after_deadline"]) for r in response.context["extensions"]]
+    assert rows == [("extension_request", False), ("extension_grant", False)]
+    page = response.content.decode()
+    assert "asked to move the deadline to 22/10/2026" in page
+    assert "(Chờ số liệu của phường)" in page
+    assert "deadline moved from 15/10/2026 to 22/10/2026" in page  # granted on its last day
+    assert "granted late" not in page
+
+    page = head.get(late.get_absolute_url()).content.decode()
+    assert "deadline moved from 15/10/2026 to 23/10/2026" in page
+    assert "granted after 15/10/2026 had passed: missing that deadline still counts" in page
+
+
 def _user_for(world, code):
     from thuocdo.accounts import services as accounts
     from thuocdo.core.testing import PASSWORD
