@@ -5,8 +5,15 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
 
 from thuocdo.core.testing import World, build_world
+
+# Properties are checked for what they state, not for speed: a loaded CI machine must not
+# fail an example for taking longer than hypothesis's default 200 ms (benchmarks measure
+# time, in bench/).
+settings.register_profile("thuocdo", deadline=None)
+settings.load_profile("thuocdo")
 
 
 def pytest_report_header(config):

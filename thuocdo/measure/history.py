@@ -264,6 +264,28 @@ def delays(
     return result
 
 
+def done_late(history: TaskHistory) -> bool | None:
+    """Whether the work was done late (None: not done): it counts at least one delay.
+
+    That is, it was handed in after the deadline in force, or a deadline passed before an
+    extension moved it: an extension granted after its deadline does not make the work on
+    time (`delays`: missing that deadline is a delay, whatever came after).
+    """
+    facts = log_facts(history)
+    done = facts.done_at
+    if done is None:
+        return None
+    deadline = history.due
+    for _index, event in facts.ordered:
+        if event.at > done:
+            break
+        if event.kind == "extension_grant":
+            if event.at >= end_of_day(deadline):
+                return True
+            deadline = _as_date(event.data["new_due"])
+    return done >= end_of_day(deadline)
+
+
 def bucket(history: TaskHistory, as_of: dt.datetime) -> Bucket | None:
     """The reporting bucket on `as_of` (None: cancelled, or not yet assigned)."""
     if history.assigned_at > as_of:
@@ -271,9 +293,7 @@ def bucket(history: TaskHistory, as_of: dt.datetime) -> Bucket | None:
     done = done_at(history)
     deadline = deadline_in_force(history, as_of)
     if done is not None and done <= as_of:
-        # Late means after the deadline in force when it was done.
-        in_force = deadline_in_force(history, done)
-        return Bucket.DONE_LATE if done >= end_of_day(in_force) else Bucket.DONE_ON_TIME
+        return Bucket.DONE_LATE if done_late(history) else Bucket.DONE_ON_TIME
     if any(cancelled <= as_of for cancelled in log_facts(history).cancels):
         return None
     return Bucket.OPEN_OVERDUE if as_of >= end_of_day(deadline) else Bucket.OPEN_WITHIN_DEADLINE
@@ -349,10 +369,22 @@ def _holder_intervals(history: TaskHistory, facts: LogFacts, calendar: WorkCalen
 def _interval(history, calendar, holder, start, end, started_by, *, open_end=False) -> Interval:
     first, last = local_day(start), local_day(end)
     days = calendar.workdays_between(first, last)
-    # Overdue working days: those after the deadline in force at the interval's end.
-    deadline = deadline_in_force(history, end)
-    overdue_from = max(first, deadline)
-    overdue = calendar.workdays_between(overdue_from, last) if last > deadline else 0
+    # Overdue working days: those after the deadline in force on that day. An extension
+    # granted within the interval splits it: the days before the grant are measured against
+    # the deadline it replaced (a grant after that deadline does not undo the days missed).
+    facts = log_facts(history)
+    overdue = 0
+    piece_first = first
+    deadline = deadline_in_force(history, start)
+    for index, event in facts.of_kind("extension_grant"):
+        if not start < event.at <= end:
+            continue
+        piece_last = facts.days[index]
+        if piece_last > deadline:
+            overdue += calendar.workdays_between(max(piece_first, deadline), piece_last)
+        piece_first, deadline = piece_last, _as_date(event.data["new_due"])
+    if last > deadline:
+        overdue += calendar.workdays_between(max(piece_first, deadline), last)
     return Interval(holder, start, None if open_end else end, started_by, days, overdue)
 
 

@@ -69,7 +69,9 @@ class TaskSerializer(serializers.ModelSerializer):
                                          "was assigned."},
             "due": {"help_text": "The original deadline."},
             "due_in_force": {"help_text": "The deadline after every extension granted."},
-            "done_late": {"help_text": "Set when done: handed in after the deadline in force."},
+            "done_late": {"help_text": "Set when done: it counts a delay (handed in after the "
+                                         "deadline in force, or a deadline passed before an "
+                                         "extension moved it)."},
             "version": {"help_text": "Number of events so far; send it back as "
                                      "`expected_version` to refuse acting on a stale view."},
         }

@@ -37,11 +37,11 @@ from thuocdo.measure.history import (
     Event,
     Holder,
     TaskHistory,
-    deadline_in_force,
     delays,
     end_of_day,
 )
 from thuocdo.measure.history import done_at as engine_done_at
+from thuocdo.measure.history import done_late as engine_done_late
 from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Membership, Official, Unit
 
@@ -637,9 +637,7 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
         history = snap.history()
         history = TaskHistory(history.code, history.assigned_at, history.due, history.lead,
                               history.assigner, (*history.events, Event(kind, at, None, {})))
-        done = engine_done_at(history)
-        if done is not None:
-            late = done >= end_of_day(deadline_in_force(history, done))
+        done, late = engine_done_at(history), engine_done_late(history)
     return Decision(kind, state_after, unit, official, clean, done, late)
 
 

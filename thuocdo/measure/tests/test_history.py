@@ -23,6 +23,7 @@ from thuocdo.measure.history import (
     delays,
     done_at,
     done_event,
+    done_late,
     holder_intervals,
     log_facts,
 )
@@ -87,6 +88,30 @@ def test_extension_granted_after_the_missed_deadline_then_missed_again_is_two_de
         (dt.date(2026, 10, 23), 1, 2),
     ]
     assert bucket(t, END) is Bucket.DONE_LATE
+
+
+def test_an_extension_granted_after_the_deadline_leaves_the_work_done_late():
+    """15/10 missed; extension granted Mon 19/10 to Fri 23/10 (2 late days: 16, 19);
+    submitted Wed 21/10, within the new deadline: the work still counts a delay, so it is
+    done late, and the 2 days are the step of whoever held it then."""
+    t = task(ev("accept", at(1)), ev("extension_grant", at(19), new_due="2026-10-23"),
+             ev("submit", at(21)), ev("approve", at(22)))
+    assert [(d.deadline, d.workdays_late) for d in delays(t, CAL, END)] == [
+        (dt.date(2026, 10, 15), 2)]
+    assert done_late(t) is True
+    assert bucket(t, END) is Bucket.DONE_LATE
+    assert delay_by_holder(t, CAL, END) == {LEAD: 2}
+    handed_off = task(
+        ev("accept", at(1)),
+        ev("transfer", at(14), to_unit=OTHER.unit, to_official=OTHER.official, reason="x"),
+        ev("extension_grant", at(19), new_due="2026-10-23"),
+        ev("return", at(20), to_unit=LEAD.unit, to_official=LEAD.official, reason="y"),
+        ev("submit", at(21)), ev("approve", at(22)))
+    assert delay_by_holder(handed_off, CAL, END) == {OTHER: 2}
+    on_time = task(ev("extension_grant", at(15), new_due="2026-10-23"),
+                   ev("submit", at(21)), ev("approve", at(22)))
+    assert done_late(on_time) is False and delay_by_holder(on_time, CAL, END) == {}
+    assert done_late(task(ev("accept", at(1)))) is None
 
 
 def test_an_excuse_covers_the_earliest_delay():
@@ -164,6 +189,31 @@ def test_late_days_attributed_equal_the_delay(submit_day, approve_after):
     t = task(ev("submit", at(submit_day)), ev("approve", at(submit_day + approve_after, 20)))
     total = sum(d.workdays_late for d in delays(t, CAL, END))
     assert sum(delay_by_holder(t, CAL, END).values()) == total
+
+
+@given(steps=st.lists(st.tuples(st.sampled_from(["transfer", "return", "grant"]), days),
+                     max_size=4),
+       submit_day=days)
+def test_late_days_attributed_add_up_to_the_delays(steps, submit_day):
+    """Whatever the hand-offs and the extensions (granted before or after their deadline),
+    the late working days attributed to the holders add up to the delays' working days."""
+    events = [ev("accept", at(1))]
+    deadline = dt.date(2026, 10, 15)
+    for n, (kind, day) in enumerate(sorted(steps, key=lambda step: step[1])):
+        if day >= submit_day:
+            break
+        when = at(day, 10) + dt.timedelta(minutes=n)
+        if kind == "grant":  # later than the deadline in force and than the day it is given
+            deadline = max(deadline, when.date()) + dt.timedelta(days=3)
+            events.append(ev("extension_grant", when, new_due=deadline.isoformat()))
+        else:
+            to = OTHER if kind == "transfer" else LEAD
+            events.append(ev(kind, when, to_unit=to.unit, to_official=to.official, reason="x"))
+    events += [ev("submit", at(submit_day, 16)), ev("approve", at(submit_day, 20))]
+    t = task(*events)
+    found = delays(t, CAL, END)
+    assert sum(delay_by_holder(t, CAL, END).values()) == sum(d.workdays_late for d in found)
+    assert done_late(t) is bool(found)
 
 
 @given(submit_day=days, remind_day=days)
