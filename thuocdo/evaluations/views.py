@@ -23,14 +23,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from thuocdo.core import xlsx
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.templatetags.periods import period_name
 from thuocdo.org.choices import LEADER_POSITIONS
-from thuocdo.org.models import Unit
+from thuocdo.org.models import Official, TaskGroup, Unit
 from thuocdo.tasks.models import Product, Task
 
 from . import selectors, services
@@ -68,10 +68,25 @@ def _refused(request, exc: ServiceError) -> None:
     messages.error(request, exc.service_message)
 
 
+#: how many officials a message or a notice names before "… and N more"
+NAMED = 10
+
+
+def _listed(labels) -> str:
+    """Labels for a message: the first `NAMED`, then a single "…" with how many more."""
+    labels = list(labels)
+    if len(labels) <= NAMED:
+        return ", ".join(labels)
+    more = len(labels) - NAMED
+    return ngettext("%(first)s, … and %(n)d more", "%(first)s, … and %(n)d more", more) % {
+        "first": ", ".join(labels[:NAMED]), "n": more}
+
+
 def _codes(codes) -> str:
-    """Officials' codes for a message: the first 20, then "…"."""
+    """Officials named by their codes, for a message: names with codes (`_listed`)."""
     codes = list(codes)
-    return ", ".join(codes[:20]) + (", …" if len(codes) > 20 else "")
+    names = dict(Official.objects.filter(code__in=codes).values_list("code", "name"))
+    return _listed(f"{names[code]} ({code})" if code in names else code for code in codes)
 
 
 def _scored(request, result: services.ScoreResult | None) -> None:
@@ -154,7 +169,7 @@ def period_detail(request, label: str):
     for status in ("draft", "reviewed", "approved"):
         counts[status] = selectors.card_list(scope=scope, period=period).filter(
             status=status).count()
-    heads_cards = selectors.heads_cards_to_approve(scope=scope, period=period)
+    heads_cards = _heads_cards(scope, period)
     can_lock, lock_note = _lock_state(scope, period)
     return render(request, "evaluations/period_detail.html", {
         "nav": "scores", "period": period, "counts": counts,
@@ -163,14 +178,30 @@ def period_detail(request, label: str):
         "appeals": selectors.pending_appeals(scope=scope, period=period),
         "can_manage": services.can_manage_periods(scope),
         "publish_form": PublishForm(),
-        # the cards of agency heads, which their agency cannot approve: for the caller
-        "heads_cards": [{"card": card, "can_rank": selectors.can_read_unit_cards(scope,
-                                                                                card.unit)}
-                        for card in heads_cards],
+        # the cards of agency heads, which their agency cannot approve: for the caller,
+        # each with what it waits for (the review first, then the caller's approval)
+        "heads_cards": heads_cards,
+        "heads_to_approve": sum(not row["to_review"] for row in heads_cards),
+        "heads_to_review": sum(row["to_review"] for row in heads_cards),
         "can_lock": can_lock, "lock_note": lock_note,
         # the service's own rule: no card before the period has ended
         "not_ended": getattr(services.ended_refusal(period), "service_message", ""),
     })
+
+
+def _heads_cards(scope, period) -> list[dict]:
+    """The agency heads' cards the caller approves (`selectors.heads_cards_to_approve`),
+    each saying what it waits for: a draft waits for its review by a leader above the
+    agency (`services.can_assess`: the caller, with a link to the review screen, or
+    another leader; `services.unit_review`), a reviewed card for the caller's approval
+    (`services.agency_approve` refuses drafts)."""
+    rows = []
+    for card in selectors.heads_cards_to_approve(scope=scope, period=period):
+        to_review = card.status == CardStatus.DRAFT
+        rows.append({"card": card, "to_review": to_review,
+                     "can_review": to_review and services.can_assess(scope, card),
+                     "can_rank": selectors.can_read_unit_cards(scope, card.unit)})
+    return rows
 
 
 PERIOD_ACTIONS = {
@@ -239,6 +270,8 @@ def _explain(card: ScoreCard) -> dict:
     codes |= {d["task"] for d in data.get("deductions", []) if d.get("task")}
     titles = dict(Task.objects.filter(code__in=codes).values_list("code", "title"))
     products = dict(Product.objects.values_list("code", "name"))
+    units = dict(Unit.objects.filter(code__in={d["unit"] for d in data.get("deductions", [])
+                                               if d.get("unit")}).values_list("code", "name"))
     tasks = [{**line, "title": titles.get(line["task"], ""),
               "deadline": _day(line["deadline"]),
               "product_name": products.get(line["product"], line["product"]),
@@ -260,6 +293,7 @@ def _explain(card: ScoreCard) -> dict:
         deductions.append({**item, "deadline": _day(item.get("deadline")),
                            "label": DEDUCTION_LABELS.get(item["kind"], item["kind"]),
                            "title": titles.get(item.get("task") or "", ""), "url": url,
+                           "unit_name": units.get(item.get("unit") or "", item.get("unit")),
                            "excused_url": excused_url, "finding_url": finding_url})
     overrides = [{**o, "on": _day(o["on"]), "label": GROUND_LABELS.get(o["kind"], o["kind"])}
                  for o in data.get("overrides", [])]
@@ -294,14 +328,17 @@ def card_detail(request, label: str, official: str):
     own = scope.official_id == card.official_id
     period = card.period
     appeal_refusal = services.appeal_refusal(period) if own else None
+    self_refusal = services.self_score_refusal(card) if own else None
+    quota_reason = (card.data.get("quota") or {}).get("reason")
     context = {
         "nav": "my_card" if own else "scores", "card": card, "period": period, "own": own,
         "d": card.data, **_explain(card),
         "appeals": selectors.appeals_of(card=card),
         "signals": selectors.card_signals(card=card),
         "findings": _findings(card),
-        # the service's own rule: scoring or review, before the assessment
-        "can_self_score": own and services.self_score_refusal(card) is None,
+        # the service's own rule: scoring or review, before the assessment; else why not
+        "can_self_score": own and self_refusal is None,
+        "self_refusal": self_refusal.service_message if self_refusal is not None else "",
         # the service's own rule: published, within the window (`appeal_refusal`)
         "can_appeal": own and appeal_refusal is None and not any(
             a.status == AppealStatus.PENDING for a in card.appeals.all()),
@@ -311,8 +348,35 @@ def card_detail(request, label: str, official: str):
         "self_form": SelfScoreForm(initial={"general_points": card.self_points,
                                             "note": card.self_note}),
         "can_rank": selectors.can_read_unit_cards(scope, card.unit),
+        "task_group_name": _task_group_name(card.task_group),
+        "quota_scopes": _card_quota_scopes(card),
+        # the quota's reasoning is shown with the quota, not again among the notes
+        "notes": [r for r in card.data.get("reasons", []) if r != quota_reason],
+        "quota_in_notes": bool(quota_reason) and quota_reason in card.data.get("reasons", []),
     }
     return render(request, "evaluations/card_detail.html", context)
+
+
+def _task_group_name(code: str) -> str:
+    """A task group's name (its code when it has none)."""
+    if not code:
+        return ""
+    return TaskGroup.objects.filter(code=code).values_list("name", flat=True).first() or code
+
+
+def _card_quota_scopes(card: ScoreCard) -> list[dict[str, str]]:
+    """Where the HTXS quota counted the card, in words with names (the engine's reason
+    names them by code; the codes go in a tooltip): its agency, and its task group in the
+    agency when the rubric counts the quota by task group."""
+    if not (card.data or {}).get("quota"):
+        return []
+    agency = card.agency
+    scopes = [{"text": _("agency %(agency)s") % {"agency": agency.name}, "codes": agency.code}]
+    if card.task_group and selectors.period_rubric(card.period).quota_by_task_group:
+        scopes.append({"text": _("task group %(group)s of %(agency)s") % {
+            "group": _task_group_name(card.task_group), "agency": agency.name},
+            "codes": f"{card.task_group} · {agency.code}"})
+    return scopes
 
 
 @login_required
@@ -342,6 +406,12 @@ def appeal_create(request, label: str, official: str):
     card = _get(selectors.card_get, scope=request.scope, label=label, official=official)
     if request.user.official_id != card.official_id:
         raise PermissionDenied
+    # the service's own rules (`services.appeal_file`): say why no appeal can be filed now
+    # instead of offering a form that would be refused
+    refusal = _appeal_refused(card)
+    if refusal:
+        return render(request, "evaluations/appeal_form.html",
+                      {"nav": "my_card", "card": card, "form": None, "refusal": refusal})
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -354,6 +424,17 @@ def appeal_create(request, label: str, official: str):
             return redirect("evaluations:card_detail", label=label, official=official)
     return render(request, "evaluations/appeal_form.html",
                   {"nav": "my_card", "card": card, "form": form})
+
+
+def _appeal_refused(card: ScoreCard) -> str:
+    """Why the card's official cannot appeal it now, or "": the period's state and window
+    (`services.appeal_refusal`), or an appeal of theirs already pending."""
+    refusal = services.appeal_refusal(card.period)
+    if refusal is not None:
+        return refusal.service_message
+    if card.appeals.filter(status=AppealStatus.PENDING).exists():
+        return _("An appeal on this card is already pending.")
+    return ""
 
 
 @login_required
@@ -659,7 +740,9 @@ EXPORT_HEADER = (
     gettext_lazy("Uniting (e)"), gettext_lazy("Task results (max 70)"),
     gettext_lazy("General criteria (max 30)"), gettext_lazy("Total (max 100)"),
     gettext_lazy("Grade"), gettext_lazy("Moved down by the quota"),
-    gettext_lazy("Self-assessed general criteria"), gettext_lazy("Reasons"),
+    gettext_lazy("Self-assessed general criteria"),
+    gettext_lazy("Reason for the deduction of the general criteria (assessment)"),
+    gettext_lazy("Notes on the grade: HTXS quota, KHT grounds, missing data"),
     gettext_lazy("Status"), gettext_lazy("Agency"), gettext_lazy("Task group"),
     gettext_lazy("Rank in the agency"),
 )
@@ -669,7 +752,9 @@ EXPORT_HEADER = (
 @require_GET
 def unit_export(request, label: str, code: str):
     """The unit's cards as an xlsx sheet laid out like the summary table of Decree 335's
-    forms: one row per official, the components, the points, the grade and the reasons;
+    forms: one row per official, the components, the points, the grade, the assessment's
+    written reason for deducting the general criteria and, apart, the notes on the grade
+    (the quota's reasoning, KHT grounds, missing data);
     then the agency, task group and rank in the agency. The ranking's filters and order
     (its GET parameters) apply, and the sheet says which."""
     from openpyxl import Workbook
@@ -704,14 +789,15 @@ def unit_export(request, label: str, code: str):
             d.get("progress"), d.get("unit_result"), d.get("organising"), d.get("uniting"),
             _num(card.task_points), _num(card.general_points), _num(card.total),
             card.grade or "—", _("yes") if card.quota_applied else "",
-            _num(card.self_points), "\n".join(d.get("reasons", [])),
+            _num(card.self_points), _general_reason(d), "\n".join(d.get("reasons", [])),
             card.get_status_display(), card.agency.name, card.task_group,
             ranks.get(card.pk),
         ]))
     for row in sheet.iter_rows(min_row=6):
-        row[19].alignment = Alignment(wrap_text=True, vertical="top")
-    for column, width in zip("ABCDEFGHIJKLMNOPQRSTUVWX", (5, 12, 26, 26, 10) + (10,) * 14
-                             + (60, 14, 26, 10, 10), strict=True):
+        for cell in row[19:21]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for column, width in zip("ABCDEFGHIJKLMNOPQRSTUVWXY", (5, 12, 26, 26, 10) + (10,) * 14
+                             + (40, 60, 14, 26, 10, 10), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
     book.save(buffer)
@@ -721,6 +807,13 @@ def unit_export(request, label: str, code: str):
     response["Content-Disposition"] = (
         f'attachment; filename="diem-{period.label}-{unit.code}.xlsx"')
     return response
+
+
+def _general_reason(data: dict) -> str:
+    """The written reason of the assessment for deducting the general criteria, as the card
+    carries it (its `general` deduction); "" when nothing was deducted."""
+    return "\n".join(d["reason"] for d in data.get("deductions", [])
+                     if d.get("kind") == "general" and d.get("reason"))
 
 
 def _num(value: Decimal | None) -> float | None:

@@ -232,11 +232,11 @@ def test_the_export_follows_the_filters_and_order(client, quota_case):
     response = client.get(export + "?grade=moved&sort=total")
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[3][0] == "Filters: Grade: HTXS by score, moved down by the quota"
-    assert rows[4][1] == "Official code" and rows[4][21:24] == (
+    assert rows[4][1] == "Official code" and rows[4][22:25] == (
         "Agency", "Task group", "Rank in the agency")
     body = [r for r in rows[5:] if r[0]]
     assert [r[1] for r in body] == ["CB301", "CB202", "CB203"]
-    assert [(r[21], r[22], r[23]) for r in body] == [
+    assert [(r[22], r[23], r[24]) for r in body] == [
         ("UBND quận Ba Đình", "TH", 1), ("UBND quận Cầu Giấy", "TH", 1),
         ("UBND quận Cầu Giấy", "TH", 3)]
     whole = client.get(export)
