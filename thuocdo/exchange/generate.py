@@ -5,7 +5,8 @@ the city (UBND Thành phố Hà Nội), its departments (sở, ban) with their d
 its districts (quận, huyện, thị xã) with their divisions and communes/wards (phường, xã,
 thị trấn), task groups, officials (exactly one head per unit, deputies in bigger units,
 staff), a product catalogue with conversion coefficients, and Directive 24-CT/TU with the
-plans that answer it.
+plans with which every other unit carries out the directive of the unit above it, weeks
+(for a few, months) after it.
 
 The structure grows with N: a few hundred officials give a handful of departments and
 districts; 100,000 give every department, the 30 districts and ~600 communes. The same
@@ -32,10 +33,12 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import IO
 
+import holidays
 from faker.providers.address.vi_VN import Provider as AddressProvider
 from faker.providers.person.vi_VN import Provider as PersonProvider
 
 from thuocdo.core.text import fold
+from thuocdo.measure.calendar import WorkCalendar
 
 from .generate_history import DEFAULT_START, HistoryGenerator, iter_history
 
@@ -437,25 +440,53 @@ def _staff_group(unit: _Unit, rng: random.Random) -> str:
     return unit.group
 
 
+#: Directive 24-CT/TU's date (7/8/2023) and the working days a unit takes to answer the
+#: directive it carries out with its own plan: most within a few weeks, one in six
+#: months later ("trên nóng, dưới lạnh": the cascade shows who answered late)
+DIRECTIVE_24_ISSUED = dt.date(2023, 8, 7)
+PLAN_WORKDAYS = ((5, 25), (30, 60))
+LATE_PLAN_CHANCE = 1 / 6
+
+
 def _directives(units: list[_Unit], rng: random.Random) -> list[dict]:
+    """Directive 24-CT/TU of the city, and the plan with which every other unit carries
+    out the directive of the unit above it (a department or district the directive, a
+    division or commune its department's or district's plan), a plausible number of
+    working days after it (`PLAN_WORKDAYS`), so that a directive's cascade shows each unit
+    below answering within weeks (or, for a few, months)."""
+    calendar = WorkCalendar.of(holidays.country_holidays("VN", years=[2023, 2024]).keys())
     directives = [
         {"code": DIRECTIVE_24,
          "title": ("Chỉ thị về tăng cường kỷ luật, kỷ cương, trách nhiệm trong giải quyết công "
                    "việc; khắc phục tình trạng né tránh, đùn đẩy, sợ trách nhiệm"),
-         "issued_by": CITY_CODE, "issued_on": "2023-08-07"},
-        {"code": "226/KH-UBND",
-         "title": f"Kế hoạch thực hiện Chỉ thị số 24-CT/TU trên địa bàn Thành phố {CITY_NAME}",
-         "issued_by": CITY_CODE, "issued_on": "2023-08-28", "answers": DIRECTIVE_24},
+         "issued_by": CITY_CODE, "issued_on": DIRECTIVE_24_ISSUED.isoformat()},
     ]
-    districts = [u for u in units if u.kind == "district"][:8]
-    for unit in districts:
-        number = rng.randint(100, 399)
-        day = rng.randint(1, 30)
-        directives.append({
-            "code": f"{number}/KH-UBND-{unit.code.rsplit('.', 1)[1]}",
-            "title": f"Kế hoạch thực hiện Chỉ thị số 24-CT/TU trên địa bàn {unit.extra['place']}",
-            "issued_by": unit.code, "issued_on": f"2023-09-{day:02d}", "answers": DIRECTIVE_24,
-        })
+    answered = {CITY_CODE: directives[0]}
+    names = {unit.code: unit.name for unit in units}
+    for unit in units:
+        above = answered.get(unit.parent or "")
+        if above is None:
+            continue
+        low, high = PLAN_WORKDAYS[1 if rng.random() < LATE_PLAN_CHANCE else 0]
+        issued = calendar.add_workdays(dt.date.fromisoformat(above["issued_on"]),
+                                       rng.randint(low, high))
+        suffix = unit.code.split(".", 1)[1].replace(".", "-")
+        if unit.kind == "district":
+            code = f"{rng.randint(100, 399)}/KH-UBND-{suffix}"
+            title = (f"Kế hoạch thực hiện Chỉ thị số {DIRECTIVE_24} trên địa bàn "
+                     f"{unit.extra['place']}")
+        elif unit.kind == "department":
+            code = f"{rng.randint(100, 399)}/KH-{suffix}"
+            title = f"Kế hoạch thực hiện Chỉ thị số {DIRECTIVE_24} của {unit.name}"
+        else:
+            code = (f"{rng.randint(1, 199)}/KH-"
+                    f"{'UBND-' if unit.kind == 'commune' else ''}{suffix}")
+            title = (f"Kế hoạch thực hiện Kế hoạch số {above['code']} của "
+                     f"{names[unit.parent]}")  # type: ignore[index]
+        plan = {"code": code, "title": title, "issued_by": unit.code,
+                "issued_on": issued.isoformat(), "answers": above["code"]}
+        directives.append(plan)
+        answered[unit.code] = plan
     return directives
 
 

@@ -100,9 +100,9 @@ STEPS = ["Xây dựng dự thảo", "Lấy ý kiến, hoàn thiện", "Trình k�
 
 #: how the story of a task goes: (scenario, weight in thousandths)
 SCENARIOS = (
-    ("on_time", 560), ("late", 80), ("transfer", 60), ("extension_before", 40),
+    ("on_time", 505), ("late", 125), ("transfer", 60), ("extension_before", 40),
     ("extension_after", 20), ("extension_refused", 20), ("rework", 60), ("remind", 50),
-    ("guidance", 30), ("consult", 40), ("cancel", 15), ("open", 20), ("unaccepted", 5),
+    ("guidance", 30), ("consult", 40), ("cancel", 15), ("open", 28), ("unaccepted", 5),
 )
 
 # -- the organisation, seen from one official --------------------------------------------------
@@ -437,7 +437,9 @@ class HistoryGenerator:
             s.add(max(s.d, due - rnd(0, 2)), "submit", me)
 
         def submit_late(by: int = 0) -> None:
-            s.add(max(s.d, by or due) + rnd(1, 5), "submit", me)
+            # a few days, or (most of the time) weeks: work left late runs past the month
+            late = rnd(1, 5) if rng_random() < 0.3 else rnd(6, 20)
+            s.add(max(s.d, by or due) + late, "submit", me)
 
         def approve() -> None:
             s.add(s.d + (0 if rng_random() < 0.6 else rnd(1, 2)), "approve", assigner)

@@ -193,9 +193,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-EMAIL_BACKEND = os.environ.get(
-    "THUOCDO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_BACKEND = (os.environ.get("THUOCDO_EMAIL_BACKEND", "").strip()
+                 or "django.core.mail.backends.console.EmailBackend")
+#: where the file-based backend (`thuocdo demo`'s) writes the e-mails, one file per batch
+EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 DEFAULT_FROM_EMAIL = os.environ.get("THUOCDO_FROM_EMAIL", "thuocdo@localhost")
 
 TASKS = {

@@ -11,6 +11,7 @@ import sys
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -276,9 +277,43 @@ def test_the_demo_links_its_emails_to_the_port_it_serves_on():
     from thuocdo.core.management.commands.demo import demo_environ
 
     env = demo_environ(8765, {"PATH": "/usr/bin", "THUOCDO_BASE_URL": ""})
-    assert env == {"PATH": "/usr/bin", "THUOCDO_BASE_URL": "http://127.0.0.1:8765"}
+    assert env["THUOCDO_BASE_URL"] == "http://127.0.0.1:8765" and env["PATH"] == "/usr/bin"
     chosen = {"THUOCDO_BASE_URL": "https://thuocdo.example.gov.vn"}
-    assert demo_environ(8765, chosen) == chosen
+    assert demo_environ(8765, chosen)["THUOCDO_BASE_URL"] == chosen["THUOCDO_BASE_URL"]
+
+
+def test_the_demo_writes_its_emails_to_files_in_the_data_dir(tmp_path):
+    """The demo's jobs send a thousand notification e-mails: to files in the data dir's
+    `mail` folder, not the terminal (where they would bury the logins), unless the
+    environment chooses a backend; the demo says where in one line."""
+    from thuocdo.core.management.commands.demo import (
+        DEMO_EMAIL_BACKEND,
+        demo_environ,
+        email_destination,
+    )
+
+    env = demo_environ(8765, {"PATH": "/usr/bin", "THUOCDO_EMAIL_BACKEND": " "})
+    assert env["THUOCDO_EMAIL_BACKEND"] == DEMO_EMAIL_BACKEND
+    assert email_destination(env) == str(settings.EMAIL_FILE_PATH)
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    chosen = demo_environ(8765, {"THUOCDO_EMAIL_BACKEND": smtp})
+    assert chosen["THUOCDO_EMAIL_BACKEND"] == smtp and smtp in email_destination(chosen)
+    # what the worker does with that environment: one file in <data dir>/mail
+    script = ("import django; django.setup()\n"
+              "from django.conf import settings; from django.core.mail import send_mail\n"
+              "send_mail('Thử', 'Nội dung', None, ['a@hanoi.gov.example'])\n"
+              "print(settings.EMAIL_FILE_PATH)\n")
+    run_env = {k: v for k, v in os.environ.items()
+               if k not in ("DJANGO_SETTINGS_MODULE", "THUOCDO_EMAIL_BACKEND")}
+    run_env.update(demo_environ(8765, {}), DJANGO_SETTINGS_MODULE="thuocdo.config.settings.dev",
+                   THUOCDO_DATA_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", script], env=run_env,  # noqa: S603 - ours
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(tmp_path / "mail")
+    assert "Subject" not in done.stdout
+    [written] = (tmp_path / "mail").iterdir()
+    assert "a@hanoi.gov.example" in written.read_text(encoding="utf-8")
 
 
 def test_serve_demo_starts_its_jobs_with_that_base_url(monkeypatch):
@@ -303,8 +338,13 @@ def test_serve_demo_starts_its_jobs_with_that_base_url(monkeypatch):
     with socket.socket() as probe:  # a free port
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    demo.serve_demo(port, out=lambda line: None)
+    monkeypatch.delenv("THUOCDO_EMAIL_BACKEND", raising=False)
+    lines: list[str] = []
+    demo.serve_demo(port, out=lines.append)
     assert [env.get("THUOCDO_BASE_URL") for env in started] == [f"http://127.0.0.1:{port}"] * 2
+    assert [env.get("THUOCDO_EMAIL_BACKEND") for env in started] == [
+        demo.DEMO_EMAIL_BACKEND] * 2
+    assert f"Thư điện tử / E-mails: {settings.EMAIL_FILE_PATH}" in lines
 
 
 def test_the_demo_runs_with_debug_off_and_still_serves_its_static_files(tmp_path):

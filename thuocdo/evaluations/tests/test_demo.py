@@ -54,3 +54,103 @@ def test_the_demo_complaint_shows_on_the_officials_card():
     assert demo_scores(dt.date(2026, 11, 23), complained_about="CB002")
     card.refresh_from_db()
     assert [d["finding"] for d in card.data["deductions"] if d.get("finding")] == findings
+
+
+def test_demo_assessments_vary_and_every_deduction_has_its_written_reason():
+    """Most officials lose a few points of the general criteria, for reasons written down
+    (one per deduction), few keep all 30; leaders get đ and e; the same code always gets
+    the same assessment."""
+    from thuocdo.evaluations.demo import DEDUCTIONS, demo_assessment
+
+    codes = [f"CB{n:06d}" for n in range(1, 301)]
+    assessed = {code: demo_assessment(code, "staff") for code in codes}
+    points = [p for p, _reason, _o, _u in assessed.values()]
+    assert sum(p == 30 for p in points) < 0.1 * len(points)
+    assert len(set(points)) >= 8 and min(points) >= 15
+    costs = {reason: cost for _aspect, _chance, cost, reason in DEDUCTIONS}
+    for p, reason, organising, uniting in assessed.values():
+        written = [r for r in reason.split("; ") if r]
+        assert 30 - p == sum(costs[r] for r in written)
+        assert organising is uniting is None
+    assert demo_assessment("CB000007", "staff") == assessed["CB000007"]
+    _p, _r, organising, uniting = demo_assessment("CB000007", "head")
+    assert organising in {"1", "0.9", "0.8"} and uniting in {"1", "0.9"}
+
+
+@pytest.mark.django_db
+def test_demo_scores_make_two_officials_kht_by_their_grounds():
+    """Two staff of the demo district get a KHT ground in the month (a reprimand, a
+    confirmed S14 signal), recorded through the board's service (audit trail): their cards
+    are KHT whatever their score; the demo's accounts are spared; once only."""
+    from thuocdo.core.models import AuditEntry
+    from thuocdo.evaluations.models import Ground
+    from thuocdo.exchange.importer import import_document
+
+    document = read(CASES[5])
+    plain = {k: v for k, v in document.items()
+             if k not in ("expected", "description", "assessments", "discipline")}
+    import_document(with_accepts(plain)[0], on=dt.date(2026, 1, 1))
+    summary = demo_scores(dt.date(2026, 11, 23), district="HN.CG", spare=("CB101",))
+    grounds = list(Ground.objects.order_by("id"))
+    assert [(g.kind, g.level, g.signal) for g in grounds] == [
+        ("discipline", "reprimand", ""), ("signal", "", "S14")]
+    assert all(g.reason and g.confirmed and g.on.month == 10 and g.on.weekday() < 5
+               for g in grounds)
+    codes = [g.official.code for g in grounds]
+    assert "CB101" not in codes and all(code.startswith("CB") for code in codes)
+    assert AuditEntry.objects.filter(action="ground.record").count() == 2
+    cards = {c.official.code: c for c in ScoreCard.objects.filter(period__label="2026-10")}
+    for code in codes:
+        card = cards[code]
+        assert card.grade == card.grade_before_quota == "KHT"
+        assert card.data["overrides"], "KHT by override, not by score"
+        assert card.data["grade_by_score"] != "KHT"
+    assert ", ".join(codes) in summary and "KHT" in summary
+    demo_scores(dt.date(2026, 11, 23), district="HN.CG", spare=("CB101",))
+    assert Ground.objects.count() == 2
+
+
+def test_the_demo_city_grades_spread_and_the_quota_moves_a_few():
+    """The demo's month as `thuocdo demo` builds it on 23/11/2026 (its seed, 300 officials,
+    three months of history to that day), scored by the engine with the demo's
+    assessments: most cards HTT, some HTXS, a few HT; the quota binds, in the demo
+    district too, but moves 5–15% of the cards (it once moved 214 of 300, when nearly every
+    official scored 90 or more)."""
+    from collections import Counter
+
+    import holidays
+
+    from thuocdo.core.management.commands.demo import DEMO_SEED
+    from thuocdo.evaluations.demo import demo_assessment
+    from thuocdo.exchange.generate import generate_city
+    from thuocdo.measure.scenario import load_scenario, scenario_years
+    from thuocdo.measure.scoring import Assessment as Assessed
+    from thuocdo.measure.scoring import OfficialInput, TaskInput, score_period
+
+    zone = dt.timezone(dt.timedelta(hours=7))
+    document = generate_city(officials=300, seed=DEMO_SEED, months=3, start=(2026, 9),
+                             until=dt.datetime(2026, 11, 23, tzinfo=zone))
+    scenario = load_scenario(document, holidays=holidays.country_holidays(
+        "VN", years=scenario_years(document)))
+    tasks = [TaskInput(history, facts.product or "", facts.coefficient, facts.quantity)
+             for code, history in scenario.histories.items()
+             for facts in [scenario.tasks[code]]]
+    officials = [OfficialInput(o.code, o.unit or "", o.position or "staff", o.task_group)
+                 for o in scenario.people.officials.values()]
+    assessments = {}
+    for official in officials:
+        points, reason, organising, uniting = demo_assessment(official.code,
+                                                              official.position)
+        assessments[official.code] = Assessed(points, (reason,) if reason else (),
+                                              organising, uniting)
+    cards = score_period(period="2026-10", officials=officials, tasks=tasks,
+                         units=scenario.people.units, calendar=scenario.calendar,
+                         assessments=assessments).cards
+    graded = [c for c in cards if c.grade is not None]
+    grades = Counter(str(c.grade) for c in graded)
+    moved = [c for c in graded if c.quota_applied]
+    assert grades["HTT"] > 0.7 * len(graded), grades
+    assert 0.03 * len(graded) < grades["HTXS"] < 0.2 * len(graded), grades
+    assert 0 < grades["HT"] < 0.12 * len(graded), grades
+    assert 0.05 * len(graded) <= len(moved) <= 0.15 * len(graded), (len(moved), grades)
+    assert any(c.agency == "HN.Q01" for c in moved), "the quota binds in the demo district"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pytest
@@ -124,6 +125,30 @@ def test_directive_24_and_the_plans_that_answer_it(city):
     assert directives[DIRECTIVE_24]["issued_on"] == "2023-08-07"
     plans = [d for d in city["directives"] if d.get("answers") == DIRECTIVE_24]
     assert any(d["issued_by"].startswith("HN.Q") for d in plans)
+
+
+def test_every_unit_answers_the_directive_above_it_within_weeks(city):
+    """Each unit but the city carries out the directive of the unit above it (the city's
+    24-CT/TU, a department's or district's plan) with its own plan, a plausible number of
+    working days later, most within five weeks: the cascade of a directive never shows a
+    unit answering years later with the first task of the generated history."""
+    import holidays
+
+    from thuocdo.measure.calendar import WorkCalendar
+
+    calendar = WorkCalendar.of(holidays.country_holidays("VN", years=[2023, 2024]).keys())
+    units = {u["code"]: u for u in city["units"]}
+    plans = {d["issued_by"]: d for d in city["directives"] if d.get("answers")}
+    directives = {d["code"]: d for d in city["directives"]}
+    assert set(plans) == set(units) - {"HN"}
+    days = []
+    for unit, plan in plans.items():
+        above = directives[plan["answers"]]
+        assert above["issued_by"] == units[unit]["parent"]
+        days.append(calendar.workdays_between(dt.date.fromisoformat(above["issued_on"]),
+                                              dt.date.fromisoformat(plan["issued_on"])))
+    assert min(days) >= 5 and max(days) <= 60
+    assert sum(d <= 25 for d in days) > 0.7 * len(days)
 
 
 def test_products_have_positive_coefficients(city):

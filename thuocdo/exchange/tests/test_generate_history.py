@@ -264,6 +264,29 @@ def test_generated_histories_are_legal_action_by_action_through_the_services():
     assert export_document()["events"] == document["events"]
 
 
+@pytest.mark.django_db
+def test_the_cascade_of_a_generated_directive_is_answered_within_weeks():
+    """The demo's directive pages: each unit below a directive's issuer answered it (with
+    its plan, before the tasks of the history carried it out) a plausible number of
+    working days after it was issued, not years later."""
+    from thuocdo.accountability.selectors import directive_cascade
+    from thuocdo.core.calendar import work_calendar
+    from thuocdo.core.scope import Scope
+    from thuocdo.tasks.models import Directive
+
+    document = generate_city(officials=120, seed=8, months=1, start=(2026, 10))
+    import_document(document, on=ON)
+    calendar = work_calendar(years=range(2023, 2028))
+    carried = {t["directive"] for t in document["tasks"] if t.get("directive")}
+    rows = []
+    for directive in Directive.objects.filter(code__in=carried):
+        rows += directive_cascade(scope=Scope(is_admin=True), directive=directive,
+                                  calendar=calendar)
+    assert rows and all(row.answered_on is not None for row in rows)
+    assert max(row.workdays for row in rows) <= 60
+    assert any(row.tasks for row in rows)
+
+
 # -- written to a file ------------------------------------------------------------------------
 
 

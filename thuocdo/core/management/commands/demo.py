@@ -4,9 +4,10 @@ Migrates the database (by default an SQLite file in the data dir), imports a gen
 with three months of task history ending today (`--months`) through the exchange importer,
 creates or resets one account per role, prints their logins, then serves
 http://127.0.0.1:PORT with a jobs worker beside it; the links in its e-mails point there
-(unless THUOCDO_BASE_URL is set). `--no-serve` stops after printing the accounts (for CI and
-tests). `thuocdo demo` runs with debug off, so pages show the site's own error pages
-(thuocdo.cli).
+(unless THUOCDO_BASE_URL is set), and the e-mails are written to files in the data dir's
+`mail` folder (unless THUOCDO_EMAIL_BACKEND is set), one line saying where. `--no-serve`
+stops after printing the accounts (for CI and tests). `thuocdo demo` runs with debug off,
+so pages show the site's own error pages (thuocdo.cli).
 
 The history runs from the first day of the month two months back to the start of today, so
 "open", "overdue" and "due soon" are true today. Running the demo again the same day changes
@@ -242,9 +243,12 @@ class Command(BaseCommand):
         if options["months"]:
             from thuocdo.evaluations.demo import demo_scores
 
-            staff = next(a for a in demo_accounts(document) if a.role == "staff")
-            self.stdout.write(
-                f"Điểm / Scores: {demo_scores(complained_about=staff.official_code)}")
+            accounts = {a.role: a for a in demo_accounts(document)}
+            scores = demo_scores(complained_about=accounts["staff"].official_code,
+                                 district=accounts["inspector"].unit,
+                                 spare=(accounts["head"].official_code,
+                                        accounts["deputy"].official_code))
+            self.stdout.write(f"Điểm / Scores: {scores}")
         rows = ensure_accounts(demo_accounts(document), DEMO_PASSWORD)
         self.stdout.write("")
         self.stdout.write(accounts_table(rows, DEMO_PASSWORD))
@@ -286,14 +290,31 @@ def enqueue_now(names) -> None:
 DEMO_HOST = "127.0.0.1"
 
 
+#: the demo's e-mail backend: files in the data dir (settings.EMAIL_FILE_PATH), not the
+#: terminal, where a thousand notification e-mails would bury the logins
+DEMO_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+
+
 def demo_environ(port: int, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of the demo's worker and scheduler: `environ` (default: ours) with
     THUOCDO_BASE_URL set to the address the demo serves, so the links in the e-mails the
-    jobs send open the demo, unless `environ` sets a base URL itself."""
+    jobs send open the demo, and THUOCDO_EMAIL_BACKEND set to write the e-mails to files
+    in the data dir (`DEMO_EMAIL_BACKEND`), each unless `environ` sets it itself."""
     env = dict(os.environ if environ is None else environ)
     if not env.get("THUOCDO_BASE_URL", "").strip():
         env["THUOCDO_BASE_URL"] = f"http://{DEMO_HOST}:{port}"
+    if not env.get("THUOCDO_EMAIL_BACKEND", "").strip():
+        env["THUOCDO_EMAIL_BACKEND"] = DEMO_EMAIL_BACKEND
     return env
+
+
+def email_destination(environ: Mapping[str, str]) -> str:
+    """Where the e-mails of the demo's jobs go with `environ` (`demo_environ`'s): the
+    folder of the file-based backend, else the backend chosen."""
+    backend = environ.get("THUOCDO_EMAIL_BACKEND", "").strip()
+    if backend == DEMO_EMAIL_BACKEND:
+        return str(settings.EMAIL_FILE_PATH)
+    return f"{backend} (THUOCDO_EMAIL_BACKEND)"
 
 
 def serve_demo(port: int, *, out=print) -> None:
@@ -334,6 +355,7 @@ def serve_demo(port: int, *, out=print) -> None:
         raise KeyboardInterrupt
 
     previous = {sig: signal.signal(sig, on_term) for sig in (signal.SIGINT, signal.SIGTERM)}
+    out(f"Thư điện tử / E-mails: {email_destination(env)}")
     out(f"Mở / Open http://{DEMO_HOST}:{port}/  (Ctrl+C để dừng / to stop)")
     try:
         enqueue_now(STARTUP_JOBS)
