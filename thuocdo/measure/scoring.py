@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from .calendar import WorkCalendar
@@ -690,6 +691,13 @@ def ground_in_reach(ground: KhtGround, period: Period, rubric: Rubric) -> bool:
     return ground.on.year == period.end.year and ground.on <= period.end
 
 
+#: Discipline levels as the law names them (exchange-format.md), for the card's text.
+DISCIPLINE_LEVELS: Mapping[str, str] = MappingProxyType({
+    "reprimand": "khiển trách", "warning": "cảnh cáo",
+    "demotion": "hạ bậc lương, giáng chức", "dismissal": "cách chức, buộc thôi việc",
+})
+
+
 def kht_overrides(official: OfficialInput, grounds: Iterable[KhtGround], period: Period,
                   units: Mapping[str, Unit], rubric: Rubric) -> tuple[Override, ...]:
     """KHT whatever the score (Decree 335/2025): discipline of reprimand (khiển trách) or
@@ -710,7 +718,7 @@ def kht_overrides(official: OfficialInput, grounds: Iterable[KhtGround], period:
             continue
         elif ground.kind is GroundKind.DISCIPLINE:
             applies = ground.level in rubric.kht_discipline_levels
-            detail = f"kỷ luật: {ground.level}"
+            detail = f"kỷ luật: {DISCIPLINE_LEVELS.get(ground.level, ground.level)}"
         elif ground.kind is GroundKind.DEGRADATION:
             applies = rubric.kht_degradation
             detail = "kết luận suy thoái về tư tưởng chính trị, đạo đức"
