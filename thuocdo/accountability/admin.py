@@ -6,20 +6,65 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.admin import ServiceAdmin, ServiceModelForm
+from thuocdo.core.templatetags.periods import period_name
+from thuocdo.measure.signals import event_number
 
-from . import services
+from . import selectors, services
 from .models import AuthorityRule, SignalRecord, ThresholdSet
+
+
+class PeriodFilter(admin.SimpleListFilter):
+    """The periods signals were raised in, newest first, in words."""
+
+    title = _("period")
+    parameter_name = "period"
+
+    def lookups(self, request, model_admin):
+        periods = (SignalRecord.objects.order_by("-period").values_list("period", flat=True)
+                   .distinct())
+        return [(period, period_name(period)) for period in periods]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(period=self.value()) if self.value() else queryset
 
 
 @admin.register(SignalRecord)
 class SignalRecordAdmin(admin.ModelAdmin):
-    list_display = ("code", "period", "raised_on", "subject", "official", "unit", "status",
-                    "explanation_due", "present")
-    list_filter = ("code", "status", "present", "period")
+    list_display = ("code", "period_in_words", "raised_on", "subject", "official", "unit",
+                    "status", "explanation_due", "present")
+    list_filter = ("code", "status", "present", PeriodFilter)
     search_fields = ("subject", "official__code", "unit__code", "key")
     list_select_related = ("official", "unit")
+    # the period in words and the events as the task page numbers them (#1: the
+    # assignment), not the engine's label and indexes
+    fields = ("code", "period_in_words", "raised_on", "subject_kind", "subject", "task",
+              "official", "unit", "escalate_to", "evidence", "explanation",
+              "needs_confirmation", "status", "explanation_due", "present", "first_seen",
+              "last_seen", "thresholds")
+    readonly_fields = ("period_in_words", "evidence")
+
+    @admin.display(description=_("period"), ordering="period")
+    def period_in_words(self, obj):
+        return period_name(obj.period)
+
+    @admin.display(description=_("events"))
+    def evidence(self, obj):
+        """Each event as on the signal's page: "#4" on the signal's own task, "T-1 #2" on
+        another, a link to the event on the task page."""
+        links = []
+        for code, index in selectors.signal_event_indexes(obj):
+            number = event_number(index)
+            label = f"#{number}" if obj.task_id and code == obj.task.code else f"{code} #{number}"
+            links.append((reverse("tasks:task_detail", kwargs={"code": code}) +
+                          f"#event-{number}", label))
+        if not links:
+            return self.get_empty_value_display()
+        return format_html_join(", ", '<a href="{}">{}</a>', links)
 
     def has_add_permission(self, request):
         return False

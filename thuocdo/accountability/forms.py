@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.core.forms import MonthField
 from thuocdo.core.scope import Scope
 from thuocdo.org import selectors as org_selectors
 from thuocdo.org.forms import UnitChoiceField
@@ -18,50 +18,11 @@ from . import selectors
 from .choices import SIGNAL_NAMES, SignalStatus, StepAction
 
 MONTH_REGEX = r"^\d{4}-(0[1-9]|1[0-2])$"
-#: a month as people write it: 2026-11 (what a month picker sends), 11/2026 or 11-2026
-_MONTH_FORMS = (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"),
-                re.compile(r"^(?P<m>\d{1,2})[/.-](?P<y>\d{4})$"))
 
 
 def this_month() -> str:
     today = timezone.localdate()
     return f"{today.year}-{today.month:02d}"
-
-
-def month_label(value: str) -> str | None:
-    """`value` as the month label YYYY-MM ("11/2026" → "2026-11"), None if it is not a
-    month."""
-    text = (value or "").strip()
-    for pattern in _MONTH_FORMS:
-        found = pattern.match(text)
-        if found and 1 <= int(found["m"]) <= 12:
-            return f"{found['y']}-{int(found['m']):02d}"
-    return None
-
-
-class MonthField(forms.CharField):
-    """A month, written YYYY-MM (a month picker) or MM/YYYY (by hand, where the browser
-    has no month picker); cleaned to YYYY-MM, and shown so once sent."""
-
-    default_error_messages = {
-        "invalid": _("Write the month as MM/YYYY or YYYY-MM, e.g. 10/2026."),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "month"}))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        return month_label(value) or value if isinstance(value, str) else value
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return value
-        label = month_label(value)
-        if label is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return label
 
 
 def _month_field(label) -> MonthField:
@@ -99,13 +60,34 @@ class DashboardForm(forms.Form):
         return self.cleaned_data.get("period") or this_month()
 
 
+def signal_code_choices() -> list[tuple[str, str]]:
+    """Each signal as "S1 · Work late", in the language active when they are shown (lazy:
+    never the language of the import)."""
+    return [(code, format_lazy("{} · {}", code, name)) for code, name in SIGNAL_NAMES.items()]
+
+
 class SignalFilterForm(forms.Form):
+    """Filters and sort order of the signal list (and of its xlsx export). A filter that is
+    not valid lists nothing: its error says why (never every signal as if it were unset)."""
+
+    SORT = [
+        ("-raised", _("Raised on (newest first)")),
+        ("raised", _("Raised on (oldest first)")),
+        ("code", _("Signal (S1 to S15)")),
+        ("-code", _("Signal (S15 to S1)")),
+        ("official", _("Official (A to Z)")),
+        ("-official", _("Official (Z to A)")),
+        ("unit", _("Unit (A to Z)")),
+        ("-unit", _("Unit (Z to A)")),
+        ("status", _("Status (open first)")),
+        ("-status", _("Status (decided first)")),
+    ]
+
     unit = UnitChoiceField(label=_("Unit (and below)"), queryset=None, to_field_name="code",
                            required=False, empty_label=_("All units I can see"))
     period = _month_field(_("Month"))
     code = forms.ChoiceField(label=_("Signal"), required=False,
-                             choices=[("", _("Any signal")),
-                                      *((k, f"{k} · {v}") for k, v in SIGNAL_NAMES.items())])
+                             choices=[("", _("Any signal")), *signal_code_choices()])
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any status")), ("undecided", _("Not decided")),
                                         *SignalStatus.choices])
@@ -119,6 +101,7 @@ class SignalFilterForm(forms.Form):
         label=_("Work still overdue"), required=False,
         help_text=_("About work still open and past its deadline today."))
     gone = forms.BooleanField(label=_("Include signals no longer raised"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT)
 
     def __init__(self, data=None, *, scope: Scope, **kwargs):
         super().__init__(data, **kwargs)
@@ -136,9 +119,15 @@ class SignalFilterForm(forms.Form):
         try:
             return org_selectors.official_get(scope=self.scope, code=code)
         except ObjectDoesNotExist:
-            raise forms.ValidationError(
-                _("No official you can see has the code “%(code)s”."),
-                code="unknown_official", params={"code": code}) from None
+            pass
+        # as people type it: "cb000135" is CB000135 (unless two codes differ only so)
+        found = list(org_selectors.official_list(scope=self.scope, active=None)
+                     .filter(code__iexact=code)[:2])
+        if len(found) == 1:
+            return found[0]
+        raise forms.ValidationError(
+            _("No official you can see has the code “%(code)s”."),
+            code="unknown_official", params={"code": code})
 
     def filters(self) -> selectors.SignalFilters:
         self.is_valid()
@@ -152,6 +141,11 @@ class SignalFilterForm(forms.Form):
             subject=(data.get("subject") or "").strip() or None, present_only=not data.get("gone"),
             explanation_overdue_on=timezone.localdate() if data.get("overdue") else None,
             task_overdue_on=timezone.localdate() if data.get("work_overdue") else None)
+
+    @property
+    def ordering(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("sort") or "-raised"
 
 
 class SignalStepForm(forms.Form):

@@ -15,8 +15,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, ExtractMonth, ExtractYear, Substr
 from django.utils import timezone
 
 from thuocdo.core.scope import Scope
@@ -77,7 +89,36 @@ class SignalFilters:
     task_overdue_on: dt.date | None = None
 
 
-def signal_list(*, scope: Scope, filters: SignalFilters | None = None) -> QuerySet[SignalRecord]:
+#: a signal's number (S10 after S9, not after S1)
+_CODE_NUMBER = Cast(Substr("code", 2), IntegerField())
+#: a signal's status in the order of its answer: open, requested, explained, then decided
+_STATUS_ORDER = Case(*(When(status=value, then=Value(n))
+                       for n, value in enumerate(SignalStatus.values)),
+                     default=Value(len(SignalStatus.values)), output_field=IntegerField())
+_NEWEST = (F("raised_on").desc(), _CODE_NUMBER.asc(), F("subject").asc(), F("pk").asc())
+
+#: the orders of the signal list (and its export): each key ascending, "-key" descending,
+#: then the newest first
+SIGNAL_ORDERINGS = {
+    "-raised": _NEWEST,
+    "raised": (F("raised_on").asc(), _CODE_NUMBER.asc(), F("subject").asc(), F("pk").asc()),
+    "code": (_CODE_NUMBER.asc(), *_NEWEST),
+    "-code": (_CODE_NUMBER.desc(), *_NEWEST),
+    "official": (F("official__name_folded").asc(nulls_last=True),
+                 F("official__code").asc(nulls_last=True), *_NEWEST),
+    "-official": (F("official__name_folded").desc(nulls_last=True),
+                  F("official__code").desc(nulls_last=True), *_NEWEST),
+    "unit": (F("unit__name_folded").asc(), F("unit__code").asc(), *_NEWEST),
+    "-unit": (F("unit__name_folded").desc(), F("unit__code").desc(), *_NEWEST),
+    "status": (_STATUS_ORDER.asc(), *_NEWEST),
+    "-status": (_STATUS_ORDER.desc(), *_NEWEST),
+}
+
+
+def signal_list(*, scope: Scope, filters: SignalFilters | None = None,
+                ordering: str = "-raised") -> QuerySet[SignalRecord]:
+    """Signals the caller may read (`signal_scope_q`) with `filters`, in `ordering` (a key
+    of `SIGNAL_ORDERINGS`; the newest first by default)."""
     f = filters or SignalFilters()
     qs = SignalRecord.objects.filter(signal_scope_q(scope))
     if f.unit is not None:
@@ -106,7 +147,7 @@ def signal_list(*, scope: Scope, filters: SignalFilters | None = None) -> QueryS
         qs = qs.filter(present=True)
     return qs.select_related("unit", "official", "task", "escalate_to",
                              "task__holder_unit", "task__holder_official").order_by(
-        "-raised_on", "code", "subject", "pk")
+        *SIGNAL_ORDERINGS.get(ordering, _NEWEST))
 
 
 def signal_get(*, scope: Scope, pk: int) -> SignalRecord:
@@ -125,18 +166,25 @@ class Evidence:
     event: TaskEvent | None = None
 
 
-def signal_evidence(*, scope: Scope, signal: SignalRecord) -> list[Evidence]:
-    """The (task, event) pairs behind a signal, in its order: for a signal about one task
-    the engine's indexes into its log; for one about a person across tasks (S2) or with
-    no single task (S12) each [task code, index] pair. The signal's own task is read with
-    the signal; another task only if the caller may read it, else it is named without its
-    event."""
+def signal_event_indexes(signal: SignalRecord) -> list[tuple[str, int]]:
+    """The (task code, engine index) pairs behind a signal, in its order: for a signal
+    about one task the engine's indexes into its log; for one about a person across tasks
+    (S2) or with no single task (S12) each [task code, index] pair. `event_number` gives
+    an index's number on the task page."""
     pairs: list[tuple[str, int]] = []
     for item in signal.events:
         if isinstance(item, int) and signal.task_id is not None:
             pairs.append((signal.task.code, item))
         elif isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[1], int):
             pairs.append((str(item[0]), item[1]))
+    return pairs
+
+
+def signal_evidence(*, scope: Scope, signal: SignalRecord) -> list[Evidence]:
+    """The (task, event) pairs behind a signal, in its order (`signal_event_indexes`). The
+    signal's own task is read with the signal; another task only if the caller may read
+    it, else it is named without its event."""
+    pairs = signal_event_indexes(signal)
     if not pairs:
         return []
     codes = {code for code, _ in pairs}

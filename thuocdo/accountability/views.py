@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -178,8 +179,9 @@ def dashboard_export(request):
             ws.append([_cell(ws, v) for v in values])
 
     labels = [BUCKET_LABELS[b.value] for b in Bucket]
+    # "Signal status", not "Status": the S9 sheet also has the task's status
     signal_headers = [_("Signal"), _("About"), _("Official"), _("Unit"), _("Raised on"),
-                      _("Status"), _("What was seen")]
+                      _("Signal status"), _("What was seen")]
     # what the workbook covers, first: a sheet copied alone still says it
     sheet(pgettext("xlsx sheet", "About this export"), [_("Item"), _("Value")], [
         [_("Unit code"), board.unit.code], [_("Unit"), board.unit.name],
@@ -210,7 +212,7 @@ def dashboard_export(request):
            for t in board.oldest])
     escalated = list(selectors.escalated_overdue(scope=request.scope, unit=board.unit,
                                                  today=board.today))
-    sheet(_("Escalated (S9)"), [*signal_headers, _("State"), _("Deadline in force"),
+    sheet(_("Escalated (S9)"), [*signal_headers, _("Task status"), _("Deadline in force"),
                                 _("Held by (official)"), _("Held by (unit)")],
           [[*row, s.task.get_state_display(), s.task.due_in_force,
             s.task.holder_official.name if s.task.holder_official else None,
@@ -228,26 +230,34 @@ def dashboard_export(request):
                                                        strict=True)])
     sheet(pgettext("xlsx sheet", "Service index"), [_("Group"), _("Points"), _("Maximum")],
           _service_index_rows(_service_index(request, board)))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f'attachment; filename="accountability-{board.unit.code}-{board.period}.xlsx"')
-    return response
+    return _xlsx_response(book, f"accountability-{board.unit.code}-{board.period}.xlsx")
 
 
 # -- signals -----------------------------------------------------------------------------
 
 
+def _filtered_signals(request) -> tuple[SignalFilterForm, QuerySet]:
+    """The signal list's form over the query and the signals it lists, in its order: none
+    while a filter is not valid (its error says why), never all as if it were unset."""
+    form = SignalFilterForm(request.GET, scope=request.scope)
+    signals = selectors.signal_list(scope=request.scope, filters=form.filters(),
+                                    ordering=form.ordering)
+    if not form.is_valid():
+        signals = signals.none()
+    return form, signals
+
+
 @login_required
 @require_GET
 def signal_list(request):
-    form = SignalFilterForm(request.GET, scope=request.scope)
-    signals = selectors.signal_list(scope=request.scope, filters=form.filters())
+    """Signals the caller may read: filters, sorting, pages, the xlsx export of the same;
+    htmx refreshes the results."""
+    form, signals = _filtered_signals(request)
     page = Paginator(signals, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "nav": "signals",
         "form": form,
+        "sort": form.ordering,
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         "signal_names": SIGNAL_NAMES,
@@ -255,6 +265,42 @@ def signal_list(request):
         "today": timezone.localdate(),
     }
     return render_page(request, "accountability/signal_list.html", context, partial="results")
+
+
+def _xlsx_response(book: Workbook, filename: str) -> HttpResponse:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def signal_export(request):
+    """The signal list as an xlsx sheet: the same filters, scope and order as the page, every
+    signal (not one page), one query."""
+    _form, signals = _filtered_signals(request)
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(title=_("Signals")[:31])
+    headers = [(_("Signal"), 8), (_("Name"), 28), (_("About"), 18), (_("Task"), 40),
+               (_("Official code"), 14), (_("Official"), 24), (_("Unit"), 30),
+               (_("Month"), 16), (_("Raised on"), 12), (_("Status"), 20),
+               (_("Still raised"), 10), (_("What was seen"), 60), (_("Link"), 50)]
+    xlsx.header(ws, [title for title, _width in headers], [w for _t, w in headers])
+    yes, no = _("Yes"), _("No")
+    for s in signals.iterator(chunk_size=2000):
+        ws.append([
+            _cell(ws, s.code), _cell(ws, SIGNAL_NAMES.get(s.code, "")),
+            _cell(ws, s.subject or None), _cell(ws, s.task.title if s.task else None),
+            _cell(ws, s.official.code if s.official else None),
+            _cell(ws, s.official.name if s.official else None), _cell(ws, s.unit.name),
+            _cell(ws, period_name(s.period)), _cell(ws, s.raised_on),
+            _cell(ws, s.get_status_display()), yes if s.present else no,
+            _cell(ws, s.explanation),
+            _cell(ws, request.build_absolute_uri(s.get_absolute_url())),
+        ])
+    return _xlsx_response(book, f"signals-{timezone.localdate():%Y-%m-%d}.xlsx")
 
 
 #: the steps of a signal's answer, each with its own form on the signal's page
@@ -401,10 +447,8 @@ def counted_tasks(request):
     return render(request, "accountability/counted_tasks.html", context)
 
 
-@login_required
-@require_GET
-def delay_list(request):
-    """The tasks behind a row of "delay by holder": each with its working days late."""
+def _delays(request) -> dict:
+    """The delay drill-down's parameters (404 unless valid and readable) and its rows."""
     scope = request.scope
     data, unit = _drill_down(request, DelayFilterForm)
     holder_unit = (_get_or_404(org_selectors.unit_get, scope=scope, code=data["holder_unit"])
@@ -414,12 +458,50 @@ def delay_list(request):
     rows = selectors.delay_rows(scope=scope, unit=unit, period=data["period"],
                                 holder_unit=holder_unit, official=official,
                                 no_official=holder_unit is not None and official is None)
+    return {"unit": unit, "period": data["period"], "holder_unit": holder_unit,
+            "official": official, "rows": rows}
+
+
+@login_required
+@require_GET
+def delay_list(request):
+    """The tasks behind a row of "delay by holder": each with its working days late."""
+    found = _delays(request)
+    rows = found.pop("rows")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"nav": "accountability", "unit": unit, "period": data["period"],
-               "holder_unit": holder_unit, "official": official, "page": page,
+    context = {"nav": "accountability", **found, "page": page,
                "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
                "total": sum(r.workdays for r in rows)}
     return render(request, "accountability/delay_list.html", context)
+
+
+@login_required
+@require_GET
+def delay_export(request):
+    """The delay drill-down as an xlsx sheet: one row per task and holder, with the same
+    filters and order as the page, every row (not one page)."""
+    found = _delays(request)
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(title=_("Working days late")[:31])
+    # who held the work while it was late, as the page says (not who holds it now)
+    headers = [(_("Code"), 16), (_("Task"), 40), (_("Deadline in force"), 12),
+               (_("Task status"), 20), (_("Official code"), 14),
+               (pgettext("delay", "Held by"), 24), (_("Unit code"), 14), (_("Unit"), 30),
+               (_("Month"), 16), (_("Working days late"), 10), (_("Link"), 50)]
+    xlsx.header(ws, [title for title, _width in headers], [w for _t, w in headers])
+    month = period_name(found["period"])
+    for row in found["rows"].iterator(chunk_size=2000):
+        task = row.task
+        ws.append([
+            _cell(ws, task.code), _cell(ws, task.title), _cell(ws, task.due_in_force),
+            _cell(ws, task.get_state_display()),
+            _cell(ws, row.official.code if row.official else None),
+            _cell(ws, row.official.name if row.official else _("(nobody named)")),
+            _cell(ws, row.unit.code), _cell(ws, row.unit.name), _cell(ws, month),
+            row.workdays, _cell(ws, request.build_absolute_uri(task.get_absolute_url())),
+        ])
+    return _xlsx_response(
+        book, f"delays-{found['unit'].code}-{found['period']}.xlsx")
 
 
 @login_required

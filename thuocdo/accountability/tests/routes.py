@@ -69,6 +69,11 @@ ROUTES = {
         RouteSpec(expect=page_expect("all"), query="unit=HN.CG&status=undecided&code=S1",
                   note="filters"),
     ],
+    "accountability:signal_export": [
+        RouteSpec(expect=page_expect("all")),
+        RouteSpec(expect=page_expect("all"), query="unit=HN.CG&status=undecided&code=S1&sort=unit",
+                  note="filters and order, as the list"),
+    ],
     "accountability:signal_detail": [
         RouteSpec(kwargs=s1_signal, expect=page_expect(NAMED)),
         RouteSpec(kwargs=colleague_signal, expect=page_expect(READERS),
@@ -106,6 +111,12 @@ ROUTES = {
     ],
     "accountability:delay_list": [
         RouteSpec(expect=page_expect(READERS), query="unit=HN.CG&period=2026-10"),
+        RouteSpec(expect=page_expect(set(), denied=404), note="unit and period required"),
+    ],
+    "accountability:delay_export": [
+        RouteSpec(expect=page_expect(READERS), query="unit=HN.CG&period=2026-10"),
+        RouteSpec(expect=page_expect({"admin"}), query="unit=HN.BD&period=2026-10",
+                  note="outside the HN.CG readers' scope"),
         RouteSpec(expect=page_expect(set(), denied=404), note="unit and period required"),
     ],
     "accountability:directive_cascade": [

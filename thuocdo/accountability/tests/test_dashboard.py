@@ -222,3 +222,43 @@ def test_the_cascade_lists_who_answered_and_who_did_not(world, client_for):
     assert rows["HN.CG"].answered_on is not None and rows["HN.CG"].workdays >= 4
     assert rows["HN.BD"].answered_on is None and rows["HN.SNV"].answered_on is None
     assert {r.unit.code for r in response.context["silent"]} == {"HN.SNV", "HN.BD"}
+
+
+@pytest.mark.django_db
+def test_the_s9_sheet_names_the_signals_and_the_tasks_status_apart(world, client_for):
+    """The escalations' sheet has the signal's status and the task's: two headers, each
+    saying whose (both read "Trạng thái" before)."""
+    from django.utils.translation import gettext
+
+    late = _work(world)
+    _stored_signal(world, code="S9", task=late, unit="HN.CG.VP", official="CG.STAFF",
+                   escalate_to="HN.CG", text="Còn quá hạn")
+    client = client_for(world.user("head"))
+    response = client.get(reverse("accountability:dashboard_export"),
+                          {"unit": "HN.CG", "period": month_of(late.due)})
+    book = load_workbook(io.BytesIO(response.content))
+    for sheet in book.worksheets:
+        headers = [c.value for c in next(sheet.iter_rows(max_row=1))]
+        assert len(set(headers)) == len(headers), (sheet.title, headers)
+    escalated = [c.value for c in next(book.worksheets[7].iter_rows(max_row=1))]
+    assert {gettext("Signal status"), gettext("Task status")} <= set(escalated)
+
+
+@pytest.mark.django_db
+def test_the_oldest_overdue_work_says_it_covers_every_month(world, client_for):
+    """The month's dashboard lists overdue work of earlier months among the oldest, and
+    says so, as the escalations' panel does."""
+    from django.utils.translation import gettext
+
+    earlier = make_task(world, code="T-EARLIER", days_ago=80, due_in=-60)
+    period = month_of(timezone.localdate())
+    assert month_of(earlier.due) != period
+    client = client_for(world.user("head"))
+    response = client.get(reverse("accountability:dashboard"),
+                          {"unit": "HN.CG", "period": period})
+    assert [t.code for t in response.context["board"].oldest] == ["T-EARLIER"]
+    page = unescape(response.content.decode())
+    assert gettext("Oldest overdue work, any month, and who holds it") in page
+    assert gettext("Work still open and past its deadline in force today, whatever month it "
+                   "belongs to (not only %(period)s), oldest deadline first, with who holds "
+                   "it now.") % {"period": period_name(period)} in page

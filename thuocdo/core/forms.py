@@ -1,0 +1,48 @@
+"""Form fields shared by several apps."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+#: a month as people write it: 2026-11 (what a month picker sends), 11/2026 or 11-2026
+_MONTH_FORMS = (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"),
+                re.compile(r"^(?P<m>\d{1,2})[/.-](?P<y>\d{4})$"))
+
+
+def month_label(value: str) -> str | None:
+    """`value` as the month label YYYY-MM ("11/2026" → "2026-11"), None if it is not a
+    month."""
+    text = (value or "").strip()
+    for pattern in _MONTH_FORMS:
+        found = pattern.match(text)
+        if found and 1 <= int(found["m"]) <= 12:
+            return f"{found['y']}-{int(found['m']):02d}"
+    return None
+
+
+class MonthField(forms.CharField):
+    """A month, written YYYY-MM (a month picker) or MM/YYYY (by hand, where the browser
+    has no month picker); cleaned to YYYY-MM, and shown so once sent."""
+
+    default_error_messages = {
+        "invalid": _("Write the month as MM/YYYY or YYYY-MM, e.g. 10/2026."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "month"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return month_label(value) or value if isinstance(value, str) else value
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        label = month_label(value)
+        if label is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return label
