@@ -121,3 +121,25 @@ def group_labels() -> dict[str, str]:
         "digitisation": gettext("Digitisation of dossiers"), "online": gettext("Online services"),
         "satisfaction": gettext("Satisfaction"),
     }
+
+
+def count_labels() -> dict[str, str]:
+    """The figures behind the service index's rates by key (`measure.service_index.rates`),
+    as the page and the export name them."""
+    return {
+        "dossiers_done": gettext("Dossiers done"),
+        "dossiers_done_on_time": gettext("Dossiers done on time"),
+        "dossiers_done_late": gettext("Dossiers done late"),
+        "dossiers_received": gettext("Dossiers received in the period"),
+        "dossiers_carried_over": gettext("Dossiers carried over from before the period"),
+        "dossiers_open_overdue": gettext("Dossiers open past their deadline"),
+        "dossiers_online": gettext("Dossiers received online"),
+        "dossiers_rated": gettext("Dossiers rated"),
+        "dossiers_rated_unsatisfied": gettext("Dossiers rated not satisfied"),
+        "feedback_answered": gettext("Feedback answered"),
+        "feedback_answered_on_time": gettext("Feedback answered on time"),
+        "feedback_open_overdue": gettext("Feedback unanswered past its deadline"),
+        "feedback_closed": gettext("Feedback closed"),
+        "feedback_unsatisfied_or_late": gettext(
+            "Feedback closed, rated not satisfied or answered late"),
+    }

@@ -9,10 +9,19 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from thuocdo.org.forms import UnitChoiceField
 from thuocdo.org.models import Official, Unit
 
 from . import services
-from .choices import Channel, FeedbackCategory, FeedbackKind, Satisfaction, Verification
+from .choices import (
+    Channel,
+    DossierStatus,
+    FeedbackCategory,
+    FeedbackKind,
+    FeedbackStatus,
+    Satisfaction,
+    Verification,
+)
 from .models import Dossier, Procedure
 
 
@@ -87,15 +96,106 @@ class DossierPublicRateForm(DossierLookupForm):
                                widget=forms.RadioSelect)
 
 
-class FeedbackFilterForm(forms.Form):
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value travels as YYYY-MM-DD."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class _ListFilterForm(forms.Form):
+    """Filters and sort order of a staff list (and of its xlsx export), bound to the query
+    string; every field is optional and an empty query string means "everything I can see,
+    in the default order". The unit is one of the caller's scope (a wrong one is reported
+    on the field and ignored)."""
+
+    SUBUNITS = [("1", _("Included")), ("0", _("Not included"))]
+    SORT: list = []
+    STATUSES: list = []
+
+    unit = UnitChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.none(),
+                           to_field_name="code", empty_label=_("All units I can see"))
+    subunits = forms.ChoiceField(label=_("Sub-units of the unit"), required=False,
+                                 choices=SUBUNITS)
     status = forms.ChoiceField(label=_("Status"), required=False)
+    received_from = forms.DateField(label=_("Received from"), required=False,
+                                    widget=DateInput)
+    received_to = forms.DateField(label=_("Received to"), required=False, widget=DateInput)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    def __init__(self, data=None, *, scope, **kwargs):
+        super().__init__(data, **kwargs)
+        units = unit_choices(scope=scope)
+        self.fields["unit"].queryset = units
+        first = units.first()
+        self.fields["unit"].base_depth = first.depth if first is not None else 0
+        self.fields["status"].choices = [("", _("All")), *self.STATUSES]
+        self.fields["sort"].choices = self.SORT
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and end < start:
+            self.add_error("received_to", _("The end is before the start."))
+        return data
+
+    def filters(self, *, today: dt.date) -> dict:
+        """The selector's keyword arguments from the fields that are valid (an invalid
+        field is reported next to itself and ignored)."""
+        self.is_valid()
+        data = self.cleaned_data
+        return {
+            "unit": data.get("unit"),
+            "include_subunits": data.get("subunits") != "0",
+            "status": data.get("status") or None,
+            "mine": bool(data.get("mine")),
+            "received_from": data.get("received_from"),
+            "received_to": data.get("received_to"),
+            "overdue_on": today if data.get("overdue") else None,
+            "ordering": data.get("sort") or self.SORT[0][0],
+        }
+
+
+def unit_choices(*, scope):
+    """The units a staff list may be narrowed to: those of the caller's scope, in tree
+    order."""
+    from thuocdo.org import selectors as org_selectors
+
+    return (org_selectors.unit_list(scope=scope).select_related(None)
+            .only("pk", "code", "name", "depth", "lft"))
+
+
+class FeedbackFilterForm(_ListFilterForm):
+    STATUSES = FeedbackStatus.choices
+    SORT = [
+        ("reply_due", _("Reply deadline (earliest first)")),
+        ("-reply_due", _("Reply deadline (latest first)")),
+        ("submitted", _("Received (oldest first)")),
+        ("-submitted", _("Received (newest first)")),
+        ("code", _("Code (ascending)")),
+        ("-code", _("Code (descending)")),
+    ]
+
+    overdue = forms.BooleanField(label=pgettext_lazy("feedback filter", "Overdue only"),
+                                 required=False)
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from .choices import FeedbackStatus
 
-        self.fields["status"].choices = [("", _("All")), *FeedbackStatus.choices]
+class DossierFilterForm(_ListFilterForm):
+    STATUSES = DossierStatus.choices
+    SORT = [
+        ("due", _("Deadline (earliest first)")),
+        ("-due", _("Deadline (latest first)")),
+        ("received", _("Received (oldest first)")),
+        ("-received", _("Received (newest first)")),
+        ("code", _("Code (ascending)")),
+        ("-code", _("Code (descending)")),
+    ]
+
+    mine = forms.BooleanField(label=_("Held by me"), required=False)
 
 
 class AssignForm(forms.Form):
@@ -152,14 +252,19 @@ class FindingDecideForm(forms.Form):
 
 
 class DossierReceiveForm(forms.Form):
-    procedure = forms.ModelChoiceField(label=_("Procedure"),
-                                       queryset=Procedure.objects.filter(active=True),
+    """`procedures`: those the caller receives (`selectors.procedures_received_by`)."""
+
+    procedure = forms.ModelChoiceField(label=_("Procedure"), queryset=Procedure.objects.none(),
                                        to_field_name="code")
     applicant = forms.CharField(label=_("Applicant"), max_length=255)
     applicant_contact = forms.CharField(label=_("Applicant's contact"), max_length=255,
                                         required=False)
     channel = forms.ChoiceField(label=pgettext_lazy("dossier channel", "Received"),
                                 choices=Channel.choices)
+
+    def __init__(self, *args, procedures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["procedure"].queryset = procedures
 
 
 class MoveForm(forms.Form):
@@ -191,12 +296,27 @@ class DossierRateForm(forms.Form):
 
 
 class IndexForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.all(),
-                                  to_field_name="code", required=False)
+    """The unit (one of the caller's scope; by default the first the page picks) and the
+    period of the service index."""
+
+    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none(), to_field_name="code",
+                           required=False, empty_label=None)
     start = forms.DateField(label=_("From"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False,
                           widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data=None, *, scope, default_unit: Unit | None = None, **kwargs):
+        if data is not None and "unit" not in data and default_unit is not None:
+            data = data.copy()
+            data["unit"] = default_unit.code
+        if default_unit is not None:
+            kwargs.setdefault("initial", {"unit": default_unit.code})
+        super().__init__(data, **kwargs)
+        units = unit_choices(scope=scope)
+        self.fields["unit"].queryset = units
+        first = units.first()
+        self.fields["unit"].base_depth = first.depth if first is not None else 0
 
     def clean(self):
         data = super().clean()

@@ -5,6 +5,11 @@ is assigned to or held by them. The public reach one feedback case or one dossie
 its code together with its access key (`feedback_public_get`, `dossier_public_get`), and see
 of a dossier only what `dossier_public_view` gives: never an official's name nor a note
 meant for staff.
+
+Who takes part in a case is decided here too, once, for the pages that offer an action and
+the services that enforce it (`feedback_leads`, `feedback_handles`, `dossier_holds`,
+`may_issue_key`, `may_decide_finding`): the official a case names takes no part in it and
+does not see who sent it (`feedback_concerns`, `feedback_submitter`).
 """
 
 from __future__ import annotations
@@ -12,21 +17,133 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
 from thuocdo.core.scope import Scope
 from thuocdo.measure import service_index as engine
-from thuocdo.org.models import Unit
+from thuocdo.org.models import Official, Unit
 
 from .choices import (
+    OPEN_FEEDBACK,
     PUBLIC_KINDS,
     DossierEventKind,
     DossierStatus,
     FeedbackStatus,
+    count_labels,
 )
-from .models import Dossier, DossierEvent, Feedback, FeedbackEvent, Procedure
+from .models import Dossier, DossierEvent, Feedback, FeedbackEvent, Procedure, ProcedureStep
+
+# -- who takes part in a case (the pages offer, the services enforce: one rule) ----------
+
+
+def feedback_concerns(*, official_id: int | None, feedback: Feedback) -> bool:
+    """Whether the case names the official (`Feedback.official`, "the official concerned").
+    The person a complaint is about takes no part in handling it: never its handler, never
+    the one who issues the submitter a new access key (the key opens the public page where
+    the answer is rated), and never sees who sent it (`feedback_submitter`). They may still
+    read the case and explain a finding it raised against them."""
+    return official_id is not None and feedback.official_id == official_id
+
+
+def feedback_leads(*, scope: Scope, feedback: Feedback) -> bool:
+    """Whether the caller receives the case for its unit: a leader of the unit responsible
+    (or above), who assigns, forwards and verifies it; never the official it names."""
+    return (scope.can_lead_unit(feedback.unit)
+            and not feedback_concerns(official_id=scope.official_id, feedback=feedback))
+
+
+def feedback_handles(*, scope: Scope, feedback: Feedback) -> bool:
+    """Whether the caller handles the case: a leader of its unit (`feedback_leads`) or the
+    official it is assigned to; never the official it names."""
+    if feedback_concerns(official_id=scope.official_id, feedback=feedback):
+        return False
+    return feedback_leads(scope=scope, feedback=feedback) or (
+        scope.official_id is not None and feedback.assignee_id == scope.official_id)
+
+
+def dossier_holds(*, scope: Scope, dossier: Dossier) -> bool:
+    """Whether the caller may act on the dossier: its holder, a leader of the holding unit,
+    or a member of it while no official holds the dossier."""
+    official_id = scope.official_id
+    return ((official_id is not None and dossier.holder_official_id == official_id)
+            or scope.can_lead_unit(dossier.holder_unit)
+            or (dossier.holder_official_id is None
+                and dossier.holder_unit_id in scope.member_unit_ids))
+
+
+def may_issue_key(*, scope: Scope, record: Feedback | Dossier) -> bool:
+    """Whether the caller may give the public a new access key to `record` (the old one
+    stops working, and whoever holds the new one reads the record's public page and rates
+    its handling):
+
+    - a feedback case: those who receive and handle it (`feedback_handles`: the leaders of
+      its unit responsible, the official it is assigned to), never the official it names;
+    - a dossier: members and leaders of its receiving unit (the counter) and whoever may
+      act on it (`dossier_holds`), except an official named by feedback about the dossier.
+
+    Inspectors and accounts without an official never do. The pages ask it to offer the
+    action; `services.access_key_issue` enforces it."""
+    if scope.is_read_only or scope.official_id is None:
+        return False
+    if isinstance(record, Feedback):
+        return feedback_handles(scope=scope, feedback=record)
+    allowed = (record.unit_id in scope.member_unit_ids or scope.can_lead_unit(record.unit)
+               or dossier_holds(scope=scope, dossier=record))
+    return allowed and not Feedback.objects.filter(
+        dossier_id=record.pk, official_id=scope.official_id).exists()
+
+
+def may_decide_finding(*, scope: Scope, official_code: str) -> bool:
+    """Whether the caller decides on a finding against the official `official_code` (accepts
+    their explanation or confirms it): a leader of a unit the official belongs or belonged
+    to, never the official themself; inspectors and accounts without an official never.
+    Two queries."""
+    if scope.is_read_only or scope.official_id is None:
+        return False
+    official = Official.objects.filter(code=official_code).first()
+    if official is None or official.pk == scope.official_id:
+        return False
+    return any(scope.can_lead_unit(unit)
+               for unit in Unit.objects.filter(memberships__official=official))
+
+
+@dataclass(frozen=True)
+class Submitter:
+    """Who sent a case, as the staff page shows it (`feedback_submitter`)."""
+
+    name: str
+    contact: str
+
+
+def feedback_submitter(*, scope: Scope, feedback: Feedback) -> Submitter | None:
+    """The submitter's name and contact, or None for the official the case names: they
+    read the case but never learn who complained about them."""
+    if feedback_concerns(official_id=scope.official_id, feedback=feedback):
+        return None
+    return Submitter(name=feedback.contact_name, contact=feedback.contact)
+
+
+def procedures_received_by(*, scope: Scope) -> QuerySet[Procedure]:
+    """The active procedures whose dossiers the caller receives: those whose first step
+    (the one-stop counter) is a unit they belong to or lead (all for an administrator with
+    an official). None for inspectors and accounts without an official. One query."""
+    if scope.is_read_only or scope.official_id is None:
+        return Procedure.objects.none()
+    rows = Procedure.objects.filter(active=True)
+    if not scope.is_admin:
+        led = Q(pk__in=list(scope.member_unit_ids))
+        for lft, rgt in scope.lead_ranges:
+            led |= Q(lft__gte=lft, rgt__lte=rgt)
+        counters = Unit.objects.filter(led)
+        first = (ProcedureStep.objects.filter(procedure=OuterRef("pk")).order_by("order")
+                 .values("unit_id")[:1])
+        rows = rows.annotate(counter=Subquery(first)).filter(counter__in=counters.values("pk"))
+    return rows.order_by("name", "code")
+
+
+# -- feedback ----------------------------------------------------------------------------
 
 
 def _feedback_q(scope: Scope) -> Q:
@@ -38,19 +155,57 @@ def _feedback_q(scope: Scope) -> Q:
     return q
 
 
-def feedback_inbox(*, scope: Scope, unit: Unit | None = None, status: str | None = None,
-                   mine: bool = False) -> QuerySet[Feedback]:
-    """Feedback of the caller's units (newest first), optionally of one unit's subtree, one
-    status, or assigned to the caller."""
+def _day_start(day: dt.date) -> dt.datetime:
+    """Local midnight at the start of `day`, as an aware moment."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
+
+
+def _received_between(field: str, start: dt.date | None, end: dt.date | None) -> Q:
+    """`field` (a moment) on a local day in [start, end]; either end may be open."""
+    q = Q()
+    if start is not None:
+        q &= Q(**{f"{field}__gte": _day_start(start)})
+    if end is not None:
+        q &= Q(**{f"{field}__lt": _day_start(end + dt.timedelta(days=1))})
+    return q
+
+
+def _unit_q(prefix: str, unit: Unit, include_subunits: bool) -> Q:
+    if include_subunits:
+        return Q(**{f"{prefix}lft__gte": unit.lft, f"{prefix}rgt__lte": unit.rgt})
+    return Q(**{f"{prefix}id": unit.pk})
+
+
+#: the list's sort orders: key → ordering (the code last, so pages are stable)
+FEEDBACK_ORDERINGS = {
+    "reply_due": ("reply_due", "code"), "-reply_due": ("-reply_due", "-code"),
+    "submitted": ("submitted_at", "code"), "-submitted": ("-submitted_at", "-code"),
+    "code": ("code",), "-code": ("-code",),
+}
+
+
+def feedback_inbox(*, scope: Scope, unit: Unit | None = None, include_subunits: bool = True,
+                   status: str | None = None, mine: bool = False,
+                   received_from: dt.date | None = None, received_to: dt.date | None = None,
+                   overdue_on: dt.date | None = None, ordering: str = "reply_due",
+                   ) -> QuerySet[Feedback]:
+    """Feedback of the caller's units (by reply deadline unless `ordering` says otherwise,
+    a key of `FEEDBACK_ORDERINGS`), optionally: of one unit responsible (and its subtree),
+    one status, assigned to the caller, received in [received_from, received_to] (local
+    days), or still unanswered past its reply deadline on `overdue_on`. One query."""
     rows = Feedback.objects.filter(_feedback_q(scope)).select_related(
         "unit", "assignee", "official", "dossier")
     if unit is not None:
-        rows = rows.filter(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt)
+        rows = rows.filter(_unit_q("unit__", unit, include_subunits))
     if status:
         rows = rows.filter(status=status)
     if mine:
         rows = rows.filter(assignee_id=scope.official_id)
-    return rows.order_by("reply_due", "code")
+    rows = rows.filter(_received_between("submitted_at", received_from, received_to))
+    if overdue_on is not None:
+        rows = rows.filter(status__in=list(OPEN_FEEDBACK), answered_at__isnull=True,
+                           reply_due__lt=overdue_on)
+    return rows.order_by(*FEEDBACK_ORDERINGS.get(ordering, FEEDBACK_ORDERINGS["reply_due"]))
 
 
 def feedback_get(*, scope: Scope, code: str) -> Feedback:
@@ -102,17 +257,37 @@ def _dossier_q(scope: Scope) -> Q:
     return q
 
 
-def dossier_list(*, scope: Scope, status: str | None = None, overdue_on: dt.date | None = None,
-                 mine: bool = False) -> QuerySet[Dossier]:
+#: the list's sort orders: key → ordering (the code last, so pages are stable)
+DOSSIER_ORDERINGS = {
+    "due": ("due_in_force", "code"), "-due": ("-due_in_force", "-code"),
+    "received": ("received_at", "code"), "-received": ("-received_at", "-code"),
+    "code": ("code",), "-code": ("-code",),
+}
+
+
+def dossier_list(*, scope: Scope, unit: Unit | None = None, include_subunits: bool = True,
+                 status: str | None = None, overdue_on: dt.date | None = None,
+                 mine: bool = False, received_from: dt.date | None = None,
+                 received_to: dt.date | None = None, ordering: str = "due",
+                 ) -> QuerySet[Dossier]:
+    """Dossiers of the caller's units (by deadline in force unless `ordering` says
+    otherwise, a key of `DOSSIER_ORDERINGS`), optionally: received or held by one unit
+    (and its subtree), of one status, still open past their deadline in force on
+    `overdue_on`, held by the caller, received in [received_from, received_to] (local
+    days). One query."""
     rows = Dossier.objects.filter(_dossier_q(scope)).select_related(
         "procedure", "holder_unit", "holder_official", "unit")
+    if unit is not None:
+        rows = rows.filter(_unit_q("unit__", unit, include_subunits)
+                           | _unit_q("holder_unit__", unit, include_subunits))
     if status:
         rows = rows.filter(status=status)
     if overdue_on is not None:
         rows = rows.exclude(status=DossierStatus.DONE).filter(due_in_force__lt=overdue_on)
     if mine:
         rows = rows.filter(holder_official_id=scope.official_id)
-    return rows.order_by("due_in_force", "code")
+    rows = rows.filter(_received_between("received_at", received_from, received_to))
+    return rows.order_by(*DOSSIER_ORDERINGS.get(ordering, DOSSIER_ORDERINGS["due"]))
 
 
 def dossier_get(*, scope: Scope, code: str) -> Dossier:
@@ -274,6 +449,15 @@ class ServiceIndexResult:
             value = getattr(r, key)
             rows.append((key, None if value is None else engine.points(value * 100)))
         return rows
+
+    def count_rows(self) -> list[tuple[str, int]]:
+        """(label, number) of the figures behind the rates, in the engine's order."""
+        return _count_rows(self.index.rates.counts)
+
+
+def _count_rows(counts) -> list[tuple[str, int]]:
+    labels = count_labels()
+    return [(labels.get(key, key), value) for key, value in counts]
 
 
 def _local_day(moment: dt.datetime | None) -> dt.date | None:

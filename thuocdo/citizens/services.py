@@ -4,15 +4,16 @@ Each change appends one hash-chained event to the case's log and updates the row
 Who may act is decided here from the acting user's scope (`thuocdo.core.scope.scope_for`):
 
 - feedback: the leaders of the responsible unit (or above) assign, forward, verify; the
-  official it is assigned to (or a leader) replies, forwards and closes;
+  official it is assigned to (or a leader) replies, forwards and closes; the official a
+  case names does none of these, nor is it assigned to them (`selectors.feedback_concerns`);
 - dossiers: the official holding the dossier, or a leader of the unit holding it, acts on
   it; a member of the unit of the procedure's first step (the one-stop counter) receives it.
 
 The public (no login) submits and rates feedback (`feedback_submit`, `feedback_rate`) and
 rates a returned dossier (`dossier_rate(public=True)`). Feedback and dossiers are opened on the
 portal with their code and an access key, issued by `feedback_submit` and `dossier_receive`,
-and issued again by staff for both alike (`access_key_issue`, `may_issue_key`); only a keyed
-hash of it is stored (`access_key_hash`).
+and issued again by staff for both alike (`access_key_issue`, `selectors.may_issue_key`);
+only a keyed hash of it is stored (`access_key_hash`).
 """
 
 from __future__ import annotations
@@ -59,6 +60,14 @@ from .models import (
     FindingAnswer,
     Procedure,
     ProcedureStep,
+)
+from .selectors import (
+    dossier_holds,
+    feedback_concerns,
+    feedback_handles,
+    feedback_leads,
+    may_decide_finding,
+    may_issue_key,
 )
 
 #: working days a unit has to answer feedback (from receipt, or from a forward)
@@ -140,27 +149,13 @@ def _issue_key(record: Feedback | Dossier, key: str | None = None) -> str:
     return key
 
 
-def may_issue_key(*, scope: Scope, official_id: int | None, record: Keyed) -> bool:
-    """Whether the caller may give the public a new access key to `record`, a dossier or a
-    feedback case alike: members and leaders of its `unit` (a dossier's receiving unit, the
-    counter; a case's unit responsible), and whoever may act on it (a dossier's holder or a
-    leader of the holding unit; a case's handler). Inspectors and accounts without an
-    official never do. The pages ask it to offer the action; `access_key_issue` enforces it."""
-    if scope.is_read_only or official_id is None:
-        return False
-    if record.unit_id in scope.member_unit_ids or scope.can_lead_unit(record.unit):
-        return True
-    if isinstance(record, Dossier):
-        return _holds(scope, official_id, record)
-    return _handles(scope, official_id, record)
-
-
 @transaction.atomic
 def access_key_issue(*, user: Any, record: Keyed, access_key: str | None = None,
                      actor: Official | None = None) -> tuple[Keyed, str]:
     """Issue a new access key to the public for a dossier or a feedback case: for an
     imported dossier (which has none), or when the key was lost. The old key stops working.
-    Who may: `may_issue_key` (`actor` is for the demo and imports: no user, no check).
+    Who may: `selectors.may_issue_key` (`actor` is for the demo and imports: no user, no
+    check).
 
     Audited as `dossier.key_issue` or `feedback.key_issue` (who, whether a key was
     replaced; never the key). It is not an event of the record's log: the key is not part
@@ -169,10 +164,12 @@ def access_key_issue(*, user: Any, record: Keyed, access_key: str | None = None,
     record = _lock_dossier(record) if isinstance(record, Dossier) else _lock(record)
     if actor is None:
         scope, actor = _actor(user)
-        if not may_issue_key(scope=scope, official_id=actor.pk, record=record):
+        if isinstance(record, Feedback):
+            _check_not_concerned(actor, record)
+        if not may_issue_key(scope=scope, record=record):
             raise PermissionDeniedError(
                 _("Only the unit in charge of it, or whoever handles it, may issue a new "
-                  "access key."), code="not_key_issuer")
+                  "access key; never the official it is about."), code="not_key_issuer")
     replaced = bool(record.access_key_hash)
     key = _issue_key(record, access_key)
     record.save(update_fields=["access_key_hash"])
@@ -330,23 +327,29 @@ def _lock(feedback: Feedback) -> Feedback:
             .get(pk=feedback.pk))
 
 
-def _may_lead(scope: Scope, unit: Unit) -> bool:
-    return scope.can_lead_unit(unit)
-
-
-def _handles(scope: Scope, official_id: int, feedback: Feedback) -> bool:
-    """Whether the caller handles the case: a leader of its unit, or the official it is
-    assigned to."""
-    return _may_lead(scope, feedback.unit) or feedback.assignee_id == official_id
-
-
 def _check_handler(scope: Scope | None, official: Official, feedback: Feedback) -> None:
     if scope is None:
         return
-    if not _handles(scope, official.pk, feedback):
+    _check_not_concerned(official, feedback)
+    if not feedback_handles(scope=scope, feedback=feedback):
         raise PermissionDeniedError(
             _("Only the official handling this feedback or a leader of its unit may do this."),
             code="not_handler")
+
+
+def _check_leader(scope: Scope | None, official: Official, feedback: Feedback,
+                  message: str) -> None:
+    if scope is None:
+        return
+    _check_not_concerned(official, feedback)
+    if not feedback_leads(scope=scope, feedback=feedback):
+        raise PermissionDeniedError(message, code="not_leader")
+
+
+def _check_not_concerned(official: Official, feedback: Feedback) -> None:
+    if feedback_concerns(official_id=official.pk, feedback=feedback):
+        raise PermissionDeniedError(
+            _("This case is about you: another official handles it."), code="concerned")
 
 
 def _check_open(feedback: Feedback, allowed: Sequence[str]) -> None:
@@ -365,11 +368,13 @@ def feedback_assign(*, user: Any, feedback: Feedback, assignee: Official, workda
     now = _now(now)
     scope, actor = _acting(user, actor)
     feedback = _lock(feedback)
-    if scope is not None and not _may_lead(scope, feedback.unit):
-        raise PermissionDeniedError(_("Only a leader of the unit assigns its feedback."),
-                                    code="not_leader")
+    _check_leader(scope, actor, feedback, _("Only a leader of the unit assigns its feedback."))
     _check_open(feedback, (FeedbackStatus.RECEIVED, FeedbackStatus.ASSIGNED))
     today = timezone.localdate(now)
+    if scope is not None and feedback_concerns(official_id=assignee.pk, feedback=feedback):
+        raise ServiceError(_("%(name)s is the official this case is about: give it to "
+                             "someone else.") % {"name": assignee.name},
+                           code="concerned", field="assignee")
     if not _is_member(assignee, feedback.unit, today):
         raise ServiceError(_("%(name)s does not work in %(unit)s.")
                            % {"name": assignee.name, "unit": feedback.unit.name},
@@ -504,9 +509,7 @@ def feedback_verify(*, user: Any, feedback: Feedback, result: str, note: str,
     now = _now(now)
     scope, actor = _acting(user, actor)
     feedback = _lock(feedback)
-    if scope is not None and not _may_lead(scope, feedback.unit):
-        raise PermissionDeniedError(_("Only a leader of the unit verifies a complaint."),
-                                    code="not_leader")
+    _check_leader(scope, actor, feedback, _("Only a leader of the unit verifies a complaint."))
     if feedback.kind != FeedbackKind.COMPLAINT:
         raise ServiceError(_("Only complaints are verified."), code="not_complaint")
     if feedback.verification:
@@ -640,17 +643,8 @@ def _lock_dossier(dossier: Dossier) -> Dossier:
             .get(pk=dossier.pk))
 
 
-def _holds(scope: Scope, official_id: int, dossier: Dossier) -> bool:
-    """Whether the caller may act on the dossier: its holder, a leader of the holding unit,
-    or a member of it while no official holds the dossier."""
-    return (dossier.holder_official_id == official_id
-            or scope.can_lead_unit(dossier.holder_unit)
-            or (dossier.holder_official_id is None
-                and dossier.holder_unit_id in scope.member_unit_ids))
-
-
 def _check_holder(scope: Scope, official: Official, dossier: Dossier) -> None:
-    if _holds(scope, official.pk, dossier):
+    if dossier_holds(scope=scope, dossier=dossier):
         return
     raise PermissionDeniedError(
         _("Only the official holding the dossier or a leader of its unit may do this."),
@@ -1007,9 +1001,7 @@ def finding_decide(*, user: Any, finding: Any, decision: str, note: str,
     counts) or confirms the finding, with a reason."""
     now = _now(now)
     scope, actor = _actor(user)
-    official = Official.objects.get(code=finding.official)
-    units = Unit.objects.filter(memberships__official=official)
-    if not any(scope.can_lead_unit(u) for u in units) or actor.pk == official.pk:
+    if not may_decide_finding(scope=scope, official_code=finding.official):
         raise PermissionDeniedError(_("Only a leader of the official's unit decides."),
                                     code="not_leader")
     if decision not in FindingDecision.values:

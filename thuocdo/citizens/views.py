@@ -19,7 +19,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
@@ -31,6 +33,7 @@ from thuocdo.org.models import Unit
 
 from . import adapters, forms, receipts, selectors, services
 from .choices import DossierStatus, FeedbackKind, FeedbackStatus, group_labels, rate_labels
+from .models import Dossier, Feedback
 
 PAGE_SIZE = 25
 
@@ -61,21 +64,78 @@ def _apply(form, call):
 # -- feedback ----------------------------------------------------------------------------
 
 
+def _list_page(request, rows) -> dict:
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {"page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2)}
+
+
 @login_required
 @require_GET
 def feedback_inbox(request):
-    """The feedback of the caller's units: the inbox to assign, answer and close from."""
-    form = forms.FeedbackFilterForm(request.GET or None)
-    status = mine = None
-    if form.is_valid():
-        status = form.cleaned_data["status"] or None
-        mine = form.cleaned_data["mine"]
-    rows = selectors.feedback_inbox(scope=request.scope, status=status, mine=bool(mine))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    """The feedback of the caller's units: the inbox to assign, answer and close from, with
+    filters and sort orders that the xlsx export follows."""
+    form = forms.FeedbackFilterForm(request.GET, scope=request.scope)
+    today = timezone.localdate()
+    filters = form.filters(today=today)
+    rows = selectors.feedback_inbox(scope=request.scope, **filters)
     return render(request, "citizens/feedback_inbox.html", {
-        "nav": "citizens", "form": form, "page": page, "today": timezone.localdate(),
+        "nav": "citizens", "form": form, "today": today, "sort": filters["ordering"],
+        **_list_page(request, rows),
         "prompts": selectors.apology_prompts_for(scope=request.scope),
     })
+
+
+@login_required
+@require_GET
+def feedback_export(request):
+    """The filtered inbox as an xlsx workbook (the same filters and order as the page). The
+    submitters' names and contacts are not in it."""
+    form = forms.FeedbackFilterForm(request.GET, scope=request.scope)
+    today = timezone.localdate()
+    rows = selectors.feedback_inbox(scope=request.scope, **form.filters(today=today))
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=str(_("Feedback"))[:31])
+    headers = [
+        (_("Tracking code"), 16), (_("Kind"), 18), (_("Category"), 26),
+        (_("Unit responsible"), 32), (_("Handled by"), 24), (_("Official concerned"), 24),
+        (_("Status"), 16), (_("Submitted at"), 16), (_("Reply deadline"), 12),
+        (_("Overdue"), 9), (_field_label(Feedback, "answered_at"), 16),
+        (_field_label(Feedback, "closed_at"), 16),
+        (_("Satisfaction"), 14), (_("Times forwarded"), 10),
+    ]
+    xlsx.header(sheet, [title for title, _w in headers], [w for _t, w in headers])
+    text, date = xlsx.text, xlsx.date
+    yes = str(_("Yes"))
+    for feedback in rows.iterator(chunk_size=2000):
+        overdue = (feedback.is_open and feedback.answered_at is None
+                   and feedback.reply_due < today)
+        sheet.append([
+            text(sheet, feedback.code), str(feedback.get_kind_display()),
+            str(feedback.get_category_display()), text(sheet, feedback.unit.name),
+            text(sheet, feedback.assignee.name) if feedback.assignee else None,
+            text(sheet, feedback.official.name) if feedback.official else None,
+            str(feedback.get_status_display()),
+            date(sheet, feedback.submitted_at, xlsx.DATETIME), date(sheet, feedback.reply_due),
+            yes if overdue else None, date(sheet, feedback.answered_at, xlsx.DATETIME),
+            date(sheet, feedback.closed_at, xlsx.DATETIME),
+            str(feedback.get_rating_display()) if feedback.rating else None,
+            feedback.forwards,
+        ])
+    return _xlsx_response(workbook, f"feedback-{today:%Y-%m-%d}.xlsx")
+
+
+def _field_label(model, name: str) -> str:
+    """A model field's name as a column title (its translated verbose name)."""
+    return capfirst(str(model._meta.get_field(name).verbose_name))
+
+
+def _xlsx_response(workbook, filename: str) -> HttpResponse:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 FEEDBACK_ACTIONS = {
@@ -85,12 +145,13 @@ FEEDBACK_ACTIONS = {
 
 
 def _feedback_actions(request, feedback) -> list[str]:
-    """The actions offered on the page (the services decide in the end)."""
+    """The actions offered on the page, by the rules the services apply
+    (`selectors.feedback_leads`, `feedback_handles`; the services decide in the end)."""
     scope = request.scope
     if scope.is_read_only or not request.user.official_id:
         return []
-    leads = scope.can_lead_unit(feedback.unit)
-    handler = leads or feedback.assignee_id == request.user.official_id
+    leads = selectors.feedback_leads(scope=scope, feedback=feedback)
+    handler = selectors.feedback_handles(scope=scope, feedback=feedback)
     found = []
     if leads and feedback.status in (FeedbackStatus.RECEIVED, FeedbackStatus.ASSIGNED):
         found.append("assign")
@@ -114,8 +175,8 @@ def _finding_rows(request, feedback) -> list[dict]:
             "finding": finding, "answer": answer,
             "may_answer": official is not None and official.code == finding.official
             and not (answer and answer.decision) and not request.scope.is_read_only,
-            "may_decide": official is not None and official.code != finding.official
-            and request.scope.can_lead_unit(feedback.unit) and not request.scope.is_read_only,
+            "may_decide": selectors.may_decide_finding(scope=request.scope,
+                                                       official_code=finding.official),
             "answer_form": forms.FindingAnswerForm(initial={"key": finding.key}),
             "decide_form": forms.FindingDecideForm(initial={"key": finding.key}),
         })
@@ -132,6 +193,7 @@ def _feedback_context(request, feedback, bound: dict | None = None) -> dict:
         "events": selectors.feedback_events(feedback=feedback),
         "actions": actions, "findings": _finding_rows(request, feedback),
         "today": timezone.localdate(), "may_issue_key": _may_issue_key(request, feedback),
+        "submitter": selectors.feedback_submitter(scope=request.scope, feedback=feedback),
     }
 
 
@@ -246,29 +308,69 @@ def finding_act(request, action: str, code: str):
 @login_required
 @require_GET
 def dossier_list(request):
-    status = request.GET.get("status") or None
-    if status not in DossierStatus.values:
-        status = None
+    """The dossiers of the caller's units, with filters and sort orders that the xlsx export
+    follows."""
+    form = forms.DossierFilterForm(request.GET, scope=request.scope)
     today = timezone.localdate()
-    overdue = request.GET.get("overdue") == "1"
-    rows = selectors.dossier_list(scope=request.scope, status=status,
-                                  overdue_on=today if overdue else None,
-                                  mine=request.GET.get("mine") == "1")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = form.filters(today=today)
+    rows = selectors.dossier_list(scope=request.scope, **filters)
     return render(request, "citizens/dossier_list.html", {
-        "nav": "citizens", "page": page, "status": status, "overdue": overdue,
-        "statuses": DossierStatus.choices, "today": today,
+        "nav": "citizens", "form": form, "today": today, "sort": filters["ordering"],
+        **_list_page(request, rows),
+        "may_receive": selectors.procedures_received_by(scope=request.scope).exists(),
         "prompts": selectors.apology_prompts_for(scope=request.scope),
     })
 
 
 @login_required
+@require_GET
+def dossier_export(request):
+    """The filtered list of dossiers as an xlsx workbook (the same filters and order as the
+    page). The applicants' contacts are not in it."""
+    form = forms.DossierFilterForm(request.GET, scope=request.scope)
+    today = timezone.localdate()
+    rows = selectors.dossier_list(scope=request.scope, **form.filters(today=today))
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=str(_("Dossiers"))[:31])
+    headers = [
+        (_("Code"), 24), (_("Procedure"), 36), (_("Applicant"), 28),
+        (_field_label(Dossier, "unit"), 32), (pgettext("dossier channel", "Received"), 14),
+        (_field_label(Dossier, "received_at"), 16), (_("Deadline"), 12),
+        (_("Deadline in force"), 12),
+        (_("Held by"), 28), (_("Status"), 18), (_("Overdue"), 9),
+        (_("Result returned at"), 16), (_("Done late"), 10), (_("Applicant's rating"), 14),
+    ]
+    xlsx.header(sheet, [title for title, _w in headers], [w for _t, w in headers])
+    text, date = xlsx.text, xlsx.date
+    yes, no = str(_("Yes")), str(_("No"))
+    for dossier in rows.iterator(chunk_size=2000):
+        holder = (dossier.holder_official.name if dossier.holder_official
+                  else dossier.holder_unit.name)
+        overdue = dossier.is_open and dossier.due_in_force < today
+        sheet.append([
+            text(sheet, dossier.code), text(sheet, dossier.procedure.name),
+            text(sheet, dossier.applicant), text(sheet, dossier.unit.name),
+            str(dossier.get_channel_display()),
+            date(sheet, dossier.received_at, xlsx.DATETIME), date(sheet, dossier.due),
+            date(sheet, dossier.due_in_force), text(sheet, holder),
+            str(dossier.get_status_display()), yes if overdue else None,
+            date(sheet, dossier.done_at, xlsx.DATETIME),
+            None if dossier.done_late is None else (yes if dossier.done_late else no),
+            str(dossier.get_rating_display()) if dossier.rating else None,
+        ])
+    return _xlsx_response(workbook, f"dossiers-{today:%Y-%m-%d}.xlsx")
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def dossier_receive(request):
-    """Receive a dossier at the one-stop counter (or record one received online)."""
-    if request.scope.is_read_only or not request.user.official_id:
+    """Receive a dossier at the one-stop counter (or record one received online): offered
+    the procedures whose counter is the caller's unit (`selectors.procedures_received_by`);
+    nobody else may (403)."""
+    procedures = selectors.procedures_received_by(scope=request.scope)
+    if not procedures.exists():
         raise PermissionDenied
-    form = forms.DossierReceiveForm(request.POST or None)
+    form = forms.DossierReceiveForm(request.POST or None, procedures=procedures)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = _apply(form, lambda: services.dossier_receive(
@@ -309,9 +411,8 @@ def dossier_receipt(request, code: str):
 
 def _may_issue_key(request, record) -> bool:
     """Whether the page offers a new access key to `record`, a dossier or a feedback case
-    (`services.may_issue_key`; the service decides in the end)."""
-    return services.may_issue_key(scope=request.scope, official_id=request.user.official_id,
-                                  record=record)
+    (`selectors.may_issue_key`; the service decides in the end)."""
+    return selectors.may_issue_key(scope=request.scope, record=record)
 
 
 def _key_issue(request, *, getter, code: str, slot: str, url_name: str):
@@ -351,11 +452,7 @@ def _dossier_actions(request, dossier) -> list[str]:
     official_id = request.user.official_id
     if scope.is_read_only or not official_id:
         return []
-    holder = (dossier.holder_official_id == official_id
-              or scope.can_lead_unit(dossier.holder_unit)
-              or (dossier.holder_official_id is None
-                  and dossier.holder_unit_id in scope.member_unit_ids))
-    if not holder:
+    if not selectors.dossier_holds(scope=scope, dossier=dossier):
         return []
     if dossier.status == DossierStatus.PROCESSING:
         last = dossier.step >= dossier.procedure.steps.count()
@@ -430,9 +527,10 @@ def dossier_act(request, kind: str, code: str):
 
 
 def _index_request(request):
-    """The unit (default: the first the caller leads or belongs to) and period (default: the
-    current quarter) asked for; None when the form is wrong or the unit out of scope."""
-    form = forms.IndexForm(request.GET or None)
+    """The unit (default: the shallowest in the caller's scope) and period (default: the
+    current quarter) asked for; None when the form is wrong or there is no unit to show."""
+    default = Unit.objects.filter(request.scope.units_q()).order_by("depth", "lft").first()
+    form = forms.IndexForm(request.GET or None, scope=request.scope, default_unit=default)
     today = timezone.localdate()
     quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     unit = start = end = None
@@ -445,8 +543,7 @@ def _index_request(request):
     end = end or today
     if end < start:
         end = start
-    if unit is None:
-        unit = (Unit.objects.filter(request.scope.units_q()).order_by("depth", "lft").first())
+    unit = unit or default
     if unit is None:
         return form, None
     try:
@@ -470,21 +567,30 @@ def service_index(request):
 @login_required
 @require_GET
 def service_index_export(request):
+    """The index the page shows, as an xlsx sheet: the unit and period, each group's points,
+    each rate, and the figures behind the rates, named as on the page."""
     _form, result = _index_request(request)
     if result is None:
         raise Http404(_("Not found."))
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = str(_("Service index"))[:31]
+    # a sheet's name is at most 31 characters: the short name, not the page's title
+    sheet.title = pgettext("xlsx sheet", "Service index")[:31]
     bold = Font(bold=True)
+
+    def heading(values: list) -> None:
+        sheet.append(values)
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+
     sheet.append(xlsx.row(sheet, [str(_("Unit")), result.unit.code, result.unit.name]))
     sheet.append([str(_("From")), result.period_start, str(_("To")), result.period_end])
     for row in (1, 2):
         sheet.cell(row=row, column=1).font = bold
     for cell in (sheet.cell(row=2, column=2), sheet.cell(row=2, column=4)):
-        cell.number_format = "DD/MM/YYYY"
+        cell.number_format = xlsx.DATE
     sheet.append([])
-    sheet.append([str(_("Group")), str(_("Points")), str(_("Maximum"))])
+    heading([str(_("Group")), str(_("Points")), str(_("Maximum"))])
     labels = group_labels()
     no_data = str(_("no data"))
     for group in result.groups:
@@ -495,19 +601,15 @@ def service_index_export(request):
     sheet.append([str(_("Total")), float(total) if total is not None else no_data,
                   result.index.total_maximum])
     sheet.append([])
-    sheet.append([str(_("Rate")), str(_("Percent"))])
+    heading([str(_("Rate")), str(_("Percent"))])
     names = rate_labels()
     for key, value in result.rate_rows():
         sheet.append([str(names[key]), float(value) if value is not None else no_data])
     sheet.append([])
-    for key, value in result.counts.items():
-        sheet.append([key, value])
-    sheet.column_dimensions["A"].width = 42
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
+    heading([str(_("Figures behind the rates")), str(_("Number"))])
+    for label, value in result.count_rows():
+        sheet.append([label, value])
+    sheet.column_dimensions["A"].width = 52
     filename = f"service-index-{result.unit.code}-{result.period_start:%Y%m%d}-" \
                f"{result.period_end:%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
+    return _xlsx_response(workbook, filename)

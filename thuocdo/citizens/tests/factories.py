@@ -46,13 +46,14 @@ def dossier(world, code: str = "D-CG", *, received_at: dt.datetime | None = None
 
 def feedback(world, code: str = "PA-CG", *, unit: str = "HN.CG.VP", kind: str = "feedback",
              official: str | None = None, dossier=None,
-             submitted_at: dt.datetime | None = None):
+             submitted_at: dt.datetime | None = None, contact_name: str = ""):
     found = Feedback.objects.filter(code=code).first()
     if found is not None:
         return found
     made, _key = services.feedback_submit(
         kind=kind, category="procedure", unit=world.units[unit],
         text="Hồ sơ của tôi nộp đã lâu mà chưa có kết quả.", contact="0987654321",
+        contact_name=contact_name,
         official=world.officials[official] if official else None,
         dossier=dossier, code=code, access_key=KEY, now=submitted_at or timezone.now())
     return made

@@ -4,10 +4,11 @@
 Data (tests/factories.py): feedback PA-CG with HN.CG.VP and PA-BD with HN.BD.VP; procedure
 P-CG (counter HN.CG.VP) and dossier D-CG held by CG.STAFF; D-BD held by BD.STAFF.
 
-Staff pages: every logged-in user has the lists and the service index (scoped, never
-refused); a case or dossier outside the scope is 404. Actions (POST): anonymous is sent to log
-in; inspectors get 403 first; out of scope 404; an account without an official, or a person the
-rules do not allow, 403. The public portal and Open311 answer everyone alike.
+Staff pages: every logged-in user has the lists, their xlsx exports and the service index
+(scoped, never refused); a case or dossier outside the scope is 404. Actions (POST):
+anonymous is sent to log in; inspectors get 403 first; out of scope 404; an account without
+an official, or a person the rules do not allow (the official a case is about, among
+others), 403. The public portal and Open311 answer everyone alike.
 """
 
 from __future__ import annotations
@@ -44,6 +45,23 @@ def post_expect(ok: set[str], *, unseen: set[str], ok_code: int = 302) -> dict:
 
 def fb(code, unit="HN.CG.VP"):
     return lambda world: {"code": factories.feedback(world, code, unit=unit).code}
+
+
+def about_head(world):
+    """A complaint at HN.CG.VP naming the head (CG.HEAD): they take no part in it."""
+    return {"code": factories.feedback(world, "PA-HEAD", kind="complaint",
+                                       official="CG.HEAD").code}
+
+
+def about_head_act(kind):
+    return lambda world: {"kind": kind, **about_head(world)}
+
+
+def dossier_about_staff(world):
+    """D-CG, about which a complaint names CG.STAFF (who holds it)."""
+    dossier = factories.dossier(world, "D-CG")
+    factories.feedback(world, "PA-DS", kind="complaint", official="CG.STAFF", dossier=dossier)
+    return {"code": dossier.code}
 
 
 def fb_act(kind, code="PA-CG"):
@@ -108,6 +126,9 @@ ROUTES = {
     "citizens:feedback_inbox": [
         RouteSpec(kwargs=seeded, expect=page_expect("all")),
         RouteSpec(expect=page_expect("all"), query="status=received&mine=on"),
+        RouteSpec(expect=page_expect("all"),
+                  query="unit=HN.CG&subunits=1&received_from=2026-01-01&overdue=on"
+                        "&sort=reply_due&page=2"),
     ],
     "citizens:feedback_detail": [
         RouteSpec(kwargs=fb("PA-CG"), expect=page_expect(CG_SIDE)),
@@ -122,10 +143,15 @@ ROUTES = {
     "citizens:feedback_key": [
         RouteSpec(kwargs=fb("PA-CG"), expect=everyone(405), note="POST only"),
         RouteSpec(method="post", kwargs=fb("PA-CG"),
-                  expect=post_expect({"staff", "head", "deputy"}, unseen={"outsider"}),
-                  note="members and leaders of the unit responsible, or the case's handler"),
+                  expect=post_expect({"head", "deputy"}, unseen={"outsider"}),
+                  note="those who receive and handle it: the leaders of the unit responsible "
+                       "and the official it is assigned to (not yet: staff may not)"),
+        RouteSpec(method="post", kwargs=about_head,
+                  expect=post_expect({"deputy"}, unseen={"outsider"}),
+                  note="never the official the case is about, even a leader"),
         RouteSpec(method="post", kwargs=fb("PA-BD", "HN.BD.VP"),
-                  expect=post_expect({"outsider"}, unseen={"head", "deputy", "staff", "board"})),
+                  expect=post_expect(set(), unseen={"head", "deputy", "staff", "board"}),
+                  note="Ba Đình's staff see it but do not handle it until it is theirs"),
     ],
     "citizens:feedback_act": [
         RouteSpec(kwargs=fb_act("assign"), expect=everyone(405), note="POST only"),
@@ -141,6 +167,14 @@ ROUTES = {
                   expect=post_expect(set(), unseen={"outsider"}, ok_code=400) | {
                       "head": 400, "deputy": 400},
                   note="not answered yet: the form again with the reason (400)"),
+        RouteSpec(method="post", kwargs=about_head_act("assign"),
+                  data=lambda world: {"assignee": "CG.STAFF", "workdays": "5"},
+                  expect=post_expect({"deputy"}, unseen={"outsider"}),
+                  note="the official a case is about does not handle it"),
+        RouteSpec(method="post", kwargs=about_head_act("verify"),
+                  data=lambda world: {"result": "unfounded", "note": "Không có căn cứ"},
+                  expect=post_expect({"deputy"}, unseen={"outsider"}),
+                  note="nor verifies the complaint about them"),
         RouteSpec(method="post", kwargs=fb_act("nope"),
                   expect=post_expect(set(), unseen=set(ROLES) - {"inspector"}),
                   note="an unknown action is 404"),
@@ -152,13 +186,31 @@ ROUTES = {
                   expect=post_expect({"head", "deputy", "staff"}, unseen={"outsider"}),
                   note="an unknown finding: back to the page, nothing recorded"),
     ],
+    "citizens:feedback_export": [
+        RouteSpec(kwargs=seeded, expect=page_expect("all"), note="scoped, never refused"),
+        RouteSpec(expect=page_expect("all"),
+                  query="unit=HN.CG&subunits=0&status=received&received_from=2026-01-01"
+                        "&received_to=2026-12-31&overdue=on&mine=on&sort=-submitted"),
+    ],
     "citizens:dossier_list": [
         RouteSpec(kwargs=seeded, expect=page_expect("all")),
         RouteSpec(expect=page_expect("all"), query="status=processing&overdue=1&mine=1"),
+        RouteSpec(expect=page_expect("all"),
+                  query="unit=HN.BD.VP&received_from=2026-12-31&received_to=2026-01-01"
+                        "&sort=nope",
+                  note="a unit out of scope, a wrong range, an unknown order: reported on "
+                       "their fields and ignored"),
+    ],
+    "citizens:dossier_export": [
+        RouteSpec(kwargs=seeded, expect=page_expect("all"), note="scoped, never refused"),
+        RouteSpec(expect=page_expect("all"),
+                  query="unit=HN.CG&status=processing&overdue=1&sort=-received"),
     ],
     "citizens:dossier_receive": [
         RouteSpec(kwargs=lambda world: factories.procedure(world) and {},
-                  expect=page_expect({"head", "deputy", "staff", "outsider"}, denied=403)),
+                  expect=page_expect({"head", "deputy", "staff"}, denied=403),
+                  note="only who receives some procedure's dossiers (at its first step's "
+                       "unit): not Ba Đình's staff, no procedure of theirs"),
         RouteSpec(method="post", data=receive_data,
                   expect=page_expect({"head", "deputy", "staff"}, denied=403, ok=302),
                   note="received at the procedure's counter unit only"),
@@ -177,6 +229,9 @@ ROUTES = {
         RouteSpec(method="post", kwargs=dossier("D-CG"),
                   expect=post_expect({"staff", "head", "deputy"}, unseen={"outsider"}),
                   note="the receiving unit (the counter) or who may act on the dossier"),
+        RouteSpec(method="post", kwargs=dossier_about_staff,
+                  expect=post_expect({"head", "deputy"}, unseen={"outsider"}),
+                  note="not an official named by a complaint about the dossier"),
         RouteSpec(method="post", kwargs=dossier("D-BD"),
                   expect=post_expect({"outsider"}, unseen={"head", "deputy", "staff", "board"})),
     ],
