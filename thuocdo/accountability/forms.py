@@ -117,17 +117,11 @@ class SignalFilterForm(forms.Form):
         if not code:
             return None
         try:
-            return org_selectors.official_get(scope=self.scope, code=code)
+            return org_selectors.official_typed(scope=self.scope, code=code)
         except ObjectDoesNotExist:
-            pass
-        # as people type it: "cb000135" is CB000135 (unless two codes differ only so)
-        found = list(org_selectors.official_list(scope=self.scope, active=None)
-                     .filter(code__iexact=code)[:2])
-        if len(found) == 1:
-            return found[0]
-        raise forms.ValidationError(
-            _("No official you can see has the code “%(code)s”."),
-            code="unknown_official", params={"code": code})
+            raise forms.ValidationError(
+                _("No official you can see has the code “%(code)s”."),
+                code="unknown_official", params={"code": code}) from None
 
     def filters(self) -> selectors.SignalFilters:
         self.is_valid()

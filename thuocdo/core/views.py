@@ -7,9 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from thuocdo.accounts.choices import Role
+from thuocdo.core.calendar import work_calendar
 from thuocdo.org import selectors as org_selectors
 from thuocdo.tasks import selectors as tasks_selectors
 
@@ -44,8 +46,27 @@ def home(request):
         # The "my work" card renders without JS (htmx only refreshes it).
         "my_work_counts": (tasks_selectors.my_work_counts(scope=scope)
                            if scope.official_id is not None else None),
+        "urgent": _urgent_work(scope),
     }
     return render(request, "core/home.html", context)
+
+
+#: how many of the caller's tasks the home page names, most urgent first
+URGENT_TASKS = 5
+
+
+def _urgent_work(scope) -> list:
+    """The few open tasks the caller holds that are due first (overdue first), each with
+    the working days it is overdue: one query for the tasks, one for the calendar."""
+    tasks = tasks_selectors.my_urgent_work(scope=scope, limit=URGENT_TASKS)
+    today = timezone.localdate()
+    overdue = [task for task in tasks if task.due_in_force < today]
+    if overdue:
+        years = range(min(t.due_in_force for t in overdue).year, today.year + 1)
+        calendar = work_calendar(years=years)
+        for task in overdue:
+            task.workdays_overdue = calendar.workdays_between(task.due_in_force, today)
+    return tasks
 
 
 #: the site's icon (a ruler), linked from base.html

@@ -179,6 +179,20 @@ def official_get(*, scope: Scope, code: str) -> Official:
     return official_list(scope=scope, active=None).get(code=code)
 
 
+def official_typed(*, scope: Scope, code: str) -> Official:
+    """A readable official by the code a person typed in a filter: the exact code, else
+    the one code equal to it in any case ("cb000135" is CB000135, unless two codes differ
+    only so). Raises Official.DoesNotExist when none (or no single one) matches."""
+    try:
+        return official_get(scope=scope, code=code)
+    except Official.DoesNotExist:
+        pass
+    found = list(official_list(scope=scope, active=None).filter(code__iexact=code)[:2])
+    if len(found) == 1:
+        return found[0]
+    raise Official.DoesNotExist(code)
+
+
 def membership_history(*, official: Official) -> QuerySet[Membership]:
     """Every membership of `official`, newest first (the caller checked the official)."""
     return (

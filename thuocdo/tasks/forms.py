@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.core.forms import MonthField
 from thuocdo.core.scope import Scope
 from thuocdo.measure.history import Bucket
 from thuocdo.org import selectors as org_selectors
@@ -144,7 +145,8 @@ class TaskFilterForm(forms.Form):
     subunits = forms.ChoiceField(label=_("Sub-units of the unit"), required=False,
                                  choices=SUBUNITS)
     bucket = forms.ChoiceField(label=_("Bucket"), required=False,
-                               choices=[("", _("Any bucket")), *BUCKET_LABELS.items()])
+                               choices=[("", _("Any bucket")), *BUCKET_LABELS.items(),
+                                        (selectors.CANCELLED, TaskState.CANCELLED.label)])
     state = forms.ChoiceField(label=_("State"), required=False,
                               choices=[("", _("Any state")), *TaskState.choices])
     directive = forms.ModelChoiceField(label=_("Directive"), required=False, queryset=None,
@@ -159,10 +161,9 @@ class TaskFilterForm(forms.Form):
     due_to = forms.DateField(label=_("Deadline to"), required=False, widget=DateInput)
     assigned_from = forms.DateField(label=_("Assigned from"), required=False, widget=DateInput)
     assigned_to = forms.DateField(label=_("Assigned to"), required=False, widget=DateInput)
-    period = forms.RegexField(
-        label=_("Period (original deadline)"), required=False, regex=r"^\d{4}-(0[1-9]|1[0-2])$",
-        help_text=_("A month, YYYY-MM: the tasks whose original deadline falls in it."),
-        error_messages={"invalid": _("Write the month as YYYY-MM, e.g. 2026-10.")},
+    period = MonthField(
+        label=_("Period (original deadline)"), required=False,
+        help_text=_("A month, MM/YYYY: the tasks whose original deadline falls in it."),
     )
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT)
 
@@ -184,7 +185,7 @@ class TaskFilterForm(forms.Form):
         if not code:
             return None
         try:
-            return org_selectors.official_get(scope=self.scope, code=code)
+            return org_selectors.official_typed(scope=self.scope, code=code)
         except ObjectDoesNotExist:
             raise forms.ValidationError(
                 _("No official you can see has the code “%(code)s”."),

@@ -57,11 +57,17 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
+#: The work lists' fifth choice beside the four buckets: cancelled tasks, which are in none
+#: (so the four bucket counts plus this one add up to every task listed).
+CANCELLED = "cancelled"
+
+
 def bucket_q(bucket: str, *, on: dt.date | None = None) -> Q:
     """Tasks in a reporting bucket as of today (or the end of `on`), in SQL.
 
     Done tasks carry `done_late` (computed by the engine at approval); open tasks compare the
-    deadline in force with the day. Cancelled tasks are in no bucket.
+    deadline in force with the day. Cancelled tasks are in no bucket: `CANCELLED` selects
+    them, for the lists that show them beside the four.
     """
     day = on or _today()
     open_q = Q(state__in=list(OPEN_STATES))
@@ -73,6 +79,8 @@ def bucket_q(bucket: str, *, on: dt.date | None = None) -> Q:
         return open_q & Q(due_in_force__gte=day)
     if bucket == Bucket.OPEN_OVERDUE:
         return open_q & Q(due_in_force__lt=day)
+    if bucket == CANCELLED:
+        return Q(state=TaskState.CANCELLED)
     raise ValueError(bucket)
 
 
@@ -106,7 +114,7 @@ class TaskFilters:
 
     unit: object = None  # a Unit: led by it or a unit below it (include_subunits)
     include_subunits: bool = True
-    bucket: str | None = None
+    bucket: str | None = None  # a Bucket value, or CANCELLED
     state: str | None = None
     directive: object = None  # a Directive
     holder: object = None  # an Official
@@ -300,6 +308,52 @@ def task_bucket_counts(*, tasks: QuerySet[Task], on: dt.date | None = None) -> d
         **{key: Count("pk", filter=bucket_q(key, on=on)) for key in keys}
     )
     return {key: row[key] or 0 for key in keys}
+
+
+def task_list_counts(*, tasks: QuerySet[Task], on: dt.date | None = None) -> dict[str, int]:
+    """The bucket counts of `tasks` (as `task_bucket_counts`) plus `cancelled` (in no
+    bucket) and `total` (all of them: the four buckets and `cancelled` add up to it), in one
+    query."""
+    from django.db.models import Count
+
+    keys = [b.value for b in Bucket]
+    row = tasks.order_by().aggregate(
+        total=Count("pk"), cancelled=Count("pk", filter=Q(state=TaskState.CANCELLED)),
+        **{key: Count("pk", filter=bucket_q(key, on=on)) for key in keys},
+    )
+    return {key: row[key] or 0 for key in [*keys, CANCELLED, "total"]}
+
+
+#: The columns of `task_rows`, in order.
+TASK_ROW_FIELDS = (
+    "code", "title", "directive__code", "product__name", "quantity", "coefficient",
+    "lead_unit__name", "lead_official__name", "holder_official__name", "holder_unit__name",
+    "assigned_by__name", "assigned_at", "due", "due_in_force", "priority", "state", "bucket",
+    "done_at", "last_event_at",
+)
+
+
+def task_rows(*, tasks: QuerySet[Task], on: dt.date | None = None):
+    """`tasks` (already scoped, filtered and ordered) as plain tuples of `TASK_ROW_FIELDS`,
+    for exports of thousands of rows: one query, no model instances, each task's bucket
+    (None when cancelled) computed in SQL by the rule of `bucket_q`."""
+    from django.db.models import Case, CharField, Value, When
+
+    bucket = Case(*(When(bucket_q(b.value, on=on), then=Value(b.value)) for b in Bucket),
+                  default=Value(None), output_field=CharField())
+    return tasks.annotate(bucket=bucket).values_list(*TASK_ROW_FIELDS)
+
+
+def my_urgent_work(*, scope: Scope, limit: int = 5) -> list[Task]:
+    """The few open tasks the caller holds that are due first: overdue ones first (their
+    deadline in force passed longest ago), then those due soonest; one query. Work submitted
+    to the caller for review counts too: it waits on them."""
+    if scope.official_id is None:
+        return []
+    return list(
+        task_list(scope=scope, ordering="due")
+        .filter(holder_official_id=scope.official_id, state__in=list(OPEN_STATES))[:limit]
+    )
 
 
 def my_work_counts(*, scope: Scope, on: dt.date | None = None) -> dict[str, int]:

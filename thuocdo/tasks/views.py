@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from thuocdo.core import xlsx
 from thuocdo.core.calendar import work_calendar
@@ -79,8 +80,13 @@ def _calendar(*days: dt.date):
 
 
 def _bucket_chips(counts: dict[str, int], selected: str | None) -> list[dict]:
+    """The four buckets, then the cancelled tasks (in none of them) when there are any or
+    they are the ones shown: the chips add up to every task listed."""
+    labels = dict(BUCKET_LABELS)
+    if counts.get(selectors.CANCELLED) or selected == selectors.CANCELLED:
+        labels[selectors.CANCELLED] = TaskState.CANCELLED.label
     return [{"key": key, "label": label, "count": counts.get(key, 0), "selected": key == selected}
-            for key, label in BUCKET_LABELS.items()]
+            for key, label in labels.items()]
 
 
 def _decorate(tasks, *, today: dt.date) -> list[Task]:
@@ -180,7 +186,7 @@ def task_list(request):
     filters = form.filters()
     today = timezone.localdate()
     tasks = selectors.task_list(scope=scope, filters=filters, ordering=form.ordering)
-    counts = selectors.task_bucket_counts(
+    counts = selectors.task_list_counts(
         tasks=selectors.task_list(scope=scope, filters=replace(filters, bucket=None)), on=today
     )
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -192,6 +198,9 @@ def task_list(request):
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         "sort": form.ordering,
         "chips": _bucket_chips(counts, filters.bucket),
+        # what the count says when cancelled tasks are listed: which total is which
+        "in_buckets": counts["total"] - counts[selectors.CANCELLED],
+        "cancelled": counts[selectors.CANCELLED] if not filters.bucket else 0,
         "can_assign": _may_assign(scope),
     }
     return render_page(request, "tasks/task_list.html", context, partial="results")
@@ -199,7 +208,8 @@ def task_list(request):
 
 def _tasks_workbook(tasks, *, today: dt.date) -> Workbook:
     """One row per task, the columns of the work list and a few more; dates are real dates
-    shown dd/mm/yyyy."""
+    shown dd/mm/yyyy. Set-based: the rows come as tuples from one query (`task_rows`) and
+    every label is translated once, not once per row."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Tasks")[:31])
     headers = [
@@ -211,31 +221,69 @@ def _tasks_workbook(tasks, *, today: dt.date) -> Workbook:
         (_("Last event"), 16),
     ]
     xlsx.header(sheet, [title for title, _width in headers], [w for _t, w in headers])
-    text, date = xlsx.text, xlsx.date
-    for task in tasks.iterator(chunk_size=2000):
-        bucket = selectors.bucket_of(task, on=today)
-        holder = task.holder_official.name if task.holder_official else task.holder_unit.name
+    text = xlsx.text
+    date = _date_cells(sheet, [xlsx.DATETIME, xlsx.DATE, xlsx.DATE, xlsx.DATETIME,
+                               xlsx.DATETIME])
+    priorities = {value: str(label) for value, label in Priority.choices}
+    states = {value: str(label) for value, label in TaskState.choices}
+    buckets = {key: str(label) for key, label in BUCKET_LABELS.items()}
+    for (code, title, directive, product, quantity, coefficient, lead_unit, lead_official,
+         holder_official, holder_unit, assigned_by, assigned_at, due, due_in_force, priority,
+         state, bucket, done_at, last_event_at) in selectors.task_rows(
+            tasks=tasks, on=today).iterator(chunk_size=2000):
         sheet.append([
-            text(sheet, task.code), text(sheet, task.title),
-            text(sheet, task.directive.code) if task.directive else None,
-            text(sheet, task.product.name), task.quantity, task.coefficient,
-            text(sheet, task.lead_unit.name), text(sheet, task.lead_official.name),
-            text(sheet, holder), text(sheet, task.assigned_by.name),
-            date(sheet, task.assigned_at, xlsx.DATETIME),
-            date(sheet, task.due), date(sheet, task.due_in_force),
-            str(task.get_priority_display()), str(task.get_state_display()),
-            str(BUCKET_LABELS[bucket.value]) if bucket else None,
-            date(sheet, task.done_at, xlsx.DATETIME),
-            date(sheet, task.last_event_at, xlsx.DATETIME),
+            text(sheet, code), text(sheet, title),
+            text(sheet, directive) if directive is not None else None,
+            text(sheet, product), quantity, coefficient,
+            text(sheet, lead_unit), text(sheet, lead_official),
+            text(sheet, holder_official or holder_unit), text(sheet, assigned_by),
+            date(0, assigned_at), date(1, due), date(2, due_in_force),
+            priorities.get(priority, priority), states.get(state, state),
+            buckets[bucket] if bucket else None,
+            date(3, done_at), date(4, last_event_at),
         ])
     return workbook
+
+
+def _date_cells(sheet, formats: list[str]):
+    """`date(column, value)`: what `xlsx.date` appends, without making and styling a new
+    cell for every date of every row. A write-only sheet writes each row as it is appended,
+    so each date column keeps one styled cell and refills it row after row."""
+    zone = timezone.get_current_timezone()
+    cells = []
+    for number_format in formats:
+        cell = WriteOnlyCell(sheet)
+        cell.number_format = number_format
+        cells.append(cell)
+
+    def date(column: int, value):
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(zone).replace(tzinfo=None)
+        cell = cells[column]
+        cell.value = value
+        return cell
+
+    return date
 
 
 @login_required
 @require_GET
 def task_export(request):
-    """The filtered work list as an xlsx workbook (the same filters and order as the page)."""
+    """The filtered work list as an xlsx workbook (the same filters and order as the page).
+    A filter that is not valid exports nothing (never a wider list than asked for): back to
+    the list, which shows each error next to its filter, with a message naming them."""
     form = _filter_form(request)
+    if not form.is_valid():
+        problems = " ".join(
+            f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields
+            else " ".join(errors)
+            for name, errors in form.errors.items()
+        )
+        messages.error(request, _("Nothing was exported: correct these filters first. "
+                                  "%(problems)s") % {"problems": problems})
+        return redirect(f"{reverse('tasks:task_list')}?{request.GET.urlencode()}")
     tasks = selectors.task_list(scope=request.scope, filters=form.filters(),
                                 ordering=form.ordering)
     buffer = io.BytesIO()
@@ -655,7 +703,7 @@ def directive_detail(request, code: str):
     directive = _get_or_404(selectors.directive_get, scope=scope, code=code)
     today = timezone.localdate()
     tasks = selectors.task_list(scope=scope, filters=TaskFilters(directive=directive))
-    counts = selectors.task_bucket_counts(tasks=tasks, on=today)
+    counts = selectors.task_list_counts(tasks=tasks, on=today)
     shown = _decorate(tasks[:DIRECTIVE_TASKS], today=today)
     answers = list(selectors.directive_answers(directive=directive))
     answer_counts = selectors.directive_task_counts(scope=scope, directives=answers)
@@ -663,7 +711,7 @@ def directive_detail(request, code: str):
         "nav": "directives",
         "directive": directive,
         "tasks": shown,
-        "task_total": tasks.count(),
+        "task_total": counts["total"],
         "chips": _bucket_chips(counts, None),
         "answers": [{"directive": d, "counts": answer_counts[d.pk]} for d in answers],
         "bucket_labels": BUCKET_LABELS,

@@ -36,6 +36,59 @@ def test_home_shows_who_where_and_scope_of_staff(world, client_for):
     assert "you see everything" not in page
 
 
+def test_home_names_the_most_urgent_work_first(world, client_for, monkeypatch):
+    """The home page lists the open tasks the official holds, overdue first (with its working
+    days overdue), then the nearest deadlines, a few only, each linked; finished work and
+    work held by others are not there. A fixed number of queries, however many tasks."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from thuocdo.core import views
+    from thuocdo.tasks import services
+
+    tz = timezone.get_fixed_timezone(7 * 60)
+    product = services.product_create(code="BC", name="Báo cáo", coefficient=1)
+
+    def assign(code, due, lead="CG.STAFF"):
+        return services.task_assign(
+            assigned_by=world.officials["CG.HEAD"], title=f"Việc {code}", product=product,
+            lead_unit=world.units["HN.CG.VP"], lead_official=world.officials[lead],
+            due=due, code=code, at=dt.datetime(2026, 10, 1, 8, 0, tzinfo=tz),
+            allow_past_due=True)
+
+    for code, day in (("LATER", 30), ("SOON", 21), ("LATE", 9), ("LATEST", 31),
+                      ("AFTER", 29), ("LATER2", 28)):
+        assign(code, dt.date(2026, 10, day))
+    done = assign("DONE", dt.date(2026, 10, 2))
+    services.task_act(task=done, kind="cancel", actor=world.officials["CG.HEAD"],
+                      data={"reason": "Không cần nữa"},
+                      at=dt.datetime(2026, 10, 2, 9, 0, tzinfo=tz))
+    assign("OTHER", dt.date(2026, 10, 5), lead="CG.STAFF2")
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 10, 14, 9, 0, tzinfo=tz))
+    client = client_for(world.user("staff"))
+    response = client.get(reverse("core:home"))
+    urgent = response.context["urgent"]
+    assert [t.code for t in urgent] == ["LATE", "SOON", "LATER2", "AFTER", "LATER"]
+    assert len(urgent) == views.URGENT_TASKS
+    assert urgent[0].workdays_overdue == 3  # 12, 13, 14 October
+    page = response.content.decode()
+    assert page.index("Due first") < page.index("Where you work")
+    assert f'href="{urgent[0].get_absolute_url()}"' in page
+    assert "3 working days overdue" in page and "21/10/2026" in page
+    with CaptureQueriesContext(connection) as few:
+        views._urgent_work(response.wsgi_request.scope)
+    assign("MORE", dt.date(2026, 10, 8))
+    with CaptureQueriesContext(connection) as more:
+        views._urgent_work(response.wsgi_request.scope)
+    assert len(more) == len(few) <= 3  # the scope's unit codes, the tasks, the calendar
+    # nothing open: it says so
+    page = client_for(world.user("deputy")).get(reverse("core:home")).content.decode()
+    assert "Nothing waits on you" in page
+
+
 def test_home_of_a_head_lists_the_led_subtree(world, client_for):
     page = client_for(world.user("head")).get(reverse("core:home")).content.decode()
     assert "Units you lead, with their sub-units" in page
