@@ -102,7 +102,7 @@ class AuthorityRuleForm(ServiceModelForm):
 
     def apply(self, *, actor):
         if not self.adding:
-            raise forms.ValidationError("A rule is removed and added, not changed.")
+            raise forms.ValidationError(_("A rule is removed and added, not changed."))
         data = self.cleaned_data
         return services.authority_rule_add(actor=actor, position=data["position"],
                                            priority=data["priority"],

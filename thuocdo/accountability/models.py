@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.core.templatetags.periods import period_name
+
 from .choices import SignalStatus, StepAction, SubjectKind
 
 
@@ -77,7 +79,7 @@ class SignalRecord(models.Model):
         constraints = [models.UniqueConstraint(fields=["key"], name="acc_signal_key")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.subject or self.official_id} {self.period}"
+        return f"{self.code} {self.subject or self.official_id} {period_name(self.period)}"
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -170,4 +172,4 @@ class HolderDelay(models.Model):
         indexes = [models.Index(fields=["period", "unit"], name="acc_delay_period_unit")]
 
     def __str__(self) -> str:
-        return f"{self.period} {self.task_id} {self.workdays}"
+        return f"{period_name(self.period)} {self.task_id} {self.workdays}"

@@ -231,6 +231,7 @@ class QuotaLine:
     candidates: int  # proposed HTXS (before the quota)
     kept: int  # final HTXS
     htt: int  # final HTT
+    group_name: str = ""  # the task group's name ("" for the agency's own line)
 
     @property
     def cap(self) -> Fraction:
@@ -304,9 +305,19 @@ def quota_lines(*, period: Period, cards: list[ScoreCard]) -> list[QuotaLine]:
             row[1] += card.grade_before_quota == "HTXS"
             row[2] += card.grade == "HTXS"
             row[3] += card.grade == "HTT"
-    return [QuotaLine(agency, group, Fraction(rubric.quota_share), cand, kept, htt)
+    names = task_group_names(group for _agency, group in counts)
+    return [QuotaLine(agency, group, Fraction(rubric.quota_share), cand, kept, htt,
+                      names.get(group, ""))
             for (_agency, group), (agency, cand, kept, htt) in sorted(
                 counts.items(), key=lambda kv: (kv[1][0].lft, kv[0][1]))]
+
+
+def task_group_names(codes) -> dict[str, str]:
+    """Task groups' names by code, in one query (a group without a name, or not in the
+    catalogue any more, is named by its code)."""
+    wanted = {code for code in codes if code}
+    names = dict(TaskGroup.objects.filter(code__in=wanted).values_list("code", "name"))
+    return {code: names.get(code) or code for code in wanted}
 
 
 def agency_cards(*, period: Period, agencies: set[int]) -> list[ScoreCard]:
@@ -405,11 +416,11 @@ def ranking_choices(cards: list[ScoreCard]) -> RankingChoices:
     agencies = {c.agency_id: c.agency for c in cards}
     units = {c.unit_id: c.unit for c in cards}
     groups = sorted({c.task_group for c in cards if c.task_group})
-    names = dict(TaskGroup.objects.filter(code__in=groups).values_list("code", "name"))
+    names = task_group_names(groups)
     return RankingChoices(
         agencies=[(u.code, u.name) for u in sorted(agencies.values(), key=lambda u: u.lft)],
         units=[(u.code, u.name) for u in sorted(units.values(), key=lambda u: u.lft)],
-        task_groups=[(code, names.get(code, code)) for code in groups],
+        task_groups=[(code, names[code]) for code in groups],
         without_group=any(not c.task_group for c in cards))
 
 

@@ -30,7 +30,7 @@ from thuocdo.core import xlsx
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.templatetags.periods import period_name
 from thuocdo.org.choices import LEADER_POSITIONS
-from thuocdo.org.models import Official, TaskGroup, Unit
+from thuocdo.org.models import Official, Unit
 from thuocdo.tasks.models import Product, Task
 
 from . import selectors, services
@@ -359,9 +359,7 @@ def card_detail(request, label: str, official: str):
 
 def _task_group_name(code: str) -> str:
     """A task group's name (its code when it has none)."""
-    if not code:
-        return ""
-    return TaskGroup.objects.filter(code=code).values_list("name", flat=True).first() or code
+    return selectors.task_group_names([code]).get(code, "")
 
 
 def _card_quota_scopes(card: ScoreCard) -> list[dict[str, str]]:
@@ -544,7 +542,7 @@ def _quota_scope(line: selectors.QuotaLine) -> str:
     … của …")."""
     if line.task_group:
         return _("task group %(group)s of %(agency)s") % {
-            "group": line.task_group, "agency": _agency_name(line.agency)}
+            "group": line.group_name or line.task_group, "agency": _agency_name(line.agency)}
     return _("agency %(agency)s") % {"agency": _agency_name(line.agency)}
 
 
@@ -568,11 +566,13 @@ def _quota_warnings(lines: list[selectors.QuotaLine]) -> list[str]:
     return warnings
 
 
-def _ranking_rows(cards, ranks: dict[int, int]) -> list[ScoreCard]:
-    """The page's cards, each with its rank in its agency (`rank`) and, when the quota moved
-    it down, its place among the agency's candidates (`quota_rank`, `quota_candidates`)."""
+def _ranking_rows(cards, ranks: dict[int, int], groups: dict[str, str]) -> list[ScoreCard]:
+    """The page's cards, each with its rank in its agency (`rank`), its task group's name
+    (`task_group_name`) and, when the quota moved it down, its place among the agency's
+    candidates (`quota_rank`, `quota_candidates`)."""
     for card in cards:
         card.rank = ranks.get(card.pk)
+        card.task_group_name = groups.get(card.task_group, card.task_group)
         quota = (card.data or {}).get("quota") or {}
         card.quota_rank = quota.get("rank")
         card.quota_candidates = quota.get("candidates")
@@ -588,7 +588,8 @@ def unit_ranking(request, label: str, code: str):
     scope, period, unit = _unit_context(request, label, code)
     cards = list(selectors.unit_cards(scope=scope, period=period, unit=unit)
                  .defer("data", "self_note"))
-    form = RankingFilterForm(request.GET, selectors.ranking_choices(cards))
+    choices = selectors.ranking_choices(cards)
+    form = RankingFilterForm(request.GET, choices)
     filters = form.ranking_filter()
     agencies = {c.agency_id for c in cards}
     whole = selectors.agency_cards(period=period, agencies=agencies)
@@ -615,7 +616,8 @@ def unit_ranking(request, label: str, code: str):
     can_approve = not waiting and any(c.status != CardStatus.APPROVED for c in approvable)
     return render(request, "evaluations/unit_ranking.html", {
         "nav": "scores", "period": period, "unit": unit,
-        "cards": _ranking_rows(list(page.object_list), selectors.agency_ranks(whole)),
+        "cards": _ranking_rows(list(page.object_list), selectors.agency_ranks(whole),
+                               dict(choices.task_groups)),
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         "total_count": len(cards), "form": form, "filtered": filters.active,
@@ -763,7 +765,9 @@ def unit_export(request, label: str, code: str):
     scope, period, unit = _unit_context(request, label, code)
     everyone = list(selectors.unit_cards(scope=scope, period=period, unit=unit)
                     .defer("data", "self_note"))
-    form = RankingFilterForm(request.GET, selectors.ranking_choices(everyone))
+    choices = selectors.ranking_choices(everyone)
+    groups = dict(choices.task_groups)
+    form = RankingFilterForm(request.GET, choices)
     cards = selectors.ranking_cards(scope=scope, period=period, unit=unit,
                                     filters=form.ranking_filter())
     ranks = selectors.agency_ranks(selectors.agency_cards(
@@ -790,7 +794,8 @@ def unit_export(request, label: str, code: str):
             _num(card.task_points), _num(card.general_points), _num(card.total),
             card.grade or "—", _("yes") if card.quota_applied else "",
             _num(card.self_points), _general_reason(d), "\n".join(d.get("reasons", [])),
-            card.get_status_display(), card.agency.name, card.task_group,
+            card.get_status_display(), card.agency.name,
+            groups.get(card.task_group, card.task_group),
             ranks.get(card.pk),
         ]))
     for row in sheet.iter_rows(min_row=6):

@@ -234,3 +234,23 @@ def test_the_home_page_of_an_official_is_vietnamese(world, client_for, settings)
     assert '<html lang="vi">' in page
     for text in ("Trang chủ", "Đơn vị", "Cán bộ", "Đăng xuất", "Nơi công tác", "Chuyên viên"):
         assert text in page, text
+
+
+@pytest.mark.django_db
+def test_the_admin_speaks_vietnamese_for_third_party_apps_too(world, client_for, settings):
+    """Axes, the background jobs' table and DRF's tokens have Vietnamese names
+    (core/third_party.py); the admin's history button reads as a change history, while an
+    official's page keeps "Quá trình công tác" for the positions held."""
+    settings.LANGUAGE_CODE = "vi"
+    client = client_for(world.user("admin"))
+    index = client.get(reverse("admin:index")).content.decode()
+    for text in ("Bảo vệ đăng nhập", "Tác vụ chạy nền", "Mã xác thực API",
+                 "Các lượt đăng nhập sai", "Kết quả tác vụ nền"):
+        assert text in index, text
+    for text in ("Axes", "Tasks Database Backend", "Auth Token"):
+        assert text not in index, text
+    official = world.officials["CG.STAFF"]
+    change = client.get(reverse("admin:org_official_change", args=[official.pk]))
+    assert "Lịch sử thay đổi" in change.content.decode()
+    page = client.get(reverse("org:official_detail", kwargs={"code": official.code}))
+    assert "Quá trình công tác" in page.content.decode()

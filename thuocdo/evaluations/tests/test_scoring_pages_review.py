@@ -134,10 +134,14 @@ def test_the_quota_table_shows_each_limit_and_which_one_bound(client, groups_bin
     assert warnings == [
         "Agency UBND quận Cầu Giấy (HN.CG): 2 proposed for HTXS, the quota allows 2. The "
         "limits of its task groups, each counted apart, let 1 keep HTXS.",
-        "Task group CM of UBND quận Cầu Giấy (HN.CG): 1 proposed for HTXS, the quota allows "
-        "0.",
+        "Task group Chuyên môn tài chính of UBND quận Cầu Giấy (HN.CG): 1 proposed for HTXS, "
+        "the quota allows 0.",
     ]
     page = response.content.decode()
+    # task groups by name, the code in the tooltip (the table of limits and the cards)
+    assert cm.group_name == "Chuyên môn tài chính"
+    assert '<span title="CM">Chuyên môn tài chính</span>' in page
+    assert '<span title="TH">Tổng hợp, tham mưu</span>' in page
     assert "the task groups' limits" in page and "this limit" in page
     assert "1 ≤ 0.2 × 13 = 2.6" in page, "the check on the final grades, as the engine's cap"
     # the cards' own quota reasons say the same: the agency had room, the group had none
@@ -237,8 +241,9 @@ def test_the_export_follows_the_filters_and_order(client, quota_case):
     body = [r for r in rows[5:] if r[0]]
     assert [r[1] for r in body] == ["CB301", "CB202", "CB203"]
     assert [(r[22], r[23], r[24]) for r in body] == [
-        ("UBND quận Ba Đình", "TH", 1), ("UBND quận Cầu Giấy", "TH", 1),
-        ("UBND quận Cầu Giấy", "TH", 3)]
+        ("UBND quận Ba Đình", "Tổng hợp, tham mưu", 1),
+        ("UBND quận Cầu Giấy", "Tổng hợp, tham mưu", 1),
+        ("UBND quận Cầu Giấy", "Tổng hợp, tham mưu", 3)]
     whole = client.get(export)
     rows = list(load_workbook(io.BytesIO(whole.content)).active.iter_rows(values_only=True))
     assert set(rows[3]) == {None} and len([r for r in rows[5:] if r[0]]) == 11

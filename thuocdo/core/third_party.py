@@ -1,0 +1,82 @@
+"""Third-party apps in the language of the page: their admin names and strings.
+
+Django looks a message up in every catalogue, the project's (LOCALE_PATHS) first. django-axes
+and django-tasks-db ship no Vietnamese, DRF's authtoken and Django itself leave a few
+strings out, and Django's own Vietnamese for the admin's "History" button ("Bản ghi nhớ")
+reads wrongly. Naming the strings here with `gettext_noop` makes `makemessages` keep them in
+thuocdo/locale, where they are translated like ours. A string a new version of those apps
+adds shows up in English in the admin until it is listed here.
+
+Two of them name themselves with words no catalogue translates ("Axes", from its label;
+"Tasks Database Backend", a plain string): the settings install them through the
+subclasses below, which only give them a translatable name.
+"""
+
+from axes.apps import AppConfig as AxesAppConfig
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+from django_tasks_db.apps import TasksAppConfig
+
+
+class AxesConfig(AxesAppConfig):
+    verbose_name = _("Login protection")
+
+
+class TasksDbConfig(TasksAppConfig):
+    verbose_name = _("Background jobs")
+
+
+STRINGS = (
+    # django.contrib.admin: the object history button and page
+    gettext_noop("History"),
+    # django.core.validators: a form value with a NUL character
+    gettext_noop("Null characters are not allowed."),
+    # rest_framework.authtoken
+    gettext_noop("Auth Token"),
+    gettext_noop("Token"),
+    gettext_noop("Tokens"),
+    # django-axes
+    gettext_noop("User Agent"),
+    gettext_noop("IP Address"),
+    gettext_noop("HTTP Accept"),
+    gettext_noop("Path"),
+    gettext_noop("Attempt Time"),
+    gettext_noop("Access lock out"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("GET Data"),
+    gettext_noop("POST Data"),
+    gettext_noop("Failed Logins"),
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("Access Attempt"),
+    gettext_noop("Expires At"),
+    gettext_noop("The time when access attempt expires and is no longer valid."),
+    gettext_noop("access attempt expiration"),
+    gettext_noop("access attempt expirations"),
+    gettext_noop("Logout Time"),
+    gettext_noop("Session key hash (sha256)"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
+    gettext_noop("Locked Out"),
+    gettext_noop("Form Data"),
+    gettext_noop("Meta Data"),
+    gettext_noop("Clean up expired attempts"),
+    gettext_noop("Not set"),
+    gettext_noop("Attempt Remaining"),
+    # django-tasks-db
+    gettext_noop("enqueued at"),
+    gettext_noop("started at"),
+    gettext_noop("finished at"),
+    gettext_noop("args kwargs"),
+    gettext_noop("task path"),
+    gettext_noop("worker id"),
+    gettext_noop("queue name"),
+    gettext_noop("backend name"),
+    gettext_noop("run after"),
+    gettext_noop("return value"),
+    gettext_noop("exception class path"),
+    gettext_noop("traceback"),
+    gettext_noop("Task Result"),
+    gettext_noop("Task Results"),
+)
