@@ -170,8 +170,8 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
     if max_age is not None:
         events = events.filter(at__gte=now - max_age)
     rows = events.order_by("id").values(
-        "id", "kind", "data", "task_id", "task__code", "task__title", "task__due_in_force",
-        "holder_official_after_id", "actor__name",
+        "id", "at", "kind", "data", "task_id", "task__code", "task__title",
+        "task__due_in_force", "holder_official_after_id", "actor__name",
     )
     notes = []
     with translation.override(settings.LANGUAGE_CODE):
@@ -186,7 +186,10 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
             notes.append(Notification(
                 recipient_id=recipient, kind=kind, task_id=row["task_id"], event_id=row["id"],
                 key=f"event:{row['id']}:{recipient}", deadline=row["task__due_in_force"],
-                created_at=now, title=title, body=body, url=task_url(row["task__code"]),
+                # when it happened, not when the job ran (after a pause, or for a demo's
+                # history, the inbox keeps the events' order and days)
+                created_at=min(row["at"], now), title=title, body=body,
+                url=task_url(row["task__code"]),
             ))
     created = insert_notifications(notes)
     if upto > state.last_event_id:

@@ -59,7 +59,10 @@ def test_each_event_notifies_the_right_person_once(world):
     assert assigned.key == f"event:{assigned.event_id}:{world.officials['CG.STAFF'].pk}"
     assert assigned.url == services.task_url(code)
     assert assigned.deadline == D(2026, 10, 15)
-    assert assigned.created_at == NOW and assigned.read_at is None
+    assert assigned.read_at is None
+    # dated when the event happened, not when the job ran
+    assert assigned.created_at == assigned.event.at < NOW
+    assert by_event["remind"].created_at == at(5)
     assert code in assigned.title and "15/10/2026" in assigned.body
     assert "Nguyễn Văn Đức" in assigned.body  # who assigned it
     assert "đúng chuyên môn" in by_event["transfer"].body  # the reason given
