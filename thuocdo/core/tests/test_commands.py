@@ -73,6 +73,13 @@ def test_demo_accounts_come_from_one_district():
     staff = officials[accounts["staff"].official_code]
     assert staff["position"] == "staff" and staff["unit"].startswith(district + ".")
     assert accounts["board"].unit == "HN" and accounts["admin"].superuser
+    # the board and the inspector are officials (so notifications reach them): of the
+    # Department of Home Affairs' organisation division, of the City Inspectorate
+    units = {u["code"]: u["name"] for u in document["units"]}
+    board = officials[accounts["board"].official_code]
+    assert board["unit"].startswith("HN.SNV.") and units[board["unit"]].startswith("Phòng Tổ chức")
+    inspector = officials[accounts["inspector"].official_code]
+    assert inspector["unit"].startswith("HN.TTTP.")
     table = accounts_table([(a, "created") for a in accounts.values()], DEMO_PASSWORD)
     assert DEMO_PASSWORD in table and accounts["head"].official_code in table
 
@@ -95,6 +102,8 @@ def test_demo_no_serve_builds_the_city_and_accounts_twice(monkeypatch):
     assert admin.is_superuser and admin.check_password(DEMO_PASSWORD)
     head = users[accounts["head"].email]
     assert head.official.code == accounts["head"].official_code
+    for role in ("board", "inspector"):
+        assert users[accounts[role].email].official.code == accounts[role].official_code
     assert ScopeGrant.objects.filter(user__email=accounts["inspector"].email,
                                      role="inspector", unit__code=accounts["inspector"].unit,
                                      end__isnull=True).exists()

@@ -76,14 +76,21 @@ def demo_accounts(document: dict) -> list[DemoAccount]:
     head, deputy = first(district["code"], "head"), first(district["code"], "deputy")
     staff = first(division["code"], "staff")
     city = units[CITY_CODE]
+    # The board and the inspector are officials too (of the Department of Home Affairs'
+    # organisation division, of the City Inspectorate): linked, they get the notifications
+    # that reach officials (appeals to decide, cards to approve, explanations answered).
+    board = _member_of(document, f"{CITY_CODE}.SNV", prefer="Phòng Tổ chức")
+    inspector = _member_of(document, f"{CITY_CODE}.TTTP", prefer="Phòng Thanh tra")
     return [
         DemoAccount("admin", "Quản trị hệ thống / Administrator", f"admin@{EMAIL_DOMAIN}",
                     superuser=True, sees="mọi thứ, trang quản trị / everything, /admin/"),
         DemoAccount("board", "Ban Tổ chức / Organisation board", f"tochuc@{EMAIL_DOMAIN}",
+                    board.get("code", ""), board.get("name", ""),
                     grant="board", unit=city["code"],
                     sees=f"{city['name']} (toàn bộ / all of it)"),
         DemoAccount("inspector", "Thanh tra / Inspector (chỉ xem / read-only)",
-                    f"thanhtra@{EMAIL_DOMAIN}", grant="inspector", unit=district["code"],
+                    f"thanhtra@{EMAIL_DOMAIN}", inspector.get("code", ""),
+                    inspector.get("name", ""), grant="inspector", unit=district["code"],
                     sees=district["name"]),
         DemoAccount("head", "Người đứng đầu / Head", head["email"], head["code"], head["name"],
                     sees=f"{district['name']} (đơn vị mình lãnh đạo / the unit they lead)"),
@@ -93,6 +100,16 @@ def demo_accounts(document: dict) -> list[DemoAccount]:
                     staff["name"],
                     sees=f"việc của mình, {division['name']} / own work, own unit's lists"),
     ]
+
+
+def _member_of(document: dict, agency: str, *, prefer: str = "") -> dict:
+    """A staff member (else anyone) of a division of `agency`, preferring a division whose
+    name starts with `prefer`; {} when the generated city has no such agency (a small one)."""
+    names = {u["code"]: u["name"] for u in document["units"]}
+    members = [o for o in document["officials"] if o["unit"].startswith(agency + ".")]
+    members.sort(key=lambda o: (not names[o["unit"]].startswith(prefer) if prefer else False,
+                                o["position"] != "staff"))
+    return members[0] if members else {}
 
 
 @transaction.atomic
