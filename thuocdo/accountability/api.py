@@ -1,6 +1,8 @@
 """The signals API: the signals the caller may read, and their answer.
 
-`GET /api/signals/` (filters: period, code, status, unit, official), `GET
+`GET /api/signals/` (filters: period, code, status, unit, official), `POST /api/signals/`
+(an S14 or S15 recorded by hand: `{"code", "official", "on", "text", "task", "unit"}`, by
+an inspector, the organisation board or an administrator), `GET
 /api/signals/{signal_id}/` (with its steps), and one POST per step of the answer:
 `request` (`{"text", "due": "YYYY-MM-DD", "version"}`; without `due`, the default number
 of working days after today), `explain`, `decide` (`{"text", "decision":
@@ -15,15 +17,20 @@ from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from thuocdo.core.api import ScopedAPIMixin, error_responses
+from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.org import selectors as org_selectors
+from thuocdo.tasks import selectors as task_selectors
 
 from . import selectors, services
+from .choices import MANUAL_CODES
 from .models import SignalRecord, SignalStep
 
 TAGS = ["signals"]
@@ -85,6 +92,23 @@ class RequestStepSerializer(StepSerializer):
                                 help_text="The day the explanation is due by, YYYY-MM-DD.")
 
 
+class SignalRecordSerializer(serializers.Serializer):
+    """An S14 or S15 signal recorded by hand (`services.signal_record`)."""
+
+    code = serializers.ChoiceField(choices=list(MANUAL_CODES))
+    official = serializers.CharField(max_length=64, help_text="The official's code (any case).")
+    on = serializers.DateField(help_text="The day of the record, YYYY-MM-DD (not later than "
+                                         "today); the signal belongs to its month.")
+    text = serializers.CharField(max_length=4000,
+                                 help_text="S14: what the record found and its reference; "
+                                           "S15: the initiative registered.")
+    task = serializers.CharField(max_length=64, required=False, allow_blank=True,
+                                 help_text="A task's code (optional).")
+    unit = serializers.CharField(max_length=64, required=False, allow_blank=True,
+                                 help_text="A unit's code (default: the official's unit on "
+                                           "that day).")
+
+
 FILTERS = [OpenApiParameter(name, str, OpenApiParameter.QUERY, description=text)
            for name, text in (("period", "Month, YYYY-MM."), ("code", "S1 … S15."),
                               ("status", "open, requested, explained, accepted, confirmed, "
@@ -136,6 +160,50 @@ class SignalViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelM
             status=data.get("status"), official=official))
         page = self.paginate_queryset(signals)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(operation_id="signals_record", summary="Record an S14 or S15 signal",
+                   description="By an inspector or the organisation board (within the units "
+                               "granted to them) or an administrator. The signal is stored "
+                               "open and answered like the computed ones; the nightly "
+                               "recomputation never touches it.",
+                   request=SignalRecordSerializer, tags=TAGS,
+                   responses={201: SignalDetailSerializer, **error_responses(400, 403)})
+    def create(self, request, *args, **kwargs):
+        user = request.user
+        if not services.may_record(user):
+            raise PermissionDeniedError(
+                _("Only an inspector, the organisation board or an administrator records "
+                  "S14 and S15 signals."), code="cannot_record")
+        body = SignalRecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            official = org_selectors.official_typed(scope=self.scope,
+                                                    code=data["official"].strip())
+        except ObjectDoesNotExist:
+            raise ServiceError(_("Official: no official you can see has the code "
+                                 "“%(code)s”.") % {"code": data["official"]},
+                               code="unknown_official", field="official") from None
+        task = unit = None
+        if (data.get("task") or "").strip():
+            try:
+                task = task_selectors.task_get(scope=self.scope, code=data["task"].strip())
+            except ObjectDoesNotExist:
+                raise ServiceError(_("Task: no task you can see has the code “%(code)s”.")
+                                   % {"code": data["task"]}, code="unknown_task",
+                                   field="task") from None
+        if (data.get("unit") or "").strip():
+            unit = services.recording_units(user).filter(code=data["unit"].strip()).first()
+            if unit is None:
+                raise ServiceError(_("Unit: choose one of the units where you record "
+                                     "signals."), code="unit_out_of_scope", field="unit")
+        signal = services.signal_record(user=user, code=data["code"], official=official,
+                                        on=data["on"], text=data["text"], task=task,
+                                        unit=unit)
+        signal = self._signal(signal.pk)
+        location = reverse("api:signal-detail", kwargs={"signal_id": signal.pk})
+        return Response(SignalDetailSerializer(signal).data, status=status.HTTP_201_CREATED,
+                        headers={"Location": location})
 
     def _signal(self, signal_id):
         return self._found(selectors.signal_get, scope=self.scope, pk=int(signal_id))

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.measure.signals import KINDS
+
 
 class SignalStatus(models.TextChoices):
     """Where a signal is in its answer: a leader asks for an explanation by a due day, the
@@ -33,8 +35,9 @@ class SubjectKind(models.TextChoices):
 
 
 class StepAction(models.TextChoices):
-    """One step of a signal's answer."""
+    """One step of a signal's life: recorded by hand (S14, S15), then its answer."""
 
+    RECORD = "record", _("Recorded")
     REQUEST = "request", _("Explanation requested")
     EXPLAIN = "explain", _("Explanation given")
     ACCEPT = "accept", _("Explanation accepted")
@@ -59,3 +62,8 @@ SIGNAL_NAMES = {
     "S14": _("Discipline, ethics, corruption"),
     "S15": _("Protected initiative"),
 }
+
+
+#: signals recorded by hand (an inspection or discipline record, a registered initiative),
+#: never computed: the nightly recomputation leaves them alone (services.signals_refresh)
+MANUAL_CODES = tuple(code for code, kind in KINDS.items() if kind == "manual")

@@ -1,4 +1,5 @@
-"""Forms of accountability: the dashboard's unit and month, the signal filters, the answer."""
+"""Forms of accountability: the dashboard's unit and month, the signal filters, the answer,
+and the S14/S15 signals recorded by hand."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from thuocdo.core.forms import MonthField
 from thuocdo.core.scope import Scope
 from thuocdo.org import selectors as org_selectors
 from thuocdo.org.forms import UnitChoiceField
+from thuocdo.tasks import selectors as task_selectors
 from thuocdo.tasks.forms import DateInput
 
 from . import selectors
-from .choices import SIGNAL_NAMES, SignalStatus, StepAction
+from .choices import MANUAL_CODES, SIGNAL_NAMES, SignalStatus, StepAction
 
 MONTH_REGEX = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -156,6 +158,77 @@ class SignalStepForm(forms.Form):
         choices=[(StepAction.ACCEPT, _("Accept the explanation (no breach)")),
                  (StepAction.CONFIRM, _("Confirm the breach"))])
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class SignalRecordForm(forms.Form):
+    """An S14 or S15 signal recorded by hand (`services.signal_record`). Every error names
+    its field; the official and the task are typed by code (any case for the official)."""
+
+    code = forms.ChoiceField(
+        label=_("Signal"), widget=forms.RadioSelect,
+        choices=[(code, format_lazy("{} · {}", code, SIGNAL_NAMES[code]))
+                 for code in MANUAL_CODES],
+        error_messages={"required": _("Signal: choose S14 or S15."),
+                        "invalid_choice": _("Signal: choose S14 or S15.")})
+    official = forms.CharField(
+        label=_("Official (code)"), max_length=64,
+        error_messages={"required": _("Official: give the code of the official the signal "
+                                      "is about."),
+                        "max_length": _("Official: a code has at most 64 characters.")})
+    on = forms.DateField(
+        label=_("Date of the record"), widget=DateInput,
+        help_text=_("The day of the inspection conclusion, the discipline decision or the "
+                    "registration; the signal belongs to that month."),
+        error_messages={"required": _("Date of the record: give a day."),
+                        "invalid": _("Date of the record: give a day as dd/mm/yyyy.")})
+    unit = UnitChoiceField(
+        label=_("Unit"), queryset=None, to_field_name="code", required=False,
+        empty_label=_("The official's unit on that day"),
+        error_messages={"invalid_choice": _("Unit: choose one of the units where you record "
+                                            "signals.")})
+    task = forms.CharField(
+        label=_("Task (code, optional)"), required=False, max_length=64,
+        error_messages={"max_length": _("Task: a code has at most 64 characters.")})
+    text = forms.CharField(
+        label=_("Text"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("S14: what the inspection or discipline record found, and its reference "
+                    "(number and date). S15: the initiative registered, what it proposes "
+                    "and why it dares to act."),
+        error_messages={"required": _("Text: write what the record found (S14) or the "
+                                      "initiative registered (S15)."),
+                        "max_length": _("Text: at most 4,000 characters.")})
+
+    def __init__(self, data=None, *, scope: Scope, units, **kwargs):
+        super().__init__(data, **kwargs)
+        self.scope = scope
+        units = units.only("pk", "code", "name", "depth", "lft", "rgt")
+        self.fields["unit"].queryset = units
+        first = units.first()
+        self.fields["unit"].base_depth = first.depth if first else 0
+
+    def clean_official(self):
+        code = (self.cleaned_data.get("official") or "").strip()
+        if not code:
+            raise forms.ValidationError(
+                _("Official: give the code of the official the signal is about."),
+                code="required")
+        try:
+            return org_selectors.official_typed(scope=self.scope, code=code)
+        except ObjectDoesNotExist:
+            raise forms.ValidationError(
+                _("Official: no official you can see has the code “%(code)s”."),
+                code="unknown_official", params={"code": code}) from None
+
+    def clean_task(self):
+        code = (self.cleaned_data.get("task") or "").strip()
+        if not code:
+            return None
+        try:
+            return task_selectors.task_get(scope=self.scope, code=code)
+        except ObjectDoesNotExist:
+            raise forms.ValidationError(
+                _("Task: no task you can see has the code “%(code)s”."),
+                code="unknown_task", params={"code": code}) from None
 
 
 class CountedTasksForm(forms.Form):

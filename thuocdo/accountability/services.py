@@ -23,6 +23,13 @@ with nobody named is answered by the unit's head, so it is decided above the uni
 leader of a unit above it (or of the unit it was escalated to), the organisation board
 over it, or an administrator; never by the unit's own leaders.
 
+S14 and S15 are not computed: an inspector or the organisation board (within the units
+granted to them) or an administrator records one by hand (`signal_record`), with the day
+and a written text, and it is then answered as the others. The recomputation never
+touches them (`MANUAL_CODES`): not matched, updated, reopened, duplicated, or marked gone.
+A confirmed S14 links the board to the evaluations' page that records it as a KHT ground
+(`ground_link`): recording that outcome is the board's act, not this app's.
+
 Every step records who and why, in `SignalStep` and in the audit trail, and notifies the
 other side. A step asked of a signal already past it (decided from another tab, say) is
 refused as `signal_changed`, saying what was done, by whom and when, before any rule of who
@@ -34,18 +41,23 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from fractions import Fraction
 from typing import Any, NamedTuple, cast
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from thuocdo.accounts.choices import GrantRole
+from thuocdo.accounts.models import ScopeGrant
 from thuocdo.core.calendar import work_calendar
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.parallel import collector_paused
@@ -55,10 +67,12 @@ from thuocdo.core.services import audit_record
 from thuocdo.measure.signals import Thresholds
 from thuocdo.notifications.choices import NotificationKind
 from thuocdo.notifications.models import Notification
-from thuocdo.org.models import Membership
+from thuocdo.org.models import Membership, Official, Unit
+from thuocdo.org.selectors import POSITION_RANK
 from thuocdo.tasks.choices import OPEN_STATES
+from thuocdo.tasks.models import Task
 
-from .choices import DECIDED, SignalStatus, StepAction
+from .choices import DECIDED, MANUAL_CODES, SignalStatus, StepAction, SubjectKind
 from .compute import Month, MonthResult, PartResult, month_parts
 from .models import AuthorityRule, HolderDelay, SignalRecord, SignalStep, ThresholdSet
 
@@ -114,15 +128,16 @@ def _store_month(month: Month, parts: Iterable[PartResult | MonthResult], *,
     seen: list[int] = []
     with transaction.atomic():
         # What is already stored, light: an open signal's explanation and events by digest.
+        # Signals recorded by hand (S14, S15) are not the engine's: never matched, updated
+        # or marked gone here (their keys are not engine keys either).
+        computed = SignalRecord.objects.filter(period=period).exclude(code__in=MANUAL_CODES)
         existing: dict[str, _Existing] = {}
         for key, pk, status, text, events in (
-                SignalRecord.objects.filter(period=period)
-                .values_list("key", "id", "status", "explanation", "events")
+                computed.values_list("key", "id", "status", "explanation", "events")
                 .iterator(chunk_size=BATCH)):
             existing[key] = _Existing(pk, status, content_digest([text, events])
                                       if status == SignalStatus.OPEN else None)
-        present_before = set(SignalRecord.objects.filter(period=period, present=True)
-                             .values_list("id", flat=True))
+        present_before = set(computed.filter(present=True).values_list("id", flat=True))
         HolderDelay.objects.filter(period=period).delete()
         for part in parts:
             new: list[tuple] = []
@@ -621,6 +636,193 @@ def signal_decide(*, signal: SignalRecord, user: Any, decision: str, text: str,
                  text=_text(text, _("the reason for the decision")), status=status,
                  allowed_from=DECIDE_FROM, expected_version=expected_version,
                  notify=_answerers(signal) + _requesters(signal), late=late)
+
+
+# -- signals recorded by hand (S14, S15) ------------------------------------------------------
+
+
+#: who records S14 and S15 (besides administrators), over the subtree of the unit granted
+RECORDING_ROLES = (GrantRole.INSPECTOR, GrantRole.BOARD)
+
+
+def _recording_ranges(user: Any) -> list[tuple[int, int]] | None:
+    """The subtrees (`Unit.lft`, `Unit.rgt`) where `user` records signals by hand: those of
+    their inspector and board grants in force today; None for an administrator
+    (everywhere)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    day = timezone.localdate()
+    return list(ScopeGrant.objects.filter(user=user, role__in=RECORDING_ROLES, start__lte=day)
+                .exclude(end__lt=day).values_list("unit__lft", "unit__rgt"))
+
+
+def may_record(user: Any, unit: Unit | None = None) -> bool:
+    """`user` records S14 and S15 signals (about `unit`, or about some unit): an inspector
+    or the organisation board within the subtree granted, or an administrator."""
+    ranges = _recording_ranges(user)
+    if ranges is None:
+        return True
+    if unit is None:
+        return bool(ranges)
+    return any(lft <= unit.lft and unit.rgt <= rgt for lft, rgt in ranges)
+
+
+def recording_units(user: Any) -> models.QuerySet[Unit]:
+    """The units `user` may record S14 and S15 signals about, in tree order."""
+    ranges = _recording_ranges(user)
+    units = Unit.objects.order_by("lft")
+    if ranges is None:
+        return units
+    q = models.Q(pk__in=[])
+    for lft, rgt in ranges:
+        q |= models.Q(lft__gte=lft, rgt__lte=rgt)
+    return units.filter(q)
+
+
+def _official_unit(official: Official, *, on: dt.date, user: Any) -> Unit | None:
+    """The unit a signal about `official` on `on` is about by default: their unit on that
+    day (else today) where `user` may record, the highest position first."""
+    today = timezone.localdate()
+    for day in dict.fromkeys((on, today)):
+        units = [m.unit for m in Membership.objects.filter(official=official, start__lte=day)
+                 .exclude(end__lt=day).select_related("unit")
+                 .order_by(POSITION_RANK, "unit__lft")]
+        allowed = [u for u in units if may_record(user, u)]
+        if allowed:
+            return allowed[0]
+        if units:
+            return units[0]
+    return None
+
+
+def record_text_what(code: str) -> str:
+    """What the written text of a signal recorded by hand says, by its code."""
+    if code == "S15":
+        return _("the initiative registered: what is proposed, and why it dares to act")
+    return _("what the inspection or discipline record found, and its reference (number "
+             "and date)")
+
+
+@transaction.atomic
+def signal_record(*, user: Any, code: str, official: Official | None, on: dt.date | None,
+                  text: str, task: Task | None = None, unit: Unit | None = None
+                  ) -> SignalRecord:
+    """Record by hand an S14 (discipline, ethics, corruption: what an inspection or a
+    discipline record found) or an S15 (a protected initiative: a proposal registered as
+    daring to act) about `official`, dated `on` (its period is that day's month), about
+    `unit` (default: the official's unit on that day) and optionally a task. By an
+    inspector or the organisation board within their subtree, or an administrator.
+
+    Stored as the computed signals are, open, with a key no computation makes (the nightly
+    recomputation never matches, updates or marks it gone), and answered the same way
+    (request, explanation, decision). The first step, "recorded", says who and why; the
+    audit trail keeps it; the official named and the leaders of the unit are told."""
+    if code not in MANUAL_CODES:
+        raise ServiceError(_("Signal: choose S14 (discipline, ethics, corruption) or S15 "
+                             "(protected initiative); the others are computed from the log."),
+                           code="not_manual", field="code")
+    if not may_record(user):
+        raise PermissionDeniedError(
+            _("Only an inspector or the organisation board (within the units granted to "
+              "them) or an administrator records S14 and S15 signals."), code="cannot_record")
+    if not isinstance(official, Official):
+        raise ServiceError(_("Official: give the code of the official the signal is about."),
+                           code="official_required", field="official")
+    if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+        raise ServiceError(_("Date: give the day of the record as a date."),
+                           code="bad_date", field="on")
+    today = timezone.localdate()
+    if on > today:
+        raise ServiceError(
+            _("Date: %(day)s has not come yet; give the day of the record, today "
+              "(%(today)s) or earlier.") % {"day": _day(on), "today": _day(today)},
+            code="date_in_future", field="on")
+    what = record_text_what(code)
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError(_("Text: write %(what)s.") % {"what": what}, code="text_required",
+                           field="text")
+    if len(text) > 4000:
+        raise ServiceError(_("Text: at most 4,000 characters."), code="text_too_long",
+                           field="text")
+    if unit is None:
+        unit = _official_unit(official, on=on, user=user)
+        if unit is None:
+            raise ServiceError(
+                _("Unit: %(name)s (%(code)s) belongs to no unit on %(day)s; choose the "
+                  "unit.") % {"name": official.name, "code": official.code, "day": _day(on)},
+                code="unit_required", field="unit")
+        if not may_record(user, unit):
+            raise ServiceError(
+                _("Official: %(name)s (%(code)s) is not in a unit where you record signals.")
+                % {"name": official.name, "code": official.code},
+                code="official_out_of_scope", field="official")
+    else:
+        if not may_record(user, unit):
+            raise ServiceError(
+                _("Unit: you do not record signals about %(unit)s; choose a unit granted to "
+                  "you.") % {"unit": unit.name}, code="unit_out_of_scope", field="unit")
+        if not Membership.objects.filter(official=official, unit=unit).exists():
+            raise ServiceError(
+                _("Unit: %(name)s (%(code)s) never belonged to %(unit)s.")
+                % {"name": official.name, "code": official.code, "unit": unit.name},
+                code="not_a_member", field="unit")
+    if task is not None and not isinstance(task, Task):
+        raise ServiceError(_("Task: give the code of a task you can see, or leave it empty."),
+                           code="bad_task", field="task")
+    period = f"{on.year}-{on.month:02d}"
+    if SignalRecord.objects.filter(code=code, official=official, unit=unit, raised_on=on,
+                                   task=task, explanation=text).exists():
+        raise ServiceError(
+            _("This %(code)s about %(name)s on %(day)s, with this text, is recorded "
+              "already.") % {"code": code, "name": official.name, "day": _day(on)},
+            code="already_recorded")
+    now = timezone.now()
+    key = "|".join((code, period, task.code if task else "", official.code, unit.code,
+                    f"manual:{uuid.uuid4().hex}"))
+    signal = SignalRecord.objects.create(
+        key=key, code=code, period=period, raised_on=on,
+        subject_kind=SubjectKind.TASK if task else SubjectKind.PERSON,
+        subject=task.code if task else "", task=task, official=official, unit=unit,
+        events=[], explanation=text, needs_confirmation=False, status=SignalStatus.OPEN,
+        present=True, first_seen=now, last_seen=now, thresholds="", version=0)
+    step = SignalStep.objects.create(signal=signal, action=StepAction.RECORD, at=now, by=user,
+                                     text=text)
+    audit_record(actor=user, action="signal_record", object_type="signal", object_code=key,
+                 changes={"code": code, "official": official.code, "unit": unit.code,
+                          "task": task.code if task else "", "on": on.isoformat(),
+                          "status": SignalStatus.OPEN},
+                 reason=text)
+    title = _("Signal recorded: %(code)s about %(name)s") % {"code": code,
+                                                             "name": official.name}
+    told = [official.pk, *unit_answerers([unit.pk], day=today).get(unit.pk, [])]
+    Notification.objects.bulk_create([
+        Notification(recipient_id=official_id, kind=NotificationKind.SIGNAL,
+                     task_id=signal.task_id, key=_key("step", step.pk, official_id),
+                     created_at=now, title=title[:255], body=text,
+                     url=signal.get_absolute_url())
+        for official_id in dict.fromkeys(told) if official_id != user.official_id
+    ], ignore_conflicts=True)
+    return signal
+
+
+def ground_link(user: Any, signal: SignalRecord) -> str | None:
+    """Where the organisation board (or an administrator) records a confirmed S14 as a KHT
+    ground (evaluations: recording the outcome as a ground is the board's act, never this
+    app's); None for anyone else, for any other signal, or while that page does not
+    exist."""
+    if (signal.code != "S14" or signal.status != SignalStatus.CONFIRMED
+            or signal.official_id is None or not scope_for(user).can_board_unit(signal.unit)):
+        return None
+    try:
+        url = reverse("evaluations:ground_add")
+    except NoReverseMatch:
+        return None
+    return url + "?" + urlencode({
+        "kind": "signal", "signal": signal.code, "official": signal.official.code,
+        "on": signal.raised_on.isoformat(), "reason": signal.explanation})
 
 
 def explanations_overdue_notify(*, today: dt.date | None = None) -> int:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
 
 from thuocdo.citizens import selectors as citizen_selectors
@@ -26,7 +26,7 @@ from thuocdo.citizens.choices import group_labels, rate_labels
 from thuocdo.core import xlsx
 from thuocdo.core.calendar import work_calendar
 from thuocdo.core.charts import Series, horizontal_stacked_bars, vertical_stacked_bars
-from thuocdo.core.errors import ServiceError
+from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.htmx import render_page
 from thuocdo.core.templatetags.periods import period_name
 from thuocdo.measure.history import Bucket
@@ -41,6 +41,7 @@ from .forms import (
     DashboardForm,
     DelayFilterForm,
     SignalFilterForm,
+    SignalRecordForm,
     SignalStepForm,
 )
 
@@ -263,6 +264,7 @@ def signal_list(request):
         "signal_names": SIGNAL_NAMES,
         "waiting": selectors.my_open_signals(scope=request.scope)[:20],
         "today": timezone.localdate(),
+        "may_record": services.may_record(request.user),
     }
     return render_page(request, "accountability/signal_list.html", context, partial="results")
 
@@ -340,6 +342,7 @@ def _signal_context(request, signal, *, bound: dict | None = None):
         "waits_for_explanation": decider and awaits,
         "decides_elsewhere": services.decides_elsewhere(user, signal),
         "overdue": services.explanation_overdue(signal, today=today),
+        "ground_url": services.ground_link(user, signal),
         "forms": {action: bound.get(action) or _step_form(
             action, signal=signal, due=due if action == "request" else None)
             for action in STEP_ACTIONS},
@@ -394,6 +397,45 @@ def signal_act(request, pk: int, action: str):
         for errors in form.errors.values():
             messages.error(request, " ".join(str(error) for error in errors))
     return render(request, "accountability/signal_detail.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def signal_record(request):
+    """Record an S14 or S15 signal by hand: for an inspector or the organisation board
+    (within the units granted to them) and administrators; 403 for anyone else. An error
+    names its field and nothing is written."""
+    user = request.user
+    if not services.may_record(user):
+        raise PermissionDenied(_("Only an inspector, the organisation board or an "
+                                 "administrator records S14 and S15 signals."))
+    units = services.recording_units(user)
+    if request.method == "POST":
+        form = SignalRecordForm(request.POST, scope=request.scope, units=units)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                signal = services.signal_record(
+                    user=user, code=data["code"], official=data["official"], on=data["on"],
+                    text=data["text"], task=data.get("task"), unit=data.get("unit"))
+            except ServiceError as exc:
+                if isinstance(exc, PermissionDeniedError):
+                    raise PermissionDenied(exc.service_message) from exc
+                form.add_error(exc.field if exc.field in form.fields else None,
+                               exc.service_message)
+            else:
+                messages.success(request, _("The signal was recorded."))
+                return redirect(signal.get_absolute_url())
+        status = 400
+    else:
+        initial = {"on": timezone.localdate()}
+        for name in ("code", "official", "task"):
+            if request.GET.get(name):
+                initial[name] = request.GET[name]
+        form = SignalRecordForm(scope=request.scope, units=units, initial=initial)
+        status = 200
+    context = {"nav": "signals", "form": form, "signal_names": SIGNAL_NAMES}
+    return render(request, "accountability/signal_record.html", context, status=status)
 
 
 # -- the drill-downs of totals and delays, the cascade -------------------------------------

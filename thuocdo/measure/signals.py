@@ -10,7 +10,8 @@ function here, named for what it sees, taking a `Context` and yielding `Signal`s
     S13 not_proposing
 
 S10–S11 (dossiers) plug in the same way: a function `(Context) -> Iterable[Signal]` added to
-`DETECTORS`. S14–S15 are records entered by inspectors, not computed.
+`DETECTORS`. S14–S15 are not computed: an inspector, the organisation board or an
+administrator records them by hand (`thuocdo.accountability.services.signal_record`).
 
 **Which period a signal belongs to.** Each signal has a `raised_on` day and belongs to the
 period that contains it. `raised_on` is the day of the event that raised the signal; for a
@@ -429,7 +430,9 @@ def late_work(ctx: Context) -> Iterator[Signal]:
     still reported, with the excuse, so the leader can close them at once. Raised on the
     deadline's day. Events: the extension grant that set the deadline (if any), the event that
     gave the work to the holder named, the event that settled the delay (the late submit or the
-    late grant) and the excuse.
+    late grant) and the excuse. A deadline passed only by days off so far (a Friday's, seen
+    at the weekend; the day before a holiday) is late by no working day yet: the text says
+    from which working day the delay counts, never "late by 0 working days".
     """
     for history in ctx.histories:
         set_by = {_as_date(e.data["new_due"]): i
@@ -444,20 +447,31 @@ def late_work(ctx: Context) -> Iterator[Signal]:
             extended = set_by.get(delay.deadline) if delay.deadline != history.due else None
             events = sorted({i for i in (extended, started, delay.settled_by, delay.excused_by)
                              if i is not None})
+            late = delay.workdays_late
+            # Past the deadline but before its first working day (the days after it were
+            # days off): late, by no working day yet, so say when the count starts.
+            first = "" if late else _dmy(ctx.calendar.add_workdays(delay.deadline, 1))
             if delay.settled_by is None:
                 if closed_at(history) is not None:
-                    how = f"quá hạn {delay.workdays_late} ngày làm việc rồi bị hủy"
+                    how = (f"quá hạn {late} ngày làm việc rồi bị hủy" if late else
+                           f"quá hạn rồi bị hủy trước {first}, ngày làm việc đầu tiên sau hạn")
                 else:
-                    how = (f"chưa hoàn thành, quá {delay.workdays_late} ngày làm việc "
-                           f"đến {_dmy(local_day(ctx.as_of))}")
-            elif history.events[delay.settled_by].kind == "extension_grant":
-                how = (f"đến {_dmy(local_day(history.events[delay.settled_by].at))} mới gia "
-                       f"hạn, quá {delay.workdays_late} ngày làm việc "
-                       f"(#{event_number(delay.settled_by)})")
+                    today = _dmy(local_day(ctx.as_of))
+                    how = (f"chưa hoàn thành, quá {late} ngày làm việc đến {today}" if late else
+                           f"chưa hoàn thành, đã quá hạn đến {today} (ngày nghỉ); tính chậm "
+                           f"từ {first}, ngày làm việc đầu tiên sau hạn")
             else:
-                how = (f"nộp ngày {_dmy(local_day(history.events[delay.settled_by].at))}, "
-                       f"chậm {delay.workdays_late} ngày làm việc "
-                       f"(#{event_number(delay.settled_by)})")
+                number = f"#{event_number(delay.settled_by)}"
+                day = _dmy(local_day(history.events[delay.settled_by].at))
+                if history.events[delay.settled_by].kind == "extension_grant":
+                    how = (f"đến {day} mới gia hạn, quá {late} ngày làm việc ({number})"
+                           if late else
+                           f"đến {day} mới gia hạn, sau hạn nhưng trước {first}, ngày làm "
+                           f"việc đầu tiên sau hạn ({number})")
+                else:
+                    how = (f"nộp ngày {day}, chậm {late} ngày làm việc ({number})" if late else
+                           f"nộp ngày {day}, sau hạn nhưng trước {first}, ngày làm việc đầu "
+                           f"tiên sau hạn ({number})")
             text = f"Trễ hạn {_dmy(delay.deadline)}: {how}; khi hết hạn, việc ở {ctx.who(holder)}"
             if delay.excused_by is not None:
                 text += f"; đã xác nhận nguyên nhân khách quan (#{event_number(delay.excused_by)})"
@@ -634,11 +648,16 @@ def slow_opinion(ctx: Context) -> Iterator[Signal]:
                 if reply.at < passed:
                     continue
                 late = ctx.calendar.workdays_between(due, local_day(reply.at))
+                # a reply on a day off after the deadline: late, by no working day yet
+                how = (f"chậm {late} ngày làm việc so với hạn {_dmy(due)}" if late else
+                       f"sau hạn {_dmy(due)}, vào ngày nghỉ trước "
+                       f"{_dmy(ctx.calendar.add_workdays(due, 1))}, ngày làm việc đầu tiên "
+                       f"sau hạn")
                 yield ctx.signal(
                     "S5", task=history.code, official=None, unit=unit, raised_on=due,
                     events=(asked, answered), anchor=str(asked),
-                    explanation=(f"{name} trả lời xin ý kiến chậm {late} ngày làm việc so với "
-                                 f"hạn {_dmy(due)} ({_numbers((asked, answered))})"))
+                    explanation=(f"{name} trả lời xin ý kiến {how} "
+                                 f"({_numbers((asked, answered))})"))
             elif _open_at(history, passed):
                 yield ctx.signal(
                     "S5", task=history.code, official=None, unit=unit, raised_on=due,

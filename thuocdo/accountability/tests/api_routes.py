@@ -1,5 +1,6 @@
 """Permission specs of the signals API (see thuocdo.core.testing.RouteSpec): as the pages
-(tests/routes.py), staff read only the signals naming them."""
+(tests/routes.py), staff read only the signals naming them; S14 and S15 are recorded (POST
+on the list) by an inspector, the board or an administrator, a 403 for anyone else."""
 
 from thuocdo.core.testing import RouteSpec, api_expect
 
@@ -16,6 +17,19 @@ def _post(allowed: set[str], *, forbidden: set[str], ok: int = 200) -> dict:
     return expect
 
 
+RECORDERS = {"admin", "board", "inspector"}
+
+
+def _record_body(**changes):
+    def data(world):
+        from django.utils import timezone
+
+        return {"code": "S15", "official": "CG.STAFF", "on": timezone.localdate().isoformat(),
+                "text": "Đăng ký sáng kiến: một cửa liên thông", **changes}
+
+    return data
+
+
 def _id(make):
     return lambda world: {"signal_id": make(world)["pk"]}
 
@@ -26,6 +40,12 @@ ROUTES = {
         RouteSpec(expect=api_expect("all"), query="period=2026-10&status=undecided&code=S1"),
         RouteSpec(expect=api_expect("all", ok=400, denied=400), query="period=10-2026",
                   note="a bad month is a 400"),
+        RouteSpec(method="post", data=_record_body(),
+                  expect=api_expect(RECORDERS, ok=201, denied=403),
+                  note="an S15 recorded by hand"),
+        RouteSpec(method="post", data=_record_body(text="", on="2999-01-01"),
+                  expect=api_expect(RECORDERS, ok=400, denied=403),
+                  note="no text, a day to come: a 400, nothing written"),
     ],
     "api:signal-detail": [
         RouteSpec(kwargs=_id(s1_signal), expect=api_expect(NAMED)),

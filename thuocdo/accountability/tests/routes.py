@@ -6,7 +6,9 @@ The list behind a dashboard total is the dashboard's, by the same rule. Signals 
 whoever reads their unit's whole subtree (leaders, board, inspector) and by the person
 named: staff read only the signals naming them, not their colleagues' (a 404). A leader
 of the unit asks and, once the explanation is given or its due day has passed, decides
-(never the board or the inspector, who read), the person named explains.
+(never the board or the inspector, who read), the person named explains. S14 and S15 are
+recorded by hand by an inspector, the board (within HN.CG, granted to them) or an
+administrator; anyone else gets 403 on the form.
 """
 
 from thuocdo.core.testing import RouteSpec, page_expect
@@ -47,6 +49,20 @@ def _made(make):
     return kwargs
 
 
+RECORDERS = {"admin", "board", "inspector"}
+
+
+def _record_data(**changes):
+    """A signal recorded by hand about CG.STAFF (typed in lower case), dated today."""
+    def data(world):
+        from django.utils import timezone
+
+        return {"code": "S14", "official": "cg.staff", "on": timezone.localdate().isoformat(),
+                "text": "Kết luận thanh tra số 12/KL-TTr: vi phạm quy chế", **changes}
+
+    return data
+
+
 def _directive(world):
     from thuocdo.tasks.tests.api_routes import _directive as make
 
@@ -73,6 +89,19 @@ ROUTES = {
         RouteSpec(expect=page_expect("all")),
         RouteSpec(expect=page_expect("all"), query="unit=HN.CG&status=undecided&code=S1&sort=unit",
                   note="filters and order, as the list"),
+    ],
+    "accountability:signal_record": [
+        RouteSpec(expect=page_expect(RECORDERS, denied=403)),
+        RouteSpec(method="post", data=_record_data(),
+                  expect=page_expect(RECORDERS, ok=302, denied=403),
+                  note="recorded: the signal's page"),
+        RouteSpec(method="post", data=_record_data(text=""),
+                  expect=page_expect(RECORDERS, ok=400, denied=403),
+                  note="no text: the form says so, nothing is written"),
+        RouteSpec(method="post", data=_record_data(official="BD.STAFF"),
+                  expect=page_expect({"admin"}, ok=302, denied=403) | {"board": 400,
+                                                                        "inspector": 400},
+                  note="an official outside the HN.CG grants"),
     ],
     "accountability:signal_detail": [
         RouteSpec(kwargs=s1_signal, expect=page_expect(NAMED)),

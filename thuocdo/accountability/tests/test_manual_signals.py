@@ -1,0 +1,356 @@
+"""S14 and S15 recorded by hand: who records them (an inspector or the board within their
+grants, an administrator), what is required (an error names its field and writes nothing),
+how they are stored (open, the month of their day, a key no computation makes) and
+answered (the same steps as the computed ones), that recomputing never touches them, the
+form and its button on the signal list, and the link from a confirmed S14 to the
+evaluations' KHT ground."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from thuocdo.accountability import services
+from thuocdo.accountability.jobs import refresh_signals
+from thuocdo.accountability.models import SignalRecord, SignalStep
+from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.models import AuditEntry
+from thuocdo.measure.history import local_day
+from thuocdo.notifications.models import Notification
+
+from .helpers import late_task, let_due_day_pass, month_of, refresh_for
+
+TEXT = "Kết luận thanh tra số 12/KL-TTr ngày 02/11: nhận quà của doanh nghiệp"
+
+
+def _today() -> dt.date:
+    return local_day(timezone.now())
+
+
+def _record(world, role="inspector", **changes):
+    values = {"user": world.user(role), "code": "S14", "official": world.officials["CG.STAFF"],
+              "on": _today(), "text": TEXT}
+    values.update(changes)
+    return services.signal_record(**values)
+
+
+def _written() -> tuple[int, int, int]:
+    return (SignalRecord.objects.count(), SignalStep.objects.count(),
+            AuditEntry.objects.filter(action="signal_record").count())
+
+
+# -- the service -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_inspector_records_an_s14_stored_open_in_the_month_of_its_day(world):
+    day = _today().replace(day=1)
+    signal = _record(world, on=day)
+    assert (signal.code, signal.period, signal.raised_on) == ("S14", month_of(day), day)
+    assert signal.status == "open" and signal.present
+    assert signal.official == world.officials["CG.STAFF"]
+    assert signal.unit == world.units["HN.CG.VP"]  # the official's unit on that day
+    assert (signal.subject_kind, signal.subject, signal.task) == ("person", "", None)
+    assert signal.explanation == TEXT and signal.events == []
+    assert "manual:" in signal.key
+    [step] = signal.steps.all()
+    assert (step.action, step.by, step.text) == ("record", world.user("inspector"), TEXT)
+    audit = AuditEntry.objects.get(action="signal_record", object_code=signal.key)
+    assert (audit.actor, audit.reason) == (world.user("inspector"), TEXT)
+    assert audit.changes["official"] == "CG.STAFF"
+    told = Notification.objects.get(kind="signal", recipient=world.officials["CG.STAFF"])
+    assert told.url == signal.get_absolute_url()
+
+
+@pytest.mark.django_db
+def test_the_board_records_an_s15_about_a_task_in_a_unit_it_chooses(world):
+    from thuocdo.tasks.tests.api_routes import make_task
+
+    task = make_task(world, code="T-SK", unit="HN.CG.VP", lead="CG.STAFF", days_ago=3,
+                     due_in=10)
+    signal = _record(world, "board", code="S15", task=task, unit=world.units["HN.CG.VP"],
+                     text="Đăng ký sáng kiến: liên thông hồ sơ đất đai")
+    assert (signal.code, signal.subject_kind, signal.subject, signal.task) == (
+        "S15", "task", "T-SK", task)
+    assert signal.steps.get().by == world.user("board")
+
+
+@pytest.mark.django_db
+def test_an_administrator_records_anywhere(world):
+    signal = _record(world, "admin", official=world.officials["BD.STAFF"])
+    assert signal.unit == world.units["HN.BD.VP"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["head", "deputy", "staff", "outsider"])
+def test_leaders_and_staff_do_not_record(world, role):
+    before = _written()
+    with pytest.raises(PermissionDeniedError) as refused:
+        _record(world, role)
+    assert refused.value.service_code == "cannot_record"
+    assert not services.may_record(world.user(role))
+    assert _written() == before
+
+
+@pytest.mark.django_db
+def test_an_inspector_records_only_within_the_units_granted(world):
+    before = _written()
+    with pytest.raises(ServiceError) as refused:
+        _record(world, official=world.officials["BD.STAFF"])
+    assert (refused.value.service_code, refused.value.field) == ("official_out_of_scope",
+                                                                 "official")
+    with pytest.raises(ServiceError) as refused:
+        _record(world, unit=world.units["HN.BD.VP"])
+    assert (refused.value.service_code, refused.value.field) == ("unit_out_of_scope", "unit")
+    assert _written() == before
+    assert set(services.recording_units(world.user("inspector"))
+               .values_list("code", flat=True)) == {"HN.CG", "HN.CG.VP", "HN.CG.DV"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("changes", "code", "field"), [
+    ({"code": "S1"}, "not_manual", "code"),
+    ({"official": None}, "official_required", "official"),
+    ({"on": None}, "bad_date", "on"),
+    ({"on": "2026-11-02"}, "bad_date", "on"),
+    ({"text": "   "}, "text_required", "text"),
+    ({"text": "x" * 4001}, "text_too_long", "text"),
+])
+def test_what_is_missing_or_wrong_is_named_and_nothing_is_written(world, changes, code,
+                                                                  field):
+    before = _written()
+    with pytest.raises(ServiceError) as refused:
+        _record(world, **changes)
+    assert (refused.value.service_code, refused.value.field) == (code, field)
+    assert refused.value.service_message
+    assert _written() == before
+
+
+@pytest.mark.django_db
+def test_a_day_to_come_and_a_unit_the_official_never_belonged_to_are_refused(world):
+    before = _written()
+    with pytest.raises(ServiceError) as refused:
+        _record(world, on=_today() + dt.timedelta(days=1))
+    assert (refused.value.service_code, refused.value.field) == ("date_in_future", "on")
+    with pytest.raises(ServiceError) as refused:
+        _record(world, unit=world.units["HN.CG.DV"])
+    assert (refused.value.service_code, refused.value.field) == ("not_a_member", "unit")
+    assert _written() == before
+
+
+@pytest.mark.django_db
+def test_the_same_record_twice_is_refused(world):
+    _record(world)
+    with pytest.raises(ServiceError) as refused:
+        _record(world, "board")
+    assert refused.value.service_code == "already_recorded"
+    assert SignalRecord.objects.count() == 1
+    # another record the same day, with its own text, is another signal
+    _record(world, text=TEXT + " (lần 2)")
+    assert SignalRecord.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_recorded_signal_is_answered_as_the_computed_ones(world):
+    signal = _record(world)
+    head, staff = world.user("head"), world.user("staff")
+    assert services.can_request(head, signal) and not services.can_request(staff, signal)
+    services.signal_request_explanation(signal=signal, user=head, text="Đề nghị giải trình")
+    services.signal_explain(signal=signal, user=staff, text="Đó là quà sinh nhật")
+    services.signal_decide(signal=signal, user=head, decision="confirm", text="Vi phạm")
+    assert signal.status == "confirmed"
+    assert list(signal.steps.values_list("action", "by__email")) == [
+        ("record", "inspector@example.vn"), ("request", head.email),
+        ("explain", staff.email), ("confirm", head.email)]
+    assert list(AuditEntry.objects.filter(object_type="signal", object_code=signal.key)
+                .order_by("pk").values_list("action", flat=True)) == [
+        "signal_record", "signal_request", "signal_explain", "signal_confirm"]
+
+
+# -- recomputing -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_recomputing_never_deletes_reopens_duplicates_nor_hides_a_recorded_signal(world):
+    """The month's computed signals (an S1 here) come and go with the log; the S14 and S15
+    recorded by hand stay as they are, whatever their status, through the command's refresh
+    and the nightly job, run again and again."""
+    late = late_task(world)
+    period = month_of(late.due)
+    on = late.due
+    confirmed = _record(world, on=on)
+    services.signal_request_explanation(signal=confirmed, user=world.user("head"), text="?")
+    let_due_day_pass(confirmed)
+    services.signal_decide(signal=confirmed, user=world.user("head"), decision="confirm",
+                           text="Vi phạm")
+    open_one = _record(world, "board", code="S15", on=on, text="Sáng kiến")
+    kept = {s.pk: (s.key, s.status, s.explanation, s.present, s.version)
+            for s in SignalRecord.objects.filter(pk__in=[confirmed.pk, open_one.pk])}
+    s1 = refresh_for(late)  # computes the month: the S1 is stored next to them
+    for _ in range(2):
+        result = services.signals_refresh(period=period, as_of=timezone.now())
+        assert result.gone == 0
+    refresh_signals.call()
+    assert SignalRecord.objects.filter(code__in=["S14", "S15"]).count() == 2
+    assert {s.pk: (s.key, s.status, s.explanation, s.present, s.version)
+            for s in SignalRecord.objects.filter(pk__in=list(kept))} == kept
+    assert SignalRecord.objects.filter(pk=s1.pk, present=True).exists()
+
+
+# -- the pages ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "shown"), [("admin", True), ("board", True),
+                                             ("inspector", True), ("head", False),
+                                             ("staff", False)])
+def test_the_button_on_the_signal_list_is_for_those_who_record(world, client_for, role,
+                                                               shown):
+    page = client_for(world.user(role)).get(reverse("accountability:signal_list"))
+    assert page.status_code == 200
+    assert (reverse("accountability:signal_record") in page.content.decode()) is shown
+
+
+@pytest.mark.django_db
+def test_the_form_records_with_an_official_typed_in_any_case(world, client_for):
+    client = client_for(world.user("inspector"))
+    form = client.get(reverse("accountability:signal_record"))
+    assert form.status_code == 200 and form.context["form"]["on"].value() == _today()
+    sent = client.post(reverse("accountability:signal_record"), {
+        "code": "S14", "official": "cg.staff", "on": _today().isoformat(), "text": TEXT})
+    signal = SignalRecord.objects.get(code="S14")
+    assert sent.status_code == 302 and sent.url == signal.get_absolute_url()
+    assert signal.official == world.officials["CG.STAFF"]
+    page = client.get(sent.url)
+    assert TEXT in page.content.decode()
+    listed = client.get(reverse("accountability:signal_list"), {"code": "S14"})
+    assert list(listed.context["page"].object_list) == [signal]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("data", "fields"), [
+    ({}, {"code", "official", "on", "text"}),
+    ({"code": "S1", "official": "NOPE", "on": "31/02/2026", "text": "x"},
+     {"code", "official", "on"}),
+    ({"official": "BD.STAFF"}, {"official"}),  # not an official the inspector can see
+    ({"task": "NOPE"}, {"task"}),
+    ({"unit": "HN.BD"}, {"unit"}),
+    ({"unit": "HN.CG.DV"}, {"unit"}),  # never a member there: the service says so
+    ({"on": "2999-01-01"}, {"on"}),
+])
+def test_the_form_names_each_field_in_error_and_writes_nothing(world, client_for, data,
+                                                                fields):
+    full = {"code": "S14", "official": "CG.STAFF", "on": _today().isoformat(), "text": TEXT}
+    if data:
+        full.update(data)
+    else:
+        full = {}
+    before = _written()
+    page = client_for(world.user("inspector")).post(reverse("accountability:signal_record"),
+                                                    full)
+    assert page.status_code == 400
+    assert set(page.context["form"].errors) == fields
+    for field in fields:
+        assert all(page.context["form"].errors[field])
+    assert _written() == before
+
+
+@pytest.mark.django_db
+def test_others_get_403_on_the_form(world, client_for):
+    for role in ("head", "deputy", "staff", "outsider"):
+        client = client_for(world.user(role))
+        assert client.get(reverse("accountability:signal_record")).status_code == 403
+        assert client.post(reverse("accountability:signal_record"), {
+            "code": "S14", "official": "CG.STAFF", "on": _today().isoformat(),
+            "text": TEXT}).status_code == 403
+    assert SignalRecord.objects.count() == 0
+
+
+# -- the KHT ground link -----------------------------------------------------------------------
+
+
+def _confirmed_s14(world, text=TEXT):
+    signal = _record(world, text=text)
+    services.signal_request_explanation(signal=signal, user=world.user("head"), text="?")
+    let_due_day_pass(signal)
+    services.signal_decide(signal=signal, user=world.user("head"), decision="confirm",
+                           text="Vi phạm")
+    return signal
+
+
+@pytest.mark.django_db
+def test_a_confirmed_s14_links_the_board_to_the_kht_ground(world, monkeypatch):
+    signal = _confirmed_s14(world)
+    monkeypatch.setattr(services, "reverse", lambda name: "/evaluations/grounds/new/")
+    url = services.ground_link(world.user("board"), signal)
+    parts = urlsplit(url)
+    assert parts.path == "/evaluations/grounds/new/"
+    assert parse_qs(parts.query) == {"kind": ["signal"], "signal": ["S14"],
+                                     "official": ["CG.STAFF"],
+                                     "on": [signal.raised_on.isoformat()], "reason": [TEXT]}
+    assert services.ground_link(world.user("admin"), signal) == url
+    for role in ("inspector", "head", "staff"):
+        assert services.ground_link(world.user(role), signal) is None
+
+
+@pytest.mark.django_db
+def test_no_link_before_confirmation_for_s15_or_without_the_evaluations_page(world,
+                                                                              monkeypatch):
+    monkeypatch.setattr(services, "reverse", lambda name: "/evaluations/grounds/new/")
+    assert services.ground_link(world.user("board"), _record(world)) is None
+    s15 = _record(world, code="S15", text="Sáng kiến")
+    SignalRecord.objects.filter(pk=s15.pk).update(status="confirmed")
+    s15.refresh_from_db()
+    assert services.ground_link(world.user("board"), s15) is None
+
+    def missing(name):
+        raise NoReverseMatch(name)
+
+    monkeypatch.setattr(services, "reverse", missing)
+    assert services.ground_link(world.user("board"), _confirmed_s14(world, "Khác")) is None
+
+
+@pytest.mark.django_db
+def test_the_confirmed_s14_page_shows_the_link_to_the_board_only(world, client_for):
+    signal = _confirmed_s14(world)
+    try:
+        target = reverse("evaluations:ground_add")
+    except NoReverseMatch:
+        target = None  # the evaluations' page is not there yet: no link at all
+    for role, shown in (("board", True), ("admin", True), ("head", False),
+                        ("inspector", False)):
+        page = client_for(world.user(role)).get(signal.get_absolute_url())
+        assert page.status_code == 200
+        url = page.context["ground_url"]
+        if target is None or not shown:
+            assert url is None
+        else:
+            assert url.startswith(target + "?kind=signal&signal=S14&official=CG.STAFF&on=")
+            assert url.replace("&", "&amp;") in page.content.decode()
+
+
+# -- the API -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_api_records_and_names_the_field_in_error(world, client_for):
+    client = client_for(world.user("board"))
+    url = reverse("api:signal-list")
+    made = client.post(url, {"code": "S15", "official": "cg.staff",
+                             "on": _today().isoformat(), "text": "Sáng kiến"},
+                       content_type="application/json")
+    assert made.status_code == 201
+    body = made.json()
+    assert (body["code"], body["official"], body["status"]) == ("S15", "CG.STAFF", "open")
+    assert [s["action"] for s in body["steps"]] == ["record"]
+    assert made["Location"] == reverse("api:signal-detail", kwargs={"signal_id": body["id"]})
+    refused = client.post(url, {"code": "S15", "official": "NOPE",
+                                "on": _today().isoformat(), "text": "x"},
+                          content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["code"] == "unknown_official"
+    assert list(refused.json()["errors"]) == ["official"]
+    assert SignalRecord.objects.count() == 1
