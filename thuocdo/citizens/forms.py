@@ -108,8 +108,9 @@ class DateInput(forms.DateInput):
 class _ListFilterForm(forms.Form):
     """Filters and sort order of a staff list (and of its xlsx export), bound to the query
     string; every field is optional and an empty query string means "everything I can see,
-    in the default order". The unit is one of the caller's scope (a wrong one is reported
-    on the field and ignored)."""
+    in the default order". The unit is one of the caller's scope; a field that is not
+    valid is reported on itself, and the views then list and export nothing
+    (core/filters.py)."""
 
     SUBUNITS = [("1", _("Included")), ("0", _("Not included"))]
     SORT: list = []
@@ -143,8 +144,7 @@ class _ListFilterForm(forms.Form):
         return data
 
     def filters(self, *, today: dt.date) -> dict:
-        """The selector's keyword arguments from the fields that are valid (an invalid
-        field is reported next to itself and ignored)."""
+        """The selector's keyword arguments from the fields that are valid."""
         self.is_valid()
         data = self.cleaned_data
         return {

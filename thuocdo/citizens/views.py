@@ -29,6 +29,7 @@ from openpyxl.styles import Font
 
 from thuocdo.core import xlsx
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.filters import refuse_export
 from thuocdo.org.models import Unit
 
 from . import adapters, forms, receipts, selectors, services
@@ -79,6 +80,8 @@ def feedback_inbox(request):
     today = timezone.localdate()
     filters = form.filters(today=today)
     rows = selectors.feedback_inbox(scope=request.scope, **filters)
+    if not form.is_valid():  # never more than was asked for (core/filters.py)
+        rows = rows.none()
     return render(request, "citizens/feedback_inbox.html", {
         "nav": "citizens", "form": form, "today": today, "sort": filters["ordering"],
         **_list_page(request, rows),
@@ -92,6 +95,8 @@ def feedback_export(request):
     """The filtered inbox as an xlsx workbook (the same filters and order as the page). The
     submitters' names and contacts are not in it."""
     form = forms.FeedbackFilterForm(request.GET, scope=request.scope)
+    if not form.is_valid():
+        return refuse_export(request, form, list_url=reverse("citizens:feedback_inbox"))
     today = timezone.localdate()
     rows = selectors.feedback_inbox(scope=request.scope, **form.filters(today=today))
     workbook = Workbook(write_only=True)
@@ -314,6 +319,8 @@ def dossier_list(request):
     today = timezone.localdate()
     filters = form.filters(today=today)
     rows = selectors.dossier_list(scope=request.scope, **filters)
+    if not form.is_valid():  # never more than was asked for (core/filters.py)
+        rows = rows.none()
     return render(request, "citizens/dossier_list.html", {
         "nav": "citizens", "form": form, "today": today, "sort": filters["ordering"],
         **_list_page(request, rows),
@@ -328,6 +335,8 @@ def dossier_export(request):
     """The filtered list of dossiers as an xlsx workbook (the same filters and order as the
     page). The applicants' contacts are not in it."""
     form = forms.DossierFilterForm(request.GET, scope=request.scope)
+    if not form.is_valid():
+        return refuse_export(request, form, list_url=reverse("citizens:dossier_list"))
     today = timezone.localdate()
     rows = selectors.dossier_list(scope=request.scope, **form.filters(today=today))
     workbook = Workbook(write_only=True)

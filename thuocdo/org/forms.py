@@ -75,7 +75,7 @@ class OfficialFilterForm(forms.Form):
 
     def filters(self) -> dict:
         """Keyword arguments for `selectors.official_list`, from the fields that are valid
-        (an invalid field is reported next to itself and ignored)."""
+        (an invalid field is reported next to itself; the views then list nothing)."""
         self.is_valid()
         data = self.cleaned_data
         status = data.get("status") or "active"

@@ -13,12 +13,14 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
 from thuocdo.core import xlsx
+from thuocdo.core.filters import refuse_export
 from thuocdo.core.htmx import is_htmx, render_page
 
 from . import selectors
@@ -154,6 +156,8 @@ def official_list(request):
     """Search, filter, sort and page the readable officials; htmx refreshes the results."""
     form = OfficialFilterForm(request.GET, scope=request.scope)
     officials = selectors.official_list(scope=request.scope, **form.filters())
+    if not form.is_valid():  # never more than was asked for (core/filters.py)
+        officials = officials.none()
     page = Paginator(officials, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "nav": "officials",
@@ -168,8 +172,11 @@ def official_list(request):
 @login_required
 @require_GET
 def official_export(request):
-    """The filtered officials list as an xlsx workbook (the same filters as the page)."""
+    """The filtered officials list as an xlsx workbook (the same filters as the page); with
+    a filter that is not valid, nothing (core/filters.py)."""
     form = OfficialFilterForm(request.GET, scope=request.scope)
+    if not form.is_valid():
+        return refuse_export(request, form, list_url=reverse("org:official_list"))
     officials = selectors.official_list(scope=request.scope, **form.filters())
     buffer = io.BytesIO()
     _officials_workbook(officials).save(buffer)

@@ -199,7 +199,7 @@ ROUTES = {
                   query="unit=HN.BD.VP&received_from=2026-12-31&received_to=2026-01-01"
                         "&sort=nope",
                   note="a unit out of scope, a wrong range, an unknown order: reported on "
-                       "their fields and ignored"),
+                       "their fields, nothing listed"),
     ],
     "citizens:dossier_export": [
         RouteSpec(kwargs=seeded, expect=page_expect("all"), note="scoped, never refused"),

@@ -75,7 +75,25 @@ def test_the_inbox_filters_by_unit_dates_and_overdue(cases, client_for):
         assert (sorted(found) if "sort" not in query else found) == expected, query
     page = head.get("/citizens/?unit=HN.BD.VP").content.decode()
     assert 'value="HN.BD.VP"' not in page, "the units offered are the caller's"
-    assert sorted(codes(page, "feedback")) == ["PA-1", "PA-2", "PA-3"], "an unknown unit is ignored"
+    assert codes(page, "feedback") == [], "a unit out of scope lists nothing, never more"
+
+
+@pytest.mark.parametrize("url,listed", [("/citizens/export.xlsx", "/citizens/"),
+                                        ("/citizens/dossiers/export.xlsx",
+                                         "/citizens/dossiers/")])
+def test_an_export_with_a_filter_that_is_not_valid_exports_nothing(cases, client_for, url,
+                                                                    listed):
+    """Back to the list, which names the wrong fields (core/filters.py)."""
+    head = client_for(cases.users["head"])
+    query = "unit=HN.BD.VP&received_from=2026-10-31&received_to=2026-10-01"
+    response = head.get(f"{url}?{query}")
+    assert response.status_code == 302 and response["Location"] == f"{listed}?{query}"
+    page = head.get(response["Location"])
+    said = " ".join(str(m) for m in page.context["messages"])
+    assert said.startswith(gettext("Nothing was exported: correct these filters first. "
+                                   "%(problems)s") % {"problems": ""})
+    assert str(page.context["form"].fields["unit"].label) in said
+    assert str(page.context["form"].fields["received_to"].label) in said
 
 
 def test_the_inbox_export_follows_the_filters_without_the_submitters(cases, client_for):

@@ -293,6 +293,19 @@ def test_export_follows_the_scope_and_filters(world, client_for):
     assert [row[0].value for row in rows[1:]] == ["CG.DEP", "CG.HEAD"]
 
 
+def test_a_filter_that_is_not_valid_lists_and_exports_nothing(world, client_for):
+    """A unit the reader cannot see (or none at all) narrows to nothing, never to everyone:
+    the list shows the error on the field, the export goes back to it (core/filters.py)."""
+    client = client_for(world.user("staff"))
+    listed = client.get(reverse("org:official_list"), {"unit": "HN.BD.VP"})
+    assert official_codes(listed) == [] and "unit" in listed.context["form"].errors
+    response = client.get(reverse("org:official_export"), {"unit": "NOPE"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("org:official_list") + "?unit=NOPE"
+    said = " ".join(str(m) for m in client.get(response["Location"]).context["messages"])
+    assert said.startswith("Nothing was exported") and "Unit:" in said
+
+
 def test_export_keeps_formula_like_text_as_text(world, client_for):
     official = services.official_create(code="X.1", name="=HYPERLINK(\"http://x\")")
     services.membership_start(official=official, unit=world.units["HN.CG.VP"],
