@@ -4,10 +4,17 @@ the field they name."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from thuocdo.core.forms import MonthField
+from thuocdo.org.forms import UnitChoiceField
+
+from .choices import DisciplineLevel, GroundKind, PeriodKind
 
 POINTS = {"min_value": Decimal(0), "max_value": Decimal(30), "decimal_places": 2,
           "max_digits": 5}
@@ -68,3 +75,241 @@ class DecisionForm(forms.Form):
 class PublishForm(forms.Form):
     appeal_days = forms.IntegerField(label=_("Days for appeals"), min_value=0, max_value=60,
                                      initial=10)
+
+
+# -- the organisation board: opening periods, KHT grounds ---------------------------------
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value travels as YYYY-MM-DD, typed dd/mm/yyyy also
+    parses (DATE_INPUT_FORMATS)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+#: the years a period or a ground may name (a typing error is refused, not stored)
+YEARS = {"min_value": 2000, "max_value": 2100}
+QUARTERS = [("", "—"), ("1", "I"), ("2", "II"), ("3", "III"), ("4", "IV")]
+
+
+class PeriodOpenForm(forms.Form):
+    """Which period to open: a month (YYYY-MM or MM/YYYY), a quarter of a year, or a year.
+    `label` is the period's label once valid (what `services.period_open` takes); each
+    missing part is said on its own field."""
+
+    kind = forms.ChoiceField(label=_("Period to open"), choices=PeriodKind.choices,
+                             initial=PeriodKind.MONTH, widget=forms.RadioSelect)
+    month = MonthField(label=_("Month"), required=False,
+                       help_text=_("For a month: MM/YYYY or YYYY-MM, e.g. 11/2026."))
+    quarter = forms.ChoiceField(label=_("Quarter"), choices=QUARTERS, required=False,
+                                help_text=_("For a quarter, with its year."))
+    year = forms.IntegerField(label=_("Year"), required=False, **YEARS,
+                              help_text=_("For a quarter or a whole year."))
+
+    #: the field a refusal of the service is shown on, by the kind of period
+    FIELD_OF_KIND = {PeriodKind.MONTH: "month", PeriodKind.QUARTER: "quarter",
+                     PeriodKind.YEAR: "year"}
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        self.label = ""
+        used = {PeriodKind.MONTH: {"month"}, PeriodKind.QUARTER: {"quarter", "year"},
+                PeriodKind.YEAR: {"year"}}.get(kind, set())
+        for name in {"month", "quarter", "year"} - used:  # another kind's: ignored
+            self._errors.pop(name, None)
+        if kind == PeriodKind.MONTH:
+            if not data.get("month") and "month" not in self.errors:
+                self.add_error("month", _("Enter the month to open."))
+            elif data.get("month"):
+                self.label = data["month"]
+        elif kind in (PeriodKind.QUARTER, PeriodKind.YEAR):
+            if kind == PeriodKind.QUARTER and not data.get("quarter"):
+                self.add_error("quarter", _("Choose the quarter to open."))
+            if data.get("year") is None and "year" not in self.errors:
+                self.add_error("year", _("Enter the year."))
+            if not self.errors:
+                self.label = (f"{data['year']}-Q{data['quarter']}"
+                              if kind == PeriodKind.QUARTER else str(data["year"]))
+        return data
+
+    def field_of_kind(self) -> str:
+        return self.FIELD_OF_KIND.get(self.cleaned_data.get("kind"), "kind")
+
+
+SIGNAL_CODE = r"^[Ss][0-9]{1,2}$"
+
+
+class GroundForm(forms.Form):
+    """A KHT ground to record (`services.ground_record`): its kind; the official (by code,
+    in any case, among those the caller reads) or, for corruption or waste, the unit; the
+    date; the level of a discipline; the confirmed signal; the written reason. The fields
+    a kind does not use are ignored. GET parameters prefill it (`initial_from`)."""
+
+    kind = forms.ChoiceField(label=_("Ground"), choices=GroundKind.choices,
+                             initial=GroundKind.DISCIPLINE)
+    official = forms.CharField(
+        label=_("Official (code)"), required=False, max_length=64,
+        help_text=_("The official concerned, by code (any case); not for corruption or "
+                    "waste, which is recorded against a unit."))
+    unit = UnitChoiceField(label=_("Unit (corruption or waste)"), required=False,
+                           queryset=None, to_field_name="code",
+                           empty_label=_("Choose the unit"),
+                           help_text=_("Only for corruption or waste dealt with in a unit: "
+                                       "its leaders are graded KHT."))
+    on = forms.DateField(label=_("Date of the decision or conclusion"), widget=DateInput,
+                         help_text=_("dd/mm/yyyy; it counts for the year of this date."))
+    level = forms.ChoiceField(label=_("Discipline level"), required=False,
+                              choices=[("", "—"), *DisciplineLevel.choices],
+                              help_text=_("Only for discipline."))
+    signal = forms.RegexField(label=_("Confirmed signal"), required=False, max_length=8,
+                              regex=SIGNAL_CODE,
+                              error_messages={"invalid": _("Write the signal's code, e.g. "
+                                                           "S14.")},
+                              help_text=_("Only for a confirmed signal, e.g. S14."))
+    reason = forms.CharField(label=_("Written reason"), max_length=4000,
+                             widget=forms.Textarea(attrs={"rows": 4}),
+                             help_text=_("The decision or conclusion (number, date, who "
+                                         "issued it) and what it is about."))
+
+    #: the GET parameters that prefill the form (a confirmed S14 signal's page links here)
+    PREFILL = ("kind", "official", "unit", "on", "level", "signal", "reason")
+
+    def __init__(self, *args, scope, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        self.fields["unit"].queryset = units
+        first = units.first()
+        self.fields["unit"].base_depth = first.depth if first is not None else 0
+
+    @classmethod
+    def initial_from(cls, query) -> dict:
+        """The prefill from GET parameters: each one the form knows, unchecked (the form
+        checks them when sent), but a date that does not parse or an unknown kind is left
+        out rather than shown wrong."""
+        initial = {name: query.get(name, "").strip() for name in cls.PREFILL
+                   if query.get(name, "").strip()}
+        if "on" in initial:
+            try:
+                initial["on"] = forms.DateField().clean(initial["on"])
+            except forms.ValidationError:
+                del initial["on"]
+        if initial.get("kind") not in GroundKind.values:
+            initial.pop("kind", None)
+        if initial.get("level") not in DisciplineLevel.values:
+            initial.pop("level", None)
+        if "signal" in initial:
+            initial["signal"] = initial["signal"].upper()
+        return initial
+
+    def clean_official(self):
+        from thuocdo.org import selectors as org_selectors
+        from thuocdo.org.models import Official
+
+        code = self.cleaned_data.get("official", "").strip()
+        if not code:
+            return None
+        try:
+            return org_selectors.official_typed(scope=self.scope, code=code)
+        except Official.DoesNotExist:
+            raise forms.ValidationError(
+                _("No official you can see has the code “%(code)s”."),
+                params={"code": code}, code="unknown_official") from None
+
+    def clean_on(self):
+        on = self.cleaned_data["on"]
+        if on > timezone.localdate():
+            raise forms.ValidationError(_("The date is in the future."), code="future")
+        if on < dt.date(YEARS["min_value"], 1, 1):
+            raise forms.ValidationError(_("Check the year of the date."), code="too_old")
+        return on
+
+    def clean_signal(self):
+        return (self.cleaned_data.get("signal") or "").upper()
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind:  # the fields this kind does not use are ignored, their errors too
+            unused = {"official"} if kind == GroundKind.CORRUPTION else {"unit"}
+            unused |= {"level"} if kind != GroundKind.DISCIPLINE else set()
+            unused |= {"signal"} if kind != GroundKind.SIGNAL else set()
+            for name in unused:
+                self._errors.pop(name, None)
+        if kind == GroundKind.CORRUPTION:
+            data["official"] = None
+            if data.get("unit") is None and "unit" not in self.errors:
+                self.add_error("unit", _("Choose the unit where the corruption or waste was "
+                                         "dealt with."))
+        elif kind:
+            data["unit"] = None
+            if data.get("official") is None and "official" not in self.errors:
+                self.add_error("official", _("Enter the code of the official concerned."))
+        if kind == GroundKind.DISCIPLINE:
+            if not data.get("level"):
+                self.add_error("level", _("Choose the discipline level."))
+        else:
+            data["level"] = ""
+        if kind == GroundKind.SIGNAL:
+            if not data.get("signal") and "signal" not in self.errors:
+                self.add_error("signal", _("Name the confirmed signal, e.g. S14."))
+        else:
+            data["signal"] = ""
+        if "reason" in data and not data["reason"].strip():
+            self.add_error("reason", _("Write the reason."))
+        return data
+
+
+class GroundReasonForm(forms.Form):
+    """The corrected written reason of a recorded ground (`services.ground_reason_set`)."""
+
+    reason = forms.CharField(label=_("Written reason"), max_length=4000,
+                             widget=forms.Textarea(attrs={"rows": 4}))
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Write the reason."), code="required")
+        return reason
+
+
+class GroundFilterForm(forms.Form):
+    """The grounds list's filters (and its export's), from the GET parameters; a value
+    that is not valid is said beside its field and lists nothing (never everything)."""
+
+    year = forms.IntegerField(label=_("Year"), required=False, **YEARS)
+    kind = forms.ChoiceField(label=_("Ground"), required=False,
+                             choices=[("", _("All")), *GroundKind.choices])
+    unit = UnitChoiceField(label=_("Unit"), required=False, queryset=None,
+                           to_field_name="code", empty_label=_("All units I can see"),
+                           help_text=_("The unit and the units below it: the officials who "
+                                       "were members on the ground's date, and corruption "
+                                       "or waste dealt with there."))
+
+    def __init__(self, data, *, units):
+        super().__init__(data)
+        self.fields["unit"].queryset = units
+        first = units.first()
+        self.fields["unit"].base_depth = first.depth if first is not None else 0
+
+    def filters(self) -> dict | None:
+        """The valid filters, or None when one is not valid (the list is then empty)."""
+        if not self.is_valid():
+            return None
+        return {name: self.cleaned_data.get(name) for name in ("year", "kind", "unit")}
+
+    def described(self) -> str:
+        """The filters in force, in words (for the export's heading)."""
+        found = []
+        for name in ("year", "kind", "unit"):
+            value = self.cleaned_data.get(name) if hasattr(self, "cleaned_data") else None
+            if value:
+                if name == "kind":
+                    value = GroundKind(value).label
+                elif name == "unit":
+                    value = f"{value.name} ({value.code})"
+                found.append(f"{self.fields[name].label}: {value}")
+        return "; ".join(str(part) for part in found)

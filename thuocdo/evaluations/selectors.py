@@ -16,10 +16,11 @@ from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from thuocdo.core.scope import Scope
 from thuocdo.measure.scoring import Period as EnginePeriod
+from thuocdo.org import selectors as org_selectors
 from thuocdo.org.choices import Position
 from thuocdo.org.models import Membership, Official, TaskGroup, Unit
 from thuocdo.org.selectors import current_q
@@ -120,6 +121,15 @@ def pending_appeals(*, scope: Scope, period: Period) -> QuerySet[Appeal]:
     return (Appeal.objects.filter(card__period=period, status=AppealStatus.PENDING)
             .filter(card_q_prefixed(scope))
             .select_related("card__official", "card__unit", "card__agency"))
+
+
+def decided_appeals(*, scope: Scope, period: Period) -> QuerySet[Appeal]:
+    """The period's decided appeals on cards the caller may read, latest decision first:
+    who appealed, the decision, by whom and when (the period's page)."""
+    return (Appeal.objects.filter(card__period=period).exclude(status=AppealStatus.PENDING)
+            .filter(card_q_prefixed(scope))
+            .select_related("card__official", "card__unit", "decided_by")
+            .order_by("-decided_at", "-pk"))
 
 
 def appeal_get(*, scope: Scope, pk: int) -> Appeal:
@@ -449,3 +459,31 @@ def card_findings(*, card: ScoreCard) -> list:
     period = EnginePeriod.parse(card.period.label)
     return [f for f in all_findings(start=period.start, end=period.end)
             if f.official == card.official.code]
+
+
+# -- KHT grounds --------------------------------------------------------------------------
+
+
+def ground_list(*, scope: Scope, filters: dict | None) -> QuerySet[Ground]:
+    """The KHT grounds the caller reads: about an official they read (`Scope.officials_q`)
+    or a unit they read; `filters` from `GroundFilterForm.filters` (None: nothing). Newest
+    first."""
+    if filters is None:
+        return Ground.objects.none()
+    grounds = Ground.objects.select_related("official", "unit").order_by("-on", "-pk")
+    if not scope.is_admin:
+        grounds = grounds.filter(
+            Q(official__in=Official.objects.filter(scope.officials_q()))
+            | Q(unit__in=org_selectors.unit_list(scope=scope).select_related(None)))
+    if filters.get("year"):
+        grounds = grounds.filter(on__year=filters["year"])
+    if filters.get("kind"):
+        grounds = grounds.filter(kind=filters["kind"])
+    unit = filters.get("unit")
+    if unit is not None:
+        member = Membership.objects.filter(
+            official=OuterRef("official"), unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt,
+            start__lte=OuterRef("on")).filter(Q(end__isnull=True) | Q(end__gte=OuterRef("on")))
+        grounds = grounds.filter(Q(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt)
+                                 | Q(Exists(member)))
+    return grounds

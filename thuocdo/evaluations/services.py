@@ -16,9 +16,13 @@ with a reason and decided with a reason; then the period is locked, and a locked
 never scored again.
 
 Those concerned are told, in the transaction of the change (notification kind
-"evaluation"): every official with a card when the grades are published; those who decide
-an appeal when it is filed; the appellant when it is decided; and an official whose final
-grade moves when an accepted appeal has the cards computed again.
+"evaluation"): every official whose card is computed, that they can self-score; the leaders
+who review cards when the review starts; those who approve cards when they are reviewed;
+every official with a card when the grades are published; those who decide an appeal when
+it is filed; the appellant when it is decided; and an official whose final grade moves
+when an accepted appeal has the cards computed again. One appeal per card: a decided
+appeal stands. A leader's card that no leader above reviews (the head of the top unit) is
+reviewed by the organisation board over their unit.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from thuocdo.accounts.choices import GrantRole
 from thuocdo.accounts.models import ScopeGrant
@@ -103,13 +108,20 @@ def _current(day: dt.date) -> Q:
 def can_assess(scope: Scope, card_or_place: Any) -> bool:
     """May the caller assess (and review) this official? `card_or_place` has `official_id`,
     `unit` and `position`. Staff: a leader of their unit or of a unit above it. A head or
-    deputy of unit U: a leader of a unit strictly above U, or (for a deputy) the head of U.
-    Nobody assesses themself; the administrator assesses anyone."""
+    deputy of unit U: a leader of a unit strictly above U, or (for a deputy) the head of U;
+    where there is none (the head of the top unit, e.g. the city's chairman, or the units
+    above are vacant: `reviewed_by_board`), the organisation board over U. Nobody assesses
+    themself; the administrator assesses anyone."""
     if scope.is_admin:
         return True
-    if scope.official_id is None or scope.official_id == card_or_place.official_id:
+    if scope.official_id is not None and scope.official_id == card_or_place.official_id:
         return False
     unit = card_or_place.unit
+    if (card_or_place.position in LEADER_POSITIONS and scope.can_board_unit(unit)
+            and reviewed_by_board(card_or_place)):
+        return True
+    if scope.official_id is None:
+        return False
     if card_or_place.position not in LEADER_POSITIONS:
         return scope.can_lead_unit(unit)
     if any(lft < unit.lft and unit.rgt < rgt for lft, rgt in scope.lead_ranges):
@@ -118,6 +130,24 @@ def can_assess(scope: Scope, card_or_place: Any) -> bool:
             and Membership.objects.filter(_current(timezone.localdate()),
                                           official_id=scope.official_id, unit=unit,
                                           position=Position.HEAD).exists())
+
+
+def reviewed_by_board(card_or_place: Any, *, on: dt.date | None = None) -> bool:
+    """Is this a leader's card that no leader reviews, left to the organisation board over
+    its unit (`can_assess`)? A head or deputy of unit U is reviewed by a leader (head or
+    deputy) of a unit strictly above U, and a deputy also by the head of U; when nobody
+    holds such a post on `on` (today) (U is the top unit, e.g. the city, or the posts above
+    are vacant), the board over U reviews and assesses them (docs/scoring.md, "The
+    procedure"). Staff are never: their unit's leaders review them."""
+    if card_or_place.position not in LEADER_POSITIONS:
+        return False
+    unit = card_or_place.unit
+    above = Q(unit__lft__lt=unit.lft, unit__rgt__gt=unit.rgt,
+              position__in=list(LEADER_POSITIONS))
+    if card_or_place.position == Position.DEPUTY:
+        above |= Q(unit=unit, position=Position.HEAD)
+    return not Membership.objects.filter(_current(_today(on))).filter(above).exclude(
+        official_id=card_or_place.official_id).exists()
 
 
 def is_head_of(scope: Scope, unit: Unit) -> bool:
@@ -205,6 +235,8 @@ class ScoreResult:
     to_draft: tuple[str, ...] = ()
     unapproved: tuple[str, ...] = ()
     quota_only: tuple[str, ...] = ()
+    #: officials told they can self-score (those whose card this run created)
+    notified: int = 0
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -298,6 +330,7 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
             if official_id not in seen]
     ScoreCard.objects.filter(pk__in=gone).delete()
     created = updated = unchanged = 0
+    notified = 0
     to_draft: list[str] = []
     unapproved: list[str] = []
     quota_only: list[str] = []
@@ -340,6 +373,7 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
         ScoreCard.objects.bulk_create(new)
         ScoreCard.objects.bulk_update(changed, [*CHANGED_FIELDS, "status", "reviewed_by",
                                                 "approved_by"])
+        notified += _notify_self_score(period, [c.official_id for c in new])
         created, updated = created + len(new), updated + len(changed)
     if period.status == PeriodStatus.OPEN:
         period.status = PeriodStatus.SCORING
@@ -348,7 +382,7 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
     period.scored_at = timezone.now()
     period.save(update_fields=["status", "rubric_version", "engine_version", "scored_at"])
     result = ScoreResult(period, created, updated, unchanged, len(gone), tuple(to_draft),
-                         tuple(unapproved), tuple(quota_only))
+                         tuple(unapproved), tuple(quota_only), notified)
     audit_record(actor=actor, action="period.score", object_type="evaluations.period",
                  object_code=period.label, reason=reason,
                  changes={"created": created, "changed": updated,
@@ -375,13 +409,15 @@ def _transition(period: Period, frm: Iterable[str], to: str) -> Period:
 
 @transaction.atomic
 def period_start_review(*, actor: Any = None, period: Period, reason: str = "") -> Period:
-    """Self-scoring ends; heads of unit review (scoring → review)."""
+    """Self-scoring ends; heads of unit review (scoring → review). Each leader who reviews
+    cards is told which units' (`_notify_review`)."""
     if not can_manage_periods(_scope(actor)):
         raise _deny(_("Only the organisation board starts the review."))
     period = _transition(period, {PeriodStatus.SCORING}, PeriodStatus.REVIEW)
     period.save(update_fields=["status"])
     audit_record(actor=actor, action="period.review", object_type="evaluations.period",
                  object_code=period.label, reason=reason)
+    _notify_review(period)
     return period
 
 
@@ -682,7 +718,7 @@ def card_self_score(*, actor: Any, card: ScoreCard, general_points: Any, note: s
 def unit_review(*, actor: Any, period: Period, unit: Unit, reason: str = "") -> int:
     """The head of `unit` confirms the review of the unit's cards that they may assess.
     Every such card must have its general criteria assessed. Returns how many cards became
-    reviewed."""
+    reviewed; those who approve them are told (`_notify_approval`)."""
     scope = _scope(actor)
     period = _lock_period(period)
     if period.status != PeriodStatus.REVIEW:
@@ -704,6 +740,7 @@ def unit_review(*, actor: Any, period: Period, unit: Unit, reason: str = "") -> 
     audit_record(actor=actor, action="unit.review", object_type="evaluations.period",
                  object_code=f"{period.label}/{unit.code}", reason=reason,
                  changes={"reviewed": [c.official.code for c in todo]})
+    _notify_approval(period, unit, todo, reviewer_id=scope.official_id)
     return len(todo)
 
 
@@ -761,6 +798,24 @@ def agency_approve(*, actor: Any, period: Period, agency: Unit, reason: str = ""
 # -- appeals -----------------------------------------------------------------------------
 
 
+def second_appeal_refusal(card: ScoreCard) -> ServiceError | None:
+    """Why the card's official may not appeal it again, or None: one appeal per card
+    (docs/scoring.md, "The procedure"): one pending is being decided, and a decided one
+    stands (its decision is on the card)."""
+    found = card.appeals.order_by("-filed_at", "-pk").first()
+    if found is None:
+        return None
+    if found.status == AppealStatus.PENDING:
+        return ServiceError(_("An appeal on this card is already pending."),
+                            code="appeal_pending")
+    return ServiceError(
+        _("Your appeal on this card was decided on %(d)s (%(s)s): one appeal is accepted "
+          "per card, and its decision stands.")
+        % {"d": timezone.localtime(found.decided_at).strftime("%d/%m/%Y")
+           if found.decided_at else "—", "s": found.get_status_display()},
+        code="appeal_decided")
+
+
 def appeal_refusal(period: Period, *, on: dt.date | None = None) -> ServiceError | None:
     """Why `appeal_file` would refuse an appeal on the period's cards on `on` (default
     today), or None when appeals are accepted: on published grades, up to and including
@@ -793,9 +848,8 @@ def appeal_file(*, actor: Any, card: ScoreCard, reason: str, on: dt.date | None 
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Say why you appeal."), code="reason_required", field="reason")
-    if Appeal.objects.filter(card=card, status=AppealStatus.PENDING).exists():
-        raise ServiceError(_("An appeal on this card is already pending."),
-                           code="appeal_pending")
+    if (refused := second_appeal_refusal(card)) is not None:
+        raise refused
     appeal = Appeal.objects.create(card=card, reason=reason, filed_by=actor)
     audit_record(actor=actor, action="appeal.file", object_type="evaluations.appeal",
                  object_code=str(appeal.pk), reason=reason)
@@ -856,7 +910,10 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
     moved: list[GradeMove] = []
     if points is not None:
         stored = Assessment.objects.filter(period=period, official=card.official).first()
-        row = AssessmentRow(card.official, points, reason,
+        # the deduction left keeps the assessment's written reason: the decision is the
+        # appeal's (recorded on it, shown beside the card's appeals), not the deduction's
+        kept = stored.reason if stored is not None and stored.reason else reason
+        row = AssessmentRow(card.official, points, kept,
                             stored.organising if stored else None,
                             stored.uniting if stored else None)
         _write_assessment(actor=actor, scope=scope, period=period, row=row, check=False)
@@ -895,6 +952,21 @@ def _appeal_url(appeal: Appeal) -> str:
 
 def _points(value: Decimal | None) -> str:
     return "—" if value is None else number_format(value, 2)
+
+
+def no_grade_reason(*, task_points: Any, general_points: Any, assigned: Any) -> str:
+    """Why a card has no grade (no total and no KHT ground), in words for its official:
+    no product assigned in the period (no task points, never 100), a leader's ratings or
+    unit result missing, or the general criteria not assessed."""
+    if task_points is None and assigned is None:
+        return _("no product was assigned with an original deadline in the period, so there "
+                 "are no task points (no data)")
+    if task_points is None:
+        return _("the task points could not be computed: the unit's result or the leader's "
+                 "ratings of capacity to organise and to unite are missing")
+    if general_points is None:
+        return _("the general criteria were not assessed")
+    return _("there is no total")
 
 
 def appeal_deciders(card: ScoreCard, *, on: dt.date | None = None) -> list[int]:
@@ -951,16 +1023,24 @@ def _notify_published(period: Period) -> int:
     total = 0
     until = period.appeal_until.strftime("%d/%m/%Y") if period.appeal_until else "—"
     rows = (ScoreCard.objects.filter(period=period).order_by("pk")
-            .values_list("official_id", "official__code", "total", "grade")
+            .values_list("official_id", "official__code", "total", "grade", "task_points",
+                         "general_points", "data__assigned")
             .iterator(BULK_BATCH))
     with translation.override(settings.LANGUAGE_CODE):
         title = _("Grades of %(p)s published") % {"p": period.name}
         notes: list[Notification] = []
-        for official_id, code, points, grade in rows:
-            body = _("Your grade for %(p)s: %(grade)s (%(total)s points). If you disagree, "
-                     "you may appeal, with a reason, until %(until)s.") % {
-                "p": period.name, "grade": grade or "—", "total": _points(points),
-                "until": until}
+        for official_id, code, points, grade, task, general, assigned in rows:
+            values = {"p": period.name, "grade": grade, "total": _points(points),
+                      "until": until}
+            if grade:
+                body = _("Your grade for %(p)s: %(grade)s (%(total)s points). If you "
+                         "disagree, you may appeal, with a reason, until %(until)s.") % values
+            else:
+                body = _("Your card for %(p)s has no grade: %(why)s. If you disagree, you "
+                         "may appeal, with a reason, until %(until)s.") % {
+                    **values, "why": no_grade_reason(task_points=task,
+                                                     general_points=general,
+                                                     assigned=assigned)}
             notes.append(_note(recipient_id=official_id,
                                key=f"evaluation:published:{period.pk}:{official_id}",
                                title=title, body=body, url=_card_url(period.label, code),
@@ -969,6 +1049,189 @@ def _notify_published(period: Period) -> int:
                 total += insert_notifications(notes)
                 notes = []
         return total + insert_notifications(notes)
+
+
+def notified_count(period: Period, what: str) -> int:
+    """How many officials have been told of `what` for the period: "self_score" (they can
+    self-score), "review" (cards to review), "published" (their grade). The period page's
+    message after an action says it."""
+    return Notification.objects.filter(
+        kind=NotificationKind.EVALUATION, key__startswith=f"evaluation:{what}:{period.pk}:"
+    ).count()
+
+
+def _batched(notes: Iterable[Notification]) -> int:
+    """Insert notifications a batch at a time; how many were given."""
+    total = 0
+    batch: list[Notification] = []
+    for note in notes:
+        batch.append(note)
+        if len(batch) >= BULK_BATCH:
+            total += insert_notifications(batch)
+            batch = []
+    return total + insert_notifications(batch)
+
+
+def _notify_self_score(period: Period, official_ids: list[int]) -> int:
+    """Tell the officials whose cards were just created that they can self-score their
+    general criteria, until their assessment is made (`self_score_refusal`); not those
+    already assessed. Keys are unique: a run that creates no card tells nobody again."""
+    if not official_ids:
+        return 0
+    assessed = set(Assessment.objects.filter(period=period, official_id__in=official_ids)
+                   .values_list("official_id", flat=True))
+    codes = dict(Official.objects.filter(pk__in=official_ids).values_list("pk", "code"))
+    now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Self-score your general criteria for %(p)s") % {"p": period.name}
+        body = _("Your score card for %(p)s was computed. You can now propose your own "
+                 "general criteria (0–30) on your card, until your head assesses them.") % {
+            "p": period.name}
+        return _batched(
+            _note(recipient_id=official_id,
+                  key=f"evaluation:self_score:{period.pk}:{official_id}", title=title,
+                  body=body, url=_card_url(period.label, codes[official_id]), now=now)
+            for official_id in official_ids if official_id not in assessed)
+
+
+class _Tree:
+    """The units' parents, the current heads and deputies of each unit, and the officials
+    on the organisation board (with an account linked to an official) with the range they
+    cover: enough to find who reviews or approves a card without a query per card."""
+
+    def __init__(self, day: dt.date):
+        self.parent: dict[int, int | None] = {}
+        self.range: dict[int, tuple[int, int]] = {}
+        for pk, parent_id, lft, rgt in Unit.objects.values_list("pk", "parent_id", "lft",
+                                                                  "rgt"):
+            self.parent[pk] = parent_id
+            self.range[pk] = (lft, rgt)
+        self.heads: dict[int, list[int]] = {}
+        self.deputies: dict[int, list[int]] = {}
+        for unit_id, position, official_id in Membership.objects.filter(
+                _current(day), position__in=list(LEADER_POSITIONS)).order_by(
+                "unit_id", "official_id").values_list("unit_id", "position", "official_id"):
+            (self.heads if position == Position.HEAD else self.deputies).setdefault(
+                unit_id, []).append(official_id)
+        self.board = list(ScopeGrant.objects.filter(
+            _current(day), role=GrantRole.BOARD, user__is_active=True,
+            user__official__isnull=False).values_list("unit__lft", "unit__rgt",
+                                                      "user__official_id"))
+
+    def heads_above(self, unit_id: int) -> list[int]:
+        """The heads of the nearest unit strictly above `unit_id` that has one, else its
+        deputies (the nearest unit above with a leader); [] when none."""
+        unit_id = self.parent.get(unit_id)
+        while unit_id is not None:
+            found = self.heads.get(unit_id) or self.deputies.get(unit_id)
+            if found:
+                return found
+            unit_id = self.parent.get(unit_id)
+        return []
+
+    def board_over(self, unit_id: int) -> list[int]:
+        lft, rgt = self.range[unit_id]
+        return [official_id for b_lft, b_rgt, official_id in self.board
+                if b_lft <= lft and rgt <= b_rgt]
+
+    def reviewers(self, unit_id: int, position: str) -> list[int]:
+        """Who is told to review the cards of `position` in `unit_id` (`can_assess`):
+        staff, by the head of their unit (else its deputies); a deputy, by the head of
+        their unit; a head, and a deputy whose unit has no head, by the leaders of the
+        nearest unit above with one; failing those, the board over the unit."""
+        found: list[int] = []
+        if position not in LEADER_POSITIONS:
+            found = self.heads.get(unit_id) or self.deputies.get(unit_id) or []
+        elif position == Position.DEPUTY:
+            found = self.heads.get(unit_id) or []
+        return found or self.heads_above(unit_id) or self.board_over(unit_id)
+
+    def approvers(self, unit_id: int, agency_id: int, position: str) -> list[int]:
+        """Who approves such a card (`selectors.can_approve`): the heads of its agency;
+        for the card of a head of the agency, the heads of the nearest unit above with
+        one and the board over the agency."""
+        if unit_id == agency_id and position == Position.HEAD:
+            return list(dict.fromkeys([*self.heads_above(agency_id),
+                                       *self.board_over(agency_id)]))
+        return self.heads.get(agency_id, [])
+
+
+def _review_url(label: str, unit_code: str) -> str:
+    return reverse("evaluations:unit_review", kwargs={"label": label, "code": unit_code})
+
+
+def _notify_review(period: Period) -> int:
+    """When the review starts: tell each leader (or board member with an official) the
+    units whose cards they review (`_Tree.reviewers`), one notification each, linking to
+    the review screen (or to the period's page when there are several units)."""
+    tree = _Tree(timezone.localdate())
+    units: dict[int, dict[int, None]] = {}  # official → units, in the tree's order
+    rows = (ScoreCard.objects.filter(period=period).values_list("unit_id", "position")
+            .distinct().order_by("unit__lft", "position"))
+    owners = dict(ScoreCard.objects.filter(period=period, position__in=list(
+        LEADER_POSITIONS)).values_list("official_id", "unit_id"))
+    for unit_id, position in rows:
+        for official_id in tree.reviewers(unit_id, position):
+            if position == Position.HEAD and owners.get(official_id) == unit_id:
+                continue  # never their own card
+            units.setdefault(official_id, {})[unit_id] = None
+    names = {pk: (code, name) for pk, code, name in Unit.objects.filter(
+        pk__in={u for found in units.values() for u in found}).values_list("pk", "code",
+                                                                           "name")}
+    now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Review of %(p)s: cards for you to review") % {"p": period.name}
+
+        def notes():
+            for official_id, found in units.items():
+                listed = [names[u][1] for u in found]
+                body = _("The review of %(p)s has started. Assess the general criteria "
+                         "(a written reason for every deduction) and confirm the review of "
+                         "the cards of: %(units)s.") % {"p": period.name,
+                                                        "units": "; ".join(listed)}
+                url = (_review_url(period.label, names[next(iter(found))][0])
+                       if len(found) == 1 else period.get_absolute_url())
+                yield _note(recipient_id=official_id,
+                            key=f"evaluation:review:{period.pk}:{official_id}", title=title,
+                            body=body, url=url, now=now)
+
+        return _batched(notes())
+
+
+def _notify_approval(period: Period, unit: Unit, cards: list[ScoreCard],
+                     reviewer_id: int | None = None) -> int:
+    """Cards of `unit` were just reviewed: tell those who approve them
+    (`_Tree.approvers`), once per unit reviewed, with a link to the agency's ranking where
+    the approval is given; not the reviewer (`reviewer_id`), who knows."""
+    if not cards:
+        return 0
+    tree = _Tree(timezone.localdate())
+    counts: dict[int, dict[int, int]] = {}  # approver → agency → cards
+    for card in cards:
+        for official_id in tree.approvers(card.unit_id, card.agency_id, card.position):
+            if official_id not in (card.official_id, reviewer_id):
+                by_agency = counts.setdefault(official_id, {})
+                by_agency[card.agency_id] = by_agency.get(card.agency_id, 0) + 1
+    agencies = dict(Unit.objects.filter(
+        pk__in={a for found in counts.values() for a in found}).values_list("pk", "code"))
+    now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Cards to approve: %(u)s, %(p)s") % {"u": unit.name, "p": period.name}
+        notes = []
+        for official_id, by_agency in counts.items():
+            n = sum(by_agency.values())
+            body = ngettext(
+                "%(n)d card of %(u)s was reviewed for %(p)s and waits for your approval.",
+                "%(n)d cards of %(u)s were reviewed for %(p)s and wait for your approval.",
+                n) % {"n": n, "u": unit.name, "p": period.name}
+            agency = agencies[next(iter(by_agency))]
+            notes.append(_note(
+                recipient_id=official_id,
+                key=f"evaluation:approve:{period.pk}:{unit.pk}:{official_id}", title=title,
+                body=body, url=reverse("evaluations:unit_ranking",
+                                       kwargs={"label": period.label, "code": agency}),
+                now=now))
+        return insert_notifications(notes)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,12 @@ urlpatterns = [
     path("", views.period_list, name="period_list"),
     path("me/", views.my_card, name="my_card"),
     path("appeals/<int:pk>/", views.appeal_decide, name="appeal_decide"),
+    # the organisation board's pages (before "<label>/", which would take their names)
+    path("open/", views.period_open, name="period_open"),
+    path("grounds/", views.ground_list, name="ground_list"),
+    path("grounds/add/", views.ground_add, name="ground_add"),
+    path("grounds/export.xlsx", views.ground_export, name="ground_export"),
+    path("grounds/<int:pk>/reason/", views.ground_reason, name="ground_reason"),
     path("<str:label>/", views.period_detail, name="period_detail"),
     path("<str:label>/act/<str:action>/", views.period_act, name="period_act"),
     path("<str:label>/card/<str:official>/", views.card_detail, name="card_detail"),

@@ -21,6 +21,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -28,15 +29,27 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from thuocdo.core import xlsx
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.models import AuditEntry
 from thuocdo.core.templatetags.periods import period_name
+from thuocdo.org import selectors as org_selectors
 from thuocdo.org.choices import LEADER_POSITIONS
-from thuocdo.org.models import Official, Unit
+from thuocdo.org.models import Membership, Official, Unit
 from thuocdo.tasks.models import Product, Task
 
 from . import selectors, services
-from .choices import AppealStatus, CardStatus, PeriodStatus
-from .forms import AppealForm, AssessmentForm, DecisionForm, PublishForm, SelfScoreForm
-from .models import ScoreCard
+from .choices import SCORABLE, CardStatus, PeriodStatus
+from .forms import (
+    AppealForm,
+    AssessmentForm,
+    DecisionForm,
+    GroundFilterForm,
+    GroundForm,
+    GroundReasonForm,
+    PeriodOpenForm,
+    PublishForm,
+    SelfScoreForm,
+)
+from .models import Ground, Period, ScoreCard
 
 DEDUCTION_LABELS = {
     "major_error": gettext_lazy("Major error"),
@@ -122,11 +135,19 @@ def _put_back(form, exc: ServiceError) -> None:
 @login_required
 @require_GET
 def period_list(request):
+    return _period_list_page(request)
+
+
+def _period_list_page(request, open_form: PeriodOpenForm | None = None):
+    """The periods; for the board and the administrator, the form opening one (`open_form`:
+    the one sent back with its errors) and the link to the KHT grounds."""
     scope = request.scope
+    can_manage = services.can_manage_periods(scope)
     return render(request, "evaluations/period_list.html", {
         "nav": "scores", "periods": selectors.period_list(scope=scope),
         "my_cards": selectors.my_cards(scope=scope)[:12],
-        "can_manage": services.can_manage_periods(scope),
+        "can_manage": can_manage,
+        "open_form": (open_form or PeriodOpenForm()) if can_manage else None,
     })
 
 
@@ -176,6 +197,7 @@ def period_detail(request, label: str):
         "units": _units_to_rank(scope),
         "own": selectors.my_cards(scope=scope).filter(period=period).first(),
         "appeals": selectors.pending_appeals(scope=scope, period=period),
+        "decided_appeals": selectors.decided_appeals(scope=scope, period=period),
         "can_manage": services.can_manage_periods(scope),
         "publish_form": PublishForm(),
         # the cards of agency heads, which their agency cannot approve: for the caller,
@@ -200,6 +222,8 @@ def _heads_cards(scope, period) -> list[dict]:
         to_review = card.status == CardStatus.DRAFT
         rows.append({"card": card, "to_review": to_review,
                      "can_review": to_review and services.can_assess(scope, card),
+                     # no leader above: the organisation board reviews it
+                     "by_board": to_review and services.reviewed_by_board(card),
                      "can_rank": selectors.can_read_unit_cards(scope, card.unit)})
     return rows
 
@@ -235,10 +259,37 @@ def period_act(request, label: str, action: str):
     except ServiceError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, _("Done."))
+        messages.success(request, _period_done(action, result))
         if isinstance(result, services.ScoreResult):
             _scored(request, result)
     return redirect(period)
+
+
+def _period_done(action: str, result) -> str:
+    """What a period action did, and how many officials were told."""
+    if isinstance(result, services.ScoreResult):
+        text = _("The cards were computed: %(new)d new, %(changed)d changed, %(same)d "
+                 "unchanged.") % {"new": result.created, "changed": result.changed,
+                                  "same": result.unchanged}
+        if result.notified:
+            text += " " + ngettext(
+                "%(n)d official was told they can self-score.",
+                "%(n)d officials were told they can self-score.",
+                result.notified) % {"n": result.notified}
+        return text
+    if action == "review":
+        n = services.notified_count(result, "review")
+        return ngettext(
+            "The review started; %(n)d leader was told which cards to review.",
+            "The review started; %(n)d leaders were told which cards to review.",
+            n) % {"n": n}
+    if action == "publish":
+        n = services.notified_count(result, "published")
+        return ngettext(
+            "The grades were published; %(n)d official was told their grade.",
+            "The grades were published; %(n)d officials were told their grade.",
+            n) % {"n": n}
+    return _("The period was locked: its grades are final.")
 
 
 # -- cards -------------------------------------------------------------------------------
@@ -329,6 +380,7 @@ def card_detail(request, label: str, official: str):
     period = card.period
     appeal_refusal = services.appeal_refusal(period) if own else None
     self_refusal = services.self_score_refusal(card) if own else None
+    second_appeal = services.second_appeal_refusal(card) if own else None
     quota_reason = (card.data.get("quota") or {}).get("reason")
     context = {
         "nav": "my_card" if own else "scores", "card": card, "period": period, "own": own,
@@ -340,8 +392,17 @@ def card_detail(request, label: str, official: str):
         "can_self_score": own and self_refusal is None,
         "self_refusal": self_refusal.service_message if self_refusal is not None else "",
         # the service's own rule: published, within the window (`appeal_refusal`)
-        "can_appeal": own and appeal_refusal is None and not any(
-            a.status == AppealStatus.PENDING for a in card.appeals.all()),
+        # one appeal per card (`services.second_appeal_refusal`): a decided one stands,
+        # and the card says so instead of offering another
+        "can_appeal": own and appeal_refusal is None and second_appeal is None,
+        "appeal_done": (second_appeal.service_message if second_appeal is not None
+                        and second_appeal.service_code == "appeal_decided" else ""),
+        # a card without a grade says why, in words (no product assigned, …)
+        "no_grade": "" if card.grade else services.no_grade_reason(
+            task_points=card.task_points, general_points=card.general_points,
+            assigned=card.data.get("assigned")),
+        # a leader's card no leader above reviews: the organisation board does
+        "by_board": services.reviewed_by_board(card),
         "appeal_closed": (own and appeal_refusal is not None
                           and appeal_refusal.service_code == "appeal_window_closed"
                           and appeal_refusal.service_message),
@@ -427,12 +488,8 @@ def appeal_create(request, label: str, official: str):
 def _appeal_refused(card: ScoreCard) -> str:
     """Why the card's official cannot appeal it now, or "": the period's state and window
     (`services.appeal_refusal`), or an appeal of theirs already pending."""
-    refusal = services.appeal_refusal(card.period)
-    if refusal is not None:
-        return refusal.service_message
-    if card.appeals.filter(status=AppealStatus.PENDING).exists():
-        return _("An appeal on this card is already pending.")
-    return ""
+    refusal = services.appeal_refusal(card.period) or services.second_appeal_refusal(card)
+    return refusal.service_message if refusal is not None else ""
 
 
 @login_required
@@ -823,3 +880,220 @@ def _general_reason(data: dict) -> str:
 
 def _num(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
+
+
+# -- the organisation board: opening a period, KHT grounds --------------------------------
+
+
+def _board_only(request) -> None:
+    """Opening periods and the KHT grounds are the organisation board's and the
+    administrator's (`services.can_manage_periods`): anyone else is refused (403)."""
+    if not services.can_manage_periods(request.scope):
+        raise PermissionDenied
+
+
+@login_required
+@require_POST
+def period_open(request):
+    """Open a month, a quarter or a year (`services.period_open`), then go to its page. A
+    period that exists is not opened again: the message says so, with its status. A refusal
+    is shown on the field of the period's kind, and nothing is written."""
+    _board_only(request)
+    form = PeriodOpenForm(request.POST)
+    if form.is_valid():
+        known = selectors.period_list(scope=request.scope).filter(label=form.label).first()
+        try:
+            period = services.period_open(actor=request.user, label=form.label)
+        except ServiceError as exc:
+            if isinstance(exc, PermissionDeniedError):
+                raise PermissionDenied(exc.service_message) from exc
+            form.add_error(form.field_of_kind(), exc.service_message)
+        else:
+            name = capfirst(period_name(period.label))
+            if known is not None:
+                messages.info(request, _("%(p)s was already open (status: %(s)s): nothing "
+                                         "was changed.") % {
+                    "p": name, "s": period.get_status_display()})
+            else:
+                messages.success(request, _("%(p)s was opened, from %(start)s to %(end)s.") % {
+                    "p": name, "start": period.start.strftime("%d/%m/%Y"),
+                    "end": period.end.strftime("%d/%m/%Y")})
+            return redirect(period)
+    return _period_list_page(request, open_form=form)
+
+
+#: grounds per page of the list
+GROUNDS_PAGE_SIZE = 50
+
+
+def _ground_get(request, pk: int) -> Ground:
+    """A ground the caller reads (404 otherwise), for the board and the administrator."""
+    _board_only(request)
+    return _get(selectors.ground_list(scope=request.scope, filters={}).get, pk=pk)
+
+
+def _ground_rows(grounds: list[Ground]) -> list[Ground]:
+    """Each ground with who recorded it and when (`recorded`), the last correction of its
+    reason (`corrected`), both from the audit trail (None when it has none: an import, the
+    demo), and the unit the official belonged to on its date (`member_of`)."""
+    codes = [str(g.pk) for g in grounds]
+    trail = (AuditEntry.objects.filter(object_type="evaluations.ground", object_code__in=codes,
+                                       action__in=("ground.record", "ground.reason"))
+             .select_related("actor").order_by("at", "pk"))
+    recorded: dict[str, AuditEntry] = {}
+    corrected: dict[str, AuditEntry] = {}
+    for entry in trail:
+        if entry.action == "ground.record":
+            recorded.setdefault(entry.object_code, entry)
+        else:
+            corrected[entry.object_code] = entry  # the latest
+    memberships: dict[int, list[Membership]] = {}
+    for membership in (Membership.objects.filter(
+            official__in={g.official_id for g in grounds if g.official_id})
+            .select_related("unit").order_by("-start")):
+        memberships.setdefault(membership.official_id, []).append(membership)
+    for ground in grounds:
+        ground.recorded = recorded.get(str(ground.pk))
+        ground.corrected = corrected.get(str(ground.pk))
+        ground.member_of = next(
+            (m.unit for m in memberships.get(ground.official_id, ())
+             if m.start <= ground.on and (m.end is None or m.end >= ground.on)), None)
+        ground.label = GROUND_LABELS.get(ground.kind, ground.kind)
+    return grounds
+
+
+def _ground_units(scope):
+    """The units a ground or a filter may name: those the caller reads, in tree order."""
+    return (org_selectors.unit_list(scope=scope).select_related(None)
+            .only("pk", "code", "name", "depth", "lft"))
+
+
+@login_required
+@require_GET
+def ground_list(request):
+    """The KHT grounds the caller reads, filtered by year, kind and unit (an invalid filter
+    lists nothing), with who recorded each and when; the board and the administrator."""
+    _board_only(request)
+    scope = request.scope
+    form = GroundFilterForm(request.GET, units=_ground_units(scope))
+    grounds = selectors.ground_list(scope=scope, filters=form.filters())
+    page = Paginator(grounds, GROUNDS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "evaluations/ground_list.html", {
+        "nav": "scores", "form": form, "page": page,
+        "grounds": _ground_rows(list(page.object_list)),
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+    })
+
+
+def _to_score_again(on: dt.date) -> str:
+    """The periods whose cards a ground dated `on` changes and that may still be scored
+    (its year's periods ending on or after it), in words; "" when none."""
+    periods = Period.objects.filter(end__year=on.year, end__gte=on, status__in=SCORABLE,
+                                    scored_at__isnull=False).order_by("start", "kind")
+    return ", ".join(period_name(p.label) for p in periods)
+
+
+def _ground_saved(request, ground: Ground, text: str) -> None:
+    messages.success(request, text)
+    again = _to_score_again(ground.on)
+    if again:
+        messages.info(request, _("The cards show it once computed again: score these "
+                                 "periods again from their pages: %(p)s.") % {"p": again})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ground_add(request):
+    """Record a KHT ground (`services.ground_record`). GET parameters prefill the form (a
+    confirmed S14 signal's page links here with kind, signal, official, on and reason)."""
+    _board_only(request)
+    scope = request.scope
+    units = _ground_units(scope)
+    if request.method == "POST":
+        form = GroundForm(request.POST, scope=scope, units=units)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ground = services.ground_record(
+                    actor=request.user, kind=data["kind"], official=data["official"],
+                    unit=data["unit"], on=data["on"], level=data["level"],
+                    signal=data["signal"], reason=data["reason"])
+            except ServiceError as exc:
+                _put_back(form, exc)
+            else:
+                subject = (f"{ground.unit.name} ({ground.unit.code})" if ground.unit
+                           else f"{ground.official.name} ({ground.official.code})")
+                _ground_saved(request, ground, _("Recorded: %(k)s, %(s)s, %(d)s.") % {
+                    "k": GROUND_LABELS.get(ground.kind, ground.kind), "s": subject,
+                    "d": ground.on.strftime("%d/%m/%Y")})
+                return redirect(reverse("evaluations:ground_list") + f"?year={ground.on.year}")
+    else:
+        form = GroundForm(initial=GroundForm.initial_from(request.GET), scope=scope,
+                          units=units)
+    return render(request, "evaluations/ground_form.html", {"nav": "scores", "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ground_reason(request, pk: int):
+    """Correct the written reason of a recorded ground (`services.ground_reason_set`); the
+    audit trail keeps the reason before."""
+    ground = _ground_get(request, pk)
+    form = GroundReasonForm(request.POST or None, initial={"reason": ground.reason})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ground_reason_set(actor=request.user, ground=ground,
+                                       reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            _put_back(form, exc)
+        else:
+            _ground_saved(request, ground, _("The reason was corrected."))
+            return redirect(reverse("evaluations:ground_list") + f"?year={ground.on.year}")
+    return render(request, "evaluations/ground_reason.html", {
+        "nav": "scores", "form": form, "ground": _ground_rows([ground])[0]})
+
+
+@login_required
+@require_GET
+def ground_export(request):
+    """The listed grounds (the same filters) as an xlsx sheet, dates dd/mm/yyyy."""
+    from openpyxl import Workbook
+
+    _board_only(request)
+    scope = request.scope
+    form = GroundFilterForm(request.GET, units=_ground_units(scope))
+    grounds = _ground_rows(list(selectors.ground_list(scope=scope, filters=form.filters())))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=str(_("KHT grounds"))[:31])
+    described = form.described() if form.is_valid() else ""
+    if described:
+        sheet.append(xlsx.row(sheet, [_("Filters: %(f)s") % {"f": described}]))
+    headers = [
+        (_("Date"), 12), (_("Ground"), 30), (_("Discipline level"), 16), (_("Signal"), 8),
+        (_("Official code"), 14), (_("Full name"), 26), (_("Unit"), 30),
+        (_("Unit code"), 14), (_("Written reason"), 60),
+        (_("Recorded by"), 24), (_("Recorded at"), 16), (_("Reason corrected by"), 24),
+        (_("Reason corrected at"), 16),
+    ]
+    xlsx.header(sheet, [title for title, _w in headers], [w for _t, w in headers],
+                freeze=not described)
+    text, date = xlsx.text, xlsx.date
+    for g in grounds:
+        unit = g.unit or g.member_of
+        sheet.append([
+            date(sheet, g.on), str(g.label), str(g.get_level_display()) if g.level else None,
+            g.signal or None, text(sheet, g.official.code) if g.official else None,
+            text(sheet, g.official.name) if g.official else None,
+            text(sheet, unit.name) if unit else None, text(sheet, unit.code) if unit else None,
+            text(sheet, g.reason),
+            text(sheet, str(g.recorded.actor or "")) if g.recorded else None,
+            date(sheet, g.recorded.at, xlsx.DATETIME) if g.recorded else None,
+            text(sheet, str(g.corrected.actor or "")) if g.corrected else None,
+            date(sheet, g.corrected.at, xlsx.DATETIME) if g.corrected else None,
+        ])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
+    response["Content-Disposition"] = (
+        f'attachment; filename="kht-{timezone.localdate():%Y-%m-%d}.xlsx"')
+    return response

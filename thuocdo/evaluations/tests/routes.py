@@ -160,3 +160,71 @@ ROUTES = {
                   expect=page_expect(READERS), note="the ranking's filters apply"),
     ],
 }
+
+
+# -- the organisation board's pages: opening a period, KHT grounds ------------------------
+#
+# Only the board and the administrator (`services.can_manage_periods`); others get 403.
+# A ground about an official outside the board's reach (BD.STAFF) is read by the
+# administrator only: the board gets 404, and recording one is refused on the field.
+
+BOARD = {"admin", "board"}
+
+
+def _ground(code: str):
+    def build(world) -> dict:
+        from thuocdo.evaluations import services
+        from thuocdo.evaluations.models import Ground
+
+        found = Ground.objects.filter(official__code=code).first()
+        if found is None:
+            found = services.ground_record(
+                actor=world.user("admin"), official=world.officials[code],
+                on=dt.date(2026, 10, 3), level="reprimand", reason="Quyết định số 12/QĐ-UBND")
+        return {"pk": found.pk}
+
+    return build
+
+
+def _ground_data(code: str):
+    return lambda world: {"kind": "discipline", "official": code.lower(), "on": "03/10/2026",
+                          "level": "reprimand", "reason": "Quyết định số 12/QĐ-UBND"}
+
+
+ROUTES |= {
+    "evaluations:period_open": [
+        RouteSpec(expect=dict.fromkeys(ROLES, 405) | {"anonymous": 302}, note="POST only"),
+        RouteSpec(method="post", data=lambda world: {"kind": "month", "month": "11/2026"},
+                  expect=page_expect(BOARD, ok=302, denied=403)),
+        RouteSpec(method="post", data=lambda world: {"kind": "quarter", "year": "2026"},
+                  expect=page_expect(BOARD, denied=403),
+                  note="no quarter chosen: the list again with the error, nothing opened"),
+    ],
+    "evaluations:ground_list": [
+        RouteSpec(kwargs=seeded, expect=page_expect(BOARD, denied=403)),
+        RouteSpec(query="year=2026&kind=discipline&unit=HN.BD", expect=page_expect(BOARD,
+                                                                                  denied=403),
+                  note="a unit outside the reach is an invalid filter: nothing is listed"),
+    ],
+    "evaluations:ground_add": [
+        RouteSpec(query="kind=signal&signal=S14&official=CG.STAFF&on=2026-10-03&reason=x",
+                  expect=page_expect(BOARD, denied=403), note="prefilled from a signal"),
+        RouteSpec(method="post", data=_ground_data("CG.STAFF"),
+                  expect=page_expect(BOARD, ok=302, denied=403)),
+        RouteSpec(method="post", data=_ground_data("BD.STAFF"),
+                  expect=page_expect(BOARD, ok=302, denied=403) | {"board": 200},
+                  note="the board records only about officials it reads: refused on the "
+                       "field"),
+    ],
+    "evaluations:ground_export": [
+        RouteSpec(query="year=2026", expect=page_expect(BOARD, denied=403)),
+    ],
+    "evaluations:ground_reason": [
+        RouteSpec(kwargs=_ground("CG.STAFF"), expect=page_expect(BOARD, denied=403)),
+        RouteSpec(kwargs=_ground("BD.STAFF"), expect=page_expect({"admin"}, denied=403)
+                  | {"board": 404}, note="outside the board's reach"),
+        RouteSpec(method="post", kwargs=_ground("CG.STAFF"),
+                  data=lambda world: {"reason": "Quyết định số 13/QĐ-UBND"},
+                  expect=page_expect(BOARD, ok=302, denied=403)),
+    ],
+}

@@ -35,6 +35,9 @@ def published(world):
         evaluations.unit_review(actor=admin, period=period, unit=world.units[code])
     for code in ("HN.CG", "HN.CG.DV", "HN.BD"):
         evaluations.agency_approve(actor=admin, period=period, agency=world.units[code])
+    # the notes of the procedure before (self-scoring, review, approval) are tested in
+    # evaluations/tests/test_procedure_review2.py: here, the publication's and after
+    Notification.objects.filter(kind=NotificationKind.EVALUATION).delete()
     evaluations.period_publish(actor=admin, period=Period.objects.get(pk=period.pk),
                                appeal_days=10, on=dt.date(2026, 11, 2))
     return Period.objects.get(pk=period.pk)

@@ -1,0 +1,290 @@
+"""The organisation board's pages: opening a period from the periods list (a month typed
+YYYY-MM or MM/YYYY, a quarter, a year), and the KHT grounds (a list filtered by year, kind
+and unit with who recorded each, its xlsx export, a form recording one with a prefill from
+GET parameters, the correction of the written reason). Bad input is said on its field and
+writes nothing; only the board and the administrator see these forms (routes.py: the
+permission specs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.contrib.messages import constants as levels
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from thuocdo.core.models import AuditEntry
+from thuocdo.evaluations import services
+from thuocdo.evaluations.models import Ground, Period, ScoreCard
+
+LABEL = "2026-10"
+ON = "03/10/2026"
+
+
+def _messages(response) -> list[tuple[int, str]]:
+    return [(m.level, str(m)) for m in response.context["messages"]]
+
+
+def _errors(response) -> dict:
+    return response.context["open_form"].errors if "open_form" in response.context \
+        else response.context["form"].errors
+
+
+@pytest.fixture
+def scored(world):
+    period = services.period_open(actor=world.user("board"), label=LABEL)
+    services.period_score(actor=world.user("board"), period=period)
+    return Period.objects.get(pk=period.pk)
+
+
+def _card(code: str) -> ScoreCard:
+    return ScoreCard.objects.get(period__label=LABEL, official__code=code)
+
+
+# -- opening a period --------------------------------------------------------------------
+
+
+OPEN = reverse("evaluations:period_open")
+
+
+@pytest.mark.parametrize(("data", "label"), [
+    ({"kind": "month", "month": "11/2026"}, "2026-11"),
+    ({"kind": "month", "month": "2026-12"}, "2026-12"),
+    ({"kind": "quarter", "quarter": "4", "year": "2026"}, "2026-Q4"),
+    ({"kind": "year", "year": "2026", "month": "junk"}, "2026"),
+])
+def test_the_board_opens_a_month_a_quarter_or_a_year(world, client_for, data, label):
+    """The month is typed either way; the fields of another kind are ignored. The period's
+    page follows, with a message naming what was opened and its dates; the audit trail
+    says who opened it."""
+    response = client_for(world.user("board")).post(OPEN, data, follow=True)
+    period = Period.objects.get(label=label)
+    assert response.redirect_chain[-1][0] == period.get_absolute_url()
+    [(level, text)] = _messages(response)
+    assert level == levels.SUCCESS
+    assert period.start.strftime("%d/%m/%Y") in text
+    assert period.end.strftime("%d/%m/%Y") in text
+    assert AuditEntry.objects.get(action="period.open", object_code=label).actor == \
+        world.user("board")
+
+
+def test_a_period_open_already_is_said_and_not_changed(world, client_for, scored):
+    response = client_for(world.user("admin")).post(
+        OPEN, {"kind": "month", "month": "10/2026"}, follow=True)
+    assert response.redirect_chain[-1][0] == scored.get_absolute_url()
+    [(level, _text)] = _messages(response)
+    assert level == levels.INFO
+    assert Period.objects.get(label=LABEL).status == scored.status
+    assert AuditEntry.objects.filter(action="period.open", object_code=LABEL).count() == 1
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"kind": "month", "month": "13/2026"}, "month"),
+    ({"kind": "month", "month": ""}, "month"),
+    ({"kind": "month", "month": "12/2025"}, "month"),  # no rubric in force before 2026
+    ({"kind": "quarter", "year": "2026"}, "quarter"),
+    ({"kind": "quarter", "quarter": "5", "year": "2026"}, "quarter"),
+    ({"kind": "quarter", "quarter": "1"}, "year"),
+    ({"kind": "year", "year": "26"}, "year"),
+    ({"kind": "week"}, "kind"),
+])
+def test_bad_input_is_said_on_its_field_and_opens_nothing(world, client_for, data, field):
+    response = client_for(world.user("board")).post(OPEN, data)
+    assert response.status_code == 200
+    assert list(_errors(response)) == [field]
+    assert 'id="period-open"' in response.content.decode()
+    assert not Period.objects.exists()
+    assert not AuditEntry.objects.filter(action="period.open").exists()
+
+
+def test_only_the_board_and_the_administrator_see_the_form(world, client_for):
+    url = reverse("evaluations:period_list")
+    for role in ("board", "admin"):
+        page = client_for(world.user(role)).get(url).content.decode()
+        assert f'action="{OPEN}"' in page
+        assert reverse("evaluations:ground_list") in page
+    for role in ("inspector", "head", "deputy", "staff", "outsider"):
+        response = client_for(world.user(role)).get(url)
+        assert response.context["open_form"] is None
+        page = response.content.decode()
+        assert OPEN not in page
+        assert reverse("evaluations:ground_list") not in page
+        assert client_for(world.user(role)).post(OPEN, {"kind": "year", "year": "2026"}
+                                                 ).status_code == 403
+    assert not Period.objects.exists()
+
+
+# -- recording a KHT ground ----------------------------------------------------------------
+
+
+ADD = reverse("evaluations:ground_add")
+LIST = reverse("evaluations:ground_list")
+
+
+def _ground(**data) -> dict:
+    return {"kind": "discipline", "official": "cg.staff", "on": ON, "level": "reprimand",
+            "reason": "Quyết định số 12/QĐ-UBND ngày 03/10/2026", **data}
+
+
+def test_a_recorded_ground_makes_the_card_kht_once_scored_again(world, client_for, scored):
+    """The code is typed in any case; the message names the periods to score again; after
+    scoring the open period again, the card is KHT with the ground among its reasons."""
+    assert _card("CG.STAFF").grade != "KHT"
+    client = client_for(world.user("board"))
+    response = client.post(ADD, _ground(), follow=True)
+    assert response.redirect_chain[-1][0] == f"{LIST}?year=2026"
+    ground = Ground.objects.get()
+    assert (ground.kind, ground.official.code, ground.on, ground.level) == (
+        "discipline", "CG.STAFF", dt.date(2026, 10, 3), "reprimand")
+    said = _messages(response)
+    assert [level for level, _text in said] == [levels.SUCCESS, levels.INFO]
+    assert "Lê Văn Cường (CG.STAFF)" in said[0][1] and ON in said[0][1]
+    assert scored.name in said[1][1], "the period to score again is named"
+    # the list names the official, the recorder and when
+    page = response.content.decode()
+    assert "Lê Văn Cường" in page and "CG.STAFF" in page
+    assert "Ban Tổ chức" in page
+    assert ground.recorded_at.astimezone(dt.UTC).strftime("%Y") in page
+    client.post(reverse("evaluations:period_act", kwargs={"label": LABEL, "action": "score"}))
+    card = _card("CG.STAFF")
+    assert card.grade == "KHT"
+    assert card.data["overrides"][0]["kind"] == "discipline"
+    assert _card("CG.STAFF2").grade != "KHT", "only the official concerned"
+
+
+def test_a_confirmed_signal_and_corruption_in_a_unit(world, client_for, scored):
+    """A confirmed S14 signal is about an official; corruption or waste is about a unit,
+    and makes its leaders KHT."""
+    client = client_for(world.user("admin"))
+    assert client.post(ADD, _ground(kind="signal", signal="s14", level="",
+                                    official="CG.STAFF2")).status_code == 302
+    assert client.post(ADD, _ground(kind="corruption", official="nobody", unit="HN.CG",
+                                    level="junk", signal="junk")).status_code == 302, \
+        "the fields a kind does not use are ignored"
+    signal, corruption = Ground.objects.order_by("pk")
+    assert (signal.signal, signal.official.code, signal.unit) == ("S14", "CG.STAFF2", None)
+    assert (corruption.unit.code, corruption.official, corruption.level) == ("HN.CG", None, "")
+    services.period_score(actor=world.user("board"), period=scored)
+    assert _card("CG.STAFF2").grade == "KHT"
+    assert _card("CG.HEAD").grade == "KHT"
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"reason": "   "}, "reason"),
+    ({"official": "CG.NOBODY"}, "official"),
+    ({"official": ""}, "official"),
+    ({"official": "bd.staff"}, "official"),  # outside the board's reach
+    ({"level": ""}, "level"),
+    ({"on": ""}, "on"),
+    ({"on": "31/02/2026"}, "on"),
+    ({"on": "01/01/2100"}, "on"),  # in the future
+    ({"kind": "corruption", "unit": ""}, "unit"),
+    ({"kind": "corruption", "unit": "HN.BD"}, "unit"),  # outside the board's reach
+    ({"kind": "signal", "signal": ""}, "signal"),
+    ({"kind": "signal", "signal": "14"}, "signal"),
+    ({"kind": "amnesty"}, "kind"),
+])
+def test_bad_input_is_said_on_its_field_and_records_nothing(world, client_for, data, field):
+    response = client_for(world.user("board")).post(ADD, _ground(**data))
+    assert response.status_code == 200
+    assert list(_errors(response)) == [field]
+    assert not Ground.objects.exists()
+    assert not AuditEntry.objects.filter(object_type="evaluations.ground").exists()
+
+
+def test_the_form_is_prefilled_from_a_confirmed_signal(world, client_for):
+    """The link of a confirmed S14 signal's page: kind, signal, official, date and reason
+    arrive filled in; a date that does not parse or an unknown kind is left out."""
+    client = client_for(world.user("board"))
+    response = client.get(ADD, {"kind": "signal", "signal": "S14", "official": "CG.STAFF",
+                                "on": "2026-10-03", "reason": "Tín hiệu S14 đã xác nhận"})
+    form = response.context["form"]
+    assert form.initial == {"kind": "signal", "signal": "S14", "official": "CG.STAFF",
+                            "on": dt.date(2026, 10, 3), "reason": "Tín hiệu S14 đã xác nhận"}
+    page = response.content.decode()
+    assert '<option value="signal" selected>' in page
+    assert 'value="2026-10-03"' in page and 'value="CG.STAFF"' in page
+    assert "Tín hiệu S14 đã xác nhận</textarea>" in page
+    response = client.get(ADD, {"kind": "pardon", "on": "yesterday", "official": "CG.STAFF"})
+    assert response.context["form"].initial == {"official": "CG.STAFF"}
+    assert not Ground.objects.exists(), "a prefill records nothing"
+
+
+# -- the list, its export, the correction of the reason ------------------------------------
+
+
+@pytest.fixture
+def grounds(world):
+    admin = world.user("admin")
+    made = {}
+    for code, on in (("CG.STAFF", dt.date(2026, 10, 3)), ("BD.STAFF", dt.date(2026, 5, 2)),
+                     ("CG.STAFF2", dt.date(2025, 11, 20))):
+        made[code] = services.ground_record(actor=admin, official=world.officials[code],
+                                            on=on, level="warning", reason=f"Vi phạm {code}")
+    made["HN.CG.DV"] = services.ground_record(actor=admin, kind="corruption",
+                                              unit=world.units["HN.CG.DV"],
+                                              on=dt.date(2026, 8, 1), reason="Lãng phí")
+    return made
+
+
+def _listed(response) -> list[int]:
+    return [g.pk for g in response.context["grounds"]]
+
+
+def test_the_list_filters_by_year_kind_and_unit_within_the_reach(world, client_for, grounds):
+    admin, board = client_for(world.user("admin")), None
+    everything = _listed(admin.get(LIST))
+    assert everything == [grounds[c].pk for c in ("CG.STAFF", "HN.CG.DV", "BD.STAFF",
+                                                  "CG.STAFF2")], "newest first"
+    assert _listed(admin.get(LIST, {"year": "2025"})) == [grounds["CG.STAFF2"].pk]
+    assert _listed(admin.get(LIST, {"kind": "corruption"})) == [grounds["HN.CG.DV"].pk]
+    assert _listed(admin.get(LIST, {"unit": "HN.BD"})) == [grounds["BD.STAFF"].pk]
+    assert _listed(admin.get(LIST, {"unit": "HN.CG", "year": "2026"})) == [
+        grounds["CG.STAFF"].pk, grounds["HN.CG.DV"].pk]
+    board = client_for(world.user("board"))
+    assert grounds["BD.STAFF"].pk not in _listed(board.get(LIST)), "outside the board's reach"
+    response = board.get(LIST, {"unit": "HN.BD"})
+    assert list(response.context["form"].errors) == ["unit"]
+    assert _listed(response) == [], "an invalid filter lists nothing"
+    response = board.get(LIST, {"year": "twenty"})
+    assert list(response.context["form"].errors) == ["year"] and _listed(response) == []
+    page = board.get(LIST).content.decode()
+    assert "UBND phường Dịch Vọng" in page and "HN.CG.DV" in page
+    assert "Quản trị" in page, "who recorded it"
+
+
+def test_the_export_lists_what_the_filters_list(world, client_for, grounds):
+    response = client_for(world.user("board")).get(reverse("evaluations:ground_export"),
+                                                   {"year": "2026"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="kht-')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert "2026" in rows[0][0], "the filters are said"
+    body = rows[2:]
+    assert [row[4] for row in body] == ["CG.STAFF", None]
+    assert body[0][0].date() == dt.date(2026, 10, 3)
+    assert sheet.cell(row=3, column=1).number_format == "DD/MM/YYYY"
+    assert body[1][6:8] == ("UBND phường Dịch Vọng", "HN.CG.DV")
+    assert body[0][8] == "Vi phạm CG.STAFF" and body[0][9] == "Quản trị"
+
+
+def test_the_reason_is_corrected_with_the_trail(world, client_for, grounds):
+    ground = grounds["CG.STAFF"]
+    url = reverse("evaluations:ground_reason", kwargs={"pk": ground.pk})
+    client = client_for(world.user("board"))
+    response = client.post(url, {"reason": "  "})
+    assert list(response.context["form"].errors) == ["reason"]
+    ground.refresh_from_db()
+    assert ground.reason == "Vi phạm CG.STAFF", "nothing written"
+    response = client.post(url, {"reason": "Quyết định số 13/QĐ-UBND"}, follow=True)
+    ground.refresh_from_db()
+    assert ground.reason == "Quyết định số 13/QĐ-UBND"
+    entry = AuditEntry.objects.get(action="ground.reason", object_code=str(ground.pk))
+    assert entry.changes == {"before": "Vi phạm CG.STAFF"}
+    assert entry.actor == world.user("board")
+    assert "Quyết định số 13/QĐ-UBND" in response.content.decode()
+    assert client.get(reverse("evaluations:ground_reason",
+                              kwargs={"pk": grounds["BD.STAFF"].pk})).status_code == 404
