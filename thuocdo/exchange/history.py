@@ -151,14 +151,14 @@ class _HistoryChecker:
     def tasks(self, tasks: list) -> list[str]:
         checks = self.checks["tasks"]
         required = frozenset(f.name for f in FIELDS["tasks"].values() if f.required)
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         codes: list[str] = []
         for index, item in enumerate(tasks):
             if item.__class__ is dict and item.keys() >= required \
                     and all(checks[n].ok(v) if n in checks else False for n, v in item.items()):
                 code = item["code"]  # quick: every field passed its quick test
                 if code not in seen:
-                    seen.add(code)
+                    seen[code] = index
                     codes.append(code)
                     continue
             path = f"tasks[{index}]"
@@ -169,9 +169,10 @@ class _HistoryChecker:
             if code.__class__ is str:
                 if code in seen:
                     self.report(f"{path}.code", "duplicate",
-                                _("duplicate code %(code)s") % {"code": show(code)})
+                                _("duplicate code %(code)s (first given at %(first)s)")
+                                % {"code": show(code), "first": f"tasks[{seen[code]}]"})
                 else:
-                    seen.add(code)
+                    seen[code] = index
                     codes.append(code)
         return codes
 

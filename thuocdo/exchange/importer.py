@@ -16,13 +16,17 @@ event's day, order of time) and its problems are the import's, with their paths.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from thuocdo.core.errors import ServiceError
 from thuocdo.core.services import audit_record, calendar_overrides_bulk_set
@@ -30,31 +34,50 @@ from thuocdo.org import services as org
 from thuocdo.org.choices import Position
 from thuocdo.tasks import services as tasks
 
-from .problems import ImportRejected, Problem
-from .spec import BUILT_KEYS, CITIZEN_KEYS, EVALUATION_KEYS, HISTORY_KEYS
-from .validation import Checked, check_document, problem_order
+from .problems import ImportRejected, Problem, day
+from .spec import BUILT_KEYS, CITIZEN_KEYS, EVALUATION_KEYS, FIELDS, HISTORY_KEYS, RECORD_KEYS
+from .validation import Checked, PlacePlan, check_document, problem_order, show
+
+#: Records listed per key and kind of change by `ImportReport.details()`.
+DETAIL_LIMIT = 20
 
 
 @dataclass
 class Counts:
-    """What an import did to one key's records."""
+    """What an import did to one key's records; `created_codes` and `changes` name the
+    first few (`DETAIL_LIMIT`) of them for the dry run's listing."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    created_codes: list[str] = field(default_factory=list, repr=False)
+    changes: list[str] = field(default_factory=list, repr=False)
 
     @property
     def changed(self) -> int:
         return self.created + self.updated
 
+    def note_created(self, code: str) -> None:
+        if len(self.created_codes) < DETAIL_LIMIT:
+            self.created_codes.append(code)
+
+    def note_change(self, code: str, fields: list[tuple[str, Any, Any]]) -> None:
+        """One updated record: `code: field: old → new; field: old → new`."""
+        if len(self.changes) < DETAIL_LIMIT and fields:
+            self.changes.append(f"{code}: " + "; ".join(
+                f"{name}: {old} → {new}" for name, old, new in fields))
+
 
 @dataclass
 class ImportReport:
-    """Counts per top-level key of the document (created, updated, unchanged)."""
+    """Counts per top-level key of the document (created, updated, unchanged), and warnings
+    about what the import rewrites rather than adds (an official's place corrected on the
+    day it started)."""
 
     on: dt.date
     dry_run: bool = False
     counts: dict[str, Counts] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -76,6 +99,46 @@ class ImportReport:
             for key, c in self.counts.items()
         ]
 
+    def details(self) -> list[str]:
+        """Which records are created and how the updated ones change, key by key, at most
+        `DETAIL_LIMIT` of each then "… and N more" (the dry run prints these)."""
+        lines: list[str] = []
+        for key, c in self.counts.items():
+            if c.created_codes:
+                more = c.created - len(c.created_codes)
+                lines.append("  " + _("%(key)s created: %(codes)s")
+                             % {"key": key, "codes": ", ".join(c.created_codes)}
+                             + (" " + _more(more) if more > 0 else ""))
+            if c.changes:
+                lines.append("  " + _("%(key)s updated:") % {"key": key})
+                lines.extend(f"    {change}" for change in c.changes)
+                more = c.updated - len(c.changes)
+                if more > 0:
+                    lines.append("    " + _more(more))
+        return lines
+
+
+def _more(count: int) -> str:
+    return ngettext("… and %(count)d more", "… and %(count)d more", count) % {"count": count}
+
+
+def _shown(value: Any) -> str:
+    """A stored or imported value as a person reads it in a list of changes."""
+    if value is None or value == "":
+        return _("(none)")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, dt.date):
+        return day(value)
+    return show(value)
+
+
+def _diff(names: tuple[str, ...], old: tuple, new: tuple) -> list[tuple[str, str, str]]:
+    return [(name, _shown(a), _shown(b)) for name, a, b in zip(names, old, new, strict=True)
+            if a != b]
+
 
 def import_document(
     document: dict,
@@ -90,14 +153,18 @@ def import_document(
     `on` is the day changes take effect (default today): a changed place starts then (unless
     the record says `since`), a changed coefficient too (unless `coefficient_from`).
     `dry_run` does everything and rolls it back, so the report says what would happen.
-    Raises ImportRejected with every problem, and nothing written, if anything is wrong.
+    Raises ImportRejected with every problem, and nothing written, if anything is wrong:
+    when the first check finds problems, the workflow's check of the history still runs on
+    the tasks those problems do not touch (see `_later_problems`), so one run lists all
+    that can be found.
     """
     on = on or timezone.localdate()
     try:
         with transaction.atomic():
             checked = check_document(document, on=on)
             if checked.problems:
-                raise ImportRejected(checked.problems)
+                problems, notes = _later_problems(document, checked, actor=actor)
+                raise ImportRejected(problems, notes)
             report = _write(document, checked, actor=actor, dry_run=dry_run)
             if report.changed:
                 audit_record(
@@ -117,14 +184,8 @@ def import_document(
 def _write(document: dict, checked: Checked, *, actor: Any, dry_run: bool) -> ImportReport:
     """Write the checked document, key by key in the order references need."""
     report = ImportReport(on=checked.on, dry_run=dry_run)
-    writers: dict[str, Any] = {
-        "calendar": _write_calendar, "task_groups": _write_task_groups,
-        "units": _write_units, "officials": _write_officials,
-        "products": _write_products, "directives": _write_directives,
-    }
-    for key in ("calendar", "task_groups", "units", "officials", "products", "directives"):
-        if key in checked.given_keys:
-            report.counts[key] = writers[key](checked, actor)
+    report.counts.update(_write_records(checked, actor))
+    report.warnings.extend(_place_warnings(checked))
     if any(key in checked.given_keys for key in HISTORY_KEYS):
         report.counts.update(_replay_history(document, checked, actor=actor, dry_run=dry_run))
     if any(key in checked.given_keys for key in EVALUATION_KEYS):
@@ -144,19 +205,263 @@ def _write(document: dict, checked: Checked, *, actor: Any, dry_run: bool) -> Im
     return report
 
 
+def _write_records(checked: Checked, actor: Any) -> dict[str, Counts]:
+    writers: dict[str, Any] = {
+        "calendar": _write_calendar, "task_groups": _write_task_groups,
+        "units": _write_units, "officials": _write_officials,
+        "products": _write_products, "directives": _write_directives,
+    }
+    return {key: writers[key](checked, actor)
+            for key in ("calendar", "task_groups", "units", "officials", "products",
+                        "directives")
+            if key in checked.given_keys}
+
+
+def _place_text(unit: str | None, position: str, group: str | None) -> str:
+    return ", ".join(part for part in (unit, position, group) if part)
+
+
+def _place_warnings(checked: Checked) -> list[str]:
+    """What an import rewrites in officials' membership history: a place that started on
+    the day a new one starts is corrected in place (the same-day fix of
+    docs/exchange-format.md), or ended on its first day; the history no longer shows it."""
+    warnings: list[str] = []
+    for plan in checked.places.values():
+        if plan.amend is not None:
+            old = plan.amend
+            warnings.append(_(
+                "Warning: official %(code)s: the place held from %(start)s (%(old)s) is "
+                "replaced by %(new)s from the same day; the history will not keep the "
+                "old place (a same-day fix)."
+            ) % {"code": show(plan.official), "start": day(old.start),
+                 "old": _place_text(old.unit, old.position, old.task_group),
+                 "new": _place_text(plan.unit, plan.position, plan.task_group)})
+        for membership, end in plan.ends:
+            if end <= membership.start:
+                warnings.append(_(
+                    "Warning: official %(code)s: the place held from %(start)s (%(old)s) "
+                    "ends on the day it started."
+                ) % {"code": show(plan.official), "start": day(membership.start),
+                     "old": _place_text(membership.unit, membership.position,
+                                        membership.task_group)})
+    return warnings
+
+
+# -- everything that can be found when the first check fails ----------------------------
+
+
+_PATH = re.compile(r"^(\w+)(?:\[(\d+)\])?")
+
+
+def _later_problems(document: Any, checked: Checked, *,
+                    actor: Any) -> tuple[list[Problem], list[str]]:
+    """The first check's problems, then those the workflow finds in the history.
+
+    The workflow's check (`thuocdo.tasks.replay`) needs the document's records written, so
+    it runs in a savepoint that is always rolled back, with what the problems leave sound:
+    the records without a problem (and not naming one that has), and the tasks without a
+    problem (nor an event with one, nor naming a record left out), with their events. The
+    notes say what could not be checked and why: a later check that depends on an earlier
+    one waits until its problems are fixed.
+    """
+    problems = list(checked.problems)
+    notes: list[str] = []
+    if not isinstance(document, dict):
+        return problems, notes
+    if any(key in document for key in HISTORY_KEYS):
+        found, history_notes = _trial_replay(document, checked, actor=actor)
+        problems = sorted([*problems, *found], key=problem_order)
+        notes.extend(history_notes)
+    notes.extend(_later_keys_note(document))
+    return problems, notes
+
+
+def _later_keys_note(document: dict) -> list[str]:
+    """Evaluations and citizens' cases are written after the history: their own checks in
+    writing wait until the problems before them are fixed."""
+    later = [key for key in (*EVALUATION_KEYS, *CITIZEN_KEYS) if key in document]
+    if not later:
+        return []
+    return [_("Not checked yet: %(keys)s were checked for their fields and references "
+              "only; the checks that need the records above written run once the problems "
+              "are fixed.") % {"keys": ", ".join(later)}]
+
+
+def _trial_replay(document: dict, checked: Checked, *,
+                  actor: Any) -> tuple[list[Problem], list[str]]:
+    from thuocdo.tasks.replay import ReplayRejected, replay
+
+    tasks, events = document.get("tasks", []), document.get("events", [])
+    if not isinstance(tasks, list) or not isinstance(events, list):
+        return [], [_not_replayed_note()]
+    excluded = _excluded_records(document, checked)
+    left_out_tasks, left_out_events = _excluded_history(document, checked.problems, excluded)
+    kept_tasks = [i for i, t in enumerate(tasks)
+                  if not (isinstance(t, dict) and t.get("code") in left_out_tasks)]
+    kept_events = [j for j, e in enumerate(events)
+                   if j not in left_out_events
+                   and not (isinstance(e, dict) and e.get("task") in left_out_tasks)]
+    notes: list[str] = []
+    if left_out_tasks:
+        names = sorted(left_out_tasks, key=_task_order(tasks))
+        shown = [_task_name(tasks, code) for code in names[:5]]
+        notes.append(ngettext(
+            "Not checked against the workflow (states, who may act, order of time): "
+            "%(count)d task (%(tasks)s) and its events, because of its problems above or of "
+            "a record it names.",
+            "Not checked against the workflow (states, who may act, order of time): "
+            "%(count)d tasks (%(tasks)s) and their events, because of their problems above "
+            "or of records they name.",
+            len(names),
+        ) % {"count": len(names), "tasks": ", ".join(shown) + (", …" if len(names) > 5
+                                                                 else "")})
+    if not kept_tasks and not kept_events:
+        return [], notes
+    trial = dataclasses.replace(
+        checked,
+        records={key: [r for r in records if r.code not in excluded.get(key, set())]
+                 for key, records in checked.records.items()},
+        places={code: plan for code, plan in checked.places.items()
+                if code not in excluded.get("officials", set())},
+    )
+    try:
+        with transaction.atomic():  # a savepoint, always rolled back
+            _write_records(trial, actor)
+            try:
+                replay(tasks=[tasks[i] for i in kept_tasks],
+                       events=[events[j] for j in kept_events], user=actor, dry_run=True)
+            except ReplayRejected as rejected:
+                found = [Problem(_renumber(p.path, kept_tasks, kept_events), p.code, p.message)
+                         for p in rejected.problems]
+            else:
+                found = []
+            transaction.set_rollback(True)
+    except Exception:  # the check is a courtesy: the problems above stand either way
+        return [], [_not_replayed_note()]
+    return found, notes
+
+
+def _not_replayed_note() -> str:
+    return _("Not checked against the workflow (states, who may act, order of time): the "
+             "tasks and events, because they need the records above, which have problems.")
+
+
+def _excluded_records(document: dict, checked: Checked) -> dict[str, set[str]]:
+    """Codes of the records a problem is about, and of those that name them (a unit under
+    one, an official placed in one, ...): the trial leaves them all out."""
+    excluded: dict[str, set[str]] = {key: set() for key in RECORD_KEYS}
+    for problem in checked.problems:
+        key, index = _key_index(problem.path)
+        if key in excluded and index is not None:
+            items = document.get(key)
+            item = items[index] if isinstance(items, list) and index < len(items) else None
+            code = item.get("code") if isinstance(item, dict) else None
+            if isinstance(code, str):
+                excluded[key].add(code)
+    grew = True
+    while grew:
+        grew = False
+        for key in RECORD_KEYS:
+            for record in checked.records[key]:
+                if record.code in excluded[key]:
+                    continue
+                if _names_excluded(FIELDS[key], record.values, excluded):
+                    excluded[key].add(record.code)
+                    grew = True
+    return excluded
+
+
+def _names_excluded(fields: dict, values: dict, excluded: dict[str, set[str]]) -> bool:
+    for name, value in values.items():
+        f = fields.get(name)
+        if f is None:
+            continue
+        if f.type == "ref" and isinstance(value, str) and value in excluded.get(f.ref, ()):
+            return True
+        if f.type == "list" and isinstance(value, list):
+            items = {item.name: item for item in f.items}
+            if any(isinstance(v, dict) and _names_excluded(items, v, excluded) for v in value):
+                return True
+    return False
+
+
+def _excluded_history(document: dict, problems: list[Problem],
+                      excluded: dict[str, set[str]]) -> tuple[set[str], set[int]]:
+    """Task codes left out of the trial (with all their events), and events left out on
+    their own (their task is not known)."""
+    tasks, events = document.get("tasks", []), document.get("events", [])
+    left_tasks: set[str] = set()
+    left_events: set[int] = set()
+    for problem in problems:
+        key, index = _key_index(problem.path)
+        if index is None or key not in HISTORY_KEYS:
+            continue
+        items = tasks if key == "tasks" else events
+        item = items[index] if index < len(items) else None
+        code = (item.get("code") if key == "tasks" else item.get("task")) \
+            if isinstance(item, dict) else None
+        if isinstance(code, str) and problem.code != "unknown_task":
+            left_tasks.add(code)
+        elif key == "events":
+            left_events.add(index)
+    for key, items in (("tasks", tasks), ("events", events)):
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            code = item.get("code" if key == "tasks" else "task")
+            if isinstance(code, str) and code not in left_tasks \
+                    and _names_excluded(FIELDS[key], item, excluded):
+                left_tasks.add(code)
+    return left_tasks, left_events
+
+
+def _key_index(path: str) -> tuple[str, int | None]:
+    match = _PATH.match(path)
+    if not match:
+        return path, None
+    key, index = match.groups()
+    return key, int(index) if index is not None else None
+
+
+def _renumber(path: str, kept_tasks: list[int], kept_events: list[int]) -> str:
+    """A replay path (`tasks[k]`, `events[k]` of the lists it was given) as the path in the
+    document."""
+    key, index = _key_index(path)
+    if index is None or key not in HISTORY_KEYS:
+        return path
+    kept = kept_tasks if key == "tasks" else kept_events
+    prefix = f"{key}[{index}]"
+    return f"{key}[{kept[index]}]" + path[len(prefix):]
+
+
+def _task_order(tasks: list) -> Any:
+    first = {t.get("code"): i for i, t in reversed(list(enumerate(tasks)))
+             if isinstance(t, dict) and isinstance(t.get("code"), str)}
+    return lambda code: (first.get(code, len(tasks)), code)
+
+
+def _task_name(tasks: list, code: str) -> str:
+    for i, task in enumerate(tasks):
+        if isinstance(task, dict) and task.get("code") == code:
+            return f"tasks[{i}] {show(code)}"
+    return show(code)
+
+
 def _write_calendar(checked: Checked, actor: Any) -> Counts:
     counts = Counts()
     changes: dict[dt.date, str] = {}
-    for day, kind in checked.calendar.items():
-        stored = checked.snapshot.calendar.get(day)
+    for when, kind in checked.calendar.items():
+        stored = checked.snapshot.calendar.get(when)
         if stored == kind:
             counts.unchanged += 1
             continue
-        changes[day] = kind
+        changes[when] = kind
         if stored is None:
             counts.created += 1
+            counts.note_created(f"{day(when)} ({kind})")
         else:
             counts.updated += 1
+            counts.note_change(day(when), [("kind", stored, kind)])
     if changes:
         calendar_overrides_bulk_set(actor=actor, days=changes, audit=False)
     return counts
@@ -171,8 +476,10 @@ def _write_task_groups(checked: Checked, actor: Any) -> Counts:
         stored = checked.snapshot.task_groups.get(record.code)
         if stored is None:
             new.append(row)
+            counts.note_created(record.code)
         elif stored.name != row.name:
             changed.append(row)
+            counts.note_change(record.code, _diff(("name",), (stored.name,), (row.name,)))
         else:
             counts.unchanged += 1
     counts.created = org.task_groups_bulk_create(actor=actor, rows=new, audit=False)
@@ -189,16 +496,20 @@ def _write_units(checked: Checked, actor: Any) -> Counts:
         if stored is None:
             new.append(org.UnitRow(record.code, record.get("name"), record.get("kind"),
                                    record.get("parent"), record.get("active", True)))
+            counts.note_created(record.code)
             continue
         row = org.UnitRow(
             record.code, record.get("name"), record.get("kind"),
             record.get("parent") if "parent" in record.values else stored.parent,
             record.get("active", stored.is_active),
         )
-        if (stored.name, stored.kind, stored.parent, stored.is_active) == row[1:]:
+        old = (stored.name, stored.kind, stored.parent, stored.is_active)
+        if old == row[1:]:
             counts.unchanged += 1
         else:
             changed.append(row)
+            counts.note_change(record.code, _diff(("name", "kind", "parent", "active"), old,
+                                                  tuple(row[1:])))
     counts.created = org.units_bulk_create(actor=actor, rows=new, audit=False, rebuild=False)
     counts.updated = org.units_bulk_update(actor=actor, rows=changed, audit=False,
                                            rebuild=False)
@@ -217,14 +528,21 @@ def _write_officials(checked: Checked, actor: Any) -> Counts:
         if stored is None:
             new.append(org.OfficialRow(record.code, record.get("name"), record.get("email", ""),
                                        record.get("phone", ""), record.get("active", True)))
+            counts.note_created(record.code)
             continue
         row = org.OfficialRow(
             record.code, record.get("name"), record.get("email", stored.email),
             record.get("phone", stored.phone), record.get("active", stored.is_active),
         )
+        diff = _diff(("name", "email", "phone", "active"), tuple(stored[1:]), tuple(row[1:]))
+        plan = checked.places.get(record.code)
+        if plan is not None:
+            diff.append(_place_change(checked, plan))
         if tuple(stored[1:]) != row[1:]:
             changed.append(row)
             updated.add(record.code)
+        if diff:
+            counts.note_change(record.code, diff)
     org.officials_bulk_create(actor=actor, rows=new, audit=False)
     org.officials_bulk_update(actor=actor, rows=changed, audit=False)
     places = checked.places.values()
@@ -240,6 +558,23 @@ def _write_officials(checked: Checked, actor: Any) -> Counts:
     return counts
 
 
+def _place_change(checked: Checked, plan: PlacePlan) -> tuple[str, str, str]:
+    """The `place` line of an official's changes: open memberships → the new place."""
+    opens = checked.snapshot.open_memberships.get(plan.official, [])
+    old = "; ".join(
+        _("%(place)s from %(start)s") % {"place": _place_text(m.unit, m.position,
+                                                              m.task_group),
+                                         "start": day(m.start)}
+        for m in opens) or _("(none)")
+    if plan.unit is None:
+        new = _("(none) from %(start)s") % {"start": day(plan.start)}
+    else:
+        new = _("%(place)s from %(start)s") % {
+            "place": _place_text(plan.unit, plan.position, plan.task_group),
+            "start": day(plan.start)}
+    return ("place", old, new)
+
+
 def _write_products(checked: Checked, actor: Any) -> Counts:
     counts = Counts()
     new: list[tasks.ProductRow] = []
@@ -250,11 +585,18 @@ def _write_products(checked: Checked, actor: Any) -> Counts:
             new.append(tasks.ProductRow(record.code, record.get("name"),
                                         record.get("coefficient"),
                                         record.get("coefficient_from")))
+            counts.note_created(record.code)
         elif (stored.name, stored.coefficient) != (record.get("name"),
                                                    record.get("coefficient")):
+            start = record.get("coefficient_from") or checked.on
             changed.append(tasks.ProductRow(record.code, record.get("name"),
-                                            record.get("coefficient"),
-                                            record.get("coefficient_from") or checked.on))
+                                            record.get("coefficient"), start))
+            diff = _diff(("name", "coefficient"), (stored.name, stored.coefficient),
+                         (record.get("name"), record.get("coefficient")))
+            counts.note_change(record.code, [
+                (name, old, new + (" " + _("(from %(day)s)") % {"day": day(start)}
+                                   if name == "coefficient" else ""))
+                for name, old, new in diff])
         else:
             counts.unchanged += 1
     counts.created = tasks.products_bulk_create(actor=actor, rows=new, audit=False)
@@ -272,6 +614,7 @@ def _write_directives(checked: Checked, actor: Any) -> Counts:
             new.append(tasks.DirectiveRow(record.code, record.get("title"),
                                           record.get("issued_by"), record.get("issued_on"),
                                           record.get("answers")))
+            counts.note_created(record.code)
             continue
         row = tasks.DirectiveRow(
             record.code, record.get("title"), record.get("issued_by"), record.get("issued_on"),
@@ -281,6 +624,9 @@ def _write_directives(checked: Checked, actor: Any) -> Counts:
             counts.unchanged += 1
         else:
             changed.append(row)
+            counts.note_change(record.code, _diff(("title", "issued_by", "issued_on",
+                                                   "answers"), tuple(stored[1:]),
+                                                  tuple(row[1:])))
     counts.created = tasks.directives_bulk_create(actor=actor, rows=new, audit=False)
     counts.updated = tasks.directives_bulk_update(actor=actor, rows=changed, audit=False)
     return counts
@@ -300,7 +646,7 @@ def _replay_history(document: dict, checked: Checked, *, actor: Any,
         raise ImportRejected(sorted(
             (Problem(p.path, p.code, p.message) for p in rejected.problems),
             key=problem_order,
-        )) from None
+        ), _later_keys_note(document)) from None
     counts: dict[str, Counts] = {}
     if "tasks" in checked.given_keys:
         created, unchanged = result.created_tasks, result.unchanged_tasks

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from thuocdo.org.choices import Position
 
-from .problems import Problem
+from .problems import Problem, day
 from .spec import (
     BUILT_KEYS,
     CALENDAR_KINDS,
@@ -227,11 +227,11 @@ def clean_value(f: Field, value: Any, path: str, report: Callable[..., None]) ->
         report(path, "type", _("expected %(type)s, not null") % {"type": _type_name(f)})
         return INVALID
     if f.type == "date":
-        day = parse_date(value)
-        if day is None:
+        parsed = parse_date(value)
+        if parsed is None:
             report(path, "date", _("not a date (YYYY-MM-DD): %(value)s") % {"value": show(value)})
             return INVALID
-        return day
+        return parsed
     if f.type == "datetime":
         moment = parse_datetime(value)
         if moment is None:
@@ -259,7 +259,8 @@ def clean_value(f: Field, value: Any, path: str, report: Callable[..., None]) ->
         return INVALID
     if f.type == "enum":
         if value not in f.enum:
-            report(path, "enum", _("unknown %(field)s %(value)s (expected one of: %(values)s)")
+            report(path, "enum", _("field %(field)s: the value %(value)s is not allowed; "
+                                   "allowed values: %(values)s")
                    % {"field": f.name, "value": show(value), "values": ", ".join(f.enum)})
             return INVALID
         return value
@@ -430,12 +431,12 @@ class _Checker:
                 continue
             for i, value in enumerate(days):
                 path = f"calendar.{name}[{i}]"
-                day = parse_date(value)
-                if day is None:
+                found = parse_date(value)
+                if found is None:
                     self.report(path, "date", _("not a date (YYYY-MM-DD): %(value)s")
                                 % {"value": show(value)})
-                elif day in seen:
-                    if seen[day] == kind:
+                elif found in seen:
+                    if seen[found] == kind:
                         self.report(path, "duplicate", _("duplicate day %(day)s")
                                     % {"day": show(value)})
                     else:
@@ -443,7 +444,7 @@ class _Checker:
                                     _("%(day)s is listed as a holiday and as a working day")
                                     % {"day": show(value)})
                 else:
-                    seen[day] = kind
+                    seen[found] = kind
         self.calendar = seen
 
     # -- records -------------------------------------------------------------------------
@@ -491,7 +492,9 @@ class _Checker:
             for record in records:
                 if record.code in first:
                     self.report(record.path("code"), "duplicate",
-                                _("duplicate code %(code)s") % {"code": show(record.code)})
+                                _("duplicate code %(code)s (first given at %(first)s)")
+                                % {"code": show(record.code),
+                                   "first": first[record.code].path()})
                 else:
                     first[record.code] = record
             self.records[key] = list(first.values())
@@ -587,8 +590,8 @@ class _Checker:
                     record.path("since" if "since" in record.values else None), "since",
                     _("the new place would start on %(start)s, before the current one in unit "
                       "%(unit)s started (%(current)s)")
-                    % {"start": start.isoformat(), "unit": show(late[0].unit),
-                       "current": late[0].start.isoformat()},
+                    % {"start": day(start), "unit": show(late[0].unit),
+                       "current": day(late[0].start)},
                 )
                 continue
             for m in opens:
@@ -635,7 +638,7 @@ class _Checker:
                 "unit": show(plan.unit), "index": other.index, "code": show(official)}
         else:
             message = _("unit %(unit)s already has a head from %(start)s: %(code)s") % {
-                "unit": show(plan.unit), "start": start.isoformat(), "code": show(official)}
+                "unit": show(plan.unit), "start": day(start), "code": show(official)}
         self.report(path, "two_heads", message)
 
     # -- products ------------------------------------------------------------------------
@@ -656,8 +659,8 @@ class _Checker:
                                 else "coefficient"),
                     "coefficient_from",
                     _("a new coefficient from %(start)s would not replace the one in force "
-                      "since %(current)s") % {"start": start.isoformat(),
-                                              "current": stored.valid_from.isoformat()},
+                      "since %(current)s") % {"start": day(start),
+                                              "current": day(stored.valid_from)},
                 )
 
 

@@ -204,7 +204,7 @@ BAD = [
                                 "parent": "HN.CG.DV"}]),
      "units[0].parent: cycle HN.CG.DV → HN.CG → HN → HN.CG.DV", "cycle"),
     ("duplicate code", lambda d: d["units"].append(dict(d["units"][1])),
-     'units[6].code: duplicate code "HN.CG"', "duplicate"),
+     'units[6].code: duplicate code "HN.CG" (first given at units[1])', "duplicate"),
     ("wrong type", _set("products", 0, coefficient="1.0"),
      "products[0].coefficient: expected a number", "type"),
     ("bad date", _set("directives", 1, issued_on="2023-13-01"),
@@ -215,7 +215,7 @@ BAD = [
     ("two heads",
      _append("officials", {"code": "CB009", "name": "Vũ Thị Hoa", "unit": "HN.CG",
                            "position": "head"}),
-     'officials[5].position: unit "HN.CG" already has a head from 2024-01-01: "CB001"',
+     'officials[5].position: unit "HN.CG" already has a head from 01/01/2024: "CB001"',
      "two_heads"),
     ("unknown unit of an official", _set("officials", 2, unit="X"),
      'officials[2].unit: unknown unit "X"', "unknown_unit"),
@@ -232,8 +232,8 @@ BAD = [
     ("missing field", lambda d: d["units"][2].pop("kind"),
      "units[2].kind: required field is missing", "required"),
     ("unknown kind", _set("units", 2, kind="galaxy"),
-     'units[2].kind: unknown kind "galaxy" (expected one of: city, province, department, '
-     'district, commune, division, other)', "enum"),
+     'units[2].kind: field kind: the value "galaxy" is not allowed; allowed values: city, '
+     'province, department, district, commune, division, other', "enum"),
     ("wrong format", lambda d: d.update(format="thuocdo-exchange/2"),
      'format: unsupported format "thuocdo-exchange/2" (this version reads '
      '"thuocdo-exchange/1")', "format"),
@@ -241,12 +241,12 @@ BAD = [
      "officials[4].position: only allowed together with a unit", "only_with_unit"),
     ("move dated before the current place",
      _set("officials", 0, unit="HN.CG.DV", since="2023-01-01"),
-     'officials[0].since: the new place would start on 2023-01-01, before the current one '
-     'in unit "HN.CG" started (2024-01-01)', "since"),
+     'officials[0].since: the new place would start on 01/01/2023, before the current one '
+     'in unit "HN.CG" started (01/01/2024)', "since"),
     ("coefficient dated before the current one",
      _set("products", 1, coefficient=4, coefficient_from="2025-01-01"),
-     "products[1].coefficient_from: a new coefficient from 2025-01-01 would not replace the "
-     "one in force since 2026-01-01", "coefficient_from"),
+     "products[1].coefficient_from: a new coefficient from 01/01/2025 would not replace the "
+     "one in force since 01/01/2026", "coefficient_from"),
     ("calendar conflict", lambda d: d["calendar"]["workdays"].append("2026-09-01"),
      'calendar.workdays[1]: "2026-09-01" is listed as a holiday and as a working day',
      "calendar_conflict"),
@@ -279,7 +279,7 @@ def test_every_problem_is_reported_at_once():
     before = fingerprint()
     lines = lines_of(load("broken.json"))
     assert lines == [
-        "units[3].code: duplicate code \"HN.CG\"",
+        "units[3].code: duplicate code \"HN.CG\" (first given at units[1])",
         "units[4].parent: cycle HN.A → HN.B → HN.A",
         'units[5].parent: unknown unit "HN.NOPE"',
         "officials[0].email: not an e-mail address",
@@ -295,7 +295,7 @@ def test_every_problem_is_reported_at_once():
 
 @pytest.mark.usefixtures("english")
 def test_a_document_that_is_not_an_object_is_refused():
-    assert lines_of([1, 2]) == ["$: expected an object (a JSON document {...})"]
+    assert lines_of([1, 2]) == ["the file: expected an object (a JSON document {...})"]
     assert lines_of({"units": {"code": "HN"}}) == ["units: expected a list"]
     assert lines_of({"calendar": ["2026-01-01"]}) == ["calendar: expected an object"]
 

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from thuocdo.exchange.exporter import export_document
 from thuocdo.exchange.files import SUFFIXES, dumps, write_path
+from thuocdo.exchange.management.plain import PlainErrorsCommand
 
 
-class Command(BaseCommand):
+class Command(PlainErrorsCommand):
     help = "Export the organisation as an exchange document (JSON on stdout, or --output)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,20 +1,24 @@
 """`thuocdo import FILE [--dry-run]`: load an exchange document (.json or .xlsx).
 
 The whole document is checked first. If anything is wrong, every problem is printed to
-stderr, one per line with its path (`units[5].parent: unknown unit "HN.NOPE"`), then a
-summary, nothing is written and the exit status is 1. Otherwise it is written in one
-transaction and the counts are printed. `--dry-run` checks and counts without writing.
+stderr, one per line with its place (`units[5].parent: unknown unit "HN.NOPE"`; in a
+workbook its sheet, row and column), then what could not be checked yet and a summary;
+nothing is written and the exit status is 1. Otherwise it is written in one transaction and
+the counts are printed, with a warning for each official's membership history it rewrites.
+`--dry-run` checks and counts without writing, and lists which records would be created and
+how the updated ones would change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from thuocdo.exchange.files import read_path
+from thuocdo.exchange.files import read_document
 from thuocdo.exchange.importer import import_document
+from thuocdo.exchange.management.plain import PlainErrorsCommand
 from thuocdo.exchange.problems import ImportRejected, summary
 
 
@@ -26,29 +30,39 @@ def _day(value: str) -> dt.date:
             from error
 
 
-class Command(BaseCommand):
+class Command(PlainErrorsCommand):
     help = ("Import an exchange document (.json or .xlsx): check all of it, then write all "
             "of it or nothing.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="the document: a .json or .xlsx file")
         parser.add_argument("--dry-run", action="store_true",
-                            help="check and count, write nothing")
+                            help="check and count, write nothing; list what would change")
         parser.add_argument("--on", metavar="YYYY-MM-DD",
                             help="the day changes take effect (default: today)")
 
     def handle(self, *args, **options) -> None:
         on = _day(options["on"]) if options.get("on") else None
+        sheets = None
         try:
-            document = read_path(options["file"])
+            document, sheets = read_document(options["file"])
             report = import_document(document, on=on, dry_run=options["dry_run"],
                                      source=str(options["file"]))
         except ImportRejected as rejected:
-            for line in rejected.lines():
+            problems, notes = rejected.problems, rejected.notes
+            if sheets is not None:
+                problems = sheets.present(problems)
+                notes = [sheets.mentions(note) for note in notes]
+            for line in [*(str(p) for p in problems), *notes]:
                 self.stderr.write(line)
-            raise CommandError(summary(len(rejected.problems)), returncode=1) from None
+            raise CommandError(summary(len(problems)), returncode=1) from None
         for line in report.lines():
             self.stdout.write(line)
+        if report.dry_run:
+            for line in report.details():
+                self.stdout.write(line)
+        for warning in report.warnings:
+            self.stdout.write(self.style.WARNING(warning))
         if report.dry_run:
             self.stdout.write(_("Dry run: nothing was written / chạy thử, không ghi gì."))
         elif report.changed:
