@@ -14,6 +14,7 @@ from thuocdo.accounts.choices import Role
 from thuocdo.core.calendar import work_calendar
 from thuocdo.org import selectors as org_selectors
 from thuocdo.tasks import selectors as tasks_selectors
+from thuocdo.tasks.choices import TaskState
 
 
 @login_required
@@ -57,10 +58,17 @@ URGENT_TASKS = 5
 
 def _urgent_work(scope) -> list:
     """The few open tasks the caller holds that are due first (overdue first), each with
-    the working days it is overdue: one query for the tasks, one for the calendar."""
+    the working days it is overdue: one query for the tasks, one for the calendar.
+
+    "Overdue" is what the "My work" counter counts: work the caller holds past its deadline
+    in force, except products submitted to them for review (the delay, if any, was counted
+    when the product was handed in): those say whether they were handed in on time."""
     tasks = tasks_selectors.my_urgent_work(scope=scope, limit=URGENT_TASKS)
     today = timezone.localdate()
-    overdue = [task for task in tasks if task.due_in_force < today]
+    for task in tasks:
+        task.to_review = task.state == TaskState.SUBMITTED
+        task.handed_in_on_time = tasks_selectors.handed_in_on_time(task)
+    overdue = [task for task in tasks if task.due_in_force < today and not task.to_review]
     if overdue:
         years = range(min(t.due_in_force for t in overdue).year, today.year + 1)
         calendar = work_calendar(years=years)

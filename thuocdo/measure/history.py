@@ -287,7 +287,9 @@ def done_late(history: TaskHistory) -> bool | None:
 
 
 def bucket(history: TaskHistory, as_of: dt.datetime) -> Bucket | None:
-    """The reporting bucket on `as_of` (None: cancelled, or not yet assigned)."""
+    """The reporting bucket on `as_of` (None: cancelled, or not yet assigned). Open work
+    past its deadline in force is overdue, unless it was handed in by that deadline and
+    waits for review (`handed_in_on_time`): approved, it will be done on time."""
     if history.assigned_at > as_of:
         return None
     done = done_at(history)
@@ -296,7 +298,25 @@ def bucket(history: TaskHistory, as_of: dt.datetime) -> Bucket | None:
         return Bucket.DONE_LATE if done_late(history) else Bucket.DONE_ON_TIME
     if any(cancelled <= as_of for cancelled in log_facts(history).cancels):
         return None
-    return Bucket.OPEN_OVERDUE if as_of >= end_of_day(deadline) else Bucket.OPEN_WITHIN_DEADLINE
+    if as_of >= end_of_day(deadline) and not handed_in_on_time(history, as_of):
+        return Bucket.OPEN_OVERDUE
+    return Bucket.OPEN_WITHIN_DEADLINE
+
+
+def handed_in_on_time(history: TaskHistory, as_of: dt.datetime) -> bool:
+    """On `as_of`, the work waits for review (its last submit is answered by no rework or
+    approval yet) and that submit was made on or before the day of the deadline in force.
+    The same rule as the task lists' SQL (`tasks.selectors.waiting_review_on_time_q`)."""
+    facts = log_facts(history)
+    pending: int | None = None
+    for index, event in facts.ordered:
+        if event.at > as_of:
+            break
+        if event.kind == "submit":
+            pending = index
+        elif event.kind in ("rework", "approve"):
+            pending = None
+    return pending is not None and facts.days[pending] <= deadline_in_force(history, as_of)
 
 
 #: Kinds that hand the work to someone else, and how to find the new holder.

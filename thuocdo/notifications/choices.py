@@ -5,12 +5,21 @@ from django.utils.translation import gettext_lazy as _
 
 
 class NotificationKind(models.TextChoices):
-    """Why an official is told: three come from events of the log, two from the calendar,
-    the others from signals, dossiers and score cards."""
+    """Why an official is told: most come from events of the log, two from the calendar,
+    the others from signals, dossiers and score cards. Values fit in 16 characters."""
 
     ASSIGNED = "assigned", _("Assigned to you")
     TRANSFERRED = "transferred", _("Transferred to you")
     REMINDED = "reminded", _("Reminder")
+    #: something waits for the decision of the one told (the assigner, the guide)
+    EXTENSION_REQUESTED = "extension_asked", _("Extension requested")
+    SUBMITTED = "to_review", _("Submitted for your review")
+    GUIDANCE_REQUESTED = "guidance_asked", _("Guidance asked of you")
+    #: the answer, to the one holding the work
+    SENT_BACK = "rework", _("Sent back for rework")
+    EXTENSION_GRANTED = "extension_given", _("Extension granted")
+    EXTENSION_REFUSED = "extension_denied", _("Extension refused")
+    GUIDANCE_ANSWERED = "guidance_given", _("Guidance given")
     DUE_SOON = "due_soon", _("Due in 2 working days")
     OVERDUE = "overdue", _("Overdue")
     #: S9: work still overdue after repeated reminders, raised to the head of the unit above

@@ -22,7 +22,8 @@ logger = logging.getLogger(__name__)
 @scheduled(cron="*/5 * * * *")
 @task()
 def notify_events() -> dict[str, int]:
-    """Notify new task events (assigned, transferred, reminded) and e-mail them."""
+    """Notify new task events (assigned, transferred, reminded, waiting for a decision,
+    decided) and e-mail them."""
     result = {
         "created": services.notifications_from_events(),
         "emailed": services.notifications_send_email(),

@@ -11,6 +11,13 @@ Who is told what:
 - assigned (event `create`): the lead official;
 - transferred (events `transfer`, `return`): the official the work now sits with;
 - reminded (event `remind`): the official holding the work;
+- waiting for a decision: an extension request (event `extension_request`) tells the
+  official who assigned the task (who decides it); work submitted for review (`submit`)
+  tells the reviewer and a guidance request (`guidance_request`) the official asked, who
+  both hold the work after the event;
+- the answer: sent back for rework (`rework`), extension granted (with the new deadline)
+  or refused (with the reason), guidance answered (`guidance_reply`): the official who
+  holds the work after it;
 - due soon: the holder of an open task whose deadline in force is exactly 2 working days
   away (the engine's calendar);
 - overdue: the holder of an open task whose deadline in force has passed, once per deadline
@@ -32,7 +39,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db.models import CharField, Exists, Max, OuterRef, Q, Subquery
+from django.db.models.fields.json import KT
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -53,7 +61,16 @@ EVENT_KINDS: dict[str, str] = {
     EventKind.TRANSFER: NotificationKind.TRANSFERRED,
     EventKind.RETURN: NotificationKind.TRANSFERRED,
     EventKind.REMIND: NotificationKind.REMINDED,
+    EventKind.EXTENSION_REQUEST: NotificationKind.EXTENSION_REQUESTED,
+    EventKind.SUBMIT: NotificationKind.SUBMITTED,
+    EventKind.GUIDANCE_REQUEST: NotificationKind.GUIDANCE_REQUESTED,
+    EventKind.REWORK: NotificationKind.SENT_BACK,
+    EventKind.EXTENSION_GRANT: NotificationKind.EXTENSION_GRANTED,
+    EventKind.EXTENSION_REFUSE: NotificationKind.EXTENSION_REFUSED,
+    EventKind.GUIDANCE_REPLY: NotificationKind.GUIDANCE_ANSWERED,
 }
+#: event kinds whose news is for the one who decides them (the assigner), not the holder
+TO_ASSIGNER = frozenset({EventKind.EXTENSION_REQUEST})
 #: open states in which the holder is the one who must meet the deadline
 DEADLINE_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.WAITING_GUIDANCE)
 #: "due soon" means the deadline in force is this many working days away
@@ -82,16 +99,36 @@ def task_url(code: str) -> str:
 # -- texts -----------------------------------------------------------------------------
 
 
+def _as_date(value: Any) -> dt.date | None:
+    """A date stored in an event's data (ISO text), or None."""
+    if isinstance(value, dt.date) or value is None:
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _who(name: str | None, code: str | None) -> str | None:
+    """An official by name and code: two officials may share a name."""
+    return f"{name} ({code})" if name and code else name
+
+
 def _day(value: dt.date | None) -> str:
     return formats.date_format(value, "SHORT_DATE_FORMAT") if value else "—"
 
 
 def _texts(kind: str, *, code: str, title: str, due: dt.date | None, actor: str | None = None,
-           reason: str = "", late: int = 0) -> tuple[str, str]:
-    """The title and body of a notification, in the active language."""
-    values = {"code": code, "title": title, "due": _day(due),
+           reason: str = "", late: int = 0, new_due: dt.date | None = None) -> tuple[str, str]:
+    """The title and body of a notification, in the active language. `due` is the deadline
+    in force after the event; `new_due` the deadline an extension request asks for."""
+    values = {"code": code, "title": title, "due": _day(due), "new_due": _day(new_due),
               "actor": actor or _("Someone"), "reason": reason, "days": late}
-    if kind == NotificationKind.ASSIGNED:
+    texts = _event_texts()
+    if kind in texts:
+        head, with_reason, without = texts[kind]
+        body = with_reason if reason else without
+    elif kind == NotificationKind.ASSIGNED:
         head = _("New task for you: %(code)s")
         body = _("%(actor)s assigned you “%(title)s”. Deadline: %(due)s.")
     elif kind == NotificationKind.TRANSFERRED:
@@ -112,6 +149,54 @@ def _texts(kind: str, *, code: str, title: str, due: dt.date | None, actor: str 
             "“%(title)s” was due on %(due)s and is %(days)s working days late.", late,
         ) if late else _("“%(title)s” was due on %(due)s and is not finished.")
     return (head % values)[:255], body % values
+
+
+def _event_texts() -> dict[str, tuple[str, str, str]]:
+    """Title, body with a reason (or question, answer) and body without one, of the kinds
+    of waiting for a decision and of the decisions, in the active language."""
+    K = NotificationKind
+    return {
+        K.EXTENSION_REQUESTED: (
+            _("Extension requested: %(code)s"),
+            _("%(actor)s asks to extend “%(title)s” to %(new_due)s (%(reason)s). Deadline "
+              "in force: %(due)s. Grant or refuse the request."),
+            _("%(actor)s asks to extend “%(title)s” to %(new_due)s. Deadline in force: "
+              "%(due)s. Grant or refuse the request."),
+        ),
+        K.SUBMITTED: (
+            _("To review: %(code)s"),
+            _("%(actor)s submitted “%(title)s” for your review (%(reason)s). Deadline: "
+              "%(due)s."),
+            _("%(actor)s submitted “%(title)s” for your review. Deadline: %(due)s."),
+        ),
+        K.GUIDANCE_REQUESTED: (
+            _("Guidance asked of you: %(code)s"),
+            _("%(actor)s asks your guidance on “%(title)s”: %(reason)s"),
+            _("%(actor)s asks your guidance on “%(title)s”."),
+        ),
+        K.SENT_BACK: (
+            _("Sent back for rework: %(code)s"),
+            _("%(actor)s sent “%(title)s” back for rework (%(reason)s). Deadline: %(due)s."),
+            _("%(actor)s sent “%(title)s” back for rework. Deadline: %(due)s."),
+        ),
+        K.EXTENSION_GRANTED: (
+            _("Extension granted: %(code)s"),
+            _("%(actor)s extended the deadline of “%(title)s” (%(reason)s). New deadline: "
+              "%(due)s."),
+            _("%(actor)s extended the deadline of “%(title)s”. New deadline: %(due)s."),
+        ),
+        K.EXTENSION_REFUSED: (
+            _("Extension refused: %(code)s"),
+            _("%(actor)s refused to extend “%(title)s”: %(reason)s. The deadline stays "
+              "%(due)s."),
+            _("%(actor)s refused to extend “%(title)s”. The deadline stays %(due)s."),
+        ),
+        K.GUIDANCE_ANSWERED: (
+            _("Guidance given: %(code)s"),
+            _("%(actor)s answered your question on “%(title)s”: %(reason)s"),
+            _("%(actor)s answered your question on “%(title)s”."),
+        ),
+    }
 
 
 def insert_notifications(notes: Iterable[Notification]) -> int:
@@ -159,33 +244,46 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
     `upto` in the same transaction. The locked fill-state row serialises concurrent runs."""
     state, _created = NotificationFillState.objects.select_for_update().get_or_create(pk=1)
     already = Notification.objects.filter(event=OuterRef("pk"),
-                                          recipient=OuterRef("holder_official_after"))
+                                          kind__in=list(set(EVENT_KINDS.values())))
+    # The deadline in force just after the event: the last extension granted up to it (the
+    # event itself included), else the original deadline; not the task's deadline today.
+    granted = (TaskEvent.objects.filter(task=OuterRef("task"), kind=EventKind.EXTENSION_GRANT,
+                                        seq__lte=OuterRef("seq"))
+               .order_by("-seq").annotate(new_due=KT("data__new_due")).values("new_due")[:1])
     events = (
-        TaskEvent.objects.filter(id__gt=after, id__lte=upto, kind__in=list(EVENT_KINDS),
-                                 holder_official_after__isnull=False)
-        # Nobody is told about their own action (a head assigning work to themselves).
-        .exclude(actor=F("holder_official_after"))
+        TaskEvent.objects.filter(id__gt=after, id__lte=upto, kind__in=list(EVENT_KINDS))
+        .filter(Q(holder_official_after__isnull=False) | Q(kind__in=list(TO_ASSIGNER)))
         .exclude(Exists(already))
+        .annotate(granted_due=Subquery(granted, output_field=CharField()))
     )
     if max_age is not None:
         events = events.filter(at__gte=now - max_age)
     rows = events.order_by("id").values(
-        "id", "at", "kind", "data", "task_id", "task__code", "task__title",
-        "task__due_in_force", "holder_official_after_id", "actor__name",
+        "id", "at", "kind", "data", "task_id", "task__code", "task__title", "task__due",
+        "task__assigned_by_id", "holder_official_after_id", "actor_id", "actor__name",
+        "actor__code", "granted_due",
     )
     notes = []
     with translation.override(settings.LANGUAGE_CODE):
         for row in rows:
+            recipient = (row["task__assigned_by_id"] if row["kind"] in TO_ASSIGNER
+                         else row["holder_official_after_id"])
+            # Nobody is told about their own action (a head assigning work to themselves,
+            # submitting to themselves, asking themselves for an extension).
+            if recipient is None or recipient == row["actor_id"]:
+                continue
             kind = EVENT_KINDS[row["kind"]]
             data = row["data"] or {}
-            reason = str(data.get("reason") or data.get("note") or "").strip()
+            reason = str(data.get("reason") or data.get("question") or data.get("answer")
+                         or data.get("note") or "").strip()
+            due = _as_date(row["granted_due"]) or row["task__due"]
             title, body = _texts(kind, code=row["task__code"], title=row["task__title"],
-                                 due=row["task__due_in_force"], actor=row["actor__name"],
-                                 reason=reason)
-            recipient = row["holder_official_after_id"]
+                                 due=due, actor=_who(row["actor__name"], row["actor__code"]),
+                                 reason=reason,
+                                 new_due=_as_date(data.get("new_due")))
             notes.append(Notification(
                 recipient_id=recipient, kind=kind, task_id=row["task_id"], event_id=row["id"],
-                key=f"event:{row['id']}:{recipient}", deadline=row["task__due_in_force"],
+                key=f"event:{row['id']}:{recipient}", deadline=due,
                 # when it happened, not when the job ran (after a pause, or for a demo's
                 # history, the inbox keeps the events' order and days)
                 created_at=min(row["at"], now), title=title, body=body,

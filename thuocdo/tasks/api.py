@@ -385,14 +385,16 @@ class MyWorkView(ScopedAPIMixin, APIView):
         operation_id="my_work_retrieve",
         summary="My work (Việc của tôi)",
         description="The caller's open work: overdue first, then to accept, in progress, "
-                    "submitted to them for review (or waiting for their guidance), and their "
-                    "work waiting on someone else. Empty for users who are not officials.",
+                    "submitted to them for review (or waiting for their guidance), their "
+                    "work waiting on someone else, and the extension requests they decide. "
+                    "Empty for users who are not officials.",
         responses={200: MyWorkSerializer, **error_responses(403)},
         examples=[OpenApiExample(
             "One task to accept", response_only=True,
             value={"overdue": [], "to_accept": [{**TASK_EXAMPLE, "state": "assigned",
                                                  "version": 1}],
-                   "in_progress": [], "to_review": [], "waiting": [], "count": 1},
+                   "in_progress": [], "to_review": [], "waiting": [], "to_decide": [],
+                   "count": 1},
         )],
         tags=TAGS,
     )

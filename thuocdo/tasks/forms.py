@@ -13,17 +13,18 @@ import json
 from typing import ClassVar
 
 from django import forms
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.forms import MonthField
 from thuocdo.core.scope import Scope
 from thuocdo.measure.history import Bucket
 from thuocdo.org import selectors as org_selectors
-from thuocdo.org.forms import UnitChoiceField
+from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
 from thuocdo.org.models import Official, Unit
 
 from . import selectors
@@ -76,6 +77,14 @@ class OfficialChoiceField(forms.ModelChoiceField):
 
 
 def yes_no_field(label, **kwargs) -> forms.TypedChoiceField:
+    """A yes/no question as radio buttons; left unanswered, the error names the question
+    (it may be shown away from the field, e.g. in "My work")."""
+
+    def required() -> str:
+        return gettext("Answer the question “%(question)s”: choose yes or no.") % {
+            "question": label}
+
+    kwargs.setdefault("error_messages", {"required": lazy(required, str)()})
     return forms.TypedChoiceField(
         label=label, choices=YES_NO, coerce=lambda value: value == "yes",
         widget=forms.RadioSelect, **kwargs,
@@ -151,10 +160,8 @@ class TaskFilterForm(forms.Form):
                               choices=[("", _("Any state")), *TaskState.choices])
     directive = forms.ModelChoiceField(label=_("Directive"), required=False, queryset=None,
                                        to_field_name="code", empty_label=_("Any directive"))
-    holder = forms.CharField(label=_("Held by (official code)"), required=False,
-                             max_length=64)
-    lead_official = forms.CharField(label=_("Lead official (code)"), required=False,
-                                    max_length=64)
+    holder = OfficialCodeField(label=_("Held by (official code)"), required=False)
+    lead_official = OfficialCodeField(label=_("Lead official (code)"), required=False)
     priority = forms.ChoiceField(label=_("Priority"), required=False,
                                  choices=[("", _("Any priority")), *Priority.choices])
     due_from = forms.DateField(label=_("Deadline from"), required=False, widget=DateInput)
@@ -179,18 +186,7 @@ class TaskFilterForm(forms.Form):
             .only("pk", "code", "name", "depth", "lft"),
         )
         self.fields["directive"].queryset = selectors.directive_list(scope=scope)
-
-    def _official(self, name: str) -> Official | None:
-        code = (self.cleaned_data.get(name) or "").strip()
-        if not code:
-            return None
-        try:
-            return org_selectors.official_typed(scope=self.scope, code=code)
-        except ObjectDoesNotExist:
-            raise forms.ValidationError(
-                _("No official you can see has the code “%(code)s”."),
-                code="unknown_official", params={"code": code},
-            ) from None
+        self.fields["holder"].scope = self.fields["lead_official"].scope = scope
 
     def clean_period(self):
         value = self.cleaned_data.get("period")
@@ -199,12 +195,6 @@ class TaskFilterForm(forms.Form):
         year, month = (int(part) for part in value.split("-"))
         last = calendar.monthrange(year, month)[1]
         return dt.date(year, month, 1), dt.date(year, month, last)
-
-    def clean_holder(self):
-        return self._official("holder")
-
-    def clean_lead_official(self):
-        return self._official("lead_official")
 
     def filters(self, **overrides) -> TaskFilters:
         """The selector's filters from the fields that are valid (an invalid field is

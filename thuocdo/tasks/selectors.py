@@ -14,14 +14,15 @@ Who sees a task (the one rule, used by every page and endpoint):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from thuocdo.core.scope import Scope
 from thuocdo.core.text import fold
-from thuocdo.measure.history import Bucket, end_of_day
+from thuocdo.measure.history import VIETNAM, Bucket, end_of_day
 
 from .choices import OPEN_STATES, EventKind, TaskState
 from .models import Directive, Task, TaskEvent
@@ -62,12 +63,32 @@ def _today() -> dt.date:
 CANCELLED = "cancelled"
 
 
+def _handed_in_on_time() -> Exists:
+    """The task's latest submit was made on or before its deadline in force (its day in
+    Vietnam). Meaningful while the task is submitted: that submit is the one under review."""
+    later = TaskEvent.objects.filter(task=OuterRef("task"), kind=EventKind.SUBMIT,
+                                     seq__gt=OuterRef("seq"))
+    return Exists(
+        TaskEvent.objects.annotate(day=TruncDate("at", tzinfo=VIETNAM))
+        .filter(task=OuterRef("pk"), kind=EventKind.SUBMIT, day__lte=OuterRef("due_in_force"))
+        .exclude(Exists(later))
+    )
+
+
+def waiting_review_on_time_q() -> Q:
+    """Work handed in by its deadline in force and waiting for review. Approved, it is done
+    on time (domain.md: the accepted submit is when it was done), so however long the review
+    takes it is not overdue: the official met the deadline."""
+    return Q(state=TaskState.SUBMITTED) & Q(_handed_in_on_time())
+
+
 def bucket_q(bucket: str, *, on: dt.date | None = None) -> Q:
     """Tasks in a reporting bucket as of today (or the end of `on`), in SQL.
 
     Done tasks carry `done_late` (computed by the engine at approval); open tasks compare the
-    deadline in force with the day. Cancelled tasks are in no bucket: `CANCELLED` selects
-    them, for the lists that show them beside the four.
+    deadline in force with the day, except work handed in by its deadline and waiting for
+    review, which stays within the deadline (`waiting_review_on_time_q`). Cancelled tasks
+    are in no bucket: `CANCELLED` selects them, for the lists that show them beside the four.
     """
     day = on or _today()
     open_q = Q(state__in=list(OPEN_STATES))
@@ -76,12 +97,24 @@ def bucket_q(bucket: str, *, on: dt.date | None = None) -> Q:
     if bucket == Bucket.DONE_LATE:
         return Q(state=TaskState.DONE, done_late=True)
     if bucket == Bucket.OPEN_WITHIN_DEADLINE:
-        return open_q & Q(due_in_force__gte=day)
+        return open_q & (Q(due_in_force__gte=day) | waiting_review_on_time_q())
     if bucket == Bucket.OPEN_OVERDUE:
-        return open_q & Q(due_in_force__lt=day)
+        return open_q & Q(due_in_force__lt=day) & ~waiting_review_on_time_q()
     if bucket == CANCELLED:
         return Q(state=TaskState.CANCELLED)
     raise ValueError(bucket)
+
+
+def handed_in_on_time(task: Task) -> bool:
+    """Whether `task` is submitted and its product was handed in by the deadline in force
+    (`task_list` annotates it; else one query)."""
+    if task.state != TaskState.SUBMITTED:
+        return False
+    known = getattr(task, "handed_in_on_time", None)
+    if known is None:
+        known = task.handed_in_on_time = Task.objects.filter(
+            waiting_review_on_time_q(), pk=task.pk).exists()
+    return bool(known)
 
 
 def bucket_of(task: Task, *, on: dt.date | None = None) -> Bucket | None:
@@ -91,7 +124,9 @@ def bucket_of(task: Task, *, on: dt.date | None = None) -> Bucket | None:
         return Bucket.DONE_LATE if task.done_late else Bucket.DONE_ON_TIME
     if task.state == TaskState.CANCELLED:
         return None
-    return Bucket.OPEN_OVERDUE if task.due_in_force < day else Bucket.OPEN_WITHIN_DEADLINE
+    if task.due_in_force >= day or handed_in_on_time(task):
+        return Bucket.OPEN_WITHIN_DEADLINE
+    return Bucket.OPEN_OVERDUE
 
 
 TASK_ORDERINGS = {
@@ -168,6 +203,7 @@ def task_list(
         qs = qs.filter(Q(title_folded__contains=folded) | Q(code__icontains=f.search.strip()))
     qs = qs.select_related("lead_unit", "lead_official", "holder_unit", "holder_official",
                            "product", "directive", "assigned_by")
+    qs = qs.annotate(handed_in_on_time=_handed_in_on_time())
     return qs.order_by(*TASK_ORDERINGS.get(ordering, TASK_ORDERINGS["due"]))
 
 
@@ -180,20 +216,53 @@ def task_get(*, scope: Scope, code: str) -> Task:
     return task_list(scope=scope).get(code=code)
 
 
+def extension_pending_q() -> Q:
+    """Open tasks with an extension request not yet granted or refused."""
+    answered = TaskEvent.objects.filter(
+        task=OuterRef("task"), seq__gt=OuterRef("seq"),
+        kind__in=[EventKind.EXTENSION_GRANT, EventKind.EXTENSION_REFUSE],
+    )
+    return Q(state__in=list(OPEN_STATES)) & Q(Exists(
+        TaskEvent.objects.filter(task=OuterRef("pk"), kind=EventKind.EXTENSION_REQUEST)
+        .exclude(Exists(answered))
+    ))
+
+
+def decided_by_q(official_id: int, *, day: dt.date) -> Q:
+    """Tasks whose requests `official_id` decides (workflow: the assigner): they assigned
+    the task, or they lead (head or deputy, on `day`) the assigning unit."""
+    from thuocdo.org.choices import LEADER_POSITIONS
+    from thuocdo.org.models import Membership
+
+    led = Membership.objects.filter(
+        Q(end__isnull=True) | Q(end__gte=day), start__lte=day, official_id=official_id,
+        position__in=list(LEADER_POSITIONS),
+    ).values("unit_id")
+    return Q(assigned_by_id=official_id) | Q(assigner_unit_id__in=led)
+
+
+def _extensions_to_decide(scope: Scope, day: dt.date) -> QuerySet[Task]:
+    """Open tasks with an extension request waiting for the caller's decision."""
+    return (task_list(scope=scope, ordering="due")
+            .filter(extension_pending_q(), decided_by_q(scope.official_id, day=day)))
+
+
 @dataclass
 class MyWork:
-    """"Việc của tôi": what the official holds, most pressing first."""
+    """"Việc của tôi": what the official holds, most pressing first, and the extension
+    requests they decide."""
 
     overdue: list[Task]
     to_accept: list[Task]
     in_progress: list[Task]
     to_review: list[Task]
     waiting: list[Task]
+    to_decide: list[Task] = field(default_factory=list)
 
     @property
     def count(self) -> int:
         return sum(len(x) for x in (self.overdue, self.to_accept, self.in_progress,
-                                    self.to_review, self.waiting))
+                                    self.to_review, self.waiting, self.to_decide))
 
 
 def my_work(*, scope: Scope, on: dt.date | None = None) -> MyWork:
@@ -222,6 +291,7 @@ def my_work(*, scope: Scope, on: dt.date | None = None) -> MyWork:
         to_review=[t for t in rest if t.state in (TaskState.SUBMITTED,
                                                    TaskState.WAITING_GUIDANCE)],
         waiting=waiting,
+        to_decide=list(_extensions_to_decide(scope, day)),
     )
 
 
@@ -357,13 +427,14 @@ def my_urgent_work(*, scope: Scope, limit: int = 5) -> list[Task]:
 
 
 def my_work_counts(*, scope: Scope, on: dt.date | None = None) -> dict[str, int]:
-    """The sizes of the sections of `my_work` (same rules), in two queries: `overdue`,
-    `to_accept`, `in_progress`, `to_review`, `waiting`."""
+    """The sizes of the sections of `my_work` (same rules), in three queries: `overdue`,
+    `to_accept`, `in_progress`, `to_review`, `waiting`, `to_decide`."""
     from django.db.models import Count
 
     day = on or _today()
     me = scope.official_id
-    counts = dict.fromkeys(["overdue", "to_accept", "in_progress", "to_review", "waiting"], 0)
+    counts = dict.fromkeys(["overdue", "to_accept", "in_progress", "to_review", "waiting",
+                            "to_decide"], 0)
     if me is None:
         return counts
     overdue = Q(due_in_force__lt=day) & ~Q(state=TaskState.SUBMITTED)
@@ -381,6 +452,7 @@ def my_work_counts(*, scope: Scope, on: dt.date | None = None) -> dict[str, int]
                             state__in=[TaskState.WAITING_GUIDANCE, TaskState.SUBMITTED])
         .exclude(holder_official_id=me).count()
     )
+    counts["to_decide"] = _extensions_to_decide(scope, day).order_by().count()
     return counts
 
 

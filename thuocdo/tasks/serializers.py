@@ -198,6 +198,9 @@ class MyWorkSerializer(serializers.Serializer):
     to_review = TaskSerializer(many=True, help_text="Submitted to the caller for approval, or "
                                                     "waiting for the caller's guidance.")
     waiting = TaskSerializer(many=True, help_text="The caller's work waiting on someone else.")
+    to_decide = TaskSerializer(many=True, help_text="Extension requests waiting for the "
+                                                    "caller's decision (they assigned the "
+                                                    "task, or lead the assigning unit).")
     count = serializers.IntegerField()
 
 

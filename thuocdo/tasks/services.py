@@ -30,7 +30,7 @@ from .models import (
     TaskEvent,
     TaskStep,
 )
-from .workflow import DbDirectory, TaskSnapshot, check_assignment, decide
+from .workflow import DbDirectory, TaskSnapshot, check_assignment, check_steps, decide
 
 
 def _check_coefficient(coefficient: Decimal) -> None:
@@ -496,11 +496,15 @@ def task_assign(
     at = at or timezone.now()
     title = (title or "").strip()
     coordinating = list(coordinating)
+    directory = DbDirectory()
     assigner_unit, coefficient = check_assignment(
-        d=DbDirectory(), assigned_by=assigned_by, title=title, product=product,
+        d=directory, assigned_by=assigned_by, title=title, product=product,
         lead_unit=lead_unit, lead_official=lead_official, due=due, quantity=quantity,
         priority=priority, coordinating=coordinating, at=at, allow_past_due=allow_past_due,
     )
+    steps = list(steps)
+    assert due is not None  # noqa: S101 - checked above
+    check_steps(d=directory, steps=steps, at=at, due=due)
     code = (code or "").strip()
     if code and Task.objects.filter(code=code).exists():
         raise ServiceError(_("Task code “%(code)s” is already used.") % {"code": code},

@@ -24,6 +24,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
@@ -32,8 +33,9 @@ from openpyxl.cell import WriteOnlyCell
 from thuocdo.core import xlsx
 from thuocdo.core.calendar import work_calendar
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.filters import refuse_export
 from thuocdo.core.htmx import is_htmx, render_page
-from thuocdo.measure.history import delays, holder_intervals
+from thuocdo.measure.history import Delay, delays, holder_intervals
 from thuocdo.org import selectors as org_selectors
 
 from . import selectors, services
@@ -51,7 +53,7 @@ from .forms import (
 )
 from .models import Task
 from .selectors import TaskFilters
-from .workflow import DbDirectory, TaskSnapshot, allowed_actions, may_act
+from .workflow import DbDirectory, TaskSnapshot, allowed_actions, may_act, next_workday
 
 #: tasks per page of a list
 PAGE_SIZE = 25
@@ -108,7 +110,7 @@ def _my_work_context(request) -> dict:
     today = timezone.localdate()
     work = selectors.my_work(scope=scope, on=today)
     everything = [*work.overdue, *work.to_accept, *work.in_progress, *work.to_review,
-                  *work.waiting]
+                  *work.waiting, *work.to_decide]
     _decorate(everything, today=today)
     if work.overdue:
         calendar = _calendar(today, *(t.due_in_force for t in work.overdue))
@@ -129,6 +131,8 @@ def _my_work_context(request) -> dict:
         ("in_progress", _("In progress"), work.in_progress, ""),
         ("to_review", _("To review"), work.to_review,
          _("Products submitted to you, and guidance asked of you.")),
+        ("to_decide", _("Extension requests to decide"), work.to_decide,
+         _("Work you assigned whose holder asks for a later deadline: grant or refuse it.")),
         ("waiting", _("Waiting on others"), work.waiting,
          _("Work you lead that waits for guidance or for approval.")),
     ]
@@ -276,14 +280,7 @@ def task_export(request):
     the list, which shows each error next to its filter, with a message naming them."""
     form = _filter_form(request)
     if not form.is_valid():
-        problems = " ".join(
-            f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields
-            else " ".join(errors)
-            for name, errors in form.errors.items()
-        )
-        messages.error(request, _("Nothing was exported: correct these filters first. "
-                                  "%(problems)s") % {"problems": problems})
-        return redirect(f"{reverse('tasks:task_list')}?{request.GET.urlencode()}")
+        return refuse_export(request, form, list_url=reverse("tasks:task_list"))
     tasks = selectors.task_list(scope=request.scope, filters=form.filters(),
                                 ordering=form.ordering)
     buffer = io.BytesIO()
@@ -354,8 +351,9 @@ class _Names:
         return found.name if found else code
 
     def official(self, code):
+        """Name and code: two officials may share a name."""
         found = self.officials.get(code)
-        return found.name if found else code
+        return f"{found.name} ({code})" if found else code
 
 
 def _payload(event, names: _Names, labels: dict[str, str]) -> list[dict]:
@@ -401,6 +399,13 @@ def _extension_rows(events) -> list[dict]:
     return rows
 
 
+def _pending_submit(task: Task, events):
+    """The submit under review while the task is submitted (None otherwise)."""
+    if task.state != TaskState.SUBMITTED:
+        return None
+    return next((e for e in reversed(events) if e.kind == EventKind.SUBMIT), None)
+
+
 def _task_context(request, task: Task, *, bound: dict | None = None, notice: str = "",
                   alert: str = "") -> dict:
     """Everything the task page shows; `bound` maps an action kind to its submitted form."""
@@ -416,6 +421,18 @@ def _task_context(request, task: Task, *, bound: dict | None = None, notice: str
                          task.due_in_force)
     intervals = holder_intervals(history, calendar, now)
     found_delays = delays(history, calendar, now)
+    # Work under review: it is done when it was handed in (if approved), so its delays are
+    # those of that moment and the review's days are nobody's delay (domain.md).
+    handed_in = _pending_submit(task, events)
+    if handed_in is not None:
+        at_submit = delays(history, calendar, handed_in.at)
+        found_delays = [
+            Delay(d.deadline, d.settled_by, d.workdays_late,
+                  found_delays[i].excused_by if i < len(found_delays) else None)
+            for i, d in enumerate(at_submit)
+        ]
+        intervals = [replace(i, workdays_overdue=0) if i.start >= handed_in.at else i
+                     for i in intervals]
     labels = _payload_labels()
     timeline = [{
         "event": event,
@@ -472,6 +489,8 @@ def _task_context(request, task: Task, *, bound: dict | None = None, notice: str
         "timeline": timeline,
         "intervals": holder_rows,
         "delays": found_delays,
+        "handed_in": handed_in,
+        "handed_in_late": bool(found_delays) and handed_in is not None,
         "extensions": extensions,
         "pending_extension": _as_date((pending_extension(snapshot) or {}).get("new_due")),
         "actions": action_forms,
@@ -499,6 +518,49 @@ def _act_response(request, task: Task, *, return_to: str, bound=None, notice="",
     context = _task_context(request, task, bound=bound, notice=notice, alert=alert)
     context["oob"] = True
     return render(request, "tasks/task_detail.html#actions", context)
+
+
+def _person(official, unit) -> str:
+    """An official by name and code (two people may share a name), else the unit's name."""
+    if official is not None:
+        return f"{official.name} ({official.code})"
+    return unit.name if unit is not None else "—"
+
+
+def _done_message(event) -> str:
+    """What the action just taken did, in words, with its event's number."""
+    holder = _person(event.holder_official_after, event.holder_unit_after)
+    values = {"number": event.seq, "holder": holder,
+              "new_due": date_format(_as_date(event.data.get("new_due")), "SHORT_DATE_FORMAT")
+              if event.data.get("new_due") else ""}
+    messages_by_kind = {
+        EventKind.ACCEPT: _("You accepted the task (event #%(number)s)."),
+        EventKind.TRANSFER: _("Task transferred to %(holder)s (event #%(number)s)."),
+        EventKind.RETURN: _("Task returned to %(holder)s (event #%(number)s)."),
+        EventKind.EXTENSION_REQUEST: _("Extension to %(new_due)s requested; it waits for "
+                                       "the decision of whoever assigned the task "
+                                       "(event #%(number)s)."),
+        EventKind.EXTENSION_GRANT: _("Extension granted: the new deadline is %(new_due)s "
+                                     "(event #%(number)s)."),
+        EventKind.EXTENSION_REFUSE: _("Extension refused; the deadline stays "
+                                      "(event #%(number)s)."),
+        EventKind.GUIDANCE_REQUEST: _("Guidance asked of %(holder)s (event #%(number)s)."),
+        EventKind.GUIDANCE_REPLY: _("Guidance given; the work is back with %(holder)s "
+                                    "(event #%(number)s)."),
+        EventKind.CONSULT: _("Opinion requested from the unit (event #%(number)s)."),
+        EventKind.CONSULT_REPLY: _("The unit's opinion was recorded (event #%(number)s)."),
+        EventKind.REMIND: _("Reminder sent to %(holder)s (event #%(number)s)."),
+        EventKind.SUBMIT: _("Submitted to %(holder)s for approval (event #%(number)s)."),
+        EventKind.APPROVE: _("Approved: the task is done (event #%(number)s)."),
+        EventKind.REWORK: _("Sent back to %(holder)s for rework (event #%(number)s)."),
+        EventKind.EXCUSE_DELAY: _("Delay excused (event #%(number)s)."),
+        EventKind.CANCEL: _("Task cancelled (event #%(number)s)."),
+    }
+    message = messages_by_kind.get(event.kind)
+    if message is None:
+        return _("%(action)s: recorded as event #%(number)s.") % {
+            "action": EventKind(event.kind).label, "number": event.seq}
+    return message % values
 
 
 @require_POST
@@ -556,8 +618,7 @@ def task_act(request, kind: str, code: str):
             form.add_error(exc.field if exc.field in form.fields else None,
                            exc.service_message)
         else:
-            notice = _("%(action)s: recorded as event #%(number)s.") % {
-                "action": EventKind(kind).label, "number": event.seq}
+            notice = _done_message(event)
             if htmx:
                 return _act_response(request, task, return_to=return_to, notice=notice)
             messages.success(request, notice)
@@ -631,6 +692,8 @@ def task_assign(request):
             # Nothing was written: the refusal goes next to the field it names.
             if exc.field == "coordinating_units":
                 coordinations._non_form_errors = ErrorList([exc.service_message])
+            elif exc.field == "steps":
+                steps._non_form_errors = ErrorList([exc.service_message])
             elif isinstance(exc, PermissionDeniedError):
                 form.add_error("lead_unit", exc.service_message)
             else:
@@ -639,6 +702,13 @@ def task_assign(request):
         else:
             messages.success(request, _("Task %(code)s assigned to %(official)s.") % {
                 "code": task.code, "official": task.lead_official.name})
+            later = next_workday(DbDirectory(), task.due)
+            if later is not None:
+                messages.warning(request, _(
+                    "The deadline %(due)s falls on a day off (weekend or holiday): work "
+                    "handed in on the next working day, %(next)s, will count as late.") % {
+                    "due": date_format(task.due, "SHORT_DATE_FORMAT"),
+                    "next": date_format(later, "SHORT_DATE_FORMAT")})
             return redirect(task)
     context = {
         "nav": "tasks",

@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
@@ -418,6 +418,17 @@ def may_act(snap: TaskSnapshot, kind: str, official: Official | None, day: dt.da
         return False
     if kind == EventKind.CONSULT_REPLY and data is not None:
         return is_consulted(snap, official, day, d, str(data.get("unit") or "") or None)
+    if kind == EventKind.EXTENSION_REQUEST:
+        if official.pk == snap.assigned_by_id:
+            # The one who assigned the task decides its extensions: they grant one, they do
+            # not ask themselves. (A deputy of the assigning unit given the task still asks.)
+            return False
+        if snap.state == S.WAITING_GUIDANCE and snap.guidance_resume is not None:
+            # The official waiting for guidance asks, not the one whose guidance is asked.
+            unit, waiting = snap.guidance_resume
+            if waiting is not None:
+                return waiting.pk == official.pk
+            return d.leads(official.pk, [unit.pk], day)
     return ACTOR_RULES[transition.actor](snap, official, day, d)
 
 
@@ -452,6 +463,9 @@ def unmet_precondition(snap: TaskSnapshot, kind: str, d: Directory,
                     "return_not_previous_holder", "to_unit")
     if kind == EventKind.EXTENSION_REFUSE and not snap.extension_pending:
         return _err(_("No extension request is pending."), "no_extension_request")
+    if kind == EventKind.EXTENSION_REQUEST and snap.extension_pending:
+        return _err(_("An extension request is already waiting for a decision: wait for the "
+                      "answer before asking again."), "extension_already_requested", "new_due")
     if kind == EventKind.EXCUSE_DELAY and not has_unexcused_delay(snap, d, at):
         return _err(_("There is no delay to excuse."), "no_delay")
     return None
@@ -471,6 +485,10 @@ class Decision:
     data: dict[str, Any]
     done_at: dt.datetime | None = None
     done_late: bool | None = None
+
+
+def _short(day: dt.date) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
 def _err(message: str, code: str, field: str | None = None) -> ServiceError:
@@ -545,6 +563,11 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
         raise _err(_("An action cannot be dated before the task's last event."), "event_order",
                    "at")
     day = timezone.localtime(at).date()
+    if (kind == EventKind.EXTENSION_REQUEST and actor is not None
+            and actor.pk == snap.assigned_by_id):
+        raise PermissionDeniedError(
+            _("You decide the extensions of this task yourself: grant one instead of asking "
+              "for it."), code="extension_own_decision")
     if not may_act(snap, kind, actor, day, d, data):
         raise PermissionDeniedError(
             _("You may not “%(action)s” this task.") % {"action": action_labels()[kind]},
@@ -577,14 +600,16 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
     elif kind == EventKind.EXTENSION_REQUEST:
         requested = _date(data, "new_due")
         if requested <= snap.due_in_force:
-            raise _err(_("The new deadline must be later than the deadline in force."),
+            raise _err(_("The new deadline must be later than the deadline in force, "
+                         "%(due)s.") % {"due": _short(snap.due_in_force)},
                        "extension_not_later", "new_due")
         clean = {"new_due": requested.isoformat(), "reason": _text(data, "reason")}
     elif kind == EventKind.EXTENSION_GRANT:
         new_due = _date(data, "new_due")
         if new_due <= snap.due_in_force or new_due < day:
-            raise _err(_("The new deadline must be later than the deadline in force and not "
-                         "in the past."), "extension_not_later", "new_due")
+            raise _err(_("The new deadline must be later than the deadline in force, "
+                         "%(due)s, and not in the past.") % {"due": _short(snap.due_in_force)},
+                       "extension_not_later", "new_due")
         clean = {"new_due": new_due.isoformat(), "old_due": snap.due_in_force.isoformat()}
     elif kind in {EventKind.EXTENSION_REFUSE, EventKind.EXCUSE_DELAY, EventKind.CANCEL}:
         clean = {"reason": _text(data, "reason")}
@@ -691,9 +716,39 @@ def check_assignment(
                        "task_coordination", "coordinating_units")
         if unit_due > due or unit_due < day:
             raise _err(
-                _("The deadline of coordinating unit %(unit)s must fall between the assignment "
-                  "and the task's deadline.") % {"unit": unit.code},
+                _("The deadline of coordinating unit %(unit)s (%(unit_due)s) must fall "
+                  "between the assignment (%(day)s) and the task's deadline (%(due)s).")
+                % {"unit": unit.name, "unit_due": _short(unit_due), "day": _short(day),
+                   "due": _short(due)},
                 "task_coordination_due", "coordinating_units",
             )
         seen.add(unit.pk)
     return assigner_unit, coefficient
+
+
+def check_steps(*, d: Directory, steps: Iterable[tuple[str, int]], at: dt.datetime,
+                due: dt.date) -> None:
+    """The steps (rõ quy trình) run one after another from the day of assignment, each for
+    its allowance in working days: none may end after the task's deadline."""
+    calendar = d.calendar()
+    day = timezone.localtime(at).date()
+    used = 0
+    for name, allowance in steps:
+        used += allowance
+        ends = calendar.add_workdays(day, used)
+        if ends > due:
+            raise _err(
+                _("Step “%(step)s” would end on %(end)s (%(days)s working days after the "
+                  "assignment), after the task's deadline %(due)s: a step's deadline cannot "
+                  "be after the task's. Shorten the steps or move the deadline.")
+                % {"step": name, "end": _short(ends),
+                   "days": used, "due": _short(due)},
+                "task_step_after_due", "steps",
+            )
+
+
+def next_workday(d: Directory, day: dt.date) -> dt.date | None:
+    """The first working day after `day` when `day` is a day off (None: it is a working
+    day)."""
+    calendar = d.calendar()
+    return None if calendar.is_workday(day) else calendar.add_workdays(day, 1)

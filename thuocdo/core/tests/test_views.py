@@ -214,3 +214,45 @@ def test_every_page_has_the_ruler_icon(world, client_for):
     icon = client_for(None).get("/static/thuocdo/favicon.svg")
     assert icon.status_code == 200 and icon["Content-Type"].startswith("image/svg+xml")
     assert b"<svg" in b"".join(icon.streaming_content)
+
+
+def test_the_overdue_counter_and_the_list_count_the_same_work(world, client_for, monkeypatch):
+    """The head holds one task past its deadline (guidance asked of him) and reviews one
+    handed in late: the counter says 1 overdue, the list marks 1, and both say what they
+    count (work held past its deadline; reviews are not included)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from thuocdo.tasks import services
+
+    tz = timezone.get_fixed_timezone(7 * 60)
+    product = services.product_create(code="BC", name="Báo cáo", coefficient=1)
+
+    def at(day):
+        return dt.datetime(2026, 10, day, 9, 0, tzinfo=tz)
+
+    def task(code):
+        made = services.task_assign(
+            assigned_by=world.officials["CG.HEAD"], title=f"Việc {code}", product=product,
+            lead_unit=world.units["HN.CG.VP"], lead_official=world.officials["CG.STAFF"],
+            due=dt.date(2026, 10, 9), code=code, at=at(1), allow_past_due=True)
+        services.task_act(task=made, kind="accept", actor=world.officials["CG.STAFF"],
+                          at=at(2))
+        return made
+
+    services.task_act(task=task("ASKED"), kind="guidance_request",
+                      actor=world.officials["CG.STAFF"], at=at(5),
+                      data={"to_official": "CG.HEAD", "question": "?"})
+    services.task_act(task=task("REVIEW"), kind="submit", actor=world.officials["CG.STAFF"],
+                      at=at(12))
+    monkeypatch.setattr(timezone, "now", lambda: at(14))
+    response = client_for(world.user("head")).get(reverse("core:home"))
+    marked = [t.code for t in response.context["urgent"] if getattr(t, "workdays_overdue", 0)]
+    assert marked == ["ASKED"]
+    assert response.context["my_work_counts"]["overdue"] == len(marked) == 1
+    page = response.content.decode()
+    assert page.count("urgent-list__item--overdue") == 1
+    assert "overdue in your hands (reviews not included)" in page
+    assert "products submitted to you for review are not counted as overdue" in page
+    assert "Handed in after the deadline, waiting for your review" in page

@@ -38,7 +38,7 @@ def notes(**filters) -> list[tuple[str, str, str]]:
 
 def test_each_event_notifies_the_right_person_once(world):
     """Assigned → the lead; transfer and return → the new holder; remind → the holder.
-    Accepting, submitting and the like notify nobody."""
+    Accepting and the like notify nobody."""
     task = assign(world)
     act(world, task, "accept", "CG.STAFF", at(2))
     act(world, task, "transfer", "CG.STAFF", at(2, 10), to_unit="HN.CG.VP",
@@ -383,3 +383,72 @@ def test_task_url_uses_the_task_route_when_there_is_one():
     except NoReverseMatch:
         expected = "/tasks/NV/1/"
     assert services.task_url("NV/1") == expected
+
+
+# -- waiting for a decision, and the decision ------------------------------------------
+
+
+def test_who_decides_is_told_what_waits_and_the_holder_is_told_the_answer(world):
+    """Extension request → the assigner; submit → the reviewer; guidance request → the
+    official asked; rework, extension granted (new deadline) or refused (reason), guidance
+    answered → the holder. Each once."""
+    task = assign(world)
+    act(world, task, "accept", "CG.STAFF", at(2))
+    act(world, task, "extension_request", "CG.STAFF", at(2, 10), new_due="2026-10-22",
+        reason="chờ số liệu")
+    act(world, task, "extension_refuse", "CG.HEAD", at(2, 11), reason="không đủ căn cứ")
+    act(world, task, "extension_request", "CG.STAFF", at(2, 12), new_due="2026-10-21",
+        reason="chờ số liệu quận")
+    act(world, task, "extension_grant", "CG.HEAD", at(2, 14), new_due="2026-10-21")
+    act(world, task, "guidance_request", "CG.STAFF", at(2, 15), to_official="CG.DEP",
+        question="Số liệu quý mấy?")
+    act(world, task, "guidance_reply", "CG.DEP", at(2, 16), answer="Quý III")
+    act(world, task, "submit", "CG.STAFF", at(5))
+    act(world, task, "rework", "CG.HEAD", at(5, 10), major_error=False, reason="thiếu phụ lục")
+    run()
+    code = task.code
+    assert notes()[1:] == [
+        ("CG.HEAD", K.EXTENSION_REQUESTED, code),
+        ("CG.STAFF", K.EXTENSION_REFUSED, code),
+        ("CG.HEAD", K.EXTENSION_REQUESTED, code),
+        ("CG.STAFF", K.EXTENSION_GRANTED, code),
+        ("CG.DEP", K.GUIDANCE_REQUESTED, code),
+        ("CG.STAFF", K.GUIDANCE_ANSWERED, code),
+        ("CG.HEAD", K.SUBMITTED, code),
+        ("CG.STAFF", K.SENT_BACK, code),
+    ]
+    by_kind = {n.kind: n for n in Notification.objects.order_by("id")}
+    assert "22/10/2026" in by_kind[K.EXTENSION_REQUESTED].body or \
+        "21/10/2026" in by_kind[K.EXTENSION_REQUESTED].body
+    assert "không đủ căn cứ" in by_kind[K.EXTENSION_REFUSED].body
+    assert "15/10/2026" in by_kind[K.EXTENSION_REFUSED].body  # the deadline stays
+    assert "21/10/2026" in by_kind[K.EXTENSION_GRANTED].body
+    assert by_kind[K.EXTENSION_GRANTED].deadline == D(2026, 10, 21)
+    assert "Số liệu quý mấy?" in by_kind[K.GUIDANCE_REQUESTED].body
+    assert "Quý III" in by_kind[K.GUIDANCE_ANSWERED].body
+    assert "thiếu phụ lục" in by_kind[K.SENT_BACK].body
+    assert run() == 0
+    assert run(since_id=0) == 0
+
+
+def test_nobody_is_told_of_a_decision_they_wait_for_from_themselves(world):
+    """A head who assigned work to themselves and submits it is not told to review it."""
+    task = assign(world, lead="CG.HEAD", unit="HN.CG")
+    act(world, task, "accept", "CG.HEAD", at(2))
+    act(world, task, "submit", "CG.HEAD", at(3))
+    assert run() == 0
+
+
+def test_a_notification_shows_the_deadline_as_of_its_event(world):
+    """The assignment says the original deadline even when the job runs after an extension;
+    a later transfer says the extended one."""
+    task = assign(world, due=D(2026, 10, 15))
+    act(world, task, "extension_grant", "CG.HEAD", at(2), new_due="2026-10-30")
+    act(world, task, "transfer", "CG.STAFF", at(3), to_unit="HN.CG.VP",
+        to_official="CG.STAFF2", reason="x")
+    run()
+    assigned = Notification.objects.get(kind=K.ASSIGNED)
+    assert assigned.deadline == D(2026, 10, 15)
+    assert "15/10/2026" in assigned.body and "30/10/2026" not in assigned.body
+    moved = Notification.objects.get(kind=K.TRANSFERRED)
+    assert moved.deadline == D(2026, 10, 30) and "30/10/2026" in moved.body

@@ -84,6 +84,13 @@ def test_bucket_in_sql_equals_the_engine(world, product):
         due=D(2026, 10, 30), at=at(1), allow_past_due=True, code="D",
     )
     assert within
+    # waiting for review past the deadline: handed in on time (within), or late (overdue)
+    waiting = assign(world, product, code="E")
+    act(world, waiting, "accept", "CG.STAFF", 2)
+    act(world, waiting, "submit", "CG.STAFF", 15)
+    waiting_late = assign(world, product, code="F")
+    act(world, waiting_late, "accept", "CG.STAFF", 2)
+    act(world, waiting_late, "submit", "CG.STAFF", 16)
     day = D(2026, 10, 20)
     moment = dt.datetime.combine(day, dt.time(12), tzinfo=at(1).tzinfo)
     for task in Task.objects.all():
@@ -93,3 +100,5 @@ def test_bucket_in_sql_equals_the_engine(world, product):
                   if Task.objects.filter(selectors.bucket_q(b, on=day), pk=task.pk).exists()}
         assert in_sql == {engine.value}, task.code
         assert selectors.bucket_of(task, on=day) == engine
+    buckets = {t.code: selectors.bucket_of(t, on=day).value for t in Task.objects.all()}
+    assert (buckets["E"], buckets["F"]) == ("open_within_deadline", "open_overdue")

@@ -133,7 +133,7 @@ def test_the_whole_flow_through_the_pages(world, client_for, product, clock):
     fragment = response.content.decode()
     assert response.status_code == 200
     assert fragment.lstrip().startswith('<div id="my-work"')
-    assert "Accepted: recorded as event #2." in fragment
+    assert "You accepted the task (event #2)." in fragment
     in_progress = next(s for s in response.context["sections"] if s["key"] == "in_progress")
     assert [t.code for t in in_progress["tasks"]] == [task.code]
 
@@ -142,8 +142,8 @@ def test_the_whole_flow_through_the_pages(world, client_for, product, clock):
     response = post_act(client, task, "transfer", to_unit="HN.CG.VP",
                         to_official="CG.STAFF2", reason="Đúng chuyên môn của đồng chí Dung")
     assert response.status_code == 302 and response["Location"] == task.get_absolute_url()
-    assert "Transferred: recorded as event #3." in client.get(task.get_absolute_url()) \
-        .content.decode()
+    page = client.get(task.get_absolute_url()).content.decode()
+    assert "Task transferred to " in page and "(CG.STAFF2) (event #3)." in page
 
     # 7/10: the colleague returns it (htmx: actions panel, status and timeline in place).
     clock.set(7)
@@ -160,7 +160,7 @@ def test_the_whole_flow_through_the_pages(world, client_for, product, clock):
     assert 'id="task-status" class="card status-card" aria-labelledby="status-heading" ' \
            'hx-swap-oob="true"' in fragment
     assert 'id="task-timeline" aria-labelledby="timeline-heading" hx-swap-oob="true"' in fragment
-    assert "Returned: recorded as event #4." in fragment
+    assert "Task returned to " in fragment and "(CG.STAFF) (event #4)." in fragment
 
     # 7/10 accept again; 12/10 ask for an extension; 13/10 the head grants it.
     client = client_for(staff)
@@ -214,8 +214,9 @@ def test_the_whole_flow_through_the_pages(world, client_for, product, clock):
     assert "22/10/2026" in page and "02/10/2026 09:00" in page
     assert [(i["official"], i["workdays"], i["workdays_overdue"])
             for i in response.context["intervals"]] == [
-        ("Lê Văn Cường", 2, 0), ("Phạm Thị Dung", 2, 0), ("Lê Văn Cường", 8, 0),
-        ("Nguyễn Văn Đức", 1, 0), ("Lê Văn Cường", 1, 0),
+        ("Lê Văn Cường (CG.STAFF)", 2, 0), ("Phạm Thị Dung (CG.STAFF2)", 2, 0),
+        ("Lê Văn Cường (CG.STAFF)", 8, 0), ("Nguyễn Văn Đức (CG.HEAD)", 1, 0),
+        ("Lê Văn Cường (CG.STAFF)", 1, 0),
     ]
     assert action_kinds(response) == []  # done on time: nothing left to do
 
@@ -351,9 +352,9 @@ def test_refusals_of_the_rules_show_next_to_the_field_and_write_nothing(world, c
                         reason="x")
     form = action(response, "extension_request")
     assert form["form"].errors["new_due"] == [
-        "The new deadline must be later than the deadline in force."]
+        "The new deadline must be later than the deadline in force, 15/10/2026."]
     fragment = response.content.decode()
-    assert "The new deadline must be later than the deadline in force." in fragment
+    assert "The new deadline must be later than the deadline in force, 15/10/2026." in fragment
     assert "<details class=\"action\" open>" in fragment
     # Transfer to a unit with an official of another unit.
     response = post_act(client, task, "transfer", to_unit="HN.CG.DV", to_official="CG.STAFF2",
@@ -422,7 +423,7 @@ def test_my_work_summary_for_the_home_page(world, client_for, product, clock):
     assert reverse("tasks:my_work") in home.content.decode()
     response = client.get(reverse("tasks:my_work_summary"), **HTMX)
     assert response.context["counts"] == {"overdue": 0, "to_accept": 1, "in_progress": 0,
-                                          "to_review": 0, "waiting": 0}
+                                          "to_review": 0, "waiting": 0, "to_decide": 0}
     assert client.get(reverse("tasks:my_work_summary"))["Location"] == reverse("tasks:my_work")
 
 
@@ -706,7 +707,8 @@ def test_the_assign_form_offers_only_led_units_and_refuses_others(world, client_
     response = client.post(reverse("tasks:task_assign"), assign_form(
         **{"coord-TOTAL_FORMS": "1", "coord-0-unit": "HN.CG.DV", "coord-0-due": "2026-10-25"}))
     assert response.status_code == 200
-    assert "must fall between the assignment and the task" in response.content.decode()
+    assert "The deadline of coordinating unit UBND phường Dịch Vọng (25/10/2026) must fall " \
+        "between the assignment" in response.content.decode()
     assert not Task.objects.exists()
     admin = client_for(world.user("admin"))
     units = admin.get(reverse("tasks:task_assign")).context["form"].fields["lead_unit"].queryset
@@ -764,3 +766,131 @@ def test_a_directive_page_shows_its_tasks_and_the_plans_answering_it(world, clie
     assert [r["directive"].code for r in listing.context["rows"]] == ["KH-CG/24"]
     assert client.get(reverse("tasks:directive_detail",
                               kwargs={"code": "NOPE"})).status_code == 404
+
+
+# -- the user review of the demo -------------------------------------------------------
+
+
+def test_a_pending_extension_request_waits_in_the_deciders_work(world, client_for, product,
+                                                                 clock):
+    """The head who assigned the task finds the request in "My work" (and its count on the
+    home page card) until he grants or refuses it."""
+    task = assign(world, product, code="EXT")
+    act_as(world, task, "accept", "CG.STAFF", 2)
+    act_as(world, task, "extension_request", "CG.STAFF", 5, new_due="2026-10-22",
+           reason="Chờ số liệu")
+    clock.set(6)
+    head = client_for(world.user("head"))
+    response = head.get(reverse("tasks:my_work"))
+    sections = {s["key"]: [t.code for t in s["tasks"]] for s in response.context["sections"]}
+    assert sections["to_decide"] == ["EXT"]
+    assert "Extension requests to decide" in response.content.decode()
+    summary = head.get(reverse("tasks:my_work_summary"), **HTMX)
+    assert summary.context["counts"]["to_decide"] == 1
+    assert "extension requests to decide" in summary.content.decode()
+    # the requester does not decide it
+    staff = client_for(world.user("staff")).get(reverse("tasks:my_work"))
+    assert not next(s for s in staff.context["sections"] if s["key"] == "to_decide")["tasks"]
+    act_as(world, task, "extension_grant", "CG.HEAD", 6, new_due="2026-10-22")
+    response = client_for(world.user("head")).get(reverse("tasks:my_work"))
+    assert not next(s for s in response.context["sections"] if s["key"] == "to_decide")["tasks"]
+
+
+def test_work_handed_in_on_time_is_not_overdue_while_it_waits_for_review(
+        world, client_for, product, clock):
+    """Submitted on the deadline day and still under review after it: the list, the task
+    page, "My work" and the home page say it was handed in on time, never "0 working days
+    late"; the days of the review are nobody's delay."""
+    task = assign(world, product, code="ONTIME", due=D(2026, 10, 15))
+    act_as(world, task, "accept", "CG.STAFF", 2)
+    act_as(world, task, "submit", "CG.STAFF", 15)
+    late = assign(world, product, code="LATESUB", due=D(2026, 10, 9))
+    act_as(world, late, "accept", "CG.STAFF", 2)
+    act_as(world, late, "submit", "CG.STAFF", 13)
+    clock.set(19)  # Monday: two working days after the deadline of ONTIME
+    staff = client_for(world.user("staff"))
+    page = staff.get(task.get_absolute_url())
+    assert page.context["bucket"] == "open_within_deadline"
+    assert page.context["delays"] == []
+    text = page.content.decode()
+    assert "Handed in on time (15/10/2026); waiting for review." in text
+    assert "missed by 0" not in text
+    assert all(i["workdays_overdue"] == 0 for i in page.context["intervals"])
+    page = staff.get(late.get_absolute_url())
+    assert page.context["bucket"] == "open_overdue"
+    assert [d.workdays_late for d in page.context["delays"]] == [2]  # to the submit, not now
+    assert "Handed in on 13/10/2026, after the deadline" in page.content.decode()
+    listed = staff.get(reverse("tasks:task_list"), {"bucket": "open_overdue"})
+    assert codes(listed) == ["LATESUB"]
+    listed = staff.get(reverse("tasks:task_list"), {"bucket": "open_within_deadline"})
+    assert codes(listed) == ["ONTIME"]
+    # The head reviews both: his home page counts neither as overdue, and its list agrees.
+    head = client_for(world.user("head"))
+    home = head.get(reverse("core:home"))
+    assert home.context["my_work_counts"]["overdue"] == 0
+    urgent = {t.code: t for t in home.context["urgent"]}
+    assert set(urgent) == {"ONTIME", "LATESUB"}
+    assert not any(getattr(t, "workdays_overdue", 0) for t in urgent.values())
+    text = home.content.decode()
+    assert "Handed in on time, waiting for your review" in text
+    assert "Handed in after the deadline, waiting for your review" in text
+    assert "urgent-list__item--overdue" not in text
+
+
+def test_a_deadline_passed_over_days_off_only_is_not_called_zero_days_late(
+        world, client_for, product, clock):
+    task = assign(world, product, code="FRI", due=D(2026, 10, 9))  # Friday
+    act_as(world, task, "accept", "CG.STAFF", 2)
+    clock.set(10)  # Saturday
+    text = client_for(world.user("staff")).get(task.get_absolute_url()).content.decode()
+    assert "Deadline 09/10/2026 passed; only days off since, so not yet a working day late" \
+        in text
+    assert "missed by 0" not in text
+
+
+def test_the_task_page_names_people_with_their_codes(world, client_for, product, clock):
+    task = assign(world, product, code="NAMES")
+    act_as(world, task, "accept", "CG.STAFF", 2)
+    act_as(world, task, "transfer", "CG.STAFF", 5, to_unit="HN.CG.VP", to_official="CG.STAFF2",
+           reason="x")
+    clock.set(6)
+    response = client_for(world.user("head")).get(task.get_absolute_url())
+    text = response.content.decode()
+    assert "Assigned to Lê Văn Cường (CG.STAFF)" in text
+    assert "by Nguyễn Văn Đức (CG.HEAD)" in text
+    assert 'Lê Văn Cường <span class="muted">(CG.STAFF)</span>' in text  # the move
+    assert 'Phạm Thị Dung <span class="muted">(CG.STAFF2)</span>' in text  # held by
+    assert [i["official"] for i in response.context["intervals"]] == [
+        "Lê Văn Cường (CG.STAFF)", "Phạm Thị Dung (CG.STAFF2)"]
+
+
+def test_a_step_cannot_end_after_the_task_and_a_day_off_deadline_is_warned(
+        world, client_for, product, clock):
+    clock.set(1)
+    client = client_for(world.user("head"))
+    response = client.post(reverse("tasks:task_assign"), assign_form(
+        due="2026-10-09", **{"step-TOTAL_FORMS": "2", "step-0-name": "Thu thập",
+                             "step-0-allowance": "3", "step-1-name": "Tổng hợp",
+                             "step-1-allowance": "5"}))
+    assert response.status_code == 200 and not Task.objects.exists()
+    errors = [str(e) for e in response.context["steps"].non_form_errors()]
+    assert errors and "Step “Tổng hợp” would end on 13/10/2026" in errors[0]
+    assert "after the task's deadline 09/10/2026" in errors[0]
+    response = client.post(reverse("tasks:task_assign"), assign_form(due="2026-10-11"),
+                           follow=True)  # a Sunday
+    assert Task.objects.count() == 1
+    assert "The deadline 11/10/2026 falls on a day off (weekend or holiday): work handed in " \
+        "on the next working day, 12/10/2026, will count as late." in response.content.decode()
+
+
+def test_the_rework_form_names_the_unanswered_question(world, client_for, product, clock):
+    task = assign(world, product, code="RW")
+    act_as(world, task, "accept", "CG.STAFF", 2)
+    act_as(world, task, "submit", "CG.STAFF", 5)
+    clock.set(6)
+    response = post_act(client_for(world.user("head")), task, "rework", reason="thiếu",
+                        excused="no")
+    assert response.status_code == 200
+    form = action(response, "rework")["form"]
+    assert form.errors["major_error"] == [
+        "Answer the question “Does the product have a major error?”: choose yes or no."]

@@ -139,6 +139,8 @@ def test_every_state_and_action(world, product, state, kind):
         prepare(world, task)
         task.refresh_from_db()
     actor = task.holder_official.code if who == "holder" else who
+    if (kind, state) == ("extension_request", S.WAITING_GUIDANCE):
+        actor = "CG.STAFF"  # the official waiting for guidance asks, not the guide
     before = TaskEvent.objects.count()
     if allowed:
         event = act(world, task, kind, actor, day, **data)
@@ -152,3 +154,49 @@ def test_every_state_and_action(world, product, state, kind):
             act(world, task, kind, actor, day, **data)
         assert caught.value.service_code == "wrong_state"
         assert TaskEvent.objects.count() == before
+
+
+# -- extensions: who asks, and once at a time ------------------------------------------
+
+
+def test_whoever_decides_extensions_is_not_offered_to_ask_for_one(world, product):
+    """A head who assigned the work and holds it while his guidance is asked may grant an
+    extension, not ask himself for one."""
+    from thuocdo.core.errors import PermissionDeniedError
+    from thuocdo.tasks.workflow import allowed_actions
+
+    task = assign(world, product)
+    services.task_act(task=task, kind="accept", actor=world.officials["CG.STAFF"], at=at(2))
+    services.task_act(task=task, kind="guidance_request", actor=world.officials["CG.STAFF"],
+                      data={"to_official": "CG.HEAD", "question": "?"}, at=at(2, 10))
+    offered = allowed_actions(task, world.officials["CG.HEAD"], D(2026, 10, 2))
+    assert "extension_request" not in offered and "extension_grant" in offered
+    with pytest.raises(PermissionDeniedError, match="grant one instead"):
+        services.task_act(task=task, kind="extension_request", actor=world.officials["CG.HEAD"],
+                          data={"new_due": "2026-10-20", "reason": "x"}, at=at(2, 11))
+
+
+def test_a_second_extension_request_waits_for_the_first_answer(world, product):
+    task = assign(world, product)
+    staff = world.officials["CG.STAFF"]
+    services.task_act(task=task, kind="accept", actor=staff, at=at(2))
+    services.task_act(task=task, kind="extension_request", actor=staff,
+                      data={"new_due": "2026-10-20", "reason": "x"}, at=at(2, 10))
+    with pytest.raises(ServiceError, match="already waiting for a decision") as refused:
+        services.task_act(task=task, kind="extension_request", actor=staff,
+                          data={"new_due": "2026-10-22", "reason": "y"}, at=at(2, 11))
+    assert refused.value.service_code == "extension_already_requested"
+    assert TaskEvent.objects.filter(kind="extension_request").count() == 1
+    services.task_act(task=task, kind="extension_refuse", actor=world.officials["CG.HEAD"],
+                      data={"reason": "không"}, at=at(3))
+    services.task_act(task=task, kind="extension_request", actor=staff,
+                      data={"new_due": "2026-10-22", "reason": "y"}, at=at(5))
+
+
+def test_refusals_name_the_deadline_in_force(world, product):
+    task = assign(world, product)
+    staff = world.officials["CG.STAFF"]
+    services.task_act(task=task, kind="accept", actor=staff, at=at(2))
+    with pytest.raises(ServiceError, match="later than the deadline in force, 15/10/2026"):
+        services.task_act(task=task, kind="extension_request", actor=staff,
+                          data={"new_due": "2026-10-14", "reason": "x"}, at=at(2, 10))
