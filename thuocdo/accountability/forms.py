@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from thuocdo.core.forms import MonthField
 from thuocdo.core.scope import Scope
 from thuocdo.org import selectors as org_selectors
-from thuocdo.org.forms import UnitChoiceField
+from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
 from thuocdo.tasks import selectors as task_selectors
 from thuocdo.tasks.forms import DateInput
 
@@ -93,7 +93,7 @@ class SignalFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any status")), ("undecided", _("Not decided")),
                                         *SignalStatus.choices])
-    official = forms.CharField(label=_("Official (code)"), required=False, max_length=64)
+    official = OfficialCodeField(label=_("Official (code)"), required=False)
     subject = forms.CharField(label=_("About (task, dossier or feedback code)"),
                               required=False, max_length=64)
     escalated = forms.BooleanField(label=_("Escalated to this unit (S9)"), required=False)
@@ -113,17 +113,7 @@ class SignalFilterForm(forms.Form):
         self.fields["unit"].queryset = units
         first = units.first()
         self.fields["unit"].base_depth = first.depth if first else 0
-
-    def clean_official(self):
-        code = (self.cleaned_data.get("official") or "").strip()
-        if not code:
-            return None
-        try:
-            return org_selectors.official_typed(scope=self.scope, code=code)
-        except ObjectDoesNotExist:
-            raise forms.ValidationError(
-                _("No official you can see has the code “%(code)s”."),
-                code="unknown_official", params={"code": code}) from None
+        self.fields["official"].scope = scope
 
     def filters(self) -> selectors.SignalFilters:
         self.is_valid()
@@ -170,11 +160,13 @@ class SignalRecordForm(forms.Form):
                  for code in MANUAL_CODES],
         error_messages={"required": _("Signal: choose S14 or S15."),
                         "invalid_choice": _("Signal: choose S14 or S15.")})
-    official = forms.CharField(
-        label=_("Official (code)"), max_length=64,
+    official = OfficialCodeField(
+        label=_("Official (code)"),
         error_messages={"required": _("Official: give the code of the official the signal "
                                       "is about."),
-                        "max_length": _("Official: a code has at most 64 characters.")})
+                        "max_length": _("Official: a code has at most 64 characters."),
+                        "unknown": _("Official: no official you can see has the code "
+                                     "“%(code)s”.")})
     on = forms.DateField(
         label=_("Date of the record"), widget=DateInput,
         help_text=_("The day of the inspection conclusion, the discipline decision or the "
@@ -205,19 +197,7 @@ class SignalRecordForm(forms.Form):
         self.fields["unit"].queryset = units
         first = units.first()
         self.fields["unit"].base_depth = first.depth if first else 0
-
-    def clean_official(self):
-        code = (self.cleaned_data.get("official") or "").strip()
-        if not code:
-            raise forms.ValidationError(
-                _("Official: give the code of the official the signal is about."),
-                code="required")
-        try:
-            return org_selectors.official_typed(scope=self.scope, code=code)
-        except ObjectDoesNotExist:
-            raise forms.ValidationError(
-                _("Official: no official you can see has the code “%(code)s”."),
-                code="unknown_official", params={"code": code}) from None
+        self.fields["official"].scope = scope
 
     def clean_task(self):
         code = (self.cleaned_data.get("task") or "").strip()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.forms import MonthField
-from thuocdo.org.forms import UnitChoiceField
+from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
 
 from .choices import DisciplineLevel, GroundKind, PeriodKind
 
@@ -151,8 +151,8 @@ class GroundForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Ground"), choices=GroundKind.choices,
                              initial=GroundKind.DISCIPLINE)
-    official = forms.CharField(
-        label=_("Official (code)"), required=False, max_length=64,
+    official = OfficialCodeField(
+        label=_("Official (code)"), required=False,
         help_text=_("The official concerned, by code (any case); not for corruption or "
                     "waste, which is recorded against a unit."))
     unit = UnitChoiceField(label=_("Unit (corruption or waste)"), required=False,
@@ -181,6 +181,7 @@ class GroundForm(forms.Form):
     def __init__(self, *args, scope, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.scope = scope
+        self.fields["official"].scope = scope
         self.fields["unit"].queryset = units
         first = units.first()
         self.fields["unit"].base_depth = first.depth if first is not None else 0
@@ -204,20 +205,6 @@ class GroundForm(forms.Form):
         if "signal" in initial:
             initial["signal"] = initial["signal"].upper()
         return initial
-
-    def clean_official(self):
-        from thuocdo.org import selectors as org_selectors
-        from thuocdo.org.models import Official
-
-        code = self.cleaned_data.get("official", "").strip()
-        if not code:
-            return None
-        try:
-            return org_selectors.official_typed(scope=self.scope, code=code)
-        except Official.DoesNotExist:
-            raise forms.ValidationError(
-                _("No official you can see has the code “%(code)s”."),
-                params={"code": code}, code="unknown_official") from None
 
     def clean_on(self):
         on = self.cleaned_data["on"]

@@ -9,6 +9,32 @@ from thuocdo.core.scope import Scope
 
 from . import selectors
 from .choices import Position
+from .models import Official
+
+
+class OfficialCodeField(forms.CharField):
+    """An official the reader can see, by the code a person typed (any case:
+    `selectors.official_typed`); empty is None. The form sets `scope` before validating.
+    `error_messages["unknown"]` (with `%(code)s`) says a code matches nobody."""
+
+    default_error_messages = {
+        "unknown": _("No official you can see has the code “%(code)s”."),
+    }
+
+    def __init__(self, *, scope: Scope | None = None, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+        self.scope = scope
+
+    def clean(self, value):
+        code = super().clean(value)
+        if not code:
+            return None
+        try:
+            return selectors.official_typed(scope=self.scope, code=code)
+        except Official.DoesNotExist:
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown_official",
+                                        params={"code": code}) from None
 
 
 class UnitChoiceField(forms.ModelChoiceField):

@@ -188,9 +188,11 @@ ROUTES = {
     ],
     "citizens:feedback_export": [
         RouteSpec(kwargs=seeded, expect=page_expect("all"), note="scoped, never refused"),
-        RouteSpec(expect=page_expect("all"),
+        RouteSpec(expect=page_expect(set(ROLES) - {"anonymous", "staff", "outsider"},
+                                     denied=302),
                   query="unit=HN.CG&subunits=0&status=received&received_from=2026-01-01"
-                        "&received_to=2026-12-31&overdue=on&mine=on&sort=-submitted"),
+                        "&received_to=2026-12-31&overdue=on&mine=on&sort=-submitted",
+                  note="a unit the reader cannot see exports nothing: back to the list"),
     ],
     "citizens:dossier_list": [
         RouteSpec(kwargs=seeded, expect=page_expect("all")),
@@ -203,8 +205,10 @@ ROUTES = {
     ],
     "citizens:dossier_export": [
         RouteSpec(kwargs=seeded, expect=page_expect("all"), note="scoped, never refused"),
-        RouteSpec(expect=page_expect("all"),
-                  query="unit=HN.CG&status=processing&overdue=1&sort=-received"),
+        RouteSpec(expect=page_expect(set(ROLES) - {"anonymous", "staff", "outsider"},
+                                     denied=302),
+                  query="unit=HN.CG&status=processing&overdue=1&sort=-received",
+                  note="a unit the reader cannot see exports nothing: back to the list"),
     ],
     "citizens:dossier_receive": [
         RouteSpec(kwargs=lambda world: factories.procedure(world) and {},

@@ -4,7 +4,7 @@ Units: HN.CG.VP is read by everyone around Cầu Giấy (its staff included) and
 outsider; HN.BD.VP only by the administrator and the outsider who works there.
 """
 
-from thuocdo.core.testing import RouteSpec, page_expect
+from thuocdo.core.testing import ROLES, RouteSpec, page_expect
 
 CG_SIDE = {"admin", "board", "inspector", "head", "deputy", "staff"}
 BD_SIDE = {"admin", "outsider"}
@@ -41,7 +41,10 @@ ROUTES = {
     ],
     "org:official_export": [
         RouteSpec(expect=page_expect("all")),
-        RouteSpec(expect=page_expect("all"), query="unit=HN.CG&status=all"),
+        RouteSpec(expect=page_expect(set(ROLES) - {"anonymous", "staff", "outsider"},
+                                     denied=302),
+                  query="unit=HN.CG&status=all",
+                  note="a unit the reader cannot see exports nothing: back to the list"),
     ],
     "org:official_detail": [
         RouteSpec(kwargs=official("CG.STAFF2"), expect=page_expect(CG_SIDE)),
