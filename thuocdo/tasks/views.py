@@ -190,9 +190,10 @@ def task_list(request):
     filters = form.filters()
     today = timezone.localdate()
     tasks = selectors.task_list(scope=scope, filters=filters, ordering=form.ordering)
-    counts = selectors.task_list_counts(
-        tasks=selectors.task_list(scope=scope, filters=replace(filters, bucket=None)), on=today
-    )
+    counted = selectors.task_list(scope=scope, filters=replace(filters, bucket=None))
+    if not form.is_valid():  # never more than was asked for (core/filters.py)
+        tasks, counted = tasks.none(), counted.none()
+    counts = selectors.task_list_counts(tasks=counted, on=today)
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _decorate(page.object_list, today=today)
     context = {

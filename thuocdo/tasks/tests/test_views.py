@@ -618,6 +618,17 @@ def test_the_period_takes_mm_yyyy_like_the_dashboard(world, client_for, mixed, c
     assert "period" in response.context["form"].errors
 
 
+def test_a_filter_that_is_not_valid_lists_nothing(world, client_for, mixed, clock):
+    """An unknown unit narrows to nothing, never to everything (core/filters.py): the
+    field says why, and the bucket chips count nothing either."""
+    clock.set(20)
+    client = client_for(world.user("head"))
+    response = client.get(reverse("tasks:task_list"), {"unit": "NOPE"})
+    assert "unit" in response.context["form"].errors
+    assert codes(response) == []
+    assert all(chip["count"] == 0 for chip in response.context["chips"])
+
+
 def test_the_export_refuses_filters_that_are_not_valid(world, client_for, mixed, clock):
     """An export with a filter the list shows as wrong (a unit the reader cannot see, a
     period that is not a month) exports nothing: back to the list, with the errors."""
