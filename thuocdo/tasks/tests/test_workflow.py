@@ -32,6 +32,12 @@ def product(db):
     return product_create(code="BC", name="Báo cáo", coefficient=1)
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Messages are matched in English, whatever the Vietnamese catalogue says."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def assign(world, product, **extra):
     return services.task_assign(
         assigned_by=world.officials["CG.HEAD"], title="Báo cáo sơ kết 6 tháng",
