@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from hypothesis import settings
@@ -48,3 +49,30 @@ def postgres_only(db):
 
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: set THUOCDO_DATABASE_URL=postgres://... to run it")
+
+
+@pytest.fixture
+def browser():
+    """Playwright driving Debian's chromium, never a downloaded browser; the test is
+    skipped, with the reason, where either is missing (CI installs both)."""
+    sync = pytest.importorskip("playwright.sync_api", reason="Playwright not installed")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the database calls the test
+    # makes are still synchronous set-up, so Django's async-safety guard does not apply.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync.sync_playwright() as p:
+        launched = p.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A page in a phone-sized window (360 × 740)."""
+    return browser.new_context(viewport={"width": 360, "height": 740}).new_page()

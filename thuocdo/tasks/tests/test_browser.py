@@ -4,8 +4,6 @@ core/tests/test_browser.py; skipped, with the reason, where either is missing)."
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 
 import pytest
 from django.utils import timezone
@@ -13,32 +11,11 @@ from django.utils import timezone
 from thuocdo.core.testing import PASSWORD, build_world
 from thuocdo.tasks import services
 
-playwright_sync = pytest.importorskip("playwright.sync_api", reason="Playwright not installed")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None,
-                       reason="chromium not installed (apt-get install chromium)"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
-# Playwright's sync API runs an event loop in this thread; the database calls made here are
-# still synchronous test set-up, so Django's async-safety guard does not apply.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 TZ = timezone.get_fixed_timezone(7 * 60)
 LAPTOP = {"width": 1366, "height": 768}
-
-
-@pytest.fixture
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
 
 
 def _tasks_like_the_demo(world) -> None:
