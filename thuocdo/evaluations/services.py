@@ -105,20 +105,23 @@ def _current(day: dt.date) -> Q:
     return Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
 
 
-def can_assess(scope: Scope, card_or_place: Any) -> bool:
+def can_assess(scope: Scope, card_or_place: Any, *,
+               board_reviewed: set[int] | None = None) -> bool:
     """May the caller assess (and review) this official? `card_or_place` has `official_id`,
     `unit` and `position`. Staff: a leader of their unit or of a unit above it. A head or
     deputy of unit U: a leader of a unit strictly above U, or (for a deputy) the head of U;
     where there is none (the head of the top unit, e.g. the city's chairman, or the units
     above are vacant: `reviewed_by_board`), the organisation board over U. Nobody assesses
-    themself; the administrator assesses anyone."""
+    themself; the administrator assesses anyone. A page checking many cards passes
+    `board_reviewed` (`board_reviewed_officials` of those cards) instead of a query each."""
     if scope.is_admin:
         return True
     if scope.official_id is not None and scope.official_id == card_or_place.official_id:
         return False
     unit = card_or_place.unit
     if (card_or_place.position in LEADER_POSITIONS and scope.can_board_unit(unit)
-            and reviewed_by_board(card_or_place)):
+            and (card_or_place.official_id in board_reviewed if board_reviewed is not None
+                 else reviewed_by_board(card_or_place))):
         return True
     if scope.official_id is None:
         return False
@@ -148,6 +151,51 @@ def reviewed_by_board(card_or_place: Any, *, on: dt.date | None = None) -> bool:
         above |= Q(unit=unit, position=Position.HEAD)
     return not Membership.objects.filter(_current(_today(on))).filter(above).exclude(
         official_id=card_or_place.official_id).exists()
+
+
+def board_reviewed_officials(cards: Any, *, on: dt.date | None = None) -> set[int]:
+    """`reviewed_by_board` for many cards in two queries, whatever their number: the
+    officials among the leaders' cards whom no leader above reviews. The current leaders
+    are read once and each card's units above are walked up the tree (`Unit.parent`)."""
+    leaders = [c for c in cards if c.position in LEADER_POSITIONS]
+    if not leaders:
+        return set()
+    parent = dict(Unit.objects.values_list("pk", "parent_id"))
+    held: dict[int, list[tuple[int, str]]] = {}
+    for unit_id, official_id, position in Membership.objects.filter(
+            _current(_today(on)), position__in=list(LEADER_POSITIONS)).values_list(
+            "unit_id", "official_id", "position"):
+        held.setdefault(unit_id, []).append((official_id, position))
+    found = set()
+    for card in leaders:
+        unit_id = card.unit.pk
+        reviewer = card.position == Position.DEPUTY and any(
+            position == Position.HEAD and official_id != card.official_id
+            for official_id, position in held.get(unit_id, ()))
+        above = parent.get(unit_id)
+        while not reviewer and above is not None:
+            reviewer = any(official_id != card.official_id
+                           for official_id, _position in held.get(above, ()))
+            above = parent.get(above)
+        if not reviewer:
+            found.add(card.official_id)
+    return found
+
+
+def _board_reviewed_for(scope: Scope, cards: list) -> set[int] | None:
+    """`board_reviewed` for `can_assess` over `cards`: computed only for a board member
+    (nobody else can be let in by it)."""
+    if scope.is_admin or "board" not in scope.roles:
+        return None
+    return board_reviewed_officials(cards)
+
+
+def assessable(scope: Scope, cards: Any) -> list:
+    """The cards among `cards` the caller may assess (`can_assess`), in a fixed number of
+    queries for the board's part."""
+    cards = list(cards)
+    board = _board_reviewed_for(scope, cards)
+    return [c for c in cards if can_assess(scope, c, board_reviewed=board)]
 
 
 def is_head_of(scope: Scope, unit: Unit) -> bool:
@@ -724,8 +772,8 @@ def unit_review(*, actor: Any, period: Period, unit: Unit, reason: str = "") -> 
     if period.status != PeriodStatus.REVIEW:
         raise ServiceError(_("Period %(p)s is not under review.") % {"p": period.name},
                            code="period_status")
-    cards = [c for c in ScoreCard.objects.select_related("unit", "official")
-             .filter(period=period, unit=unit) if can_assess(scope, c)]
+    cards = assessable(scope, ScoreCard.objects.select_related("unit", "official")
+                       .filter(period=period, unit=unit))
     if not cards:
         raise _deny(_("You review no card of this unit."))
     missing = [c.official.code for c in cards if c.general_points is None]

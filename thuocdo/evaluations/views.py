@@ -706,7 +706,7 @@ def _own_left_out(card: ScoreCard) -> str:
 def _reviewable(scope, cards) -> list[ScoreCard]:
     """The cards of a unit the review screen shows the caller: those they may assess. The
     screen opens when there is one (the ranking links to it only then)."""
-    return [c for c in cards if services.can_assess(scope, c)]
+    return services.assessable(scope, cards)
 
 
 @login_required
