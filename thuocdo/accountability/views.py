@@ -289,7 +289,7 @@ def signal_export(request):
                (_("Official code"), 14), (_("Official"), 24), (_("Unit"), 30),
                (_("Month"), 16), (_("Raised on"), 12), (_("Status"), 20),
                (_("Still raised"), 10), (_("What was seen"), 60), (_("Link"), 50)]
-    xlsx.header(ws, [title for title, _width in headers], [w for _t, w in headers])
+    xlsx.columns(ws, headers)
     yes, no = _("Yes"), _("No")
     for s in signals.iterator(chunk_size=2000):
         ws.append([
@@ -530,7 +530,7 @@ def delay_export(request):
                (_("Task status"), 20), (_("Official code"), 14),
                (pgettext("delay", "Held by"), 24), (_("Unit code"), 14), (_("Unit"), 30),
                (_("Month"), 16), (_("Working days late"), 10), (_("Link"), 50)]
-    xlsx.header(ws, [title for title, _width in headers], [w for _t, w in headers])
+    xlsx.columns(ws, headers)
     month = period_name(found["period"])
     for row in found["rows"].iterator(chunk_size=2000):
         task = row.task

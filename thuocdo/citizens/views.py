@@ -109,7 +109,7 @@ def feedback_export(request):
         (_field_label(Feedback, "closed_at"), 16),
         (_("Satisfaction"), 14), (_("Times forwarded"), 10),
     ]
-    xlsx.header(sheet, [title for title, _w in headers], [w for _t, w in headers])
+    xlsx.columns(sheet, headers)
     text, date = xlsx.text, xlsx.date
     yes = str(_("Yes"))
     for feedback in rows.iterator(chunk_size=2000):
@@ -349,7 +349,7 @@ def dossier_export(request):
         (_("Held by"), 28), (_("Status"), 18), (_("Overdue"), 9),
         (_("Result returned at"), 16), (_("Done late"), 10), (_("Applicant's rating"), 14),
     ]
-    xlsx.header(sheet, [title for title, _w in headers], [w for _t, w in headers])
+    xlsx.columns(sheet, headers)
     text, date = xlsx.text, xlsx.date
     yes, no = str(_("Yes")), str(_("No"))
     for dossier in rows.iterator(chunk_size=2000):

@@ -47,6 +47,12 @@ def date(sheet: Any, value: dt.date | dt.datetime | None, number_format: str = D
     return cell
 
 
+def columns(sheet: Any, pairs: Sequence[tuple[Any, int]], *, freeze: bool = True) -> None:
+    """`header` from (title, width) pairs, as the lists' exports declare their columns."""
+    header(sheet, [title for title, _width in pairs], [width for _title, width in pairs],
+           freeze=freeze)
+
+
 def header(sheet: Any, titles: Sequence[Any], widths: Sequence[int] = (),
            *, freeze: bool = True) -> None:
     """Append a bold header row, set the column widths given, freeze the row below it."""

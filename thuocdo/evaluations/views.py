@@ -1075,8 +1075,7 @@ def ground_export(request):
         (_("Recorded by"), 24), (_("Recorded at"), 16), (_("Reason corrected by"), 24),
         (_("Reason corrected at"), 16),
     ]
-    xlsx.header(sheet, [title for title, _w in headers], [w for _t, w in headers],
-                freeze=not described)
+    xlsx.columns(sheet, headers, freeze=not described)
     text, date = xlsx.text, xlsx.date
     for g in grounds:
         unit = g.unit or g.member_of

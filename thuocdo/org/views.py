@@ -124,7 +124,7 @@ def _officials_workbook(officials) -> Workbook:
         (_("Active"), 8), (_("Unit code"), 16), (_("Unit"), 36), (_("Position"), 14),
         (_("Task group"), 24), (_("Since"), 12),
     ]
-    xlsx.header(sheet, [title for title, _width in headers], [w for _t, w in headers])
+    xlsx.columns(sheet, headers)
     yes, no = _("Yes"), _("No")
 
     def text(value):

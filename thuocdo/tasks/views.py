@@ -225,7 +225,7 @@ def _tasks_workbook(tasks, *, today: dt.date) -> Workbook:
         (_("Priority"), 14), (_("State"), 20), (_("Bucket"), 20), (_("Done at"), 16),
         (_("Last event"), 16),
     ]
-    xlsx.header(sheet, [title for title, _width in headers], [w for _t, w in headers])
+    xlsx.columns(sheet, headers)
     text = xlsx.text
     date = _date_cells(sheet, [xlsx.DATETIME, xlsx.DATE, xlsx.DATE, xlsx.DATETIME,
                                xlsx.DATETIME])
