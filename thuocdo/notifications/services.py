@@ -128,17 +128,6 @@ def _texts(kind: str, *, code: str, title: str, due: dt.date | None, actor: str 
     if kind in texts:
         head, with_reason, without = texts[kind]
         body = with_reason if reason else without
-    elif kind == NotificationKind.ASSIGNED:
-        head = _("New task for you: %(code)s")
-        body = _("%(actor)s assigned you “%(title)s”. Deadline: %(due)s.")
-    elif kind == NotificationKind.TRANSFERRED:
-        head = _("Work passed to you: %(code)s")
-        body = (_("%(actor)s passed “%(title)s” to you (%(reason)s). Deadline: %(due)s.")
-                if reason else _("%(actor)s passed “%(title)s” to you. Deadline: %(due)s."))
-    elif kind == NotificationKind.REMINDED:
-        head = _("Reminder: %(code)s")
-        body = (_("%(actor)s reminds you of “%(title)s” (%(reason)s). Deadline: %(due)s.")
-                if reason else _("%(actor)s reminds you of “%(title)s”. Deadline: %(due)s."))
     elif kind == NotificationKind.DUE_SOON:
         head = _("Due in 2 working days: %(code)s")
         body = _("“%(title)s” is due on %(due)s, in 2 working days.")
@@ -152,10 +141,22 @@ def _texts(kind: str, *, code: str, title: str, due: dt.date | None, actor: str 
 
 
 def _event_texts() -> dict[str, tuple[str, str, str]]:
-    """Title, body with a reason (or question, answer) and body without one, of the kinds
-    of waiting for a decision and of the decisions, in the active language."""
+    """Title, body with a reason (or question, answer) and body without one, of every kind
+    told from the event log, in the active language."""
     K = NotificationKind
+    assigned = _("%(actor)s assigned you “%(title)s”. Deadline: %(due)s.")
     return {
+        K.ASSIGNED: (_("New task for you: %(code)s"), assigned, assigned),
+        K.TRANSFERRED: (
+            _("Work passed to you: %(code)s"),
+            _("%(actor)s passed “%(title)s” to you (%(reason)s). Deadline: %(due)s."),
+            _("%(actor)s passed “%(title)s” to you. Deadline: %(due)s."),
+        ),
+        K.REMINDED: (
+            _("Reminder: %(code)s"),
+            _("%(actor)s reminds you of “%(title)s” (%(reason)s). Deadline: %(due)s."),
+            _("%(actor)s reminds you of “%(title)s”. Deadline: %(due)s."),
+        ),
         K.EXTENSION_REQUESTED: (
             _("Extension requested: %(code)s"),
             _("%(actor)s asks to extend “%(title)s” to %(new_due)s (%(reason)s). Deadline "
