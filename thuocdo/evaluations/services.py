@@ -154,32 +154,14 @@ def reviewed_by_board(card_or_place: Any, *, on: dt.date | None = None) -> bool:
 
 
 def board_reviewed_officials(cards: Any, *, on: dt.date | None = None) -> set[int]:
-    """`reviewed_by_board` for many cards in two queries, whatever their number: the
-    officials among the leaders' cards whom no leader above reviews. The current leaders
-    are read once and each card's units above are walked up the tree (`Unit.parent`)."""
+    """`reviewed_by_board` for many cards in a fixed number of queries, whatever their
+    number: the officials among the leaders' cards whom no leader above reviews (`_Tree`)."""
     leaders = [c for c in cards if c.position in LEADER_POSITIONS]
     if not leaders:
         return set()
-    parent = dict(Unit.objects.values_list("pk", "parent_id"))
-    held: dict[int, list[tuple[int, str]]] = {}
-    for unit_id, official_id, position in Membership.objects.filter(
-            _current(_today(on)), position__in=list(LEADER_POSITIONS)).values_list(
-            "unit_id", "official_id", "position"):
-        held.setdefault(unit_id, []).append((official_id, position))
-    found = set()
-    for card in leaders:
-        unit_id = card.unit.pk
-        reviewer = card.position == Position.DEPUTY and any(
-            position == Position.HEAD and official_id != card.official_id
-            for official_id, position in held.get(unit_id, ()))
-        above = parent.get(unit_id)
-        while not reviewer and above is not None:
-            reviewer = any(official_id != card.official_id
-                           for official_id, _position in held.get(above, ()))
-            above = parent.get(above)
-        if not reviewer:
-            found.add(card.official_id)
-    return found
+    tree = _Tree(_today(on))
+    return {c.official_id for c in leaders
+            if not tree.leader_reviews(c.unit.pk, c.position, c.official_id)}
 
 
 def _board_reviewed_for(scope: Scope, cards: list) -> set[int] | None:
@@ -1176,6 +1158,21 @@ class _Tree:
                 return found
             unit_id = self.parent.get(unit_id)
         return []
+
+    def leader_reviews(self, unit_id: int, position: str, official_id: int) -> bool:
+        """Whether a leader other than `official_id` reviews the card of a leader of
+        `position` in `unit_id`: for a deputy, the head of the unit; else a head or deputy
+        of any unit above (`reviewed_by_board` is its negation, for one card)."""
+        if position == Position.DEPUTY and any(
+                other != official_id for other in self.heads.get(unit_id, ())):
+            return True
+        unit_id = self.parent.get(unit_id)
+        while unit_id is not None:
+            if any(other != official_id for other in (*self.heads.get(unit_id, ()),
+                                                      *self.deputies.get(unit_id, ()))):
+                return True
+            unit_id = self.parent.get(unit_id)
+        return False
 
     def board_over(self, unit_id: int) -> list[int]:
         lft, rgt = self.range[unit_id]
