@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -203,7 +203,11 @@ def task_list(
         qs = qs.filter(Q(title_folded__contains=folded) | Q(code__icontains=f.search.strip()))
     qs = qs.select_related("lead_unit", "lead_official", "holder_unit", "holder_official",
                            "product", "directive", "assigned_by")
-    qs = qs.annotate(handed_in_on_time=_handed_in_on_time())
+    # Only a submitted task can be handed in on time and waiting: the CASE keeps the
+    # subquery off every other row of a city-sized list, count or export.
+    qs = qs.annotate(handed_in_on_time=Case(
+        When(state=TaskState.SUBMITTED, then=_handed_in_on_time()),
+        default=Value(False), output_field=BooleanField()))
     return qs.order_by(*TASK_ORDERINGS.get(ordering, TASK_ORDERINGS["due"]))
 
 
