@@ -110,6 +110,12 @@ class People:
         found = self.officials.get(official) if official else None
         return (found.name or found.code) if found else (official or "")
 
+    def official_label(self, official: str | None) -> str:
+        """"Trần Thị Bình (HN.VP.003)": the name with the code, which tells apart two
+        officials of the same name; the code alone when the name is not known."""
+        name = self.official_name(official)
+        return f"{name} ({official})" if official and name != official else name
+
     def unit_name(self, unit: str | None) -> str:
         found = self.units.get(unit) if unit else None
         return (found.name or found.code) if found else (unit or "")

@@ -293,10 +293,13 @@ class Context:
     # Vietnamese text for explanations --------------------------------------------------
 
     def who(self, holder: Holder) -> str:
-        """"Trần Thị Bình (Văn phòng)", or the unit's name when no official holds it."""
+        """"Trần Thị Bình (HN.VP.003, Văn phòng)", or the unit's name when no official holds
+        it (the code tells apart two officials of the same name)."""
         unit = self.people.unit_name(holder.unit)
         if holder.official:
-            return f"{self.people.official_name(holder.official)} ({unit})"
+            name = self.people.official_name(holder.official)
+            code = f"{holder.official}, " if name != holder.official else ""
+            return f"{name} ({code}{unit})"
         return unit
 
 
@@ -528,7 +531,7 @@ def extension_habit(ctx: Context) -> Iterator[Signal]:
                 "S2", task=None, official=person,
                 unit=ctx.people.unit_of(person) or holder.unit, raised_on=local_day(at),
                 events=pairs, anchor="",
-                explanation=(f"{ctx.people.official_name(person)} xin gia hạn {k + 1} lần "
+                explanation=(f"{ctx.people.official_label(person)} xin gia hạn {k + 1} lần "
                              f"trong kỳ, ở {len(tasks)} việc ({listed})"))
             break
 

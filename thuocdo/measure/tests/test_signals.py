@@ -154,7 +154,18 @@ def test_open_overdue_work_is_explained_with_its_holder():
     [signal] = [s for s in run(document, scenario)
                 if s.task == "T2" and s.raised_on == dt.date(2026, 10, 16)]
     assert "chưa hoàn thành" in signal.explanation
-    assert "Lê Văn Cường (Phòng Tư pháp)" in signal.explanation
+    # the code tells apart two officials of the same name in one unit
+    assert "Lê Văn Cường (CB003, Phòng Tư pháp)" in signal.explanation
+
+
+def test_people_are_named_with_their_codes():
+    document, scenario = load(GOLDEN / "s02_extension_habit.json")
+    signals = [s for s in run(document, scenario) if s.code == "S2" and s.task is None]
+    assert signals
+    for signal in signals:
+        name = scenario.people.official_name(signal.official)
+        assert signal.explanation.startswith(f"{name} ({signal.official}) xin gia hạn")
+    assert scenario.people.official_label("NOBODY") == "NOBODY"
 
 
 def test_thresholds_are_settings():
