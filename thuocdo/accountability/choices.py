@@ -67,3 +67,40 @@ SIGNAL_NAMES = {
 #: signals recorded by hand (an inspection or discipline record, a registered initiative),
 #: never computed: the nightly recomputation leaves them alone (services.signals_refresh)
 MANUAL_CODES = tuple(code for code, kind in KINDS.items() if kind == "manual")
+
+#: the protected initiative (domain.md: "its failure is not held against the person when
+#: motives were sound"): not a breach, so its decision is told in its own words. It goes
+#: through the same steps: the official reports on the initiative when asked (the
+#: "explanation"), a leader decides whether it is protected ("accept": the motives were
+#: sound) or not ("confirm").
+PROTECTED_INITIATIVE = "S15"
+
+_INITIATIVE_STATUS = {
+    SignalStatus.ACCEPTED: _("Protected: motives sound"),
+    SignalStatus.CONFIRMED: _("Not protected: motives not sound"),
+}
+_INITIATIVE_ACTION = {
+    StepAction.ACCEPT: _("Protected: motives sound"),
+    StepAction.CONFIRM: _("Not protected: motives not sound"),
+}
+
+
+def status_label(code: str, status: str) -> str:
+    """How a signal's status reads: an S15's decision is whether it is protected, never an
+    explanation accepted or a breach confirmed."""
+    if code == PROTECTED_INITIATIVE and status in _INITIATIVE_STATUS:
+        return str(_INITIATIVE_STATUS[SignalStatus(status)])
+    return str(SignalStatus(status).label)
+
+
+def action_label(code: str, action: str) -> str:
+    """How one step of a signal's answer reads (see `status_label`)."""
+    if code == PROTECTED_INITIATIVE and action in _INITIATIVE_ACTION:
+        return str(_INITIATIVE_ACTION[StepAction(action)])
+    return str(StepAction(action).label)
+
+
+def is_breach(code: str, status: str) -> bool:
+    """A leader confirmed a breach: any confirmed signal but an S15 (an initiative not
+    protected is a failure held against the person, not a breach of itself)."""
+    return status == SignalStatus.CONFIRMED and code != PROTECTED_INITIATIVE

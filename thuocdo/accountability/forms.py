@@ -17,7 +17,13 @@ from thuocdo.tasks import selectors as task_selectors
 from thuocdo.tasks.forms import DateInput
 
 from . import selectors
-from .choices import MANUAL_CODES, SIGNAL_NAMES, SignalStatus, StepAction
+from .choices import (
+    MANUAL_CODES,
+    PROTECTED_INITIATIVE,
+    SIGNAL_NAMES,
+    SignalStatus,
+    StepAction,
+)
 
 MONTH_REGEX = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -148,6 +154,16 @@ class SignalStepForm(forms.Form):
         choices=[(StepAction.ACCEPT, _("Accept the explanation (no breach)")),
                  (StepAction.CONFIRM, _("Confirm the breach"))])
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, code: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if code == PROTECTED_INITIATIVE:
+            # a protected initiative is not a breach: the leader decides whether its
+            # failure is held against the person (choices.PROTECTED_INITIATIVE)
+            self.fields["decision"].choices = [
+                (StepAction.ACCEPT, _("Protect the initiative: the motives were sound, its "
+                                      "failure is not held against the person")),
+                (StepAction.CONFIRM, _("Do not protect it: the motives were not sound"))]
 
 
 class SignalRecordForm(forms.Form):

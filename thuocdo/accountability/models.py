@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.templatetags.periods import period_name
 
-from .choices import SignalStatus, StepAction, SubjectKind
+from .choices import SignalStatus, StepAction, SubjectKind, action_label, status_label
 
 
 class SignalRecord(models.Model):
@@ -86,6 +86,11 @@ class SignalRecord(models.Model):
 
         return reverse("accountability:signal_detail", kwargs={"pk": self.pk})
 
+    def get_status_display(self) -> str:
+        """The status in words; an S15's decision says whether the initiative is protected
+        (`choices.status_label`)."""
+        return status_label(self.code, self.status)
+
 
 class SignalStep(models.Model):
     signal = models.ForeignKey(SignalRecord, on_delete=models.PROTECT, related_name="steps")
@@ -105,6 +110,10 @@ class SignalStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signal_id} {self.action}"
+
+    def get_action_display(self) -> str:
+        """The step in words, in the terms of its signal (`choices.action_label`)."""
+        return action_label(self.signal.code, self.action)
 
 
 class ThresholdSet(models.Model):

@@ -72,7 +72,14 @@ from thuocdo.org.selectors import POSITION_RANK
 from thuocdo.tasks.choices import OPEN_STATES
 from thuocdo.tasks.models import Task
 
-from .choices import DECIDED, MANUAL_CODES, SignalStatus, StepAction, SubjectKind
+from .choices import (
+    DECIDED,
+    MANUAL_CODES,
+    PROTECTED_INITIATIVE,
+    SignalStatus,
+    StepAction,
+    SubjectKind,
+)
 from .compute import Month, MonthResult, PartResult, month_parts
 from .models import AuthorityRule, HolderDelay, SignalRecord, SignalStep, ThresholdSet
 
@@ -505,6 +512,9 @@ def _step(*, signal: SignalRecord, user: Any, action: str, text: str, status: st
               StepAction.EXPLAIN: _("Explanation given: %(code)s %(subject)s"),
               StepAction.ACCEPT: _("Explanation accepted: %(code)s %(subject)s"),
               StepAction.CONFIRM: _("Breach confirmed: %(code)s %(subject)s")}
+    if locked.code == PROTECTED_INITIATIVE:
+        labels.update({StepAction.ACCEPT: _("Initiative protected: %(code)s %(subject)s"),
+                       StepAction.CONFIRM: _("Initiative not protected: %(code)s %(subject)s")})
     title = labels[action] % {"code": locked.code, "subject": locked.subject or ""}
     body = f"{text}\n\n{note}" if note else text
     Notification.objects.bulk_create([

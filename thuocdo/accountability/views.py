@@ -35,7 +35,7 @@ from thuocdo.tasks import selectors as task_selectors
 from thuocdo.tasks.forms import BUCKET_LABELS
 
 from . import selectors, services
-from .choices import SIGNAL_NAMES
+from .choices import PROTECTED_INITIATIVE, SIGNAL_NAMES
 from .forms import (
     CountedTasksForm,
     DashboardForm,
@@ -315,7 +315,8 @@ def _step_form(action: str, data=None, *, signal=None, due=None) -> SignalStepFo
     initial = {"version": signal.version} if signal is not None else {}
     if due is not None:
         initial["due"] = due
-    return SignalStepForm(data, initial=initial, auto_id=f"id_{action}_%s")
+    return SignalStepForm(data, initial=initial, auto_id=f"id_{action}_%s",
+                          code=signal.code if signal is not None else "")
 
 
 def _signal_context(request, signal, *, bound: dict | None = None):
@@ -333,6 +334,8 @@ def _signal_context(request, signal, *, bound: dict | None = None):
         "nav": "signals",
         "signal": signal,
         "name": SIGNAL_NAMES.get(signal.code, ""),
+        # an S15 is decided as protected or not, never as a breach
+        "initiative": signal.code == PROTECTED_INITIATIVE,
         "steps": selectors.signal_steps(signal=signal),
         "evidence": selectors.signal_evidence(scope=request.scope, signal=signal),
         "can_request": can_request,
@@ -363,7 +366,7 @@ def signal_act(request, pk: int, action: str):
     signal = _get_or_404(selectors.signal_get, scope=request.scope, pk=pk)
     if action not in STEP_ACTIONS:
         raise Http404(_("Not found."))
-    form = _step_form(action, request.POST)
+    form = _step_form(action, request.POST, signal=signal)
     if form.is_valid():
         data = form.cleaned_data
         try:

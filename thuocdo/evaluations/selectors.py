@@ -439,16 +439,21 @@ def ranking_choices(cards: list[ScoreCard]) -> RankingChoices:
 
 def card_signals(*, card: ScoreCard) -> list:
     """Signals about the card's official, raised in the card's months and confirmed as a
-    breach by a leader (accountability app). They are shown on the card and change no
-    points by themselves: the delays and errors behind them are already in the task data,
-    and a confirmed S14 counts through a KHT ground (docs/scoring.md)."""
-    from thuocdo.accountability.choices import SignalStatus
+    breach by a leader (accountability app), then the initiatives (S15) a leader decided
+    to protect. They are shown on the card and change no points by themselves: the delays
+    and errors behind them are already in the task data, a confirmed S14 counts through a
+    KHT ground (docs/scoring.md), and a protected initiative is for the reward proposals."""
+    from thuocdo.accountability.choices import PROTECTED_INITIATIVE, SignalStatus
     from thuocdo.accountability.models import SignalRecord
 
     months = [m.label for m in EnginePeriod.parse(card.period.label).months()]
-    return list(SignalRecord.objects.filter(
-        official_id=card.official_id, status=SignalStatus.CONFIRMED, period__in=months,
-    ).select_related("task").order_by("raised_on", "code", "pk"))
+    breach = Q(status=SignalStatus.CONFIRMED) & ~Q(code=PROTECTED_INITIATIVE)
+    protected = Q(status=SignalStatus.ACCEPTED, code=PROTECTED_INITIATIVE)
+    signals = SignalRecord.objects.filter(
+        breach | protected, official_id=card.official_id, period__in=months,
+    ).select_related("task")
+    return sorted(signals, key=lambda s: (s.code == PROTECTED_INITIATIVE, s.raised_on,
+                                          int(s.code[1:]), s.pk))
 
 
 def card_findings(*, card: ScoreCard) -> list:

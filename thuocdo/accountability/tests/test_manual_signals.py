@@ -354,3 +354,86 @@ def test_the_api_records_and_names_the_field_in_error(world, client_for):
     assert refused.status_code == 400 and refused.json()["code"] == "unknown_official"
     assert list(refused.json()["errors"]) == ["official"]
     assert SignalRecord.objects.count() == 1
+
+
+# -- the protected initiative (S15) -------------------------------------------------------------
+
+
+def _decided_s15(world, decision: str, text: str = "Sáng kiến: liên thông hồ sơ đất đai"):
+    signal = _record(world, code="S15", text=text)
+    services.signal_request_explanation(signal=signal, user=world.user("head"),
+                                        text="Báo cáo kết quả sáng kiến")
+    services.signal_explain(signal=signal, user=world.user("staff"),
+                            text="Chưa thành công do thay đổi quy định")
+    services.signal_decide(signal=signal, user=world.user("head"), decision=decision,
+                           text="Động cơ trong sáng" if decision == "accept" else "Vụ lợi")
+    return signal
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("decision", "status", "title"), [
+    ("accept", "Protected: motives sound", "Initiative protected: S15"),
+    ("confirm", "Not protected: motives not sound", "Initiative not protected: S15"),
+])
+def test_an_s15_is_decided_as_protected_or_not_never_as_a_breach(world, decision, status,
+                                                                  title):
+    from django.utils import translation
+
+    from thuocdo.accountability.choices import is_breach
+
+    with translation.override("en"):
+        signal = _decided_s15(world, decision)
+        assert signal.get_status_display() == status
+        assert signal.steps.order_by("at", "pk").last().get_action_display() == status
+        told = Notification.objects.filter(kind="signal", recipient=world.officials["CG.STAFF"],
+                                           title__startswith="Initiative").get()
+        assert told.title.startswith(title)
+        # an S14 keeps the words of a breach
+        s14 = _confirmed_s14(world)
+        assert s14.get_status_display() == "Breach confirmed"
+    assert not is_breach(signal.code, signal.status) and is_breach(s14.code, s14.status)
+
+
+@pytest.mark.django_db
+def test_the_page_of_an_s15_offers_to_protect_it_and_of_an_s14_to_confirm(world, client_for):
+    from django.utils import translation
+
+    s15 = _record(world, code="S15", text="Sáng kiến")
+    s14 = _record(world, text="Khác")
+    head = client_for(world.user("head"))
+    for signal in (s15, s14):
+        services.signal_request_explanation(signal=signal, user=world.user("head"), text="?")
+        services.signal_explain(signal=signal, user=world.user("staff"), text="Trả lời")
+    with translation.override("vi"):  # the language the pages are served in
+        protect = translation.gettext("Protect the initiative: the motives were sound, its "
+                                      "failure is not held against the person")
+        confirm = translation.gettext("Confirm the breach")
+    pages = [head.get(s.get_absolute_url()).content.decode() for s in (s15, s14)]
+    assert protect in pages[0] and confirm not in pages[0]
+    assert confirm in pages[1] and protect not in pages[1]
+    # the decision posted from the S15's page is recorded as protected
+    page = head.post(reverse("accountability:signal_act", args=[s15.pk, "decide"]),
+                     {"decision": "accept", "text": "Động cơ trong sáng",
+                      "version": SignalRecord.objects.get(pk=s15.pk).version}, follow=True)
+    assert page.status_code == 200
+    assert SignalRecord.objects.get(pk=s15.pk).status == "accepted"
+
+
+@pytest.mark.django_db
+def test_the_card_lists_breaches_and_protected_initiatives_only(world):
+    from types import SimpleNamespace
+
+    from thuocdo.evaluations.selectors import card_signals
+
+    protected = _decided_s15(world, "accept", "Sáng kiến A")
+    _decided_s15(world, "confirm", "Sáng kiến B")  # not protected: neither
+    breach = _confirmed_s14(world)
+    accepted = _record(world, text="Khác")
+    services.signal_request_explanation(signal=accepted, user=world.user("head"), text="?")
+    services.signal_explain(signal=accepted, user=world.user("staff"), text="Trả lời")
+    services.signal_decide(signal=accepted, user=world.user("head"), decision="accept",
+                           text="Chấp nhận")
+    card = SimpleNamespace(period=SimpleNamespace(label=breach.period),
+                           official_id=world.officials["CG.STAFF"].pk)
+    # breaches first, then the initiatives protected
+    assert card_signals(card=card) == [breach, protected]
