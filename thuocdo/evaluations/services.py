@@ -677,6 +677,30 @@ def ground_reason_set(*, actor: Any = None, ground: Ground, reason: str) -> Grou
     return ground
 
 
+@transaction.atomic
+def ground_withdraw(*, actor: Any = None, ground: Ground, reason: str) -> Ground:
+    """Withdraw a ground recorded by mistake, or annulled (a discipline decision revoked):
+    it stays listed, marked as not counting (`confirmed` false), and the written reason of
+    the withdrawal is kept in the audit trail (board, administrator). The cards show it once
+    their periods are scored again; a period already approved keeps its cards."""
+    if not can_manage_periods(_scope(actor)):
+        raise _deny(_("Only the organisation board records discipline and KHT grounds."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Reason: write why the ground is withdrawn."),
+                           code="reason_required", field="reason")
+    ground = Ground.objects.select_for_update().get(pk=ground.pk)
+    if not ground.confirmed:
+        raise ServiceError(_("This ground does not count already: there is nothing to "
+                             "withdraw."), code="ground_withdrawn")
+    ground.confirmed = False
+    ground.save(update_fields=["confirmed"])
+    audit_record(actor=actor, action="ground.withdraw", object_type="evaluations.ground",
+                 object_code=str(ground.pk), reason=reason,
+                 changes={"confirmed": [True, False]})
+    return ground
+
+
 def _check_ground(*, kind: str, official: Any, unit: Any, level: str, signal: str) -> None:
     from .choices import DisciplineLevel
 

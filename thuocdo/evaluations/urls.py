@@ -16,6 +16,7 @@ urlpatterns = [
     path("grounds/add/", views.ground_add, name="ground_add"),
     path("grounds/export.xlsx", views.ground_export, name="ground_export"),
     path("grounds/<int:pk>/reason/", views.ground_reason, name="ground_reason"),
+    path("grounds/<int:pk>/withdraw/", views.ground_withdraw, name="ground_withdraw"),
     path("<str:label>/", views.period_detail, name="period_detail"),
     path("<str:label>/act/<str:action>/", views.period_act, name="period_act"),
     path("<str:label>/card/<str:official>/", views.card_detail, name="card_detail"),

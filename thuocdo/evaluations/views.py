@@ -934,17 +934,22 @@ def _ground_get(request, pk: int) -> Ground:
 
 def _ground_rows(grounds: list[Ground]) -> list[Ground]:
     """Each ground with who recorded it and when (`recorded`), the last correction of its
-    reason (`corrected`), both from the audit trail (None when it has none: an import, the
-    demo), and the unit the official belonged to on its date (`member_of`)."""
+    reason (`corrected`), its withdrawal (`withdrawn`), all from the audit trail (None when
+    it has none: an import, the demo), and the unit the official belonged to on its date
+    (`member_of`)."""
     codes = [str(g.pk) for g in grounds]
     trail = (AuditEntry.objects.filter(object_type="evaluations.ground", object_code__in=codes,
-                                       action__in=("ground.record", "ground.reason"))
+                                       action__in=("ground.record", "ground.reason",
+                                                   "ground.withdraw"))
              .select_related("actor").order_by("at", "pk"))
     recorded: dict[str, AuditEntry] = {}
     corrected: dict[str, AuditEntry] = {}
+    withdrawn: dict[str, AuditEntry] = {}
     for entry in trail:
         if entry.action == "ground.record":
             recorded.setdefault(entry.object_code, entry)
+        elif entry.action == "ground.withdraw":
+            withdrawn[entry.object_code] = entry
         else:
             corrected[entry.object_code] = entry  # the latest
     memberships: dict[int, list[Membership]] = {}
@@ -955,6 +960,7 @@ def _ground_rows(grounds: list[Ground]) -> list[Ground]:
     for ground in grounds:
         ground.recorded = recorded.get(str(ground.pk))
         ground.corrected = corrected.get(str(ground.pk))
+        ground.withdrawn = withdrawn.get(str(ground.pk))
         ground.member_of = next(
             (m.unit for m in memberships.get(ground.official_id, ())
              if m.start <= ground.on and (m.end is None or m.end >= ground.on)), None)
@@ -1039,18 +1045,51 @@ def ground_reason(request, pk: int):
     """Correct the written reason of a recorded ground (`services.ground_reason_set`); the
     audit trail keeps the reason before."""
     ground = _ground_get(request, pk)
-    form = GroundReasonForm(request.POST or None, initial={"reason": ground.reason})
+    return _ground_change(
+        request, ground, initial=ground.reason, change=services.ground_reason_set,
+        done=_("The reason was corrected."), texts={
+            "title": _("Correct the reason"),
+            "heading": _("Correct the reason of a KHT ground"),
+            "note": _("Only the written reason can be corrected; the reason before is kept "
+                      "in the audit trail."),
+            "button": _("Save the reason")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ground_withdraw(request, pk: int):
+    """Withdraw a ground recorded by mistake or annulled (`services.ground_withdraw`): it
+    stays listed as not counting, with the reason of the withdrawal."""
+    ground = _ground_get(request, pk)
+    if not ground.confirmed:
+        messages.info(request, _("This ground does not count already: there is nothing to "
+                                 "withdraw."))
+        return redirect(reverse("evaluations:ground_list") + f"?year={ground.on.year}")
+    return _ground_change(
+        request, ground, initial="", change=services.ground_withdraw,
+        done=_("The ground was withdrawn: it no longer counts."), texts={
+            "title": _("Withdraw the ground"),
+            "heading": _("Withdraw a KHT ground"),
+            "note": _("A ground recorded by mistake, or whose decision was annulled, is "
+                      "withdrawn: it stays in the list, marked as not counting, with who "
+                      "withdrew it and why. Periods already approved keep their cards."),
+            "button": _("Withdraw the ground")})
+
+
+def _ground_change(request, ground: Ground, *, initial: str, change, done, texts: dict):
+    """The page of one change to a ground with a written reason (`change(actor=, ground=,
+    reason=)`): the form, its errors, or back to the list saying what was done."""
+    form = GroundReasonForm(request.POST or None, initial={"reason": initial})
     if request.method == "POST" and form.is_valid():
         try:
-            services.ground_reason_set(actor=request.user, ground=ground,
-                                       reason=form.cleaned_data["reason"])
+            change(actor=request.user, ground=ground, reason=form.cleaned_data["reason"])
         except ServiceError as exc:
             _put_back(form, exc)
         else:
-            _ground_saved(request, ground, _("The reason was corrected."))
+            _ground_saved(request, ground, done)
             return redirect(reverse("evaluations:ground_list") + f"?year={ground.on.year}")
     return render(request, "evaluations/ground_reason.html", {
-        "nav": "scores", "form": form, "ground": _ground_rows([ground])[0]})
+        "nav": "scores", "form": form, "ground": _ground_rows([ground])[0], **texts})
 
 
 @login_required
@@ -1073,7 +1112,8 @@ def ground_export(request):
         (_("Official code"), 14), (_("Full name"), 26), (_("Unit"), 30),
         (_("Unit code"), 14), (_("Written reason"), 60),
         (_("Recorded by"), 24), (_("Recorded at"), 16), (_("Reason corrected by"), 24),
-        (_("Reason corrected at"), 16),
+        (_("Reason corrected at"), 16), (_("Counts"), 8), (_("Withdrawn by"), 24),
+        (_("Withdrawn at"), 16), (_("Reason withdrawn"), 40),
     ]
     xlsx.columns(sheet, headers, freeze=not described)
     text, date = xlsx.text, xlsx.date
@@ -1089,6 +1129,10 @@ def ground_export(request):
             date(sheet, g.recorded.at, xlsx.DATETIME) if g.recorded else None,
             text(sheet, str(g.corrected.actor or "")) if g.corrected else None,
             date(sheet, g.corrected.at, xlsx.DATETIME) if g.corrected else None,
+            str(_("yes") if g.confirmed else _("no")),
+            text(sheet, str(g.withdrawn.actor or "")) if g.withdrawn else None,
+            date(sheet, g.withdrawn.at, xlsx.DATETIME) if g.withdrawn else None,
+            text(sheet, g.withdrawn.reason) if g.withdrawn else None,
         ])
     buffer = io.BytesIO()
     book.save(buffer)

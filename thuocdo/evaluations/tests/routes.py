@@ -227,4 +227,12 @@ ROUTES |= {
                   data=lambda world: {"reason": "Quyết định số 13/QĐ-UBND"},
                   expect=page_expect(BOARD, ok=302, denied=403)),
     ],
+    "evaluations:ground_withdraw": [
+        RouteSpec(kwargs=_ground("CG.STAFF"), expect=page_expect(BOARD, denied=403)),
+        RouteSpec(kwargs=_ground("BD.STAFF"), expect=page_expect({"admin"}, denied=403)
+                  | {"board": 404}, note="outside the board's reach"),
+        RouteSpec(method="post", kwargs=_ground("CG.STAFF"),
+                  data=lambda world: {"reason": "Ghi nhầm người"},
+                  expect=page_expect(BOARD, ok=302, denied=403)),
+    ],
 }

@@ -15,6 +15,7 @@ from django.contrib.messages import constants as levels
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.models import AuditEntry
 from thuocdo.evaluations import services
 from thuocdo.evaluations.models import Ground, Period, ScoreCard
@@ -288,3 +289,52 @@ def test_the_reason_is_corrected_with_the_trail(world, client_for, grounds):
     assert "Quyết định số 13/QĐ-UBND" in response.content.decode()
     assert client.get(reverse("evaluations:ground_reason",
                               kwargs={"pk": grounds["BD.STAFF"].pk})).status_code == 404
+
+
+def test_a_ground_withdrawn_stays_listed_counts_no_more_and_says_who_and_why(
+        world, client_for, scored):
+    client = client_for(world.user("board"))
+    client.post(ADD, _ground())
+    client.post(reverse("evaluations:period_act", kwargs={"label": LABEL, "action": "score"}))
+    assert _card("CG.STAFF").grade == "KHT"
+    ground = Ground.objects.get()
+    url = reverse("evaluations:ground_withdraw", kwargs={"pk": ground.pk})
+    assert f'href="{url}"' in client.get(LIST, {"year": "2026"}).content.decode()
+    # no reason: refused on the field, nothing written
+    response = client.post(url, {"reason": " "})
+    assert response.status_code == 200 and list(response.context["form"].errors) == ["reason"]
+    assert Ground.objects.get().confirmed
+    assert not AuditEntry.objects.filter(action="ground.withdraw").exists()
+    response = client.post(url, {"reason": "Ghi nhầm người"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"{LIST}?year=2026"
+    assert [level for level, _text in _messages(response)] == [levels.SUCCESS, levels.INFO]
+    ground.refresh_from_db()
+    assert not ground.confirmed
+    entry = AuditEntry.objects.get(action="ground.withdraw", object_code=str(ground.pk))
+    assert (entry.actor, entry.reason, entry.changes) == (
+        world.user("board"), "Ghi nhầm người", {"confirmed": [True, False]})
+    page = response.content.decode()
+    assert "Ghi nhầm người" in page and f'href="{url}"' not in page, "listed, withdrawn"
+    # once withdrawn, there is nothing to withdraw: the page sends back to the list
+    again = client.get(url)
+    assert again.status_code == 302 and again["Location"] == f"{LIST}?year=2026"
+    with pytest.raises(ServiceError) as refused:
+        services.ground_withdraw(actor=world.user("board"), ground=ground, reason="Lần nữa")
+    assert refused.value.service_code == "ground_withdrawn"
+    # the export says it does not count, who withdrew it and why
+    sheet = load_workbook(io.BytesIO(client.get(
+        reverse("evaluations:ground_export"), {"year": "2026"}).content)).active
+    [row] = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[4] == "CG.STAFF"]
+    assert row[13] in {"không", "no"} and row[14] and row[16] == "Ghi nhầm người"
+    # scored again, the card is no longer KHT
+    client.post(reverse("evaluations:period_act", kwargs={"label": LABEL, "action": "score"}))
+    assert _card("CG.STAFF").grade != "KHT"
+
+
+def test_only_the_board_and_the_administrator_withdraw_a_ground(world, grounds):
+    ground = grounds["CG.STAFF"]
+    for role in ("head", "inspector", "staff"):
+        with pytest.raises(PermissionDeniedError):
+            services.ground_withdraw(actor=world.user(role), ground=ground, reason="x")
+    ground.refresh_from_db()
+    assert ground.confirmed
