@@ -27,6 +27,7 @@ urlpatterns = [
     path("accountability/", include("thuocdo.accountability.urls")),
     path("scores/", include("thuocdo.evaluations.urls")),
     path("citizens/", include("thuocdo.citizens.urls")),
+    path("exchange/", include("thuocdo.exchange.urls")),
     path("phan-anh/", include("thuocdo.citizens.public_urls")),
     path("open311/v2/", include("thuocdo.citizens.open311_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import json
 import re
 import zipfile
@@ -24,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -92,23 +93,44 @@ _JSON_ERRORS = {
 }
 
 
+def read_bytes(data: bytes, name: str) -> tuple[dict[str, Any], Sheets | None]:
+    """`read_document` for a file that is not on disk (an upload): its bytes, and the name
+    it came with, whose suffix says how to read it and which problems name."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ImportRejected([unreadable(name, _("expected a .json or .xlsx file"))])
+    if suffix == ".json":
+        return _parse_json(data, name), None
+    try:
+        return _read_workbook(io.BytesIO(data))
+    # An upload may be anything: a damaged part of the package (XML that does not parse is
+    # a SyntaxError) is said the same way as a file that is no workbook at all.
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError,
+            SyntaxError) as error:
+        raise ImportRejected([unreadable(
+            name, _("not an Excel workbook (.xlsx), or a damaged one"))]) from error
+
+
 def _read_json(path: Path) -> Any:
-    raw = path.read_bytes()
+    return _parse_json(path.read_bytes(), str(path))
+
+
+def _parse_json(raw: bytes, name: str) -> Any:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[:error.start].count(b"\n") + 1
         raise ImportRejected([unreadable(
-            str(path), _("not UTF-8 text (line %(line)d): save the file as UTF-8")
+            name, _("not UTF-8 text (line %(line)d): save the file as UTF-8")
             % {"line": line})]) from error
     if not text.strip():
-        raise ImportRejected([unreadable(str(path), _("the file is empty"))])
+        raise ImportRejected([unreadable(name, _("the file is empty"))])
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         said = _JSON_ERRORS.get(error.msg)
         raise ImportRejected([unreadable(
-            str(path), _("not valid JSON, line %(line)d, column %(column)d: %(error)s")
+            name, _("not valid JSON, line %(line)d, column %(column)d: %(error)s")
             % {"line": error.lineno, "column": error.colno,
                "error": said() if said else _("a syntax error")},
         )]) from error
@@ -139,7 +161,7 @@ def read_workbook(path: Path) -> dict[str, Any]:
     return _read_workbook(path)[0]
 
 
-def _read_workbook(path: Path) -> tuple[dict[str, Any], Sheets]:
+def _read_workbook(path: Path | IO[bytes]) -> tuple[dict[str, Any], Sheets]:
     workbook = load_workbook(path, read_only=True, data_only=True)
     sheets = Sheets()
     try:
@@ -265,7 +287,9 @@ def _text(value: Any) -> Any:
 # -- xlsx: writing ---------------------------------------------------------------------
 
 
-def write_workbook(document: dict[str, Any], path: Path) -> None:
+def write_workbook(document: dict[str, Any], path: Path | IO[bytes]) -> None:
+    """The document as a workbook, saved to `path` (a file name, or a binary file object
+    such as a web response's buffer)."""
     workbook = Workbook(write_only=True)
     order = {key: n for n, key in enumerate(KEYS)}
     for key in sorted(document, key=lambda k: (order.get(k, len(order)), k)):

@@ -17,9 +17,8 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from thuocdo.exchange.files import read_document
-from thuocdo.exchange.importer import import_document
 from thuocdo.exchange.management.plain import PlainErrorsCommand
-from thuocdo.exchange.problems import ImportRejected, summary
+from thuocdo.exchange.services import document_import
 
 
 def _day(value: str) -> dt.date:
@@ -43,19 +42,14 @@ class Command(PlainErrorsCommand):
 
     def handle(self, *args, **options) -> None:
         on = _day(options["on"]) if options.get("on") else None
-        sheets = None
-        try:
-            document, sheets = read_document(options["file"])
-            report = import_document(document, on=on, dry_run=options["dry_run"],
-                                     source=str(options["file"]))
-        except ImportRejected as rejected:
-            problems, notes = rejected.problems, rejected.notes
-            if sheets is not None:
-                problems = sheets.present(problems)
-                notes = [sheets.mentions(note) for note in notes]
-            for line in [*(str(p) for p in problems), *notes]:
+        path = options["file"]
+        run = document_import(read=lambda: read_document(path), on=on,
+                              dry_run=options["dry_run"], source=str(path))
+        if run.report is None:
+            for line in [*(str(p) for p in run.problems), *run.notes]:
                 self.stderr.write(line)
-            raise CommandError(summary(len(problems)), returncode=1) from None
+            raise CommandError(run.summary(), returncode=1)
+        report = run.report
         for line in report.lines():
             self.stdout.write(line)
         if report.dry_run:
