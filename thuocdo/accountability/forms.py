@@ -74,9 +74,16 @@ def signal_code_choices() -> list[tuple[str, str]]:
     return [(code, format_lazy("{} · {}", code, name)) for code, name in SIGNAL_NAMES.items()]
 
 
+#: the signal list's filter of what waits for the caller (the home page's numbers open it)
+WAITING_DECISION = "decide"
+WAITING_EXPLANATION = "explain"
+
+
 class SignalFilterForm(forms.Form):
     """Filters and sort order of the signal list (and of its xlsx export). A filter that is
-    not valid lists nothing: its error says why (never every signal as if it were unset)."""
+    not valid lists nothing: its error says why (never every signal as if it were unset).
+    `waiting` lists the signals waiting for the caller: their decision
+    (`selectors.decide_q`) or their explanation (`selectors.explain_q`)."""
 
     SORT = [
         ("-raised", _("Raised on (newest first)")),
@@ -109,6 +116,10 @@ class SignalFilterForm(forms.Form):
         label=_("Work still overdue"), required=False,
         help_text=_("About work still open and past its deadline today."))
     gone = forms.BooleanField(label=_("Include signals no longer raised"), required=False)
+    waiting = forms.ChoiceField(
+        label=_("Waiting for you"), required=False,
+        choices=[("", _("Any signal")), (WAITING_DECISION, _("Your decision")),
+                 (WAITING_EXPLANATION, _("Your explanation"))])
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT)
 
     def __init__(self, data=None, *, scope: Scope, **kwargs):
@@ -126,13 +137,16 @@ class SignalFilterForm(forms.Form):
         data = self.cleaned_data
         unit = data.get("unit")
         escalated = bool(data.get("escalated")) and unit is not None
+        waiting = data.get("waiting")
         return selectors.SignalFilters(
             unit=None if escalated else unit, escalated_to=unit if escalated else None,
             period=data.get("period") or None, code=data.get("code") or None,
             status=data.get("status") or None, official=data.get("official"),
             subject=(data.get("subject") or "").strip() or None, present_only=not data.get("gone"),
             explanation_overdue_on=timezone.localdate() if data.get("overdue") else None,
-            task_overdue_on=timezone.localdate() if data.get("work_overdue") else None)
+            task_overdue_on=timezone.localdate() if data.get("work_overdue") else None,
+            to_explain=waiting == WAITING_EXPLANATION,
+            to_decide_on=timezone.localdate() if waiting == WAITING_DECISION else None)
 
     @property
     def ordering(self) -> str:

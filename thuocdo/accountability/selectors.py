@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     Max,
     Min,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -34,14 +36,15 @@ from django.utils import timezone
 from thuocdo.core.scope import Scope
 from thuocdo.measure.history import Bucket
 from thuocdo.measure.signals import event_number, period_bounds
-from thuocdo.org.models import Official, Unit
+from thuocdo.org.models import Membership, Official, Unit
+from thuocdo.org.selectors import current_q
 from thuocdo.tasks import selectors as task_selectors
 from thuocdo.tasks.choices import OPEN_STATES, TaskState
 from thuocdo.tasks.models import Directive, Task, TaskEvent
 from thuocdo.tasks.selectors import TaskFilters, bucket_q
 
-from .choices import DECIDED, SignalStatus
-from .models import HolderDelay, SignalRecord
+from .choices import DECIDED, SignalStatus, StepAction
+from .models import HolderDelay, SignalRecord, SignalStep
 
 BUCKETS = [b.value for b in Bucket]
 #: holders shown in the dashboard's delay table (a link opens them all, the export has all)
@@ -87,6 +90,10 @@ class SignalFilters:
     #: about work still open and past its deadline in force on this day (an escalation
     #: whose work has been done since is not)
     task_overdue_on: dt.date | None = None
+    #: waiting for the caller's decision on this day (`decide_q`)
+    to_decide_on: dt.date | None = None
+    #: waiting for the caller's explanation (`explain_q`)
+    to_explain: bool = False
 
 
 #: a signal's number (S10 after S9, not after S1)
@@ -143,6 +150,12 @@ def signal_list(*, scope: Scope, filters: SignalFilters | None = None,
     if f.task_overdue_on is not None:
         qs = qs.filter(task__state__in=list(OPEN_STATES),
                        task__due_in_force__lt=f.task_overdue_on)
+    if f.to_decide_on is not None or f.to_explain:
+        answering = answering_for(scope, day=f.to_decide_on or timezone.localdate())
+        if f.to_decide_on is not None:
+            qs = qs.filter(decide_q(scope, day=f.to_decide_on, answering=answering))
+        if f.to_explain:
+            qs = qs.filter(explain_q(scope, answering=answering))
     if f.present_only:
         qs = qs.filter(present=True)
     return qs.select_related("unit", "official", "task", "escalate_to",
@@ -209,11 +222,168 @@ def signal_steps(*, signal: SignalRecord):
 
 
 def my_open_signals(*, scope: Scope) -> QuerySet[SignalRecord]:
-    """Signals naming the caller that wait for their explanation."""
+    """Signals that wait for the caller's explanation (`explain_q`): those naming them, and
+    those about a unit they answer for, whose explanation was requested."""
     if scope.official_id is None:
         return SignalRecord.objects.none()
-    return signal_list(scope=scope, filters=SignalFilters(status="requested")).filter(
-        official_id=scope.official_id)
+    return signal_list(scope=scope, filters=SignalFilters(to_explain=True))
+
+
+# -- what waits for the caller ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answering:
+    """Where the caller stands today, for `decide_q` and `explain_q`: their rank in each
+    unit they belong to (`services.RANK`), and the units whose signals with nobody named
+    they answer for (`services.unit_answerers`: as the head, or a deputy while there is
+    none)."""
+
+    ranks: dict[int, int]
+    units: frozenset[int]
+
+
+def answering_for(scope: Scope, *, day: dt.date) -> Answering:
+    """The caller's `Answering` on `day`: two queries at most (none without an
+    official)."""
+    from . import services
+
+    if scope.official_id is None:
+        return Answering({}, frozenset())
+    ranks: dict[int, int] = {}
+    for unit_id, position in Membership.objects.filter(
+            current_q(day), official_id=scope.official_id).values_list("unit_id", "position"):
+        ranks[unit_id] = min(ranks.get(unit_id, len(services.RANK)),
+                             services.RANK.get(position, len(services.RANK)))
+    led = [unit_id for unit_id, rank in ranks.items() if rank < services.RANK["staff"]]
+    answerers = services.unit_answerers(led, day=day) if led else {}
+    return Answering(ranks, frozenset(unit_id for unit_id, officials in answerers.items()
+                                      if scope.official_id in officials))
+
+
+def _in_ranges(ranges, prefix: str) -> Q:
+    q = Q(pk__in=[])
+    for lft, rgt in ranges:
+        q |= Q(**{f"{prefix}lft__gte": lft, f"{prefix}rgt__lte": rgt})
+    return q
+
+
+def _named_as(position: str, day: dt.date) -> Exists:
+    """The official a signal names holds `position` in its unit on `day`."""
+    return Exists(Membership.objects.filter(current_q(day), official=OuterRef("official"),
+                                            unit=OuterRef("unit"), position=position))
+
+
+def explain_q(scope: Scope, *, answering: Answering) -> Q:
+    """Signals whose explanation was requested of the caller (`services.can_explain`, once
+    asked): naming them, or about a unit with nobody named that they answer for."""
+    if scope.official_id is None:
+        return Q(pk__in=[])
+    return Q(status=SignalStatus.REQUESTED) & (
+        Q(official_id=scope.official_id)
+        | Q(official__isnull=True, unit_id__in=list(answering.units)))
+
+
+def decide_q(scope: Scope, *, day: dt.date, answering: Answering | None = None) -> Q:
+    """Signals waiting for the caller's decision on `day`: their explanation given, or
+    requested and its due day passed without it (`services.can_decide`), and the caller
+    judges them (`services._judges`, the same rule in SQL: someone ranking above whoever
+    answers for the signal, never who answers for it or explained it; in the unit
+    concerned a leader who ranks above the official named, a leader of a unit above or of
+    the unit it was escalated to, and for a signal about a unit or naming its head, only
+    those above and the organisation board over it). The administrator, who may decide
+    any signal, is not waited for on that ground alone; inspectors decide none."""
+
+    if scope.is_read_only or not scope.is_authenticated:
+        return Q(pk__in=[])
+    answering = answering or answering_for(scope, day=day)
+    decidable = Q(status=SignalStatus.EXPLAINED) | (
+        Q(status=SignalStatus.REQUESTED)
+        & (Q(explanation_due__isnull=True) | Q(explanation_due__lt=day)))
+    answers_for = Q(Exists(SignalStep.objects.filter(
+        signal=OuterRef("pk"), action=StepAction.EXPLAIN, by_id=scope.user_id)))
+    if scope.official_id is not None:
+        answers_for |= Q(official_id=scope.official_id) | Q(
+            official__isnull=True, unit_id__in=list(answering.units))
+    named_head = Q(official__isnull=True) | Q(_named_as("head", day))
+    # the ranks below each of the caller's (`services.RANK`: head 0, deputy 1, staff 2)
+    below = [~named_head, ~named_head & ~Q(_named_as("deputy", day)),
+             ~named_head & ~Q(_named_as("deputy", day)) & ~Q(_named_as("staff", day))]
+    outranks = Q(pk__in=[])
+    for unit_id, rank in answering.ranks.items():
+        if rank < len(below):
+            outranks |= Q(unit_id=unit_id) & below[rank]
+    lead = scope.lead_ranges
+    above = _in_ranges(lead, "unit__parent__") | (
+        _in_ranges(lead, "escalate_to__") & ~Q(escalate_to=F("unit")))
+    leads = _in_ranges(lead, "unit__") | _in_ranges(lead, "escalate_to__")
+    judges = ((named_head & (above | _in_ranges(scope.board_ranges, "unit__")))
+              | (~named_head & (above | (leads & outranks))))
+    return decidable & ~answers_for & judges
+
+
+@dataclass(frozen=True)
+class SignalsWaiting:
+    """What waits for the caller among the signals (`waiting_for`)."""
+
+    #: signals waiting for their decision (the list's "waiting: your decision")
+    to_decide: int
+    #: explanations requested of them, not given (the list's "waiting: your explanation")
+    to_explain: int
+    #: the nearest due day among those
+    explain_by: dt.date | None
+    #: of those, how many are past their due day
+    explain_overdue: int
+    #: the units an inspector inspects, each with the explanations about its subtree that
+    #: are overdue (`overdue_explanations`: the list with the "explanation overdue" filter)
+    inspected: list[tuple[Unit, int]]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.to_decide or self.to_explain or self.inspected)
+
+
+def _inspected_ranges(scope: Scope) -> list[tuple[int, int]]:
+    """The subtrees the caller reads as an inspector only (neither led nor on the board),
+    the outermost ones."""
+    if "inspector" not in scope.roles:
+        return []
+    own = set(scope.lead_ranges) | set(scope.board_ranges)
+    ranges = sorted(set(scope.read_ranges) - own)
+    return [r for r in ranges
+            if not any(o != r and o[0] <= r[0] and r[1] <= o[1] for o in ranges)]
+
+
+def waiting_for(*, scope: Scope, today: dt.date) -> SignalsWaiting:
+    """The signals waiting for the caller's decision, the explanations requested of them
+    (how many, the nearest due day, how many overdue), and, for an inspector, the overdue
+    explanations in the units they inspect: the same rows as the signal list with the
+    same filters, in a fixed number of queries whatever the number of signals or units."""
+    signals = SignalRecord.objects.filter(signal_scope_q(scope), present=True).order_by()
+    answering = answering_for(scope, day=today)
+    to_decide = (signals.filter(decide_q(scope, day=today, answering=answering)).count()
+                 if not scope.is_read_only else 0)
+    explain = {"n": 0, "due": None, "late": 0}
+    if scope.official_id is not None:
+        explain = signals.filter(explain_q(scope, answering=answering)).aggregate(
+            n=Count("pk"), due=Min("explanation_due"),
+            late=Count("pk", filter=Q(explanation_due__lt=today)))
+    inspected: list[tuple[Unit, int]] = []
+    ranges = _inspected_ranges(scope)
+    if ranges:
+        overdue = signals.filter(status=SignalStatus.REQUESTED, explanation_due__lt=today)
+        counts = overdue.aggregate(**{f"r{n}": Count("pk", filter=_in_ranges([r], "unit__"))
+                                      for n, r in enumerate(ranges)})
+        wanted = {r: counts[f"r{n}"] for n, r in enumerate(ranges) if counts[f"r{n}"]}
+        if wanted:
+            exact = Q(pk__in=[])
+            for lft, rgt in wanted:
+                exact |= Q(lft=lft, rgt=rgt)
+            inspected = [(unit, wanted[(unit.lft, unit.rgt)])
+                         for unit in Unit.objects.filter(exact).order_by("lft")]
+    return SignalsWaiting(to_decide=to_decide, to_explain=explain["n"],
+                          explain_by=explain["due"], explain_overdue=explain["late"],
+                          inspected=inspected)
 
 
 # -- the dashboard -----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from .choices import (
     Verification,
 )
 from .models import Dossier, Procedure
+from .selectors import WAIT_ANSWER, WAIT_ASSIGN
 
 
 class CodeField(forms.CharField):
@@ -182,6 +183,15 @@ class FeedbackFilterForm(_ListFilterForm):
     overdue = forms.BooleanField(label=pgettext_lazy("feedback filter", "Overdue only"),
                                  required=False)
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
+    waiting = forms.ChoiceField(
+        label=_("Waiting for you"), required=False,
+        choices=[("", _("All")), (WAIT_ASSIGN, _("To assign (received by a unit you lead)")),
+                 (WAIT_ANSWER, _("To answer (assigned to you)"))])
+
+    def filters(self, *, today: dt.date) -> dict:
+        found = super().filters(today=today)
+        found["waiting"] = self.cleaned_data.get("waiting") or None
+        return found
 
 
 class DossierFilterForm(_ListFilterForm):

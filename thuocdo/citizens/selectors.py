@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
@@ -184,15 +184,52 @@ FEEDBACK_ORDERINGS = {
 }
 
 
+#: the inbox's filter of the cases waiting for the caller (`feedback_waiting_q`)
+WAIT_ASSIGN = "assign"
+WAIT_ANSWER = "answer"
+
+
+def feedback_waiting_q(*, scope: Scope, what: str) -> Q:
+    """The cases waiting for the caller: `WAIT_ASSIGN`, received and not yet assigned in a
+    unit they lead (or below it: `feedback_leads`, who assigns); `WAIT_ANSWER`, assigned to
+    them and not yet answered (`feedback_handles`). Never a case that names them; nothing
+    for inspectors and accounts without an official, who do not act."""
+    if scope.is_read_only or scope.official_id is None:
+        return Q(pk__in=[])
+    me = scope.official_id
+    if what == WAIT_ASSIGN:
+        led = Q(pk__in=[])
+        for lft, rgt in scope.lead_ranges:
+            led |= Q(unit__lft__gte=lft, unit__rgt__lte=rgt)
+        found = Q(status=FeedbackStatus.RECEIVED) & led
+    elif what == WAIT_ANSWER:
+        found = Q(status=FeedbackStatus.ASSIGNED, assignee_id=me)
+    else:
+        return Q(pk__in=[])
+    return found & ~Q(official_id=me)
+
+
+def feedback_waiting(*, scope: Scope) -> dict[str, int]:
+    """How many cases wait for the caller, by `WAIT_ASSIGN` and `WAIT_ANSWER`: the inbox
+    with the "waiting for you" filter lists them. One query (none for who does not act)."""
+    whats = (WAIT_ASSIGN, WAIT_ANSWER)
+    if scope.is_read_only or scope.official_id is None:
+        return dict.fromkeys(whats, 0)
+    return Feedback.objects.filter(_feedback_q(scope)).order_by().aggregate(
+        **{what: Count("pk", filter=feedback_waiting_q(scope=scope, what=what))
+           for what in whats})
+
+
 def feedback_inbox(*, scope: Scope, unit: Unit | None = None, include_subunits: bool = True,
                    status: str | None = None, mine: bool = False,
                    received_from: dt.date | None = None, received_to: dt.date | None = None,
                    overdue_on: dt.date | None = None, ordering: str = "reply_due",
-                   ) -> QuerySet[Feedback]:
+                   waiting: str | None = None) -> QuerySet[Feedback]:
     """Feedback of the caller's units (by reply deadline unless `ordering` says otherwise,
     a key of `FEEDBACK_ORDERINGS`), optionally: of one unit responsible (and its subtree),
     one status, assigned to the caller, received in [received_from, received_to] (local
-    days), or still unanswered past its reply deadline on `overdue_on`. One query."""
+    days), still unanswered past its reply deadline on `overdue_on`, or waiting for the
+    caller (`waiting`: `feedback_waiting_q`). One query."""
     rows = Feedback.objects.filter(_feedback_q(scope)).select_related(
         "unit", "assignee", "official", "dossier")
     if unit is not None:
@@ -205,6 +242,8 @@ def feedback_inbox(*, scope: Scope, unit: Unit | None = None, include_subunits: 
     if overdue_on is not None:
         rows = rows.filter(status__in=list(OPEN_FEEDBACK), answered_at__isnull=True,
                            reply_due__lt=overdue_on)
+    if waiting:
+        rows = rows.filter(feedback_waiting_q(scope=scope, what=waiting))
     return rows.order_by(*FEEDBACK_ORDERINGS.get(ordering, FEEDBACK_ORDERINGS["reply_due"]))
 
 

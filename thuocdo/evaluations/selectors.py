@@ -16,12 +16,13 @@ from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from thuocdo.core.scope import Scope
 from thuocdo.measure.scoring import Period as EnginePeriod
 from thuocdo.org import selectors as org_selectors
-from thuocdo.org.choices import Position
+from thuocdo.org.choices import LEADER_POSITIONS, Position
 from thuocdo.org.models import Membership, Official, TaskGroup, Unit
 from thuocdo.org.selectors import current_q
 
@@ -373,7 +374,8 @@ NO_GROUP = "none"
 class RankingFilter:
     """What the ranking shows (GET parameters; an empty value does not filter). `agency`
     and `unit` are codes (nothing outside the ranked unit is ever shown), `task_group` a
-    group's code or `NO_GROUP`, `grade` one of `GRADE_FILTERS`, `status` a card status."""
+    group's code or `NO_GROUP`, `grade` one of `GRADE_FILTERS`, `status` a card status,
+    `waiting` one of `WAITING` (the cards waiting for the caller's act: `cards_waiting`)."""
 
     agency: str = ""
     unit: str = ""
@@ -381,10 +383,12 @@ class RankingFilter:
     grade: str = ""
     status: str = ""
     order: str = "rank"
+    waiting: str = ""
 
     @property
     def active(self) -> bool:
-        return any((self.agency, self.unit, self.task_group, self.grade, self.status))
+        return any((self.agency, self.unit, self.task_group, self.grade, self.status,
+                    self.waiting))
 
 
 def ranking_cards(*, scope: Scope, period: Period, unit: Unit,
@@ -408,6 +412,9 @@ def ranking_cards(*, scope: Scope, period: Period, unit: Unit,
         cards = cards.filter(grade=filters.grade)
     if filters.status in CardStatus.values:
         cards = cards.filter(status=filters.status)
+    if filters.waiting in WAITING:
+        cards = cards.filter(pk__in=[c.pk for c in cards_waiting(
+            scope=scope, what=filters.waiting, period=period)])
     return cards.order_by(*RANKING_ORDERS.get(filters.order, RANKING_ORDERS["rank"]))
 
 
@@ -492,3 +499,211 @@ def ground_list(*, scope: Scope, filters: dict | None) -> QuerySet[Ground]:
         grounds = grounds.filter(Q(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt)
                                  | Q(Exists(member)))
     return grounds
+
+
+# -- what waits for the caller ------------------------------------------------------------
+
+#: the cards waiting for the caller's act: drafts for their review, reviewed cards for
+#: their approval
+WAIT_REVIEW = "review"
+WAIT_APPROVE = "approve"
+WAITING = (WAIT_REVIEW, WAIT_APPROVE)
+
+
+def _within(ranges: tuple[tuple[int, int], ...], unit: Unit) -> bool:
+    """`unit` lies in one of the subtrees `ranges` (never "everything", even for the
+    administrator: `Scope.can_board_unit` would say yes to them)."""
+    return any(lft <= unit.lft and unit.rgt <= rgt for lft, rgt in ranges)
+
+
+def _ranges_or(ranges, prefix: str) -> Q:
+    q = Q(pk__in=[])
+    for lft, rgt in ranges:
+        q |= Q(**{f"{prefix}lft__gte": lft, f"{prefix}rgt__lte": rgt})
+    return q
+
+
+def _outermost(ranges) -> list[tuple[int, int]]:
+    """The subtrees among `ranges` that no other one contains, in the tree's order."""
+    ranges = sorted(set(ranges))
+    return [r for r in ranges
+            if not any(o != r and o[0] <= r[0] and r[1] <= o[1] for o in ranges)]
+
+
+def cards_waiting(*, scope: Scope, what: str, period: Period | None = None,
+                  tree: Any = None) -> list[ScoreCard]:
+    """The cards of the periods under review (or of `period`, if it is) that wait for the
+    caller's act, in the tree's order: `WAIT_REVIEW`, the drafts they review; `WAIT_APPROVE`,
+    the reviewed cards they approve. A card waits for whoever the procedure tells to act on
+    it (`services._Tree`, as the notifications of the review and of the approval do: the
+    head of the card's unit, else its deputies, for staff; the head of the unit for a
+    deputy; the leaders of the nearest unit above with one for a head, failing which the
+    organisation board over the unit; the head of the card's agency approves, and the head
+    of the nearest unit above it or the board over it approves the card of the agency's
+    own head) and who may act on it (`services.can_assess`, `can_approve`): never the
+    caller's own card. The administrator may act on any card, and none waits for them for
+    that alone. A fixed number of queries (`tree`: `services.review_tree()`, read once)."""
+    from . import services
+
+    reach = scope.lead_ranges + scope.board_ranges
+    if not reach or what not in WAITING:
+        return []
+    tree = tree or services.review_tree()
+    me = scope.official_id
+    cards = ScoreCard.objects.filter(period__status=PeriodStatus.REVIEW)
+    if period is not None:
+        cards = cards.filter(period=period)
+    if me is not None:
+        cards = cards.exclude(official_id=me)
+    leaders = list(LEADER_POSITIONS)
+    if what == WAIT_REVIEW:
+        # staff cards only in the units whose staff the caller reviews; the leaders' cards
+        # (a few per unit) anywhere in their reach, sorted out below
+        staff_units = [pk for pk, (lft, rgt) in tree.range.items()
+                       if me is not None and any(a <= lft and rgt <= b
+                                                 for a, b in scope.lead_ranges)
+                       and me in tree.leader_reviewers(pk, Position.STAFF)]
+        cards = cards.filter(
+            (Q(unit_id__in=staff_units) & ~Q(position__in=leaders))
+            | (Q(position__in=leaders) & _ranges_or(reach, "unit__")),
+            status=CardStatus.DRAFT)
+    else:
+        head_of = [pk for pk, heads in tree.heads.items() if me in heads]
+        cards = cards.filter(
+            Q(agency_id__in=head_of)
+            | (Q(unit=F("agency"), position=Position.HEAD) & _ranges_or(reach, "agency__")),
+            status=CardStatus.REVIEWED)
+    cards = list(cards.select_related("official", "unit", "agency", "period")
+                 .defer("data", "self_note").order_by("unit__lft", "official__code"))
+    if what == WAIT_REVIEW:
+        def reviews(card: ScoreCard) -> bool:
+            named = tree.leader_reviewers(card.unit_id, card.position)
+            return me in named if named else _within(scope.board_ranges, card.unit)
+
+        return [c for c in services.assessable(scope, cards, tree=tree) if reviews(c)]
+    heads = tuple(tree.range[pk] for pk in head_of)
+
+    def approves(card: ScoreCard) -> bool:
+        if heads_agency(card):
+            return (me in tree.heads_above(card.agency_id)
+                    or _within(scope.board_ranges, card.agency))
+        return me in tree.heads.get(card.agency_id, ())
+
+    return [c for c in cards if approves(c) and can_approve(scope, c, heads)]
+
+
+def appeals_to_decide(*, scope: Scope, period: Period | None = None) -> QuerySet[Appeal]:
+    """The pending appeals the caller decides (`services.can_decide_appeal`, told of them
+    by `services.appeal_deciders`): on the cards of the agencies they head, or over which
+    they sit on the organisation board; never on their own card. Oldest first."""
+    from . import services
+
+    head_of = services.headed_units(scope)
+    q = Q(card__agency_id__in=list(head_of)) | _ranges_or(scope.board_ranges, "card__agency__")
+    appeals = Appeal.objects.filter(q, status=AppealStatus.PENDING)
+    if scope.official_id is not None:
+        appeals = appeals.exclude(card__official_id=scope.official_id)
+    if period is not None:
+        appeals = appeals.filter(card__period=period)
+    return appeals.select_related("card__official", "card__unit", "card__agency",
+                                  "card__period").order_by("filed_at", "pk")
+
+
+#: the steps of the procedure the organisation board takes on a period, and when
+PERIOD_STEPS = ("score", "review", "publish", "lock")
+
+
+def periods_waiting(*, scope: Scope, on: Any = None) -> list[tuple[Period, str]]:
+    """The periods waiting for the organisation board's step (`PERIOD_STEPS`), in the
+    order of their start: an open period that has ended, its cards to compute; a period in
+    self-scoring, the review to start; an approved one, the grades to publish; a published
+    one whose appeal window is over and every appeal decided, to lock
+    (`services.lock_refusal`). For members of the board; one query."""
+    from . import services
+
+    if "board" not in scope.roles:
+        return []
+    day = on or timezone.localdate()
+    periods = (Period.objects.filter(status__in=[PeriodStatus.OPEN, PeriodStatus.SCORING,
+                                                 PeriodStatus.APPROVED,
+                                                 PeriodStatus.PUBLISHED])
+               .annotate(pending=Count("cards__appeals",
+                                       filter=Q(cards__appeals__status=AppealStatus.PENDING)))
+               .order_by("start", "kind"))
+    found = []
+    for period in periods:
+        if period.status == PeriodStatus.OPEN:
+            step = "score" if services.ended_refusal(period, on=day) is None else ""
+        elif period.status == PeriodStatus.SCORING:
+            step = "review"
+        elif period.status == PeriodStatus.APPROVED:
+            step = "publish"
+        else:
+            step = "lock" if services.lock_refusal(
+                period, on=day, appeals_pending=period.pending > 0) is None else ""
+        if step:
+            found.append((period, step))
+    return found
+
+
+@dataclass(frozen=True)
+class CardsWaiting:
+    """Cards of a period waiting for the caller's act (`what`: `WAIT_REVIEW` or
+    `WAIT_APPROVE`), counted under `unit`, the outermost unit of the caller's reach that
+    contains them: its ranking, filtered by `what`, lists them."""
+
+    what: str
+    period: Period
+    unit: Unit
+    count: int
+
+
+@dataclass(frozen=True)
+class EvaluationsWaiting:
+    """What waits for the caller in the evaluations (`waiting_for`)."""
+
+    cards: list[CardsWaiting]
+    #: (period, how many appeals the caller decides in it)
+    appeals: list[tuple[Period, int]]
+    #: (period, the board's step: one of `PERIOD_STEPS`)
+    periods: list[tuple[Period, str]]
+
+
+def waiting_for(*, scope: Scope) -> EvaluationsWaiting:
+    """Cards to review and to approve (`cards_waiting`) by period and by the outermost unit
+    of the caller's reach, appeals to decide by period (`appeals_to_decide`) and the
+    periods waiting for the board (`periods_waiting`): only what is there, in a fixed
+    number of queries whatever the number of units, cards or appeals."""
+    from . import services
+
+    found: list[CardsWaiting] = []
+    reach = scope.lead_ranges + scope.board_ranges
+    if reach:
+        tree = services.review_tree()
+        roots = _outermost(reach)
+        counts: dict[tuple[str, int, tuple[int, int]], list] = {}
+        for what in WAITING:
+            for card in cards_waiting(scope=scope, what=what, tree=tree):
+                root = next(r for r in roots if r[0] <= card.unit.lft <= r[1])
+                counts.setdefault((what, card.period_id, root), [card.period, 0])[1] += 1
+        if counts:
+            exact = Q(pk__in=[])
+            for lft, rgt in {root for _w, _p, root in counts}:
+                exact |= Q(lft=lft, rgt=rgt)
+            units = {(u.lft, u.rgt): u for u in Unit.objects.filter(exact)}
+            found = [CardsWaiting(what, period, units[root], n)
+                     for (what, _p, root), (period, n) in sorted(
+                         counts.items(), key=lambda kv: (kv[1][0].start, kv[1][0].kind,
+                                                          WAITING.index(kv[0][0]),
+                                                          kv[0][2]))
+                     if root in units]
+    appeals: list[tuple[Period, int]] = []
+    if scope.official_id is not None or scope.board_ranges:
+        rows = (appeals_to_decide(scope=scope).order_by().values("card__period")
+                .annotate(n=Count("pk")).values_list("card__period", "n"))
+        by_period = dict(rows)
+        if by_period:
+            appeals = [(period, by_period[period.pk]) for period in
+                       Period.objects.filter(pk__in=by_period).order_by("start", "kind")]
+    return EvaluationsWaiting(cards=found, appeals=appeals,
+                              periods=periods_waiting(scope=scope))

@@ -106,14 +106,16 @@ def _current(day: dt.date) -> Q:
 
 
 def can_assess(scope: Scope, card_or_place: Any, *,
-               board_reviewed: set[int] | None = None) -> bool:
+               board_reviewed: set[int] | None = None,
+               headed: frozenset[int] | None = None) -> bool:
     """May the caller assess (and review) this official? `card_or_place` has `official_id`,
     `unit` and `position`. Staff: a leader of their unit or of a unit above it. A head or
     deputy of unit U: a leader of a unit strictly above U, or (for a deputy) the head of U;
     where there is none (the head of the top unit, e.g. the city's chairman, or the units
     above are vacant: `reviewed_by_board`), the organisation board over U. Nobody assesses
     themself; the administrator assesses anyone. A page checking many cards passes
-    `board_reviewed` (`board_reviewed_officials` of those cards) instead of a query each."""
+    `board_reviewed` (`board_reviewed_officials` of those cards) and `headed` (the units the
+    caller heads today, `headed_units`) instead of a query each."""
     if scope.is_admin:
         return True
     if scope.official_id is not None and scope.official_id == card_or_place.official_id:
@@ -129,10 +131,23 @@ def can_assess(scope: Scope, card_or_place: Any, *,
         return scope.can_lead_unit(unit)
     if any(lft < unit.lft and unit.rgt < rgt for lft, rgt in scope.lead_ranges):
         return True
-    return (card_or_place.position == Position.DEPUTY
-            and Membership.objects.filter(_current(timezone.localdate()),
-                                          official_id=scope.official_id, unit=unit,
-                                          position=Position.HEAD).exists())
+    if card_or_place.position != Position.DEPUTY:
+        return False
+    if headed is not None:
+        return unit.pk in headed
+    return Membership.objects.filter(_current(timezone.localdate()),
+                                     official_id=scope.official_id, unit=unit,
+                                     position=Position.HEAD).exists()
+
+
+def headed_units(scope: Scope, *, on: dt.date | None = None) -> frozenset[int]:
+    """The ids of the units the caller heads (người đứng đầu) on `on` (today): one query,
+    for `can_assess` over many cards."""
+    if scope.official_id is None:
+        return frozenset()
+    return frozenset(Membership.objects.filter(
+        _current(_today(on)), official_id=scope.official_id, position=Position.HEAD,
+    ).values_list("unit_id", flat=True))
 
 
 def reviewed_by_board(card_or_place: Any, *, on: dt.date | None = None) -> bool:
@@ -153,31 +168,36 @@ def reviewed_by_board(card_or_place: Any, *, on: dt.date | None = None) -> bool:
         official_id=card_or_place.official_id).exists()
 
 
-def board_reviewed_officials(cards: Any, *, on: dt.date | None = None) -> set[int]:
+def board_reviewed_officials(cards: Any, *, on: dt.date | None = None,
+                             tree: _Tree | None = None) -> set[int]:
     """`reviewed_by_board` for many cards in a fixed number of queries, whatever their
-    number: the officials among the leaders' cards whom no leader above reviews (`_Tree`)."""
+    number: the officials among the leaders' cards whom no leader above reviews (`_Tree`;
+    `tree`: one already read for the day)."""
     leaders = [c for c in cards if c.position in LEADER_POSITIONS]
     if not leaders:
         return set()
-    tree = _Tree(_today(on))
+    tree = tree or _Tree(_today(on))
     return {c.official_id for c in leaders
             if not tree.leader_reviews(c.unit.pk, c.position, c.official_id)}
 
 
-def _board_reviewed_for(scope: Scope, cards: list) -> set[int] | None:
+def _board_reviewed_for(scope: Scope, cards: list, tree: _Tree | None = None
+                        ) -> set[int] | None:
     """`board_reviewed` for `can_assess` over `cards`: computed only for a board member
     (nobody else can be let in by it)."""
     if scope.is_admin or "board" not in scope.roles:
         return None
-    return board_reviewed_officials(cards)
+    return board_reviewed_officials(cards, tree=tree)
 
 
-def assessable(scope: Scope, cards: Any) -> list:
+def assessable(scope: Scope, cards: Any, *, tree: _Tree | None = None) -> list:
     """The cards among `cards` the caller may assess (`can_assess`), in a fixed number of
-    queries for the board's part."""
+    queries whatever their number (`tree`: one already read for today)."""
     cards = list(cards)
-    board = _board_reviewed_for(scope, cards)
-    return [c for c in cards if can_assess(scope, c, board_reviewed=board)]
+    board = _board_reviewed_for(scope, cards, tree)
+    headed = (headed_units(scope) if any(c.position == Position.DEPUTY for c in cards)
+              else None)
+    return [c for c in cards if can_assess(scope, c, board_reviewed=board, headed=headed)]
 
 
 def is_head_of(scope: Scope, unit: Unit) -> bool:
@@ -471,12 +491,14 @@ def period_publish(*, actor: Any = None, period: Period, appeal_days: int = APPE
     return period
 
 
-def lock_refusal(period: Period, *, on: dt.date | None = None) -> ServiceError | None:
+def lock_refusal(period: Period, *, on: dt.date | None = None,
+                 appeals_pending: bool | None = None) -> ServiceError | None:
     """Why `period_lock` would refuse to lock the period on `on` (default today), or None
     when it would lock it: the period must be published, its appeal window over (appeals
     are accepted up to the end of `appeal_until`, so a window of 0 days runs to the end of
-    the day of publication) and every appeal decided. The period page asks this too, so it
-    offers the lock only when the lock is accepted."""
+    the day of publication) and every appeal decided (`appeals_pending`: already counted,
+    else one query). The period page asks this too, so it offers the lock only when the
+    lock is accepted."""
     if period.status != PeriodStatus.PUBLISHED:
         return ServiceError(
             _("Period %(p)s is %(s)s: this step is not possible now.")
@@ -486,7 +508,10 @@ def lock_refusal(period: Period, *, on: dt.date | None = None) -> ServiceError |
         return ServiceError(
             _("Appeals are accepted until %(d)s: the period cannot be locked before.")
             % {"d": period.appeal_until.strftime("%d/%m/%Y")}, code="appeal_window_open")
-    if Appeal.objects.filter(card__period=period, status=AppealStatus.PENDING).exists():
+    if appeals_pending is None:
+        appeals_pending = Appeal.objects.filter(card__period=period,
+                                                status=AppealStatus.PENDING).exists()
+    if appeals_pending:
         return ServiceError(_("Some appeals are not decided yet."), code="appeals_pending")
     return None
 
@@ -1203,17 +1228,22 @@ class _Tree:
         return [official_id for b_lft, b_rgt, official_id in self.board
                 if b_lft <= lft and rgt <= b_rgt]
 
-    def reviewers(self, unit_id: int, position: str) -> list[int]:
-        """Who is told to review the cards of `position` in `unit_id` (`can_assess`):
-        staff, by the head of their unit (else its deputies); a deputy, by the head of
-        their unit; a head, and a deputy whose unit has no head, by the leaders of the
-        nearest unit above with one; failing those, the board over the unit."""
+    def leader_reviewers(self, unit_id: int, position: str) -> list[int]:
+        """The leaders who review the cards of `position` in `unit_id` (`can_assess`):
+        staff, the head of their unit (else its deputies); a deputy, the head of their
+        unit; a head, and a deputy whose unit has no head, the leaders of the nearest unit
+        above with one; [] when there is none (the board reviews)."""
         found: list[int] = []
         if position not in LEADER_POSITIONS:
             found = self.heads.get(unit_id) or self.deputies.get(unit_id) or []
         elif position == Position.DEPUTY:
             found = self.heads.get(unit_id) or []
-        return found or self.heads_above(unit_id) or self.board_over(unit_id)
+        return found or self.heads_above(unit_id)
+
+    def reviewers(self, unit_id: int, position: str) -> list[int]:
+        """Who is told to review the cards of `position` in `unit_id`: the leaders who
+        review them (`leader_reviewers`); failing those, the board over the unit."""
+        return self.leader_reviewers(unit_id, position) or self.board_over(unit_id)
 
     def approvers(self, unit_id: int, agency_id: int, position: str) -> list[int]:
         """Who approves such a card (`selectors.can_approve`): the heads of its agency;
@@ -1223,6 +1253,13 @@ class _Tree:
             return list(dict.fromkeys([*self.heads_above(agency_id),
                                        *self.board_over(agency_id)]))
         return self.heads.get(agency_id, [])
+
+
+def review_tree(*, on: dt.date | None = None) -> _Tree:
+    """The units, their leaders and the board on `on` (today), read once (three queries):
+    who reviews and who approves which card, for many cards at a time
+    (`selectors.cards_waiting`)."""
+    return _Tree(_today(on))
 
 
 def _review_url(label: str, unit_code: str) -> str:

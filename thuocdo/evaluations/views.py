@@ -192,11 +192,15 @@ def period_detail(request, label: str):
             status=status).count()
     heads_cards = _heads_cards(scope, period)
     can_lock, lock_note = _lock_state(scope, period)
+    to_decide = list(selectors.appeals_to_decide(scope=scope, period=period))
     return render(request, "evaluations/period_detail.html", {
         "nav": "scores", "period": period, "counts": counts,
         "units": _units_to_rank(scope),
         "own": selectors.my_cards(scope=scope).filter(period=period).first(),
-        "appeals": selectors.pending_appeals(scope=scope, period=period),
+        # the pending appeals the caller decides, then the others they read
+        "appeals_to_decide": to_decide,
+        "appeals": selectors.pending_appeals(scope=scope, period=period).exclude(
+            pk__in=[appeal.pk for appeal in to_decide]),
         "decided_appeals": selectors.decided_appeals(scope=scope, period=period),
         "can_manage": services.can_manage_periods(scope),
         "publish_form": PublishForm(),
@@ -539,6 +543,11 @@ ORDER_LABELS = {
     "total": gettext_lazy("Total, highest first"),
     "name": gettext_lazy("Name"),
 }
+#: the ranking's filter of the cards waiting for the caller (`selectors.cards_waiting`)
+WAITING_LABELS = {
+    selectors.WAIT_REVIEW: gettext_lazy("Your review"),
+    selectors.WAIT_APPROVE: gettext_lazy("Your approval"),
+}
 GRADE_FILTER_LABELS = {
     "HTXS": "HTXS", "HTT": "HTT", "HT": "HT", "KHT": "KHT",
     "none": gettext_lazy("No grade (no data)"),
@@ -556,6 +565,7 @@ class RankingFilterForm(forms.Form):
     task_group = forms.ChoiceField(label=gettext_lazy("Task group"), required=False)
     grade = forms.ChoiceField(label=gettext_lazy("Grade"), required=False)
     status = forms.ChoiceField(label=gettext_lazy("Card status"), required=False)
+    waiting = forms.ChoiceField(label=gettext_lazy("Waiting for you"), required=False)
     sort = forms.ChoiceField(label=gettext_lazy("Order"), required=False)
 
     def __init__(self, data, choices: selectors.RankingChoices):
@@ -569,6 +579,7 @@ class RankingFilterForm(forms.Form):
             [(selectors.NO_GROUP, _("No task group"))] if choices.without_group else [])
         self.fields["grade"].choices = every + list(GRADE_FILTER_LABELS.items())
         self.fields["status"].choices = every + list(CardStatus.choices)
+        self.fields["waiting"].choices = every + list(WAITING_LABELS.items())
         self.fields["sort"].choices = list(ORDER_LABELS.items())
 
     def ranking_filter(self) -> selectors.RankingFilter:
@@ -577,12 +588,13 @@ class RankingFilterForm(forms.Form):
         return selectors.RankingFilter(
             agency=data.get("agency", ""), unit=data.get("unit", ""),
             task_group=data.get("task_group", ""), grade=data.get("grade", ""),
-            status=data.get("status", ""), order=data.get("sort") or "rank")
+            status=data.get("status", ""), order=data.get("sort") or "rank",
+            waiting=data.get("waiting", ""))
 
     def described(self) -> str:
         """The filters in force, in words (for the export's heading); "" when none."""
         found = []
-        for name in ("agency", "unit", "task_group", "grade", "status"):
+        for name in ("agency", "unit", "task_group", "grade", "status", "waiting"):
             value = self.cleaned_data.get(name) if hasattr(self, "cleaned_data") else None
             if value:
                 label = dict(self.fields[name].choices).get(value, value)
