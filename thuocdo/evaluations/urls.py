@@ -20,6 +20,8 @@ urlpatterns = [
     path("<str:label>/", views.period_detail, name="period_detail"),
     path("<str:label>/act/<str:action>/", views.period_act, name="period_act"),
     path("<str:label>/card/<str:official>/", views.card_detail, name="card_detail"),
+    path("<str:label>/card/<str:official>/export.xlsx", views.card_export,
+         name="card_export"),
     path("<str:label>/card/<str:official>/self/", views.card_self_score,
          name="card_self_score"),
     path("<str:label>/card/<str:official>/appeal/", views.appeal_create,

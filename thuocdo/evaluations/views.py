@@ -49,23 +49,9 @@ from .forms import (
     PublishForm,
     SelfScoreForm,
 )
+from .card_sheets import DEDUCTION_LABELS, GROUND_LABELS, SheetNames, sheet_title, write_card
 from .models import Ground, Period, ScoreCard
 
-DEDUCTION_LABELS = {
-    "major_error": gettext_lazy("Major error"),
-    "delay": gettext_lazy("Delay"),
-    "not_completed": gettext_lazy("Not completed at period close"),
-    "general": gettext_lazy("General criteria"),
-    "unit_result": gettext_lazy("Unit's result (d)"),
-    "organising": gettext_lazy("Capacity to organise (đ)"),
-    "uniting": gettext_lazy("Capacity to unite (e)"),
-}
-GROUND_LABELS = {
-    "discipline": gettext_lazy("Discipline"),
-    "degradation": gettext_lazy("Conclusion of political or ethical degradation"),
-    "corruption": gettext_lazy("Corruption or waste in a managed unit"),
-    "signal": gettext_lazy("Confirmed signal"),
-}
 
 
 def _get(getter, **kwargs):
@@ -373,6 +359,27 @@ def _findings(card: ScoreCard) -> list[dict]:
             "counted": finding.feedback in counted and finding.task in tasks,
         })
     return result
+
+
+@login_required
+@require_GET
+def card_export(request, label: str, official: str):
+    """One card as the form its official files (`card_sheets.write_card`), for whoever reads
+    the card."""
+    from openpyxl import Workbook
+
+    card = _get(selectors.card_get, scope=request.scope, label=label, official=official)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = sheet_title(card, set())
+    write_card(sheet, card, SheetNames.read(
+        [card], task_groups={card.task_group: _task_group_name(card.task_group)}))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
+    response["Content-Disposition"] = (
+        f'attachment; filename="phieu-{card.period.label}-{card.official.code}.xlsx"')
+    return response
 
 
 @login_required
@@ -822,12 +829,13 @@ EXPORT_HEADER = (
 @login_required
 @require_GET
 def unit_export(request, label: str, code: str):
-    """The unit's cards as an xlsx sheet laid out like the summary table of Decree 335's
-    forms: one row per official, the components, the points, the grade, the assessment's
-    written reason for deducting the general criteria and, apart, the notes on the grade
-    (the quota's reasoning, KHT grounds, missing data);
-    then the agency, task group and rank in the agency. The ranking's filters and order
-    (its GET parameters) apply, and the sheet says which."""
+    """The unit's cards as an xlsx workbook laid out like Decree 335's forms: first the
+    summary table, one row per official, the components, the points, the grade, the
+    assessment's written reason for deducting the general criteria and, apart, the notes on
+    the grade (the quota's reasoning, KHT grounds, missing data); then the agency, task group
+    and rank in the agency. Then one sheet per official, their own form
+    (`card_sheets.write_card`: every task, every deduction with its event). The ranking's
+    filters and order (its GET parameters) apply, and the summary says which."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -837,8 +845,9 @@ def unit_export(request, label: str, code: str):
     choices = selectors.ranking_choices(everyone)
     groups = dict(choices.task_groups)
     form = RankingFilterForm(request.GET, choices)
-    cards = selectors.ranking_cards(scope=scope, period=period, unit=unit,
-                                    filters=form.ranking_filter())
+    cards = list(selectors.ranking_cards(scope=scope, period=period, unit=unit,
+                                         filters=form.ranking_filter())
+                 .select_related("period", "reviewed_by", "approved_by"))
     ranks = selectors.agency_ranks(selectors.agency_cards(
         period=period, agencies={c.agency_id for c in everyone}))
     name = period_name(period.label)
@@ -873,6 +882,10 @@ def unit_export(request, label: str, code: str):
     for column, width in zip("ABCDEFGHIJKLMNOPQRSTUVWXY", (5, 12, 26, 26, 10) + (10,) * 14
                              + (40, 60, 14, 26, 10, 10), strict=True):
         sheet.column_dimensions[column].width = width
+    names = SheetNames.read(cards, task_groups=groups)
+    taken = {sheet.title.lower()}
+    for card in cards:
+        write_card(book.create_sheet(sheet_title(card, taken)), card, names)
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(

@@ -112,6 +112,12 @@ ROUTES = {
                   note="a colleague does not read another's card"),
         RouteSpec(kwargs=card(REVIEW, "BD.STAFF"), expect=page_expect({"admin", "outsider"})),
     ],
+    "evaluations:card_export": [
+        RouteSpec(kwargs=card(REVIEW, "CG.STAFF"), expect=page_expect(CG_SIDE)),
+        RouteSpec(kwargs=card(REVIEW, "CG.STAFF2"), expect=page_expect(READERS),
+                  note="a colleague does not read another's card"),
+        RouteSpec(kwargs=card(REVIEW, "BD.STAFF"), expect=page_expect({"admin", "outsider"})),
+    ],
     "evaluations:card_self_score": [
         RouteSpec(method="post", kwargs=card(REVIEW, "CG.STAFF"),
                   data=lambda world: {"general_points": "28", "note": "Đủ việc"},
