@@ -4,7 +4,6 @@ holders' delays behind the dashboard, and a directive's cascade."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -12,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -231,7 +230,7 @@ def dashboard_export(request):
                                                        strict=True)])
     sheet(pgettext("xlsx sheet", "Service index"), [_("Group"), _("Points"), _("Maximum")],
           _service_index_rows(_service_index(request, board)))
-    return _xlsx_response(book, f"accountability-{board.unit.code}-{board.period}.xlsx")
+    return xlsx.response(book, f"accountability-{board.unit.code}-{board.period}.xlsx")
 
 
 # -- signals -----------------------------------------------------------------------------
@@ -269,13 +268,6 @@ def signal_list(request):
     return render_page(request, "accountability/signal_list.html", context, partial="results")
 
 
-def _xlsx_response(book: Workbook, filename: str) -> HttpResponse:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
 
 @login_required
 @require_GET
@@ -302,7 +294,7 @@ def signal_export(request):
             _cell(ws, s.explanation),
             _cell(ws, request.build_absolute_uri(s.get_absolute_url())),
         ])
-    return _xlsx_response(book, f"signals-{timezone.localdate():%Y-%m-%d}.xlsx")
+    return xlsx.response(book, f"signals-{timezone.localdate():%Y-%m-%d}.xlsx")
 
 
 #: the steps of a signal's answer, each with its own form on the signal's page
@@ -545,7 +537,7 @@ def delay_export(request):
             _cell(ws, row.unit.code), _cell(ws, row.unit.name), _cell(ws, month),
             row.workdays, _cell(ws, request.build_absolute_uri(task.get_absolute_url())),
         ])
-    return _xlsx_response(
+    return xlsx.response(
         book, f"delays-{found['unit'].code}-{found['period']}.xlsx")
 
 

@@ -9,13 +9,12 @@ when the person may not act. Inspectors never act (403 on any POST).
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -127,20 +126,13 @@ def feedback_export(request):
             str(feedback.get_rating_display()) if feedback.rating else None,
             feedback.forwards,
         ])
-    return _xlsx_response(workbook, f"feedback-{today:%Y-%m-%d}.xlsx")
+    return xlsx.response(workbook, f"feedback-{today:%Y-%m-%d}.xlsx")
 
 
 def _field_label(model, name: str) -> str:
     """A model field's name as a column title (its translated verbose name)."""
     return capfirst(str(model._meta.get_field(name).verbose_name))
 
-
-def _xlsx_response(workbook, filename: str) -> HttpResponse:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 FEEDBACK_ACTIONS = {
@@ -367,7 +359,7 @@ def dossier_export(request):
             None if dossier.done_late is None else (yes if dossier.done_late else no),
             str(dossier.get_rating_display()) if dossier.rating else None,
         ])
-    return _xlsx_response(workbook, f"dossiers-{today:%Y-%m-%d}.xlsx")
+    return xlsx.response(workbook, f"dossiers-{today:%Y-%m-%d}.xlsx")
 
 
 @login_required
@@ -621,4 +613,4 @@ def service_index_export(request):
     sheet.column_dimensions["A"].width = 52
     filename = f"service-index-{result.unit.code}-{result.period_start:%Y%m%d}-" \
                f"{result.period_end:%Y%m%d}.xlsx"
-    return _xlsx_response(workbook, filename)
+    return xlsx.response(workbook, filename)

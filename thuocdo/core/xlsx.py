@@ -9,9 +9,11 @@ through `text()`. Works for write-only and ordinary worksheets alike.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -20,6 +22,15 @@ from openpyxl.utils import get_column_letter
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE = "DD/MM/YYYY"
 DATETIME = "DD/MM/YYYY HH:MM"
+
+
+def response(book: Any, filename: str) -> HttpResponse:
+    """`book` (an openpyxl workbook) as a download named `filename`: every export's answer."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    answer = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPE)
+    answer["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return answer
 
 
 def text(sheet: Any, value: Any) -> Any:

@@ -9,7 +9,6 @@ through `services` (a refusal is a message or a field error; a forbidden act is 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +36,7 @@ from thuocdo.org.models import Membership, Official, Unit
 from thuocdo.tasks.models import Product, Task
 
 from . import selectors, services
+from .card_sheets import DEDUCTION_LABELS, GROUND_LABELS, SheetNames, sheet_title, write_card
 from .choices import SCORABLE, CardStatus, PeriodStatus
 from .forms import (
     AppealForm,
@@ -49,9 +49,7 @@ from .forms import (
     PublishForm,
     SelfScoreForm,
 )
-from .card_sheets import DEDUCTION_LABELS, GROUND_LABELS, SheetNames, sheet_title, write_card
 from .models import Ground, Period, ScoreCard
-
 
 
 def _get(getter, **kwargs):
@@ -374,12 +372,7 @@ def card_export(request, label: str, official: str):
     sheet.title = sheet_title(card, set())
     write_card(sheet, card, SheetNames.read(
         [card], task_groups={card.task_group: _task_group_name(card.task_group)}))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f'attachment; filename="phieu-{card.period.label}-{card.official.code}.xlsx"')
-    return response
+    return xlsx.response(book, f"phieu-{card.period.label}-{card.official.code}.xlsx")
 
 
 @login_required
@@ -886,14 +879,7 @@ def unit_export(request, label: str, code: str):
     taken = {sheet.title.lower()}
     for card in cards:
         write_card(book.create_sheet(sheet_title(card, taken)), card, names)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type=xlsx.CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f'attachment; filename="diem-{period.label}-{unit.code}.xlsx"')
-    return response
+    return xlsx.response(book, f"diem-{period.label}-{unit.code}.xlsx")
 
 
 def _general_reason(data: dict) -> str:
@@ -1159,9 +1145,4 @@ def ground_export(request):
             date(sheet, g.withdrawn.at, xlsx.DATETIME) if g.withdrawn else None,
             text(sheet, g.withdrawn.reason) if g.withdrawn else None,
         ])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f'attachment; filename="kht-{timezone.localdate():%Y-%m-%d}.xlsx"')
-    return response
+    return xlsx.response(book, f"kht-{timezone.localdate():%Y-%m-%d}.xlsx")

@@ -6,12 +6,10 @@ it does not exist (404).
 
 from __future__ import annotations
 
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -178,12 +176,8 @@ def official_export(request):
     if not form.is_valid():
         return refuse_export(request, form, list_url=reverse("org:official_list"))
     officials = selectors.official_list(scope=request.scope, **form.filters())
-    buffer = io.BytesIO()
-    _officials_workbook(officials).save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
-    filename = f"officials-{timezone.localdate():%Y-%m-%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx.response(_officials_workbook(officials),
+                         f"officials-{timezone.localdate():%Y-%m-%d}.xlsx")
 
 
 @login_required

@@ -12,7 +12,6 @@ fragment (the actions panel, the status and the timeline re-rendered in place).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import replace
 
 from django.contrib import messages
@@ -20,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.forms.utils import ErrorDict, ErrorList
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -284,12 +283,8 @@ def task_export(request):
         return refuse_export(request, form, list_url=reverse("tasks:task_list"))
     tasks = selectors.task_list(scope=request.scope, filters=form.filters(),
                                 ordering=form.ordering)
-    buffer = io.BytesIO()
-    _tasks_workbook(tasks, today=timezone.localdate()).save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=xlsx.CONTENT_TYPE)
-    filename = f"tasks-{timezone.localdate():%Y-%m-%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx.response(_tasks_workbook(tasks, today=timezone.localdate()),
+                         f"tasks-{timezone.localdate():%Y-%m-%d}.xlsx")
 
 
 # -- the task page ---------------------------------------------------------------------
