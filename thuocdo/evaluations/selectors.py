@@ -684,7 +684,12 @@ def waiting_for(*, scope: Scope) -> EvaluationsWaiting:
         counts: dict[tuple[str, int, tuple[int, int]], list] = {}
         for what in WAITING:
             for card in cards_waiting(scope=scope, what=what, tree=tree):
-                root = next(r for r in roots if r[0] <= card.unit.lft <= r[1])
+                # the ranking of a root lists the cards of the units now in its subtree:
+                # a card whose unit has since moved out of the caller's reach (its agency,
+                # still headed by them, is not) is in no such list, so it is not counted
+                root = next((r for r in roots if r[0] <= card.unit.lft <= r[1]), None)
+                if root is None:
+                    continue
                 counts.setdefault((what, card.period_id, root), [card.period, 0])[1] += 1
         if counts:
             exact = Q(pk__in=[])

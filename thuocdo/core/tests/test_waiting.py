@@ -355,3 +355,14 @@ def test_the_number_of_queries_does_not_grow_with_the_data(world):
     assert after.keys() == before.keys()
     assert all(after[url] > before[url] for url in before if before[url] is not None)
     assert many == few
+
+
+def test_home_after_a_unit_moved_while_its_cards_wait_for_approval(world, client_for):
+    """A reorganisation moves a unit out of the agency whose head approves its cards: the
+    home page still opens, and counts only what the linked ranking lists."""
+    from thuocdo.org import services as org
+
+    _reviewed(world)
+    org.unit_update(unit=world.units["HN.CG.VP"], parent=world.units["HN.BD"])
+    response = client_for(world.user("head")).get(reverse("core:home"))
+    assert response.status_code == 200
