@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.template.defaultfilters import filesizeformat
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.tasks.forms import DateInput
@@ -40,22 +41,34 @@ def checksum(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def outcome(report: Any) -> dict[str, Any]:
+    """What an import would do, to compare a preview with the import confirmed: the counts
+    of each key, and a digest of the records named (created, and changed old → new; the
+    first `importer.DETAIL_LIMIT` of each key). Written in one language, whatever the
+    page's, so the same outcome always gives the same digest."""
+    with translation.override("en"):
+        named = "\n".join(report.details())
+    return {"counts": report.as_dict()["counts"],
+            "named": hashlib.sha256(named.encode("utf-8")).hexdigest()}
+
+
 @dataclass(frozen=True)
 class Previewed:
     """What a preview showed: the exact file (`sha256`, `size`, `name`), the day changes take
-    effect, who checked it, and the counts the dry run gave (`ImportReport.as_dict()`)."""
+    effect, who checked it, and what the dry run said it would do (`outcome`: its counts and
+    a digest of the records it named, created and changed old → new)."""
 
     sha256: str
     size: int
     name: str
     on: dt.date
     user_id: int
-    counts: dict[str, Any]
+    outcome: dict[str, Any]
 
     def token(self) -> str:
         return signing.dumps({"sha256": self.sha256, "size": self.size, "name": self.name,
                               "on": self.on.isoformat(), "user": self.user_id,
-                              "counts": self.counts}, salt=TOKEN_SALT, compress=True)
+                              "outcome": self.outcome}, salt=TOKEN_SALT, compress=True)
 
     @classmethod
     def from_token(cls, token: str, *, max_age: int = TOKEN_MAX_AGE) -> Previewed:
@@ -64,7 +77,7 @@ class Previewed:
         found = signing.loads(token, salt=TOKEN_SALT, max_age=max_age)
         return cls(sha256=found["sha256"], size=found["size"], name=found["name"],
                    on=dt.date.fromisoformat(found["on"]), user_id=found["user"],
-                   counts=found["counts"])
+                   outcome=found["outcome"])
 
 
 class DocumentField(forms.FileField):

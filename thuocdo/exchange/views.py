@@ -17,7 +17,7 @@ Import is two steps:
 
 Why the file is chosen again instead of kept on the server between the two steps: the
 preview signs what it checked (the file's SHA-256 and size, the day changes take effect, the
-account, the counts; `forms.Previewed`), and the confirmation imports only a file with that
+account, what it would do; `forms.Previewed`), and the confirmation imports only a file with that
 checksum. Nothing is stored, so there is nothing to clean up, no disk or session that
 abandoned previews fill, and it works the same when several web processes on several
 machines share the database behind a proxy (architecture.md, "Scale path"), where a file
@@ -25,7 +25,8 @@ kept in one machine's data folder would be missing on the machine that gets the
 confirmation, and a document kept in the session would be loaded with every later page of
 that administrator. The cost is choosing the file twice. If the database changed between
 the two steps so that the import would now do something else than the preview said (other
-counts), nothing is imported and the new preview is shown to confirm again.
+counts, or other records named or changed), nothing is imported and the new preview is
+shown to confirm again.
 """
 
 from __future__ import annotations
@@ -50,7 +51,15 @@ from thuocdo.core.scope import get_scope
 
 from . import selectors
 from .files import dumps, read_bytes, write_workbook
-from .forms import ConfirmForm, ExportForm, ImportForm, Previewed, checksum, upload_max_bytes
+from .forms import (
+    ConfirmForm,
+    ExportForm,
+    ImportForm,
+    Previewed,
+    checksum,
+    outcome,
+    upload_max_bytes,
+)
 from .importer import ImportReport
 from .services import ImportRun, document_import
 
@@ -135,7 +144,7 @@ def _preview(request: HttpRequest, *, name: str, data: bytes, on, notice: str = 
     if run.report is None:
         return render(request, "exchange/import_preview.html", context, status=400)
     previewed = Previewed(sha256=checksum(data), size=len(data), name=name, on=on,
-                          user_id=_user_id(request), counts=run.report.as_dict()["counts"])
+                          user_id=_user_id(request), outcome=outcome(run.report))
     context.update(
         keys=_key_changes(run.report),
         confirm=ConfirmForm(initial={"token": previewed.token()}, user_id=_user_id(request)),
@@ -165,7 +174,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         run = document_import(read=lambda: read_bytes(data, previewed.name),
                               actor=request.user, on=previewed.on, source=source)
-        moved = run.report is not None and run.report.as_dict()["counts"] != previewed.counts
+        moved = run.report is not None and outcome(run.report) != previewed.outcome
         if moved:
             transaction.set_rollback(True)
     if run.report is None:

@@ -362,3 +362,22 @@ def test_others_are_told_why_they_may_not(world, client_for, settings):
     response = client_for(world.user("head")).get(reverse("exchange:export"))
     assert response.status_code == 403
     assert "Only an administrator exports" in response.content.decode()
+
+
+def test_the_same_counts_with_other_changes_is_not_what_was_checked(site):
+    """Someone changes the record the document updates between the check and the
+    confirmation: still "1 updated", but no longer the change shown (old → new)."""
+    document_import(read=lambda: (load("example.json"), None), on=ON)
+    renamed = load("example.json")
+    renamed["units"][1]["name"] = "Tên mới"
+    data = json.dumps(renamed).encode("utf-8")
+    checked = check(site, "city.json", data)
+    meanwhile = load("example.json")
+    meanwhile["units"][1]["name"] = "Tên khác"
+    document_import(read=lambda: (meanwhile, None), on=ON)
+    before = fingerprint()
+    response = confirm(site, checked, "city.json", data)
+    assert response.status_code == 200 and response.context["notice"]
+    assert fingerprint() == before, "nothing imported"
+    assert confirm(site, response, "city.json", data).status_code == 302
+    assert Unit.objects.get(code=renamed["units"][1]["code"]).name == "Tên mới"
