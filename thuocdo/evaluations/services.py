@@ -676,9 +676,11 @@ def ground_record(*, actor: Any = None, kind: str = GroundKind.DISCIPLINE,
     """Record a KHT ground (S14): a discipline decision, a conclusion of degradation, a
     confirmed S14 signal (about an official), or corruption or waste dealt with in a unit.
     Only the organisation board and the administrator record them."""
-    if not can_manage_periods(_scope(actor)):
+    scope = _scope(actor)
+    if not can_manage_periods(scope):
         raise _deny(_("Only the organisation board records discipline and KHT grounds."))
     _check_ground(kind=kind, official=official, unit=unit, level=level, signal=signal)
+    _check_ground_reach(scope, official=official, unit=unit, on=on)
     ground = Ground.objects.create(kind=kind, official=official, unit=unit, on=on, level=level,
                                    signal=signal, reason=reason.strip(), confirmed=confirmed)
     audit_record(actor=actor, action="ground.record", object_type="evaluations.ground",
@@ -692,8 +694,10 @@ def ground_record(*, actor: Any = None, kind: str = GroundKind.DISCIPLINE,
 @transaction.atomic
 def ground_reason_set(*, actor: Any = None, ground: Ground, reason: str) -> Ground:
     """Correct the written reason of a recorded ground (board, administrator)."""
-    if not can_manage_periods(_scope(actor)):
+    scope = _scope(actor)
+    if not can_manage_periods(scope):
         raise _deny(_("Only the organisation board records discipline and KHT grounds."))
+    _check_ground_reach(scope, official=ground.official, unit=ground.unit, on=ground.on)
     before = ground.reason
     ground.reason = reason.strip()
     ground.save(update_fields=["reason"])
@@ -708,8 +712,10 @@ def ground_withdraw(*, actor: Any = None, ground: Ground, reason: str) -> Ground
     it stays listed, marked as not counting (`confirmed` false), and the written reason of
     the withdrawal is kept in the audit trail (board, administrator). The cards show it once
     their periods are scored again; a period already approved keeps its cards."""
-    if not can_manage_periods(_scope(actor)):
+    scope = _scope(actor)
+    if not can_manage_periods(scope):
         raise _deny(_("Only the organisation board records discipline and KHT grounds."))
+    _check_ground_reach(scope, official=ground.official, unit=ground.unit, on=ground.on)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Reason: write why the ground is withdrawn."),
@@ -724,6 +730,47 @@ def ground_withdraw(*, actor: Any = None, ground: Ground, reason: str) -> Ground
                  object_code=str(ground.pk), reason=reason,
                  changes={"confirmed": [True, False]})
     return ground
+
+
+def ground_in_reach(scope: Scope, *, official: Any, unit: Any, on: dt.date) -> bool:
+    """The board records, corrects and withdraws a ground only within the units it is
+    granted: about a unit there (corruption or waste), or about an official who belonged to
+    a unit there on the ground's day or belongs to one today. Having worked there once is
+    not enough: a ground changes a grade in the unit where the official works."""
+    return bool(grounds_in_reach(scope, [(official, unit, on)]))
+
+
+def grounds_in_reach(scope: Scope, grounds: Sequence[tuple[Any, Any, dt.date]]
+                     ) -> set[int]:
+    """The indexes in `grounds` ((official, unit, day) each) that the caller may record,
+    correct or withdraw (`ground_in_reach`), in one query for all of them."""
+    if scope.is_admin:
+        return set(range(len(grounds)))
+    found = {i for i, (official, unit, _on) in enumerate(grounds)
+             if official is None and unit is not None and scope.can_board_unit(unit)}
+    officials = {official.pk for official, _u, _on in grounds if official is not None}
+    if not officials or not scope.board_ranges:
+        return found
+    reach = Q(pk__in=[])
+    for lft, rgt in scope.board_ranges:
+        reach |= Q(unit__lft__gte=lft, unit__rgt__lte=rgt)
+    spans: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+    for official_id, start, end in Membership.objects.filter(
+            reach, official_id__in=officials).values_list("official_id", "start", "end"):
+        spans.setdefault(official_id, []).append((start, end))
+    today = timezone.localdate()
+    for i, (official, _unit, on) in enumerate(grounds):
+        if official is not None and any(
+                start <= day and (end is None or day <= end)
+                for start, end in spans.get(official.pk, ()) for day in (on, today)):
+            found.add(i)
+    return found
+
+
+def _check_ground_reach(scope: Scope, *, official: Any, unit: Any, on: dt.date) -> None:
+    if not ground_in_reach(scope, official=official, unit=unit, on=on):
+        raise _deny(_("The organisation board records, corrects and withdraws grounds only "
+                      "about the units granted to it and the officials working there."))
 
 
 def _check_ground(*, kind: str, official: Any, unit: Any, level: str, signal: str) -> None:

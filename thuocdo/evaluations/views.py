@@ -938,9 +938,14 @@ GROUNDS_PAGE_SIZE = 50
 
 
 def _ground_get(request, pk: int) -> Ground:
-    """A ground the caller reads (404 otherwise), for the board and the administrator."""
+    """A ground the caller reads and may change (`services.ground_in_reach`; 404
+    otherwise), for the board and the administrator."""
     _board_only(request)
-    return _get(selectors.ground_list(scope=request.scope, filters={}).get, pk=pk)
+    ground = _get(selectors.ground_list(scope=request.scope, filters={}).get, pk=pk)
+    if not services.ground_in_reach(request.scope, official=ground.official, unit=ground.unit,
+                                    on=ground.on):
+        raise Http404(_("Not found."))
+    return ground
 
 
 def _ground_rows(grounds: list[Ground]) -> list[Ground]:
@@ -995,9 +1000,13 @@ def ground_list(request):
     form = GroundFilterForm(request.GET, units=_ground_units(scope))
     grounds = selectors.ground_list(scope=scope, filters=form.filters())
     page = Paginator(grounds, GROUNDS_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = _ground_rows(list(page.object_list))
+    # the corrections and the withdrawal are offered where the board may make them
+    changeable = services.grounds_in_reach(scope, [(g.official, g.unit, g.on) for g in rows])
+    for index, ground in enumerate(rows):
+        ground.changeable = index in changeable
     return render(request, "evaluations/ground_list.html", {
-        "nav": "scores", "form": form, "page": page,
-        "grounds": _ground_rows(list(page.object_list)),
+        "nav": "scores", "form": form, "page": page, "grounds": rows,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
     })
 

@@ -338,3 +338,36 @@ def test_only_the_board_and_the_administrator_withdraw_a_ground(world, grounds):
             services.ground_withdraw(actor=world.user(role), ground=ground, reason="x")
     ground.refresh_from_db()
     assert ground.confirmed
+
+
+def test_the_board_changes_grounds_only_of_officials_working_in_its_reach(world, client_for):
+    """BD.STAFF worked in HN.CG.VP years ago: the board over HN.CG reads them, but a ground
+    about them changes a grade in another district, so it neither records, corrects nor
+    withdraws one, and the list offers no link to."""
+    from thuocdo.org.models import Membership
+
+    official = world.officials["BD.STAFF"]
+    Membership.objects.create(official=official, unit=world.units["HN.CG.VP"],
+                              position="staff", start=dt.date(2020, 1, 1),
+                              end=dt.date(2021, 1, 1))
+    board = world.user("board")
+    with pytest.raises(PermissionDeniedError):
+        services.ground_record(actor=board, official=official, on=dt.date(2026, 10, 3),
+                               level="reprimand", reason="QĐ 12")
+    ground = services.ground_record(actor=world.user("admin"), official=official,
+                                    on=dt.date(2026, 10, 3), level="reprimand",
+                                    reason="QĐ 12")
+    for change in (services.ground_withdraw, services.ground_reason_set):
+        with pytest.raises(PermissionDeniedError):
+            change(actor=board, ground=ground, reason="Không thuộc quận")
+    client = client_for(board)
+    for name in ("evaluations:ground_withdraw", "evaluations:ground_reason"):
+        url = reverse(name, kwargs={"pk": ground.pk})
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"reason": "Không thuộc quận"}).status_code == 404
+    ground.refresh_from_db()
+    assert ground.confirmed and ground.reason == "QĐ 12", "nothing written"
+    page = client.get(LIST, {"year": "2026"}).content.decode()
+    assert reverse("evaluations:ground_withdraw", kwargs={"pk": ground.pk}) not in page
+    # the administrator may
+    services.ground_withdraw(actor=world.user("admin"), ground=ground, reason="Nhầm")
