@@ -819,6 +819,10 @@ EXPORT_HEADER = (
 )
 
 
+#: the most cards whose forms the unit's export adds after its summary (one sheet each)
+CARD_FORMS = 200
+
+
 @login_required
 @require_GET
 def unit_export(request, label: str, code: str):
@@ -826,9 +830,10 @@ def unit_export(request, label: str, code: str):
     summary table, one row per official, the components, the points, the grade, the
     assessment's written reason for deducting the general criteria and, apart, the notes on
     the grade (the quota's reasoning, KHT grounds, missing data); then the agency, task group
-    and rank in the agency. Then one sheet per official, their own form
-    (`card_sheets.write_card`: every task, every deduction with its event). The ranking's
-    filters and order (its GET parameters) apply, and the summary says which."""
+    and rank in the agency. Then, for at most `CARD_FORMS` cards, one sheet per official,
+    their own form (`card_sheets.write_card`: every task, every deduction with its event).
+    The ranking's filters and order (its GET parameters) apply, and the summary says
+    which."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -875,6 +880,12 @@ def unit_export(request, label: str, code: str):
     for column, width in zip("ABCDEFGHIJKLMNOPQRSTUVWXY", (5, 12, 26, 26, 10) + (10,) * 14
                              + (40, 60, 14, 26, 10, 10), strict=True):
         sheet.column_dimensions[column].width = width
+    if len(cards) > CARD_FORMS:
+        # a workbook of thousands of sheets takes longer than a request may
+        sheet.append([])
+        sheet.append([_("Each official's form: narrow the filters to at most %(n)d cards, "
+                        "or download it from the card's page.") % {"n": CARD_FORMS}])
+        return xlsx.response(book, f"diem-{period.label}-{unit.code}.xlsx")
     names = SheetNames.read(cards, task_groups=groups)
     taken = {sheet.title.lower()}
     for card in cards:

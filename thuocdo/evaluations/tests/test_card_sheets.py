@@ -161,3 +161,20 @@ def test_the_card_page_downloads_its_form(admin_client, late_cards):
     assert book.sheetnames == ["CB003"]
     rows = list(book.active.iter_rows(values_only=True))
     assert ("CB003" in (r[2] for r in rows if r)), "the official's code"
+
+
+def test_past_the_limit_the_export_says_where_the_forms_are(admin_client, late_cards,
+                                                            monkeypatch):
+    from django.urls import reverse
+
+    from thuocdo.evaluations import views
+
+    monkeypatch.setattr(views, "CARD_FORMS", 1)
+    book = _book(admin_client.get(reverse("evaluations:unit_export", kwargs={
+        "label": "2026-10", "code": late_cards["CB003"].unit.code})))
+    assert len(book.sheetnames) == 1, "the summary alone"
+    last = [r for r in book.active.iter_rows(values_only=True) if r and r[0]][-1][0]
+    with translation.override("vi"):
+        assert last == translation.gettext(
+            "Each official's form: narrow the filters to at most %(n)d cards, or download it "
+            "from the card's page.") % {"n": 1}
