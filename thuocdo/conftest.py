@@ -76,3 +76,23 @@ def browser():
 def phone_page(browser):
     """A page in a phone-sized window (360 × 740)."""
     return browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+
+
+@pytest.fixture
+def forks_beside_the_live_server(monkeypatch):
+    """Let `core.parallel` fork beside the browser tests' live server. pytest-django's live
+    server is session-scoped: once a browser test ran in this test process, its thread
+    waits in accept() until the session ends, and `parallel.can_fork` refuses to fork
+    beside any other thread (a lock held by it at the fork would stay held in the worker).
+    That idle server holds nothing the workers use, so the tests of the workers count every
+    thread but it; without this they would test the workers or not depending on which
+    tests ran before them in the same process."""
+    import threading
+
+    from django.test.testcases import LiveServerThread
+
+    def active_count() -> int:
+        return sum(1 for thread in threading.enumerate()
+                   if not isinstance(thread, LiveServerThread))
+
+    monkeypatch.setattr(threading, "active_count", active_count)
