@@ -97,7 +97,8 @@ def check(document: dict, report: Report, *, officials: set[str], units: set[str
 
 ASSESSMENT_FIELDS = ("official", "period", "general_points", "assessor", "reason",
                      "organising", "uniting")
-DISCIPLINE_FIELDS = ("official", "unit", "on", "level", "ground", "signal", "reason")
+DISCIPLINE_FIELDS = ("official", "unit", "on", "level", "ground", "signal", "reason",
+                     "withdrawn")
 
 
 def _unknown_fields(item: dict, fields: tuple[str, ...], path: str, report: Report) -> None:
@@ -195,6 +196,13 @@ def _check_discipline(item, path, report, officials, units, seen) -> None:
     for name in ("signal", "reason"):
         if item.get(name) is not None and not isinstance(item[name], str):
             report(f"{path}.{name}", "type", _("expected text"))
+    if "withdrawn" in item and not isinstance(item["withdrawn"], bool):
+        report(f"{path}.withdrawn", "type", _("expected true or false"))
+
+
+def _withdrawn() -> str:
+    """The written reason of a withdrawal made by an import (the audit trail keeps it)."""
+    return _("Withdrawn in the imported exchange document.")
 
 
 def write(document: dict, *, actor: Any) -> dict[str, tuple[int, int, int]]:
@@ -239,15 +247,27 @@ def write(document: dict, *, actor: Any) -> dict[str, tuple[int, int, int]]:
                 on=dt.date.fromisoformat(record["on"]), level=record.get("level") or "",
                 signal=record.get("signal") or "").first()
             reason = (record.get("reason") or "").strip()
+            # a ground the document says is withdrawn is withdrawn; one it lists without
+            # saying so keeps its withdrawal (an import never restores a ground)
+            withdraw = record.get("withdrawn") is True
             if match is None:
-                services.ground_record(actor=actor if actor is not None else None, kind=kind,
-                                       official=official, unit=unit,
-                                       on=dt.date.fromisoformat(record["on"]),
-                                       level=record.get("level") or "",
-                                       signal=record.get("signal") or "", reason=reason)
+                match = services.ground_record(
+                    actor=actor if actor is not None else None, kind=kind, official=official,
+                    unit=unit, on=dt.date.fromisoformat(record["on"]),
+                    level=record.get("level") or "", signal=record.get("signal") or "",
+                    reason=reason)
                 created += 1
-            elif match.reason != reason:
+                if withdraw:
+                    services.ground_withdraw(actor=actor, ground=match, reason=_withdrawn())
+                continue
+            changed = False
+            if match.reason != reason:
                 services.ground_reason_set(actor=actor, ground=match, reason=reason)
+                changed = True
+            if withdraw and match.confirmed:
+                services.ground_withdraw(actor=actor, ground=match, reason=_withdrawn())
+                changed = True
+            if changed:
                 updated += 1
             else:
                 unchanged += 1
@@ -277,9 +297,10 @@ def export_assessments() -> list[dict]:
 
 
 def export_discipline() -> list[dict]:
+    """Every ground, a withdrawn one with `withdrawn: true` (imported back, it stays
+    withdrawn)."""
     rows = []
-    for g in (Ground.objects.filter(confirmed=True).select_related("official", "unit")
-              .order_by("on", "id")):
+    for g in Ground.objects.select_related("official", "unit").order_by("on", "id"):
         row: dict[str, Any] = {}
         if g.official_id:
             row["official"] = g.official.code
@@ -294,5 +315,7 @@ def export_discipline() -> list[dict]:
             row["signal"] = g.signal
         if g.reason:
             row["reason"] = g.reason
+        if not g.confirmed:
+            row["withdrawn"] = True
         rows.append(row)
     return rows

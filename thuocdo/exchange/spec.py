@@ -271,6 +271,10 @@ RECORDS: dict[str, tuple[Field, ...]] = {
         Field("signal", "code", "signal: the confirmed signal's code (S14).", max_length=8,
               addition=True),
         Field("reason", "string", "What it is about.", addition=True),
+        Field("withdrawn", "boolean", "True for a ground withdrawn (recorded by mistake or "
+              "annulled): kept, it no longer counts. An import withdraws a ground the "
+              "document says is withdrawn; it never restores one (default false).",
+              addition=True),
     ),
     "feedback": (
         Field("code", "code", "The tracking code.", required=True, max_length=32),

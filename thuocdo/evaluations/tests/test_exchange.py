@@ -102,3 +102,45 @@ def test_a_locked_period_refuses_assessments():
     with pytest.raises(ImportRejected, match=period_name("2026-10")):
         import_document(changed, on=SINCE)
     assert list(Assessment.objects.values_list("official_id", "general_points")) == before
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_ground_goes_out_and_comes_back_withdrawn():
+    """The export writes a withdrawn ground with `withdrawn: true`; imported into an empty
+    installation it is withdrawn there too; a document that lists it without saying so
+    leaves it withdrawn (an import never restores a ground), and a document that says so
+    withdraws a ground that counts."""
+    from thuocdo.core.models import AuditEntry
+
+    document = _document()
+    import_document(document, on=SINCE)
+    first = Ground.objects.order_by("on", "id").first()
+    services.ground_withdraw(ground=first, reason="Ghi nhầm")
+    exported = export_document()["discipline"]
+    assert [r.get("withdrawn", False) for r in exported] == [
+        g.pk == first.pk for g in Ground.objects.order_by("on", "id")]
+    # the same document (without the field): the withdrawal stands, nothing changes
+    again = import_document(document, on=SINCE)
+    assert not again.changed and not Ground.objects.get(pk=first.pk).confirmed
+    # the export imported back changes nothing either
+    back = import_document({"discipline": exported}, on=SINCE)
+    assert back.counts["discipline"].unchanged == len(exported)
+    # a document that says another ground is withdrawn withdraws it, with the import's
+    # reason in the audit trail
+    second = Ground.objects.exclude(pk=first.pk).order_by("on", "id").first()
+    says = copy.deepcopy(exported)
+    index = next(i for i, r in enumerate(says) if r["on"] == second.on.isoformat()
+                 and not r.get("withdrawn"))
+    says[index]["withdrawn"] = True
+    report = import_document({"discipline": says}, on=SINCE)
+    assert report.counts["discipline"].updated == 1
+    assert not Ground.objects.get(pk=second.pk).confirmed
+    assert AuditEntry.objects.filter(action="ground.withdraw",
+                                     object_code=str(second.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_withdrawn_must_be_true_or_false():
+    document = _document()
+    document["discipline"][0]["withdrawn"] = "yes"
+    assert "discipline[0].withdrawn: type" in _problems(document)
