@@ -33,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, ExtractMonth, ExtractYear, Substr
 from django.utils import timezone
 
-from thuocdo.core.scope import Scope
+from thuocdo.core.scope import Scope, subtrees_q
 from thuocdo.measure.history import Bucket
 from thuocdo.measure.signals import event_number, period_bounds
 from thuocdo.org.models import Membership, Official, Unit
@@ -66,10 +66,8 @@ def signal_scope_q(scope: Scope) -> Q:
         return Q()
     if not scope.is_authenticated:
         return Q(pk__in=[])
-    q = Q(pk__in=[])
-    for lft, rgt in scope.read_ranges:
-        q |= Q(unit__lft__gte=lft, unit__rgt__lte=rgt)
-        q |= Q(escalate_to__lft__gte=lft, escalate_to__rgt__lte=rgt)
+    q = (subtrees_q(scope.read_ranges, "unit__")
+         | subtrees_q(scope.read_ranges, "escalate_to__"))
     if scope.official_id is not None:
         q |= Q(official_id=scope.official_id)
     return q
@@ -261,13 +259,6 @@ def answering_for(scope: Scope, *, day: dt.date) -> Answering:
                                       if scope.official_id in officials))
 
 
-def _in_ranges(ranges, prefix: str) -> Q:
-    q = Q(pk__in=[])
-    for lft, rgt in ranges:
-        q |= Q(**{f"{prefix}lft__gte": lft, f"{prefix}rgt__lte": rgt})
-    return q
-
-
 def _named_as(position: str, day: dt.date) -> Exists:
     """The official a signal names holds `position` in its unit on `day`."""
     return Exists(Membership.objects.filter(current_q(day), official=OuterRef("official"),
@@ -314,10 +305,10 @@ def decide_q(scope: Scope, *, day: dt.date, answering: Answering | None = None) 
         if rank < len(below):
             outranks |= Q(unit_id=unit_id) & below[rank]
     lead = scope.lead_ranges
-    above = _in_ranges(lead, "unit__parent__") | (
-        _in_ranges(lead, "escalate_to__") & ~Q(escalate_to=F("unit")))
-    leads = _in_ranges(lead, "unit__") | _in_ranges(lead, "escalate_to__")
-    judges = ((named_head & (above | _in_ranges(scope.board_ranges, "unit__")))
+    above = subtrees_q(lead, "unit__parent__") | (
+        subtrees_q(lead, "escalate_to__") & ~Q(escalate_to=F("unit")))
+    leads = subtrees_q(lead, "unit__") | subtrees_q(lead, "escalate_to__")
+    judges = ((named_head & (above | subtrees_q(scope.board_ranges, "unit__")))
               | (~named_head & (above | (leads & outranks))))
     return decidable & ~answers_for & judges
 
@@ -372,7 +363,7 @@ def waiting_for(*, scope: Scope, today: dt.date) -> SignalsWaiting:
     ranges = _inspected_ranges(scope)
     if ranges:
         overdue = signals.filter(status=SignalStatus.REQUESTED, explanation_due__lt=today)
-        counts = overdue.aggregate(**{f"r{n}": Count("pk", filter=_in_ranges([r], "unit__"))
+        counts = overdue.aggregate(**{f"r{n}": Count("pk", filter=subtrees_q([r], "unit__"))
                                       for n, r in enumerate(ranges)})
         wanted = {r: counts[f"r{n}"] for n, r in enumerate(ranges) if counts[f"r{n}"]}
         if wanted:
@@ -400,10 +391,7 @@ def dashboard_units(*, scope: Scope) -> QuerySet[Unit]:
     """Units whose dashboard the caller may open."""
     if scope.is_admin:
         return Unit.objects.order_by("lft")
-    q = Q(pk__in=[])
-    for lft, rgt in scope.read_ranges:
-        q |= Q(lft__gte=lft, rgt__lte=rgt)
-    return Unit.objects.filter(q).order_by("lft")
+    return Unit.objects.filter(subtrees_q(scope.read_ranges)).order_by("lft")
 
 
 @dataclass

@@ -62,7 +62,7 @@ from thuocdo.core.calendar import work_calendar
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.parallel import collector_paused
 from thuocdo.core.rows import content_digest
-from thuocdo.core.scope import scope_for
+from thuocdo.core.scope import scope_for, subtrees_q
 from thuocdo.core.services import audit_record
 from thuocdo.measure.signals import Thresholds
 from thuocdo.notifications.choices import NotificationKind
@@ -516,16 +516,23 @@ def _step(*, signal: SignalRecord, user: Any, action: str, text: str, status: st
         labels.update({StepAction.ACCEPT: _("Initiative protected: %(code)s %(subject)s"),
                        StepAction.CONFIRM: _("Initiative not protected: %(code)s %(subject)s")})
     title = labels[action] % {"code": locked.code, "subject": locked.subject or ""}
-    body = f"{text}\n\n{note}" if note else text
-    Notification.objects.bulk_create([
-        Notification(recipient_id=official_id, kind=NotificationKind.SIGNAL,
-                     task_id=locked.task_id, key=_key("step", step.pk, official_id),
-                     created_at=now, title=title[:255], body=body,
-                     url=locked.get_absolute_url())
-        for official_id in dict.fromkeys(notify) if official_id != user.official_id
-    ], ignore_conflicts=True)
+    _tell(locked, step, notify, title=title, body=f"{text}\n\n{note}" if note else text,
+          user=user, now=now)
     signal.refresh_from_db()
     return step
+
+
+def _tell(signal: SignalRecord, step: SignalStep, recipients: Iterable[int], *, title: str,
+          body: str, user: Any, now: dt.datetime) -> None:
+    """Notify each of `recipients` (official ids, once each, never the one acting) of a
+    step of `signal`, with a link to it."""
+    Notification.objects.bulk_create([
+        Notification(recipient_id=official_id, kind=NotificationKind.SIGNAL,
+                     task_id=signal.task_id, key=_key("step", step.pk, official_id),
+                     created_at=now, title=title[:255], body=body,
+                     url=signal.get_absolute_url())
+        for official_id in dict.fromkeys(recipients) if official_id != user.official_id
+    ], ignore_conflicts=True)
 
 
 def _sees(user: Any, signal: SignalRecord) -> bool:
@@ -685,10 +692,7 @@ def recording_units(user: Any) -> models.QuerySet[Unit]:
     units = Unit.objects.order_by("lft")
     if ranges is None:
         return units
-    q = models.Q(pk__in=[])
-    for lft, rgt in ranges:
-        q |= models.Q(lft__gte=lft, rgt__lte=rgt)
-    return units.filter(q)
+    return units.filter(subtrees_q(ranges))
 
 
 def _official_unit(official: Official, *, on: dt.date, user: Any) -> Unit | None:
@@ -808,13 +812,7 @@ def signal_record(*, user: Any, code: str, official: Official | None, on: dt.dat
     title = _("Signal recorded: %(code)s about %(name)s") % {"code": code,
                                                              "name": official.name}
     told = [official.pk, *unit_answerers([unit.pk], day=today).get(unit.pk, [])]
-    Notification.objects.bulk_create([
-        Notification(recipient_id=official_id, kind=NotificationKind.SIGNAL,
-                     task_id=signal.task_id, key=_key("step", step.pk, official_id),
-                     created_at=now, title=title[:255], body=text,
-                     url=signal.get_absolute_url())
-        for official_id in dict.fromkeys(told) if official_id != user.official_id
-    ], ignore_conflicts=True)
+    _tell(signal, step, told, title=title, body=text, user=user, now=now)
     return signal
 
 

@@ -21,7 +21,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
-from thuocdo.core.scope import Scope
+from thuocdo.core.scope import Scope, subtrees_q
 from thuocdo.measure import service_index as engine
 from thuocdo.org.models import Official, Unit
 
@@ -133,10 +133,8 @@ def procedures_received_by(*, scope: Scope) -> QuerySet[Procedure]:
         return Procedure.objects.none()
     rows = Procedure.objects.filter(active=True)
     if not scope.is_admin:
-        led = Q(pk__in=list(scope.member_unit_ids))
-        for lft, rgt in scope.lead_ranges:
-            led |= Q(lft__gte=lft, rgt__lte=rgt)
-        counters = Unit.objects.filter(led)
+        counters = Unit.objects.filter(Q(pk__in=list(scope.member_unit_ids))
+                                       | subtrees_q(scope.lead_ranges))
         first = (ProcedureStep.objects.filter(procedure=OuterRef("pk")).order_by("order")
                  .values("unit_id")[:1])
         rows = rows.annotate(counter=Subquery(first)).filter(counter__in=counters.values("pk"))
@@ -198,10 +196,8 @@ def feedback_waiting_q(*, scope: Scope, what: str) -> Q:
         return Q(pk__in=[])
     me = scope.official_id
     if what == WAIT_ASSIGN:
-        led = Q(pk__in=[])
-        for lft, rgt in scope.lead_ranges:
-            led |= Q(unit__lft__gte=lft, unit__rgt__lte=rgt)
-        found = Q(status=FeedbackStatus.RECEIVED) & led
+        found = (Q(status=FeedbackStatus.RECEIVED)
+                 & subtrees_q(scope.lead_ranges, "unit__"))
     elif what == WAIT_ANSWER:
         found = Q(status=FeedbackStatus.ASSIGNED, assignee_id=me)
     else:

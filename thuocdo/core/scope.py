@@ -15,6 +15,7 @@ check is an indexed integer comparison on both databases.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q
@@ -67,13 +68,6 @@ class Scope:
         return self.is_admin or self._in_ranges(self.board_ranges, unit)
 
     # -- query filters -----------------------------------------------------------------
-    @staticmethod
-    def _ranges_q(ranges: tuple[Range, ...], prefix: str) -> Q:
-        q = Q(pk__in=[])
-        for lft, rgt in ranges:
-            q |= Q(**{f"{prefix}lft__gte": lft, f"{prefix}rgt__lte": rgt})
-        return q
-
     def units_q(self, prefix: str = "") -> Q:
         """A filter on `Unit` (or on a relation to it: `prefix="unit__"`) for readable units."""
         if self.is_admin:
@@ -82,9 +76,7 @@ class Scope:
         q = Q(**{f"{id_field}__in": list(self.member_unit_ids)}) if self.member_unit_ids else Q(
             pk__in=[]
         )
-        for lft, rgt in self.read_ranges:
-            q |= Q(**{f"{prefix}lft__gte": lft, f"{prefix}rgt__lte": rgt})
-        return q
+        return q | subtrees_q(self.read_ranges, prefix)
 
     def officials_q(self) -> Q:
         """A filter on `Official`: the caller themself, and anyone who is or was a member of a
@@ -115,6 +107,15 @@ class Scope:
 
 
 ANONYMOUS = Scope()
+
+
+def subtrees_q(ranges: Iterable[Range], prefix: str = "") -> Q:
+    """A filter on `Unit` (or on a relation to it: `prefix="unit__"`) for the units inside
+    any of the subtrees `ranges` ((lft, rgt) pairs); nothing for no range."""
+    q = Q(pk__in=[])
+    for lft, rgt in ranges:
+        q |= Q(**{f"{prefix}lft__gte": lft, f"{prefix}rgt__lte": rgt})
+    return q
 
 
 def scope_for(user, *, on: dt.date | None = None) -> Scope:

@@ -56,8 +56,9 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 
 @dataclass
 class SheetNames:
-    """The names a card's sheet shows beside the codes of its JSON, read once for many
-    cards: task titles, product names, unit names (a leader's d names a unit)."""
+    """The names a card (its page or its sheet) shows beside the codes of its JSON, read
+    once for many cards: task titles, product names, unit names (a leader's d names a
+    unit)."""
 
     tasks: dict[str, str] = field(default_factory=dict)
     products: dict[str, str] = field(default_factory=dict)

@@ -19,7 +19,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from thuocdo.core.scope import Scope
+from thuocdo.core.scope import Scope, subtrees_q
 from thuocdo.measure.scoring import Period as EnginePeriod
 from thuocdo.org import selectors as org_selectors
 from thuocdo.org.choices import LEADER_POSITIONS, Position
@@ -31,18 +31,11 @@ from .models import Appeal, Assessment, Ground, Period, ScoreCard
 from .rubrics import rubric_for
 
 
-def _ranges_q(scope: Scope, prefix: str) -> Q:
-    q = Q(pk__in=[])
-    for lft, rgt in scope.read_ranges:
-        q |= Q(**{f"{prefix}lft__gte": lft, f"{prefix}rgt__lte": rgt})
-    return q
-
-
 def card_q(scope: Scope) -> Q:
     """Cards the caller may read."""
     if scope.is_admin:
         return Q()
-    q = _ranges_q(scope, "unit__")
+    q = subtrees_q(scope.read_ranges, "unit__")
     if scope.official_id is not None:
         q |= Q(official_id=scope.official_id)
     return q
@@ -154,7 +147,7 @@ def heads_above(*, unit: Unit) -> list[Membership]:
 def card_q_prefixed(scope: Scope) -> Q:
     if scope.is_admin:
         return Q()
-    q = _ranges_q(scope, "card__unit__")
+    q = subtrees_q(scope.read_ranges, "card__unit__")
     if scope.official_id is not None:
         q |= Q(card__official_id=scope.official_id)
     return q
@@ -516,13 +509,6 @@ def _within(ranges: tuple[tuple[int, int], ...], unit: Unit) -> bool:
     return any(lft <= unit.lft and unit.rgt <= rgt for lft, rgt in ranges)
 
 
-def _ranges_or(ranges, prefix: str) -> Q:
-    q = Q(pk__in=[])
-    for lft, rgt in ranges:
-        q |= Q(**{f"{prefix}lft__gte": lft, f"{prefix}rgt__lte": rgt})
-    return q
-
-
 def _outermost(ranges) -> list[tuple[int, int]]:
     """The subtrees among `ranges` that no other one contains, in the tree's order."""
     ranges = sorted(set(ranges))
@@ -565,13 +551,13 @@ def cards_waiting(*, scope: Scope, what: str, period: Period | None = None,
                        and me in tree.leader_reviewers(pk, Position.STAFF)]
         cards = cards.filter(
             (Q(unit_id__in=staff_units) & ~Q(position__in=leaders))
-            | (Q(position__in=leaders) & _ranges_or(reach, "unit__")),
+            | (Q(position__in=leaders) & subtrees_q(reach, "unit__")),
             status=CardStatus.DRAFT)
     else:
         head_of = [pk for pk, heads in tree.heads.items() if me in heads]
         cards = cards.filter(
             Q(agency_id__in=head_of)
-            | (Q(unit=F("agency"), position=Position.HEAD) & _ranges_or(reach, "agency__")),
+            | (Q(unit=F("agency"), position=Position.HEAD) & subtrees_q(reach, "agency__")),
             status=CardStatus.REVIEWED)
     cards = list(cards.select_related("official", "unit", "agency", "period")
                  .defer("data", "self_note").order_by("unit__lft", "official__code"))
@@ -599,7 +585,7 @@ def appeals_to_decide(*, scope: Scope, period: Period | None = None) -> QuerySet
     from . import services
 
     head_of = services.headed_units(scope)
-    q = Q(card__agency_id__in=list(head_of)) | _ranges_or(scope.board_ranges, "card__agency__")
+    q = Q(card__agency_id__in=list(head_of)) | subtrees_q(scope.board_ranges, "card__agency__")
     appeals = Appeal.objects.filter(q, status=AppealStatus.PENDING)
     if scope.official_id is not None:
         appeals = appeals.exclude(card__official_id=scope.official_id)

@@ -47,7 +47,7 @@ from thuocdo.accounts.models import ScopeGrant
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.parallel import collector_paused
 from thuocdo.core.rows import content_digest
-from thuocdo.core.scope import Scope, scope_for
+from thuocdo.core.scope import Scope, scope_for, subtrees_q
 from thuocdo.core.services import BULK_BATCH, audit_record
 from thuocdo.core.templatetags.periods import period_name
 from thuocdo.measure.scoring import ENGINE_VERSION, apply_quota
@@ -751,9 +751,7 @@ def grounds_in_reach(scope: Scope, grounds: Sequence[tuple[Any, Any, dt.date]]
     officials = {official.pk for official, _u, _on in grounds if official is not None}
     if not officials or not scope.board_ranges:
         return found
-    reach = Q(pk__in=[])
-    for lft, rgt in scope.board_ranges:
-        reach |= Q(unit__lft__gte=lft, unit__rgt__lte=rgt)
+    reach = subtrees_q(scope.board_ranges, "unit__")
     spans: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
     for official_id, start, end in Membership.objects.filter(
             reach, official_id__in=officials).values_list("official_id", "start", "end"):

@@ -33,7 +33,6 @@ from thuocdo.core.templatetags.periods import period_name
 from thuocdo.org import selectors as org_selectors
 from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Membership, Official, Unit
-from thuocdo.tasks.models import Product, Task
 
 from . import selectors, services
 from .card_sheets import DEDUCTION_LABELS, GROUND_LABELS, SheetNames, sheet_title, write_card
@@ -305,12 +304,8 @@ def _day(value: str | None) -> str:
 def _explain(card: ScoreCard) -> dict:
     """The card's data, with task titles, products and links for the page."""
     data = card.data
-    codes = {line["task"] for line in data.get("tasks", [])}
-    codes |= {d["task"] for d in data.get("deductions", []) if d.get("task")}
-    titles = dict(Task.objects.filter(code__in=codes).values_list("code", "title"))
-    products = dict(Product.objects.values_list("code", "name"))
-    units = dict(Unit.objects.filter(code__in={d["unit"] for d in data.get("deductions", [])
-                                               if d.get("unit")}).values_list("code", "name"))
+    names = SheetNames.read([card])
+    titles, products, units = names.tasks, names.products, names.units
     tasks = [{**line, "title": titles.get(line["task"], ""),
               "deadline": _day(line["deadline"]),
               "product_name": products.get(line["product"], line["product"]),

@@ -32,8 +32,9 @@ shown to confirm again.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -64,24 +65,27 @@ from .importer import ImportReport
 from .services import ImportRun, document_import
 
 NAV = "exchange"
+T = TypeVar("T")
 
 
 def _user_id(request: HttpRequest) -> int:
     return request.user.pk or 0  # the views are login_required: always a stored user
 
 
-def _require_import(request: HttpRequest) -> None:
+def _allowed(selector: Callable[..., T], request: HttpRequest) -> T:
+    """`selector(scope=…)` for the caller; its refusal is a 403 page with the reason."""
     try:
-        selectors.exchange_import_check(scope=get_scope(request))
+        return selector(scope=get_scope(request))
     except PermissionDeniedError as error:
         raise PermissionDenied(error.service_message) from error
+
+
+def _require_import(request: HttpRequest) -> None:
+    _allowed(selectors.exchange_import_check, request)
 
 
 def _require_export(request: HttpRequest) -> None:
-    try:
-        selectors.exchange_export_check(scope=get_scope(request))
-    except PermissionDeniedError as error:
-        raise PermissionDenied(error.service_message) from error
+    _allowed(selectors.exchange_export_check, request)
 
 
 # -- import ----------------------------------------------------------------------------
@@ -218,10 +222,7 @@ def export_download(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.GET)
     if not form.is_valid():
         return render(request, "exchange/export.html", _context(form=form), status=400)
-    try:
-        document = selectors.exchange_document(scope=get_scope(request))
-    except PermissionDeniedError as error:
-        raise PermissionDenied(error.service_message) from error
+    document = _allowed(selectors.exchange_document, request)
     stem = f"thuocdo-{timezone.localdate():%Y-%m-%d}"
     if form.cleaned_data["format"] == "xlsx":
         buffer = io.BytesIO()

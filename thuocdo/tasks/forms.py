@@ -13,7 +13,6 @@ import json
 from typing import ClassVar
 
 from django import forms
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -21,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.forms import MonthField
-from thuocdo.core.scope import Scope
+from thuocdo.core.scope import Scope, subtrees_q
 from thuocdo.measure.history import Bucket
 from thuocdo.org import selectors as org_selectors
 from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
@@ -89,13 +88,6 @@ def yes_no_field(label, **kwargs) -> forms.TypedChoiceField:
         label=label, choices=YES_NO, coerce=lambda value: value == "yes",
         widget=forms.RadioSelect, **kwargs,
     )
-
-
-def _ranges_q(ranges) -> Q:
-    q = Q(pk__in=[])
-    for lft, rgt in ranges:
-        q |= Q(lft__gte=lft, rgt__lte=rgt)
-    return q
 
 
 def _follow_unit(target_id: str, purpose: str = "") -> dict:
@@ -274,7 +266,7 @@ class TaskAssignForm(forms.Form):
         units = (org_selectors.unit_list(scope=scope).select_related(None)
                  .only("pk", "code", "name", "depth", "lft"))
         if not scope.is_admin:
-            units = units.filter(_ranges_q(scope.lead_ranges))
+            units = units.filter(subtrees_q(scope.lead_ranges))
         _unit_field_queryset(self.fields["lead_unit"], units)
         self.fields["directive"].queryset = selectors.directive_list(scope=scope)
         self.fields["product"].queryset = selectors.product_list(scope=scope)
