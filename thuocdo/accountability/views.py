@@ -200,7 +200,8 @@ def dashboard_export(request):
             d["days"], d["tasks"]]
            for d in selectors.holder_delays(scope=request.scope, unit=board.unit,
                                             period=board.period, limit=None)])
-    sheet(_("Signals"), [_("Signal"), _("Name"), _("All"), _("Not decided"), _("Confirmed")],
+    sheet(_("Signals"), [_("Signal"), _("Name"), _("All"), _("Not decided"),
+                            _("Confirmed (S15: not protected)")],
           [[s["code"], SIGNAL_NAMES.get(s["code"], ""), s["total"], s["undecided"],
             s["confirmed"]] for s in board.signals])
     sheet(_("12 months"), [_("Month"), *labels, _("Signals")],

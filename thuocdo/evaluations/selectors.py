@@ -15,6 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -156,41 +157,89 @@ def card_q_prefixed(scope: Scope) -> Q:
 # -- who approves a card ------------------------------------------------------------------
 
 
-def head_ranges(scope: Scope) -> tuple[tuple[int, int], ...]:
-    """The units the caller currently heads (người đứng đầu), as nested-set ranges."""
+#: who approves the cards of an agency whose head post (người đứng đầu) is vacant
+#: (settings.THUOCDO_VACANT_HEAD_APPROVAL): its deputies, in the head's place, or the
+#: level above
+VACANT_BY_DEPUTIES, VACANT_BY_ABOVE = "deputies", "above"
+
+
+def vacant_by_deputies() -> bool:
+    """Do an agency's deputies approve its cards while its head post is vacant?"""
+    return settings.THUOCDO_VACANT_HEAD_APPROVAL == VACANT_BY_DEPUTIES
+
+
+def _heads_q(unit_ref: Any) -> Exists:
+    return Exists(Membership.objects.filter(current_q(), unit_id=unit_ref,
+                                            position=Position.HEAD))
+
+
+def approving_units(scope: Scope) -> dict[int, tuple[int, int]]:
+    """The units whose cards the caller approves as their leader, each with its nested-set
+    range: those they currently head (người đứng đầu), and, where the head post is vacant
+    and its deputies approve in the head's place (the default), those where they are a
+    deputy. One query."""
     if scope.official_id is None:
-        return ()
-    return tuple(Membership.objects.filter(
-        current_q(), official_id=scope.official_id,
-        position=Position.HEAD).values_list("unit__lft", "unit__rgt"))
+        return {}
+    acting = Q(position=Position.HEAD)
+    if vacant_by_deputies():
+        acting |= Q(position=Position.DEPUTY) & ~_heads_q(OuterRef("unit_id"))
+    return {pk: (lft, rgt) for pk, lft, rgt in Membership.objects.filter(
+        current_q(), acting, official_id=scope.official_id).values_list(
+        "unit_id", "unit__lft", "unit__rgt")}
 
 
-def heads_agency(card: Any) -> bool:
-    """Is this the card of a head (người đứng đầu) of its own agency, whom nobody in the
-    agency may approve?"""
-    return card.unit_id == card.agency_id and card.position == Position.HEAD
+def approving_ranges(scope: Scope) -> tuple[tuple[int, int], ...]:
+    """`approving_units` as ranges only, for `can_approve`."""
+    return tuple(approving_units(scope).values())
+
+
+def headless(agency_ids: Any) -> set[int]:
+    """Those of `agency_ids` with no head today (the post vacant): one query."""
+    return set(Unit.objects.filter(pk__in=set(agency_ids)).filter(~_heads_q(OuterRef("pk")))
+               .values_list("pk", flat=True))
+
+
+def left_for_above(unit_id: int, agency_id: int, position: str, *, vacant: bool) -> bool:
+    """Is this card approved by the level above (the head of a unit above its agency, or
+    the organisation board over it) rather than inside its agency? The card of a head of
+    the agency; and when the head post is `vacant`: with the deputies approving in the
+    head's place, the card of a deputy of the agency itself (no deputy approves another's),
+    otherwise every card of the agency. Of a card of `position` in `unit_id`."""
+    if unit_id != agency_id or position not in LEADER_POSITIONS:
+        return vacant and not vacant_by_deputies()
+    return position == Position.HEAD or vacant
 
 
 def can_approve(scope: Scope, card: Any,
-                heads: tuple[tuple[int, int], ...] | None = None) -> bool:
+                ranges: tuple[tuple[int, int], ...] | None = None,
+                vacant: set[int] | None = None) -> bool:
     """May the caller approve this reviewed card? The head of the card's agency approves its
-    cards; the card of a head of the agency itself is left for the level above: the head of
-    a unit above the agency, or the organisation board over it (as for assessing a leader
-    and deciding an appeal: `services.can_assess`, `services.can_decide_appeal`). Nobody
-    approves their own card; the administrator approves any other. `heads`: the caller's
-    `head_ranges`, read once for many cards. `card` has `official_id`, `unit_id`,
-    `position` and `agency`."""
+    cards (where the post is vacant, its deputies in the head's place, or the level above:
+    `left_for_above`); the card of a head of the agency itself is left for the level above:
+    the head of a unit above the agency, or the organisation board over it (as for
+    assessing a leader and deciding an appeal: `services.can_assess`,
+    `services.can_decide_appeal`). Nobody approves their own card; the administrator
+    approves any other. For many cards, read once: `ranges`, the caller's
+    `approving_ranges`; `vacant`, the `headless` agencies among the cards'. `card` has
+    `official_id`, `unit_id`, `position` and `agency`."""
     if scope.official_id is not None and scope.official_id == card.official_id:
         return False
     if scope.is_admin:
         return True
-    heads = head_ranges(scope) if heads is None else heads
+    ranges = approving_ranges(scope) if ranges is None else ranges
     agency = card.agency
-    if (agency.lft, agency.rgt) in heads:
-        return True
-    return heads_agency(card) and (
-        scope.can_board_unit(agency)
-        or any(lft < agency.lft and agency.rgt < rgt for lft, rgt in heads))
+    if vacant is None:
+        vacant = headless([agency.pk])
+    if not left_for_above(card.unit_id, agency.pk, card.position, vacant=agency.pk in vacant):
+        return (agency.lft, agency.rgt) in ranges
+    return scope.can_board_unit(agency) or any(lft < agency.lft and agency.rgt < rgt
+                                               for lft, rgt in ranges)
+
+
+def approves_agency(scope: Scope, agency: Unit) -> bool:
+    """Does the caller approve `agency`'s cards as its leader (its head, or a deputy in
+    the vacant head's place: `approving_ranges`), or as the administrator?"""
+    return scope.is_admin or (agency.lft, agency.rgt) in approving_ranges(scope)
 
 
 def approval_cards(*, scope: Scope, period: Period, unit: Unit
@@ -199,28 +248,42 @@ def approval_cards(*, scope: Scope, period: Period, unit: Unit
     heads of the agencies in its subtree (left for the level above), those the caller may
     approve (`can_approve`); and the caller's own card among them, left out."""
     candidates = list(ScoreCard.objects.select_related("official", "agency").filter(
-        Q(agency=unit) | Q(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt,
-                           unit=F("agency"), position=Position.HEAD),
+        Q(agency=unit) | (Q(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt) & _above_q()),
         period=period).order_by("official__code"))
-    heads = head_ranges(scope)
+    ranges = approving_ranges(scope)
+    vacant = headless(c.agency_id for c in candidates)
     own = next((c for c in candidates if c.official_id == scope.official_id), None)
-    return [c for c in candidates if can_approve(scope, c, heads)], own
+    return [c for c in candidates if can_approve(scope, c, ranges, vacant)], own
+
+
+def _above_q() -> Q:
+    """Cards that may be left for the level above (`left_for_above` decides): the leaders'
+    cards of the agencies themselves, and with the level above approving where a head post
+    is vacant, every card of an agency without a head."""
+    leaders = Q(unit=F("agency"), position__in=list(LEADER_POSITIONS))
+    if not vacant_by_deputies():
+        leaders |= ~_heads_q(OuterRef("agency_id"))
+    return leaders
 
 
 def heads_cards_to_approve(*, scope: Scope, period: Period) -> list[ScoreCard]:
-    """The cards of the heads of agencies (`heads_agency`) not yet approved in a period
-    under review that the caller may approve (`can_approve`): the cards their own agency
-    cannot approve, left for the head of a unit above or the organisation board. In the
-    tree's order; none outside the review."""
+    """The cards left for the level above (`left_for_above`: the heads of agencies, and
+    where a head post is vacant, its deputies or the whole agency) not yet approved in a
+    period under review that the caller may approve (`can_approve`): the cards their own
+    agency cannot approve, left for the head of a unit above or the organisation board. In
+    the tree's order; none outside the review."""
     if period.status != PeriodStatus.REVIEW:
         return []
-    cards = (ScoreCard.objects.filter(card_q(scope), period=period, unit=F("agency"),
-                                      position=Position.HEAD)
-             .exclude(status=CardStatus.APPROVED)
-             .select_related("official", "unit", "agency")
-             .order_by("unit__lft", "official__code"))
-    heads = head_ranges(scope)
-    return [card for card in cards if can_approve(scope, card, heads)]
+    cards = list(ScoreCard.objects.filter(card_q(scope), _above_q(), period=period)
+                 .exclude(status=CardStatus.APPROVED)
+                 .select_related("official", "unit", "agency")
+                 .order_by("unit__lft", "official__code"))
+    ranges = approving_ranges(scope)
+    vacant = headless(c.agency_id for c in cards)
+    return [card for card in cards
+            if left_for_above(card.unit_id, card.agency_id, card.position,
+                              vacant=card.agency_id in vacant)
+            and can_approve(scope, card, ranges, vacant)]
 
 
 @dataclass(frozen=True)
@@ -554,11 +617,11 @@ def cards_waiting(*, scope: Scope, what: str, period: Period | None = None,
             | (Q(position__in=leaders) & subtrees_q(reach, "unit__")),
             status=CardStatus.DRAFT)
     else:
-        head_of = [pk for pk, heads in tree.heads.items() if me in heads]
-        cards = cards.filter(
-            Q(agency_id__in=head_of)
-            | (Q(unit=F("agency"), position=Position.HEAD) & subtrees_q(reach, "agency__")),
-            status=CardStatus.REVIEWED)
+        head_of = [pk for pk in tree.heads.keys() | tree.deputies.keys()
+                   if me is not None and me in tree.acting_heads(pk)]
+        cards = cards.filter(Q(agency_id__in=head_of)
+                             | (_above_q() & subtrees_q(reach, "agency__")),
+                             status=CardStatus.REVIEWED)
     cards = list(cards.select_related("official", "unit", "agency", "period")
                  .defer("data", "self_note").order_by("unit__lft", "official__code"))
     if what == WAIT_REVIEW:
@@ -567,25 +630,30 @@ def cards_waiting(*, scope: Scope, what: str, period: Period | None = None,
             return me in named if named else _within(scope.board_ranges, card.unit)
 
         return [c for c in services.assessable(scope, cards, tree=tree) if reviews(c)]
-    heads = tuple(tree.range[pk] for pk in head_of)
+    ranges = tuple(tree.range[pk] for pk in head_of)
+    vacant = {c.agency_id for c in cards if c.agency_id not in tree.heads}
 
     def approves(card: ScoreCard) -> bool:
-        if heads_agency(card):
-            return (me in tree.heads_above(card.agency_id)
+        if tree.left_for_above(card.unit_id, card.agency_id, card.position):
+            return (me in tree.acting_above(card.agency_id)
                     or _within(scope.board_ranges, card.agency))
-        return me in tree.heads.get(card.agency_id, ())
+        return me in tree.acting_heads(card.agency_id)
 
-    return [c for c in cards if approves(c) and can_approve(scope, c, heads)]
+    return [c for c in cards if approves(c) and can_approve(scope, c, ranges, vacant)]
 
 
 def appeals_to_decide(*, scope: Scope, period: Period | None = None) -> QuerySet[Appeal]:
     """The pending appeals the caller decides (`services.can_decide_appeal`, told of them
-    by `services.appeal_deciders`): on the cards of the agencies they head, or over which
-    they sit on the organisation board; never on their own card. Oldest first."""
-    from . import services
-
-    head_of = services.headed_units(scope)
-    q = Q(card__agency_id__in=list(head_of)) | subtrees_q(scope.board_ranges, "card__agency__")
+    by `services.appeal_deciders`): on the cards of the agencies they head (or, the post
+    vacant, lead as a deputy in the head's place, but for the deputies' own cards), or
+    over which they sit on the organisation board; never on their own card. Oldest
+    first."""
+    units = approving_units(scope)
+    vacant = headless(units)
+    q = (subtrees_q(scope.board_ranges, "card__agency__")
+         | (Q(card__agency_id__in=list(units))
+            & ~Q(card__agency_id__in=list(vacant), card__unit=F("card__agency"),
+                 card__position__in=list(LEADER_POSITIONS))))
     appeals = Appeal.objects.filter(q, status=AppealStatus.PENDING)
     if scope.official_id is not None:
         appeals = appeals.exclude(card__official_id=scope.official_id)

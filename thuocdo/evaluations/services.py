@@ -200,21 +200,20 @@ def assessable(scope: Scope, cards: Any, *, tree: _Tree | None = None) -> list:
     return [c for c in cards if can_assess(scope, c, board_reviewed=board, headed=headed)]
 
 
-def is_head_of(scope: Scope, unit: Unit) -> bool:
-    """The current head (người đứng đầu) of `unit`, or the administrator."""
-    if scope.is_admin:
-        return True
-    return scope.official_id is not None and Membership.objects.filter(
-        _current(timezone.localdate()), official_id=scope.official_id, unit=unit,
-        position=Position.HEAD).exists()
-
-
 def can_decide_appeal(scope: Scope, card: ScoreCard) -> bool:
-    """The head of the card's agency, the organisation board over it, or the administrator;
+    """The head of the card's agency (the post vacant: a deputy approving in the head's
+    place, but not on a deputy's card of the agency, left for the level above:
+    `selectors.left_for_above`), the organisation board over it, or the administrator;
     never the official who appealed."""
     if scope.official_id is not None and scope.official_id == card.official_id:
         return False
-    return is_head_of(scope, card.agency) or scope.can_board_unit(card.agency)
+    if scope.can_board_unit(card.agency):
+        return True
+    if card.agency_id not in selectors.approving_units(scope):
+        return False
+    return not (card.agency_id in selectors.headless([card.agency_id])
+                and selectors.left_for_above(card.unit_id, card.agency_id, card.position,
+                                             vacant=True))
 
 
 #: grades, best first: no grade ("no data") is below HT and above KHT (a KHT ground gives
@@ -885,7 +884,7 @@ def agency_approve(*, actor: Any, period: Period, agency: Unit, reason: str = ""
     scope = _scope(actor)
     period = _lock_period(period)
     cards, own = selectors.approval_cards(scope=scope, period=period, unit=agency)
-    if not cards and not is_head_of(scope, agency):
+    if not cards and not selectors.approves_agency(scope, agency):
         raise _deny(_("Only the head of %(a)s approves its cards.") % {"a": agency.name})
     if period.status != PeriodStatus.REVIEW:
         raise ServiceError(_("Period %(p)s is not under review.") % {"p": period.name},
@@ -1095,13 +1094,20 @@ def no_grade_reason(*, task_points: Any, general_points: Any, assigned: Any) -> 
 
 def appeal_deciders(card: ScoreCard, *, on: dt.date | None = None) -> list[int]:
     """The officials told of an appeal on `card`: those who decide it
-    (`can_decide_appeal`), i.e. the current heads of the card's agency and the members of
-    the organisation board over it whose account is an official's. Never the appellant;
-    the administrator, who may decide any appeal, is not told of each."""
+    (`can_decide_appeal`), i.e. the current heads of the card's agency (the post vacant:
+    its deputies approving in the head's place, unless the card is a deputy's of the
+    agency) and the members of the organisation board over it whose account is an
+    official's. Never the appellant; the administrator, who may decide any appeal, is not
+    told of each."""
     day = _today(on)
     agency = card.agency
-    heads = Membership.objects.filter(_current(day), unit=agency, position=Position.HEAD
-                                      ).values_list("official_id", flat=True)
+    heads = list(Membership.objects.filter(_current(day), unit=agency, position=Position.HEAD
+                                           ).values_list("official_id", flat=True))
+    if not heads and selectors.vacant_by_deputies() and not selectors.left_for_above(
+            card.unit_id, card.agency_id, card.position, vacant=True):
+        heads = list(Membership.objects.filter(_current(day), unit=agency,
+                                               position=Position.DEPUTY)
+                     .values_list("official_id", flat=True))
     board = ScopeGrant.objects.filter(
         _current(day), role=GrantRole.BOARD, unit__lft__lte=agency.lft,
         unit__rgt__gte=agency.rgt, user__is_active=True, user__official__isnull=False,
@@ -1290,14 +1296,39 @@ class _Tree:
         review them (`leader_reviewers`); failing those, the board over the unit."""
         return self.leader_reviewers(unit_id, position) or self.board_over(unit_id)
 
+    def acting_heads(self, agency_id: int) -> list[int]:
+        """Who approves the agency's cards inside it (`selectors.approving_units`): its
+        heads; where the post is vacant and the deputies approve in the head's place, its
+        deputies."""
+        return self.heads.get(agency_id) or (self.deputies.get(agency_id, [])
+                                             if selectors.vacant_by_deputies() else [])
+
+    def acting_above(self, unit_id: int) -> list[int]:
+        """Those who approve, in the nearest unit strictly above `unit_id` where somebody
+        does (`acting_heads`), the cards left for the level above; [] when none."""
+        unit_id = self.parent.get(unit_id)
+        while unit_id is not None:
+            found = self.acting_heads(unit_id)
+            if found:
+                return found
+            unit_id = self.parent.get(unit_id)
+        return []
+
+    def left_for_above(self, unit_id: int, agency_id: int, position: str) -> bool:
+        """`selectors.left_for_above`, the vacancy read from the tree."""
+        return selectors.left_for_above(unit_id, agency_id, position,
+                                        vacant=agency_id not in self.heads)
+
     def approvers(self, unit_id: int, agency_id: int, position: str) -> list[int]:
-        """Who approves such a card (`selectors.can_approve`): the heads of its agency;
-        for the card of a head of the agency, the heads of the nearest unit above with
-        one and the board over the agency."""
-        if unit_id == agency_id and position == Position.HEAD:
-            return list(dict.fromkeys([*self.heads_above(agency_id),
+        """Who approves such a card (`selectors.can_approve`): the heads of its agency
+        (`acting_heads`); for a card left for the level above (the card of a head of the
+        agency; where the head post is vacant, of a deputy of the agency or, as set, any
+        card of it), those who approve in the nearest unit above (`acting_above`) and the
+        board over the agency."""
+        if self.left_for_above(unit_id, agency_id, position):
+            return list(dict.fromkeys([*self.acting_above(agency_id),
                                        *self.board_over(agency_id)]))
-        return self.heads.get(agency_id, [])
+        return self.acting_heads(agency_id)
 
 
 def review_tree(*, on: dt.date | None = None) -> _Tree:

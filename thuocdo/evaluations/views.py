@@ -190,6 +190,7 @@ def period_detail(request, label: str):
         # the cards of agency heads, which their agency cannot approve: for the caller,
         # each with what it waits for (the review first, then the caller's approval)
         "heads_cards": heads_cards,
+        "vacant_by_deputies": selectors.vacant_by_deputies(),
         "heads_to_approve": sum(not row["to_review"] for row in heads_cards),
         "heads_to_review": sum(row["to_review"] for row in heads_cards),
         "can_lock": can_lock, "lock_note": lock_note,
@@ -690,7 +691,7 @@ def unit_ranking(request, label: str, code: str):
         "review_units": review_units,
         "can_approve": can_approve,
         "approval_waits_for": _codes(waiting),
-        "approves_agency": unit.is_agency and services.is_head_of(scope, unit),
+        "approves_agency": unit.is_agency and selectors.approves_agency(scope, unit),
         # to whoever approves here, their own card being among the page's cards
         "own_left_out": _own_left_out(own) if approvable and own is not None
         and own.status != CardStatus.APPROVED else "",

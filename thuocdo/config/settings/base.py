@@ -267,3 +267,17 @@ THUOCDO_WORKERS = int(os.environ.get("THUOCDO_WORKERS", "0"))
 # Working days, after the day a leader asks, by which a signal's explanation is due when the
 # leader gives no date (issue 4; accountability.services.explanation_due_default).
 THUOCDO_EXPLANATION_WORKDAYS = int(os.environ.get("THUOCDO_EXPLANATION_WORKDAYS", "5"))
+
+# Who approves the cards of an agency whose head post (người đứng đầu) is vacant (domain.md
+# names only "the head of the agency"; docs/scoring.md, "The procedure"): "deputies", its
+# deputies in the head's place, their own cards left for the level above (default); or
+# "above", the level above approves every card of the agency (the head of a unit above, or
+# the organisation board over it).
+THUOCDO_VACANT_HEAD_APPROVAL = os.environ.get("THUOCDO_VACANT_HEAD_APPROVAL",
+                                              "deputies").strip() or "deputies"
+if THUOCDO_VACANT_HEAD_APPROVAL not in ("deputies", "above"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "THUOCDO_VACANT_HEAD_APPROVAL must be 'deputies' or 'above', not "
+        f"{THUOCDO_VACANT_HEAD_APPROVAL!r}.")
