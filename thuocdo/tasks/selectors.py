@@ -220,16 +220,17 @@ def task_get(*, scope: Scope, code: str) -> Task:
     return task_list(scope=scope).get(code=code)
 
 
-def extension_pending_q() -> Q:
-    """Open tasks with an extension request not yet granted or refused."""
+def extension_pending_q(*, by: int | None = None) -> Q:
+    """Open tasks with an extension request not yet granted or refused (asked by the
+    official `by`, if given)."""
     answered = TaskEvent.objects.filter(
         task=OuterRef("task"), seq__gt=OuterRef("seq"),
         kind__in=[EventKind.EXTENSION_GRANT, EventKind.EXTENSION_REFUSE],
     )
-    return Q(state__in=list(OPEN_STATES)) & Q(Exists(
-        TaskEvent.objects.filter(task=OuterRef("pk"), kind=EventKind.EXTENSION_REQUEST)
-        .exclude(Exists(answered))
-    ))
+    requests = TaskEvent.objects.filter(task=OuterRef("pk"), kind=EventKind.EXTENSION_REQUEST)
+    if by is not None:
+        requests = requests.filter(actor_id=by)
+    return Q(state__in=list(OPEN_STATES)) & Q(Exists(requests.exclude(Exists(answered))))
 
 
 def decided_by_q(official_id: int, *, day: dt.date) -> Q:
@@ -246,9 +247,11 @@ def decided_by_q(official_id: int, *, day: dt.date) -> Q:
 
 
 def _extensions_to_decide(scope: Scope, day: dt.date) -> QuerySet[Task]:
-    """Open tasks with an extension request waiting for the caller's decision."""
+    """Open tasks with an extension request waiting for the caller's decision: never their
+    own request (nobody decides on their own work: `workflow.works_on`)."""
     return (task_list(scope=scope, ordering="due")
-            .filter(extension_pending_q(), decided_by_q(scope.official_id, day=day)))
+            .filter(extension_pending_q(), decided_by_q(scope.official_id, day=day))
+            .exclude(extension_pending_q(by=scope.official_id)))
 
 
 @dataclass

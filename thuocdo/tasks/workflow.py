@@ -373,12 +373,31 @@ def is_holder(snap: TaskSnapshot, official: Official, day: dt.date, d: Directory
     return d.leads(official.pk, [snap.holder_unit.pk], day)
 
 
+def works_on(snap: TaskSnapshot, official: Official) -> bool:
+    """Is the work `official`'s own: they hold it, or it waits on their behalf (for the
+    guidance they asked, or for the approval of the product they handed in, which stays
+    theirs once approved)? Nobody decides on their own work as its assigner or superior
+    (grants or refuses their own extension, approves or sends back their own product,
+    excuses their own delay, cancels or chases it): another leader does."""
+    if snap.state == S.WAITING_GUIDANCE and snap.guidance_resume is not None:
+        worker = snap.guidance_resume[1]
+    elif snap.state in (S.SUBMITTED, S.DONE) and snap.submit_resume is not None:
+        worker = snap.submit_resume[1]
+    else:
+        worker = snap.holder_official
+    return worker is not None and worker.pk == official.pk
+
+
 def is_assigner(snap: TaskSnapshot, official: Official, day: dt.date, d: Directory) -> bool:
+    if works_on(snap, official):
+        return False
     return snap.assigned_by_id == official.pk or d.leads(official.pk, [snap.assigner_unit.pk],
                                                          day)
 
 
 def is_superior(snap: TaskSnapshot, official: Official, day: dt.date, d: Directory) -> bool:
+    if works_on(snap, official):
+        return False
     if is_assigner(snap, official, day, d):
         return True
     if snap.holder_official is not None and snap.holder_official.pk == official.pk:
@@ -419,9 +438,9 @@ def may_act(snap: TaskSnapshot, kind: str, official: Official | None, day: dt.da
     if kind == EventKind.CONSULT_REPLY and data is not None:
         return is_consulted(snap, official, day, d, str(data.get("unit") or "") or None)
     if kind == EventKind.EXTENSION_REQUEST:
-        if official.pk == snap.assigned_by_id:
+        if official.pk == snap.assigned_by_id and not works_on(snap, official):
             # The one who assigned the task decides its extensions: they grant one, they do
-            # not ask themselves. (A deputy of the assigning unit given the task still asks.)
+            # not ask themselves. (Whoever it is their own work asks: `works_on`.)
             return False
         if snap.state == S.WAITING_GUIDANCE and snap.guidance_resume is not None:
             # The official waiting for guidance asks, not the one whose guidance is asked.
@@ -564,7 +583,7 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
                    "at")
     day = timezone.localtime(at).date()
     if (kind == EventKind.EXTENSION_REQUEST and actor is not None
-            and actor.pk == snap.assigned_by_id):
+            and actor.pk == snap.assigned_by_id and not works_on(snap, actor)):
         raise PermissionDeniedError(
             _("You decide the extensions of this task yourself: grant one instead of asking "
               "for it."), code="extension_own_decision")

@@ -1,0 +1,118 @@
+"""Nobody decides on their own work (`workflow.works_on`, docs/workflow.md): a deputy of the
+assigning unit given a task does not grant their own extension, approve their own product,
+excuse their own delay, cancel or chase it; the head does."""
+
+from __future__ import annotations
+
+from datetime import date as D
+
+import pytest
+
+from thuocdo.core.errors import PermissionDeniedError
+from thuocdo.core.scope import scope_for
+from thuocdo.tasks import selectors, services
+from thuocdo.tasks.models import TaskEvent
+from thuocdo.tasks.workflow import allowed_actions
+
+from .test_workflow import at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def product(db):
+    return services.product_create(code="BC", name="Báo cáo", coefficient=1)
+
+
+@pytest.fixture
+def deputys(world, product):
+    """A task the head of HN.CG assigned to its deputy, accepted."""
+    task = services.task_assign(
+        assigned_by=world.officials["CG.HEAD"], title="Kế hoạch cải cách hành chính",
+        product=product, lead_unit=world.units["HN.CG"], lead_official=world.officials["CG.DEP"],
+        due=D(2026, 10, 15), at=at(1, 8), allow_past_due=True)
+    services.task_act(task=task, kind="accept", actor=world.officials["CG.DEP"], at=at(2))
+    return task
+
+
+def _act(world, task, kind, who, moment, **data):
+    return services.task_act(task=task, kind=kind, actor=world.officials[who], data=data,
+                             at=moment)
+
+
+def _refused(world, task, kind, moment, **data):
+    before = TaskEvent.objects.count()
+    with pytest.raises(PermissionDeniedError):
+        _act(world, task, kind, "CG.DEP", moment, **data)
+    assert TaskEvent.objects.count() == before
+
+
+def test_the_deputy_asks_and_the_head_decides_the_extension(world, deputys):
+    offered = allowed_actions(deputys, world.officials["CG.DEP"], D(2026, 10, 2))
+    assert "extension_request" in offered
+    assert not {"extension_grant", "cancel", "remind", "excuse_delay"} & set(offered)
+    _refused(world, deputys, "extension_grant", at(2, 10), new_due="2026-10-30")
+    _refused(world, deputys, "cancel", at(2, 10), reason="trùng")
+    _refused(world, deputys, "remind", at(2, 10))
+    _act(world, deputys, "extension_request", "CG.DEP", at(2, 11), new_due="2026-10-30",
+         reason="chờ số liệu")
+    deputys.refresh_from_db()
+    _refused(world, deputys, "extension_grant", at(2, 12), new_due="2026-10-30")
+    _refused(world, deputys, "extension_refuse", at(2, 12), reason="không")
+    # her own request is not among the requests waiting for her decision; the head's list has it
+    assert deputys not in selectors.my_work(scope=scope_for(world.users["deputy"]),
+                                            on=D(2026, 10, 2)).to_decide
+    assert selectors.my_work_counts(scope=scope_for(world.users["deputy"]),
+                                    on=D(2026, 10, 2))["to_decide"] == 0
+    assert deputys in selectors.my_work(scope=scope_for(world.users["head"]),
+                                        on=D(2026, 10, 2)).to_decide
+    _act(world, deputys, "extension_grant", "CG.HEAD", at(2, 13), new_due="2026-10-30")
+
+
+def test_the_deputy_does_not_approve_or_excuse_her_own_product(world, deputys):
+    _act(world, deputys, "submit", "CG.DEP", at(20))
+    deputys.refresh_from_db()
+    offered = allowed_actions(deputys, world.officials["CG.DEP"], D(2026, 10, 20))
+    assert not {"approve", "rework", "excuse_delay", "cancel"} & set(offered)
+    _refused(world, deputys, "approve", at(20, 10))
+    _refused(world, deputys, "rework", at(20, 10), major_error=True, reason="x")
+    _refused(world, deputys, "excuse_delay", at(20, 10), reason="mất điện")
+    _act(world, deputys, "approve", "CG.HEAD", at(21))
+    deputys.refresh_from_db()
+    assert deputys.state == "done"
+    # done late, the delay stays hers to explain, not to excuse
+    _refused(world, deputys, "excuse_delay", at(22), reason="mất điện")
+    _act(world, deputys, "excuse_delay", "CG.HEAD", at(22), reason="mất điện")
+
+
+def test_waiting_for_guidance_the_asker_still_does_not_decide(world, deputys):
+    _act(world, deputys, "guidance_request", "CG.DEP", at(3), to_official="CG.HEAD",
+         question="?")
+    deputys.refresh_from_db()
+    _refused(world, deputys, "cancel", at(3, 10), reason="x")
+    # the head, holding the step while he guides, still decides
+    assert "cancel" in allowed_actions(deputys, world.officials["CG.HEAD"], D(2026, 10, 3))
+
+
+def test_a_leader_who_assigned_himself_asks_another_leader(world, product):
+    """A task the head assigned himself: the deputy of the unit approves it; the head asks
+    for an extension like any holder."""
+    task = services.task_assign(
+        assigned_by=world.officials["CG.HEAD"], title="Báo cáo chuyên đề", product=product,
+        lead_unit=world.units["HN.CG"], lead_official=world.officials["CG.HEAD"],
+        due=D(2026, 10, 15), at=at(1, 8), allow_past_due=True)
+    _act(world, task, "accept", "CG.HEAD", at(2))
+    _act(world, task, "extension_request", "CG.HEAD", at(2, 10), new_due="2026-10-30",
+         reason="chờ")
+    with pytest.raises(PermissionDeniedError):
+        _act(world, task, "extension_grant", "CG.HEAD", at(2, 11), new_due="2026-10-30")
+    _act(world, task, "extension_grant", "CG.DEP", at(2, 11), new_due="2026-10-30")
+    _act(world, task, "submit", "CG.HEAD", at(5))
+    with pytest.raises(PermissionDeniedError):
+        _act(world, task, "approve", "CG.HEAD", at(5, 10))
+    _act(world, task, "approve", "CG.DEP", at(5, 10))
