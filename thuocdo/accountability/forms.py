@@ -9,12 +9,11 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from thuocdo.core.forms import MonthField
+from thuocdo.core.forms import DateInput, DayField, MonthField
 from thuocdo.core.scope import Scope
 from thuocdo.org import selectors as org_selectors
 from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
 from thuocdo.tasks import selectors as task_selectors
-from thuocdo.tasks.forms import DateInput
 
 from . import selectors
 from .choices import (
@@ -160,7 +159,7 @@ class SignalStepForm(forms.Form):
 
     text = forms.CharField(label=_("Text"), max_length=4000,
                            widget=forms.Textarea(attrs={"rows": 3}))
-    due = forms.DateField(label=_("Explanation due by"), required=False, widget=DateInput,
+    due = DayField(label=_("Explanation due by"), required=False, widget=DateInput,
                           help_text=_("Today or later. Empty: the default number of working "
                                       "days after today."))
     decision = forms.ChoiceField(
@@ -197,7 +196,7 @@ class SignalRecordForm(forms.Form):
                         "max_length": _("Official: a code has at most 64 characters."),
                         "unknown": _("Official: no official you can see has the code "
                                      "“%(code)s”.")})
-    on = forms.DateField(
+    on = DayField(
         label=_("Date of the record"), widget=DateInput,
         help_text=_("The day of the inspection conclusion, the discipline decision or the "
                     "registration; the signal belongs to that month."),

@@ -753,6 +753,14 @@ def signal_record(*, user: Any, code: str, official: Official | None, on: dt.dat
             _("Date: %(day)s has not come yet; give the day of the record, today "
               "(%(today)s) or earlier.") % {"day": _day(on), "today": _day(today)},
             code="date_in_future", field="on")
+    joined = (Membership.objects.filter(official=official).order_by("start")
+              .values_list("start", flat=True).first())
+    if joined is not None and on < joined:
+        raise ServiceError(
+            _("Date: %(name)s (%(code)s) has served in the organisation since %(start)s; "
+              "give a day since then.") % {"name": official.name, "code": official.code,
+                                           "start": _day(joined)},
+            code="date_before_service", field="on")
     what = record_text_what(code)
     text = (text or "").strip()
     if not text:

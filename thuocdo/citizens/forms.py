@@ -9,7 +9,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from thuocdo.org.forms import UnitChoiceField
+from thuocdo.core.forms import DateInput, DayField
+from thuocdo.core.scope import Scope
+from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
 from thuocdo.org.models import Official, Unit
 
 from . import services
@@ -97,15 +99,6 @@ class DossierPublicRateForm(DossierLookupForm):
                                widget=forms.RadioSelect)
 
 
-class DateInput(forms.DateInput):
-    """The browser's date picker; the value travels as YYYY-MM-DD."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
 class _ListFilterForm(forms.Form):
     """Filters and sort order of a staff list (and of its xlsx export), bound to the query
     string; every field is optional and an empty query string means "everything I can see,
@@ -122,9 +115,9 @@ class _ListFilterForm(forms.Form):
     subunits = forms.ChoiceField(label=_("Sub-units of the unit"), required=False,
                                  choices=SUBUNITS)
     status = forms.ChoiceField(label=_("Status"), required=False)
-    received_from = forms.DateField(label=_("Received from"), required=False,
+    received_from = DayField(label=_("Received from"), required=False,
                                     widget=DateInput)
-    received_to = forms.DateField(label=_("Received to"), required=False, widget=DateInput)
+    received_to = DayField(label=_("Received to"), required=False, widget=DateInput)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False)
 
@@ -209,13 +202,22 @@ class DossierFilterForm(_ListFilterForm):
 
 
 class AssignForm(forms.Form):
-    assignee = CodeField(label=_("Official (code)"))
+    """The official to give a case to, by code in any case, among those the caller sees
+    (`scope`, set by the view before validating); a code of anyone else is said to name
+    nobody of the unit responsible, so the answer never names a person the caller cannot
+    see."""
+
+    assignee = OfficialCodeField(
+        label=_("Official (code)"),
+        error_messages={"unknown": _("No official of the unit responsible has the code "
+                                     "“%(code)s”.")})
     workdays = forms.IntegerField(label=_("Reply deadline (working days)"), min_value=1,
                                   max_value=services.MAX_REPLY_WORKDAYS,
                                   initial=services.REPLY_WORKDAYS)
 
-    def clean_assignee(self):
-        return _lookup(Official, self.cleaned_data["assignee"], _("No official has this code."))
+    def __init__(self, data=None, *, scope: Scope | None = None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["assignee"].scope = scope
 
 
 class ReplyForm(forms.Form):
@@ -278,12 +280,18 @@ class DossierReceiveForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    to_official = CodeField(label=_("To official (code, optional)"), required=False)
+    """The official to move a dossier to, if any, as `AssignForm` reads its assignee: by
+    code in any case, among those the caller sees, never naming anyone else."""
+
+    to_official = OfficialCodeField(
+        label=_("To official (code, optional)"), required=False,
+        error_messages={"unknown": _("No official of the unit responsible has the code "
+                                     "“%(code)s”.")})
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
 
-    def clean_to_official(self):
-        return _lookup(Official, self.cleaned_data.get("to_official", ""),
-                       _("No official has this code."))
+    def __init__(self, data=None, *, scope: Scope | None = None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["to_official"].scope = scope
 
 
 class SupplementForm(forms.Form):
@@ -294,7 +302,7 @@ class SupplementForm(forms.Form):
 class ApologyForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the delay"),
                              widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
-    new_date = forms.DateField(label=_("New date"), widget=forms.DateInput(attrs={"type": "date"}))
+    new_date = DayField(label=_("New date"))
 
 
 class ResultForm(forms.Form):
@@ -311,9 +319,9 @@ class IndexForm(forms.Form):
 
     unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none(), to_field_name="code",
                            required=False, empty_label=None)
-    start = forms.DateField(label=_("From"), required=False,
+    start = DayField(label=_("From"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False,
+    end = DayField(label=_("To"), required=False,
                           widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, data=None, *, scope, default_unit: Unit | None = None, **kwargs):

@@ -56,6 +56,12 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+def _posted(request):
+    """The data a form is bound to: a POST's, even an empty one (so it shows the
+    required-field errors), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _lookup_key(request) -> str:
     return "citizens:lookup-failures:" + services._keyed(f"ip:{client_address(request)}")
 
@@ -95,7 +101,7 @@ def _find(request, form, get, not_found):
 def submit(request):
     """Send feedback or a complaint; the answer is a redirect to the receipt with the code
     and the key (so reloading the receipt never files the case twice)."""
-    form = FeedbackSubmitForm(request.POST or None)
+    form = FeedbackSubmitForm(_posted(request))
     if request.method == "POST":
         if form.is_robot():
             form.add_error(None, _("Your message could not be sent. Leave the last field "
@@ -144,7 +150,7 @@ def _case_page(request, feedback, key: str, *, rate_form=None, status: int = 200
 def lookup(request):
     """Follow a case: code and key in, status and public timeline out (POST, so the key
     does not end up in addresses, logs or browser history)."""
-    return _follow(request, LookupForm(request.POST or None), FEEDBACK_LOOKUP,
+    return _follow(request, LookupForm(_posted(request)), FEEDBACK_LOOKUP,
                    selectors.feedback_public_get, CASE_NOT_FOUND, _case_page)
 
 
@@ -166,10 +172,11 @@ def _follow(request, form, template: str, get, not_found: str, page):
 def rate(request):
     """Rate a closed case (code and key again: the page holds them in hidden fields)."""
     lookup_form = LookupForm(request.POST)
-    feedback = (None if _too_many_lookups(request) else
-                _find(request, lookup_form, selectors.feedback_public_get, CASE_NOT_FOUND))
+    if _too_many_lookups(request):
+        return _too_many(request, lookup_form, FEEDBACK_LOOKUP)
+    feedback = _find(request, lookup_form, selectors.feedback_public_get, CASE_NOT_FOUND)
     if feedback is None:
-        if not lookup_form.non_field_errors():  # too many look-ups, or a malformed code
+        if not lookup_form.non_field_errors():  # a malformed code
             lookup_form.add_error(None, CASE_NOT_FOUND)
         return render(request, FEEDBACK_LOOKUP, {"form": lookup_form}, status=400)
     key = lookup_form.cleaned_data["key"]
@@ -201,7 +208,7 @@ def _dossier_page(request, dossier, key: str, *, rate_form=None, status: int = 2
 def dossier_lookup(request):
     """Follow a dossier: code and key in (POST, so the key stays out of addresses and
     logs), where it stands and its public timeline out."""
-    return _follow(request, DossierLookupForm(request.POST or None), DOSSIER_LOOKUP,
+    return _follow(request, DossierLookupForm(_posted(request)), DOSSIER_LOOKUP,
                    selectors.dossier_public_get, DOSSIER_NOT_FOUND, _dossier_page)
 
 

@@ -2,8 +2,9 @@
 with its xlsx export.
 
 Views are thin: reads through `selectors` with `request.scope` (out of scope: 404), writes
-through `services`, whose refusals are shown next to the field they name (400) or are 403
-when the person may not act. Inspectors never act (403 on any POST).
+through `services`, whose refusals are shown next to the field they name (400), as messages
+when the page no longer offers the action (400), or are 403 when the person may not act.
+Inspectors never act (403 on any POST).
 """
 
 from __future__ import annotations
@@ -59,6 +60,16 @@ def _apply(form, call):
     except ServiceError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.service_message)
         return None
+
+
+def _say_why_not_offered(request, form, kind: str, actions: list[dict]) -> None:
+    """The page no longer offers `kind` (a stale page, another tab, another official acted
+    first), so its form is not shown: its errors, the service's reason among them, become
+    messages."""
+    if any(action["kind"] == kind for action in actions):
+        return
+    for errors in form.errors.values():
+        messages.error(request, " ".join(str(error) for error in errors))
 
 
 # -- feedback ----------------------------------------------------------------------------
@@ -226,9 +237,11 @@ def feedback_key(request, code: str):
                       slot=receipts.STAFF_FEEDBACK_SLOT, url_name="citizens:feedback_receipt")
 
 
-def _action_form(request, *, getter, form_classes, kind: str, code: str):
-    """The record an action is taken on and the action's bound form: read-only callers are
-    refused, an unknown record or action is a 404, then `_check_may_act`."""
+def _action_form(request, *, getter, form_classes, kind: str, code: str,
+                 form_kwargs: dict | None = None):
+    """The record an action is taken on and the action's bound form (with `form_kwargs`):
+    read-only callers are refused, an unknown record or action is a 404, then
+    `_check_may_act`."""
     if request.scope.is_read_only:
         raise PermissionDenied
     record = _get_or_404(getter, scope=request.scope, code=code)
@@ -236,15 +249,16 @@ def _action_form(request, *, getter, form_classes, kind: str, code: str):
     if form_class is None:
         raise Http404(_("Not found."))
     _check_may_act(request)
-    return record, form_class(request.POST)
+    return record, form_class(request.POST, **(form_kwargs or {}))
 
 
 @require_POST
 @login_required
 def feedback_act(request, kind: str, code: str):
     """assign, reply, close, forward ("not our responsibility"), verify a complaint."""
-    feedback, form = _action_form(request, getter=selectors.feedback_get,
-                                  form_classes=FEEDBACK_ACTIONS, kind=kind, code=code)
+    feedback, form = _action_form(
+        request, getter=selectors.feedback_get, form_classes=FEEDBACK_ACTIONS, kind=kind,
+        code=code, form_kwargs={"scope": request.scope} if kind == "assign" else None)
     done = None
     if form.is_valid():
         data = form.cleaned_data
@@ -265,6 +279,7 @@ def feedback_act(request, kind: str, code: str):
         done = _apply(form, calls[kind])
     if done is None:
         context = _feedback_context(request, feedback, bound={kind: form})
+        _say_why_not_offered(request, form, kind, context["actions"])
         return render(request, "citizens/feedback_detail.html", context, status=400)
     messages.success(request, _("Done."))
     if kind == "forward":
@@ -371,7 +386,8 @@ def dossier_receive(request):
     procedures = selectors.procedures_received_by(scope=request.scope)
     if not procedures.exists():
         raise PermissionDenied
-    form = forms.DossierReceiveForm(request.POST or None, procedures=procedures)
+    form = forms.DossierReceiveForm(request.POST if request.method == "POST" else None,
+                                    procedures=procedures)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = _apply(form, lambda: services.dossier_receive(
@@ -493,8 +509,9 @@ def dossier_detail(request, code: str):
 @require_POST
 @login_required
 def dossier_act(request, kind: str, code: str):
-    dossier, form = _action_form(request, getter=selectors.dossier_get,
-                                 form_classes=DOSSIER_ACTIONS, kind=kind, code=code)
+    dossier, form = _action_form(
+        request, getter=selectors.dossier_get, form_classes=DOSSIER_ACTIONS, kind=kind,
+        code=code, form_kwargs={"scope": request.scope} if kind == "move" else None)
     done = None
     if form.is_valid():
         data = form.cleaned_data
@@ -516,8 +533,9 @@ def dossier_act(request, kind: str, code: str):
         }
         done = _apply(form, calls[kind])
     if done is None:
-        return render(request, "citizens/dossier_detail.html",
-                      _dossier_context(request, dossier, bound={kind: form}), status=400)
+        context = _dossier_context(request, dossier, bound={kind: form})
+        _say_why_not_offered(request, form, kind, context["actions"])
+        return render(request, "citizens/dossier_detail.html", context, status=400)
     messages.success(request, _("Done."))
     if not selectors.dossier_list(scope=request.scope).filter(pk=done.pk).exists():
         return redirect("citizens:dossier_list")  # moved out of the caller's units

@@ -46,3 +46,22 @@ class MonthField(forms.CharField):
         if label is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return label
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value travels as YYYY-MM-DD, typed dd/mm/yyyy also
+    parses (DATE_INPUT_FORMATS)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DayField(forms.DateField):
+    """A day, picked or typed: an invalid one says the form it takes (dd/mm/yyyy), not
+    only that it is invalid."""
+
+    widget = DateInput
+    default_error_messages = {"invalid": _("Give a real day, as dd/mm/yyyy.")}
+

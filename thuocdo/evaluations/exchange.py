@@ -9,7 +9,12 @@ nothing. A period that is approved, published or locked refuses them (nothing is
 
 `discipline`: KHT grounds. `ground` (an addition) is `discipline` (default: needs `level`),
 `degradation`, `signal` (with `signal`, e.g. "S14"), or `corruption` (with `unit` instead of
-`official`); `reason` is an addition too. Matched by all their fields but `reason`.
+`official`); `reason` is an addition too. Matched by all their fields but `reason` and
+`withdrawn` (the key), one record to one stored ground (`discipline_plan`): when several
+stored grounds or records share a key, a record goes to a ground with its reason and
+state, then to one with its reason; what is left is paired only when one record and one
+ground are left, else the record is refused as ambiguous. A signal must be one of the
+rubric's KHT signals, and a record may not repeat a ground that counts.
 """
 
 from __future__ import annotations
@@ -17,11 +22,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from thuocdo.core.errors import ServiceError
 from thuocdo.org.models import Official, Unit
 
 from .choices import DisciplineLevel, GroundKind
@@ -90,9 +99,21 @@ def check(document: dict, report: Report, *, officials: set[str], units: set[str
     known_units = units | set(Unit.objects.filter(
         code__in=named_units - units).values_list("code", flat=True))
     seen: dict[tuple, str] = {}
+    wrong: set[str] = set()
+
+    def noted(path: str, code: str, message: str) -> None:
+        wrong.add(path.split(".", 1)[0])
+        report(path, code, message)
+
     for key, path, item in rows:
         (_check_assessment if key == "assessments" else _check_discipline)(
-            item, path, report, known_officials, known_units, seen)
+            item, path, noted, known_officials, known_units, seen)
+    # the records that are well formed are matched with the stored grounds
+    sound = {int(path[len("discipline["):-1]): item for key, path, item in rows
+             if key == "discipline" and path not in wrong}
+    if sound:
+        for path, code, message in discipline_plan(sound).problems:
+            report(path, code, message)
 
 
 ASSESSMENT_FIELDS = ("official", "period", "general_points", "assessor", "reason",
@@ -193,11 +214,140 @@ def _check_discipline(item, path, report, officials, units, seen) -> None:
         report(f"{path}.level", "required", _("required field is missing"))
     if ground == GroundKind.SIGNAL and not item.get("signal"):
         report(f"{path}.signal", "required", _("required field is missing"))
+    elif (ground == GroundKind.SIGNAL and isinstance(item["signal"], str)
+          and _date(on) is not None):
+        from .services import ground_signal_refusal
+
+        refusal = ground_signal_refusal(item["signal"], _date(on))
+        if refusal:
+            report(f"{path}.signal", "enum", refusal)
     for name in ("signal", "reason"):
         if item.get(name) is not None and not isinstance(item[name], str):
             report(f"{path}.{name}", "type", _("expected text"))
     if "withdrawn" in item and not isinstance(item["withdrawn"], bool):
         report(f"{path}.withdrawn", "type", _("expected true or false"))
+
+
+def _key(record: dict) -> tuple:
+    """What a `discipline` record is matched by: every field but `reason` and `withdrawn`."""
+    return (record.get("ground", GroundKind.DISCIPLINE), record.get("official") or None,
+            record.get("unit") or None, record["on"], record.get("level") or "",
+            record.get("signal") or "")
+
+
+def _stored_key(ground: Ground) -> tuple:
+    return (ground.kind, ground.official.code if ground.official_id else None,
+            ground.unit.code if ground.unit_id else None, ground.on.isoformat(), ground.level,
+            ground.signal)
+
+
+def _reason(record: dict) -> str:
+    return (record.get("reason") or "").strip()
+
+
+@dataclass
+class DisciplinePlan:
+    """What an import does with `discipline` records (by their index in the document):
+    `matches` the stored ground each one is, `creates` those recorded anew, in document
+    order, and the `problems` (path, code, message) that refuse the import."""
+
+    matches: dict[int, Ground] = field(default_factory=dict)
+    creates: list[int] = field(default_factory=list)
+    problems: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def discipline_plan(records: dict[int, dict]) -> DisciplinePlan:
+    """Match well-formed `discipline` records (index → record) with the stored grounds,
+    one record to one ground, without guessing. In each key (`_key`), stored grounds by id
+    and records in document order: a record goes first to a ground with its reason and
+    state (withdrawn or counting), then to a ground with its reason; what is left is paired
+    when one record and one ground are left, recorded anew when no ground is left, and
+    refused as `ambiguous` otherwise (which record changes which ground cannot be told). A
+    record recorded anew that counts may not repeat a ground that counts after the import
+    (`duplicate`). So an export imported back changes nothing, even with identical
+    grounds."""
+    plan = DisciplinePlan()
+    groups: dict[tuple, list[int]] = {}
+    for index in sorted(records):
+        groups.setdefault(_key(records[index]), []).append(index)
+    officials = {k[1] for k in groups if k[1]}
+    units = {k[2] for k in groups if k[2]}
+    stored: dict[tuple, list[Ground]] = {}
+    for ground in (Ground.objects.filter(
+            Q(official__code__in=officials) | Q(unit__code__in=units),
+            on__in={dt.date.fromisoformat(k[3]) for k in groups})
+            .select_related("official", "unit").order_by("id")):
+        stored.setdefault(_stored_key(ground), []).append(ground)
+    for key, indexes in groups.items():
+        grounds = stored.get(key, [])
+        matched = _pair(indexes, grounds, records)
+        plan.matches.update(matched)
+        left = [i for i in indexes if i not in matched]
+        free = [g for g in grounds if g not in matched.values()]
+        if left and free:
+            if len(left) == len(free) == 1:
+                plan.matches[left[0]] = free[0]
+                continue
+            for index in left:
+                plan.problems.append((f"discipline[{index}]", "ambiguous", _(
+                    "cannot tell which stored ground this record is: the same ground "
+                    "(%(ground)s) has %(stored)d stored and %(given)d given here, with "
+                    "reasons that do not match; give each record the reason stored with its "
+                    "ground") % {"ground": _described(key), "stored": len(free),
+                                         "given": len(left)}))
+            continue
+        # the records left (if any) are recorded anew, no stored ground being left for
+        # them; those that count after the import are the matched ones it does not withdraw
+        counting = [g for i, g in matched.items()
+                    if g.confirmed and records[i].get("withdrawn") is not True]
+        first = None
+        for index in left:
+            if records[index].get("withdrawn") is True:
+                plan.creates.append(index)
+            elif counting:
+                plan.problems.append((f"discipline[{index}]", "duplicate", _(
+                    "the same ground is stored already and counts (recorded at %(at)s, "
+                    "reason: “%(reason)s”): a ground counts once")
+                    % {"at": _recorded(counting[0]), "reason": counting[0].reason}))
+            elif first is not None:
+                plan.problems.append((f"discipline[{index}]", "duplicate", _(
+                    "the same ground as %(first)s, which counts: a ground counts once; "
+                    "leave one out or say it is withdrawn") % {"first": first}))
+            else:
+                first = f"discipline[{index}]"
+                plan.creates.append(index)
+    plan.creates.sort()
+    plan.problems.sort(key=lambda p: int(p[0][len("discipline["):-1]))
+    return plan
+
+
+def _pair(indexes: list[int], grounds: list[Ground], records: dict[int, dict]
+          ) -> dict[int, Ground]:
+    """Records to stored grounds of one key: same reason and state first, then same
+    reason (a record that does not say withdrawn leaves a withdrawn ground withdrawn)."""
+    matched: dict[int, Ground] = {}
+    for same_state in (True, False):
+        for index in indexes:
+            if index in matched:
+                continue
+            record = records[index]
+            for ground in grounds:
+                if ground in matched.values() or ground.reason != _reason(record):
+                    continue
+                if same_state and ground.confirmed == (record.get("withdrawn") is True):
+                    continue
+                matched[index] = ground
+                break
+    return matched
+
+
+def _described(key: tuple) -> str:
+    kind, official, unit, on, level, signal = key
+    return ", ".join(str(v) for v in (kind, official, unit, on, level, signal) if v)
+
+
+def _recorded(ground: Ground) -> str:
+    return timezone.localtime(ground.recorded_at).strftime("%H:%M %d/%m/%Y")
 
 
 def _withdrawn() -> str:
@@ -237,29 +387,18 @@ def write(document: dict, *, actor: Any) -> dict[str, tuple[int, int, int]]:
                 created += 1
         result["assessments"] = (created, updated, unchanged)
     if "discipline" in document:
-        created = updated = unchanged = 0
-        for record in document["discipline"]:
-            kind = record.get("ground", GroundKind.DISCIPLINE)
-            official = Official.objects.filter(code=record.get("official") or "").first()
-            unit = Unit.objects.filter(code=record.get("unit") or "").first()
-            match = Ground.objects.filter(
-                kind=kind, official=official, unit=unit,
-                on=dt.date.fromisoformat(record["on"]), level=record.get("level") or "",
-                signal=record.get("signal") or "").first()
-            reason = (record.get("reason") or "").strip()
-            # a ground the document says is withdrawn is withdrawn; one it lists without
-            # saying so keeps its withdrawal (an import never restores a ground)
+        records = dict(enumerate(document["discipline"]))
+        plan = discipline_plan(records)
+        if plan.problems:  # the check reported them: nothing is written
+            path, code, message = plan.problems[0]
+            raise ServiceError(f"{path}: {message}", code=code)
+        updated = unchanged = 0
+        # a ground the document says is withdrawn is withdrawn; one it lists without
+        # saying so keeps its withdrawal (an import never restores a ground). The stored
+        # grounds change first, so one withdrawn here no longer counts for those created.
+        for index, match in sorted(plan.matches.items()):
+            record, reason = records[index], _reason(records[index])
             withdraw = record.get("withdrawn") is True
-            if match is None:
-                match = services.ground_record(
-                    actor=actor if actor is not None else None, kind=kind, official=official,
-                    unit=unit, on=dt.date.fromisoformat(record["on"]),
-                    level=record.get("level") or "", signal=record.get("signal") or "",
-                    reason=reason)
-                created += 1
-                if withdraw:
-                    services.ground_withdraw(actor=actor, ground=match, reason=_withdrawn())
-                continue
             changed = False
             if match.reason != reason:
                 services.ground_reason_set(actor=actor, ground=match, reason=reason)
@@ -271,7 +410,16 @@ def write(document: dict, *, actor: Any) -> dict[str, tuple[int, int, int]]:
                 updated += 1
             else:
                 unchanged += 1
-        result["discipline"] = (created, updated, unchanged)
+        for index in plan.creates:
+            record = records[index]
+            services.ground_record(
+                actor=actor, kind=record.get("ground", GroundKind.DISCIPLINE),
+                official=Official.objects.filter(code=record.get("official") or "").first(),
+                unit=Unit.objects.filter(code=record.get("unit") or "").first(),
+                on=dt.date.fromisoformat(record["on"]), level=record.get("level") or "",
+                signal=record.get("signal") or "", reason=_reason(record),
+                withdrawn_because=_withdrawn() if record.get("withdrawn") is True else "")
+        result["discipline"] = (len(plan.creates), updated, unchanged)
     return result
 
 

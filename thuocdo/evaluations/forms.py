@@ -11,7 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from thuocdo.core.forms import MonthField
+from thuocdo.core.forms import DateInput, DayField, MonthField
 from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
 
 from .choices import DisciplineLevel, GroundKind, PeriodKind
@@ -78,16 +78,6 @@ class PublishForm(forms.Form):
 
 
 # -- the organisation board: opening periods, KHT grounds ---------------------------------
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; the value travels as YYYY-MM-DD, typed dd/mm/yyyy also
-    parses (DATE_INPUT_FORMATS)."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 #: the years a period or a ground may name (a typing error is refused, not stored)
@@ -160,7 +150,7 @@ class GroundForm(forms.Form):
                            empty_label=_("Choose the unit"),
                            help_text=_("Only for corruption or waste dealt with in a unit: "
                                        "its leaders are graded KHT."))
-    on = forms.DateField(label=_("Date of the decision or conclusion"), widget=DateInput,
+    on = DayField(label=_("Date of the decision or conclusion"), widget=DateInput,
                          help_text=_("dd/mm/yyyy; it counts for the year of this date."))
     level = forms.ChoiceField(label=_("Discipline level"), required=False,
                               choices=[("", "—"), *DisciplineLevel.choices],
@@ -195,7 +185,7 @@ class GroundForm(forms.Form):
                    if query.get(name, "").strip()}
         if "on" in initial:
             try:
-                initial["on"] = forms.DateField().clean(initial["on"])
+                initial["on"] = DayField().clean(initial["on"])
             except forms.ValidationError:
                 del initial["on"]
         if initial.get("kind") not in GroundKind.values:
@@ -243,6 +233,13 @@ class GroundForm(forms.Form):
         if kind == GroundKind.SIGNAL:
             if not data.get("signal") and "signal" not in self.errors:
                 self.add_error("signal", _("Name the confirmed signal, e.g. S14."))
+            elif data.get("signal") and data.get("on"):
+                # only the rubric's KHT signals count (the service's rule, said here first)
+                from .services import ground_signal_refusal
+
+                refusal = ground_signal_refusal(data["signal"], data["on"])
+                if refusal:
+                    self.add_error("signal", refusal)
         else:
             data["signal"] = ""
         if "reason" in data and not data["reason"].strip():

@@ -590,8 +590,10 @@ def cards_waiting(*, scope: Scope, what: str, period: Period | None = None,
     organisation board over the unit; the head of the card's agency approves, and the head
     of the nearest unit above it or the board over it approves the card of the agency's
     own head) and who may act on it (`services.can_assess`, `can_approve`): never the
-    caller's own card. The administrator may act on any card, and none waits for them for
-    that alone. A fixed number of queries (`tree`: `services.review_tree()`, read once)."""
+    caller's own card. A reviewed card approved inside its agency waits for its approval
+    only once the agency has no such draft left (they are approved together). The
+    administrator may act on any card, and none waits for them for that alone. A fixed
+    number of queries (`tree`: `services.review_tree()`, read once)."""
     from . import services
 
     reach = scope.lead_ranges + scope.board_ranges
@@ -632,6 +634,16 @@ def cards_waiting(*, scope: Scope, what: str, period: Period | None = None,
         return [c for c in services.assessable(scope, cards, tree=tree) if reviews(c)]
     ranges = tuple(tree.range[pk] for pk in head_of)
     vacant = {c.agency_id for c in cards if c.agency_id not in tree.heads}
+    # an agency's cards are approved together once all are reviewed
+    # (`services.agency_approve`): none waits while one of them is still a draft
+    drafts = {(period_id, agency_id) for period_id, agency_id, unit_id, position in
+              ScoreCard.objects.filter(status=CardStatus.DRAFT,
+                                       period_id__in={c.period_id for c in cards},
+                                       agency_id__in={c.agency_id for c in cards})
+              .values_list("period_id", "agency_id", "unit_id", "position").distinct()
+              if not tree.left_for_above(unit_id, agency_id, position)}
+    cards = [c for c in cards if (c.period_id, c.agency_id) not in drafts
+             or tree.left_for_above(c.unit_id, c.agency_id, c.position)]
 
     def approves(card: ScoreCard) -> bool:
         if tree.left_for_above(card.unit_id, card.agency_id, card.position):

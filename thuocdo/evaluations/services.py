@@ -671,23 +671,62 @@ def assessment_set(*, actor: Any = None, period: Period, official: Official,
 def ground_record(*, actor: Any = None, kind: str = GroundKind.DISCIPLINE,
                   official: Official | None = None, unit: Unit | None = None, on: dt.date,
                   level: str = "", signal: str = "", reason: str = "",
-                  confirmed: bool = True) -> Ground:
+                  confirmed: bool = True, withdrawn_because: str = "") -> Ground:
     """Record a KHT ground (S14): a discipline decision, a conclusion of degradation, a
-    confirmed S14 signal (about an official), or corruption or waste dealt with in a unit.
-    Only the organisation board and the administrator record them."""
+    confirmed signal of the rubric's `kht_signals` (about an official), or corruption or
+    waste dealt with in a unit. Only the organisation board and the administrator record
+    them. A ground identical to one that counts (same kind, official, unit, day, level and
+    signal, not withdrawn) is refused: it would count once anyway; correct the reason of
+    the one recorded, or withdraw it first. `withdrawn_because` records a ground withdrawn
+    at once, with that reason in the audit trail (an import of a withdrawn ground): it never
+    counts, so it may be identical to one that does."""
     scope = _scope(actor)
     if not can_manage_periods(scope):
         raise _deny(_("Only the organisation board records discipline and KHT grounds."))
-    _check_ground(kind=kind, official=official, unit=unit, level=level, signal=signal)
+    _check_ground(kind=kind, official=official, unit=unit, level=level, signal=signal, on=on)
     _check_ground_reach(scope, official=official, unit=unit, on=on)
+    if confirmed and not withdrawn_because:
+        _check_ground_unique(kind=kind, official=official, unit=unit, on=on, level=level,
+                             signal=signal)
     ground = Ground.objects.create(kind=kind, official=official, unit=unit, on=on, level=level,
-                                   signal=signal, reason=reason.strip(), confirmed=confirmed)
+                                   signal=signal, reason=reason.strip(),
+                                   confirmed=confirmed and not withdrawn_because)
     audit_record(actor=actor, action="ground.record", object_type="evaluations.ground",
                  object_code=str(ground.pk), reason=reason,
                  changes={"kind": kind, "official": official.code if official else None,
                           "unit": unit.code if unit else None, "on": on.isoformat(),
                           "level": level, "signal": signal})
+    if withdrawn_because and confirmed:
+        audit_record(actor=actor, action="ground.withdraw", object_type="evaluations.ground",
+                     object_code=str(ground.pk), reason=withdrawn_because,
+                     changes={"confirmed": [True, False]})
     return ground
+
+
+def _check_ground_unique(*, kind: str, official: Any, unit: Any, on: dt.date, level: str,
+                         signal: str) -> None:
+    """Refuse a ground identical to one that counts, naming that one. The subject's row is
+    locked first, so two requests sent at once (a double click) cannot both pass."""
+    subject = official if official is not None else unit
+    list(type(subject).objects.select_for_update().filter(pk=subject.pk).values_list("pk"))
+    found = (Ground.objects.filter(kind=kind, official=official, unit=unit, on=on, level=level,
+                                   signal=signal, confirmed=True)
+             .select_related("official", "unit").order_by("id").first())
+    if found is not None:
+        raise ServiceError(_ground_duplicate_message(found), code="ground_duplicate")
+
+
+def _ground_duplicate_message(ground: Ground) -> str:
+    """Why a ground identical to `ground` (which counts) is not recorded again."""
+    who = ground.unit if ground.official_id is None else ground.official
+    reason = (ground.reason if len(ground.reason) <= 80 else ground.reason[:79] + "…") or "—"
+    return _("This ground is recorded already and counts: %(kind)s, %(subject)s, %(day)s, "
+             "recorded at %(at)s (reason: “%(reason)s”). Correct the reason of that one, or "
+             "withdraw it, rather than recording it again.") % {
+        "kind": GroundKind(ground.kind).label, "subject": f"{who.name} ({who.code})",
+        "day": ground.on.strftime("%d/%m/%Y"),
+        "at": timezone.localtime(ground.recorded_at).strftime("%H:%M %d/%m/%Y"),
+        "reason": reason}
 
 
 @transaction.atomic
@@ -770,7 +809,37 @@ def _check_ground_reach(scope: Scope, *, official: Any, unit: Any, on: dt.date) 
                       "about the units granted to it and the officials working there."))
 
 
-def _check_ground(*, kind: str, official: Any, unit: Any, level: str, signal: str) -> None:
+def ground_signals(on: dt.date) -> frozenset[str]:
+    """The signal codes a ground of kind "signal" dated `on` may name: those graded KHT
+    (`Rubric.kht_signals`) by the rubrics that score the periods it counts in (the periods
+    of its year that end on or after it); for a day no rubric scores, those of every
+    registered rubric. Whether a confirmed signal record exists is not asked: documents
+    from other systems carry grounds without our signal records."""
+    from .rubrics import RUBRICS
+
+    labels = [f"{on.year}-{month:02d}" for month in range(on.month, 13)]
+    labels += [f"{on.year}-Q{quarter}" for quarter in range((on.month - 1) // 3 + 1, 5)]
+    codes: set[str] = set()
+    for label in [*labels, str(on.year)]:
+        try:
+            codes |= rubric_for(EnginePeriod.parse(label)).kht_signals
+        except ServiceError:  # no rubric in force for that period
+            continue
+    return frozenset(codes or {c for rubric in RUBRICS.values() for c in rubric.kht_signals})
+
+
+def ground_signal_refusal(signal: str, on: dt.date) -> str | None:
+    """Why `signal` is not a signal a ground dated `on` may name, or None."""
+    accepted = ground_signals(on)
+    if signal in accepted:
+        return None
+    return _("Signal %(code)s does not make the grade KHT: the scoring rubric counts only "
+             "%(codes)s.") % {"code": signal,
+                               "codes": ", ".join(sorted(accepted, key=lambda c: (len(c), c)))}
+
+
+def _check_ground(*, kind: str, official: Any, unit: Any, level: str, signal: str,
+                  on: dt.date) -> None:
     from .choices import DisciplineLevel
 
     if kind not in GroundKind.values:
@@ -789,6 +858,8 @@ def _check_ground(*, kind: str, official: Any, unit: Any, level: str, signal: st
     if kind == GroundKind.SIGNAL and not signal:
         raise ServiceError(_("Name the confirmed signal (e.g. S14)."), code="ground_signal",
                            field="signal")
+    if kind == GroundKind.SIGNAL and (refusal := ground_signal_refusal(signal, on)):
+        raise ServiceError(refusal, code="ground_signal_unknown", field="signal")
 
 
 # -- cards: self-score, review, approval -------------------------------------------------

@@ -792,8 +792,10 @@ def agency_approve(request, label: str, code: str):
         if n:
             messages.success(request, _("%(n)d cards approved.") % {"n": n})
         else:
-            messages.info(request, _("No card was left to approve: every card you approve "
-                                     "here was already approved."))
+            messages.info(request, _("No card was left for you to approve here: those you "
+                                     "approve are already approved, and the others wait for "
+                                     "whoever approves them (the head of the agency, or for "
+                                     "a leader's card, the level above)."))
         # the caller's own card, left out, is named by the ranking's banner (`own_left_out`)
     return redirect("evaluations:unit_ranking", label=label, code=code)
 

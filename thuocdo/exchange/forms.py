@@ -19,7 +19,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from thuocdo.tasks.forms import DateInput
+from thuocdo.core.forms import DateInput, DayField
 
 #: The largest document the pages take, in bytes, unless settings.EXCHANGE_UPLOAD_MAX_BYTES
 #: says otherwise. An import runs inside the web request (gunicorn ends a request after 30
@@ -112,7 +112,7 @@ class ImportForm(forms.Form):
         label=_("Document"),
         help_text=_("An exchange document: a .json file or an Excel workbook (.xlsx), as "
                     "docs/exchange-format.md describes it."))
-    on = forms.DateField(
+    on = DayField(
         label=_("Changes take effect on"), required=False, widget=DateInput,
         help_text=_("The day a changed place of an official or a changed coefficient starts, "
                     "unless the document says so (empty: today)."),

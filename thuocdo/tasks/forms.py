@@ -19,7 +19,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from thuocdo.core.forms import MonthField
+from thuocdo.core.forms import DateInput, DayField, MonthField
 from thuocdo.core.scope import Scope, subtrees_q
 from thuocdo.measure.history import Bucket
 from thuocdo.org import selectors as org_selectors
@@ -58,16 +58,6 @@ ACTION_LABELS = {
 }
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; the value travels as YYYY-MM-DD, typed dd/mm/yyyy also
-    parses (DATE_INPUT_FORMATS)."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class OfficialChoiceField(forms.ModelChoiceField):
@@ -156,10 +146,10 @@ class TaskFilterForm(forms.Form):
     lead_official = OfficialCodeField(label=_("Lead official (code)"), required=False)
     priority = forms.ChoiceField(label=_("Priority"), required=False,
                                  choices=[("", _("Any priority")), *Priority.choices])
-    due_from = forms.DateField(label=_("Deadline from"), required=False, widget=DateInput)
-    due_to = forms.DateField(label=_("Deadline to"), required=False, widget=DateInput)
-    assigned_from = forms.DateField(label=_("Assigned from"), required=False, widget=DateInput)
-    assigned_to = forms.DateField(label=_("Assigned to"), required=False, widget=DateInput)
+    due_from = DayField(label=_("Deadline from"), required=False, widget=DateInput)
+    due_to = DayField(label=_("Deadline to"), required=False, widget=DateInput)
+    assigned_from = DayField(label=_("Assigned from"), required=False, widget=DateInput)
+    assigned_to = DayField(label=_("Assigned to"), required=False, widget=DateInput)
     period = MonthField(
         label=_("Period (original deadline)"), required=False,
         help_text=_("A month, MM/YYYY: the tasks whose original deadline falls in it."),
@@ -256,7 +246,7 @@ class TaskAssignForm(forms.Form):
         error_messages={"invalid_choice": _(
             "Choose one of the officials of the lead unit: the list now shows them.")},
     )
-    due = forms.DateField(label=_("Deadline"), widget=DateInput)
+    due = DayField(label=_("Deadline"), widget=DateInput)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices,
                                  initial=Priority.NORMAL)
 
@@ -299,7 +289,7 @@ class CoordinationForm(forms.Form):
 
     unit = UnitChoiceField(label=_("Coordinating unit"), required=False, queryset=None,
                            to_field_name="code", empty_label=_("No unit"))
-    due = forms.DateField(label=_("Its deadline"), required=False, widget=DateInput)
+    due = DayField(label=_("Its deadline"), required=False, widget=DateInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -459,13 +449,13 @@ class ReturnForm(ActionForm):
 
 class ExtensionRequestForm(ActionForm):
     kind = EventKind.EXTENSION_REQUEST
-    new_due = forms.DateField(label=_("New deadline asked for"), widget=DateInput)
+    new_due = DayField(label=_("New deadline asked for"), widget=DateInput)
     reason = _reason()
 
 
 class ExtensionGrantForm(ActionForm):
     kind = EventKind.EXTENSION_GRANT
-    new_due = forms.DateField(label=_("New deadline"), widget=DateInput)
+    new_due = DayField(label=_("New deadline"), widget=DateInput)
 
     def setup(self) -> None:
         requested = pending_extension(self.snapshot)
@@ -500,12 +490,13 @@ class ConsultForm(ActionForm):
     kind = EventKind.CONSULT
     to_unit = UnitChoiceField(label=_("Unit asked"), queryset=None, to_field_name="code",
                               empty_label=_("Choose the unit"))
-    reply_due = forms.DateField(label=_("Reply deadline"), widget=DateInput)
+    reply_due = DayField(label=_("Reply deadline"), widget=DateInput)
     question = _reason(_("Question"))
 
     def setup(self) -> None:
-        _unit_field_queryset(self.fields["to_unit"],
-                             selectors.unit_options().exclude(pk=self.task.holder_unit_id))
+        # the whole tree, the holder's unit too, so that every unit stays under its parent
+        # (the workflow refuses consulting the holder's own unit, with its reason)
+        _unit_field_queryset(self.fields["to_unit"], selectors.unit_options())
 
 
 class ConsultReplyForm(ActionForm):

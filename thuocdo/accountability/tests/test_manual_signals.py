@@ -131,11 +131,15 @@ def test_what_is_missing_or_wrong_is_named_and_nothing_is_written(world, changes
 
 
 @pytest.mark.django_db
-def test_a_day_to_come_and_a_unit_the_official_never_belonged_to_are_refused(world):
+def test_a_day_to_come_a_day_before_service_and_a_unit_never_belonged_to_are_refused(world):
     before = _written()
     with pytest.raises(ServiceError) as refused:
         _record(world, on=_today() + dt.timedelta(days=1))
     assert (refused.value.service_code, refused.value.field) == ("date_in_future", "on")
+    with pytest.raises(ServiceError) as refused:  # the world's officials serve since 2025
+        _record(world, on=dt.date(1990, 1, 1))
+    assert (refused.value.service_code, refused.value.field) == ("date_before_service", "on")
+    assert "01/01/2025" in refused.value.service_message
     with pytest.raises(ServiceError) as refused:
         _record(world, unit=world.units["HN.CG.DV"])
     assert (refused.value.service_code, refused.value.field) == ("not_a_member", "unit")

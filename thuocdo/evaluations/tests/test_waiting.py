@@ -103,3 +103,22 @@ def test_the_boards_steps(world):
     assert [(p.label, step) for p, step in selectors.periods_waiting(
         scope=scope_for(board))] == [(ended.label, "score"), (scoring.label, "review")]
     assert selectors.periods_waiting(scope=scope_for(world.user("head"))) == []
+
+
+def test_cards_wait_for_approval_only_once_their_agency_has_no_draft(world, under_review):
+    """The head approves HN.CG's cards together, once every one is reviewed
+    (`services.agency_approve`): reviewed staff cards do not wait for him while the
+    deputy's card is still a draft, and do once it is reviewed."""
+    from .test_services import assess
+
+    head = scope_for(world.user("head"))
+    assess(world, "head", "CG.STAFF", 30)
+    assess(world, "head", "CG.STAFF2", 30)
+    services.unit_review(actor=world.user("head"), period=under_review,
+                         unit=world.units["HN.CG.VP"])
+    assert _codes(selectors.cards_waiting(scope=head, what=selectors.WAIT_APPROVE)) == []
+    assess(world, "head", "CG.DEP", 30, organising=1, uniting=1)
+    services.unit_review(actor=world.user("head"), period=under_review,
+                         unit=world.units["HN.CG"])
+    assert _codes(selectors.cards_waiting(scope=head, what=selectors.WAIT_APPROVE)) == [
+        "CG.DEP", "CG.STAFF", "CG.STAFF2"]

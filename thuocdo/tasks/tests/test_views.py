@@ -374,6 +374,14 @@ def test_guidance_and_consultation_forms(world, client_for, product, clock):
     response = staff.get(task.get_absolute_url())
     guidance = action(response, "guidance_request")["form"]
     assert {o.code for o in guidance.fields["to_official"].queryset} == {"CG.HEAD", "CG.DEP"}
+    # the whole tree is offered, each unit under its parent; the holder's own unit is
+    # refused by the workflow, with its reason
+    consult = action(response, "consult")["form"]
+    assert {"HN.CG", "HN.CG.VP", "HN.CG.DV"} <= {
+        u.code for u in consult.fields["to_unit"].queryset}
+    refused = action(post_act(staff, task, "consult", to_unit="HN.CG.VP",
+                              reply_due="2026-10-06", question="?"), "consult")["form"]
+    assert refused.errors["to_unit"] == ["Consult another unit, not the one holding the work."]
     assert post_act(staff, task, "consult", to_unit="HN.CG.DV", reply_due="2026-10-06",
                     question="Số liệu phường?").status_code == 302
     assert post_act(staff, task, "guidance_request", to_official="CG.DEP",
