@@ -233,17 +233,30 @@ def extension_pending_q(*, by: int | None = None) -> Q:
     return Q(state__in=list(OPEN_STATES)) & Q(Exists(requests.exclude(Exists(answered))))
 
 
-def decided_by_q(official_id: int, *, day: dt.date) -> Q:
-    """Tasks whose requests `official_id` decides (workflow: the assigner): they assigned
-    the task, or they lead (head or deputy, on `day`) the assigning unit."""
+def _led_units(official_id: int, day: dt.date) -> QuerySet:
+    """The ids of the units `official_id` leads (head or deputy) on `day`, as a subquery."""
     from thuocdo.org.choices import LEADER_POSITIONS
     from thuocdo.org.models import Membership
 
-    led = Membership.objects.filter(
+    return Membership.objects.filter(
         Q(end__isnull=True) | Q(end__gte=day), start__lte=day, official_id=official_id,
         position__in=list(LEADER_POSITIONS),
     ).values("unit_id")
-    return Q(assigned_by_id=official_id) | Q(assigner_unit_id__in=led)
+
+
+def decided_by_q(official_id: int, *, day: dt.date) -> Q:
+    """Tasks whose requests `official_id` decides (workflow: the assigner): they assigned
+    the task, or they lead (head or deputy, on `day`) the assigning unit."""
+    return (Q(assigned_by_id=official_id)
+            | Q(assigner_unit_id__in=_led_units(official_id, day)))
+
+
+def held_by_q(official_id: int, *, day: dt.date) -> Q:
+    """Tasks `official_id` holds (workflow: the holder): in their name, or held by a unit
+    they lead (head or deputy, on `day`) with no official named, whose leaders take it."""
+    return (Q(holder_official_id=official_id)
+            | Q(holder_official__isnull=True,
+                holder_unit_id__in=_led_units(official_id, day)))
 
 
 def _extensions_to_decide(scope: Scope, day: dt.date) -> QuerySet[Task]:
@@ -281,7 +294,7 @@ def my_work(*, scope: Scope, on: dt.date | None = None) -> MyWork:
     if me is None:
         return empty
     held = list(
-        task_list(scope=scope, ordering="due").filter(holder_official_id=me,
+        task_list(scope=scope, ordering="due").filter(held_by_q(me, day=day),
                                                       state__in=list(OPEN_STATES))
     )
     overdue = [t for t in held if t.due_in_force < day and t.state != TaskState.SUBMITTED]
@@ -445,7 +458,7 @@ def my_work_counts(*, scope: Scope, on: dt.date | None = None) -> dict[str, int]
     if me is None:
         return counts
     overdue = Q(due_in_force__lt=day) & ~Q(state=TaskState.SUBMITTED)
-    held = Task.objects.filter(task_scope_q(scope), holder_official_id=me,
+    held = Task.objects.filter(task_scope_q(scope), held_by_q(me, day=day),
                                state__in=list(OPEN_STATES))
     counts.update(held.order_by().aggregate(
         overdue=Count("pk", filter=overdue),

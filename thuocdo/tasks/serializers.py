@@ -9,6 +9,7 @@ serializers only check the shape of a request, and the views hand the cleaned va
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -285,10 +286,17 @@ class CodeField(serializers.SlugRelatedField):
     """A record named by code; `queryset` may be narrowed to the caller's scope by the
     request serializer, and unknown and unreadable codes then get the same error."""
 
+    UNKNOWN = {
+        "unit": gettext_lazy("Unknown unit “{value}”."),
+        "official": gettext_lazy("Unknown official “{value}”."),
+        "directive": gettext_lazy("Unknown directive “{value}”."),
+        "product": gettext_lazy("Unknown product “{value}”."),
+    }
+
     def __init__(self, what: str, **kwargs):
         kwargs.setdefault("error_messages", {
-            "does_not_exist": f"Unknown {what} “{{value}}”.",
-            "invalid": "Invalid value.",
+            "does_not_exist": self.UNKNOWN[what],
+            "invalid": gettext_lazy("Give a code as text."),
         })
         super().__init__(slug_field="code", **kwargs)
 

@@ -467,6 +467,17 @@ def creation_data(task: Task) -> dict:
     }
 
 
+def _free_code(code: str) -> str:
+    """`code`, the automatic code of a new task (NV<year>-<id>), or, when a code chosen
+    earlier (the API, an import) already took it, the first of `code`-2, `code`-3, … that
+    is free: the automatic code never collides (it would fail every later assignment)."""
+    candidate, n = code, 1
+    while Task.objects.filter(code=candidate).exists():
+        n += 1
+        candidate = f"{code}-{n}"
+    return candidate
+
+
 @transaction.atomic
 def task_assign(
     *,
@@ -521,7 +532,7 @@ def task_assign(
     )
     task.save(force_insert=True)
     if not code:
-        task.code = f"NV{timezone.localtime(at):%Y}-{task.pk:06d}"
+        task.code = _free_code(f"NV{timezone.localtime(at):%Y}-{task.pk:06d}")
         Task.objects.filter(pk=task.pk).update(code=task.code)
     TaskCoordination.objects.bulk_create(
         TaskCoordination(task=task, unit=unit, due=unit_due) for unit, unit_due in coordinating

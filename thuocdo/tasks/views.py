@@ -337,6 +337,14 @@ class _Names:
                              event.holder_official_after):
                 if official is not None:
                     self.officials[official.code] = official
+        # units named in the payloads only (a consultation, its reply): unit names are
+        # public (`selectors.unit_options`), read in one query
+        named = {str(code) for event in events for key in ("to_unit", "unit")
+                 if (code := (event.data or {}).get(key))} - self.units.keys()
+        if named:
+            from thuocdo.org.models import Unit
+
+            self.units.update((u.code, u) for u in Unit.objects.filter(code__in=named))
 
     def product(self, code):
         product = self.task.product

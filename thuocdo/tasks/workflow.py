@@ -301,6 +301,12 @@ class TaskSnapshot:
     consults: dict[str, dict] = field(default_factory=dict)
     #: an extension request not yet granted or refused
     extension_pending: bool = False
+    #: who (official code) took the work since it last moved, asked for the pending
+    #: extension, handed in the product last: the work is theirs (`works_on`), even when a
+    #: unit holds it with no official named
+    taken_by: str | None = None
+    requested_by: str | None = None
+    submitted_by: str | None = None
     #: the log as the engine reads it (without the creation event)
     events: list[Event] = field(default_factory=list)
 
@@ -338,18 +344,22 @@ class TaskSnapshot:
         elif kind == EventKind.GUIDANCE_REPLY:
             self.guidance_resume, self.guide_id = None, None
         elif kind == EventKind.SUBMIT:
-            self.submit_resume = before
+            self.submit_resume, self.submitted_by = before, actor_code
+        elif kind == EventKind.ACCEPT:
+            self.taken_by = actor_code
+        elif kind in {EventKind.TRANSFER, EventKind.RETURN}:
+            self.taken_by = None
         elif kind == EventKind.CONSULT:
             self.consults[str(data["to_unit"])] = data
         elif kind == EventKind.CONSULT_REPLY:
             self.consults.pop(str(data.get("unit")), None)
         elif kind == EventKind.EXTENSION_REQUEST:
-            self.extension_pending = True
+            self.extension_pending, self.requested_by = True, actor_code
         elif kind == EventKind.EXTENSION_GRANT:
             self.due_in_force = dt.date.fromisoformat(str(data["new_due"]))
-            self.extension_pending = False
+            self.extension_pending, self.requested_by = False, None
         elif kind == EventKind.EXTENSION_REFUSE:
-            self.extension_pending = False
+            self.extension_pending, self.requested_by = False, None
         if kind != EventKind.CREATE:
             self.events.append(Event(kind, at, actor_code, data))
         self.state = state_after
@@ -376,16 +386,23 @@ def is_holder(snap: TaskSnapshot, official: Official, day: dt.date, d: Directory
 def works_on(snap: TaskSnapshot, official: Official) -> bool:
     """Is the work `official`'s own: they hold it, or it waits on their behalf (for the
     guidance they asked, or for the approval of the product they handed in, which stays
-    theirs once approved)? Nobody decides on their own work as its assigner or superior
-    (grants or refuses their own extension, approves or sends back their own product,
-    excuses their own delay, cancels or chases it): another leader does."""
+    theirs once approved); or, whoever holds it (a unit with no official named), they took
+    it since it last moved, asked for the extension pending, or handed the product in?
+    Nobody decides on their own work as its assigner or superior (grants or refuses their
+    own extension, approves or sends back their own product, excuses their own delay,
+    cancels or chases it): another leader does."""
     if snap.state == S.WAITING_GUIDANCE and snap.guidance_resume is not None:
         worker = snap.guidance_resume[1]
     elif snap.state in (S.SUBMITTED, S.DONE) and snap.submit_resume is not None:
         worker = snap.submit_resume[1]
     else:
         worker = snap.holder_official
-    return worker is not None and worker.pk == official.pk
+    if worker is not None and worker.pk == official.pk:
+        return True
+    acted = {snap.taken_by, snap.requested_by}
+    if snap.state in (S.SUBMITTED, S.DONE):
+        acted.add(snap.submitted_by)
+    return official.code in acted
 
 
 def is_assigner(snap: TaskSnapshot, official: Official, day: dt.date, d: Directory) -> bool:

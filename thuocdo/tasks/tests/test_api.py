@@ -374,6 +374,7 @@ def test_assign_refusals(api, world):
     body = assert_error(head.post(url("task-list"), {**base, "lead_unit": "HN.BD.VP"},
                                   format="json"), 400, "invalid")
     assert list(body["errors"]) == ["lead_unit"]
+    assert body["errors"]["lead_unit"] == ["Không có đơn vị “HN.BD.VP”."]  # in Vietnamese
     assert_error(head.post(url("task-list"), {**base, "lead_official": "DV.HEAD"},
                            format="json"), 400, "task_lead_not_member")
     assert_error(head.post(url("task-list"), {**base, "code": "T-CG"}, format="json"),

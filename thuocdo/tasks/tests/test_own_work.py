@@ -116,3 +116,53 @@ def test_a_leader_who_assigned_himself_asks_another_leader(world, product):
     with pytest.raises(PermissionDeniedError):
         _act(world, task, "approve", "CG.HEAD", at(5, 10))
     _act(world, task, "approve", "CG.DEP", at(5, 10))
+
+
+def test_work_held_by_a_unit_is_the_work_of_whoever_took_it(world, product):
+    """Staff hand the work to HN.CG with nobody named: its deputy takes it, asks for an
+    extension and hands the product in; she decides none of it (she took it, asked,
+    submitted); the head does."""
+    task = services.task_assign(
+        assigned_by=world.officials["CG.HEAD"], title="Báo cáo tổng hợp", product=product,
+        lead_unit=world.units["HN.CG.VP"], lead_official=world.officials["CG.STAFF"],
+        due=D(2026, 10, 15), at=at(1, 8), allow_past_due=True)
+    _act(world, task, "accept", "CG.STAFF", at(2))
+    _act(world, task, "transfer", "CG.STAFF", at(2, 10), to_unit="HN.CG", reason="cấp quận")
+    task.refresh_from_db()
+    assert task.holder_official is None
+    # the unit's leaders see it among the work to accept (it is theirs to take)
+    for role in ("head", "deputy"):
+        scope = scope_for(world.users[role])
+        assert task in selectors.my_work(scope=scope, on=D(2026, 10, 2)).to_accept
+        assert selectors.my_work_counts(scope=scope, on=D(2026, 10, 2))["to_accept"] == 1
+    _act(world, task, "accept", "CG.DEP", at(3))
+    task.refresh_from_db()
+    offered = allowed_actions(task, world.officials["CG.DEP"], D(2026, 10, 3))
+    assert "submit" in offered and not {"cancel", "remind", "excuse_delay"} & set(offered)
+    _act(world, task, "extension_request", "CG.DEP", at(3, 10), new_due="2026-10-30",
+         reason="chờ")
+    task.refresh_from_db()
+    _refused(world, task, "extension_grant", at(3, 11), new_due="2026-10-30")
+    _act(world, task, "extension_grant", "CG.HEAD", at(3, 11), new_due="2026-10-30")
+    _act(world, task, "submit", "CG.DEP", at(5))
+    task.refresh_from_db()
+    _refused(world, task, "approve", at(5, 10))
+    _act(world, task, "approve", "CG.HEAD", at(5, 10))
+
+
+def test_a_chosen_code_never_blocks_the_automatic_codes(world, product):
+    """A code chosen through the API that the next automatic code would take: that task gets
+    the next free variant, and every later assignment works (before, each failed)."""
+    from thuocdo.tasks.models import Task
+
+    def assign(code=None):
+        return services.task_assign(
+            assigned_by=world.officials["CG.HEAD"], title="Báo cáo", product=product,
+            lead_unit=world.units["HN.CG.VP"], lead_official=world.officials["CG.STAFF"],
+            due=D(2026, 10, 15), at=at(1, 8), allow_past_due=True, code=code)
+
+    chosen = assign(code="CHOSEN")
+    taken = f"NV2026-{chosen.pk + 1:06d}"  # the next task's automatic code
+    Task.objects.filter(pk=chosen.pk).update(code=taken)
+    assert assign().code == f"{taken}-2"
+    assert assign().code == f"NV2026-{chosen.pk + 2:06d}"

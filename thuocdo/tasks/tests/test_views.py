@@ -384,6 +384,11 @@ def test_guidance_and_consultation_forms(world, client_for, product, clock):
     assert refused.errors["to_unit"] == ["Consult another unit, not the one holding the work."]
     assert post_act(staff, task, "consult", to_unit="HN.CG.DV", reply_due="2026-10-06",
                     question="Số liệu phường?").status_code == 302
+    # the timeline names the unit asked, not only its code
+    timeline = staff.get(task.get_absolute_url()).context["timeline"]
+    consult = next(row for row in timeline if row["event"].kind == "consult")
+    assert {"label": "To unit", "value": "UBND phường Dịch Vọng", "is_date": False} in (
+        consult["payload"])
     assert post_act(staff, task, "guidance_request", to_official="CG.DEP",
                     question="Phạm vi báo cáo?").status_code == 302
     deputy = client_for(world.user("deputy"))
