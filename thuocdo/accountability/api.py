@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from thuocdo.core.api import ScopedAPIMixin, error_responses
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.measure.signals import event_number
 from thuocdo.org import selectors as org_selectors
 from thuocdo.tasks import selectors as task_selectors
 
@@ -51,6 +52,14 @@ class SignalSerializer(serializers.ModelSerializer):
     unit = serializers.CharField(source="unit.code")
     escalate_to = serializers.CharField(source="escalate_to.code", allow_null=True,
                                         default=None)
+    events = serializers.SerializerMethodField()
+
+    def get_events(self, signal: SignalRecord) -> list:
+        """The events that raised it, numbered as on the task page and in `thuocdo signals
+        --json` (the assignment is #1): a number, or [task code, number] for a signal over
+        several tasks."""
+        return [[e[0], event_number(e[1])] if isinstance(e, list | tuple) else event_number(e)
+                for e in signal.events]
 
     class Meta:
         model = SignalRecord

@@ -713,6 +713,7 @@ def directive_cascade(*, scope: Scope, directive: Directive, calendar) -> list[C
     first_task: dict[int, dt.datetime] = {}
     rows = (Task.objects.filter(directive=directive, assigner_unit__lft__gt=issuer.lft,
                                 assigner_unit__rgt__lt=issuer.rgt)
+            .exclude(state=TaskState.CANCELLED)
             .values("assigner_unit__lft").annotate(n=Count("pk"), first=Min("assigned_at"))
             .order_by())
     for row in rows:
@@ -725,6 +726,7 @@ def directive_cascade(*, scope: Scope, directive: Directive, calendar) -> list[C
     for lft, n in (Task.objects.filter(task_selectors.task_scope_q(scope), directive=directive,
                                        assigner_unit__lft__gt=issuer.lft,
                                        assigner_unit__rgt__lt=issuer.rgt)
+                   .exclude(state=TaskState.CANCELLED)
                    .values("assigner_unit__lft").annotate(n=Count("pk")).order_by()
                    .values_list("assigner_unit__lft", "n")):
         for unit in units:
@@ -746,7 +748,9 @@ def directive_cascade(*, scope: Scope, directive: Directive, calendar) -> list[C
 
 def cascade_tasks(*, scope: Scope, directive: Directive, unit: Unit) -> QuerySet[Task]:
     """The tasks behind a cascade row's number: assigned under `directive` by `unit` or a
-    unit below it, that the caller may read."""
+    unit below it, that the caller may read; a cancelled task (withdrawn, often assigned by
+    mistake) is no answer."""
     return task_selectors.task_list(scope=scope, filters=TaskFilters(directive=directive)
                                     ).filter(assigner_unit__lft__gte=unit.lft,
-                                             assigner_unit__rgt__lte=unit.rgt)
+                                             assigner_unit__rgt__lte=unit.rgt
+                                             ).exclude(state=TaskState.CANCELLED)

@@ -225,6 +225,27 @@ def test_the_cascade_lists_who_answered_and_who_did_not(world, client_for):
 
 
 @pytest.mark.django_db
+def test_a_cancelled_task_is_no_answer_to_a_directive(world, client_for):
+    """Ba Đình's only task under the directive was assigned by mistake and cancelled: Ba
+    Đình has not answered, and the count's list agrees."""
+    from thuocdo.tasks import services
+
+    directive = services.directive_create(code="24-CT/TU", title="Chỉ thị 24",
+                                          issued_by=world.units["HN"],
+                                          issued_on=timezone.localdate() - dt.timedelta(days=14))
+    kept = make_task(world, code="T-CG", directive=directive)
+    withdrawn = make_task(world, code="T-CG2", directive=directive)
+    act(world, withdrawn, "cancel", "CG.HEAD", reason="giao nhầm")
+    client = client_for(world.user("admin"))
+    rows = {r.unit.code: r for r in client.get(reverse(
+        "accountability:directive_cascade", kwargs={"code": directive.code})).context["rows"]}
+    assert (rows["HN.CG"].tasks, rows["HN.CG"].readable) == (1, 1)
+    listed = client.get(reverse("accountability:cascade_tasks"),
+                        {"directive": directive.code, "unit": "HN.CG"}).context["page"]
+    assert [t.code for t in listed] == [kept.code]
+
+
+@pytest.mark.django_db
 def test_the_s9_sheet_names_the_signals_and_the_tasks_status_apart(world, client_for):
     """The escalations' sheet has the signal's status and the task's: two headers, each
     saying whose (both read "Trạng thái" before)."""

@@ -80,6 +80,17 @@ def test_the_command_prints_the_signals_as_json_and_stores_them():
         assert row["id"] == stored[row["key"]]
         assert row["url"].endswith(f"/accountability/signals/{row['id']}/")
     assert SignalRecord.objects.count() == len(rows)
+    # the API numbers them the same way
+    from django.test import Client
+
+    from thuocdo.accounts import services as accounts
+
+    admin = accounts.user_create(email="api-admin@example.vn", password="x" * 12,
+                                 full_name="Quản trị", is_superuser=True)
+    api = Client()
+    api.force_login(admin)
+    for row in rows:
+        assert api.get(f"/api/signals/{row['id']}/").json()["events"] == row["events"]
     out = StringIO()
     call_command("signals", period="2026-10", json=True, as_of=document["as_of"],
                  no_store=True, stdout=out)
