@@ -39,7 +39,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Min
+from django.db.models import F, Min
 from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
@@ -203,6 +203,7 @@ def tasks_in(start: dt.date, end: dt.date, unit_code: Mapping[int, str],
         seqs[task_id].append(seq)
     if errors is None:
         errors = found_errors_for(start, end)
+    protected = protected_initiatives(in_period)
     result = []
     for (pk, code, assigned_at, due, lead_unit, lead_official, assigner_unit, assigner,
          product, coefficient, quantity) in task_rows:
@@ -213,8 +214,23 @@ def tasks_in(start: dt.date, end: dt.date, unit_code: Mapping[int, str],
             events=tuple(events.get(pk, ())),
         )
         result.append(TaskInput(history, products[product], Fraction(coefficient),
-                                quantity, tuple(seqs.get(pk, ())), errors.get(code, ())))
+                                quantity, tuple(seqs.get(pk, ())), errors.get(code, ()),
+                                protected=pk in protected))
     return tuple(result)
+
+
+def protected_initiatives(tasks: Any) -> set[int]:
+    """The ids of those of `tasks` (a queryset) that are an initiative of their lead
+    official a leader protected: an S15 about that official and the task, decided
+    "protected" (accepted). Its failure is not held against them (`TaskInput.protected`).
+    One query."""
+    from thuocdo.accountability.choices import PROTECTED_INITIATIVE, SignalStatus
+    from thuocdo.accountability.models import SignalRecord
+
+    return set(SignalRecord.objects.filter(
+        code=PROTECTED_INITIATIVE, status=SignalStatus.ACCEPTED,
+        task__in=tasks.values("pk"), official_id=F("task__lead_official_id"),
+    ).values_list("task_id", flat=True))
 
 
 def assessments_for(labels: list[str], official_code: Mapping[int, str]
@@ -286,7 +302,8 @@ def score(inputs: PeriodInputs, rubric, *, workers: int | None = None) -> Period
         monthly.extend(score_month(inputs, month, rubric, workers=workers).cards)
     return roll_up(period=period, monthly=monthly, officials=inputs.officials,
                    units=inputs.units, assessments=inputs.assessments.get(period.label, {}),
-                   grounds=inputs.grounds, rubric=rubric)
+                   grounds=inputs.grounds, rubric=rubric,
+                   quota_exceptions=quota_exceptions())
 
 
 @dataclass(frozen=True)
@@ -353,8 +370,15 @@ def score_month(inputs: PeriodInputs, month: Period, rubric, *,
         period=month, officials=[o for o in inputs.officials if o.code in waiting] + unplaced,
         facts=waiting_facts, pooled=pool_tallies(tallies, led, inputs.units),
         units=inputs.units, assessments=assessments, grounds=inputs.grounds, rubric=rubric))
-    final, state = apply_quota(cards, rubric)
+    final, state = apply_quota(cards, rubric, quota_exceptions())
     return PeriodScores(month.label, final, state)
+
+
+def quota_exceptions() -> dict[str, Fraction]:
+    """The approved exceptions for outstanding units (settings.THUOCDO_QUOTA_EXCEPTIONS):
+    agency code → the HTXS share that replaces the rubric's 20% for that agency."""
+    return {code: Fraction(share)
+            for code, share in settings.THUOCDO_QUOTA_EXCEPTIONS.items()}
 
 
 # -- the quota again, over published cards ------------------------------------------------

@@ -373,8 +373,12 @@ def quota_lines(*, period: Period, cards: list[ScoreCard]) -> list[QuotaLine]:
             row[2] += card.grade == "HTXS"
             row[3] += card.grade == "HTT"
     names = task_group_names(group for _agency, group in counts)
-    return [QuotaLine(agency, group, Fraction(rubric.quota_share), cand, kept, htt,
-                      names.get(group, ""))
+    from .adapters import quota_exceptions
+
+    exceptions = quota_exceptions()
+    return [QuotaLine(agency, group,
+                      exceptions.get(agency.code, Fraction(rubric.quota_share)), cand, kept,
+                      htt, names.get(group, ""))
             for (_agency, group), (agency, cand, kept, htt) in sorted(
                 counts.items(), key=lambda kv: (kv[1][0].lft, kv[0][1]))]
 

@@ -1531,7 +1531,7 @@ def _rescore_for_appeal(*, period: Period, card: ScoreCard) -> list[GradeMove]:
     final = {c.official: c for c in apply_quota(
         [adapters.before_quota(fresh)]
         + [adapters.stored_before_quota(data) for _pk, _id, data in others.values()],
-        rubric)[0]}
+        rubric, adapters.quota_exceptions())[0]}
     mine = final[fresh.official]
     if _worse((card.total, card.grade), (mine.total, mine.grade.value if mine.grade else "")):
         raise _worsens(card)  # inside the transaction: the decision and correction undone

@@ -225,14 +225,18 @@ def deadline_in_force(history: TaskHistory, as_of: dt.datetime) -> dt.date:
 
 
 def delays(
-    history: TaskHistory, calendar: WorkCalendar, as_of: dt.datetime
+    history: TaskHistory, calendar: WorkCalendar, as_of: dt.datetime, *,
+    excuses_any_time: bool = False,
 ) -> list[Delay]:
     """Every deadline in force that passed while the work was open, up to `as_of`.
 
     Missing the original deadline is one delay; an extension granted after a deadline was
     missed sets a new deadline, and missing that is another. An extension granted before its
     deadline is not a delay. Each `excuse_delay` event excuses the earliest delay not yet
-    excused (a competent level confirmed an objective cause).
+    excused (a competent level confirmed an objective cause): given up to `as_of`, or with
+    `excuses_any_time` whenever it was given (scoring: a delay found at a period's close and
+    excused after it is excused, domain.md setting no time limit; the period's cards are
+    computed again until they are approved).
     """
     facts = log_facts(history)
     closed = facts.closed_at
@@ -241,11 +245,11 @@ def delays(
     found: list[Delay] = []
     excuses: list[int] = []
     for index, event in facts.ordered:
-        if event.at > as_of:
+        if event.at > as_of and not excuses_any_time:
             break
         if event.kind == "excuse_delay":
             # A competent level often confirms the objective cause after the work was handed
-            # in: an excuse counts whenever it was given, up to `as_of`.
+            # in: an excuse counts whenever it was given, up to `as_of` (or at any time).
             excuses.append(index)
         elif event.kind == "extension_grant" and event.at <= horizon:
             if event.at >= end_of_day(deadline):

@@ -33,8 +33,11 @@ from .history import TaskHistory, delays, done_event, end_of_day, log_facts
 #: Changes whenever the engine would give a different card for the same inputs and rubric
 #: (1.2: the formula and the reasons write decimal commas, as Vietnamese does; 1.3: the
 #: deductions add up to 70 − T: a leader's d, đ and e are listed, each amount is rounded so
-#: the list adds up exactly, a quarter's or year's are the months' ÷ the months with data).
-ENGINE_VERSION = "scoring/1.3"
+#: the list adds up exactly, a quarter's or year's are the months' ÷ the months with data;
+#: 1.4: an excuse given after the close excuses a delay counted at the close, a protected
+#: initiative (S15) is not held against its official, a leader's month with products but
+#: no T leaves the quarter or year without T instead of out of the mean).
+ENGINE_VERSION = "scoring/1.4"
 
 Number = int | float | str | Decimal | Fraction
 
@@ -199,7 +202,10 @@ class TaskInput:
     result d, for its lead unit and every unit above it. `event_refs`, when given, names
     each event of `history.events` (same order) as the caller knows it (a database id, an
     index in the exchange document); cards cite events by these refs, else by index.
-    `found_errors` are major errors found outside the log (`FoundError`).
+    `found_errors` are major errors found outside the log (`FoundError`). `protected`: the
+    task is an initiative of its lead official that a leader protected (S15, motives
+    sound): its failure is not held against them (domain.md, S15), so its delays and errors
+    cost nothing and, not completed by the close, it does not count as assigned.
     """
 
     history: TaskHistory
@@ -208,6 +214,7 @@ class TaskInput:
     quantity: int = 1
     event_refs: tuple[Any, ...] = ()
     found_errors: tuple[FoundError, ...] = ()
+    protected: bool = False
     converted: Fraction = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -482,12 +489,17 @@ class TaskAtClose:
 
     @property
     def errors_not_excused(self) -> int:
-        """Major errors that cost quality: from the log, not excused, and found ones."""
+        """Major errors that cost quality: from the log, not excused, and found ones (none
+        of a protected initiative)."""
+        if self.task.protected:
+            return 0
         return (sum(1 for _index, excused in self.major_errors if not excused)
                 + len(self.found_errors))
 
     @property
     def delays_not_excused(self) -> int:
+        if self.task.protected:
+            return 0
         return sum(1 for delay in self.delays if delay[3] is None)
 
 
@@ -511,7 +523,8 @@ def task_at_close(task: TaskInput, calendar: WorkCalendar, period: Period) -> Ta
     review is the assigner's time). Major errors: `rework` events with `major_error` true
     before the close, and errors found outside the log before the close. Delays:
     history.delays up to the close (each deadline in force that passed while the work was
-    open, with its excuse)."""
+    open), with their excuses whenever given (a competent level often confirms the cause
+    after the close)."""
     history = task.history
     close = period.close
     done = done_event(history)
@@ -523,7 +536,7 @@ def task_at_close(task: TaskInput, calendar: WorkCalendar, period: Period) -> Ta
     errors = tuple((index, bool(event.data.get("excused", False))) for index, event in reworks
                    if event.data.get("major_error") and event.at < close)
     found = tuple((d.deadline, d.settled_by, d.workdays_late, d.excused_by)
-                  for d in delays(history, calendar, close))
+                  for d in delays(history, calendar, close, excuses_any_time=True))
     found_errors = tuple(sorted((e for e in task.found_errors if e.at < close),
                                 key=lambda e: (e.at, str(e.ref))))
     return TaskAtClose(task, completed, done if completed else None, errors, found,
@@ -905,8 +918,11 @@ def close_tasks(tasks: Iterable[TaskInput], calendar: WorkCalendar,
                 period: Period) -> list[TaskAtClose]:
     """The tasks that count as assigned in the period, as they stood at its close, ordered
     by task code."""
-    return sorted((task_at_close(t, calendar, period) for t in tasks
-                   if counts_as_assigned(t, period)), key=lambda f: f.task.code)
+    facts = (task_at_close(t, calendar, period) for t in tasks
+             if counts_as_assigned(t, period))
+    # a protected initiative not completed is not held against its official (domain.md, S15)
+    return sorted((f for f in facts if f.completed or not f.task.protected),
+                  key=lambda f: f.task.code)
 
 
 def lead_tallies(facts: Iterable[TaskAtClose], rubric: Rubric) -> dict[str, Tally]:
@@ -1022,6 +1038,10 @@ def _card(official: OfficialInput, period: Period, facts: list[TaskAtClose],
 _Loss = tuple[Fraction, Deduction]
 
 
+#: why a protected initiative's delay or error costs nothing (domain.md, S15)
+PROTECTED_REASON = "sáng kiến được bảo vệ (S15): thất bại không bị tính"
+
+
 def _task_losses(facts: Sequence[TaskAtClose], assigned: Fraction,
                  weights: Sequence[tuple[str, Fraction]], rubric: Rubric) -> list[_Loss]:
     """Each product not completed, each major error and each delay of a completed product,
@@ -1040,31 +1060,35 @@ def _task_losses(facts: Sequence[TaskAtClose], assigned: Fraction,
                 "not_completed", round_points(lost, rubric), task.code, share=Decimal(1),
                 deadline=task.history.due, reason="chưa hoàn thành khi đóng kỳ")))
             continue
+        protected = task.protected  # an S15 initiative protected: nothing held against
+        why = PROTECTED_REASON if protected else None
         left: Fraction | int = 1
         for index, excused in fact.major_errors:
+            excused = excused or protected
             share = Fraction(0) if excused else min(left, rubric.major_error_deduction)
             left -= share
             lost = per * weight["b"] * share * fact.converted
             result.append((lost, Deduction(
                 "major_error", round_points(lost, rubric), task.code, task.ref(index),
                 share=_exact(share), excused=excused,
-                excused_by=task.ref(index) if excused else None)))
+                excused_by=task.ref(index) if excused else None, reason=why)))
         for error in fact.found_errors:
-            share = min(left, rubric.major_error_deduction)
+            share = Fraction(0) if protected else min(left, rubric.major_error_deduction)
             left -= share
             lost = per * weight["b"] * share * fact.converted
             result.append((lost, Deduction(
                 "major_error", round_points(lost, rubric), task.code, share=_exact(share),
-                reason=error.reason or None, finding=error.ref)))
+                reason=why or error.reason or None, finding=error.ref, excused=protected)))
         left = 1
         for deadline, settled, late, excused_by in fact.delays:
-            share = Fraction(0) if excused_by is not None else min(left, rubric.delay_deduction)
+            excused = excused_by is not None or protected
+            share = Fraction(0) if excused else min(left, rubric.delay_deduction)
             left -= share
             lost = per * weight["c"] * share * fact.converted
             result.append((lost, Deduction(
                 "delay", round_points(lost, rubric), task.code, task.ref(settled),
                 share=_exact(share), deadline=deadline, workdays_late=late,
-                excused=excused_by is not None, excused_by=task.ref(excused_by))))
+                excused=excused, excused_by=task.ref(excused_by), reason=why)))
     return result
 
 
@@ -1327,8 +1351,12 @@ def _roll_up(*, kind: str | None, period: Period | str, monthly: Iterable[ScoreC
     for official in sorted(officials, key=lambda o: o.code):
         own = [by_official[official.code][m] for m in sorted(by_official[official.code])]
         with_data = [c for c in own if c.task_points is not None]
+        # a month with products assigned but no T (a leader's d, đ or e missing) is not a
+        # month without data: leaving it out of the mean would drop a bad month, so the
+        # period has no T until that month's ratings are given
+        unrated = [c.period for c in own if c.task_points is None and c.assigned]
         exact_t = (sum((Fraction(c.task_points) for c in with_data), Fraction(0))
-                   / len(with_data)) if with_data else None
+                   / len(with_data)) if with_data and not unrated else None
         assessment = assessments.get(official.code)
         if rubric.rollup_general == "period_assessment":
             general = general_points(assessment, rubric)
@@ -1345,7 +1373,10 @@ def _roll_up(*, kind: str | None, period: Period | str, monthly: Iterable[ScoreC
         before_quota = Grade.KHT if overrides else by_score
         t = round_points(exact_t, rubric) if exact_t is not None else None
         shown = " + ".join(_vi(c.task_points) for c in with_data)
-        formula = (f"T = trung bình T các tháng = ({shown}) / {len(with_data)} = {_vi(t)}"
+        months_unrated = ", ".join(_month_vi(label) for label in unrated)
+        formula = (f"T = chưa có dữ liệu (tháng {months_unrated} có sản phẩm được giao "
+                   "nhưng chưa có điểm nhiệm vụ: thiếu d, đ hoặc e của lãnh đạo)" if unrated
+                   else f"T = trung bình T các tháng = ({shown}) / {len(with_data)} = {_vi(t)}"
                    if with_data
                    else "T = chưa có dữ liệu (không tháng nào được giao sản phẩm)")
         if t is not None:
@@ -1356,6 +1387,10 @@ def _roll_up(*, kind: str | None, period: Period | str, monthly: Iterable[ScoreC
             formula += (f"; tổng = T + tiêu chí chung = {_vi(t)} + "
                         f"{_vi(round_points(general, rubric))} = {_vi(points)} → {verdict}")
         reasons = _reasons({"a": exact_t}, False, exact_t, general, overrides, by_score, rubric)
+        if unrated:
+            reasons = (f"tháng {months_unrated} chưa có điểm nhiệm vụ (thiếu d, đ hoặc e của "
+                       "lãnh đạo): chưa tính được điểm nhiệm vụ của kỳ (chưa có dữ liệu)",
+                       *reasons[1:])
         deductions = _apportion(_monthly_losses(with_data, rubric), _shortfall(t, rubric), rubric)
         if general is not None and general < rubric.general_max:
             deductions.append(_general_deduction(general, assessment, rubric))
@@ -1374,6 +1409,12 @@ def _roll_up(*, kind: str | None, period: Period | str, monthly: Iterable[ScoreC
             formula=formula, reasons=reasons))
     final, state = apply_quota(cards, rubric, quota_exceptions)
     return PeriodScores(period.label, final, state)
+
+
+def _month_vi(label: str) -> str:
+    """A month label as the cards write it: "2026-11" → "11/2026"."""
+    year, month = label.split("-")
+    return f"{month}/{year}"
 
 
 def _monthly_losses(months: Sequence[ScoreCard], rubric: Rubric) -> list[_Loss]:

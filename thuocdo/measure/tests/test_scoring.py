@@ -418,6 +418,41 @@ def test_excused_errors_and_delays_cost_nothing_but_are_listed():
     assert kinds == [("major_error", True, 0), ("delay", True, 0)]
 
 
+def test_a_delay_excused_after_the_close_is_excused():
+    """Due 29/10, handed in 30/10 (one working day late), the objective cause confirmed on
+    3/11: the October card, computed after that, excuses the delay (domain.md sets no time
+    limit on the excuse); before the excuse it costs a quarter of c."""
+    late = [ev("submit", at(30)), ev("approve", at(30, 15))]
+    before = a_task("T1", "CB1", *late, due=dt.date(2026, 10, 29))
+    after = a_task("T1", "CB1", *late, ev("excuse_delay", at(3, month=11), reason="mất điện"),
+                   due=dt.date(2026, 10, 29))
+    assert score([staff("CB1")], [before]).card("CB1").task_points == Decimal("64.17")
+    card = score([staff("CB1")], [after]).card("CB1")
+    assert card.task_points == 70
+    assert [(d.kind, d.excused) for d in card.deductions] == [("delay", True)]
+
+
+def test_a_protected_initiatives_failure_is_not_held_against_its_official():
+    """domain.md, S15: a protected initiative's failure is not held against the person.
+    T1 is on time; T2, protected, is handed in late with a major error: nothing lost, each
+    listed as excused with the reason; T3, protected, is not completed by the close: not
+    counted as assigned. Unprotected, T2 and T3 would cost c, b and a whole share."""
+    def tasks(protected):
+        return [on_time("T1", "CB1"),
+                dataclasses.replace(a_task(
+                    "T2", "CB1", ev("submit", at(14)), ev("rework", at(15), major_error=True),
+                    ev("submit", at(19)), ev("approve", at(19, 15))), protected=protected),
+                dataclasses.replace(a_task("T3", "CB1"), protected=protected)]
+
+    card = score([staff("CB1")], tasks(True)).card("CB1")
+    assert (card.assigned, card.completed, card.task_points) == (2, 2, 70)
+    assert {(d.task, d.kind, d.excused, d.points) for d in card.deductions} == {
+        ("T2", "major_error", True, 0), ("T2", "delay", True, 0)}
+    assert all("S15" in d.reason for d in card.deductions)
+    plain = score([staff("CB1")], tasks(False)).card("CB1")
+    assert (plain.assigned, plain.completed) == (3, 2) and plain.task_points < 70
+
+
 def test_minor_rework_is_not_an_error():
     task = a_task("T1", "CB1", ev("submit", at(12)), ev("rework", at(13), major_error=False),
                   ev("submit", at(14)), ev("approve", at(15)))
@@ -662,6 +697,31 @@ def test_year_is_the_mean_of_monthly_task_results_plus_the_years_general_criteri
     with pytest.raises(ValueError, match="not a year"):
         roll_up_year(period="2026-Q4", monthly=monthly, officials=people, units=UNITS,
                      assessments={})
+
+
+def test_a_leaders_unrated_month_is_not_dropped_from_the_quarter():
+    """The head's October: one product on time, rated: T = 70. November: one product still
+    open at the close and no đ, e: no T for the month. The quarter does not take October
+    alone (T = 70, a bad month dropped): it has no T until November is rated, and says
+    why; December has nothing assigned and stays out of the mean as before."""
+    head = OfficialInput("CB0", "HN.CG", "head", None)
+    tasks = [on_time("T1", "CB0", unit="HN.CG"),
+             a_task("T2", "CB0", unit="HN.CG", due=dt.date(2026, 11, 16))]
+    monthly = [*score([head], tasks, {"CB0": Assessment(30, (), 1, 1)}, period="2026-10").cards,
+               *score([head], tasks, {"CB0": Assessment(30)}, period="2026-11").cards,
+               *score([head], tasks, {"CB0": Assessment(30)}, period="2026-12").cards]
+    assert [c.task_points for c in monthly] == [Decimal(70), None, None]
+    card = roll_up_quarter(period="2026-Q4", monthly=monthly, officials=[head], units=UNITS,
+                           assessments={"CB0": Assessment(30, (), 1, 1)}).card("CB0")
+    assert (card.task_points, card.total, card.grade) == (None, None, None)
+    assert "tháng 11/2026 chưa có điểm nhiệm vụ" in card.reasons[0]
+    assert "không được giao sản phẩm" not in " ".join(card.reasons)
+    rated = [*monthly[:1],
+             *score([head], tasks, {"CB0": Assessment(30, (), 1, 1)}, period="2026-11").cards,
+             *monthly[2:]]
+    card = roll_up_quarter(period="2026-Q4", monthly=rated, officials=[head], units=UNITS,
+                           assessments={"CB0": Assessment(30, (), 1, 1)}).card("CB0")
+    assert card.task_points == Decimal("46.67")  # (70 + 70 × 2 / 6) / 2
 
 
 def test_a_quarters_deductions_are_the_months_divided_by_the_months_with_data():
