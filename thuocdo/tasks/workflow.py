@@ -104,6 +104,7 @@ class Directory(Protocol):
     def official_by_id(self, pk: int) -> Official: ...
     def path_ids(self, unit: Unit) -> list[int]: ...
     def leads(self, official_id: int, unit_ids: Iterable[int], day: dt.date) -> bool: ...
+    def leaders(self, unit_id: int, day: dt.date) -> list[Official]: ...
     def is_member(self, official_id: int, unit_id: int, day: dt.date) -> bool: ...
     def unit_of(self, official_id: int, day: dt.date) -> Unit | None: ...
     def member_unit_ids(self, official_id: int, day: dt.date) -> set[int]: ...
@@ -139,6 +140,15 @@ class DbDirectory:
             self._in_force(day), official_id=official_id, unit_id__in=list(unit_ids),
             position__in=list(LEADER_POSITIONS),
         ).exists()
+
+    def leaders(self, unit_id: int, day: dt.date) -> list[Official]:
+        key = (unit_id, day)
+        cache = self.__dict__.setdefault("_leaders", {})
+        if key not in cache:
+            cache[key] = [m.official for m in Membership.objects.filter(
+                self._in_force(day), unit_id=unit_id, position__in=list(LEADER_POSITIONS),
+            ).select_related("official").order_by("official_id")]
+        return cache[key]
 
     def is_member(self, official_id: int, unit_id: int, day: dt.date) -> bool:
         return Membership.objects.filter(self._in_force(day), official_id=official_id,
@@ -231,6 +241,16 @@ class MemoryDirectory:
         wanted = set(unit_ids)
         return any(unit_id in wanted and position in LEADER_POSITIONS
                    for unit_id, position, _s in self._in_force(official_id, day))
+
+    def leaders(self, unit_id: int, day: dt.date) -> list[Official]:
+        if "_by_unit" not in self.__dict__:
+            self._by_unit: dict[int, list[int]] = {}
+            for official_id, rows in self._memberships.items():
+                for member_of, _position, _start, _end in rows:
+                    self._by_unit.setdefault(member_of, []).append(official_id)
+        return [self._officials_by_id[official_id]
+                for official_id in sorted(set(self._by_unit.get(unit_id, ())))
+                if self.leads(official_id, [unit_id], day)]
 
     def is_member(self, official_id: int, unit_id: int, day: dt.date) -> bool:
         return any(u == unit_id for u, _p, _s in self._in_force(official_id, day))
@@ -391,25 +411,49 @@ def works_on(snap: TaskSnapshot, official: Official) -> bool:
     Nobody decides on their own work as its assigner or superior (grants or refuses their
     own extension, approves or sends back their own product, excuses their own delay,
     cancels or chases it): another leader does."""
+    return _works_on(snap, _worker(snap), official.pk, official.code)
+
+
+def _worker(snap: TaskSnapshot) -> Official | None:
+    """The official the work is in the name of (`works_on`), if any."""
     if snap.state == S.WAITING_GUIDANCE and snap.guidance_resume is not None:
-        worker = snap.guidance_resume[1]
-    elif snap.state in (S.SUBMITTED, S.DONE) and snap.submit_resume is not None:
-        worker = snap.submit_resume[1]
-    else:
-        worker = snap.holder_official
-    if worker is not None and worker.pk == official.pk:
+        return snap.guidance_resume[1]
+    if snap.state in (S.SUBMITTED, S.DONE) and snap.submit_resume is not None:
+        return snap.submit_resume[1]
+    return snap.holder_official
+
+
+def _works_on(snap: TaskSnapshot, worker: Official | None, pk: int, code: str) -> bool:
+    if worker is not None and worker.pk == pk:
         return True
     acted = {snap.taken_by, snap.requested_by}
     if snap.state in (S.SUBMITTED, S.DONE):
         acted.add(snap.submitted_by)
-    return official.code in acted
+    return code in acted
 
 
 def is_assigner(snap: TaskSnapshot, official: Official, day: dt.date, d: Directory) -> bool:
     if works_on(snap, official):
         return False
-    return snap.assigned_by_id == official.pk or d.leads(official.pk, [snap.assigner_unit.pk],
-                                                         day)
+    if snap.assigned_by_id == official.pk or d.leads(official.pk, [snap.assigner_unit.pk], day):
+        return True
+    return official.pk in _deciders_above(snap, day, d)
+
+
+def _deciders_above(snap: TaskSnapshot, day: dt.date, d: Directory) -> set[int]:
+    """Who decides as the assigner when nobody of the assigning unit may (`works_on`: the
+    one who assigned it and its leaders all work on it, e.g. a head who assigned himself
+    with no deputy): the leaders of the nearest unit above it with one who does not work
+    on it. Empty whenever someone of the assigning unit may decide."""
+    if not _works_on(snap, _worker(snap), snap.assigned_by_id, snap.assigner.official) or any(
+            not works_on(snap, leader) for leader in d.leaders(snap.assigner_unit.pk, day)):
+        return set()
+    for unit_id in d.path_ids(snap.assigner_unit)[1:]:
+        found = {leader.pk for leader in d.leaders(unit_id, day)
+                 if not works_on(snap, leader)}
+        if found:
+            return found
+    return set()
 
 
 def is_superior(snap: TaskSnapshot, official: Official, day: dt.date, d: Directory) -> bool:
@@ -684,6 +728,10 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
                  "answer": str(data.get("answer") or "").strip()}
     elif kind == EventKind.SUBMIT:
         unit, official = snap.assigner_unit, d.official_by_id(snap.assigned_by_id)
+        if actor is not None and official.pk == actor.pk:
+            # handed in to themself (work they assigned themself): to the assigning unit,
+            # whose other leaders (or the level above: `_deciders_above`) decide it
+            official = None
         clean = {"note": str(data.get("note") or "").strip()}
     elif kind == EventKind.REWORK:
         if snap.submit_resume is None:

@@ -166,3 +166,21 @@ def test_a_chosen_code_never_blocks_the_automatic_codes(world, product):
     Task.objects.filter(pk=chosen.pk).update(code=taken)
     assert assign().code == f"{taken}-2"
     assert assign().code == f"NV2026-{chosen.pk + 2:06d}"
+
+
+def test_a_head_alone_in_his_unit_is_decided_for_by_the_level_above(world, product):
+    """The head of the ward (no deputy) assigns himself a task: handed in, it goes to the
+    ward with no official named; he may not approve it, the district's leaders may."""
+    task = services.task_assign(
+        assigned_by=world.officials["DV.HEAD"], title="Báo cáo phường", product=product,
+        lead_unit=world.units["HN.CG.DV"], lead_official=world.officials["DV.HEAD"],
+        due=D(2026, 10, 15), at=at(1, 8), allow_past_due=True)
+    _act(world, task, "accept", "DV.HEAD", at(2))
+    _act(world, task, "submit", "DV.HEAD", at(5))
+    task.refresh_from_db()
+    assert (task.holder_unit.code, task.holder_official) == ("HN.CG.DV", None)
+    assert allowed_actions(task, world.officials["DV.HEAD"], D(2026, 10, 5)) == []
+    assert "approve" in allowed_actions(task, world.officials["CG.DEP"], D(2026, 10, 5))
+    with pytest.raises(PermissionDeniedError):
+        _act(world, task, "approve", "DV.HEAD", at(5, 10))
+    _act(world, task, "approve", "CG.HEAD", at(5, 10))
