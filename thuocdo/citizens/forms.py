@@ -280,18 +280,23 @@ class DossierReceiveForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    """The official to move a dossier to, if any, as `AssignForm` reads its assignee: by
-    code in any case, among those the caller sees, never naming anyone else."""
+    """The official of the next step's unit to move a dossier to, if any: that unit is often
+    one whose people the clerk cannot see, so the code (in any case) is looked up among
+    everyone, and a refusal names only the code (`services.dossier_move`)."""
 
-    to_official = OfficialCodeField(
-        label=_("To official (code, optional)"), required=False,
-        error_messages={"unknown": _("No official of the unit responsible has the code "
-                                     "“%(code)s”.")})
+    to_official = CodeField(label=_("To official (code, optional)"), required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
 
-    def __init__(self, data=None, *, scope: Scope | None = None, **kwargs):
-        super().__init__(data, **kwargs)
-        self.fields["to_official"].scope = scope
+    def clean_to_official(self):
+        code = self.cleaned_data.get("to_official", "")
+        if not code:
+            return None
+        found = list(Official.objects.filter(code__iexact=code)[:2])
+        if len(found) != 1:
+            raise forms.ValidationError(
+                _("No official of the unit responsible has the code “%(code)s”.")
+                % {"code": code})
+        return found[0]
 
 
 class SupplementForm(forms.Form):

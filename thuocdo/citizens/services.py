@@ -759,8 +759,9 @@ def dossier_move(*, user: Any, dossier: Dossier, to_official: Official | None = 
     nxt = steps[dossier.step]
     if to_official is not None and not _is_member(to_official, nxt.unit,
                                                   timezone.localdate(at)):
-        raise ServiceError(_("%(name)s does not work in %(unit)s.")
-                           % {"name": to_official.name, "unit": nxt.unit.name},
+        # the code only: the clerk may not see who else holds it
+        raise ServiceError(_("No official of %(unit)s has the code “%(code)s”.")
+                           % {"code": to_official.code, "unit": nxt.unit.name},
                            code="not_member", field="to_official")
     dossier.step = nxt.order
     dossier.holder_unit = nxt.unit

@@ -509,9 +509,8 @@ def dossier_detail(request, code: str):
 @require_POST
 @login_required
 def dossier_act(request, kind: str, code: str):
-    dossier, form = _action_form(
-        request, getter=selectors.dossier_get, form_classes=DOSSIER_ACTIONS, kind=kind,
-        code=code, form_kwargs={"scope": request.scope} if kind == "move" else None)
+    dossier, form = _action_form(request, getter=selectors.dossier_get,
+                                 form_classes=DOSSIER_ACTIONS, kind=kind, code=code)
     done = None
     if form.is_valid():
         data = form.cleaned_data

@@ -215,7 +215,9 @@ def _check_discipline(item, path, report, officials, units, seen) -> None:
     if ground == GroundKind.SIGNAL and not item.get("signal"):
         report(f"{path}.signal", "required", _("required field is missing"))
     elif (ground == GroundKind.SIGNAL and isinstance(item["signal"], str)
-          and _date(on) is not None):
+          and _date(on) is not None and not _stored_signal_ground(item, _date(on))):
+        # only a ground the import would record: one stored already (recorded before the
+        # rule, or under another rubric) goes back and forth unchanged
         from .services import ground_signal_refusal
 
         refusal = ground_signal_refusal(item["signal"], _date(on))
@@ -226,6 +228,14 @@ def _check_discipline(item, path, report, officials, units, seen) -> None:
             report(f"{path}.{name}", "type", _("expected text"))
     if "withdrawn" in item and not isinstance(item["withdrawn"], bool):
         report(f"{path}.withdrawn", "type", _("expected true or false"))
+
+
+def _stored_signal_ground(item: dict, on: Any) -> bool:
+    """A ground of kind "signal" like `item` is stored already (one query)."""
+    official = item.get("official")
+    return Ground.objects.filter(
+        kind=GroundKind.SIGNAL, signal=item["signal"], on=on,
+        official__code=official if isinstance(official, str) else None).exists()
 
 
 def _key(record: dict) -> tuple:

@@ -644,7 +644,8 @@ def cards_waiting(*, scope: Scope, what: str, period: Period | None = None,
               ScoreCard.objects.filter(status=CardStatus.DRAFT,
                                        period_id__in={c.period_id for c in cards},
                                        agency_id__in={c.agency_id for c in cards})
-              .values_list("period_id", "agency_id", "unit_id", "position").distinct()
+              .values_list("period_id", "agency_id", "unit_id", "position")
+              .order_by().distinct()
               if not tree.left_for_above(unit_id, agency_id, position)}
     cards = [c for c in cards if (c.period_id, c.agency_id) not in drafts
              or tree.left_for_above(c.unit_id, c.agency_id, c.position)]

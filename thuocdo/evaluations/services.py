@@ -938,11 +938,14 @@ def unit_review(*, actor: Any, period: Period, unit: Unit, reason: str = "") -> 
     return len(todo)
 
 
-def not_reviewed(cards: Iterable[ScoreCard]) -> list[str]:
-    """The codes of the officials whose cards, among those to approve, are not reviewed yet:
-    `agency_approve` refuses while there are any (the ranking page says so instead of
-    offering the approval)."""
-    return [c.official.code for c in cards if c.status == CardStatus.DRAFT]
+def not_reviewed(cards: Iterable[ScoreCard], agency: Unit) -> list[str]:
+    """The codes of the officials whose cards of `agency` itself, among those to approve
+    from its page, are not reviewed yet: `agency_approve` refuses while there are any (the
+    ranking page says so instead of offering the approval). The cards of agencies below
+    left for the level above (their heads') are approved with them once reviewed, and wait
+    otherwise without holding the agency's approval back."""
+    return [c.official.code for c in cards
+            if c.status == CardStatus.DRAFT and c.agency_id == agency.pk]
 
 
 @transaction.atomic
@@ -950,7 +953,8 @@ def agency_approve(*, actor: Any, period: Period, agency: Unit, reason: str = ""
     """Approve, from the page of `agency`, every card there the caller may approve
     (`selectors.approval_cards`): the head of the agency approves its cards but their own,
     which is left for the head of a unit above or the organisation board; they approve the
-    cards of the heads of agencies below. Each such card must be reviewed. Returns how many cards
+    cards of the heads of agencies below. Every card of the agency itself must be reviewed;
+    the heads' cards below are approved once reviewed (`not_reviewed`). Returns how many cards
     became approved. When every card of the period is approved, the period is approved."""
     scope = _scope(actor)
     period = _lock_period(period)
@@ -968,7 +972,7 @@ def agency_approve(*, actor: Any, period: Period, agency: Unit, reason: str = ""
         raise ServiceError(_("%(a)s has no card in %(p)s.") % {"a": agency.code,
                                                                 "p": period.name},
                            code="no_cards")
-    waiting = not_reviewed(cards)
+    waiting = not_reviewed(cards, agency)
     if waiting:
         raise ServiceError(_("Not reviewed yet: %(o)s.") % {"o": ", ".join(waiting)},
                            code="not_reviewed")

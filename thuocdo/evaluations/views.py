@@ -677,8 +677,8 @@ def unit_ranking(request, label: str, code: str):
                     for sub, mine in below]
     approvable, own = (selectors.approval_cards(scope=scope, period=period, unit=unit)
                        if under_review else ([], None))
-    waiting = services.not_reviewed(approvable)
-    can_approve = not waiting and any(c.status != CardStatus.APPROVED for c in approvable)
+    waiting = services.not_reviewed(approvable, unit)
+    can_approve = not waiting and any(c.status == CardStatus.REVIEWED for c in approvable)
     return render(request, "evaluations/unit_ranking.html", {
         "nav": "scores", "period": period, "unit": unit,
         "cards": _ranking_rows(list(page.object_list), selectors.agency_ranks(whole),

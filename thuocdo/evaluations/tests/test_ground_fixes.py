@@ -246,3 +246,20 @@ def test_the_import_refuses_a_signal_that_does_not_count_with_its_path(world):
     assert not Ground.objects.exists()
     records[1]["signal"] = "S14"
     assert import_document({"discipline": records}).counts["discipline"].created == 2
+
+
+def test_a_stored_ground_of_a_signal_the_rubric_no_longer_counts_goes_out_and_back(world):
+    """A ground naming S1, recorded before the rule: the export imports back unchanged
+    (the rule applies to grounds the import would record), and a withdrawn one too."""
+    import datetime as dt
+
+    Ground.objects.create(kind="signal", official=world.officials["CG.STAFF"],
+                          on=dt.date(2026, 9, 1), signal="S1", reason="cũ")
+    document = {"discipline": export_document()["discipline"]}
+    report = import_document(document, dry_run=True)
+    assert not report.changed and report.counts["discipline"].unchanged == 1
+    new = {**document["discipline"][0], "on": "2026-09-02"}
+    for record in (new, {**new, "withdrawn": True}):  # a new one is refused, with its path
+        with pytest.raises(ImportRejected) as refused:
+            import_document({"discipline": [record]}, dry_run=True)
+        assert [p.path for p in refused.value.problems] == ["discipline[0].signal"]
