@@ -168,9 +168,13 @@ def vacant_by_deputies() -> bool:
     return settings.THUOCDO_VACANT_HEAD_APPROVAL == VACANT_BY_DEPUTIES
 
 
-def _heads_q(unit_ref: Any) -> Exists:
+def _heads_q(unit_ref: Any, positions: tuple[str, ...] = (Position.HEAD,)) -> Exists:
     return Exists(Membership.objects.filter(current_q(), unit_id=unit_ref,
-                                            position=Position.HEAD))
+                                            position__in=list(positions)))
+
+
+#: an agency's vacancy (`vacancies`): no head, but deputies; neither head nor deputy
+NO_HEAD, NO_LEADER = "no_head", "no_leader"
 
 
 def approving_units(scope: Scope) -> dict[int, tuple[int, int]]:
@@ -193,26 +197,34 @@ def approving_ranges(scope: Scope) -> tuple[tuple[int, int], ...]:
     return tuple(approving_units(scope).values())
 
 
-def headless(agency_ids: Any) -> set[int]:
-    """Those of `agency_ids` with no head today (the post vacant): one query."""
-    return set(Unit.objects.filter(pk__in=set(agency_ids)).filter(~_heads_q(OuterRef("pk")))
-               .values_list("pk", flat=True))
+def vacancies(agency_ids: Any) -> dict[int, str]:
+    """Those of `agency_ids` with no head today, each with `NO_HEAD` (it has deputies) or
+    `NO_LEADER` (neither head nor deputy): one query."""
+    leaders = list(LEADER_POSITIONS)
+    return {pk: NO_HEAD if has_deputy else NO_LEADER for pk, has_deputy in
+            Unit.objects.filter(pk__in=set(agency_ids)).filter(~_heads_q(OuterRef("pk")))
+            .annotate(has_deputy=_heads_q(OuterRef("pk"), tuple(leaders)))
+            .values_list("pk", "has_deputy")}
 
 
-def left_for_above(unit_id: int, agency_id: int, position: str, *, vacant: bool) -> bool:
+def left_for_above(unit_id: int, agency_id: int, position: str, *,
+                   vacant: str | None) -> bool:
     """Is this card approved by the level above (the head of a unit above its agency, or
     the organisation board over it) rather than inside its agency? The card of a head of
-    the agency; and when the head post is `vacant`: with the deputies approving in the
-    head's place, the card of a deputy of the agency itself (no deputy approves another's),
+    the agency; and when the head post is vacant (`vacant`, from `vacancies`): with the
+    deputies approving in the head's place, the card of a deputy of the agency itself (no
+    deputy approves another's), and every card of an agency with no deputy either;
     otherwise every card of the agency. Of a card of `position` in `unit_id`."""
+    if vacant == NO_LEADER or (vacant is not None and not vacant_by_deputies()):
+        return True
     if unit_id != agency_id or position not in LEADER_POSITIONS:
-        return vacant and not vacant_by_deputies()
-    return position == Position.HEAD or vacant
+        return False
+    return position == Position.HEAD or vacant is not None
 
 
 def can_approve(scope: Scope, card: Any,
                 ranges: tuple[tuple[int, int], ...] | None = None,
-                vacant: set[int] | None = None) -> bool:
+                vacant: dict[int, str] | None = None) -> bool:
     """May the caller approve this reviewed card? The head of the card's agency approves its
     cards (where the post is vacant, its deputies in the head's place, or the level above:
     `left_for_above`); the card of a head of the agency itself is left for the level above:
@@ -220,7 +232,7 @@ def can_approve(scope: Scope, card: Any,
     assessing a leader and deciding an appeal: `services.can_assess`,
     `services.can_decide_appeal`). Nobody approves their own card; the administrator
     approves any other. For many cards, read once: `ranges`, the caller's
-    `approving_ranges`; `vacant`, the `headless` agencies among the cards'. `card` has
+    `approving_ranges`; `vacant`, the `vacancies` of the cards' agencies. `card` has
     `official_id`, `unit_id`, `position` and `agency`."""
     if scope.official_id is not None and scope.official_id == card.official_id:
         return False
@@ -229,8 +241,8 @@ def can_approve(scope: Scope, card: Any,
     ranges = approving_ranges(scope) if ranges is None else ranges
     agency = card.agency
     if vacant is None:
-        vacant = headless([agency.pk])
-    if not left_for_above(card.unit_id, agency.pk, card.position, vacant=agency.pk in vacant):
+        vacant = vacancies([agency.pk])
+    if not left_for_above(card.unit_id, agency.pk, card.position, vacant=vacant.get(agency.pk)):
         return (agency.lft, agency.rgt) in ranges
     return scope.can_board_unit(agency) or any(lft < agency.lft and agency.rgt < rgt
                                                for lft, rgt in ranges)
@@ -251,19 +263,18 @@ def approval_cards(*, scope: Scope, period: Period, unit: Unit
         Q(agency=unit) | (Q(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt) & _above_q()),
         period=period).order_by("official__code"))
     ranges = approving_ranges(scope)
-    vacant = headless(c.agency_id for c in candidates)
+    vacant = vacancies(c.agency_id for c in candidates)
     own = next((c for c in candidates if c.official_id == scope.official_id), None)
     return [c for c in candidates if can_approve(scope, c, ranges, vacant)], own
 
 
 def _above_q() -> Q:
     """Cards that may be left for the level above (`left_for_above` decides): the leaders'
-    cards of the agencies themselves, and with the level above approving where a head post
-    is vacant, every card of an agency without a head."""
-    leaders = Q(unit=F("agency"), position__in=list(LEADER_POSITIONS))
-    if not vacant_by_deputies():
-        leaders |= ~_heads_q(OuterRef("agency_id"))
-    return leaders
+    cards of the agencies themselves, and every card of an agency without a head (with the
+    deputies approving in the head's place: without a deputy either)."""
+    positions = tuple(LEADER_POSITIONS) if vacant_by_deputies() else (Position.HEAD,)
+    return (Q(unit=F("agency"), position__in=list(LEADER_POSITIONS))
+            | ~_heads_q(OuterRef("agency_id"), positions))
 
 
 def heads_cards_to_approve(*, scope: Scope, period: Period) -> list[ScoreCard]:
@@ -279,10 +290,10 @@ def heads_cards_to_approve(*, scope: Scope, period: Period) -> list[ScoreCard]:
                  .select_related("official", "unit", "agency")
                  .order_by("unit__lft", "official__code"))
     ranges = approving_ranges(scope)
-    vacant = headless(c.agency_id for c in cards)
+    vacant = vacancies(c.agency_id for c in cards)
     return [card for card in cards
             if left_for_above(card.unit_id, card.agency_id, card.position,
-                              vacant=card.agency_id in vacant)
+                              vacant=vacant.get(card.agency_id))
             and can_approve(scope, card, ranges, vacant)]
 
 
@@ -637,7 +648,7 @@ def cards_waiting(*, scope: Scope, what: str, period: Period | None = None,
 
         return [c for c in services.assessable(scope, cards, tree=tree) if reviews(c)]
     ranges = tuple(tree.range[pk] for pk in head_of)
-    vacant = {c.agency_id for c in cards if c.agency_id not in tree.heads}
+    vacant = {c.agency_id: v for c in cards if (v := tree.vacancy(c.agency_id))}
     # an agency's cards are approved together once all are reviewed
     # (`services.agency_approve`): none waits while one of them is still a draft
     drafts = {(period_id, agency_id) for period_id, agency_id, unit_id, position in
@@ -666,7 +677,7 @@ def appeals_to_decide(*, scope: Scope, period: Period | None = None) -> QuerySet
     over which they sit on the organisation board; never on their own card. Oldest
     first."""
     units = approving_units(scope)
-    vacant = headless(units)
+    vacant = vacancies(units)
     q = (subtrees_q(scope.board_ranges, "card__agency__")
          | (Q(card__agency_id__in=list(units))
             & ~Q(card__agency_id__in=list(vacant), card__unit=F("card__agency"),

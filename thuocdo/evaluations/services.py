@@ -211,9 +211,9 @@ def can_decide_appeal(scope: Scope, card: ScoreCard) -> bool:
         return True
     if card.agency_id not in selectors.approving_units(scope):
         return False
-    return not (card.agency_id in selectors.headless([card.agency_id])
-                and selectors.left_for_above(card.unit_id, card.agency_id, card.position,
-                                             vacant=True))
+    vacant = selectors.vacancies([card.agency_id]).get(card.agency_id)
+    return not (vacant and selectors.left_for_above(card.unit_id, card.agency_id,
+                                                    card.position, vacant=vacant))
 
 
 #: grades, best first: no grade ("no data") is below HT and above KHT (a KHT ground gives
@@ -1179,7 +1179,7 @@ def appeal_deciders(card: ScoreCard, *, on: dt.date | None = None) -> list[int]:
     heads = list(Membership.objects.filter(_current(day), unit=agency, position=Position.HEAD
                                            ).values_list("official_id", flat=True))
     if not heads and selectors.vacant_by_deputies() and not selectors.left_for_above(
-            card.unit_id, card.agency_id, card.position, vacant=True):
+            card.unit_id, card.agency_id, card.position, vacant=selectors.NO_HEAD):
         heads = list(Membership.objects.filter(_current(day), unit=agency,
                                                position=Position.DEPUTY)
                      .values_list("official_id", flat=True))
@@ -1389,10 +1389,16 @@ class _Tree:
             unit_id = self.parent.get(unit_id)
         return []
 
+    def vacancy(self, agency_id: int) -> str | None:
+        """`selectors.vacancies` of one agency, read from the tree."""
+        if agency_id in self.heads:
+            return None
+        return selectors.NO_HEAD if agency_id in self.deputies else selectors.NO_LEADER
+
     def left_for_above(self, unit_id: int, agency_id: int, position: str) -> bool:
         """`selectors.left_for_above`, the vacancy read from the tree."""
         return selectors.left_for_above(unit_id, agency_id, position,
-                                        vacant=agency_id not in self.heads)
+                                        vacant=self.vacancy(agency_id))
 
     def approvers(self, unit_id: int, agency_id: int, position: str) -> list[int]:
         """Who approves such a card (`selectors.can_approve`): the heads of its agency

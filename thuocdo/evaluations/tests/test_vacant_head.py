@@ -137,3 +137,18 @@ def test_the_period_page_lists_the_deputies_cards_for_the_board(world, vacant, c
     text = page.content.decode()
     assert "CG.DEP2 · " in text and "CG.DEP · " in text
     assert "phiếu điểm của chính các cấp phó chuyển lên cấp trên" in text
+
+
+def test_an_agency_with_neither_head_nor_deputy_is_approved_by_the_level_above(world, vacant):
+    """Both deputies leave too: nobody of HN.CG approves, so every card of it is left for
+    the level above (the board here), whatever the setting."""
+    for code in ("CG.DEP", "CG.DEP2"):
+        org.membership_end(
+            membership=Membership.objects.get(official__code=code, unit=world.units["HN.CG"]),
+            end=timezone.localdate() - dt.timedelta(days=1), reason="chuyển công tác")
+    board = scope_for(world.user("board"))
+    left = sorted(c.official.code for c in selectors.heads_cards_to_approve(
+        scope=board, period=vacant) if c.agency.code == "HN.CG")
+    assert left == ["CG.DEP", "CG.DEP2", "CG.HEAD", "CG.STAFF", "CG.STAFF2"]
+    assert "CG.STAFF" in _approvable(world, "board")
+    test_who_is_told_and_who_may_act_agree(world, vacant)
