@@ -1323,16 +1323,22 @@ class _Tree:
             user__official__isnull=False).values_list("unit__lft", "unit__rgt",
                                                       "user__official_id"))
 
-    def heads_above(self, unit_id: int) -> list[int]:
-        """The heads of the nearest unit strictly above `unit_id` that has one, else its
-        deputies (the nearest unit above with a leader); [] when none."""
+    def _nearest_above(self, unit_id: int, found_in) -> list[int]:
+        """`found_in(unit)` for the nearest unit strictly above `unit_id` where it is not
+        empty; [] when none."""
         unit_id = self.parent.get(unit_id)
         while unit_id is not None:
-            found = self.heads.get(unit_id) or self.deputies.get(unit_id)
+            found = found_in(unit_id)
             if found:
                 return found
             unit_id = self.parent.get(unit_id)
         return []
+
+    def heads_above(self, unit_id: int) -> list[int]:
+        """The heads of the nearest unit strictly above `unit_id` that has one, else its
+        deputies (the nearest unit above with a leader); [] when none."""
+        return self._nearest_above(
+            unit_id, lambda unit: self.heads.get(unit) or self.deputies.get(unit))
 
     def leader_reviews(self, unit_id: int, position: str, official_id: int) -> bool:
         """Whether a leader other than `official_id` reviews the card of a leader of
@@ -1381,13 +1387,7 @@ class _Tree:
     def acting_above(self, unit_id: int) -> list[int]:
         """Those who approve, in the nearest unit strictly above `unit_id` where somebody
         does (`acting_heads`), the cards left for the level above; [] when none."""
-        unit_id = self.parent.get(unit_id)
-        while unit_id is not None:
-            found = self.acting_heads(unit_id)
-            if found:
-                return found
-            unit_id = self.parent.get(unit_id)
-        return []
+        return self._nearest_above(unit_id, self.acting_heads)
 
     def vacancy(self, agency_id: int) -> str | None:
         """`selectors.vacancies` of one agency, read from the tree."""

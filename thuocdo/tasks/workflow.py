@@ -118,6 +118,7 @@ class DbDirectory:
 
     def __init__(self) -> None:
         self._calendar: WorkCalendar | None = None
+        self._leaders: dict[tuple[int, dt.date], list[Official]] = {}
 
     def unit(self, code: str) -> Unit | None:
         return Unit.objects.filter(code=code).first()
@@ -143,12 +144,11 @@ class DbDirectory:
 
     def leaders(self, unit_id: int, day: dt.date) -> list[Official]:
         key = (unit_id, day)
-        cache = self.__dict__.setdefault("_leaders", {})
-        if key not in cache:
-            cache[key] = [m.official for m in Membership.objects.filter(
+        if key not in self._leaders:
+            self._leaders[key] = [m.official for m in Membership.objects.filter(
                 self._in_force(day), unit_id=unit_id, position__in=list(LEADER_POSITIONS),
             ).select_related("official").order_by("official_id")]
-        return cache[key]
+        return self._leaders[key]
 
     def is_member(self, official_id: int, unit_id: int, day: dt.date) -> bool:
         return Membership.objects.filter(self._in_force(day), official_id=official_id,
@@ -212,6 +212,10 @@ class MemoryDirectory:
             "official_id", "unit_id", "position", "start", "end"
         ):
             self._memberships.setdefault(official_id, []).append((unit_id, position, start, end))
+        self._members: dict[int, set[int]] = {}  # unit → everyone who ever belonged to it
+        for official_id, rows in self._memberships.items():
+            for unit_id, _position, _start, _end in rows:
+                self._members.setdefault(unit_id, set()).add(official_id)
         self._coefficients: dict[int, list[tuple[dt.date, Decimal]]] = {}
         for product_id, valid_from, coefficient in ProductCoefficient.objects.values_list(
             "product_id", "valid_from", "coefficient"
@@ -243,13 +247,8 @@ class MemoryDirectory:
                    for unit_id, position, _s in self._in_force(official_id, day))
 
     def leaders(self, unit_id: int, day: dt.date) -> list[Official]:
-        if "_by_unit" not in self.__dict__:
-            self._by_unit: dict[int, list[int]] = {}
-            for official_id, rows in self._memberships.items():
-                for member_of, _position, _start, _end in rows:
-                    self._by_unit.setdefault(member_of, []).append(official_id)
         return [self._officials_by_id[official_id]
-                for official_id in sorted(set(self._by_unit.get(unit_id, ())))
+                for official_id in sorted(self._members.get(unit_id, ()))
                 if self.leads(official_id, [unit_id], day)]
 
     def is_member(self, official_id: int, unit_id: int, day: dt.date) -> bool:
