@@ -64,6 +64,7 @@ from thuocdo.measure.scoring import (
     TaskInput,
     add_tallies,
     apply_quota,
+    card_from_dict,
     check_in_force,
     close_tasks,
     is_leader,
@@ -76,7 +77,9 @@ from thuocdo.org.models import Membership, Official, TaskGroup, Unit
 from thuocdo.org.parts import Ranges, part_of_units, ranges_q, tree_parts
 from thuocdo.tasks.models import Product, Task, TaskEvent
 
+from .choices import CardStatus
 from .models import Assessment, Ground
+from .models import ScoreCard as StoredCard
 
 
 @dataclass(frozen=True)
@@ -300,10 +303,31 @@ def score(inputs: PeriodInputs, rubric, *, workers: int | None = None) -> Period
         if month.start < rubric.effective_from:
             continue
         monthly.extend(score_month(inputs, month, rubric, workers=workers).cards)
+    if settings.THUOCDO_ROLLUP_MONTHS == "approved":
+        monthly = with_approved_months(monthly, inputs)
     return roll_up(period=period, monthly=monthly, officials=inputs.officials,
                    units=inputs.units, assessments=inputs.assessments.get(period.label, {}),
                    grounds=inputs.grounds, rubric=rubric,
                    quota_exceptions=quota_exceptions())
+
+
+def with_approved_months(monthly: list[ScoreCard], inputs: PeriodInputs) -> list[ScoreCard]:
+    """The months' cards a quarter or year rolls up, each month's approved card in place of
+    the one just computed (setting THUOCDO_ROLLUP_MONTHS=approved): a month's result is
+    final once its agency approved it (an appeal decided since is in the stored card), so
+    an excuse or an S15 decision given afterwards changes neither the month nor the
+    period built on it, and the period's months are the cards the officials were shown.
+    Months not yet approved are taken as computed. One query for the period's months."""
+    labels = [m.label for m in inputs.period.months()]
+    approved = {
+        (inputs.official_code[official_id], label): card_from_dict(data)
+        for official_id, label, data in StoredCard.objects.filter(
+            period__label__in=labels, status=CardStatus.APPROVED,
+        ).values_list("official_id", "period__label", "data")
+    }
+    if not approved:
+        return monthly
+    return [approved.get((card.official, card.period), card) for card in monthly]
 
 
 @dataclass(frozen=True)

@@ -429,6 +429,63 @@ class ScoreCard:
         return _plain(self)
 
 
+def _decimal(value: Any) -> Decimal | None:
+    """A number of a stored card back as the engine holds it: the JSON float of a value
+    rounded to a few decimals is read through its shortest repr, so it is that value."""
+    return None if value is None else Decimal(repr(value))
+
+
+def _date(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def _grade(value: str | None) -> Grade | None:
+    return None if value is None else Grade(value)
+
+
+def card_from_dict(data: Mapping[str, Any]) -> ScoreCard:
+    """A stored card (`ScoreCard.as_dict`) back as the engine's card, whole:
+    `card_from_dict(card.as_dict()).as_dict() == card.as_dict()`. The references to events,
+    findings and grounds stay as they were stored (the engine only carries them)."""
+    lines = tuple(
+        TaskLine(task=t["task"], product=t["product"], coefficient=_decimal(t["coefficient"]),
+                 quantity=t["quantity"], converted=_decimal(t["converted"]),
+                 deadline=_date(t["deadline"]), completed=t["completed"],
+                 done_event=t.get("done_event"), major_errors=t.get("major_errors", 0),
+                 delays=t.get("delays", 0))
+        for t in data.get("tasks", ()))
+    deductions = tuple(
+        Deduction(kind=d["kind"], points=_decimal(d["points"]), task=d.get("task"),
+                  event=d.get("event"), share=_decimal(d.get("share")),
+                  deadline=_date(d.get("deadline")), workdays_late=d.get("workdays_late"),
+                  excused=d.get("excused", False), excused_by=d.get("excused_by"),
+                  reason=d.get("reason"), finding=d.get("finding"), unit=d.get("unit"),
+                  value=_decimal(d.get("value")), month=d.get("month"),
+                  rounded=d.get("rounded"))
+        for d in data.get("deductions", ()))
+    overrides = tuple(Override(kind=o["kind"], on=_date(o["on"]), ref=o.get("ref"),
+                               detail=o["detail"]) for o in data.get("overrides", ()))
+    quota = data.get("quota")
+    decimals = {name: _decimal(data.get(name)) for name in (
+        "assigned", "completed", "quantity", "quality", "progress", "unit_result",
+        "organising", "uniting", "task_points", "general_points", "total")}
+    return ScoreCard(
+        official=data["official"], unit=data["unit"], agency=data["agency"],
+        task_group=data.get("task_group"), position=data["position"], period=data["period"],
+        rubric_version=data["rubric_version"], engine_version=data["engine_version"],
+        tasks=lines, **decimals,
+        grade_by_score=_grade(data.get("grade_by_score")), overrides=overrides,
+        grade_before_quota=_grade(data.get("grade_before_quota")),
+        grade=_grade(data.get("grade")), quota_applied=data.get("quota_applied", False),
+        quota=None if quota is None else QuotaDecision(
+            rank=quota["rank"], candidates=quota["candidates"], kept=quota["kept"],
+            scopes=tuple(quota["scopes"]), reason=quota["reason"]),
+        deductions=deductions, delays=data.get("delays", 0),
+        major_errors=data.get("major_errors", 0),
+        months=tuple((label, _decimal(points)) for label, points in data.get("months", ())),
+        formula=data.get("formula", ""), reasons=tuple(data.get("reasons", ())))
+
+
 @dataclass(frozen=True)
 class QuotaScope:
     """The quota's state in one agency or one task group of it, on final grades."""

@@ -282,6 +282,18 @@ if THUOCDO_VACANT_HEAD_APPROVAL not in ("deputies", "above"):
         "THUOCDO_VACANT_HEAD_APPROVAL must be 'deputies' or 'above', not "
         f"{THUOCDO_VACANT_HEAD_APPROVAL!r}.")
 
+# What a quarter or year rolls up (domain.md, "Year: task result = mean of the monthly task
+# results"; docs/scoring.md, "Quarter and year"): "approved", each month's card as its
+# agency approved it, computed afresh only for months not yet approved (default); or "live",
+# every month computed again from today's log, so a decision given after a month was
+# approved (a late excuse, an S15) changes that month inside the period.
+THUOCDO_ROLLUP_MONTHS = os.environ.get("THUOCDO_ROLLUP_MONTHS", "approved").strip() or "approved"
+if THUOCDO_ROLLUP_MONTHS not in ("approved", "live"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"THUOCDO_ROLLUP_MONTHS must be 'approved' or 'live', not {THUOCDO_ROLLUP_MONTHS!r}.")
+
 # Approved exceptions for outstanding units (domain.md, "Quota": "an approved exception for an
 # outstanding unit raises the cap"): agency code → the HTXS share that replaces 20% for that
 # agency, e.g. "HN.Q01=0.3,HN.SNV=0.25" (docs/scoring.md). Default: none.

@@ -19,18 +19,23 @@ from .test_services import LABEL
 pytestmark = pytest.mark.django_db
 
 
-def _initiative(world, decision: str):
-    task = make_task(world, code="T-SK", days_ago=60, due_in=-30)
-    task.due = dt.date(2026, 10, 20)  # October's, whatever today is
-    task.save(update_fields=["due"])
+def decide_initiative(world, task, decision: str, *, on: dt.date) -> None:
+    """Cầu Giấy's staff member's `task` recorded as an initiative (S15) on `on`, explained,
+    and decided by the head: "accept" (protected) or "confirm" (not protected)."""
     signal = signals.signal_record(user=world.user("inspector"), code="S15",
                                    official=world.officials["CG.STAFF"],
-                                   on=dt.date(2026, 10, 1), text="Thí điểm một cửa số",
-                                   task=task)
+                                   on=on, text="Thí điểm một cửa số", task=task)
     head = world.user("head")
     signals.signal_request_explanation(signal=signal, user=head, text="Trình bày động cơ")
     signals.signal_explain(signal=signal, user=world.user("staff"), text="Vì người dân")
     signals.signal_decide(signal=signal, user=head, decision=decision, text="Quyết định")
+
+
+def _initiative(world, decision: str):
+    task = make_task(world, code="T-SK", days_ago=60, due_in=-30)
+    task.due = dt.date(2026, 10, 20)  # October's, whatever today is
+    task.save(update_fields=["due"])
+    decide_initiative(world, task, decision, on=dt.date(2026, 10, 1))
     period = services.period_open(actor=world.user("board"), label=LABEL)
     services.period_score(actor=world.user("board"), period=period)
     return ScoreCard.objects.get(period=period, official__code="CG.STAFF")

@@ -38,6 +38,7 @@ from thuocdo.measure.scoring import (
     ScoreCard,
     TaskInput,
     apply_quota,
+    card_from_dict,
     grade_for,
     quota_scopes,
     roll_up_quarter,
@@ -233,6 +234,23 @@ def test_golden_deductions_add_up_to_70_minus_t(path):
     scores, _expected = run_case(json.loads(path.read_text(encoding="utf-8")))
     for card in scores.cards:
         task_deductions_add_up(card)
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_golden_cards_read_back_whole(path):
+    """A card stored as JSON reads back as the same card (`card_from_dict`), as a quarter or
+    year rolls up a month's approved card: nothing the roll-up reads is lost."""
+    scores, _expected = run_case(json.loads(path.read_text(encoding="utf-8")))
+    for card in scores.cards:
+        stored = json.loads(json.dumps(card.as_dict()))
+        again = card_from_dict(stored)
+        assert again.as_dict() == stored
+        assert dataclasses.replace(again, tasks=(), deductions=()) == dataclasses.replace(
+            card, tasks=(), deductions=()), card.official
+        assert [(t.task, t.converted, t.deadline, t.completed) for t in again.tasks] == [
+            (t.task, t.converted, t.deadline, t.completed) for t in card.tasks]
+        assert [(d.kind, d.points, d.month, d.rounded) for d in again.deductions] == [
+            (d.kind, d.points, d.month, d.rounded) for d in card.deductions]
 
 
 # -- the rules, one by one ---------------------------------------------------------------
