@@ -297,7 +297,10 @@ class _Replayer:
         first = build_event(task=task, snap=snap, kind=EventKind.CREATE, at=at,
                             actor=assigned_by, user=self.user, state_after=TaskState.ASSIGNED,
                             holder_unit=lead_unit, holder_official=lead_official,
-                            data=creation_data(task))
+                            data=creation_data(
+                                task, [(u.code, when) for u, when in coordinating],
+                                [(step.name, step.allowance) for step in extras
+                                 if isinstance(step, TaskStep)]))
         return task, snap, first, extras
 
     def check_fixed(self, task: Task, i: int) -> None:

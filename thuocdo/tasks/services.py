@@ -459,11 +459,23 @@ def new_snapshot(task: Task) -> TaskSnapshot:
     )
 
 
-def creation_data(task: Task) -> dict:
+def creation_data(task: Task, coordinating: Iterable[tuple[str, dt.date]] = (),
+                  steps: Iterable[tuple[str, int]] = ()) -> dict:
+    """What the task's first event records of the assignment, so that its hash covers
+    every field fixed at assignment: the lead, the deadline, the product and its
+    quantity, coefficient and priority, the title, what is to be done, the directive, the
+    coordinating units (code, deadline; by code) and the steps (name, allowance; in order).
+    `thuocdo audit verify` compares the task's row with it (`audit.assignment_changes`).
+    First events written before the title and the rest were added hold only the lead,
+    deadline, product, quantity and priority, and are compared on those."""
     return {
         "lead_unit": task.lead_unit.code, "lead_official": task.lead_official.code,
         "due": task.due.isoformat(), "product": task.product.code, "quantity": task.quantity,
-        "priority": task.priority,
+        "priority": task.priority, "title": task.title, "description": task.description,
+        "directive": task.directive.code if task.directive is not None else None,
+        "coefficient": format(Decimal(task.coefficient), ".3f"),
+        "coordinating": sorted([code, day.isoformat()] for code, day in coordinating),
+        "steps": [[name, allowance] for name, allowance in steps],
     }
 
 
@@ -544,7 +556,9 @@ def task_assign(
     snap = new_snapshot(task)
     build_event(task=task, snap=snap, kind=EventKind.CREATE, at=at, actor=assigned_by,
                 user=user, state_after=TaskState.ASSIGNED, holder_unit=lead_unit,
-                holder_official=lead_official, data=creation_data(task)).save(force_insert=True)
+                holder_official=lead_official,
+                data=creation_data(task, [(unit.code, unit_due) for unit, unit_due in coordinating],
+                                   steps)).save(force_insert=True)
     sync_task(task, snap)
     task.save()
     return task
