@@ -6,4 +6,5 @@ from . import api
 
 urlpatterns = [
     path("exchange/schema/", api.ExchangeSchemaView.as_view(), name="exchange-schema"),
+    path("exchange/export/", api.ExchangeExportView.as_view(), name="exchange-export"),
 ]

@@ -1,4 +1,5 @@
-"""Forms of the exchange pages: upload a document, confirm the import previewed, export.
+"""Forms of the exchange pages: upload a document, confirm the import previewed, export
+(the whole installation or a unit's part).
 
 The confirmation carries a signed token of what was previewed (the file's SHA-256, size and
 name, the day changes take effect, who checked it, the counts it gave); see
@@ -19,7 +20,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from thuocdo.core.forms import DateInput, DayField
+from thuocdo.core.forms import DateInput, DayField, MonthField
 
 #: The largest document the pages take, in bytes, unless settings.EXCHANGE_UPLOAD_MAX_BYTES
 #: says otherwise. An import runs inside the web request (gunicorn ends a request after 30
@@ -169,9 +170,34 @@ class ConfirmForm(forms.Form):
 
 
 class ExportForm(forms.Form):
+    """What to export: the whole installation (administrators) or a unit's part, a month of
+    its tasks, the format. The unit is offered among those the caller may export, but taken
+    by code and checked by `selectors.exchange_document`, so another unit is refused with
+    the reason (403), not as an unknown choice."""
+
+    unit = forms.CharField(
+        label=_("Unit"), required=False, max_length=64, widget=forms.Select,
+        help_text=_("The unit and the units below it: their officials, the tasks they lead "
+                    "with every event, and the records outside the unit that the tasks "
+                    "name."))
+    period = MonthField(
+        label=_("Month"), required=False,
+        help_text=_("A month, MM/YYYY: only the tasks open during it or due in it (empty: "
+                    "every task). Needs a unit."))
     format = forms.ChoiceField(
         label=_("Format"), choices=[("json", _("JSON (.json)")),
                                     ("xlsx", _("Excel workbook (.xlsx)"))],
         initial="json", widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Format: choose JSON or an Excel workbook."),
                         "required": _("Format: choose JSON or an Excel workbook.")})
+
+    def __init__(self, *args: Any, units: Any, whole: bool, **kwargs: Any) -> None:
+        """`units`: those the caller may export (tree order); `whole`: whether they may
+        export the whole installation (offered first, and chosen by default)."""
+        super().__init__(*args, **kwargs)
+        units = list(units.only("pk", "code", "name", "depth"))
+        base = min((unit.depth for unit in units), default=0)
+        choices = [("", _("The whole installation"))] if whole else []
+        choices += [(unit.code, "\u00a0\u00a0\u00a0" * (unit.depth - base)
+                     + f"{unit.name} ({unit.code})") for unit in units]
+        self.fields["unit"].widget.choices = choices

@@ -1,8 +1,9 @@
 """Pages of the exchange format: import a document after previewing it, export it.
 
 For administrators without a shell, the same as `thuocdo import` and `thuocdo export`
-(docs/exchange-format.md). Who may is decided in `selectors` (administrators only, and
-why); anyone else gets 403 with the reason.
+(docs/exchange-format.md); for leaders, the board and inspectors, the export of the units
+they read whole (`thuocdo export --unit CODE [--period YYYY-MM]`). Who may is decided in
+`selectors` (and why); anyone else gets 403 with the reason.
 
 Import is two steps:
 
@@ -32,6 +33,7 @@ shown to confirm again.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -47,7 +49,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from thuocdo.core import xlsx
-from thuocdo.core.errors import PermissionDeniedError
+from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.scope import get_scope
 
 from . import selectors
@@ -205,25 +207,46 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
 # -- export ----------------------------------------------------------------------------
 
 
+def _export_form(request: HttpRequest, data: Any = None) -> ExportForm:
+    scope = get_scope(request)
+    return ExportForm(data, units=selectors.exchange_export_units(scope=scope),
+                      whole=scope.is_admin)
+
+
+def _export_page(request: HttpRequest, form: ExportForm, status: int = 200) -> HttpResponse:
+    may_import = selectors.exchange_may_import(scope=get_scope(request))
+    return render(request, "exchange/export.html",
+                  _context(form=form, may_import=may_import), status=status)
+
+
 @login_required
 @require_GET
 def export_page(request: HttpRequest) -> HttpResponse:
-    """The choice of format, and the download button."""
+    """The choice of unit, month and format, and the download button."""
     _require_export(request)
-    return render(request, "exchange/export.html", _context(form=ExportForm()))
+    return _export_page(request, _export_form(request))
 
 
 @login_required
 @require_GET
 def export_download(request: HttpRequest) -> HttpResponse:
-    """The exchange document of the installation, as `thuocdo export` writes it: JSON
-    (`?format=json`) or an Excel workbook (`?format=xlsx`)."""
+    """The exchange document, as `thuocdo export` writes it: the installation, or with
+    `?unit=CODE` (and `&period=YYYY-MM`) the unit's part; JSON (`?format=json`) or an
+    Excel workbook (`?format=xlsx`). A unit the caller may not export is 403 with the
+    reason."""
     _require_export(request)
-    form = ExportForm(request.GET)
+    form = _export_form(request, request.GET)
     if not form.is_valid():
-        return render(request, "exchange/export.html", _context(form=form), status=400)
-    document = _allowed(selectors.exchange_document, request)
-    stem = f"thuocdo-{timezone.localdate():%Y-%m-%d}"
+        return _export_page(request, form, status=400)
+    unit, period = form.cleaned_data["unit"], form.cleaned_data["period"]
+    try:
+        document = _allowed(lambda scope: selectors.exchange_document(
+            scope=scope, unit=unit, period=period), request)
+    except ServiceError as error:
+        form.add_error(error.field, error.service_message)
+        return _export_page(request, form, status=400)
+    stem = "-".join(["thuocdo", *(_safe(part) for part in (unit, period) if part),
+                     f"{timezone.localdate():%Y-%m-%d}"])
     if form.cleaned_data["format"] == "xlsx":
         buffer = io.BytesIO()
         write_workbook(document, buffer)
@@ -235,3 +258,8 @@ def export_download(request: HttpRequest) -> HttpResponse:
         filename = f"{stem}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _safe(text: str) -> str:
+    """`text` fit for a file name in a header (a unit code may hold any character)."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", text)

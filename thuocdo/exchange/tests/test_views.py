@@ -359,7 +359,8 @@ def test_others_are_told_why_they_may_not(world, client_for, settings):
     response = client_for(world.user("board")).get(IMPORT)
     assert response.status_code == 403
     assert "Only an administrator imports" in response.content.decode()
-    response = client_for(world.user("head")).get(reverse("exchange:export"))
+    # A head exports their own units (test_scoped_export.py), not the whole installation.
+    response = client_for(world.user("head")).get(DOWNLOAD, {"format": "json"})
     assert response.status_code == 403
     assert "Only an administrator exports" in response.content.decode()
 
