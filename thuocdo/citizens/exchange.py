@@ -19,6 +19,10 @@ is followed on the portal only once staff issue its submitter a new key
 Both are matched by code: a record already in the database is unchanged when its log has as
 many events as the document gives, extended when the document gives more (the same first
 events), and refused when the document gives fewer.
+
+The contact of a record to create (`applicant_contact`, `contact`) must be a Vietnamese phone
+number or an e-mail address, as on the pages (`contacts.clean_contact`; stored in its normal
+form): otherwise the whole import is refused, with the path of the field (`feedback[3].contact`).
 """
 
 from __future__ import annotations
@@ -27,12 +31,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import ServiceError
 from thuocdo.org.models import Official, Unit
 
-from . import services
+from . import contacts, services
 from .choices import DossierEventKind, FeedbackEventKind
 from .models import Dossier, Feedback, Procedure
 
@@ -139,7 +144,13 @@ def check(document: dict, report: Report, *, officials: set[str], units: set[str
     for index, values in cleaned.get("dossiers", []):
         path = f"dossiers[{index}]"
         _check_dossier(values, path, report, procedures, known_officials, known_units)
+        if values["code"] not in dossiers:
+            _check_contact(values, "applicant_contact", _("The applicant's contact"), path,
+                           report)
         dossiers.add(values["code"])
+    stored_feedback = set(Feedback.objects.filter(
+        code__in=[values["code"] for _i, values in cleaned.get("feedback", [])]
+    ).values_list("code", flat=True))
     named_tasks = {e["task"] for _i, values in cleaned.get("feedback", [])
                    for e in values["events"] if isinstance(e.get("task"), str)}
     known_tasks = set(tasks) | _stored_tasks(named_tasks - set(tasks))
@@ -147,6 +158,18 @@ def check(document: dict, report: Report, *, officials: set[str], units: set[str
         path = f"feedback[{index}]"
         _check_feedback(values, path, report, dossiers, known_officials, known_units,
                         known_tasks)
+        if values["code"] not in stored_feedback:
+            _check_contact(values, "contact", _("The contact"), path, report)
+
+
+def _check_contact(values: dict, name: str, label: str, path: str, report: Report) -> None:
+    """The contact of a record to create is a phone number or an e-mail address, as on the
+    pages (`contacts.clean_contact`); one already stored is not written again, so an older
+    contact of it is not checked."""
+    try:
+        contacts.clean_contact(values.get(name), label=label)
+    except ValidationError as error:
+        report(f"{path}.{name}", error.code or "bad_contact", error.messages[0])
 
 
 def _stored_tasks(codes: set[str]) -> set[str]:

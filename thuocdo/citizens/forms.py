@@ -1,5 +1,6 @@
-"""Forms of the public portal and the staff pages. They check shapes and look codes up; the
-rules are the services' (their refusals are shown on the field they name)."""
+"""Forms of the public portal and the staff pages. They check shapes (a contact by the rule the
+services apply too, `contacts.clean_contact`) and look codes up; the rules are the services'
+(their refusals are shown on the field they name)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from thuocdo.core.scope import Scope
 from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
 from thuocdo.org.models import Official, Unit
 
-from . import services
+from . import contacts, services
 from .choices import (
     Channel,
     DossierStatus,
@@ -32,6 +33,20 @@ class CodeField(forms.CharField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 64)
         super().__init__(*args, **kwargs)
+
+
+class ContactField(forms.CharField):
+    """A phone number or an e-mail address (`contacts.clean_contact`), cleaned to its normal
+    form; `message_label` names the field in the message."""
+
+    def __init__(self, *args, message_label, **kwargs):
+        kwargs.setdefault("max_length", services.CONTACT_MAX)
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+        self.message_label = message_label
+
+    def clean(self, value):
+        return contacts.clean_contact(super().clean(value), label=str(self.message_label))
 
 
 def _lookup(model, code: str, message, **filters):
@@ -60,8 +75,10 @@ class FeedbackSubmitForm(forms.Form):
     dossier = CodeField(label=_("Dossier concerned (code)"), required=False)
     contact_name = forms.CharField(label=_("Your name (optional)"), required=False,
                                    max_length=services.CONTACT_MAX)
-    contact = forms.CharField(label=_("Phone or e-mail (optional)"), required=False,
-                              max_length=services.CONTACT_MAX)
+    contact = ContactField(label=_("Phone or e-mail (optional)"),
+                           message_label=_("The contact"),
+                           help_text=_("A phone number, e.g. 0912 345 678 or +84 912 345 678, "
+                                       "or an e-mail address."))
     website = forms.CharField(label=_("Leave this field empty"), required=False)
 
     def clean_official(self):
@@ -269,8 +286,8 @@ class DossierReceiveForm(forms.Form):
     procedure = forms.ModelChoiceField(label=_("Procedure"), queryset=Procedure.objects.none(),
                                        to_field_name="code")
     applicant = forms.CharField(label=_("Applicant"), max_length=255)
-    applicant_contact = forms.CharField(label=_("Applicant's contact"), max_length=255,
-                                        required=False)
+    applicant_contact = ContactField(label=_("Applicant's contact"),
+                                     message_label=_("The applicant's contact"))
     channel = forms.ChoiceField(label=pgettext_lazy("dossier channel", "Received"),
                                 choices=Channel.choices)
 

@@ -11,7 +11,9 @@ Privacy, as on the portal: nobody sees another submitter's data, so `description
 as the specification lists them); `status_notes` holds only what the public timeline shows
 (the unit a case was forwarded to and why). A POST answers with the tracking code and,
 as an extension, the `access_key` that opens the case on the portal. No API key is required;
-the portal's rate limit per address applies. Only JSON is served. Errors are
+the portal's rate limit per address applies. `email` must be an e-mail address and `phone`
+a Vietnamese phone number (`contacts.clean_contact`; the case keeps the e-mail address when
+both are given). Only JSON is served. Errors are
 `[{"code": <HTTP status>, "description": "..."}]`.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from thuocdo.core.errors import ServiceError
 from thuocdo.org.models import Unit
 
-from . import services
+from . import contacts, services
 from .choices import FeedbackCategory, FeedbackEventKind, FeedbackStatus
 from .models import Feedback
 from .portal import client_address
@@ -167,7 +170,13 @@ def _create(request) -> JsonResponse:
         return _error(400, _("A location is required: lat and long, or address_string."))
     name = " ".join(p for p in (data.get("first_name", "").strip(),
                                 data.get("last_name", "").strip()) if p)
-    contact = data.get("email", "").strip() or data.get("phone", "").strip()
+    try:
+        # Each parameter is checked as what it says it is; the case keeps one contact.
+        email = contacts.clean_contact(data.get("email"), label="email", kind=contacts.EMAIL)
+        phone = contacts.clean_contact(data.get("phone"), label="phone", kind=contacts.PHONE)
+    except ValidationError as exc:
+        return _error(400, exc.messages[0])
+    contact = email or phone
     try:
         feedback, key = services.feedback_submit(
             category=code, unit=unit, text=data.get("description", ""), contact_name=name,

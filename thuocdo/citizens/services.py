@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -40,6 +41,7 @@ from thuocdo.core.services import audit_record
 from thuocdo.measure import dossiers as engine
 from thuocdo.org.models import Membership, Official, Unit
 
+from . import contacts
 from .choices import (
     Channel,
     DossierEventKind,
@@ -222,6 +224,16 @@ def _text(value: str, *, field: str, minimum: int = 1, maximum: int = TEXT_MAX,
     return value
 
 
+def _contact(value: str, *, field: str, label: str) -> str:
+    """A phone number or e-mail address in its normal form (`contacts.clean_contact`)."""
+    value = _text(value, field=field, minimum=0, maximum=CONTACT_MAX, label=label)
+    try:
+        return contacts.clean_contact(value, label=label)
+    except ValidationError as error:
+        raise ServiceError(error.messages[0], code=error.code or "bad_contact",
+                           field=field) from None
+
+
 # -- feedback ---------------------------------------------------------------------------
 
 
@@ -284,8 +296,7 @@ def feedback_submit(
     text = _text(text, field="text", minimum=TEXT_MIN, label=_("The content"))
     contact_name = _text(contact_name, field="contact_name", minimum=0, maximum=CONTACT_MAX,
                          label=_("The name"))
-    contact = _text(contact, field="contact", minimum=0, maximum=CONTACT_MAX,
-                    label=_("The contact"))
+    contact = _contact(contact, field="contact", label=_("The contact"))
     address = _text(address, field="address", minimum=0, maximum=ADDRESS_MAX,
                     label=_("The address"))
     source = _keyed(f"ip:{source_address}") if source_address else ""
@@ -692,8 +703,8 @@ def dossier_receive(*, user: Any, procedure: Procedure, applicant: str, channel:
             _("Dossiers of this procedure are received by %(unit)s.")
             % {"unit": first.unit.name}, code="not_receiver")
     applicant = _text(applicant, field="applicant", maximum=255, label=_("The applicant"))
-    applicant_contact = _text(applicant_contact, field="applicant_contact", minimum=0,
-                              maximum=255, label=_("The contact"))
+    applicant_contact = _contact(applicant_contact, field="applicant_contact",
+                                 label=_("The applicant's contact"))
     if channel not in Channel.values:
         raise ServiceError(_("Choose how the dossier was received."), code="channel",
                            field="channel")

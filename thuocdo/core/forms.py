@@ -7,6 +7,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .periods import year_in_range
+
 #: a month as people write it: 2026-11 (what a month picker sends), 11/2026 or 11-2026
 _MONTH_FORMS = (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"),
                 re.compile(r"^(?P<m>\d{1,2})[/.-](?P<y>\d{4})$"))
@@ -14,11 +16,11 @@ _MONTH_FORMS = (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"),
 
 def month_label(value: str) -> str | None:
     """`value` as the month label YYYY-MM ("11/2026" → "2026-11"), None if it is not a
-    month."""
+    month (or falls outside the years a period may take, `periods.year_in_range`)."""
     text = (value or "").strip()
     for pattern in _MONTH_FORMS:
         found = pattern.match(text)
-        if found and 1 <= int(found["m"]) <= 12:
+        if found and 1 <= int(found["m"]) <= 12 and year_in_range(int(found["y"])):
             return f"{found['y']}-{int(found['m']):02d}"
     return None
 

@@ -83,6 +83,8 @@ REASONS = {
                           "Khối lượng công việc lớn hơn dự kiến", "Chờ ý kiến của cấp trên"],
     "extension_refuse": ["Nhiệm vụ cấp bách, không thể lùi thời hạn",
                          "Lý do chưa thuyết phục", "Đã gia hạn trước đó"],
+    "extension_grant": ["Đơn vị phối hợp gửi số liệu chậm", "Cần thêm thời gian lấy ý kiến",
+                        "Phát sinh nội dung mới theo chỉ đạo của cấp trên"],
     "rework": ["Số liệu chưa khớp với báo cáo tháng trước", "Thiếu căn cứ pháp lý",
                "Chưa đánh giá được nguyên nhân", "Thể thức văn bản chưa đúng quy định",
                "Chưa tiếp thu ý kiến của đơn vị phối hợp"],
@@ -508,7 +510,13 @@ class HistoryGenerator:
                 else:
                     grant = due + rnd(1, 2)
                     wanted = max(wanted, grant + 2)
-                s.add(grant, "extension_grant", assigner, {"new_due": self.days.iso[wanted]})
+                # the grant's reason follows from its new deadline (its day of the month)
+                # without drawing from the generator: the rest of the history stays what
+                # the seed made it, whatever the start
+                new_due, grant_reasons = self.days.iso[wanted], REASONS["extension_grant"]
+                s.add(grant, "extension_grant", assigner,
+                      {"new_due": new_due,
+                       "reason": grant_reasons[int(new_due[-2:]) % len(grant_reasons)]})
                 s.add(max(s.d, wanted - rnd(0, 2)), "submit", me)
         elif scenario == "rework":
             submit_on_time()

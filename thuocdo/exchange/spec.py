@@ -105,7 +105,7 @@ EVENT_PAYLOADS: dict[str, EventPayload] = {
     "transfer": EventPayload(("to_unit", "reason"), ("to_official",)),
     "return": EventPayload(("to_unit", "reason"), ("to_official",)),
     "extension_request": EventPayload(("new_due", "reason")),
-    "extension_grant": EventPayload(("new_due",)),
+    "extension_grant": EventPayload(("new_due",), ("reason",)),
     "extension_refuse": EventPayload(("reason",)),
     "guidance_request": EventPayload(("to_official", "question")),
     "guidance_reply": EventPayload((), ("answer",)),
@@ -226,7 +226,8 @@ RECORDS: dict[str, tuple[Field, ...]] = {
               "or absent: the unit's leaders); guidance_request: the official asked.",
               nullable=True, ref="officials", max_length=CODE_MAX),
         Field("reason", "text", "Why (transfer, return, extension_request, "
-              "extension_refuse, rework, excuse_delay, cancel)."),
+              "extension_refuse, rework, excuse_delay, cancel; optional on extension_grant, "
+              "an addition: why the deadline moves)."),
         Field("new_due", "date", "extension_request: the deadline asked for; "
               "extension_grant: the deadline in force from now."),
         Field("question", "text", "guidance_request (required), consult: what is asked."),

@@ -11,10 +11,11 @@ Who is told what:
 - assigned (event `create`): the lead official;
 - transferred (events `transfer`, `return`): the official the work now sits with;
 - reminded (event `remind`): the official holding the work;
-- waiting for a decision: an extension request (event `extension_request`) tells the
-  official who assigned the task (who decides it); work submitted for review (`submit`)
-  tells the reviewer and a guidance request (`guidance_request`) the official asked, who
-  both hold the work after the event;
+- waiting for a decision: an extension request (event `extension_request`) and work
+  submitted for review (`submit`) tell whoever decides them (`_deciders`): the official who
+  assigned the task; where it is their own work (`workflow.works_on`: a leader who assigned
+  it to themself), the leaders of the assigning unit whose own work it is not, else those of
+  the nearest unit above. A guidance request (`guidance_request`) tells the official asked;
 - the answer: sent back for rework (`rework`), extension granted (with the new deadline)
   or refused (with the reason), guidance answered (`guidance_reply`): the official who
   holds the work after it;
@@ -23,9 +24,12 @@ Who is told what:
 - overdue: the holder of an open task whose deadline in force has passed, once per deadline
   (an extension that is missed again is notified again).
 
-Nobody is told about their own action, a task held by a unit with no official named gets no
-notification, and work submitted for approval is not "due" for the approver (the delay is
-counted at submission).
+Work an event leaves with a unit and no official named is news for each head and deputy of
+that unit on the day of the event (they all hold it: `tasks.selectors.held_by_q`); while it
+waits there for approval (a product a leader handed in on work they assigned themself), for
+those of them who decide it (`_deciders`). The due-soon and overdue notices go to a named
+holder only. Nobody is told about their own action, and work submitted for approval is not
+"due" for the approver (the delay is counted at submission).
 """
 
 from __future__ import annotations
@@ -47,8 +51,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from thuocdo.core.errors import PermissionDeniedError
+from thuocdo.org.choices import LEADER_POSITIONS
+from thuocdo.org.models import Membership, Official, Unit
 from thuocdo.tasks.choices import EventKind, TaskState
 from thuocdo.tasks.models import Task, TaskEvent
+from thuocdo.tasks.workflow import TaskSnapshot, works_on
 
 from .choices import NotificationKind
 from .models import Notification, NotificationFillState
@@ -69,8 +76,9 @@ EVENT_KINDS: dict[str, str] = {
     EventKind.EXTENSION_REFUSE: NotificationKind.EXTENSION_REFUSED,
     EventKind.GUIDANCE_REPLY: NotificationKind.GUIDANCE_ANSWERED,
 }
-#: event kinds whose news is for the one who decides them (the assigner), not the holder
-TO_ASSIGNER = frozenset({EventKind.EXTENSION_REQUEST})
+#: event kinds whose news is for whoever decides them as the assigner (`_deciders`), not
+#: for the holder as such (an extension request leaves the work where it was)
+TO_DECIDERS = frozenset({EventKind.EXTENSION_REQUEST, EventKind.SUBMIT})
 #: open states in which the holder is the one who must meet the deadline
 DEADLINE_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.WAITING_GUIDANCE)
 #: "due soon" means the deadline in force is this many working days away
@@ -119,13 +127,18 @@ def _day(value: dt.date | None) -> str:
 
 
 def _texts(kind: str, *, code: str, title: str, due: dt.date | None, actor: str | None = None,
-           reason: str = "", late: int = 0, new_due: dt.date | None = None) -> tuple[str, str]:
+           reason: str = "", late: int = 0, new_due: dt.date | None = None,
+           unit: str | None = None) -> tuple[str, str]:
     """The title and body of a notification, in the active language. `due` is the deadline
-    in force after the event; `new_due` the deadline an extension request asks for."""
+    in force after the event; `new_due` the deadline an extension request asks for; `unit`
+    the unit work was passed to with no official named (told to its leaders)."""
     values = {"code": code, "title": title, "due": _day(due), "new_due": _day(new_due),
-              "actor": actor or _("Someone"), "reason": reason, "days": late}
+              "actor": actor or _("Someone"), "reason": reason, "days": late, "unit": unit}
     texts = _event_texts()
-    if kind in texts:
+    if unit and kind == NotificationKind.TRANSFERRED:
+        head, with_reason, without = _to_unit_texts()
+        body = with_reason if reason else without
+    elif kind in texts:
         head, with_reason, without = texts[kind]
         body = with_reason if reason else without
     elif kind == NotificationKind.DUE_SOON:
@@ -200,6 +213,18 @@ def _event_texts() -> dict[str, tuple[str, str, str]]:
     }
 
 
+def _to_unit_texts() -> tuple[str, str, str]:
+    """Title and bodies of "transferred" told to the leaders of a unit the work was passed
+    to with no official named."""
+    return (
+        _("Work passed to your unit: %(code)s"),
+        _("%(actor)s passed “%(title)s” to %(unit)s, which you lead, with no official named "
+          "(%(reason)s). Deadline: %(due)s."),
+        _("%(actor)s passed “%(title)s” to %(unit)s, which you lead, with no official "
+          "named. Deadline: %(due)s."),
+    )
+
+
 def insert_notifications(notes: Iterable[Notification]) -> int:
     """Write new notifications (any kind, any app) and return how many were given; one
     whose key is already stored is skipped: a run racing this one may have written some of
@@ -253,25 +278,22 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
                .order_by("-seq").annotate(new_due=KT("data__new_due")).values("new_due")[:1])
     events = (
         TaskEvent.objects.filter(id__gt=after, id__lte=upto, kind__in=list(EVENT_KINDS))
-        .filter(Q(holder_official_after__isnull=False) | Q(kind__in=list(TO_ASSIGNER)))
         .exclude(Exists(already))
         .annotate(granted_due=Subquery(granted, output_field=CharField()))
     )
     if max_age is not None:
         events = events.filter(at__gte=now - max_age)
-    rows = events.order_by("id").values(
-        "id", "at", "kind", "data", "task_id", "task__code", "task__title", "task__due",
-        "task__assigned_by_id", "holder_official_after_id", "actor_id", "actor__name",
-        "actor__code", "granted_due",
-    )
-    notes = []
+    rows = list(events.order_by("id").values(
+        "id", "at", "kind", "data", "state_after", "task_id", "task__code", "task__title",
+        "task__due", "holder_unit_after_id", "holder_unit_after__name",
+        "holder_official_after_id", "actor_id", "actor__name", "actor__code", "granted_due",
+    ))
+    recipients = _recipients(rows)
+    notes: list[Notification] = []
     with translation.override(settings.LANGUAGE_CODE):
         for row in rows:
-            recipient = (row["task__assigned_by_id"] if row["kind"] in TO_ASSIGNER
-                         else row["holder_official_after_id"])
-            # Nobody is told about their own action (a head assigning work to themselves,
-            # submitting to themselves, asking themselves for an extension).
-            if recipient is None or recipient == row["actor_id"]:
+            told = recipients.get(row["id"])
+            if not told:
                 continue
             kind = EVENT_KINDS[row["kind"]]
             data = row["data"] or {}
@@ -281,20 +303,147 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
             title, body = _texts(kind, code=row["task__code"], title=row["task__title"],
                                  due=due, actor=_who(row["actor__name"], row["actor__code"]),
                                  reason=reason,
-                                 new_due=_as_date(data.get("new_due")))
-            notes.append(Notification(
+                                 new_due=_as_date(data.get("new_due")),
+                                 unit=(row["holder_unit_after__name"]
+                                       if row["holder_official_after_id"] is None else None))
+            url = task_url(row["task__code"])
+            notes.extend(Notification(
                 recipient_id=recipient, kind=kind, task_id=row["task_id"], event_id=row["id"],
                 key=f"event:{row['id']}:{recipient}", deadline=due,
                 # when it happened, not when the job ran (after a pause, or for a demo's
                 # history, the inbox keeps the events' order and days)
-                created_at=min(row["at"], now), title=title, body=body,
-                url=task_url(row["task__code"]),
-            ))
+                created_at=min(row["at"], now), title=title, body=body, url=url,
+            ) for recipient in told)
     created = insert_notifications(notes)
     if upto > state.last_event_id:
         state.last_event_id = upto
         state.save(update_fields=["last_event_id", "updated_at"])
     return created
+
+
+def _asks_decision(row: Mapping[str, Any]) -> bool:
+    """Is the event's news for whoever decides the work as its assigner: an extension
+    request, a product handed in, or any news of a product waiting for approval at a unit
+    with no official named (a leader handed in work they assigned themself)?"""
+    return row["kind"] in TO_DECIDERS or (row["state_after"] == TaskState.SUBMITTED
+                                          and row["holder_official_after_id"] is None)
+
+
+def _recipients(rows: Sequence[Mapping[str, Any]]) -> dict[int, list[int]]:
+    """Who is told of each event of a window (event id → official ids), in a few queries
+    whatever the number of events: the official holding the work after the event; where a
+    unit holds it with no official named, each of its leaders that day; for news that asks
+    for a decision (`_asks_decision`), whoever decides (`_deciders`). Never the actor."""
+    deciding = [row for row in rows if _asks_decision(row)]
+    unit_held = [row for row in rows
+                 if row["holder_official_after_id"] is None and not _asks_decision(row)]
+    book = _Leaders(units={row["holder_unit_after_id"] for row in unit_held},
+                    tasks={row["task_id"] for row in deciding},
+                    days=[_local_day(row["at"]) for row in (*deciding, *unit_held)])
+    found: dict[int, list[int]] = {}
+    for row in rows:
+        if _asks_decision(row):
+            continue
+        if row["holder_official_after_id"] is not None:
+            found[row["id"]] = [row["holder_official_after_id"]]
+        else:
+            found[row["id"]] = [leader.pk for leader in
+                                book.leaders(row["holder_unit_after_id"], _local_day(row["at"]))]
+    for row, snap, assigner in _snapshots(deciding):
+        found[row["id"]] = _deciders(snap, assigner, _local_day(row["at"]), book)
+    actors = {row["id"]: row["actor_id"] for row in rows}
+    return {event_id: [pk for pk in officials if pk != actors[event_id]]
+            for event_id, officials in found.items()}
+
+
+def _local_day(moment: dt.datetime) -> dt.date:
+    """The day of an event where the rules count it (memberships in force that day)."""
+    return timezone.localtime(moment).date()
+
+
+def _snapshots(rows: Sequence[Mapping[str, Any]]
+               ) -> Iterable[tuple[Mapping[str, Any], TaskSnapshot, Official]]:
+    """Each event of `rows` with its task's snapshot just after it (`workflow.TaskSnapshot`,
+    for `works_on`) and the official who assigned the task: the tasks and their logs are read
+    in two queries."""
+    if not rows:
+        return
+    task_ids = {row["task_id"] for row in rows}
+    tasks = {task.pk: task for task in Task.objects.filter(pk__in=list(task_ids))
+             .select_related("lead_unit", "lead_official", "assigner_unit", "assigned_by")}
+    logs: dict[int, list[TaskEvent]] = {}
+    for event in (TaskEvent.objects.filter(task_id__in=list(task_ids))
+                  .select_related("actor", "holder_unit_after", "holder_official_after")
+                  .order_by("task_id", "seq")):
+        logs.setdefault(event.task_id, []).append(event)
+    for row in rows:
+        task, log = tasks[row["task_id"]], logs[row["task_id"]]
+        upto = next(i for i, event in enumerate(log) if event.pk == row["id"])
+        yield row, TaskSnapshot.of(task, log[: upto + 1]), task.assigned_by
+
+
+def _deciders(snap: TaskSnapshot, assigner: Official, day: dt.date,
+              book: _Leaders) -> list[int]:
+    """Who decides the request or the product the task waits on (`workflow.is_assigner`),
+    narrowest first: the official who assigned it; where it is their own work (`works_on`),
+    the leaders of the assigning unit whose own work it is not; where there are none, those
+    of the nearest unit above with one (as `workflow._deciders_above`)."""
+    if not works_on(snap, assigner):
+        return [assigner.pk]
+    for unit_id in book.path_ids(snap.assigner_unit.pk):
+        found = [leader.pk for leader in book.leaders(unit_id, day)
+                 if not works_on(snap, leader)]
+        if found:
+            return found
+    return []
+
+
+class _Leaders:
+    """The heads and deputies of `units`, and of the assigning units of `tasks` and every
+    unit above those, on `days` (memberships in force those days), read in two queries: the
+    leaders of every unit a window of events needs, never a query per event."""
+
+    def __init__(self, *, units: Iterable[int], tasks: Iterable[int],
+                 days: Iterable[dt.date]) -> None:
+        self.parent: dict[int, int | None] = {}
+        self.members: dict[int, list[tuple[int, str, dt.date, dt.date | None]]] = {}
+        units, tasks, days = list(units), list(tasks), list(days)
+        if not days:
+            return
+        wanted = Q(pk__in=units)
+        if tasks:
+            assigning = Unit.objects.filter(
+                pk__in=Task.objects.filter(pk__in=tasks).values("assigner_unit_id"),
+                lft__gte=OuterRef("lft"), rgt__lte=OuterRef("rgt"))
+            wanted |= Q(Exists(assigning))
+        self.parent = dict(Unit.objects.filter(wanted).values_list("pk", "parent_id"))
+        for unit_id, official_id, code, start, end in (
+            Membership.objects.filter(unit_id__in=list(self.parent),
+                                      position__in=list(LEADER_POSITIONS),
+                                      start__lte=max(days))
+            .filter(Q(end__isnull=True) | Q(end__gte=min(days)))
+            .order_by("official_id", "start")
+            .values_list("unit_id", "official_id", "official__code", "start", "end")
+        ):
+            self.members.setdefault(unit_id, []).append((official_id, code, start, end))
+
+    def leaders(self, unit_id: int, day: dt.date) -> list[Official]:
+        """The heads and deputies of the unit on `day` (`workflow.Directory.leaders`), each
+        once, by id; only their id and code are loaded."""
+        found: dict[int, Official] = {}
+        for official_id, code, start, end in self.members.get(unit_id, ()):
+            if start <= day and (end is None or end >= day):
+                found.setdefault(official_id, Official(pk=official_id, code=code))
+        return list(found.values())
+
+    def path_ids(self, unit_id: int) -> list[int]:
+        """The unit and the units above it, nearest first."""
+        ids: list[int] = []
+        node: int | None = unit_id
+        while node is not None and node not in ids:
+            ids.append(node)
+            node = self.parent.get(node)
+        return ids
 
 
 # -- from the calendar -----------------------------------------------------------------

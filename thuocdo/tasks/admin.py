@@ -1,4 +1,5 @@
-"""Admin of the product catalogue and directives, saving through `tasks.services`."""
+"""Admin of the product catalogue and directives, saving through `tasks.services`. A change
+states its reason, which the services record with it in the audit trail."""
 
 from __future__ import annotations
 
@@ -10,6 +11,19 @@ from thuocdo.core.admin import ReadOnlyInline, ServiceAdmin, ServiceModelForm
 
 from . import services
 from .models import Directive, Product, ProductCoefficient
+
+
+def _reason_field() -> forms.CharField:
+    """Why an administrator changes a record: required on the change form, kept with the
+    change in the audit trail (a new record is audited without one)."""
+    return forms.CharField(
+        label=_("reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why this change is made: it is kept with the change in the audit "
+                    "trail."),
+        error_messages={"required": _("Say why you make this change: the reason is kept "
+                                      "in the audit trail.")},
+    )
+
 
 # -- products --------------------------------------------------------------------------
 
@@ -27,6 +41,7 @@ class ProductForm(ServiceModelForm):
         help_text=_("The first day the new coefficient applies (empty: today, or for a new "
                     "product, since always)."),
     )
+    reason = _reason_field()
 
     class Meta:
         model = Product
@@ -37,6 +52,7 @@ class ProductForm(ServiceModelForm):
         if self.adding:
             self.fields["coefficient"].required = True
             self.fields["coefficient"].help_text = ""
+            del self.fields["reason"]  # a new product is audited as created
 
     def apply(self, *, actor):
         data = self.cleaned_data
@@ -48,6 +64,7 @@ class ProductForm(ServiceModelForm):
         return services.product_update(
             actor=actor, product=self.fresh(), name=data["name"],
             coefficient=data["coefficient"], valid_from=data["valid_from"],
+            reason=data["reason"],
         )
 
 
@@ -68,7 +85,8 @@ class ProductAdmin(ServiceAdmin):
     search_fields = ("code", "name")
 
     def get_fields(self, request, obj=None):
-        return ("code", "name", "coefficient", "valid_from")
+        fields = ("code", "name", "coefficient", "valid_from")
+        return (*fields, "reason") if obj else fields
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else ()
@@ -85,9 +103,16 @@ class ProductAdmin(ServiceAdmin):
 
 
 class DirectiveForm(ServiceModelForm):
+    reason = _reason_field()
+
     class Meta:
         model = Directive
         fields = ("code", "title", "issued_by", "issued_on", "answers")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.adding:
+            del self.fields["reason"]  # a new directive is audited as created
 
     def apply(self, *, actor):
         data = self.cleaned_data
@@ -100,6 +125,7 @@ class DirectiveForm(ServiceModelForm):
         return services.directive_update(
             actor=actor, directive=self.fresh(), title=data["title"],
             issued_by=data["issued_by"], issued_on=data["issued_on"], answers=data["answers"],
+            reason=data["reason"],
         )
 
 
@@ -112,6 +138,10 @@ class DirectiveAdmin(ServiceAdmin):
     autocomplete_fields = ("issued_by", "answers")
     list_select_related = ("issued_by",)
     date_hierarchy = "issued_on"
+
+    def get_fields(self, request, obj=None):
+        fields = DirectiveForm.Meta.fields
+        return (*fields, "reason") if obj else fields
 
     def get_readonly_fields(self, request, obj=None):
         return ("code",) if obj else ()

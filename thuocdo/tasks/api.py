@@ -39,7 +39,7 @@ from thuocdo.org.filters import SelectorFilterBackend
 
 from . import selectors, services, workflow
 from .adapters import history_for
-from .filters import DirectiveFilter, ProductFilter, TaskFilter
+from .filters import PERIOD_HELP, PERIOD_PATTERN, DirectiveFilter, ProductFilter, TaskFilter
 from .models import Directive, Task
 from .serializers import (
     DirectiveDetailSerializer,
@@ -136,7 +136,16 @@ class _CodeLookupViewSet(ScopedAPIMixin, viewsets.GenericViewSet):
         description="Tasks the caller can read (administrators: all; heads, deputies, board "
                     "and inspectors: those led, held or assigned in their subtree; everyone: "
                     "the work they lead, hold, assigned or ever held, their units' lists, and "
-                    "consultations of their units), filtered and ordered.",
+                    "consultations of their units), filtered and ordered. Filters only "
+                    "narrow that scope: `period` (like the work list's period) keeps the "
+                    "tasks whose original deadline falls in the month, quarter or year.",
+        parameters=[OpenApiParameter(
+            "period", str, OpenApiParameter.QUERY, description=PERIOD_HELP,
+            pattern=PERIOD_PATTERN,
+            examples=[OpenApiExample("A month", value="2026-10"),
+                      OpenApiExample("A quarter", value="2026-Q4"),
+                      OpenApiExample("A year", value="2026")],
+        )],
         responses={200: TaskSerializer(many=True), **error_responses(400, 403)},
         examples=[OpenApiExample("A task", value=TASK_EXAMPLE, response_only=True)],
         tags=TAGS,

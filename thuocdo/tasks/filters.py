@@ -10,11 +10,14 @@ code and one the caller cannot read get the same 400.
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 
+from thuocdo.core.errors import ServiceError
+from thuocdo.core.periods import parse_period
 from thuocdo.core.scope import Scope
 from thuocdo.measure.history import Bucket
 from thuocdo.org import selectors as org_selectors
@@ -47,6 +50,43 @@ TASK_ORDERING_CHOICES = [
     ("last_event", gettext_lazy("last event, oldest first")),
     ("-last_event", gettext_lazy("last event, newest first")),
 ]
+
+
+#: A period as the evaluations name it (`core.periods.parse_period`): a month, a
+#: quarter or a year. The API's OpenAPI schema publishes it as the parameter's pattern.
+PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"
+PERIOD_HELP = gettext_lazy(
+    "Only tasks of this period, YYYY-MM (a month), YYYY-Qn (a quarter) or YYYY (a year): "
+    "those whose original deadline falls in it (an extension does not move a task out of "
+    "its period), as in the work list's period filter and in scoring."
+)
+
+
+class PeriodField(forms.CharField):
+    """A period label, YYYY-MM, YYYY-Qn or YYYY, cleaned to its first and last day.
+
+    ISO labels only, as the scoring periods are written (the work list's form also takes
+    MM/YYYY, typed by hand); the label is parsed by `core.periods.parse_period`, as the
+    evaluations parse it.
+    """
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            period = parse_period(value)
+        except ServiceError as error:
+            raise forms.ValidationError(error.service_message, code="invalid") from None
+        except ValueError:  # year 0000 passes the parser's pattern, not the calendar
+            raise forms.ValidationError(
+                _("“%(label)s” is not a period: write YYYY-MM, YYYY-Qn or YYYY.")
+                % {"label": value}, code="invalid") from None
+        return period.start, period.end
+
+
+class PeriodFilter(django_filters.CharFilter):
+    field_class = PeriodField
 
 
 def _unknown(field: str, message: str) -> ValidationError:
@@ -117,6 +157,7 @@ class TaskFilter(django_filters.FilterSet):
         input_formats=ISO_DATE,
         help_text=gettext_lazy("Assigned on or before this day (Vietnam time).")
     )
+    period = PeriodFilter(help_text=PERIOD_HELP)
     search = django_filters.CharFilter(
         help_text=gettext_lazy("Part of the title ignoring tones and đ (“bao cao” finds "
                                "“Báo cáo”), or of the code.")
@@ -149,6 +190,7 @@ class TaskFilter(django_filters.FilterSet):
             due_to=data.get("due_to"),
             assigned_from=data.get("assigned_from"),
             assigned_to=data.get("assigned_to"),
+            period=data.get("period"),
             search=data.get("search") or None,
         )
         return selectors.task_list(scope=scope, filters=filters,

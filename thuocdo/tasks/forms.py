@@ -371,9 +371,10 @@ class ActionForm(forms.Form):
         return data
 
 
-def _reason(label=None) -> forms.CharField:
+def _reason(label=None, required_message=None) -> forms.CharField:
+    errors = {"required": required_message} if required_message else None
     return forms.CharField(label=label or _("Reason"), max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+                           widget=forms.Textarea(attrs={"rows": 2}), error_messages=errors)
 
 
 def _note() -> forms.CharField:
@@ -454,8 +455,12 @@ class ExtensionRequestForm(ActionForm):
 
 
 class ExtensionGrantForm(ActionForm):
+    """A new deadline, and why it moves (recorded in the event, shown on the timeline)."""
+
     kind = EventKind.EXTENSION_GRANT
     new_due = DayField(label=_("New deadline"), widget=DateInput)
+    reason = _reason(_("Reason for the extension"), required_message=_(
+        "A granted extension needs a reason: say why the deadline moves."))
 
     def setup(self) -> None:
         requested = pending_extension(self.snapshot)

@@ -374,7 +374,7 @@ class _Replayer:
             data = {k: v for k, v in record.items() if k not in EVENT_KEYS}
             try:
                 decision = decide(snap, kind=kind, actor=actor, data=data, at=at,
-                                  directory=self.d)
+                                  directory=self.d, recorded=True)
             except ServiceError as error:
                 where = f"{path}.{error.field}" if error.field and error.field in record else path
                 self.problem(where, error.service_code,

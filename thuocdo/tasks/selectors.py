@@ -26,6 +26,7 @@ from thuocdo.measure.history import VIETNAM, Bucket, end_of_day
 
 from .choices import OPEN_STATES, EventKind, TaskState
 from .models import Directive, Task, TaskEvent
+from .workflow import DbDirectory, TaskSnapshot, is_assigner, works_on
 
 
 def task_scope_q(scope: Scope) -> Q:
@@ -259,12 +260,88 @@ def held_by_q(official_id: int, *, day: dt.date) -> Q:
                 holder_unit_id__in=_led_units(official_id, day)))
 
 
-def _extensions_to_decide(scope: Scope, day: dt.date) -> QuerySet[Task]:
-    """Open tasks with an extension request waiting for the caller's decision: never their
-    own request (nobody decides on their own work: `workflow.works_on`)."""
-    return (task_list(scope=scope, ordering="due")
-            .filter(extension_pending_q(), decided_by_q(scope.official_id, day=day))
-            .exclude(extension_pending_q(by=scope.official_id)))
+def _below_led_q(official_id: int, day: dt.date) -> Q:
+    """Tasks assigned by a unit inside one the official leads on `day` (where they may
+    decide as the leader above: `workflow._deciders_above`)."""
+    from thuocdo.org.models import Unit
+
+    q = Q(pk__in=[])
+    for lft, rgt in Unit.objects.filter(pk__in=_led_units(official_id, day)).values_list(
+            "lft", "rgt"):
+        q |= Q(assigner_unit__lft__gt=lft, assigner_unit__rgt__lt=rgt)
+    return q
+
+
+def _snapshots(tasks: list[Task]) -> dict[int, TaskSnapshot]:
+    """Each task's snapshot (`workflow.TaskSnapshot.of`), its events read in one query."""
+    events: dict[int, list[TaskEvent]] = {task.pk: [] for task in tasks}
+    for event in TaskEvent.objects.filter(task__in=list(events)).select_related(
+            "actor", "holder_unit_after", "holder_official_after").order_by("task_id", "seq"):
+        events[event.task_id].append(event)
+    return {task.pk: TaskSnapshot.of(task, events[task.pk]) for task in tasks}
+
+
+def _extensions_to_decide(scope: Scope, day: dt.date) -> list[Task]:
+    """Open tasks with an extension request waiting for the caller's decision, by the
+    workflow's own rule (`workflow.is_assigner`): never on their own work (their request,
+    work they took or hold), and with the leaders of the unit above when nobody of the
+    assigning unit may decide. The candidates are read in one query, their logs in one."""
+    me = scope.official_id
+    candidates = list(
+        task_list(scope=scope, ordering="due")
+        .filter(extension_pending_q(), decided_by_q(me, day=day) | _below_led_q(me, day))
+        .exclude(extension_pending_q(by=me))
+        .select_related("lead_unit", "lead_official", "assigner_unit", "assigned_by"))
+    if not candidates:
+        return []
+    from thuocdo.org.models import Official
+
+    official = Official.objects.get(pk=me)
+    directory = DbDirectory()
+    snapshots = _snapshots(candidates)
+    return [task for task in candidates
+            if is_assigner(snapshots[task.pk], official, day, directory)]
+
+
+def _to_review_above(scope: Scope, day: dt.date) -> list[Task]:
+    """Products handed in to a unit inside one the caller leads, with no official named,
+    that nobody of that unit may decide (its leaders all work on it: a head alone on his
+    own task), so the caller decides as the leader above (`workflow.is_assigner`)."""
+    me = scope.official_id
+    candidates = list(
+        task_list(scope=scope, ordering="due")
+        .filter(_below_led_q(me, day), state=TaskState.SUBMITTED,
+                holder_official__isnull=True)
+        .exclude(held_by_q(me, day=day))
+        .select_related("lead_unit", "lead_official", "assigner_unit", "assigned_by"))
+    if not candidates:
+        return []
+    from thuocdo.org.models import Official
+
+    official = Official.objects.get(pk=me)
+    directory = DbDirectory()
+    snapshots = _snapshots(candidates)
+    return [task for task in candidates
+            if is_assigner(snapshots[task.pk], official, day, directory)]
+
+
+def _own_unit_held(scope: Scope, day: dt.date) -> list[Task]:
+    """Work a unit the caller leads holds with no official named, waiting for a decision
+    (handed in, or waiting for guidance), that is the caller's own (`workflow.works_on`:
+    they handed it in or took it): it waits on another leader, not on them."""
+    me = scope.official_id
+    unit_held = list(
+        task_list(scope=scope, ordering="due")
+        .filter(held_by_q(me, day=day), holder_official__isnull=True,
+                state__in=[TaskState.SUBMITTED, TaskState.WAITING_GUIDANCE])
+        .select_related("lead_unit", "lead_official", "assigner_unit", "assigned_by"))
+    if not unit_held:
+        return []
+    from thuocdo.org.models import Official
+
+    official = Official.objects.get(pk=me)
+    snapshots = _snapshots(unit_held)
+    return [task for task in unit_held if works_on(snapshots[task.pk], official)]
 
 
 @dataclass
@@ -297,21 +374,25 @@ def my_work(*, scope: Scope, on: dt.date | None = None) -> MyWork:
         task_list(scope=scope, ordering="due").filter(held_by_q(me, day=day),
                                                       state__in=list(OPEN_STATES))
     )
-    overdue = [t for t in held if t.due_in_force < day and t.state != TaskState.SUBMITTED]
-    rest = [t for t in held if t not in overdue]
+    own = _own_unit_held(scope, day)
+    overdue = [t for t in held if t.due_in_force < day and t.state != TaskState.SUBMITTED
+               and t not in own]
+    rest = [t for t in held if t not in overdue and t not in own]
     waiting = list(
         task_list(scope=scope, ordering="due").filter(
             lead_official_id=me, state__in=[TaskState.WAITING_GUIDANCE, TaskState.SUBMITTED]
         ).exclude(holder_official_id=me)
     )
+    waiting += [t for t in own if t not in waiting]
     return MyWork(
         overdue=overdue,
         to_accept=[t for t in rest if t.state == TaskState.ASSIGNED],
         in_progress=[t for t in rest if t.state == TaskState.IN_PROGRESS],
         to_review=[t for t in rest if t.state in (TaskState.SUBMITTED,
-                                                   TaskState.WAITING_GUIDANCE)],
+                                                   TaskState.WAITING_GUIDANCE)]
+        + _to_review_above(scope, day),
         waiting=waiting,
-        to_decide=list(_extensions_to_decide(scope, day)),
+        to_decide=_extensions_to_decide(scope, day),
     )
 
 
@@ -447,8 +528,9 @@ def my_urgent_work(*, scope: Scope, limit: int = 5) -> list[Task]:
 
 
 def my_work_counts(*, scope: Scope, on: dt.date | None = None) -> dict[str, int]:
-    """The sizes of the sections of `my_work` (same rules), in three queries: `overdue`,
-    `to_accept`, `in_progress`, `to_review`, `waiting`, `to_decide`."""
+    """The sizes of the sections of `my_work` (same rules), in a few queries: `overdue`,
+    `to_accept`, `in_progress`, `to_review`, `waiting`, `to_decide` (the last and the
+    caller's own unit-held work by the workflow's rule, over their few candidates)."""
     from django.db.models import Count
 
     day = on or _today()
@@ -458,8 +540,9 @@ def my_work_counts(*, scope: Scope, on: dt.date | None = None) -> dict[str, int]
     if me is None:
         return counts
     overdue = Q(due_in_force__lt=day) & ~Q(state=TaskState.SUBMITTED)
+    own = _own_unit_held(scope, day)
     held = Task.objects.filter(task_scope_q(scope), held_by_q(me, day=day),
-                               state__in=list(OPEN_STATES))
+                               state__in=list(OPEN_STATES)).exclude(pk__in=[t.pk for t in own])
     counts.update(held.order_by().aggregate(
         overdue=Count("pk", filter=overdue),
         to_accept=Count("pk", filter=~overdue & Q(state=TaskState.ASSIGNED)),
@@ -471,8 +554,9 @@ def my_work_counts(*, scope: Scope, on: dt.date | None = None) -> dict[str, int]
         Task.objects.filter(task_scope_q(scope), lead_official_id=me,
                             state__in=[TaskState.WAITING_GUIDANCE, TaskState.SUBMITTED])
         .exclude(holder_official_id=me).count()
-    )
-    counts["to_decide"] = _extensions_to_decide(scope, day).order_by().count()
+    ) + sum(1 for t in own if t.lead_official_id != me)
+    counts["to_review"] += len(_to_review_above(scope, day))
+    counts["to_decide"] = len(_extensions_to_decide(scope, day))
     return counts
 
 

@@ -8,6 +8,7 @@ serializers only check the shape of a request, and the views hand the cleaned va
 
 from __future__ import annotations
 
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
@@ -308,8 +309,10 @@ class CoordinationInSerializer(serializers.Serializer):
 
 class StepInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255)
-    allowance = serializers.IntegerField(min_value=0, max_value=32767,
-                                         help_text="Allowance in working days.")
+    # At least one working day, refused with the assign form's message: Django's own
+    # validator, as `forms.IntegerField(min_value=1)` of tasks.forms.StepForm uses it.
+    allowance = serializers.IntegerField(max_value=32767, validators=[MinValueValidator(1)],
+                                         help_text="Allowance in working days, at least 1.")
 
 
 class TaskAssignSerializer(serializers.Serializer):
@@ -331,7 +334,9 @@ class TaskAssignSerializer(serializers.Serializer):
                               help_text="Code of the lead official, a member of the lead unit.")
     coordinating_units = CoordinationInSerializer(many=True, required=False)
     steps = StepInSerializer(many=True, required=False)
-    due = serializers.DateField(help_text="The deadline; not in the past.")
+    due = serializers.DateField(help_text="The deadline; not in the past, and a working day "
+                                          "(`deadline_day_off`, unless the installation sets "
+                                          "THUOCDO_DEADLINE_ON_DAY_OFF=accept).")
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
 
     def __init__(self, *args, **kwargs):
@@ -399,7 +404,14 @@ class TaskExtensionRequestSerializer(TaskActionSerializer):
 
 class TaskExtensionGrantSerializer(TaskActionSerializer):
     new_due = serializers.DateField(help_text="The new deadline in force; later than the "
-                                              "current one and not in the past.")
+                                              "current one, not in the past, and a working "
+                                              "day (`deadline_day_off`, unless "
+                                              "THUOCDO_DEADLINE_ON_DAY_OFF=accept).")
+    reason = serializers.CharField(
+        help_text="Why the deadline moves (required; recorded in the event).",
+        error_messages={key: gettext_lazy("A granted extension needs a reason: say why the "
+                                          "deadline moves.") for key in ("required", "blank")},
+    )
 
 
 class TaskExtensionRefuseSerializer(TaskActionSerializer):
@@ -489,9 +501,9 @@ ACTIONS: dict[str, tuple[type[TaskActionSerializer], str, str, dict]] = {
     ),
     EventKind.EXTENSION_GRANT: (
         TaskExtensionGrantSerializer, "Grant an extension",
-        "The assigner sets a new deadline in force. Granted after the deadline was missed, "
-        "the missed deadline still counts as a delay.",
-        {"new_due": "2026-10-22"},
+        "The assigner sets a new deadline in force, with a reason. Granted after the "
+        "deadline was missed, the missed deadline still counts as a delay.",
+        {"new_due": "2026-10-22", "reason": "Chờ số liệu của Chi cục Thống kê"},
     ),
     EventKind.EXTENSION_REFUSE: (
         TaskExtensionRefuseSerializer, "Refuse an extension",

@@ -30,7 +30,14 @@ from .models import (
     TaskEvent,
     TaskStep,
 )
-from .workflow import DbDirectory, TaskSnapshot, check_assignment, check_steps, decide
+from .workflow import (
+    DbDirectory,
+    TaskSnapshot,
+    check_assignment,
+    check_deadline_day,
+    check_steps,
+    decide,
+)
 
 
 def _check_coefficient(coefficient: Decimal) -> None:
@@ -77,13 +84,15 @@ def product_update(
     if coefficient is not None:
         coefficient = Decimal(str(coefficient))
         _check_coefficient(coefficient)
-        if coefficient != product.current_coefficient:
+        old = product.current_coefficient
+        if coefficient != old:
             start = valid_from or timezone.localdate()
             ProductCoefficient.objects.update_or_create(
                 product=product, valid_from=start, defaults={"coefficient": coefficient}
             )
-            changes["coefficient"] = [str(product.current_coefficient), str(coefficient),
-                                      start.isoformat()]
+            # the coefficient before the change (read before the write, which may make the
+            # new version the latest)
+            changes["coefficient"] = [str(old), str(coefficient), start.isoformat()]
     if changes:
         audit_record(actor=actor, action="product.update", object_type="tasks.product",
                      object_code=product.code, changes=changes, reason=reason)
@@ -514,7 +523,8 @@ def task_assign(
 
     A task without one lead, a deadline or a product is refused. The assigner must lead the
     lead unit or a unit above it on the day of assignment. The deadline may not be in the
-    past (imports of history pass `allow_past_due`, but it may never precede assignment).
+    past (imports of history pass `allow_past_due`, but it may never precede assignment),
+    nor on a day off (`workflow.check_deadline_day`, THUOCDO_DEADLINE_ON_DAY_OFF).
     """
     at = at or timezone.now()
     title = (title or "").strip()
@@ -527,6 +537,7 @@ def task_assign(
     )
     steps = list(steps)
     assert due is not None  # noqa: S101 - checked above
+    check_deadline_day(d=directory, day=due, field="due")
     check_steps(d=directory, steps=steps, at=at, due=due)
     code = (code or "").strip()
     if code and Task.objects.filter(code=code).exists():
@@ -580,7 +591,8 @@ def task_act(
     Locks the task row (two people acting at once are serialised; the second sees the new
     state and is refused if its action no longer applies), asks `workflow.decide`, appends
     one hash-chained event and updates the task. `expected_version` (from a form) refuses an
-    action taken on a stale page.
+    action taken on a stale page. A granted extension's new deadline may not fall on a day
+    off (`workflow.check_deadline_day`; an import replays its history without this check).
     """
     at = at or timezone.now()
     # Lock the bare row: joined tables in a FOR UPDATE query would be re-checked against the
@@ -590,8 +602,12 @@ def task_act(
         raise ServiceError(_("The task changed since you opened it; reload and try again."),
                            code="task_changed")
     snap = TaskSnapshot.of(locked)
+    directory = DbDirectory()
     decision = decide(snap, kind=kind, actor=actor, data=dict(data or {}), at=at,
-                      directory=DbDirectory())
+                      directory=directory)
+    if kind == EventKind.EXTENSION_GRANT:
+        check_deadline_day(d=directory, day=dt.date.fromisoformat(decision.data["new_due"]),
+                           field="new_due")
     event = build_event(task=locked, snap=snap, kind=kind, at=at, actor=actor, user=user,
                         state_after=decision.state_after, holder_unit=decision.holder_unit,
                         holder_official=decision.holder_official, data=decision.data)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -71,7 +72,7 @@ TRANSITIONS: dict[str, Transition] = {
         Transition(EventKind.RETURN, frozenset({S.ASSIGNED, S.IN_PROGRESS}), S.ASSIGNED,
                    "holder", ("to_unit", "reason")),
         Transition(EventKind.EXTENSION_REQUEST, WORKING, None, "holder", ("new_due", "reason")),
-        Transition(EventKind.EXTENSION_GRANT, ALL_OPEN, None, "assigner", ("new_due",)),
+        Transition(EventKind.EXTENSION_GRANT, ALL_OPEN, None, "assigner", ("new_due", "reason")),
         Transition(EventKind.EXTENSION_REFUSE, ALL_OPEN, None, "assigner", ("reason",)),
         Transition(EventKind.GUIDANCE_REQUEST, frozenset({S.IN_PROGRESS}), S.WAITING_GUIDANCE,
                    "holder", ("to_official", "question")),
@@ -174,8 +175,9 @@ class DbDirectory:
         return membership.unit if membership else None
 
     def path_ids(self, unit: Unit) -> list[int]:
+        # the unit, then the units above it, nearest first (as MemoryDirectory's)
         return list(Unit.objects.filter(lft__lte=unit.lft, rgt__gte=unit.rgt)
-                    .values_list("pk", flat=True))
+                    .order_by("-lft").values_list("pk", flat=True))
 
     def coefficient(self, product_id: int, day: dt.date) -> Decimal | None:
         from .models import ProductCoefficient
@@ -626,8 +628,13 @@ def _bool(data: dict, name: str) -> bool:
 
 
 def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
-           at: dt.datetime, directory: Directory) -> Decision:
-    """Apply the table and the payload rules of `kind`; raise ServiceError if refused."""
+           at: dt.datetime, directory: Directory, recorded: bool = False) -> Decision:
+    """Apply the table and the payload rules of `kind`; raise ServiceError if refused.
+
+    `recorded`: the event is history recorded elsewhere (an imported log, `replay.py`), not
+    a decision taken now. Such a log predates the rule that a grant states its reason (the
+    exchange format's `extension_grant` has none), so a recorded grant may come without
+    one; every other rule applies alike."""
     d = directory
     transition = TRANSITIONS.get(kind)
     if transition is None:
@@ -690,6 +697,14 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
                          "%(due)s, and not in the past.") % {"due": _short(snap.due_in_force)},
                        "extension_not_later", "new_due")
         clean = {"new_due": new_due.isoformat(), "old_due": snap.due_in_force.isoformat()}
+        # A deadline that moves says why (the refusal does too); a recorded grant without a
+        # reason keeps its payload as it was.
+        reason = str(data.get("reason") or "").strip()
+        if not reason and not recorded:
+            raise _err(_("A granted extension needs a reason: say why the deadline moves."),
+                       "missing_reason", "reason")
+        if reason:
+            clean["reason"] = reason
     elif kind in {EventKind.EXTENSION_REFUSE, EventKind.EXCUSE_DELAY, EventKind.CANCEL}:
         clean = {"reason": _text(data, "reason")}
     elif kind == EventKind.GUIDANCE_REQUEST:
@@ -835,3 +850,34 @@ def next_workday(d: Directory, day: dt.date) -> dt.date | None:
     day)."""
     calendar = d.calendar()
     return None if calendar.is_workday(day) else calendar.add_workdays(day, 1)
+
+
+#: settings.THUOCDO_DEADLINE_ON_DAY_OFF: refuse a deadline set on a day off, or accept it
+DAY_OFF_REFUSE, DAY_OFF_ACCEPT = "refuse", "accept"
+
+
+def check_deadline_day(*, d: Directory, day: dt.date, field: str) -> None:
+    """A deadline a leader sets now (a task's when it is assigned, the new one of a granted
+    extension) falls on a working day, unless settings.THUOCDO_DEADLINE_ON_DAY_OFF is
+    "accept". The refusal names the day, why it is off (the holiday's name, or the weekday
+    of a weekend, when the calendar knows it) and the next working day.
+
+    The services ask (`task_assign`, `task_act`), so the pages, the API and any other caller
+    follow; imports of history do not (`replay.py` calls `check_assignment` and `decide`
+    only): they record what happened elsewhere, a deadline on a day off included."""
+    if settings.THUOCDO_DEADLINE_ON_DAY_OFF == DAY_OFF_ACCEPT:
+        return
+    later = next_workday(d, day)
+    if later is None:
+        return
+    from thuocdo.core.calendar import day_off_name
+
+    why = day_off_name(day)
+    values = {"day": _short(day), "why": why, "next": _short(later)}
+    if why:
+        message = _("%(day)s is a day off (%(why)s), and a deadline must be a working day; "
+                    "the nearest possible deadline: %(next)s.") % values
+    else:
+        message = _("%(day)s is a day off, and a deadline must be a working day; the nearest "
+                    "possible deadline: %(next)s.") % values
+    raise _err(message, "deadline_day_off", field)

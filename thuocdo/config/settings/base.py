@@ -267,6 +267,11 @@ THUOCDO_WORKERS = int(os.environ.get("THUOCDO_WORKERS", "0"))
 # Working days, after the day a leader asks, by which a signal's explanation is due when the
 # leader gives no date (issue 4; accountability.services.explanation_due_default).
 THUOCDO_EXPLANATION_WORKDAYS = int(os.environ.get("THUOCDO_EXPLANATION_WORKDAYS", "5"))
+# The most working days after the request a leader may give for an explanation: a due day
+# later than that (or on a day off) is refused, so no signal is parked out of reach of a
+# decision (accountability.services.signal_request_explanation).
+THUOCDO_EXPLANATION_MAX_WORKDAYS = int(os.environ.get("THUOCDO_EXPLANATION_MAX_WORKDAYS",
+                                                      "20"))
 
 # Who approves the cards of an agency whose head post (người đứng đầu) is vacant (domain.md
 # names only "the head of the agency"; docs/scoring.md, "The procedure"): "deputies", its
@@ -293,6 +298,20 @@ if THUOCDO_ROLLUP_MONTHS not in ("approved", "live"):
 
     raise ImproperlyConfigured(
         f"THUOCDO_ROLLUP_MONTHS must be 'approved' or 'live', not {THUOCDO_ROLLUP_MONTHS!r}.")
+
+# A deadline that falls on a day off (a weekend, a public holiday or a day off of the
+# administrator's calendar; domain.md, "Working days") when a leader assigns a task or grants
+# an extension, through the pages, the API or any caller of the services: "refuse" (default:
+# the refusal names the day, why it is off and the next working day) or "accept".
+# Imports of history always accept it: they record what happened (tasks.workflow).
+THUOCDO_DEADLINE_ON_DAY_OFF = os.environ.get("THUOCDO_DEADLINE_ON_DAY_OFF",
+                                             "refuse").strip() or "refuse"
+if THUOCDO_DEADLINE_ON_DAY_OFF not in ("refuse", "accept"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "THUOCDO_DEADLINE_ON_DAY_OFF must be 'refuse' or 'accept', not "
+        f"{THUOCDO_DEADLINE_ON_DAY_OFF!r}.")
 
 # Approved exceptions for outstanding units (domain.md, "Quota": "an approved exception for an
 # outstanding unit raises the cap"): agency code → the HTXS share that replaces 20% for that

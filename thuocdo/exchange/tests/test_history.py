@@ -277,7 +277,7 @@ def _build_history() -> None:
     act(two, "guidance_request", "CG.STAFF2", 6, to_official="CG.HEAD", question="?")
     act(two, "guidance_reply", "CG.HEAD", 6, 15)
     act(two, "extension_request", "CG.STAFF2", 7, new_due="2026-10-27", reason="chờ")
-    act(two, "extension_grant", "CG.DEP", 7, 15, new_due="2026-10-27")
+    act(two, "extension_grant", "CG.DEP", 7, 15, new_due="2026-10-27", reason="chờ số liệu")
     three = tasks.task_assign(assigned_by=o["CG.HEAD"], title="Thông báo", product=product,
                               lead_unit=u["HN.CG.DV"], lead_official=o["DV.HEAD"],
                               due=dt.date(2026, 10, 9), at=at(5, 8), allow_past_due=True,

@@ -89,11 +89,13 @@ def test_nobody_is_told_about_their_own_action(world):
     assert run() == 0
 
 
-def test_work_held_by_a_unit_with_no_official_named_notifies_nobody(world):
+def test_work_held_by_a_unit_with_no_official_named_notifies_its_leaders(world):
+    """Passed to the ward with nobody named: its head is told (more in test_unit_held)."""
     task = assign(world)
     act(world, task, "transfer", "CG.STAFF", at(2), to_unit="HN.CG.DV", reason="thuộc phường")
-    assert run() == 1  # the assignment only
-    assert notes() == [("CG.STAFF", K.ASSIGNED, task.code)]
+    assert run() == 2
+    assert notes() == [("CG.STAFF", K.ASSIGNED, task.code),
+                       ("DV.HEAD", K.TRANSFERRED, task.code)]
 
 
 def test_old_events_are_history_not_news(world):
@@ -238,7 +240,8 @@ def test_overdue_once_per_deadline_and_again_when_the_extension_is_missed(world)
     assert check(today=D(2026, 10, 15), now=NOW)["overdue"] == 0  # due today: not yet late
     assert check(today=D(2026, 10, 16), now=NOW)["overdue"] == 1
     assert check(today=D(2026, 10, 19), now=NOW)["overdue"] == 0  # the same deadline
-    act(world, task, "extension_grant", "CG.HEAD", at(19), new_due="2026-10-30")
+    act(world, task, "extension_grant", "CG.HEAD", at(19), new_due="2026-10-30",
+        reason="chờ số liệu")
     assert check(today=D(2026, 10, 26), now=NOW) == {"due_soon": 0, "overdue": 0}
     assert check(today=D(2026, 10, 28), now=NOW)["due_soon"] == 1
     assert check(today=D(2026, 11, 2), now=NOW)["overdue"] == 1
@@ -399,7 +402,8 @@ def test_who_decides_is_told_what_waits_and_the_holder_is_told_the_answer(world)
     act(world, task, "extension_refuse", "CG.HEAD", at(2, 11), reason="không đủ căn cứ")
     act(world, task, "extension_request", "CG.STAFF", at(2, 12), new_due="2026-10-21",
         reason="chờ số liệu quận")
-    act(world, task, "extension_grant", "CG.HEAD", at(2, 14), new_due="2026-10-21")
+    act(world, task, "extension_grant", "CG.HEAD", at(2, 14), new_due="2026-10-21",
+        reason="chờ số liệu")
     act(world, task, "guidance_request", "CG.STAFF", at(2, 15), to_official="CG.DEP",
         question="Số liệu quý mấy?")
     act(world, task, "guidance_reply", "CG.DEP", at(2, 16), answer="Quý III")
@@ -432,18 +436,21 @@ def test_who_decides_is_told_what_waits_and_the_holder_is_told_the_answer(world)
 
 
 def test_nobody_is_told_of_a_decision_they_wait_for_from_themselves(world):
-    """A head who assigned work to themselves and submits it is not told to review it."""
+    """A head who assigned work to themselves and submits it is not told to review it: the
+    deputy, who decides it, is."""
     task = assign(world, lead="CG.HEAD", unit="HN.CG")
     act(world, task, "accept", "CG.HEAD", at(2))
     act(world, task, "submit", "CG.HEAD", at(3))
-    assert run() == 0
+    assert run() == 1
+    assert notes() == [("CG.DEP", K.SUBMITTED, task.code)]
 
 
 def test_a_notification_shows_the_deadline_as_of_its_event(world):
     """The assignment says the original deadline even when the job runs after an extension;
     a later transfer says the extended one."""
     task = assign(world, due=D(2026, 10, 15))
-    act(world, task, "extension_grant", "CG.HEAD", at(2), new_due="2026-10-30")
+    act(world, task, "extension_grant", "CG.HEAD", at(2), new_due="2026-10-30",
+        reason="chờ số liệu")
     act(world, task, "transfer", "CG.STAFF", at(3), to_unit="HN.CG.VP",
         to_official="CG.STAFF2", reason="x")
     run()

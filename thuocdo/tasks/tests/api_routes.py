@@ -232,7 +232,7 @@ ROUTES = {
         action(in_progress, {"staff"}, body(new_due=lambda: _iso(40), reason="chờ số liệu")),
     ],
     "api:task-extension-grant": [
-        action(in_progress, ASSIGNERS, body(new_due=lambda: _iso(40))),
+        action(in_progress, ASSIGNERS, body(new_due=lambda: _iso(40), reason="chờ số liệu")),
     ],
     "api:task-extension-refuse": [
         action(extension_requested, ASSIGNERS, REASON),

@@ -129,7 +129,7 @@ def test_the_whole_flow_through_the_api_with_tokens(world):
     assert task["holder"]["official"] == "CG.STAFF"
     step(staff, "accept")
     step(staff, "extension_request", new_due=iso(17), reason="Chờ số liệu của phường")
-    task = step(head, "extension_grant", new_due=iso(17))
+    task = step(head, "extension_grant", new_due=iso(17), reason="chờ số liệu")
     assert (task["due"], task["due_in_force"]) == (iso(10), iso(17))
     task = step(staff, "submit", note="Dự thảo kèm theo")
     assert (task["state"], task["holder"]["official"]) == ("submitted", "CG.HEAD")
@@ -426,7 +426,8 @@ def _log(task: Task) -> list[tuple]:
 @pytest.mark.parametrize(
     ("kind", "role", "data"),
     [("accept", "head", {}), ("accept", "deputy", {}), ("cancel", "staff", {"reason": "x"}),
-     ("remind", "staff", {}), ("extension_grant", "staff", {"new_due": "2099-01-01"})],
+     ("remind", "staff", {}),
+     ("extension_grant", "staff", {"new_due": "2099-01-01", "reason": "chờ số liệu"})],
 )
 def test_the_wrong_person_is_403_and_nothing_is_written(api, world, kind, role, data):
     task = make_task(world)

@@ -21,7 +21,8 @@ def test_work_done_after_a_late_extension_is_marked_done_late(world, product):  
     on_time = assign(world, product, code="T2")
     for task, grant_day in ((late, 19), (on_time, 14)):
         act(world, task, "accept", "CG.STAFF", 2)
-        act(world, task, "extension_grant", "CG.HEAD", grant_day, new_due="2026-10-23")
+        act(world, task, "extension_grant", "CG.HEAD", grant_day, new_due="2026-10-23",
+            reason="chờ số liệu")
         act(world, task, "submit", "CG.STAFF", 21)
         act(world, task, "approve", "CG.HEAD", 22)
     assert dict(Task.objects.values_list("code", "done_late")) == {"T1": True, "T2": False}

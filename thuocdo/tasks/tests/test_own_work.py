@@ -56,13 +56,15 @@ def test_the_deputy_asks_and_the_head_decides_the_extension(world, deputys):
     offered = allowed_actions(deputys, world.officials["CG.DEP"], D(2026, 10, 2))
     assert "extension_request" in offered
     assert not {"extension_grant", "cancel", "remind", "excuse_delay"} & set(offered)
-    _refused(world, deputys, "extension_grant", at(2, 10), new_due="2026-10-30")
+    _refused(world, deputys, "extension_grant", at(2, 10), new_due="2026-10-30",
+             reason="chờ số liệu")
     _refused(world, deputys, "cancel", at(2, 10), reason="trùng")
     _refused(world, deputys, "remind", at(2, 10))
     _act(world, deputys, "extension_request", "CG.DEP", at(2, 11), new_due="2026-10-30",
          reason="chờ số liệu")
     deputys.refresh_from_db()
-    _refused(world, deputys, "extension_grant", at(2, 12), new_due="2026-10-30")
+    _refused(world, deputys, "extension_grant", at(2, 12), new_due="2026-10-30",
+             reason="chờ số liệu")
     _refused(world, deputys, "extension_refuse", at(2, 12), reason="không")
     # her own request is not among the requests waiting for her decision; the head's list has it
     assert deputys not in selectors.my_work(scope=scope_for(world.users["deputy"]),
@@ -71,7 +73,8 @@ def test_the_deputy_asks_and_the_head_decides_the_extension(world, deputys):
                                     on=D(2026, 10, 2))["to_decide"] == 0
     assert deputys in selectors.my_work(scope=scope_for(world.users["head"]),
                                         on=D(2026, 10, 2)).to_decide
-    _act(world, deputys, "extension_grant", "CG.HEAD", at(2, 13), new_due="2026-10-30")
+    _act(world, deputys, "extension_grant", "CG.HEAD", at(2, 13), new_due="2026-10-30",
+         reason="chờ số liệu")
 
 
 def test_the_deputy_does_not_approve_or_excuse_her_own_product(world, deputys):
@@ -110,8 +113,10 @@ def test_a_leader_who_assigned_himself_asks_another_leader(world, product):
     _act(world, task, "extension_request", "CG.HEAD", at(2, 10), new_due="2026-10-30",
          reason="chờ")
     with pytest.raises(PermissionDeniedError):
-        _act(world, task, "extension_grant", "CG.HEAD", at(2, 11), new_due="2026-10-30")
-    _act(world, task, "extension_grant", "CG.DEP", at(2, 11), new_due="2026-10-30")
+        _act(world, task, "extension_grant", "CG.HEAD", at(2, 11), new_due="2026-10-30",
+             reason="chờ số liệu")
+    _act(world, task, "extension_grant", "CG.DEP", at(2, 11), new_due="2026-10-30",
+         reason="chờ số liệu")
     _act(world, task, "submit", "CG.HEAD", at(5))
     with pytest.raises(PermissionDeniedError):
         _act(world, task, "approve", "CG.HEAD", at(5, 10))
@@ -142,8 +147,9 @@ def test_work_held_by_a_unit_is_the_work_of_whoever_took_it(world, product):
     _act(world, task, "extension_request", "CG.DEP", at(3, 10), new_due="2026-10-30",
          reason="chờ")
     task.refresh_from_db()
-    _refused(world, task, "extension_grant", at(3, 11), new_due="2026-10-30")
-    _act(world, task, "extension_grant", "CG.HEAD", at(3, 11), new_due="2026-10-30")
+    _refused(world, task, "extension_grant", at(3, 11), new_due="2026-10-30", reason="chờ số liệu")
+    _act(world, task, "extension_grant", "CG.HEAD", at(3, 11), new_due="2026-10-30",
+         reason="chờ số liệu")
     _act(world, task, "submit", "CG.DEP", at(5))
     task.refresh_from_db()
     _refused(world, task, "approve", at(5, 10))
@@ -184,3 +190,48 @@ def test_a_head_alone_in_his_unit_is_decided_for_by_the_level_above(world, produ
     with pytest.raises(PermissionDeniedError):
         _act(world, task, "approve", "DV.HEAD", at(5, 10))
     _act(world, task, "approve", "CG.HEAD", at(5, 10))
+
+
+def test_my_work_follows_the_decider_rule_for_work_decided_above(world, product):
+    """The ward's head alone on his own task: his extension request waits on the district's
+    leaders, in their "to decide" (before, the list only knew the assigning unit's leaders,
+    so nobody saw it); handed in, the product waits on them, and it is in his "waiting",
+    not in his "to review"; the counts of the home page agree with the lists."""
+    task = services.task_assign(
+        assigned_by=world.officials["DV.HEAD"], title="Báo cáo phường", product=product,
+        lead_unit=world.units["HN.CG.DV"], lead_official=world.officials["DV.HEAD"],
+        due=D(2026, 10, 15), at=at(1, 8), allow_past_due=True)
+    _act(world, task, "accept", "DV.HEAD", at(2))
+    _act(world, task, "extension_request", "DV.HEAD", at(2, 10), new_due="2026-10-30",
+         reason="chờ")
+    day = D(2026, 10, 2)
+
+    def work(role):
+        scope = scope_for(world.users[role])
+        return (selectors.my_work(scope=scope, on=day),
+                selectors.my_work_counts(scope=scope, on=day))
+
+    for role in ("head", "deputy"):  # the district's leaders
+        mine, counts = work(role)
+        assert task in mine.to_decide and counts["to_decide"] == len(mine.to_decide)
+    from thuocdo.accounts import services as accounts
+
+    official = world.officials["DV.HEAD"]
+    ward = scope_for(accounts.user_create(email="dv.head@example.vn", password="x-Thuocdo-26",
+                                          official=official))
+    assert task not in selectors.my_work(scope=ward, on=day).to_decide
+    _act(world, task, "extension_grant", "CG.HEAD", at(2, 11), new_due="2026-10-30",
+         reason="chờ số liệu")
+    for role in ("head", "deputy"):
+        mine, counts = work(role)
+        assert task not in mine.to_decide and counts["to_decide"] == 0
+    _act(world, task, "submit", "DV.HEAD", at(5))
+    mine = selectors.my_work(scope=ward, on=D(2026, 10, 5))
+    counts = selectors.my_work_counts(scope=ward, on=D(2026, 10, 5))
+    assert task not in mine.to_review and task in mine.waiting
+    assert (counts["to_review"], counts["waiting"]) == (len(mine.to_review), len(mine.waiting))
+    for role in ("head", "deputy"):  # the district's leaders decide it: it waits on them
+        mine, counts = work(role)
+        assert task in mine.to_review and counts["to_review"] == len(mine.to_review)
+    _act(world, task, "approve", "CG.HEAD", at(5, 10))
+    assert task not in work("deputy")[0].to_review

@@ -37,7 +37,7 @@ FLOW = [
     ev("return", 7, "CG.STAFF2", to_unit="HN.CG.VP", to_official="CG.STAFF", reason="y"),
     ev("accept", 7, "CG.STAFF"),
     ev("extension_request", 12, "CG.STAFF", new_due="2026-10-22", reason="chờ số liệu"),
-    ev("extension_grant", 13, "CG.HEAD", new_due="2026-10-22"),
+    ev("extension_grant", 13, "CG.HEAD", new_due="2026-10-22", reason="chờ số liệu"),
     ev("submit", 19, "CG.STAFF"),
     ev("rework", 20, "CG.HEAD", major_error=True, reason="sai số liệu"),
     ev("submit", 21, "CG.STAFF"),

@@ -88,7 +88,8 @@ def test_the_task_keeps_the_coefficient_in_force_when_assigned(world, product):
     ("kind", "who", "data"),
     [("accept", "CG.STAFF2", {}), ("accept", "CG.HEAD", {}),
      ("cancel", "CG.STAFF", {"reason": "x"}), ("remind", "CG.STAFF", {}),
-     ("remind", "BD.STAFF", {}), ("extension_grant", "CG.STAFF", {"new_due": "2026-10-30"})],
+     ("remind", "BD.STAFF", {}),
+     ("extension_grant", "CG.STAFF", {"new_due": "2026-10-30", "reason": "chờ số liệu"})],
 )
 def test_the_wrong_person_is_refused_and_nothing_is_written(world, product, kind, who, data):
     task = assign(world, product)
@@ -128,7 +129,7 @@ def test_the_whole_flow_and_its_timeline(world, product):
         reason="thuộc lĩnh vực đồng chí Cường")
     act(world, task, "accept", staff, 7)
     act(world, task, "extension_request", staff, 12, new_due="2026-10-22", reason="chờ số liệu")
-    act(world, task, "extension_grant", head, 13, new_due="2026-10-22")
+    act(world, task, "extension_grant", head, 13, new_due="2026-10-22", reason="chờ số liệu")
     act(world, task, "submit", staff, 19)
     act(world, task, "rework", head, 20, major_error=True, reason="sai số liệu quý III")
     act(world, task, "submit", staff, 21)

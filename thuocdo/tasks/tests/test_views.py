@@ -175,7 +175,8 @@ def test_the_whole_flow_through_the_pages(world, client_for, product, clock):
     assert grant.initial["new_due"] == "2026-10-22"  # what was asked for
     assert "An extension to 22/10/2026 was requested" in response.content.decode()
     assert "extension_refuse" in action_kinds(response)
-    assert post_act(head, task, "extension_grant", new_due="2026-10-22").status_code == 302
+    assert post_act(head, task, "extension_grant", new_due="2026-10-22",
+                    reason="Phường gửi số liệu chậm").status_code == 302
 
     # 19/10 submit; 20/10 rework; 21/10 submit again; 22/10 approve.
     clock.set(19)
@@ -231,8 +232,10 @@ def test_the_extensions_say_what_moved_and_whether_the_grant_came_too_late(
         act_as(world, task, "accept", "CG.STAFF", 2)
     act_as(world, on_time, "extension_request", "CG.STAFF", 12, new_due="2026-10-22",
            reason="Chờ số liệu của phường")
-    act_as(world, on_time, "extension_grant", "CG.HEAD", 15, new_due="2026-10-22")
-    act_as(world, late, "extension_grant", "CG.HEAD", 16, new_due="2026-10-23")
+    act_as(world, on_time, "extension_grant", "CG.HEAD", 15, new_due="2026-10-22",
+           reason="chờ số liệu")
+    act_as(world, late, "extension_grant", "CG.HEAD", 16, new_due="2026-10-23",
+           reason="chờ số liệu")
     clock.set(19)
     head = client_for(world.user("head"))
 
@@ -293,7 +296,8 @@ def test_only_allowed_actions_are_shown_and_a_forged_post_is_refused(world, clie
     page = response.content.decode()
     assert action_urls(page) == {act_url(task, kind) for kind in kinds}
     before = TaskEvent.objects.count()
-    for kind, data in (("approve", {}), ("extension_grant", {"new_due": "2026-10-30"}),
+    for kind, data in (("approve", {}),
+                       ("extension_grant", {"new_due": "2026-10-30", "reason": "chờ số liệu"}),
                        ("cancel", {"reason": "x"})):
         response = post_act(staff, task, kind, **data)
         assert response.status_code == 403, kind
@@ -815,7 +819,7 @@ def test_a_pending_extension_request_waits_in_the_deciders_work(world, client_fo
     # the requester does not decide it
     staff = client_for(world.user("staff")).get(reverse("tasks:my_work"))
     assert not next(s for s in staff.context["sections"] if s["key"] == "to_decide")["tasks"]
-    act_as(world, task, "extension_grant", "CG.HEAD", 6, new_due="2026-10-22")
+    act_as(world, task, "extension_grant", "CG.HEAD", 6, new_due="2026-10-22", reason="chờ số liệu")
     response = client_for(world.user("head")).get(reverse("tasks:my_work"))
     assert not next(s for s in response.context["sections"] if s["key"] == "to_decide")["tasks"]
 

@@ -110,7 +110,7 @@ PLAN = {
     "return": ("CG.STAFF2", {"to_unit": "HN.CG.VP", "to_official": "CG.STAFF", "reason": "y"},
                _prepare_return),
     "extension_request": ("holder", {"new_due": "2026-10-30", "reason": "chờ số liệu"}, None),
-    "extension_grant": ("CG.HEAD", {"new_due": "2026-10-30"}, None),
+    "extension_grant": ("CG.HEAD", {"new_due": "2026-10-30", "reason": "chờ số liệu"}, None),
     "extension_refuse": ("CG.HEAD", {"reason": "không đủ căn cứ"}, None),  # request: opener
     "guidance_request": ("holder", {"to_official": "CG.DEP", "question": "?"}, None),
     "guidance_reply": ("CG.DEP", {"answer": "đồng ý"}, None),

@@ -1,0 +1,265 @@
+"""A deadline a leader sets on a day off (THUOCDO_DEADLINE_ON_DAY_OFF): refused by default,
+through the services, the pages and the API alike, with the day, why it is off and the next
+working day; accepted with "accept"; and always accepted from an import of history.
+
+The clock is set to Monday 28/12/2026: Friday 1/1/2027 is New Year's Day (Tết Dương lịch),
+Saturday 2 and Sunday 3 are the weekend, Monday 4/1/2027 is the next working day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+from django.utils import timezone, translation
+from rest_framework.test import APIClient
+
+from thuocdo.core.errors import ServiceError
+from thuocdo.core.models import CalendarOverride
+from thuocdo.tasks import services
+from thuocdo.tasks.models import Task
+
+pytestmark = pytest.mark.django_db
+
+TZ = timezone.get_fixed_timezone(7 * 60)
+D = dt.date
+NEW_YEAR, SUNDAY, NEXT_WORKDAY = D(2027, 1, 1), D(2027, 1, 3), D(2027, 1, 4)
+
+
+@pytest.fixture(autouse=True)
+def refuse(settings):
+    """The default of base.py (the test settings accept, see thuocdo.config.settings.test);
+    messages in English, the msgids."""
+    settings.THUOCDO_DEADLINE_ON_DAY_OFF = "refuse"
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    now = dt.datetime(2026, 12, 28, 8, 0, tzinfo=TZ)
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    return now
+
+
+@pytest.fixture
+def product(db):
+    return services.product_create(code="BC", name="Báo cáo", coefficient=1)
+
+
+def assign(world, product, *, due, code="T1"):
+    return services.task_assign(
+        assigned_by=world.officials["CG.HEAD"],
+        title="Báo cáo tổng kết năm",
+        product=product,
+        lead_unit=world.units["HN.CG.VP"],
+        lead_official=world.officials["CG.STAFF"],
+        due=due,
+        code=code,
+    )
+
+
+def refusal(world, product, due) -> ServiceError:
+    with translation.override("en"), pytest.raises(ServiceError) as caught:
+        assign(world, product, due=due)
+    assert not Task.objects.exists()
+    assert (caught.value.service_code, caught.value.field) == ("deadline_day_off", "due")
+    return caught.value
+
+
+def test_the_setting_defaults_to_refuse_and_takes_only_its_two_values(monkeypatch):
+    from thuocdo.config.settings import base
+
+    monkeypatch.delenv("THUOCDO_DEADLINE_ON_DAY_OFF", raising=False)
+    try:
+        assert importlib.reload(base).THUOCDO_DEADLINE_ON_DAY_OFF == "refuse"
+        monkeypatch.setenv("THUOCDO_DEADLINE_ON_DAY_OFF", "accept")
+        assert importlib.reload(base).THUOCDO_DEADLINE_ON_DAY_OFF == "accept"
+        monkeypatch.setenv("THUOCDO_DEADLINE_ON_DAY_OFF", "warn")
+        with pytest.raises(ImproperlyConfigured, match="THUOCDO_DEADLINE_ON_DAY_OFF"):
+            importlib.reload(base)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
+
+
+def test_a_deadline_on_a_holiday_is_refused_with_its_name_and_the_next_working_day(world, product):
+    assert refusal(world, product, NEW_YEAR).service_message == (
+        "01/01/2027 is a day off (New Year's Day), and a deadline must be a working day; "
+        "the nearest possible deadline: 04/01/2027."
+    )
+
+
+def test_the_refusal_is_in_vietnamese_with_the_holiday_s_vietnamese_name(world, product):
+    with translation.override("vi"), pytest.raises(ServiceError) as caught:
+        assign(world, product, due=NEW_YEAR)
+    assert "01/01/2027" in caught.value.service_message
+    assert "Tết Dương lịch" in caught.value.service_message
+    assert "04/01/2027" in caught.value.service_message
+
+
+def test_a_weekend_is_named_by_its_day(world, product):
+    assert refusal(world, product, SUNDAY).service_message.startswith(
+        "03/01/2027 is a day off (Sunday), "
+    )
+
+
+def test_the_administrator_s_day_off_is_named_by_its_note_or_not_at_all(world, product):
+    CalendarOverride.objects.create(day=D(2027, 1, 5), kind="holiday", note="Nghỉ bù")
+    CalendarOverride.objects.create(day=D(2027, 1, 6), kind="holiday")
+    assert refusal(world, product, D(2027, 1, 5)).service_message == (
+        "05/01/2027 is a day off (Nghỉ bù), and a deadline must be a working day; the nearest "
+        "possible deadline: 07/01/2027."
+    )
+    assert refusal(world, product, D(2027, 1, 6)).service_message == (
+        "06/01/2027 is a day off, and a deadline must be a working day; the nearest possible "
+        "deadline: 07/01/2027."
+    )
+
+
+def test_a_swapped_working_day_and_an_ordinary_one_are_accepted(world, product):
+    CalendarOverride.objects.create(day=D(2027, 1, 9), kind="workday", note="Làm bù")
+    assert assign(world, product, due=D(2027, 1, 9)).due == D(2027, 1, 9)  # a Saturday
+    assert assign(world, product, due=NEXT_WORKDAY, code="T2").due == NEXT_WORKDAY
+
+
+def test_accept_lets_a_deadline_on_a_day_off_through(world, product, settings):
+    settings.THUOCDO_DEADLINE_ON_DAY_OFF = "accept"
+    task = assign(world, product, due=NEW_YEAR)
+    services.task_act(
+        task=task,
+        kind="extension_grant",
+        actor=world.officials["CG.HEAD"],
+        data={"new_due": SUNDAY.isoformat(), "reason": "chờ số liệu"},
+    )
+    task.refresh_from_db()
+    assert (task.due, task.due_in_force) == (NEW_YEAR, SUNDAY)
+
+
+def test_a_granted_extension_on_a_day_off_is_refused(world, product):
+    task = assign(world, product, due=D(2026, 12, 31))
+    with translation.override("en"), pytest.raises(ServiceError) as caught:
+        services.task_act(
+            task=task,
+            kind="extension_grant",
+            actor=world.officials["CG.HEAD"],
+            data={"new_due": NEW_YEAR.isoformat(), "reason": "chờ số liệu"},
+        )
+    assert (caught.value.service_code, caught.value.field) == ("deadline_day_off", "new_due")
+    assert "the nearest possible deadline: 04/01/2027" in caught.value.service_message
+    task.refresh_from_db()
+    assert (task.version, task.due_in_force) == (1, D(2026, 12, 31))
+
+
+# -- the pages ---------------------------------------------------------------------------
+
+
+def assign_form(**extra):
+    return {
+        "title": "Rà soát",
+        "product": "BC",
+        "quantity": "1",
+        "lead_unit": "HN.CG.VP",
+        "lead_official": "CG.STAFF",
+        "due": "2027-01-04",
+        "priority": "normal",
+        "coord-TOTAL_FORMS": "0",
+        "coord-INITIAL_FORMS": "0",
+        "step-TOTAL_FORMS": "0",
+        "step-INITIAL_FORMS": "0",
+        **extra,
+    }
+
+
+def test_the_assign_page_shows_the_refusal_on_the_deadline(world, client_for, product):
+    client = client_for(world.user("head"))
+    response = client.post(reverse("tasks:task_assign"), assign_form(due="2027-01-01"))
+    assert response.status_code == 200 and not Task.objects.exists()
+    assert response.context["form"].errors["due"] == [
+        "01/01/2027 is a day off (New Year's Day), and a deadline must be a working day; "
+        "the nearest possible deadline: 04/01/2027."
+    ]
+    response = client.post(reverse("tasks:task_assign"), assign_form(due="2027-01-04"))
+    assert response.status_code == 302 and Task.objects.get().due == NEXT_WORKDAY
+
+
+def test_the_grant_form_shows_the_refusal_on_the_new_deadline(world, client_for, product):
+    task = assign(world, product, due=D(2026, 12, 31))
+    url = reverse("tasks:task_act", kwargs={"kind": "extension_grant", "code": task.code})
+    response = client_for(world.user("head")).post(
+        url, {"expected_version": task.version, "new_due": "2027-01-03", "reason": "chờ số liệu"}
+    )
+    assert response.status_code == 200
+    form = next(a for a in response.context["actions"] if a["kind"] == "extension_grant")["form"]
+    assert form.errors["new_due"] == [
+        "03/01/2027 is a day off (Sunday), and a deadline must be a working day; the nearest "
+        "possible deadline: 04/01/2027."
+    ]
+    task.refresh_from_db()
+    assert task.due_in_force == D(2026, 12, 31)
+
+
+# -- the API -----------------------------------------------------------------------------
+
+
+def api(world, role: str) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(world.user(role))
+    return client
+
+
+def test_the_api_refuses_a_deadline_on_a_day_off_with_the_field(world, product):
+    body = {
+        "title": "Rà soát",
+        "product": "BC",
+        "lead_unit": "HN.CG.VP",
+        "lead_official": "CG.STAFF",
+        "due": "2027-01-01",
+    }
+    response = api(world, "head").post(reverse("api:task-list"), body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "deadline_day_off"
+    assert response.json()["errors"] == {
+        "due": [
+            "01/01/2027 is a day off (New Year's Day), and a deadline must be a working day; "
+            "the nearest possible deadline: 04/01/2027."
+        ]
+    }
+    assert not Task.objects.exists()
+
+
+def test_the_api_refuses_a_granted_extension_on_a_day_off(world, product, settings):
+    task = assign(world, product, due=D(2026, 12, 31))
+    url = reverse("api:task-extension-grant", kwargs={"code": task.code})
+    body = {"new_due": "2027-01-02", "reason": "chờ số liệu"}
+    response = api(world, "head").post(url, body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "deadline_day_off"
+    assert list(response.json()["errors"]) == ["new_due"]
+    assert "02/01/2027 is a day off (Saturday)" in response.json()["errors"]["new_due"][0]
+    settings.THUOCDO_DEADLINE_ON_DAY_OFF = "accept"
+    response = api(world, "head").post(url, body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["due_in_force"] == "2027-01-02"
+
+
+# -- imports of history ------------------------------------------------------------------
+
+
+def test_an_import_of_history_keeps_its_deadlines_on_days_off():
+    """They record what happened elsewhere: a task due on a Saturday, an extension granted
+    to a Sunday, imported under the default "refuse"."""
+    from thuocdo.exchange.importer import import_document
+    from thuocdo.exchange.tests.conftest import ON, load
+
+    document = load("example.json")
+    document["tasks"][0]["due"] = "2026-10-17"  # T1: a Saturday
+    grant = next(
+        e for e in document["events"] if (e["task"], e["kind"]) == ("T2", "extension_grant")
+    )
+    grant["new_due"] = "2026-10-25"  # a Sunday
+    import_document(document, on=ON)
+    assert Task.objects.get(code="T1").due == D(2026, 10, 17)
+    assert Task.objects.get(code="T2").due_in_force == D(2026, 10, 25)
