@@ -313,11 +313,12 @@ def score(inputs: PeriodInputs, rubric, *, workers: int | None = None) -> Period
 
 def with_approved_months(monthly: list[ScoreCard], inputs: PeriodInputs) -> list[ScoreCard]:
     """The months' cards a quarter or year rolls up, each month's approved card in place of
-    the one just computed (setting THUOCDO_ROLLUP_MONTHS=approved): a month's result is
-    final once its agency approved it (an appeal decided since is in the stored card), so
-    an excuse or an S15 decision given afterwards changes neither the month nor the
-    period built on it, and the period's months are the cards the officials were shown.
-    Months not yet approved are taken as computed. One query for the period's months."""
+    the one just computed (setting THUOCDO_ROLLUP_MONTHS=approved): the period's months
+    are then the cards their agencies approved (an appeal decided since is in the stored
+    card), so an excuse or an S15 decision given after the approval changes neither the
+    month nor the period built on it. A card re-scored while its month is still under
+    review and changed goes back to draft (`services`), and is then taken as computed, as
+    are the months not yet approved. One query for the period's months."""
     labels = [m.label for m in inputs.period.months()]
     approved = {
         (inputs.official_code[official_id], label): card_from_dict(data)

@@ -72,6 +72,15 @@ class DecisionForm(forms.Form):
         label=_("Corrected general criteria (if accepted)"), required=False, **dict(POINTS.items()))
 
 
+class ApproveForm(forms.Form):
+    """The approval of an agency's cards from its ranking page, with an optional note kept
+    as the approval's reason in the audit trail."""
+
+    note = forms.CharField(label=_("Note on the approval (optional)"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                           help_text=_("Kept with the approval in the audit trail."))
+
+
 class PublishForm(forms.Form):
     appeal_days = forms.IntegerField(label=_("Days for appeals"), min_value=0, max_value=60,
                                      initial=10)

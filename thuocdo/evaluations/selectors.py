@@ -69,6 +69,21 @@ def card_get(*, scope: Scope, label: str, official: str) -> ScoreCard:
     return card_list(scope=scope).get(period__label=label, official__code=official)
 
 
+def month_cards(*, scope: Scope, card: ScoreCard) -> dict[str, tuple[str, bool]]:
+    """The stored month cards of the official of a quarter's or year's `card`, in its
+    months: by month label, the card's status and whether the caller may read it (its
+    status is shown with the roll-up, which holds its T anyway). Two queries."""
+    labels = [m.label for m in EnginePeriod.parse(card.period.label).months()]
+    stored = dict(ScoreCard.objects.filter(official_id=card.official_id,
+                                           period__label__in=labels)
+                  .values_list("period__label", "status"))
+    readable = (set(stored) if scope.is_admin or scope.official_id == card.official_id
+                else set(ScoreCard.objects.filter(card_q(scope), official_id=card.official_id,
+                                                  period__label__in=labels)
+                         .values_list("period__label", flat=True)))
+    return {label: (status, label in readable) for label, status in stored.items()}
+
+
 def my_cards(*, scope: Scope) -> QuerySet[ScoreCard]:
     """The caller's own cards, newest period first."""
     if scope.official_id is None:

@@ -46,6 +46,7 @@ from thuocdo.accounts.choices import GrantRole
 from thuocdo.accounts.models import ScopeGrant
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.parallel import collector_paused
+from thuocdo.core.periods import parse_period
 from thuocdo.core.rows import content_digest
 from thuocdo.core.scope import Scope, scope_for, subtrees_q
 from thuocdo.core.services import BULK_BATCH, audit_record
@@ -69,18 +70,6 @@ APPEAL_DAYS = 10
 
 
 # -- helpers -----------------------------------------------------------------------------
-
-
-def parse_period(label: str) -> EnginePeriod:
-    """`YYYY-MM`, `YYYY-Qn` or `YYYY` → the engine's period; a clear error otherwise."""
-    import re
-
-    label = (label or "").strip()
-    if not re.fullmatch(r"[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?", label):
-        raise ServiceError(
-            _("“%(label)s” is not a period: write YYYY-MM, YYYY-Qn or YYYY.") % {"label": label},
-            code="period_label", field="period")
-    return EnginePeriod.parse(label)
 
 
 def _scope(actor: Any) -> Scope:

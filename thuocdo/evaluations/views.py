@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -20,7 +21,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -35,10 +36,22 @@ from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Membership, Official, Unit
 
 from . import selectors, services
-from .card_sheets import DEDUCTION_LABELS, GROUND_LABELS, SheetNames, sheet_title, write_card
+from .card_sheets import (
+    DEDUCTION_LABELS,
+    GROUND_LABELS,
+    NOT_COUNTED,
+    SheetNames,
+    is_roll_up,
+    month_rows,
+    named_quota_reason,
+    not_counted_note,
+    sheet_title,
+    write_card,
+)
 from .choices import SCORABLE, CardStatus, PeriodStatus
 from .forms import (
     AppealForm,
+    ApproveForm,
     AssessmentForm,
     DecisionForm,
     GroundFilterForm,
@@ -302,10 +315,21 @@ def _day(value: str | None) -> str:
     return f"{day}/{month}/{year}"
 
 
+def _rating(value: float | None) -> str:
+    """A leader's rating đ or e as the formula writes it (the engine's `_vi`: as exact as it
+    is, without trailing zeros: 1, 0,9, 0,85), in the active language's decimal mark."""
+    if value is None:
+        return ""
+    number = Decimal(repr(value)).normalize()
+    if number == number.to_integral():
+        number = number.quantize(Decimal(1))
+    return formats.number_format(number)
+
+
 def _explain(card: ScoreCard) -> dict:
     """The card's data, with task titles, products and links for the page."""
     data = card.data
-    names = SheetNames.read([card])
+    names = SheetNames.read([card], procedure=False)
     titles, products, units = names.tasks, names.products, names.units
     tasks = [{**line, "title": titles.get(line["task"], ""),
               "deadline": _day(line["deadline"]),
@@ -333,7 +357,28 @@ def _explain(card: ScoreCard) -> dict:
     overrides = [{**o, "on": _day(o["on"]), "label": GROUND_LABELS.get(o["kind"], o["kind"])}
                  for o in data.get("overrides", [])]
     return {"tasks": tasks, "deductions": deductions, "overrides": overrides,
-            "formula_lines": [p for p in (data.get("formula") or "").split("; ") if p]}
+            "formula_lines": [p for p in (data.get("formula") or "").split("; ") if p],
+            # a product not completed by the close loses its whole share: its delays and
+            # major errors are not deducted, and the task table says so
+            "not_counted": NOT_COUNTED, "not_counted_note": not_counted_note(data),
+            "organising": _rating(data.get("organising")),
+            "uniting": _rating(data.get("uniting"))}
+
+
+def _months(scope, card: ScoreCard) -> list[dict]:
+    """A quarter's or a year's months (`card_sheets.month_rows`), each with a link to the
+    official's month card when it is stored and the caller may read it; [] for a month."""
+    if not is_roll_up(card):
+        return []
+    stored = selectors.month_cards(scope=scope, card=card)
+    rows = []
+    for month in month_rows(card, {label: status for label, (status, _r) in stored.items()}):
+        readable = stored.get(month.label, (None, False))[1]
+        rows.append({"month": month, "url": reverse(
+            "evaluations:card_detail", kwargs={"label": month.label,
+                                               "official": card.official.code})
+            if readable else None})
+    return rows
 
 
 def _findings(card: ScoreCard) -> list[dict]:
@@ -382,6 +427,7 @@ def card_detail(request, label: str, official: str):
     self_refusal = services.self_score_refusal(card) if own else None
     second_appeal = services.second_appeal_refusal(card) if own else None
     quota_reason = (card.data.get("quota") or {}).get("reason")
+    task_group_name = _task_group_name(card.task_group)
     context = {
         "nav": "my_card" if own else "scores", "card": card, "period": period, "own": own,
         "d": card.data, **_explain(card),
@@ -398,9 +444,11 @@ def card_detail(request, label: str, official: str):
         "appeal_done": (second_appeal.service_message if second_appeal is not None
                         and second_appeal.service_code == "appeal_decided" else ""),
         # a card without a grade says why, in words (no product assigned, …)
+        # (a quarter or year has no products of its own: its months' tasks stand for them)
         "no_grade": "" if card.grade else services.no_grade_reason(
             task_points=card.task_points, general_points=card.general_points,
-            assigned=card.data.get("assigned")),
+            assigned=(card.data.get("tasks") or None) if is_roll_up(card)
+            else card.data.get("assigned")),
         # a leader's card no leader above reviews: the organisation board does
         "by_board": services.reviewed_by_board(card),
         "appeal_closed": (own and appeal_refusal is not None
@@ -409,8 +457,14 @@ def card_detail(request, label: str, official: str):
         "self_form": SelfScoreForm(initial={"general_points": card.self_points,
                                             "note": card.self_note}),
         "can_rank": selectors.can_read_unit_cards(scope, card.unit),
-        "task_group_name": _task_group_name(card.task_group),
+        "task_group_name": task_group_name,
         "quota_scopes": _card_quota_scopes(card),
+        # the quota's reasoning with the names of the agency and task group for their codes
+        "quota_reason": named_quota_reason(quota_reason, card, task_group_name),
+        # a quarter or year: the months it rolls up instead of a, b, c of its own
+        "rolled_up": is_roll_up(card),
+        "months": _months(scope, card),
+        "months_taken_as_approved": settings.THUOCDO_ROLLUP_MONTHS == "approved",
         # the quota's reasoning is shown with the quota, not again among the notes
         "notes": [r for r in card.data.get("reasons", []) if r != quota_reason],
         "quota_in_notes": bool(quota_reason) and quota_reason in card.data.get("reasons", []),
@@ -690,6 +744,7 @@ def unit_ranking(request, label: str, code: str):
         "can_review": bool(reviewable) and under_review,
         "review_units": review_units,
         "can_approve": can_approve,
+        "approve_form": ApproveForm(auto_id="approve-%s") if can_approve else None,
         "approval_waits_for": _codes(waiting),
         "approves_agency": unit.is_agency and selectors.approves_agency(scope, unit),
         # to whoever approves here, their own card being among the page's cards
@@ -783,9 +838,17 @@ def unit_review(request, label: str, code: str):
 @login_required
 @require_POST
 def agency_approve(request, label: str, code: str):
+    """Approve the cards the caller may approve from the agency's ranking page, with the
+    form's optional note as the approval's reason in the audit trail."""
     _scope, period, unit = _unit_context(request, label, code)
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values()
+                                         for e in errors))
+        return redirect("evaluations:unit_ranking", label=label, code=code)
     try:
-        n = services.agency_approve(actor=request.user, period=period, agency=unit)
+        n = services.agency_approve(actor=request.user, period=period, agency=unit,
+                                    reason=form.cleaned_data["note"])
     except ServiceError as exc:
         _refused(request, exc)
     else:

@@ -36,8 +36,9 @@ from .history import TaskHistory, delays, done_event, end_of_day, log_facts
 #: the list adds up exactly, a quarter's or year's are the months' ÷ the months with data;
 #: 1.4: an excuse given after the close excuses a delay counted at the close, a protected
 #: initiative (S15) is not held against its official, a leader's month with products but
-#: no T leaves the quarter or year without T instead of out of the mean).
-ENGINE_VERSION = "scoring/1.4"
+#: no T leaves the quarter or year without T instead of out of the mean; 1.5: a quarter's or
+#: year's formula names the months it averages, months are written 9/2026, not 09/2026).
+ENGINE_VERSION = "scoring/1.5"
 
 Number = int | float | str | Decimal | Fraction
 
@@ -1429,12 +1430,10 @@ def _roll_up(*, kind: str | None, period: Period | str, monthly: Iterable[ScoreC
             units, rubric)
         before_quota = Grade.KHT if overrides else by_score
         t = round_points(exact_t, rubric) if exact_t is not None else None
-        shown = " + ".join(_vi(c.task_points) for c in with_data)
         months_unrated = ", ".join(_month_vi(label) for label in unrated)
         formula = (f"T = chưa có dữ liệu (tháng {months_unrated} có sản phẩm được giao "
                    "nhưng chưa có điểm nhiệm vụ: thiếu d, đ hoặc e của lãnh đạo)" if unrated
-                   else f"T = trung bình T các tháng = ({shown}) / {len(with_data)} = {_vi(t)}"
-                   if with_data
+                   else _mean_of_months(with_data, t) if with_data
                    else "T = chưa có dữ liệu (không tháng nào được giao sản phẩm)")
         if t is not None:
             formula = "; ".join([formula, *_shortfall_line(t, rubric)])
@@ -1469,9 +1468,23 @@ def _roll_up(*, kind: str | None, period: Period | str, monthly: Iterable[ScoreC
 
 
 def _month_vi(label: str) -> str:
-    """A month label as the cards write it: "2026-11" → "11/2026"."""
+    """A month label as the cards and the pages write it: "2026-11" → "11/2026", "2026-09"
+    → "9/2026" (after "tháng")."""
     year, month = label.split("-")
-    return f"{month}/{year}"
+    return f"{int(month)}/{year}"
+
+
+def _mean_of_months(with_data: Sequence[ScoreCard], t: Decimal | None) -> str:
+    """The formula's line for T of a quarter or year, naming the months it averages:
+    "T = trung bình T các tháng có dữ liệu = (T tháng 10/2026 + T tháng 11/2026) / 2 =
+    (67,08 + 35,00) / 2 = 51,04"; one month: "… = T tháng 9/2026 = 70,00"."""
+    head = "T = trung bình T các tháng có dữ liệu = "
+    if len(with_data) == 1:
+        return f"{head}T tháng {_month_vi(with_data[0].period)} = {_vi(t)}"
+    names = " + ".join(f"T tháng {_month_vi(c.period)}" for c in with_data)
+    shown = " + ".join(_vi(c.task_points) for c in with_data)
+    n = len(with_data)
+    return f"{head}({names}) / {n} = ({shown}) / {n} = {_vi(t)}"
 
 
 def _monthly_losses(months: Sequence[ScoreCard], rubric: Rubric) -> list[_Loss]:
@@ -1486,7 +1499,7 @@ def _monthly_losses(months: Sequence[ScoreCard], rubric: Rubric) -> list[_Loss]:
             reason = deduction.reason
             if deduction.rounded and reason:  # the note is the reason's last part
                 reason = reason.rpartition("; ")[0] or None
-            month = f"tháng {card.period[5:7]}/{card.period[:4]}"
+            month = f"tháng {_month_vi(card.period)}"
             if len(months) > 1:
                 month += (f": {_vi(deduction.points)} điểm của tháng ÷ {len(months)} "
                           "tháng có dữ liệu")

@@ -250,7 +250,8 @@ def test_the_card_names_the_quota_s_scopes(client, quota_case):
     assert f'<li title="{agency.code}">agency {agency.name}</li>' in html
     reason = ScoreCard.objects.get(official__code="CB202").data["quota"]["reason"]
     assert reason not in response.context["notes"] and response.context["quota_in_notes"]
-    assert html.count(reason) == 1
+    # shown once, with the names of the agency and the task group in place of their codes
+    assert html.count(response.context["quota_reason"]) == 1 and reason not in html
     assert "The HTXS quota's decision on this card: see below." in html
 
 

@@ -15,6 +15,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from thuocdo.core.errors import ServiceError
 from thuocdo.evaluations import services
@@ -24,6 +25,14 @@ from thuocdo.org.models import Unit
 
 COLUMNS = ("official", "unit", "assigned", "completed", "quantity", "quality", "progress",
            "task_points", "general_points", "total", "grade", "quota_applied")
+#: the table's headers, in the CLI's language (setting THUOCDO_LANGUAGE), as the unit's
+#: xlsx summary names the same columns; `--json` keeps the keys
+HEADERS = (gettext_lazy("Official code"), gettext_lazy("Unit"),
+           gettext_lazy("Products assigned"), gettext_lazy("Products completed"),
+           gettext_lazy("Quantity (a)"), gettext_lazy("Quality (b)"),
+           gettext_lazy("Progress (c)"), gettext_lazy("Task points"),
+           gettext_lazy("General criteria"), gettext_lazy("Total (out of 100)"),
+           gettext_lazy("Grade"), gettext_lazy("Moved down by the quota"))
 
 
 def card_json(card: ScoreCard) -> dict:
@@ -83,7 +92,7 @@ class Command(BaseCommand):
                 return "x" if value else ""
             return str(value)
 
-        table = [list(COLUMNS)] + [[cell(r.get(c)) for c in COLUMNS] for r in rows]
+        table = [[str(h) for h in HEADERS]] + [[cell(r.get(c)) for c in COLUMNS] for r in rows]
         widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
         lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
                  for row in table]
