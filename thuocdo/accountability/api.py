@@ -9,7 +9,8 @@ of working days after today), `explain`, `decide` (`{"text", "decision":
 "accept"|"confirm", "version"}`). A signal carries `explanation_due`, a step `late` (an
 explanation given after that day, a decision taken without an explanation given by it).
 Refusals are the services' (403 for who may not, 400 for a missing reason, a stale
-version, a due day already past, a decision on a signal whose explanation was never
+version, a due day already past, on a day off or later than THUOCDO_EXPLANATION_MAX_WORKDAYS
+working days after the request, a decision on a signal whose explanation was never
 requested or is not due yet).
 """
 
@@ -26,6 +27,7 @@ from rest_framework.response import Response
 
 from thuocdo.core.api import ScopedAPIMixin, error_responses
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.periods import MONTH_REGEX
 from thuocdo.measure.signals import event_number
 from thuocdo.org import selectors as org_selectors
 from thuocdo.tasks import selectors as task_selectors
@@ -78,7 +80,7 @@ class SignalDetailSerializer(SignalSerializer):
 
 
 class SignalQuerySerializer(serializers.Serializer):
-    period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+    period = serializers.RegexField(MONTH_REGEX, required=False)
     code = serializers.RegexField(r"^S\d{1,2}$", required=False)
     status = serializers.ChoiceField(required=False, choices=[
         "open", "requested", "explained", "accepted", "confirmed", "undecided"])
@@ -93,12 +95,16 @@ class StepSerializer(serializers.Serializer):
 
 
 class RequestStepSerializer(StepSerializer):
-    """A request for an explanation, due by `due` (today or later; default: the setting's
-    number of working days after today)."""
+    """A request for an explanation, due by `due` (a working day, from today to the
+    setting THUOCDO_EXPLANATION_MAX_WORKDAYS working days after it; default: the setting
+    THUOCDO_EXPLANATION_WORKDAYS working days after today)."""
 
     decision = None  # type: ignore[assignment]
     due = serializers.DateField(required=False, allow_null=True,
-                                help_text="The day the explanation is due by, YYYY-MM-DD.")
+                                help_text="The day the explanation is due by, YYYY-MM-DD: "
+                                          "a working day, today or later, at most "
+                                          "THUOCDO_EXPLANATION_MAX_WORKDAYS working days "
+                                          "after today.")
 
 
 class SignalRecordSerializer(serializers.Serializer):

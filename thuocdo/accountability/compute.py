@@ -25,13 +25,14 @@ from django.utils.translation import gettext as _
 from thuocdo.citizens.adapters import citizen_signals
 from thuocdo.core.errors import ServiceError
 from thuocdo.core.parallel import parts_in_order
+from thuocdo.core.periods import MONTH_REGEX
 from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import delay_by_holder
 from thuocdo.measure.signals import Signal, detect_all, period_bounds
 
 from . import adapters
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH = re.compile(MONTH_REGEX)
 
 
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:

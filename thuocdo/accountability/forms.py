@@ -4,12 +4,14 @@ and the S14/S15 signals recorded by hand."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.forms import DateInput, DayField, MonthField
+from thuocdo.core.periods import MONTH_REGEX
 from thuocdo.core.scope import Scope
 from thuocdo.org import selectors as org_selectors
 from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
@@ -23,8 +25,6 @@ from .choices import (
     SignalStatus,
     StepAction,
 )
-
-MONTH_REGEX = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def this_month() -> str:
@@ -159,9 +159,8 @@ class SignalStepForm(forms.Form):
 
     text = forms.CharField(label=_("Text"), max_length=4000,
                            widget=forms.Textarea(attrs={"rows": 3}))
-    due = DayField(label=_("Explanation due by"), required=False, widget=DateInput,
-                          help_text=_("Today or later. Empty: the default number of working "
-                                      "days after today."))
+    #: its help text says the most working days the settings allow (`__init__`)
+    due = DayField(label=_("Explanation due by"), required=False, widget=DateInput)
     decision = forms.ChoiceField(
         label=_("Decision"), required=False, widget=forms.RadioSelect,
         choices=[(StepAction.ACCEPT, _("Accept the explanation (no breach)")),
@@ -170,6 +169,10 @@ class SignalStepForm(forms.Form):
 
     def __init__(self, *args, code: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["due"].help_text = _(
+            "A working day, from today to %(n)d working days after it. Empty: the default "
+            "number of working days after today.") % {
+                "n": settings.THUOCDO_EXPLANATION_MAX_WORKDAYS}
         if code == PROTECTED_INITIATIVE:
             # a protected initiative is not a breach: the leader decides whether its
             # failure is held against the person (choices.PROTECTED_INITIATIVE)

@@ -32,6 +32,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, ExtractMonth, ExtractYear, Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from thuocdo.core.scope import Scope, subtrees_q
 from thuocdo.measure.history import Bucket
@@ -43,7 +44,7 @@ from thuocdo.tasks.choices import OPEN_STATES, TaskState
 from thuocdo.tasks.models import Directive, Task, TaskEvent
 from thuocdo.tasks.selectors import TaskFilters, bucket_q
 
-from .choices import DECIDED, SignalStatus, StepAction
+from .choices import DECIDED, SignalStatus, StepAction, SubjectKind
 from .models import HolderDelay, SignalRecord, SignalStep
 
 BUCKETS = [b.value for b in Bucket]
@@ -328,10 +329,14 @@ class SignalsWaiting:
     #: the units an inspector inspects, each with the explanations about its subtree that
     #: are overdue (`overdue_explanations`: the list with the "explanation overdue" filter)
     inspected: list[tuple[Unit, int]]
+    #: the units whose signals with nobody named the caller answers for (their head, or a
+    #: deputy while there is none: `Answering.units`), each with the work escalated to it
+    #: and still overdue (`escalated_overdue`, the dashboard's panel and its list)
+    escalated: list[tuple[Unit, int]] = field(default_factory=list)
 
     @property
     def any(self) -> bool:
-        return bool(self.to_decide or self.to_explain or self.inspected)
+        return bool(self.to_decide or self.to_explain or self.inspected or self.escalated)
 
 
 def _inspected_ranges(scope: Scope) -> list[tuple[int, int]]:
@@ -347,9 +352,10 @@ def _inspected_ranges(scope: Scope) -> list[tuple[int, int]]:
 
 def waiting_for(*, scope: Scope, today: dt.date) -> SignalsWaiting:
     """The signals waiting for the caller's decision, the explanations requested of them
-    (how many, the nearest due day, how many overdue), and, for an inspector, the overdue
-    explanations in the units they inspect: the same rows as the signal list with the
-    same filters, in a fixed number of queries whatever the number of signals or units."""
+    (how many, the nearest due day, how many overdue), the work escalated (S9) to the units
+    they head and still overdue, and, for an inspector, the overdue explanations in the
+    units they inspect: the same rows as the signal list with the same filters, in a fixed
+    number of queries whatever the number of signals or units."""
     signals = SignalRecord.objects.filter(signal_scope_q(scope), present=True).order_by()
     answering = answering_for(scope, day=today)
     to_decide = (signals.filter(decide_q(scope, day=today, answering=answering)).count()
@@ -372,9 +378,19 @@ def waiting_for(*, scope: Scope, today: dt.date) -> SignalsWaiting:
                 exact |= Q(lft=lft, rgt=rgt)
             inspected = [(unit, wanted[(unit.lft, unit.rgt)])
                          for unit in Unit.objects.filter(exact).order_by("lft")]
+    escalated: list[tuple[Unit, int]] = []
+    if answering.units:
+        # the dashboard's rule (`escalated_overdue`), for every unit the caller heads at once
+        waiting: dict[int, int] = dict(
+            escalated_overdue(scope=scope, unit=None, today=today)
+            .filter(escalate_to_id__in=list(answering.units)).order_by()
+            .values("escalate_to").annotate(n=Count("pk")).values_list("escalate_to", "n"))
+        if waiting:
+            escalated = [(unit, waiting[unit.pk]) for unit in
+                         Unit.objects.filter(pk__in=list(waiting)).order_by("lft")]
     return SignalsWaiting(to_decide=to_decide, to_explain=explain["n"],
                           explain_by=explain["due"], explain_overdue=explain["late"],
-                          inspected=inspected)
+                          inspected=inspected, escalated=escalated)
 
 
 # -- the dashboard -----------------------------------------------------------------------
@@ -535,53 +551,179 @@ def dashboard(*, scope: Scope, unit: Unit, period: str, today: dt.date) -> Dashb
     )
 
 
-def escalated_overdue(*, scope: Scope, unit: Unit, today: dt.date) -> QuerySet[SignalRecord]:
-    """Work escalated to `unit` (S9, any month) whose signal is not decided and whose work
-    is still open and past its deadline in force on `today`: what the unit above must act
-    on now. The signal list with the same filters (escalated to the unit, S9, not decided,
-    work still overdue) lists the same signals."""
+def escalated_overdue(*, scope: Scope, unit: Unit | None, today: dt.date
+                      ) -> QuerySet[SignalRecord]:
+    """Work escalated to `unit` (S9, any month; None: to any unit) whose signal is not
+    decided and whose work is still open and past its deadline in force on `today`: what
+    the unit above must act on now. The signal list with the same filters (escalated to
+    the unit, S9, not decided, work still overdue) lists the same signals."""
     return signal_list(scope=scope, filters=SignalFilters(
         escalated_to=unit, code="S9", status="undecided", task_overdue_on=today))
 
 
+@dataclass(frozen=True)
+class Return:
+    """One time the work came back (an S3 signal raised by a move back): who sent it back
+    (the holder the signal names: they answer why it is not theirs), to whom it came back
+    (the holder that move handed it to, who had passed it on before), and the numbers of
+    the two moves (the one that had passed it on, the one back) as the task's (or the
+    feedback's) page numbers its events. Read from the signal's events, not its text."""
+
+    signal: SignalRecord
+    sent_by: str
+    #: "" when the signal's events do not say (a signal stored without them)
+    came_back_to: str = ""
+    passed_on: int | None = None
+    returned: int | None = None
+
+    @property
+    def text(self) -> str:
+        """The return in words, as the page and the export say it."""
+        values = {"by": self.sent_by, "to": self.came_back_to,
+                  "passed": self.passed_on, "returned": self.returned}
+        if not self.came_back_to:
+            return _("%(by)s sent it back") % values
+        return _("%(by)s sent it back to %(to)s, who had passed it on (#%(passed)s → "
+                 "#%(returned)s)") % values
+
+
 @dataclass
 class BouncedWork:
-    """A task (or feedback) that bounced between holders (S3) in a month: how many times
-    (its S3 signals, one per return), and who it came back to."""
+    """A task (or feedback) that bounced between holders (S3) in a month: each time it came
+    back (one S3 signal per move back, `Return`) and, once it was handed on the threshold's
+    number of times, those moves (the S3 signal about their number, named for the lead
+    unit: no return, and nobody it came back to)."""
 
     subject: str
     task: Task | None
+    #: how many times it came back: the moves back its signals' events name, each once
     bounces: int
-    #: the holders it came back to: "official (unit)", or the unit with nobody named
-    holders: list[str]
+    returns: list[Return]
+    #: the numbers of the moves of the "handed on N times" signal; empty without one
+    handed_on: list[int]
     signals: list[SignalRecord]
+
+    @property
+    def moves(self) -> str:
+        """The moves it was handed on by, as numbered on its page: "#3, #5, #7"."""
+        return ", ".join(f"#{n}" for n in self.handed_on)
+
+
+#: the anchor of the S3 signal about the number of moves (`measure.signals.ping_pong`,
+#: `measure.dossiers.feedback_ping_pong`), at the end of its key
+_COUNT_KEY = "|count"
 
 
 def _bounced(*, scope: Scope, unit: Unit, period: str) -> QuerySet[SignalRecord]:
     return signal_list(scope=scope, filters=SignalFilters(unit=unit, period=period, code="S3"))
 
 
+def _named(official: Official | None, unit: Unit | None) -> str:
+    """"official (unit)", or the unit with nobody named."""
+    if official is None:
+        return unit.name if unit is not None else ""
+    return f"{official.name} ({unit.name})" if unit is not None else official.name
+
+
+def _moves(signal: SignalRecord) -> list[int]:
+    """The engine's indexes of the moves behind an S3 signal (its events)."""
+    return [e for e in signal.events if isinstance(e, int) and not isinstance(e, bool)]
+
+
+class _Moves:
+    """The moves behind S3 signals, read at once: for a task the events the signals name
+    (by the engine's index: `event_number`), for feedback its forwards in order (the
+    engine's index counts forwards only) and the units they went to; a fixed number of
+    queries whatever the number of signals."""
+
+    def __init__(self, signals: list[SignalRecord]) -> None:
+        from thuocdo.citizens.choices import FeedbackEventKind
+        from thuocdo.citizens.models import FeedbackEvent
+
+        # a task's moves back (the last of a return's two events), for whom they went to
+        backs = [s for s in signals if s.task_id is not None and len(_moves(s)) == 2
+                 and not s.key.endswith(_COUNT_KEY)]
+        self.task_events: dict[tuple[int, int], TaskEvent] = {}
+        if backs:
+            self.task_events = {(e.task_id, e.seq): e for e in TaskEvent.objects.filter(
+                task_id__in={s.task_id for s in backs},
+                seq__in={event_number(_moves(s)[1]) for s in backs})
+                .select_related("holder_unit_after", "holder_official_after")}
+        on_feedback = {s.subject for s in signals
+                       if s.task_id is None and s.subject_kind == SubjectKind.FEEDBACK}
+        self.forwards: dict[str, list] = {}
+        if on_feedback:
+            for event in (FeedbackEvent.objects.filter(feedback__code__in=on_feedback,
+                                                       kind=FeedbackEventKind.FORWARD)
+                          .select_related("feedback", "unit").order_by("feedback_id", "seq")):
+                self.forwards.setdefault(event.feedback.code, []).append(event)
+        targets = {self._to(e) for events in self.forwards.values() for e in events}
+        self.unit_names = (dict(Unit.objects.filter(code__in=targets)
+                                .values_list("code", "name")) if targets else {})
+
+    @staticmethod
+    def _to(event) -> str:
+        return str(event.data.get("to_unit") or event.unit.code)
+
+    def number(self, signal: SignalRecord, index: int) -> int | None:
+        """The number of the move `index` on the task's (feedback's) page."""
+        if signal.task_id is not None:
+            return event_number(index)
+        events = self.forwards.get(signal.subject, [])
+        return events[index].seq if 0 <= index < len(events) else None
+
+    def came_back(self, signal: SignalRecord) -> Return:
+        """The return an S3 signal of a move back stands for."""
+        sent_by = _named(signal.official, signal.unit)
+        moves = _moves(signal)
+        if len(moves) != 2:
+            return Return(signal, sent_by)
+        passed, back = moves
+        if signal.task_id is not None:
+            event = self.task_events.get((signal.task_id, event_number(back)))
+            if event is None:
+                return Return(signal, sent_by)
+            to = _named(event.holder_official_after, event.holder_unit_after)
+        else:
+            events = self.forwards.get(signal.subject, [])
+            if not 0 <= back < len(events):
+                return Return(signal, sent_by)
+            code = self._to(events[back])
+            to = self.unit_names.get(code, code)
+        return Return(signal, sent_by, to, self.number(signal, passed),
+                      self.number(signal, back))
+
+
 def bounced_work(*, scope: Scope, unit: Unit, period: str, limit: int | None = 10
                  ) -> list[BouncedWork]:
     """The work that bounced in the unit's subtree in `period`, one line per task (or
-    feedback), the most bounces first, then the latest: two queries (the subjects, then
-    their signals). The signal list filtered by the subject lists each line's signals."""
+    feedback), the most returns first, then those handed on the most, then the latest: a
+    fixed number of queries (the subjects, their signals, the moves behind them). The
+    signal list filtered by the subject lists each line's signals."""
+    is_count = Q(key__endswith=_COUNT_KEY)
     grouped = (_bounced(scope=scope, unit=unit, period=period).order_by().values("subject")
-               .annotate(n=Count("pk"), last=Max("raised_on")).order_by("-n", "-last",
-                                                                        "subject"))
+               .annotate(back=Count("pk", filter=~is_count),
+                         counted=Count("pk", filter=is_count), last=Max("raised_on"))
+               .order_by("-back", "-counted", "-last", "subject"))
     subjects = [row["subject"] for row in (grouped if limit is None else grouped[:limit])]
     by_subject: dict[str, list[SignalRecord]] = {}
     for signal in _bounced(scope=scope, unit=unit, period=period).filter(
             subject__in=subjects).order_by("raised_on", "pk"):
         by_subject.setdefault(signal.subject, []).append(signal)
+    moves = _Moves([s for subject in subjects for s in by_subject.get(subject, [])])
     result = []
     for subject in subjects:
         signals = by_subject.get(subject, [])
-        holders = list(dict.fromkeys(
-            f"{s.official.name} ({s.unit.name})" if s.official else s.unit.name
-            for s in signals))
+        counted = [s for s in signals if s.key.endswith(_COUNT_KEY)]
+        returns = sorted((moves.came_back(s) for s in signals if s not in counted),
+                         key=lambda r: (r.returned is None, r.returned or 0, r.signal.pk))
+        handed_on = [n for n in (moves.number(counted[0], i) for i in _moves(counted[0]))
+                     if n is not None] if counted else []
+        # each move back once (a move back found again under another key is one return)
+        back = {r.returned if r.returned is not None else f"signal {r.signal.pk}"
+                for r in returns}
         task = next((s.task for s in signals if s.task is not None), None)
-        result.append(BouncedWork(subject, task, len(signals), holders, signals))
+        result.append(BouncedWork(subject, task, len(back), returns, handed_on, signals))
     return result
 
 
@@ -632,14 +774,19 @@ def delay_rows(*, scope: Scope, unit: Unit, period: str, holder_unit: Unit | Non
 
 
 def signal_counts(*, scope: Scope, unit: Unit, period: str) -> list[dict]:
-    """Signals about the unit's subtree in the period, by code: all, undecided, confirmed."""
+    """Signals about the unit's subtree in the period, by code: all ("total"), not decided
+    ("undecided"), and each status (its value as the key; and "statuses", (status, count)
+    pairs in the order of `SignalStatus`, which add up to all): one grouped query."""
     qs = signal_list(scope=scope, filters=SignalFilters(unit=unit, period=period)).order_by()
     rows = qs.values("code").annotate(
         total=Count("pk"),
         undecided=Count("pk", filter=~Q(status__in=list(DECIDED))),
-        confirmed=Count("pk", filter=Q(status="confirmed")),
+        **{status: Count("pk", filter=Q(status=status)) for status in SignalStatus.values},
     )
-    return sorted(rows, key=lambda r: int(r["code"][1:]))
+    result: list[dict] = [dict(row) for row in sorted(rows, key=lambda r: int(r["code"][1:]))]
+    for row in result:
+        row["statuses"] = [(status, row[status]) for status in SignalStatus.values]
+    return result
 
 
 def _month_back(day: dt.date, months: int) -> dt.date:
@@ -744,6 +891,14 @@ def directive_cascade(*, scope: Scope, directive: Directive, calendar) -> list[C
                                  counts.get(unit.pk, 0), readable.get(unit.pk, 0)))
     result.sort(key=lambda r: (r.answered_on is not None, -(r.workdays or 0), r.unit.lft))
     return result
+
+
+def units_below(*, directive: Directive) -> int:
+    """How many units are directly below the directive's issuing unit, whatever the caller
+    reads: an empty cascade says whether the issuing unit has none below it or none of them
+    is in the caller's view (the organisation's tree is no secret; which units answered,
+    read by `directive_cascade`, is shown only for units the caller reads)."""
+    return Unit.objects.filter(parent_id=directive.issued_by_id).count()
 
 
 def cascade_tasks(*, scope: Scope, directive: Directive, unit: Unit) -> QuerySet[Task]:

@@ -8,8 +8,9 @@ removed its cause) is kept, marked not present. New S9 signals are escalated: th
 the unit above are notified, once, if the work is still open and overdue.
 
 The answer: a leader of the signal's unit (or of the unit it was escalated to) requests an
-explanation by a day (`explanation_due`: the leader's date, today or later, by default
-THUOCDO_EXPLANATION_WORKDAYS working days after the request, 5 unless set); the official
+explanation by a day (`explanation_due`: the leader's date, a working day from today to at
+most THUOCDO_EXPLANATION_MAX_WORKDAYS working days after the request, 20 unless set; by
+default THUOCDO_EXPLANATION_WORKDAYS working days after the request, 5 unless set); the official
 named (or, for a unit, its head) explains; a leader accepts the explanation or confirms
 the breach. A signal is decided only once an explanation was given, or once it was
 requested and its due day has passed without one (the person named then had the chance to
@@ -58,7 +59,7 @@ from django.utils.translation import gettext as _
 
 from thuocdo.accounts.choices import GrantRole
 from thuocdo.accounts.models import ScopeGrant
-from thuocdo.core.calendar import work_calendar
+from thuocdo.core.calendar import day_off_name, work_calendar
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.parallel import collector_paused
 from thuocdo.core.rows import content_digest
@@ -329,6 +330,57 @@ def explanation_due_default(*, on: dt.date) -> dt.date:
     return calendar.add_workdays(on, workdays)
 
 
+def explanation_max_workdays() -> int:
+    """THUOCDO_EXPLANATION_MAX_WORKDAYS (a setting, an integer read in the settings; default
+    20): the most working days after the request a leader may give the official named to
+    explain. Fewer than THUOCDO_EXPLANATION_WORKDAYS (the default due day would be refused)
+    is refused before anything is written."""
+    most = settings.THUOCDO_EXPLANATION_MAX_WORKDAYS
+    if most < explanation_workdays():
+        raise ImproperlyConfigured(
+            f"THUOCDO_EXPLANATION_MAX_WORKDAYS must be a whole number of working days, at "
+            f"least THUOCDO_EXPLANATION_WORKDAYS ({explanation_workdays()}); it is {most!r}.")
+    return most
+
+
+def explanation_due_latest(*, on: dt.date) -> dt.date:
+    """The latest day an explanation requested on `on` may be due by: the N-th working day
+    after `on`, N = `explanation_max_workdays()`."""
+    most = explanation_max_workdays()
+    calendar = work_calendar(years=range(on.year, on.year + 2 + most // 200))
+    return calendar.add_workdays(on, most)
+
+
+def _check_due(due: dt.date, *, today: dt.date) -> None:
+    """A due day the leader gives is a working day (the work calendar), today or later and
+    not later than `explanation_due_latest`: a refusal names the day and the day to give
+    instead (the latest one, or the next working day)."""
+    if due < today:
+        raise ServiceError(
+            _("The explanation cannot be due by %(due)s: that day has passed. Give today "
+              "(%(today)s) or a later day.") % {"due": _day(due), "today": _day(today)},
+            code="explanation_due_past", field="due")
+    latest = explanation_due_latest(on=today)
+    if due > latest:
+        raise ServiceError(
+            _("The explanation cannot be due by %(due)s: it is due at most %(n)d working "
+              "days after the request, by %(latest)s at the latest.")
+            % {"due": _day(due), "n": explanation_max_workdays(), "latest": _day(latest)},
+            code="explanation_due_too_late", field="due")
+    calendar = work_calendar(years=range(today.year, latest.year + 2))
+    if calendar.is_workday(due):
+        return
+    values = {"due": _day(due), "why": day_off_name(due),
+              "next": _day(calendar.add_workdays(due, 1))}
+    if values["why"]:
+        message = _("The explanation cannot be due by %(due)s: it is a day off (%(why)s). "
+                    "Give a working day, such as the next one, %(next)s.") % values
+    else:
+        message = _("The explanation cannot be due by %(due)s: it is a day off. Give a "
+                    "working day, such as the next one, %(next)s.") % values
+    raise ServiceError(message, code="explanation_due_day_off", field="due")
+
+
 def explanation_overdue(signal: SignalRecord, *, today: dt.date | None = None) -> bool:
     """Requested, not explained, and its due day has passed."""
     today = today or timezone.localdate()
@@ -569,8 +621,8 @@ def _requesters(signal: SignalRecord) -> list[int]:
 def signal_request_explanation(*, signal: SignalRecord, user: Any, text: str,
                                due: dt.date | None = None,
                                expected_version: int | None = None) -> SignalStep:
-    """A leader asks the person (or unit) named to explain by `due` (today or later;
-    default: `explanation_due_default`)."""
+    """A leader asks the person (or unit) named to explain by `due` (a working day from
+    today to `explanation_due_latest`: `_check_due`; default: `explanation_due_default`)."""
     _refuse_if_past(user, signal, past=set(SignalStatus) - REQUEST_FROM)
     if not can_request(user, signal):
         raise PermissionDeniedError(
@@ -587,11 +639,8 @@ def signal_request_explanation(*, signal: SignalRecord, user: Any, text: str,
     elif not isinstance(due, dt.date) or isinstance(due, dt.datetime):
         raise ServiceError(_("Give the day the explanation is due by as a date."),
                            code="bad_explanation_due", field="due")
-    elif due < today:
-        raise ServiceError(
-            _("The explanation cannot be due by %(due)s: that day has passed. Give today "
-              "(%(today)s) or a later day.") % {"due": _day(due), "today": _day(today)},
-            code="explanation_due_past", field="due")
+    else:
+        _check_due(due, today=today)
     return _step(signal=signal, user=user, action=StepAction.REQUEST, text=text,
                  status=SignalStatus.REQUESTED, allowed_from=REQUEST_FROM,
                  expected_version=expected_version, notify=_answerers(signal),

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
 
@@ -34,7 +34,7 @@ from thuocdo.tasks import selectors as task_selectors
 from thuocdo.tasks.forms import BUCKET_LABELS
 
 from . import selectors, services
-from .choices import PROTECTED_INITIATIVE, SIGNAL_NAMES
+from .choices import PROTECTED_INITIATIVE, SIGNAL_NAMES, SignalStatus
 from .forms import (
     CountedTasksForm,
     DashboardForm,
@@ -45,6 +45,18 @@ from .forms import (
 )
 
 PAGE_SIZE = 50
+
+#: the columns of the dashboard's signals by code after "All", one per status in the order
+#: of `SignalStatus` (as `selectors.signal_counts` gives them: the row adds up to all),
+#: each with its header
+_STATUS_HEADERS = {
+    SignalStatus.OPEN: gettext_lazy("Open"),
+    SignalStatus.REQUESTED: gettext_lazy("Explanation requested"),
+    SignalStatus.EXPLAINED: gettext_lazy("Explained"),
+    SignalStatus.ACCEPTED: gettext_lazy("Accepted (S15: protected)"),
+    SignalStatus.CONFIRMED: gettext_lazy("Confirmed (S15: not protected)"),
+}
+SIGNAL_STATUS_COLUMNS = tuple((status.value, _STATUS_HEADERS[status]) for status in SignalStatus)
 COLOURS = {Bucket.DONE_ON_TIME: "#2e7d32", Bucket.DONE_LATE: "#ef8f00",
            Bucket.OPEN_WITHIN_DEADLINE: "#1f6fb2", Bucket.OPEN_OVERDUE: "#a4141c"}
 
@@ -104,6 +116,7 @@ def dashboard(request):
         "board": board,
         "buckets": [(b.value, BUCKET_LABELS[b.value]) for b in Bucket],
         "signal_names": SIGNAL_NAMES,
+        "signal_statuses": SIGNAL_STATUS_COLUMNS,
         "subunit_chart": horizontal_stacked_bars(
             rows=[(r.label, r.counts) for r in board.subunits], series=series,
             title=_("Tasks of %(period)s by sub-unit and bucket")
@@ -189,8 +202,11 @@ def dashboard_export(request):
         [_("Last day"), board.end],
         [_("Buckets, escalations and overdue explanations as of"), board.today],
         [_("Exported at"), timezone.localtime().strftime("%d/%m/%Y %H:%M")]])
+    # the sub-units, then the page's "month at a glance": the unit and every unit below it
     sheet(_("Sub-units"), [_("Unit code"), _("Unit"), *labels, _("Total")],
-          [[r.code, r.label, *r.counts.values(), r.total] for r in board.subunits])
+          [*([r.code, r.label, *r.counts.values(), r.total] for r in board.subunits),
+           [None, _("All of %(unit)s") % {"unit": board.unit.name},
+            *board.totals.counts.values(), board.totals.total]])
     sheet(_("People"), [_("Official code"), _("Official"), *labels, _("Total")],
           [[r.code, r.label, *r.counts.values(), r.total] for r in board.people])
     # every holder, not only the page's first ones
@@ -200,12 +216,14 @@ def dashboard_export(request):
             d["days"], d["tasks"]]
            for d in selectors.holder_delays(scope=request.scope, unit=board.unit,
                                             period=board.period, limit=None)])
-    sheet(_("Signals"), [_("Signal"), _("Name"), _("All"), _("Not decided"),
-                            _("Confirmed (S15: not protected)")],
-          [[s["code"], SIGNAL_NAMES.get(s["code"], ""), s["total"], s["undecided"],
-            s["confirmed"]] for s in board.signals])
+    sheet(_("Signals"), [_("Signal"), _("Name"), _("All"),
+                         *(label for _status, label in SIGNAL_STATUS_COLUMNS)],
+          [[s["code"], SIGNAL_NAMES.get(s["code"], ""), s["total"],
+            *(s[status] for status, _label in SIGNAL_STATUS_COLUMNS)] for s in board.signals])
+    # months in words, as the page shows them ("tháng 11/2025")
     sheet(_("12 months"), [_("Month"), *labels, _("Signals")],
-          [[t["period"], *t["counts"].values(), t["signals"]] for t in board.trend])
+          [[period_name(t["period"]), *t["counts"].values(), t["signals"]]
+           for t in board.trend])
     sheet(_("Oldest overdue"), [_("Code"), _("Task"), _("Deadline in force"), _("Official"),
                                 _("Unit")],
           [[t.code, t.title, t.due_in_force,
@@ -220,8 +238,10 @@ def dashboard_export(request):
             s.task.holder_unit.name]
            for row, s in zip(_signal_rows(escalated), escalated, strict=True)])
     sheet(_("Bounced (S3)"), [_("About"), _("Task"), _("Times it came back"),
-                              _("Holders it came back to")],
-          [[w.subject, w.task.title if w.task else None, w.bounces, "; ".join(w.holders)]
+                              _("Who sent it back, to whom"), _("Times handed on"),
+                              _("Moves handed on")],
+          [[w.subject, w.task.title if w.task else None, w.bounces,
+            "; ".join(r.text for r in w.returns), len(w.handed_on) or None, w.moves or None]
            for w in selectors.bounced_work(scope=request.scope, unit=board.unit,
                                            period=board.period, limit=None)])
     overdue = selectors.overdue_explanations(scope=request.scope, unit=board.unit,
@@ -552,7 +572,9 @@ def directive_cascade(request, code: str):
     rows = selectors.directive_cascade(scope=request.scope, directive=directive,
                                        calendar=calendar)
     context = {"nav": "directives", "directive": directive, "rows": rows,
-               "silent": [r for r in rows if r.answered_on is None]}
+               "silent": [r for r in rows if r.answered_on is None],
+               # none below the issuing unit, or none of them in the caller's view
+               "units_below": selectors.units_below(directive=directive) if not rows else None}
     return render(request, "accountability/directive_cascade.html", context)
 
 

@@ -16,6 +16,8 @@ LABEL = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?")
 #: both sides for the twelve months a trend looks back and the months a deadline runs on
 #: (a year the calendar cannot hold, 0000 or 9999-12 + one month, used to fail with a 500).
 FIRST_YEAR, LAST_YEAR = 1900, 2999
+#: A month label YYYY-MM of a year in FIRST_YEAR..LAST_YEAR, for regex fields and checks.
+MONTH_REGEX = r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])$"
 
 
 def year_in_range(year: int) -> bool:

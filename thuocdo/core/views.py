@@ -101,12 +101,13 @@ def _period_step(period, step: str) -> str:
 
 def waiting_for(scope, *, my_work_counts: dict | None = None) -> list[Waiting]:
     """What waits for the caller's decision or answer, each with how many and the list
-    that shows exactly them: explanations asked of them, signals to decide, appeals, score
-    cards to review and to approve, products handed in and guidance requests, extension
-    requests (the "my work" counts, `my_work_counts`, already read), citizens' feedback to
-    assign or answer, periods waiting for the organisation board's step, and for an
-    inspector the overdue explanations in the units they inspect. Only what is there; each
-    app counts with its own selectors, in a fixed number of queries."""
+    that shows exactly them: explanations asked of them, signals to decide, work escalated
+    (S9) to the units they head and still overdue (the accountability dashboard's rule and
+    list), appeals, score cards to review and to approve, products handed in and guidance
+    requests, extension requests (the "my work" counts, `my_work_counts`, already read),
+    citizens' feedback to assign or answer, periods waiting for the organisation board's
+    step, and for an inspector the overdue explanations in the units they inspect. Only
+    what is there; each app counts with its own selectors, in a fixed number of queries."""
     today = timezone.localdate()
     found: list[Waiting] = []
     signals = accountability_selectors.waiting_for(scope=scope, today=today)
@@ -131,6 +132,15 @@ def waiting_for(scope, *, my_work_counts: dict | None = None) -> list[Waiting]:
             ngettext("signal waiting for your decision", "signals waiting for your decision",
                      signals.to_decide),
             _url(signal_list, query={"waiting": "decide"}), signals.to_decide))
+    for unit, n in signals.escalated:
+        # the dashboard's panel "escalated to this unit and still overdue" and its list
+        found.append(Waiting(
+            ngettext("escalation to %(u)s (S9) not decided, its work still overdue",
+                     "escalations to %(u)s (S9) not decided, their work still overdue", n)
+            % {"u": unit.name},
+            _url(signal_list, query={"unit": unit.code, "escalated": "on", "code": "S9",
+                                     "status": "undecided", "work_overdue": "on"}),
+            n, urgent=True))
     for period, n in evaluations.appeals:
         found.append(Waiting(
             ngettext("appeal on the grades of %(p)s waiting for your decision",

@@ -40,6 +40,15 @@ def _calendar():
     return work_calendar(years=range(today.year, today.year + 2))
 
 
+def _today_a_working_day() -> dt.date:
+    """Today, made a working day if the calendar has it off (a due day is a working day:
+    these tests give today as one, whatever day they run on)."""
+    today = _today()
+    if not _calendar().is_workday(today):
+        CalendarOverride.objects.create(day=today, kind=CalendarOverride.Kind.WORKDAY)
+    return today
+
+
 # -- the due day ---------------------------------------------------------------------------
 
 
@@ -83,10 +92,10 @@ def test_a_wrong_setting_is_said_and_nothing_is_written(world):
 def test_the_leaders_due_day_is_kept_today_too(world):
     signal = refresh_for(late_task(world))
     services.signal_request_explanation(signal=signal, user=world.user("head"), text="?",
-                                        due=_today())
+                                        due=_today_a_working_day())
     assert signal.explanation_due == _today()
     other = refresh_for(late_task(world, code="T-LATE-2"))
-    later = _today() + dt.timedelta(days=12)
+    later = _calendar().add_workdays(_today(), 8)
     services.signal_request_explanation(signal=other, user=world.user("head"), text="?",
                                         due=later)
     assert other.explanation_due == later
@@ -132,7 +141,7 @@ def test_a_due_day_already_past_is_refused_everywhere_and_nothing_is_written(wor
 def test_the_api_takes_the_due_day_and_shows_it(world, client_for):
     signal = refresh_for(late_task(world))
     client = client_for(world.user("head"))
-    due = _today() + dt.timedelta(days=9)
+    due = _calendar().add_workdays(_today(), 7)  # a working day: a day off is refused
     answer = client.post(f"/api/signals/{signal.pk}/request/",
                          {"text": "Vì sao chậm?", "due": due.isoformat()},
                          content_type="application/json")
@@ -172,7 +181,7 @@ def test_no_decision_while_the_person_named_still_has_time(world, client_for):
     signal = refresh_for(late_task(world))
     head = world.user("head")
     services.signal_request_explanation(signal=signal, user=head, text="Vì sao chậm?",
-                                        due=_today())
+                                        due=_today_a_working_day())
     assert not services.can_decide(head, signal)
     with pytest.raises(ServiceError) as refused:
         services.signal_decide(signal=signal, user=head, decision="confirm", text="Vi phạm")

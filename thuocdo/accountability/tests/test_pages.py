@@ -152,9 +152,10 @@ def test_bounced_work_is_one_line_per_task(world, client_for):
     assert [(w.subject, w.bounces) for w in board.bounced] == [(late.code, 3),
                                                                (other.code, 1)]
     assert board.bounced_total == 2
-    assert board.bounced[0].holders == [
-        "Lê Văn Cường (Văn phòng HĐND và UBND quận)",
-        "Phạm Thị Dung (Văn phòng HĐND và UBND quận)", "UBND phường Dịch Vọng"]
+    # stored without their events: who sent it back each time, not to whom
+    assert [(r.sent_by, r.came_back_to) for r in board.bounced[0].returns] == [
+        ("Lê Văn Cường (Văn phòng HĐND và UBND quận)", ""),
+        ("Phạm Thị Dung (Văn phòng HĐND và UBND quận)", ""), ("UBND phường Dịch Vọng", "")]
     listed = client.get(reverse("accountability:signal_list"), {
         "unit": "HN.CG", "period": month_of(late.due), "code": "S3", "subject": late.code})
     assert listed.context["page"].paginator.count == 3

@@ -7,6 +7,9 @@ period, raised_on, events (the numbers the task page gives them, #1 being the as
 [task, number] pairs for a signal across tasks), explanation, needs_confirmation,
 escalate_to, key, and the stored signal's id, url (its page) and status: null for a signal
 never stored (`--no-store` stores nothing but still gives what was stored before).
+The signals recorded by hand (S14, S15: never computed) that are stored for the month come
+after the computed ones, in the same shape (their events an empty list), so the output
+holds the same signals as the dashboard and `/api/signals/?period=` (those still raised).
 `--unit` keeps the signals about that unit and the units below it. `--workers N` shares
 the agencies among N processes (0: one per core; by default the setting THUOCDO_WORKERS);
 the signals do not depend on it.
@@ -26,14 +29,17 @@ from thuocdo.core.errors import ServiceError
 from thuocdo.measure.signals import event_number
 from thuocdo.org.models import Unit
 
+from ...choices import MANUAL_CODES
 from ...compute import compute_month
 from ...models import SignalRecord
 from ...services import signals_refresh
 
 
 class Command(BaseCommand):
-    help = ("Compute a month's signals of avoidance and buck-passing "
-            "(tính các dấu hiệu né tránh, đùn đẩy của một tháng).")
+    help = ("Compute a month's signals of avoidance and buck-passing and print them with "
+            "those recorded by hand for the month (S14, S15) "
+            "(tính các dấu hiệu né tránh, đùn đẩy của một tháng, kèm các dấu hiệu ghi nhận "
+            "thủ công S14, S15).")
 
     def add_arguments(self, parser):
         parser.add_argument("--period", required=True, help="the month, YYYY-MM (tháng)")
@@ -68,15 +74,24 @@ class Command(BaseCommand):
         except ServiceError as exc:
             raise CommandError(f"{exc.service_message} ({exc.service_code})") from exc
         signals = [s for s in result.signals if scope is None or s.unit in scope]
+        recorded = _recorded(period=period, units=scope)
         if json:
-            self.stdout.write(_dumps(_rows(signals, period=period)))
+            self.stdout.write(_dumps(_rows(signals, period=period)
+                                     + [_recorded_row(r) for r in recorded]))
             return
-        for signal in signals:
-            who = signal.official or "—"
-            self.stdout.write(f"{signal.code:<4} {signal.raised_on:%d/%m/%Y} "
-                              f"{signal.task or '—':<16} {who:<12} {signal.unit:<16} "
-                              f"{signal.explanation}")
-        summary = f"{len(signals)} signal(s) in {period} — {len(signals)} dấu hiệu"
+        lines = [(s.code, s.raised_on, s.task, s.official, s.unit, s.explanation)
+                 for s in signals]
+        lines += [(r.code, r.raised_on, r.task.code if r.task else None,
+                   r.official.code if r.official else None, r.unit.code, r.explanation)
+                  for r in recorded]
+        for code, raised_on, task, official, unit_code, explanation in lines:
+            self.stdout.write(f"{code:<4} {raised_on:%d/%m/%Y} {task or '—':<16} "
+                              f"{official or '—':<12} {unit_code:<16} {explanation}")
+        total = len(lines)
+        summary = f"{total} signal(s) in {period} — {total} dấu hiệu"
+        if recorded:
+            summary += (f" ({len(recorded)} recorded by hand — {len(recorded)} ghi nhận "
+                        "thủ công)")
         if not no_store:
             summary += (f"; stored: {refreshed.created} new, {refreshed.updated} updated, "
                         f"{refreshed.gone} no longer raised")
@@ -101,6 +116,34 @@ def _rows(signals, *, period: str) -> list[dict]:
                       if pk is not None else None)
         rows.append(row)
     return rows
+
+
+def _recorded(*, period: str, units: set[str] | None) -> list[SignalRecord]:
+    """The signals recorded by hand (S14, S15) stored for `period` and still raised, about
+    `units` (None: any), in the computed signals' order (code, task, day, key)."""
+    rows = (SignalRecord.objects.filter(period=period, code__in=MANUAL_CODES, present=True)
+            .select_related("task", "official", "unit", "escalate_to"))
+    if units is not None:
+        rows = rows.filter(unit__code__in=units)
+    return sorted(rows, key=lambda r: (int(r.code[1:]), r.task.code if r.task else "",
+                                       r.raised_on, r.key))
+
+
+def _recorded_row(signal: SignalRecord) -> dict:
+    """A stored signal as `_rows` gives a computed one (the same keys, in the same order)."""
+    base = str(settings.THUOCDO.get("BASE_URL", "")).rstrip("/")
+    return {
+        "code": signal.code, "task": signal.task.code if signal.task else None,
+        "official": signal.official.code if signal.official else None,
+        "unit": signal.unit.code, "period": signal.period,
+        "raised_on": signal.raised_on.isoformat(),
+        "events": [[e[0], event_number(e[1])] if isinstance(e, list | tuple)
+                   else event_number(e) for e in signal.events],
+        "explanation": signal.explanation, "needs_confirmation": signal.needs_confirmation,
+        "escalate_to": signal.escalate_to.code if signal.escalate_to else None,
+        "key": signal.key, "id": signal.pk, "status": signal.status,
+        "url": base + reverse("accountability:signal_detail", kwargs={"pk": signal.pk}),
+    }
 
 
 def _moment(value: str | None) -> dt.datetime:

@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -213,10 +214,46 @@ def demo_history_window(months: int, now: dt.datetime | None = None,
 
 
 def demo_document(officials: int, months: int = DEMO_MONTHS) -> dict:
-    """The demo city, with `months` months of history ending today."""
+    """The demo city, with `months` months of history ending today, in which some lower
+    units have not answered the plan above them (`leave_plans_unanswered`)."""
     start, until = demo_history_window(months)
-    return generate_city(officials=officials, seed=DEMO_SEED, months=months, start=start,
-                         until=until)
+    document = generate_city(officials=officials, seed=DEMO_SEED, months=months,
+                             start=start, until=until)
+    leave_plans_unanswered(document)
+    return document
+
+
+#: a unit with at least this many units below it (each with none below) that answer its
+#: plan leaves one of them without an answer
+SILENT_FROM = 3
+
+
+def leave_plans_unanswered(document: dict) -> list[str]:
+    """Leave some lower units without an answer to the plan above them, so that a head
+    opening the directive cascade sees "units that have not answered" (issue 4; the
+    generated city has every unit answer): in each unit with `SILENT_FROM` or more units
+    below it that answer its plan and have none below them, one of those, chosen by the
+    unit's code (the same on every run, so running the demo again changes nothing), issues
+    no plan, and its tasks carry out neither its plan nor the one above. Changes `document`
+    in place; returns the codes of the silent units, in the units' order."""
+    parent = {unit["code"]: unit.get("parent") for unit in document["units"]}
+    with_children = {code for code in parent.values() if code}
+    plans = {d["issued_by"]: d for d in document["directives"] if d.get("answers")}
+    below: dict[str, list[str]] = {}
+    for code in parent:
+        above = parent[code]
+        if code in plans and code not in with_children and above in plans:
+            below.setdefault(above, []).append(code)
+    silent = [units[zlib.crc32(above.encode()) % len(units)]
+              for above, units in below.items() if len(units) >= SILENT_FROM]
+    dropped: dict[str, set[str]] = {
+        code: {plans[code]["code"], plans[parent[code]]["code"]} for code in silent}
+    document["directives"] = [d for d in document["directives"]
+                              if not (d.get("answers") and d["issued_by"] in dropped)]
+    for task in document.get("tasks", []):
+        if task.get("directive") in dropped.get(task.get("lead_unit"), ()):
+            del task["directive"]
+    return silent
 
 
 def describe_report(report) -> str:
