@@ -281,26 +281,35 @@ def _snapshots(tasks: list[Task]) -> dict[int, TaskSnapshot]:
     return {task.pk: TaskSnapshot.of(task, events[task.pk]) for task in tasks}
 
 
+def _by_rule(candidates: QuerySet[Task], official_id: int, day: dt.date, *,
+             decides: bool) -> list[Task]:
+    """The `candidates` (a few, read in one query, their logs in one) on which the official
+    decides as the assigner (`workflow.is_assigner`), if `decides`; else those that are
+    their own work (`workflow.works_on`)."""
+    tasks = list(candidates.select_related("lead_unit", "lead_official", "assigner_unit",
+                                           "assigned_by"))
+    if not tasks:
+        return []
+    from thuocdo.org.models import Official
+
+    official = Official.objects.get(pk=official_id)
+    directory = DbDirectory()
+    snapshots = _snapshots(tasks)
+    if decides:
+        return [t for t in tasks if is_assigner(snapshots[t.pk], official, day, directory)]
+    return [t for t in tasks if works_on(snapshots[t.pk], official)]
+
+
 def _extensions_to_decide(scope: Scope, day: dt.date) -> list[Task]:
     """Open tasks with an extension request waiting for the caller's decision, by the
     workflow's own rule (`workflow.is_assigner`): never on their own work (their request,
     work they took or hold), and with the leaders of the unit above when nobody of the
-    assigning unit may decide. The candidates are read in one query, their logs in one."""
+    assigning unit may decide."""
     me = scope.official_id
-    candidates = list(
+    return _by_rule(
         task_list(scope=scope, ordering="due")
         .filter(extension_pending_q(), decided_by_q(me, day=day) | _below_led_q(me, day))
-        .exclude(extension_pending_q(by=me))
-        .select_related("lead_unit", "lead_official", "assigner_unit", "assigned_by"))
-    if not candidates:
-        return []
-    from thuocdo.org.models import Official
-
-    official = Official.objects.get(pk=me)
-    directory = DbDirectory()
-    snapshots = _snapshots(candidates)
-    return [task for task in candidates
-            if is_assigner(snapshots[task.pk], official, day, directory)]
+        .exclude(extension_pending_q(by=me)), me, day, decides=True)
 
 
 def _to_review_above(scope: Scope, day: dt.date) -> list[Task]:
@@ -308,21 +317,10 @@ def _to_review_above(scope: Scope, day: dt.date) -> list[Task]:
     that nobody of that unit may decide (its leaders all work on it: a head alone on his
     own task), so the caller decides as the leader above (`workflow.is_assigner`)."""
     me = scope.official_id
-    candidates = list(
+    return _by_rule(
         task_list(scope=scope, ordering="due")
-        .filter(_below_led_q(me, day), state=TaskState.SUBMITTED,
-                holder_official__isnull=True)
-        .exclude(held_by_q(me, day=day))
-        .select_related("lead_unit", "lead_official", "assigner_unit", "assigned_by"))
-    if not candidates:
-        return []
-    from thuocdo.org.models import Official
-
-    official = Official.objects.get(pk=me)
-    directory = DbDirectory()
-    snapshots = _snapshots(candidates)
-    return [task for task in candidates
-            if is_assigner(snapshots[task.pk], official, day, directory)]
+        .filter(_below_led_q(me, day), state=TaskState.SUBMITTED, holder_official__isnull=True)
+        .exclude(held_by_q(me, day=day)), me, day, decides=True)
 
 
 def _own_unit_held(scope: Scope, day: dt.date) -> list[Task]:
@@ -330,18 +328,11 @@ def _own_unit_held(scope: Scope, day: dt.date) -> list[Task]:
     (handed in, or waiting for guidance), that is the caller's own (`workflow.works_on`:
     they handed it in or took it): it waits on another leader, not on them."""
     me = scope.official_id
-    unit_held = list(
+    return _by_rule(
         task_list(scope=scope, ordering="due")
         .filter(held_by_q(me, day=day), holder_official__isnull=True,
-                state__in=[TaskState.SUBMITTED, TaskState.WAITING_GUIDANCE])
-        .select_related("lead_unit", "lead_official", "assigner_unit", "assigned_by"))
-    if not unit_held:
-        return []
-    from thuocdo.org.models import Official
-
-    official = Official.objects.get(pk=me)
-    snapshots = _snapshots(unit_held)
-    return [task for task in unit_held if works_on(snapshots[task.pk], official)]
+                state__in=[TaskState.SUBMITTED, TaskState.WAITING_GUIDANCE]),
+        me, day, decides=False)
 
 
 @dataclass

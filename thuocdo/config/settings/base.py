@@ -36,6 +36,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices`, from the environment (`default` when unset or empty); any other
+    value stops the start with a message naming the variable and the values it takes."""
+    value = os.environ.get(name, "").strip() or default
+    if value not in choices:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"{name} must be {' or '.join(repr(c) for c in choices)}, not {value!r}.")
+    return value
+
+
 DATA_DIR = Path(
     os.environ.get("THUOCDO_DATA_DIR") or platformdirs.user_data_dir("thuocdo", appauthor=False)
 ).expanduser()
@@ -278,40 +290,23 @@ THUOCDO_EXPLANATION_MAX_WORKDAYS = int(os.environ.get("THUOCDO_EXPLANATION_MAX_W
 # deputies in the head's place, their own cards left for the level above (default); or
 # "above", the level above approves every card of the agency (the head of a unit above, or
 # the organisation board over it).
-THUOCDO_VACANT_HEAD_APPROVAL = os.environ.get("THUOCDO_VACANT_HEAD_APPROVAL",
-                                              "deputies").strip() or "deputies"
-if THUOCDO_VACANT_HEAD_APPROVAL not in ("deputies", "above"):
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(
-        "THUOCDO_VACANT_HEAD_APPROVAL must be 'deputies' or 'above', not "
-        f"{THUOCDO_VACANT_HEAD_APPROVAL!r}.")
+THUOCDO_VACANT_HEAD_APPROVAL = env_choice("THUOCDO_VACANT_HEAD_APPROVAL", "deputies",
+                                          ("deputies", "above"))
 
 # What a quarter or year rolls up (domain.md, "Year: task result = mean of the monthly task
 # results"; docs/scoring.md, "Quarter and year"): "approved", each month's card as its
 # agency approved it, computed afresh only for months not yet approved (default); or "live",
 # every month computed again from today's log, so a decision given after a month was
 # approved (a late excuse, an S15) changes that month inside the period.
-THUOCDO_ROLLUP_MONTHS = os.environ.get("THUOCDO_ROLLUP_MONTHS", "approved").strip() or "approved"
-if THUOCDO_ROLLUP_MONTHS not in ("approved", "live"):
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(
-        f"THUOCDO_ROLLUP_MONTHS must be 'approved' or 'live', not {THUOCDO_ROLLUP_MONTHS!r}.")
+THUOCDO_ROLLUP_MONTHS = env_choice("THUOCDO_ROLLUP_MONTHS", "approved", ("approved", "live"))
 
 # A deadline that falls on a day off (a weekend, a public holiday or a day off of the
 # administrator's calendar; domain.md, "Working days") when a leader assigns a task or grants
 # an extension, through the pages, the API or any caller of the services: "refuse" (default:
 # the refusal names the day, why it is off and the next working day) or "accept".
 # Imports of history always accept it: they record what happened (tasks.workflow).
-THUOCDO_DEADLINE_ON_DAY_OFF = os.environ.get("THUOCDO_DEADLINE_ON_DAY_OFF",
-                                             "refuse").strip() or "refuse"
-if THUOCDO_DEADLINE_ON_DAY_OFF not in ("refuse", "accept"):
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(
-        "THUOCDO_DEADLINE_ON_DAY_OFF must be 'refuse' or 'accept', not "
-        f"{THUOCDO_DEADLINE_ON_DAY_OFF!r}.")
+THUOCDO_DEADLINE_ON_DAY_OFF = env_choice("THUOCDO_DEADLINE_ON_DAY_OFF", "refuse",
+                                         ("refuse", "accept"))
 
 # Approved exceptions for outstanding units (domain.md, "Quota": "an approved exception for an
 # outstanding unit raises the cap"): agency code → the HTXS share that replaces 20% for that
