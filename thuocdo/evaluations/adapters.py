@@ -303,22 +303,31 @@ def score(inputs: PeriodInputs, rubric, *, workers: int | None = None) -> Period
         if month.start < rubric.effective_from:
             continue
         monthly.extend(score_month(inputs, month, rubric, workers=workers).cards)
+    approved: dict[str, tuple[str, ...]] = {}
     if settings.THUOCDO_ROLLUP_MONTHS == "approved":
-        monthly = with_approved_months(monthly, inputs)
-    return roll_up(period=period, monthly=monthly, officials=inputs.officials,
-                   units=inputs.units, assessments=inputs.assessments.get(period.label, {}),
-                   grounds=inputs.grounds, rubric=rubric,
-                   quota_exceptions=quota_exceptions())
+        monthly, approved = with_approved_months(monthly, inputs)
+    scores = roll_up(period=period, monthly=monthly, officials=inputs.officials,
+                     units=inputs.units, assessments=inputs.assessments.get(period.label, {}),
+                     grounds=inputs.grounds, rubric=rubric,
+                     quota_exceptions=quota_exceptions())
+    if not approved:
+        return scores
+    # each card says which of its months it took as approved (the card page shows it)
+    return dataclasses.replace(scores, cards=tuple(
+        dataclasses.replace(card, months_approved=approved[card.official])
+        if card.official in approved else card for card in scores.cards))
 
 
-def with_approved_months(monthly: list[ScoreCard], inputs: PeriodInputs) -> list[ScoreCard]:
+def with_approved_months(monthly: list[ScoreCard], inputs: PeriodInputs,
+                         ) -> tuple[list[ScoreCard], dict[str, tuple[str, ...]]]:
     """The months' cards a quarter or year rolls up, each month's approved card in place of
     the one just computed (setting THUOCDO_ROLLUP_MONTHS=approved): the period's months
     are then the cards their agencies approved (an appeal decided since is in the stored
     card), so an excuse or an S15 decision given after the approval changes neither the
     month nor the period built on it. A card re-scored while its month is still under
     review and changed goes back to draft (`services`), and is then taken as computed, as
-    are the months not yet approved. One query for the period's months."""
+    are the months not yet approved. One query for the period's months. Also returns,
+    by official, the months taken as approved (recorded on the period's card)."""
     labels = [m.label for m in inputs.period.months()]
     approved = {
         (inputs.official_code[official_id], label): card_from_dict(data)
@@ -326,9 +335,13 @@ def with_approved_months(monthly: list[ScoreCard], inputs: PeriodInputs) -> list
             period__label__in=labels, status=CardStatus.APPROVED,
         ).values_list("official_id", "period__label", "data")
     }
-    if not approved:
-        return monthly
-    return [approved.get((card.official, card.period), card) for card in monthly]
+    result, taken = [], defaultdict(list)
+    for card in monthly:
+        stored = approved.get((card.official, card.period))
+        if stored is not None:
+            taken[card.official].append(card.period)
+        result.append(stored or card)
+    return result, {official: tuple(sorted(labels)) for official, labels in taken.items()}
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -151,11 +150,12 @@ COMPUTED_AFRESH = gettext_lazy("computed afresh")
 
 def month_rows(card: ScoreCard, statuses: dict[str, str]) -> list[MonthRow]:
     """The months of a quarter or year card (`months` of its JSON), each with the status of
-    the official's stored month card (`statuses`, by month label; a month without a stored
-    card has none). Under THUOCDO_ROLLUP_MONTHS=approved (the default) a month whose card
-    is approved is taken as approved (`adapters.with_approved_months`), any other is
-    computed afresh; under "live" every month is computed afresh."""
-    approved_kept = settings.THUOCDO_ROLLUP_MONTHS == "approved"
+    the official's stored month card now (`statuses`, by month label; a month without a
+    stored card has none), and how the card counted it when it was computed: taken as
+    approved if the card records it so (`months_approved`, `adapters.with_approved_months`),
+    computed afresh otherwise (cards computed before it was recorded were all computed
+    afresh: the roll-up then computed every month)."""
+    taken = set((card.data or {}).get("months_approved", ()))
     rows = []
     for label, points in (card.data or {}).get("months", []):
         status = statuses.get(label)
@@ -166,7 +166,7 @@ def month_rows(card: ScoreCard, statuses: dict[str, str]) -> list[MonthRow]:
         rows.append(MonthRow(
             label=label, name=capfirst(period_name(label)), points=points, status=status,
             status_label=status_label,
-            as_approved=approved_kept and status == CardStatus.APPROVED))
+            as_approved=label in taken))
     return rows
 
 

@@ -424,10 +424,18 @@ class ScoreCard:
     months: tuple[tuple[str, Decimal | None], ...] = ()  # roll-ups: each month's T
     formula: str = ""
     reasons: tuple[str, ...] = ()
+    #: roll-ups: the months whose card was given (as its agency approved it) rather than
+    #: computed; the engine rolls up what it is given, the caller says which (it is not in
+    #: the JSON when empty, so the cards of months and of roll-ups from computed months
+    #: read as before)
+    months_approved: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: numbers as numbers, dates as ISO strings, grades as codes."""
-        return _plain(self)
+        data = _plain(self)
+        if not self.months_approved:
+            del data["months_approved"]
+        return data
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -484,7 +492,8 @@ def card_from_dict(data: Mapping[str, Any]) -> ScoreCard:
         deductions=deductions, delays=data.get("delays", 0),
         major_errors=data.get("major_errors", 0),
         months=tuple((label, _decimal(points)) for label, points in data.get("months", ())),
-        formula=data.get("formula", ""), reasons=tuple(data.get("reasons", ())))
+        formula=data.get("formula", ""), reasons=tuple(data.get("reasons", ())),
+        months_approved=tuple(data.get("months_approved", ())))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -306,9 +306,14 @@ def _extensions_to_decide(scope: Scope, day: dt.date) -> list[Task]:
     work they took or hold), and with the leaders of the unit above when nobody of the
     assigning unit may decide."""
     me = scope.official_id
+    # from below, only work its assigner may be doing themself can fall to the level above
+    # (`workflow._deciders_above`): they hold it, or it is unit-held, or waits for guidance
+    assigner_works = (Q(holder_official_id=F("assigned_by_id")) | Q(holder_official__isnull=True)
+                      | Q(state=TaskState.WAITING_GUIDANCE))
     return _by_rule(
         task_list(scope=scope, ordering="due")
-        .filter(extension_pending_q(), decided_by_q(me, day=day) | _below_led_q(me, day))
+        .filter(extension_pending_q(),
+                decided_by_q(me, day=day) | (_below_led_q(me, day) & assigner_works))
         .exclude(extension_pending_q(by=me)), me, day, decides=True)
 
 

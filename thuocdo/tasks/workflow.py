@@ -115,11 +115,15 @@ class Directory(Protocol):
 
 
 class DbDirectory:
-    """Answers with a few indexed queries: for one action at a time."""
+    """Answers with a few indexed queries: for one action at a time, or for the few tasks of
+    one official's lists (`tasks.selectors`): who leads what and the paths up the tree are
+    read once per official, unit and day."""
 
     def __init__(self) -> None:
         self._calendar: WorkCalendar | None = None
         self._leaders: dict[tuple[int, dt.date], list[Official]] = {}
+        self._led: dict[tuple[int, dt.date], set[int]] = {}
+        self._paths: dict[int, list[int]] = {}
 
     def unit(self, code: str) -> Unit | None:
         return Unit.objects.filter(code=code).first()
@@ -138,10 +142,13 @@ class DbDirectory:
         return Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
 
     def leads(self, official_id: int, unit_ids: Iterable[int], day: dt.date) -> bool:
-        return Membership.objects.filter(
-            self._in_force(day), official_id=official_id, unit_id__in=list(unit_ids),
-            position__in=list(LEADER_POSITIONS),
-        ).exists()
+        key = (official_id, day)
+        if key not in self._led:
+            self._led[key] = set(Membership.objects.filter(
+                self._in_force(day), official_id=official_id,
+                position__in=list(LEADER_POSITIONS),
+            ).values_list("unit_id", flat=True))
+        return not self._led[key].isdisjoint(unit_ids)
 
     def leaders(self, unit_id: int, day: dt.date) -> list[Official]:
         key = (unit_id, day)
@@ -176,8 +183,10 @@ class DbDirectory:
 
     def path_ids(self, unit: Unit) -> list[int]:
         # the unit, then the units above it, nearest first (as MemoryDirectory's)
-        return list(Unit.objects.filter(lft__lte=unit.lft, rgt__gte=unit.rgt)
-                    .order_by("-lft").values_list("pk", flat=True))
+        if unit.pk not in self._paths:
+            self._paths[unit.pk] = list(Unit.objects.filter(lft__lte=unit.lft, rgt__gte=unit.rgt)
+                                        .order_by("-lft").values_list("pk", flat=True))
+        return self._paths[unit.pk]
 
     def coefficient(self, product_id: int, day: dt.date) -> Decimal | None:
         from .models import ProductCoefficient

@@ -42,6 +42,7 @@ def test_the_quarter_keeps_the_approved_month(world):
     assert quarter.data["months"][-1] == ["2026-09", 0.0]
     assert quarter.data["tasks"] == september.data["tasks"]
     assert [d["kind"] for d in quarter.data["deductions"]] == ["not_completed"]
+    assert quarter.data["months_approved"] == ["2026-09"]  # the card records what it took
 
 
 def test_live_recomputes_the_month(world, settings):
@@ -49,6 +50,7 @@ def test_live_recomputes_the_month(world, settings):
     _september, quarter = _september_approved_then_protected(world)
     assert quarter.task_points is None  # the protected initiative no longer counts
     assert quarter.data["deductions"] == []
+    assert "months_approved" not in quarter.data
 
 
 def test_a_month_not_approved_is_computed_afresh(world):
@@ -65,3 +67,28 @@ def test_a_month_not_approved_is_computed_afresh(world):
     quarter = services.period_open(actor=board, label="2026-Q3")
     services.period_score(actor=board, period=quarter)
     assert ScoreCard.objects.get(period=quarter, official__code="CG.STAFF").task_points == 0
+
+
+def test_the_months_table_says_what_the_card_took_not_what_stands_now(world):
+    """A quarter computed while September was a draft took it as computed; approved later,
+    the card still says so (it is what the card's T was computed from), until the quarter
+    is computed again (a review found the table read today's status instead)."""
+    from thuocdo.evaluations.card_sheets import month_rows
+
+    task = make_task(world, code="T-SK", days_ago=60, due_in=-30)
+    task.due = dt.date(2026, 9, 21)
+    task.save(update_fields=["due"])
+    board = world.user("board")
+    september = services.period_open(actor=board, label="2026-09")
+    services.period_score(actor=board, period=september)
+    quarter = services.period_open(actor=board, label="2026-Q3")
+    services.period_score(actor=board, period=quarter)
+    ScoreCard.objects.filter(period=september).update(status=CardStatus.APPROVED)
+    card = ScoreCard.objects.get(period=quarter, official__code="CG.STAFF")
+    rows = {row.label: row for row in month_rows(card, {"2026-09": CardStatus.APPROVED})}
+    assert rows["2026-09"].status == CardStatus.APPROVED
+    assert not rows["2026-09"].as_approved
+    services.period_score(actor=board, period=quarter)
+    card.refresh_from_db()
+    rows = {row.label: row for row in month_rows(card, {"2026-09": CardStatus.APPROVED})}
+    assert rows["2026-09"].as_approved

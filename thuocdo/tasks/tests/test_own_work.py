@@ -235,3 +235,33 @@ def test_my_work_follows_the_decider_rule_for_work_decided_above(world, product)
         assert task in mine.to_review and counts["to_review"] == len(mine.to_review)
     _act(world, task, "approve", "CG.HEAD", at(5, 10))
     assert task not in work("deputy")[0].to_review
+
+
+@pytest.mark.parametrize("role", ["deputy", "head"])
+def test_my_work_reads_a_fixed_number_of_queries_whatever_the_requests(world, product, role):
+    """The lists follow the workflow's rule over their candidates with the directory's
+    answers read once per official and unit: the queries do not grow with the requests (a
+    review found one query per pending request in the leader's whole subtree)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(n: int) -> tuple[int, int]:
+        for i in range(n):
+            task = services.task_assign(
+                assigned_by=world.officials["CG.HEAD"], title=f"Việc {i}", product=product,
+                lead_unit=world.units["HN.CG.VP"], lead_official=world.officials["CG.STAFF"],
+                due=D(2026, 10, 15), at=at(1, 8), allow_past_due=True)
+            _act(world, task, "accept", "CG.STAFF", at(2))
+            _act(world, task, "extension_request", "CG.STAFF", at(3), new_due="2026-10-30",
+                 reason="chờ")
+        scope = scope_for(world.users[role])
+        with CaptureQueriesContext(connection) as counted:
+            counts = selectors.my_work_counts(scope=scope, on=D(2026, 10, 5))
+        with CaptureQueriesContext(connection) as listed:
+            selectors.my_work(scope=scope, on=D(2026, 10, 5))
+        return counts["to_decide"], len(counted) + len(listed)
+
+    decided, few = queries(2)
+    more_decided, many = queries(6)
+    assert (decided, more_decided) == (2, 8)
+    assert many == few
