@@ -15,6 +15,21 @@ from collections.abc import MutableMapping
 
 DEV_SETTINGS = "thuocdo.config.settings.dev"
 PRODUCTION_SETTINGS = "thuocdo.config.settings.production"
+#: Our commands that read or write the organisation's data: on a database not set up (a new
+#: data directory) they say to run `thuocdo migrate` instead of failing with a traceback.
+DATA_COMMANDS = frozenset({"import", "export", "score", "signals", "audit"})
+NOT_MIGRATED = ("the database is not set up, or not up to date: run `thuocdo migrate` first "
+                "(cơ sở dữ liệu chưa được khởi tạo hoặc chưa cập nhật: hãy chạy "
+                "`thuocdo migrate` trước).")
+
+
+def unapplied_migrations() -> bool:
+    """Does the database lack migrations (Django set up)?"""
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 def set_defaults(command: str, environ: MutableMapping[str, str]) -> None:
@@ -38,6 +53,14 @@ def main(argv: list[str] | None = None) -> int:
         problem = secret_key_problem(os.environ)
         if problem:
             print(problem, file=sys.stderr)
+            return 2
+
+    if command in DATA_COMMANDS and "-h" not in argv and "--help" not in argv:
+        import django
+
+        django.setup()
+        if unapplied_migrations():
+            print(NOT_MIGRATED, file=sys.stderr)
             return 2
 
     from django.core.management import execute_from_command_line

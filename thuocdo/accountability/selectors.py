@@ -599,7 +599,9 @@ class BouncedWork:
     #: how many times it came back: the moves back its signals' events name, each once
     bounces: int
     returns: list[Return]
-    #: the numbers of the moves of the "handed on N times" signal; empty without one
+    #: the numbers of the moves of the "handed on N times" signal, raised when the work
+    #: reached the threshold (the first N moves; later moves are not in it, the page says
+    #: "reached the threshold of N moves"); empty without one
     handed_on: list[int]
     signals: list[SignalRecord]
 

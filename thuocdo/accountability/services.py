@@ -355,19 +355,20 @@ def _check_due(due: dt.date, *, today: dt.date) -> None:
     """A due day the leader gives is a working day (the work calendar), today or later and
     not later than `explanation_due_latest`: a refusal names the day and the day to give
     instead (the latest one, or the next working day)."""
-    if due < today:
-        raise ServiceError(
-            _("The explanation cannot be due by %(due)s: that day has passed. Give today "
-              "(%(today)s) or a later day.") % {"due": _day(due), "today": _day(today)},
-            code="explanation_due_past", field="due")
     latest = explanation_due_latest(on=today)
+    calendar = work_calendar(years=range(today.year, latest.year + 2))
+    if due < today:
+        first = today if calendar.is_workday(today) else calendar.add_workdays(today, 1)
+        raise ServiceError(
+            _("The explanation cannot be due by %(due)s: that day has passed. Give a working "
+              "day from %(first)s on.") % {"due": _day(due), "first": _day(first)},
+            code="explanation_due_past", field="due")
     if due > latest:
         raise ServiceError(
             _("The explanation cannot be due by %(due)s: it is due at most %(n)d working "
               "days after the request, by %(latest)s at the latest.")
             % {"due": _day(due), "n": explanation_max_workdays(), "latest": _day(latest)},
             code="explanation_due_too_late", field="due")
-    calendar = work_calendar(years=range(today.year, latest.year + 2))
     if calendar.is_workday(due):
         return
     values = {"due": _day(due), "why": day_off_name(due),

@@ -238,8 +238,8 @@ def dashboard_export(request):
             s.task.holder_unit.name]
            for row, s in zip(_signal_rows(escalated), escalated, strict=True)])
     sheet(_("Bounced (S3)"), [_("About"), _("Task"), _("Times it came back"),
-                              _("Who sent it back, to whom"), _("Times handed on"),
-                              _("Moves handed on")],
+                              _("Who sent it back, to whom"), _("Threshold of moves reached"),
+                              _("Moves up to the threshold")],
           [[w.subject, w.task.title if w.task else None, w.bounces,
             "; ".join(r.text for r in w.returns), len(w.handed_on) or None, w.moves or None]
            for w in selectors.bounced_work(scope=request.scope, unit=board.unit,

@@ -81,6 +81,10 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.ParseError):
+        # DRF's text carries the JSON parser's own English ("Expecting property name ...")
+        exc = exceptions.ParseError(_("The request's body is not valid JSON: check its "
+                                      "quotes, commas and brackets."))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -36,6 +36,8 @@ BUCKET_CHOICES = [
     (Bucket.DONE_LATE.value, gettext_lazy("done late")),
     (Bucket.OPEN_WITHIN_DEADLINE.value, gettext_lazy("open, within the deadline")),
     (Bucket.OPEN_OVERDUE.value, gettext_lazy("open, overdue")),
+    # as the work list: the cancelled tasks, in no bucket (`selectors.CANCELLED`)
+    (selectors.CANCELLED, gettext_lazy("cancelled")),
 ]
 
 TASK_ORDERING_CHOICES = [

@@ -13,6 +13,7 @@ import json
 from typing import ClassVar
 
 from django import forms
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -29,6 +30,7 @@ from thuocdo.org.models import Official, Unit
 from . import selectors
 from .choices import EventKind, Priority, TaskState
 from .selectors import TaskFilters
+from .workflow import DbDirectory, next_workday
 
 BUCKET_LABELS = {
     Bucket.DONE_ON_TIME.value: _("Done on time"),
@@ -465,7 +467,12 @@ class ExtensionGrantForm(ActionForm):
     def setup(self) -> None:
         requested = pending_extension(self.snapshot)
         if requested and not self.is_bound:
-            self.initial["new_due"] = requested["new_due"]
+            # the day asked for, or the next working day when it is a day off (a request is
+            # not checked; a grant on a day off would be refused: workflow.check_deadline_day)
+            day = dt.date.fromisoformat(str(requested["new_due"]))
+            if settings.THUOCDO_DEADLINE_ON_DAY_OFF != "accept":
+                day = next_workday(DbDirectory(), day) or day
+            self.initial["new_due"] = day.isoformat()
 
 
 class ExtensionRefuseForm(ActionForm):

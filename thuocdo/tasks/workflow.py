@@ -885,8 +885,8 @@ def check_deadline_day(*, d: Directory, day: dt.date, field: str) -> None:
     values = {"day": _short(day), "why": why, "next": _short(later)}
     if why:
         message = _("%(day)s is a day off (%(why)s), and a deadline must be a working day; "
-                    "the nearest possible deadline: %(next)s.") % values
+                    "the next working day: %(next)s.") % values
     else:
-        message = _("%(day)s is a day off, and a deadline must be a working day; the nearest "
-                    "possible deadline: %(next)s.") % values
+        message = _("%(day)s is a day off, and a deadline must be a working day; the next "
+                    "working day: %(next)s.") % values
     raise _err(message, "deadline_day_off", field)

@@ -101,7 +101,7 @@ def test_the_bounced_work_names_who_sent_it_back_to_whom_and_counts_the_returns(
     assert said[0] == (f"{STAFF2} sent it back to {STAFF}, who had passed it on (#3 → #5)")
     page = unescape(response.content.decode())
     assert "came back 3 times" in page and "came back 4 times" not in page
-    assert "handed on 3 times (#3, #5, #7)" in page
+    assert "reached the threshold of 3 moves (#3, #5, #7)" in page
     for text in said:
         assert text in page
     assert "back to:" not in page
@@ -110,8 +110,8 @@ def test_the_bounced_work_names_who_sent_it_back_to_whom_and_counts_the_returns(
     sheet = book[gettext("Bounced (S3)")]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == (gettext("About"), gettext("Task"), gettext("Times it came back"),
-                       gettext("Who sent it back, to whom"), gettext("Times handed on"),
-                       gettext("Moves handed on"))
+                       gettext("Who sent it back, to whom"), gettext("Threshold of moves reached"),
+                       gettext("Moves up to the threshold"))
     assert rows[1] == (task.code, task.title, 3, "; ".join(said), 3, "#3, #5, #7")
 
 
@@ -400,3 +400,20 @@ def test_a_month_outside_the_years_a_period_takes_is_refused_not_a_500(world, cl
                  "accountability:signal_list"):
         assert client.get(reverse(name), query).status_code in (200, 400, 404), name
     assert client.get("/api/signals/", {"period": period}).status_code == 400
+
+
+def test_a_past_due_day_is_refused_naming_the_first_working_day(world):
+    """On a holiday, "give today" named a day the request then refused: the refusal of a
+    past day names the first working day from today."""
+    from thuocdo.core.models import CalendarOverride
+
+    signal = refresh_for(late_task(world))
+    today = _today()
+    CalendarOverride.objects.update_or_create(day=today, defaults={"kind": "holiday",
+                                                                   "note": "Nghỉ"})
+    first = work_calendar(years=range(today.year, today.year + 2)).add_workdays(today, 1)
+    with pytest.raises(ServiceError) as refused:
+        services.signal_request_explanation(signal=signal, user=world.user("head"), text="?",
+                                            due=today - dt.timedelta(days=3))
+    assert refused.value.service_code == "explanation_due_past"
+    assert f"from {_dmy(first)} on" in refused.value.service_message

@@ -252,3 +252,14 @@ def test_redoc_is_served_offline(world, client_for):
 def test_swagger_ui_does_not_call_the_online_validator(world, client_for):
     html = client_for(world.user("staff")).get(reverse("api:docs")).content.decode()
     assert re.search(r'"validatorUrl":\s*null', html)
+
+
+def test_a_body_that_is_not_json_is_told_so_in_vietnamese(world, client_for):
+    """DRF's parse error carries the JSON parser's English; the API says it in the
+    caller's language."""
+    response = client_for(world.user("head")).post(
+        "/api/tasks/", '{"title": "x", bad}', content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="vi")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert response.json()["message"].startswith("Nội dung yêu cầu không phải JSON hợp lệ")

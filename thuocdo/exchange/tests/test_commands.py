@@ -91,6 +91,10 @@ def test_the_console_script_exits_non_zero_on_a_broken_file(tmp_path):
             text=True, timeout=300, check=False,
         )
 
+    # a new data directory: the data commands say to migrate first (they printed a traceback)
+    fresh = thuocdo("import", str(DATA / "example.json"))
+    assert fresh.returncode == 2 and "run `thuocdo migrate` first" in fresh.stderr
+    assert "Traceback" not in fresh.stderr
     assert thuocdo("migrate", "-v0").returncode == 0
     broken = thuocdo("import", str(DATA / "broken.json"))
     assert broken.returncode == 1

@@ -206,3 +206,16 @@ def test_the_schema_documents_the_period():
         "original deadline" in period["description"]
         or "hạn xử lý ban đầu" in (period["description"])
     )
+
+
+def test_the_api_takes_the_work_list_s_cancelled_choice(world, client_for):
+    """The work list lists cancelled tasks beside the four buckets; the API refused the
+    choice (400)."""
+    from thuocdo.tasks.tests.api_routes import make_task
+
+    task = make_task(world, code="T-HUY")
+    services.task_act(task=task, kind="cancel", actor=world.officials["CG.HEAD"],
+                      data={"reason": "trùng"})
+    response = client_for(world.user("head")).get("/api/tasks/", {"bucket": "cancelled"})
+    assert response.status_code == 200
+    assert [t["code"] for t in response.json()["results"]] == ["T-HUY"]

@@ -88,7 +88,7 @@ def test_the_setting_defaults_to_refuse_and_takes_only_its_two_values(monkeypatc
 def test_a_deadline_on_a_holiday_is_refused_with_its_name_and_the_next_working_day(world, product):
     assert refusal(world, product, NEW_YEAR).service_message == (
         "01/01/2027 is a day off (New Year's Day), and a deadline must be a working day; "
-        "the nearest possible deadline: 04/01/2027."
+        "the next working day: 04/01/2027."
     )
 
 
@@ -110,12 +110,12 @@ def test_the_administrator_s_day_off_is_named_by_its_note_or_not_at_all(world, p
     CalendarOverride.objects.create(day=D(2027, 1, 5), kind="holiday", note="Nghỉ bù")
     CalendarOverride.objects.create(day=D(2027, 1, 6), kind="holiday")
     assert refusal(world, product, D(2027, 1, 5)).service_message == (
-        "05/01/2027 is a day off (Nghỉ bù), and a deadline must be a working day; the nearest "
-        "possible deadline: 07/01/2027."
+        "05/01/2027 is a day off (Nghỉ bù), and a deadline must be a working day; the next "
+        "working day: 07/01/2027."
     )
     assert refusal(world, product, D(2027, 1, 6)).service_message == (
-        "06/01/2027 is a day off, and a deadline must be a working day; the nearest possible "
-        "deadline: 07/01/2027."
+        "06/01/2027 is a day off, and a deadline must be a working day; the next working day: "
+        "07/01/2027."
     )
 
 
@@ -148,7 +148,7 @@ def test_a_granted_extension_on_a_day_off_is_refused(world, product):
             data={"new_due": NEW_YEAR.isoformat(), "reason": "chờ số liệu"},
         )
     assert (caught.value.service_code, caught.value.field) == ("deadline_day_off", "new_due")
-    assert "the nearest possible deadline: 04/01/2027" in caught.value.service_message
+    assert "the next working day: 04/01/2027" in caught.value.service_message
     task.refresh_from_db()
     assert (task.version, task.due_in_force) == (1, D(2026, 12, 31))
 
@@ -179,7 +179,7 @@ def test_the_assign_page_shows_the_refusal_on_the_deadline(world, client_for, pr
     assert response.status_code == 200 and not Task.objects.exists()
     assert response.context["form"].errors["due"] == [
         "01/01/2027 is a day off (New Year's Day), and a deadline must be a working day; "
-        "the nearest possible deadline: 04/01/2027."
+        "the next working day: 04/01/2027."
     ]
     response = client.post(reverse("tasks:task_assign"), assign_form(due="2027-01-04"))
     assert response.status_code == 302 and Task.objects.get().due == NEXT_WORKDAY
@@ -194,11 +194,24 @@ def test_the_grant_form_shows_the_refusal_on_the_new_deadline(world, client_for,
     assert response.status_code == 200
     form = next(a for a in response.context["actions"] if a["kind"] == "extension_grant")["form"]
     assert form.errors["new_due"] == [
-        "03/01/2027 is a day off (Sunday), and a deadline must be a working day; the nearest "
-        "possible deadline: 04/01/2027."
+        "03/01/2027 is a day off (Sunday), and a deadline must be a working day; the next "
+        "working day: 04/01/2027."
     ]
     task.refresh_from_db()
     assert task.due_in_force == D(2026, 12, 31)
+
+
+def test_the_grant_form_offers_the_working_day_after_a_day_off_asked_for(world, client_for,
+                                                                        product):
+    """A request is not checked: asked for a Sunday, the grant form offers the Monday (it
+    offered the Sunday, which the grant then refused)."""
+    task = assign(world, product, due=D(2026, 12, 31))
+    services.task_act(task=task, kind="accept", actor=world.officials["CG.STAFF"])
+    services.task_act(task=task, kind="extension_request", actor=world.officials["CG.STAFF"],
+                      data={"new_due": SUNDAY.isoformat(), "reason": "chờ số liệu"})
+    page = client_for(world.user("head")).get(task.get_absolute_url())
+    form = next(a for a in page.context["actions"] if a["kind"] == "extension_grant")["form"]
+    assert form.initial["new_due"] == NEXT_WORKDAY.isoformat()
 
 
 # -- the API -----------------------------------------------------------------------------
@@ -224,7 +237,7 @@ def test_the_api_refuses_a_deadline_on_a_day_off_with_the_field(world, product):
     assert response.json()["errors"] == {
         "due": [
             "01/01/2027 is a day off (New Year's Day), and a deadline must be a working day; "
-            "the nearest possible deadline: 04/01/2027."
+            "the next working day: 04/01/2027."
         ]
     }
     assert not Task.objects.exists()
