@@ -106,6 +106,7 @@ def test_a_due_day_already_past_is_refused_everywhere_and_nothing_is_written(wor
                                                                              client_for):
     signal = refresh_for(late_task(world))
     head = world.user("head")
+    _today_a_working_day()  # the refusal names today, the first working day from today
     yesterday = _today() - dt.timedelta(days=1)
     with pytest.raises(ServiceError) as refused:
         services.signal_request_explanation(signal=signal, user=head, text="Vì sao chậm?",
