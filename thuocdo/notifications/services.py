@@ -55,6 +55,7 @@ from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Membership, Official, Unit
 from thuocdo.tasks.choices import EventKind, TaskState
 from thuocdo.tasks.models import Task, TaskEvent
+from thuocdo.tasks.selectors import task_logs
 from thuocdo.tasks.workflow import TaskSnapshot, works_on
 
 from .choices import NotificationKind
@@ -371,11 +372,7 @@ def _snapshots(rows: Sequence[Mapping[str, Any]]
     task_ids = {row["task_id"] for row in rows}
     tasks = {task.pk: task for task in Task.objects.filter(pk__in=list(task_ids))
              .select_related("lead_unit", "lead_official", "assigner_unit", "assigned_by")}
-    logs: dict[int, list[TaskEvent]] = {}
-    for event in (TaskEvent.objects.filter(task_id__in=list(task_ids))
-                  .select_related("actor", "holder_unit_after", "holder_official_after")
-                  .order_by("task_id", "seq")):
-        logs.setdefault(event.task_id, []).append(event)
+    logs = task_logs(task_ids)
     for row in rows:
         task, log = tasks[row["task_id"]], logs[row["task_id"]]
         upto = next(i for i, event in enumerate(log) if event.pk == row["id"])

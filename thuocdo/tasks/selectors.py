@@ -14,6 +14,7 @@ Who sees a task (the one rule, used by every page and endpoint):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Value, When
@@ -272,13 +273,20 @@ def _below_led_q(official_id: int, day: dt.date) -> Q:
     return q
 
 
+def task_logs(task_ids: Iterable[int]) -> dict[int, list[TaskEvent]]:
+    """The logs of the tasks (the caller checked them), in order, in one query, with what
+    `workflow.TaskSnapshot.of` reads of each event loaded."""
+    logs: dict[int, list[TaskEvent]] = {pk: [] for pk in task_ids}
+    for event in TaskEvent.objects.filter(task_id__in=list(logs)).select_related(
+            "actor", "holder_unit_after", "holder_official_after").order_by("task_id", "seq"):
+        logs[event.task_id].append(event)
+    return logs
+
+
 def _snapshots(tasks: list[Task]) -> dict[int, TaskSnapshot]:
     """Each task's snapshot (`workflow.TaskSnapshot.of`), its events read in one query."""
-    events: dict[int, list[TaskEvent]] = {task.pk: [] for task in tasks}
-    for event in TaskEvent.objects.filter(task__in=list(events)).select_related(
-            "actor", "holder_unit_after", "holder_official_after").order_by("task_id", "seq"):
-        events[event.task_id].append(event)
-    return {task.pk: TaskSnapshot.of(task, events[task.pk]) for task in tasks}
+    logs = task_logs(task.pk for task in tasks)
+    return {task.pk: TaskSnapshot.of(task, logs[task.pk]) for task in tasks}
 
 
 def _by_rule(candidates: QuerySet[Task], official_id: int, day: dt.date, *,
