@@ -12,10 +12,11 @@ Who is told what:
 - transferred (events `transfer`, `return`): the official the work now sits with;
 - reminded (event `remind`): the official holding the work;
 - waiting for a decision: an extension request (event `extension_request`) and work
-  submitted for review (`submit`) tell whoever decides them (`_deciders`): the official who
-  assigned the task; where it is their own work (`workflow.works_on`: a leader who assigned
-  it to themself), the leaders of the assigning unit whose own work it is not, else those of
-  the nearest unit above. A guidance request (`guidance_request`) tells the official asked;
+  submitted for review (`submit`) tell whoever decides them (`workflow.deciders`, the
+  workflow's own rule): the official who assigned the task; where it is their own work
+  (`workflow.works_on`: a leader who assigned it to themself), the leaders of the assigning
+  unit whose own work it is not, else those of the nearest unit above. A guidance request
+  (`guidance_request`) tells the official asked;
 - the answer: sent back for rework (`rework`), extension granted (with the new deadline)
   or refused (with the reason), guidance answered (`guidance_reply`): the official who
   holds the work after it;
@@ -27,9 +28,11 @@ Who is told what:
 Work an event leaves with a unit and no official named is news for each head and deputy of
 that unit on the day of the event (they all hold it: `tasks.selectors.held_by_q`); while it
 waits there for approval (a product a leader handed in on work they assigned themself), for
-those of them who decide it (`_deciders`). The due-soon and overdue notices go to a named
-holder only. Nobody is told about their own action, and work submitted for approval is not
-"due" for the approver (the delay is counted at submission).
+those of them who decide it (`workflow.deciders`). The due-soon and overdue notices follow
+the same rule: work a unit holds with no official named is due for each head and deputy of
+that unit on the day of the run, each deadline told once to each of them. Nobody is told
+about their own action, and work submitted for approval is not "due" for the approver (the
+delay is counted at submission).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import CharField, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import CharField, Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.fields.json import KT
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
@@ -56,7 +59,7 @@ from thuocdo.org.models import Membership, Official, Unit
 from thuocdo.tasks.choices import EventKind, TaskState
 from thuocdo.tasks.models import Task, TaskEvent
 from thuocdo.tasks.selectors import task_logs
-from thuocdo.tasks.workflow import TaskSnapshot, works_on
+from thuocdo.tasks.workflow import TaskSnapshot, deciders
 
 from .choices import NotificationKind
 from .models import Notification, NotificationFillState
@@ -77,7 +80,7 @@ EVENT_KINDS: dict[str, str] = {
     EventKind.EXTENSION_REFUSE: NotificationKind.EXTENSION_REFUSED,
     EventKind.GUIDANCE_REPLY: NotificationKind.GUIDANCE_ANSWERED,
 }
-#: event kinds whose news is for whoever decides them as the assigner (`_deciders`), not
+#: event kinds whose news is for whoever decides them as the assigner (`deciders`), not
 #: for the holder as such (an extension request leaves the work where it was)
 TO_DECIDERS = frozenset({EventKind.EXTENSION_REQUEST, EventKind.SUBMIT})
 #: open states in which the holder is the one who must meet the deadline
@@ -334,7 +337,8 @@ def _recipients(rows: Sequence[Mapping[str, Any]]) -> dict[int, list[int]]:
     """Who is told of each event of a window (event id → official ids), in a few queries
     whatever the number of events: the official holding the work after the event; where a
     unit holds it with no official named, each of its leaders that day; for news that asks
-    for a decision (`_asks_decision`), whoever decides (`_deciders`). Never the actor."""
+    for a decision (`_asks_decision`), whoever decides (`workflow.deciders`). Never the
+    actor."""
     deciding = [row for row in rows if _asks_decision(row)]
     unit_held = [row for row in rows
                  if row["holder_official_after_id"] is None and not _asks_decision(row)]
@@ -350,8 +354,8 @@ def _recipients(rows: Sequence[Mapping[str, Any]]) -> dict[int, list[int]]:
         else:
             found[row["id"]] = [leader.pk for leader in
                                 book.leaders(row["holder_unit_after_id"], _local_day(row["at"]))]
-    for row, snap, assigner in _snapshots(deciding):
-        found[row["id"]] = _deciders(snap, assigner, _local_day(row["at"]), book)
+    for row, snap in _snapshots(deciding):
+        found[row["id"]] = deciders(snap, _local_day(row["at"]), book)
     actors = {row["id"]: row["actor_id"] for row in rows}
     return {event_id: [pk for pk in officials if pk != actors[event_id]]
             for event_id, officials in found.items()}
@@ -363,10 +367,9 @@ def _local_day(moment: dt.datetime) -> dt.date:
 
 
 def _snapshots(rows: Sequence[Mapping[str, Any]]
-               ) -> Iterable[tuple[Mapping[str, Any], TaskSnapshot, Official]]:
+               ) -> Iterable[tuple[Mapping[str, Any], TaskSnapshot]]:
     """Each event of `rows` with its task's snapshot just after it (`workflow.TaskSnapshot`,
-    for `works_on`) and the official who assigned the task: the tasks and their logs are read
-    in two queries."""
+    for `workflow.deciders`): the tasks and their logs are read in two queries."""
     if not rows:
         return
     task_ids = {row["task_id"] for row in rows}
@@ -376,29 +379,14 @@ def _snapshots(rows: Sequence[Mapping[str, Any]]
     for row in rows:
         task, log = tasks[row["task_id"]], logs[row["task_id"]]
         upto = next(i for i, event in enumerate(log) if event.pk == row["id"])
-        yield row, TaskSnapshot.of(task, log[: upto + 1]), task.assigned_by
-
-
-def _deciders(snap: TaskSnapshot, assigner: Official, day: dt.date,
-              book: _Leaders) -> list[int]:
-    """Who decides the request or the product the task waits on (`workflow.is_assigner`),
-    narrowest first: the official who assigned it; where it is their own work (`works_on`),
-    the leaders of the assigning unit whose own work it is not; where there are none, those
-    of the nearest unit above with one (as `workflow._deciders_above`)."""
-    if not works_on(snap, assigner):
-        return [assigner.pk]
-    for unit_id in book.path_ids(snap.assigner_unit.pk):
-        found = [leader.pk for leader in book.leaders(unit_id, day)
-                 if not works_on(snap, leader)]
-        if found:
-            return found
-    return []
+        yield row, TaskSnapshot.of(task, log[: upto + 1])
 
 
 class _Leaders:
     """The heads and deputies of `units`, and of the assigning units of `tasks` and every
     unit above those, on `days` (memberships in force those days), read in two queries: the
-    leaders of every unit a window of events needs, never a query per event."""
+    leaders of every unit a run needs, never a query per event or task. A
+    `workflow.LeaderBook`, for `workflow.deciders`."""
 
     def __init__(self, *, units: Iterable[int], tasks: Iterable[int],
                  days: Iterable[dt.date]) -> None:
@@ -433,10 +421,11 @@ class _Leaders:
                 found.setdefault(official_id, Official(pk=official_id, code=code))
         return list(found.values())
 
-    def path_ids(self, unit_id: int) -> list[int]:
-        """The unit and the units above it, nearest first."""
+    def path_ids(self, unit: Unit) -> list[int]:
+        """The ids of the unit and the units above it, nearest first (as
+        `workflow.Directory.path_ids`)."""
         ids: list[int] = []
-        node: int | None = unit_id
+        node: int | None = unit.pk
         while node is not None and node not in ids:
             ids.append(node)
             node = self.parent.get(node)
@@ -451,11 +440,16 @@ def notifications_due_and_overdue(
     *, today: dt.date, now: dt.datetime | None = None
 ) -> dict[str, int]:
     """Tell holders of open tasks that their deadline in force is 2 working days away
-    (due soon) or has passed (overdue); each deadline at most once per person.
+    (due soon) or has passed (overdue); each deadline at most once per person. Work a unit
+    holds with no official named is told to each head and deputy of that unit on `today`.
 
     "2 working days away" is the engine's count: `workdays_between(today, deadline) == 2`,
     so on a Thursday it is the next Monday (or, across a holiday, later), and a deadline that
     falls on a day off counts as the working day before it.
+
+    A fixed number of queries whatever the number of tasks: per kind, the tasks held in an
+    official's name (what was told already left out in SQL), the unit-held ones and what
+    their leaders were told already; once, the leaders of the units holding them (`_Leaders`).
     """
     from thuocdo.core.calendar import work_calendar
 
@@ -463,30 +457,47 @@ def notifications_due_and_overdue(
     calendar = work_calendar(years=range(today.year - 1, today.year + 2))
     soon_from = calendar.add_workdays(today, DUE_SOON_WORKDAYS)
     soon_until = calendar.add_workdays(today, DUE_SOON_WORKDAYS + 1)
+    fields = ("id", "code", "title", "due_in_force")
+    by_kind = {
+        NotificationKind.DUE_SOON: Q(due_in_force__gte=soon_from, due_in_force__lt=soon_until),
+        NotificationKind.OVERDUE: Q(due_in_force__lt=today),
+    }
 
-    def candidates(kind: str, deadlines: Q):
+    def named(kind: str) -> list[dict[str, Any]]:
         already = Notification.objects.filter(
             task=OuterRef("pk"), kind=kind, recipient=OuterRef("holder_official"),
             deadline=OuterRef("due_in_force"),
         )
-        return (
-            Task.objects.filter(deadlines, state__in=list(DEADLINE_STATES),
+        return list(
+            Task.objects.filter(by_kind[kind], state__in=list(DEADLINE_STATES),
                                 holder_official__isnull=False)
-            .exclude(Exists(already))
-            .order_by("id")
-            .values("id", "code", "title", "due_in_force", "holder_official_id")
+            .exclude(Exists(already)).order_by("id").values(*fields, "holder_official_id")
         )
 
+    def unit_held(kind: str) -> tuple[list[dict[str, Any]], set[tuple[int, int]]]:
+        """The tasks a unit holds with no official named, and the (task, official) pairs
+        already told of their deadline in force."""
+        tasks = Task.objects.filter(by_kind[kind], state__in=list(DEADLINE_STATES),
+                                    holder_official__isnull=True)
+        told = set(Notification.objects.filter(
+            kind=kind, task__in=tasks.values("pk"), deadline=F("task__due_in_force"),
+        ).values_list("task_id", "recipient_id"))
+        return list(tasks.order_by("id").values(*fields, "holder_unit_id")), told
+
+    found = {kind: (named(kind), *unit_held(kind)) for kind in by_kind}
+    book = _Leaders(units={row["holder_unit_id"] for _n, rows, _t in found.values()
+                           for row in rows},
+                    tasks=(), days=[today])
     counts = {}
     with translation.override(settings.LANGUAGE_CODE):
-        for kind, deadlines in (
-            (NotificationKind.DUE_SOON, Q(due_in_force__gte=soon_from,
-                                          due_in_force__lt=soon_until)),
-            (NotificationKind.OVERDUE, Q(due_in_force__lt=today)),
-        ):
+        for kind, (in_name, held, told) in found.items():
+            recipients = [(row, row["holder_official_id"]) for row in in_name]
+            recipients += [(row, leader.pk) for row in held
+                           for leader in book.leaders(row["holder_unit_id"], today)
+                           if (row["id"], leader.pk) not in told]
             notes = []
-            for row in candidates(kind, deadlines):
-                due, recipient = row["due_in_force"], row["holder_official_id"]
+            for row, recipient in sorted(recipients, key=lambda pair: (pair[0]["id"], pair[1])):
+                due = row["due_in_force"]
                 late = (calendar.workdays_between(due, today)
                         if kind == NotificationKind.OVERDUE else 0)
                 title, body = _texts(kind, code=row["code"], title=row["title"], due=due,

@@ -263,7 +263,7 @@ def held_by_q(official_id: int, *, day: dt.date) -> Q:
 
 def _below_led_q(official_id: int, day: dt.date) -> Q:
     """Tasks assigned by a unit inside one the official leads on `day` (where they may
-    decide as the leader above: `workflow._deciders_above`)."""
+    decide as the leader above: `workflow.deciders`)."""
     from thuocdo.org.models import Unit
 
     q = Q(pk__in=[])
@@ -315,7 +315,7 @@ def _extensions_to_decide(scope: Scope, day: dt.date) -> list[Task]:
     assigning unit may decide."""
     me = scope.official_id
     # from below, only work its assigner may be doing themself can fall to the level above
-    # (`workflow._deciders_above`): they hold it, or it is unit-held, or waits for guidance
+    # (`workflow.deciders`): they hold it, or it is unit-held, or waits for guidance
     assigner_works = (Q(holder_official_id=F("assigned_by_id")) | Q(holder_official__isnull=True)
                       | Q(state=TaskState.WAITING_GUIDANCE))
     return _by_rule(

@@ -96,6 +96,15 @@ TRANSITIONS: dict[str, Transition] = {
 # -- who is who: the directory ---------------------------------------------------------
 
 
+class LeaderBook(Protocol):
+    """The heads and deputies of a unit on a day (memberships in force that day), and the
+    path up the tree: what `deciders` asks. Every `Directory` is one; so is the book of
+    leaders the notifications read for many events at once."""
+
+    def leaders(self, unit_id: int, day: dt.date) -> list[Official]: ...
+    def path_ids(self, unit: Unit) -> list[int]: ...
+
+
 class Directory(Protocol):
     """The people and units the rules ask about."""
 
@@ -443,27 +452,41 @@ def _works_on(snap: TaskSnapshot, worker: Official | None, pk: int, code: str) -
 
 
 def is_assigner(snap: TaskSnapshot, official: Official, day: dt.date, d: Directory) -> bool:
+    """The official who assigned the task or a head/deputy of the assigning unit; where
+    none of them may decide (their own work), those `deciders` names above it."""
     if works_on(snap, official):
         return False
     if snap.assigned_by_id == official.pk or d.leads(official.pk, [snap.assigner_unit.pk], day):
         return True
-    return official.pk in _deciders_above(snap, day, d)
+    return official.pk in deciders(snap, day, d)
 
 
-def _deciders_above(snap: TaskSnapshot, day: dt.date, d: Directory) -> set[int]:
-    """Who decides as the assigner when nobody of the assigning unit may (`works_on`: the
-    one who assigned it and its leaders all work on it, e.g. a head who assigned himself
-    with no deputy): the leaders of the nearest unit above it with one who does not work
-    on it. Empty whenever someone of the assigning unit may decide."""
-    if not _works_on(snap, _worker(snap), snap.assigned_by_id, snap.assigner.official) or any(
-            not works_on(snap, leader) for leader in d.leaders(snap.assigner_unit.pk, day)):
-        return set()
-    for unit_id in d.path_ids(snap.assigner_unit)[1:]:
-        found = {leader.pk for leader in d.leaders(unit_id, day)
-                 if not works_on(snap, leader)}
+def deciders(snap: TaskSnapshot, day: dt.date, book: LeaderBook) -> list[int]:
+    """The ids of the officials who decide, as the assigner, a request or a product the task
+    waits on, narrowest first: the official who assigned it, unless it is their own work
+    (`works_on`); else the leaders of the assigning unit on `day` whose own work it is not;
+    else those of the nearest unit above with one. Empty when there are none. The one rule
+    for who decides (`is_assigner`, which also lets any leader of the assigning unit decide
+    when its assigner may) and who is told of what waits (`notifications.services`).
+
+    The leaders above are looked for only when nobody of the assigning unit may decide, so
+    the usual case asks `book` nothing."""
+    if not _works_on(snap, _worker(snap), snap.assigned_by_id, snap.assigner.official):
+        return [snap.assigned_by_id]
+    found = _not_working_on(snap, book.leaders(snap.assigner_unit.pk, day))
+    if found:
+        return found
+    for unit_id in book.path_ids(snap.assigner_unit)[1:]:
+        found = _not_working_on(snap, book.leaders(unit_id, day))
         if found:
             return found
-    return set()
+    return []
+
+
+def _not_working_on(snap: TaskSnapshot, leaders: Iterable[Official]) -> list[int]:
+    """The ids of `leaders` whose own work the task is not (`works_on`), each once, in
+    order."""
+    return list(dict.fromkeys(leader.pk for leader in leaders if not works_on(snap, leader)))
 
 
 def is_superior(snap: TaskSnapshot, official: Official, day: dt.date, d: Directory) -> bool:
@@ -753,7 +776,7 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
         unit, official = snap.assigner_unit, d.official_by_id(snap.assigned_by_id)
         if actor is not None and official.pk == actor.pk:
             # handed in to themself (work they assigned themself): to the assigning unit,
-            # whose other leaders (or the level above: `_deciders_above`) decide it
+            # whose other leaders (or the level above: `deciders`) decide it
             official = None
         clean = {"note": str(data.get("note") or "").strip()}
     elif kind == EventKind.REWORK:

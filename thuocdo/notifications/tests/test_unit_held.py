@@ -134,7 +134,7 @@ def test_a_unit_with_no_leader_tells_nobody(world):
 
 def test_where_nobody_of_the_unit_may_decide_the_level_above_is_told(world):
     """The ward's head, its only leader, hands in work he assigned himself: the district's
-    leaders decide it (`workflow._deciders_above`) and are told; he is not."""
+    leaders decide it (`workflow.deciders`) and are told; he is not."""
     task = assign(world, lead="DV.HEAD", unit="HN.CG.DV", by="DV.HEAD")
     act(world, task, "accept", "DV.HEAD", at(2))
     act(world, task, "submit", "DV.HEAD", at(3))
@@ -225,3 +225,101 @@ def test_the_leaders_told_are_those_who_may_decide_in_a_deeper_tree(world):
     assert "approve" not in allowed_actions(task, world.officials["CG.HEAD"], day)
     run()
     assert told(task, K.SUBMITTED) == {"DV.HEAD"}
+
+
+# -- due soon and overdue --------------------------------------------------------------
+
+
+def deadlines(today: dt.date) -> dict[str, int]:
+    return services.notifications_due_and_overdue(today=today, now=NOW)
+
+
+def test_unit_held_work_due_soon_or_overdue_tells_each_leader_of_the_day_once(two_deputies):
+    """Work passed to HN.CG with nobody named, due Thursday 15/10/2026: on Tuesday 13/10
+    each leader of the unit that day is told it is due soon, once; CG.DEP2, who left the
+    unit on 12/10, is not. The named holder of another task is told as before, alone."""
+    world = two_deputies
+    task = assign(world)
+    act(world, task, "transfer", "CG.STAFF", at(2), to_unit="HN.CG", reason="cấp quận")
+    named = assign(world)
+    org.membership_end(membership=world.officials["CG.DEP2"].memberships.get(),
+                       end=dt.date(2026, 10, 12))
+    assert deadlines(dt.date(2026, 10, 12)) == {"due_soon": 0, "overdue": 0}
+    assert deadlines(dt.date(2026, 10, 13)) == {"due_soon": 3, "overdue": 0}
+    assert told(task, K.DUE_SOON) == {"CG.HEAD", "CG.DEP"}
+    assert told(named, K.DUE_SOON) == {"CG.STAFF"}
+    head = world.officials["CG.HEAD"]
+    note = Notification.objects.get(task=task, kind=K.DUE_SOON, recipient=head)
+    assert note.key == f"due_soon:{task.pk}:2026-10-15:{head.pk}"
+    assert note.deadline == dt.date(2026, 10, 15) and "15/10/2026" in note.body
+    count = Notification.objects.count()
+    assert deadlines(dt.date(2026, 10, 13)) == {"due_soon": 0, "overdue": 0}
+    assert deadlines(dt.date(2026, 10, 14)) == {"due_soon": 0, "overdue": 0}
+    assert Notification.objects.count() == count
+    # overdue alike: once per leader and deadline, then no more
+    assert deadlines(dt.date(2026, 10, 16)) == {"due_soon": 0, "overdue": 3}
+    assert told(task, K.OVERDUE) == {"CG.HEAD", "CG.DEP"}
+    assert deadlines(dt.date(2026, 10, 19)) == {"due_soon": 0, "overdue": 0}
+
+
+def test_a_leader_told_already_does_not_keep_a_newcomer_from_being_told(world):
+    """A deputy who joins the unit after the others were told that the work is overdue is
+    told the next day; they are not told again."""
+    task = assign(world)
+    act(world, task, "transfer", "CG.STAFF", at(2), to_unit="HN.CG", reason="cấp quận")
+    assert deadlines(dt.date(2026, 10, 16))["overdue"] == 2
+    leader(world, "CG.DEP2", "HN.CG", start=dt.date(2026, 10, 19))
+    assert deadlines(dt.date(2026, 10, 19))["overdue"] == 1
+    assert told(task, K.OVERDUE) == {"CG.HEAD", "CG.DEP", "CG.DEP2"}
+    assert Notification.objects.filter(kind=K.OVERDUE).count() == 3
+
+
+def test_a_product_handed_in_to_the_unit_is_not_due_for_its_deciders(two_deputies):
+    """The head hands in work he assigned himself: it waits at HN.CG with nobody named, but
+    for approval, which is not "due" for the deputies who decide it."""
+    world = two_deputies
+    task = assign(world, lead="CG.HEAD", unit="HN.CG")
+    act(world, task, "accept", "CG.HEAD", at(2))
+    act(world, task, "submit", "CG.HEAD", at(3))
+    assert deadlines(dt.date(2026, 10, 13)) == {"due_soon": 0, "overdue": 0}
+    assert deadlines(dt.date(2026, 10, 16)) == {"due_soon": 0, "overdue": 0}
+
+
+def test_deadline_queries_do_not_grow_with_unit_held_tasks(two_deputies):
+    world = two_deputies
+
+    def queries(n: int, today: dt.date) -> int:
+        for _ in range(n):
+            assign(world, due=dt.date(2026, 10, 15))  # named, overdue
+            late = assign(world, due=dt.date(2026, 10, 15))
+            act(world, late, "transfer", "CG.STAFF", at(2), to_unit="HN.CG", reason="x")
+            soon = assign(world, due=dt.date(2026, 10, 28))
+            act(world, soon, "transfer", "CG.STAFF", at(2), to_unit="HN.CG", reason="x")
+        with CaptureQueriesContext(connection) as captured:
+            # 3 leaders of HN.CG for each unit-held task, the named holder for the other
+            assert deadlines(today) == {"due_soon": 3 * n, "overdue": 4 * n}
+        return len(captured)
+
+    # on Monday 26/10, Wednesday 28/10 is 2 working days away
+    assert queries(2, dt.date(2026, 10, 26)) == queries(8, dt.date(2026, 10, 26))
+
+
+def test_the_book_of_leaders_names_the_deciders_the_workflow_names(two_deputies):
+    """`workflow.deciders` over the notifier's book of leaders and over the workflow's own
+    directory: the same officials, for the assigner, the assigning unit and the unit above."""
+    from thuocdo.tasks.workflow import DbDirectory, TaskSnapshot, deciders
+
+    world = two_deputies
+    tasks = [assign(world)]
+    for code, unit in (("CG.HEAD", "HN.CG"), ("DV.HEAD", "HN.CG.DV")):
+        task = assign(world, lead=code, unit=unit, by=code)
+        act(world, task, "accept", code, at(2))
+        act(world, task, "submit", code, at(3))
+        tasks.append(task)
+    day = dt.date(2026, 10, 3)
+    book = services._Leaders(units=(), tasks=[task.pk for task in tasks], days=[day])
+    found = [deciders(TaskSnapshot.of(task), day, book) for task in tasks]
+    assert found == [deciders(TaskSnapshot.of(task), day, DbDirectory()) for task in tasks]
+    codes = {official.pk: code for code, official in world.officials.items()}
+    assert [{codes[pk] for pk in pks} for pks in found] == [
+        {"CG.HEAD"}, {"CG.DEP", "CG.DEP2"}, {"CG.HEAD", "CG.DEP", "CG.DEP2"}]

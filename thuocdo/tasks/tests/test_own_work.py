@@ -265,3 +265,42 @@ def test_my_work_reads_a_fixed_number_of_queries_whatever_the_requests(world, pr
     more_decided, many = queries(6)
     assert (decided, more_decided) == (2, 8)
     assert many == few
+
+
+def test_deciders_names_the_narrowest_who_decide_with_either_directory(world, product):
+    """`workflow.deciders`, the one rule of who decides as the assigner: the head who
+    assigned the deputy's work; the deputy, for the head's own work; the district's leaders,
+    for the ward's head alone on his own; `is_assigner` agrees. Both directories answer
+    alike."""
+    from thuocdo.tasks.workflow import (
+        DbDirectory,
+        MemoryDirectory,
+        TaskSnapshot,
+        deciders,
+        is_assigner,
+    )
+
+    def own(code: str, unit: str):
+        task = services.task_assign(
+            assigned_by=world.officials[code], title="Báo cáo", product=product,
+            lead_unit=world.units[unit], lead_official=world.officials[code],
+            due=D(2026, 10, 15), at=at(1, 8), allow_past_due=True)
+        _act(world, task, "accept", code, at(2))
+        _act(world, task, "submit", code, at(5))
+        return task
+
+    deputy = services.task_assign(
+        assigned_by=world.officials["CG.HEAD"], title="Báo cáo", product=product,
+        lead_unit=world.units["HN.CG"], lead_official=world.officials["CG.DEP"],
+        due=D(2026, 10, 15), at=at(1, 8), allow_past_due=True)
+    cases = {deputy: ["CG.HEAD"], own("CG.HEAD", "HN.CG"): ["CG.DEP"],
+             own("DV.HEAD", "HN.CG.DV"): ["CG.HEAD", "CG.DEP"]}
+    day = D(2026, 10, 5)
+    ids = {official.pk: code for code, official in world.officials.items()}
+    for directory in (DbDirectory(), MemoryDirectory()):
+        for task, expected in cases.items():
+            snap = TaskSnapshot.of(task)
+            assert sorted(ids[pk] for pk in deciders(snap, day, directory)) == sorted(expected)
+            for code in expected:
+                assert is_assigner(snap, world.officials[code], day, directory)
+            assert not is_assigner(snap, world.officials["CG.STAFF"], day, directory)
