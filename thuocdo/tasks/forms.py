@@ -467,8 +467,9 @@ class ExtensionGrantForm(ActionForm):
     def setup(self) -> None:
         requested = pending_extension(self.snapshot)
         if requested and not self.is_bound:
-            # the day asked for, or the next working day when it is a day off (a request is
-            # not checked; a grant on a day off would be refused: workflow.check_deadline_day)
+            # the day asked for, or the next working day when it is a day off (a request made
+            # while days off were accepted, or imported; a grant on a day off would be
+            # refused: workflow.check_deadline_day)
             day = dt.date.fromisoformat(str(requested["new_due"]))
             if settings.THUOCDO_DEADLINE_ON_DAY_OFF != "accept":
                 day = next_workday(DbDirectory(), day) or day

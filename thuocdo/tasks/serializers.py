@@ -304,7 +304,10 @@ class CodeField(serializers.SlugRelatedField):
 
 class CoordinationInSerializer(serializers.Serializer):
     unit = CodeField("unit", queryset=Unit.objects.all(), help_text="Code of the unit.")
-    due = serializers.DateField(help_text="Its own deadline for its input.")
+    due = serializers.DateField(help_text="Its own deadline for its input: between the "
+                                          "assignment and the task's deadline, and a working "
+                                          "day (`deadline_day_off` on `coordinating_units`, "
+                                          "unless THUOCDO_DEADLINE_ON_DAY_OFF=accept).")
 
 
 class StepInSerializer(serializers.Serializer):
@@ -398,7 +401,8 @@ class TaskReturnSerializer(TaskTransferSerializer):
 
 class TaskExtensionRequestSerializer(TaskActionSerializer):
     new_due = serializers.DateField(help_text="The deadline asked for; later than the one in "
-                                              "force.")
+                                              "force, and a working day (`deadline_day_off`, "
+                                              "unless THUOCDO_DEADLINE_ON_DAY_OFF=accept).")
     reason = _reason()
 
 
@@ -431,7 +435,9 @@ class TaskGuidanceReplySerializer(TaskActionSerializer):
 
 class TaskConsultSerializer(TaskActionSerializer):
     to_unit = _unit_code("Code of the unit whose opinion is asked (not the holding unit).")
-    reply_due = serializers.DateField(help_text="Deadline of the reply; not in the past.")
+    reply_due = serializers.DateField(help_text="Deadline of the reply; not in the past, and "
+                                                "a working day (`deadline_day_off`, unless "
+                                                "THUOCDO_DEADLINE_ON_DAY_OFF=accept).")
     question = serializers.CharField(required=False, allow_blank=True,
                                      help_text="What is asked.")
 

@@ -31,6 +31,7 @@ from .models import (
     TaskStep,
 )
 from .workflow import (
+    ACTION_DEADLINES,
     DbDirectory,
     TaskSnapshot,
     check_assignment,
@@ -524,7 +525,8 @@ def task_assign(
     A task without one lead, a deadline or a product is refused. The assigner must lead the
     lead unit or a unit above it on the day of assignment. The deadline may not be in the
     past (imports of history pass `allow_past_due`, but it may never precede assignment),
-    nor on a day off (`workflow.check_deadline_day`, THUOCDO_DEADLINE_ON_DAY_OFF).
+    nor on a day off (`workflow.check_deadline_day`, THUOCDO_DEADLINE_ON_DAY_OFF), and
+    neither may a coordinating unit's.
     """
     at = at or timezone.now()
     title = (title or "").strip()
@@ -538,6 +540,9 @@ def task_assign(
     steps = list(steps)
     assert due is not None  # noqa: S101 - checked above
     check_deadline_day(d=directory, day=due, field="due")
+    for unit, unit_due in coordinating:
+        check_deadline_day(d=directory, day=unit_due, field="coordinating_units",
+                           coordinating=unit)
     check_steps(d=directory, steps=steps, at=at, due=due)
     code = (code or "").strip()
     if code and Task.objects.filter(code=code).exists():
@@ -591,8 +596,9 @@ def task_act(
     Locks the task row (two people acting at once are serialised; the second sees the new
     state and is refused if its action no longer applies), asks `workflow.decide`, appends
     one hash-chained event and updates the task. `expected_version` (from a form) refuses an
-    action taken on a stale page. A granted extension's new deadline may not fall on a day
-    off (`workflow.check_deadline_day`; an import replays its history without this check).
+    action taken on a stale page. A deadline the action sets (an extension asked for or
+    granted, a consultation's reply: `workflow.ACTION_DEADLINES`) may not fall on a day off
+    (`workflow.check_deadline_day`; an import replays its history without this check).
     """
     at = at or timezone.now()
     # Lock the bare row: joined tables in a FOR UPDATE query would be re-checked against the
@@ -605,9 +611,10 @@ def task_act(
     directory = DbDirectory()
     decision = decide(snap, kind=kind, actor=actor, data=dict(data or {}), at=at,
                       directory=directory)
-    if kind == EventKind.EXTENSION_GRANT:
-        check_deadline_day(d=directory, day=dt.date.fromisoformat(decision.data["new_due"]),
-                           field="new_due")
+    deadline_field = ACTION_DEADLINES.get(kind)
+    if deadline_field is not None:
+        check_deadline_day(d=directory, day=dt.date.fromisoformat(decision.data[deadline_field]),
+                           field=deadline_field)
     event = build_event(task=locked, snap=snap, kind=kind, at=at, actor=actor, user=user,
                         state_after=decision.state_after, holder_unit=decision.holder_unit,
                         holder_official=decision.holder_official, data=decision.data)

@@ -887,12 +887,24 @@ def next_workday(d: Directory, day: dt.date) -> dt.date | None:
 #: settings.THUOCDO_DEADLINE_ON_DAY_OFF: refuse a deadline set on a day off, or accept it
 DAY_OFF_REFUSE, DAY_OFF_ACCEPT = "refuse", "accept"
 
+#: The actions that set a deadline, by the payload field holding it: the day asked for in an
+#: extension request, the new deadline of a granted extension, the reply deadline of a
+#: consultation. `services.task_act` checks it with `check_deadline_day`.
+ACTION_DEADLINES: dict[str, str] = {
+    EventKind.EXTENSION_REQUEST: "new_due",
+    EventKind.EXTENSION_GRANT: "new_due",
+    EventKind.CONSULT: "reply_due",
+}
 
-def check_deadline_day(*, d: Directory, day: dt.date, field: str) -> None:
-    """A deadline a leader sets now (a task's when it is assigned, the new one of a granted
-    extension) falls on a working day, unless settings.THUOCDO_DEADLINE_ON_DAY_OFF is
-    "accept". The refusal names the day, why it is off (the holiday's name, or the weekday
-    of a weekend, when the calendar knows it) and the next working day.
+
+def check_deadline_day(*, d: Directory, day: dt.date, field: str,
+                       coordinating: Unit | None = None) -> None:
+    """A deadline set now falls on a working day, unless settings.THUOCDO_DEADLINE_ON_DAY_OFF
+    is "accept": a task's and each coordinating unit's (`coordinating`, named in the refusal)
+    when it is assigned, and the deadline of an action of `ACTION_DEADLINES` (an extension
+    asked for or granted, a consultation's reply). The refusal names the day, why it is off
+    (the holiday's name, or the weekday of a weekend, when the calendar knows it) and the
+    next working day.
 
     The services ask (`task_assign`, `task_act`), so the pages, the API and any other caller
     follow; imports of history do not (`replay.py` calls `check_assignment` and `decide`
@@ -906,7 +918,17 @@ def check_deadline_day(*, d: Directory, day: dt.date, field: str) -> None:
 
     why = day_off_name(day)
     values = {"day": _short(day), "why": why, "next": _short(later)}
-    if why:
+    if coordinating is not None:
+        values["unit"] = coordinating.name
+        if why:
+            message = _("%(day)s, the deadline of coordinating unit %(unit)s, is a day off "
+                        "(%(why)s), and a deadline must be a working day; the next working "
+                        "day: %(next)s.") % values
+        else:
+            message = _("%(day)s, the deadline of coordinating unit %(unit)s, is a day off, "
+                        "and a deadline must be a working day; the next working day: "
+                        "%(next)s.") % values
+    elif why:
         message = _("%(day)s is a day off (%(why)s), and a deadline must be a working day; "
                     "the next working day: %(next)s.") % values
     else:

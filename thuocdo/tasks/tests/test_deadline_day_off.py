@@ -1,6 +1,8 @@
-"""A deadline a leader sets on a day off (THUOCDO_DEADLINE_ON_DAY_OFF): refused by default,
-through the services, the pages and the API alike, with the day, why it is off and the next
-working day; accepted with "accept"; and always accepted from an import of history.
+"""A deadline set on a day off (THUOCDO_DEADLINE_ON_DAY_OFF): a task's and its coordinating
+units' at assignment, one asked for or granted in an extension, a consultation's reply
+deadline. Refused by default, through the services, the pages and the API alike, with the
+day, why it is off and the next working day; accepted with "accept"; and always accepted from
+an import of history.
 
 The clock is set to Monday 28/12/2026: Friday 1/1/2027 is New Year's Day (Tết Dương lịch),
 Saturday 2 and Sunday 3 are the weekend, Monday 4/1/2027 is the next working day.
@@ -20,7 +22,7 @@ from rest_framework.test import APIClient
 from thuocdo.core.errors import ServiceError
 from thuocdo.core.models import CalendarOverride
 from thuocdo.tasks import services
-from thuocdo.tasks.models import Task
+from thuocdo.tasks.models import Task, TaskCoordination, TaskEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -202,13 +204,15 @@ def test_the_grant_form_shows_the_refusal_on_the_new_deadline(world, client_for,
 
 
 def test_the_grant_form_offers_the_working_day_after_a_day_off_asked_for(world, client_for,
-                                                                        product):
-    """A request is not checked: asked for a Sunday, the grant form offers the Monday (it
-    offered the Sunday, which the grant then refused)."""
+                                                                        product, settings):
+    """A request for a Sunday made while days off were accepted (or imported): the grant
+    form offers the Monday (it offered the Sunday, which the grant then refused)."""
     task = assign(world, product, due=D(2026, 12, 31))
     services.task_act(task=task, kind="accept", actor=world.officials["CG.STAFF"])
+    settings.THUOCDO_DEADLINE_ON_DAY_OFF = "accept"
     services.task_act(task=task, kind="extension_request", actor=world.officials["CG.STAFF"],
                       data={"new_due": SUNDAY.isoformat(), "reason": "chờ số liệu"})
+    settings.THUOCDO_DEADLINE_ON_DAY_OFF = "refuse"
     page = client_for(world.user("head")).get(task.get_absolute_url())
     form = next(a for a in page.context["actions"] if a["kind"] == "extension_grant")["form"]
     assert form.initial["new_due"] == NEXT_WORKDAY.isoformat()
@@ -262,17 +266,210 @@ def test_the_api_refuses_a_granted_extension_on_a_day_off(world, product, settin
 
 
 def test_an_import_of_history_keeps_its_deadlines_on_days_off():
-    """They record what happened elsewhere: a task due on a Saturday, an extension granted
-    to a Sunday, imported under the default "refuse"."""
+    """They record what happened elsewhere: a task due on a Saturday and its coordinating
+    unit's input due on a Sunday, a consultation's reply due on a Saturday, an extension
+    asked for and granted to a Sunday, imported under the default "refuse"."""
     from thuocdo.exchange.importer import import_document
     from thuocdo.exchange.tests.conftest import ON, load
 
     document = load("example.json")
     document["tasks"][0]["due"] = "2026-10-17"  # T1: a Saturday
-    grant = next(
-        e for e in document["events"] if (e["task"], e["kind"]) == ("T2", "extension_grant")
-    )
-    grant["new_due"] = "2026-10-25"  # a Sunday
+    document["tasks"][0]["coordinating_units"][0]["due"] = "2026-10-11"  # a Sunday
+
+    def event(kind):
+        return next(e for e in document["events"] if (e["task"], e["kind"]) == ("T2", kind))
+
+    event("consult")["reply_due"] = "2026-10-10"  # a Saturday
+    event("extension_request")["new_due"] = "2026-10-25"  # a Sunday
+    event("extension_grant")["new_due"] = "2026-10-25"
     import_document(document, on=ON)
     assert Task.objects.get(code="T1").due == D(2026, 10, 17)
-    assert Task.objects.get(code="T2").due_in_force == D(2026, 10, 25)
+    assert TaskCoordination.objects.get(task__code="T1").due == D(2026, 10, 11)
+    t2 = Task.objects.get(code="T2")
+    assert t2.due_in_force == D(2026, 10, 25)
+    assert {e.kind: e.data.get("reply_due") or e.data.get("new_due")
+            for e in t2.events.filter(kind__in=["consult", "extension_request"])} == {
+        "consult": "2026-10-10", "extension_request": "2026-10-25"}
+
+
+# -- the other deadlines: coordinating units, extension requests, consultations ----------
+
+DV_NAME = "UBND phường Dịch Vọng"
+
+
+def in_progress(world, product) -> Task:
+    """A task due Thursday 31/12/2026, accepted by its lead official."""
+    task = assign(world, product, due=D(2026, 12, 31))
+    services.task_act(task=task, kind="accept", actor=world.officials["CG.STAFF"])
+    task.refresh_from_db()
+    return task
+
+
+def act_refusal(task, kind, data, field) -> ServiceError:
+    """`kind` refused on `field` as the task's lead official; nothing written."""
+    events = TaskEvent.objects.filter(task=task).count()
+    with translation.override("en"), pytest.raises(ServiceError) as caught:
+        services.task_act(task=task, kind=kind, actor=task.lead_official, data=data)
+    assert (caught.value.service_code, caught.value.field) == ("deadline_day_off", field)
+    assert TaskEvent.objects.filter(task=task).count() == events
+    assert Task.objects.get(pk=task.pk).version == task.version
+    return caught.value
+
+
+def test_a_coordinating_unit_s_deadline_on_a_day_off_is_refused_naming_the_unit(world,
+                                                                                  product):
+    coordinating = [(world.units["HN.SNV"], D(2026, 12, 31)),
+                    (world.units["HN.CG.DV"], NEW_YEAR)]
+    with translation.override("en"), pytest.raises(ServiceError) as caught:
+        services.task_assign(
+            assigned_by=world.officials["CG.HEAD"], title="Báo cáo tổng kết năm",
+            product=product, lead_unit=world.units["HN.CG.VP"],
+            lead_official=world.officials["CG.STAFF"], due=D(2027, 1, 5), code="T1",
+            coordinating=coordinating,
+        )
+    assert (caught.value.service_code, caught.value.field) == (
+        "deadline_day_off", "coordinating_units")
+    assert caught.value.service_message == (
+        f"01/01/2027, the deadline of coordinating unit {DV_NAME}, is a day off (New Year's "
+        "Day), and a deadline must be a working day; the next working day: 04/01/2027."
+    )
+    assert not Task.objects.exists() and not TaskCoordination.objects.exists()
+    CalendarOverride.objects.create(day=D(2026, 12, 30), kind="holiday")
+    with translation.override("en"), pytest.raises(ServiceError) as caught:
+        services.task_assign(
+            assigned_by=world.officials["CG.HEAD"], title="Báo cáo tổng kết năm",
+            product=product, lead_unit=world.units["HN.CG.VP"],
+            lead_official=world.officials["CG.STAFF"], due=D(2027, 1, 5), code="T1",
+            coordinating=[(world.units["HN.CG.DV"], D(2026, 12, 30))],
+        )
+    assert caught.value.service_message == (
+        f"30/12/2026, the deadline of coordinating unit {DV_NAME}, is a day off, and a "
+        "deadline must be a working day; the next working day: 31/12/2026."
+    )
+    assert not Task.objects.exists() and not TaskCoordination.objects.exists()
+
+
+def test_an_extension_request_for_a_day_off_is_refused_with_the_next_working_day(world,
+                                                                                 product):
+    task = in_progress(world, product)
+    refused = act_refusal(task, "extension_request",
+                          {"new_due": SUNDAY.isoformat(), "reason": "chờ số liệu"}, "new_due")
+    assert refused.service_message == (
+        "03/01/2027 is a day off (Sunday), and a deadline must be a working day; the next "
+        "working day: 04/01/2027."
+    )
+    services.task_act(task=task, kind="extension_request", actor=task.lead_official,
+                      data={"new_due": NEXT_WORKDAY.isoformat(), "reason": "chờ số liệu"})
+
+
+def test_a_consultation_s_reply_deadline_on_a_day_off_is_refused(world, product):
+    task = in_progress(world, product)
+    refused = act_refusal(task, "consult", {"to_unit": "HN.CG.DV", "reply_due": "2027-01-01",
+                                            "question": "Số liệu phường?"}, "reply_due")
+    assert refused.service_message == (
+        "01/01/2027 is a day off (New Year's Day), and a deadline must be a working day; the "
+        "next working day: 04/01/2027."
+    )
+    services.task_act(task=task, kind="consult", actor=task.lead_official,
+                      data={"to_unit": "HN.CG.DV", "reply_due": "2027-01-04"})
+
+
+def test_accept_lets_every_other_deadline_on_a_day_off_through(world, product, settings):
+    settings.THUOCDO_DEADLINE_ON_DAY_OFF = "accept"
+    task = services.task_assign(
+        assigned_by=world.officials["CG.HEAD"], title="Báo cáo tổng kết năm", product=product,
+        lead_unit=world.units["HN.CG.VP"], lead_official=world.officials["CG.STAFF"],
+        due=NEXT_WORKDAY, code="T1", coordinating=[(world.units["HN.CG.DV"], NEW_YEAR)],
+    )
+    assert task.coordinations.get().due == NEW_YEAR
+    staff = world.officials["CG.STAFF"]
+    services.task_act(task=task, kind="accept", actor=staff)
+    services.task_act(task=task, kind="consult", actor=staff,
+                      data={"to_unit": "HN.SNV", "reply_due": SUNDAY.isoformat()})
+    services.task_act(task=task, kind="extension_request", actor=staff,
+                      data={"new_due": "2027-01-09", "reason": "chờ số liệu"})  # a Saturday
+    assert [(e.kind, e.data.get("reply_due") or e.data.get("new_due"))
+            for e in task.events.order_by("seq")][2:] == [
+        ("consult", "2027-01-03"), ("extension_request", "2027-01-09")]
+
+
+def test_the_consult_form_shows_the_refusal_on_the_reply_deadline_in_vietnamese(
+        world, client_for, product, settings):
+    settings.LANGUAGE_CODE = "vi"
+    task = in_progress(world, product)
+    url = reverse("tasks:task_act", kwargs={"kind": "consult", "code": task.code})
+    response = client_for(world.user("staff")).post(url, {
+        "expected_version": task.version, "to_unit": "HN.CG.DV", "reply_due": "2027-01-01",
+        "question": "Số liệu phường?"})
+    assert response.status_code == 200
+    form = next(a for a in response.context["actions"] if a["kind"] == "consult")["form"]
+    message = ("01/01/2027 là ngày nghỉ (Tết Dương lịch), hạn xử lý phải là ngày làm việc; "
+               "ngày làm việc kế tiếp: 04/01/2027.")
+    assert form.errors["reply_due"] == [message]
+    assert message in response.content.decode()
+    assert TaskEvent.objects.filter(task=task).count() == 2
+
+
+def test_the_extension_request_form_shows_the_refusal_on_the_deadline_asked_for(
+        world, client_for, product):
+    task = in_progress(world, product)
+    url = reverse("tasks:task_act", kwargs={"kind": "extension_request", "code": task.code})
+    response = client_for(world.user("staff")).post(url, {
+        "expected_version": task.version, "new_due": "2027-01-02", "reason": "chờ số liệu"})
+    assert response.status_code == 200
+    form = next(a for a in response.context["actions"]
+                if a["kind"] == "extension_request")["form"]
+    assert form.errors["new_due"] == [
+        "02/01/2027 is a day off (Saturday), and a deadline must be a working day; the next "
+        "working day: 04/01/2027."
+    ]
+    assert TaskEvent.objects.filter(task=task).count() == 2
+
+
+def test_the_assign_page_shows_the_refusal_with_the_coordinating_units(world, client_for,
+                                                                       product):
+    response = client_for(world.user("head")).post(reverse("tasks:task_assign"), assign_form(
+        due="2027-01-05", **{"coord-TOTAL_FORMS": "1", "coord-0-unit": "HN.CG.DV",
+                             "coord-0-due": "2027-01-03"}))
+    assert response.status_code == 200 and not Task.objects.exists()
+    message = (f"03/01/2027, the deadline of coordinating unit {DV_NAME}, is a day off "
+               "(Sunday), and a deadline must be a working day; the next working day: "
+               "04/01/2027.")
+    assert response.context["coordinations"].non_form_errors() == [message]
+    assert not response.context["form"].errors
+
+
+def test_the_api_refuses_an_extension_request_for_a_day_off_with_the_field(world, product):
+    task = in_progress(world, product)
+    url = reverse("api:task-extension-request", kwargs={"code": task.code})
+    response = api(world, "staff").post(url, {"new_due": "2027-01-03", "reason": "chờ số liệu"},
+                                        format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "deadline_day_off"
+    assert response.json()["errors"] == {"new_due": [
+        "03/01/2027 is a day off (Sunday), and a deadline must be a working day; the next "
+        "working day: 04/01/2027."
+    ]}
+    assert TaskEvent.objects.filter(task=task).count() == 2
+
+
+def test_the_api_refuses_a_consultation_and_a_coordinating_unit_on_a_day_off(world, product):
+    task = in_progress(world, product)
+    url = reverse("api:task-consult", kwargs={"code": task.code})
+    response = api(world, "staff").post(url, {"to_unit": "HN.CG.DV", "reply_due": "2027-01-01"},
+                                        format="json")
+    assert response.status_code == 400, response.content
+    assert (response.json()["code"], list(response.json()["errors"])) == (
+        "deadline_day_off", ["reply_due"])
+    assert TaskEvent.objects.filter(task=task).count() == 2
+    body = {"title": "Rà soát", "product": "BC", "lead_unit": "HN.CG.VP",
+            "lead_official": "CG.STAFF", "due": "2027-01-05", "code": "T2",
+            "coordinating_units": [{"unit": "HN.CG.DV", "due": "2027-01-02"}]}
+    response = api(world, "head").post(reverse("api:task-list"), body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "deadline_day_off"
+    assert response.json()["errors"] == {"coordinating_units": [
+        f"02/01/2027, the deadline of coordinating unit {DV_NAME}, is a day off (Saturday), "
+        "and a deadline must be a working day; the next working day: 04/01/2027."
+    ]}
+    assert not Task.objects.filter(code="T2").exists()
