@@ -48,9 +48,19 @@ def can_read_unit_cards(scope: Scope, unit: Unit) -> bool:
                                  for lft, rgt in scope.read_ranges)
 
 
-def period_list(*, scope: Scope) -> QuerySet[Period]:
-    """Every period (their existence and status is not confidential)."""
-    return Period.objects.all()
+def period_list(*, scope: Scope, kind: str = "", status: str = "",
+                year: int | None = None) -> QuerySet[Period]:
+    """Every period (their existence and status is not confidential), newest first;
+    optionally only those of a `kind` (month, quarter, year), a `status`, or starting in
+    `year`."""
+    periods = Period.objects.all()
+    if kind:
+        periods = periods.filter(kind=kind)
+    if status:
+        periods = periods.filter(status=status)
+    if year is not None:
+        periods = periods.filter(start__year=year)
+    return periods
 
 
 def period_get(*, scope: Scope, label: str) -> Period:
@@ -67,6 +77,42 @@ def card_list(*, scope: Scope, period: Period | None = None) -> QuerySet[ScoreCa
 
 def card_get(*, scope: Scope, label: str, official: str) -> ScoreCard:
     return card_list(scope=scope).get(period__label=label, official__code=official)
+
+
+@dataclass(frozen=True)
+class CardFilters:
+    """What the API's card list shows of the cards the caller reads (`card_list`): an
+    empty value does not filter. `period` is a period's label; `unit`, the cards of a unit
+    and the units below it (as its ranking); `agency`, the cards whose quota scope is that
+    agency; `grade`, one of `GRADE_FILTERS` (as the ranking's); `status`, a card status.
+    Filters only narrow the caller's scope, never widen it."""
+
+    period: str = ""
+    unit: Unit | None = None
+    agency: Unit | None = None
+    official: Official | None = None
+    grade: str = ""
+    status: str = ""
+
+
+def card_search(*, scope: Scope, filters: CardFilters = CardFilters()) -> QuerySet[ScoreCard]:
+    """The cards the caller reads (`card_list`, as the card pages) as `filters` narrow them,
+    with who reviewed and approved each: the newest period first, then by official code
+    (as `thuocdo score --json` lists a period's cards)."""
+    cards = card_list(scope=scope).select_related("reviewed_by__official",
+                                                  "approved_by__official")
+    if filters.period:
+        cards = cards.filter(period__label=filters.period)
+    if filters.unit is not None:
+        cards = cards.filter(unit__lft__gte=filters.unit.lft, unit__rgt__lte=filters.unit.rgt)
+    if filters.agency is not None:
+        cards = cards.filter(agency=filters.agency)
+    if filters.official is not None:
+        cards = cards.filter(official=filters.official)
+    cards = cards.filter(_grade_q(filters.grade))
+    if filters.status in CardStatus.values:
+        cards = cards.filter(status=filters.status)
+    return cards.order_by("-period__start", "period__kind", "official__code")
 
 
 def month_cards(*, scope: Scope, card: ScoreCard) -> dict[str, tuple[str, bool]]:
@@ -131,6 +177,24 @@ def pending_appeals(*, scope: Scope, period: Period) -> QuerySet[Appeal]:
     return (Appeal.objects.filter(card__period=period, status=AppealStatus.PENDING)
             .filter(card_q_prefixed(scope))
             .select_related("card__official", "card__unit", "card__agency"))
+
+
+def appeal_list(*, scope: Scope, period: str = "", status: str = "",
+                waiting: bool = False) -> QuerySet[Appeal]:
+    """The appeals on cards the caller may read (as `appeal_get`), newest first; or, with
+    `waiting`, only those the caller decides (`appeals_to_decide`), oldest first. `period`
+    (a label) and `status` narrow them."""
+    if waiting:
+        appeals = appeals_to_decide(scope=scope)
+    else:
+        appeals = (Appeal.objects.filter(card_q_prefixed(scope))
+                   .select_related("card__official", "card__unit", "card__agency",
+                                   "card__period"))
+    if period:
+        appeals = appeals.filter(card__period__label=period)
+    if status:
+        appeals = appeals.filter(status=status)
+    return appeals.select_related("filed_by__official", "decided_by__official")
 
 
 def decided_appeals(*, scope: Scope, period: Period) -> QuerySet[Appeal]:
@@ -456,6 +520,18 @@ GRADE_FILTERS = ("HTXS", "HTT", "HT", "KHT", "none", "moved")
 NO_GROUP = "none"
 
 
+def _grade_q(grade: str) -> Q:
+    """The cards of one of `GRADE_FILTERS`: a grade, no grade ("none"), or moved down to
+    HTT by the quota ("moved"); every card for any other value."""
+    if grade == "moved":
+        return Q(quota_applied=True)
+    if grade == "none":
+        return Q(grade="")
+    if grade in GRADE_FILTERS:
+        return Q(grade=grade)
+    return Q()
+
+
 @dataclass(frozen=True)
 class RankingFilter:
     """What the ranking shows (GET parameters; an empty value does not filter). `agency`
@@ -490,12 +566,7 @@ def ranking_cards(*, scope: Scope, period: Period, unit: Unit,
         cards = cards.filter(task_group="")
     elif filters.task_group:
         cards = cards.filter(task_group=filters.task_group)
-    if filters.grade == "moved":
-        cards = cards.filter(quota_applied=True)
-    elif filters.grade == "none":
-        cards = cards.filter(grade="")
-    elif filters.grade in GRADE_FILTERS:
-        cards = cards.filter(grade=filters.grade)
+    cards = cards.filter(_grade_q(filters.grade))
     if filters.status in CardStatus.values:
         cards = cards.filter(status=filters.status)
     if filters.waiting in WAITING:

@@ -21,6 +21,7 @@ from thuocdo.core.errors import ServiceError
 from thuocdo.evaluations import services
 from thuocdo.evaluations.choices import SCORABLE
 from thuocdo.evaluations.models import Period, ScoreCard
+from thuocdo.evaluations.serializers import card_json  # the API's card too
 from thuocdo.org.models import Unit
 
 COLUMNS = ("official", "unit", "assigned", "completed", "quantity", "quality", "progress",
@@ -33,11 +34,6 @@ HEADERS = (gettext_lazy("Official code"), gettext_lazy("Unit"),
            gettext_lazy("Progress (c)"), gettext_lazy("Task points"),
            gettext_lazy("General criteria"), gettext_lazy("Total (out of 100)"),
            gettext_lazy("Grade"), gettext_lazy("Moved down by the quota"))
-
-
-def card_json(card: ScoreCard) -> dict:
-    """The stored engine card, plus the official's name and the card's review status."""
-    return {**card.data, "name": card.official.name, "status": card.status}
 
 
 class Command(BaseCommand):
