@@ -78,10 +78,9 @@ def thresholds_for(day: dt.date) -> Thresholds:
 
 
 def authority_matrix() -> AuthorityMatrix:
-    """The stored authority matrix, or the engine's default when nobody edited one."""
+    """The stored authority matrix, whole: the table holds the matrix in force (a migration
+    wrote the engine's default into it); no row, nobody decides a matter alone."""
     rows = list(AuthorityRule.objects.values_list("position", "priority", "product__code"))
-    if not rows:
-        return AuthorityMatrix.default()
     return AuthorityMatrix.from_rows(
         [{"position": p, "priority": r, "product": c or "*"} for p, r, c in rows],
         version="db",

@@ -8,11 +8,12 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.admin import ServiceAdmin, ServiceModelForm
 from thuocdo.core.templatetags.periods import period_name
-from thuocdo.measure.signals import event_number
+from thuocdo.measure.signals import AuthorityMatrix, event_number
 
 from . import selectors, services
 from .models import AuthorityRule, SignalRecord, ThresholdSet
@@ -77,22 +78,40 @@ class SignalRecordAdmin(admin.ModelAdmin):
 
 
 class ThresholdSetForm(ServiceModelForm):
+    """A new version of the thresholds (a saved one is only read: `ThresholdSetAdmin`)."""
+
     class Meta:
         model = ThresholdSet
         fields = ("version", "effective_from", "values", "basis")
 
     def apply(self, *, actor):
+        if not self.adding:
+            raise forms.ValidationError(_("A version is not changed once saved: add a new "
+                                          "version, in force from its day."))
         data = self.cleaned_data
-        return services.threshold_set_save(
-            actor=actor, instance=None if self.adding else self.fresh(),
-            version=data["version"], effective_from=data["effective_from"],
+        return services.threshold_set_add(
+            actor=actor, version=data["version"], effective_from=data["effective_from"],
             values=data.get("values") or {}, basis=data.get("basis") or "")
 
 
 @admin.register(ThresholdSet)
 class ThresholdSetAdmin(ServiceAdmin):
+    """Versions of the thresholds: added, then only read (the months computed under one
+    keep their meaning); one no stored signal was computed under may be removed."""
+
     form = ThresholdSetForm
     list_display = ("version", "effective_from", "values", "basis")
+    actions = None
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return (obj is not None and request.user.is_superuser
+                and not services.threshold_set_in_use(obj))
+
+    def delete_model(self, request, obj):
+        services.threshold_set_remove(actor=request.user, row=obj)
 
 
 class AuthorityRuleForm(ServiceModelForm):
@@ -109,12 +128,32 @@ class AuthorityRuleForm(ServiceModelForm):
                                            product=data.get("product"))
 
 
+def rule_in_words(position: str, priority: str, product: str | None) -> str:
+    """"Staff: Normal (any product)", in the active language."""
+    positions = dict(AuthorityRule._meta.get_field("position").choices)
+    priorities = dict(AuthorityRule._meta.get_field("priority").choices)
+    return gettext("%(position)s: %(priority)s (%(product)s)") % {
+        "position": positions.get(position, position),
+        "priority": priorities.get(priority, priority),
+        "product": product if product and product != "*" else gettext("any product")}
+
+
 @admin.register(AuthorityRule)
 class AuthorityRuleAdmin(ServiceAdmin):
-    """The authority matrix (S4). Empty: the engine's default matrix applies."""
+    """The authority matrix (S4): the rules listed are the whole matrix in force (an empty
+    list: nobody decides a matter alone, and S4 is never raised). The list says so, with
+    the engine's default that the table was given at installation."""
 
     form = AuthorityRuleForm
     list_display = ("position", "priority", "product")
+    change_list_template = "admin/accountability/authorityrule/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        default = [rule_in_words(row["position"], row["priority"], row["product"])
+                   for row in AuthorityMatrix.default().to_rows()]
+        extra_context = {**(extra_context or {}), "default_rules": default,
+                         "matrix_empty": not AuthorityRule.objects.exists()}
+        return super().changelist_view(request, extra_context)
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)

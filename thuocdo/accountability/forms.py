@@ -184,7 +184,9 @@ class SignalStepForm(forms.Form):
 
 class SignalRecordForm(forms.Form):
     """An S14 or S15 signal recorded by hand (`services.signal_record`). Every error names
-    its field; the official and the task are typed by code (any case for the official)."""
+    its field, but a day that is none, which says what `DayField` says everywhere (a real
+    day, as dd/mm/yyyy), next to its field; the official and the task are typed by code (any
+    case for the official)."""
 
     code = forms.ChoiceField(
         label=_("Signal"), widget=forms.RadioSelect,
@@ -203,8 +205,7 @@ class SignalRecordForm(forms.Form):
         label=_("Date of the record"), widget=DateInput,
         help_text=_("The day of the inspection conclusion, the discipline decision or the "
                     "registration; the signal belongs to that month."),
-        error_messages={"required": _("Date of the record: give a day."),
-                        "invalid": _("Date of the record: give a day as dd/mm/yyyy.")})
+        error_messages={"required": _("Date of the record: give a day.")})
     unit = UnitChoiceField(
         label=_("Unit"), queryset=None, to_field_name="code", required=False,
         empty_label=_("The official's unit on that day"),

@@ -7,18 +7,30 @@ they can be answered and counted:
   is never duplicated and a decided one is never reopened;
 - `SignalStep`: the answer, step by step (request, explanation, decision), who and why,
   and whether the explanation came in time (`explanation_due` on the signal);
-- `ThresholdSet` and `AuthorityRule`: the engine's settings, versioned and editable;
+- `ThresholdSet` and `AuthorityRule`: the engine's settings, editable: a thresholds version
+  is never changed once saved (a change is a new version, in force from its day), and the
+  authority matrix in force is exactly the rules stored (docs/decisions/0005);
 - `HolderDelay`: working days of delay per task and holder (a summary the nightly job
   refreshes, so the dashboard never replays the log).
 """
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Mapping
+from dataclasses import fields as dataclass_fields
+from fractions import Fraction
+from types import MappingProxyType
+from typing import NamedTuple
+
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.core.errors import ServiceError
 from thuocdo.core.templatetags.periods import period_name
+from thuocdo.measure.signals import Thresholds
 
 from .choices import SignalStatus, StepAction, SubjectKind, action_label, status_label
 
@@ -116,9 +128,95 @@ class SignalStep(models.Model):
         return action_label(self.signal.code, self.action)
 
 
+class Bounds(NamedTuple):
+    """The values a threshold may take: from `low` (or more than it, when `low_open`) to
+    `high`."""
+
+    low: int
+    high: int
+    low_open: bool = False
+
+
+#: The bounds of every threshold a version may set, by its name in
+#: `thuocdo.measure.signals.Thresholds`; its type there says whether it is a whole number
+#: (a count, or working days) or any number (a share, a fraction, a ratio). The upper bounds
+#: are limits of sense, not advice: a count past 100 would never raise its signal, no
+#: comparison has a thousand peers, and 250 working days are about a working year (past it,
+#: a silence or a proposal is not work any more; far past it, the calendar leaves its range).
+#: Shares and fractions are parts of a whole, more than 0 and at most 1; the ratio is a
+#: multiple of the peers' median, at least 1 (less would flag work waiting less than its
+#: peers'). A new threshold needs its bounds here (a test checks that every one has some).
+THRESHOLD_BOUNDS: Mapping[str, Bounds] = MappingProxyType({
+    "extension_requests": Bounds(1, 100),  # S2: requests
+    "transfers": Bounds(1, 100),  # S3: hand-offs of one task
+    "waiting_ratio": Bounds(1, 100),  # S7: × the peers' median share
+    "waiting_min_share": Bounds(0, 1, low_open=True),  # S7: of the task's own time
+    "waiting_min_peers": Bounds(1, 1000),  # S7: peer tasks done in the period
+    "silence_workdays": Bounds(1, 250),  # S8: working days without an event
+    "reminders": Bounds(1, 100),  # S9: reminders while overdue
+    "output_fraction": Bounds(0, 1, low_open=True),  # S12: × the median output
+    "output_min_peers": Bounds(1, 1000),  # S12: officials compared with
+    "proposal_workdays": Bounds(1, 250),  # S13: working days to a first draft
+    "proposal_share": Bounds(0, 1, low_open=True),  # S13: of the days the task allows
+})
+
+
+def _as_number(value: object) -> Fraction | None:
+    """`value` (a JSON number, or a number written as a string) as an exact number; None if
+    it is none (booleans are not numbers here)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return Fraction(str(value).strip())
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+
+
+def threshold_values_clean(values: object) -> dict[str, object]:
+    """The `values` of a thresholds version checked against `Thresholds`: every name one of
+    its thresholds, every value of its type within its bounds (`THRESHOLD_BOUNDS`); counts
+    and working days come back as whole numbers (7.0 or "7" → 7), the others as given.
+    A `ServiceError` (field "values") naming the first bad threshold and what it may be
+    otherwise. The one check of a version's values: the admin and every other path save
+    through `services.threshold_set_add`, which calls it."""
+    if not isinstance(values, dict):
+        raise ServiceError(gettext("The values must be an object of names and numbers."),
+                           code="bad_values", field="values")
+    types = typing.get_type_hints(Thresholds)
+    known = {f.name for f in dataclass_fields(Thresholds)} - {"version", "effective_from"}
+    cleaned: dict[str, object] = {}
+    for name, value in values.items():
+        if name not in known:
+            raise ServiceError(gettext("Unknown threshold “%(name)s”; known: %(known)s.")
+                               % {"name": name, "known": ", ".join(sorted(known))},
+                               code="unknown_threshold", field="values")
+        bounds = THRESHOLD_BOUNDS[name]
+        number = _as_number(value)
+        whole = types[name] is int
+        low_ok = number is not None and (number > bounds.low if bounds.low_open
+                                         else number >= bounds.low)
+        if (number is None or not low_ok or number > bounds.high
+                or (whole and number.denominator != 1)):
+            limits = {"name": name, "low": bounds.low, "high": bounds.high}
+            if whole:
+                message = gettext("Threshold “%(name)s” must be a whole number from %(low)s "
+                                  "to %(high)s.") % limits
+            elif bounds.low_open:
+                message = gettext("Threshold “%(name)s” must be a number more than %(low)s "
+                                  "and at most %(high)s, e.g. 0.5.") % limits
+            else:
+                message = gettext("Threshold “%(name)s” must be a number from %(low)s to "
+                                  "%(high)s, e.g. 2.5.") % limits
+            raise ServiceError(message, code="bad_threshold", field="values")
+        cleaned[name] = int(number) if whole else value
+    return cleaned
+
+
 class ThresholdSet(models.Model):
     """A version of the signal thresholds (`thuocdo.measure.signals.Thresholds`), in force from
-    `effective_from`. Without any, the engine's documented defaults apply."""
+    `effective_from`. Without any, the engine's documented defaults apply. A version is never
+    changed once saved: the months computed under it keep their meaning, and a change is a
+    new version in force from its own day (one no signal was stored under may be removed)."""
 
     version = models.CharField(_("version"), max_length=32, unique=True)
     effective_from = models.DateField(_("in force from"))
@@ -140,8 +238,10 @@ class ThresholdSet(models.Model):
 
 class AuthorityRule(models.Model):
     """One row of the authority matrix (S4): officials in `position` decide matters of
-    `priority` on `product` (empty: any product) themselves. Without any row, the engine's
-    default matrix applies."""
+    `priority` on `product` (empty: any product) themselves. The rows stored are the whole
+    matrix in force: a migration wrote the engine's default (`AuthorityMatrix.default`) into
+    an empty table, and without any row nobody decides a matter alone (docs/decisions/0005).
+    """
 
     position = models.CharField(_("position"), max_length=16,
                                 choices=[("head", _("Head")), ("deputy", _("Deputy")),
@@ -154,7 +254,7 @@ class AuthorityRule(models.Model):
 
     class Meta:
         verbose_name = _("authority rule")
-        verbose_name_plural = _("authority matrix")
+        verbose_name_plural = _("authority matrix rules")
         ordering = ["position", "priority", "product__code"]
         constraints = [models.UniqueConstraint(fields=["position", "priority", "product"],
                                                name="acc_authority_unique")]

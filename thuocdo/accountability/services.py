@@ -45,8 +45,6 @@ import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from dataclasses import fields as dataclass_fields
-from fractions import Fraction
 from typing import Any, NamedTuple, cast
 from urllib.parse import urlencode
 
@@ -62,10 +60,10 @@ from thuocdo.accounts.models import ScopeGrant
 from thuocdo.core.calendar import day_off_name, work_calendar
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.parallel import collector_paused
+from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR, year_in_range
 from thuocdo.core.rows import content_digest
 from thuocdo.core.scope import scope_for, subtrees_q
 from thuocdo.core.services import audit_record
-from thuocdo.measure.signals import Thresholds
 from thuocdo.notifications.choices import NotificationKind
 from thuocdo.notifications.models import Notification
 from thuocdo.org.models import Membership, Official, Unit
@@ -82,7 +80,14 @@ from .choices import (
     SubjectKind,
 )
 from .compute import Month, MonthResult, PartResult, month_parts
-from .models import AuthorityRule, HolderDelay, SignalRecord, SignalStep, ThresholdSet
+from .models import (
+    AuthorityRule,
+    HolderDelay,
+    SignalRecord,
+    SignalStep,
+    ThresholdSet,
+    threshold_values_clean,
+)
 
 BATCH = 2000
 #: rows in one INSERT statement of `_insert_rows` (fewer where the backend takes fewer)
@@ -936,54 +941,31 @@ def explanations_overdue_notify(*, today: dt.date | None = None) -> int:
 # -- the detectors' settings ---------------------------------------------------------------
 
 
-def _positive_number(value: object) -> Fraction | None:
-    """`value` as a number above 0, or None (booleans are not numbers here)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = Fraction(str(value))
-    except (ValueError, ZeroDivisionError):
-        return None
-    return number if number > 0 else None
-
-
 @transaction.atomic
-def threshold_set_save(*, actor: Any = None, instance: ThresholdSet | None = None,
-                       version: str, effective_from: dt.date, values: dict,
-                       basis: str = "") -> ThresholdSet:
-    """Add (or correct) a version of the signal thresholds. `values` holds only what differs
-    from the engine's defaults; an unknown name or a bad value is refused, naming it."""
+def threshold_set_add(*, actor: Any = None, version: str, effective_from: dt.date,
+                      values: dict, basis: str = "") -> ThresholdSet:
+    """Add a version of the signal thresholds, in force from `effective_from`. `values` holds
+    only what differs from the engine's defaults, each checked against its type and bounds
+    (`models.threshold_values_clean`, naming a bad one). A version is never changed once
+    saved: a change is a new version (docs/decisions/0005)."""
     version = (version or "").strip()
     if not version:
         raise ServiceError(_("A version needs a name."), code="version_required",
                            field="version")
-    if not isinstance(values, dict):
-        raise ServiceError(_("The values must be an object of names and numbers."),
-                           code="bad_values", field="values")
-    known = {f.name for f in dataclass_fields(Thresholds)} - {"version", "effective_from"}
-    for name, value in values.items():
-        if name not in known:
-            raise ServiceError(_("Unknown threshold “%(name)s”; known: %(known)s.")
-                               % {"name": name, "known": ", ".join(sorted(known))},
-                               code="unknown_threshold", field="values")
-        if _positive_number(value) is None:
-            raise ServiceError(_("Threshold “%(name)s” must be a number more than 0.")
-                               % {"name": name}, code="bad_threshold", field="values")
-    taken = ThresholdSet.objects.filter(version=version)
-    if instance is not None:
-        taken = taken.exclude(pk=instance.pk)
-    if taken.exists():
+    values = threshold_values_clean(values)
+    if not year_in_range(effective_from.year):
+        raise ServiceError(_("A version comes into force on a day of a year from %(first)s "
+                             "to %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                           code="effective_from_range", field="effective_from")
+    if ThresholdSet.objects.filter(version=version).exists():
         raise ServiceError(_("Version “%(version)s” exists already.") % {"version": version},
                            code="version_taken", field="version")
-    row = instance or ThresholdSet()
-    before = {"version": row.version, "effective_from": str(row.effective_from or ""),
-              "values": row.values, "basis": row.basis} if instance else {}
-    row.version, row.effective_from, row.values, row.basis = (version, effective_from, values,
-                                                              basis)
-    row.save()
+    row = ThresholdSet.objects.create(version=version, effective_from=effective_from,
+                                      values=values, basis=basis)
     audit_record(actor=actor, action="thresholds_save", object_type="thresholds",
-                 object_code=version, changes={"before": before, "values": values,
-                                               "effective_from": str(effective_from)})
+                 object_code=version, changes={"values": values,
+                                               "effective_from": str(effective_from),
+                                               "basis": basis})
     return row
 
 
@@ -1005,3 +987,24 @@ def authority_rule_remove(*, actor: Any = None, rule: AuthorityRule) -> None:
     audit_record(actor=actor, action="authority_rule_remove", object_type="authority_rule",
                  object_code=str(rule))
     rule.delete()
+def threshold_set_in_use(row: ThresholdSet) -> bool:
+    """Whether a stored signal was computed under the version `row`."""
+    return SignalRecord.objects.filter(thresholds=row.version).exists()
+
+
+@transaction.atomic
+def threshold_set_remove(*, actor: Any = None, row: ThresholdSet) -> None:
+    """Remove a version no stored signal was computed under (one saved by mistake); a
+    version months were computed under stays, as those months' record."""
+    row = ThresholdSet.objects.select_for_update().get(pk=row.pk)
+    if threshold_set_in_use(row):
+        raise ServiceError(_("Signals were computed under version “%(version)s”: it stays; "
+                             "add a new version instead.") % {"version": row.version},
+                           code="thresholds_in_use")
+    audit_record(actor=actor, action="thresholds_remove", object_type="thresholds",
+                 object_code=row.version,
+                 changes={"values": row.values, "effective_from": str(row.effective_from),
+                          "basis": row.basis})
+    row.delete()
+
+

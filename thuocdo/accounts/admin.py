@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from thuocdo.core.admin import (
     InlineServiceForm,
+    KeyedAutocompleteMixin,
     ServiceAdmin,
     ServiceInlineFormSet,
     ServiceModelForm,
@@ -66,8 +67,9 @@ class ExistingGrantInline(admin.TabularInline):
         return False
 
 
-class NewGrantInline(admin.TabularInline):
-    """Give a role over a unit's subtree."""
+class NewGrantInline(KeyedAutocompleteMixin, admin.TabularInline):
+    """Give a role over a unit's subtree (a unit sent that is no key of a unit is refused by
+    the field, not a 500: `KeyedAutocompleteMixin`)."""
 
     model = ScopeGrant
     form = InlineServiceForm

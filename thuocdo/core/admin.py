@@ -6,7 +6,13 @@ that is always rolled back, so a service's refusal (`ServiceError`) shows as a f
 and nothing is written; `save_model` then runs it for real, inside the transaction Django's
 admin opens for every POST. Model-level unique and constraint checks are skipped: the
 services state those rules, with clearer messages. Deleting domain records is refused:
-services end, deactivate or revoke instead.
+services end, deactivate or revoke instead (where a record may go, its admin removes it
+through a service that audits it: a calendar override, an authority rule).
+
+Two faults of Django's admin are mended here for every admin of the project: an autocomplete
+field sent a value that is no key of its model (a code typed instead of an id) re-rendered
+the form with a 500 instead of showing the error (`KeyedAutocompleteMixin`), and a date
+hierarchy asked for year 9999 computed the year after it, a 500 too (`YearsInRangeChangeList`).
 
 This module also registers core's models: the audit trail (read-only) and the calendar
 overrides.
@@ -18,6 +24,9 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
@@ -30,6 +39,7 @@ from thuocdo.core.text import fold
 
 from . import services
 from .models import AuditEntry, CalendarOverride
+from .periods import year_in_range
 
 admin.site.site_header = "Thước đo"
 admin.site.site_title = "Thước đo"
@@ -143,7 +153,68 @@ class InlineServiceForm(forms.ModelForm):
         """The services check uniqueness and constraints."""
 
 
-class ServiceAdmin(admin.ModelAdmin):
+# -- mends of Django's admin -------------------------------------------------------------
+
+
+class _KnownKeysOnly:
+    """An autocomplete widget that looks up only the sent values that can be keys of its
+    model: Django's filters the model by them as they came, and a value of the wrong type
+    ("CB000135" for an id) raised a ValueError, one past the column's range an
+    OverflowError, while the form, already refused by its field ("Select a valid choice"),
+    was shown again."""
+
+    def optgroups(self, name, value, attr=None):
+        opts = self.field.remote_field.model._meta
+        key = opts.get_field(getattr(self.field.remote_field, "field_name", opts.pk.attname))
+
+        def is_key(item) -> bool:
+            try:
+                key.run_validators(key.to_python(item))
+            except ValidationError:
+                return False
+            return True
+
+        return super().optgroups(name, [item for item in value if is_key(item)], attr)
+
+
+class KeyedAutocompleteSelect(_KnownKeysOnly, AutocompleteSelect):
+    pass
+
+
+class KeyedAutocompleteMixin:
+    """For a ModelAdmin or an inline: its foreign keys in `autocomplete_fields` use
+    `KeyedAutocompleteSelect` (no model of ours has a many-to-many field)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = KeyedAutocompleteSelect(db_field, self.admin_site,
+                                                       using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class YearsInRangeChangeList(ChangeList):
+    """A change list whose date hierarchy takes only the years a record may have
+    (`periods.year_in_range`): Django bounds a year's rows by the first day of the next
+    year, which year 9999 has not (a 500). Another year is an incorrect lookup, which the
+    admin answers by showing the list unfiltered with its "?e=1" notice."""
+
+    def get_filters(self, request):
+        if self.date_hierarchy:
+            years = self.get_filters_params().get(f"{self.date_hierarchy}__year") or []
+            for year in years if isinstance(years, list) else [years]:
+                if not (str(year).isdigit() and year_in_range(int(year))):
+                    raise IncorrectLookupParameters(f"year {year} is out of range")
+        return super().get_filters(request)
+
+
+class YearsInRangeMixin:
+    """For a ModelAdmin with a date hierarchy: `YearsInRangeChangeList`."""
+
+    def get_changelist(self, request, **kwargs):
+        return YearsInRangeChangeList
+
+
+class ServiceAdmin(KeyedAutocompleteMixin, YearsInRangeMixin, admin.ModelAdmin):
     """A ModelAdmin that saves through its form's `apply` and never deletes."""
 
     #: fold the search term (no tones, đ→d), for admins whose search_fields are folded
@@ -205,7 +276,7 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(YearsInRangeMixin, admin.ModelAdmin):
     """Rows that are only read in the admin."""
 
     def has_add_permission(self, request):
@@ -254,7 +325,9 @@ class CalendarOverrideForm(ServiceModelForm):
 
 @admin.register(CalendarOverride)
 class CalendarOverrideAdmin(ServiceAdmin):
-    """Days off and swapped working days that correct the holiday library."""
+    """Days off and swapped working days that correct the holiday library. An override
+    entered by mistake is removed (`services.calendar_override_remove`, audited): the day is
+    then as the holiday library has it, as it was before the override."""
 
     form = CalendarOverrideForm
     list_display = ("day", "kind", "note")
@@ -264,3 +337,13 @@ class CalendarOverrideAdmin(ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Services change a day's kind; the day and the imported note stay as they are.
         return ("day", "note") if obj else ("note",)
+
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+    def delete_model(self, request, obj):
+        services.calendar_override_remove(actor=request.user, override=obj)
+
+    def delete_queryset(self, request, queryset):
+        for override in queryset:
+            services.calendar_override_remove(actor=request.user, override=override)

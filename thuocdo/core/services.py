@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from .errors import ServiceError
 from .models import AuditEntry, CalendarOverride
+from .periods import FIRST_YEAR, LAST_YEAR, year_in_range
 
 BULK_BATCH = 500
 
@@ -53,14 +54,23 @@ def calendar_overrides_bulk_set(
     *, actor: Any = None, days: Mapping[dt.date, str], audit: bool = True
 ) -> tuple[int, int]:
     """Make each day of `days` a day off (`holiday`) or a working day (`workday`),
-    overriding the holiday library. Days not named keep their overrides.
+    overriding the holiday library. Days not named keep their overrides. Every day falls in
+    a year a period may take (`periods.FIRST_YEAR`..`LAST_YEAR`): the calendar is read for
+    the years around a period, and a day of year 1 or 9999 broke whatever read it.
     Returns (created, changed)."""
     for kind in set(days.values()):
         if kind not in CalendarOverride.Kind.values:
             raise ServiceError(_("Unknown calendar day kind “%(kind)s”.") % {"kind": kind},
                                code="calendar_kind", field="kind")
-    stored: dict[dt.date, CalendarOverride] = {}
     ordered = sorted(days)
+    for day in ordered:
+        if not year_in_range(day.year):
+            raise ServiceError(
+                _("%(day)s is outside the calendar: give a day of a year from %(first)s to "
+                  "%(last)s.") % {"day": f"{day.day:02d}/{day.month:02d}/{day.year:04d}",
+                                  "first": FIRST_YEAR, "last": LAST_YEAR},
+                code="calendar_day_range", field="day")
+    stored: dict[dt.date, CalendarOverride] = {}
     for i in range(0, len(ordered), 900):
         for row in CalendarOverride.objects.filter(day__in=ordered[i:i + 900]):
             stored[row.day] = row
@@ -79,3 +89,13 @@ def calendar_overrides_bulk_set(
         audit_record(actor=actor, action="calendar.bulk_set", object_type="core.calendar",
                      changes={"created": len(new), "changed": len(changed)})
     return len(new), len(changed)
+
+
+@transaction.atomic
+def calendar_override_remove(*, actor: Any = None, override: CalendarOverride) -> None:
+    """Remove an override (one entered by mistake): the day is again as the holiday library
+    has it. Audited with the day and what it was, as every change of the calendar is."""
+    audit_record(actor=actor, action="calendar.remove", object_type="core.calendar",
+                 object_code=override.day.isoformat(),
+                 changes={"kind": override.kind, "note": override.note})
+    override.delete()

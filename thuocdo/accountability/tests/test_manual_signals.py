@@ -441,3 +441,14 @@ def test_the_card_lists_breaches_and_protected_initiatives_only(world):
                            official_id=world.officials["CG.STAFF"].pk)
     # breaches first, then the initiatives protected
     assert card_signals(card=card) == [breach, protected]
+
+
+@pytest.mark.django_db
+def test_a_day_that_is_none_is_called_so_as_on_every_other_form(world, client_for):
+    """31/02/2026 is written as dd/mm/yyyy: the form says it is no real day, in the words
+    of the shared day field (`core.forms.DayField`), not to write it as it was written."""
+    page = client_for(world.user("inspector")).post(reverse("accountability:signal_record"), {
+        "code": "S14", "official": "CG.STAFF", "on": "31/02/2026", "text": TEXT})
+    assert page.status_code == 400
+    assert page.context["form"].errors["on"] == [
+        "Nhập một ngày có thật, theo dạng dd/mm/yyyy."]

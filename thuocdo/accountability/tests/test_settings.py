@@ -1,20 +1,27 @@
 """The detectors' settings: stored thresholds and authority rules reach the engine; bad
-values are refused with their name; the admin saves through the services."""
+values are refused with their name and what they may be; a saved version is only read; the
+authority matrix in force is the table, given the engine's default at installation; the
+admin saves through the services."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
+from dataclasses import fields
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from thuocdo.accountability import services
 from thuocdo.accountability.adapters import authority_matrix, thresholds_for
 from thuocdo.accountability.compute import compute_month
+from thuocdo.accountability.models import THRESHOLD_BOUNDS, threshold_values_clean
 from thuocdo.core.errors import ServiceError
 from thuocdo.exchange.importer import import_document
-from thuocdo.measure.signals import AuthorityMatrix, Thresholds
+from thuocdo.measure.signals import AuthorityMatrix, Competence, Thresholds
 
 GOLDEN = Path(__file__).parents[2] / "measure" / "tests" / "golden" / "signals"
 
@@ -22,8 +29,8 @@ GOLDEN = Path(__file__).parents[2] / "measure" / "tests" / "golden" / "signals"
 @pytest.mark.django_db
 def test_stored_thresholds_are_the_engines_from_their_day():
     assert thresholds_for(dt.date(2026, 10, 1)) == Thresholds()
-    services.threshold_set_save(version="2026.2", effective_from=dt.date(2026, 11, 1),
-                                values={"silence_workdays": 7, "output_fraction": "0.4"})
+    services.threshold_set_add(version="2026.2", effective_from=dt.date(2026, 11, 1),
+                               values={"silence_workdays": 7, "output_fraction": "0.4"})
     assert thresholds_for(dt.date(2026, 10, 31)) == Thresholds()
     later = thresholds_for(dt.date(2026, 11, 1))
     assert (later.version, later.silence_workdays, float(later.output_fraction)) == (
@@ -40,8 +47,8 @@ def test_stored_thresholds_are_the_engines_from_their_day():
 ])
 def test_bad_thresholds_are_refused_by_name(values, code):
     with pytest.raises(ServiceError) as refused:
-        services.threshold_set_save(version="x", effective_from=dt.date(2026, 1, 1),
-                                    values=values)
+        services.threshold_set_add(version="x", effective_from=dt.date(2026, 1, 1),
+                                   values=values)
     assert refused.value.service_code == code
     assert thresholds_for(dt.date(2026, 6, 1)) == Thresholds()
 
@@ -54,19 +61,17 @@ def test_a_longer_silence_threshold_removes_s8():
                     on=dt.date(2026, 1, 1))
     as_of = dt.datetime.fromisoformat(document["as_of"])
     assert any(s.code == "S8" for s in compute_month(period="2026-10", as_of=as_of).signals)
-    services.threshold_set_save(version="lenient", effective_from=dt.date(2026, 1, 1),
-                                values={"silence_workdays": 60})
+    services.threshold_set_add(version="lenient", effective_from=dt.date(2026, 1, 1),
+                               values={"silence_workdays": 60})
     assert not any(s.code == "S8"
                    for s in compute_month(period="2026-10", as_of=as_of).signals)
 
 
 @pytest.mark.django_db
 def test_the_authority_matrix_is_editable():
-    assert authority_matrix() == AuthorityMatrix.default()
     services.authority_rule_add(position="staff", priority="urgent")
     edited = authority_matrix()
     assert edited.may_decide("staff", "urgent", "BC")
-    assert not edited.may_decide("staff", "normal", "BC")  # only what is listed
     with pytest.raises(ServiceError):
         services.authority_rule_add(position="staff", priority="urgent")
 
@@ -89,3 +94,212 @@ def test_the_admin_saves_thresholds_through_the_service(world, client_for):
     assert good.status_code == 302
     assert ThresholdSet.objects.get().values == {"reminders": 4}
     assert AuditEntry.objects.filter(action="thresholds_save").count() == 1
+
+
+# -- thresholds: every value of its type, within its bounds ---------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("values", "allowed"), [
+    # the reviewer's: a count past any sense (the nightly job died: year 10000) ...
+    ({"silence_workdays": 99999999999999999999999, "reminders": 2.5},
+     "“silence_workdays” must be a whole number from 1 to 250"),
+    # ... and a count that is no whole number
+    ({"silence_workdays": 2.5}, "“silence_workdays” must be a whole number from 1 to 250"),
+    ({"reminders": "2.5"}, "“reminders” must be a whole number from 1 to 100"),
+    ({"transfers": 101}, "“transfers” must be a whole number from 1 to 100"),
+    ({"waiting_min_peers": -3}, "“waiting_min_peers” must be a whole number from 1 to 1000"),
+    ({"proposal_share": 1.5}, "“proposal_share” must be a number more than 0 and at most 1"),
+    ({"output_fraction": 0}, "“output_fraction” must be a number more than 0 and at most 1"),
+    ({"waiting_ratio": "0.5"}, "“waiting_ratio” must be a number from 1 to 100"),
+    ({"waiting_ratio": float("inf")}, "“waiting_ratio” must be a number from 1 to 100"),
+    ({"waiting_min_share": None}, "“waiting_min_share” must be a number more than 0"),
+])
+def test_a_threshold_out_of_its_type_or_bounds_is_refused_saying_what_it_may_be(
+        values, allowed):
+    with translation.override("en"), pytest.raises(ServiceError) as refused:
+        services.threshold_set_add(version="bad", effective_from=dt.date(2026, 1, 1),
+                                   values=values)
+    assert (refused.value.service_code, refused.value.field) == ("bad_threshold", "values")
+    assert allowed in refused.value.service_message
+    assert thresholds_for(dt.date(2026, 6, 1)) == Thresholds()
+
+
+@pytest.mark.django_db
+def test_whole_numbers_are_stored_as_such_and_reach_the_engine():
+    row = services.threshold_set_add(
+        version="2026.2", effective_from=dt.date(2026, 1, 1),
+        values={"silence_workdays": 7.0, "reminders": "4", "proposal_share": 0.25,
+                "waiting_ratio": "2.5", "output_fraction": 1})
+    row.refresh_from_db()
+    assert row.values == {"silence_workdays": 7, "reminders": 4, "proposal_share": 0.25,
+                          "waiting_ratio": "2.5", "output_fraction": 1}
+    engine = thresholds_for(dt.date(2026, 6, 1))
+    assert (engine.silence_workdays, engine.reminders, engine.waiting_ratio) == (
+        7, 4, Fraction(5, 2))
+
+
+def test_every_threshold_has_bounds_that_hold_its_default():
+    """A threshold added to the engine gets its bounds here, and the defaults are sound."""
+    names = {f.name for f in fields(Thresholds)} - {"version", "effective_from"}
+    assert set(THRESHOLD_BOUNDS) == names
+    defaults = Thresholds()
+    as_given = {name: str(getattr(defaults, name)) for name in names}
+    assert threshold_values_clean(as_given).keys() == names
+
+
+@pytest.mark.django_db
+def test_a_version_comes_into_force_in_a_year_a_period_may_take():
+    with pytest.raises(ServiceError) as refused:
+        services.threshold_set_add(version="far", effective_from=dt.date(9999, 12, 31),
+                                   values={})
+    assert refused.value.service_code == "effective_from_range"
+
+
+# -- thresholds: a saved version is only read ----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_saved_version_is_read_not_changed_in_the_admin(world, client_for):
+    from django.urls import reverse
+
+    from thuocdo.accountability.admin import ThresholdSetForm
+    from thuocdo.accountability.models import ThresholdSet
+
+    row = services.threshold_set_add(version="2026.2", effective_from=dt.date(2026, 1, 1),
+                                     values={"reminders": 4})
+    client = client_for(world.user("admin"))
+    change = reverse("admin:accountability_thresholdset_change", args=[row.pk])
+    page = client.get(change)
+    assert page.status_code == 200 and 'name="values"' not in page.content.decode()
+    response = client.post(change, {"version": "2026.2", "effective_from": "2026-01-01",
+                                    "values": '{"reminders": 9}', "basis": ""})
+    assert response.status_code == 403
+    form = ThresholdSetForm({"version": "2026.2", "effective_from": "2026-01-01",
+                             "values": '{"reminders": 9}', "basis": ""}, instance=row)
+    with translation.override("en"):
+        assert not form.is_valid() and "not changed once saved" in str(form.errors)
+    assert ThresholdSet.objects.get(pk=row.pk).values == {"reminders": 4}
+
+
+@pytest.mark.django_db
+def test_a_version_no_signal_was_computed_under_may_be_removed(world, client_for):
+    from django.urls import reverse
+
+    from thuocdo.accountability.models import SignalRecord, ThresholdSet
+    from thuocdo.core.models import AuditEntry
+
+    client = client_for(world.user("admin"))
+    mistake = services.threshold_set_add(version="oops", effective_from=dt.date(2026, 1, 1),
+                                         values={"reminders": 4})
+    delete = reverse("admin:accountability_thresholdset_delete", args=[mistake.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not ThresholdSet.objects.filter(version="oops").exists()
+    entry = AuditEntry.objects.get(action="thresholds_remove", object_code="oops")
+    assert entry.actor == world.user("admin") and entry.changes["values"] == {"reminders": 4}
+
+    used = services.threshold_set_add(version="2026.2", effective_from=dt.date(2026, 1, 1),
+                                      values={"reminders": 4})
+    signal = SignalRecord.objects.create(
+        key="S9|2026-10|T|||x", code="S9", period="2026-10", raised_on=dt.date(2026, 10, 1),
+        subject_kind="task", unit=world.units["HN"], explanation="…",
+        first_seen=dt.datetime(2026, 10, 2, tzinfo=dt.UTC),
+        last_seen=dt.datetime(2026, 10, 2, tzinfo=dt.UTC), thresholds="2026.2")
+    delete = reverse("admin:accountability_thresholdset_delete", args=[used.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    with pytest.raises(ServiceError) as refused:
+        services.threshold_set_remove(row=used)
+    assert refused.value.service_code == "thresholds_in_use"
+    assert ThresholdSet.objects.filter(version="2026.2").exists() and signal.pk
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_the_reviewers_thresholds_naming_the_key(
+        world, client_for, settings):
+    from django.urls import reverse
+
+    from thuocdo.accountability.models import ThresholdSet
+
+    settings.LANGUAGE_CODE = "en"
+    client = client_for(world.user("admin"))
+    url = reverse("admin:accountability_thresholdset_add")
+    response = client.post(url, {
+        "version": "huge", "effective_from": "2026-01-01", "basis": "",
+        "values": '{"silence_workdays": 99999999999999999999999, "reminders": 2.5}'})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["values"] == [
+        "Threshold “silence_workdays” must be a whole number from 1 to 250."]
+    assert not ThresholdSet.objects.exists()
+
+
+# -- the authority matrix: the table, whole ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_matrix_in_force_is_the_default_written_into_the_table_at_installation():
+    from thuocdo.accountability.models import AuthorityRule
+
+    assert set(AuthorityRule.objects.values_list("position", "priority", "product")) == {
+        (row["position"], row["priority"], None)
+        for row in AuthorityMatrix.default().to_rows()}
+    assert authority_matrix().rows == AuthorityMatrix.default().rows
+
+
+@pytest.mark.django_db
+def test_adding_one_rule_keeps_the_rest_of_the_matrix():
+    """The reviewer's: one rule added made the matrix that rule alone (S4 65 → 1)."""
+    services.authority_rule_add(position="staff", priority="urgent")
+    matrix = authority_matrix()
+    assert matrix.rows == AuthorityMatrix.default().rows | {Competence("staff", "urgent")}
+    assert matrix.may_decide("staff", "normal", "BC")
+    assert matrix.may_decide("head", "urgent", None)
+
+
+@pytest.mark.django_db
+def test_an_empty_table_is_a_matrix_where_nobody_decides_alone():
+    from thuocdo.accountability.models import AuthorityRule
+
+    for rule in AuthorityRule.objects.all():
+        services.authority_rule_remove(rule=rule)
+    matrix = authority_matrix()
+    assert not matrix.rows
+    assert not any(matrix.may_decide(position, "normal", None)
+                   for position in ("head", "deputy", "staff"))
+
+
+@pytest.mark.django_db
+def test_the_migration_fills_an_empty_table_only():
+    from django.apps import apps
+
+    from thuocdo.accountability.models import AuthorityRule
+
+    migration = importlib.import_module(
+        "thuocdo.accountability.migrations.0006_authority_matrix_stored_whole")
+    AuthorityRule.objects.all().delete()
+    services.authority_rule_add(position="head", priority="collective")
+    migration.write_default(apps, None)
+    assert list(AuthorityRule.objects.values_list("position", "priority")) == [
+        ("head", "collective")]
+    AuthorityRule.objects.all().delete()
+    migration.write_default(apps, None)
+    assert authority_matrix().rows == AuthorityMatrix.default().rows
+
+
+@pytest.mark.django_db
+def test_the_admin_list_says_the_rules_are_the_matrix_and_what_empty_means(
+        world, client_for, settings):
+    from django.urls import reverse
+
+    from thuocdo.accountability.models import AuthorityRule
+
+    settings.LANGUAGE_CODE = "en"
+    client = client_for(world.user("admin"))
+    url = reverse("admin:accountability_authorityrule_changelist")
+    page = client.get(url).content.decode()
+    assert "whole authority matrix in force" in page
+    assert "Staff: Normal (any product)" in page
+    assert "The matrix is empty" not in page
+    for rule in AuthorityRule.objects.all():
+        services.authority_rule_remove(rule=rule)
+    page = client.get(url).content.decode()
+    assert "The matrix is empty: nobody decides a matter alone" in page

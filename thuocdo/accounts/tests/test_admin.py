@@ -126,3 +126,28 @@ def test_users_are_not_deleted(world, admin_client):
                                  {"post": "yes"})
     assert response.status_code == 403
     assert User.objects.filter(pk=user.pk).exists()
+
+
+@pytest.mark.parametrize("official", ["CB000135", "99999999999999999999999", "1.5"])
+def test_an_official_given_by_code_not_by_id_is_refused_on_its_field(world, admin_client,
+                                                                     official):
+    """The reviewer's: a code typed where the autocomplete sends an id was a 500 while the
+    refused form was shown again (`core.admin.KeyedAutocompleteMixin`)."""
+    count = User.objects.count()
+    response = add_user(admin_client, email="code@example.vn", official=official)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.context["adminform"].form.errors["official"][0]
+    assert User.objects.count() == count
+
+
+def test_a_grant_given_a_unit_that_is_no_id_is_refused_on_its_field(world, admin_client):
+    user = world.user("staff")
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    data = admin_form_data(admin_client.get(url), **{
+        "grants-2-0-role": "inspector", "grants-2-0-unit": "HN.BD",
+        "grants-2-0-start": "2026-01-01"})
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    [form] = response.context["inline_admin_formsets"][1].formset.forms
+    assert "Select a valid choice" in form.errors["unit"][0]
+    assert not ScopeGrant.objects.filter(user=user, role="inspector").exists()

@@ -1,4 +1,6 @@
-"""The audit trail and the calendar overrides are read-only in the admin."""
+"""The audit trail is read-only in the admin; the calendar overrides are set and removed
+through the services (audited), within the years a period may take; the mends of Django's
+admin (autocomplete values that are no key, date hierarchies past year 9999)."""
 
 from __future__ import annotations
 
@@ -51,9 +53,81 @@ def test_calendar_overrides_are_set_through_the_service(world, client_for, setti
                        ).status_code == 302
     override.refresh_from_db()
     assert override.kind == "workday"
-    response = client.post(reverse("admin:core_calendaroverride_delete", args=[override.pk]),
-                           {"post": "yes"})
-    assert response.status_code == 403
+
+
+def test_an_override_entered_by_mistake_is_removed_and_the_removal_audited(world,
+                                                                          client_for):
+    from thuocdo.core import services
+    from thuocdo.core.calendar import work_calendar
+    from thuocdo.core.models import CalendarOverride
+
+    saturday = dt.date(2026, 2, 14)
+    services.calendar_overrides_bulk_set(days={saturday: "workday"})
+    assert work_calendar(years=[2026]).is_workday(saturday)
+    override = CalendarOverride.objects.get(day=saturday)
+    client = client_for(world.user("admin"))
+    delete = reverse("admin:core_calendaroverride_delete", args=[override.pk])
+    assert client.get(delete).status_code == 200
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not CalendarOverride.objects.filter(day=saturday).exists()
+    assert not work_calendar(years=[2026]).is_workday(saturday)
+    entry = AuditEntry.objects.get(action="calendar.remove")
+    assert (entry.actor, entry.object_code, entry.changes["kind"]) == (
+        world.user("admin"), "2026-02-14", "workday")
+
+    services.calendar_overrides_bulk_set(days={saturday: "workday",
+                                               dt.date(2026, 2, 21): "workday"})
+    response = client.post(reverse("admin:core_calendaroverride_changelist"), {
+        "action": "delete_selected", "post": "yes",
+        "_selected_action": [str(pk) for pk in CalendarOverride.objects.values_list("pk",
+                                                                                   flat=True)]})
+    assert response.status_code == 302
+    assert not CalendarOverride.objects.exists()
+    assert AuditEntry.objects.filter(action="calendar.remove").count() == 3
+
+
+@pytest.mark.parametrize("day", ["31/12/9999", "01/01/0001", "9999-12-31", "1899-12-31",
+                                 "3000-01-01"])
+def test_a_day_outside_the_years_a_period_may_take_is_refused(world, client_for, settings,
+                                                              day):
+    from thuocdo.core.models import CalendarOverride
+
+    settings.LANGUAGE_CODE = "en"
+    client = client_for(world.user("admin"))
+    response = client.post(reverse("admin:core_calendaroverride_add"),
+                           {"day": day, "kind": "holiday"})
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.errors["day"]
+    assert "is outside the calendar: give a day of a year from 1900 to 2999" in error
+    assert not CalendarOverride.objects.exists()
+
+
+def test_the_service_refuses_such_a_day_for_an_import_too(world):
+    from thuocdo.core import services
+    from thuocdo.core.errors import ServiceError
+    from thuocdo.core.models import CalendarOverride
+
+    with pytest.raises(ServiceError) as refused:
+        services.calendar_overrides_bulk_set(days={dt.date(2026, 5, 2): "workday",
+                                                   dt.date(9999, 12, 31): "holiday"})
+    assert (refused.value.service_code, refused.value.field) == ("calendar_day_range", "day")
+    assert not CalendarOverride.objects.exists()
+
+
+@pytest.mark.parametrize(("url", "query"), [
+    ("admin:core_calendaroverride_changelist", "day__year=9999"),
+    ("admin:core_calendaroverride_changelist", "day__year=9999&day__month=12"),
+    ("admin:core_calendaroverride_changelist", "day__year=0"),
+    ("admin:core_calendaroverride_changelist", "day__year=abc"),
+    ("admin:core_auditentry_changelist", "at__year=9999"),
+    ("admin:tasks_directive_changelist", "issued_on__year=9999"),
+])
+def test_a_date_hierarchy_year_out_of_range_shows_the_list_unfiltered(world, client_for, url,
+                                                                       query):
+    client = client_for(world.user("admin"))
+    response = client.get(f"{reverse(url)}?{query}")
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+    assert client.get(f"{reverse(url)}?{query.split('=')[0]}=2026").status_code == 200
 
 
 def test_every_admin_page_of_ours_renders(world, client_for):
