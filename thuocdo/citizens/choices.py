@@ -14,6 +14,23 @@ class FeedbackKind(models.TextChoices):
     COMPLAINT = "complaint", _("Complaint")
 
 
+#: What the receipts and the public pages call a case of each kind, so that they name what
+#: was actually sent (a kind added to `FeedbackKind` adds its line here: a test checks it).
+RECEIVED_HEADINGS = {
+    FeedbackKind.FEEDBACK: _("Your feedback was received"),
+    FeedbackKind.COMPLAINT: _("Your complaint was received"),
+}
+RECEIPT_TITLES = {
+    FeedbackKind.FEEDBACK: _("Receipt of the feedback"),
+    FeedbackKind.COMPLAINT: _("Receipt of the complaint"),
+}
+#: the public page's heading, with the tracking code
+CASE_TITLES = {
+    FeedbackKind.FEEDBACK: _("Case %(code)s"),
+    FeedbackKind.COMPLAINT: _("Complaint %(code)s"),
+}
+
+
 class FeedbackCategory(models.TextChoices):
     """What the feedback is about (also the Open311 services)."""
 

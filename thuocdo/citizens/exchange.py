@@ -51,8 +51,11 @@ DOSSIER_REQUIRED = {
     "supplement_received": ("actor",), "apology": ("actor", "reason", "new_date"),
     "result": ("actor",), "rate": ("rating",),
 }
+#: a feedback `assign` without `workdays` gives the official the case's reply deadline
+#: (`services.handling_due`); with more working days than are left to it, the date is
+#: brought back to it: an assignment never moves the case's reply deadline
 FEEDBACK_REQUIRED = {
-    "assign": ("actor", "to_official", "workdays"), "reply": ("actor", "answer"),
+    "assign": ("actor", "to_official"), "reply": ("actor", "answer"),
     "forward": ("actor", "to_unit", "reason"), "close": ("actor",), "rate": ("rating",),
     "verify": ("actor", "result", "note"),
 }
@@ -402,7 +405,7 @@ def _write_feedback(values: dict, officials: dict, units: dict, user: Any) -> st
         common = {"user": user, "feedback": feedback, "now": at, "actor": actor}
         if kind == "assign":
             feedback = services.feedback_assign(assignee=officials[event["to_official"]],
-                                                workdays=event["workdays"], **common)
+                                                workdays=event.get("workdays"), **common)
         elif kind == "reply":
             feedback = services.feedback_reply(answer=event["answer"], **common)
         elif kind == "forward":

@@ -222,15 +222,17 @@ class AssignForm(forms.Form):
     """The official to give a case to, by code in any case, among those the caller sees
     (`scope`, set by the view before validating); a code of anyone else is said to name
     nobody of the unit responsible, so the answer never names a person the caller cannot
-    see."""
+    see. `workdays` gives the official a handling deadline (`services.handling_due`)."""
 
     assignee = OfficialCodeField(
         label=_("Official (code)"),
         error_messages={"unknown": _("No official of the unit responsible has the code "
                                      "“%(code)s”.")})
-    workdays = forms.IntegerField(label=_("Reply deadline (working days)"), min_value=1,
-                                  max_value=services.MAX_REPLY_WORKDAYS,
-                                  initial=services.REPLY_WORKDAYS)
+    workdays = forms.IntegerField(
+        label=_("Handling deadline (working days)"), min_value=1, required=False,
+        max_value=services.MAX_REPLY_WORKDAYS,
+        help_text=_("For the official, at most until the case's reply deadline, which an "
+                    "assignment does not move. Empty: that deadline."))
 
     def __init__(self, data=None, *, scope: Scope | None = None, **kwargs):
         super().__init__(data, **kwargs)

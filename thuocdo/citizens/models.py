@@ -13,6 +13,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
+    CASE_TITLES,
+    RECEIPT_TITLES,
+    RECEIVED_HEADINGS,
     Channel,
     DossierEventKind,
     DossierStatus,
@@ -186,9 +189,12 @@ class Feedback(models.Model):
 
     `code` is the public tracking code; the submitter also gets an access key, of which only
     a hash is kept: code and key together open the public page, so codes cannot be
-    enumerated. `unit` is the unit now responsible (it changes when a unit forwards the case
-    as "not our responsibility"); `first_unit` the one first concerned. `source` is a keyed
-    hash of the submitter's address, kept for the rate limit only.
+    enumerated. `reply_due` is the case's reply deadline, set when it is received (and
+    when it is forwarded to another unit); being late, the service index and Open311 are
+    measured against it, and an assignment never moves it (`handling_due` is the
+    assignment's own date). `unit` is the unit now responsible (it changes when a unit
+    forwards the case as "not our responsibility"); `first_unit` the one first concerned.
+    `source` is a keyed hash of the submitter's address, kept for the rate limit only.
     """
 
     code = models.CharField(_("tracking code"), max_length=32, unique=True)
@@ -223,6 +229,9 @@ class Feedback(models.Model):
     assignee = models.ForeignKey("org.Official", verbose_name=_("handled by"), null=True,
                                  blank=True, on_delete=models.PROTECT,
                                  related_name="feedback_assigned")
+    #: the deadline the assignment gave the official handling it (an internal date, never
+    #: after `reply_due`, which no assignment moves: `services.feedback_assign`)
+    handling_due = models.DateField(_("handling deadline"), null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -257,6 +266,25 @@ class Feedback(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != FeedbackStatus.CLOSED
+
+    @property
+    def received_heading(self) -> str:
+        """"Your complaint was received", or the like for the kind sent."""
+        return str(RECEIVED_HEADINGS[self.kind])
+
+    @property
+    def receipt_title(self) -> str:
+        """"Receipt of the complaint", or the like for the kind sent."""
+        return str(RECEIPT_TITLES[self.kind])
+
+    @property
+    def public_title(self) -> str:
+        """The public page's heading: the kind sent and the tracking code."""
+        return str(CASE_TITLES[self.kind]) % {"code": self.code}
+
+    def overdue_on(self, day: dt.date) -> bool:
+        """Unanswered past its reply deadline on `day` (as the inbox's overdue filter)."""
+        return self.is_open and self.answered_at is None and self.reply_due < day
 
 
 class FeedbackEvent(models.Model):

@@ -30,6 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from thuocdo.core.errors import ServiceError
+from thuocdo.core.periods import year_in_range
 from thuocdo.org.models import Unit
 
 from . import contacts, services
@@ -40,6 +41,8 @@ from .portal import client_address
 #: the most requests one GET returns, and the default window (the specification's 90 days)
 MAX_REQUESTS = 1000
 DEFAULT_DAYS = 90
+#: the longest text a number parameter (lat, long) may be
+NUMBER_MAX = 32
 
 
 def _error(status: int, description: str) -> JsonResponse:
@@ -100,11 +103,14 @@ def services_json(request):
 
 
 def _parse_datetime(value: str) -> dt.datetime | None:
+    """A W3C date and time with a time zone, of a year a record may have
+    (`core.periods.year_in_range`: 0001 or 9999 would overflow when moved to UTC or by the
+    default window); None for anything else."""
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else None
+    return moment if moment.tzinfo and year_in_range(moment.year) else None
 
 
 def _list(request) -> JsonResponse:
@@ -142,14 +148,24 @@ def _list(request) -> JsonResponse:
     return JsonResponse([request_record(f, forwards.get(f.pk, [])) for f in rows], safe=False)
 
 
-def _decimal(value: str | None) -> Decimal | None:
-    if value in (None, ""):
+def _degrees(value: str | None, *, limit: int) -> Decimal | None:
+    """Decimal degrees from -`limit` to `limit`, to the 6 places a case keeps; None when
+    the parameter is absent or empty. Anything else is a ValueError: text, NaN, infinities,
+    numbers out of range whatever their exponent (1e30 once failed in `quantize` with a
+    500), and text longer than any number of degrees."""
+    text = (value or "").strip()
+    if not text:
         return None
+    if len(text) > NUMBER_MAX:
+        raise ValueError(text)
     try:
-        number = Decimal(value)
+        number = Decimal(text)
     except InvalidOperation:
-        return None
-    return number.quantize(Decimal("0.000001")) if number.is_finite() else None
+        raise ValueError(text) from None
+    # NaN first: comparing it raises; within ±180, quantize always fits the precision
+    if not number.is_finite() or not -limit <= number <= limit:
+        raise ValueError(text)
+    return number.quantize(Decimal("0.000001"))
 
 
 def _create(request) -> JsonResponse:
@@ -160,11 +176,14 @@ def _create(request) -> JsonResponse:
     unit = Unit.objects.filter(code=data.get("jurisdiction_id", "").strip(), is_active=True).first()
     if unit is None:
         return _error(400, _("jurisdiction_id must be the code of the unit concerned."))
-    lat, long = _decimal(data.get("lat")), _decimal(data.get("long"))
-    if (data.get("lat") and lat is None) or (data.get("long") and long is None) or (
-            lat is not None and not -90 <= lat <= 90) or (
-            long is not None and not -180 <= long <= 180):
-        return _error(400, _("lat and long are decimal degrees."))
+    degrees = {}
+    for name, limit in (("lat", 90), ("long", 180)):
+        try:
+            degrees[name] = _degrees(data.get(name), limit=limit)
+        except ValueError:
+            return _error(400, _("%(name)s is a number of decimal degrees from -%(limit)s to "
+                                 "%(limit)s.") % {"name": name, "limit": limit})
+    lat, long = degrees["lat"], degrees["long"]
     address = data.get("address_string", "")
     if lat is None and long is None and not address.strip():
         return _error(400, _("A location is required: lat and long, or address_string."))
@@ -194,9 +213,25 @@ def _create(request) -> JsonResponse:
     }], status=201, safe=False)
 
 
+def _has_nul(request, *values: str) -> bool:
+    """Whether a parameter (its name or a value) or one of `values` holds a NUL character,
+    which PostgreSQL can neither store nor compare (a 500 there before)."""
+    for query in (request.GET, request.POST):
+        for name, items in query.lists():
+            if "\x00" in name or any("\x00" in item for item in items):
+                return True
+    return any("\x00" in value for value in values)
+
+
+def _nul_error() -> JsonResponse:
+    return _error(400, _("Parameters may not contain NUL characters."))
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def requests_json(request):
+    if _has_nul(request):
+        return _nul_error()
     if request.method == "POST":
         return _create(request)
     return _list(request)
@@ -204,6 +239,8 @@ def requests_json(request):
 
 @require_GET
 def request_json(request, code: str):
+    if _has_nul(request, code):
+        return _nul_error()
     feedback = Feedback.objects.select_related("unit").filter(code=code).first()
     if feedback is None:
         return _error(404, _("No service request has this id."))

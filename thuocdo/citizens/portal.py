@@ -29,7 +29,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from thuocdo.core.errors import ServiceError
 
 from . import receipts, selectors, services
-from .choices import FeedbackStatus
 from .forms import (
     DossierLookupForm,
     DossierPublicRateForm,
@@ -136,13 +135,16 @@ def receipt(request, code: str):
     return render(request, "citizens/public/receipt.html", {"feedback": feedback, "key": key})
 
 
-def _case_page(request, feedback, key: str, *, rate_form=None, status: int = 200):
-    can_rate = feedback.status == FeedbackStatus.CLOSED and not feedback.rating
+def _case_page(request, feedback, key: str, *, rate_form=None, refusal: str = "",
+               status: int = 200):
+    """The case's public page; its rating form only while the case can be rated
+    (`services.feedback_rate_refusal`), else `refusal`, why a rating was not taken."""
+    can_rate = services.feedback_rate_refusal(feedback) is None
     return render(request, "citizens/public/case.html", {
-        "feedback": feedback, "key": key,
+        "feedback": feedback, "key": key, "refusal": refusal,
         "timeline": selectors.feedback_public_timeline(feedback=feedback),
-        "rate_form": rate_form or (RateForm(initial={"code": feedback.code, "key": key})
-                                   if can_rate else None),
+        "rate_form": (rate_form or RateForm(initial={"code": feedback.code, "key": key}))
+        if can_rate else None,
     }, status=status)
 
 
@@ -180,27 +182,47 @@ def rate(request):
             lookup_form.add_error(None, CASE_NOT_FOUND)
         return render(request, FEEDBACK_LOOKUP, {"form": lookup_form}, status=400)
     key = lookup_form.cleaned_data["key"]
-    form = RateForm(request.POST)
-    if not form.is_valid():
-        return _case_page(request, feedback, key, rate_form=form, status=400)
-    try:
-        feedback = services.feedback_rate(feedback=feedback, rating=form.cleaned_data["rating"])
-    except ServiceError as exc:
-        form.add_error(None, exc.service_message)
-        return _case_page(request, feedback, key, rate_form=form, status=400)
-    return _case_page(request, feedback, key)
+    return _rated(request, feedback, key, form=RateForm(request.POST),
+                  refusal=services.feedback_rate_refusal, page=_case_page,
+                  rate=lambda rating: services.feedback_rate(feedback=feedback, rating=rating))
+
+
+def _rated(request, record, key: str, *, form, refusal, page, rate):
+    """A rating sent for `record` (a case or a dossier, found by its code and key): taken
+    by `rate`, then the page. When the record cannot be rated (`refusal`: not done yet,
+    rated already, also by a rating sent meanwhile) the page says why, without the form, so
+    nothing invites sending it again; a rating not chosen is shown on the form."""
+    refused = refusal(record)
+    if refused is None and form.is_valid():
+        try:
+            record = rate(form.cleaned_data["rating"])
+        except ServiceError as exc:
+            if exc.field in form.fields:
+                form.add_error(exc.field, exc.service_message)
+            else:
+                record.refresh_from_db()
+                refused = exc
+        else:
+            return page(request, record, key)
+    if refused is not None:
+        return page(request, record, key, refusal=refused.service_message, status=400)
+    return page(request, record, key, rate_form=form, status=400)
 
 
 # -- dossiers ------------------------------------------------------------------------------
 
 
-def _dossier_page(request, dossier, key: str, *, rate_form=None, status: int = 200):
+def _dossier_page(request, dossier, key: str, *, rate_form=None, refusal: str = "",
+                  status: int = 200):
+    """The dossier's public page; its rating form only while the dossier can be rated
+    (`services.dossier_rate_refusal`), else `refusal`, why a rating was not taken."""
     view = selectors.dossier_public_view(dossier=dossier)
+    can_rate = services.dossier_rate_refusal(dossier) is None
     return render(request, "citizens/public/dossier.html", {
-        "dossier": view, "key": key,
-        "rate_form": rate_form or (DossierPublicRateForm(initial={"code": view.code,
-                                                                  "key": key})
-                                   if view.can_rate else None),
+        "dossier": view, "key": key, "refusal": refusal,
+        "rate_form": (rate_form or DossierPublicRateForm(initial={"code": view.code,
+                                                                   "key": key}))
+        if can_rate else None,
     }, status=status)
 
 
@@ -223,13 +245,7 @@ def dossier_rate(request):
     if dossier is None:
         return render(request, DOSSIER_LOOKUP, {"form": lookup_form}, status=400)
     key = lookup_form.cleaned_data["key"]
-    form = DossierPublicRateForm(request.POST)
-    if not form.is_valid():
-        return _dossier_page(request, dossier, key, rate_form=form, status=400)
-    try:
-        dossier = services.dossier_rate(dossier=dossier, rating=form.cleaned_data["rating"],
-                                        public=True)
-    except ServiceError as exc:
-        form.add_error(None, exc.service_message)
-        return _dossier_page(request, dossier, key, rate_form=form, status=400)
-    return _dossier_page(request, dossier, key)
+    return _rated(request, dossier, key, form=DossierPublicRateForm(request.POST),
+                  refusal=services.dossier_rate_refusal, page=_dossier_page,
+                  rate=lambda rating: services.dossier_rate(dossier=dossier, rating=rating,
+                                                            public=True))

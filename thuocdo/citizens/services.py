@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from thuocdo.core.calendar import work_calendar
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR, year_in_range
 from thuocdo.core.scope import Scope, scope_for
 from thuocdo.core.services import audit_record
 from thuocdo.measure import dossiers as engine
@@ -74,7 +75,8 @@ from .selectors import (
 
 #: working days a unit has to answer feedback (from receipt, or from a forward)
 REPLY_WORKDAYS = 10
-#: the most working days an assignment may give
+#: the most working days an assignment may give the official handling a case (never past
+#: the case's reply deadline, `feedback_assign`)
 MAX_REPLY_WORKDAYS = 60
 #: size limits of what the public may send
 TEXT_MIN, TEXT_MAX = 10, 5000
@@ -371,11 +373,19 @@ def _check_open(feedback: Feedback, allowed: Sequence[str]) -> None:
 
 
 @transaction.atomic
-def feedback_assign(*, user: Any, feedback: Feedback, assignee: Official, workdays: int,
-                    now: dt.datetime | None = None,
-        actor: Official | None = None) -> Feedback:
-    """A leader of the responsible unit gives the case to an official of the unit, with a
-    reply deadline `workdays` working days from today."""
+def feedback_assign(*, user: Any, feedback: Feedback, assignee: Official,
+                    workdays: int | None = None, now: dt.datetime | None = None,
+                    actor: Official | None = None) -> Feedback:
+    """A leader of the responsible unit gives the case to an official of the unit.
+
+    The case's reply deadline (`reply_due`, set when it was received or forwarded) is the
+    one owed to the submitter: an assignment never moves it, so a late case stays late (in
+    the inbox, the service index and Open311). The assignment has its own date, the
+    official's handling deadline (`handling_due`): `workdays` working days from today, and
+    never after the reply deadline; without `workdays`, the reply deadline itself (the only
+    date a case already late can get). A person asking for more is refused, with the most
+    working days left; an import of history (`actor`, no user) keeps what the source
+    system recorded, its date brought back to the reply deadline."""
     now = _now(now)
     scope, actor = _acting(user, actor)
     feedback = _lock(feedback)
@@ -390,21 +400,55 @@ def feedback_assign(*, user: Any, feedback: Feedback, assignee: Official, workda
         raise ServiceError(_("%(name)s does not work in %(unit)s.")
                            % {"name": assignee.name, "unit": feedback.unit.name},
                            code="not_member", field="assignee")
-    if not 1 <= workdays <= MAX_REPLY_WORKDAYS:
-        raise ServiceError(_("The reply deadline is 1 to %(n)s working days.")
-                           % {"n": MAX_REPLY_WORKDAYS}, code="workdays", field="workdays")
-    due = _calendar(today).add_workdays(today, workdays)
+    due = handling_due(feedback=feedback, today=today, workdays=workdays,
+                       strict=scope is not None)
     feedback.assignee = assignee
-    feedback.reply_due = due
+    feedback.handling_due = due
     feedback.status = FeedbackStatus.ASSIGNED
     _feedback_event(feedback, kind=FeedbackEventKind.ASSIGN, at=now, actor=actor,
                     data={"to_official": assignee.code, "workdays": workdays,
-                          "reply_due": due.isoformat()})
+                          "handling_due": due.isoformat()})
     feedback.save()
     audit_record(actor=user, action="feedback.assign", object_type="citizens.feedback",
                  object_code=feedback.code,
-                 changes={"assignee": assignee.code, "reply_due": due.isoformat()})
+                 changes={"assignee": assignee.code, "handling_due": due.isoformat()})
     return feedback
+
+
+def handling_due(*, feedback: Feedback, today: dt.date, workdays: int | None,
+                 strict: bool = True) -> dt.date:
+    """The handling deadline an assignment made `today` gives: `workdays` working days
+    after today (1 to `MAX_REPLY_WORKDAYS`), or the case's reply deadline when `workdays`
+    is None; never after the reply deadline. Asking for a later day is refused when
+    `strict` (a person at a page), else brought back to the reply deadline (an import)."""
+    reply_due = feedback.reply_due
+    if workdays is None:
+        return reply_due
+    if not 1 <= workdays <= MAX_REPLY_WORKDAYS:
+        raise ServiceError(_("The handling deadline is 1 to %(n)s working days.")
+                           % {"n": MAX_REPLY_WORKDAYS}, code="workdays", field="workdays")
+    calendar = _calendar(today, reply_due)
+    due = calendar.add_workdays(today, workdays)
+    if due <= reply_due:
+        return due
+    if not strict:
+        return reply_due
+    values = {"due": reply_due.strftime("%d/%m/%Y"),
+              "n": calendar.workdays_between(today, reply_due)}
+    if reply_due < today:
+        raise ServiceError(
+            _("The case's reply deadline (%(due)s) has passed and an assignment does not move "
+              "it: leave the working days empty; the case stays late until it is answered.")
+            % values, code="after_reply_due", field="workdays")
+    if values["n"] < 1:
+        raise ServiceError(
+            _("The case's reply deadline is %(due)s and an assignment does not move it: "
+              "leave the working days empty (the official has until that day).") % values,
+            code="after_reply_due", field="workdays")
+    raise ServiceError(
+        _("The case's reply deadline is %(due)s and an assignment does not move it: give "
+          "at most %(n)s working days, or leave the field empty (until that day).") % values,
+        code="after_reply_due", field="workdays")
 
 
 @transaction.atomic
@@ -473,6 +517,7 @@ def feedback_forward(*, user: Any, feedback: Feedback, to_unit: Unit, reason: st
     from_unit = feedback.unit
     feedback.unit = to_unit
     feedback.assignee = None
+    feedback.handling_due = None
     feedback.status = FeedbackStatus.RECEIVED
     feedback.reply_due = _calendar(today).add_workdays(today, REPLY_WORKDAYS)
     feedback.forwards += 1
@@ -493,11 +538,9 @@ def feedback_rate(*, feedback: Feedback, rating: str, now: dt.datetime | None = 
     """The submitter rates a closed case, once."""
     now = _now(now)
     feedback = _lock(feedback)
-    if feedback.status != FeedbackStatus.CLOSED:
-        raise ServiceError(_("You can rate the handling once the case is closed."),
-                           code="not_closed")
-    if feedback.rating:
-        raise ServiceError(_("This case has already been rated."), code="already_rated")
+    refusal = feedback_rate_refusal(feedback)
+    if refusal is not None:
+        raise refusal
     if rating not in Satisfaction.values:
         raise ServiceError(_("Choose a level of satisfaction."), code="rating",
                            field="rating")
@@ -508,6 +551,17 @@ def feedback_rate(*, feedback: Feedback, rating: str, now: dt.datetime | None = 
     audit_record(action="feedback.rate", object_type="citizens.feedback",
                  object_code=feedback.code, changes={"rating": rating})
     return feedback
+
+
+def feedback_rate_refusal(feedback: Feedback) -> ServiceError | None:
+    """Why the case cannot be rated now (not closed yet, or rated already), or None: the
+    one rule `feedback_rate` applies and the portal asks before offering its form."""
+    if feedback.status != FeedbackStatus.CLOSED:
+        return ServiceError(_("You can rate the handling once the case is closed."),
+                            code="not_closed")
+    if feedback.rating:
+        return ServiceError(_("This case has already been rated."), code="already_rated")
+    return None
 
 
 @transaction.atomic
@@ -850,6 +904,10 @@ def dossier_apology(*, user: Any, dossier: Dossier, reason: str, new_date: dt.da
         raise ServiceError(_("The new date must be after the deadline in force (%(due)s).")
                            % {"due": dossier.due_in_force.strftime("%d/%m/%Y")},
                            code="new_date", field="new_date")
+    if not year_in_range(new_date.year):  # 9999 overflows the calendar built around it
+        raise ServiceError(_("Give a day of a year from %(first)s to %(last)s.")
+                           % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                           code="new_date", field="new_date")
     before = timezone.localdate(at) <= dossier.due_in_force
     dossier.apology_date = new_date
     _dossier_event(dossier, kind=DossierEventKind.APOLOGY, at=at, actor=actor, user=user,
@@ -900,11 +958,9 @@ def dossier_rate(*, user: Any = None, dossier: Dossier, rating: str,
         dossier, actor = _lock_dossier(dossier), None
     else:
         dossier, actor = _act_dossier(user, dossier, actor)
-    if dossier.status != DossierStatus.DONE:
-        raise ServiceError(_("The applicant rates a dossier once its result is returned."),
-                           code="bad_state")
-    if dossier.rating:
-        raise ServiceError(_("This dossier has already been rated."), code="already_rated")
+    refusal = dossier_rate_refusal(dossier)
+    if refusal is not None:
+        raise refusal
     if rating not in Satisfaction.values:
         raise ServiceError(_("Choose a level of satisfaction."), code="rating",
                            field="rating")
@@ -919,6 +975,18 @@ def dossier_rate(*, user: Any = None, dossier: Dossier, rating: str,
     audit_record(actor=None if public else user, action="dossier.rate",
                  object_type="citizens.dossier", object_code=dossier.code, changes=changes)
     return dossier
+
+
+def dossier_rate_refusal(dossier: Dossier) -> ServiceError | None:
+    """Why the dossier cannot be rated now (its result not returned yet, or rated already),
+    or None: the one rule `dossier_rate` applies and the portal asks before offering its
+    form."""
+    if dossier.status != DossierStatus.DONE:
+        return ServiceError(_("The applicant rates a dossier once its result is returned."),
+                            code="bad_state")
+    if dossier.rating:
+        return ServiceError(_("This dossier has already been rated."), code="already_rated")
+    return None
 
 
 # -- apology-slip prompts ---------------------------------------------------------------

@@ -123,8 +123,7 @@ def feedback_export(request):
     text, date = xlsx.text, xlsx.date
     yes = str(_("Yes"))
     for feedback in rows.iterator(chunk_size=2000):
-        overdue = (feedback.is_open and feedback.answered_at is None
-                   and feedback.reply_due < today)
+        overdue = feedback.overdue_on(today)
         sheet.append([
             text(sheet, feedback.code), str(feedback.get_kind_display()),
             str(feedback.get_category_display()), text(sheet, feedback.unit.name),
@@ -196,11 +195,12 @@ def _feedback_context(request, feedback, bound: dict | None = None) -> dict:
     actions = [{"kind": kind, "form": bound.get(kind) or FEEDBACK_ACTIONS[kind](),
                 "open": kind in bound}
                for kind in _feedback_actions(request, feedback)]
+    today = timezone.localdate()
     return {
-        "nav": "citizens", "feedback": feedback,
+        "nav": "citizens", "feedback": feedback, "overdue": feedback.overdue_on(today),
         "events": selectors.feedback_events(feedback=feedback),
         "actions": actions, "findings": _finding_rows(request, feedback),
-        "today": timezone.localdate(), "may_issue_key": _may_issue_key(request, feedback),
+        "today": today, "may_issue_key": _may_issue_key(request, feedback),
         "submitter": selectors.feedback_submitter(scope=request.scope, feedback=feedback),
     }
 

@@ -7,7 +7,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .periods import year_in_range
+from .periods import FIRST_YEAR, LAST_YEAR, year_in_range
 
 #: a month as people write it: 2026-11 (what a month picker sends), 11/2026 or 11-2026
 _MONTH_FORMS = (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"),
@@ -62,8 +62,19 @@ class DateInput(forms.DateInput):
 
 class DayField(forms.DateField):
     """A day, picked or typed: an invalid one says the form it takes (dd/mm/yyyy), not
-    only that it is invalid."""
+    only that it is invalid. Like a month, it is a day of a year a record may have
+    (`periods.year_in_range`): days of year 1 or 9999 overflowed when made into moments."""
 
     widget = DateInput
-    default_error_messages = {"invalid": _("Give a real day, as dd/mm/yyyy.")}
+    default_error_messages = {
+        "invalid": _("Give a real day, as dd/mm/yyyy."),
+        "year": _("Give a day of a year from %(first)s to %(last)s."),
+    }
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not year_in_range(day.year):
+            raise forms.ValidationError(self.error_messages["year"], code="year",
+                                        params={"first": FIRST_YEAR, "last": LAST_YEAR})
+        return day
 

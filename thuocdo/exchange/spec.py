@@ -303,8 +303,9 @@ RECORDS: dict[str, tuple[Field, ...]] = {
                   nullable=True, ref="officials", max_length=CODE_MAX),
             Field("to_official", "ref", "assign: the official handling it.",
                   ref="officials", max_length=CODE_MAX),
-            Field("workdays", "integer", "assign: the reply deadline in working days.",
-                  minimum=1, maximum=60),
+            Field("workdays", "integer", "assign: the official's handling deadline in "
+                  "working days (none: the case's reply deadline, which an assignment never "
+                  "moves and the handling deadline never passes).", minimum=1, maximum=60),
             Field("answer", "text", "reply: the answer."),
             Field("to_unit", "ref", "forward: the unit responsible.", ref="units",
                   max_length=CODE_MAX),

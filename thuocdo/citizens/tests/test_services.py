@@ -147,7 +147,9 @@ def test_feedback_assign_reply_close_rate(world):
     feedback = services.feedback_assign(user=world.users["head"], feedback=feedback,
                                         assignee=world.officials["CG.STAFF"], workdays=5,
                                         now=at("2026-10-02"))
-    assert feedback.reply_due == dt.date(2026, 10, 9)
+    # the case's reply deadline stays; the official's is 5 working days after 2/10
+    assert (feedback.reply_due, feedback.handling_due) == (dt.date(2026, 10, 15),
+                                                           dt.date(2026, 10, 9))
     with pytest.raises(ServiceError):
         services.feedback_rate(feedback=feedback, rating="satisfied")
     services.feedback_reply(user=world.users["staff"], feedback=feedback,

@@ -48,9 +48,17 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-DATA_DIR = Path(
-    os.environ.get("THUOCDO_DATA_DIR") or platformdirs.user_data_dir("thuocdo", appauthor=False)
-).expanduser()
+def data_dir_from(environ) -> Path:
+    """THUOCDO_DATA_DIR of `environ`, else the per-user data folder (also read by
+    `thuocdo serve` for the secret key file, before any settings load: thuocdo/cli.py)."""
+    return Path(
+        environ.get("THUOCDO_DATA_DIR") or platformdirs.user_data_dir("thuocdo", appauthor=False)
+    ).expanduser()
+
+
+DATA_DIR = data_dir_from(os.environ)
+#: the file in the data dir where development settings keep their generated secret key
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a key
 
 DEBUG = env_bool("THUOCDO_DEBUG", False)
 SECRET_KEY = os.environ.get("THUOCDO_SECRET_KEY", "")

@@ -159,6 +159,92 @@ def test_serve_command_stops_before_starting_anything_without_a_key(monkeypatch)
         run("serve")
 
 
+# `thuocdo serve` and the secret key `thuocdo demo` keeps in the data dir (thuocdo/cli.py)
+
+
+def _data_dir_with_key(tmp_path, key: str = "demo-secret-key-0123456789") -> str:
+    (tmp_path / "secret_key").write_text(key + "\n", encoding="utf-8")
+    return str(tmp_path)
+
+
+def test_serve_without_the_variable_uses_the_data_dir_s_key_and_says_so(tmp_path):
+    from thuocdo import cli
+
+    env = {"THUOCDO_DATA_DIR": _data_dir_with_key(tmp_path)}
+    err = StringIO()
+    cli.serve_secret_key(env, err=err)
+    assert env["THUOCDO_SECRET_KEY"] == "demo-secret-key-0123456789"
+    said = err.getvalue()
+    assert said.count("\n") == 1 and str(tmp_path / "secret_key") in said
+    assert "THUOCDO_SECRET_KEY is not set" in said
+    assert serve.secret_key_problem(env) is None
+
+
+def test_serve_warns_when_the_variable_differs_from_the_data_dir_s_key(tmp_path):
+    from thuocdo import cli
+
+    data_dir = _data_dir_with_key(tmp_path)
+    for given, warned in (("another-secret-key-9876543210", True),
+                          ("demo-secret-key-0123456789", False)):
+        env = {"THUOCDO_DATA_DIR": data_dir, "THUOCDO_SECRET_KEY": given}
+        err = StringIO()
+        cli.serve_secret_key(env, err=err)
+        assert env["THUOCDO_SECRET_KEY"] == given  # the environment's key wins
+        assert ("warning" in err.getvalue() and "will not match" in err.getvalue()) is warned
+        assert bool(err.getvalue()) is warned
+
+
+def test_serve_without_the_variable_nor_a_key_file_still_refuses(tmp_path):
+    from thuocdo import cli
+
+    env = {"THUOCDO_DATA_DIR": str(tmp_path)}
+    err = StringIO()
+    cli.serve_secret_key(env, err=err)
+    assert "THUOCDO_SECRET_KEY" not in env and err.getvalue() == ""
+    assert not (tmp_path / "secret_key").exists()  # serve never makes one
+    assert serve.secret_key_problem(env) is not None
+
+
+@pytest.mark.django_db
+def test_thuocdo_serve_runs_with_the_key_the_demo_issued_access_keys_under(tmp_path,
+                                                                          monkeypatch):
+    """The walk: `thuocdo demo` hashed access keys with its data dir's key and `thuocdo
+    serve`, run without THUOCDO_SECRET_KEY, refused; with another key every access key
+    failed silently. Now `serve` runs under the demo's key."""
+    from thuocdo import cli
+
+    monkeypatch.setenv("THUOCDO_DATA_DIR", _data_dir_with_key(tmp_path))
+    # empty rather than deleted: monkeypatch then restores what serve sets
+    monkeypatch.setenv("THUOCDO_SECRET_KEY", "")
+    started = []
+    monkeypatch.setattr(serve, "run_children", lambda commands, **k: started.append(
+        os.environ.get("THUOCDO_SECRET_KEY")) or 0)
+    assert cli.main(["thuocdo", "serve", "--no-jobs", "--no-scheduler"]) == 0
+    assert started == ["demo-secret-key-0123456789"]  # what the children inherit
+
+
+def test_production_settings_load_with_the_data_dir_s_key(tmp_path):
+    """In a fresh process, as `thuocdo serve` starts: production settings, no variable."""
+    data_dir = _data_dir_with_key(tmp_path)
+    script = (
+        "import os, sys\n"
+        "from thuocdo import cli\n"
+        "cli.set_defaults('serve', os.environ)\n"
+        "cli.serve_secret_key(os.environ)\n"
+        "import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "print(settings.SETTINGS_MODULE, settings.SECRET_KEY)\n"
+    )
+    run_env = {k: v for k, v in os.environ.items()
+               if k not in ("DJANGO_SETTINGS_MODULE", "THUOCDO_SECRET_KEY")}
+    run_env["THUOCDO_DATA_DIR"] = data_dir
+    done = subprocess.run([sys.executable, "-c", script], env=run_env,  # noqa: S603 - ours
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [serve.PRODUCTION_SETTINGS, "demo-secret-key-0123456789"]
+    assert "THUOCDO_SECRET_KEY is not set" in done.stderr
+
+
 def test_serve_runs_gunicorn_a_worker_and_the_scheduler():
     commands = serve.child_commands(bind="0.0.0.0:9000", workers=3, jobs=True, scheduler=True)
     assert set(commands) == {"web", "worker", "scheduler"}
