@@ -358,11 +358,29 @@ def _signal_context(request, signal, *, bound: dict | None = None):
         "waits_for_explanation": decider and awaits,
         "decides_elsewhere": services.decides_elsewhere(user, signal),
         "overdue": services.explanation_overdue(signal, today=today),
-        "ground_url": services.ground_link(user, signal),
+        # an S14 about an official makes their grade KHT once confirmed (evaluations:
+        # `adapters.signal_grounds`), without a ground recorded by the board
+        "kht": _kht_effect(signal),
         "forms": {action: bound.get(action) or _step_form(
             action, signal=signal, due=due if action == "request" else None)
             for action in STEP_ACTIONS},
     }
+
+
+#: the signal that makes the grade KHT whatever the score once a leader confirms it
+#: (Decree 335/2025; the scoring rubric's `kht_signals`)
+KHT_SIGNAL = "S14"
+
+
+def _kht_effect(signal) -> str:
+    """What the signal does to its official's grade: "confirmed" (it makes it KHT),
+    "pending" (it will if the breach is confirmed), or "" (nothing: another signal, one
+    about a unit, or an explanation accepted)."""
+    if signal.code != KHT_SIGNAL or signal.official_id is None:
+        return ""
+    if signal.status == SignalStatus.CONFIRMED:
+        return "confirmed"
+    return "" if signal.status == SignalStatus.ACCEPTED else "pending"
 
 
 @login_required

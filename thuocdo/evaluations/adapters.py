@@ -14,7 +14,9 @@ officials or tasks:
    (read per part of the organisation, `thuocdo.org.parts`, and per month);
 5. their events, in one query per part ordered by task and sequence number;
 6. assessments of the period (and of its months, for a quarter or year);
-7. confirmed KHT grounds of the period's year;
+7. confirmed KHT grounds of the period's year, and the signal records of the rubrics' KHT
+   signals (S14) a leader confirmed as a breach about an official, dated that year, each a
+   ground of kind "signal" citing the decision (`signal_grounds`, one query);
 8. citizens' complaints verified as founded about the work of those tasks (a few queries of
    the citizens app): each is a major error on its task (`FoundError`) when
    `THUOCDO_COMPLAINT_IS_MAJOR_ERROR` is true (the default), unless a leader accepted the
@@ -32,7 +34,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -54,6 +56,7 @@ from thuocdo.measure.scoring import (
 from thuocdo.measure.scoring import (
     FoundError,
     Grade,
+    GroundKind,
     KhtGround,
     OfficialInput,
     Period,
@@ -265,6 +268,65 @@ def grounds_for(year: int, unit_code: Mapping[int, str],
     )
 
 
+def signal_grounds(year: int, official_code: Mapping[int, str], *,
+                   officials: Iterable[int] | None = None) -> tuple[KhtGround, ...]:
+    """The signal records of the accountability app that are KHT grounds by themselves: of
+    a KHT signal of the registered rubrics (`Rubric.kht_signals`: S14), about an official
+    (among `officials`, ids, when given), dated in `year` (the day the record names,
+    `raised_on`: the engine counts it in the periods of that year ending on or after it,
+    as any ground), and confirmed as a breach by a leader: their status now, so a record
+    whose confirmation were undone would stop counting. Each is a ground of kind "signal"
+    whose reason is what the record found, citing the decision (who confirmed it, the day,
+    their written reason; the latest confirmation, should there be several) and the record
+    (`ref` "signal:<id>"). One query, whatever the number of officials (the records' index
+    on period and code)."""
+    from thuocdo.accountability.choices import SignalStatus, StepAction
+    from thuocdo.accountability.models import SignalStep
+
+    from .rubrics import RUBRICS
+
+    codes = sorted({code for rubric in RUBRICS.values() for code in rubric.kht_signals})
+    steps = SignalStep.objects.filter(
+        action=StepAction.CONFIRM, signal__status=SignalStatus.CONFIRMED,
+        signal__code__in=codes, signal__official__isnull=False,
+        # a record's period is the month of its day: the index narrows, the day decides
+        signal__period__in=[f"{year}-{month:02d}" for month in range(1, 13)],
+        signal__raised_on__year=year)
+    if officials is not None:
+        steps = steps.filter(signal__official_id__in=list(officials))
+    latest: dict[int, tuple] = {}
+    for row in steps.values_list(
+            "signal_id", "signal__code", "signal__raised_on", "signal__official_id",
+            "signal__explanation", "at", "text", "by__full_name", "by__official__name",
+            "by__official__code").order_by("signal_id", "at", "pk"):
+        latest[row[0]] = row
+    grounds = []
+    for (pk, code, on, official_id, found, at, text, full_name, name,
+         by_code) in latest.values():
+        who = full_name or name or ""
+        if who and by_code:
+            who = f"{who} ({by_code})"
+        grounds.append(KhtGround(
+            kind=GroundKind.SIGNAL, on=on, official=official_code.get(official_id),
+            signal=code, reason=found.strip(), ref=f"signal:{pk}", decided_by=who or None,
+            decided_on=timezone.localdate(at), decision=text.strip()))
+    return tuple(grounds)
+
+
+def kht_grounds(year: int, unit_code: Mapping[int, str], official_code: Mapping[int, str]
+                ) -> tuple[KhtGround, ...]:
+    """Every KHT ground of `year`: those recorded (`grounds_for`) and the confirmed signal
+    records (`signal_grounds`). A recorded ground of kind "signal" for the same official,
+    signal and day as a confirmed record is that record again (a board recorded it when a
+    confirmed S14 did not count by itself): the record counts, once."""
+    records = signal_grounds(year, official_code)
+    same = {(g.official, g.signal, g.on) for g in records}
+    recorded = tuple(g for g in grounds_for(year, unit_code, official_code)
+                     if g.kind is not GroundKind.SIGNAL or (g.official, g.signal, g.on)
+                     not in same)
+    return recorded + records
+
+
 def period_inputs(period: Period) -> PeriodInputs:
     """Everything the engine needs to score `period` but the tasks, which `score` reads part
     by part, in a fixed number of queries."""
@@ -280,7 +342,7 @@ def period_inputs(period: Period) -> PeriodInputs:
         period=period, officials=officials, units=nodes,
         calendar=work_calendar(years=years),
         assessments=assessments_for(labels, official_code),
-        grounds=grounds_for(period.end.year, unit_code, official_code),
+        grounds=kht_grounds(period.end.year, unit_code, official_code),
         official_ids=official_ids,
         unit_ids={code: pk for pk, code in unit_code.items()},
         unit_code=unit_code, official_code=official_code,

@@ -74,7 +74,7 @@ APPEAL_PARAMETER = OpenApiParameter("appeal_id", int, OpenApiParameter.PATH,
 PERIOD_EXAMPLE = {"label": "2026-10", "name": "tháng 10/2026", "kind": "month",
                   "start": "2026-10-01", "end": "2026-10-31", "status": "published",
                   "appeal_until": "2026-11-15", "scored_at": "2026-11-02T07:30:00+07:00",
-                  "rubric_version": "ND335-2025/1", "engine_version": "scoring/1.5"}
+                  "rubric_version": "ND335-2025/1", "engine_version": "scoring/1.6"}
 APPEAL_EXAMPLE = {"id": 12, "period": "2026-10", "official": "CG.STAFF",
                   "name": "Lê Văn Cường", "status": "pending",
                   "reason": "Báo cáo BC-07 nộp đúng hạn theo văn bản gia hạn.",

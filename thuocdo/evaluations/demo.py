@@ -7,7 +7,8 @@ all 30; leaders get their capacity to organise and to unite. With the generated 
 results (most products done, some late or unfinished at the month's close) most cards are
 HTT, some HTXS (the quota moves a few of them down) and a few HT. In the demo district two
 officials are KHT whatever their score: one disciplined with a reprimand during the month,
-one with a confirmed S14 signal (both recorded as KHT grounds by the board's service).
+one with a competent conclusion of ethical degradation (both recorded as KHT grounds by the
+board's service; a confirmed S14 signal needs no ground: its record counts by itself).
 Running the demo again the same month changes nothing; a period the demo's users already
 moved past review is left alone.
 """
@@ -120,9 +121,9 @@ GROUNDS = (
     (GroundKind.DISCIPLINE, DisciplineLevel.REPRIMAND, "",
      "Quyết định kỷ luật khiển trách: để nhiều hồ sơ của người dân quá hạn, không báo cáo "
      "lãnh đạo và không có văn bản xin lỗi"),
-    (GroundKind.SIGNAL, "", "S14",
-     "Kết luận thanh tra: nhận quà của doanh nghiệp có hồ sơ đang do mình thụ lý; dấu hiệu "
-     "S14 đã được xác nhận"),
+    (GroundKind.DEGRADATION, "", "",
+     "Kết luận của cấp ủy về suy thoái đạo đức, lối sống: nhận quà của doanh nghiệp có hồ "
+     "sơ đang do mình thụ lý"),
 )
 
 
@@ -186,7 +187,7 @@ def demo_scores(today: dt.date | None = None, complained_about: str = "",
     grades = Counter(cards.values_list("grade", flat=True))
     moved = cards.filter(quota_applied=True).count()
     counts = ", ".join(f"{grades[grade]} {grade}" for grade in ("HTXS", "HTT", "HT", "KHT"))
-    overridden = (f"; KHT (kỷ luật, S14 / discipline, S14): {', '.join(kht)}"
+    overridden = (f"; KHT (kỷ luật, suy thoái / discipline, degradation): {', '.join(kht)}"
                   if kht else "")
     return (f"{label}: {cards.count()} phiếu điểm / cards: {counts}; {moved} HTXS → HTT "
             f"(hạn mức / quota){overridden}; đang xem xét / under review")

@@ -139,17 +139,24 @@ class PeriodOpenForm(forms.Form):
         return self.FIELD_OF_KIND.get(self.cleaned_data.get("kind"), "kind")
 
 
-SIGNAL_CODE = r"^[Ss][0-9]{1,2}$"
+#: the kinds of ground the board records by hand: a confirmed signal (S14) is not one of
+#: them, since the signal record a leader confirmed counts by itself (`adapters.
+#: signal_grounds`); imports from other systems still carry grounds of kind "signal"
+MANUAL_GROUND_KINDS = [(value, label) for value, label in GroundKind.choices
+                       if value != GroundKind.SIGNAL]
 
 
 class GroundForm(forms.Form):
     """A KHT ground to record (`services.ground_record`): its kind; the official (by code,
     in any case, among those the caller reads) or, for corruption or waste, the unit; the
-    date; the level of a discipline; the confirmed signal; the written reason. The fields
-    a kind does not use are ignored. GET parameters prefill it (`initial_from`)."""
+    date; the level of a discipline; the written reason. The fields a kind does not use
+    are ignored. GET parameters prefill it (`initial_from`). A confirmed S14 is not
+    recorded here (`MANUAL_GROUND_KINDS`)."""
 
-    kind = forms.ChoiceField(label=_("Ground"), choices=GroundKind.choices,
-                             initial=GroundKind.DISCIPLINE)
+    kind = forms.ChoiceField(
+        label=_("Ground"), choices=MANUAL_GROUND_KINDS, initial=GroundKind.DISCIPLINE,
+        help_text=_("A confirmed S14 signal is not recorded here: once a leader confirms the "
+                    "breach on the signal's page, it makes the grade KHT by itself."))
     official = OfficialCodeField(
         label=_("Official (code)"), required=False,
         help_text=_("The official concerned, by code (any case); not for corruption or "
@@ -164,18 +171,13 @@ class GroundForm(forms.Form):
     level = forms.ChoiceField(label=_("Discipline level"), required=False,
                               choices=[("", "—"), *DisciplineLevel.choices],
                               help_text=_("Only for discipline."))
-    signal = forms.RegexField(label=_("Confirmed signal"), required=False, max_length=8,
-                              regex=SIGNAL_CODE,
-                              error_messages={"invalid": _("Write the signal's code, e.g. "
-                                                           "S14.")},
-                              help_text=_("Only for a confirmed signal, e.g. S14."))
     reason = forms.CharField(label=_("Written reason"), max_length=4000,
                              widget=forms.Textarea(attrs={"rows": 4}),
                              help_text=_("The decision or conclusion (number, date, who "
                                          "issued it) and what it is about."))
 
-    #: the GET parameters that prefill the form (a confirmed S14 signal's page links here)
-    PREFILL = ("kind", "official", "unit", "on", "level", "signal", "reason")
+    #: the GET parameters that prefill the form
+    PREFILL = ("kind", "official", "unit", "on", "level", "reason")
 
     def __init__(self, *args, scope, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -188,8 +190,8 @@ class GroundForm(forms.Form):
     @classmethod
     def initial_from(cls, query) -> dict:
         """The prefill from GET parameters: each one the form knows, unchecked (the form
-        checks them when sent), but a date that does not parse or an unknown kind is left
-        out rather than shown wrong."""
+        checks them when sent), but a date that does not parse or a kind the form does not
+        offer is left out rather than shown wrong."""
         initial = {name: query.get(name, "").strip() for name in cls.PREFILL
                    if query.get(name, "").strip()}
         if "on" in initial:
@@ -197,12 +199,10 @@ class GroundForm(forms.Form):
                 initial["on"] = DayField().clean(initial["on"])
             except forms.ValidationError:
                 del initial["on"]
-        if initial.get("kind") not in GroundKind.values:
+        if initial.get("kind") not in dict(MANUAL_GROUND_KINDS):
             initial.pop("kind", None)
         if initial.get("level") not in DisciplineLevel.values:
             initial.pop("level", None)
-        if "signal" in initial:
-            initial["signal"] = initial["signal"].upper()
         return initial
 
     def clean_on(self):
@@ -213,16 +213,12 @@ class GroundForm(forms.Form):
             raise forms.ValidationError(_("Check the year of the date."), code="too_old")
         return on
 
-    def clean_signal(self):
-        return (self.cleaned_data.get("signal") or "").upper()
-
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
         if kind:  # the fields this kind does not use are ignored, their errors too
             unused = {"official"} if kind == GroundKind.CORRUPTION else {"unit"}
             unused |= {"level"} if kind != GroundKind.DISCIPLINE else set()
-            unused |= {"signal"} if kind != GroundKind.SIGNAL else set()
             for name in unused:
                 self._errors.pop(name, None)
         if kind == GroundKind.CORRUPTION:
@@ -239,18 +235,6 @@ class GroundForm(forms.Form):
                 self.add_error("level", _("Choose the discipline level."))
         else:
             data["level"] = ""
-        if kind == GroundKind.SIGNAL:
-            if not data.get("signal") and "signal" not in self.errors:
-                self.add_error("signal", _("Name the confirmed signal, e.g. S14."))
-            elif data.get("signal") and data.get("on"):
-                # only the rubric's KHT signals count (the service's rule, said here first)
-                from .services import ground_signal_refusal
-
-                refusal = ground_signal_refusal(data["signal"], data["on"])
-                if refusal:
-                    self.add_error("signal", refusal)
-        else:
-            data["signal"] = ""
         if "reason" in data and not data["reason"].strip():
             self.add_error("reason", _("Write the reason."))
         return data

@@ -605,8 +605,9 @@ def card_signals(*, card: ScoreCard) -> list:
     """Signals about the card's official, raised in the card's months and confirmed as a
     breach by a leader (accountability app), then the initiatives (S15) a leader decided
     to protect. They are shown on the card and change no points by themselves: the delays
-    and errors behind them are already in the task data, a confirmed S14 counts through a
-    KHT ground (docs/scoring.md), and a protected initiative is for the reward proposals."""
+    and errors behind them are already in the task data, a confirmed S14 makes the grade
+    KHT (`adapters.signal_grounds`, docs/scoring.md), and a protected initiative is for the
+    reward proposals."""
     from thuocdo.accountability.choices import PROTECTED_INITIATIVE, SignalStatus
     from thuocdo.accountability.models import SignalRecord
 
@@ -618,6 +619,30 @@ def card_signals(*, card: ScoreCard) -> list:
     ).select_related("task")
     return sorted(signals, key=lambda s: (s.code == PROTECTED_INITIATIVE, s.raised_on,
                                           int(s.code[1:]), s.pk))
+
+
+def kht_signals_not_on_card(*, card: ScoreCard) -> list:
+    """The confirmed signal records that make the card's grade KHT by the scoring's own
+    rule (`adapters.signal_grounds`: a KHT signal of the card's rubric, in reach of its
+    period) but that the stored card does not cite: it was computed before the breach was
+    confirmed (the period is scored again, or kept as approved). The engine's grounds
+    (`KhtGround`), by day. A card citing a ground of kind "signal" of the same day (one
+    recorded by the board for that record) counts as citing it."""
+    from thuocdo.measure.scoring import ground_in_reach
+
+    from .adapters import signal_grounds
+
+    period = EnginePeriod.parse(card.period.label)
+    rubric = period_rubric(card.period)
+    overrides = card.data.get("overrides", [])
+    cited = {o.get("ref") for o in overrides}
+    cited_days = {o.get("on") for o in overrides if o.get("kind") == "signal"}
+    return sorted((g for g in signal_grounds(period.end.year,
+                                             {card.official_id: card.official.code},
+                                             officials=[card.official_id])
+                   if g.signal in rubric.kht_signals and ground_in_reach(g, period, rubric)
+                   and g.ref not in cited and g.on.isoformat() not in cited_days),
+                  key=lambda g: (g.on, g.ref))
 
 
 def card_findings(*, card: ScoreCard) -> list:

@@ -162,7 +162,9 @@ class ScoreCardSerializer(serializers.Serializer):
     quota = serializers.DictField(allow_null=True,
                                   help_text="The quota's decision: rank, candidates, kept, "
                                             "scopes, reason.")
-    overrides = _Objects(help_text="KHT grounds that applied: kind, on, ref, detail.")
+    overrides = _Objects(help_text="KHT grounds that applied: kind, on (ISO date), ref "
+                                   "(ground:<id> for a recorded ground, signal:<id> for a "
+                                   "confirmed signal record), detail.")
     deductions = _Objects(help_text="Every deduction with its points, task, event, reason.")
     tasks = _Objects(help_text="Each task counted: task, product, coefficient, quantity, "
                                "converted, deadline, completed, done_event, major_errors, "

@@ -354,7 +354,8 @@ def _explain(card: ScoreCard) -> dict:
                            "title": titles.get(item.get("task") or "", ""), "url": url,
                            "unit_name": units.get(item.get("unit") or "", item.get("unit")),
                            "excused_url": excused_url, "finding_url": finding_url})
-    overrides = [{**o, "on": _day(o["on"]), "label": GROUND_LABELS.get(o["kind"], o["kind"])}
+    overrides = [{**o, "on": _day(o["on"]), "label": GROUND_LABELS.get(o["kind"], o["kind"]),
+                  "url": _signal_url(o.get("ref"))}
                  for o in data.get("overrides", [])]
     return {"tasks": tasks, "deductions": deductions, "overrides": overrides,
             "formula_lines": [p for p in (data.get("formula") or "").split("; ") if p],
@@ -363,6 +364,22 @@ def _explain(card: ScoreCard) -> dict:
             "not_counted": NOT_COUNTED, "not_counted_note": not_counted_note(data),
             "organising": _rating(data.get("organising")),
             "uniting": _rating(data.get("uniting"))}
+
+
+def _signal_url(ref: Any) -> str | None:
+    """The page of the signal record a KHT ground of the card comes from ("signal:<id>",
+    `adapters.signal_grounds`); None for a recorded ground."""
+    kind, _sep, pk = str(ref or "").partition(":")
+    if kind != "signal" or not pk.isdigit():
+        return None
+    return reverse("accountability:signal_detail", kwargs={"pk": int(pk)})
+
+
+def _kht_not_on_card(card: ScoreCard) -> list[dict]:
+    """The confirmed signals that make the grade KHT but that the stored card does not cite
+    (`selectors.kht_signals_not_on_card`), each with its day and page."""
+    return [{"signal": ground.signal, "on": ground.on, "url": _signal_url(ground.ref)}
+            for ground in selectors.kht_signals_not_on_card(card=card)]
 
 
 def _months(scope, card: ScoreCard) -> list[dict]:
@@ -433,6 +450,10 @@ def card_detail(request, label: str, official: str):
         "d": card.data, **_explain(card),
         "appeals": selectors.appeals_of(card=card),
         "signals": selectors.card_signals(card=card),
+        # a confirmed S14 the stored card does not cite yet: the KHT box says so, never
+        # "none"; computed again while the period is scored, kept once it is approved
+        "kht_not_on_card": _kht_not_on_card(card),
+        "scorable": period.status in SCORABLE,
         "findings": _findings(card),
         # the service's own rule: scoring or review, before the assessment; else why not
         "can_self_score": own and self_refusal is None,
@@ -827,12 +848,37 @@ def unit_review(request, label: str, code: str):
                 raise Http404(_("Not found."))
         except ServiceError as exc:
             _refused(request, exc)
+    editable = period.status in SCORABLE  # the service's rule (`assessments_save`)
+    if not editable:  # the assessments as they stand, read-only
+        for row in rows:
+            row["values"] = _assessment_values(row["form"], row["stored"])
     return render(request, "evaluations/unit_review.html", {
         "nav": "scores", "period": period, "unit": unit, "rows": rows,
         "to_confirm": any(row["card"].status == CardStatus.DRAFT for row in rows),
-        "editable": period.status in (PeriodStatus.OPEN, PeriodStatus.SCORING,
-                                      PeriodStatus.REVIEW),
+        "editable": editable,
+        # why nothing can be changed here any more, in the service's words
+        "closed": "" if editable else _(
+            "Period %(p)s is %(s)s: assessments can no longer change.")
+        % {"p": period.name, "s": period.get_status_display()},
     })
+
+
+def _assessment_values(form: AssessmentForm, stored: Any) -> list[tuple[str, str]]:
+    """A row of the review screen read-only: each field of its form (a leader's đ and e
+    too) with the stored assessment's value, "—" where there is none."""
+    values = []
+    for name, field in form.fields.items():
+        value = getattr(stored, name, None) if stored is not None else None
+        if value is None or value == "":
+            shown = "—"
+        elif name in ("organising", "uniting"):
+            shown = _rating(float(value))
+        elif isinstance(value, Decimal):
+            shown = formats.number_format(value, 2)
+        else:
+            shown = str(value)
+        values.append((str(field.label), shown))
+    return values
 
 
 @login_required
@@ -1102,8 +1148,8 @@ def _ground_saved(request, ground: Ground, text: str) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ground_add(request):
-    """Record a KHT ground (`services.ground_record`). GET parameters prefill the form (a
-    confirmed S14 signal's page links here with kind, signal, official, on and reason)."""
+    """Record a KHT ground (`services.ground_record`) of a kind the form offers (not a
+    confirmed S14: its record counts by itself). GET parameters prefill the form."""
     _board_only(request)
     scope = request.scope
     units = _ground_units(scope)
@@ -1115,7 +1161,7 @@ def ground_add(request):
                 ground = services.ground_record(
                     actor=request.user, kind=data["kind"], official=data["official"],
                     unit=data["unit"], on=data["on"], level=data["level"],
-                    signal=data["signal"], reason=data["reason"])
+                    reason=data["reason"])
             except ServiceError as exc:
                 _put_back(form, exc)
             else:

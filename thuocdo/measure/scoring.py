@@ -37,8 +37,10 @@ from .history import TaskHistory, delays, done_event, end_of_day, log_facts
 #: 1.4: an excuse given after the close excuses a delay counted at the close, a protected
 #: initiative (S15) is not held against its official, a leader's month with products but
 #: no T leaves the quarter or year without T instead of out of the mean; 1.5: a quarter's or
-#: year's formula names the months it averages, months are written 9/2026, not 09/2026).
-ENGINE_VERSION = "scoring/1.5"
+#: year's formula names the months it averages, months are written 9/2026, not 09/2026;
+#: 1.6: a KHT ground's day is written dd/mm/yyyy in the reasons, not 2026-10-20, and a
+#: ground from a confirmed signal record cites the decision: who confirmed it, when, why).
+ENGINE_VERSION = "scoring/1.6"
 
 Number = int | float | str | Decimal | Fraction
 
@@ -296,6 +298,11 @@ class KhtGround:
     signal: str | None = None  # signal code, e.g. "S14"
     reason: str = ""
     ref: Any = None  # where the record comes from, e.g. "discipline[2]"
+    #: a signal record a leader confirmed as a breach (the accountability app): who
+    #: confirmed it (their name, as the card shows it), the day, and their written reason
+    decided_by: str | None = None
+    decided_on: dt.date | None = None
+    decision: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", GroundKind(self.kind))
@@ -806,10 +813,27 @@ def kht_overrides(official: OfficialInput, grounds: Iterable[KhtGround], period:
             applies = ground.signal in rubric.kht_signals
             detail = f"dấu hiệu đã xác nhận {ground.signal}"
         if applies:
-            if ground.reason:
-                detail = f"{detail} ({ground.reason})"
+            cited = [part for part in (ground.reason, _decision_vi(ground)) if part]
+            if cited:
+                detail = f"{detail} ({'; '.join(cited)})"
             found.append(Override(str(ground.kind), ground.on, ground.ref, detail))
     return tuple(sorted(found, key=lambda o: (o.on, o.kind, str(o.ref), o.detail)))
+
+
+def _decision_vi(ground: KhtGround) -> str:
+    """The confirmation of a signal record, in the card's words: "Nguyễn Văn A xác nhận vi
+    phạm ngày 05/11/2026: <reason>"; "" for a ground that is no such record."""
+    if ground.decided_on is None:
+        return ""
+    who = f"{ground.decided_by} " if ground.decided_by else ""
+    said = f": {ground.decision}" if ground.decision else ""
+    return f"{who}xác nhận vi phạm ngày {_day_vi(ground.decided_on)}{said}"
+
+
+def _day_vi(day: dt.date) -> str:
+    """A day in the engine's Vietnamese sentences: dd/mm/yyyy (20/10/2026), as the rest of
+    the product writes days (the JSON's data fields keep ISO dates)."""
+    return day.strftime("%d/%m/%Y")
 
 
 def agency_of(unit: str, units: Mapping[str, Unit], rubric: Rubric) -> str:
@@ -1265,7 +1289,7 @@ def _reasons(parts, leader, exact_t, general, overrides, by_score, rubric) -> tu
                        "(chưa có dữ liệu)")
     if general is None:
         reasons.append("chưa đánh giá tiêu chí chung: chưa có tổng điểm (chưa có dữ liệu)")
-    reasons.extend(f"KHT không phụ thuộc điểm: {o.detail}, {o.on.isoformat()}"
+    reasons.extend(f"KHT không phụ thuộc điểm: {o.detail}, {_day_vi(o.on)}"
                    for o in overrides)
     if by_score is Grade.KHT:
         last = rubric.thresholds[-1][1]

@@ -319,22 +319,25 @@ def test_no_link_before_confirmation_for_s15_or_without_the_evaluations_page(wor
 
 
 @pytest.mark.django_db
-def test_the_confirmed_s14_page_shows_the_link_to_the_board_only(world, client_for):
+def test_an_s14_page_says_what_it_does_to_the_grade_and_links_to_no_ground_form(
+        world, client_for):
+    """A confirmed S14 makes its official's grade KHT by itself (evaluations reads the
+    record): its page says so, from its day on, to whoever reads it, and no longer sends
+    the board to record a ground; before the decision it says what a confirmation would
+    do; an S14 whose explanation was accepted, or an S15, says nothing of the grade."""
     signal = _confirmed_s14(world)
-    try:
-        target = reverse("evaluations:ground_add")
-    except NoReverseMatch:
-        target = None  # the evaluations' page is not there yet: no link at all
-    for role, shown in (("board", True), ("admin", True), ("head", False),
-                        ("inspector", False)):
+    for role in ("board", "admin", "head", "inspector", "staff"):
         page = client_for(world.user(role)).get(signal.get_absolute_url())
         assert page.status_code == 200
-        url = page.context["ground_url"]
-        if target is None or not shown:
-            assert url is None
-        else:
-            assert url.startswith(target + "?kind=signal&signal=S14&official=CG.STAFF&on=")
-            assert url.replace("&", "&amp;") in page.content.decode()
+        assert page.context["kht"] == "confirmed"
+        assert "?kind=signal" not in page.content.decode(), "no link to record a ground"
+    pending = _record(world, text="Khác")
+    assert client_for(world.user("head")).get(pending.get_absolute_url()).context["kht"] == \
+        "pending"
+    SignalRecord.objects.filter(pk=pending.pk).update(status="accepted")
+    assert client_for(world.user("head")).get(pending.get_absolute_url()).context["kht"] == ""
+    s15 = _record(world, code="S15", text="Sáng kiến")
+    assert client_for(world.user("head")).get(s15.get_absolute_url()).context["kht"] == ""
 
 
 # -- the API -----------------------------------------------------------------------------------

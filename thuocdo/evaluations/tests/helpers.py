@@ -1,6 +1,7 @@
 """Test helpers: load a golden scoring scenario (thuocdo/measure/tests/golden/scoring) into
-the database through the exchange importer, and its assessments and KHT grounds through
-the services."""
+the database through the exchange importer, its assessments and KHT grounds through the
+services, and its signal records (`signals`, the tests' own key) as the accountability app
+stores them."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def load_golden(document: dict, *, actor=None) -> dict[str, tuple[str, int]]:
     from thuocdo.org.models import Official, Unit
 
     plain = {k: v for k, v in document.items()
-             if k not in ("expected", "description", "assessments", "discipline")}
+             if k not in ("expected", "description", "assessments", "discipline", "signals")}
     plain, where = with_accepts(plain)
     import_document(plain, on=SINCE)
     periods = {}
@@ -66,6 +67,69 @@ def load_golden(document: dict, *, actor=None) -> dict[str, tuple[str, int]]:
             on=dt.date.fromisoformat(record["on"]), level=record.get("level", ""),
             signal=record.get("signal", ""), reason=record.get("reason", ""))
         where[f"discipline[{n}]"] = ("", f"ground:{ground.pk}")
+    where.update(record_signals(document))
+    return where
+
+
+#: a signal's status after each step of its answer (accountability `services._step`)
+STATUS_AFTER = {"request": "requested", "explain": "explained", "accept": "accepted",
+                "confirm": "confirmed"}
+
+
+def record_signals(document: dict) -> dict[str, tuple[str, str]]:
+    """The scenario's `signals` (golden case 12) stored as the accountability app leaves
+    them once answered: recorded by hand by an inspector on their day, then each step of
+    its answer by the official named (a user made for them, with their name), its status
+    the last step's. The rows are written as its services write them, not through them:
+    those refuse a day after today, and the scenario's steps have their own times. Returns
+    `signals[n]` → ("", "signal:<id>"), the card's reference."""
+    from django.utils import timezone
+
+    from thuocdo.accountability.models import SignalRecord, SignalStep
+    from thuocdo.accounts import services as accounts
+    from thuocdo.accounts.models import User
+    from thuocdo.core.testing import PASSWORD
+    from thuocdo.org.models import Membership, Official
+
+    records = document.get("signals", ())
+    if not records:
+        return {}
+    zone = timezone.get_current_timezone()
+    users: dict[str, User] = {}
+
+    def user(code: str) -> User:
+        if code not in users:
+            official = Official.objects.get(code=code)
+            users[code] = (User.objects.filter(official=official).first()
+                           or accounts.user_create(email=f"{code.lower()}@golden.example",
+                                                   password=PASSWORD, full_name=official.name,
+                                                   official=official))
+        return users[code]
+
+    inspector = accounts.user_create(email="thanhtra@golden.example", password=PASSWORD,
+                                     full_name="Thanh tra")
+    where = {}
+    for n, record in enumerate(records):
+        on = dt.date.fromisoformat(record["on"])
+        official = Official.objects.get(code=record["official"])
+        unit = (Membership.objects.filter(official=official, start__lte=on)
+                .order_by("-start").first().unit)
+        recorded = dt.datetime.combine(on, dt.time(16), tzinfo=zone)
+        steps = record.get("steps", ())
+        last = max([recorded, *(dt.datetime.fromisoformat(s["at"]) for s in steps)])
+        signal = SignalRecord.objects.create(
+            key=f"{record['code']}|{on:%Y-%m}||{official.code}|{unit.code}|manual:golden{n}",
+            code=record["code"], period=f"{on:%Y-%m}", raised_on=on, subject_kind="person",
+            official=official, unit=unit, events=[], explanation=record["text"],
+            status=STATUS_AFTER[steps[-1]["action"]] if steps else "open", present=True,
+            first_seen=recorded, last_seen=last, version=len(steps))
+        SignalStep.objects.create(signal=signal, action="record", at=recorded, by=inspector,
+                                  text=record["text"])
+        for step in steps:
+            SignalStep.objects.create(signal=signal, action=step["action"],
+                                      at=dt.datetime.fromisoformat(step["at"]),
+                                      by=user(step["by"]), text=step["text"])
+        where[f"signals[{n}]"] = ("", f"signal:{signal.pk}")
     return where
 
 

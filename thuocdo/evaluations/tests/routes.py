@@ -213,8 +213,8 @@ ROUTES |= {
                   note="a unit outside the reach is an invalid filter: nothing is listed"),
     ],
     "evaluations:ground_add": [
-        RouteSpec(query="kind=signal&signal=S14&official=CG.STAFF&on=2026-10-03&reason=x",
-                  expect=page_expect(BOARD, denied=403), note="prefilled from a signal"),
+        RouteSpec(query="kind=degradation&official=CG.STAFF&on=2026-10-03&reason=x",
+                  expect=page_expect(BOARD, denied=403), note="prefilled"),
         RouteSpec(method="post", data=_ground_data("CG.STAFF"),
                   expect=page_expect(BOARD, ok=302, denied=403)),
         RouteSpec(method="post", data=_ground_data("BD.STAFF"),

@@ -155,17 +155,26 @@ def test_a_recorded_ground_makes_the_card_kht_once_scored_again(world, client_fo
     assert _card("CG.STAFF2").grade != "KHT", "only the official concerned"
 
 
-def test_a_confirmed_signal_and_corruption_in_a_unit(world, client_for, scored):
-    """A confirmed S14 signal is about an official; corruption or waste is about a unit,
-    and makes its leaders KHT."""
+def test_a_degradation_and_corruption_in_a_unit_but_no_confirmed_signal(world, client_for,
+                                                                        scored):
+    """A conclusion of degradation is about an official; corruption or waste is about a
+    unit, and makes its leaders KHT. A confirmed S14 is not recorded here (its record
+    counts by itself): the form does not offer the kind."""
     client = client_for(world.user("admin"))
-    assert client.post(ADD, _ground(kind="signal", signal="s14", level="",
+    page = client.get(ADD).content.decode()
+    assert '<option value="degradation"' in page and '<option value="signal"' not in page
+    assert 'name="signal"' not in page
+    refused = client.post(ADD, _ground(kind="signal", signal="s14", level="",
+                                       official="CG.STAFF2"))
+    assert list(_errors(refused)) == ["kind"]
+    assert client.post(ADD, _ground(kind="degradation", level="",
                                     official="CG.STAFF2")).status_code == 302
     assert client.post(ADD, _ground(kind="corruption", official="nobody", unit="HN.CG",
-                                    level="junk", signal="junk")).status_code == 302, \
+                                    level="junk")).status_code == 302, \
         "the fields a kind does not use are ignored"
-    signal, corruption = Ground.objects.order_by("pk")
-    assert (signal.signal, signal.official.code, signal.unit) == ("S14", "CG.STAFF2", None)
+    degradation, corruption = Ground.objects.order_by("pk")
+    assert (degradation.kind, degradation.official.code, degradation.unit,
+            degradation.signal) == ("degradation", "CG.STAFF2", None, "")
     assert (corruption.unit.code, corruption.official, corruption.level) == ("HN.CG", None, "")
     services.period_score(actor=world.user("board"), period=scored)
     assert _card("CG.STAFF2").grade == "KHT"
@@ -183,8 +192,7 @@ def test_a_confirmed_signal_and_corruption_in_a_unit(world, client_for, scored):
     ({"on": "01/01/2100"}, "on"),  # in the future
     ({"kind": "corruption", "unit": ""}, "unit"),
     ({"kind": "corruption", "unit": "HN.BD"}, "unit"),  # outside the board's reach
-    ({"kind": "signal", "signal": ""}, "signal"),
-    ({"kind": "signal", "signal": "14"}, "signal"),
+    ({"kind": "signal", "signal": "S14"}, "kind"),  # a confirmed S14 counts by itself
     ({"kind": "amnesty"}, "kind"),
 ])
 def test_bad_input_is_said_on_its_field_and_records_nothing(world, client_for, data, field):
@@ -195,20 +203,23 @@ def test_bad_input_is_said_on_its_field_and_records_nothing(world, client_for, d
     assert not AuditEntry.objects.filter(object_type="evaluations.ground").exists()
 
 
-def test_the_form_is_prefilled_from_a_confirmed_signal(world, client_for):
-    """The link of a confirmed S14 signal's page: kind, signal, official, date and reason
-    arrive filled in; a date that does not parse or an unknown kind is left out."""
+def test_the_form_is_prefilled_from_get_parameters(world, client_for):
+    """Kind, official, date and reason arrive filled in; a date that does not parse, an
+    unknown kind or one the form does not offer (a confirmed signal: its record counts by
+    itself) is left out."""
     client = client_for(world.user("board"))
-    response = client.get(ADD, {"kind": "signal", "signal": "S14", "official": "CG.STAFF",
-                                "on": "2026-10-03", "reason": "Tín hiệu S14 đã xác nhận"})
+    response = client.get(ADD, {"kind": "degradation", "official": "CG.STAFF",
+                                "on": "2026-10-03", "reason": "Kết luận số 5"})
     form = response.context["form"]
-    assert form.initial == {"kind": "signal", "signal": "S14", "official": "CG.STAFF",
-                            "on": dt.date(2026, 10, 3), "reason": "Tín hiệu S14 đã xác nhận"}
+    assert form.initial == {"kind": "degradation", "official": "CG.STAFF",
+                            "on": dt.date(2026, 10, 3), "reason": "Kết luận số 5"}
     page = response.content.decode()
-    assert '<option value="signal" selected>' in page
+    assert '<option value="degradation" selected>' in page
     assert 'value="2026-10-03"' in page and 'value="CG.STAFF"' in page
-    assert "Tín hiệu S14 đã xác nhận</textarea>" in page
+    assert "Kết luận số 5</textarea>" in page
     response = client.get(ADD, {"kind": "pardon", "on": "yesterday", "official": "CG.STAFF"})
+    assert response.context["form"].initial == {"official": "CG.STAFF"}
+    response = client.get(ADD, {"kind": "signal", "signal": "S14", "official": "CG.STAFF"})
     assert response.context["form"].initial == {"official": "CG.STAFF"}
     assert not Ground.objects.exists(), "a prefill records nothing"
 

@@ -80,8 +80,10 @@ def test_demo_assessments_vary_and_every_deduction_has_its_written_reason():
 @pytest.mark.django_db
 def test_demo_scores_make_two_officials_kht_by_their_grounds():
     """Two staff of the demo district get a KHT ground in the month (a reprimand, a
-    confirmed S14 signal), recorded through the board's service (audit trail): their cards
-    are KHT whatever their score; the demo's accounts are spared; once only."""
+    conclusion of degradation), recorded through the board's service (audit trail): their
+    cards are KHT whatever their score; the demo's accounts are spared; once only. No
+    ground of kind "signal": the board no longer records one (a confirmed S14 record
+    counts by itself)."""
     from thuocdo.core.models import AuditEntry
     from thuocdo.evaluations.models import Ground
     from thuocdo.exchange.importer import import_document
@@ -93,7 +95,7 @@ def test_demo_scores_make_two_officials_kht_by_their_grounds():
     summary = demo_scores(dt.date(2026, 11, 23), district="HN.CG", spare=("CB101",))
     grounds = list(Ground.objects.order_by("id"))
     assert [(g.kind, g.level, g.signal) for g in grounds] == [
-        ("discipline", "reprimand", ""), ("signal", "", "S14")]
+        ("discipline", "reprimand", ""), ("degradation", "", "")]
     assert all(g.reason and g.confirmed and g.on.month == 10 and g.on.weekday() < 5
                for g in grounds)
     codes = [g.official.code for g in grounds]

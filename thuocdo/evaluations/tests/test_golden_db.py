@@ -16,12 +16,12 @@ from .helpers import CASES, after_end, load_golden, read
 
 def _translate_events(expected, where):
     """`events[n]` of the document → the seq the event has in the database;
-    `discipline[n]` → the stored ground."""
+    `discipline[n]` → the stored ground; `signals[n]` → the stored signal record."""
     if isinstance(expected, dict):
         out = {}
         for key, value in expected.items():
             if key in ("event", "excused_by", "done_event", "ref") and isinstance(value, str) \
-                    and value.startswith(("events[", "discipline[")):
+                    and value.startswith(("events[", "discipline[", "signals[")):
                 out[key] = where[value][1]
             else:
                 out[key] = _translate_events(value, where)

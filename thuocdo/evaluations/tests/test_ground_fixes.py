@@ -6,7 +6,8 @@
    the refusal existed (one of them withdrawn); what cannot be told apart is refused with
    the record's path.
 2. A ground of kind "signal" names one of the rubric's KHT signals (`kht_signals`, S14),
-   in the service, the form and the import (with the record's path).
+   in the service and the import (with the record's path); the board's form records none
+   (a confirmed S14 record counts by itself).
 """
 
 from __future__ import annotations
@@ -227,13 +228,15 @@ def test_the_signals_are_read_from_the_rubric_in_force(world, settings, monkeypa
         _signal(world, "S1")
 
 
-def test_the_form_refuses_a_signal_that_does_not_count(world, client_for):
-    response = client_for(world.user("board")).post(ADD, {
-        "kind": "signal", "signal": "s1", "official": "cg.staff", "on": "03/10/2026",
-        "reason": "Tín hiệu S1"})
-    assert response.status_code == 200
-    errors = response.context["form"].errors
-    assert list(errors) == ["signal"] and "S14" in errors["signal"][0]
+def test_the_form_records_no_signal_ground_whatever_its_code(world, client_for):
+    """Neither a signal that does not count nor S14: a confirmed S14 record counts by
+    itself, so the board's form no longer offers the kind (the import still does)."""
+    for code in ("s1", "S14"):
+        response = client_for(world.user("board")).post(ADD, {
+            "kind": "signal", "signal": code, "official": "cg.staff", "on": "03/10/2026",
+            "reason": "Tín hiệu"})
+        assert response.status_code == 200
+        assert list(response.context["form"].errors) == ["kind"]
     assert not Ground.objects.exists()
 
 

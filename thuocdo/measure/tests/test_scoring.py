@@ -85,7 +85,10 @@ def load_inputs(document: Mapping) -> Inputs:
     `result` "verified" and a `task`) are major errors found outside its log (`FoundError`).
     `discipline` records carry optional additions: `ground` (`discipline` by default,
     `degradation`, `corruption` with a `unit` instead of an `official`, `signal` with
-    `signal`: "S14"), and `reason`."""
+    `signal`: "S14"), and `reason`. `signals` (not an exchange key: the tests' own, see
+    golden case 12) are signal records with their answer; each one of the rubric's KHT
+    signals whose last decision confirmed the breach is a ground, as
+    `evaluations.adapters.signal_grounds` makes it (`signal_grounds` here)."""
     years = scenario_years(document)
     scenario = load_scenario(document, holidays=holidays.country_holidays("VN", years=years))
     refs: dict[str, list[str]] = {}
@@ -121,9 +124,32 @@ def load_inputs(document: Mapping) -> Inputs:
                   signal=record.get("signal"), reason=record.get("reason", ""),
                   ref=f"discipline[{n}]")
         for n, record in enumerate(document.get("discipline", ()))
-    )
+    ) + signal_grounds(document)
     return Inputs(officials, tasks, scenario.people.units, scenario.calendar, assessments,
                   grounds)
+
+
+def signal_grounds(document: Mapping) -> tuple[KhtGround, ...]:
+    """The scenario's `signals` a leader confirmed as a breach (the last decision of their
+    steps is "confirm"), of the rubric's KHT signals, about an official: grounds of kind
+    signal dated the signal's day, with what it found and the decision (who, by name and
+    code; the day of the decision, as dated in its offset; the reason), `ref` `signals[n]`.
+    An S14 explained and accepted, or not yet decided, is none."""
+    names = {o["code"]: o["name"] for o in document.get("officials", ())}
+    grounds = []
+    for n, record in enumerate(document.get("signals", ())):
+        decisions = [s for s in record.get("steps", ()) if s["action"] in {"accept", "confirm"}]
+        if (not decisions or decisions[-1]["action"] != "confirm" or not record.get("official")
+                or record["code"] not in DEFAULT_RUBRIC.kht_signals):
+            continue
+        decision = decisions[-1]
+        grounds.append(KhtGround(
+            kind="signal", on=dt.date.fromisoformat(record["on"]), official=record["official"],
+            signal=record["code"], reason=record["text"], ref=f"signals[{n}]",
+            decided_by=f"{names[decision['by']]} ({decision['by']})",
+            decided_on=dt.datetime.fromisoformat(decision["at"]).date(),
+            decision=decision["text"]))
+    return tuple(grounds)
 
 
 def matches(expected, actual, path="$") -> list[str]:
@@ -601,6 +627,27 @@ def test_a_ground_reaches_the_periods_of_its_year_from_its_date():
     assert september.overrides == () and september.grade is not None
     last_year = dataclasses.replace(ground, on=dt.date(2025, 12, 30))
     assert score([staff("CB1")], tasks, grounds=[last_year]).card("CB1").overrides == ()
+
+
+def test_a_grounds_day_is_written_dd_mm_yyyy_and_a_confirmed_signal_cites_its_decision():
+    """Engine 1.6: the reason line dates a ground 20/10/2026, not 2026-10-20 (the JSON's
+    `on` stays ISO); a signal record confirmed by a leader cites who, when and why."""
+    signal = KhtGround("signal", dt.date(2026, 10, 20), official="CB1", signal="S14",
+                       reason="Kết luận thanh tra", ref="signal:7",
+                       decided_by="Nguyễn Bảo Dũng (CB9)", decided_on=dt.date(2026, 11, 5),
+                       decision="Vi phạm đã rõ")
+    reprimand = KhtGround("discipline", dt.date(2026, 3, 4), official="CB2", level="reprimand")
+    scores = score([staff("CB1"), staff("CB2")], [on_time("T1", "CB1"), on_time("T2", "CB2")],
+                   grounds=[signal, reprimand])
+    assert scores.card("CB1").reasons == (
+        "KHT không phụ thuộc điểm: dấu hiệu đã xác nhận S14 (Kết luận thanh tra; Nguyễn Bảo "
+        "Dũng (CB9) xác nhận vi phạm ngày 05/11/2026: Vi phạm đã rõ), 20/10/2026",)
+    assert scores.card("CB2").reasons == (
+        "KHT không phụ thuộc điểm: kỷ luật: khiển trách, 04/03/2026",)
+    assert scores.card("CB1").as_dict()["overrides"][0]["on"] == "2026-10-20"
+    undecided = dataclasses.replace(signal, decided_by=None, decided_on=None, decision="")
+    assert score([staff("CB1")], [on_time("T1", "CB1")], grounds=[undecided]).card(
+        "CB1").overrides[0].detail == "dấu hiệu đã xác nhận S14 (Kết luận thanh tra)"
 
 
 def test_a_lighter_than_reprimand_record_and_corruption_for_staff_do_not_override():
