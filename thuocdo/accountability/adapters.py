@@ -17,14 +17,15 @@ holds work led by another top-level agency, whose requests there are counted sep
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
-from thuocdo.core.rows import RawDatetime, aware, json_value, raw_rows
+from thuocdo.core.rows import AsText, Parsed, json_value, raw_rows, text_datetime
 from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import Event, Holder, TaskHistory, end_of_day
 from thuocdo.measure.scenario import Official, People, TaskFacts, Unit
@@ -40,6 +41,8 @@ from .models import AuthorityRule, ThresholdSet
 
 #: events read per round trip when streaming a chunk's log
 EVENT_FETCH = 20_000
+#: a task's coefficient, as its field keeps it (`Task.coefficient`: three decimal places)
+COEFFICIENT = Decimal("0.001")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,25 @@ class World:
     #: product and directive ids → codes
     product_codes: dict[int, str]
     directive_codes: dict[int, str]
+    #: what the parts' texts parse to, shared by the parts read in one process
+    parsed: Texts = field(default_factory=lambda: Texts())
+
+
+class Texts:
+    """The values `read_part` reads as text (`core.rows.AsText`), each parsed once for all
+    the parts read in a process: a month's events fall on a few tens of thousands of
+    distinct minutes and carry a few tens of thousands of distinct data, in every part.
+    The values are shared by the events that have them; nothing changes them (the engine
+    only reads)."""
+
+    def __init__(self) -> None:
+        self.moments = Parsed(text_datetime)
+        self.days = Parsed(dt.date.fromisoformat)
+        #: as the ORM gives a coefficient: to the field's three decimal places
+        self.coefficients = Parsed(lambda text: Decimal(text).quantize(COEFFICIENT))
+        self.data = Parsed(lambda text: json_value(text) or {})
+        #: event kinds as the engine's literals, so comparing them is comparing pointers
+        self.kinds = Parsed(sys.intern)
 
 
 @dataclass(frozen=True)
@@ -143,41 +165,53 @@ def relevant_tasks_q(period_start: dt.date, period_end: dt.date, as_of: dt.datet
 def read_part(world: World, ranges: Ranges, *, period_start: dt.date,
               period_end: dt.date, as_of: dt.datetime) -> Chunk:
     """The period's histories of the work led in one part of the tree (`chunk_ranges`):
-    two queries, the tasks then their events in order."""
+    two queries, the tasks then their events in order.
+
+    Rows come raw from the cursor (`raw_rows`): Django's per-value converters cost more
+    than the detectors. Times, days, coefficients and event data are read as text, each
+    distinct text parsed once (`World.parsed`)."""
     relevant = relevant_tasks_q(period_start, period_end, as_of)
     oc, uc = world.official_codes, world.unit_codes
     in_part = Task.objects.filter(relevant).filter(ranges_q(ranges, "lead_unit"))
     tasks = (in_part
              .exclude(state=TaskState.CANCELLED, last_event_at__lt=end_of_day(
                  period_start - dt.timedelta(days=1)))
-             .values_list("id", "code", "assigned_at", "due", "lead_unit_id",
+             .annotate(assigned_raw=AsText("assigned_at"), due_raw=AsText("due"),
+                       coefficient_raw=AsText("coefficient"))
+             .values_list("id", "code", "assigned_raw", "due_raw", "lead_unit_id",
                           "lead_official_id", "assigner_unit_id", "assigned_by_id",
-                          "priority", "product_id", "quantity", "coefficient",
+                          "priority", "product_id", "quantity", "coefficient_raw",
                           "directive_id")
              .order_by("id"))
+    texts = world.parsed
+    moments, days, coefficients = texts.moments, texts.days, texts.coefficients
     heads: dict[int, tuple] = {}
     facts: dict[str, TaskFacts] = {}
     for (pk, code, assigned_at, due, lead_unit, lead_official, assigner_unit, assigned_by,
-         priority, product, quantity, coefficient, directive) in tasks.iterator(5000):
-        heads[pk] = (code, assigned_at, due, Holder(uc[lead_unit], oc[lead_official]),
+         priority, product, quantity, coefficient, directive) in raw_rows(tasks):
+        heads[pk] = (code, moments[assigned_at], days[due],
+                     Holder(uc[lead_unit], oc[lead_official]),
                      Holder(uc[assigner_unit], oc[assigned_by]))
         facts[code] = TaskFacts(code, priority, world.product_codes.get(product), quantity,
-                                Decimal(coefficient), world.directive_codes.get(directive))
+                                coefficients[coefficient], world.directive_codes.get(directive))
     if not heads:
         return Chunk({}, {}, {})
     events: dict[int, list[Event]] = {pk: [] for pk in heads}
     rows = (TaskEvent.objects
             .filter(task__in=in_part.values("pk"))
             .exclude(kind="create")
-            .annotate(at_raw=RawDatetime("at"))
-            .values_list("task_id", "kind", "at_raw", "actor_id", "data")
+            .annotate(at_raw=AsText("at"), data_raw=AsText("data"))
+            .values_list("task_id", "kind", "at_raw", "actor_id", "data_raw")
             .order_by("task_id", "seq"))
-    # raw from the cursor: Django's per-value converters cost more than the detectors
+    kinds, data_of = texts.kinds, texts.data
+    found: list[Event] | None = None
+    current = None
     for task_id, kind, at, actor, data in raw_rows(rows, chunk=EVENT_FETCH):
-        found = events.get(task_id)
+        if task_id != current:
+            current, found = task_id, events.get(task_id)
         if found is not None:
-            found.append(Event(kind, aware(at), oc.get(actor) if actor else None,
-                               json_value(data) or {}))
+            found.append(Event(kinds[kind], moments[at], oc.get(actor) if actor else None,
+                               data_of[data]))
     histories = {
         head[0]: TaskHistory(head[0], head[1], head[2], head[3], head[4],
                              tuple(events[pk]))

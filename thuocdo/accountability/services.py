@@ -42,6 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -140,6 +141,7 @@ def _store_month(month: Month, parts: Iterable[PartResult | MonthResult], *,
     created = updated = delays = 0
     seen: list[int] = []
     with transaction.atomic():
+        _check_references(immediately=True)
         # What is already stored, light: an open signal's explanation and events by digest.
         # Signals recorded by hand (S14, S15) are not the engine's: never matched, updated
         # or marked gone here (their keys are not engine keys either).
@@ -184,6 +186,7 @@ def _store_month(month: Month, parts: Iterable[PartResult | MonthResult], *,
                           for d in part.delays], period=period)
             created, updated = created + len(new), updated + len(changed)
             delays += len(part.delays)
+        _check_references(immediately=False)
         # Not raised any more: kept (it may have been answered), marked not present.
         gone = present_before - set(seen)
         ids = sorted(gone)
@@ -201,6 +204,17 @@ def _store_month(month: Month, parts: Iterable[PartResult | MonthResult], *,
                          delays)
 
 
+def _check_references(*, immediately: bool) -> None:
+    """On PostgreSQL, check the foreign keys of the rows written from now on as each
+    statement ends (`immediately`), or again at the commit, as Django declares them. The
+    month's signals and delays are checked so as each part is stored, while the workers
+    compute the next parts, rather than all at the commit, once every worker is done (a
+    million rows: seconds with one core working). The same checks, made earlier."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS ALL {'IMMEDIATE' if immediately else 'DEFERRED'}")
+
+
 #: the fields of a new signal that vary from one to the next, in `signals_refresh`'s order
 NEW_SIGNAL_FIELDS = ("key", "code", "period", "raised_on", "subject_kind", "subject", "task",
                      "official", "unit", "escalate_to", "events", "explanation",
@@ -213,35 +227,42 @@ def _insert_rows(model: type[models.Model], fields: Sequence[str],
 
     `bulk_create` sends every value of every row through its model field and assembles the
     SQL again for each batch: for a month's hundred thousand signals that cost ten times
-    the writing itself. Here the backend adapts dates, datetimes and JSON as Django does
-    (once per distinct date or datetime); text, numbers, booleans and ids go as they are.
-    On PostgreSQL the rows are streamed with COPY (Django's client-side binding would quote
-    every one of the millions of values in Python); elsewhere they go many to a statement
-    (as many as the backend takes, up to `INSERT_ROWS`), the same statement executed for
-    every full batch. Only for plain new rows: no defaults are filled in (every column is
-    given), no `save()`, no model signals.
+    the writing itself. Here only the columns that need it are adapted as Django does
+    (dates and datetimes once per distinct value, JSON as Django writes it); text, numbers,
+    booleans and ids go as they are. On PostgreSQL the rows are streamed with COPY as text
+    written here (the driver's COPY would dump each of the millions of values through a
+    Python call); elsewhere they go many to a statement (as many as the backend takes, up
+    to `INSERT_ROWS`), the same statement executed for every full batch. Only for plain new
+    rows: no defaults are filled in (every column is given), no `save()`, no model signals.
     """
     names = (*fields, *same)
     meta = model._meta
     columns = {name: cast(models.Field, meta.get_field(name)) for name in names}
-    adapters = [_db_adapter(columns[name]) for name in fields]
-    constants = tuple(value if adapt is None else adapt(value) for adapt, value in
-                      zip((_db_adapter(columns[name]) for name in same), same.values(),
-                          strict=True))
-    prepared = [(*(value if adapt is None else adapt(value)
-                   for adapt, value in zip(adapters, row, strict=True)), *constants)
-                for row in rows]
-    if not prepared:
-        return
     quote = connection.ops.quote_name
     # Only the model's own table and column names, quoted, are in the SQL text; values are
     # parameters (or COPY data).
     target = (f"{quote(meta.db_table)} "
               f"({', '.join(quote(cast(str, columns[name].column)) for name in names)})")
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
-            for row in prepared:
-                copy.write_row(row)
+        tail = "".join("\t" + ("\\N" if value is None else
+                               _copy_writer(columns[name])(value).translate(_COPY_ESCAPES))
+                       for name, value in same.items())
+        _copy_rows(target, [_copy_writer(columns[name]) for name in fields], tail + "\n",
+                   rows)
+        return
+    adapted = [(index, adapt) for index, adapt in
+               enumerate(_db_adapter(columns[name]) for name in fields) if adapt is not None]
+    constants = tuple(value if adapt is None else adapt(value) for adapt, value in
+                      zip((_db_adapter(columns[name]) for name in same), same.values(),
+                          strict=True))
+    prepared: list[tuple] = []
+    for row in rows:
+        if adapted:
+            row = list(row)
+            for index, adapt in adapted:
+                row[index] = adapt(row[index])
+        prepared.append((*row, *constants))
+    if not prepared:
         return
     per = max(1, min(INSERT_ROWS, connection.ops.bulk_batch_size(names, prepared)))
     one = f"({', '.join(['%s'] * len(names))})"
@@ -261,6 +282,80 @@ def _insert_rows(model: type[models.Model], fields: Sequence[str],
             cursor.execute(statement(len(prepared) - full), flat(prepared[full:]))
 
 
+#: rows of COPY text sent to PostgreSQL at once
+COPY_ROWS = 5000
+#: COPY's text format: a backslash, and the characters that end a column or a row, escaped
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_rows(target: str, writers: Sequence[Callable[[Any], str]], tail: str,
+               rows: Iterable[Sequence[object]]) -> None:
+    """`_insert_rows` on PostgreSQL: COPY in its text format, each row's columns written by
+    `writers` (unescaped), then `tail` (the columns every row has alike, and the row's
+    end). A row is escaped only when it needs it (escaping each value costs more than
+    writing it, and a signal's texts hardly ever hold a backslash, a tab or a line end)."""
+    lines: list[str] = []
+    separators = len(writers) - 1
+    with connection.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        for row in rows:
+            values = [write(value) for write, value in zip(writers, row, strict=True)]
+            line = "\t".join(values)
+            # clean: no tab but the separators, no backslash but those of NULL (\N)
+            if (line.count("\t") != separators or line.count("\\") != row.count(None)
+                    or "\n" in line or "\r" in line):
+                line = "\t".join("\\N" if row[index] is None
+                                 else value.translate(_COPY_ESCAPES)
+                                 for index, value in enumerate(values))
+            lines.append(line + tail)
+            if len(lines) >= COPY_ROWS:
+                copy.write("".join(lines))
+                lines.clear()
+        if lines:
+            copy.write("".join(lines))
+
+
+def _copy_writer(field: models.Field) -> Callable[[Any], str]:
+    """How a value of `field` is written in COPY's text format (what Django would send),
+    not yet escaped (`_copy_rows`)."""
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+
+        def write_json(value: Any) -> str:
+            return "\\N" if value is None else _json_text(value, encoder)
+
+        return write_json
+    if isinstance(field, models.DateTimeField | models.DateField):
+        adapt = cast(Callable[[Any], Any], _db_adapter(field))
+
+        @functools.lru_cache(maxsize=1024)
+        def write_moment(value: Any) -> str:
+            value = adapt(value)
+            return "\\N" if value is None else (
+                value.isoformat() if isinstance(value, dt.date) else str(value))
+
+        return write_moment
+    if isinstance(field, models.BooleanField):
+        return _copy_boolean
+    return _copy_text
+
+
+def _copy_boolean(value: Any) -> str:
+    return "\\N" if value is None else ("t" if value else "f")
+
+
+def _copy_text(value: Any) -> str:
+    """A text or a number in COPY's text format, not yet escaped."""
+    return "\\N" if value is None else value if type(value) is str else str(value)
+
+
+def _json_text(value: Any, encoder: type | None) -> str:
+    """A JSON field's value as Django writes it (`json.dumps` with the field's encoder); a
+    list of whole numbers, as a signal's events are, written directly, alike."""
+    if encoder is None and type(value) is list and all(type(item) is int for item in value):
+        return f"[{', '.join(map(str, value))}]"
+    return json.dumps(value, cls=encoder)
+
+
 def _db_adapter(field: models.Field) -> Callable[[Any], Any] | None:
     """How the backend wants a value of `field` (None: as it is)."""
     ops = connection.ops
@@ -269,8 +364,13 @@ def _db_adapter(field: models.Field) -> Callable[[Any], Any] | None:
     if isinstance(field, models.DateField):
         return functools.lru_cache(maxsize=1024)(ops.adapt_datefield_value)
     if isinstance(field, models.JSONField):
-        def adapt_json(value: Any) -> Any:
-            return None if value is None else ops.adapt_json_value(value, field.encoder)
+        encoder = field.encoder
+        if connection.vendor == "postgresql":
+            def adapt_json(value: Any) -> Any:
+                return None if value is None else ops.adapt_json_value(value, encoder)
+        else:  # the text `adapt_json_value` gives, written faster for a list of numbers
+            def adapt_json(value: Any) -> Any:
+                return None if value is None else _json_text(value, encoder)
 
         return adapt_json
     return None
@@ -969,24 +1069,6 @@ def threshold_set_add(*, actor: Any = None, version: str, effective_from: dt.dat
     return row
 
 
-@transaction.atomic
-def authority_rule_add(*, actor: Any = None, position: str, priority: str,
-                       product=None) -> AuthorityRule:
-    """Let officials in `position` decide matters of `priority` (on `product`, or any)."""
-    if AuthorityRule.objects.filter(position=position, priority=priority,
-                                    product=product).exists():
-        raise ServiceError(_("This rule is in the matrix already."), code="rule_exists")
-    rule = AuthorityRule.objects.create(position=position, priority=priority, product=product)
-    audit_record(actor=actor, action="authority_rule_add", object_type="authority_rule",
-                 object_code=str(rule))
-    return rule
-
-
-@transaction.atomic
-def authority_rule_remove(*, actor: Any = None, rule: AuthorityRule) -> None:
-    audit_record(actor=actor, action="authority_rule_remove", object_type="authority_rule",
-                 object_code=str(rule))
-    rule.delete()
 def threshold_set_in_use(row: ThresholdSet) -> bool:
     """Whether a stored signal was computed under the version `row`."""
     return SignalRecord.objects.filter(thresholds=row.version).exists()
@@ -1008,3 +1090,21 @@ def threshold_set_remove(*, actor: Any = None, row: ThresholdSet) -> None:
     row.delete()
 
 
+@transaction.atomic
+def authority_rule_add(*, actor: Any = None, position: str, priority: str,
+                       product=None) -> AuthorityRule:
+    """Let officials in `position` decide matters of `priority` (on `product`, or any)."""
+    if AuthorityRule.objects.filter(position=position, priority=priority,
+                                    product=product).exists():
+        raise ServiceError(_("This rule is in the matrix already."), code="rule_exists")
+    rule = AuthorityRule.objects.create(position=position, priority=priority, product=product)
+    audit_record(actor=actor, action="authority_rule_add", object_type="authority_rule",
+                 object_code=str(rule))
+    return rule
+
+
+@transaction.atomic
+def authority_rule_remove(*, actor: Any = None, rule: AuthorityRule) -> None:
+    audit_record(actor=actor, action="authority_rule_remove", object_type="authority_rule",
+                 object_code=str(rule))
+    rule.delete()

@@ -5,7 +5,8 @@ Reading a month of events through `.values_list()` spends most of its time in Dj
 converters (on SQLite, parsing every timestamp and making it aware, decoding every JSON
 value), one Python call per value. Here the ORM still builds the query (tables, joins,
 filters, order), but the rows come straight from the cursor and the caller converts only
-the columns that need it, with the two fast converters below.
+the columns that need it, with the fast converters below; or it selects them as text
+(`AsText`) and parses each distinct text once (`Parsed`), for values that repeat.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import connections
@@ -41,6 +42,42 @@ class RawDatetime(Func):
     def as_sqlite(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS TEXT)",
                            **extra_context)
+
+
+class AsText(Func):
+    """A column selected for `raw_rows` as text on every backend, for a reader that parses
+    each distinct value once: a month's events fall on a few distinct minutes and days
+    (a DateTimeField's text: SQLite's as stored, PostgreSQL's with its offset; read with
+    `text_datetime`), and PostgreSQL's driver would otherwise run Django's Python time zone
+    loader on every row."""
+
+    template = "CAST(%(expressions)s AS TEXT)"
+
+
+def text_datetime(value: str | None) -> dt.datetime | None:
+    """A DateTimeField's `AsText` value as an aware datetime: SQLite's text is UTC without
+    an offset, PostgreSQL's (in its default ISO DateStyle) carries its offset."""
+    if value is None:
+        return None
+    moment = dt.datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+class Parsed(dict):
+    """Texts and what they parse to, each distinct text parsed once, on its first lookup
+    (`parsed[text]`): for the columns read with `AsText`, whose values repeat from row to
+    row. Holds at most `limit` texts (emptied when full)."""
+
+    def __init__(self, parse: Callable[[Any], Any], limit: int = 200_000) -> None:
+        super().__init__()
+        self.parse = parse
+        self.limit = limit
+
+    def __missing__(self, text: Any) -> Any:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[text] = self.parse(text)
+        return value
 
 
 def aware(value: Any) -> dt.datetime | None:

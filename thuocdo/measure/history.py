@@ -99,8 +99,23 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=VIETNAM)
 
 
+#: local days of UTC moments already converted (`local_day`): a month's events fall on a
+#: few tens of thousands of distinct minutes, each converted millions of times otherwise
+_LOCAL_DAYS: dict[dt.datetime, dt.date] = {}
+_LOCAL_DAYS_KEPT = 200_000
+
+
 def local_day(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(VIETNAM).date()
+    """The day in Vietnam of `moment`. Remembered for UTC moments (as read from the
+    database): equal UTC moments are the same instant, so the same day."""
+    if moment.tzinfo is not dt.UTC:
+        return moment.astimezone(VIETNAM).date()
+    day = _LOCAL_DAYS.get(moment)
+    if day is None:
+        if len(_LOCAL_DAYS) >= _LOCAL_DAYS_KEPT:
+            _LOCAL_DAYS.clear()
+        day = _LOCAL_DAYS[moment] = moment.astimezone(VIETNAM).date()
+    return day
 
 
 class LogFacts:
@@ -121,12 +136,14 @@ class LogFacts:
         days: list[dt.date] = []
         by_kind: dict[str, list[tuple[int, Event]]] = {}
         in_order, previous = True, None
+        known, utc = _LOCAL_DAYS, dt.UTC
         for pair in enumerate(events):  # one pass: a month's logs hold millions of events
             at = pair[1].at
             if previous is not None and at < previous:
                 in_order = False
             previous = at
-            days.append(at.astimezone(VIETNAM).date())
+            day = known.get(at) if at.tzinfo is utc else None
+            days.append(day if day is not None else local_day(at))
             found = by_kind.get(pair[1].kind)
             if found is None:
                 by_kind[pair[1].kind] = [pair]
@@ -149,7 +166,9 @@ class LogFacts:
         #: when the work stopped being open: its accepted submit, or its (first) cancellation
         self.closed_at = self.done_at if self.done_at is not None else (
             self.cancels[0] if self.cancels else None)
-        grants = [event for _index, event in self.ordered if event.kind == "extension_grant"]
+        grants = ([event for _index, event in by_kind.get("extension_grant", ())] if in_order
+                  else [event for _index, event in self.ordered
+                        if event.kind == "extension_grant"])
         self._grant_times = [event.at for event in grants]
         self._grant_dues = [_as_date(event.data["new_due"]) for event in grants]
         self._intervals: dict[tuple[WorkCalendar, dt.datetime], tuple[Interval, ...]] = {}
@@ -244,7 +263,10 @@ def delays(
     deadline = history.due
     found: list[Delay] = []
     excuses: list[int] = []
-    for index, event in facts.ordered:
+    # Only excuses and grants count: in a log in order of time, those in log order are
+    # those of `ordered` (most logs hold none).
+    read = (facts.of_kinds(_DELAY_KINDS) if facts.in_order else facts.ordered)
+    for index, event in read:
         if event.at > as_of and not excuses_any_time:
             break
         if event.kind == "excuse_delay":
@@ -266,6 +288,10 @@ def delays(
         excused = excuses.pop(0) if excuses else None
         result.append(Delay(delay.deadline, delay.settled_by, delay.workdays_late, excused))
     return result
+
+
+#: the kinds of event `delays` reads
+_DELAY_KINDS = ("excuse_delay", "extension_grant")
 
 
 def done_late(history: TaskHistory) -> bool | None:
@@ -323,6 +349,11 @@ def handed_in_on_time(history: TaskHistory, as_of: dt.datetime) -> bool:
     return pending is not None and facts.days[pending] <= deadline_in_force(history, as_of)
 
 
+#: the kinds of event `_next_holder` may hand the work on for (or remember a holder for)
+_HANDING_KINDS = frozenset({"transfer", "return", "guidance_request", "guidance_reply",
+                            "submit", "rework"})
+
+
 #: Kinds that hand the work to someone else, and how to find the new holder.
 def _next_holder(event: Event, current: Holder, history: TaskHistory,
                  before_submit: Holder | None) -> Holder | None:
@@ -353,13 +384,20 @@ def holder_intervals(
     or a cancellation. Remembered per calendar and `as_of` (`log_facts`): the detectors and
     the delay summary all ask.
     """
+    return list(intervals_of(history, calendar, as_of))
+
+
+def intervals_of(history: TaskHistory, calendar: WorkCalendar, as_of: dt.datetime
+                 ) -> tuple[Interval, ...]:
+    """`holder_intervals`, as the tuple remembered for the history (no copy: for the
+    detectors, which ask many times and only read)."""
     facts = log_facts(history)
     key = (calendar, as_of)
     found = facts._intervals.get(key)
     if found is None:
         found = facts._intervals[key] = tuple(_holder_intervals(history, facts, calendar,
                                                                 as_of))
-    return list(found)
+    return found
 
 
 def _holder_intervals(history: TaskHistory, facts: LogFacts, calendar: WorkCalendar,
@@ -374,6 +412,8 @@ def _holder_intervals(history: TaskHistory, facts: LogFacts, calendar: WorkCalen
     for index, event in facts.ordered:
         if event.at > horizon:
             break
+        if event.kind not in _HANDING_KINDS:
+            continue  # no new holder, nobody to resume (`_next_holder`)
         new = _next_holder(event, holder, history, resume)
         if event.kind in {"guidance_request", "submit"}:
             resume = holder
@@ -399,7 +439,7 @@ def _interval(history, calendar, holder, start, end, started_by, *, open_end=Fal
     facts = log_facts(history)
     overdue = 0
     piece_first = first
-    deadline = deadline_in_force(history, start)
+    deadline = facts.deadline_in_force(history.due, start)
     for index, event in facts.of_kind("extension_grant"):
         if not start < event.at <= end:
             continue
@@ -417,7 +457,7 @@ def delay_by_holder(
 ) -> dict[Holder, int]:
     """Working days of delay attributed to each holder (whose step each late day was)."""
     result: dict[Holder, int] = {}
-    for interval in holder_intervals(history, calendar, as_of):
+    for interval in intervals_of(history, calendar, as_of):
         if interval.workdays_overdue:
             result[interval.holder] = result.get(interval.holder, 0) + interval.workdays_overdue
     return result

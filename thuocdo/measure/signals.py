@@ -39,7 +39,7 @@ import functools
 import operator
 import statistics
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from fractions import Fraction
 from types import MappingProxyType
 
@@ -55,6 +55,7 @@ from .history import (
     done_event,
     end_of_day,
     holder_intervals,
+    intervals_of,
     local_day,
     log_facts,
 )
@@ -270,14 +271,14 @@ class Context:
     def holder_at(self, history: TaskHistory, moment: dt.datetime) -> Holder:
         """Who held the work at `moment` (an event that hands the work on at that very
         moment counts: the new holder holds it)."""
-        intervals = self.intervals(history)
+        intervals = intervals_of(history, self.calendar, self.as_of)
         for interval in intervals:
             if interval.start <= moment and (interval.end is None or moment < interval.end):
                 return interval.holder
         return intervals[-1].holder if moment >= intervals[-1].start else history.lead
 
     def interval_at(self, history: TaskHistory, moment: dt.datetime) -> Interval | None:
-        for interval in self.intervals(history):
+        for interval in intervals_of(history, self.calendar, self.as_of):
             if interval.start <= moment and (interval.end is None or moment < interval.end):
                 return interval
         return None
@@ -321,7 +322,11 @@ def _until(history: TaskHistory, as_of: dt.datetime) -> TaskHistory:
     if any(map(operator.gt, times, times[1:])):
         raise ValueError(f"{history.code}: the log is not in order of time")
     kept = bisect.bisect_right(times, as_of)
-    return history if kept == len(events) else replace(history, events=events[:kept])
+    if kept == len(events):
+        return history
+    # `replace(history, events=...)`, made directly (half the month's logs are cut)
+    return type(history)(history.code, history.assigned_at, history.due, history.lead,
+                         history.assigner, tuple(events[:kept]))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -351,8 +356,11 @@ def _workday_set(calendar: WorkCalendar, start: dt.date, end: dt.date) -> set[dt
 def _consultations(history: TaskHistory) -> list[tuple[int, Event, int | None, Event | None]]:
     """Each consultation with the reply that answered it: a reply answers the earliest
     consultation of its unit not yet answered."""
+    facts = log_facts(history)
+    if not facts.of_kind("consult"):
+        return []  # most logs: nothing to pair
     pending: list[list] = []
-    for index, event in log_facts(history).of_kinds(("consult", "consult_reply")):
+    for index, event in facts.of_kinds(("consult", "consult_reply")):
         if event.kind == "consult":
             pending.append([index, event, None, None])
         elif event.kind == "consult_reply":
@@ -678,7 +686,10 @@ def no_position(ctx: Context) -> Iterator[Signal]:
     unit; raised by the reply.
     """
     for history in ctx.histories:
-        for asked, _consult, answered, reply in _consultations(history):
+        if not log_facts(history).of_kind("consult_reply"):
+            continue  # most logs: no reply to read
+        consultations = _consultations(history)
+        for asked, _consult, answered, reply in consultations:
             if reply is None or answered is None or _as_bool(reply.data.get("clear_position")):
                 continue
             day = local_day(reply.at)
@@ -691,7 +702,7 @@ def no_position(ctx: Context) -> Iterator[Signal]:
                 explanation=(f"{ctx.people.unit_name(unit)} trả lời không rõ quan điểm "
                              f"({_numbers((asked, answered))})"))
         # Replies that answer no recorded consultation still say what they say.
-        matched = {a for _i, _c, a, _r in _consultations(history) if a is not None}
+        matched = {a for _i, _c, a, _r in consultations if a is not None}
         for index, event in log_facts(history).of_kind("consult_reply"):
             if index in matched or _as_bool(event.data.get("clear_position")):
                 continue
@@ -718,8 +729,11 @@ def waiting_share(history: TaskHistory, calendar: WorkCalendar,
     total = calendar.workdays_between(start_day, end_day)
     if not total:
         return None
+    consultations = _consultations(history)
+    if not consultations:
+        return _ZERO  # Fraction(0, total): most tasks consult nobody
     waiting: set[dt.date] = set()
-    for _asked, consult, _answered, reply in _consultations(history):
+    for _asked, consult, _answered, reply in consultations:
         if consult.at > end:
             continue
         until = min(reply.at, end) if reply is not None else end
@@ -741,6 +755,7 @@ def stretching(ctx: Context) -> Iterator[Signal]:
     """
     t = ctx.thresholds
     done: list[tuple[TaskHistory, int, Fraction, tuple]] = []
+    groups: dict[Holder, tuple] = {}  # each lead's peer group, asked once
     for history in ctx.histories:
         index = done_event(history)
         if index is None or not ctx.in_period(log_facts(history).days[index]):
@@ -748,7 +763,10 @@ def stretching(ctx: Context) -> Iterator[Signal]:
         share = waiting_share(history, ctx.calendar, ctx.as_of)
         if share is None:
             continue
-        done.append((history, index, share, _peer_group(ctx, history.lead)))
+        group = groups.get(history.lead)
+        if group is None:
+            group = groups[history.lead] = _peer_group(ctx, history.lead)
+        done.append((history, index, share, group))
     # Peers' shares by group and lead, so each comparison costs the group's size, not the
     # period's (a city's month has hundreds of thousands of tasks done).
     by_group: dict[tuple, dict[str | None, list[Fraction]]] = {}
@@ -807,18 +825,24 @@ def silence(ctx: Context) -> Iterator[Signal]:
     work is done then).
     """
     k = ctx.thresholds.silence_workdays
+    # a day → the K-th working day after it and the moment that day ends (few distinct days)
+    quiet: dict[dt.date, tuple[dt.date, dt.datetime]] = {}
     for history in ctx.histories:
         facts = log_facts(history)
         end = ctx.as_of if facts.closed_at is None else min(facts.closed_at, ctx.as_of)
+        events, days = history.events, facts.days
         moments: list[tuple[dt.datetime, int | None, dt.date]] = [
             (history.assigned_at, None, facts.assigned_day)]
-        moments += [(e.at, i, facts.days[i]) for i, e in enumerate(history.events) if e.at <= end]
+        moments += [(e.at, i, days[i]) for i, e in enumerate(events) if e.at <= end]
+        last = len(moments) - 1
         for n, (moment, index, day) in enumerate(moments):
-            last_quiet = ctx.calendar.add_workdays(day, k)
-            broken = end_of_day(last_quiet)
-            following = moments[n + 1][0] if n + 1 < len(moments) else None
-            if following is not None and following < broken:
-                continue
+            found = quiet.get(day)
+            if found is None:
+                last_quiet = ctx.calendar.add_workdays(day, k)
+                found = quiet[day] = (last_quiet, end_of_day(last_quiet))
+            last_quiet, broken = found
+            if n < last and moments[n + 1][0] < broken:
+                continue  # the following event broke the silence
             if broken > end or not ctx.in_period(last_quiet):
                 continue
             holder = ctx.holder_at(history, moment)
@@ -894,17 +918,24 @@ def half_hearted(ctx: Context) -> Iterator[Signal]:
         return
     output: dict[str, Fraction] = {}
     submits: dict[str, list[tuple[str, int]]] = {}
+    worth: dict[object, Fraction] = {}  # a task's converted worth, exactly (few distinct)
     for history in ctx.histories:
         lead = history.lead.official
-        if (lead is None or ctx.people.task_group_of(lead) is None
-                or not ctx.in_period(history.due) or history.assigned_at > cutoff
-                or any(at <= cutoff for at in log_facts(history).cancels)):
+        if (not ctx.period_start <= history.due <= ctx.period_end or lead is None
+                or ctx.people.task_group_of(lead) is None or history.assigned_at > cutoff):
             continue
-        output.setdefault(lead, Fraction(0))
-        submits.setdefault(lead, [])
-        index = done_event(history)
+        facts = log_facts(history)
+        if facts.cancels and any(at <= cutoff for at in facts.cancels):
+            continue
+        if lead not in output:
+            output[lead], submits[lead] = _ZERO, []
+        index = facts.done
         if index is not None and history.events[index].at <= cutoff:
-            output[lead] += Fraction(ctx.facts(history).converted)
+            converted = ctx.facts(history).converted
+            exact = worth.get(converted)
+            if exact is None:
+                exact = worth[converted] = Fraction(converted)
+            output[lead] += exact
             submits[lead].append((history.code, index))
     groups: dict[tuple, list[str]] = {}
     for official in output:
@@ -927,6 +958,9 @@ def half_hearted(ctx: Context) -> Iterator[Signal]:
                 explanation=(f"Sản phẩm quy đổi hoàn thành trong kỳ: {_num(output[official])}, "
                              f"dưới {_share(t.output_fraction)} trung vị của {peers} người "
                              f"cùng nhóm {group} ({_num(median)})"))
+
+
+_ZERO = Fraction(0)
 
 
 def _num(value: Fraction) -> str:
@@ -957,16 +991,26 @@ def not_proposing(ctx: Context) -> Iterator[Signal]:
     proposal within X days of assignment"); proposals made in good faith are protected (S15, Kết
     luận 14-KL/TW).
     """
+    # X by (assignment day, deadline), and a start day and X → the X-th working day after
+    # it and the moment it ends: few distinct values, asked for every task
+    allowances: dict[tuple[dt.date, dt.date], int] = {}
+    ends: dict[tuple[dt.date, int], tuple[dt.date, dt.datetime]] = {}
     for history in ctx.histories:
-        x = proposal_allowance(history, ctx.calendar, ctx.thresholds)
         facts = log_facts(history)
+        x = allowances.get((facts.assigned_day, history.due))
+        if x is None:
+            x = allowances[facts.assigned_day, history.due] = proposal_allowance(
+                history, ctx.calendar, ctx.thresholds)
         proposals = facts.of_kinds(PROPOSING_KINDS)
         starts: list[tuple[dt.datetime, int | None, dt.date]] = [
             (history.assigned_at, None, facts.assigned_day)]
         starts += [(e.at, i, facts.days[i]) for i, e in facts.of_kinds(MOVING_KINDS)]
         for n, (start, started_by, start_day) in enumerate(starts):
-            last_day = ctx.calendar.add_workdays(start_day, x)
-            deadline = end_of_day(last_day)
+            found = ends.get((start_day, x))
+            if found is None:
+                last_day = ctx.calendar.add_workdays(start_day, x)
+                found = ends[start_day, x] = (last_day, end_of_day(last_day))
+            last_day, deadline = found
             if deadline > ctx.as_of or not ctx.in_period(last_day):
                 continue
             stint_end = starts[n + 1][0] if n + 1 < len(starts) else None

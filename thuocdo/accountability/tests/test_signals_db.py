@@ -200,6 +200,64 @@ def stored_rows(period: str) -> tuple[list[tuple], list[tuple]]:
 
 
 @pytest.mark.django_db
+def test_new_rows_are_stored_as_given_whatever_their_text(world):
+    """The bulk writer of new signals (COPY's text format on PostgreSQL, written by hand)
+    keeps what that format escapes: a backslash, a tab, a line end, the text of its NULL,
+    in the rows and in the values every row shares; NULLs, booleans, dates and JSON alike."""
+    from django.utils import timezone
+
+    from thuocdo.org.models import Unit
+
+    unit = Unit.objects.order_by("pk").first()
+    now = timezone.now().replace(microsecond=123456)
+    texts = ["a\\b", "tab\there", "line\nend\r", "\\N", "Trễ hạn 15/08/2026: “rõ”", ""]
+    events = [[1, 2], [], [["T\\1", 3]], [5], [["T\t2", 0], ["\\N", 1]], [0]]
+    rows = [(f"K{n}|{text}", "S1", "2099-01", dt.date(2099, 1, 15 + n), "task", text, None,
+             None, unit.pk, unit.pk if n % 2 else None, found, text, n % 2 == 0)
+            for n, (text, found) in enumerate(zip(texts, events, strict=True))]
+    services._insert_rows(SignalRecord, services.NEW_SIGNAL_FIELDS, rows, status="open",
+                          present=True, first_seen=now, last_seen=now, thresholds="v\t1\\",
+                          version=0)
+    stored = SignalRecord.objects.filter(period="2099-01").order_by("raised_on")
+    assert [(s.key, s.raised_on, s.subject, s.task_id, s.official_id, s.unit_id,
+             s.escalate_to_id, s.events, s.explanation, s.needs_confirmation)
+            for s in stored] == [row[:1] + row[3:4] + row[5:] for row in rows]
+    assert {(s.status, s.present, s.first_seen, s.last_seen, s.thresholds, s.version)
+            for s in stored} == {("open", True, now, now, "v\t1\\", 0)}
+
+
+@pytest.mark.django_db
+def test_stored_signals_are_checked_against_their_references_as_they_are_stored(world):
+    """On PostgreSQL, where Django defers the foreign keys to the commit, the refresh has
+    them checked as each part is stored (so while the workers compute), then deferred
+    again for the rest of the transaction, as before."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set THUOCDO_DATABASE_URL=postgres://... to run it "
+                    "(SQLite checks the foreign keys of each statement)")
+    from psycopg.errors import ForeignKeyViolation  # COPY's errors come from the driver
+
+    now = timezone.now()
+    missing_unit = ("K|bad", "S1", "2099-01", dt.date(2099, 1, 15), "task", "", None, None,
+                    10**12, None, [], "x", False)
+
+    def store_dangling() -> None:
+        services._insert_rows(SignalRecord, services.NEW_SIGNAL_FIELDS, [missing_unit],
+                              status="open", present=True, first_seen=now, last_seen=now,
+                              thresholds="", version=0)
+
+    services._check_references(immediately=True)
+    with pytest.raises(ForeignKeyViolation), transaction.atomic():
+        store_dangling()  # refused by the statement itself
+    services.signals_refresh(period="2026-10", as_of=now)
+    with transaction.atomic():
+        store_dangling()  # deferred again: only the commit would refuse it
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
 def test_s9_is_escalated_to_the_head_of_the_unit_above_once():
     """The heads of the unit above are told once, and only while the work is still open
     and past its deadline: T1 was done after the reminders, so nobody is told of it; open

@@ -25,6 +25,7 @@ from thuocdo.measure.history import (
     done_event,
     done_late,
     holder_intervals,
+    local_day,
     log_facts,
 )
 
@@ -292,6 +293,23 @@ def test_log_facts_give_the_answers_of_reading_the_log(history, moment):
                                              if e.kind == kind]
     assert facts.of_kinds(("transfer", "return")) == [
         (i, e) for i, e in enumerate(events) if e.kind in {"transfer", "return"}]
+
+
+@given(history=any_log(), moment=moments)
+def test_a_log_read_in_utc_gives_the_facts_of_the_same_log_in_vietnam_time(history, moment):
+    """The database gives UTC moments, whose days in Vietnam are remembered (`local_day`):
+    the same log in UTC answers as in Vietnam time (days, delays, holders), asked twice."""
+    in_utc = replace(history, assigned_at=history.assigned_at.astimezone(dt.UTC), events=tuple(
+        replace(e, at=e.at.astimezone(dt.UTC)) for e in history.events))
+    as_of = moment.astimezone(dt.UTC)
+    for _ in range(2):
+        assert [local_day(e.at) for e in in_utc.events] == [
+            e.at.astimezone(VIETNAM).date() for e in history.events]
+        assert list(log_facts(in_utc).days) == list(log_facts(history).days)
+        assert delays(in_utc, CAL, as_of) == delays(history, CAL, moment)
+        assert delays(in_utc, CAL, as_of, excuses_any_time=True) == delays(
+            history, CAL, moment, excuses_any_time=True)
+        assert delay_by_holder(in_utc, CAL, as_of) == delay_by_holder(history, CAL, moment)
 
 
 def test_log_facts_are_kept_with_the_history_and_are_not_part_of_its_value():
