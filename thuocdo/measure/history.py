@@ -256,10 +256,19 @@ def delays(
     `excuses_any_time` whenever it was given (scoring: a delay found at a period's close and
     excused after it is excused, domain.md setting no time limit; the period's cards are
     computed again until they are approved).
+
+    Work handed in and waiting for review on `as_of` is counted as of its hand-in: approved,
+    it is done then (domain.md: the accepted submit is when it was done), so the review's
+    days are nobody's delay. Handed in by the deadline in force, it has no delay (as
+    `bucket` keeps it within its deadline); handed in late, the delay is settled by that
+    submit and counted up to its day.
     """
     facts = log_facts(history)
     closed = facts.closed_at
     horizon = min(as_of, closed) if closed is not None else as_of
+    pending = pending_submit(facts, as_of) if closed is None or closed > as_of else None
+    if pending is not None:
+        horizon = min(horizon, history.events[pending].at)
     deadline = history.due
     found: list[Delay] = []
     excuses: list[int] = []
@@ -279,7 +288,7 @@ def delays(
                                    calendar.workdays_between(deadline, facts.days[index])))
             deadline = _as_date(event.data["new_due"])
     if horizon >= end_of_day(deadline):
-        settled = facts.done if closed is not None and closed <= as_of else None
+        settled = facts.done if closed is not None and closed <= as_of else pending
         found.append(Delay(deadline, settled,
                            calendar.workdays_between(deadline, local_day(horizon))))
     # Excuses apply to the earliest delays first, in the order they were given.
@@ -338,15 +347,27 @@ def handed_in_on_time(history: TaskHistory, as_of: dt.datetime) -> bool:
     approval yet) and that submit was made on or before the day of the deadline in force.
     The same rule as the task lists' SQL (`tasks.selectors.waiting_review_on_time_q`)."""
     facts = log_facts(history)
+    pending = pending_submit(facts, as_of)
+    return pending is not None and facts.days[pending] <= deadline_in_force(history, as_of)
+
+
+def pending_submit(facts: LogFacts, as_of: dt.datetime) -> int | None:
+    """The index of the submit waiting for review on `as_of`: the last one up to then that
+    no rework or approval answered yet (None: nothing waits)."""
     pending: int | None = None
-    for index, event in facts.ordered:
+    events = facts.of_kinds(_REVIEW_KINDS) if facts.in_order else facts.ordered
+    for index, event in events:
         if event.at > as_of:
             break
         if event.kind == "submit":
             pending = index
         elif event.kind in ("rework", "approve"):
             pending = None
-    return pending is not None and facts.days[pending] <= deadline_in_force(history, as_of)
+    return pending
+
+
+#: the kinds of event `pending_submit` reads
+_REVIEW_KINDS = ("submit", "rework", "approve")
 
 
 #: the kinds of event `_next_holder` may hand the work on for (or remember a holder for)

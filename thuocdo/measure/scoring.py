@@ -39,7 +39,8 @@ from .history import TaskHistory, delays, done_event, end_of_day, log_facts
 #: no T leaves the quarter or year without T instead of out of the mean; 1.5: a quarter's or
 #: year's formula names the months it averages, months are written 9/2026, not 09/2026;
 #: 1.6: a KHT ground's day is written dd/mm/yyyy in the reasons, not 2026-10-20, and a
-#: ground from a confirmed signal record cites the decision: who confirmed it, when, why).
+#: ground from a confirmed signal record cites the decision: who confirmed it, when, why;
+#: work waiting for review at the close lists its delays as of its hand-in, not the close).
 ENGINE_VERSION = "scoring/1.6"
 
 Number = int | float | str | Decimal | Fraction

@@ -70,6 +70,24 @@ def test_late_by_three_working_days():
     assert bucket(t, END) is Bucket.DONE_LATE
 
 
+def test_work_waiting_for_review_is_counted_as_of_its_hand_in():
+    """Handed in on 14/10 (deadline 15/10) and still waiting on 21/10: no delay, as the
+    bucket says (approved, it is done on 14/10). Handed in late, on 19/10, and waiting: one
+    delay settled by that submit, 2 working days (16, 19/10), not 5 up to 22/10. Sent back
+    on 20/10 after the deadline: late, counted up to the day asked."""
+    waiting = task(ev("accept", at(1)), ev("submit", at(14, 16)))
+    assert delays(waiting, CAL, at(21)) == []
+    assert bucket(waiting, at(21)) is Bucket.OPEN_WITHIN_DEADLINE
+    late = task(ev("accept", at(1)), ev("submit", at(19, 10)))
+    [delay] = delays(late, CAL, at(22))
+    assert (delay.deadline, delay.settled_by, delay.workdays_late) == (
+        dt.date(2026, 10, 15), 1, 2)
+    sent_back = task(ev("accept", at(1)), ev("submit", at(14, 16)),
+                     ev("rework", at(20), major_error=False, excused=False, reason="thiếu"))
+    [delay] = delays(sent_back, CAL, at(22))
+    assert (delay.settled_by, delay.workdays_late) == (None, 5)
+
+
 def test_extension_granted_before_the_deadline_is_not_a_delay():
     t = task(ev("extension_request", at(13), new_due="2026-10-22"),
              ev("extension_grant", at(14), new_due="2026-10-22"),
