@@ -28,8 +28,8 @@ S14 and S15 are not computed: an inspector or the organisation board (within the
 granted to them) or an administrator records one by hand (`signal_record`), with the day
 and a written text, and it is then answered as the others. The recomputation never
 touches them (`MANUAL_CODES`): not matched, updated, reopened, duplicated, or marked gone.
-A confirmed S14 links the board to the evaluations' page that records it as a KHT ground
-(`ground_link`): recording that outcome is the board's act, not this app's.
+A confirmed S14 about an official makes their grade KHT by itself: the evaluations read the
+record (`evaluations.adapters.signal_grounds`); this app records the decision only.
 
 Every step records who and why, in `SignalStep` and in the audit trail, and notifies the
 other side. A step asked of a signal already past it (decided from another tab, say) is
@@ -47,12 +47,10 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -977,23 +975,6 @@ def signal_record(*, user: Any, code: str, official: Official | None, on: dt.dat
     told = [official.pk, *unit_answerers([unit.pk], day=today).get(unit.pk, [])]
     _tell(signal, step, told, title=title, body=text, user=user, now=now)
     return signal
-
-
-def ground_link(user: Any, signal: SignalRecord) -> str | None:
-    """Where the organisation board (or an administrator) records a confirmed S14 as a KHT
-    ground (evaluations: recording the outcome as a ground is the board's act, never this
-    app's); None for anyone else, for any other signal, or while that page does not
-    exist."""
-    if (signal.code != "S14" or signal.status != SignalStatus.CONFIRMED
-            or signal.official_id is None or not scope_for(user).can_board_unit(signal.unit)):
-        return None
-    try:
-        url = reverse("evaluations:ground_add")
-    except NoReverseMatch:
-        return None
-    return url + "?" + urlencode({
-        "kind": "signal", "signal": signal.code, "official": signal.official.code,
-        "on": signal.raised_on.isoformat(), "reason": signal.explanation})
 
 
 def explanations_overdue_notify(*, today: dt.date | None = None) -> int:

@@ -8,10 +8,9 @@ evaluations' KHT ground."""
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from thuocdo.accountability import services
@@ -284,38 +283,6 @@ def _confirmed_s14(world, text=TEXT):
     services.signal_decide(signal=signal, user=world.user("head"), decision="confirm",
                            text="Vi phạm")
     return signal
-
-
-@pytest.mark.django_db
-def test_a_confirmed_s14_links_the_board_to_the_kht_ground(world, monkeypatch):
-    signal = _confirmed_s14(world)
-    monkeypatch.setattr(services, "reverse", lambda name: "/evaluations/grounds/new/")
-    url = services.ground_link(world.user("board"), signal)
-    parts = urlsplit(url)
-    assert parts.path == "/evaluations/grounds/new/"
-    assert parse_qs(parts.query) == {"kind": ["signal"], "signal": ["S14"],
-                                     "official": ["CG.STAFF"],
-                                     "on": [signal.raised_on.isoformat()], "reason": [TEXT]}
-    assert services.ground_link(world.user("admin"), signal) == url
-    for role in ("inspector", "head", "staff"):
-        assert services.ground_link(world.user(role), signal) is None
-
-
-@pytest.mark.django_db
-def test_no_link_before_confirmation_for_s15_or_without_the_evaluations_page(world,
-                                                                              monkeypatch):
-    monkeypatch.setattr(services, "reverse", lambda name: "/evaluations/grounds/new/")
-    assert services.ground_link(world.user("board"), _record(world)) is None
-    s15 = _record(world, code="S15", text="Sáng kiến")
-    SignalRecord.objects.filter(pk=s15.pk).update(status="confirmed")
-    s15.refresh_from_db()
-    assert services.ground_link(world.user("board"), s15) is None
-
-    def missing(name):
-        raise NoReverseMatch(name)
-
-    monkeypatch.setattr(services, "reverse", missing)
-    assert services.ground_link(world.user("board"), _confirmed_s14(world, "Khác")) is None
 
 
 @pytest.mark.django_db
