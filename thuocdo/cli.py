@@ -3,8 +3,9 @@
 `thuocdo demo`, `thuocdo import FILE`, `thuocdo migrate`, ... all run here. The settings
 module defaults to development settings (a generated secret key in the data dir);
 `thuocdo serve` defaults to production settings. DJANGO_SETTINGS_MODULE overrides both.
-`thuocdo serve` without THUOCDO_SECRET_KEY uses the key the other commands keep in the data
-dir, if there is one, and warns when the variable and that key differ (`serve_secret_key`).
+`thuocdo serve` refuses to start without THUOCDO_SECRET_KEY, showing how to serve under the
+key the other commands keep in the data dir when there is one, and warns when the variable
+and that key differ (`serve_secret_key`).
 `thuocdo demo` runs with debug off (the site's own Vietnamese error pages, as users see
 them; WhiteNoise serves the static files either way) unless THUOCDO_DEBUG says otherwise.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import TextIO
 
 DEV_SETTINGS = "thuocdo.config.settings.dev"
@@ -44,35 +45,25 @@ def set_defaults(command: str, environ: MutableMapping[str, str]) -> None:
         environ.setdefault("THUOCDO_DEBUG", "0")
 
 
-def serve_secret_key(environ: MutableMapping[str, str], *, err: TextIO | None = None) -> None:
-    """The secret key `thuocdo serve` runs with, before its settings load.
+def serve_secret_key(environ: Mapping[str, str], *, err: TextIO | None = None) -> None:
+    """Warn when `thuocdo serve` is to run under another secret key than the data dir's.
 
-    Production takes it from THUOCDO_SECRET_KEY. The other commands, `thuocdo demo` first,
-    use the variable too, or else the key they generated into the data dir's `secret_key`
-    file. The public portal's access keys and the hashed addresses are keyed with it, so
-    serving under another key than the one they were issued with makes every access key
-    fail without a word ("no case matches"). Hence: without the variable, the file's key
-    is used, and stderr says so; with the variable and a file holding another key, stderr
-    warns that what was issued under the file's key will not match. `environ` is the
-    environment the children inherit."""
-    from thuocdo.config.settings.base import SECRET_KEY_FILE, data_dir_from
+    Production takes its key from THUOCDO_SECRET_KEY only, and refuses to start without it
+    (`serve.secret_key_problem`, which then shows how to serve under the data dir's key when
+    there is one); it never adopts the file a command wrote. The other commands, `thuocdo
+    demo` first, use the variable too, or else the key they generated into the data dir's
+    `secret_key` file. The public portal's access keys and the hashed addresses are keyed
+    with it, so serving under another key than the one they were issued with makes every
+    access key fail without a word ("no case matches"). Hence, with the variable and a file
+    holding another key, stderr warns that what was issued under the file's key will not
+    match."""
+    from thuocdo.core.management.commands.serve import kept_secret_key
 
     err = err or sys.stderr
-    path = data_dir_from(environ) / SECRET_KEY_FILE
-    try:
-        stored = path.read_text(encoding="utf-8").strip()
-    except OSError:  # no file (or not readable): nothing to use or compare
-        stored = ""
     given = environ.get("THUOCDO_SECRET_KEY", "")
     if not given.strip():
-        if stored:
-            environ["THUOCDO_SECRET_KEY"] = stored
-            print(f"thuocdo serve: THUOCDO_SECRET_KEY is not set: using the secret key kept "
-                  f"in {path} (by `thuocdo demo` or another command), so the access keys "
-                  f"issued with it keep working; for production set THUOCDO_SECRET_KEY "
-                  f"(chưa đặt THUOCDO_SECRET_KEY: dùng khóa bí mật lưu trong {path}; khi "
-                  f"vận hành thật hãy đặt biến môi trường THUOCDO_SECRET_KEY).", file=err)
-        return
+        return  # refused by `secret_key_problem` under production settings
+    path, stored = kept_secret_key(environ)
     if stored and given != stored:
         print(f"thuocdo serve: warning: THUOCDO_SECRET_KEY differs from the secret key kept "
               f"in {path}: access keys of feedback and dossiers issued under that key (by "
@@ -92,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         # instead of a traceback from the settings module.
         from thuocdo.core.management.commands.serve import secret_key_problem
 
-        problem = secret_key_problem(os.environ)
+        problem = secret_key_problem(os.environ, argv[2:])
         if problem:
             print(problem, file=sys.stderr)
             return 2

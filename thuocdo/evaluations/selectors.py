@@ -10,6 +10,7 @@ approves a card (`can_approve`) is read here too: nobody approves their own card
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -643,6 +644,20 @@ def kht_signals_not_on_card(*, card: ScoreCard) -> list:
                    if g.signal in rubric.kht_signals and ground_in_reach(g, period, rubric)
                    and g.ref not in cited and g.on.isoformat() not in cited_days),
                   key=lambda g: (g.on, g.ref))
+
+
+def readable_signals(*, scope: Scope, ids: Iterable[int | None]) -> set[int]:
+    """Which of the signal records `ids` (a card's few; None ignored) the caller may open:
+    the accountability app's own scoping (`signal_scope_q`, as its signal page), in one
+    query whatever their number (none when there are none)."""
+    from thuocdo.accountability.models import SignalRecord
+    from thuocdo.accountability.selectors import signal_scope_q
+
+    wanted = {pk for pk in ids if pk is not None}
+    if not wanted:
+        return set()
+    return set(SignalRecord.objects.filter(signal_scope_q(scope), pk__in=wanted)
+               .values_list("pk", flat=True))
 
 
 def card_findings(*, card: ScoreCard) -> list:

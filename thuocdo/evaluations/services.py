@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -1514,10 +1514,18 @@ def _rescore_for_appeal(*, period: Period, card: ScoreCard) -> list[GradeMove]:
     over the cards of their agency. Every other card keeps its content as published, even
     if the work's data changed since (the appeal is about the appellant): only its quota
     outcome may move, and each move is returned. Refused (`appeal_worsens`, nothing kept)
-    when the appellant's total or grade would fall below the published ones."""
+    when the appellant's total or grade would fall below the published ones.
+
+    The appellant's card keeps the KHT grounds it was published with (an approved period
+    keeps its cards): a ground recorded, or a signal record confirmed, since it was scored
+    is no business of the appeal, which corrects the general criteria only. So the fresh
+    inputs keep only the grounds the stored card's `overrides` cite (`ground:<id>`,
+    `signal:<id>`)."""
     engine_period = EnginePeriod.parse(period.label)
     rubric = rubric_for(engine_period)
     inputs = adapters.period_inputs(engine_period)
+    cited = {o.get("ref") for o in (card.data or {}).get("overrides", ()) if o.get("ref")}
+    inputs = replace(inputs, grounds=tuple(g for g in inputs.grounds if g.ref in cited))
     with collector_paused():
         scores = adapters.score(inputs, rubric)
     fresh = next((c for c in scores.cards if c.official == card.official.code), None)

@@ -326,8 +326,9 @@ def _rating(value: float | None) -> str:
     return formats.number_format(number)
 
 
-def _explain(card: ScoreCard) -> dict:
-    """The card's data, with task titles, products and links for the page."""
+def _explain(card: ScoreCard, readable: set[int]) -> dict:
+    """The card's data, with task titles, products and links for the page (to a signal
+    record only among `readable`, those the reader may open)."""
     data = card.data
     names = SheetNames.read([card], procedure=False)
     titles, products, units = names.tasks, names.products, names.units
@@ -355,7 +356,7 @@ def _explain(card: ScoreCard) -> dict:
                            "unit_name": units.get(item.get("unit") or "", item.get("unit")),
                            "excused_url": excused_url, "finding_url": finding_url})
     overrides = [{**o, "on": _day(o["on"]), "label": GROUND_LABELS.get(o["kind"], o["kind"]),
-                  "url": _signal_url(o.get("ref"))}
+                  "url": _signal_url(o.get("ref"), readable)}
                  for o in data.get("overrides", [])]
     return {"tasks": tasks, "deductions": deductions, "overrides": overrides,
             "formula_lines": [p for p in (data.get("formula") or "").split("; ") if p],
@@ -366,20 +367,28 @@ def _explain(card: ScoreCard) -> dict:
             "uniting": _rating(data.get("uniting"))}
 
 
-def _signal_url(ref: Any) -> str | None:
-    """The page of the signal record a KHT ground of the card comes from ("signal:<id>",
+def _signal_id(ref: Any) -> int | None:
+    """The signal record a KHT ground of the card comes from ("signal:<id>",
     `adapters.signal_grounds`); None for a recorded ground."""
     kind, _sep, pk = str(ref or "").partition(":")
-    if kind != "signal" or not pk.isdigit():
+    return int(pk) if kind == "signal" and pk.isdigit() else None
+
+
+def _signal_url(ref: Any, readable: set[int]) -> str | None:
+    """The page of the signal record `ref` names, when the reader may open it (`readable`:
+    `selectors.readable_signals`); None otherwise (a recorded ground, or a record outside
+    the reader's scope, which the page names without a link)."""
+    pk = _signal_id(ref)
+    if pk is None or pk not in readable:
         return None
-    return reverse("accountability:signal_detail", kwargs={"pk": int(pk)})
+    return reverse("accountability:signal_detail", kwargs={"pk": pk})
 
 
-def _kht_not_on_card(card: ScoreCard) -> list[dict]:
+def _kht_not_on_card(pending: list, readable: set[int]) -> list[dict]:
     """The confirmed signals that make the grade KHT but that the stored card does not cite
-    (`selectors.kht_signals_not_on_card`), each with its day and page."""
-    return [{"signal": ground.signal, "on": ground.on, "url": _signal_url(ground.ref)}
-            for ground in selectors.kht_signals_not_on_card(card=card)]
+    (`selectors.kht_signals_not_on_card`), each with its day and page (when readable)."""
+    return [{"signal": ground.signal, "on": ground.on,
+             "url": _signal_url(ground.ref, readable)} for ground in pending]
 
 
 def _months(scope, card: ScoreCard) -> list[dict]:
@@ -445,14 +454,21 @@ def card_detail(request, label: str, official: str):
     second_appeal = services.second_appeal_refusal(card) if own else None
     quota_reason = (card.data.get("quota") or {}).get("reason")
     task_group_name = _task_group_name(card.task_group)
+    signals = selectors.card_signals(card=card)
+    pending = selectors.kht_signals_not_on_card(card=card)
+    # the card's signal records the reader may open (the accountability app's scoping, one
+    # query): the others are named without a link, which would answer 404
+    readable = selectors.readable_signals(scope=scope, ids=[
+        *(s.pk for s in signals), *(_signal_id(g.ref) for g in pending),
+        *(_signal_id(o.get("ref")) for o in card.data.get("overrides", []))])
     context = {
         "nav": "my_card" if own else "scores", "card": card, "period": period, "own": own,
-        "d": card.data, **_explain(card),
+        "d": card.data, **_explain(card, readable),
         "appeals": selectors.appeals_of(card=card),
-        "signals": selectors.card_signals(card=card),
+        "signals": signals, "readable_signals": readable,
         # a confirmed S14 the stored card does not cite yet: the KHT box says so, never
         # "none"; computed again while the period is scored, kept once it is approved
-        "kht_not_on_card": _kht_not_on_card(card),
+        "kht_not_on_card": _kht_not_on_card(pending, readable),
         "scorable": period.status in SCORABLE,
         "findings": _findings(card),
         # the service's own rule: scoring or review, before the assessment; else why not

@@ -285,6 +285,22 @@ def test_the_migration_fills_an_empty_table_only():
     assert authority_matrix().rows == AuthorityMatrix.default().rows
 
 
+def test_the_migration_writes_frozen_rows_equal_to_today_s_default():
+    """A data migration is frozen: 0006 writes its own rows, not the live default's. The
+    rows are today's default: should the default change, this fails, and the change gets
+    its own migration (0006 stays as it is)."""
+    import inspect
+
+    migration = importlib.import_module(
+        "thuocdo.accountability.migrations.0006_authority_matrix_stored_whole")
+    assert "thuocdo" not in "".join(
+        line for line in inspect.getsource(migration).splitlines()
+        if line.startswith(("import ", "from ")))
+    assert [{"position": position, "priority": priority, "product": "*"}
+            for position, priority in migration.DEFAULT_ROWS] == \
+        AuthorityMatrix.default().to_rows()
+
+
 @pytest.mark.django_db
 def test_the_admin_list_says_the_rules_are_the_matrix_and_what_empty_means(
         world, client_for, settings):

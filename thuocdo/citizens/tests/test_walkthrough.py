@@ -256,6 +256,45 @@ def test_cases_assigned_before_the_rule_get_their_reply_deadline_back(world):
     assert list(FeedbackEvent.objects.order_by("pk").values_list("hash", flat=True)) == hashes
 
 
+def test_the_deadlines_migration_names_at_most_a_chunk_of_ids_per_query(world, monkeypatch):
+    """Migration 0003 reads and writes the assigned cases a chunk at a time (SQLite refuses
+    more variables than its build allows): with a chunk of 2, five cases are all given
+    their reply deadline back, and no query names more than 2 ids."""
+    import importlib
+    import re
+
+    from django.apps import apps
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from thuocdo.citizens.models import FeedbackEvent
+
+    migration = importlib.import_module(
+        "thuocdo.citizens.migrations.0003_feedback_handling_due")
+    monkeypatch.setattr(migration, "CHUNK", 2)
+    expected = {}
+    for n in range(5):
+        feedback = factories.feedback(world, code=f"PA-{n}", submitted_at=at("2026-10-01"))
+        services.feedback_assign(user=None, actor=world.officials["CG.HEAD"],
+                                 feedback=feedback, assignee=world.officials["CG.STAFF"],
+                                 workdays=3, now=feedback.submitted_at + dt.timedelta(hours=2))
+        feedback.refresh_from_db()
+        expected[feedback.code] = (feedback.reply_due, feedback.handling_due)
+    old = dt.date(2027, 1, 4)  # as the old code left them: the assignment's date over it
+    FeedbackEvent.objects.filter(kind="assign").update(
+        data={"to_official": "CG.STAFF", "workdays": 3, "reply_due": "2026-10-06"})
+    Feedback.objects.update(reply_due=old, handling_due=None)
+    with CaptureQueriesContext(connection) as queries:
+        migration.split_deadlines(apps, None)
+    assert dict(Feedback.objects.values_list("code", "reply_due")) == {
+        code: reply_due for code, (reply_due, _handling) in expected.items()}
+    assert set(Feedback.objects.values_list("handling_due", flat=True)) == {
+        dt.date(2026, 10, 6)}
+    ids = [len(re.findall(r"\d+", m)) for q in queries.captured_queries
+           for m in re.findall(r'"(?:feedback_id|id)" IN \(([^()]*)\)', q["sql"])]
+    assert ids and max(ids) <= 2
+
+
 # -- a rating refused shows why, without the form --------------------------------------------
 
 DOSSIER_RATE = "/phan-anh/ho-so/danh-gia/"

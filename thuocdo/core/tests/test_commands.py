@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -167,17 +168,24 @@ def _data_dir_with_key(tmp_path, key: str = "demo-secret-key-0123456789") -> str
     return str(tmp_path)
 
 
-def test_serve_without_the_variable_uses_the_data_dir_s_key_and_says_so(tmp_path):
+def test_serve_without_the_variable_refuses_and_shows_how_to_use_the_data_dir_s_key(
+        tmp_path):
+    """Production takes its key from the environment only: a `secret_key` file any earlier
+    command (`thuocdo migrate`, `thuocdo demo`) wrote into the data dir is not adopted.
+    The refusal says what that key is and gives the exact command to serve under it."""
     from thuocdo import cli
 
     env = {"THUOCDO_DATA_DIR": _data_dir_with_key(tmp_path)}
     err = StringIO()
     cli.serve_secret_key(env, err=err)
-    assert env["THUOCDO_SECRET_KEY"] == "demo-secret-key-0123456789"
-    said = err.getvalue()
-    assert said.count("\n") == 1 and str(tmp_path / "secret_key") in said
-    assert "THUOCDO_SECRET_KEY is not set" in said
-    assert serve.secret_key_problem(env) is None
+    assert "THUOCDO_SECRET_KEY" not in env and err.getvalue() == ""
+    message = serve.secret_key_problem(env, ["--bind", "0.0.0.0:9000"])
+    assert message is not None and "\n" not in message
+    path = tmp_path / "secret_key"
+    assert "THUOCDO_SECRET_KEY is not set" in message and "access keys" in message
+    assert (f'THUOCDO_SECRET_KEY="$(cat {path})" thuocdo serve --bind 0.0.0.0:9000'
+            in message)
+    assert "demo-secret-key" not in message, "the key itself is never printed"
 
 
 def test_serve_warns_when_the_variable_differs_from_the_data_dir_s_key(tmp_path):
@@ -192,6 +200,7 @@ def test_serve_warns_when_the_variable_differs_from_the_data_dir_s_key(tmp_path)
         assert env["THUOCDO_SECRET_KEY"] == given  # the environment's key wins
         assert ("warning" in err.getvalue() and "will not match" in err.getvalue()) is warned
         assert bool(err.getvalue()) is warned
+        assert serve.secret_key_problem(env) is None
 
 
 def test_serve_without_the_variable_nor_a_key_file_still_refuses(tmp_path):
@@ -202,47 +211,68 @@ def test_serve_without_the_variable_nor_a_key_file_still_refuses(tmp_path):
     cli.serve_secret_key(env, err=err)
     assert "THUOCDO_SECRET_KEY" not in env and err.getvalue() == ""
     assert not (tmp_path / "secret_key").exists()  # serve never makes one
-    assert serve.secret_key_problem(env) is not None
+    message = serve.secret_key_problem(env)
+    assert message is not None and "$(cat" not in message
+    assert "secrets.token_urlsafe" in message
 
 
 @pytest.mark.django_db
-def test_thuocdo_serve_runs_with_the_key_the_demo_issued_access_keys_under(tmp_path,
-                                                                          monkeypatch):
-    """The walk: `thuocdo demo` hashed access keys with its data dir's key and `thuocdo
-    serve`, run without THUOCDO_SECRET_KEY, refused; with another key every access key
-    failed silently. Now `serve` runs under the demo's key."""
+def test_thuocdo_serve_runs_with_the_demo_s_key_only_when_given_it(tmp_path, monkeypatch,
+                                                                  capsys):
+    """`thuocdo demo` hashed access keys with its data dir's key. `thuocdo serve` without
+    THUOCDO_SECRET_KEY refuses (nothing started) and says how to serve under that key;
+    given it explicitly, it runs under it (what the children inherit)."""
     from thuocdo import cli
 
     monkeypatch.setenv("THUOCDO_DATA_DIR", _data_dir_with_key(tmp_path))
-    # empty rather than deleted: monkeypatch then restores what serve sets
     monkeypatch.setenv("THUOCDO_SECRET_KEY", "")
+    # serve's own settings (this process keeps the test settings it loaded)
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", serve.PRODUCTION_SETTINGS)
     started = []
     monkeypatch.setattr(serve, "run_children", lambda commands, **k: started.append(
         os.environ.get("THUOCDO_SECRET_KEY")) or 0)
+    assert cli.main(["thuocdo", "serve", "--no-jobs", "--no-scheduler"]) == 2
+    assert started == []
+    said = capsys.readouterr().err
+    assert (f'THUOCDO_SECRET_KEY="$(cat {tmp_path / "secret_key"})" thuocdo serve '
+            f"--no-jobs --no-scheduler") in said
+    monkeypatch.setenv("THUOCDO_SECRET_KEY", "demo-secret-key-0123456789")
     assert cli.main(["thuocdo", "serve", "--no-jobs", "--no-scheduler"]) == 0
-    assert started == ["demo-secret-key-0123456789"]  # what the children inherit
+    assert started == ["demo-secret-key-0123456789"]
+    assert "warning" not in capsys.readouterr().err
 
 
-def test_production_settings_load_with_the_data_dir_s_key(tmp_path):
-    """In a fresh process, as `thuocdo serve` starts: production settings, no variable."""
-    data_dir = _data_dir_with_key(tmp_path)
+def test_the_command_the_refusal_gives_loads_production_settings_with_the_key(tmp_path):
+    """In a fresh shell, as an operator pastes it (a data dir whose path has a space): the
+    refusal's `THUOCDO_SECRET_KEY="$(cat …)"` gives production settings the file's key;
+    without it they do not load."""
+    import re
+
+    data_dir = tmp_path / "data dir"
+    data_dir.mkdir()
+    _data_dir_with_key(data_dir)
+    env = {"THUOCDO_DATA_DIR": str(data_dir)}
+    message = serve.secret_key_problem(env)
+    [assignment] = re.findall(r'THUOCDO_SECRET_KEY="\$\(cat [^)]*\)"', message)
     script = (
         "import os, sys\n"
         "from thuocdo import cli\n"
         "cli.set_defaults('serve', os.environ)\n"
-        "cli.serve_secret_key(os.environ)\n"
         "import django; django.setup()\n"
         "from django.conf import settings\n"
         "print(settings.SETTINGS_MODULE, settings.SECRET_KEY)\n"
     )
     run_env = {k: v for k, v in os.environ.items()
                if k not in ("DJANGO_SETTINGS_MODULE", "THUOCDO_SECRET_KEY")}
-    run_env["THUOCDO_DATA_DIR"] = data_dir
-    done = subprocess.run([sys.executable, "-c", script], env=run_env,  # noqa: S603 - ours
+    run_env["THUOCDO_DATA_DIR"] = str(data_dir)
+    command = f"{assignment} {shlex.quote(sys.executable)} -c {shlex.quote(script)}"
+    done = subprocess.run(["bash", "-c", command], env=run_env,  # noqa: S603, S607 - ours
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [serve.PRODUCTION_SETTINGS, "demo-secret-key-0123456789"]
-    assert "THUOCDO_SECRET_KEY is not set" in done.stderr
+    bare = subprocess.run([sys.executable, "-c", script], env=run_env,  # noqa: S603 - ours
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert bare.returncode != 0 and "demo-secret-key" not in bare.stdout
 
 
 def test_serve_runs_gunicorn_a_worker_and_the_scheduler():

@@ -26,7 +26,7 @@ from thuocdo.notifications import selectors as inbox
 from thuocdo.notifications.choices import NotificationKind
 from thuocdo.notifications.models import Notification
 from thuocdo.org import services as org
-from thuocdo.org.models import Official, Unit
+from thuocdo.org.models import Membership, Official, Unit
 
 from .helpers import quota_case_under_review
 from .test_services import LABEL, _review_everything, card
@@ -302,13 +302,14 @@ def test_the_appellant_is_told_the_decision(world, approved, accepted):
 
 
 def test_a_refused_decision_tells_nobody(world, approved):
-    """The decision is refused inside its transaction (the re-scored card would be worse):
-    no notification is left, as no decision is."""
+    """The decision is refused inside its transaction (the re-scored card would be worse:
+    the appellant's membership, corrected since, no longer places them in the period): no
+    notification is left, as no decision is."""
     services.period_publish(actor=world.user("board"), period=approved, appeal_days=10)
     appeal = services.appeal_file(actor=world.user("staff"), card=card("CG.STAFF"),
                                   reason="Tôi đã hoàn thành đủ việc")
-    services.ground_record(actor=world.user("board"), official=world.officials["CG.STAFF"],
-                           on=dt.date(2026, 10, 20), level="reprimand", reason="Vi phạm")
+    Membership.objects.filter(official=world.officials["CG.STAFF"]).update(
+        start=dt.date(2026, 12, 1))
     before = set(Notification.objects.values_list("pk", flat=True))
     with pytest.raises(ServiceError):
         services.appeal_decide(actor=world.user("head"), appeal=appeal, accepted=True,

@@ -245,6 +245,70 @@ def test_a_confirmed_s14_dated_after_the_period_is_not_pending_on_its_card(golde
     assert response.context["overrides"] == [] and response.context["kht_not_on_card"] == []
 
 
+# -- links to a signal record only for those who may open it --------------------------------
+
+
+def _signal_links(client_for, user, label: str) -> tuple[dict, str]:
+    response = client_for(user).get(reverse("evaluations:card_detail",
+                                            kwargs={"label": label, "official": "CG.STAFF"}))
+    assert response.status_code == 200
+    return response.context, response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_card_links_a_signal_only_for_a_reader_who_may_open_it(world, client_for):
+    """CG.STAFF's confirmed S14 is recorded about a unit of another district (HN.BD.VP),
+    escalated nowhere: the head of HN.CG reads the card (their subtree) but not the record
+    (the accountability app answers 404), so the card names it without a link, in the KHT
+    grounds and in the list of confirmed signals; the official it names and the
+    administrator get the links, which open."""
+    on, label = _this_month()
+    signal = _s14(world, on=on)
+    SignalRecord.objects.filter(pk=signal.pk).update(unit=world.units["HN.BD.VP"])
+    _score(world, label)
+    url = reverse("accountability:signal_detail", kwargs={"pk": signal.pk})
+    head = world.user("head")
+    assert client_for(head).get(url).status_code == 404
+    context, html = _signal_links(client_for, head, label)
+    [override] = context["overrides"]
+    assert override["ref"] == f"signal:{signal.pk}" and override["url"] is None
+    assert f'href="{url}"' not in html
+    assert "<strong>S14</strong>" in html, "named in the list of confirmed signals"
+    for who in ("staff", "admin"):
+        assert client_for(world.user(who)).get(url).status_code == 200
+        context, html = _signal_links(client_for, world.user(who), label)
+        assert context["overrides"][0]["url"] == url
+        assert html.count(f'href="{url}"') == 2, "the KHT ground and the list"
+
+
+@pytest.mark.django_db
+def test_the_not_on_card_box_links_a_signal_only_for_a_reader_who_may_open_it(
+        world, client_for, django_assert_max_num_queries):
+    """An S14 confirmed after the card was computed: the box names it for every reader of
+    the card, with a link only for those who may open the record; which records are
+    readable is one query, whatever their number."""
+    on, label = _this_month()
+    _score(world, label)
+    first = _s14(world, on=on)
+    second = _s14(world, on=on + dt.timedelta(days=1))
+    SignalRecord.objects.filter(pk=second.pk).update(unit=world.units["HN.BD.VP"])
+    context, html = _signal_links(client_for, world.user("head"), label)
+    urls = {g["url"] for g in context["kht_not_on_card"]}
+    first_url = reverse("accountability:signal_detail", kwargs={"pk": first.pk})
+    assert urls == {first_url, None}
+    assert f'href="{first_url}"' in html
+    assert reverse("accountability:signal_detail", kwargs={"pk": second.pk}) not in html
+    from thuocdo.core.scope import scope_for
+    from thuocdo.evaluations import selectors
+
+    scope = scope_for(world.user("head"))
+    with django_assert_max_num_queries(1):
+        assert selectors.readable_signals(scope=scope, ids=[first.pk, second.pk, None]) \
+            == {first.pk}
+    with django_assert_max_num_queries(0):
+        assert selectors.readable_signals(scope=scope, ids=[None]) == set()
+
+
 # -- the review screen of a period that takes no more assessments ---------------------------
 
 

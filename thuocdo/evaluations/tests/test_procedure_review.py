@@ -25,7 +25,7 @@ from thuocdo.evaluations import selectors, services, views
 from thuocdo.evaluations.choices import AppealStatus, PeriodStatus
 from thuocdo.evaluations.models import Appeal, Assessment, Period, ScoreCard
 from thuocdo.org.choices import Position
-from thuocdo.org.models import Official
+from thuocdo.org.models import Membership, Official
 from thuocdo.tasks.choices import EventKind
 
 from .helpers import quota_case_under_review
@@ -192,12 +192,12 @@ def test_accepting_an_appeal_cannot_lower_the_general_criteria(world, published)
 
 
 def test_accepting_an_appeal_cannot_worsen_the_grade_on_re_scoring(world, published):
-    """A KHT ground recorded after publication would make the re-scored card KHT: the
-    accepted appeal is refused, and nothing is written (the decision, the assessment, the
-    cards)."""
+    """The appellant no longer placed in the period (their membership corrected since it
+    was published) would have no card on re-scoring: the accepted appeal is refused, and
+    nothing is written (the decision, the assessment, the cards)."""
     period, appeal = published
-    services.ground_record(actor=world.user("board"), official=world.officials["CG.STAFF"],
-                           on=dt.date(2026, 10, 20), level="reprimand", reason="Vi phạm")
+    Membership.objects.filter(official=world.officials["CG.STAFF"]).update(
+        start=dt.date(2026, 12, 1))
     before = list(ScoreCard.objects.order_by("pk").values_list("data", "status"))
     with pytest.raises(ServiceError) as error:
         services.appeal_decide(actor=world.user("head"), appeal=appeal, accepted=True,
@@ -207,6 +207,64 @@ def test_accepting_an_appeal_cannot_worsen_the_grade_on_re_scoring(world, publis
     _nothing_written(appeal, before)
     period.refresh_from_db()
     assert period.status == PeriodStatus.PUBLISHED
+
+
+def _ground_after_publication(world):
+    return services.ground_record(actor=world.user("board"),
+                                  official=world.officials["CG.STAFF"],
+                                  on=dt.date(2026, 10, 20), level="reprimand",
+                                  reason="Vi phạm")
+
+
+def _s14_after_publication(world):
+    from .test_confirmed_signals import _s14
+
+    return _s14(world, on=dt.date(2026, 10, 20))
+
+
+@pytest.mark.parametrize("late", [_ground_after_publication, _s14_after_publication],
+                         ids=["board-ground", "confirmed-s14"])
+def test_an_appeal_re_scores_with_the_grounds_the_card_was_published_with(world, published,
+                                                                           late):
+    """A KHT ground dated in the period but recorded (or an S14 record confirmed) after
+    publication is no business of the appeal: an approved period keeps its cards, so the
+    re-scoring keeps the grounds the published card cites (none here) and only the
+    correction changes the card: accepted, general criteria raised, not KHT."""
+    period, appeal = published
+    published_card = card("CG.STAFF")
+    assert published_card.grade != "KHT" and published_card.data["overrides"] == []
+    late(world)
+    services.appeal_decide(actor=world.user("head"), appeal=appeal, accepted=True,
+                           reason="Chấp nhận", general_points=29)
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.ACCEPTED
+    after = card("CG.STAFF")
+    assert after.general_points == 29 > published_card.general_points
+    assert after.grade == published_card.grade != "KHT" and after.data["overrides"] == []
+    period.refresh_from_db()
+    assert period.status == PeriodStatus.PUBLISHED
+
+
+def test_an_appeal_keeps_the_grounds_the_card_cites(world):
+    """A ground the published card cites still applies on re-scoring: the card stays KHT,
+    citing it, with the general criteria corrected."""
+    ground = _ground_after_publication(world)  # recorded before scoring, here
+    period = services.period_open(actor=world.user("board"), label=LABEL)
+    services.period_score(actor=world.user("board"), period=period)
+    _review_everything(world, period)
+    for agency in ("HN.CG", "HN.CG.DV", "HN.BD"):
+        services.agency_approve(actor=world.user("admin"), period=period,
+                                agency=world.units[agency])
+    services.period_publish(actor=world.user("board"), period=period, appeal_days=10,
+                            on=dt.date(2026, 11, 2))
+    assert [o["ref"] for o in card("CG.STAFF").data["overrides"]] == [f"ground:{ground.pk}"]
+    appeal = services.appeal_file(actor=world.user("staff"), card=card("CG.STAFF"),
+                                  reason="Tôi đã hoàn thành đủ việc", on=dt.date(2026, 11, 3))
+    services.appeal_decide(actor=world.user("head"), appeal=appeal, accepted=True,
+                           reason="Chấp nhận", general_points=29)
+    after = card("CG.STAFF")
+    assert after.general_points == 29 and after.grade == "KHT"
+    assert [o["ref"] for o in after.data["overrides"]] == [f"ground:{ground.pk}"]
 
 
 def test_the_decision_form_names_the_field(world, published, client_for):

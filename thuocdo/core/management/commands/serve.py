@@ -7,17 +7,19 @@ systemd restarts the whole). Put it behind a reverse proxy that terminates TLS.
 
 It uses the production settings unless DJANGO_SETTINGS_MODULE says otherwise, so
 THUOCDO_SECRET_KEY must be set; `secret_key_problem()` builds the one-line message shown
-when it is not.
+when it is not (with the command that serves under the data dir's key, when there is one).
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -25,14 +27,45 @@ PRODUCTION_SETTINGS = "thuocdo.config.settings.production"
 STOP_TIMEOUT = 30  # seconds the children get to finish before they are killed
 
 
-def secret_key_problem(environ: Mapping[str, str]) -> str | None:
+def kept_secret_key(environ: Mapping[str, str]) -> tuple[Path, str]:
+    """The data dir's `secret_key` file for `environ` and the key it holds ("" when there is
+    none, or it cannot be read): the key `thuocdo demo` and the other commands (development
+    settings) generated when THUOCDO_SECRET_KEY was not set, and issued the public portal's
+    access keys under. Read before any settings load."""
+    from thuocdo.config.settings.base import SECRET_KEY_FILE, data_dir_from
+
+    path = data_dir_from(environ) / SECRET_KEY_FILE
+    try:
+        return path, path.read_text(encoding="utf-8").strip()
+    except OSError:  # no file (or not readable): nothing to offer or compare
+        return path, ""
+
+
+def secret_key_problem(environ: Mapping[str, str], args: Sequence[str] = ()) -> str | None:
     """The message to show if serving with `environ` cannot work for lack of a secret key.
 
     None when a key is set or the settings are not the production ones (which need it).
+    Production takes its key from the environment only, never from a file a command wrote;
+    when the data dir holds one (`kept_secret_key`), the message says that access keys were
+    issued under it and gives the exact command (with `args`, serve's arguments) to serve
+    with it.
     """
     settings_module = environ.get("DJANGO_SETTINGS_MODULE") or PRODUCTION_SETTINGS
     if settings_module != PRODUCTION_SETTINGS or environ.get("THUOCDO_SECRET_KEY", "").strip():
         return None
+    path, kept = kept_secret_key(environ)
+    if kept:
+        command = shlex.join(["thuocdo", "serve", *args])
+        return (
+            f"thuocdo serve: THUOCDO_SECRET_KEY is not set. {path} holds the secret key "
+            f"`thuocdo demo` or another command generated, under which they issued the "
+            f"access keys of feedback and dossiers; to serve with it (those access keys "
+            f"keep working): THUOCDO_SECRET_KEY=\"$(cat {shlex.quote(str(path))})\" "
+            f"{command} "
+            f"(Chưa đặt biến môi trường THUOCDO_SECRET_KEY. {path} chứa khóa bí mật mà "
+            f"`thuocdo demo` hoặc lệnh khác đã tạo và dùng để cấp mã truy cập; để chạy với "
+            f"khóa đó, dùng lệnh trên.)"
+        )
     return (
         "thuocdo serve: THUOCDO_SECRET_KEY is not set. Set it to a long random value kept "
         "secret, e.g. export THUOCDO_SECRET_KEY=\"$(python3 -c 'import secrets; "
