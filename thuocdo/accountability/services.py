@@ -1022,6 +1022,19 @@ def explanations_overdue_notify(*, today: dt.date | None = None) -> int:
 # -- the detectors' settings ---------------------------------------------------------------
 
 
+def _first_uncomputed_month() -> dt.date | None:
+    """The first day of the month after the latest one whose signals are stored (None:
+    none is): a version of the thresholds in force before it would change months already
+    computed (a month is computed with the version in force on its last day, or today)."""
+    latest = (SignalRecord.objects.exclude(code__in=list(MANUAL_CODES))
+              .filter(period__regex=r"^[0-9]{4}-[0-9]{2}$")
+              .aggregate(latest=models.Max("period"))["latest"])
+    if latest is None:
+        return None
+    year, month = (int(part) for part in latest.split("-"))
+    return dt.date(year + month // 12, month % 12 + 1, 1)
+
+
 @transaction.atomic
 def threshold_set_add(*, actor: Any = None, version: str, effective_from: dt.date,
                       values: dict, basis: str = "") -> ThresholdSet:
@@ -1038,6 +1051,14 @@ def threshold_set_add(*, actor: Any = None, version: str, effective_from: dt.dat
         raise ServiceError(_("A version comes into force on a day of a year from %(first)s "
                              "to %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR},
                            code="effective_from_range", field="effective_from")
+    earliest = _first_uncomputed_month()
+    if earliest is not None and effective_from < earliest:
+        raise ServiceError(
+            _("Signals are computed up to %(month)s: a new version comes into force from "
+              "%(day)s on, so that the months computed keep their meaning.") % {
+                "month": f"{(earliest - dt.timedelta(days=1)):%m/%Y}",
+                "day": f"{earliest:%d/%m/%Y}"},
+            code="effective_from_computed", field="effective_from")
     if ThresholdSet.objects.filter(version=version).exists():
         raise ServiceError(_("Version “%(version)s” exists already.") % {"version": version},
                            code="version_taken", field="version")

@@ -57,4 +57,5 @@ class CalendarOverride(models.Model):
         ordering = ["day"]
 
     def __str__(self) -> str:
-        return f"{self.day.isoformat()} {self.kind}"
+        """As the admin names it (its delete page, its messages): "31/12/2026 Ngày nghỉ"."""
+        return f"{self.day:%d/%m/%Y} {self.get_kind_display()}"

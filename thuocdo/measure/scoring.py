@@ -814,7 +814,9 @@ def kht_overrides(official: OfficialInput, grounds: Iterable[KhtGround], period:
             applies = ground.signal in rubric.kht_signals
             detail = f"dấu hiệu đã xác nhận {ground.signal}"
         if applies:
-            cited = [part for part in (ground.reason, _decision_vi(ground)) if part]
+            # each part without its closing full stop: they are joined with "; "
+            cited = [part.rstrip(". ") for part in (ground.reason, _decision_vi(ground))
+                     if part.rstrip(". ")]
             if cited:
                 detail = f"{detail} ({'; '.join(cited)})"
             found.append(Override(str(ground.kind), ground.on, ground.ref, detail))

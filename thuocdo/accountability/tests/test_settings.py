@@ -319,3 +319,32 @@ def test_the_admin_list_says_the_rules_are_the_matrix_and_what_empty_means(
         services.authority_rule_remove(rule=rule)
     page = client.get(url).content.decode()
     assert "The matrix is empty: nobody decides a matter alone" in page
+
+
+@pytest.mark.django_db
+def test_a_version_may_not_come_into_force_in_a_month_already_computed(world):
+    """October's signals are stored: a version in force from 15/10 (or 1/9) would change
+    them when the month is computed again, so it is refused, naming the first day allowed;
+    from 1/11 it is taken. Signals recorded by hand (S14) do not count as computed."""
+    from thuocdo.accountability.models import SignalRecord, ThresholdSet
+
+    def store(code: str, period: str) -> None:
+        SignalRecord.objects.create(
+            key=f"{code}|{period}|x", code=code, period=period,
+            raised_on=dt.date(int(period[:4]), int(period[5:]), 1), subject_kind="task",
+            unit=world.units["HN"], explanation="…",
+            first_seen=dt.datetime(2026, 10, 2, tzinfo=dt.UTC),
+            last_seen=dt.datetime(2026, 10, 2, tzinfo=dt.UTC), thresholds="2026.1")
+
+    store("S14", "2026-12")
+    store("S8", "2026-10")
+    for day in (dt.date(2026, 10, 15), dt.date(2026, 9, 1)):
+        with translation.override("en"), pytest.raises(ServiceError) as refused:
+            services.threshold_set_add(version="late", effective_from=day,
+                                       values={"silence_workdays": 9})
+        assert refused.value.service_code == "effective_from_computed"
+        assert "computed up to 10/2026" in str(refused.value)
+        assert "from 01/11/2026 on" in str(refused.value)
+    assert not ThresholdSet.objects.filter(version="late").exists()
+    services.threshold_set_add(version="next", effective_from=dt.date(2026, 11, 1),
+                               values={"silence_workdays": 9})

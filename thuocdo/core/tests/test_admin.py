@@ -164,3 +164,15 @@ def _request(world):
     request = RequestFactory().get("/")
     request.user = world.user("admin")
     return request
+
+
+def test_an_override_is_named_with_its_day_and_kind_as_people_read_them():
+    """The admin's delete page and messages name an override "31/12/2026 Ngày nghỉ", not
+    "2026-12-31 holiday"."""
+    from django.utils import translation
+
+    from thuocdo.core.models import CalendarOverride
+
+    override = CalendarOverride(day=dt.date(2026, 12, 31), kind="holiday")
+    with translation.override("vi"):
+        assert str(override) == "31/12/2026 Ngày nghỉ"

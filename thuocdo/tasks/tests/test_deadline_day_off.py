@@ -403,7 +403,7 @@ def test_the_consult_form_shows_the_refusal_on_the_reply_deadline_in_vietnamese(
         "question": "Số liệu phường?"})
     assert response.status_code == 200
     form = next(a for a in response.context["actions"] if a["kind"] == "consult")["form"]
-    message = ("01/01/2027 là ngày nghỉ (Tết Dương lịch), hạn xử lý phải là ngày làm việc; "
+    message = ("01/01/2027 là ngày nghỉ (Tết Dương lịch), mọi thời hạn phải là ngày làm việc; "
                "ngày làm việc kế tiếp: 04/01/2027.")
     assert form.errors["reply_due"] == [message]
     assert message in response.content.decode()
