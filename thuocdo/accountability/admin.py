@@ -83,6 +83,9 @@ class ThresholdSetForm(ServiceModelForm):
     class Meta:
         model = ThresholdSet
         fields = ("version", "effective_from", "values", "basis")
+        error_messages = {"values": {"invalid": _(
+            "Values: write the thresholds that differ from the defaults as a JSON object, "
+            "e.g. {\"reminders\": 4}.")}}
 
     def apply(self, *, actor):
         if not self.adding:

@@ -348,3 +348,16 @@ def test_a_version_may_not_come_into_force_in_a_month_already_computed(world):
     assert not ThresholdSet.objects.filter(version="late").exists()
     services.threshold_set_add(version="next", effective_from=dt.date(2026, 11, 1),
                                values={"silence_workdays": 9})
+
+
+@pytest.mark.django_db
+def test_values_that_are_not_json_are_refused_in_the_admin_s_words(world):
+    """Django's own "Enter a valid JSON." is English in this catalogue: the form says what
+    to write, in Vietnamese."""
+    from thuocdo.accountability.admin import ThresholdSetForm
+
+    form = ThresholdSetForm({"version": "x", "effective_from": "2026-01-01",
+                             "values": "not json", "basis": ""})
+    with translation.override("vi"):
+        assert not form.is_valid()
+        assert "dạng đối tượng JSON" in str(form.errors["values"])
