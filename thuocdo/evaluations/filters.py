@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework.exceptions import ValidationError
 
 from thuocdo.core.errors import ServiceError
 from thuocdo.core.periods import LABEL, parse_period
 from thuocdo.core.scope import Scope
 from thuocdo.org import selectors as org_selectors
-from thuocdo.org.models import Official, Unit
+from thuocdo.org.models import Official
+from thuocdo.tasks.filters import readable_unit, unknown_value
 
 from . import selectors
 from .choices import AppealStatus, CardStatus, PeriodKind, PeriodStatus
@@ -52,22 +52,11 @@ class PeriodLabelFilter(django_filters.CharFilter):
     field_class = PeriodLabelField
 
 
-def _unknown(field: str, message: str) -> ValidationError:
-    return ValidationError({field: [message]}, code="unknown")
-
-
-def _readable_unit(scope: Scope, field: str, code: str) -> Unit:
-    try:
-        return org_selectors.unit_get(scope=scope, code=code)
-    except Unit.DoesNotExist:
-        raise _unknown(field, _("Unknown unit “%(code)s”.") % {"code": code}) from None
-
-
 def _readable_official(scope: Scope, field: str, code: str) -> Official:
     try:
         return org_selectors.official_typed(scope=scope, code=code)
     except Official.DoesNotExist:
-        raise _unknown(field, _("Unknown official “%(code)s”.") % {"code": code}) from None
+        raise unknown_value(field, _("Unknown official “%(code)s”.") % {"code": code}) from None
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -129,8 +118,8 @@ class CardFilter(django_filters.FilterSet):
 
         return selectors.card_search(scope=scope, filters=selectors.CardFilters(
             period=data.get("period") or "",
-            unit=lookup("unit", _readable_unit),
-            agency=lookup("agency", _readable_unit),
+            unit=lookup("unit", readable_unit),
+            agency=lookup("agency", readable_unit),
             official=lookup("official", _readable_official),
             grade=data.get("grade") or "",
             status=data.get("status") or ""))

@@ -91,15 +91,18 @@ class PeriodFilter(django_filters.CharFilter):
     field_class = PeriodField
 
 
-def _unknown(field: str, message: str) -> ValidationError:
+def unknown_value(field: str, message: str) -> ValidationError:
+    """A filter's value that names nothing the caller may read (the evaluations' filters
+    too)."""
     return ValidationError({field: [message]}, code="unknown")
 
 
-def _readable_unit(scope: Scope, field: str, code: str) -> Unit:
+def readable_unit(scope: Scope, field: str, code: str) -> Unit:
+    """The unit `code` names, if the caller may read it; else the filter's 400 on `field`."""
     try:
         return org_selectors.unit_get(scope=scope, code=code)
     except Unit.DoesNotExist:
-        raise _unknown(field, _("Unknown unit “%(code)s”.") % {"code": code}) from None
+        raise unknown_value(field, _("Unknown unit “%(code)s”.") % {"code": code}) from None
 
 
 def _readable_official(scope: Scope, field: str, code: str) -> Official:
@@ -108,14 +111,14 @@ def _readable_official(scope: Scope, field: str, code: str) -> Official:
         return (org_selectors.official_list(scope=scope, active=None)
                 .prefetch_related(None).get(code=code))
     except Official.DoesNotExist:
-        raise _unknown(field, _("Unknown official “%(code)s”.") % {"code": code}) from None
+        raise unknown_value(field, _("Unknown official “%(code)s”.") % {"code": code}) from None
 
 
 def _directive(scope: Scope, field: str, code: str) -> Directive:
     try:
         return selectors.directive_get(scope=scope, code=code)
     except Directive.DoesNotExist:
-        raise _unknown(field, _("Unknown directive “%(code)s”.") % {"code": code}) from None
+        raise unknown_value(field, _("Unknown directive “%(code)s”.") % {"code": code}) from None
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -180,7 +183,7 @@ class TaskFilter(django_filters.FilterSet):
             return resolve(scope, field, data[field]) if data.get(field) else None
 
         filters = selectors.TaskFilters(
-            unit=lookup("unit", _readable_unit),
+            unit=lookup("unit", readable_unit),
             include_subunits=data.get("include_subunits") is not False,
             bucket=data.get("bucket") or None,
             state=data.get("state") or None,
