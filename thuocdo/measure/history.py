@@ -14,7 +14,7 @@ import datetime as dt
 import enum
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from .calendar import WorkCalendar
@@ -402,8 +402,10 @@ def holder_intervals(
     The work starts with the lead; transfers and returns move it; a guidance request hands
     the step to the superior asked until the reply; a submit hands it to the assigner for
     review until approval or rework (which hands it back). It stops at the accepted submit
-    or a cancellation. Remembered per calendar and `as_of` (`log_facts`): the detectors and
-    the delay summary all ask.
+    or a cancellation. Work waiting for review on `as_of` is counted as of its hand-in, as
+    `delays` counts it: the intervals from the pending submit on have no overdue days.
+    Remembered per calendar and `as_of` (`log_facts`): the detectors and the delay summary
+    all ask.
     """
     return list(intervals_of(history, calendar, as_of))
 
@@ -448,6 +450,13 @@ def _holder_intervals(history: TaskHistory, facts: LogFacts, calendar: WorkCalen
         return intervals
     intervals.append(_interval(history, calendar, holder, start, end or horizon, started_by,
                                open_end=end is None))
+    pending = pending_submit(facts, as_of) if end is None else None
+    if pending is not None:
+        # Work waiting for review counts as of its hand-in (`delays`): the review's days are
+        # nobody's delay, unless a rework sends it back (then they are the reviewer's).
+        handed_in = history.events[pending].at
+        intervals = [replace(i, workdays_overdue=0) if i.start >= handed_in else i
+                     for i in intervals]
     return intervals
 
 

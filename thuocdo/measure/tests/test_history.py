@@ -190,6 +190,16 @@ def test_review_time_is_the_assigners():
     assert delay_by_holder(t, CAL, END) == {BOSS: 3, LEAD: 1}
 
 
+def test_review_time_of_work_waiting_for_review_is_nobodys_delay():
+    """As `delays` counts it: handed in on time and still waiting on 22/10, no late day for
+    the assigner; handed in late on 19/10, the lead's 2 late days and none after."""
+    waiting = task(ev("submit", at(14)))
+    assert delay_by_holder(waiting, CAL, at(22)) == {}
+    assert holder_intervals(waiting, CAL, at(22))[-1].holder == BOSS
+    late = task(ev("submit", at(19, 10)))
+    assert delay_by_holder(late, CAL, at(22)) == {LEAD: 2}
+
+
 def test_waiting_for_guidance_is_the_superiors_step():
     t = task(ev("guidance_request", at(14), to_unit=BOSS.unit, to_official=BOSS.official,
                 question="?"),
@@ -233,6 +243,9 @@ def test_late_days_attributed_add_up_to_the_delays(steps, submit_day):
     found = delays(t, CAL, END)
     assert sum(delay_by_holder(t, CAL, END).values()) == sum(d.workdays_late for d in found)
     assert done_late(t) is bool(found)
+    waiting = task(*events[:-1])  # not yet approved: counted as of the hand-in
+    assert sum(delay_by_holder(waiting, CAL, END).values()) == sum(
+        d.workdays_late for d in delays(waiting, CAL, END))
 
 
 @given(submit_day=days, remind_day=days)
