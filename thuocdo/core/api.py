@@ -28,8 +28,11 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable, machine-readable error code.")
     message = serializers.CharField(help_text="What went wrong, in the caller's language.")
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Messages by field name (`non_field_errors` for the request as a whole).",
+        # a message (text), or a row's errors (an object) for a list field
+        child=serializers.ListField(child=serializers.JSONField()),
+        help_text="Messages by field name (`non_field_errors` for the request as a whole). A "
+                  "list field's errors are listed by row, `{}` for a row without errors: "
+                  '`{"coordinating_units": [{}, {"due": ["..."]}]}`.',
     )
 
 
@@ -58,6 +61,22 @@ def _flatten(detail) -> str:
     return str(detail)
 
 
+def _nest(path: tuple, leaf: list, given) -> dict | list:
+    """A refusal at `path` (`ServiceError.path`) shaped as DRF shapes a serializer's errors:
+    `("coordinating_units", 1, "due")` → `{"coordinating_units": [{}, {"due": [message]}]}`.
+    A list has one entry per row of the request's own list there (`given`, the request's
+    data), `{}` for the rows without errors, as DRF's `many=True` serializers answer."""
+    if not path:
+        return leaf
+    step, rest = path[0], path[1:]
+    if isinstance(step, int):
+        rows = given if isinstance(given, list) else []
+        inner = _nest(rest, leaf, rows[step] if step < len(rows) else None)
+        return [inner if k == step else {} for k in range(max(step + 1, len(rows)))]
+    inner = _nest(rest, leaf, given.get(step) if isinstance(given, dict) else None)
+    return {step: inner}
+
+
 def exception_handler(exc, context):
     """Turn every error into `{"code", "message", "errors"}` JSON."""
     if isinstance(exc, PermissionDeniedError):
@@ -66,7 +85,9 @@ def exception_handler(exc, context):
             status=status.HTTP_403_FORBIDDEN,
         )
     if isinstance(exc, ServiceError):
-        errors = {exc.field: [exc.service_message]} if exc.field else {}
+        request = context.get("request") if context else None
+        errors = (_nest(exc.path, [exc.service_message], getattr(request, "data", None))
+                  if exc.path else {})
         return Response(
             {"code": exc.service_code, "message": exc.service_message, "errors": errors},
             status=status.HTTP_400_BAD_REQUEST,

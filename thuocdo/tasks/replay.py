@@ -277,7 +277,7 @@ class _Replayer:
                 priority=priority, coordinating=coordinating, at=at, allow_past_due=True,
             )
         except ServiceError as error:
-            self.problem(f"{path}.{error.field}" if error.field else path,
+            self.problem(f"{path}.{error.path_text}" if error.path else path,
                          error.service_code, error.service_message)
             return None
         task = Task(

@@ -306,7 +306,8 @@ class CoordinationInSerializer(serializers.Serializer):
     unit = CodeField("unit", queryset=Unit.objects.all(), help_text="Code of the unit.")
     due = serializers.DateField(help_text="Its own deadline for its input: between the "
                                           "assignment and the task's deadline, and a working "
-                                          "day (`deadline_day_off` on `coordinating_units`, "
+                                          "day (`deadline_day_off` on this row's `due`: "
+                                          '`{"coordinating_units": [{}, {"due": [...]}]}`, '
                                           "unless THUOCDO_DEADLINE_ON_DAY_OFF=accept).")
 
 

@@ -526,7 +526,8 @@ def task_assign(
     lead unit or a unit above it on the day of assignment. The deadline may not be in the
     past (imports of history pass `allow_past_due`, but it may never precede assignment),
     nor on a day off (`workflow.check_deadline_day`, THUOCDO_DEADLINE_ON_DAY_OFF), and
-    neither may a coordinating unit's.
+    neither may a coordinating unit's: that refusal names the row of `coordinating`
+    (`ServiceError.path`, e.g. `("coordinating_units", 1, "due")`).
     """
     at = at or timezone.now()
     title = (title or "").strip()
@@ -540,8 +541,8 @@ def task_assign(
     steps = list(steps)
     assert due is not None  # noqa: S101 - checked above
     check_deadline_day(d=directory, day=due, field="due")
-    for unit, unit_due in coordinating:
-        check_deadline_day(d=directory, day=unit_due, field="coordinating_units",
+    for index, (unit, unit_due) in enumerate(coordinating):
+        check_deadline_day(d=directory, day=unit_due, field=("coordinating_units", index, "due"),
                            coordinating=unit)
     check_steps(d=directory, steps=steps, at=at, due=due)
     code = (code or "").strip()

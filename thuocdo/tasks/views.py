@@ -34,7 +34,7 @@ from thuocdo.core.calendar import work_calendar
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.filters import refuse_export
 from thuocdo.core.htmx import is_htmx, render_page
-from thuocdo.measure.history import Delay, delays, holder_intervals
+from thuocdo.measure.history import delays, holder_intervals
 from thuocdo.org import selectors as org_selectors
 
 from . import selectors, services
@@ -424,19 +424,9 @@ def _task_context(request, task: Task, *, bound: dict | None = None, notice: str
     calendar = _calendar(timezone.localtime(task.assigned_at).date(), today,
                          task.due_in_force)
     intervals = holder_intervals(history, calendar, now)
+    # Work under review counts as of its hand-in: the review's days are nobody's delay.
     found_delays = delays(history, calendar, now)
-    # Work under review: it is done when it was handed in (if approved), so its delays are
-    # those of that moment and the review's days are nobody's delay (domain.md).
     handed_in = _pending_submit(task, events)
-    if handed_in is not None:
-        at_submit = delays(history, calendar, handed_in.at)
-        found_delays = [
-            Delay(d.deadline, d.settled_by, d.workdays_late,
-                  found_delays[i].excused_by if i < len(found_delays) else None)
-            for i, d in enumerate(at_submit)
-        ]
-        intervals = [replace(i, workdays_overdue=0) if i.start >= handed_in.at else i
-                     for i in intervals]
     labels = _payload_labels()
     timeline = [{
         "event": event,
@@ -660,6 +650,17 @@ def _quiet(*forms_or_formsets) -> None:
             item._errors = ErrorDict()
 
 
+def _add_row_error(exc: ServiceError, rows: list, formset) -> None:
+    """Show a refusal of one of `rows` (`ServiceError.path`: list, row index, field) on that
+    row's field; a refusal of the list as a whole above its rows."""
+    if len(exc.path) == 3:
+        index, name = exc.path[1], exc.path[2]
+        if isinstance(index, int) and index < len(rows) and name in rows[index].fields:
+            rows[index].add_error(name, exc.service_message)
+            return
+    formset._non_form_errors = ErrorList([exc.service_message])
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_assign(request):
@@ -680,6 +681,10 @@ def task_assign(request):
         _quiet(form, coordinations, steps)
     elif data is not None and all(x.is_valid() for x in (form, coordinations, steps)):
         clean = form.cleaned_data
+        # the rows filled in, in the order the service gets them (its refusals count them)
+        rows = {"coordinating_units": [row for row in coordinations.forms
+                                       if row.cleaned_data.get("unit")],
+                "steps": [row for row in steps.forms if row.cleaned_data.get("name")]}
         try:
             task = services.task_assign(
                 user=request.user, assigned_by=official, title=clean["title"],
@@ -687,17 +692,17 @@ def task_assign(request):
                 product=clean["product"], quantity=clean["quantity"],
                 lead_unit=clean["lead_unit"], lead_official=clean["lead_official"],
                 due=clean["due"], priority=clean["priority"],
-                coordinating=[(row["unit"], row["due"]) for row in coordinations.cleaned_data
-                              if row.get("unit")],
-                steps=[(row["name"], row["allowance"]) for row in steps.cleaned_data
-                       if row.get("name")],
+                coordinating=[(row.cleaned_data["unit"], row.cleaned_data["due"])
+                              for row in rows["coordinating_units"]],
+                steps=[(row.cleaned_data["name"], row.cleaned_data["allowance"])
+                       for row in rows["steps"]],
             )
         except ServiceError as exc:
-            # Nothing was written: the refusal goes next to the field it names.
-            if exc.field == "coordinating_units":
-                coordinations._non_form_errors = ErrorList([exc.service_message])
-            elif exc.field == "steps":
-                steps._non_form_errors = ErrorList([exc.service_message])
+            # Nothing was written: the refusal goes next to the field it names, a row's field
+            # (a coordinating unit's deadline) on that row, else above the rows.
+            if exc.field in rows:
+                _add_row_error(exc, rows[exc.field],
+                               coordinations if exc.field == "coordinating_units" else steps)
             elif isinstance(exc, PermissionDeniedError):
                 form.add_error("lead_unit", exc.service_message)
             else:

@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.errors import FieldPath, PermissionDeniedError, ServiceError
 from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import (
     Event,
@@ -604,7 +604,7 @@ def _short(day: dt.date) -> str:
     return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
-def _err(message: str, code: str, field: str | None = None) -> ServiceError:
+def _err(message: str, code: str, field: FieldPath | None = None) -> ServiceError:
     return ServiceError(message, code=code, field=field)
 
 
@@ -801,7 +801,9 @@ def check_assignment(
     lead_official: Official | None, due: dt.date | None, quantity: int, priority: str,
     coordinating: list[tuple[Unit, dt.date]], at: dt.datetime, allow_past_due: bool,
 ) -> tuple[Unit, Decimal]:
-    """The "5 rõ" of a new task; returns the assigning unit and the coefficient in force."""
+    """The "5 rõ" of a new task; returns the assigning unit and the coefficient in force.
+    A coordinating unit refused is refused on its row: `("coordinating_units", index, "unit"
+    or "due")`, counted in the order of `coordinating`."""
     day = timezone.localtime(at).date()
     if not title:
         raise _err(_("A task needs a title (rõ việc)."), "task_title", "title")
@@ -840,17 +842,17 @@ def check_assignment(
         raise _err(_("Product %(code)s has no coefficient in force.") % {"code": product.code},
                    "task_product_coefficient", "product")
     seen: set[int] = set()
-    for unit, unit_due in coordinating:
+    for index, (unit, unit_due) in enumerate(coordinating):
         if unit.pk == lead_unit.pk or unit.pk in seen:
             raise _err(_("A coordinating unit must differ from the lead unit and be named once."),
-                       "task_coordination", "coordinating_units")
+                       "task_coordination", ("coordinating_units", index, "unit"))
         if unit_due > due or unit_due < day:
             raise _err(
                 _("The deadline of coordinating unit %(unit)s (%(unit_due)s) must fall "
                   "between the assignment (%(day)s) and the task's deadline (%(due)s).")
                 % {"unit": unit.name, "unit_due": _short(unit_due), "day": _short(day),
                    "due": _short(due)},
-                "task_coordination_due", "coordinating_units",
+                "task_coordination_due", ("coordinating_units", index, "due"),
             )
         seen.add(unit.pk)
     return assigner_unit, coefficient
@@ -897,14 +899,14 @@ ACTION_DEADLINES: dict[str, str] = {
 }
 
 
-def check_deadline_day(*, d: Directory, day: dt.date, field: str,
+def check_deadline_day(*, d: Directory, day: dt.date, field: FieldPath,
                        coordinating: Unit | None = None) -> None:
     """A deadline set now falls on a working day, unless settings.THUOCDO_DEADLINE_ON_DAY_OFF
-    is "accept": a task's and each coordinating unit's (`coordinating`, named in the refusal)
-    when it is assigned, and the deadline of an action of `ACTION_DEADLINES` (an extension
-    asked for or granted, a consultation's reply). The refusal names the day, why it is off
-    (the holiday's name, or the weekday of a weekend, when the calendar knows it) and the
-    next working day.
+    is "accept": a task's and each coordinating unit's (`coordinating`, named in the refusal,
+    whose `field` is the path to its row's deadline) when it is assigned, and the deadline
+    of an action of `ACTION_DEADLINES` (an extension asked for or granted, a consultation's
+    reply). The refusal names the day, why it is off (the holiday's name, or the weekday of
+    a weekend, when the calendar knows it) and the next working day.
 
     The services ask (`task_assign`, `task_act`), so the pages, the API and any other caller
     follow; imports of history do not (`replay.py` calls `check_assignment` and `decide`

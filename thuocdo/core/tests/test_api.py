@@ -4,6 +4,7 @@ schema and the offline documentation pages."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -14,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from thuocdo.core.api import exception_handler
+from thuocdo.core.errors import ServiceError
 from thuocdo.core.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +182,23 @@ def test_validation_errors_that_are_not_per_field_still_give_an_object():
     assert response.status_code == 400
     assert response.data == {"code": "invalid", "message": "Too late.; Too big.",
                              "errors": {"non_field_errors": ["Too late.", "Too big."]}}
+
+
+def test_a_service_error_is_listed_under_its_field_or_nested_on_its_row():
+    """A field's name: the message under it. A path to a row's field: nested as DRF nests
+    a row's errors, one entry per row of the request's list (up to the row without it)."""
+    assert exception_handler(ServiceError("Sai.", code="bad", field="due"), {}).data == {
+        "code": "bad", "message": "Sai.", "errors": {"due": ["Sai."]}}
+    assert exception_handler(ServiceError("Sai.", code="bad"), {}).data["errors"] == {}
+    refused = ServiceError("Sai.", code="bad", field=("coordinating_units", 1, "due"))
+    assert (refused.field, refused.path_text) == ("coordinating_units",
+                                                  "coordinating_units[1].due")
+    assert refused.message_dict == {"coordinating_units": ["Sai."]}
+    request = SimpleNamespace(data={"coordinating_units": [{}, {}, {}]})
+    assert exception_handler(refused, {"request": request}).data["errors"] == {
+        "coordinating_units": [{}, {"due": ["Sai."]}, {}]}
+    assert exception_handler(refused, {}).data["errors"] == {
+        "coordinating_units": [{}, {"due": ["Sai."]}]}
 
 
 def test_404_403_405_are_json_with_code_and_message(world):

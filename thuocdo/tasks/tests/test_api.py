@@ -379,8 +379,10 @@ def test_assign_refusals(api, world):
                            format="json"), 400, "task_lead_not_member")
     assert_error(head.post(url("task-list"), {**base, "code": "T-CG"}, format="json"),
                  400, "task_code_taken")
-    assert_error(head.post(url("task-list"), {**base, "coordinating_units": [
-        {"unit": "HN.CG.DV", "due": iso(9)}]}, format="json"), 400, "task_coordination_due")
+    body = assert_error(head.post(url("task-list"), {**base, "coordinating_units": [
+        {"unit": "HN.SNV", "due": iso(5)}, {"unit": "HN.CG.DV", "due": iso(9)}]},
+        format="json"), 400, "task_coordination_due")
+    assert body["errors"] == {"coordinating_units": [{}, {"due": [body["message"]]}]}
     # Staff lead nothing; DV.HEAD leads a commune and cannot even name the office above.
     assert_error(api("staff").post(url("task-list"), base, format="json"), 403,
                  "task_assigner_not_leader")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import re
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -327,8 +328,8 @@ def test_a_coordinating_unit_s_deadline_on_a_day_off_is_refused_naming_the_unit(
             lead_official=world.officials["CG.STAFF"], due=D(2027, 1, 5), code="T1",
             coordinating=coordinating,
         )
-    assert (caught.value.service_code, caught.value.field) == (
-        "deadline_day_off", "coordinating_units")
+    assert (caught.value.service_code, caught.value.field, caught.value.path) == (
+        "deadline_day_off", "coordinating_units", ("coordinating_units", 1, "due"))
     assert caught.value.service_message == (
         f"01/01/2027, the deadline of coordinating unit {DV_NAME}, is a day off (New Year's "
         "Day), and a deadline must be a working day; the next working day: 04/01/2027."
@@ -426,17 +427,43 @@ def test_the_extension_request_form_shows_the_refusal_on_the_deadline_asked_for(
     assert TaskEvent.objects.filter(task=task).count() == 2
 
 
-def test_the_assign_page_shows_the_refusal_with_the_coordinating_units(world, client_for,
-                                                                       product):
-    response = client_for(world.user("head")).post(reverse("tasks:task_assign"), assign_form(
-        due="2027-01-05", **{"coord-TOTAL_FORMS": "1", "coord-0-unit": "HN.CG.DV",
-                             "coord-0-due": "2027-01-03"}))
-    assert response.status_code == 200 and not Task.objects.exists()
-    message = (f"03/01/2027, the deadline of coordinating unit {DV_NAME}, is a day off "
-               "(Sunday), and a deadline must be a working day; the next working day: "
-               "04/01/2027.")
-    assert response.context["coordinations"].non_form_errors() == [message]
-    assert not response.context["form"].errors
+COORDINATING_ROWS = {
+    "coord-TOTAL_FORMS": "3",
+    "coord-0-unit": "HN.SNV", "coord-0-due": "2027-01-04",
+    "coord-1-unit": "", "coord-1-due": "",  # left empty: skipped, not counted by the service
+    "coord-2-unit": "HN.CG.DV", "coord-2-due": "2027-01-03",  # a Sunday
+}
+
+
+def test_the_assign_page_shows_the_refusal_on_the_coordinating_unit_s_row(
+        world, client_for, product, settings):
+    """In Vietnamese, on the deadline input of the row it is about (the third row: the
+    second one is empty), the other inputs without errors, the values entered kept, nothing
+    written; the same rows with a working day assign the task."""
+    settings.LANGUAGE_CODE = "vi"
+    client = client_for(world.user("head"))
+    response = client.post(reverse("tasks:task_assign"),
+                           assign_form(due="2027-01-05", **COORDINATING_ROWS))
+    assert response.status_code == 200
+    assert not Task.objects.exists() and not TaskCoordination.objects.exists()
+    message = (f"03/01/2027, hạn của đơn vị phối hợp {DV_NAME}, là ngày nghỉ (Chủ nhật), "
+               "mọi thời hạn phải là ngày làm việc; ngày làm việc kế tiếp: 04/01/2027.")
+    coordinations = response.context["coordinations"]
+    assert [dict(row.errors) for row in coordinations] == [{}, {}, {"due": [message]}]
+    assert not coordinations.non_form_errors() and not response.context["form"].errors
+    html = response.content.decode()
+    # the message sits in the field of the row's date input, which keeps the day entered
+    row = re.search(r'<div class="field field--error">((?:(?!<div class="field).)*)</div>',
+                    html, re.DOTALL)
+    assert row is not None and message in row[1]
+    assert 'name="coord-2-due"' in row[1] and 'value="2027-01-03"' in row[1]
+    assert html.count('class="field field--error"') == 1
+    assert 'name="coord-0-due" value="2027-01-04"' in html
+    response = client.post(reverse("tasks:task_assign"), assign_form(
+        due="2027-01-05", **{**COORDINATING_ROWS, "coord-2-due": "2027-01-04"}))
+    assert response.status_code == 302
+    assert sorted(TaskCoordination.objects.values_list("unit__code", "due")) == [
+        ("HN.CG.DV", NEXT_WORKDAY), ("HN.SNV", NEXT_WORKDAY)]
 
 
 def test_the_api_refuses_an_extension_request_for_a_day_off_with_the_field(world, product):
@@ -468,8 +495,39 @@ def test_the_api_refuses_a_consultation_and_a_coordinating_unit_on_a_day_off(wor
     response = api(world, "head").post(reverse("api:task-list"), body, format="json")
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "deadline_day_off"
-    assert response.json()["errors"] == {"coordinating_units": [
+    assert response.json()["errors"] == {"coordinating_units": [{"due": [
         f"02/01/2027, the deadline of coordinating unit {DV_NAME}, is a day off (Saturday), "
         "and a deadline must be a working day; the next working day: 04/01/2027."
-    ]}
+    ]}]}
     assert not Task.objects.filter(code="T2").exists()
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_the_api_nests_the_refusal_on_the_coordinating_unit_s_row(world, product, language):
+    """As DRF nests a row's errors: one entry per row given, `{}` for the rows without
+    errors, the message (naming the unit and the day) under the row's `due`; nothing
+    written. The same rows with a working day assign the task."""
+    rows = [{"unit": "HN.SNV", "due": "2027-01-04"}, {"unit": "HN.CG.DV", "due": "2027-01-01"},
+            {"unit": "HN.CG", "due": "2027-01-05"}]
+    body = {"title": "Rà soát", "product": "BC", "lead_unit": "HN.CG.VP",
+            "lead_official": "CG.STAFF", "due": "2027-01-05", "coordinating_units": rows}
+    client = api(world, "head")
+    response = client.post(reverse("api:task-list"), body, format="json",
+                           HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400, response.content
+    message = {
+        "en": f"01/01/2027, the deadline of coordinating unit {DV_NAME}, is a day off (New "
+              "Year's Day), and a deadline must be a working day; the next working day: "
+              "04/01/2027.",
+        "vi": f"01/01/2027, hạn của đơn vị phối hợp {DV_NAME}, là ngày nghỉ (Tết Dương lịch), "
+              "mọi thời hạn phải là ngày làm việc; ngày làm việc kế tiếp: 04/01/2027.",
+    }[language]
+    assert response.json() == {"code": "deadline_day_off", "message": message,
+                               "errors": {"coordinating_units": [{}, {"due": [message]}, {}]}}
+    assert not Task.objects.exists() and not TaskCoordination.objects.exists()
+    rows[1]["due"] = "2027-01-04"
+    response = client.post(reverse("api:task-list"), body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["coordinating_units"] == [
+        {"unit": "HN.SNV", "due": "2027-01-04"}, {"unit": "HN.CG.DV", "due": "2027-01-04"},
+        {"unit": "HN.CG", "due": "2027-01-05"}]

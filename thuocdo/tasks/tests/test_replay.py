@@ -89,6 +89,16 @@ def test_an_illegal_history_is_refused_whole(world, product, events, path, code)
     assert not Task.objects.exists() and not TaskEvent.objects.exists()
 
 
+def test_a_coordinating_unit_refused_is_reported_on_its_row(world, product):
+    task = {**TASK, "coordinating_units": [{"unit": "HN.SNV", "due": "2026-10-09"},
+                                           {"unit": "HN.CG.DV", "due": "2026-10-20"}]}
+    with pytest.raises(ReplayRejected) as caught:
+        replay(tasks=[task], events=[])
+    assert (caught.value.problems[0].path, caught.value.problems[0].code) == (
+        "tasks[0].coordinating_units[1].due", "task_coordination_due")
+    assert not Task.objects.exists()
+
+
 def test_every_problem_is_reported(world, product):
     second = {**TASK, "code": "T2", "lead_official": "BD.STAFF"}
     with pytest.raises(ReplayRejected) as caught:

@@ -737,6 +737,15 @@ def test_the_assign_form_offers_only_led_units_and_refuses_others(world, client_
     assert response.status_code == 200
     assert "The deadline of coordinating unit UBND phường Dịch Vọng (25/10/2026) must fall " \
         "between the assignment" in response.content.decode()
+    # on the row's deadline, not above the rows
+    assert list(response.context["coordinations"].forms[0].errors) == ["due"]
+    assert not response.context["coordinations"].non_form_errors()
+    assert not Task.objects.exists()
+    # a unit named twice: on the second row's unit
+    response = client.post(reverse("tasks:task_assign"), assign_form(
+        **{"coord-TOTAL_FORMS": "2", "coord-0-unit": "HN.CG.DV", "coord-0-due": "2026-10-09",
+           "coord-1-unit": "HN.CG.DV", "coord-1-due": "2026-10-09"}))
+    assert [list(row.errors) for row in response.context["coordinations"]] == [[], ["unit"]]
     assert not Task.objects.exists()
     admin = client_for(world.user("admin"))
     units = admin.get(reverse("tasks:task_assign")).context["form"].fields["lead_unit"].queryset
