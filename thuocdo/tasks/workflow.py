@@ -865,7 +865,7 @@ def check_steps(*, d: Directory, steps: Iterable[tuple[str, int]], at: dt.dateti
     calendar = d.calendar()
     day = timezone.localtime(at).date()
     used = 0
-    for name, allowance in steps:
+    for index, (name, allowance) in enumerate(steps):
         used += allowance
         ends = calendar.add_workdays(day, used)
         if ends > due:
@@ -875,7 +875,7 @@ def check_steps(*, d: Directory, steps: Iterable[tuple[str, int]], at: dt.dateti
                   "be after the task's. Shorten the steps or move the deadline.")
                 % {"step": name, "end": _short(ends),
                    "days": used, "due": _short(due)},
-                "task_step_after_due", "steps",
+                "task_step_after_due", ("steps", index, "allowance"),
             )
 
 

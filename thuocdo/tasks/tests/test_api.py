@@ -383,6 +383,10 @@ def test_assign_refusals(api, world):
         {"unit": "HN.SNV", "due": iso(5)}, {"unit": "HN.CG.DV", "due": iso(9)}]},
         format="json"), 400, "task_coordination_due")
     assert body["errors"] == {"coordinating_units": [{}, {"due": [body["message"]]}]}
+    body = assert_error(head.post(url("task-list"), {**base, "steps": [
+        {"name": "Dự thảo", "allowance": 2}, {"name": "Trình ký", "allowance": 30}]},
+        format="json"), 400, "task_step_after_due")
+    assert body["errors"] == {"steps": [{}, {"allowance": [body["message"]]}]}
     # Staff lead nothing; DV.HEAD leads a commune and cannot even name the office above.
     assert_error(api("staff").post(url("task-list"), base, format="json"), 403,
                  "task_assigner_not_leader")

@@ -910,8 +910,10 @@ def test_a_step_cannot_end_after_the_task_and_a_day_off_deadline_is_warned(
                              "step-0-allowance": "3", "step-1-name": "Tổng hợp",
                              "step-1-allowance": "5"}))
     assert response.status_code == 200 and not Task.objects.exists()
-    errors = [str(e) for e in response.context["steps"].non_form_errors()]
-    assert errors and "Step “Tổng hợp” would end on 13/10/2026" in errors[0]
+    steps = response.context["steps"]
+    assert not steps.non_form_errors() and not steps.forms[0].errors
+    errors = steps.forms[1].errors["allowance"]  # on the step that ends too late
+    assert "Step “Tổng hợp” would end on 13/10/2026" in errors[0]
     assert "after the task's deadline 09/10/2026" in errors[0]
     response = client.post(reverse("tasks:task_assign"), assign_form(due="2026-10-11"),
                            follow=True)  # a Sunday
