@@ -14,8 +14,18 @@ class FeedbackKind(models.TextChoices):
     COMPLAINT = "complaint", _("Complaint")
 
 
+#: What a sentence calls a case of each kind in running text ("Follow your complaint at
+#: ..."): every sentence about one case names it with `Feedback.noun` in a `%(case)s`,
+#: never as "feedback" whatever was sent. Lower case, never first in a sentence (the
+#: translations keep it so). The context keeps the noun apart from the model's name.
+CASE_NOUNS = {
+    FeedbackKind.FEEDBACK: pgettext_lazy("case noun", "feedback"),
+    FeedbackKind.COMPLAINT: pgettext_lazy("case noun", "complaint"),
+}
+
 #: What the receipts and the public pages call a case of each kind, so that they name what
-#: was actually sent (a kind added to `FeedbackKind` adds its line here: a test checks it).
+#: was actually sent (a kind added to `FeedbackKind` adds its line here and in `CASE_NOUNS`:
+#: a test checks it).
 RECEIVED_HEADINGS = {
     FeedbackKind.FEEDBACK: _("Your feedback was received"),
     FeedbackKind.COMPLAINT: _("Your complaint was received"),

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
+    CASE_NOUNS,
     CASE_TITLES,
     RECEIPT_TITLES,
     RECEIVED_HEADINGS,
@@ -266,6 +267,12 @@ class Feedback(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != FeedbackStatus.CLOSED
+
+    @property
+    def noun(self) -> str:
+        """What a sentence about this case calls it, for its kind: "complaint" or
+        "feedback" (`choices.CASE_NOUNS`), for the `%(case)s` of the messages."""
+        return str(CASE_NOUNS[self.kind])
 
     @property
     def received_heading(self) -> str:

@@ -313,8 +313,8 @@ def feedback_submit(
         if not Feedback.objects.filter(code=candidate).exists():
             break
         if code:
-            raise ServiceError(_("Feedback %(code)s already exists.") % {"code": code},
-                               code="duplicate", field="code")
+            raise ServiceError(_("A case with the tracking code %(code)s already exists.")
+                               % {"code": code}, code="duplicate", field="code")
     feedback = Feedback(
         code=candidate, kind=kind, category=category,
         first_unit=unit, unit=unit, official=official, dossier=dossier, text=text,
@@ -346,8 +346,8 @@ def _check_handler(scope: Scope | None, official: Official, feedback: Feedback) 
     _check_not_concerned(official, feedback)
     if not feedback_handles(scope=scope, feedback=feedback):
         raise PermissionDeniedError(
-            _("Only the official handling this feedback or a leader of its unit may do this."),
-            code="not_handler")
+            _("Only the official handling this %(case)s or a leader of its unit may do this.")
+            % {"case": feedback.noun}, code="not_handler")
 
 
 def _check_leader(scope: Scope | None, official: Official, feedback: Feedback,
@@ -368,8 +368,9 @@ def _check_not_concerned(official: Official, feedback: Feedback) -> None:
 def _check_open(feedback: Feedback, allowed: Sequence[str]) -> None:
     if feedback.status not in allowed:
         raise ServiceError(
-            _("Not possible while the feedback is “%(status)s”.")
-            % {"status": feedback.get_status_display()}, code="bad_state")
+            _("Not possible while the %(case)s is “%(status)s”.")
+            % {"case": feedback.noun, "status": feedback.get_status_display()},
+            code="bad_state")
 
 
 @transaction.atomic
@@ -389,12 +390,13 @@ def feedback_assign(*, user: Any, feedback: Feedback, assignee: Official,
     now = _now(now)
     scope, actor = _acting(user, actor)
     feedback = _lock(feedback)
-    _check_leader(scope, actor, feedback, _("Only a leader of the unit assigns its feedback."))
+    _check_leader(scope, actor, feedback, _("Only a leader of the unit responsible assigns "
+                                            "this %(case)s.") % {"case": feedback.noun})
     _check_open(feedback, (FeedbackStatus.RECEIVED, FeedbackStatus.ASSIGNED))
     today = timezone.localdate(now)
     if scope is not None and feedback_concerns(official_id=assignee.pk, feedback=feedback):
-        raise ServiceError(_("%(name)s is the official this case is about: give it to "
-                             "someone else.") % {"name": assignee.name},
+        raise ServiceError(_("%(name)s is the official this %(case)s is about: give it to "
+                             "someone else.") % {"name": assignee.name, "case": feedback.noun},
                            code="concerned", field="assignee")
     if not _is_member(assignee, feedback.unit, today):
         raise ServiceError(_("%(name)s does not work in %(unit)s.")
@@ -509,8 +511,8 @@ def feedback_forward(*, user: Any, feedback: Feedback, to_unit: Unit, reason: st
         raise ServiceError(_("Name the unit that is responsible."), code="to_unit",
                            field="to_unit")
     if to_unit.pk == feedback.unit_id:
-        raise ServiceError(_("The feedback is already with this unit."), code="same_unit",
-                           field="to_unit")
+        raise ServiceError(_("The %(case)s is already with this unit.")
+                           % {"case": feedback.noun}, code="same_unit", field="to_unit")
     reason = _text(reason, field="reason", minimum=REASON_MIN, maximum=1000,
                    label=_("The reason"))
     today = timezone.localdate(now)

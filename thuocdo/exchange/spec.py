@@ -198,8 +198,8 @@ RECORDS: dict[str, tuple[Field, ...]] = {
         Field("steps", "list", "The steps of the procedure and their allowances.",
               addition=True, items=(
                   Field("name", "text", "The step.", required=True, max_length=255),
-                  Field("allowance", "integer", "Its allowance in working days.",
-                        required=True, minimum=0, maximum=SMALL_INT_MAX),
+                  Field("allowance", "integer", "Its allowance in working days, at least "
+                        "1.", required=True, minimum=1, maximum=SMALL_INT_MAX),
               )),
         Field("product", "ref", "Code of the product the task must produce.", required=True,
               ref="products", max_length=CODE_MAX),
@@ -335,8 +335,8 @@ RECORDS: dict[str, tuple[Field, ...]] = {
                   Field("name", "text", "The step.", required=True, max_length=255),
                   Field("unit", "ref", "Code of the unit that does it.", required=True,
                         ref="units", max_length=CODE_MAX),
-                  Field("allowance", "integer", "Its allowance in working days.",
-                        required=True, minimum=0, maximum=365),
+                  Field("allowance", "integer", "Its allowance in working days, at least "
+                        "1.", required=True, minimum=1, maximum=365),
               )),
         Field("applicant", "text", "The citizen or business applying.", required=True,
               max_length=255),

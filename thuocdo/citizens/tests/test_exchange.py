@@ -123,6 +123,19 @@ def test_problems_have_paths_and_nothing_is_written():
         ("feedback[0].colour", "unknown_field")]
 
 
+def test_a_procedure_step_of_no_working_day_is_refused_whole():
+    """A step's allowance is at least one working day (the product has no step of none):
+    0 is refused with the dossier's step and the field named, and nothing is written."""
+    broken = copy.deepcopy(DOCUMENT)
+    broken["dossiers"][0]["steps"][2]["allowance"] = 0
+    with pytest.raises(ImportRejected) as caught:
+        import_document(broken, on=ON)
+    problems = [str(p) for p in caught.value.problems]
+    assert "dossiers[0].steps[2].allowance: phải lớn hơn hoặc bằng 1: 0" in problems
+    assert not Procedure.objects.exists() and not Dossier.objects.exists()
+    assert not Feedback.objects.exists()
+
+
 def test_a_rule_of_the_services_refuses_the_whole_document():
     broken = copy.deepcopy(DOCUMENT)
     events = broken["feedback"][0]["events"]

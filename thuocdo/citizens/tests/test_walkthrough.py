@@ -369,13 +369,14 @@ def test_rating_a_case_again_says_so_without_the_form(world, client):
 
 def test_every_kind_has_its_receipt_texts():
     from thuocdo.citizens.choices import (
+        CASE_NOUNS,
         CASE_TITLES,
         RECEIPT_TITLES,
         RECEIVED_HEADINGS,
         FeedbackKind,
     )
 
-    for texts in (RECEIVED_HEADINGS, RECEIPT_TITLES, CASE_TITLES):
+    for texts in (RECEIVED_HEADINGS, RECEIPT_TITLES, CASE_TITLES, CASE_NOUNS):
         assert set(texts) == set(FeedbackKind.values)
         assert len({str(t) for t in texts.values()}) == len(texts)
 

@@ -183,6 +183,21 @@ def test_the_shape_of_tasks_and_events_is_checked_with_paths(example):
     ]
 
 
+def test_a_step_of_no_working_day_is_refused_whole(example):
+    """A step's allowance is at least one working day, as the assign form and the API ask
+    (tasks.forms.StepForm, tasks.serializers.StepInSerializer): 0 is refused with the
+    task's step and the field named, and nothing of the document is written."""
+    example["tasks"][1]["steps"][1]["allowance"] = 0
+    before = fingerprint()
+    with pytest.raises(ImportRejected) as caught:
+        import_document(example, on=ON)
+    assert fingerprint() == before and not Task.objects.exists()
+    assert [str(p) for p in caught.value.problems] == [
+        "tasks[1].steps[1].allowance: phải lớn hơn hoặc bằng 1: 0"]
+    example["tasks"][1]["steps"][1]["allowance"] = 1
+    assert validate_document(example, on=ON) == []
+
+
 def test_validate_document_replays_without_writing(example):
     assert validate_document(example, on=ON) == []
     assert not Task.objects.exists()
