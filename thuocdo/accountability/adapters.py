@@ -37,7 +37,7 @@ from thuocdo.org.parts import Ranges, ranges_q, tree_parts
 from thuocdo.tasks.choices import OPEN_STATES, TaskState
 from thuocdo.tasks.models import Directive, Product, Task, TaskEvent
 
-from .models import AuthorityRule, ThresholdSet
+from .models import AuthorityMatrixVersion, AuthorityRule, ThresholdSet
 
 #: events read per round trip when streaming a chunk's log
 EVENT_FETCH = 20_000
@@ -99,18 +99,25 @@ def thresholds_for(day: dt.date) -> Thresholds:
     return thresholds_in_force(versions, day)
 
 
-def authority_matrix() -> AuthorityMatrix:
-    """The stored authority matrix, whole: the table holds the matrix in force (a migration
-    wrote the engine's default into it); no row, nobody decides a matter alone."""
-    rows = list(AuthorityRule.objects.values_list("position", "priority", "product__code"))
+def authority_matrix(day: dt.date) -> AuthorityMatrix:
+    """The authority matrix in force on `day`: the rules of the version in force then
+    (`AuthorityMatrixVersion.in_force_on`), whole, under its name. Before every version
+    there is no matrix: nobody decides a matter alone (S4 is not raised), named ""."""
+    row = AuthorityMatrixVersion.in_force_on(day)
+    if row is None:
+        return AuthorityMatrix(frozenset(), version="")
+    rows = AuthorityRule.objects.filter(matrix=row).values_list("position", "priority",
+                                                                "product__code")
     return AuthorityMatrix.from_rows(
         [{"position": p, "priority": r, "product": c or "*"} for p, r, c in rows],
-        version="db",
+        version=row.version,
     )
 
 
 def load_world(*, on: dt.date) -> World:
-    """Units, officials in their place on `on`, and the settings in force (four queries)."""
+    """Units, officials in their place on `on`, and the settings in force on `on` (the
+    thresholds and the authority matrix versions: a month is computed with those in force
+    on its last day, or on the day computed if it comes first: `compute.month_parts`)."""
     units = list(UnitRow.objects.values_list("id", "code", "parent_id", "kind", "name",
                                              "lft", "rgt"))
     unit_codes = {pk: code for pk, code, *_ in units}
@@ -139,7 +146,7 @@ def load_world(*, on: dt.date) -> World:
         official_ids={code: pk for pk, code in official_codes.items()},
         tree={pk: (lft, rgt, parent, kind) for pk, _c, parent, kind, _n, lft, rgt in units},
         thresholds=thresholds_for(on),
-        authority=authority_matrix(),
+        authority=authority_matrix(on),
         product_codes=dict(Product.objects.values_list("id", "code")),
         directive_codes=dict(Directive.objects.values_list("id", "code")),
     )

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Subquery
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.admin import ServiceAdmin, ServiceModelForm
+from thuocdo.core.errors import ServiceError
 from thuocdo.core.templatetags.periods import period_name
 from thuocdo.measure.signals import AuthorityMatrix, event_number
 
 from . import selectors, services
-from .models import AuthorityRule, SignalRecord, ThresholdSet
+from .models import AuthorityMatrixVersion, AuthorityRule, SignalRecord, ThresholdSet
 
 
 class PeriodFilter(admin.SimpleListFilter):
@@ -46,7 +50,7 @@ class SignalRecordAdmin(admin.ModelAdmin):
     fields = ("code", "period_in_words", "raised_on", "subject_kind", "subject", "task",
               "official", "unit", "escalate_to", "evidence", "explanation",
               "needs_confirmation", "status", "explanation_due", "present", "first_seen",
-              "last_seen", "thresholds")
+              "last_seen", "thresholds", "authority")
     readonly_fields = ("period_in_words", "evidence")
 
     @admin.display(description=_("period"), ordering="period")
@@ -117,58 +121,185 @@ class ThresholdSetAdmin(ServiceAdmin):
         services.threshold_set_remove(actor=request.user, row=obj)
 
 
-class AuthorityRuleForm(ServiceModelForm):
-    class Meta:
-        model = AuthorityRule
-        fields = ("position", "priority", "product")
+#: the order rules are shown in: by rank, then by priority
+POSITIONS = ("head", "deputy", "staff")
+PRIORITIES = ("normal", "urgent", "collective")
 
-    def apply(self, *, actor):
-        if not self.adding:
-            raise forms.ValidationError(_("A rule is removed and added, not changed."))
-        data = self.cleaned_data
-        return services.authority_rule_add(actor=actor, position=data["position"],
-                                           priority=data["priority"],
-                                           product=data.get("product"))
+
+def _names(position: str, priority: str) -> dict[str, str]:
+    """A rule's position and priority in words, in the active language."""
+    positions = dict(AuthorityRule._meta.get_field("position").choices or ())
+    priorities = dict(AuthorityRule._meta.get_field("priority").choices or ())
+    return {"position": str(positions.get(position, position)),
+            "priority": str(priorities.get(priority, priority))}
 
 
 def rule_in_words(position: str, priority: str, product: str | None) -> str:
     """"Staff: Normal (any product)", in the active language."""
-    positions = dict(AuthorityRule._meta.get_field("position").choices)
-    priorities = dict(AuthorityRule._meta.get_field("priority").choices)
     return gettext("%(position)s: %(priority)s (%(product)s)") % {
-        "position": positions.get(position, position),
-        "priority": priorities.get(priority, priority),
+        **_names(position, priority),
         "product": product if product and product != "*" else gettext("any product")}
 
 
-@admin.register(AuthorityRule)
-class AuthorityRuleAdmin(ServiceAdmin):
-    """The authority matrix (S4): the rules listed are the whole matrix in force (an empty
-    list: nobody decides a matter alone, and S4 is never raised). The list says so, with
-    the engine's default that the table was given at installation."""
+def matter_in_words(position: str, priority: str) -> str:
+    """"Staff: Normal", in the active language (a rule's product said elsewhere)."""
+    return gettext("%(position)s: %(priority)s") % _names(position, priority)
 
-    form = AuthorityRuleForm
-    list_display = ("position", "priority", "product")
-    change_list_template = "admin/accountability/authorityrule/change_list.html"
+
+def _rule_order(position: str, priority: str, product: str | None) -> tuple:
+    return (POSITIONS.index(position) if position in POSITIONS else len(POSITIONS),
+            PRIORITIES.index(priority) if priority in PRIORITIES else len(PRIORITIES),
+            product or "")
+
+
+def version_rules(row: AuthorityMatrixVersion) -> list[tuple[str, str, str | None]]:
+    """A version's rules, (position, priority, product code or None), in the order shown
+    (the rules prefetched with their products where the list did)."""
+    return sorted(((rule.position, rule.priority,
+                    rule.product.code if rule.product_id else None)
+                   for rule in row.rules.all()), key=lambda rule: _rule_order(*rule))
+
+
+class AuthorityMatrixForm(ServiceModelForm):
+    """A new version of the authority matrix, its rules given whole: those for any product
+    ticked, those for one product written a line each. It starts from a copy of the
+    version in force today (`AuthorityMatrixAdmin.get_changeform_initial_data`); a saved
+    version is only read."""
+
+    any_product = forms.MultipleChoiceField(
+        label=_("Rules for any product"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(f"{position}:{priority}", lazy(matter_in_words, str)(position, priority))
+                 for position in POSITIONS for priority in PRIORITIES],
+        help_text=_("Who decides which matters themselves, on every product."))
+    one_product = forms.CharField(
+        label=_("Rules for one product"), required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One rule a line: position, priority, product code, e.g. “staff, "
+                    "urgent, BC”. Positions: head, deputy, staff; priorities: normal, "
+                    "urgent, collective."))
+
+    class Meta:
+        model = AuthorityMatrixVersion
+        fields = ("version", "effective_from", "any_product", "one_product", "basis")
+
+    def clean_any_product(self) -> list[dict[str, str]]:
+        return [dict(zip(("position", "priority"), value.split(":", 1), strict=True))
+                for value in self.cleaned_data.get("any_product") or ()]
+
+    def clean_one_product(self) -> list[dict[str, str]]:
+        """Each line a rule for one product, checked as the service checks it, the line
+        named in the error."""
+        rules = []
+        text = self.cleaned_data.get("one_product") or ""
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split(",")]
+            if len(parts) != 3 or not all(parts):
+                raise forms.ValidationError(
+                    _("Line %(line)s: write a position, a priority and a product code, "
+                      "separated by commas, e.g. “staff, urgent, BC”."),
+                    params={"line": number}, code="bad_rule")
+            rule = dict(zip(("position", "priority", "product"), parts, strict=True))
+            try:
+                services.authority_rule_clean(rule)
+            except ServiceError as exc:
+                raise forms.ValidationError(
+                    _("Line %(line)s: %(error)s"),
+                    params={"line": number, "error": exc.service_message},
+                    code="bad_rule") from exc
+            rules.append(rule)
+        return rules
+
+    def apply(self, *, actor):
+        if not self.adding:
+            raise forms.ValidationError(_("A version is not changed once saved: add a new "
+                                          "version, in force from its day."))
+        data = self.cleaned_data
+        return services.authority_matrix_add(
+            actor=actor, version=data["version"], effective_from=data["effective_from"],
+            rules=[*data.get("any_product", ()), *data.get("one_product", ())],
+            basis=data.get("basis") or "")
+
+
+@admin.register(AuthorityMatrixVersion)
+class AuthorityMatrixAdmin(ServiceAdmin):
+    """Versions of the authority matrix (S4), each the whole matrix from its day: the list
+    says which is in force today and each version's rules; a version is added (from a copy
+    of the one in force), then only read; one no computed month may have used may be
+    removed. The note above the list says what a version in force in a month is, and what
+    no rule means."""
+
+    form = AuthorityMatrixForm
+    list_display = ("version", "effective_from", "status", "rules_in_words", "basis")
+    actions = None
+    change_list_template = "admin/accountability/authoritymatrixversion/change_list.html"
+
+    def get_queryset(self, request):
+        current = (AuthorityMatrixVersion.objects
+                   .filter(effective_from__lte=timezone.localdate())
+                   .order_by("-effective_from", "-version").values("pk")[:1])
+        return (super().get_queryset(request)
+                .annotate(current_pk=Subquery(current))
+                .prefetch_related(Prefetch("rules", AuthorityRule.objects
+                                           .select_related("product"))))
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("version", "effective_from", "any_product", "one_product", "basis")
+        return ("version", "effective_from", "status", "rules_in_words", "basis")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("status", "rules_in_words")
+
+    def get_changeform_initial_data(self, request):
+        """The rules of the version in force today, to start from."""
+        initial = super().get_changeform_initial_data(request)
+        current = AuthorityMatrixVersion.in_force_on(timezone.localdate())
+        if current is not None:
+            rules = version_rules(current)
+            initial.setdefault("any_product", [f"{position}:{priority}"
+                                               for position, priority, product in rules
+                                               if product is None])
+            initial.setdefault("one_product", "\n".join(
+                f"{position}, {priority}, {product}"
+                for position, priority, product in rules if product is not None))
+        return initial
+
+    @admin.display(description=_("status"))
+    def status(self, obj):
+        if obj.effective_from > timezone.localdate():
+            return gettext("not yet in force")
+        if obj.pk == getattr(obj, "current_pk", None):
+            return gettext("in force")
+        return gettext("replaced")
+
+    @admin.display(description=_("rules"))
+    def rules_in_words(self, obj):
+        rules = version_rules(obj)
+        if not rules:
+            return gettext("No rule: nobody decides a matter alone.")
+        return format_html_join(mark_safe("<br>"), "{}",
+                                ((rule_in_words(*rule),) for rule in rules))
 
     def changelist_view(self, request, extra_context=None):
-        default = [rule_in_words(row["position"], row["priority"], row["product"])
-                   for row in AuthorityMatrix.default().to_rows()]
+        current = AuthorityMatrixVersion.in_force_on(timezone.localdate())
+        default = [rule_in_words(*rule) for rule in sorted(
+            ((row["position"], row["priority"], row["product"])
+             for row in AuthorityMatrix.default().to_rows()),
+            key=lambda rule: _rule_order(*rule))]
         extra_context = {**(extra_context or {}), "default_rules": default,
-                         "matrix_empty": not AuthorityRule.objects.exists()}
+                         "current": current,
+                         "current_empty": current is not None and not current.rules.exists()}
         return super().changelist_view(request, extra_context)
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return (obj is not None and request.user.is_superuser
+                and not services.authority_matrix_in_use(obj))
 
     def delete_model(self, request, obj):
-        services.authority_rule_remove(actor=request.user, rule=obj)
-
-    def delete_queryset(self, request, queryset):
-        if not request.user.is_superuser:
-            raise PermissionDenied
-        for rule in queryset:
-            services.authority_rule_remove(actor=request.user, rule=rule)
+        services.authority_matrix_remove(actor=request.user, row=obj)

@@ -69,7 +69,9 @@ class Month:
 
     period: str
     as_of: dt.datetime
+    #: the versions of the settings in force in the month (recorded on its new signals)
     thresholds: str
+    authority: str
     #: codes → ids of every unit and official, as read once for the computation
     unit_ids: dict[str, int]
     official_ids: dict[str, int]
@@ -112,10 +114,13 @@ def month_parts(*, period: str, as_of: dt.datetime, workers: int | None = None
     or, without workers, when its turn comes. For storing each part and letting it go:
     the whole month's signals need not be held at once."""
     start, end = month_bounds(period)
+    # The settings in force in the month: those in force on its last day, or on the day
+    # computed while it runs (a new version never starts in a month already computed:
+    # `services._first_uncomputed_month`), so a month computed again keeps its own.
     world = adapters.load_world(on=min(end, as_of.date()))
     calendar = adapters.calendar_for(start, as_of)
-    month = Month(period, as_of, world.thresholds.version, world.unit_ids,
-                  world.official_ids)
+    month = Month(period, as_of, world.thresholds.version, world.authority.version,
+                  world.unit_ids, world.official_ids)
     job = functools.partial(_compute_part, world=world, calendar=calendar, start=start,
                             end=end, as_of=as_of)
     ranges = [ranges for _label, ranges in adapters.chunk_ranges(world)]

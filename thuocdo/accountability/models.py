@@ -7,15 +7,16 @@ they can be answered and counted:
   is never duplicated and a decided one is never reopened;
 - `SignalStep`: the answer, step by step (request, explanation, decision), who and why,
   and whether the explanation came in time (`explanation_due` on the signal);
-- `ThresholdSet` and `AuthorityRule`: the engine's settings, editable: a thresholds version
-  is never changed once saved (a change is a new version, in force from its day), and the
-  authority matrix in force is exactly the rules stored (docs/decisions/0005);
+- `ThresholdSet` and `AuthorityMatrixVersion` (with its `AuthorityRule`s): the engine's
+  settings, in versions in force from a day, never changed once saved (a change is a new
+  version, in force from its day; docs/decisions/0005);
 - `HolderDelay`: working days of delay per task and holder (a summary the nightly job
   refreshes, so the dashboard never replays the log).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import typing
 from collections.abc import Mapping
 from dataclasses import fields as dataclass_fields
@@ -74,6 +75,9 @@ class SignalRecord(models.Model):
     last_seen = models.DateTimeField(_("last seen"))
     #: the thresholds version that raised it
     thresholds = models.CharField(max_length=32, blank=True)
+    #: the authority matrix version in force when it was raised (empty: computed before the
+    #: matrix had versions, or recorded by hand)
+    authority = models.CharField(_("authority matrix version"), max_length=32, blank=True)
     version = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -236,28 +240,60 @@ class ThresholdSet(models.Model):
         return f"{self.version} ({self.effective_from:%d/%m/%Y})"
 
 
-class AuthorityRule(models.Model):
-    """One row of the authority matrix (S4): officials in `position` decide matters of
-    `priority` on `product` (empty: any product) themselves. The rows stored are the whole
-    matrix in force: a migration wrote the engine's default (`AuthorityMatrix.default`) into
-    an empty table, and without any row nobody decides a matter alone (docs/decisions/0005).
-    """
+class AuthorityMatrixVersion(models.Model):
+    """A version of the authority matrix of S4 (ma trận thẩm quyền tự quyết), in force from
+    `effective_from`: its rules (`AuthorityRule`) are the whole matrix from that day until
+    the next version's. A month is computed with the version in force on its last day (or,
+    computed before it ends, on the day computed), as for the thresholds. A version is never
+    changed once saved: a change is a new version, from a day after the months already
+    computed; one no computed month used may be removed. A day before every version has no
+    matrix: nobody decides a matter alone (docs/decisions/0005)."""
 
+    version = models.CharField(_("version"), max_length=32, unique=True)
+    effective_from = models.DateField(_("in force from"))
+    basis = models.CharField(_("basis"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("authority matrix version")
+        verbose_name_plural = _("authority matrix versions")
+        ordering = ["-effective_from", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.effective_from:%d/%m/%Y})"
+
+    @classmethod
+    def in_force_on(cls, day: dt.date) -> AuthorityMatrixVersion | None:
+        """The version in force on `day`: the latest `effective_from` not after it (of two
+        from the same day, the greater name, as `thresholds_in_force` breaks ties); None
+        before every version."""
+        return (cls.objects.filter(effective_from__lte=day)
+                .order_by("-effective_from", "-version").first())
+
+
+class AuthorityRule(models.Model):
+    """One rule of a version of the authority matrix (S4): officials in `position` decide
+    matters of `priority` on `product` (empty: any product) themselves. Written with its
+    version, whole, and never changed (`services.authority_matrix_add`)."""
+
+    matrix = models.ForeignKey(AuthorityMatrixVersion, verbose_name=_("version"),
+                               on_delete=models.CASCADE, related_name="rules")
     position = models.CharField(_("position"), max_length=16,
                                 choices=[("head", _("Head")), ("deputy", _("Deputy")),
                                          ("staff", _("Staff"))])
     priority = models.CharField(_("priority"), max_length=16,
                                 choices=[("normal", _("Normal")), ("urgent", _("Urgent")),
                                          ("collective", _("Needs a collective decision"))])
+    #: protected: a product named by a rule stays, or the version would change unseen
     product = models.ForeignKey("tasks.Product", verbose_name=_("product"), null=True,
-                                blank=True, on_delete=models.CASCADE, related_name="+")
+                                blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("authority rule")
         verbose_name_plural = _("authority matrix rules")
-        ordering = ["position", "priority", "product__code"]
-        constraints = [models.UniqueConstraint(fields=["position", "priority", "product"],
-                                               name="acc_authority_unique")]
+        ordering = ["matrix_id", "position", "priority", "product__code"]
+        constraints = [models.UniqueConstraint(
+            fields=["matrix", "position", "priority", "product"],
+            name="acc_authority_rule_unique")]
 
     def __str__(self) -> str:
         return f"{self.position} / {self.priority} / {self.product or '*'}"

@@ -44,7 +44,7 @@ import functools
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
@@ -68,7 +68,7 @@ from thuocdo.notifications.models import Notification
 from thuocdo.org.models import Membership, Official, Unit
 from thuocdo.org.selectors import POSITION_RANK
 from thuocdo.tasks.choices import OPEN_STATES
-from thuocdo.tasks.models import Task
+from thuocdo.tasks.models import Product, Task
 
 from .choices import (
     DECIDED,
@@ -80,6 +80,7 @@ from .choices import (
 )
 from .compute import Month, MonthResult, PartResult, month_parts
 from .models import (
+    AuthorityMatrixVersion,
     AuthorityRule,
     HolderDelay,
     SignalRecord,
@@ -175,7 +176,8 @@ def _store_month(month: Month, parts: Iterable[PartResult | MonthResult], *,
                                                 events=events, last_seen=now))
             _insert_rows(SignalRecord, NEW_SIGNAL_FIELDS, new,
                          status=SignalStatus.OPEN, present=True, first_seen=now,
-                         last_seen=now, thresholds=month.thresholds, version=0)
+                         last_seen=now, thresholds=month.thresholds,
+                         authority=month.authority, version=0)
             SignalRecord.objects.bulk_update(changed, ["explanation", "events", "last_seen"],
                                              batch_size=BATCH)
             _insert_rows(HolderDelay, ("task", "unit", "official", "workdays"),
@@ -1024,8 +1026,9 @@ def explanations_overdue_notify(*, today: dt.date | None = None) -> int:
 
 def _first_uncomputed_month() -> dt.date | None:
     """The first day of the month after the latest one whose signals are stored (None:
-    none is): a version of the thresholds in force before it would change months already
-    computed (a month is computed with the version in force on its last day, or today)."""
+    none is): a version of a setting (thresholds, authority matrix) in force before it
+    would change months already computed (a month is computed with the versions in force
+    on its last day, or on the day computed if it comes first)."""
     latest = (SignalRecord.objects.exclude(code__in=list(MANUAL_CODES))
               .filter(period__regex=r"^[0-9]{4}-[0-9]{2}$")
               .aggregate(latest=models.Max("period"))["latest"])
@@ -1033,6 +1036,25 @@ def _first_uncomputed_month() -> dt.date | None:
         return None
     year, month = (int(part) for part in latest.split("-"))
     return dt.date(year + month // 12, month % 12 + 1, 1)
+
+
+def _check_effective_from(effective_from: dt.date) -> None:
+    """A new version of a setting (thresholds, authority matrix) comes into force on a day
+    of a year a period may take, and after the months whose signals are stored: the version
+    in force in a month is the one in force on its last day (or on the day computed, before
+    it ends), so a version starting earlier would change a month already computed."""
+    if not year_in_range(effective_from.year):
+        raise ServiceError(_("A version comes into force on a day of a year from %(first)s "
+                             "to %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                           code="effective_from_range", field="effective_from")
+    earliest = _first_uncomputed_month()
+    if earliest is not None and effective_from < earliest:
+        raise ServiceError(
+            _("Signals are computed up to %(month)s: a new version comes into force from "
+              "%(day)s on, so that the months computed keep their meaning.") % {
+                "month": f"{(earliest - dt.timedelta(days=1)):%m/%Y}",
+                "day": f"{earliest:%d/%m/%Y}"},
+            code="effective_from_computed", field="effective_from")
 
 
 @transaction.atomic
@@ -1047,18 +1069,7 @@ def threshold_set_add(*, actor: Any = None, version: str, effective_from: dt.dat
         raise ServiceError(_("A version needs a name."), code="version_required",
                            field="version")
     values = threshold_values_clean(values)
-    if not year_in_range(effective_from.year):
-        raise ServiceError(_("A version comes into force on a day of a year from %(first)s "
-                             "to %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR},
-                           code="effective_from_range", field="effective_from")
-    earliest = _first_uncomputed_month()
-    if earliest is not None and effective_from < earliest:
-        raise ServiceError(
-            _("Signals are computed up to %(month)s: a new version comes into force from "
-              "%(day)s on, so that the months computed keep their meaning.") % {
-                "month": f"{(earliest - dt.timedelta(days=1)):%m/%Y}",
-                "day": f"{earliest:%d/%m/%Y}"},
-            code="effective_from_computed", field="effective_from")
+    _check_effective_from(effective_from)
     if ThresholdSet.objects.filter(version=version).exists():
         raise ServiceError(_("Version “%(version)s” exists already.") % {"version": version},
                            code="version_taken", field="version")
@@ -1092,21 +1103,117 @@ def threshold_set_remove(*, actor: Any = None, row: ThresholdSet) -> None:
     row.delete()
 
 
-@transaction.atomic
-def authority_rule_add(*, actor: Any = None, position: str, priority: str,
-                       product=None) -> AuthorityRule:
-    """Let officials in `position` decide matters of `priority` (on `product`, or any)."""
-    if AuthorityRule.objects.filter(position=position, priority=priority,
-                                    product=product).exists():
-        raise ServiceError(_("This rule is in the matrix already."), code="rule_exists")
-    rule = AuthorityRule.objects.create(position=position, priority=priority, product=product)
-    audit_record(actor=actor, action="authority_rule_add", object_type="authority_rule",
-                 object_code=str(rule))
-    return rule
+#: a version's name, as `AuthorityMatrixVersion.version` and `ThresholdSet.version` keep it
+VERSION_MAX = 32
+
+
+def _rule_choices(name: str) -> dict[str, str]:
+    """The codes a rule's `position` or `priority` may have, with their names."""
+    return {code: str(label)
+            for code, label in AuthorityRule._meta.get_field(name).choices or ()}
+
+
+def authority_rule_clean(rule: object) -> tuple[str, str, Product | None]:
+    """One rule of the authority matrix, `{"position", "priority", "product"?}` (as
+    `AuthorityMatrix.to_rows` writes it; the product by its code, empty or "*" for any
+    product), checked: (position, priority, product or None). A `ServiceError` (field
+    "rules") saying what was wrong and what may be written otherwise."""
+    if not isinstance(rule, Mapping):
+        raise ServiceError(_("A rule names a position, a priority and, if it is for one "
+                             "product only, the product's code."),
+                           code="bad_rule", field="rules")
+    found: list[str] = []
+    for name in ("position", "priority"):
+        choices = _rule_choices(name)
+        value = str(rule.get(name) or "").strip()
+        if value not in choices:
+            allowed = ", ".join(f"{code} ({label})" for code, label in choices.items())
+            message = (_("Position: write one of %(allowed)s, not “%(value)s”.")
+                       if name == "position" else
+                       _("Priority: write one of %(allowed)s, not “%(value)s”."))
+            raise ServiceError(message % {"allowed": allowed, "value": value},
+                               code="bad_rule", field="rules")
+        found.append(value)
+    code = str(rule.get("product") or "").strip()
+    product = None
+    if code not in ("", "*"):
+        product = Product.objects.filter(code=code).first()
+        if product is None:
+            raise ServiceError(_("Product: no product has the code “%(code)s”.")
+                               % {"code": code}, code="unknown_product", field="rules")
+    return found[0], found[1], product
+
+
+def _rule_row(position: str, priority: str, product: str | None) -> dict[str, str]:
+    """A rule as the audit trail and `AuthorityMatrix.from_rows` write it."""
+    return {"position": position, "priority": priority, "product": product or "*"}
 
 
 @transaction.atomic
-def authority_rule_remove(*, actor: Any = None, rule: AuthorityRule) -> None:
-    audit_record(actor=actor, action="authority_rule_remove", object_type="authority_rule",
-                 object_code=str(rule))
-    rule.delete()
+def authority_matrix_add(*, actor: Any = None, version: str, effective_from: dt.date,
+                         rules: Iterable[Mapping[str, str | None]], basis: str = ""
+                         ) -> AuthorityMatrixVersion:
+    """Add a version of the authority matrix, in force from `effective_from`, holding
+    `rules` whole (`{"position", "priority", "product"?}` each, as `authority_rule_clean`
+    reads them; none: nobody decides a matter alone). Never changed once saved: a change is
+    a new version, from a day after the months already computed, as for the thresholds
+    (docs/decisions/0005)."""
+    version = (version or "").strip()
+    if not version:
+        raise ServiceError(_("A version needs a name."), code="version_required",
+                           field="version")
+    if len(version) > VERSION_MAX:
+        raise ServiceError(_("A version's name has at most %(count)s characters.")
+                           % {"count": VERSION_MAX}, code="version_too_long", field="version")
+    if not isinstance(rules, Iterable) or isinstance(rules, str | bytes | Mapping):
+        raise ServiceError(_("A rule names a position, a priority and, if it is for one "
+                             "product only, the product's code."),
+                           code="bad_rule", field="rules")
+    cleaned = list(dict.fromkeys(authority_rule_clean(rule) for rule in rules))
+    _check_effective_from(effective_from)
+    if AuthorityMatrixVersion.objects.filter(version=version).exists():
+        raise ServiceError(_("Version “%(version)s” exists already.") % {"version": version},
+                           code="version_taken", field="version")
+    row = AuthorityMatrixVersion.objects.create(version=version,
+                                                effective_from=effective_from, basis=basis)
+    AuthorityRule.objects.bulk_create(
+        AuthorityRule(matrix=row, position=position, priority=priority, product=product)
+        for position, priority, product in cleaned)
+    audit_record(actor=actor, action="authority_matrix_save", object_type="authority_matrix",
+                 object_code=version,
+                 changes={"rules": _version_rules(row), "effective_from": str(effective_from),
+                          "basis": basis})
+    return row
+
+
+def _version_rules(row: AuthorityMatrixVersion) -> list[dict[str, str]]:
+    """The rules of a version, as `AuthorityMatrix.to_rows` orders them."""
+    return sorted((_rule_row(*rule) for rule in row.rules.values_list(
+        "position", "priority", "product__code")),
+        key=lambda rule: (rule["position"], rule["priority"], rule["product"]))
+
+
+def authority_matrix_in_use(row: AuthorityMatrixVersion) -> bool:
+    """Whether a month already computed may have been computed under the version `row`: a
+    stored signal was raised under it, or it came into force before the first month not
+    computed (the signals stored before the matrix had versions name none)."""
+    if SignalRecord.objects.filter(authority=row.version).exists():
+        return True
+    earliest = _first_uncomputed_month()
+    return earliest is not None and row.effective_from < earliest
+
+
+@transaction.atomic
+def authority_matrix_remove(*, actor: Any = None, row: AuthorityMatrixVersion) -> None:
+    """Remove a version no month computed may have used (one saved by mistake, not yet in
+    force in a computed month); one that may have been stays, as those months' record."""
+    row = AuthorityMatrixVersion.objects.select_for_update().get(pk=row.pk)
+    if authority_matrix_in_use(row):
+        raise ServiceError(_("Version “%(version)s” may be the authority matrix of months "
+                             "already computed: it stays; add a new version instead.")
+                           % {"version": row.version}, code="authority_matrix_in_use")
+    audit_record(actor=actor, action="authority_matrix_remove",
+                 object_type="authority_matrix", object_code=row.version,
+                 changes={"rules": _version_rules(row),
+                          "effective_from": str(row.effective_from), "basis": row.basis})
+    row.delete()

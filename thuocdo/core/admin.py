@@ -7,7 +7,7 @@ and nothing is written; `save_model` then runs it for real, inside the transacti
 admin opens for every POST. Model-level unique and constraint checks are skipped: the
 services state those rules, with clearer messages. Deleting domain records is refused:
 services end, deactivate or revoke instead (where a record may go, its admin removes it
-through a service that audits it: a calendar override, an authority rule).
+through a service that audits it: a calendar override, an unused settings version).
 
 Two faults of Django's admin are mended here for every admin of the project: an autocomplete
 field sent a value that is no key of its model (a code typed instead of an id) re-rendered

@@ -153,10 +153,12 @@ class AuthorityMatrix:
     """Which positions may decide which kinds of matters themselves (thẩm quyền tự quyết).
 
     A matter is a task's priority (`normal`, `urgent`, `collective`) and its product. Asking a
-    superior for guidance on a matter one may decide oneself is pushing work up (S4). Editable
-    (a setting, versioned); the default: staff decide normal matters of the products they are
-    given; heads and deputies decide normal and urgent matters; collective matters
-    (`collective`, decided by the leadership collective) are nobody's alone.
+    superior for guidance on a matter one may decide oneself is pushing work up (S4). A
+    setting in versions, each in force from a day, as the thresholds are (stored in
+    `accountability`; a month is computed with the version in force in it); the default:
+    staff decide normal matters of the products they are given; heads and deputies decide
+    normal and urgent matters; collective matters (`collective`, decided by the leadership
+    collective) are nobody's alone.
     """
 
     rows: frozenset[Competence]

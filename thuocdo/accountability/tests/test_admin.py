@@ -74,25 +74,3 @@ def test_a_signal_and_a_delay_name_their_month_in_words(world):
     assert str(signal) == f"S7 T-ADMIN {period_name(signal.period)}"
     delay = HolderDelay(period=signal.period, task=signal.task, workdays=3)
     assert str(delay).startswith(period_name(signal.period) + " ")
-
-
-def test_changing_an_authority_rule_is_refused_in_the_language_of_the_page(world, client_for):
-    """A rule is removed and added, never edited: the change page is read-only, and the
-    form itself refuses a change, in Vietnamese too."""
-    from django.utils import translation
-
-    from thuocdo.accountability import services
-    from thuocdo.accountability.admin import AuthorityRuleForm
-    from thuocdo.accountability.models import AuthorityRule
-
-    rule = services.authority_rule_add(position="staff", priority="urgent")
-    client = client_for(world.user("admin"))
-    url = reverse("admin:accountability_authorityrule_change", args=[rule.pk])
-    response = client.post(url, {"position": "deputy", "priority": "urgent", "product": ""})
-    assert response.status_code == 403
-    with translation.override("vi"):
-        form = AuthorityRuleForm({"position": "deputy", "priority": "urgent", "product": ""},
-                                 instance=rule)
-        assert not form.is_valid()
-        assert "Quy tắc được xóa rồi thêm mới, không sửa." in str(form.errors)
-    assert AuthorityRule.objects.get(pk=rule.pk).position == "staff"

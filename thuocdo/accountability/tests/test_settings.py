@@ -1,7 +1,6 @@
-"""The detectors' settings: stored thresholds and authority rules reach the engine; bad
-values are refused with their name and what they may be; a saved version is only read; the
-authority matrix in force is the table, given the engine's default at installation; the
-admin saves through the services."""
+"""The detectors' settings: stored thresholds reach the engine; bad values are refused with
+their name and what they may be; a saved version is only read; the admin saves through the
+services. The authority matrix's versions: test_authority_matrix.py."""
 
 from __future__ import annotations
 
@@ -16,12 +15,12 @@ import pytest
 from django.utils import translation
 
 from thuocdo.accountability import services
-from thuocdo.accountability.adapters import authority_matrix, thresholds_for
+from thuocdo.accountability.adapters import thresholds_for
 from thuocdo.accountability.compute import compute_month
 from thuocdo.accountability.models import THRESHOLD_BOUNDS, threshold_values_clean
 from thuocdo.core.errors import ServiceError
 from thuocdo.exchange.importer import import_document
-from thuocdo.measure.signals import AuthorityMatrix, Competence, Thresholds
+from thuocdo.measure.signals import AuthorityMatrix, Thresholds
 
 GOLDEN = Path(__file__).parents[2] / "measure" / "tests" / "golden" / "signals"
 
@@ -65,15 +64,6 @@ def test_a_longer_silence_threshold_removes_s8():
                                values={"silence_workdays": 60})
     assert not any(s.code == "S8"
                    for s in compute_month(period="2026-10", as_of=as_of).signals)
-
-
-@pytest.mark.django_db
-def test_the_authority_matrix_is_editable():
-    services.authority_rule_add(position="staff", priority="urgent")
-    edited = authority_matrix()
-    assert edited.may_decide("staff", "urgent", "BC")
-    with pytest.raises(ServiceError):
-        services.authority_rule_add(position="staff", priority="urgent")
 
 
 @pytest.mark.django_db
@@ -232,57 +222,7 @@ def test_the_admin_refuses_the_reviewers_thresholds_naming_the_key(
     assert not ThresholdSet.objects.exists()
 
 
-# -- the authority matrix: the table, whole ---------------------------------------------
-
-
-@pytest.mark.django_db
-def test_the_matrix_in_force_is_the_default_written_into_the_table_at_installation():
-    from thuocdo.accountability.models import AuthorityRule
-
-    assert set(AuthorityRule.objects.values_list("position", "priority", "product")) == {
-        (row["position"], row["priority"], None)
-        for row in AuthorityMatrix.default().to_rows()}
-    assert authority_matrix().rows == AuthorityMatrix.default().rows
-
-
-@pytest.mark.django_db
-def test_adding_one_rule_keeps_the_rest_of_the_matrix():
-    """The reviewer's: one rule added made the matrix that rule alone (S4 65 → 1)."""
-    services.authority_rule_add(position="staff", priority="urgent")
-    matrix = authority_matrix()
-    assert matrix.rows == AuthorityMatrix.default().rows | {Competence("staff", "urgent")}
-    assert matrix.may_decide("staff", "normal", "BC")
-    assert matrix.may_decide("head", "urgent", None)
-
-
-@pytest.mark.django_db
-def test_an_empty_table_is_a_matrix_where_nobody_decides_alone():
-    from thuocdo.accountability.models import AuthorityRule
-
-    for rule in AuthorityRule.objects.all():
-        services.authority_rule_remove(rule=rule)
-    matrix = authority_matrix()
-    assert not matrix.rows
-    assert not any(matrix.may_decide(position, "normal", None)
-                   for position in ("head", "deputy", "staff"))
-
-
-@pytest.mark.django_db
-def test_the_migration_fills_an_empty_table_only():
-    from django.apps import apps
-
-    from thuocdo.accountability.models import AuthorityRule
-
-    migration = importlib.import_module(
-        "thuocdo.accountability.migrations.0006_authority_matrix_stored_whole")
-    AuthorityRule.objects.all().delete()
-    services.authority_rule_add(position="head", priority="collective")
-    migration.write_default(apps, None)
-    assert list(AuthorityRule.objects.values_list("position", "priority")) == [
-        ("head", "collective")]
-    AuthorityRule.objects.all().delete()
-    migration.write_default(apps, None)
-    assert authority_matrix().rows == AuthorityMatrix.default().rows
+# -- the authority matrix (versions: test_authority_matrix.py) --------------------------
 
 
 def test_the_migration_writes_frozen_rows_equal_to_today_s_default():
@@ -299,26 +239,6 @@ def test_the_migration_writes_frozen_rows_equal_to_today_s_default():
     assert [{"position": position, "priority": priority, "product": "*"}
             for position, priority in migration.DEFAULT_ROWS] == \
         AuthorityMatrix.default().to_rows()
-
-
-@pytest.mark.django_db
-def test_the_admin_list_says_the_rules_are_the_matrix_and_what_empty_means(
-        world, client_for, settings):
-    from django.urls import reverse
-
-    from thuocdo.accountability.models import AuthorityRule
-
-    settings.LANGUAGE_CODE = "en"
-    client = client_for(world.user("admin"))
-    url = reverse("admin:accountability_authorityrule_changelist")
-    page = client.get(url).content.decode()
-    assert "whole authority matrix in force" in page
-    assert "Staff: Normal (any product)" in page
-    assert "The matrix is empty" not in page
-    for rule in AuthorityRule.objects.all():
-        services.authority_rule_remove(rule=rule)
-    page = client.get(url).content.decode()
-    assert "The matrix is empty: nobody decides a matter alone" in page
 
 
 @pytest.mark.django_db

@@ -217,13 +217,13 @@ def test_new_rows_are_stored_as_given_whatever_their_text(world):
             for n, (text, found) in enumerate(zip(texts, events, strict=True))]
     services._insert_rows(SignalRecord, services.NEW_SIGNAL_FIELDS, rows, status="open",
                           present=True, first_seen=now, last_seen=now, thresholds="v\t1\\",
-                          version=0)
+                          authority="m\n2\\", version=0)
     stored = SignalRecord.objects.filter(period="2099-01").order_by("raised_on")
     assert [(s.key, s.raised_on, s.subject, s.task_id, s.official_id, s.unit_id,
              s.escalate_to_id, s.events, s.explanation, s.needs_confirmation)
             for s in stored] == [row[:1] + row[3:4] + row[5:] for row in rows]
-    assert {(s.status, s.present, s.first_seen, s.last_seen, s.thresholds, s.version)
-            for s in stored} == {("open", True, now, now, "v\t1\\", 0)}
+    assert {(s.status, s.present, s.first_seen, s.last_seen, s.thresholds, s.authority,
+             s.version) for s in stored} == {("open", True, now, now, "v\t1\\", "m\n2\\", 0)}
 
 
 @pytest.mark.django_db
@@ -246,7 +246,7 @@ def test_stored_signals_are_checked_against_their_references_as_they_are_stored(
     def store_dangling() -> None:
         services._insert_rows(SignalRecord, services.NEW_SIGNAL_FIELDS, [missing_unit],
                               status="open", present=True, first_seen=now, last_seen=now,
-                              thresholds="", version=0)
+                              thresholds="", authority="", version=0)
 
     services._check_references(immediately=True)
     with pytest.raises(ForeignKeyViolation), transaction.atomic():
