@@ -77,7 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     command = argv[1] if len(argv) > 1 else "help"
     set_defaults(command, os.environ)
-    if command == "serve":
+    wants_help = "-h" in argv or "--help" in argv
+    if command == "serve" and wants_help:
+        # Printing the options serves nothing: a key made up for this process lets the
+        # production settings load.
+        import secrets
+
+        os.environ.setdefault("THUOCDO_SECRET_KEY", secrets.token_urlsafe(50))
+    elif command == "serve":
         serve_secret_key(os.environ)
         # Production settings refuse to load without a secret key; say so in one line
         # instead of a traceback from the settings module.
@@ -88,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
             return 2
 
-    if command in DATA_COMMANDS and "-h" not in argv and "--help" not in argv:
+    if command in DATA_COMMANDS and not wants_help:
         import django
 
         django.setup()

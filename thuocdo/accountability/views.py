@@ -507,12 +507,7 @@ def counted_tasks(request):
     counts = task_selectors.task_bucket_counts(tasks=tasks, on=today)
     query = {"unit": unit.code, "period": period, "subunits": "1" if subunits else "0",
              "lead_official": official.code if official else ""}
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    for task in page.object_list:
-        bucket = task_selectors.bucket_of(task, on=today)
-        task.bucket = bucket.value if bucket else None
-        task.bucket_label = BUCKET_LABELS.get(task.bucket, "")
+    page = _page_with_buckets(tasks, request, on=today)
     context = {
         "nav": "accountability", "unit": unit, "period": period, "subunits": subunits,
         "official": official, "today": today, "page": page,
@@ -596,6 +591,18 @@ def directive_cascade(request, code: str):
     return render(request, "accountability/directive_cascade.html", context)
 
 
+def _page_with_buckets(tasks, request, *, on):
+    """The requested page of `tasks`, each with its reporting bucket on `on` (the list's
+    second line: done on time, overdue...)."""
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for task in page.object_list:
+        bucket = task_selectors.bucket_of(task, on=on)
+        task.bucket = bucket.value if bucket else None
+        task.bucket_label = BUCKET_LABELS.get(task.bucket, "")
+    return page
+
+
 @login_required
 @require_GET
 def cascade_tasks(request):
@@ -606,7 +613,7 @@ def cascade_tasks(request):
     unit = _get_or_404(org_selectors.unit_get, scope=request.scope,
                        code=request.GET.get("unit", ""))
     tasks = selectors.cascade_tasks(scope=request.scope, directive=directive, unit=unit)
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page_with_buckets(tasks, request, on=timezone.localdate())
     context = {"nav": "directives", "directive": directive, "unit": unit, "page": page,
                "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2)}
     return render(request, "accountability/cascade_tasks.html", context)

@@ -717,9 +717,11 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
                  "reason": _text(data, "reason")}
     elif kind == EventKind.EXTENSION_REQUEST:
         requested = _date(data, "new_due")
-        if requested <= snap.due_in_force:
+        # As a grant: a day already past could never be granted as asked, and one request
+        # pending stops the holder asking again until it is answered.
+        if requested <= snap.due_in_force or requested < day:
             raise _err(_("The new deadline must be later than the deadline in force, "
-                         "%(due)s.") % {"due": _short(snap.due_in_force)},
+                         "%(due)s, and not in the past.") % {"due": _short(snap.due_in_force)},
                        "extension_not_later", "new_due")
         clean = {"new_due": requested.isoformat(), "reason": _text(data, "reason")}
     elif kind == EventKind.EXTENSION_GRANT:

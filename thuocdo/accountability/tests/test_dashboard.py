@@ -247,6 +247,7 @@ def test_a_cancelled_task_is_no_answer_to_a_directive(world, client_for):
     listed = client.get(reverse("accountability:cascade_tasks"),
                         {"directive": directive.code, "unit": "HN.CG"}).context["page"]
     assert [t.code for t in listed] == [kept.code]
+    assert listed[0].bucket_label  # the list's second line: where the work stands
 
 
 @pytest.mark.django_db

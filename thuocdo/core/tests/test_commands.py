@@ -203,6 +203,20 @@ def test_serve_warns_when_the_variable_differs_from_the_data_dir_s_key(tmp_path)
         assert serve.secret_key_problem(env) is None
 
 
+def test_serve_help_needs_no_secret_key(tmp_path):
+    """Asking how to serve is not serving: `thuocdo serve --help` prints the options without
+    THUOCDO_SECRET_KEY (it refused before, naming the variable)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"THUOCDO_SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    env["THUOCDO_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from thuocdo.cli import main; "
+         "sys.exit(main(['thuocdo', 'serve', '--help']))"],
+        env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "--bind" in done.stdout and "THUOCDO_SECRET_KEY is not set" not in done.stderr
+
+
 def test_serve_without_the_variable_nor_a_key_file_still_refuses(tmp_path):
     from thuocdo import cli
 

@@ -199,6 +199,22 @@ def test_a_second_extension_request_waits_for_the_first_answer(world, product):
                       data={"new_due": "2026-10-22", "reason": "y"}, at=at(5))
 
 
+def test_an_overdue_holder_cannot_ask_for_a_day_already_past(world, product):
+    """Deadline 15/10, asked on 22/10 for 20/10: later than the deadline but past, so it could
+    never be granted as asked (and would block asking again); 26/10 is taken."""
+    task = assign(world, product)
+    staff = world.officials["CG.STAFF"]
+    services.task_act(task=task, kind="accept", actor=staff, at=at(2))
+    with pytest.raises(ServiceError, match="15/10/2026, and not in the past") as refused:
+        services.task_act(task=task, kind="extension_request", actor=staff,
+                          data={"new_due": "2026-10-20", "reason": "x"}, at=at(22))
+    assert (refused.value.service_code, refused.value.field) == ("extension_not_later",
+                                                                  "new_due")
+    assert not TaskEvent.objects.filter(kind="extension_request").exists()
+    services.task_act(task=task, kind="extension_request", actor=staff,
+                      data={"new_due": "2026-10-26", "reason": "x"}, at=at(22))
+
+
 def test_refusals_name_the_deadline_in_force(world, product):
     task = assign(world, product)
     staff = world.officials["CG.STAFF"]
