@@ -20,7 +20,10 @@ officials or tasks:
 8. citizens' complaints verified as founded about the work of those tasks (a few queries of
    the citizens app): each is a major error on its task (`FoundError`) when
    `THUOCDO_COMPLAINT_IS_MAJOR_ERROR` is true (the default), unless a leader accepted the
-   official's explanation of it.
+   official's explanation of it;
+9. the approved exceptions to the HTXS quota in force on some day of the period
+   (`quota_exceptions_between`, one query): each month, quarter or year takes those in
+   force on its last day (`exceptions_for`).
 
 Rows are read with `.values_list()` and turned straight into the engine's frozen inputs
 (`TaskInput`, `OfficialInput`, `Assessment`, `KhtGround`); no model instance is built. The
@@ -76,12 +79,15 @@ from thuocdo.measure.scoring import (
     roll_up,
     score_officials,
 )
+from thuocdo.measure.scoring import (
+    QuotaException as EngineQuotaException,
+)
 from thuocdo.org.models import Membership, Official, TaskGroup, Unit
 from thuocdo.org.parts import Ranges, part_of_units, ranges_q, tree_parts
 from thuocdo.tasks.models import Product, Task, TaskEvent
 
 from .choices import CardStatus
-from .models import Assessment, Ground
+from .models import Assessment, Ground, QuotaException
 from .models import ScoreCard as StoredCard
 
 
@@ -110,6 +116,9 @@ class PeriodInputs:
     errors: Mapping[str, tuple[FoundError, ...]]
     #: product id → code
     products: Mapping[int, str]
+    #: the approved exceptions to the HTXS quota in force on some day of the period
+    #: (`quota_exceptions_between`)
+    exceptions: tuple[DatedException, ...] = ()
 
 
 def units_tree() -> tuple[dict[str, UnitNode], dict[int, str],
@@ -350,6 +359,7 @@ def period_inputs(period: Period) -> PeriodInputs:
         unit_part={unit_code[pk]: index for pk, index in part_of.items()},
         errors=found_errors_for(period.start, period.end),
         products=dict(Product.objects.values_list("id", "code")),
+        exceptions=quota_exceptions_between(period.start, period.end),
     )
 
 
@@ -371,7 +381,7 @@ def score(inputs: PeriodInputs, rubric, *, workers: int | None = None) -> Period
     scores = roll_up(period=period, monthly=monthly, officials=inputs.officials,
                      units=inputs.units, assessments=inputs.assessments.get(period.label, {}),
                      grounds=inputs.grounds, rubric=rubric,
-                     quota_exceptions=quota_exceptions())
+                     quota_exceptions=exceptions_for(inputs.exceptions, period))
     if not approved:
         return scores
     # each card says which of its months it took as approved (the card page shows it)
@@ -470,15 +480,47 @@ def score_month(inputs: PeriodInputs, month: Period, rubric, *,
         period=month, officials=[o for o in inputs.officials if o.code in waiting] + unplaced,
         facts=waiting_facts, pooled=pool_tallies(tallies, led, inputs.units),
         units=inputs.units, assessments=assessments, grounds=inputs.grounds, rubric=rubric))
-    final, state = apply_quota(cards, rubric, quota_exceptions())
+    final, state = apply_quota(cards, rubric, exceptions_for(inputs.exceptions, month))
     return PeriodScores(month.label, final, state)
 
 
-def quota_exceptions() -> dict[str, Fraction]:
-    """The approved exceptions for outstanding units (settings.THUOCDO_QUOTA_EXCEPTIONS):
-    agency code → the HTXS share that replaces the rubric's 20% for that agency."""
-    return {code: Fraction(share)
-            for code, share in settings.THUOCDO_QUOTA_EXCEPTIONS.items()}
+# -- approved exceptions to the quota ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatedException:
+    """An approved exception (`models.QuotaException`) as the engine reads it, with its
+    agency's code and the days it is in force."""
+
+    agency: str
+    valid_from: dt.date
+    valid_to: dt.date
+    exception: EngineQuotaException
+
+
+def quota_exceptions_between(start: dt.date, end: dt.date) -> tuple[DatedException, ...]:
+    """The approved exceptions in force on some day from `start` to `end` (one query)."""
+    rows = (QuotaException.objects.filter(valid_from__lte=end, valid_to__gte=start)
+            .order_by("valid_from", "id").values_list(
+                "agency__code", "valid_from", "valid_to", "share", "decision", "decided_on"))
+    return tuple(
+        DatedException(code, valid_from, valid_to, EngineQuotaException(
+            share=Fraction(share), decision=decision, decided_on=decided_on))
+        for code, valid_from, valid_to, share, decision, decided_on in rows)
+
+
+def exceptions_for(exceptions: Iterable[DatedException], period: Any
+                   ) -> dict[str, EngineQuotaException]:
+    """Agency code → the approved exception that applies to `period` (anything with an
+    `end`): the one in force on its last day (the services keep one per agency and day)."""
+    return {e.agency: e.exception for e in exceptions
+            if e.valid_from <= period.end <= e.valid_to}
+
+
+def quota_exceptions(period: Any) -> dict[str, EngineQuotaException]:
+    """Agency code → the approved exception that applies to `period` (a stored or engine
+    period: anything with an `end`), in one query."""
+    return exceptions_for(quota_exceptions_between(period.end, period.end), period)
 
 
 # -- the quota again, over published cards ------------------------------------------------

@@ -290,3 +290,75 @@ class GroundFilterForm(forms.Form):
                     value = f"{value.name} ({value.code})"
                 found.append(f"{self.fields[name].label}: {value}")
         return "; ".join(str(part) for part in found)
+
+
+# -- the organisation board: approved exceptions to the HTXS quota ------------------------
+
+
+class SharePercentField(forms.DecimalField):
+    """The HTXS share of an exception, typed as a percentage of the final HTT (30 for 30%):
+    cleaned to the fraction the services take (0.3). The range (above the rubric's share,
+    at most 100%) is the services' rule."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("HTXS quota, in percent of the final HTT"))
+        kwargs.setdefault("help_text", _("The share that replaces the rubric's in the agency, "
+                                         "e.g. 30 for 30 percent; at most two decimals."))
+        super().__init__(max_digits=5, decimal_places=2, **kwargs)
+
+    def prepare_value(self, value):
+        """A stored share (a fraction, 0.3000) is shown in percent (30)."""
+        if isinstance(value, Decimal) and value <= 1:
+            shown = (value * 100).quantize(Decimal("0.01"))
+            return shown.quantize(Decimal(1)) if shown == shown.to_integral() else shown
+        return value
+
+    def clean(self, value):
+        percent = super().clean(value)
+        return None if percent is None else percent / 100
+
+
+class QuotaExceptionForm(forms.Form):
+    """An approved exception to the HTXS quota (`services.quota_exception_record`, and
+    `quota_exception_change` with `why`): the agency among those the caller boards, the
+    days it is in force, the share in percent, the decision that approved it (number and
+    date) and the reason."""
+
+    agency = UnitChoiceField(label=_("Agency"), queryset=None, empty_label=_("Choose the agency"),
+                             to_field_name="code")
+    valid_from = DayField(label=_("In force from"), widget=DateInput,
+                          help_text=_("dd/mm/yyyy. The exception applies to every period "
+                                      "(month, quarter, year) that ends on a day from this one "
+                                      "to the last."))
+    valid_to = DayField(label=_("In force until"), widget=DateInput,
+                        help_text=_("dd/mm/yyyy, e.g. 31/12 of the year whose grading the "
+                                    "decision concerns."))
+    share = SharePercentField()
+    decision = forms.CharField(label=_("Decision number"), max_length=64,
+                               help_text=_("The number of the decision that approved the "
+                                           "exception, e.g. 15/QĐ-UBND."))
+    decided_on = DayField(label=_("Decision date"), widget=DateInput,
+                          help_text=_("dd/mm/yyyy"))
+    reason = forms.CharField(label=_("Reason"), max_length=4000,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Why the unit is outstanding, as the decision says."))
+    why = forms.CharField(label=_("Why is the exception changed?"), max_length=2000,
+                          widget=forms.Textarea(attrs={"rows": 2}),
+                          help_text=_("Kept in the audit trail with the values before and "
+                                      "after."))
+
+    def __init__(self, *args, agencies, changing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+        first = agencies.first()
+        self.fields["agency"].base_depth = first.depth if first is not None else 0
+        if not changing:
+            del self.fields["why"]
+
+
+class QuotaExceptionRemoveForm(forms.Form):
+    """Why an exception is removed (`services.quota_exception_remove`)."""
+
+    why = forms.CharField(label=_("Why is the exception removed?"), max_length=2000,
+                          widget=forms.Textarea(attrs={"rows": 3}),
+                          help_text=_("Kept in the audit trail with the exception's content."))

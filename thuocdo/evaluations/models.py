@@ -3,6 +3,8 @@ and appeals (Decree 335/2025/NĐ-CP; domain.md, "Scoring officials")."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -216,3 +218,52 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"appeal {self.pk} on {self.card_id}"
+
+
+class QuotaException(models.Model):
+    """An approved exception for an outstanding unit (domain.md, "Quota": it "raises the
+    cap"): in one agency, the HTXS share that replaces the rubric's 20% of the final HTT,
+    approved by a decision (its number, số quyết định, and date) for a stated reason.
+
+    It is in force from `valid_from` to `valid_to` and applies to every period (month,
+    quarter, year) that ends on one of those days: a period is measured as it stood at its
+    close (docs/scoring.md, "Quota exceptions"), so an exception given for the year's grading
+    late in the year applies to the year, its last quarter and month, and not to the months
+    already approved. The organisation board and administrators record, change and remove it
+    (`services.quota_exception_record`), never for a period approved or later; the audit
+    trail keeps every change with who and why."""
+
+    agency = models.ForeignKey("org.Unit", on_delete=models.PROTECT,
+                               related_name="quota_exceptions", verbose_name=_("agency"))
+    valid_from = models.DateField(_("in force from"))
+    valid_to = models.DateField(_("in force until"))
+    share = models.DecimalField(_("HTXS share"), max_digits=5, decimal_places=4)
+    decision = models.CharField(_("decision number"), max_length=64)
+    decided_on = models.DateField(_("decision date"))
+    reason = models.TextField(_("reason"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("HTXS quota exception")
+        verbose_name_plural = _("HTXS quota exceptions")
+        ordering = ["-valid_to", "agency_id"]
+        indexes = [models.Index(fields=["valid_to", "valid_from"],
+                                name="evaluations_exception_span")]
+        constraints = [
+            models.CheckConstraint(condition=Q(share__gt=0, share__lte=1),
+                                   name="evaluations_exception_share"),
+            models.CheckConstraint(condition=Q(valid_to__gte=models.F("valid_from")),
+                                   name="evaluations_exception_span_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.valid_from.isoformat()}–{self.valid_to.isoformat()}"
+
+    @property
+    def percent(self) -> Decimal:
+        """The share in percent, as the pages show it (30, 27.5)."""
+        value = (self.share * 100).quantize(Decimal("0.01"))
+        return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()

@@ -23,13 +23,15 @@ from django.utils import timezone
 
 from thuocdo.core.scope import Scope, subtrees_q
 from thuocdo.measure.scoring import Period as EnginePeriod
+from thuocdo.measure.scoring import QuotaException as EngineQuotaException
+from thuocdo.measure.scoring import quota_share
 from thuocdo.org import selectors as org_selectors
 from thuocdo.org.choices import LEADER_POSITIONS, Position
 from thuocdo.org.models import Membership, Official, TaskGroup, Unit
 from thuocdo.org.selectors import current_q
 
 from .choices import AppealStatus, CardStatus, PeriodStatus
-from .models import Appeal, Assessment, Ground, Period, ScoreCard
+from .models import Appeal, Assessment, Ground, Period, QuotaException, ScoreCard
 from .rubrics import rubric_for
 
 
@@ -390,6 +392,8 @@ class QuotaLine:
     kept: int  # final HTXS
     htt: int  # final HTT
     group_name: str = ""  # the task group's name ("" for the agency's own line)
+    #: the approved exception that sets `share` in the agency (None: the rubric's share)
+    exception: EngineQuotaException | None = None
 
     @property
     def cap(self) -> Fraction:
@@ -466,12 +470,14 @@ def quota_lines(*, period: Period, cards: list[ScoreCard]) -> list[QuotaLine]:
     names = task_group_names(group for _agency, group in counts)
     from .adapters import quota_exceptions
 
-    exceptions = quota_exceptions()
-    return [QuotaLine(agency, group,
-                      exceptions.get(agency.code, Fraction(rubric.quota_share)), cand, kept,
-                      htt, names.get(group, ""))
-            for (_agency, group), (agency, cand, kept, htt) in sorted(
-                counts.items(), key=lambda kv: (kv[1][0].lft, kv[0][1]))]
+    exceptions = quota_exceptions(period)
+    lines = []
+    for (_agency, group), (agency, cand, kept, htt) in sorted(
+            counts.items(), key=lambda kv: (kv[1][0].lft, kv[0][1])):
+        share, exception = quota_share(agency.code, rubric, exceptions)
+        lines.append(QuotaLine(agency, group, share, cand, kept, htt, names.get(group, ""),
+                               exception))
+    return lines
 
 
 def task_group_names(codes) -> dict[str, str]:
@@ -696,6 +702,33 @@ def ground_list(*, scope: Scope, filters: dict | None) -> QuerySet[Ground]:
         grounds = grounds.filter(Q(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt)
                                  | Q(Exists(member)))
     return grounds
+
+
+def quota_exception_list(*, scope: Scope) -> QuerySet[QuotaException]:
+    """The approved exceptions to the HTXS quota of the agencies the caller reads, the
+    latest in force first."""
+    found = QuotaException.objects.select_related("agency", "recorded_by").order_by(
+        "-valid_to", "agency__lft", "pk")
+    if not scope.is_admin:
+        found = found.filter(scope.units_q(prefix="agency__"))
+    return found
+
+
+def quota_exception_agencies(*, scope: Scope) -> QuerySet[Unit]:
+    """The agencies whose exceptions the caller records (`services.
+    can_manage_quota_exception`): every agency for the administrator, those inside the
+    units granted to the board, in tree order."""
+    from thuocdo.org.choices import AGENCY_KINDS
+
+    agencies = Unit.objects.filter(kind__in=AGENCY_KINDS).order_by("lft")
+    if scope.is_admin:
+        return agencies
+    return agencies.filter(subtrees_q(scope.board_ranges))
+
+
+def quota_exception_get(*, scope: Scope, pk: int) -> QuotaException:
+    """One exception the caller reads (`quota_exception_list`); else DoesNotExist."""
+    return quota_exception_list(scope=scope).get(pk=pk)
 
 
 # -- what waits for the caller ------------------------------------------------------------

@@ -39,6 +39,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -46,7 +47,7 @@ from thuocdo.accounts.choices import GrantRole
 from thuocdo.accounts.models import ScopeGrant
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.parallel import collector_paused
-from thuocdo.core.periods import parse_period
+from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR, parse_period, year_in_range
 from thuocdo.core.rows import content_digest
 from thuocdo.core.scope import Scope, scope_for, subtrees_q
 from thuocdo.core.services import BULK_BATCH, audit_record
@@ -61,7 +62,7 @@ from thuocdo.org.models import Membership, Official, Unit
 
 from . import adapters, selectors
 from .choices import SCORABLE, AppealStatus, CardStatus, GroundKind, PeriodStatus
-from .models import Appeal, Assessment, Ground, Period, ScoreCard
+from .models import Appeal, Assessment, Ground, Period, QuotaException, ScoreCard
 from .rubrics import rubric_for
 
 GENERAL_MAX = Decimal(30)
@@ -851,6 +852,245 @@ def _check_ground(*, kind: str, official: Any, unit: Any, level: str, signal: st
         raise ServiceError(refusal, code="ground_signal_unknown", field="signal")
 
 
+# -- approved exceptions to the HTXS quota --------------------------------------------------
+
+#: what the audit trail keeps of an exception (its content, in plain values)
+EXCEPTION_FIELDS = ("agency", "valid_from", "valid_to", "share", "decision", "decided_on",
+                    "reason")
+
+
+def can_manage_quota_exception(scope: Scope, agency: Unit) -> bool:
+    """Record, change or remove an exception to the HTXS quota of `agency`: the
+    administrator, and the organisation board granted a unit that contains it."""
+    return can_manage_periods(scope) and scope.can_board_unit(agency)
+
+
+def _day(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _exception_facts(exception: QuotaException) -> dict[str, str]:
+    return {"agency": exception.agency.code, "valid_from": exception.valid_from.isoformat(),
+            "valid_to": exception.valid_to.isoformat(),
+            "share": str(Decimal(exception.share).quantize(Decimal("0.0001"))),
+            "decision": exception.decision, "decided_on": exception.decided_on.isoformat(),
+            "reason": exception.reason}
+
+
+def _rubric_share(valid_from: dt.date, valid_to: dt.date) -> Decimal:
+    """The highest HTXS share of the rubrics that may score a period ending between the
+    two days (the pinned one, else those in force by `valid_to`): an exception must raise
+    it."""
+    from .rubrics import RUBRICS
+
+    pinned = getattr(settings, "THUOCDO_SCORING_RUBRIC", "") or ""
+    rubrics = ([RUBRICS[pinned]] if pinned in RUBRICS else
+               [r for r in RUBRICS.values() if r.effective_from <= valid_to]
+               or list(RUBRICS.values()))
+    share = max(r.quota_share for r in rubrics)
+    return Decimal(share.numerator) / Decimal(share.denominator)
+
+
+def _percent(share: Decimal) -> str:
+    value = (share * 100).quantize(Decimal("0.01"))
+    return number_format(value.quantize(Decimal(1)) if value == value.to_integral()
+                         else value.normalize())
+
+
+def _clean_exception(*, scope: Scope, agency: Unit, valid_from: dt.date, valid_to: dt.date,
+                     share: Any, decision: str, decided_on: dt.date, reason: str,
+                     on: dt.date | None = None) -> tuple[Decimal, str, str]:
+    """Check an exception's content (the permission, the agency, the days, the share, the
+    decision and the reason); returns the share, decision and reason as stored."""
+    if not can_manage_periods(scope):
+        raise _deny(_("Only the organisation board and the administrator record "
+                      "exceptions to the HTXS quota."))
+    if agency is None or not agency.is_agency:
+        raise ServiceError(
+            _("%(unit)s is not an agency: the HTXS quota is counted in agencies (a city, a "
+              "province, a department, a district or a commune). Choose the agency the "
+              "unit belongs to.") % {"unit": f"{agency.name} ({agency.code})"} if agency
+            else _("Choose the agency."), code="exception_agency", field="agency")
+    if not scope.can_board_unit(agency):
+        raise _deny(_("The organisation board records exceptions to the HTXS quota only for "
+                      "the agencies granted to it."))
+    for name, day in (("valid_from", valid_from), ("valid_to", valid_to),
+                      ("decided_on", decided_on)):
+        if day is None or not year_in_range(day.year):
+            raise ServiceError(_("Give a day of a year from %(first)s to %(last)s.")
+                               % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                               code="exception_day", field=name)
+    if valid_to < valid_from:
+        raise ServiceError(
+            _("The exception is in force until %(to)s, before the day it starts (%(from)s).")
+            % {"to": _day(valid_to), "from": _day(valid_from)},
+            code="exception_span", field="valid_to")
+    if decided_on > _today(on):
+        raise ServiceError(_("The decision's date %(d)s is in the future: record the "
+                             "exception once it is approved.") % {"d": _day(decided_on)},
+                           code="exception_decided_on", field="decided_on")
+    decision = (decision or "").strip()
+    if not decision:
+        raise ServiceError(_("Decision number: write the number of the decision that "
+                             "approved the exception (e.g. 15/QĐ-UBND)."),
+                           code="exception_decision", field="decision")
+    if len(decision) > QuotaException._meta.get_field("decision").max_length:
+        raise ServiceError(_("Decision number: at most 64 characters."),
+                           code="exception_decision", field="decision")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Reason: write why the unit is outstanding, as the decision "
+                             "says."), code="reason_required", field="reason")
+    try:
+        share = Decimal(str(share))
+    except (InvalidOperation, ValueError) as exc:
+        raise ServiceError(_("Give the HTXS share as a percentage of the final HTT."),
+                           code="exception_share", field="share") from exc
+    rubric = _rubric_share(valid_from, valid_to)
+    if not share.is_finite() or share <= rubric or share > 1:
+        raise ServiceError(
+            _("An exception raises the HTXS quota: give a share above the rubric's "
+              "%(rubric)s%% and at most 100%%.") % {"rubric": _percent(rubric)},
+            code="exception_share", field="share")
+    if share != share.quantize(Decimal("0.0001")):
+        raise ServiceError(_("Give the share as a percentage with at most two decimals."),
+                           code="exception_share", field="share")
+    return share, decision, reason
+
+
+def _check_periods_open(spans: Iterable[tuple[dt.date, dt.date]]) -> None:
+    """Refuse when a period ending on a day of `spans` is approved or later: its cards are
+    fixed (an appeal decides the quota again with the exceptions recorded), so an exception
+    that applies to it is neither added, changed nor removed. The periods are locked, so
+    an approval at the same moment waits for this change, or this change for it."""
+    ends = Q(pk__in=[])
+    for start, end in spans:
+        ends |= Q(end__gte=start, end__lte=end)
+    for period in Period.objects.select_for_update().filter(ends).order_by("start", "kind"):
+        if period.status not in SCORABLE:
+            raise ServiceError(
+                _("%(p)s is %(s)s: its cards are fixed, so no exception to the HTXS quota "
+                  "that applies to it may be added, changed or removed. An exception "
+                  "applies to the periods that end on one of its days.")
+                % {"p": capfirst(period.name), "s": period.get_status_display().lower()},
+                code="period_fixed", field="valid_from")
+
+
+def _check_no_overlap(*, agency: Unit, valid_from: dt.date, valid_to: dt.date,
+                      exclude: int | None = None) -> None:
+    """One exception per agency and day. The agency's row is locked first, so two
+    requests sent at once cannot both pass."""
+    list(Unit.objects.select_for_update().filter(pk=agency.pk).values_list("pk"))
+    other = (QuotaException.objects.filter(agency=agency, valid_from__lte=valid_to,
+                                           valid_to__gte=valid_from)
+             .exclude(pk=exclude).order_by("valid_from").first())
+    if other is not None:
+        raise ServiceError(
+            _("%(agency)s already has an exception to the HTXS quota in force from %(from)s "
+              "to %(to)s (Decision No. %(decision)s of %(on)s): change that one, or give "
+              "days outside it.")
+            % {"agency": agency.name, "from": _day(other.valid_from),
+               "to": _day(other.valid_to), "decision": other.decision,
+               "on": _day(other.decided_on)},
+            code="exception_overlap", field="valid_from")
+
+
+@transaction.atomic
+def quota_exception_record(*, actor: Any = None, agency: Unit, valid_from: dt.date,
+                           valid_to: dt.date, share: Any, decision: str,
+                           decided_on: dt.date, reason: str,
+                           on: dt.date | None = None) -> QuotaException:
+    """Record an approved exception for an outstanding unit (domain.md, "Quota"): in
+    `agency`, the HTXS share `share` (a fraction: 0.3 for 30%) replaces the rubric's for
+    every period ending from `valid_from` to `valid_to`, by the decision `decision` of
+    `decided_on`, for `reason`. The board (within its agencies) and the administrator only.
+
+    Refused: a unit that is not an agency; a share not above the rubric's (an exception
+    raises the cap) or above 1; an end before the start; a decision dated after `on`
+    (today); no decision number or reason; another exception of the agency in force on one
+    of the days; a period ending on one of the days approved or later (`period_fixed`).
+    The periods still scored show it once computed again."""
+    scope = _scope(actor)
+    share, decision, reason = _clean_exception(
+        scope=scope, agency=agency, valid_from=valid_from, valid_to=valid_to, share=share,
+        decision=decision, decided_on=decided_on, reason=reason, on=on)
+    _check_periods_open([(valid_from, valid_to)])
+    _check_no_overlap(agency=agency, valid_from=valid_from, valid_to=valid_to)
+    exception = QuotaException.objects.create(
+        agency=agency, valid_from=valid_from, valid_to=valid_to, share=share,
+        decision=decision, decided_on=decided_on, reason=reason,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    audit_record(actor=actor, action="quota_exception.record",
+                 object_type="evaluations.quotaexception", object_code=str(exception.pk),
+                 reason=reason, changes=_exception_facts(exception))
+    return exception
+
+
+@transaction.atomic
+def quota_exception_change(*, actor: Any = None, exception: QuotaException, agency: Unit,
+                           valid_from: dt.date, valid_to: dt.date, share: Any,
+                           decision: str, decided_on: dt.date, reason: str, why: str,
+                           on: dt.date | None = None) -> QuotaException:
+    """Correct a recorded exception (every field, checked as `quota_exception_record`
+    does), with `why` written in the audit trail beside each value before and after.
+    Refused also when a period ending on a day of the span before or after the change is
+    approved or later. Nothing changed: nothing is written."""
+    scope = _scope(actor)
+    exception = QuotaException.objects.select_for_update().select_related("agency").get(
+        pk=exception.pk)
+    if not can_manage_quota_exception(scope, exception.agency):
+        raise _deny(_("The organisation board records exceptions to the HTXS quota only for "
+                      "the agencies granted to it."))
+    share, decision, reason = _clean_exception(
+        scope=scope, agency=agency, valid_from=valid_from, valid_to=valid_to, share=share,
+        decision=decision, decided_on=decided_on, reason=reason, on=on)
+    why = (why or "").strip()
+    if not why:
+        raise ServiceError(_("Write why the exception is changed."), code="reason_required",
+                           field="why")
+    before, span = _exception_facts(exception), (exception.valid_from, exception.valid_to)
+    exception.agency, exception.valid_from, exception.valid_to = agency, valid_from, valid_to
+    exception.share, exception.decision = share, decision
+    exception.decided_on, exception.reason = decided_on, reason
+    after = _exception_facts(exception)
+    changes = {name: [before[name], after[name]] for name in EXCEPTION_FIELDS
+               if before[name] != after[name]}
+    if not changes:
+        return exception
+    _check_periods_open([span, (valid_from, valid_to)])
+    _check_no_overlap(agency=agency, valid_from=valid_from, valid_to=valid_to,
+                      exclude=exception.pk)
+    exception.save()
+    audit_record(actor=actor, action="quota_exception.change",
+                 object_type="evaluations.quotaexception", object_code=str(exception.pk),
+                 reason=why, changes=changes)
+    return exception
+
+
+@transaction.atomic
+def quota_exception_remove(*, actor: Any = None, exception: QuotaException,
+                           why: str) -> None:
+    """Remove an exception recorded by mistake or annulled (the board within its agencies,
+    the administrator): the audit trail keeps its content and `why`. Refused when a period
+    ending on one of its days is approved or later."""
+    scope = _scope(actor)
+    exception = QuotaException.objects.select_for_update().select_related("agency").get(
+        pk=exception.pk)
+    if not can_manage_quota_exception(scope, exception.agency):
+        raise _deny(_("The organisation board records exceptions to the HTXS quota only for "
+                      "the agencies granted to it."))
+    why = (why or "").strip()
+    if not why:
+        raise ServiceError(_("Write why the exception is removed."),
+                           code="reason_required", field="why")
+    _check_periods_open([(exception.valid_from, exception.valid_to)])
+    facts, pk = _exception_facts(exception), exception.pk
+    exception.delete()
+    audit_record(actor=actor, action="quota_exception.remove",
+                 object_type="evaluations.quotaexception", object_code=str(pk),
+                 reason=why, changes=facts)
+
+
 # -- cards: self-score, review, approval -------------------------------------------------
 
 
@@ -1538,7 +1778,7 @@ def _rescore_for_appeal(*, period: Period, card: ScoreCard) -> list[GradeMove]:
     final = {c.official: c for c in apply_quota(
         [adapters.before_quota(fresh)]
         + [adapters.stored_before_quota(data) for _pk, _id, data in others.values()],
-        rubric, adapters.quota_exceptions())[0]}
+        rubric, adapters.exceptions_for(inputs.exceptions, engine_period))[0]}
     mine = final[fresh.official]
     if _worse((card.total, card.grade), (mine.total, mine.grade.value if mine.grade else "")):
         raise _worsens(card)  # inside the transaction: the decision and correction undone

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django import forms
@@ -59,9 +60,11 @@ from .forms import (
     GroundReasonForm,
     PeriodOpenForm,
     PublishForm,
+    QuotaExceptionForm,
+    QuotaExceptionRemoveForm,
     SelfScoreForm,
 )
-from .models import Ground, Period, ScoreCard
+from .models import Ground, Period, QuotaException, ScoreCard
 
 
 def _get(getter, **kwargs):
@@ -496,6 +499,8 @@ def card_detail(request, label: str, official: str):
         "can_rank": selectors.can_read_unit_cards(scope, card.unit),
         "task_group_name": task_group_name,
         "quota_scopes": _card_quota_scopes(card),
+        # the approved exception that set the quota in the card's agency, with its decision
+        "quota_exception": _card_quota_exception(card),
         # the quota's reasoning with the names of the agency and task group for their codes
         "quota_reason": named_quota_reason(quota_reason, card, task_group_name),
         # a quarter or year: the months it rolls up instead of a, b, c of its own
@@ -702,6 +707,40 @@ def _quota_scope(line: selectors.QuotaLine) -> str:
     return _("agency %(agency)s") % {"agency": _agency_name(line.agency)}
 
 
+def quota_exception_text(share: Any, decision: str, on: dt.date | None) -> str:
+    """The quota an approved exception sets, and its decision, in words: "hạn mức 30% số
+    HTT cuối cùng theo Quyết định số 15/QĐ-UBND ngày 02/11/2026"."""
+    share = Fraction(str(share)) if isinstance(share, float | str) else Fraction(share)
+    percent = (Decimal(share.numerator) * 100 / Decimal(share.denominator)).quantize(
+        Decimal("0.01"))
+    percent = percent.quantize(Decimal(1)) if percent == percent.to_integral() \
+        else percent.normalize()
+    return _("quota of %(share)s%% of the final HTT under Decision No. %(decision)s of "
+             "%(on)s") % {"share": formats.number_format(percent), "decision": decision,
+                          "on": on.strftime("%d/%m/%Y") if on else "—"}
+
+
+def _card_quota_exception(card: ScoreCard) -> str:
+    """What the card's quota decision says of the exception that set the share in its
+    agency (stored with the card when it was computed), in words; "" for the rubric's."""
+    exception = ((card.data or {}).get("quota") or {}).get("exception")
+    if not exception:
+        return ""
+    on = exception.get("decided_on")
+    return capfirst(quota_exception_text(
+        exception["share"], exception.get("decision") or "—",
+        dt.date.fromisoformat(on) if on else None)) + "."
+
+
+def _quota_exception_notes(lines: list[selectors.QuotaLine]) -> list[str]:
+    """A sentence for each agency of the ranking whose quota an approved exception sets."""
+    return [_("%(agency)s: %(quota)s.") % {
+        "agency": _agency_name(line.agency),
+        "quota": quota_exception_text(line.exception.share, line.exception.decision,
+                                      line.exception.decided_on)}
+        for line in lines if line.exception is not None and not line.task_group]
+
+
 def _quota_warnings(lines: list[selectors.QuotaLine]) -> list[str]:
     """A sentence for each scope where the quota moved candidates down: how many were
     proposed, how many its own limit allows (`QuotaLine.allowed`), and when the other limit
@@ -778,6 +817,7 @@ def unit_ranking(request, label: str, code: str):
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         "total_count": len(cards), "form": form, "filtered": filters.active,
         "quota": lines, "warnings": _quota_warnings(lines),
+        "quota_exceptions": _quota_exception_notes(lines),
         "can_review": bool(reviewable) and under_review,
         "review_units": review_units,
         "can_approve": can_approve,
@@ -1289,3 +1329,142 @@ def ground_export(request):
             text(sheet, g.withdrawn.reason) if g.withdrawn else None,
         ])
     return xlsx.response(book, f"kht-{timezone.localdate():%Y-%m-%d}.xlsx")
+
+
+# -- the organisation board: approved exceptions to the HTXS quota ------------------------
+
+
+def _exception_get(request, pk: int) -> QuotaException:
+    """An exception the caller reads and may change (`services.can_manage_quota_exception`;
+    404 otherwise), for the board and the administrator."""
+    _board_only(request)
+    exception = _get(selectors.quota_exception_get, scope=request.scope, pk=pk)
+    if not services.can_manage_quota_exception(request.scope, exception.agency):
+        raise Http404(_("Not found."))
+    return exception
+
+
+def _exception_fields(form: QuotaExceptionForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {name: data[name] for name in ("agency", "valid_from", "valid_to", "share",
+                                          "decision", "decided_on", "reason")}
+
+
+def _exception_periods_to_score(*spans: tuple[dt.date, dt.date]) -> str:
+    """The periods an exception's days reach that were scored and may be scored again
+    (those ending on one of its days), in words; "" when none."""
+    found: list[Period] = []
+    for start, end in spans:
+        found += Period.objects.filter(end__gte=start, end__lte=end, status__in=SCORABLE,
+                                       scored_at__isnull=False)
+    unique = {p.pk: p for p in found}.values()
+    return ", ".join(period_name(p.label) for p in sorted(unique,
+                                                            key=lambda p: (p.start, p.kind)))
+
+
+def _exception_saved(request, text: str, *spans: tuple[dt.date, dt.date]):
+    messages.success(request, text)
+    again = _exception_periods_to_score(*spans)
+    if again:
+        messages.info(request, _("The cards show it once computed again: score these "
+                                 "periods again from their pages: %(p)s.") % {"p": again})
+    return redirect("evaluations:quota_exception_list")
+
+
+def _exception_words(exception: QuotaException) -> dict[str, str]:
+    return {"agency": exception.agency.name, "share": formats.number_format(exception.percent),
+            "decision": exception.decision,
+            "on": exception.decided_on.strftime("%d/%m/%Y"),
+            "from": exception.valid_from.strftime("%d/%m/%Y"),
+            "to": exception.valid_to.strftime("%d/%m/%Y")}
+
+
+@login_required
+@require_GET
+def quota_exception_list(request):
+    """The approved exceptions to the HTXS quota of the agencies the caller reads, with who
+    recorded each and when; the board and the administrator (changes where in reach)."""
+    _board_only(request)
+    scope = request.scope
+    exceptions = list(selectors.quota_exception_list(scope=scope))
+    for exception in exceptions:
+        exception.changeable = services.can_manage_quota_exception(scope, exception.agency)
+    return render(request, "evaluations/quota_exception_list.html", {
+        "nav": "scores", "exceptions": exceptions,
+        "can_add": selectors.quota_exception_agencies(scope=scope).exists(),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quota_exception_add(request):
+    """Record an approved exception (`services.quota_exception_record`)."""
+    _board_only(request)
+    agencies = selectors.quota_exception_agencies(scope=request.scope)
+    form = QuotaExceptionForm(request.POST or None, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        try:
+            exception = services.quota_exception_record(actor=request.user,
+                                                        **_exception_fields(form))
+        except ServiceError as exc:
+            _put_back(form, exc)
+        else:
+            return _exception_saved(
+                request, _("Recorded: in %(agency)s, a quota of %(share)s%% of the final HTT "
+                           "under Decision No. %(decision)s of %(on)s, in force from %(from)s "
+                           "to %(to)s.") % _exception_words(exception),
+                (exception.valid_from, exception.valid_to))
+    return render(request, "evaluations/quota_exception_form.html", {
+        "nav": "scores", "form": form, "exception": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quota_exception_change(request, pk: int):
+    """Correct a recorded exception (`services.quota_exception_change`), saying why."""
+    exception = _exception_get(request, pk)
+    agencies = selectors.quota_exception_agencies(scope=request.scope)
+    before = (exception.valid_from, exception.valid_to)
+    initial = {"agency": exception.agency, "valid_from": exception.valid_from,
+               "valid_to": exception.valid_to, "share": exception.share,
+               "decision": exception.decision, "decided_on": exception.decided_on,
+               "reason": exception.reason}
+    form = QuotaExceptionForm(request.POST or None, initial=initial, agencies=agencies,
+                              changing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            exception = services.quota_exception_change(
+                actor=request.user, exception=exception, why=form.cleaned_data["why"],
+                **_exception_fields(form))
+        except ServiceError as exc:
+            _put_back(form, exc)
+        else:
+            return _exception_saved(
+                request, _("The exception of %(agency)s was changed.")
+                % _exception_words(exception), before,
+                (exception.valid_from, exception.valid_to))
+    return render(request, "evaluations/quota_exception_form.html", {
+        "nav": "scores", "form": form, "exception": exception})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quota_exception_remove(request, pk: int):
+    """Remove an exception recorded by mistake or annulled
+    (`services.quota_exception_remove`), saying why."""
+    exception = _exception_get(request, pk)
+    form = QuotaExceptionRemoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        words = _exception_words(exception)
+        span = (exception.valid_from, exception.valid_to)
+        try:
+            services.quota_exception_remove(actor=request.user, exception=exception,
+                                            why=form.cleaned_data["why"])
+        except ServiceError as exc:
+            _put_back(form, exc)
+        else:
+            return _exception_saved(
+                request, _("The exception of %(agency)s (Decision No. %(decision)s of %(on)s) "
+                           "was removed.") % words, span)
+    return render(request, "evaluations/quota_exception_remove.html", {
+        "nav": "scores", "form": form, "exception": exception})

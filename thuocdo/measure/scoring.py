@@ -384,14 +384,37 @@ class Override:
 
 
 @dataclass(frozen=True)
+class QuotaException:
+    """An approved exception for an outstanding unit (domain.md, "Quota": it "raises the
+    cap"): the HTXS share that replaces the rubric's in one agency, and the decision that
+    approved it (its number, số quyết định, and its date), which the quota's reasons cite.
+    One not above the rubric's share raises nothing and is not applied (`quota_share`)."""
+
+    share: Fraction
+    decision: str = ""
+    decided_on: dt.date | None = None
+
+    @property
+    def basis(self) -> str:
+        """The decision in the reasons' words ("Quyết định số 15/QĐ-UBND ngày 02/11/2026");
+        "" when none is named."""
+        if not self.decision:
+            return ""
+        day = f" ngày {self.decided_on:%d/%m/%Y}" if self.decided_on else ""
+        return f"Quyết định số {self.decision}{day}"
+
+
+@dataclass(frozen=True)
 class QuotaDecision:
-    """What the quota did to one HTXS candidate, and why."""
+    """What the quota did to one HTXS candidate, and why; `exception`: the approved
+    exception that set the share in the candidate's agency (None: the rubric's share)."""
 
     rank: int
     candidates: int
     kept: bool
     scopes: tuple[str, ...]
     reason: str
+    exception: QuotaException | None = None
 
 
 @dataclass(frozen=True)
@@ -443,6 +466,9 @@ class ScoreCard:
         data = _plain(self)
         if not self.months_approved:
             del data["months_approved"]
+        # a card whose quota took the rubric's share reads as before exceptions were cited
+        if data["quota"] is not None and data["quota"]["exception"] is None:
+            del data["quota"]["exception"]
         return data
 
 
@@ -483,6 +509,7 @@ def card_from_dict(data: Mapping[str, Any]) -> ScoreCard:
     overrides = tuple(Override(kind=o["kind"], on=_date(o["on"]), ref=o.get("ref"),
                                detail=o["detail"]) for o in data.get("overrides", ()))
     quota = data.get("quota")
+    exception = (quota or {}).get("exception")
     decimals = {name: _decimal(data.get(name)) for name in (
         "assigned", "completed", "quantity", "quality", "progress", "unit_result",
         "organising", "uniting", "task_points", "general_points", "total")}
@@ -496,7 +523,10 @@ def card_from_dict(data: Mapping[str, Any]) -> ScoreCard:
         grade=_grade(data.get("grade")), quota_applied=data.get("quota_applied", False),
         quota=None if quota is None else QuotaDecision(
             rank=quota["rank"], candidates=quota["candidates"], kept=quota["kept"],
-            scopes=tuple(quota["scopes"]), reason=quota["reason"]),
+            scopes=tuple(quota["scopes"]), reason=quota["reason"],
+            exception=None if exception is None else QuotaException(
+                share=Fraction(repr(exception["share"])), decision=exception["decision"],
+                decided_on=_date(exception["decided_on"]))),
         deductions=deductions, delays=data.get("delays", 0),
         major_errors=data.get("major_errors", 0),
         months=tuple((label, _decimal(points)) for label, points in data.get("months", ())),
@@ -514,15 +544,20 @@ class QuotaScope:
     candidates: int
     htxs: int
     htt: int
+    #: the approved exception that set `share` (None: the rubric's share)
+    exception: QuotaException | None = None
 
     @property
     def cap(self) -> Fraction:
         return self.share * self.htt
 
     def as_dict(self) -> dict[str, Any]:
-        return {"agency": self.agency, "task_group": self.task_group,
+        data = {"agency": self.agency, "task_group": self.task_group,
                 "share": float(self.share), "candidates": self.candidates,
                 "htxs": self.htxs, "htt": self.htt, "cap": float(self.cap)}
+        if self.exception is not None:
+            data["exception"] = _plain(self.exception)
+        return data
 
 
 @dataclass(frozen=True)
@@ -883,13 +918,34 @@ def _tie_break_text(rubric: Rubric) -> str:
     return ", ".join(TIE_BREAK_KEYS[name][0] for name in names)
 
 
+#: what `apply_quota` takes for an agency's exception: the exception, or its share alone
+ExceptionInput = Number | QuotaException
+
+
+def quota_share(agency: str, rubric: Rubric,
+                exceptions: Mapping[str, ExceptionInput] | None = None
+                ) -> tuple[Fraction, QuotaException | None]:
+    """The HTXS share in `agency` and the exception that set it: the agency's approved
+    exception when it raises the rubric's share (domain.md: it "raises the cap"), else the
+    rubric's share and None. A share given alone is an exception without a decision."""
+    value = (exceptions or {}).get(agency)
+    if value is None:
+        return rubric.quota_share, None
+    exception = value if isinstance(value, QuotaException) else QuotaException(
+        _fraction(value))
+    if exception.share <= rubric.quota_share:
+        return rubric.quota_share, None
+    return exception.share, exception
+
+
 def apply_quota(cards: Iterable[ScoreCard], rubric: Rubric,
-                exceptions: Mapping[str, Number] | None = None
+                exceptions: Mapping[str, ExceptionInput] | None = None
                 ) -> tuple[tuple[ScoreCard, ...], tuple[QuotaScope, ...]]:
     """HTXS may not exceed 20% of the number graded HTT, within each agency and each task
     group of it, on FINAL grades (Decree 335/2025): a candidate moved down becomes HTT and
-    counts in the base. `exceptions` raises the share for an agency (an approved exception
-    for an outstanding unit).
+    counts in the base. `exceptions` (agency → approved exception for an outstanding
+    unit) raises the share for an agency (`quota_share`); the reasons then cite the
+    exception's decision.
 
     Candidates (grade HTXS after overrides) are ranked by the rubric's tie-break. In rank
     order, each keeps HTXS if, in every scope of theirs, the kept so far plus them stays
@@ -898,7 +954,6 @@ def apply_quota(cards: Iterable[ScoreCard], rubric: Rubric,
     then, so the limit holds at the end; 5 HTT + 3 candidates: the first keeps HTXS
     (1 ≤ 0.2 × 7), the second would need 2 ≤ 0.2 × 6 and becomes HTT, and so the third.
     """
-    exceptions = {k: _fraction(v) for k, v in (exceptions or {}).items()}
     cards = sorted(cards, key=lambda c: c.official)
     htt: dict[tuple[str, str | None], int] = defaultdict(int)
     open_candidates: dict[tuple[str, str | None], int] = defaultdict(int)
@@ -919,7 +974,7 @@ def apply_quota(cards: Iterable[ScoreCard], rubric: Rubric,
     for card in candidates:
         per_agency_rank[card.agency] += 1
         rank = per_agency_rank[card.agency]
-        share = exceptions.get(card.agency, rubric.quota_share)
+        share, exception = quota_share(card.agency, rubric, exceptions)
         scopes = quota_scopes(card, rubric)
         checks = []
         for scope in scopes:
@@ -937,11 +992,13 @@ def apply_quota(cards: Iterable[ScoreCard], rubric: Rubric,
         worked = "; ".join(
             f"{_scope_name(s)}: {n} ≤ {_vi(share)} × {base} = {_vi(share * base)} "
             f"{'đạt' if ok else 'không đạt'}" for s, n, base, ok in checks)
-        reason = (f"hạn mức HTXS {_vi(share * 100)}% số HTT cuối cùng: ứng viên thứ {rank}/"
-                  f"{per_agency_total[card.agency]} ở {card.agency} (xếp theo "
+        basis = f" theo {exception.basis}" if exception is not None and exception.basis else ""
+        reason = (f"hạn mức HTXS {_vi(share * 100)}% số HTT cuối cùng{basis}: ứng viên thứ "
+                  f"{rank}/{per_agency_total[card.agency]} ở {card.agency} (xếp theo "
                   f"{_tie_break_text(rubric)}); {worked} → "
                   f"{'giữ HTXS' if keep else 'chuyển xuống HTT'}")
-        decision = QuotaDecision(rank, per_agency_total[card.agency], keep, names, reason)
+        decision = QuotaDecision(rank, per_agency_total[card.agency], keep, names, reason,
+                                 exception)
         decided[card.official] = dataclasses.replace(
             card, grade=Grade.HTXS if keep else Grade.HTT, quota_applied=not keep,
             quota=decision, reasons=(*card.reasons, reason))
@@ -950,7 +1007,8 @@ def apply_quota(cards: Iterable[ScoreCard], rubric: Rubric,
 
 
 def _quota_state(cards: Sequence[ScoreCard], rubric: Rubric,
-                 exceptions: Mapping[str, Fraction]) -> tuple[QuotaScope, ...]:
+                 exceptions: Mapping[str, ExceptionInput] | None
+                 ) -> tuple[QuotaScope, ...]:
     counts: dict[tuple[str, str | None], list[int]] = defaultdict(lambda: [0, 0, 0])
     for card in cards:
         for scope in quota_scopes(card, rubric):
@@ -958,11 +1016,12 @@ def _quota_state(cards: Sequence[ScoreCard], rubric: Rubric,
             row[0] += card.grade_before_quota is Grade.HTXS
             row[1] += card.grade is Grade.HTXS
             row[2] += card.grade is Grade.HTT
-    return tuple(
-        QuotaScope(agency, group, exceptions.get(agency, rubric.quota_share),
-                   *counts[(agency, group)])
-        for agency, group in sorted(counts, key=lambda s: (s[0], s[1] or ""))
-    )
+    state = []
+    for agency, group in sorted(counts, key=lambda s: (s[0], s[1] or "")):
+        share, exception = quota_share(agency, rubric, exceptions)
+        state.append(QuotaScope(agency, group, share, *counts[(agency, group)],
+                                exception=exception))
+    return tuple(state)
 
 
 # -- a period ----------------------------------------------------------------------------
@@ -978,7 +1037,7 @@ def score_period(
     assessments: Mapping[str, Assessment],
     grounds: Iterable[KhtGround] = (),
     rubric: Rubric = DEFAULT_RUBRIC,
-    quota_exceptions: Mapping[str, Number] | None = None,
+    quota_exceptions: Mapping[str, ExceptionInput] | None = None,
 ) -> PeriodScores:
     """Score every official of one period (a month, or a quarter or year scored on its own
     tasks): task results from the tasks whose original deadline falls in it, general
@@ -1370,7 +1429,7 @@ def roll_up(
     assessments: Mapping[str, Assessment],
     grounds: Iterable[KhtGround] = (),
     rubric: Rubric = DEFAULT_RUBRIC,
-    quota_exceptions: Mapping[str, Number] | None = None,
+    quota_exceptions: Mapping[str, ExceptionInput] | None = None,
 ) -> PeriodScores:
     """Quarter or year (domain.md, "Year"): task result = mean of the monthly task points
     of the months in the period that have data (as published: rounded, then the mean
@@ -1394,7 +1453,7 @@ def roll_up_quarter(
     assessments: Mapping[str, Assessment],
     grounds: Iterable[KhtGround] = (),
     rubric: Rubric = DEFAULT_RUBRIC,
-    quota_exceptions: Mapping[str, Number] | None = None,
+    quota_exceptions: Mapping[str, ExceptionInput] | None = None,
 ) -> PeriodScores:
     """A quarter ("2026-Q4") from its three months: see `roll_up`."""
     return _roll_up(kind="quarter", period=period, monthly=monthly, officials=officials,
@@ -1411,7 +1470,7 @@ def roll_up_year(
     assessments: Mapping[str, Assessment],
     grounds: Iterable[KhtGround] = (),
     rubric: Rubric = DEFAULT_RUBRIC,
-    quota_exceptions: Mapping[str, Number] | None = None,
+    quota_exceptions: Mapping[str, ExceptionInput] | None = None,
 ) -> PeriodScores:
     """The year ("2026"), whose grade is the official one, from its twelve months: see
     `roll_up`."""
@@ -1424,7 +1483,7 @@ def _roll_up(*, kind: str | None, period: Period | str, monthly: Iterable[ScoreC
              officials: Iterable[OfficialInput], units: Mapping[str, Unit] | Iterable[Unit],
              assessments: Mapping[str, Assessment], grounds: Iterable[KhtGround] = (),
              rubric: Rubric = DEFAULT_RUBRIC,
-             quota_exceptions: Mapping[str, Number] | None = None) -> PeriodScores:
+             quota_exceptions: Mapping[str, ExceptionInput] | None = None) -> PeriodScores:
     period = Period.parse(period) if isinstance(period, str) else period
     if kind is not None and period.kind != kind:
         raise ValueError(f"{period.label} is not a {kind}")
@@ -1723,6 +1782,7 @@ __all__ = [
     "Period",
     "PeriodScores",
     "QuotaDecision",
+    "QuotaException",
     "QuotaScope",
     "Rubric",
     "ScoreCard",
@@ -1745,6 +1805,7 @@ __all__ = [
     "quality_kept",
     "quality_ratio",
     "quantity_ratio",
+    "quota_share",
     "roll_up",
     "roll_up_quarter",
     "roll_up_year",

@@ -316,21 +316,6 @@ THUOCDO_ROLLUP_MONTHS = env_choice("THUOCDO_ROLLUP_MONTHS", "approved", ("approv
 THUOCDO_DEADLINE_ON_DAY_OFF = env_choice("THUOCDO_DEADLINE_ON_DAY_OFF", "refuse",
                                          ("refuse", "accept"))
 
-# Approved exceptions for outstanding units (domain.md, "Quota": "an approved exception for an
-# outstanding unit raises the cap"): agency code → the HTXS share that replaces 20% for that
-# agency, e.g. "HN.Q01=0.3,HN.SNV=0.25" (docs/scoring.md). Default: none.
-THUOCDO_QUOTA_EXCEPTIONS: dict[str, str] = {}
-for _item in filter(None, (part.strip() for part in
-                           os.environ.get("THUOCDO_QUOTA_EXCEPTIONS", "").split(","))):
-    _code, _sep, _share = (text.strip() for text in _item.partition("="))
-    try:
-        _valid = bool(_code) and bool(_sep) and 0 < float(_share) <= 1
-    except ValueError:
-        _valid = False
-    if not _valid:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(
-            "THUOCDO_QUOTA_EXCEPTIONS: expected AGENCY_CODE=SHARE items separated by commas, "
-            f"each share above 0 and at most 1 (e.g. HN.Q01=0.3), not {_item!r}.")
-    THUOCDO_QUOTA_EXCEPTIONS[_code] = _share
+# Approved exceptions for outstanding units (domain.md, "Quota") are records, not a setting:
+# evaluations.QuotaException, entered by the organisation board and administrators
+# (docs/decisions/0006-quota-exceptions-are-records.md).

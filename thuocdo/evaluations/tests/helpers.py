@@ -1,7 +1,7 @@
 """Test helpers: load a golden scoring scenario (thuocdo/measure/tests/golden/scoring) into
-the database through the exchange importer, its assessments and KHT grounds through the
-services, and its signal records (`signals`, the tests' own key) as the accountability app
-stores them."""
+the database through the exchange importer, its assessments, KHT grounds and approved
+exceptions to the HTXS quota through the services, and its signal records (`signals`, the
+tests' own key) as the accountability app stores them."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def load_golden(document: dict, *, actor=None) -> dict[str, tuple[str, int]]:
     from thuocdo.org.models import Official, Unit
 
     plain = {k: v for k, v in document.items()
-             if k not in ("expected", "description", "assessments", "discipline", "signals")}
+             if k not in ("expected", "description", "assessments", "discipline", "signals",
+                          "quota_exceptions")}
     plain, where = with_accepts(plain)
     import_document(plain, on=SINCE)
     periods = {}
@@ -67,6 +68,13 @@ def load_golden(document: dict, *, actor=None) -> dict[str, tuple[str, int]]:
             on=dt.date.fromisoformat(record["on"]), level=record.get("level", ""),
             signal=record.get("signal", ""), reason=record.get("reason", ""))
         where[f"discipline[{n}]"] = ("", f"ground:{ground.pk}")
+    for record in document.get("quota_exceptions", []):
+        services.quota_exception_record(
+            agency=Unit.objects.get(code=record["agency"]),
+            valid_from=dt.date.fromisoformat(record["valid_from"]),
+            valid_to=dt.date.fromisoformat(record["valid_to"]), share=str(record["share"]),
+            decision=record["decision"],
+            decided_on=dt.date.fromisoformat(record["decided_on"]), reason=record["reason"])
     where.update(record_signals(document))
     return where
 

@@ -242,3 +242,67 @@ ROUTES |= {
                   expect=page_expect(BOARD, ok=302, denied=403)),
     ],
 }
+
+
+# -- the organisation board's pages: approved exceptions to the HTXS quota ----------------
+#
+# Only the board and the administrator (`services.can_manage_periods`); others get 403. An
+# exception of an agency outside the board's reach (HN.BD) is changed by the administrator
+# only: the board gets 404 (it does not read it), and recording one is refused on the field.
+
+
+def _exception(code: str):
+    def build(world) -> dict:
+        from thuocdo.evaluations import services
+        from thuocdo.evaluations.models import QuotaException
+
+        found = QuotaException.objects.filter(agency__code=code).first()
+        if found is None:
+            found = services.quota_exception_record(
+                actor=world.user("admin"), agency=world.units[code],
+                valid_from=dt.date(2026, 12, 1), valid_to=dt.date(2026, 12, 31), share="0.3",
+                decision="15/QĐ-UBND", decided_on=dt.date(2026, 9, 15),
+                reason="Đơn vị dẫn đầu phong trào thi đua")
+        return {"pk": found.pk}
+
+    return build
+
+
+def _exception_data(code: str, **more):
+    return lambda world: {"agency": code, "valid_from": "01/12/2026",
+                          "valid_to": "31/12/2026", "share": "30", "decision": "15/QĐ-UBND",
+                          "decided_on": "15/09/2026",
+                          "reason": "Đơn vị dẫn đầu phong trào thi đua", **more}
+
+
+ROUTES |= {
+    "evaluations:quota_exception_list": [
+        RouteSpec(kwargs=lambda world: _exception("HN.CG")(world) and {},
+                  expect=page_expect(BOARD, denied=403), note="one exception listed"),
+    ],
+    "evaluations:quota_exception_add": [
+        RouteSpec(expect=page_expect(BOARD, denied=403)),
+        RouteSpec(method="post", data=_exception_data("HN.CG"),
+                  expect=page_expect(BOARD, ok=302, denied=403)),
+        RouteSpec(method="post", data=_exception_data("HN.BD"),
+                  expect=page_expect(BOARD, ok=302, denied=403) | {"board": 200},
+                  note="the board records only for the agencies granted to it: refused on "
+                       "the field"),
+    ],
+    "evaluations:quota_exception_change": [
+        RouteSpec(kwargs=_exception("HN.CG"), expect=page_expect(BOARD, denied=403)),
+        RouteSpec(kwargs=_exception("HN.BD"), expect=page_expect({"admin"}, denied=403)
+                  | {"board": 404}, note="outside the board's reach"),
+        RouteSpec(method="post", kwargs=_exception("HN.CG"),
+                  data=_exception_data("HN.CG", share="35", why="Sửa tỷ lệ theo quyết định"),
+                  expect=page_expect(BOARD, ok=302, denied=403)),
+    ],
+    "evaluations:quota_exception_remove": [
+        RouteSpec(kwargs=_exception("HN.CG"), expect=page_expect(BOARD, denied=403)),
+        RouteSpec(kwargs=_exception("HN.BD"), expect=page_expect({"admin"}, denied=403)
+                  | {"board": 404}, note="outside the board's reach"),
+        RouteSpec(method="post", kwargs=_exception("HN.CG"),
+                  data=lambda world: {"why": "Quyết định đã bị thu hồi"},
+                  expect=page_expect(BOARD, ok=302, denied=403)),
+    ],
+}

@@ -35,6 +35,7 @@ from thuocdo.measure.scoring import (
     OfficialInput,
     Period,
     PeriodScores,
+    QuotaException,
     ScoreCard,
     TaskInput,
     apply_quota,
@@ -170,17 +171,33 @@ def matches(expected, actual, path="$") -> list[str]:
     return []
 
 
+def quota_exceptions(document: Mapping, period: str) -> dict[str, QuotaException]:
+    """The scenario's approved exceptions to the HTXS quota (`quota_exceptions`, beside the
+    scenario, as the board records them) that apply to `period`: those in force on its last
+    day (docs/scoring.md, "Quota exceptions")."""
+    end = Period.parse(period).end
+    return {e["agency"]: QuotaException(share=Fraction(repr(e["share"])),
+                                        decision=e["decision"],
+                                        decided_on=dt.date.fromisoformat(e["decided_on"]))
+            for e in document.get("quota_exceptions", ())
+            if dt.date.fromisoformat(e["valid_from"]) <= end
+            <= dt.date.fromisoformat(e["valid_to"])}
+
+
 def run_case(document: Mapping) -> tuple[PeriodScores, dict]:
     inputs = load_inputs(document)
     expected = document["expected"]
     period = expected["period"]
     if Period.parse(period).kind == "month":
-        return inputs.score(period, quota_exceptions=expected.get("quota_exceptions")), expected
-    months = [inputs.score(m.label) for m in Period.parse(period).months()]
+        return inputs.score(period, quota_exceptions=quota_exceptions(document, period)), \
+            expected
+    months = [inputs.score(m.label, quota_exceptions=quota_exceptions(document, m.label))
+              for m in Period.parse(period).months()]
     rolled = (roll_up_quarter if Period.parse(period).kind == "quarter" else roll_up_year)(
         period=period, monthly=[c for m in months for c in m.cards],
         officials=inputs.officials, units=inputs.units,
-        assessments=inputs.assessments.get(period, {}), grounds=inputs.grounds)
+        assessments=inputs.assessments.get(period, {}), grounds=inputs.grounds,
+        quota_exceptions=quota_exceptions(document, period))
     return rolled, expected
 
 
@@ -229,8 +246,7 @@ def test_golden_case_is_deterministic_and_order_free(path):
     )
     period = document["expected"]["period"]
     if Period.parse(period).kind == "month":
-        other = reordered.score(period,
-                                quota_exceptions=document["expected"].get("quota_exceptions"))
+        other = reordered.score(period, quota_exceptions=quota_exceptions(document, period))
         assert other == first
 
 
