@@ -497,6 +497,8 @@ def card_detail(request, label: str, official: str):
         "self_form": SelfScoreForm(initial={"general_points": card.self_points,
                                             "note": card.self_note}),
         "can_rank": selectors.can_read_unit_cards(scope, card.unit),
+        # the reviewer reads a card first: the review is done on the unit's review page
+        "can_review": not own and services.can_assess(scope, card),
         "task_group_name": task_group_name,
         "quota_scopes": _card_quota_scopes(card),
         # the approved exception that set the quota in the card's agency, with its decision

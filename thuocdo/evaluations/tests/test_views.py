@@ -143,3 +143,17 @@ def test_period_actions_from_the_page(client, quota_case):
     response = client.post(url, follow=True)
     assert Period.objects.get(label="2026-10").status == "review"
     assert "hiện chưa thể thực hiện bước này" in response.content.decode()
+
+
+def test_a_card_leads_its_reviewer_to_the_unit_s_review_page(client, late_case):
+    """Whoever may assess the card finds the review page from it; the official does not."""
+    _period, user, _where = late_case
+    card_url = reverse("evaluations:card_detail", kwargs={"label": "2026-10", "official": "CB002"})
+    admin = accounts.user_create(email="admin@example.vn", password=PASSWORD,
+                                 full_name="Quản trị", is_superuser=True)
+    page = _login(client, admin).get(card_url)
+    review = reverse("evaluations:unit_review",
+                     kwargs={"label": "2026-10", "code": page.context["card"].unit.code})
+    assert page.context["can_review"] and f'href="{review}"' in page.content.decode()
+    own = _login(client, user).get(card_url)
+    assert not own.context["can_review"] and f'href="{review}"' not in own.content.decode()
