@@ -1,30 +1,41 @@
-"""The evaluations REST API: periods, the stored score cards the caller reads, and appeals.
+"""The evaluations REST API: periods and their procedure, the stored score cards the caller
+reads, a unit's assessments, review and approval, and appeals.
 
 `GET /api/evaluations/periods/` (filters: kind, status, year) and `GET
-/api/evaluations/periods/{label}/`; `GET /api/evaluations/cards/` (filters: period, unit,
-agency, official, grade, status) and `GET /api/evaluations/cards/{period}/{official}/`,
-each card in the JSON of `thuocdo score --json` (`serializers.card_json`, the CLI's own
-function) with the procedure's fields beside it; `POST
-/api/evaluations/cards/{period}/{official}/appeal/` (`{"reason"}`): the official appeals
-their published card; `GET /api/evaluations/appeals/` (filters: period, status, waiting),
-`GET /api/evaluations/appeals/{appeal_id}/` and `POST
+/api/evaluations/periods/{label}/`; the board's steps `POST
+/api/evaluations/periods/{label}/score/`, `start-review/`, `publish/` (`{"appeal_days"}`)
+and `lock/`. `GET /api/evaluations/cards/` (filters: period, unit, agency, official, grade,
+status) and `GET /api/evaluations/cards/{period}/{official}/`, each card in the JSON of
+`thuocdo score --json` (`serializers.card_json`, the CLI's own function) with the
+procedure's fields beside it; `POST /api/evaluations/cards/{period}/{official}/self-score/`
+(`{"general_points", "note"}`), `.../assessment/` (`{"general_points", "reason",
+"organising", "uniting"}`) and `.../appeal/` (`{"reason"}`). `GET
+/api/evaluations/units/{period}/{unit}/` and `POST .../assessments/` (`{"assessments":
+[...]}`), `.../review/` and `.../approve/`. `GET /api/evaluations/appeals/` (filters:
+period, status, waiting), `GET /api/evaluations/appeals/{appeal_id}/` and `POST
 /api/evaluations/appeals/{appeal_id}/decide/` (`{"accepted", "reason",
-"general_points"}`).
+"general_points"}`). A period's, a card's and a unit's detail list the `allowed_actions`
+the caller may take now, by the same rules as the pages offer them.
 
 Reads go through `selectors` with the caller's scope (`ScopedAPIMixin.scope`, which honours
-token authentication), as the pages read: a card, or an appeal, outside the scope is a 404
-exactly like one that does not exist. Writes go through `services.appeal_file` and
-`services.appeal_decide` only, the pages' own, so their rules are enforced once: only the
-card's official appeals (403), on published grades within the window, never on a locked
-period (400 `period_locked`, `appeal_window_closed`, `period_status`), with a reason (400
-`reason_required` on `reason`), once per card (400); only the head of the agency, the
-board over it or the administrator decides (403), with a reason, while the period is
-published. A refusal writes nothing.
+token authentication), as the pages read: a card, a unit or an appeal outside the scope is
+a 404 exactly like one that does not exist. Writes go through the pages' own services only
+(`card_self_score`, `assessment_set`, `assessments_save`, `unit_review`, `agency_approve`,
+`period_score`, `period_start_review`, `period_publish`, `period_lock`, `appeal_file`,
+`appeal_decide`), so their rules are enforced once, and where a page refuses the caller
+before reading the form (the board's period steps: `services.can_manage_periods`; the review
+screen: `services.can_assess` / `assessable`; deciding an appeal:
+`services.can_decide_appeal`), the endpoint asks the same function first (403). The body's
+shape is checked next (400 `invalid`, by field), then the service's rules: a refusal is 400
+with the service's code and, where it names one, the field (`reason_required` on `reason`,
+`period_locked`, `period_status`, `period_closed`, ...), or 403 `forbidden`, in the caller's
+language. A refusal writes nothing. Computing a period's cards (`score/`, and every change
+of assessments) runs in the request, as on the pages.
 """
-
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.urls import reverse
@@ -40,22 +51,33 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from thuocdo.core.api import ScopedAPIMixin, error_responses
-from thuocdo.core.errors import PermissionDeniedError
+from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.org.filters import SelectorFilterBackend
+from thuocdo.org.models import Unit
 
 from . import selectors, services
-from .choices import AppealStatus, CardStatus
+from .choices import SCORABLE, AppealStatus, CardStatus, PeriodStatus
 from .filters import AppealFilter, CardFilter, PeriodFilter
-from .models import Appeal
+from .models import Appeal, Period, ScoreCard
 from .serializers import (
     AppealDecisionSerializer,
     AppealDetailSerializer,
     AppealFileSerializer,
     AppealSerializer,
+    AssessmentSerializer,
+    NoteSerializer,
+    PeriodActedSerializer,
     PeriodDetailSerializer,
     PeriodSerializer,
+    PublishSerializer,
     ScoreCardDetailSerializer,
     ScoreCardSerializer,
+    SelfScoreSerializer,
+    UnitApprovedSerializer,
+    UnitAssessedSerializer,
+    UnitAssessmentsSerializer,
+    UnitProcedureSerializer,
+    UnitReviewedSerializer,
 )
 
 TAGS = ["evaluations"]
@@ -121,7 +143,7 @@ class _ScopedViewSet(ScopedAPIMixin, viewsets.GenericViewSet):
             "A published month", response_only=True,
             value={**PERIOD_EXAMPLE, "card_counts": {"draft": 0, "reviewed": 0,
                                                      "approved": 42},
-                   "accepting_appeals": True})],
+                   "accepting_appeals": True, "allowed_actions": []})],
         tags=TAGS,
     ),
 )
@@ -136,13 +158,155 @@ class PeriodViewSet(mixins.ListModelMixin, _ScopedViewSet):
     def get_queryset(self):
         return selectors.period_list(scope=self.scope)
 
-    def retrieve(self, request, label=None):
-        period = _found(selectors.period_get, scope=self.scope, label=label)
+    def _period(self) -> Period:
+        return _found(selectors.period_get, scope=self.scope, label=self.kwargs["label"])
+
+    def _with_detail(self, period: Period) -> Period:
+        """The period with what its detail adds: the caller's cards by status, whether
+        appeals are accepted, and the steps the caller may take now (`_period_actions`)."""
         counts = dict(selectors.card_list(scope=self.scope, period=period).order_by()
                       .values_list("status").annotate(n=Count("pk")))
         period.card_counts = {value: counts.get(value, 0) for value in CardStatus.values}
         period.accepting_appeals = services.appeal_refusal(period) is None
-        return Response(PeriodDetailSerializer(period).data)
+        period.allowed_actions = _period_actions(self.scope, period)
+        return period
+
+    def retrieve(self, request, label=None):
+        return Response(PeriodDetailSerializer(self._with_detail(self._period())).data)
+
+    def _managed(self, message: str) -> Period:
+        """The period named in the URL, for a step the organisation board takes: as the
+        period page, anyone else is refused (403) before the body is read."""
+        period = self._period()
+        if not services.can_manage_periods(self.scope):
+            raise PermissionDeniedError(message, code="forbidden")
+        return period
+
+    @staticmethod
+    def _body(request, serializer_class=NoteSerializer) -> dict:
+        """The request's body, checked for its shape (400 `invalid` by field)."""
+        body = serializer_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data
+
+    def _acted(self, *, scored=None, notified: int | None = None) -> Response:
+        """The period as it stands after a step, with what the step did."""
+        period = self._with_detail(self._period())
+        period.scored = scored
+        period.notified = notified
+        return Response(PeriodActedSerializer(period).data)
+
+    @extend_schema(
+        operation_id="evaluation_periods_score",
+        summary="Compute the period's cards",
+        description="Compute every card of the period with the engine and store it, as the "
+                    "period page's \"Compute the cards\" does, in the request (a large "
+                    "period takes a while). Open → self-scoring; the officials whose card is "
+                    "new are told they can self-score. A card whose content changed goes "
+                    "back to draft (`scored.to_draft`); an approval whose quota outcome "
+                    "changed is undone (`scored.unapproved`). By the organisation board or "
+                    "the administrator (403 otherwise). Refusals: 400 `period_not_ended` "
+                    "(field `period`: cards are computed from the day after the period's "
+                    "end), `period_closed` (approved, published or locked: never computed "
+                    "again). Answers the period with what the run did.",
+        parameters=[LABEL_PARAMETER],
+        request=NoteSerializer,
+        responses={200: PeriodActedSerializer, **error_responses(400, 403, 404)},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def score(self, request, label=None):
+        period = self._managed(_("Only the organisation board computes the cards of a "
+                                 "period."))
+        note = self._body(request).get("note", "")
+        result = services.period_score(actor=request.user, period=period,
+                                       reason=note or _("computed through the API"))
+        return self._acted(scored=result, notified=result.notified)
+
+    @extend_schema(
+        operation_id="evaluation_periods_start_review",
+        summary="End self-scoring, start the review",
+        description="Self-scoring → under review: the heads assess the general criteria and "
+                    "review their units' cards; each leader who reviews cards is told "
+                    "which units'. By the organisation board or the administrator (403 "
+                    "otherwise). Refusal: 400 `period_status` (the period is not "
+                    "self-scoring; locked: its grades are final). Answers the period.",
+        parameters=[LABEL_PARAMETER],
+        request=NoteSerializer,
+        responses={200: PeriodActedSerializer, **error_responses(400, 403, 404)},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["post"], url_path="start-review", url_name="start-review",
+            filter_backends=[])
+    def start_review(self, request, label=None):
+        period = self._managed(_("Only the organisation board starts the review."))
+        note = self._body(request).get("note", "")
+        period = services.period_start_review(actor=request.user, period=period, reason=note)
+        return self._acted(notified=services.notified_count(period, "review"))
+
+    @extend_schema(
+        operation_id="evaluation_periods_publish",
+        summary="Publish the approved grades",
+        description="Approved → published: every official with a card is told their grade, "
+                    "and appeals are accepted up to and including `appeal_until`, "
+                    "`appeal_days` days after today. By the organisation board or the "
+                    "administrator (403 otherwise). Refusals: 400 `invalid` (field "
+                    "`appeal_days`: 0–60), `period_status` (not approved; locked: its "
+                    "grades are final). Answers the period.",
+        parameters=[LABEL_PARAMETER],
+        request=PublishSerializer,
+        responses={200: PeriodActedSerializer, **error_responses(400, 403, 404)},
+        examples=[OpenApiExample("Ten days for appeals", request_only=True,
+                                 value={"appeal_days": 10})],
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def publish(self, request, label=None):
+        period = self._managed(_("Only the organisation board publishes the grades."))
+        data = self._body(request, PublishSerializer)
+        period = services.period_publish(
+            actor=request.user, period=period, reason=data.get("note", ""),
+            appeal_days=data.get("appeal_days", services.APPEAL_DAYS))
+        return self._acted(notified=services.notified_count(period, "published"))
+
+    @extend_schema(
+        operation_id="evaluation_periods_lock",
+        summary="Lock the period",
+        description="Published → locked, once the appeal window has passed and every appeal "
+                    "is decided: the grades are final; the period is never computed or "
+                    "changed again. By the organisation board or the administrator (403 "
+                    "otherwise). Refusals: 400 `period_status` (not published), "
+                    "`appeal_window_open`, `appeals_pending`. Answers the period.",
+        parameters=[LABEL_PARAMETER],
+        request=NoteSerializer,
+        responses={200: PeriodActedSerializer, **error_responses(400, 403, 404)},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def lock(self, request, label=None):
+        period = self._managed(_("Only the organisation board locks a period."))
+        note = self._body(request).get("note", "")
+        services.period_lock(actor=request.user, period=period, reason=note)
+        return self._acted()
+
+
+def _period_actions(scope, period: Period) -> list[str]:
+    """The steps of the period's procedure the caller may take now, as the period page
+    offers them: the board's and the administrator's (`services.can_manage_periods`);
+    computing the cards while they may be computed (`SCORABLE`) once the period has ended
+    (`services.ended_refusal`); locking when `services.lock_refusal` accepts it."""
+    if not services.can_manage_periods(scope):
+        return []
+    actions = []
+    if period.status in SCORABLE and services.ended_refusal(period) is None:
+        actions.append("score")
+    if period.status == PeriodStatus.SCORING:
+        actions.append("start_review")
+    if period.status == PeriodStatus.APPROVED:
+        actions.append("publish")
+    if services.lock_refusal(period) is None:
+        actions.append("lock")
+    return actions
 
 
 # -- cards --------------------------------------------------------------------------------
@@ -187,15 +351,13 @@ class ScoreCardViewSet(mixins.ListModelMixin, _ScopedViewSet):
         return _found(selectors.card_get, scope=self.scope, label=self.kwargs["period"],
                       official=self.kwargs["official"])
 
-    def retrieve(self, request, period=None, official=None):
-        card = self._card()
+    def _detail(self, card: ScoreCard) -> dict:
         card.appeal_rows = selectors.appeals_of(card=card)
-        own = self.scope.official_id == card.official_id
-        # the services' own rules, as the card's page offers the appeal
-        may_appeal = own and (services.appeal_refusal(card.period) is None
-                              and services.second_appeal_refusal(card) is None)
-        card.allowed_actions = ["appeal"] if may_appeal else []
-        return Response(ScoreCardDetailSerializer(card).data)
+        card.allowed_actions = _card_actions(self.scope, card)
+        return ScoreCardDetailSerializer(card).data
+
+    def retrieve(self, request, period=None, official=None):
+        return Response(self._detail(self._card()))
 
     @extend_schema(
         operation_id="score_cards_appeal",
@@ -230,6 +392,316 @@ class ScoreCardViewSet(mixins.ListModelMixin, _ScopedViewSet):
         location = reverse("api:appeal-detail", kwargs={"appeal_id": appeal.pk})
         return Response(AppealDetailSerializer(appeal).data, status=status.HTTP_201_CREATED,
                         headers={"Location": location})
+
+    @extend_schema(
+        operation_id="score_cards_self_score",
+        summary="Self-score one's own card",
+        description="The card's official proposes their general criteria (0–30), with an "
+                    "optional note: advisory to whoever assesses them. Again as often as "
+                    "they like while the period is self-scoring or under review, until "
+                    "their general criteria are assessed. Refusals: 403 (not the card's "
+                    "official), 400 `invalid` (field `general_points`: missing, not a "
+                    "number, more than 2 decimals), `general_points` (field "
+                    "`general_points`: outside 0–30), `period_status` (the period is not "
+                    "self-scoring or under review), `already_assessed`; 404 if the caller "
+                    "does not read the card. Nothing is written on a refusal. Answers the "
+                    "card.",
+        parameters=CARD_PARAMETERS,
+        request=SelfScoreSerializer,
+        responses={200: ScoreCardDetailSerializer, **error_responses(400, 403, 404)},
+        examples=[OpenApiExample("A self-score", request_only=True,
+                                 value={"general_points": 28,
+                                        "note": "Hoàn thành đúng hạn các báo cáo."})],
+        tags=TAGS,
+    )
+    def self_score(self, request, period=None, official=None):
+        card = self._card()
+        body = SelfScoreSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.card_self_score(actor=request.user, card=card,
+                                 general_points=body.validated_data["general_points"],
+                                 note=body.validated_data.get("note", ""))
+        return Response(self._detail(self._card()))
+
+    @extend_schema(
+        operation_id="score_cards_assess",
+        summary="Assess the general criteria of a card's official",
+        description="Set the official's general criteria (0–30), with a written reason for "
+                    "any deduction and, for a head or deputy, their capacity to organise "
+                    "(đ) and to unite (e), each 0–1; then the period's cards are computed "
+                    "again, in the request (a card whose content changed goes back to "
+                    "draft). To assess a unit's officials at once, computing the cards "
+                    "once, use `POST /api/evaluations/units/{period}/{unit}/assessments/`. "
+                    "By whoever assesses the official: a leader of their unit or of a unit "
+                    "above (a leader's card: a leader above them, a deputy's also the head "
+                    "of their unit; with no leader above, the organisation board over "
+                    "their unit), or the administrator; nobody assesses themself (403 "
+                    "otherwise, before the body is read). Refusals: 400 `invalid` (a field "
+                    "missing, not a number, too many digits), `general_points` (outside "
+                    "0–30), `reason_required` (field `reason`), `leader_rating` (field "
+                    "`organising` or `uniting`: missing or outside 0–1 for a leader), "
+                    "`period_closed` (approved, published or locked); 404 if the caller "
+                    "does not read the card. Nothing is written on a refusal. Answers the "
+                    "card as computed again.",
+        parameters=CARD_PARAMETERS,
+        request=AssessmentSerializer,
+        responses={200: ScoreCardDetailSerializer, **error_responses(400, 403, 404)},
+        examples=[OpenApiExample("A deduction with its reason", request_only=True,
+                                 value={"general_points": 27,
+                                        "reason": "Chậm nộp một báo cáo tháng."}),
+                  OpenApiExample("A leader", request_only=True,
+                                 value={"general_points": 30, "organising": 0.9,
+                                        "uniting": 1})],
+        tags=TAGS,
+    )
+    def assess(self, request, period=None, official=None):
+        card = self._card()
+        # the service's own rule, first, as the review screen asks it
+        if not services.can_assess(self.scope, card):
+            raise PermissionDeniedError(_("You may not assess %(o)s.")
+                                        % {"o": card.official.code}, code="forbidden")
+        body = AssessmentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        services.assessment_set(actor=request.user, period=card.period, official=card.official,
+                                general_points=data["general_points"],
+                                reason=data.get("reason", ""),
+                                organising=data.get("organising"), uniting=data.get("uniting"))
+        return Response(self._detail(self._card()))
+
+
+def _card_actions(scope, card: ScoreCard) -> list[str]:
+    """What the caller may do with the card now, by the services' own rules, as the card's
+    page and the review screen offer it: appeal (`appeal_refusal`, one appeal per card:
+    `second_appeal_refusal`) and self-score (`self_score_refusal`) their own card; assess
+    an official they assess (`can_assess`) while the cards may change (`SCORABLE`, the
+    rule of `assessments_save`)."""
+    actions = []
+    own = scope.official_id == card.official_id
+    if own and (services.appeal_refusal(card.period) is None
+                and services.second_appeal_refusal(card) is None):
+        actions.append("appeal")
+    if own and services.self_score_refusal(card) is None:
+        actions.append("self_score")
+    if card.period.status in SCORABLE and services.can_assess(scope, card):
+        actions.append("assess")
+    return actions
+
+
+# -- a unit's procedure: assessments, review, approval ------------------------------------
+
+
+UNIT_PARAMETERS = [
+    OpenApiParameter("period", str, OpenApiParameter.PATH,
+                     description="The period: YYYY-MM, YYYY-Qn or YYYY."),
+    OpenApiParameter("unit", str, OpenApiParameter.PATH,
+                     description="The unit's code (an agency's, to approve)."),
+]
+UNIT_EXAMPLE = {"period": "2026-10", "period_status": "review", "unit": "HN.CG.VP",
+                "name": "Văn phòng HĐND và UBND quận", "assessable": ["CG.STAFF", "CG.STAFF2"],
+                "to_review": ["CG.STAFF2"], "to_approve": [], "not_reviewed": [],
+                "allowed_actions": ["assess", "review"]}
+
+
+class EvaluationUnitViewSet(_ScopedViewSet):
+    """A unit's cards in a period as its head handles them: the general criteria assessed,
+    the review confirmed, the agency's approval. The same checks as the review screen and
+    the ranking page (`views.unit_review`, `views.agency_approve`): the unit is one whose
+    cards the caller lists (`selectors.unit_get`, else 404), those they assess there are
+    `services.assessable`'s, and every write is the services'."""
+
+    serializer_class = UnitProcedureSerializer
+
+    def _context(self) -> tuple[Period, Unit]:
+        period = _found(selectors.period_get, scope=self.scope, label=self.kwargs["period"])
+        unit = _found(selectors.unit_get, scope=self.scope, code=self.kwargs["unit"])
+        return period, unit
+
+    def _own_cards(self, period: Period, unit: Unit) -> list[ScoreCard]:
+        """The cards of the unit itself (not of the units below), as its review screen
+        lists them."""
+        return list(selectors.unit_cards(scope=self.scope, period=period, unit=unit)
+                    .filter(unit=unit).order_by("official__code"))
+
+    def _assessable(self, period: Period, unit: Unit) -> list[ScoreCard]:
+        """The unit's cards the caller assesses and reviews: none, and the review screen is
+        refused (403) before the body is read."""
+        cards = services.assessable(self.scope, self._own_cards(period, unit))
+        if not cards:
+            raise PermissionDeniedError(_("You review no card of this unit."), code="forbidden")
+        return cards
+
+    def _state(self, period: Period, unit: Unit) -> dict:
+        """What the ranking page says of the unit for the caller (`views.unit_ranking`):
+        whom they assess and review, what an approval from here covers and waits for."""
+        period = selectors.period_get(scope=self.scope, label=period.label)  # as it stands
+        assessable = services.assessable(self.scope, self._own_cards(period, unit))
+        under_review = period.status == PeriodStatus.REVIEW
+        approvable, _own = (selectors.approval_cards(scope=self.scope, period=period,
+                                                     unit=unit)
+                            if under_review else ([], None))
+        waiting = services.not_reviewed(approvable, unit)
+        to_approve = [c.official.code for c in approvable if c.status == CardStatus.REVIEWED]
+        actions = []
+        if assessable and period.status in SCORABLE:
+            actions.append("assess")
+        if assessable and under_review:
+            actions.append("review")
+        if to_approve and not waiting:
+            actions.append("approve")
+        return {"period": period.label, "period_status": period.status, "unit": unit.code,
+                "name": unit.name, "assessable": [c.official.code for c in assessable],
+                "to_review": [c.official.code for c in assessable
+                              if c.status == CardStatus.DRAFT],
+                "to_approve": to_approve, "not_reviewed": waiting, "allowed_actions": actions}
+
+    @staticmethod
+    def _note(request) -> str:
+        """The optional note of the step, kept as its reason in the audit trail."""
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data.get("note", "")
+
+    @extend_schema(
+        operation_id="evaluation_units_retrieve",
+        summary="A unit's procedure",
+        description="Where the unit's cards of the period stand for the caller: whom they "
+                    "assess and review there, what an approval from the unit covers and "
+                    "waits for, and what they may do now. 404 if the period was never "
+                    "opened or the caller does not list the unit's cards (leaders, the "
+                    "board and inspectors over it; the administrator).",
+        parameters=UNIT_PARAMETERS,
+        responses={200: UnitProcedureSerializer, **error_responses(403, 404)},
+        examples=[OpenApiExample("A division under review", value=UNIT_EXAMPLE,
+                                 response_only=True)],
+        tags=TAGS,
+    )
+    def retrieve(self, request, period=None, unit=None):
+        return Response(UnitProcedureSerializer(self._state(*self._context())).data)
+
+    @extend_schema(
+        operation_id="evaluation_units_assessments",
+        summary="Assess a unit's officials",
+        description="The review screen's save: the general criteria of several officials of "
+                    "the unit, each with a written reason for any deduction and, for a head "
+                    "or deputy, đ and e (0–1); all or nothing; then the period's cards are "
+                    "computed once, in the request. Refusals: 403 if the caller assesses "
+                    "nobody in the unit (before the body is read) or an official of a row "
+                    "(`forbidden`); 400 `invalid` (a row's field missing, not a number, too "
+                    "many digits), `not_in_unit` (the row's official has no card of the "
+                    "unit in the period), `listed_twice`, `general_points`, "
+                    "`reason_required`, `leader_rating`, each named on its row "
+                    "(`{\"assessments\": [{}, {\"reason\": [\"...\"]}]}`), "
+                    "`period_closed` (approved, published or locked). Nothing is written "
+                    "on a refusal. Answers the unit with how many assessments changed and "
+                    "what computing the cards did.",
+        parameters=UNIT_PARAMETERS,
+        request=UnitAssessmentsSerializer,
+        responses={200: UnitAssessedSerializer, **error_responses(400, 403, 404)},
+        examples=[OpenApiExample(
+            "Two officials", request_only=True,
+            value={"assessments": [
+                {"official": "CG.STAFF", "general_points": 27,
+                 "reason": "Chậm nộp một báo cáo tháng."},
+                {"official": "CG.STAFF2", "general_points": 30}]})],
+        tags=TAGS,
+    )
+    def assessments(self, request, period=None, unit=None):
+        period, unit = self._context()
+        self._assessable(period, unit)
+        body = UnitAssessmentsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        cards = {c.official.code.casefold(): c for c in self._own_cards(period, unit)}
+        rows: list[services.AssessmentRow] = []
+        for index, item in enumerate(body.validated_data["assessments"]):
+            where = ("assessments", index, "official")
+            card = cards.get(item["official"].strip().casefold())
+            if card is None:
+                raise ServiceError(_("%(o)s has no card of %(u)s in %(p)s.")
+                                   % {"o": item["official"], "u": unit.code,
+                                      "p": period.name}, code="not_in_unit", field=where)
+            if any(row.official.pk == card.official_id for row in rows):
+                raise ServiceError(_("%(o)s is listed twice.") % {"o": card.official.code},
+                                   code="listed_twice", field=where)
+            rows.append(services.AssessmentRow(
+                card.official, item["general_points"], item.get("reason", ""),
+                item.get("organising"), item.get("uniting")))
+        try:
+            saved = services.assessments_save(actor=request.user, period=period, rows=rows)
+        except ServiceError as exc:
+            raise _row_refused(exc, actor=request.user, period=period, rows=rows) from None
+        return Response(UnitAssessedSerializer(
+            {**self._state(period, unit), "changed": saved.changed,
+             "scored": saved.scored}).data)
+
+    @extend_schema(
+        operation_id="evaluation_units_review",
+        summary="Confirm the review of a unit's cards",
+        description="The head confirms the review of the unit's cards they assess: their "
+                    "drafts become reviewed, and those who approve them are told. Refusals: "
+                    "403 if the caller assesses nobody in the unit; 400 `period_status` "
+                    "(not under review), `not_assessed` (a card's general criteria not "
+                    "assessed yet). Nothing is written on a refusal. Answers the unit with "
+                    "how many cards became reviewed.",
+        parameters=UNIT_PARAMETERS,
+        request=NoteSerializer,
+        responses={200: UnitReviewedSerializer, **error_responses(400, 403, 404)},
+        tags=TAGS,
+    )
+    def review(self, request, period=None, unit=None):
+        period, unit = self._context()
+        self._assessable(period, unit)
+        reviewed = services.unit_review(actor=request.user, period=period, unit=unit,
+                                        reason=self._note(request))
+        return Response(UnitReviewedSerializer(
+            {**self._state(period, unit), "reviewed": reviewed}).data)
+
+    @extend_schema(
+        operation_id="evaluation_units_approve",
+        summary="Approve an agency's cards",
+        description="As the agency's ranking page approves: every reviewed card there the "
+                    "caller approves (the head of the agency: its cards but their own, and "
+                    "those of the heads of the agencies below; the organisation board over "
+                    "it: the heads' cards; the administrator: any but their own), with an "
+                    "optional note kept as the approval's reason; when every card of the "
+                    "period is approved, the period is approved. Refusals: 403 (the caller "
+                    "approves nothing here); 400 `period_status` (not under review), "
+                    "`not_reviewed` (some of the agency's cards are not reviewed yet), "
+                    "`own_card`, `no_cards`. Nothing is written on a refusal. Answers the "
+                    "unit with how many cards became approved.",
+        parameters=UNIT_PARAMETERS,
+        request=NoteSerializer,
+        responses={200: UnitApprovedSerializer, **error_responses(400, 403, 404)},
+        tags=TAGS,
+    )
+    def approve(self, request, period=None, unit=None):
+        period, unit = self._context()
+        note = self._note(request)
+        approved = services.agency_approve(actor=request.user, period=period, agency=unit,
+                                           reason=note)
+        return Response(UnitApprovedSerializer(
+            {**self._state(period, unit), "approved": approved}).data)
+
+
+def _row_refused(exc: ServiceError, *, actor, period: Period,
+                 rows: list[services.AssessmentRow]) -> ServiceError:
+    """`exc`, the refusal of `services.assessments_save`, on the row it refused. The service
+    checks the rows in order and names only the field; the first row it refuses on its own
+    is that row: each is tried alone, in a transaction rolled back, the error path only. A
+    refusal of the whole (the period's state, a forbidden official) stays as it is."""
+    if isinstance(exc, PermissionDeniedError) or exc.field is None:
+        return exc
+    for index, row in enumerate(rows):
+        try:
+            with transaction.atomic():
+                services.assessments_save(actor=actor, period=period, rows=[row],
+                                          rescore=False)
+                transaction.set_rollback(True)
+        except ServiceError as refused:
+            if (refused.service_code, refused.field) == (exc.service_code, exc.field):
+                return ServiceError(refused.service_message, code=refused.service_code,
+                                    field=("assessments", index, *refused.path))
+    return exc
 
 
 # -- appeals ------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
-"""How periods, score cards and appeals look in the API (and a card in `thuocdo score
---json`).
+"""How periods, score cards, a unit's procedure and appeals look in the API (and a card in
+`thuocdo score --json`).
 
 A card is `card_json`, the very function the CLI prints with, so the API and `thuocdo
 score --json` cannot diverge (docs/scoring.md, "The JSON of a card"); the API adds the
 procedure's fields beside it (`PROCEDURE_KEYS`), never in place of one of the card's.
 Records are named by their label or code, an appeal by its number. Serializers here never
-save: the request serializers check the shape of a request, and the views hand the values
-to `services.appeal_file` / `services.appeal_decide`, which apply the rules.
+save: the request serializers check the shape of a request (types, digits, lengths), and
+the views hand the values to the services (`card_self_score`, `assessment_set`,
+`assessments_save`, `unit_review`, `agency_approve`, `period_score`, `period_start_review`,
+`period_publish`, `period_lock`, `appeal_file`, `appeal_decide`), which apply the rules:
+ranges, a written reason for every deduction, who may act, where the procedure stands.
 """
 
 from __future__ import annotations
@@ -78,9 +81,57 @@ class PeriodDetailSerializer(PeriodSerializer):
     accepting_appeals = serializers.BooleanField(
         read_only=True, help_text="Appeals are accepted today (published, within the "
                                   "window).")
+    allowed_actions = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="What the caller may do with the period now (the organisation board and "
+                  "the administrator): `score` (open, self-scoring or under review, and "
+                  "ended), `start_review` (self-scoring), `publish` (approved), `lock` "
+                  "(published, the appeal window over and every appeal decided).")
 
     class Meta(PeriodSerializer.Meta):
-        fields = [*PeriodSerializer.Meta.fields, "card_counts", "accepting_appeals"]
+        fields = [*PeriodSerializer.Meta.fields, "card_counts", "accepting_appeals",
+                  "allowed_actions"]
+        read_only_fields = fields
+
+
+class ScoreRunSerializer(serializers.Serializer):
+    """What one computing of the period's cards did (`services.ScoreResult`): how many cards
+    were created, changed, unchanged and removed, and, by official code, the cards whose
+    review or approval it changed."""
+
+    created = serializers.IntegerField()
+    changed = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    removed = serializers.IntegerField()
+    to_draft = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Reviewed or approved cards whose content changed: back to draft, to be "
+                  "reviewed again.")
+    unapproved = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Approved cards whose HTXS quota outcome alone changed: back to reviewed, "
+                  "to be approved again.")
+    quota_only = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Reviewed cards whose HTXS quota outcome alone changed: still reviewed.")
+    notified = serializers.IntegerField(
+        help_text="Officials told they can self-score (those whose card was created).")
+
+
+class PeriodActedSerializer(PeriodDetailSerializer):
+    """The period after a step of its procedure, with what the step did."""
+
+    scored = ScoreRunSerializer(
+        read_only=True, allow_null=True,
+        help_text="`score`: what computing the cards did; null for the other steps.")
+    notified = serializers.IntegerField(
+        read_only=True, allow_null=True,
+        help_text="How many were told: `score`, the officials told they can self-score; "
+                  "`start_review`, the leaders told which cards to review; `publish`, the "
+                  "officials told their grade; null for `lock`.")
+
+    class Meta(PeriodDetailSerializer.Meta):
+        fields = [*PeriodDetailSerializer.Meta.fields, "scored", "notified"]
         read_only_fields = fields
 
 
@@ -243,7 +294,13 @@ class ScoreCardDetailSerializer(ScoreCardSerializer):
     appeals = AppealSerializer(many=True, help_text="The appeals on the card, newest first.")
     allowed_actions = serializers.ListField(
         child=serializers.CharField(),
-        help_text="`appeal`: the caller is the card's official and may appeal it now.")
+        help_text="What the caller may do with the card now: `appeal` (the card's official, "
+                  "published grades within the window, no appeal yet), `self_score` (the "
+                  "card's official, while the period is self-scoring or under review and "
+                  "their general criteria are not assessed yet), `assess` (a leader who "
+                  "assesses the official, or the organisation board for a leader no leader "
+                  "above reviews, or the administrator; while the period is open, "
+                  "self-scoring or under review).")
 
     def to_representation(self, instance: ScoreCard) -> dict:
         return {**super().to_representation(instance),
@@ -272,3 +329,124 @@ class AppealDecisionSerializer(serializers.Serializer):
         max_digits=5, decimal_places=2, required=False, allow_null=True,
         help_text="Accepted only: the corrected general criteria (0–30, not below the "
                   "published ones); the card is then computed again.")
+
+
+# -- a unit's procedure -------------------------------------------------------------------
+
+
+class UnitProcedureSerializer(serializers.Serializer):
+    """Where a unit's cards stand in the procedure for the caller, as its ranking and review
+    pages say it: whom the caller assesses and reviews there, what they approve from it."""
+
+    period = serializers.CharField(help_text="The period's label.")
+    period_status = serializers.CharField(help_text=_one_of(PeriodStatus.values))
+    unit = serializers.CharField(help_text="The unit's code.")
+    name = serializers.CharField(help_text="The unit's name.")
+    assessable = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The officials of the unit itself (not of the units below) whose general "
+                  "criteria the caller assesses and whose cards they review, by code.")
+    to_review = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Among them, those whose card is still a draft.")
+    to_approve = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Under review: the reviewed cards an approval from this unit would "
+                  "approve (the agency's cards, and those of the heads of the agencies "
+                  "below it, that the caller approves; never their own).")
+    not_reviewed = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Under review: the agency's own cards the caller approves that are not "
+                  "reviewed yet; the approval waits for them.")
+    allowed_actions = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the caller may do here now: `assess` (the period open, "
+                  "self-scoring or under review, and someone to assess), `review` (under "
+                  "review, and someone to review), `approve` (under review, a reviewed card "
+                  "to approve and none of the agency's waiting for its review).")
+
+
+class UnitAssessedSerializer(UnitProcedureSerializer):
+    """The unit after its assessments were saved."""
+
+    changed = serializers.IntegerField(help_text="How many assessments changed.")
+    scored = ScoreRunSerializer(
+        allow_null=True, help_text="The cards computed again after the change (null when "
+                                   "nothing changed).")
+
+
+class UnitReviewedSerializer(UnitProcedureSerializer):
+    """The unit after its review was confirmed."""
+
+    reviewed = serializers.IntegerField(help_text="How many cards became reviewed (0: all "
+                                                  "were already).")
+
+
+class UnitApprovedSerializer(UnitProcedureSerializer):
+    """The unit after the approval."""
+
+    approved = serializers.IntegerField(help_text="How many cards became approved (0: none "
+                                                  "was left for the caller to approve).")
+
+
+# -- requests of the procedure ------------------------------------------------------------
+
+
+class NoteSerializer(serializers.Serializer):
+    """A step of the procedure, with an optional note kept as its reason in the audit
+    trail."""
+
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True,
+                                 help_text="Kept with the step in the audit trail.")
+
+
+class PublishSerializer(NoteSerializer):
+    """Publishing the approved grades (`services.period_publish`)."""
+
+    appeal_days = serializers.IntegerField(
+        min_value=0, max_value=60, required=False,
+        help_text="Appeals are accepted for this many days after today (as the period "
+                  "page: 0–60; default 10).")
+
+
+class SelfScoreSerializer(serializers.Serializer):
+    """The official's own proposal for their general criteria (`services.card_self_score`,
+    which checks the range)."""
+
+    general_points = serializers.DecimalField(
+        max_digits=5, decimal_places=2,
+        help_text="The general criteria the official proposes for themself, 0–30.")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True,
+                                 help_text="What they did well, and what they did not.")
+
+
+class AssessmentSerializer(serializers.Serializer):
+    """The general criteria of one official as their assessor sets them
+    (`services.assessment_set`, which checks the ranges, the reason and the ratings)."""
+
+    general_points = serializers.DecimalField(max_digits=5, decimal_places=2,
+                                              help_text="0–30.")
+    reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True,
+        help_text="Required below 30: the written reason for the deduction.")
+    organising = serializers.DecimalField(
+        max_digits=4, decimal_places=3, required=False, allow_null=True,
+        help_text="đ, the capacity to organise, 0–1: required for a head or deputy, "
+                  "ignored for staff.")
+    uniting = serializers.DecimalField(
+        max_digits=4, decimal_places=3, required=False, allow_null=True,
+        help_text="e, the capacity to unite, 0–1: required for a head or deputy, ignored "
+                  "for staff.")
+
+
+class AssessmentRowSerializer(AssessmentSerializer):
+    official = serializers.CharField(max_length=64, help_text="The official's code.")
+
+
+class UnitAssessmentsSerializer(serializers.Serializer):
+    """Several officials' general criteria at once, as the review screen saves them
+    (`services.assessments_save`): all or nothing, then the cards computed once."""
+
+    assessments = AssessmentRowSerializer(
+        many=True, allow_empty=False,
+        help_text="One row per official of the unit; a refused row is named by its index.")

@@ -9,6 +9,18 @@ card's official (403 for the others who read it), and only on published grades, 
 otherwise). An appeal is read by whoever reads its card, the appellant included; deciding
 it: the head of the agency, the board over it, the administrator (403 for the others who
 read it). Anonymous callers get 403.
+
+The procedure's steps, as the pages: self-scoring, only the card's official (403 for the
+others who read it), refused once their general criteria are assessed (400); assessing an
+official, whoever assesses them (`services.can_assess`: leaders above, the board for a
+leader no leader above reviews, the administrator; 403 for the others who read the card,
+the official themself included). A unit's procedure is read by those who list its cards;
+assessing its officials and confirming its review, by those who assess someone there (403
+for the board and the inspector on a division's staff); approving, the head of the agency,
+the board over it for its heads' cards and the administrator (403 for the inspector and the
+deputy), refused while cards are not reviewed (400). The period's steps: the board and the
+administrator (403 for everyone else, whatever the body), refused (400) where the period
+does not stand for them.
 """
 
 from __future__ import annotations
@@ -47,6 +59,24 @@ def _reason(text: str):
 
 def appeal_id(world):
     return {"appeal_id": appeal(world)["pk"]}
+
+
+def unit(label: str, code: str):
+    """A unit's URL kwargs: its period's label and its code."""
+    return lambda world: {"period": _period(world, label).label, "unit": code}
+
+
+def label(value: str):
+    return lambda world: {"label": _period(world, value).label}
+
+
+def _data(**values):
+    return lambda world: values
+
+
+BOARD = {"admin", "board"}
+#: the period's steps: the board and the administrator; every other logged-in role 403
+BOARD_STEP = {"forbidden": CG_SIDE - BOARD | {"outsider"}}
 
 
 ROUTES = {
@@ -116,5 +146,103 @@ ROUTES = {
                                forbidden={"inspector", "deputy", "staff"}),
                   note="no reason: a 400 for those who decide, still a 403 for the others"),
         RouteSpec(kwargs=appeal_id, expect=NOT_ALLOWED, note="POST only"),
+    ],
+    # -- the procedure ------------------------------------------------------------------
+    "api:score-card-self-score": [
+        RouteSpec(kwargs=card(REVIEW, "CG.STAFF"), expect=NOT_ALLOWED, note="POST only"),
+        RouteSpec(method="post", kwargs=card(REVIEW, "CG.HEAD"),
+                  data=_data(general_points="28", note="Đủ việc"),
+                  expect=_post({"head"}, 200, forbidden={"admin", "board", "inspector",
+                                                        "deputy"}),
+                  note="only the card's official self-scores"),
+        RouteSpec(method="post", kwargs=card(REVIEW, "CG.STAFF"),
+                  data=_data(general_points="28"),
+                  expect=_post({"staff"}, 400, forbidden=READERS),
+                  note="CG.STAFF's general criteria are assessed: too late to self-score"),
+    ],
+    "api:score-card-assessment": [
+        RouteSpec(kwargs=card(REVIEW, "CG.STAFF2"), expect=NOT_ALLOWED, note="POST only"),
+        RouteSpec(method="post", kwargs=card(REVIEW, "CG.STAFF2"),
+                  data=_data(general_points="28", reason="Chậm một báo cáo"),
+                  expect=_post({"admin", "head", "deputy"}, 200,
+                               forbidden={"board", "inspector"}),
+                  note="the leaders above a staff member; not the board"),
+        RouteSpec(method="post", kwargs=card(REVIEW, "CG.HEAD"),
+                  data=_data(general_points="30", organising="0.9", uniting="1"),
+                  expect=_post(BOARD, 200, forbidden={"inspector", "head", "deputy"}),
+                  note="no leader above the head of HN.CG: the board over it assesses them; "
+                       "never themself, nor their deputy"),
+        RouteSpec(method="post", kwargs=card(REVIEW, "CG.STAFF2"),
+                  data=_data(general_points="27"),
+                  expect=_post({"admin", "head", "deputy"}, 400,
+                               forbidden={"board", "inspector"}),
+                  note="a deduction without a reason: 400 for those who assess, 403 for "
+                       "the others"),
+        RouteSpec(method="post", kwargs=card(PUBLISHED, "CG.STAFF2"),
+                  data=_data(general_points="30"),
+                  expect=_post({"admin", "head", "deputy"}, 400,
+                               forbidden={"board", "inspector"}),
+                  note="published: assessments no longer change"),
+    ],
+    "api:evaluation-unit-detail": [
+        RouteSpec(kwargs=unit(REVIEW, "HN.CG.VP"), expect=api_expect(READERS)),
+        RouteSpec(kwargs=unit(REVIEW, "HN.BD"), expect=api_expect({"admin"}),
+                  note="another district"),
+        RouteSpec(kwargs=lambda world: {"period": "2030-01", "unit": "HN.CG"},
+                  expect=api_expect(set()), note="a period never opened"),
+    ],
+    "api:evaluation-unit-assessments": [
+        RouteSpec(kwargs=unit(REVIEW, "HN.CG.VP"), expect=NOT_ALLOWED, note="POST only"),
+        RouteSpec(method="post", kwargs=unit(REVIEW, "HN.CG.VP"),
+                  expect=_post({"admin", "head", "deputy"}, 400,
+                               forbidden={"board", "inspector"}),
+                  note="no rows (a form body cannot hold them): 400 for those who assess "
+                       "someone there, 403 for the others"),
+    ],
+    "api:evaluation-unit-review": [
+        RouteSpec(kwargs=unit(REVIEW, "HN.CG.VP"), expect=NOT_ALLOWED, note="POST only"),
+        RouteSpec(method="post", kwargs=unit(REVIEW, "HN.CG.VP"),
+                  expect=_post({"admin", "head", "deputy"}, 400,
+                               forbidden={"board", "inspector"}),
+                  note="CG.STAFF2 is not assessed yet: 400 for those who review, 403 for "
+                       "the others"),
+        RouteSpec(method="post", kwargs=unit(PUBLISHED, "HN.CG.VP"),
+                  expect=_post({"admin", "head", "deputy"}, 400,
+                               forbidden={"board", "inspector"}),
+                  note="published: not under review"),
+    ],
+    "api:evaluation-unit-approve": [
+        RouteSpec(kwargs=unit(REVIEW, "HN.CG"), expect=NOT_ALLOWED, note="POST only"),
+        RouteSpec(method="post", kwargs=unit(REVIEW, "HN.CG"),
+                  expect=_post({"admin", "head", "board"}, 400,
+                               forbidden={"inspector", "deputy"}),
+                  note="the head of the agency, the board for the heads' cards; nothing is "
+                       "reviewed yet"),
+    ],
+    "api:evaluation-period-score": [
+        RouteSpec(kwargs=label(REVIEW), expect=NOT_ALLOWED, note="POST only"),
+        RouteSpec(method="post", kwargs=label(REVIEW), expect=_post(BOARD, 200, **BOARD_STEP)),
+        RouteSpec(method="post", kwargs=label(PUBLISHED), data=_data(note="x" * 2001),
+                  expect=_post(BOARD, 400, **BOARD_STEP),
+                  note="a note too long: 400 for the board, 403 for the others"),
+    ],
+    "api:evaluation-period-start-review": [
+        RouteSpec(kwargs=label(REVIEW), expect=NOT_ALLOWED, note="POST only"),
+        RouteSpec(method="post", kwargs=label(REVIEW), expect=_post(BOARD, 400, **BOARD_STEP),
+                  note="already under review"),
+    ],
+    "api:evaluation-period-publish": [
+        RouteSpec(kwargs=label(REVIEW), expect=NOT_ALLOWED, note="POST only"),
+        RouteSpec(method="post", kwargs=label(REVIEW), data=_data(appeal_days="10"),
+                  expect=_post(BOARD, 400, **BOARD_STEP), note="not approved yet"),
+        RouteSpec(method="post", kwargs=label(REVIEW), data=_data(appeal_days="61"),
+                  expect=_post(BOARD, 400, **BOARD_STEP),
+                  note="too many days: 400 for the board, 403 for the others"),
+    ],
+    "api:evaluation-period-lock": [
+        RouteSpec(kwargs=label(PUBLISHED), expect=NOT_ALLOWED, note="POST only"),
+        RouteSpec(method="post", kwargs=label(PUBLISHED),
+                  expect=_post(BOARD, 400, **BOARD_STEP),
+                  note="the appeal window is open and an appeal pending"),
     ],
 }
