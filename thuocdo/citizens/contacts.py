@@ -56,6 +56,8 @@ def normal_phone(value: str) -> str | None:
 
 
 def _email_message(label: str, value: str) -> str:
+    if not label:
+        return _("“%(value)s” is not a valid e-mail address.") % {"value": value}
     return _("%(label)s: “%(value)s” is not a valid e-mail address.") % {
         "label": label,
         "value": value,
@@ -63,6 +65,11 @@ def _email_message(label: str, value: str) -> str:
 
 
 def _phone_message(label: str, value: str) -> str:
+    if not label:
+        return _(
+            "“%(value)s” is not a Vietnamese phone number: after +84 or 0 it has 9 or 10 "
+            "digits (spaces, dots or dashes may separate them), e.g. 0912 345 678."
+        ) % {"value": value}
     return _(
         "%(label)s: “%(value)s” is not a Vietnamese phone number: after +84 or 0 it "
         "has 9 or 10 digits (spaces, dots or dashes may separate them), e.g. "
@@ -70,8 +77,17 @@ def _phone_message(label: str, value: str) -> str:
     ) % {"label": label, "value": value}
 
 
+def _contact_message(label: str, value: str) -> str:
+    if not label:
+        return _("“%(value)s” is neither a phone number nor an e-mail address.") % {
+            "value": value}
+    return _("%(label)s: “%(value)s” is neither a phone number nor an e-mail address.") % {
+        "label": label, "value": value}
+
+
 def clean_contact(value: str | None, *, label: str, kind: str = ANY) -> str:
-    """`value` in its normal form ("" stays ""), or ValidationError naming `label`.
+    """`value` in its normal form ("" stays ""), or ValidationError naming `label` (an
+    empty label: a message without it, for a place that names the field already).
 
     `kind`: ANY (a phone number or an e-mail address: the "@" decides), EMAIL or PHONE.
     """
@@ -88,9 +104,5 @@ def clean_contact(value: str | None, *, label: str, kind: str = ANY) -> str:
     if phone is not None:
         return phone
     if kind == ANY and not PHONE_TEXT.fullmatch(value):
-        raise ValidationError(
-            _("%(label)s: “%(value)s” is neither a phone number nor an e-mail address.")
-            % {"label": label, "value": value},
-            code="bad_contact",
-        )
+        raise ValidationError(_contact_message(label, value), code="bad_contact")
     raise ValidationError(_phone_message(label, value), code="bad_phone")

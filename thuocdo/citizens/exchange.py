@@ -20,6 +20,11 @@ Both are matched by code: a record already in the database is unchanged when its
 many events as the document gives, extended when the document gives more (the same first
 events), and refused when the document gives fewer.
 
+The `official` a case to create names must have held a place, on the day it was received, in
+the agency of its `unit` or a unit under it (`services.official_may_be_named`), as on the
+portal: history is checked against the memberships in force then (as the replay of events
+is), never against today's, so an official who has moved since is accepted.
+
 The contact of a record to create (`applicant_contact`, `contact`) must be a Vietnamese phone
 number or an e-mail address, as on the pages (`contacts.clean_contact`; stored in its normal
 form): otherwise the whole import is refused, with the path of the field (`feedback[3].contact`).
@@ -32,10 +37,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import ServiceError
 from thuocdo.org.models import Official, Unit
+from thuocdo.org.selectors import unit_agency
 
 from . import contacts, services
 from .choices import DossierEventKind, FeedbackEventKind
@@ -142,15 +149,24 @@ def check(document: dict, report: Report, *, officials: set[str], units: set[str
         cleaned[key] = rows
     known_officials = officials | _stored("officials", cleaned)
     known_units = units | _stored("units", cleaned)
-    procedures = set(Procedure.objects.values_list("code", flat=True))
-    dossiers = set(Dossier.objects.values_list("code", flat=True))
+    # A dossier refused for a problem of its own is still what the others name: its code
+    # for feedback, the procedure it describes for later dossiers. They are not refused
+    # again for naming it (one problem is reported once).
+    sound = {index for index, _values in cleaned.get("dossiers", [])}
+    given = [(index, item) for index, item in enumerate(_list(document.get("dossiers")))
+             if isinstance(item, dict)]
+    procedures = set(Procedure.objects.values_list("code", flat=True)) | {
+        item["procedure"] for index, item in given
+        if index not in sound and "procedure_name" in item
+        and isinstance(item.get("procedure"), str)}
+    stored_dossiers = set(Dossier.objects.values_list("code", flat=True))
+    dossiers = stored_dossiers | {item["code"] for _index, item in given
+                                  if isinstance(item.get("code"), str)}
     for index, values in cleaned.get("dossiers", []):
         path = f"dossiers[{index}]"
         _check_dossier(values, path, report, procedures, known_officials, known_units)
-        if values["code"] not in dossiers:
-            _check_contact(values, "applicant_contact", _("The applicant's contact"), path,
-                           report)
-        dossiers.add(values["code"])
+        if values["code"] not in stored_dossiers:
+            _check_contact(values, "applicant_contact", path, report)
     stored_feedback = set(Feedback.objects.filter(
         code__in=[values["code"] for _i, values in cleaned.get("feedback", [])]
     ).values_list("code", flat=True))
@@ -162,15 +178,19 @@ def check(document: dict, report: Report, *, officials: set[str], units: set[str
         _check_feedback(values, path, report, dossiers, known_officials, known_units,
                         known_tasks)
         if values["code"] not in stored_feedback:
-            _check_contact(values, "contact", _("The contact"), path, report)
+            _check_contact(values, "contact", path, report)
 
 
-def _check_contact(values: dict, name: str, label: str, path: str, report: Report) -> None:
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _check_contact(values: dict, name: str, path: str, report: Report) -> None:
     """The contact of a record to create is a phone number or an e-mail address, as on the
     pages (`contacts.clean_contact`); one already stored is not written again, so an older
-    contact of it is not checked."""
+    contact of it is not checked. The path names the field: the message does not again."""
     try:
-        contacts.clean_contact(values.get(name), label=label)
+        contacts.clean_contact(values.get(name), label="")
     except ValidationError as error:
         report(f"{path}.{name}", error.code or "bad_contact", error.messages[0])
 
@@ -197,10 +217,24 @@ def _stored(kind: str, cleaned: dict) -> set[str]:
     return set(model.objects.filter(code__in=names).values_list("code", flat=True))
 
 
+def _unknown() -> dict[str, tuple[str, str]]:
+    """The problem of a reference to nothing, by what it names: the exchange format's codes
+    (`unknown_unit`, ...), so that `thuocdo.exchange.validation` summarises those to records
+    it could not read as it does for the other keys."""
+    return {
+        "unit": ("unknown_unit", _("unknown unit %(code)s")),
+        "official": ("unknown_official", _("unknown official %(code)s")),
+        "task": ("unknown_task", _("unknown task %(code)s")),
+        "dossier": ("unknown_dossier", _("unknown dossier %(code)s")),
+    }
+
+
 def _ref(value: Any, known: set[str], path: str, report: Report, what: str) -> None:
+    """Report `value` at `path` unless it is one of `known` (codes of `what`: "unit",
+    "official", "task" or "dossier")."""
     if isinstance(value, str) and value not in known:
-        report(path, "unknown_ref", _("unknown %(what)s %(code)s")
-               % {"what": what, "code": f'"{value}"'})
+        code, message = _unknown()[what]
+        report(path, code, message % {"code": f'"{value}"'})
 
 
 def _check_order(values: dict, start_field: str, path: str, report: Report) -> None:
@@ -230,39 +264,37 @@ def _check_dossier(values: dict, path: str, report: Report, procedures: set[str]
                _("unknown procedure %(code)s: describe it with procedure_name, "
                  "processing_days and steps") % {"code": f'"{values["procedure"]}"'})
     for i, step in enumerate(values.get("steps", [])):
-        _ref(step["unit"], units, f"{path}.steps[{i}].unit", report, _("unit"))
-    _ref(values["received_by"], officials, f"{path}.received_by", report, _("official"))
+        _ref(step["unit"], units, f"{path}.steps[{i}].unit", report, "unit")
+    _ref(values["received_by"], officials, f"{path}.received_by", report, "official")
     for i, event in enumerate(values["events"]):
         here = f"{path}.events[{i}]"
         for name in DOSSIER_REQUIRED[event["kind"]]:
             if event.get(name) in (None, ""):
                 report(f"{here}.{name}", "required", _("required for %(kind)s")
                        % {"kind": event["kind"]})
-        _ref(event["actor"], officials, f"{here}.actor", report, _("official"))
-        _ref(event.get("to_official"), officials, f"{here}.to_official", report, _("official"))
+        _ref(event["actor"], officials, f"{here}.actor", report, "official")
+        _ref(event.get("to_official"), officials, f"{here}.to_official", report, "official")
     _check_order(values, "received_at", path, report)
 
 
 def _check_feedback(values: dict, path: str, report: Report, dossiers: set[str],
                     officials: set[str], units: set[str], tasks: set[str]) -> None:
-    _ref(values["unit"], units, f"{path}.unit", report, _("unit"))
-    _ref(values.get("official"), officials, f"{path}.official", report, _("official"))
-    if isinstance(values.get("dossier"), str) and values["dossier"] not in dossiers:
-        report(f"{path}.dossier", "unknown_ref", _("unknown dossier %(code)s")
-               % {"code": f'"{values["dossier"]}"'})
+    _ref(values["unit"], units, f"{path}.unit", report, "unit")
+    _ref(values.get("official"), officials, f"{path}.official", report, "official")
+    _ref(values.get("dossier"), dossiers, f"{path}.dossier", report, "dossier")
     for i, event in enumerate(values["events"]):
         here = f"{path}.events[{i}]"
         for name in FEEDBACK_REQUIRED[event["kind"]]:
             if event.get(name) in (None, ""):
                 report(f"{here}.{name}", "required", _("required for %(kind)s")
                        % {"kind": event["kind"]})
-        _ref(event.get("actor"), officials, f"{here}.actor", report, _("official"))
-        _ref(event.get("to_official"), officials, f"{here}.to_official", report, _("official"))
-        _ref(event.get("to_unit"), units, f"{here}.to_unit", report, _("unit"))
+        _ref(event.get("actor"), officials, f"{here}.actor", report, "official")
+        _ref(event.get("to_official"), officials, f"{here}.to_official", report, "official")
+        _ref(event.get("to_unit"), units, f"{here}.to_unit", report, "unit")
         if event.get("task") is not None:
             if event["kind"] != "verify":
                 report(f"{here}.task", "not_for_kind", _("only for verify"))
-            _ref(event["task"], tasks, f"{here}.task", report, _("task"))
+            _ref(event["task"], tasks, f"{here}.task", report, "task")
     _check_order(values, "submitted_at", path, report)
 
 
@@ -388,11 +420,22 @@ def _write_feedback(values: dict, officials: dict, units: dict, user: Any) -> st
     feedback = Feedback.objects.filter(code=values["code"]).first()
     outcome = "unchanged"
     if feedback is None:
+        official, unit = officials.get(values.get("official") or ""), units[values["unit"]]
+        day = timezone.localdate(values["submitted_at"])
+        if official is not None and not services.official_may_be_named(
+                official=official, unit=unit, day=day):
+            # history as it was: the memberships in force on the day of receipt
+            raise ServiceError(
+                _("official: %(official)s held no place in %(agency)s (the agency of the unit "
+                  "%(unit)s) or a unit under it on %(day)s, the day the case was received.")
+                % {"official": official.code, "agency": unit_agency(unit=unit).code,
+                   "unit": unit.code, "day": day.strftime("%d/%m/%Y")},
+                code="official_not_in_unit", field="official")
         feedback, _key = services.feedback_submit(
             kind=values.get("kind", "feedback"), category=values["category"],
-            unit=units[values["unit"]], text=values["text"],
+            unit=unit, text=values["text"],
             contact_name=values.get("contact_name", ""), contact=values.get("contact", ""),
-            official=officials.get(values.get("official") or ""),
+            official=official,
             dossier=Dossier.objects.filter(code=values.get("dossier") or "").first(),
             address=values.get("address", ""), now=values["submitted_at"], via="import",
             code=values["code"])

@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from thuocdo.core.errors import ServiceError
 from thuocdo.core.forms import DateInput, DayField
 from thuocdo.core.scope import Scope
 from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
@@ -81,9 +83,26 @@ class FeedbackSubmitForm(forms.Form):
                                        "or an e-mail address."))
     website = forms.CharField(label=_("Leave this field empty"), required=False)
 
-    def clean_official(self):
-        return _lookup(Official, self.cleaned_data.get("official", ""),
-                       _("No official has this code."))
+    #: whether the official's code was refused (the portal counts it as a failed look-up)
+    official_refused = False
+
+    def clean(self):
+        """The official a case names must work in the agency of the unit it is sent to
+        (`services.feedback_official_find`). Checked only once everything else is valid,
+        and refused with one message whether the code exists or not, so the form cannot be
+        used to find out which codes exist."""
+        cleaned = super().clean()
+        code = cleaned.get("official")
+        if not code or self.errors:
+            cleaned["official"] = None
+            return cleaned
+        try:
+            cleaned["official"] = services.feedback_official_find(
+                code=code, unit=cleaned["unit"], day=timezone.localdate())
+        except ServiceError as error:
+            self.official_refused = True
+            self.add_error("official", error.service_message)
+        return cleaned
 
     def clean_dossier(self):
         return _lookup(Dossier, self.cleaned_data.get("dossier", ""),

@@ -13,8 +13,15 @@ as the specification lists them); `status_notes` holds only what the public time
 as an extension, the `access_key` that opens the case on the portal. No API key is required;
 the portal's rate limit per address applies. `email` must be an e-mail address and `phone`
 a Vietnamese phone number (`contacts.clean_contact`; the case keeps the e-mail address when
-both are given). Only JSON is served. Errors are
-`[{"code": <HTTP status>, "description": "..."}]`.
+both are given). Only JSON is served: any other format (`services.xml`, `requests/X.xml`) is
+a 400 in the error format. Errors are `[{"code": <HTTP status>, "description": "..."}]`,
+and a description names the request's parameter, never a field of the database.
+
+`requests.json` GET without `start_date` and `end_date` lists the cases received in the
+last `DEFAULT_DAYS` (90) days, the specification's default; with one of them, the window is
+the 90 days before `end_date` or from `start_date` to now. An unknown `jurisdiction_id` or
+`service_code`, and a `start_date` after `end_date`, are refused (400) rather than ignored:
+an answer of everything, or of nothing, would be mistaken for the answer to the question.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from thuocdo.core.errors import ServiceError
-from thuocdo.core.periods import year_in_range
+from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR, year_in_range
 from thuocdo.org.models import Unit
 
 from . import contacts, services
@@ -97,9 +104,43 @@ def request_record(feedback: Feedback, forwards: list | None = None) -> dict:
     }
 
 
+#: the request's parameter that a field of `services.feedback_submit` comes from, to name
+#: it in an error
+PARAMETERS = {
+    "text": "description", "address": "address_string", "contact_name": "first_name, last_name",
+    "contact": "email, phone", "category": "service_code", "unit": "jurisdiction_id",
+}
+
+
+def _jurisdiction(request) -> tuple[Unit | None, JsonResponse | None]:
+    """The unit `jurisdiction_id` names on a GET (None when absent), or the error naming
+    it: an unknown one is refused, not ignored (the answer would be every case)."""
+    code = request.GET.get("jurisdiction_id", "").strip()
+    if not code:
+        return None, None
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None:
+        return None, _error(400, _("jurisdiction_id: no unit has this code."))
+    return unit, None
+
+
 @require_GET
 def services_json(request):
+    if _has_nul(request):
+        return _nul_error()
+    _unit, error = _jurisdiction(request)
+    if error is not None:
+        return error
     return JsonResponse(service_list(), safe=False)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsupported_format(request, fmt: str, code: str = ""):
+    """`services.xml`, `requests.xml`, `requests/{id}.xml` and any other format than JSON:
+    a 400 in the error format, rather than the site's HTML page of a missing address."""
+    return _error(400, _("Only JSON is served: use the .json address (the format “%(fmt)s” "
+                         "is not supported).") % {"fmt": fmt[:16]})
 
 
 def _parse_datetime(value: str) -> dt.datetime | None:
@@ -115,20 +156,35 @@ def _parse_datetime(value: str) -> dt.datetime | None:
 
 def _list(request) -> JsonResponse:
     rows = Feedback.objects.select_related("unit")
+    unit, error = _jurisdiction(request)
+    if error is not None:
+        return error
+    if unit is not None:  # the cases now with the unit or a unit under it
+        rows = rows.filter(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt)
     ids = [i.strip() for i in request.GET.get("service_request_id", "").split(",") if i.strip()]
     if ids:
         rows = rows.filter(code__in=ids[:MAX_REQUESTS])
     else:
-        start_text, end_text = request.GET.get("start_date"), request.GET.get("end_date")
-        start = _parse_datetime(start_text) if start_text else None
-        end = _parse_datetime(end_text) if end_text else None
-        if (start_text and start is None) or (end_text and end is None):
-            return _error(400, _("start_date and end_date are dates and times in W3C format "
-                                 "with a time zone."))
+        dates = {}
+        for name in ("start_date", "end_date"):
+            text = request.GET.get(name)
+            dates[name] = _parse_datetime(text) if text else None
+            if text and dates[name] is None:
+                return _error(400, _("%(name)s is a date and time in W3C format with a time "
+                                     "zone, of a year from %(first)s to %(last)s.")
+                              % {"name": name, "first": FIRST_YEAR, "last": LAST_YEAR})
+        start, end = dates["start_date"], dates["end_date"]
+        if start is not None and end is not None and start > end:
+            return _error(400, _("start_date is after end_date."))
+        # GeoReport v2's default: the last 90 days (or the 90 days before end_date)
         end = end or timezone.now()
         start = start or end - dt.timedelta(days=DEFAULT_DAYS)
         rows = rows.filter(submitted_at__gte=start, submitted_at__lte=end)
         codes = [c.strip() for c in request.GET.get("service_code", "").split(",") if c.strip()]
+        unknown = [c for c in codes if c not in FeedbackCategory.values]
+        if unknown:
+            return _error(400, _("service_code: %(code)s is not a service code (see "
+                                 "services.json).") % {"code": unknown[0][:64]})
         if codes:
             rows = rows.filter(category__in=codes)
         status = request.GET.get("status", "").strip()
@@ -184,8 +240,12 @@ def _create(request) -> JsonResponse:
             return _error(400, _("%(name)s is a number of decimal degrees from -%(limit)s to "
                                  "%(limit)s.") % {"name": name, "limit": limit})
     lat, long = degrees["lat"], degrees["long"]
+    if (lat is None) != (long is None):  # half a position is no location
+        given, missing = ("lat", "long") if long is None else ("long", "lat")
+        return _error(400, _("%(missing)s is required with %(given)s.")
+                      % {"missing": missing, "given": given})
     address = data.get("address_string", "")
-    if lat is None and long is None and not address.strip():
+    if lat is None and not address.strip():
         return _error(400, _("A location is required: lat and long, or address_string."))
     name = " ".join(p for p in (data.get("first_name", "").strip(),
                                 data.get("last_name", "").strip()) if p)
@@ -203,8 +263,9 @@ def _create(request) -> JsonResponse:
             source_address=client_address(request), via="open311")
     except ServiceError as exc:
         status = 429 if exc.service_code == "rate_limited" else 400
-        field = f"{exc.field}: " if exc.field else ""
-        return _error(status, field + exc.service_message)
+        parameter = PARAMETERS.get(exc.field or "")
+        return _error(status, f"{parameter}: {exc.service_message}" if parameter
+                      else exc.service_message)
     return JsonResponse([{
         "service_request_id": feedback.code,
         "service_notice": _("Keep the tracking code and the access key to follow the case."),
@@ -241,7 +302,13 @@ def requests_json(request):
 def request_json(request, code: str):
     if _has_nul(request, code):
         return _nul_error()
+    unit, error = _jurisdiction(request)
+    if error is not None:
+        return error
     feedback = Feedback.objects.select_related("unit").filter(code=code).first()
+    if feedback is not None and unit is not None and not (
+            unit.lft <= feedback.unit.lft and feedback.unit.rgt <= unit.rgt):
+        feedback = None  # not a case of that jurisdiction
     if feedback is None:
         return _error(404, _("No service request has this id."))
     return JsonResponse([request_record(feedback)], safe=False)

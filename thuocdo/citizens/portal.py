@@ -13,8 +13,9 @@ quả); its page shows where it stands and its public timeline, never an officia
 Abuse limits: size limits on every field (the form and the service), at most
 `services.RATE_LIMIT_PER_HOUR` submissions an hour from one address (counted in the
 database, so every web process sees the same count), at most `LOOKUP_FAILURES_PER_HOUR`
-failed look-ups an hour from one address (Django's cache; feedback and dossiers together),
-and a honeypot field.
+failed look-ups an hour from one address (Django's cache; feedback and dossiers together,
+and the official's code of a submission refused: `forms.FeedbackSubmitForm.clean`), and a
+honeypot field.
 """
 
 from __future__ import annotations
@@ -105,7 +106,17 @@ def submit(request):
         if form.is_robot():
             form.add_error(None, _("Your message could not be sent. Leave the last field "
                                    "empty and try again."))
-        elif form.is_valid():
+        elif request.POST.get("official", "").strip() and _too_many_lookups(request):
+            # an official's code refused counts as a failed look-up, so codes cannot be
+            # tried one after the other; the code is not checked (nor kept) past the limit
+            posted = request.POST.copy()
+            posted["official"] = ""
+            return _too_many(request, FeedbackSubmitForm(posted),
+                             "citizens/public/submit.html")
+        elif not form.is_valid():
+            if form.official_refused:
+                _count_failure(request)
+        else:
             data = form.cleaned_data
             try:
                 feedback, key = services.feedback_submit(
@@ -114,6 +125,8 @@ def submit(request):
                     contact=data["contact"], official=data["official"],
                     dossier=data["dossier"], source_address=client_address(request))
             except ServiceError as exc:
+                if exc.field == "official":
+                    _count_failure(request)
                 form.add_error(exc.field if exc.field in form.fields else None,
                                exc.service_message)
             else:

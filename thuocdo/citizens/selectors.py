@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
@@ -30,6 +31,7 @@ from .choices import (
     PUBLIC_KINDS,
     DossierEventKind,
     DossierStatus,
+    FeedbackEventKind,
     FeedbackStatus,
     count_labels,
 )
@@ -503,7 +505,16 @@ def service_index(*, scope: Scope, unit: Unit, period_start: dt.date, period_end
                   ) -> ServiceIndexResult:
     """Decision 766's index for `unit` and its subtree over [period_start, period_end]:
     dossiers received by those units, feedback now with them. A unit outside the scope is
-    `Unit.DoesNotExist`. Two queries."""
+    `Unit.DoesNotExist`. Three queries.
+
+    A forward never wipes out lateness the subtree caused: a case that a unit of the
+    subtree forwarded after its reply deadline had passed (the event's `overdue`) is
+    measured against the deadline it missed (`previous_reply_due`), so it counts as
+    answered late, or open overdue, however fast the unit it went to answered; and a case
+    that left the subtree so counts there as handled late on the day of that forward. A
+    case forwarded in late by a unit outside the subtree is measured against the fresh
+    deadline its unit here got (`services.feedback_forward`): its lateness is the sender's
+    (`_late_forwards`)."""
     if not scope.can_read_unit(unit):
         raise Unit.DoesNotExist
     subtree = {"lft__gte": unit.lft, "rgt__lte": unit.rgt}
@@ -517,25 +528,61 @@ def service_index(*, scope: Scope, unit: Unit, period_start: dt.date, period_end
                         | Q(rated_at__gte=start_moment))
                 .values("code", "received_at", "due_in_force", "done_at", "channel",
                         "rating", "rated_at"))
-    feedback = (Feedback.objects.filter(**{f"unit__{k}": v for k, v in subtree.items()})
-                .filter(submitted_at__lt=end_moment)
-                .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start_moment))
-                .values("code", "submitted_at", "reply_due", "answered_at", "closed_at",
-                        "rating", "status"))
+    cases = (Feedback.objects.filter(**{f"unit__{k}": v for k, v in subtree.items()})
+             .filter(submitted_at__lt=end_moment)
+             .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start_moment)))
+    feedback = cases.values("code", "submitted_at", "reply_due", "answered_at", "closed_at",
+                            "rating", "status")
     dossier_facts = [engine.DossierFacts(
         code=d["code"], received_on=_local_day(d["received_at"]), due=d["due_in_force"],
         done_on=_local_day(d["done_at"]), online=d["channel"] == "online",
         rating=d["rating"] or None, rated_on=_local_day(d["rated_at"]),
     ) for d in dossiers]
-    feedback_facts = [engine.FeedbackFacts(
-        code=f["code"], received_on=_local_day(f["submitted_at"]), reply_due=f["reply_due"],
-        answered_on=_local_day(f["answered_at"]),
-        closed_on=_local_day(f["closed_at"]) if f["status"] == FeedbackStatus.CLOSED else None,
-        rating=f["rating"] or None,
-    ) for f in feedback]
+    missed = _late_forwards(subtree=subtree, cases=cases, since=start_moment,
+                            until=end_moment)
+    feedback_facts = []
+    for f in feedback:
+        late = missed.pop(f["code"], None)
+        feedback_facts.append(engine.FeedbackFacts(
+            code=f["code"], received_on=_local_day(f["submitted_at"]),
+            reply_due=min(f["reply_due"], late[0]) if late else f["reply_due"],
+            answered_on=_local_day(f["answered_at"]),
+            closed_on=(_local_day(f["closed_at"]) if f["status"] == FeedbackStatus.CLOSED
+                       else None),
+            rating=f["rating"] or None,
+        ))
+    # the rest left the subtree late: handled late, on the day of the forward
+    feedback_facts += [engine.FeedbackFacts(code=code, received_on=received, reply_due=due,
+                                            answered_on=left)
+                       for code, (due, left, received) in missed.items()]
     index = engine.service_index(dossier_facts, feedback_facts, start=period_start,
                                  end=period_end)
     return ServiceIndexResult(unit, period_start, period_end, index)
+
+
+def _late_forwards(*, subtree: dict, cases: QuerySet[Feedback], since: dt.datetime,
+                   until: dt.datetime) -> dict[str, tuple[dt.date, dt.date, dt.date]]:
+    """Cases that a unit of `subtree` forwarded after their reply deadline had passed
+    (the forward event's `overdue`), received before `until`: any such forward of the
+    `cases` counted now with the subtree, and those on or after `since` of cases that went
+    elsewhere (an earlier one leaves nothing in the period). Code → (the earliest deadline
+    so missed, the day of the last such forward, the day the case was received). One
+    query."""
+    from_units = Unit.objects.filter(**subtree).values("code")
+    rows = (FeedbackEvent.objects.filter(kind=FeedbackEventKind.FORWARD, data__overdue=True,
+                                         feedback__submitted_at__lt=until)
+            .filter(Q(at__gte=since) | Q(feedback__in=cases.values("pk")))
+            .annotate(from_unit=KeyTextTransform("from_unit", "data"))
+            .filter(from_unit__in=Subquery(from_units))
+            .values_list("feedback__code", "feedback__submitted_at", "at", "data")
+            .order_by("at", "seq"))
+    missed: dict[str, tuple[dt.date, dt.date, dt.date]] = {}
+    for code, submitted_at, moment, data in rows:
+        due = dt.date.fromisoformat(data["previous_reply_due"])
+        earlier = missed.get(code)
+        missed[code] = (min(due, earlier[0]) if earlier else due, _local_day(moment),
+                        _local_day(submitted_at))
+    return missed
 
 
 def calendar_for(*days: dt.date):

@@ -41,6 +41,7 @@ from thuocdo.core.scope import Scope, scope_for
 from thuocdo.core.services import audit_record
 from thuocdo.measure import dossiers as engine
 from thuocdo.org.models import Membership, Official, Unit
+from thuocdo.org.selectors import unit_agency
 
 from . import contacts
 from .choices import (
@@ -212,6 +213,37 @@ def _is_member(official: Official, unit: Unit, day: dt.date) -> bool:
     ).exclude(end__lt=day).exists()
 
 
+def official_refusal() -> ServiceError:
+    """The one answer to an official a case may not name: the same whether no official has
+    the code or the one who has it works elsewhere, so the public portal does not tell
+    which codes exist (codes are sequential)."""
+    return ServiceError(_("No official with this code was found in the unit the case is "
+                          "sent to."), code="official_not_found", field="official")
+
+
+def official_may_be_named(*, official: Official, unit: Unit, day: dt.date) -> bool:
+    """Whether a case sent to `unit` on `day` may name `official` (the official it is
+    about, whom a founded complaint counts against): the official held a place that day in
+    the agency of `unit` (`org.selectors.unit_agency`: a division belongs to its district or
+    department) or in a unit under it. Checked on the day the case is received, so an
+    import of history asks the memberships in force then."""
+    return _is_member(official, unit_agency(unit=unit), day)
+
+
+def feedback_official_find(*, code: str, unit: Unit, day: dt.date) -> Official:
+    """The official a person typed the code of (exact, else the one code equal to it in any
+    case), if a case sent to `unit` on `day` may name them; otherwise `official_refusal`,
+    the same for a code nobody has."""
+    code = (code or "").strip()
+    found = Official.objects.filter(code=code).first()
+    if found is None and code:
+        matches = list(Official.objects.filter(code__iexact=code)[:2])
+        found = matches[0] if len(matches) == 1 else None
+    if found is None or not official_may_be_named(official=found, unit=unit, day=day):
+        raise official_refusal()
+    return found
+
+
 def _text(value: str, *, field: str, minimum: int = 1, maximum: int = TEXT_MAX,
           label: str = "") -> str:
     value = (value or "").strip()
@@ -286,7 +318,9 @@ def feedback_submit(
     """Receive feedback from the public; returns it and its access key (shown once).
 
     The reply deadline is `REPLY_WORKDAYS` working days after the day of receipt. At most
-    `RATE_LIMIT_PER_HOUR` submissions are accepted from one address an hour.
+    `RATE_LIMIT_PER_HOUR` submissions are accepted from one address an hour. The official a
+    case names must hold a place in the agency of `unit` on the day of receipt
+    (`official_may_be_named`), else `official_refusal`.
     """
     now = _now(now)
     if kind not in FeedbackKind.values:
@@ -307,6 +341,9 @@ def feedback_submit(
         raise ServiceError(_("A complaint names the official or the dossier it is about."),
                            code="complaint_subject", field="official")
     today = timezone.localdate(now)
+    if official is not None and not official_may_be_named(official=official, unit=unit,
+                                                          day=today):
+        raise official_refusal()
     due = _calendar(today).add_workdays(today, REPLY_WORKDAYS)
     for _attempt in range(5):
         candidate = code or _new_code()
@@ -496,12 +533,30 @@ def feedback_close(*, user: Any, feedback: Feedback, now: dt.datetime | None = N
     return feedback
 
 
+def feedback_units_held(feedback: Feedback) -> set[str]:
+    """Codes of the units that have held the case: the unit first concerned and every unit
+    it was forwarded to (from its log)."""
+    held = {feedback.first_unit.code}
+    for data in feedback.events.filter(kind=FeedbackEventKind.FORWARD).values_list(
+            "data", flat=True):
+        held.add(data.get("to_unit"))
+    return held
+
+
 @transaction.atomic
 def feedback_forward(*, user: Any, feedback: Feedback, to_unit: Unit, reason: str,
                      now: dt.datetime | None = None,
         actor: Official | None = None) -> Feedback:
     """"Not our responsibility": the case goes to `to_unit`, with the reason, both shown
-    publicly. The receiving unit gets a new reply deadline. Counts as a transfer for S3."""
+    publicly. Counts as a transfer for S3.
+
+    A unit new to the case gets a fresh reply deadline (`REPLY_WORKDAYS` working days after
+    today). A unit that already held it (the unit first concerned, or one it was forwarded
+    to before) does not, unless `settings.THUOCDO_FEEDBACK_FORWARD_BACK_FRESH_DEADLINE`:
+    the case keeps the reply deadline it has, so sending it back and forth never wipes out
+    its lateness. The event records the deadline before the forward (`previous_reply_due`),
+    whether it had passed (`overdue`: the service index counts such a case late,
+    `selectors.service_index`) and whether the deadline is fresh (`fresh_deadline`)."""
     now = _now(now)
     scope, actor = _acting(user, actor)
     feedback = _lock(feedback)
@@ -517,16 +572,22 @@ def feedback_forward(*, user: Any, feedback: Feedback, to_unit: Unit, reason: st
                    label=_("The reason"))
     today = timezone.localdate(now)
     from_unit = feedback.unit
+    previous_due = feedback.reply_due
+    fresh = (settings.THUOCDO_FEEDBACK_FORWARD_BACK_FRESH_DEADLINE
+             or to_unit.code not in feedback_units_held(feedback))
     feedback.unit = to_unit
     feedback.assignee = None
     feedback.handling_due = None
     feedback.status = FeedbackStatus.RECEIVED
-    feedback.reply_due = _calendar(today).add_workdays(today, REPLY_WORKDAYS)
+    if fresh:
+        feedback.reply_due = _calendar(today).add_workdays(today, REPLY_WORKDAYS)
     feedback.forwards += 1
     _feedback_event(feedback, kind=FeedbackEventKind.FORWARD, at=now, actor=actor,
                     data={"from_unit": from_unit.code, "to_unit": to_unit.code,
                           "to_unit_name": to_unit.name, "reason": reason,
-                          "reply_due": feedback.reply_due.isoformat()})
+                          "reply_due": feedback.reply_due.isoformat(),
+                          "previous_reply_due": previous_due.isoformat(),
+                          "overdue": previous_due < today, "fresh_deadline": fresh})
     feedback.save()
     audit_record(actor=user, action="feedback.forward", object_type="citizens.feedback",
                  object_code=feedback.code, reason=reason,

@@ -30,8 +30,6 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
-from django.utils.formats import date_format
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.errors import ServiceError
@@ -312,15 +310,11 @@ class CalendarOverrideForm(ServiceModelForm):
 
     def apply(self, *, actor):
         data = self.cleaned_data
-        day = data["day"] if self.adding else self.fresh().day
-        if self.adding and CalendarOverride.objects.filter(day=day).exists():
-            raise ServiceError(
-                gettext("%(day)s already has an override: change that one.")
-                % {"day": date_format(day, "SHORT_DATE_FORMAT")},
-                code="calendar_day_taken", field="day",
-            )
-        services.calendar_overrides_bulk_set(actor=actor, days={day: data["kind"]})
-        return CalendarOverride.objects.get(day=day)
+        if self.adding:
+            return services.calendar_override_add(actor=actor, day=data["day"],
+                                                  kind=data["kind"])
+        return services.calendar_override_change(actor=actor, override=self.fresh(),
+                                                 kind=data["kind"])
 
 
 @admin.register(CalendarOverride)

@@ -7,6 +7,12 @@ reads wrongly. Naming the strings here with `gettext_noop` makes `makemessages` 
 thuocdo/locale, where they are translated like ours. A string a new version of those apps
 adds shows up in English in the admin until it is listed here.
 
+Django 5.2 also changed a msgid that its own Vietnamese catalogue still has in the old form:
+the minimum password length's "at least %d characters" (a plural, listed with
+`ngettext_lazy` in PLURAL_STRINGS, which `makemessages` reads as a plural msgid). Its other
+password validators (similarity, common password, all digits) keep msgids that Django's
+catalogue translates.
+
 Two of them name themselves with words no catalogue translates ("Axes", from its label;
 "Tasks Database Backend", a plain string): the settings install them through the
 subclasses below, which only give them a translatable name.
@@ -14,7 +20,7 @@ subclasses below, which only give them a translatable name.
 
 from axes.apps import AppConfig as AxesAppConfig
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 from django_tasks_db.apps import TasksAppConfig
 
 
@@ -79,4 +85,11 @@ STRINGS = (
     gettext_noop("traceback"),
     gettext_noop("Task Result"),
     gettext_noop("Task Results"),
+)
+
+#: Plural msgids, named for `makemessages` only (never formatted here).
+PLURAL_STRINGS = (
+    # django.contrib.auth.password_validation.MinimumLengthValidator (Django 5.2: %d)
+    ngettext_lazy("This password is too short. It must contain at least %d character.",
+                  "This password is too short. It must contain at least %d characters."),
 )

@@ -31,6 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import ServiceError
+from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR, year_in_range
+from thuocdo.exchange.validation import date_refusal, enum_refusal, parse_date
 from thuocdo.org.models import Official, Unit
 
 from .choices import DisciplineLevel, GroundKind
@@ -154,6 +156,10 @@ def _check_assessment(item, path, report, officials, units, seen) -> None:
     elif not isinstance(period, str) or not PERIOD_RE.match(period):
         report(f"{path}.period", "period",
                _("not a period (YYYY-MM, YYYY-Qn or YYYY): %(value)s") % {"value": _show(period)})
+    elif not year_in_range(int(period[:4])):  # as everywhere (`core.periods.parse_period`)
+        report(f"{path}.period", "period",
+               _("the year must be from %(first)d to %(last)d: %(value)s")
+               % {"first": FIRST_YEAR, "last": LAST_YEAR, "value": _show(period)})
     points = None
     if "general_points" not in item:
         report(f"{path}.general_points", "required", _("required field is missing"))
@@ -179,22 +185,11 @@ def _check_assessment(item, path, report, officials, units, seen) -> None:
             seen[key] = path
 
 
-def _date(value: Any) -> dt.date | None:
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def _check_discipline(item, path, report, officials, units, seen) -> None:
     _unknown_fields(item, DISCIPLINE_FIELDS, path, report)
     ground = item.get("ground", GroundKind.DISCIPLINE)
     if ground not in GroundKind.values:
-        report(f"{path}.ground", "enum", _("unknown ground %(value)s (expected one of: "
-                                           "%(values)s)")
-               % {"value": _show(ground), "values": ", ".join(GroundKind.values)})
+        report(f"{path}.ground", "enum", enum_refusal(ground, GroundKind.values))
         return
     corruption = ground == GroundKind.CORRUPTION
     _ref(item, "unit", path, report, units, "unit", required=corruption)
@@ -202,25 +197,22 @@ def _check_discipline(item, path, report, officials, units, seen) -> None:
     on = item.get("on")
     if on is None:
         report(f"{path}.on", "required", _("required field is missing"))
-    elif _date(on) is None:
-        report(f"{path}.on", "date", _("not a date (YYYY-MM-DD): %(value)s")
-               % {"value": _show(on)})
+    elif parse_date(on) is None:
+        report(f"{path}.on", "date", date_refusal(on))
     level = item.get("level")
     if level is not None and level not in DisciplineLevel.values:
-        report(f"{path}.level", "enum", _("unknown level %(value)s (expected one of: "
-                                          "%(values)s)")
-               % {"value": _show(level), "values": ", ".join(DisciplineLevel.values)})
+        report(f"{path}.level", "enum", enum_refusal(level, DisciplineLevel.values))
     elif level is None and ground == GroundKind.DISCIPLINE:
         report(f"{path}.level", "required", _("required field is missing"))
     if ground == GroundKind.SIGNAL and not item.get("signal"):
         report(f"{path}.signal", "required", _("required field is missing"))
     elif (ground == GroundKind.SIGNAL and isinstance(item["signal"], str)
-          and _date(on) is not None and not _stored_signal_ground(item, _date(on))):
+          and parse_date(on) is not None and not _stored_signal_ground(item, parse_date(on))):
         # only a ground the import would record: one stored already (recorded before the
         # rule, or under another rubric) goes back and forth unchanged
         from .services import ground_signal_refusal
 
-        refusal = ground_signal_refusal(item["signal"], _date(on))
+        refusal = ground_signal_refusal(item["signal"], parse_date(on))
         if refusal:
             report(f"{path}.signal", "enum", refusal)
     for name in ("signal", "reason"):

@@ -295,12 +295,14 @@ def _trial_replay(document: dict, checked: Checked, *,
     if not isinstance(tasks, list) or not isinstance(events, list):
         return [], [_not_replayed_note()]
     excluded = _excluded_records(document, checked)
-    left_out_tasks, left_out_events = _excluded_history(document, checked.problems, excluded)
+    left_out_tasks, left_out_events = _excluded_history(
+        document, [*checked.problems, *checked.unresolved], excluded)
+    # What is not an object was reported already and cannot be replayed.
     kept_tasks = [i for i, t in enumerate(tasks)
-                  if not (isinstance(t, dict) and t.get("code") in left_out_tasks)]
+                  if isinstance(t, dict) and t.get("code") not in left_out_tasks]
     kept_events = [j for j, e in enumerate(events)
                    if j not in left_out_events
-                   and not (isinstance(e, dict) and e.get("task") in left_out_tasks)]
+                   and isinstance(e, dict) and e.get("task") not in left_out_tasks]
     notes: list[str] = []
     if left_out_tasks:
         names = sorted(left_out_tasks, key=_task_order(tasks))
@@ -347,10 +349,11 @@ def _not_replayed_note() -> str:
 
 
 def _excluded_records(document: dict, checked: Checked) -> dict[str, set[str]]:
-    """Codes of the records a problem is about, and of those that name them (a unit under
-    one, an official placed in one, ...): the trial leaves them all out."""
+    """Codes of the records a problem is about (one summarised among `unresolved`
+    included), and of those that name them (a unit under one, an official placed in one,
+    ...): the trial leaves them all out."""
     excluded: dict[str, set[str]] = {key: set() for key in RECORD_KEYS}
-    for problem in checked.problems:
+    for problem in [*checked.problems, *checked.unresolved]:
         key, index = _key_index(problem.path)
         if key in excluded and index is not None:
             items = document.get(key)
@@ -510,9 +513,15 @@ def _write_units(checked: Checked, actor: Any) -> Counts:
             changed.append(row)
             counts.note_change(record.code, _diff(("name", "kind", "parent", "active"), old,
                                                   tuple(row[1:])))
-    counts.created = org.units_bulk_create(actor=actor, rows=new, audit=False, rebuild=False)
+    counts.created = org.units_bulk_create(actor=actor, rows=new, audit=False, rebuild=False,
+                                           check_places=False)
     counts.updated = org.units_bulk_update(actor=actor, rows=changed, audit=False,
-                                           rebuild=False)
+                                           rebuild=False, check_places=False)
+    # Places are checked once both are written: a new unit may need its parent's new kind.
+    stored = checked.snapshot.units
+    retyped = [r.code for r in changed if r.kind != stored[r.code].kind]
+    moved = [r.code for r in changed if r.parent != stored[r.code].parent]
+    org.units_check_places(placed=[r.code for r in new] + retyped + moved, retyped=retyped)
     if counts.changed:
         org.unit_tree_rebuild()  # once, after every unit is in place
     return counts

@@ -44,11 +44,15 @@ HISTORY_KEYS = ("tasks", "events")
 
 CALENDAR_KINDS = ("holidays", "workdays")
 
-DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: The years a date or time may have: those of the rest of the product,
+#: `core.periods.FIRST_YEAR`..`LAST_YEAR` (1900 to 2999); a day of year 1 or 9999 overflows
+#: the calendar and the moments built around it.
+YEAR_PATTERN = r"(19[0-9]{2}|2[0-9]{3})"
+DATE_PATTERN = rf"^{YEAR_PATTERN}-[0-9]{{2}}-[0-9]{{2}}$"
 #: ISO 8601 date and time with an offset: 2026-10-01T08:00:00+07:00 (seconds and a
 #: fraction are optional; Z stands for +00:00).
-DATETIME_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
-                    r"(Z|[+-][0-9]{2}:[0-9]{2})$")
+DATETIME_PATTERN = (rf"^{YEAR_PATTERN}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}"
+                    r"(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})$")
 CODE_PATTERN = r"^\S(.*\S)?$"
 
 

@@ -11,7 +11,19 @@ Problem codes: `document`, `format`, `unknown_key`, `not_supported`, `type`, `re
 `number`, `integer`, `duplicate`, `unknown_unit`, `unknown_task_group`, `unknown_directive`,
 `unknown_official`, `unknown_product`, `unknown_task`, `not_for_kind`, `cycle`,
 `required_with_unit`, `only_with_unit`, `two_heads`, `since`, `coefficient_from`,
-`calendar_conflict`.
+`calendar_conflict`, and the organisation's own `unit_parent_kind`, `unit_code_characters`
+(docs/org.md).
+
+Dates and times are of the years the rest of the product takes (1900 to 2999,
+`core.periods.year_in_range`): `9999-12-31` is refused at its path, as a date that does not
+exist is, rather than written and left to overflow later in the calendar.
+
+One problem is reported once. A record that cannot be read at all (not an object, no valid
+code, or its whole list not a list) is reported, and the references to nothing of its key
+(`unknown_unit`, `unknown_task`, ...) are not each reported after it, since they may be
+meant for it: they are summarised in one problem at the first of them, with how many more
+there are (`UNKNOWN_REFERENCES`, `_Checker.report`). The importer still leaves the records
+that make them out of the workflow's trial (`Checked.unresolved`).
 
 Tasks and events are checked here for their shape and references only (`history.py`); the
 workflow's own rules (states, who may act on each day, order of time) are checked when the
@@ -33,7 +45,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR, year_in_range
 from thuocdo.org.choices import Position
 
 from .problems import Problem, day
@@ -52,12 +66,14 @@ from .spec import (
     NOT_YET_KEYS,
     PLACE_FIELDS,
     RECORD_KEYS,
+    YEAR_PATTERN,
     Field,
 )
 from .state import MembershipState, Snapshot
 
-_DATE = re.compile(DATE_PATTERN)
-_DATETIME = re.compile(DATETIME_PATTERN)
+# Dates and times of any year: a year out of range gets its own message (`date_refusal`).
+_DATE = re.compile(DATE_PATTERN.replace(YEAR_PATTERN, "[0-9]{4}", 1))
+_DATETIME = re.compile(DATETIME_PATTERN.replace(YEAR_PATTERN, "[0-9]{4}", 1))
 _CODE = re.compile(CODE_PATTERN)
 _email = EmailValidator()
 COEFFICIENT_STEP = Decimal("0.001")
@@ -82,8 +98,7 @@ def show(value: Any) -> str:
         return repr(value)
 
 
-def parse_date(value: Any) -> dt.date | None:
-    """A `YYYY-MM-DD` string as a date; None if it is not one."""
+def _read_date(value: Any) -> dt.date | None:
     if not isinstance(value, str) or not _DATE.match(value):
         return None
     try:
@@ -92,9 +107,7 @@ def parse_date(value: Any) -> dt.date | None:
         return None
 
 
-def parse_datetime(value: Any) -> dt.datetime | None:
-    """An ISO 8601 date and time with an offset as an aware datetime; None if it is not
-    one (`2026-10-01T08:00:00+07:00`; seconds optional; `Z` is UTC)."""
+def _read_datetime(value: Any) -> dt.datetime | None:
     if not isinstance(value, str) or not _DATETIME.match(value):
         return None
     try:
@@ -102,6 +115,41 @@ def parse_datetime(value: Any) -> dt.datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A `YYYY-MM-DD` string as a date of a year from 1900 to 2999
+    (`core.periods.year_in_range`); None otherwise, `date_refusal` says why."""
+    day = _read_date(value)
+    return day if day is not None and year_in_range(day.year) else None
+
+
+def parse_datetime(value: Any) -> dt.datetime | None:
+    """An ISO 8601 date and time with an offset as an aware datetime of a year from 1900 to
+    2999 (`2026-10-01T08:00:00+07:00`; seconds optional; `Z` is UTC); None otherwise,
+    `datetime_refusal` says why."""
+    moment = _read_datetime(value)
+    return moment if moment is not None and year_in_range(moment.year) else None
+
+
+def _year_refusal(value: Any) -> str:
+    return _("the year must be from %(first)d to %(last)d: %(value)s") % {
+        "first": FIRST_YEAR, "last": LAST_YEAR, "value": show(value)}
+
+
+def date_refusal(value: Any) -> str:
+    """Why `parse_date` refuses `value`: not a date, or one of a year out of range."""
+    if _read_date(value) is not None:
+        return _year_refusal(value)
+    return _("not a date (YYYY-MM-DD): %(value)s") % {"value": show(value)}
+
+
+def datetime_refusal(value: Any) -> str:
+    """Why `parse_datetime` refuses `value`."""
+    if _read_datetime(value) is not None:
+        return _year_refusal(value)
+    return _("not a date and time with an offset (2026-10-01T08:00:00+07:00): %(value)s") \
+        % {"value": show(value)}
 
 
 @dataclass
@@ -166,6 +214,8 @@ class Checked:
     #: task codes of the document (first occurrences) and how many events it has
     task_codes: list[str] = field(default_factory=list)
     event_count: int = 0
+    #: references to nothing that `problems` summarises (their key has unreadable records)
+    unresolved: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -229,15 +279,13 @@ def clean_value(f: Field, value: Any, path: str, report: Callable[..., None]) ->
     if f.type == "date":
         parsed = parse_date(value)
         if parsed is None:
-            report(path, "date", _("not a date (YYYY-MM-DD): %(value)s") % {"value": show(value)})
+            report(path, "date", date_refusal(value))
             return INVALID
         return parsed
     if f.type == "datetime":
         moment = parse_datetime(value)
         if moment is None:
-            report(path, "datetime", _("not a date and time with an offset "
-                                       "(2026-10-01T08:00:00+07:00): %(value)s")
-                   % {"value": show(value)})
+            report(path, "datetime", datetime_refusal(value))
             return INVALID
         return moment
     if f.type == "number":
@@ -259,9 +307,7 @@ def clean_value(f: Field, value: Any, path: str, report: Callable[..., None]) ->
         return INVALID
     if f.type == "enum":
         if value not in f.enum:
-            report(path, "enum", _("field %(field)s: the value %(value)s is not allowed; "
-                                   "allowed values: %(values)s")
-                   % {"field": f.name, "value": show(value), "values": ", ".join(f.enum)})
+            report(path, "enum", enum_refusal(value, f.enum))
             return INVALID
         return value
     if f.type in {"code", "ref"}:
@@ -330,7 +376,46 @@ def _clean_number(value: Any, path: str, report: Callable[..., None]) -> Any:
     return number.quantize(COEFFICIENT_STEP)
 
 
+def enum_refusal(value: Any, allowed: Any) -> str:
+    """The message of a value not among `allowed` (the path names the field already)."""
+    return _("the value %(value)s is not allowed; allowed values: %(values)s") % {
+        "value": show(value), "values": ", ".join(allowed)}
+
+
+def _ignore(path: str, code: str, message: str) -> None:
+    pass
+
+
 # -- the checker -----------------------------------------------------------------------
+
+
+#: The problem codes of a reference to nothing, and the key of the records it names.
+UNKNOWN_REFERENCES = {
+    "unknown_unit": "units", "unknown_task_group": "task_groups",
+    "unknown_directive": "directives", "unknown_official": "officials",
+    "unknown_product": "products", "unknown_task": "tasks", "unknown_dossier": "dossiers",
+}
+
+
+def unreadable_records(document: dict) -> dict[str, list[str]]:
+    """For each key whose records are named by code, the paths of those that cannot be
+    named: the key itself when it is not a list, else each record that is not an object or
+    has no valid code. A reference that finds nothing may be meant for one of them."""
+    found: dict[str, list[str]] = {}
+    for key in dict.fromkeys(UNKNOWN_REFERENCES.values()):
+        if key not in document:
+            continue
+        items = document[key]
+        if not isinstance(items, list):
+            found[key] = [key]
+            continue
+        code = FIELDS[key]["code"]
+        paths = [f"{key}[{i}]" for i, item in enumerate(items)
+                 if not isinstance(item, dict) or "code" not in item
+                 or clean_value(code, item["code"], "", _ignore) is INVALID]
+        if paths:
+            found[key] = paths
+    return found
 
 
 REF_CODES = {
@@ -348,15 +433,24 @@ class _Checker:
         self.given_snapshot = snapshot
         self.records: dict[str, list[Record]] = {key: [] for key in RECORD_KEYS}
         self.calendar: dict[dt.date, str] = {}
+        self.unreadable: dict[str, list[str]] = {}
+        self.unresolved: list[Problem] = []
 
     def report(self, path: str, code: str, message: str) -> None:
-        self.problems.append(Problem(path, code, message))
+        """Record a problem; a reference to nothing of a key with unreadable records is
+        held back for `summarise_unresolved` (every check reports through here)."""
+        problem = Problem(path, code, message)
+        if UNKNOWN_REFERENCES.get(code) in self.unreadable:
+            self.unresolved.append(problem)
+        else:
+            self.problems.append(problem)
 
     def run(self) -> Checked:
         doc = self.document
         if not isinstance(doc, dict):
             self.report("$", "document", _("expected an object (a JSON document {...})"))
             return Checked(self.problems, self.on, self.given_snapshot or Snapshot())
+        self.unreadable = unreadable_records(doc)
         for key in doc:
             if key not in KEYS:
                 self.report(str(key), "unknown_key", _("unknown key"))
@@ -381,6 +475,7 @@ class _Checker:
                           given_keys=tuple(k for k in BUILT_KEYS if k in doc))
         self.check_references()
         self.check_unit_cycles()
+        self.check_unit_places()
         self.check_directive_cycles()
         self.check_places(checked)
         self.check_coefficients()
@@ -407,9 +502,39 @@ class _Checker:
                            officials={r.code for r in self.records["officials"]},
                            units={r.code for r in self.records["units"]},
                            tasks=set(checked.task_codes or ()))
+        checked.unresolved = self.unresolved
         # Problems in document order: by top-level key, then record index, then field.
-        checked.problems = sorted(self.problems, key=problem_order)
+        checked.problems = sorted([*self.problems, *self.summarise_unresolved()],
+                                  key=problem_order)
         return checked
+
+    def summarise_unresolved(self) -> list[Problem]:
+        """One problem per key for the references to nothing that `report` held back: the
+        first in document order, how many more there are, and which records could not be
+        read (once they are fixed, the next run names any reference still to nothing)."""
+        by_key: dict[str, list[Problem]] = {}
+        for problem in sorted(self.unresolved, key=problem_order):
+            by_key.setdefault(UNKNOWN_REFERENCES[problem.code], []).append(problem)
+        summaries = []
+        for key, found in by_key.items():
+            first, more = found[0], len(found) - 1
+            paths = self.unreadable[key]
+            values = {"problem": first.message, "count": more, "key": key,
+                      "records": ", ".join(paths[:3]) + (", …" if len(paths) > 3 else "")}
+            if more:
+                message = ngettext(
+                    "%(problem)s; %(count)d more reference to %(key)s is not found either. "
+                    "It is not listed: %(records)s could not be read, and it may name a "
+                    "record there.",
+                    "%(problem)s; %(count)d more references to %(key)s are not found "
+                    "either. They are not listed: %(records)s could not be read, and they "
+                    "may name records there.",
+                    more) % values
+            else:
+                message = _("%(problem)s (%(records)s could not be read, and it may name a "
+                            "record there)") % values
+            summaries.append(Problem(first.path, first.code, message))
+        return summaries
 
     # -- calendar ------------------------------------------------------------------------
 
@@ -433,8 +558,7 @@ class _Checker:
                 path = f"calendar.{name}[{i}]"
                 found = parse_date(value)
                 if found is None:
-                    self.report(path, "date", _("not a date (YYYY-MM-DD): %(value)s")
-                                % {"value": show(value)})
+                    self.report(path, "date", date_refusal(value))
                 elif found in seen:
                     if seen[found] == kind:
                         self.report(path, "duplicate", _("duplicate day %(day)s")
@@ -554,6 +678,71 @@ class _Checker:
     def check_unit_cycles(self) -> None:
         stored = {code: unit.parent for code, unit in self.snapshot.units.items()}
         self._find_cycles("units", "parent", stored)
+
+    def check_unit_places(self) -> None:
+        """A new unit's code, and each unit's place in the tree as the document leaves it,
+        by the organisation's own rules (`org.services.unit_code_refusal`,
+        `unit_place_refusal`, with the code of the refusal): a unit under a parent its kind
+        may not be under (`units[i].parent`), a unit given a kind that a stored child may
+        not be under (`units[i].kind`). Units in a cycle (reported) are left alone."""
+        from thuocdo.org.services import unit_code_refusal, unit_place_refusal
+
+        stored = self.snapshot.units
+        kinds = {code: unit.kind for code, unit in stored.items()}
+        parents = {code: unit.parent for code, unit in stored.items()}
+        records = self.records["units"]
+        for record in records:
+            if record.code not in stored:
+                refused = unit_code_refusal(record.code)
+                if refused is not None:
+                    self.report(record.path("code"), refused.service_code,
+                                refused.service_message)
+            kinds[record.code] = record.values.get("kind", INVALID)
+            if "parent" in record.values:
+                parents[record.code] = record.values["parent"]
+            elif record.code not in stored:
+                parents[record.code] = None
+        rooted: set[str] = set()
+
+        def reaches_root(code: str) -> bool:
+            walk: list[str] = []
+            node: Any = code
+            while node is not None and node is not INVALID and node not in rooted:
+                if node in walk:
+                    return False
+                walk.append(node)
+                node = parents.get(node)
+            if node is INVALID:
+                return False
+            rooted.update(walk)
+            return True
+
+        for record in records:
+            kind, parent = kinds[record.code], parents[record.code]
+            if kind is INVALID or parent is INVALID or not reaches_root(record.code):
+                continue
+            parent_kind = kinds.get(parent) if parent is not None else None
+            if parent_kind is INVALID:
+                continue
+            refused = unit_place_refusal(code=record.code, kind=kind, parent=parent,
+                                         parent_kind=parent_kind)
+            if refused is not None:
+                self.report(record.path("parent"), refused.service_code,
+                            refused.service_message)
+        given = {record.code: record for record in records}
+        retyped = {code for code, record in given.items() if code in stored
+                   and kinds[code] is not INVALID and kinds[code] != stored[code].kind}
+        if not retyped:
+            return
+        for code, unit in sorted(stored.items()):
+            parent = parents[code]
+            if code in given or parent not in retyped or not reaches_root(code):
+                continue
+            refused = unit_place_refusal(code=code, kind=unit.kind, parent=parent,
+                                         parent_kind=kinds[parent])
+            if refused is not None:
+                self.report(given[parent].path("kind"), refused.service_code,
+                            refused.service_message)
 
     def check_directive_cycles(self) -> None:
         stored = {code: d.answers for code, d in self.snapshot.directives.items()}
@@ -682,7 +871,8 @@ def problem_order(problem: Problem) -> tuple[int, int]:
 
 
 __all__ = [
-    "BUILT_KEYS", "INVALID", "Checked", "PlacePlan", "Record",
-    "check_document", "clean_value", "parse_date", "parse_datetime", "problem_order", "show",
+    "BUILT_KEYS", "INVALID", "UNKNOWN_REFERENCES", "Checked", "PlacePlan", "Record",
+    "check_document", "clean_value", "date_refusal", "datetime_refusal", "enum_refusal",
+    "parse_date", "parse_datetime", "problem_order", "show", "unreadable_records",
     "validate_document",
 ]

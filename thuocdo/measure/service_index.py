@@ -65,7 +65,10 @@ class DossierFacts:
 
 @dataclass(frozen=True)
 class FeedbackFacts:
-    """What the index needs of a feedback case."""
+    """What the index needs of a feedback case. `reply_due` is the deadline it is measured
+    against: the reply deadline in force, or an earlier one that the units indexed missed
+    before forwarding the case (a forward never wipes out lateness; the adapter,
+    `citizens.selectors.service_index`, reads it from the log)."""
 
     code: str
     received_on: dt.date

@@ -7,6 +7,7 @@ audit trail, and returns the object. Nothing else in the project saves these mod
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -19,7 +20,7 @@ from thuocdo.core.errors import ServiceError
 from thuocdo.core.services import UNSET, Unset, audit_record
 from thuocdo.core.text import fold
 
-from .choices import Position, UnitKind
+from .choices import PARENT_KINDS, Position, UnitKind
 from .models import Membership, Official, TaskGroup, Unit
 
 # -- units -----------------------------------------------------------------------------
@@ -30,6 +31,72 @@ def _check_kind(kind: str) -> None:
         raise ServiceError(
             _("Unknown unit kind “%(kind)s”.") % {"kind": kind}, code="unit_kind", field="kind"
         )
+
+
+#: A unit's code: letters without accents, digits and . - _ / (no spaces), starting with a
+#: letter or a digit: "HN.CG", "HN.Q01.PH02", "000.00.31.H26" (docs/org.md).
+UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+
+
+def unit_code_refusal(code: str) -> ServiceError | None:
+    """Why `code` cannot be a new unit's code (`UNIT_CODE`), or None. Imports ask it too
+    (thuocdo.exchange.validation), so a file is refused on the record's path."""
+    if UNIT_CODE.fullmatch(code):
+        return None
+    return ServiceError(
+        _("Unit code “%(code)s” may hold only letters without accents, digits and the signs "
+          ". - _ / (no spaces), starting with a letter or a digit.") % {"code": code},
+        code="unit_code_characters", field="code")
+
+
+def _kind_label(kind: str | None) -> str:
+    return f"“{UnitKind(kind).label}”" if kind in UnitKind.values else f"“{kind}”"
+
+
+def _one_of(kinds: Iterable[str]) -> str:
+    """The kinds' labels, in the order of `UnitKind`: "“City”, “Province” or “District”"."""
+    wanted = set(kinds)
+    labels = [_kind_label(k) for k in UnitKind.values if k in wanted]
+    if len(labels) < 2:
+        return "".join(labels)
+    return _("%(first)s or %(last)s") % {"first": ", ".join(labels[:-1]), "last": labels[-1]}
+
+
+def unit_place_refusal(*, code: str, kind: str, parent: str | None,
+                       parent_kind: str | None) -> ServiceError | None:
+    """Why a unit `code` of `kind` cannot sit under the unit `parent` of `parent_kind`
+    (None, None: at the top of the tree), by `choices.PARENT_KINDS`; None when it can.
+    Imports ask it too, for each record as the document leaves it (thuocdo.exchange
+    .validation), so a file is refused on the record's path."""
+    allowed = PARENT_KINDS.get(kind)
+    if allowed is None or (None if parent is None else parent_kind) in allowed:
+        return None
+    values = {"code": code, "kind": _kind_label(kind), "parent": parent,
+              "parent_kind": _kind_label(parent_kind),
+              "allowed": _one_of(k for k in allowed if k is not None)}
+    if parent is None and kind == UnitKind.DIVISION:
+        message = _("“%(code)s” is of kind %(kind)s: a division belongs to an agency, so it "
+                    "must be placed under a unit of kind %(allowed)s.") % values
+    elif parent is None:
+        message = _("“%(code)s” is of kind %(kind)s: it must be placed under a unit of kind "
+                    "%(allowed)s.") % values
+    elif None in allowed and len(allowed) == 1:
+        message = _("“%(code)s” is of kind %(kind)s: it stands at the top of the tree, under "
+                    "no other unit (not under “%(parent)s”).") % values
+    else:
+        message = _("“%(code)s” is of kind %(kind)s: it cannot be placed under “%(parent)s”, "
+                    "of kind %(parent_kind)s; its parent must be of kind %(allowed)s.") % values
+    return ServiceError(message, code="unit_parent_kind", field="parent")
+
+
+def _check_children(unit: Unit, kind: str) -> None:
+    """Refuse giving `unit` the kind `kind` when one of its children may not sit under it."""
+    for child_code, child_kind in unit.children.order_by("code").values_list("code", "kind"):
+        refused = unit_place_refusal(code=child_code, kind=child_kind, parent=unit.code,
+                                     parent_kind=kind)
+        if refused is not None:
+            raise ServiceError(refused.service_message, code=refused.service_code,
+                               field="kind")
 
 
 @transaction.atomic
@@ -52,7 +119,14 @@ def unit_create(
             _("Unit code “%(code)s” is already used.") % {"code": code},
             code="unit_code_taken", field="code",
         )
+    refused = unit_code_refusal(code)
+    if refused is not None:
+        raise refused
     _check_kind(kind)
+    refused = unit_place_refusal(code=code, kind=kind, parent=parent.code if parent else None,
+                                 parent_kind=parent.kind if parent else None)
+    if refused is not None:
+        raise refused
     unit = Unit.objects.create(
         code=code, name=name.strip(), name_folded=fold(name), kind=kind, parent=parent
     )
@@ -92,8 +166,29 @@ def unit_update(
     reason: str = "",
     rebuild: bool = True,
 ) -> Unit:
-    """Change a unit's name, kind, activity or parent (a move). Refuses a cycle."""
+    """Change a unit's name, kind, activity or parent (a move). Refuses a cycle, and a kind
+    or a parent that leaves the unit or one of its children where its kind may not be
+    (`unit_place_refusal`)."""
     changes: dict[str, Any] = {}
+    new_kind = kind if kind is not None else unit.kind
+    new_parent = unit.parent if isinstance(parent, Unset) else parent
+    moving = (new_parent.pk if new_parent else None) != unit.parent_id
+    if moving and _would_cycle(unit, new_parent):
+        raise ServiceError(
+            _("Unit “%(code)s” cannot be placed under its own subtree.") % {"code": unit.code},
+            code="unit_cycle", field="parent",
+        )
+    if new_kind != unit.kind or moving:
+        _check_kind(new_kind)
+        refused = unit_place_refusal(
+            code=unit.code, kind=new_kind, parent=new_parent.code if new_parent else None,
+            parent_kind=new_parent.kind if new_parent else None)
+        if refused is not None:
+            # on the kind when only the kind changes, else on the parent
+            raise refused if moving else ServiceError(
+                refused.service_message, code=refused.service_code, field="kind")
+    if new_kind != unit.kind:
+        _check_children(unit, new_kind)
     if name is not None and name.strip() != unit.name:
         changes["name"] = [unit.name, name.strip()]
         unit.name = name.strip()
@@ -106,15 +201,10 @@ def unit_update(
         changes["is_active"] = [unit.is_active, is_active]
         unit.is_active = is_active
     moved = False
-    if not isinstance(parent, Unset) and (parent.pk if parent else None) != unit.parent_id:
-        if _would_cycle(unit, parent):
-            raise ServiceError(
-                _("Unit “%(code)s” cannot be placed under its own subtree.") % {"code": unit.code},
-                code="unit_cycle", field="parent",
-            )
+    if moving:
         changes["parent"] = [unit.parent.code if unit.parent else None,
-                             parent.code if parent else None]
-        unit.parent = parent
+                             new_parent.code if new_parent else None]
+        unit.parent = new_parent
         moved = True
     if not changes:
         return unit
@@ -520,19 +610,53 @@ def _missing(model: Any, codes: Iterable[str], *, code: str, message: str) -> di
     return found
 
 
+def units_check_places(*, placed: Iterable[str], retyped: Iterable[str] = ()) -> None:
+    """Refuse when a unit of `placed` (created, moved or given another kind) sits under a
+    parent its kind may not be under, or a child of a unit of `retyped` (given another
+    kind) sits under it so, as the units are stored now (`unit_place_refusal`; the first
+    by code). The bulk services call it after writing; a caller that passes them
+    `check_places=False` (an import, which creates and updates units in two calls, each
+    valid only with the other) calls it once after both."""
+    fields = ("code", "kind", "parent__code", "parent__kind")
+    wanted = sorted(set(placed))
+    for i in range(0, len(wanted), _CODE_CHUNK):
+        for code, kind, parent, parent_kind in Unit.objects.filter(
+                code__in=wanted[i:i + _CODE_CHUNK]).order_by("code").values_list(*fields):
+            refused = unit_place_refusal(code=code, kind=kind, parent=parent,
+                                         parent_kind=parent_kind)
+            if refused is not None:
+                raise refused
+    wanted = sorted(set(retyped))
+    for i in range(0, len(wanted), _CODE_CHUNK):
+        for code, kind, parent, parent_kind in Unit.objects.filter(
+                parent__code__in=wanted[i:i + _CODE_CHUNK]).order_by("parent__code", "code"
+                                                                    ).values_list(*fields):
+            refused = unit_place_refusal(code=code, kind=kind, parent=parent,
+                                         parent_kind=parent_kind)
+            if refused is not None:
+                raise ServiceError(refused.service_message, code=refused.service_code,
+                                   field="kind")
+
+
 @transaction.atomic
 def units_bulk_create(
-    *, actor: Any = None, rows: Sequence[UnitRow], audit: bool = True, rebuild: bool = True
+    *, actor: Any = None, rows: Sequence[UnitRow], audit: bool = True, rebuild: bool = True,
+    check_places: bool = True,
 ) -> int:
     """Create many units. A parent may be stored already or be another row: rows are written
-    level by level so that every parent exists before its children. `rebuild=False` leaves
-    the renumbering of the tree to the caller (`unit_tree_rebuild()`)."""
+    level by level so that every parent exists before its children. Each code is checked
+    (`unit_code_refusal`) and, unless `check_places=False` (then the caller calls
+    `units_check_places`), each unit's place (`unit_place_refusal`). `rebuild=False`
+    leaves the renumbering of the tree to the caller (`unit_tree_rebuild()`)."""
     if not rows:
         return 0
     rows = [r._replace(code=r.code.strip(), name=r.name.strip()) for r in rows]
     codes = [r.code for r in rows]
     _check_new_codes(Unit, codes, prefix="unit")
     for row in rows:
+        refused = unit_code_refusal(row.code)
+        if refused is not None:
+            raise refused
         _check_kind(row.kind)
         if not row.name:
             raise ServiceError(_("A unit needs a name."), code="unit_name", field="name")
@@ -552,6 +676,8 @@ def units_bulk_create(
         )
         pks.update((unit.code, unit.pk) for unit in created)
         pending = [r for r in pending if r.code not in pks]
+    if check_places:
+        units_check_places(placed=codes)
     if audit:
         audit_record(actor=actor, action="unit.bulk_create", object_type="org.unit",
                      changes={"count": len(rows)})
@@ -562,11 +688,15 @@ def units_bulk_create(
 
 @transaction.atomic
 def units_bulk_update(
-    *, actor: Any = None, rows: Sequence[UnitRow], audit: bool = True, rebuild: bool = True
+    *, actor: Any = None, rows: Sequence[UnitRow], audit: bool = True, rebuild: bool = True,
+    check_places: bool = True,
 ) -> int:
     """Set the name, kind, parent and activity of stored units (matched by code) to the
     rows' values; returns how many changed. A move that makes a cycle is refused when the
-    tree is renumbered (here, or by the caller's `unit_tree_rebuild()` if `rebuild=False`)."""
+    tree is renumbered (here, or by the caller's `unit_tree_rebuild()` if `rebuild=False`);
+    a unit moved or given another kind, or a child of one given another kind, where its
+    kind may not be, once all rows are written (`units_check_places`, unless
+    `check_places=False`: then the caller calls it)."""
     if not rows:
         return 0
     units = _objects_by_code(Unit, [r.code for r in rows])
@@ -578,6 +708,8 @@ def units_bulk_update(
                    message=_("Unknown parent unit “%(code)s”."))
     changed = []
     moved = False
+    placed: list[str] = []
+    retyped: list[str] = []
     for row in rows:
         _check_kind(row.kind)
         unit = units[row.code]
@@ -590,16 +722,22 @@ def units_bulk_update(
         ):
             continue
         moved = moved or parent_id != unit.parent_id
+        if (unit.kind, unit.parent_id) != (row.kind, parent_id):
+            placed.append(unit.code)
+        if unit.kind != row.kind:
+            retyped.append(unit.code)
         unit.name, unit.name_folded, unit.kind = name, fold(name), row.kind
         unit.parent_id, unit.is_active = parent_id, row.is_active
         changed.append(unit)
     Unit.objects.bulk_update(changed, ["name", "name_folded", "kind", "parent", "is_active"],
                              batch_size=BULK_BATCH)
+    if rebuild and moved:
+        unit_tree_rebuild()  # refuses a cycle first: the clearer refusal of a loop
+    if check_places:
+        units_check_places(placed=placed, retyped=retyped)
     if audit and changed:
         audit_record(actor=actor, action="unit.bulk_update", object_type="org.unit",
                      changes={"count": len(changed)})
-    if rebuild and moved:
-        unit_tree_rebuild()
     return len(changed)
 
 

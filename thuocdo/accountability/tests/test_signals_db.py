@@ -113,9 +113,9 @@ def test_the_command_filters_by_unit_and_refuses_bad_input():
     assert all(r["status"] is None and r["id"] is None and r["url"] is None for r in rows)
     with pytest.raises(CommandError, match="YYYY-MM"):
         call_command("signals", period="2026-13", stdout=StringIO())
-    with pytest.raises(CommandError, match="unknown unit"):
+    with pytest.raises(CommandError, match=r"--unit: .*NOPE"):
         call_command("signals", period="2026-10", unit="NOPE", stdout=StringIO())
-    with pytest.raises(CommandError, match="--workers must be 0 or more"):
+    with pytest.raises(CommandError, match="--workers: "):
         call_command("signals", period="2026-10", workers=-1, stdout=StringIO())
     out = StringIO()
     call_command("signals", period=document["period"], unit="HN.CG.VP", json=True,

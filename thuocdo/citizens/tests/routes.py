@@ -304,4 +304,16 @@ ROUTES = {
         RouteSpec(kwargs=fb("PA-CG"), expect=everyone(200)),
         RouteSpec(kwargs=lambda world: {"code": "PA-NOPE"}, expect=everyone(404)),
     ],
+    # only JSON is served: any other format is a 400 in the error format
+    "open311:services_format": [RouteSpec(kwargs=lambda world: {"fmt": "xml"},
+                                          expect=everyone(400))],
+    "open311:requests_format": [
+        RouteSpec(kwargs=lambda world: {"fmt": "xml"}, expect=everyone(400)),
+        RouteSpec(kwargs=lambda world: {"fmt": "xml"}, method="post", data=open311_data,
+                  expect=everyone(400)),
+    ],
+    "open311:request_format": [
+        RouteSpec(kwargs=lambda world: {**fb("PA-CG")(world), "fmt": "xml"},
+                  expect=everyone(400)),
+    ],
 }

@@ -217,7 +217,7 @@ def test_an_import_with_a_bad_contact_is_refused_whole_with_its_path():
     assert problems["dossiers[0].applicant_contact"][0] == "bad_phone"
     assert problems["feedback[0].contact"] == (
         "bad_email",
-        "The contact: “nam@” is not a valid e-mail address.",
+        "“nam@” is not a valid e-mail address.",  # the path names the field: not again
     )
     assert not Dossier.objects.exists() and not Feedback.objects.exists()
 

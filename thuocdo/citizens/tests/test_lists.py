@@ -205,13 +205,17 @@ def test_no_reception_without_a_procedure_of_ones_counter(world, client_for):
 
 def test_a_finding_is_decided_only_by_who_may(world, client_for):
     """The page offered a decision on a finding to the leaders of the case's unit; the
-    service lets only a leader of the official's unit decide. DV.HEAD (HN.CG.DV) verified a
-    complaint about CG.STAFF (HN.CG.VP): the head of HN.CG decides, DV.HEAD is not offered."""
+    service lets only a leader of the official's unit decide. A complaint about CG.STAFF
+    (HN.CG.VP) went to HN.CG.DV, whose head DV.HEAD verified it: the head of HN.CG decides,
+    DV.HEAD is not offered."""
     from thuocdo.accounts import services as accounts
     from thuocdo.core.testing import PASSWORD
 
-    complaint = factories.feedback(world, "PA-F", unit="HN.CG.DV", kind="complaint",
+    complaint = factories.feedback(world, "PA-F", unit="HN.CG.VP", kind="complaint",
                                    official="CG.STAFF", submitted_at=at("2026-10-05"))
+    complaint = services.feedback_forward(
+        user=None, actor=world.officials["CG.HEAD"], feedback=complaint,
+        to_unit=world.units["HN.CG.DV"], reason="Việc của phường", now=at("2026-10-06"))
     dv_head = world.officials["DV.HEAD"]
     services.feedback_verify(user=None, actor=dv_head, feedback=complaint, result="verified",
                              note="Đúng là hồ sơ bị giữ quá lâu", now=at("2026-10-08"))

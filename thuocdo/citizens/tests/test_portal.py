@@ -151,5 +151,5 @@ def test_the_form_says_before_sending_that_a_complaint_names_an_official_or_a_do
     refused = client.post("/phan-anh/", form(kind="complaint"))
     assert refused.status_code == 400
     assert not Feedback.objects.exists()
-    named = client.post("/phan-anh/", form(kind="complaint", official="CG.STAFF"))
+    named = client.post("/phan-anh/", form(kind="complaint", official="DV.HEAD"))
     assert named.status_code == 302

@@ -316,6 +316,14 @@ THUOCDO_ROLLUP_MONTHS = env_choice("THUOCDO_ROLLUP_MONTHS", "approved", ("approv
 THUOCDO_DEADLINE_ON_DAY_OFF = env_choice("THUOCDO_DEADLINE_ON_DAY_OFF", "refuse",
                                          ("refuse", "accept"))
 
+# A citizens' case forwarded ("not our responsibility") to a unit that already held it (the
+# unit first concerned, or one it went to before): false (default) keeps the reply deadline
+# the case has, so sending a case back and forth never wipes out its lateness; true gives
+# that unit a fresh deadline, as a unit new to the case always gets (docs/citizens.md,
+# "Feedback"; citizens.services.feedback_forward).
+THUOCDO_FEEDBACK_FORWARD_BACK_FRESH_DEADLINE = env_bool(
+    "THUOCDO_FEEDBACK_FORWARD_BACK_FRESH_DEADLINE", False)
+
 # Approved exceptions for outstanding units (domain.md, "Quota") are records, not a setting:
 # evaluations.QuotaException, entered by the organisation board and administrators
 # (docs/decisions/0006-quota-exceptions-are-records.md).

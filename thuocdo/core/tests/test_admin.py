@@ -31,20 +31,23 @@ def test_audit_trail_is_read_only(world, client_for):
 
 
 def test_calendar_overrides_are_set_through_the_service(world, client_for, settings):
+    """Adding and changing an override are audited with the day and the kind (before and
+    after for a change), as a removal is."""
     from thuocdo.core.models import CalendarOverride
     from thuocdo.core.tests.admin_forms import admin_form_data
 
     settings.LANGUAGE_CODE = "en"
     client = client_for(world.user("admin"))
     add = reverse("admin:core_calendaroverride_add")
-    response = client.post(add, {"day": "2026-02-14", "kind": "holiday"})
+    response = client.post(add, {"day": "2026-01-02", "kind": "holiday"})  # a Friday
     assert response.status_code == 302
-    override = CalendarOverride.objects.get(day=dt.date(2026, 2, 14))
+    override = CalendarOverride.objects.get(day=dt.date(2026, 1, 2))
     assert override.kind == "holiday"
-    assert AuditEntry.objects.filter(action="calendar.bulk_set",
-                                     actor=world.user("admin")).exists()
+    entry = AuditEntry.objects.get(action="calendar.add")
+    assert (entry.actor, entry.object_code, entry.changes) == (
+        world.user("admin"), "2026-01-02", {"kind": "holiday"})
 
-    response = client.post(add, {"day": "2026-02-14", "kind": "workday"})
+    response = client.post(add, {"day": "2026-01-02", "kind": "workday"})
     assert response.status_code == 200
     assert "already has an override" in response.context["adminform"].form.errors["day"][0]
 
@@ -53,6 +56,72 @@ def test_calendar_overrides_are_set_through_the_service(world, client_for, setti
                        ).status_code == 302
     override.refresh_from_db()
     assert override.kind == "workday"
+    entry = AuditEntry.objects.get(action="calendar.change")
+    assert (entry.actor, entry.object_code, entry.changes) == (
+        world.user("admin"), "2026-01-02", {"kind": ["holiday", "workday"]})
+    assert not AuditEntry.objects.filter(action="calendar.bulk_set").exists()
+
+
+def test_a_bulk_set_is_audited_with_its_days_and_kinds(world):
+    from thuocdo.core import services
+
+    services.calendar_overrides_bulk_set(days={dt.date(2026, 1, 2): "holiday"})
+    entry = AuditEntry.objects.get(action="calendar.bulk_set")
+    assert (entry.object_code, entry.changes) == (
+        "2026-01-02", {"created": {"2026-01-02": "holiday"}, "changed": {}})
+    services.calendar_overrides_bulk_set(days={dt.date(2026, 1, 2): "workday",
+                                               dt.date(2026, 1, 10): "workday"})
+    entry = AuditEntry.objects.filter(action="calendar.bulk_set").latest("pk")
+    assert (entry.object_code, entry.changes) == (
+        "2026-01-02..2026-01-10", {"created": {"2026-01-10": "workday"},
+                                   "changed": {"2026-01-02": ["holiday", "workday"]}})
+
+
+@pytest.mark.parametrize(("day", "kind", "says"), [
+    ("2026-11-25", "workday", "25/11/2026 is already a working day (Wednesday)"),
+    ("2026-11-28", "holiday", "28/11/2026 is already a day off (Saturday)"),
+    ("2026-09-02", "holiday", "02/09/2026 is already a day off (National Day)"),
+])
+def test_an_override_that_changes_nothing_is_refused(world, client_for, settings, day, kind,
+                                                     says):
+    """A working day made a working day, a day off made a day off: refused, saying what
+    the calendar already makes of the day; nothing written."""
+    from thuocdo.core.models import CalendarOverride
+
+    settings.LANGUAGE_CODE = "en"
+    client = client_for(world.user("admin"))
+    response = client.post(reverse("admin:core_calendaroverride_add"),
+                           {"day": day, "kind": kind})
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.errors["day"]
+    assert says in error and "would change nothing" in error
+    assert not CalendarOverride.objects.exists()
+    assert not AuditEntry.objects.filter(object_type="core.calendar").exists()
+
+
+def test_an_override_that_changes_the_day_is_accepted(world, client_for):
+    """A Saturday made a working day, a Friday made a day off; a swapped Saturday (an
+    override) made a day off again: each changes what the calendar says of the day."""
+    from thuocdo.core import services
+    from thuocdo.core.calendar import work_calendar
+    from thuocdo.core.models import CalendarOverride
+    from thuocdo.core.tests.admin_forms import admin_form_data
+
+    client = client_for(world.user("admin"))
+    add = reverse("admin:core_calendaroverride_add")
+    assert client.post(add, {"day": "2026-11-28", "kind": "workday"}).status_code == 302
+    assert client.post(add, {"day": "2026-11-27", "kind": "holiday"}).status_code == 302
+    calendar = work_calendar(years=[2026])
+    assert calendar.is_workday(dt.date(2026, 11, 28))
+    assert not calendar.is_workday(dt.date(2026, 11, 27))
+    swapped = CalendarOverride.objects.get(day=dt.date(2026, 11, 28))
+    change = reverse("admin:core_calendaroverride_change", args=[swapped.pk])
+    assert client.post(change, admin_form_data(client.get(change), kind="holiday")
+                       ).status_code == 302
+    assert not work_calendar(years=[2026]).is_workday(dt.date(2026, 11, 28))
+    # An import sets the days it lists, whatever the calendar said of them.
+    assert services.calendar_overrides_bulk_set(days={dt.date(2026, 11, 25): "workday"}) == (
+        1, 0)
 
 
 def test_an_override_entered_by_mistake_is_removed_and_the_removal_audited(world,

@@ -119,5 +119,5 @@ def test_the_task_of_a_verification_is_exported_and_checked(complaints):
     with pytest.raises(ImportRejected) as caught:
         import_document(document, on=dt.date(2026, 1, 1))
     assert sorted((p.path, p.code) for p in caught.value.problems) == [
-        ("feedback[0].events[0].task", "unknown_ref"),
+        ("feedback[0].events[0].task", "unknown_task"),
         ("feedback[0].events[1].task", "not_for_kind")]

@@ -232,7 +232,7 @@ BAD = [
     ("missing field", lambda d: d["units"][2].pop("kind"),
      "units[2].kind: required field is missing", "required"),
     ("unknown kind", _set("units", 2, kind="galaxy"),
-     'units[2].kind: field kind: the value "galaxy" is not allowed; allowed values: city, '
+     'units[2].kind: the value "galaxy" is not allowed; allowed values: city, '
      'province, department, district, commune, division, other', "enum"),
     ("wrong format", lambda d: d.update(format="thuocdo-exchange/2"),
      'format: unsupported format "thuocdo-exchange/2" (this version reads '

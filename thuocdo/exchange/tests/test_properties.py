@@ -18,6 +18,7 @@ from thuocdo.exchange import spec
 from thuocdo.exchange.exporter import export_document
 from thuocdo.exchange.importer import ImportRejected, import_document
 from thuocdo.exchange.schema import exchange_schema
+from thuocdo.org.choices import PARENT_KINDS
 
 from .conftest import ON, fingerprint
 
@@ -32,18 +33,29 @@ CODES = st.text(alphabet="ABCDHKLMNQRTV0123456789.-/", min_size=1, max_size=6)
 NAMES = st.sampled_from(["Hà Nội", "Cầu Giấy", "Ba Đình", "Nguyễn Văn Đức", "Trần Thị Bình",
                          "Phòng Nội vụ", "Báo cáo", "Tờ trình", "Đề án", "Kế hoạch 24"])
 DAYS = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 12, 31))
-KINDS = st.sampled_from(spec.FIELDS["units"]["kind"].enum)
+#: a unit's code: letters, digits and . - / starting with a letter or a digit (docs/org.md)
+UNIT_CODES = CODES.filter(lambda code: code[0].isalnum())
+
+
+def kinds_under(parent_kind: str | None) -> st.SearchStrategy[str]:
+    """The kinds a unit may have under a unit of `parent_kind` (None: a root), docs/org.md."""
+    return st.sampled_from([kind for kind in spec.FIELDS["units"]["kind"].enum
+                            if parent_kind in PARENT_KINDS[kind]])
 
 
 @st.composite
 def documents(draw) -> dict:
     """A valid document: a random forest of units, officials with at most one head per
     unit, task groups, products and directives (some answering others), calendar days."""
-    unit_codes = draw(st.lists(CODES, min_size=1, max_size=7, unique=True))
-    units = [{"code": code, "name": draw(NAMES), "kind": draw(KINDS),
-              "parent": None if i == 0 or draw(st.integers(0, 3)) == 0
-              else draw(st.sampled_from(unit_codes[:i]))}
-             for i, code in enumerate(unit_codes)]
+    unit_codes = draw(st.lists(UNIT_CODES, min_size=1, max_size=7, unique=True))
+    units: list[dict] = []
+    for i, code in enumerate(unit_codes):
+        parent = (None if i == 0 or draw(st.integers(0, 3)) == 0
+                  else draw(st.sampled_from(range(i))))
+        units.append({"code": code, "name": draw(NAMES),
+                      "kind": draw(kinds_under(None if parent is None
+                                               else units[parent]["kind"])),
+                      "parent": None if parent is None else unit_codes[parent]})
     groups = [{"code": code, "name": draw(NAMES)}
               for code in draw(st.lists(CODES, max_size=3, unique=True))]
     officials, headed = [], set()

@@ -125,10 +125,10 @@ def test_workbook_problems_name_sheet_row_and_column(tmp_path):
 @pytest.mark.django_db
 def test_a_wrong_column_header_is_reported_once_on_the_header(tmp_path):
     path = workbook_with(tmp_path, {"units": [
-        ["code", "ten", "kind"],
-        ["HN", "Hà Nội", "city"],
-        ["HN.CG", "Cầu Giấy", "district"],
-        ["HN.SNV", "Sở Nội vụ", "department"],
+        ["code", "ten", "kind", "parent"],
+        ["HN", "Hà Nội", "city", None],
+        ["HN.CG", "Cầu Giấy", "district", "HN"],
+        ["HN.SNV", "Sở Nội vụ", "department", "HN"],
     ]})
     document, sheets = read_document(path)
     lines = [str(p) for p in sheets.present(rejected(document).problems)]

@@ -282,7 +282,7 @@ def test_a_head_may_not_export_another_unit_nor_staff_their_own(city):
 @pytest.mark.usefixtures("english")
 @pytest.mark.parametrize(("args", "message"), [
     (("--unit", "HN.NOPE"), "unknown unit “HN.NOPE”"),
-    (("--unit", "HN.CG", "--period", "2026-13"), "The period must be a month written YYYY-MM"),
+    (("--unit", "HN.CG", "--period", "2026-13"), "--period: not a month (YYYY-MM"),
     (("--period", "2026-10"), "Choose the unit"),
 ])
 def test_the_command_says_what_is_wrong(city, args, message):

@@ -17,14 +17,20 @@ the signals do not depend on it.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from django.utils import timezone
 
+from thuocdo.core.commands import (
+    ThuocdoCommand,
+    count_argument,
+    moment_argument,
+    month_argument,
+    refusal,
+    unit_argument,
+)
 from thuocdo.core.errors import ServiceError
 from thuocdo.measure.signals import event_number
 from thuocdo.org.models import Unit
@@ -35,7 +41,7 @@ from ...models import SignalRecord
 from ...services import signals_refresh
 
 
-class Command(BaseCommand):
+class Command(ThuocdoCommand):
     help = ("Compute a month's signals of avoidance and buck-passing and print them with "
             "those recorded by hand for the month (S14, S15) "
             "(tính các dấu hiệu né tránh, đùn đẩy của một tháng, kèm các dấu hiệu ghi nhận "
@@ -56,23 +62,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, period: str, unit: str | None, json: bool, as_of: str | None,
                no_store: bool, workers: int | None = None, **options):
-        moment = _moment(as_of)
-        if workers is not None and workers < 0:
-            raise CommandError(f"--workers must be 0 or more, not {workers} — số tiến trình "
-                               "phải từ 0 trở lên")
+        # Every argument is checked before anything is computed or stored.
+        period = month_argument(period)
+        moment = moment_argument(as_of, argument="--as-of") if as_of else timezone.now()
+        count_argument(workers, argument="--workers")
         scope = None
         if unit:
-            found = Unit.objects.filter(code=unit).values_list("lft", "rgt").first()
-            if found is None:
-                raise CommandError(f"unknown unit “{unit}” — không có đơn vị mã “{unit}”")
-            scope = set(Unit.objects.filter(lft__gte=found[0], rgt__lte=found[1])
+            found = unit_argument(unit)
+            scope = set(Unit.objects.filter(lft__gte=found.lft, rgt__lte=found.rgt)
                         .values_list("code", flat=True))
         try:
             result = compute_month(period=period, as_of=moment, workers=workers)
             if not no_store:
                 refreshed = signals_refresh(period=period, as_of=moment, result=result)
         except ServiceError as exc:
-            raise CommandError(f"{exc.service_message} ({exc.service_code})") from exc
+            raise refusal(exc, arguments={"period": "--period"}) from exc
         signals = [s for s in result.signals if scope is None or s.unit in scope]
         recorded = _recorded(period=period, units=scope)
         if json:
@@ -144,19 +148,6 @@ def _recorded_row(signal: SignalRecord) -> dict:
         "key": signal.key, "id": signal.pk, "status": signal.status,
         "url": base + reverse("accountability:signal_detail", kwargs={"pk": signal.pk}),
     }
-
-
-def _moment(value: str | None) -> dt.datetime:
-    if not value:
-        return timezone.now()
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"--as-of: not an ISO 8601 time: “{value}” — thời điểm không hợp "
-                           "lệ") from exc
-    if moment.tzinfo is None:
-        moment = timezone.make_aware(moment)
-    return moment
 
 
 def _dumps(rows) -> str:

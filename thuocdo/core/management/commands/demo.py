@@ -30,11 +30,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from thuocdo.exchange.generate import CITY_CODE, EMAIL_DOMAIN, generate_city
+from thuocdo.core.commands import ThuocdoCommand, bad_argument, count_argument
+from thuocdo.exchange.generate import CITY_CODE, EMAIL_DOMAIN, Shape, generate_city
 from thuocdo.exchange.generate_history import EARLIEST_START, month_add
 
 DEMO_SEED = 2023
@@ -263,7 +265,7 @@ def describe_report(report) -> str:
     return "; ".join(report.lines())
 
 
-class Command(BaseCommand):
+class Command(ThuocdoCommand):
     help = ("Build the demo city in the local database, print the demo accounts and serve "
             "http://127.0.0.1:PORT with a jobs worker (Ctrl+C to stop).")
 
@@ -280,13 +282,16 @@ class Command(BaseCommand):
                             help="Stop after printing the accounts (for CI and tests).")
 
     def handle(self, *args, **options) -> None:
+        # Every argument is checked before the database is touched.
+        count_argument(options["port"], argument="--port", minimum=1, maximum=65535)
+        count_argument(options["officials"], argument="--officials",
+                       minimum=Shape.smallest().units)
+        count_argument(options["months"], argument="--months")
         verbosity = options["verbosity"]
         database = settings.DATABASES["default"]
         self.stdout.write(f"Cơ sở dữ liệu / Database: {database['ENGINE'].rsplit('.', 1)[-1]} "
                           f"{database['NAME']}")
         call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
-        if options["months"] < 0:
-            raise CommandError("--months must be 0 or more")
         document = demo_document(options["officials"], options["months"])
         report = import_city(document)
         self.stdout.write(f"Thành phố demo / Demo city: {describe_report(report)}")
@@ -387,10 +392,9 @@ def serve_demo(port: int, *, out=print) -> None:
         try:
             probe.bind((DEMO_HOST, port))
         except OSError as exc:
-            raise CommandError(
-                f"port {port} is not free ({exc.strerror}): choose another with --port "
-                f"(cổng {port} đang bận: chọn cổng khác với --port)"
-            ) from exc
+            raise bad_argument("--port", _("port %(port)s is not free (%(reason)s): choose "
+                                           "another") % {"port": port,
+                                                         "reason": exc.strerror}) from exc
     ensure_static_root()
     env = demo_environ(port)  # the jobs send the e-mails, with links to this server
     worker = subprocess.Popen(  # noqa: S603 - our own argv
@@ -418,7 +422,8 @@ def serve_demo(port: int, *, out=print) -> None:
         pass
     except SystemExit as exc:  # runserver exits on Ctrl+C and on "address in use"
         if exc.code not in (0, None):
-            raise CommandError(f"the server could not start on port {port}") from exc
+            raise CommandError(_("the server could not start on port %(port)s")
+                               % {"port": port}) from exc
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

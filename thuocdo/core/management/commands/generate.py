@@ -17,10 +17,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
-from thuocdo.exchange.generate import generate_city, write_city
-from thuocdo.exchange.generate_history import DEFAULT_START, parse_month
+from thuocdo.core.commands import (
+    ThuocdoCommand,
+    bad_argument,
+    count_argument,
+    month_argument,
+    output_argument,
+)
+from thuocdo.exchange.generate import Shape, generate_city, write_city
+from thuocdo.exchange.generate_history import DEFAULT_START, EARLIEST_START
 
 #: where the exchange package's file writer may live: (module, function)
 _WRITERS = (
@@ -51,8 +59,7 @@ def write_document(document: dict, output: str) -> None:
         return
     path = Path(output)
     suffix = path.suffix.lower()
-    if suffix not in {".json", ".xlsx"}:
-        raise CommandError(f"{output}: the output must end in .json or .xlsx")
+    output_argument(output)
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = file_writer()
     if writer is not None:
@@ -76,7 +83,7 @@ def stream_document(output: str, **kwargs) -> dict[str, int]:
         return write_city(handle, **kwargs)
 
 
-class Command(BaseCommand):
+class Command(ThuocdoCommand):
     help = ("Write a realistic city (units, task groups, officials, products, directives, "
             "and with --months a task history) in the exchange format, for demos, tests and "
             "benchmarks.")
@@ -98,12 +105,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         started = time.perf_counter()
-        months = options["months"]
-        output = options["output"]
+        # Every argument is checked before anything is generated or written.
+        count_argument(options["officials"], argument="--officials",
+                       minimum=Shape.smallest().units)
+        months = count_argument(options["months"], argument="--months")
+        output = output_argument(options["output"], stdout=True)
+        label = month_argument(options["start"], argument="--start")
+        start = (int(label[:4]), int(label[5:]))
+        if start < EARLIEST_START:
+            raise bad_argument("--start", _("a history starts in %(first)s or later: "
+                                            "%(value)s")
+                               % {"first": f"{EARLIEST_START[0]}-{EARLIEST_START[1]:02d}",
+                                  "value": label})
         try:
-            start = parse_month(options["start"])
-            if months < 0:
-                raise ValueError("--months must be 0 or more")
             if months and output != "-" and Path(output).suffix.lower() == ".json":
                 counts = stream_document(output, officials=options["officials"],
                                          seed=options["seed"], months=months, start=start)

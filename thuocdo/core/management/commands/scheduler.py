@@ -12,9 +12,10 @@ import signal
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
+from django.utils.translation import gettext as _
 
+from thuocdo.core.commands import ThuocdoCommand, bad_argument
 from thuocdo.core.jobs import ScheduledJob, load_schedule
 
 
@@ -49,7 +50,7 @@ def build_scheduler(jobs: dict[str, ScheduledJob], scheduler_class: Any = None) 
     return scheduler
 
 
-class Command(BaseCommand):
+class Command(ThuocdoCommand):
     help = "Enqueue scheduled background jobs on time (one scheduler per database)."
 
     def add_arguments(self, parser) -> None:
@@ -64,9 +65,11 @@ class Command(BaseCommand):
             self._list(jobs)
             return
         if options["run_now"]:
-            for name in options["run_now"]:
+            for name in options["run_now"]:  # every name is checked before one is enqueued
                 if name not in jobs:
-                    raise CommandError(f"unknown job {name!r}; known: {', '.join(jobs)}")
+                    raise bad_argument("--run-now", _("unknown job %(name)s; known: %(known)s")
+                                       % {"name": name, "known": ", ".join(jobs)})
+            for name in options["run_now"]:
                 enqueue(name)
             return
         scheduler = build_scheduler(jobs)

@@ -21,7 +21,9 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from thuocdo.core.commands import ThuocdoCommand, count_argument
 
 PRODUCTION_SETTINGS = "thuocdo.config.settings.production"
 STOP_TIMEOUT = 30  # seconds the children get to finish before they are killed
@@ -126,7 +128,7 @@ def child_commands(*, bind: str, workers: int, jobs: bool, scheduler: bool,
     return commands
 
 
-class Command(BaseCommand):
+class Command(ThuocdoCommand):
     help = ("Serve Thước đo for real use: gunicorn + a jobs worker + the scheduler "
             "(production settings; needs THUOCDO_SECRET_KEY).")
     requires_system_checks: list = []  # gunicorn's workers load the project and check it
@@ -145,6 +147,8 @@ class Command(BaseCommand):
                                  "this on every machine but one).")
 
     def handle(self, *args, **options) -> None:
+        count_argument(options["workers"], argument="--workers", minimum=1)
+        count_argument(options["threads"], argument="--threads", minimum=1)
         problem = secret_key_problem(os.environ)
         if problem:
             raise CommandError(problem)

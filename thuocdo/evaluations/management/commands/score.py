@@ -13,16 +13,22 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from thuocdo.core.commands import (
+    ThuocdoCommand,
+    count_argument,
+    period_argument,
+    refusal,
+    unit_argument,
+)
 from thuocdo.core.errors import ServiceError
 from thuocdo.evaluations import services
 from thuocdo.evaluations.choices import SCORABLE
 from thuocdo.evaluations.models import Period, ScoreCard
 from thuocdo.evaluations.serializers import card_json  # the API's card too
-from thuocdo.org.models import Unit
 
 COLUMNS = ("official", "unit", "assigned", "completed", "quantity", "quality", "progress",
            "task_points", "general_points", "total", "grade", "quota_applied")
@@ -36,7 +42,7 @@ HEADERS = (gettext_lazy("Official code"), gettext_lazy("Unit"),
            gettext_lazy("Grade"), gettext_lazy("Moved down by the quota"))
 
 
-class Command(BaseCommand):
+class Command(ThuocdoCommand):
     help = "Score a period (YYYY-MM, YYYY-Qn or YYYY) and print its cards."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -48,30 +54,27 @@ class Command(BaseCommand):
                             "per core (default: setting THUOCDO_WORKERS)")
 
     def handle(self, *args, **options) -> None:
-        workers = options.get("workers")
-        if workers is not None and workers < 0:
-            raise CommandError(_("--workers must be 0 or more, not %(n)s.") % {"n": workers})
+        # Every argument is checked before the period is opened or scored.
+        engine = period_argument(options["period"])
+        workers = count_argument(options.get("workers"), argument="--workers")
+        unit = unit_argument(options["unit"]) if options.get("unit") else None
         try:
-            engine = services.parse_period(options["period"])
             known = Period.objects.filter(label=engine.label).first()
             if known is None or known.status in SCORABLE:  # nothing written before it ends
                 refused = services.ended_refusal(engine)
                 if refused is not None:
                     raise refused
-            period = services.period_open(label=options["period"])
+            period = services.period_open(label=engine.label)
             if period.status in SCORABLE:
                 services.period_score(period=period, reason="thuocdo score", workers=workers)
             else:
                 self.stderr.write(_("Period %(p)s is %(s)s: showing its stored cards.")
                                   % {"p": period.name, "s": period.get_status_display()})
         except ServiceError as error:
-            raise CommandError(error.service_message) from None
+            raise refusal(error, arguments={"period": "--period"}) from None
         cards = (ScoreCard.objects.filter(period=period).select_related("official")
                  .order_by("official__code"))
-        if options.get("unit"):
-            unit = Unit.objects.filter(code=options["unit"]).first()
-            if unit is None:
-                raise CommandError(_("Unknown unit %(code)s.") % {"code": options["unit"]})
+        if unit is not None:
             cards = cards.filter(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt)
         rows = [card_json(c) for c in cards.iterator(chunk_size=2000)]
         if options["json"]:

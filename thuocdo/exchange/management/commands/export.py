@@ -10,22 +10,26 @@ without it the JSON goes to stdout. The command line has the server's rights: an
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
+from thuocdo.core.commands import (
+    ThuocdoCommand,
+    month_argument,
+    output_argument,
+    refusal,
+    unit_argument,
+)
 from thuocdo.core.errors import ServiceError
 from thuocdo.core.scope import Scope
 from thuocdo.exchange.files import SUFFIXES, dumps, write_path
-from thuocdo.exchange.management.plain import PlainErrorsCommand
 from thuocdo.exchange.selectors import exchange_document
 
 #: Whoever runs a command on the server may read everything, as an administrator.
 SERVER = Scope(is_admin=True, roles=frozenset({"admin"}))
 
 
-class Command(PlainErrorsCommand):
+class Command(ThuocdoCommand):
     help = ("Export the organisation, or one unit's part of it (--unit, --period), as an "
             "exchange document (JSON on stdout, or --output).")
 
@@ -41,14 +45,18 @@ class Command(PlainErrorsCommand):
 
     def handle(self, *args, **options) -> None:
         output = options.get("output")
-        if output and Path(output).suffix.lower() not in SUFFIXES:
-            raise CommandError(_("--output: expected a .json or .xlsx file name, not %(path)s")
-                               % {"path": output})
+        if output:
+            output_argument(output, suffixes=SUFFIXES)
+        if options.get("unit"):
+            unit_argument(options["unit"])
+        if options.get("period"):
+            month_argument(options["period"])
         try:
             document = exchange_document(scope=SERVER, unit=options.get("unit"),
                                          period=options.get("period"))
         except ServiceError as error:
-            raise CommandError(error.service_message) from error
+            raise refusal(error, arguments={"unit": "--unit", "period": "--period"}) \
+                from error
         if not output:
             self.stdout.write(dumps(document), ending="")
             return

@@ -11,25 +11,15 @@ how the updated ones would change.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from thuocdo.core.commands import ThuocdoCommand, day_argument
 from thuocdo.exchange.files import read_document
-from thuocdo.exchange.management.plain import PlainErrorsCommand
 from thuocdo.exchange.services import document_import
 
 
-def _day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as error:
-        raise CommandError(_("--on: not a date (YYYY-MM-DD): %(value)s") % {"value": value}) \
-            from error
-
-
-class Command(PlainErrorsCommand):
+class Command(ThuocdoCommand):
     help = ("Import an exchange document (.json or .xlsx): check all of it, then write all "
             "of it or nothing.")
 
@@ -41,7 +31,8 @@ class Command(PlainErrorsCommand):
                             help="the day changes take effect (default: today)")
 
     def handle(self, *args, **options) -> None:
-        on = _day(options["on"]) if options.get("on") else None
+        # `--on`: a day of a year the product takes, as the page's field
+        on = day_argument(options["on"], argument="--on") if options.get("on") else None
         path = options["file"]
         run = document_import(read=lambda: read_document(path), on=on,
                               dry_run=options["dry_run"], source=str(path))
