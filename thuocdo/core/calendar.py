@@ -7,19 +7,21 @@ import datetime as dt
 import holidays
 from django.utils import formats, translation
 
-from thuocdo.measure.calendar import WorkCalendar
+from thuocdo.measure.calendar import WorkCalendar, public_days
 
 from .models import CalendarOverride
 
 
 def work_calendar(*, years: range | list[int], overrides_model=CalendarOverride) -> WorkCalendar:
     """Vietnam's public holidays for `years` (the `holidays` library, including its observed
-    and substituted days) corrected by the administrators' overrides for those years.
+    and substituted days off and the Saturdays swapped into working days: `public_days`)
+    corrected by the administrators' overrides for those years.
     `overrides_model`: a data migration passes its historical `CalendarOverride`."""
     years = list(years)
-    base = set(holidays.country_holidays("VN", years=years).keys())
+    library_off, library_work = public_days(years)
+    base = set(library_off)
     overrides = overrides_model.objects.filter(day__year__in=years).values_list("day", "kind")
-    workdays: set = set()
+    workdays: set = set(library_work)
     for day, kind in overrides:
         if kind == CalendarOverride.Kind.HOLIDAY:
             base.add(day)

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import IO
 
-import holidays
 from faker.providers.address.vi_VN import Provider as AddressProvider
 from faker.providers.person.vi_VN import Provider as PersonProvider
 
@@ -454,7 +453,7 @@ def _directives(units: list[_Unit], rng: random.Random) -> list[dict]:
     division or commune its department's or district's plan), a plausible number of
     working days after it (`PLAN_WORKDAYS`), so that a directive's cascade shows each unit
     below answering within weeks (or, for a few, months)."""
-    calendar = WorkCalendar.of(holidays.country_holidays("VN", years=[2023, 2024]).keys())
+    calendar = WorkCalendar.vietnam([2023, 2024])
     directives = [
         {"code": DIRECTIVE_24,
          "title": ("Chỉ thị về tăng cường kỷ luật, kỷ cương, trách nhiệm trong giải quyết công "

@@ -34,8 +34,6 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import holidays
-
 from thuocdo.measure.calendar import WorkCalendar
 
 #: The first month of history when none is given (a constant, never today's month).
@@ -242,7 +240,7 @@ class Days:
         first = dt.date(start[0], start[1], 1)
         end_month = month_add(start, months)
         years = range(start[0], end_month[0] + 2)
-        calendar = WorkCalendar.of(holidays.country_holidays("VN", years=list(years)).keys())
+        calendar = WorkCalendar.vietnam(years)
         self.calendar = calendar
         day = first if calendar.is_workday(first) else calendar.add_workdays(first, 1)
         last = dt.date(end_month[0], end_month[1], 1)

@@ -19,6 +19,21 @@ _ONE_DAY = dt.timedelta(days=1)
 _MARGIN = 400
 
 
+def public_days(years: Iterable[int]) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """Vietnam's days off and swapped working days for `years`, from the `holidays` library:
+    public holidays with their observed and substituted days off, and the weekend days the
+    Government swapped into working days for them (`weekend_workdays`: 22/08/2026 works for
+    31/08/2026 off). The library lists a few swapped days of other years in every year: only
+    those of `years` are kept."""
+    import holidays
+
+    years = sorted(set(years))
+    library = holidays.country_holidays("VN", years=years)
+    wanted = set(years)
+    return (frozenset(library.keys()),
+            frozenset(day for day in library.weekend_workdays if day.year in wanted))
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """Days off and swapped working days; everything else follows Monday–Friday."""
@@ -29,6 +44,12 @@ class WorkCalendar:
     @classmethod
     def of(cls, holidays: Iterable[dt.date] = (), workdays: Iterable[dt.date] = ()) -> WorkCalendar:
         return cls(frozenset(holidays), frozenset(workdays))
+
+    @classmethod
+    def vietnam(cls, years: Iterable[int]) -> WorkCalendar:
+        """Vietnam's calendar for `years` as the library knows it (`public_days`), with no
+        administrator's correction."""
+        return cls(*public_days(years))
 
     def is_workday(self, day: dt.date) -> bool:
         """A swapped working day always works; a holiday never does; else Monday–Friday."""

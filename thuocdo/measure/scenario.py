@@ -11,7 +11,7 @@ exchange format; this loader turns one such document into what the engine reads:
 - `Scenario.calendar`: the working-day calendar.
 
 Pure, like the rest of `thuocdo.measure`: the caller passes the public holidays (in the
-application and the tests: `holidays.country_holidays("VN", years=scenario_years(doc))`) and
+application and the tests: `calendar.public_days(scenario_years(doc))`) and
 the document's `calendar` key corrects them, as administrators' overrides do in the database.
 The document is trusted (checked by the importer or written by hand for a test): a missing
 reference raises `ScenarioError` naming the record, nothing more is validated here. Keys the
@@ -149,10 +149,12 @@ class Scenario:
     calendar: WorkCalendar
 
 
-def load_scenario(document: Mapping, *, holidays: Iterable[dt.date]) -> Scenario:
-    """Read an exchange-format document. `holidays` are the public holidays of the years the
-    document covers (`scenario_years`); its `calendar` key adds days off and swapped
-    working days on top of them."""
+def load_scenario(document: Mapping, *, holidays: Iterable[dt.date],
+                  workdays: Iterable[dt.date] = ()) -> Scenario:
+    """Read an exchange-format document. `holidays` and `workdays` are the public holidays
+    and swapped working days of the years the document covers (`scenario_years`,
+    `calendar.public_days`); its `calendar` key adds days off and swapped working days on
+    top of them."""
     people = load_people(document)
     products = {p["code"]: p for p in document.get("products", ())}
     events_by_task: dict[str, list[Event]] = {}
@@ -188,7 +190,7 @@ def load_scenario(document: Mapping, *, holidays: Iterable[dt.date]) -> Scenario
     if events_by_task:
         raise ScenarioError(f'events: unknown task "{sorted(events_by_task)[0]}"')
     return Scenario(MappingProxyType(histories), MappingProxyType(facts), people,
-                    load_calendar(document, holidays=holidays))
+                    load_calendar(document, holidays=holidays, workdays=workdays))
 
 
 def load_people(document: Mapping) -> People:
@@ -205,13 +207,16 @@ def load_people(document: Mapping) -> People:
     return People(MappingProxyType(officials), MappingProxyType(units))
 
 
-def load_calendar(document: Mapping, *, holidays: Iterable[dt.date]) -> WorkCalendar:
-    """Public holidays corrected by the document's `calendar`: its `holidays` are extra days
-    off, its `workdays` are working days whatever the holiday library says."""
+def load_calendar(document: Mapping, *, holidays: Iterable[dt.date],
+                  workdays: Iterable[dt.date] = ()) -> WorkCalendar:
+    """Public holidays and swapped working days (`calendar.public_days`) corrected by the
+    document's `calendar`: its `holidays` are extra days off, its `workdays` are working days
+    whatever the holiday library says."""
     extra = document.get("calendar") or {}
-    workdays = {dt.date.fromisoformat(d) for d in extra.get("workdays", ())}
-    days_off = (set(holidays) | {dt.date.fromisoformat(d) for d in extra.get("holidays", ())})
-    return WorkCalendar.of(days_off - workdays, workdays)
+    extra_work = {dt.date.fromisoformat(d) for d in extra.get("workdays", ())}
+    extra_off = {dt.date.fromisoformat(d) for d in extra.get("holidays", ())}
+    days_off = (set(holidays) | extra_off) - extra_work
+    return WorkCalendar.of(days_off, (set(workdays) - extra_off) | extra_work)
 
 
 def scenario_years(document: Mapping) -> list[int]:

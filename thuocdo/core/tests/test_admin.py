@@ -245,3 +245,21 @@ def test_an_override_is_named_with_its_day_and_kind_as_people_read_them():
     override = CalendarOverride(day=dt.date(2026, 12, 31), kind="holiday")
     with translation.override("vi"):
         assert str(override) == "31/12/2026 Ngày nghỉ"
+
+
+@pytest.mark.django_db
+def test_the_library_s_swapped_saturday_works_unless_an_override_says_otherwise(world,
+                                                                               client_for):
+    """22/08/2026 is worked for Monday 31/08 off (the holiday library's swap): a working
+    day with no override, so making it a working day changes nothing and is refused; an
+    administrator may still give it off."""
+    from thuocdo.core.calendar import work_calendar
+
+    saturday = dt.date(2026, 8, 22)
+    assert work_calendar(years=[2026]).is_workday(saturday)
+    assert not work_calendar(years=[2026]).is_workday(dt.date(2026, 8, 31))
+    client = client_for(world.user("admin"))
+    add = reverse("admin:core_calendaroverride_add")
+    assert client.post(add, {"day": "2026-08-22", "kind": "workday"}).status_code == 200
+    assert client.post(add, {"day": "2026-08-22", "kind": "holiday"}).status_code == 302
+    assert not work_calendar(years=[2026]).is_workday(saturday)

@@ -120,11 +120,10 @@ def test_the_demo_city_grades_spread_and_the_quota_moves_a_few():
     official scored 90 or more)."""
     from collections import Counter
 
-    import holidays
-
     from thuocdo.core.management.commands.demo import DEMO_SEED
     from thuocdo.evaluations.demo import demo_assessment
     from thuocdo.exchange.generate import generate_city
+    from thuocdo.measure.calendar import public_days
     from thuocdo.measure.scenario import load_scenario, scenario_years
     from thuocdo.measure.scoring import Assessment as Assessed
     from thuocdo.measure.scoring import OfficialInput, TaskInput, score_period
@@ -132,8 +131,8 @@ def test_the_demo_city_grades_spread_and_the_quota_moves_a_few():
     zone = dt.timezone(dt.timedelta(hours=7))
     document = generate_city(officials=300, seed=DEMO_SEED, months=3, start=(2026, 9),
                              until=dt.datetime(2026, 11, 23, tzinfo=zone))
-    scenario = load_scenario(document, holidays=holidays.country_holidays(
-        "VN", years=scenario_years(document)))
+    days_off, workdays = public_days(scenario_years(document))
+    scenario = load_scenario(document, holidays=days_off, workdays=workdays)
     tasks = [TaskInput(history, facts.product or "", facts.coefficient, facts.quantity)
              for code, history in scenario.histories.items()
              for facts in [scenario.tasks[code]]]

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import holidays
 from hypothesis import given
 from hypothesis import strategies as st
 
-from thuocdo.measure.calendar import WorkCalendar
+from thuocdo.measure.calendar import WorkCalendar, public_days
 
 D = dt.date
-VN_2026 = WorkCalendar.of(holidays.country_holidays("VN", years=[2026]).keys())
+VN_2026 = WorkCalendar.vietnam([2026])
 
 
 def test_reunification_and_labour_day_2026():
@@ -31,6 +30,17 @@ def test_tet_2026_is_off_from_14_to_22_february():
     assert VN_2026.is_workday(D(2026, 2, 13))
     assert VN_2026.add_workdays(D(2026, 2, 13), 1) == D(2026, 2, 23)
     assert VN_2026.workdays_between(D(2026, 2, 13), D(2026, 2, 23)) == 1
+
+
+def test_the_government_s_swapped_saturday_of_2026_works():
+    """National Day 2026: Mon 31/8 is given off and Sat 22/8 worked in its place. The library
+    lists both; the swapped Saturday used to be left out, so 22/8 counted as a day off and the
+    week of 24/8 had a working day too few."""
+    assert VN_2026.is_workday(D(2026, 8, 22))
+    assert not VN_2026.is_workday(D(2026, 8, 31))
+    assert VN_2026.add_workdays(D(2026, 8, 21), 1) == D(2026, 8, 22)
+    days_off, workdays = public_days([2026])
+    assert D(2026, 8, 31) in days_off and workdays == {D(2026, 8, 22)}  # no other year's
 
 
 def test_a_swapped_saturday_works_and_an_extra_day_off_does_not():

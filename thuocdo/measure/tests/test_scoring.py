@@ -17,12 +17,11 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thuocdo.measure.calendar import WorkCalendar
+from thuocdo.measure.calendar import WorkCalendar, public_days
 from thuocdo.measure.history import VIETNAM, Event, Holder, TaskHistory
 from thuocdo.measure.scenario import Unit, load_scenario, scenario_years
 from thuocdo.measure.scoring import (
@@ -91,7 +90,8 @@ def load_inputs(document: Mapping) -> Inputs:
     signals whose last decision confirmed the breach is a ground, as
     `evaluations.adapters.signal_grounds` makes it (`signal_grounds` here)."""
     years = scenario_years(document)
-    scenario = load_scenario(document, holidays=holidays.country_holidays("VN", years=years))
+    days_off, workdays = public_days(years)
+    scenario = load_scenario(document, holidays=days_off, workdays=workdays)
     refs: dict[str, list[str]] = {}
     for n, record in enumerate(document.get("events", ())):
         refs.setdefault(record["task"], []).append(f"events[{n}]")

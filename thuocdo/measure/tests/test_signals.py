@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thuocdo.measure.calendar import WorkCalendar
+from thuocdo.measure.calendar import WorkCalendar, public_days
 from thuocdo.measure.history import VIETNAM, Event, Holder, TaskHistory
 from thuocdo.measure.scenario import (
     People,
@@ -49,8 +49,8 @@ FILES = sorted(GOLDEN.glob("*.json"))
 
 def load(path: Path) -> tuple[dict, object]:
     document = json.loads(path.read_text(encoding="utf-8"))
-    days = holidays.country_holidays("VN", years=scenario_years(document)).keys()
-    return document, load_scenario(document, holidays=days)
+    days_off, workdays = public_days(scenario_years(document))
+    return document, load_scenario(document, holidays=days_off, workdays=workdays)
 
 
 def run(document: dict, scenario, histories=None, **overrides) -> list[Signal]:

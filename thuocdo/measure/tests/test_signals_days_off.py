@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import holidays
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +18,7 @@ from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import VIETNAM, Event, Holder, TaskHistory
 from thuocdo.measure.signals import DETECTORS, detect_all, period_bounds
 
-CALENDAR = WorkCalendar.of(holidays.country_holidays("VN", years=[2026, 2027]).keys())
+CALENDAR = WorkCalendar.vietnam([2026, 2027])
 LEAD = Holder("U1", "P1")
 BOSS = Holder("U0", "P0")
 ZERO = re.compile(r"\b0 ngày làm việc")
