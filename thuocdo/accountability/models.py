@@ -263,9 +263,8 @@ class AuthorityMatrixVersion(models.Model):
 
     @classmethod
     def in_force_on(cls, day: dt.date) -> AuthorityMatrixVersion | None:
-        """The version in force on `day`: the latest `effective_from` not after it (of two
-        from the same day, the greater name, as `thresholds_in_force` breaks ties); None
-        before every version."""
+        """The version in force on `day`: the latest `effective_from` not after it (one a
+        day: `services.authority_matrix_add`); None before every version."""
         return (cls.objects.filter(effective_from__lte=day)
                 .order_by("-effective_from", "-version").first())
 

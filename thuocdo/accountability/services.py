@@ -1174,6 +1174,15 @@ def authority_matrix_add(*, actor: Any = None, version: str, effective_from: dt.
     if AuthorityMatrixVersion.objects.filter(version=version).exists():
         raise ServiceError(_("Version “%(version)s” exists already.") % {"version": version},
                            code="version_taken", field="version")
+    # One version a day: which of two from the same day is in force would depend on how the
+    # database sorts their names (a collation), not on a rule anyone can read.
+    same_day = AuthorityMatrixVersion.objects.filter(effective_from=effective_from).first()
+    if same_day is not None:
+        raise ServiceError(
+            _("Version “%(version)s” already comes into force on %(day)s: choose another "
+              "day, or remove that version first if no month was computed under it.")
+            % {"version": same_day.version, "day": effective_from.strftime("%d/%m/%Y")},
+            code="version_same_day", field="effective_from")
     row = AuthorityMatrixVersion.objects.create(version=version,
                                                 effective_from=effective_from, basis=basis)
     AuthorityRule.objects.bulk_create(

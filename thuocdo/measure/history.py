@@ -454,9 +454,16 @@ def _holder_intervals(history: TaskHistory, facts: LogFacts, calendar: WorkCalen
     if pending is not None:
         # Work waiting for review counts as of its hand-in (`delays`): the review's days are
         # nobody's delay, unless a rework sends it back (then they are the reviewer's).
+        # The hand-in need not start an interval (work handed in to the one who holds it,
+        # e.g. a head who leads work they assigned): one that spans it counts up to it.
         handed_in = history.events[pending].at
-        intervals = [replace(i, workdays_overdue=0) if i.start >= handed_in else i
-                     for i in intervals]
+        intervals = [
+            replace(i, workdays_overdue=0) if i.start >= handed_in
+            else replace(i, workdays_overdue=_interval(
+                history, calendar, i.holder, i.start, handed_in, i.started_by
+            ).workdays_overdue) if i.end is None or i.end > handed_in
+            else i
+            for i in intervals]
     return intervals
 
 

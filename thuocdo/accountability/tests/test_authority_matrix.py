@@ -182,6 +182,21 @@ def test_a_bad_version_is_refused_saying_what_to_write(kwargs, code, field):
 
 
 @pytest.mark.django_db
+def test_one_version_a_day():
+    """Which of two versions from the same day is in force would depend on the database's
+    collation of their names: the second is refused, naming the first."""
+    services.authority_matrix_add(version="2027.1", effective_from=dt.date(2027, 1, 1),
+                                  rules=DEFAULT_ROWS)
+    with translation.override("en"), pytest.raises(ServiceError) as refused:
+        services.authority_matrix_add(version="2027.1b", effective_from=dt.date(2027, 1, 1),
+                                      rules=[])
+    assert (refused.value.service_code, refused.value.field) == ("version_same_day",
+                                                                 "effective_from")
+    assert "“2027.1” already comes into force on 01/01/2027" in refused.value.service_message
+    assert not AuthorityMatrixVersion.objects.filter(version="2027.1b").exists()
+
+
+@pytest.mark.django_db
 def test_a_position_or_priority_refused_lists_what_may_be_written():
     with translation.override("en"), pytest.raises(ServiceError) as refused:
         services.authority_rule_clean({"position": "boss", "priority": "normal"})

@@ -198,6 +198,12 @@ def test_review_time_of_work_waiting_for_review_is_nobodys_delay():
     assert holder_intervals(waiting, CAL, at(22))[-1].holder == BOSS
     late = task(ev("submit", at(19, 10)))
     assert delay_by_holder(late, CAL, at(22)) == {LEAD: 2}
+    # A head leading work they assigned hands it in to themself: no new holder, the same
+    # rule (found by a review: the 4 review days were counted as late too).
+    own = TaskHistory("T1", at(1, 8), dt.date(2026, 10, 15), BOSS, BOSS,
+                      (ev("submit", at(19)),))
+    assert delay_by_holder(own, CAL, at(23)) == {BOSS: 2} == {
+        BOSS: sum(d.workdays_late for d in delays(own, CAL, at(23)))}
 
 
 def test_waiting_for_guidance_is_the_superiors_step():
@@ -246,6 +252,9 @@ def test_late_days_attributed_add_up_to_the_delays(steps, submit_day):
     waiting = task(*events[:-1])  # not yet approved: counted as of the hand-in
     assert sum(delay_by_holder(waiting, CAL, END).values()) == sum(
         d.workdays_late for d in delays(waiting, CAL, END))
+    own = replace(waiting, lead=BOSS)  # the assigner leads it: handed in to themself
+    assert sum(delay_by_holder(own, CAL, END).values()) == sum(
+        d.workdays_late for d in delays(own, CAL, END))
 
 
 @given(submit_day=days, remind_day=days)
