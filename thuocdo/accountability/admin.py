@@ -254,9 +254,12 @@ class AuthorityMatrixAdmin(ServiceAdmin):
         return () if obj is None else ("status", "rules_in_words")
 
     def get_changeform_initial_data(self, request):
-        """The rules of the version in force today, to start from."""
+        """The rules of the latest version, to start from: the one in force today, or one
+        already saved to come into force later (starting from today's would drop its
+        changes)."""
         initial = super().get_changeform_initial_data(request)
-        current = AuthorityMatrixVersion.in_force_on(timezone.localdate())
+        current = (AuthorityMatrixVersion.objects.order_by("-effective_from")
+                   .prefetch_related("rules__product").first())
         if current is not None:
             rules = version_rules(current)
             initial.setdefault("any_product", [f"{position}:{priority}"

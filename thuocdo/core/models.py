@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,7 +33,9 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["object_type", "object_code"], name="core_audit_object")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_code}"
+        # Vietnam time, written as the pages write dates (the list shows the same moment)
+        at = timezone.localtime(self.at)
+        return f"{at:%d/%m/%Y %H:%M} {self.action} {self.object_type}:{self.object_code}"
 
 
 class CalendarOverride(models.Model):

@@ -334,6 +334,12 @@ def test_the_admin_adds_a_version_from_a_copy_of_the_one_in_force(world, client_
         Competence("deputy", "urgent", "BC"), Competence("staff", "collective", "BC")}))
     entry = AuditEntry.objects.get(action="authority_matrix_save", object_code="2027.1")
     assert entry.actor == world.user("admin") and entry.changes["basis"] == "QĐ 5/2026"
+    # The next version starts from 2027.1, saved though not in force yet: starting from the
+    # one in force today would drop its changes (found on a walk).
+    form = client.get(reverse("admin:accountability_authoritymatrixversion_add")
+                      ).context["adminform"].form
+    assert sorted(form.initial["any_product"]) == ["head:urgent", "staff:normal"]
+    assert form.initial["one_product"] == "deputy, urgent, BC\nstaff, collective, BC"
 
 
 @pytest.mark.django_db

@@ -458,7 +458,7 @@ def test_the_signal_page_answers_through_forms(world, client_for):
     assert signal.status == "requested"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_workers_find_the_same_signals_and_delays_as_one_process(forks_beside_the_live_server):
     """A generated city's month computed agency by agency in two worker processes, then in
     this one: the same signals, in the same order, and the same delays. Needs a database

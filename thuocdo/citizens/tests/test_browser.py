@@ -10,7 +10,7 @@ import pytest
 
 from thuocdo.core.testing import build_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_submit_get_a_code_and_follow_it_on_a_phone(live_server, phone_page):

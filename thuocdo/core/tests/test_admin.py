@@ -30,6 +30,17 @@ def test_audit_trail_is_read_only(world, client_for):
     assert entry.action != "tampered"
 
 
+def test_an_audit_entry_is_named_with_its_moment_in_vietnam_time(db):
+    """The detail page's header read "2026-11-24 09:43" (UTC) while the list said
+    24/11/2026 16:43."""
+    from django.utils import timezone
+
+    entry = AuditEntry(action="calendar.add", object_type="calendar", object_code="x",
+                       at=dt.datetime(2026, 11, 24, 9, 43, tzinfo=dt.UTC))
+    with timezone.override("Asia/Ho_Chi_Minh"):
+        assert str(entry) == "24/11/2026 16:43 calendar.add calendar:x"
+
+
 def test_calendar_overrides_are_set_through_the_service(world, client_for, settings):
     """Adding and changing an override are audited with the day and the kind (before and
     after for a change), as a removal is."""

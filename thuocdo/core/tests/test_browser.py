@@ -10,7 +10,7 @@ import pytest
 
 from thuocdo.core.testing import PASSWORD, build_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 

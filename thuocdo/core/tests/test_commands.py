@@ -85,7 +85,7 @@ def test_demo_accounts_come_from_one_district():
     assert DEMO_PASSWORD in table and accounts["head"].official_code in table
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_demo_no_serve_builds_the_city_and_accounts_twice(monkeypatch):
     """`demo --no-serve` imports the city and creates one account per role; a second run
     imports nothing new and resets the passwords."""
@@ -123,7 +123,7 @@ def test_demo_no_serve_builds_the_city_and_accounts_twice(monkeypatch):
     assert head.check_password(DEMO_PASSWORD)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_demo_on_a_database_holding_another_city_says_so_and_changes_nothing():
     pytest.importorskip("thuocdo.exchange.importer")
     from thuocdo.accounts.models import User

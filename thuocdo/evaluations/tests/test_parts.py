@@ -73,7 +73,7 @@ def test_scoring_part_by_part_gives_the_cards_of_scoring_at_once():
     _check(workers=1)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_workers_give_the_same_cards(forks_beside_the_live_server):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: set THUOCDO_DATABASE_URL=postgres://... to run it "

@@ -11,7 +11,7 @@ from django.utils import timezone
 from thuocdo.core.testing import PASSWORD, build_world
 from thuocdo.tasks import services
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 TZ = timezone.get_fixed_timezone(7 * 60)

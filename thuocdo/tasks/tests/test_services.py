@@ -192,7 +192,7 @@ def test_tampering_with_an_event_row_is_detected(world, product, tamper):
         call_command("audit", "verify")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_threads_acting_at_once_on_postgresql(world, product):
     """The head approves and sends back for rework at the same moment, from two threads:
     the row lock serialises them; the second finds the task no longer submitted."""
