@@ -555,3 +555,53 @@ def stored_before_quota(data: Mapping[str, Any]) -> ScoreCard:
         delays=data.get("delays", 0), major_errors=data.get("major_errors", 0),
         reasons=tuple(r for r in data.get("reasons", ()) if r != quota.get("reason")))
 
+
+
+# -- the exceptions a period's cards were computed with ----------------------------------
+
+
+def quota_basis(exceptions: Mapping[str, EngineQuotaException]) -> dict[str, dict[str, str]]:
+    """The exceptions that apply to a period (agency code → exception) as stored on it
+    (`Period.quota_basis`): plain strings, compared as they are."""
+    return {agency: {"share": str(Fraction(e.share)), "decision": e.decision,
+                     "decided_on": e.decided_on.isoformat() if e.decided_on else ""}
+            for agency, e in sorted(exceptions.items())}
+
+
+def _from_basis(basis: Mapping[str, Mapping[str, str]]) -> dict[str, EngineQuotaException]:
+    return {agency: EngineQuotaException(
+        share=Fraction(e["share"]), decision=e["decision"],
+        decided_on=dt.date.fromisoformat(e["decided_on"]) if e["decided_on"] else None)
+        for agency, e in basis.items()}
+
+
+def scored_exceptions(period: Any) -> dict[str, EngineQuotaException]:
+    """Agency code → the approved exception the period's stored cards were computed with:
+    its `quota_basis`, or, for a period scored before that was recorded, the exception
+    its cards' quota decisions cite (`quota.exception`). Never the exceptions recorded
+    since: those apply once the period is scored again."""
+    if period.quota_basis is not None:
+        return _from_basis(period.quota_basis)
+    found: dict[str, EngineQuotaException] = {}
+    for code, quota in (StoredCard.objects.filter(period=period,
+                                                  data__quota__exception__isnull=False)
+                        .values_list("agency__code", "data__quota")):
+        exception = (quota or {}).get("exception")
+        if exception and code not in found:
+            found[code] = EngineQuotaException(
+                share=Fraction(repr(exception["share"])), decision=exception["decision"],
+                decided_on=(dt.date.fromisoformat(exception["decided_on"])
+                            if exception.get("decided_on") else None))
+    return found
+
+
+def unapplied_exceptions(period: Any) -> dict[str, tuple[EngineQuotaException | None,
+                                                         EngineQuotaException | None]]:
+    """Agency code → (the exception the cards were computed with, the one in force on the
+    period's last day now), for each agency where they differ: recorded, changed or
+    removed since the period was last scored (None: no exception)."""
+    scored, live = scored_exceptions(period), quota_exceptions(period)
+    plain_scored, plain_live = quota_basis(scored), quota_basis(live)
+    return {agency: (scored.get(agency), live.get(agency))
+            for agency in sorted(set(plain_scored) | set(plain_live))
+            if plain_scored.get(agency) != plain_live.get(agency)}

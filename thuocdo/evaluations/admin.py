@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.admin import ServiceAdmin, ServiceModelForm
@@ -69,4 +70,4 @@ class QuotaExceptionAdmin(ServiceAdmin):
 
     @admin.display(description=_("HTXS quota"), ordering="share")
     def percent_shown(self, obj):
-        return f"{obj.percent}%"
+        return f"{number_format(obj.percent)}%"

@@ -9,7 +9,8 @@ status) and `GET /api/evaluations/cards/{period}/{official}/`, each card in the 
 `thuocdo score --json` (`serializers.card_json`, the CLI's own function) with the
 procedure's fields beside it; `POST /api/evaluations/cards/{period}/{official}/self-score/`
 (`{"general_points", "note"}`), `.../assessment/` (`{"general_points", "reason",
-"organising", "uniting"}`) and `.../appeal/` (`{"reason"}`). `GET
+"organising", "uniting"}`, answering the card with what computing the cards undid, as a
+unit's assessments do) and `.../appeal/` (`{"reason"}`). `GET
 /api/evaluations/units/{period}/{unit}/` and `POST .../assessments/` (`{"assessments":
 [...]}`), `.../review/` and `.../approve/`. `GET /api/evaluations/appeals/` (filters:
 period, status, waiting), `GET /api/evaluations/appeals/{appeal_id}/` and `POST
@@ -70,6 +71,7 @@ from .serializers import (
     PeriodDetailSerializer,
     PeriodSerializer,
     PublishSerializer,
+    ScoreCardAssessedSerializer,
     ScoreCardDetailSerializer,
     ScoreCardSerializer,
     SelfScoreSerializer,
@@ -442,10 +444,13 @@ class ScoreCardViewSet(mixins.ListModelMixin, _ScopedViewSet):
                     "`organising` or `uniting`: missing or outside 0–1 for a leader), "
                     "`period_closed` (approved, published or locked); 404 if the caller "
                     "does not read the card. Nothing is written on a refusal. Answers the "
-                    "card as computed again.",
+                    "card as computed again, with what the save did as the unit's "
+                    "assessments answer it: `changed` and `scored`, the officials whose "
+                    "review (`to_draft`) or approval (`unapproved`) computing the cards "
+                    "undid, this one's or, by the HTXS quota, others'.",
         parameters=CARD_PARAMETERS,
         request=AssessmentSerializer,
-        responses={200: ScoreCardDetailSerializer, **error_responses(400, 403, 404)},
+        responses={200: ScoreCardAssessedSerializer, **error_responses(400, 403, 404)},
         examples=[OpenApiExample("A deduction with its reason", request_only=True,
                                  value={"general_points": 27,
                                         "reason": "Chậm nộp một báo cáo tháng."}),
@@ -463,11 +468,18 @@ class ScoreCardViewSet(mixins.ListModelMixin, _ScopedViewSet):
         body = AssessmentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        services.assessment_set(actor=request.user, period=card.period, official=card.official,
-                                general_points=data["general_points"],
-                                reason=data.get("reason", ""),
-                                organising=data.get("organising"), uniting=data.get("uniting"))
-        return Response(self._detail(self._card()))
+        # `assessment_set` is this one row; the save's result says whose review or approval
+        # computing the cards undid, as the unit's endpoint and the review screen say it
+        saved = services.assessments_save(
+            actor=request.user, period=card.period,
+            rows=[services.AssessmentRow(card.official, data["general_points"],
+                                         data.get("reason", ""), data.get("organising"),
+                                         data.get("uniting"))])
+        card = self._card()
+        card.appeal_rows = selectors.appeals_of(card=card)
+        card.allowed_actions = _card_actions(self.scope, card)
+        card.saved = saved
+        return Response(ScoreCardAssessedSerializer(card).data)
 
 
 def _card_actions(scope, card: ScoreCard) -> list[str]:
@@ -542,17 +554,18 @@ class EvaluationUnitViewSet(_ScopedViewSet):
                             if under_review else ([], None))
         waiting = services.not_reviewed(approvable, unit)
         to_approve = [c.official.code for c in approvable if c.status == CardStatus.REVIEWED]
+        # as the review screen offers "confirm the review": under review, a draft left
+        to_review = services.to_review(assessable)
         actions = []
         if assessable and period.status in SCORABLE:
             actions.append("assess")
-        if assessable and under_review:
+        if to_review and under_review:
             actions.append("review")
         if to_approve and not waiting:
             actions.append("approve")
         return {"period": period.label, "period_status": period.status, "unit": unit.code,
                 "name": unit.name, "assessable": [c.official.code for c in assessable],
-                "to_review": [c.official.code for c in assessable
-                              if c.status == CardStatus.DRAFT],
+                "to_review": [c.official.code for c in to_review],
                 "to_approve": to_approve, "not_reviewed": waiting, "allowed_actions": actions}
 
     @staticmethod
@@ -640,9 +653,11 @@ class EvaluationUnitViewSet(_ScopedViewSet):
         description="The head confirms the review of the unit's cards they assess: their "
                     "drafts become reviewed, and those who approve them are told. Refusals: "
                     "403 if the caller assesses nobody in the unit; 400 `period_status` "
-                    "(not under review), `not_assessed` (a card's general criteria not "
-                    "assessed yet). Nothing is written on a refusal. Answers the unit with "
-                    "how many cards became reviewed.",
+                    "(not under review), `nothing_to_review` (every card the caller reviews "
+                    "there is already reviewed: `review` is not in `allowed_actions`), "
+                    "`not_assessed` (a card's general criteria not assessed yet). Nothing "
+                    "is written on a refusal. Answers the unit with how many cards became "
+                    "reviewed.",
         parameters=UNIT_PARAMETERS,
         request=NoteSerializer,
         responses={200: UnitReviewedSerializer, **error_responses(400, 403, 404)},

@@ -317,6 +317,11 @@ class SharePercentField(forms.DecimalField):
         percent = super().clean(value)
         return None if percent is None else percent / 100
 
+    def has_changed(self, initial, data):
+        """The stored fraction (0.3000) against the percent typed (30): compared in
+        percent, so an unchanged share is not reported changed."""
+        return super().has_changed(self.prepare_value(initial), data)
+
 
 class QuotaExceptionForm(forms.Form):
     """An approved exception to the HTXS quota (`services.quota_exception_record`, and

@@ -27,7 +27,8 @@ from .choices import (
 class Period(models.Model):
     """Kỳ đánh giá: a month, quarter or year, and where its procedure stands.
 
-    `rubric_version` is the engine rubric the cards were computed with (set when scored).
+    `rubric_version` is the engine rubric the cards were computed with (set when scored),
+    `quota_basis` the approved exceptions to the HTXS quota they were computed with.
     Appeals are accepted up to and including `appeal_until`; then the period can be locked,
     and a locked period is never scored again.
     """
@@ -42,6 +43,12 @@ class Period(models.Model):
     engine_version = models.CharField(_("engine"), max_length=32, blank=True)
     scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
     appeal_until = models.DateField(_("appeals until"), null=True, blank=True)
+    #: the approved exceptions to the HTXS quota the cards were computed with (set when
+    #: scored, from the inputs the engine read): agency code → {"share", "decision",
+    #: "decided_on"} as strings; None: scored before it was recorded (the cards' own
+    #: `quota.exception` then tell). See `services.stale_cards_refusal`.
+    quota_basis = models.JSONField(_("quota exceptions scored with"), null=True, blank=True,
+                                   editable=False)
 
     class Meta:
         verbose_name = _("evaluation period")

@@ -392,8 +392,14 @@ class QuotaLine:
     kept: int  # final HTXS
     htt: int  # final HTT
     group_name: str = ""  # the task group's name ("" for the agency's own line)
-    #: the approved exception that sets `share` in the agency (None: the rubric's share)
+    #: the approved exception that sets `share` in the agency, as the cards were computed
+    #: with (None: the rubric's share)
     exception: EngineQuotaException | None = None
+    #: the exceptions in force on the period's last day differ from `exception` (recorded,
+    #: changed or removed since the cards were computed): not applied until scored again
+    unapplied: bool = False
+    #: the exception in force now when `unapplied` (None: removed)
+    pending: EngineQuotaException | None = None
 
     @property
     def cap(self) -> Fraction:
@@ -455,7 +461,9 @@ def period_rubric(period: Period):
 
 def quota_lines(*, period: Period, cards: list[ScoreCard]) -> list[QuotaLine]:
     """Quota state per agency (and task group) of the given cards: pass the cards of whole
-    agencies (the ranking passes the agencies its unit touches)."""
+    agencies (the ranking passes the agencies its unit touches). The share is the one the
+    cards were decided with (`adapters.scored_exceptions`); an exception recorded, changed
+    or removed since is flagged (`QuotaLine.unapplied`), not shown as applied."""
     rubric = period_rubric(period)
     counts: dict[tuple[int, str], list] = {}
     for card in cards:
@@ -468,15 +476,18 @@ def quota_lines(*, period: Period, cards: list[ScoreCard]) -> list[QuotaLine]:
             row[2] += card.grade == "HTXS"
             row[3] += card.grade == "HTT"
     names = task_group_names(group for _agency, group in counts)
-    from .adapters import quota_exceptions
+    from .adapters import scored_exceptions, unapplied_exceptions
 
-    exceptions = quota_exceptions(period)
+    # the share the cards were decided with, and any exception not applied to them yet
+    exceptions = scored_exceptions(period) if counts else {}
+    unapplied = unapplied_exceptions(period) if counts else {}
     lines = []
     for (_agency, group), (agency, cand, kept, htt) in sorted(
             counts.items(), key=lambda kv: (kv[1][0].lft, kv[0][1])):
         share, exception = quota_share(agency.code, rubric, exceptions)
         lines.append(QuotaLine(agency, group, share, cand, kept, htt, names.get(group, ""),
-                               exception))
+                               exception, agency.code in unapplied,
+                               unapplied.get(agency.code, (None, None))[1]))
     return lines
 
 

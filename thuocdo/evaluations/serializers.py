@@ -308,6 +308,24 @@ class ScoreCardDetailSerializer(ScoreCardSerializer):
                 "allowed_actions": instance.allowed_actions}
 
 
+class ScoreCardAssessedSerializer(ScoreCardDetailSerializer):
+    """The card after its official's general criteria were assessed, as computed again,
+    with what the save did: the same `changed` and `scored` as a unit's assessments
+    (`UnitAssessedSerializer`)."""
+
+    changed = serializers.IntegerField(help_text="1 if the assessment changed, else 0.")
+    scored = ScoreRunSerializer(
+        allow_null=True, help_text="The cards computed again after the change (null when "
+                                   "nothing changed): whose review (`to_draft`) or "
+                                   "approval (`unapproved`) it undid, this card's or "
+                                   "others' whose HTXS quota outcome it changed.")
+
+    def to_representation(self, instance: ScoreCard) -> dict:
+        scored = instance.saved.scored
+        return {**super().to_representation(instance), "changed": instance.saved.changed,
+                "scored": None if scored is None else ScoreRunSerializer(scored).data}
+
+
 # -- requests -----------------------------------------------------------------------------
 
 
@@ -378,8 +396,8 @@ class UnitAssessedSerializer(UnitProcedureSerializer):
 class UnitReviewedSerializer(UnitProcedureSerializer):
     """The unit after its review was confirmed."""
 
-    reviewed = serializers.IntegerField(help_text="How many cards became reviewed (0: all "
-                                                  "were already).")
+    reviewed = serializers.IntegerField(help_text="How many cards became reviewed (none "
+                                                  "left: refused, `nothing_to_review`).")
 
 
 class UnitApprovedSerializer(UnitProcedureSerializer):

@@ -419,7 +419,12 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
     period.rubric_version = rubric.version
     period.engine_version = ENGINE_VERSION
     period.scored_at = timezone.now()
-    period.save(update_fields=["status", "rubric_version", "engine_version", "scored_at"])
+    # the exceptions the cards were computed with: those the inputs read (before this
+    # transaction), not those in force now (`stale_cards_refusal` compares them)
+    period.quota_basis = adapters.quota_basis(adapters.exceptions_for(inputs.exceptions,
+                                                                      period))
+    period.save(update_fields=["status", "rubric_version", "engine_version", "scored_at",
+                               "quota_basis"])
     result = ScoreResult(period, created, updated, unchanged, len(gone), tuple(to_draft),
                          tuple(unapproved), tuple(quota_only), notified)
     audit_record(actor=actor, action="period.score", object_type="evaluations.period",
@@ -960,7 +965,8 @@ def _clean_exception(*, scope: Scope, agency: Unit, valid_from: dt.date, valid_t
 
 def _check_periods_open(spans: Iterable[tuple[dt.date, dt.date]]) -> None:
     """Refuse when a period ending on a day of `spans` is approved or later: its cards are
-    fixed (an appeal decides the quota again with the exceptions recorded), so an exception
+    fixed (an appeal decides the quota again with the exceptions they were computed
+    with), so an exception
     that applies to it is neither added, changed nor removed. The periods are locked, so
     an approval at the same moment waits for this change, or this change for it."""
     ends = Q(pk__in=[])
@@ -1137,11 +1143,19 @@ def card_self_score(*, actor: Any, card: ScoreCard, general_points: Any, note: s
     return card
 
 
+def to_review(cards: Iterable[ScoreCard]) -> list[ScoreCard]:
+    """The cards among `cards` (those a head reviews: `assessable`) that confirming the
+    review would make reviewed: the drafts. The review screen offers "confirm the review"
+    and the API its `review` only while there is one; `unit_review` refuses otherwise."""
+    return [c for c in cards if c.status == CardStatus.DRAFT]
+
+
 @transaction.atomic
 def unit_review(*, actor: Any, period: Period, unit: Unit, reason: str = "") -> int:
     """The head of `unit` confirms the review of the unit's cards that they may assess.
-    Every such card must have its general criteria assessed. Returns how many cards became
-    reviewed; those who approve them are told (`_notify_approval`)."""
+    Refused when none is left to review (`to_review`: nothing is audited), and until every
+    such card has its general criteria assessed. Returns how many cards became reviewed;
+    those who approve them are told (`_notify_approval`)."""
     scope = _scope(actor)
     period = _lock_period(period)
     if period.status != PeriodStatus.REVIEW:
@@ -1151,11 +1165,15 @@ def unit_review(*, actor: Any, period: Period, unit: Unit, reason: str = "") -> 
                        .filter(period=period, unit=unit))
     if not cards:
         raise _deny(_("You review no card of this unit."))
+    todo = to_review(cards)
+    if not todo:
+        raise ServiceError(_("No card is left to review: every card of %(u)s you review is "
+                             "already reviewed.") % {"u": unit.name},
+                           code="nothing_to_review")
     missing = [c.official.code for c in cards if c.general_points is None]
     if missing:
         raise ServiceError(_("Assess the general criteria of %(o)s first.")
                            % {"o": ", ".join(missing)}, code="not_assessed")
-    todo = [c for c in cards if c.status == CardStatus.DRAFT]
     for card in todo:
         card.status = CardStatus.REVIEWED
         card.reviewed_by = actor if getattr(actor, "pk", None) else None
@@ -1175,6 +1193,23 @@ def not_reviewed(cards: Iterable[ScoreCard], agency: Unit) -> list[str]:
     otherwise without holding the agency's approval back."""
     return [c.official.code for c in cards
             if c.status == CardStatus.DRAFT and c.agency_id == agency.pk]
+
+
+def stale_cards_refusal(period: Period) -> ServiceError | None:
+    """Why the period's cards may not be approved as they stand, or None: an exception to
+    the HTXS quota applying to it was recorded, changed or removed since it was last scored
+    (`adapters.unapplied_exceptions`), so its cards hold the quota decided with the old
+    share. Scoring it again applies the exception. The exception's services lock the
+    period, so one written while this approval runs waits for it, and is then refused
+    (`period_fixed`) if the period became approved."""
+    unapplied = adapters.unapplied_exceptions(period)
+    if not unapplied:
+        return None
+    return ServiceError(
+        _("The exceptions to the HTXS quota of %(agencies)s changed after %(p)s was last "
+          "scored: its cards hold the quota decided before. Score the period again, then "
+          "approve.") % {"agencies": ", ".join(unapplied), "p": period.name},
+        code="stale_cards")
 
 
 @transaction.atomic
@@ -1201,6 +1236,8 @@ def agency_approve(*, actor: Any, period: Period, agency: Unit, reason: str = ""
         raise ServiceError(_("%(a)s has no card in %(p)s.") % {"a": agency.code,
                                                                 "p": period.name},
                            code="no_cards")
+    if (stale := stale_cards_refusal(period)) is not None:
+        raise stale
     waiting = not_reviewed(cards, agency)
     if waiting:
         raise ServiceError(_("Not reviewed yet: %(o)s.") % {"o": ", ".join(waiting)},
@@ -1760,7 +1797,11 @@ def _rescore_for_appeal(*, period: Period, card: ScoreCard) -> list[GradeMove]:
     keeps its cards): a ground recorded, or a signal record confirmed, since it was scored
     is no business of the appeal, which corrects the general criteria only. So the fresh
     inputs keep only the grounds the stored card's `overrides` cite (`ground:<id>`,
-    `signal:<id>`)."""
+    `signal:<id>`).
+
+    The quota takes the exceptions the stored cards were computed with
+    (`adapters.scored_exceptions`), never those recorded since: an appeal moves no other
+    official's grade but for the appellant's own correction."""
     engine_period = EnginePeriod.parse(period.label)
     rubric = rubric_for(engine_period)
     inputs = adapters.period_inputs(engine_period)
@@ -1778,7 +1819,7 @@ def _rescore_for_appeal(*, period: Period, card: ScoreCard) -> list[GradeMove]:
     final = {c.official: c for c in apply_quota(
         [adapters.before_quota(fresh)]
         + [adapters.stored_before_quota(data) for _pk, _id, data in others.values()],
-        rubric, adapters.exceptions_for(inputs.exceptions, engine_period))[0]}
+        rubric, adapters.scored_exceptions(period))[0]}
     mine = final[fresh.official]
     if _worse((card.total, card.grade), (mine.total, mine.grade.value if mine.grade else "")):
         raise _worsens(card)  # inside the transaction: the decision and correction undone

@@ -735,12 +735,27 @@ def _card_quota_exception(card: ScoreCard) -> str:
 
 
 def _quota_exception_notes(lines: list[selectors.QuotaLine]) -> list[str]:
-    """A sentence for each agency of the ranking whose quota an approved exception sets."""
-    return [_("%(agency)s: %(quota)s.") % {
-        "agency": _agency_name(line.agency),
-        "quota": quota_exception_text(line.exception.share, line.exception.decision,
-                                      line.exception.decided_on)}
-        for line in lines if line.exception is not None and not line.task_group]
+    """A sentence for each agency of the ranking whose quota an approved exception sets
+    (as its cards were computed), and for each whose exception was recorded, changed or
+    removed since (`QuotaLine.unapplied`): not applied until the cards are scored again."""
+    notes = []
+    for line in lines:
+        if line.task_group:
+            continue
+        agency = _agency_name(line.agency)
+        if line.exception is not None:
+            notes.append(_("%(agency)s: %(quota)s.") % {"agency": agency, "quota": (
+                quota_exception_text(line.exception.share, line.exception.decision,
+                                     line.exception.decided_on))})
+        if line.unapplied and line.pending is not None:
+            notes.append(_("%(agency)s: %(quota)s, not applied yet: the score cards must be "
+                           "computed again.") % {"agency": agency, "quota": (
+                quota_exception_text(line.pending.share, line.pending.decision,
+                                     line.pending.decided_on))})
+        elif line.unapplied:
+            notes.append(_("%(agency)s: the exception was removed, not applied yet: the "
+                           "score cards must be computed again.") % {"agency": agency})
+    return notes
 
 
 def _quota_warnings(lines: list[selectors.QuotaLine]) -> list[str]:
@@ -895,12 +910,9 @@ def unit_review(request, label: str, code: str):
                     "o": _codes(row["card"].official.code for row in rows
                                 if row["form"].errors)})
             elif action == "confirm":
+                # nothing left to review: refused (`nothing_to_review`), shown as an error
                 n = services.unit_review(actor=request.user, period=period, unit=unit)
-                if n:
-                    messages.success(request, _("%(n)d cards reviewed.") % {"n": n})
-                else:
-                    messages.info(request, _("No card was left to review: every card you "
-                                             "review here was already reviewed."))
+                messages.success(request, _("%(n)d cards reviewed.") % {"n": n})
                 return redirect("evaluations:unit_ranking", label=label, code=code)
             else:
                 raise Http404(_("Not found."))
@@ -912,7 +924,7 @@ def unit_review(request, label: str, code: str):
             row["values"] = _assessment_values(row["form"], row["stored"])
     return render(request, "evaluations/unit_review.html", {
         "nav": "scores", "period": period, "unit": unit, "rows": rows,
-        "to_confirm": any(row["card"].status == CardStatus.DRAFT for row in rows),
+        "to_confirm": bool(services.to_review(cards)),
         "editable": editable,
         # why nothing can be changed here any more, in the service's words
         "closed": "" if editable else _(

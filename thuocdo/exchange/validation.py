@@ -717,9 +717,20 @@ class _Checker:
             rooted.update(walk)
             return True
 
+        def unchanged(code: str, kind: Any, parent: Any) -> bool:
+            """Stored with this kind, under this parent, itself of its stored kind: the
+            services check a unit only when it is new, moved or given another kind (a unit
+            placed before the rules existed stays until someone moves it)."""
+            unit = stored.get(code)
+            return (unit is not None and kind == unit.kind and parent == unit.parent
+                    and (parent is None or (parent in stored
+                                            and kinds.get(parent) == stored[parent].kind)))
+
         for record in records:
             kind, parent = kinds[record.code], parents[record.code]
             if kind is INVALID or parent is INVALID or not reaches_root(record.code):
+                continue
+            if unchanged(record.code, kind, parent):
                 continue
             parent_kind = kinds.get(parent) if parent is not None else None
             if parent_kind is INVALID:

@@ -21,6 +21,9 @@ from thuocdo.core.models import AuditEntry
 from thuocdo.evaluations import services
 from thuocdo.evaluations.models import Assessment, Period, ScoreCard
 from thuocdo.notifications.models import Notification
+from thuocdo.org.models import Official, Unit
+
+from .helpers import quota_case_under_review
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +219,8 @@ def test_the_head_assesses_a_card_and_it_is_computed_again(world, api, review):
         api("head").post(url, {"general_points": 27, "reason": "Chậm một báo cáo"}, format="json")
     )
     assert body["general_points"] == 27 and body["official"] == "CG.STAFF"
+    assert body["changed"] == 1 and body["scored"]["changed"] >= 1
+    assert body["scored"]["to_draft"] == body["scored"]["unapproved"] == []  # all drafts
     assert [d["reason"] for d in body["deductions"] if d["kind"] == "general"] == [
         "Chậm một báo cáo"
     ]
@@ -225,6 +230,11 @@ def test_the_head_assesses_a_card_and_it_is_computed_again(world, api, review):
     assert AuditEntry.objects.filter(
         action="assessment.set", object_code="2026-10/CG.STAFF"
     ).exists()
+    # the same again: nothing changed, nothing computed
+    body = ok(
+        api("head").post(url, {"general_points": 27, "reason": "Chậm một báo cáo"}, format="json")
+    )
+    assert (body["changed"], body["scored"]) == (0, None)
     # a leader: đ and e, by a leader above (the head of the unit, for their deputy)
     body = ok(
         api("head").post(
@@ -234,6 +244,46 @@ def test_the_head_assesses_a_card_and_it_is_computed_again(world, api, review):
         )
     )
     assert (body["organising"], body["uniting"]) == (0.9, 1.0)
+
+
+def test_an_assessment_says_whose_review_and_approval_it_undid(db):
+    """Golden case 06 (three candidates for HTXS in HN.CG, one kept), HN.CG approved:
+    CB105 assessed 30 becomes a candidate; their card goes back to draft and the quota's
+    outcome changes for CB201…CB203, whose approval is undone. The card's answer says so,
+    as the unit's assessments (and the review screen) do."""
+    period, admin = quota_case_under_review()
+    services.assessment_set(
+        actor=admin,
+        period=period,
+        official=Official.objects.get(code="CB000"),
+        general_points=30,
+        organising=1,
+        uniting=1,
+    )
+    for code in ("HN.CG.VP", "HN.CG"):
+        services.unit_review(actor=admin, period=period, unit=Unit.objects.get(code=code))
+    services.agency_approve(actor=admin, period=period, agency=Unit.objects.get(code="HN.CG"))
+    client = APIClient()
+    client.force_authenticate(admin)
+    body = ok(
+        client.post(
+            card_url("CB105", "score-card-assessment"), {"general_points": 30}, format="json"
+        )
+    )
+    assert (body["official"], body["status"], body["changed"]) == ("CB105", "draft", 1)
+    assert body["scored"]["to_draft"] == ["CB105"]
+    assert sorted(body["scored"]["unapproved"]) == ["CB201", "CB202", "CB203"]
+    assert {card(c).status for c in ("CB201", "CB202", "CB203")} == {"reviewed"}
+    assert set(body["scored"]) == {
+        "created",
+        "changed",
+        "unchanged",
+        "removed",
+        "to_draft",
+        "unapproved",
+        "quota_only",
+        "notified",
+    }
 
 
 @pytest.mark.parametrize(
@@ -498,7 +548,48 @@ def test_the_review_waits_for_every_assessment_then_reviews(world, api, review):
     assert AuditEntry.objects.get(action="unit.review").reason == "Đã rà soát"
     # for the head of the agency to approve
     assert ok(api("head").get(unit_url("HN.CG")))["to_approve"] == ["CG.STAFF", "CG.STAFF2"]
-    assert ok(api("head").post(url, format="json"))["reviewed"] == 0  # nothing left
+
+
+def test_a_review_confirming_nobody_is_refused_and_not_offered(world, api, review):
+    """Nothing left to review: `review` is not offered (as the review screen hides its
+    button), and a review confirming nobody is refused, audited nowhere."""
+    url = unit_url("HN.CG.VP", "evaluation-unit-review")
+    for code in ("CG.STAFF", "CG.STAFF2"):
+        services.assessment_set(
+            actor=world.user("head"),
+            period=review,
+            official=world.officials[code],
+            general_points=30,
+        )
+    state = ok(api("head").get(unit_url("HN.CG.VP")))
+    assert (state["to_review"], state["allowed_actions"]) == (
+        ["CG.STAFF", "CG.STAFF2"],
+        ["assess", "review"],
+    )
+    ok(api("head").post(url, format="json"))
+    state = ok(api("head").get(unit_url("HN.CG.VP")))
+    assert (state["to_review"], state["allowed_actions"]) == ([], ["assess"])
+    before = written()
+    body = assert_error(api("head").post(url, format="json"), 400, "nothing_to_review")
+    assert written() == before
+    assert AuditEntry.objects.filter(action="unit.review").count() == 1
+    unit_name = world.units["HN.CG.VP"].name
+    assert body["message"] == in_vietnamese(
+        "No card is left to review: every card of %(u)s you review is already reviewed."
+    ) % {"u": unit_name}
+    english = assert_error(api("head", "en").post(url, format="json"), 400, "nothing_to_review")
+    assert english["message"].startswith("No card is left to review")
+    # a card back to draft (its content changed) is to review again
+    ok(
+        api("head").post(
+            card_url("CG.STAFF", "score-card-assessment"),
+            {"general_points": 28, "reason": "Chậm một báo cáo"},
+            format="json",
+        )
+    )
+    state = ok(api("head").get(unit_url("HN.CG.VP")))
+    assert (state["to_review"], state["allowed_actions"]) == (["CG.STAFF"], ["assess", "review"])
+    assert ok(api("head").post(url, format="json"))["reviewed"] == 1
 
 
 def test_no_review_before_it_starts(world, api, scored):
@@ -522,8 +613,9 @@ def test_the_approval_waits_for_the_review_then_approves(world, api, review):
     assert written() == before
     assess_and_review_everything(world, api)
     state = ok(api("head").get(unit_url("HN.CG")))
-    # the head still assesses and reviews their deputy in HN.CG, until the period moves on
-    assert state["allowed_actions"] == ["assess", "review", "approve"]
+    # the head still assesses their deputy in HN.CG, until the period moves on; nobody is
+    # left for them to review there
+    assert (state["allowed_actions"], state["to_review"]) == (["assess", "approve"], [])
     assert state["to_approve"] == ["CG.DEP", "CG.STAFF", "CG.STAFF2", "DV.HEAD"]
     body = ok(api("head").post(url, {"note": "Đồng ý"}, format="json"))
     assert (body["approved"], body["to_approve"]) == (4, [])

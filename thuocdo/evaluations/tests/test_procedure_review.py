@@ -337,8 +337,14 @@ def test_nothing_left_to_review_or_approve_is_not_a_success(world, reviewed, cli
     review = reverse("evaluations:unit_review", kwargs={"label": LABEL, "code": "HN.CG.VP"})
     page = client.get(review)
     assert not page.context["to_confirm"], "everything reviewed: no confirm button"
+    audited = AuditEntry.objects.filter(action="unit.review").count()
     response = client.post(review, {"action": "confirm"}, follow=True)
-    assert [level for level, _text in _messages(response)] == [levels.INFO]
+    # refused as the API refuses it (`nothing_to_review`), in the same words; not audited
+    with translation.override("vi"):
+        refusal = gettext("No card is left to review: every card of %(u)s you review is "
+                          "already reviewed.") % {"u": world.units["HN.CG.VP"].name}
+    assert _messages(response) == [(levels.ERROR, refusal)]
+    assert AuditEntry.objects.filter(action="unit.review").count() == audited
     client.post(_approve(LABEL, "HN.CG"), follow=True)  # shows (and so clears) its messages
     response = client.post(_approve(LABEL, "HN.CG"), follow=True)
     said = _messages(response)

@@ -208,3 +208,21 @@ def test_a_unit_in_a_cycle_is_reported_once(world):
         {"code": "HN.A", "name": "A", "kind": "district", "parent": "HN.B"},
         {"code": "HN.B", "name": "B", "kind": "district", "parent": "HN.A"}]})
     assert [(path, code) for path, code, _message in found] == [("units[1].parent", "cycle")]
+
+
+def test_a_unit_placed_before_the_rules_is_not_refused_until_it_moves(world):
+    """A database whose tree was valid before the rules (a division at the top) exports and
+    imports itself again unchanged, as the services leave such a unit until it is moved or
+    given another kind; moving it under another division is judged."""
+    legacy = Unit.objects.create(code="LEGACY", name="Phòng cũ", name_folded="phong cu",
+                                 kind="division")
+    services.unit_tree_rebuild()
+    assert problems({"units": [{"code": "LEGACY", "name": "Phòng cũ (đổi tên)",
+                                "kind": "division"}]}) == []
+    found = problems({"units": [{"code": "LEGACY", "name": "Phòng cũ", "kind": "division",
+                                 "parent": "HN.CG.VP"}]})
+    assert found == [] and legacy.parent is None  # a division under a division: allowed
+    found = problems({"units": [{"code": "LEGACY", "name": "Phòng cũ", "kind": "city",
+                                 "parent": "HN.CG"}]})
+    assert [(path, code) for path, code, _m in found] == [("units[0].parent",
+                                                          "unit_parent_kind")]
