@@ -19,6 +19,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -260,6 +261,7 @@ def feedback_act(request, kind: str, code: str):
         request, getter=selectors.feedback_get, form_classes=FEEDBACK_ACTIONS, kind=kind,
         code=code, form_kwargs={"scope": request.scope} if kind == "assign" else None)
     done = None
+    due_before = feedback.reply_due
     if form.is_valid():
         data = form.cleaned_data
         user = request.user
@@ -281,9 +283,16 @@ def feedback_act(request, kind: str, code: str):
         context = _feedback_context(request, feedback, bound={kind: form})
         _say_why_not_offered(request, form, kind, context["actions"])
         return render(request, "citizens/feedback_detail.html", context, status=400)
-    messages.success(request, _("Done."))
     if kind == "forward":
+        # Whether the receiving unit got a fresh deadline (a unit that held the case before
+        # keeps the one it has: services.feedback_forward) is said, not left to guess.
+        values = {"unit": data["to_unit"].name, "day": date_format(done.reply_due, "d/m/Y")}
+        messages.success(request, (
+            _("Forwarded to %(unit)s, which held the case before: the reply deadline stays "
+              "%(day)s.") if done.reply_due == due_before
+            else _("Forwarded to %(unit)s: its reply deadline is %(day)s.")) % values)
         return redirect("citizens:feedback_inbox")
+    messages.success(request, _("Done."))
     return redirect(done.get_absolute_url())
 
 

@@ -329,7 +329,7 @@ class CalendarOverrideAdmin(ServiceAdmin):
     date_hierarchy = "day"
 
     def get_readonly_fields(self, request, obj=None):
-        # Services change a day's kind; the day and the imported note stay as they are.
+        # Services change a day's kind (a change of kind drops the imported note, audited).
         return ("day", "note") if obj else ("note",)
 
     def has_delete_permission(self, request, obj=None):

@@ -168,10 +168,16 @@ def calendar_override_change(*, actor: Any = None, override: CalendarOverride,
     _check_calendar_days({override.day: kind})
     if kind == override.kind:
         return override
-    before = override.kind
+    before, note = override.kind, override.note
     calendar_overrides_bulk_set(days={override.day: kind}, audit=False)
+    changes: dict[str, Any] = {"kind": [before, kind]}
+    if note:
+        # The imported note said why the day was what it no longer is ("Nghỉ bù Tết" on a
+        # day now worked): it goes, kept in the audit trail.
+        CalendarOverride.objects.filter(pk=override.pk).update(note="")
+        changes["note"] = [note, ""]
     audit_record(actor=actor, action="calendar.change", object_type="core.calendar",
-                 object_code=override.day.isoformat(), changes={"kind": [before, kind]})
+                 object_code=override.day.isoformat(), changes=changes)
     override.refresh_from_db()
     return override
 

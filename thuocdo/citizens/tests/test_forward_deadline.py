@@ -147,3 +147,28 @@ def test_a_forward_in_time_leaves_nothing_with_the_unit_that_forwarded(world):
     _forward(world, case, "HN.CG.DV", at("2026-10-02"))
     assert _rates(world, "HN.CG.VP").feedback_on_time is None
     assert _rates(world, "HN.CG").feedback_on_time == Fraction(0)  # DV: open, past due
+
+
+def test_the_forward_page_says_whether_the_deadline_is_fresh_or_kept(world, client_for,
+                                                                      settings):
+    """The walker's bounce was answered "Done." only: the page now says which deadline the
+    receiving unit has, fresh for a unit new to the case, kept for one that held it."""
+    from django.contrib.messages import get_messages
+    from django.urls import reverse
+
+    settings.LANGUAGE_CODE = "en"
+    case = factories.feedback(world, "PA-MSG", unit="HN.CG.VP", submitted_at=_days_ago(40))
+    client = client_for(world.user("head"))
+    url = reverse("citizens:feedback_act", kwargs={"kind": "forward", "code": case.code})
+
+    def forward(to: str) -> str:
+        response = client.post(url, {"to_unit": to, "reason": "Không thuộc thẩm quyền"})
+        assert response.status_code == 302
+        return " ".join(str(m) for m in get_messages(response.wsgi_request))
+
+    said = forward("HN.CG.DV")
+    case.refresh_from_db()
+    day = case.reply_due.strftime("%d/%m/%Y")
+    assert "its reply deadline is " + day in said and "stays" not in said
+    said = forward("HN.CG.VP")
+    assert "which held the case before: the reply deadline stays " + day in said

@@ -274,3 +274,17 @@ def test_the_library_s_swapped_saturday_works_unless_an_override_says_otherwise(
     assert client.post(add, {"day": "2026-08-22", "kind": "workday"}).status_code == 200
     assert client.post(add, {"day": "2026-08-22", "kind": "holiday"}).status_code == 302
     assert not work_calendar(years=[2026]).is_workday(saturday)
+
+
+def test_a_change_of_kind_drops_the_imported_note_into_the_audit_trail(world):
+    """An imported "Nghỉ bù Tết" stayed on a day made a working day; it goes, audited."""
+    from thuocdo.core import services
+    from thuocdo.core.models import CalendarOverride
+
+    CalendarOverride.objects.create(day=dt.date(2026, 1, 2), kind="holiday",
+                                    note="Nghỉ bù Tết")
+    override = services.calendar_override_change(
+        override=CalendarOverride.objects.get(day=dt.date(2026, 1, 2)), kind="workday")
+    assert (override.kind, override.note) == ("workday", "")
+    entry = AuditEntry.objects.get(action="calendar.change")
+    assert entry.changes == {"kind": ["holiday", "workday"], "note": ["Nghỉ bù Tết", ""]}
