@@ -132,3 +132,22 @@ def api_expect(allowed: set[str] | str, *, denied: int = 404, ok: int = 200,
     roles = set(ROLES[1:]) if allowed == "all" else set(allowed)
     return {role: (anonymous if role == "anonymous" else ok if role in roles else denied)
             for role in ROLES}
+
+
+# -- the REST API's answers ------------------------------------------------------------------
+
+
+def ok(response, status=200):
+    """The JSON of an answer with `status` (the body shown when it is another)."""
+    assert response.status_code == status, response.content
+    return response.json()
+
+
+def assert_error(response, status, code):
+    """An error answer in the API's format (`core.api`): `status`, `code`, a message."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"code", "message", "errors"}
+    assert body["code"] == code, body
+    assert body["message"]
+    return body

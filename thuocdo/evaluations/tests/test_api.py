@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from thuocdo.accounts import services as accounts
 from thuocdo.core.models import AuditEntry
-from thuocdo.core.testing import PASSWORD
+from thuocdo.core.testing import PASSWORD, assert_error, ok
 from thuocdo.evaluations import services
 from thuocdo.evaluations.models import Appeal, Period
 from thuocdo.evaluations.serializers import PROCEDURE_KEYS
@@ -32,34 +32,6 @@ pytestmark = pytest.mark.django_db
 #: the cards of the test world: HN.CG's six officials (the deputy, the head, two staff of
 #: HN.CG.VP, the head of HN.CG.DV) and Ba Đình's one
 CG_CARDS = {"CG.HEAD", "CG.DEP", "CG.STAFF", "CG.STAFF2", "DV.HEAD"}
-
-
-@pytest.fixture
-def api(world):
-    """`api(role, language)`: an API client authenticated as that role's user (None:
-    anonymous), asking for `language` (None: the default, Vietnamese)."""
-
-    def make(role, language=None):
-        client = APIClient(headers={"accept-language": language} if language else None)
-        if role is not None:
-            client.force_authenticate(world.user(role))
-        return client
-
-    return make
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.content
-    return response.json()
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "errors"}
-    assert body["code"] == code, body
-    assert body["message"]
-    return body
 
 
 def card_url(label, official, name="score-card-detail"):

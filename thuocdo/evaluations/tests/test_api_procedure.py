@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from rest_framework.test import APIClient
 
 from thuocdo.core.models import AuditEntry
+from thuocdo.core.testing import assert_error, ok
 from thuocdo.evaluations import services
 from thuocdo.evaluations.models import Assessment, Period, ScoreCard
 from thuocdo.notifications.models import Notification
@@ -28,20 +29,6 @@ from .helpers import quota_case_under_review
 pytestmark = pytest.mark.django_db
 
 LABEL = "2026-10"
-
-
-@pytest.fixture
-def api(world):
-    """`api(role, language)`: an API client authenticated as that role's user (None:
-    anonymous), asking for `language` (None: the default, Vietnamese)."""
-
-    def make(role, language=None):
-        client = APIClient(headers={"accept-language": language} if language else None)
-        if role is not None:
-            client.force_authenticate(world.user(role))
-        return client
-
-    return make
 
 
 @pytest.fixture
@@ -56,20 +43,6 @@ def scored(world):
 def review(world, scored):
     services.period_start_review(actor=world.user("board"), period=scored)
     return Period.objects.get(pk=scored.pk)
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.content
-    return response.json()
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "errors"}
-    assert body["code"] == code, body
-    assert body["message"]
-    return body
 
 
 def card_url(official, name="score-card-detail", label=LABEL):

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from thuocdo.core.testing import assert_error
 from thuocdo.org import selectors, services
 from thuocdo.org.filters import OfficialFilter
 
@@ -35,15 +36,6 @@ def api(world):
 def codes(response, key="code"):
     assert response.status_code == 200, response.content
     return [row[key] for row in response.json()["results"]]
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "errors"}
-    assert body["code"] == code
-    assert body["message"]
-    return body
 
 
 # -- scope ------------------------------------------------------------------------------

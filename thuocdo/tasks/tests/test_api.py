@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from thuocdo.accounts import services as accounts
-from thuocdo.core.testing import PASSWORD
+from thuocdo.core.testing import PASSWORD, assert_error, ok
 from thuocdo.tasks import services
 from thuocdo.tasks.audit import verify_chains
 from thuocdo.tasks.models import Task, TaskEvent
@@ -57,20 +57,6 @@ def token_client(username: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     return client
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.content
-    return response.json()
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "errors"}
-    assert body["code"] == code, body
-    assert body["message"]
-    return body
 
 
 def codes(response):
