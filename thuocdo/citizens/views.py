@@ -34,7 +34,14 @@ from thuocdo.core.filters import refuse_export
 from thuocdo.org.models import Unit
 
 from . import adapters, forms, receipts, selectors, services
-from .choices import DossierStatus, FeedbackKind, FeedbackStatus, group_labels, rate_labels
+from .choices import (
+    DossierStatus,
+    FeedbackEventKind,
+    FeedbackKind,
+    FeedbackStatus,
+    group_labels,
+    rate_labels,
+)
 from .models import Dossier, Feedback
 
 PAGE_SIZE = 25
@@ -261,7 +268,6 @@ def feedback_act(request, kind: str, code: str):
         request, getter=selectors.feedback_get, form_classes=FEEDBACK_ACTIONS, kind=kind,
         code=code, form_kwargs={"scope": request.scope} if kind == "assign" else None)
     done = None
-    due_before = feedback.reply_due
     if form.is_valid():
         data = form.cleaned_data
         user = request.user
@@ -285,12 +291,14 @@ def feedback_act(request, kind: str, code: str):
         return render(request, "citizens/feedback_detail.html", context, status=400)
     if kind == "forward":
         # Whether the receiving unit got a fresh deadline (a unit that held the case before
-        # keeps the one it has: services.feedback_forward) is said, not left to guess.
+        # keeps the one it has) is said as the forward recorded it, not left to guess.
+        forward = done.events.filter(kind=FeedbackEventKind.FORWARD).latest("seq")
         values = {"unit": data["to_unit"].name, "day": date_format(done.reply_due, "d/m/Y")}
         messages.success(request, (
-            _("Forwarded to %(unit)s, which held the case before: the reply deadline stays "
-              "%(day)s.") if done.reply_due == due_before
-            else _("Forwarded to %(unit)s: its reply deadline is %(day)s.")) % values)
+            _("Forwarded to %(unit)s: its reply deadline is %(day)s.")
+            if forward.data.get("fresh_deadline")
+            else _("Forwarded to %(unit)s, which held the case before: the reply deadline "
+                   "stays %(day)s.")) % values)
         return redirect("citizens:feedback_inbox")
     messages.success(request, _("Done."))
     return redirect(done.get_absolute_url())
