@@ -89,6 +89,11 @@ class SignalRecord(models.Model):
             models.Index(fields=["unit", "period"], name="acc_signal_unit_period"),
             models.Index(fields=["official", "status"], name="acc_signal_official_status"),
             models.Index(fields=["escalate_to", "period"], name="acc_signal_escalated"),
+            # Whether a version of the thresholds or of the authority matrix was used
+            # (`services.threshold_set_in_use`, `authority_matrix_in_use`, asked before a
+            # version is removed) is one lookup, not a scan of every signal stored.
+            models.Index(fields=["thresholds"], name="acc_signal_thresholds"),
+            models.Index(fields=["authority"], name="acc_signal_authority"),
         ]
         # A constraint, not `unique=True`: PostgreSQL would add a second index on the key
         # for LIKE queries, which nothing asks.

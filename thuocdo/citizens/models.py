@@ -7,6 +7,7 @@ Every row here is written by `citizens.services` only.
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -321,6 +322,27 @@ class FeedbackEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feedback_id}#{self.seq} {self.kind}"
+
+    @property
+    def forward_deadline(self) -> ForwardDeadline | None:
+        """A forward's reply deadline after it, and whether the unit it went to got a fresh
+        one (a unit new to the case) or kept the one the case had (a unit that held it
+        before: `services.feedback_forward`); None for another event, or a forward logged
+        without saying so."""
+        if self.kind != FeedbackEventKind.FORWARD or "fresh_deadline" not in self.data:
+            return None
+        try:
+            day = dt.date.fromisoformat(self.data.get("reply_due") or "")
+        except ValueError:
+            return None
+        return ForwardDeadline(bool(self.data["fresh_deadline"]), day)
+
+
+class ForwardDeadline(NamedTuple):
+    """The reply deadline a forward left the case with (`FeedbackEvent.forward_deadline`)."""
+
+    fresh: bool
+    day: dt.date
 
 
 class FindingAnswer(models.Model):

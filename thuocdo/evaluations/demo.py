@@ -1,5 +1,7 @@
 """The demo's scores: the last complete month scored, assessed and under review, so that a
-head sees the HTXS quota bind in their unit's ranking and an official opens their card.
+head sees the HTXS quota bind in their unit's ranking and an official opens their card. One
+card is left unassessed: the demo's staff account's, which waits for their self-score (a
+new user walks that step, then a leader of their unit or above assesses the card).
 
 Assessments are made up but deterministic (from the official's code): most officials lose
 a few points of the general criteria, each deduction with its written reason, and few keep
@@ -25,7 +27,7 @@ from thuocdo.measure.scoring import Period as EnginePeriod
 
 from . import services
 from .choices import SCORABLE, DisciplineLevel, GroundKind, PeriodStatus
-from .models import Ground, ScoreCard
+from .models import Assessment, Ground, ScoreCard
 
 #: The demo's general-criteria deductions: (aspect, chance in hundredths, points, the
 #: written reason). Whether an official has each is fixed by their code (`_draw`), so most
@@ -161,10 +163,12 @@ def demo_grounds(district: str, label: str, spare: tuple[str, ...] = ()) -> list
 
 
 def demo_scores(today: dt.date | None = None, complained_about: str = "",
-                district: str = "", spare: tuple[str, ...] = ()) -> str:
+                district: str = "", spare: tuple[str, ...] = (), self_scoring: str = "") -> str:
     """Score the demo month (after a verified complaint about `complained_about`'s work, so
     their card shows it, and with KHT grounds for two officials of `district`, see
-    `demo_grounds`), assess it and start the review."""
+    `demo_grounds`), assess it and start the review. The card of the official coded
+    `self_scoring` is not assessed: it waits for their self-score (`self_score_refusal`),
+    then for a leader's assessment, and a later run leaves it to them."""
     label = demo_month(today)
     period = services.period_open(label=label)
     if period.status not in SCORABLE:
@@ -175,6 +179,8 @@ def demo_scores(today: dt.date | None = None, complained_about: str = "",
     services.period_score(period=period, reason="thuocdo demo")
     rows = []
     for card in ScoreCard.objects.filter(period=period).select_related("official"):
+        if card.official.code == self_scoring:
+            continue
         points, reason, organising, uniting = demo_assessment(card.official.code,
                                                               card.position)
         rows.append(services.AssessmentRow(card.official, points, reason,
@@ -189,5 +195,8 @@ def demo_scores(today: dt.date | None = None, complained_about: str = "",
     counts = ", ".join(f"{grades[grade]} {grade}" for grade in ("HTXS", "HTT", "HT", "KHT"))
     overridden = (f"; KHT (kỷ luật, suy thoái / discipline, degradation): {', '.join(kht)}"
                   if kht else "")
+    waiting = (f"; {self_scoring} chờ tự chấm / waiting for their self-score"
+               if self_scoring and not Assessment.objects.filter(
+                   period=period, official__code=self_scoring).exists() else "")
     return (f"{label}: {cards.count()} phiếu điểm / cards: {counts}; {moved} HTXS → HTT "
-            f"(hạn mức / quota){overridden}; đang xem xét / under review")
+            f"(hạn mức / quota){overridden}{waiting}; đang xem xét / under review")

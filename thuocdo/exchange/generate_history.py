@@ -256,6 +256,17 @@ class Days:
         self.iso = [d.isoformat() for d in days]
         self.times = [f"T{m // 60:02d}:{m % 60:02d}:00+07:00" for m in range(24 * 60)]
 
+    @staticmethod
+    def last(start: tuple[int, int], months: int) -> dt.date:
+        """The last day a history of `months` months (1 or more) from `start` may write
+        on, as `Days(start, months).days[-1]` without the days before: its last month's
+        work runs up to `SPILL_WORKDAYS` working days into the months after."""
+        end = month_add(start, months)
+        calendar = WorkCalendar.vietnam(range(end[0], end[0] + 2))
+        first = dt.date(end[0], end[1], 1)
+        day = first if calendar.is_workday(first) else calendar.add_workdays(first, 1)
+        return calendar.add_workdays(day, SPILL_WORKDAYS - 1)
+
     def month(self, month: tuple[int, int]) -> tuple[int, int]:
         """Indexes [first, last) of the working days of `month`."""
         first = dt.date(month[0], month[1], 1)

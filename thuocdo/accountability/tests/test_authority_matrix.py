@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -268,6 +269,18 @@ def test_a_version_a_computed_month_may_have_used_stays(world):
                                            effective_from=dt.date(2027, 1, 1), rules=[])
     SignalRecord.objects.filter(period="2026-11").update(authority="2027.1")
     assert services.authority_matrix_in_use(future)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["authority", "thresholds"])
+def test_whether_a_version_is_in_use_is_looked_up_in_an_index(field):
+    """`authority_matrix_in_use` and `threshold_set_in_use` ask whether a stored signal
+    names the version: a lookup in an index, not a scan of every signal (a month of a city
+    stores a hundred thousand)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan is read as SQLite words it")
+    plan = SignalRecord.objects.filter(**{field: "2026.1"}).only("pk")[:1].explain()
+    assert f"INDEX acc_signal_{field} " in plan, plan
 
 
 # -- the admin ------------------------------------------------------------------------------

@@ -172,3 +172,34 @@ def test_the_forward_page_says_whether_the_deadline_is_fresh_or_kept(world, clie
     assert "its reply deadline is " + day in said and "stays" not in said
     said = forward("HN.CG.VP")
     assert "which held the case before: the reply deadline stays " + day in said
+
+
+def test_the_timeline_says_which_deadline_each_forward_left(world, client_for, client,
+                                                            settings, bounced):
+    """The forward page said whether the deadline was kept, the case's timeline did not:
+    now each forward's line says so, on the staff page and on the public one, with the
+    deadline (fresh for a unit new to the case, kept for one that held it before)."""
+    settings.LANGUAGE_CODE = "en"
+    case, dv_due = bounced
+    day = dv_due.strftime("%d/%m/%Y")
+    first, back = case.events.filter(kind=FeedbackEventKind.FORWARD).order_by("seq")
+    assert first.forward_deadline == (True, dv_due)
+    assert back.forward_deadline == (False, dv_due)
+    fresh = f"New reply deadline: {day}."
+    kept = f"Sent back to a unit that held it before: the reply deadline stays {day}."
+    staff = client_for(world.users["head"]).get(f"/citizens/feedback/{case.code}/")
+    public = client.post("/phan-anh/tra-cuu/", {"code": case.code, "key": factories.KEY})
+    for page in (staff.content.decode(), public.content.decode()):
+        assert page.count(fresh) == page.count(kept) == 1, page
+        assert page.index(fresh) < page.index(kept), "each on its forward's line, in order"
+
+
+def test_a_forward_logged_without_its_deadline_rule_says_nothing_of_it(world):
+    """An event logged before forwards recorded `fresh_deadline` (or imported without
+    it): no guess."""
+    case = factories.feedback(world, "PA-OLD", unit="HN.CG.VP", submitted_at=_days_ago(10))
+    event = _forward(world, case, "HN.CG.DV", _days_ago(5)).events.get(
+        kind=FeedbackEventKind.FORWARD)
+    del event.data["fresh_deadline"]
+    assert event.forward_deadline is None
+    assert case.events.exclude(kind=FeedbackEventKind.FORWARD).first().forward_deadline is None

@@ -64,6 +64,11 @@ BAD = [
      "--start: not a month (YYYY-MM, e.g. 2026-10): 2026-13"),
     (("generate", "--officials", "80", "--output", "-", "--months", "1", "--start", "2024-12"),
      "--start: a history starts in 2025-01 or later: 2024-12"),
+    (("generate", "--officials", "80", "--output", "-", "--months", "1", "--start", "1899-12"),
+     "--start: the year must be from 1900 to 2999: 1899-12"),
+    (("generate", "--officials", "80", "--output", "-", "--months", "3", "--start", "2999-12"),
+     "--months: a history from 2999-12 would end in 3000-02, but its last month may be "
+     "2999-08 at the latest"),
     (("demo", "--no-serve", "--months", "-1"), "--months: must be 0 or more, not -1"),
     (("demo", "--no-serve", "--officials", "3"), "--officials: must be 6 or more, not 3"),
     (("demo", "--port", "70000"), "--port: must be from 1 to 65535, not 70000"),

@@ -112,6 +112,15 @@ def test_demo_no_serve_builds_the_city_and_accounts_twice(monkeypatch):
                                      unit__code="HN").exists()
     counts = (Unit.objects.count(), Official.objects.count(), ScopeGrant.objects.count())
     assert counts[1] == 120
+    # the staff account's card of the month in review waits for their self-score
+    from thuocdo.evaluations.demo import demo_month
+    from thuocdo.evaluations.models import ScoreCard
+    from thuocdo.evaluations.services import self_score_refusal
+
+    card = ScoreCard.objects.get(period__label=demo_month(), period__status="review",
+                                 official__code=accounts["staff"].official_code)
+    assert self_score_refusal(card) is None
+    assert users[accounts["staff"].email].official_id == card.official_id
 
     head.set_password("something-else-entirely")
     head.save()

@@ -56,6 +56,52 @@ def test_the_demo_complaint_shows_on_the_officials_card():
     assert [d["finding"] for d in card.data["deductions"] if d.get("finding")] == findings
 
 
+@pytest.mark.django_db
+def test_the_demo_leaves_the_staff_account_s_card_waiting_for_their_self_score():
+    """Every card of the demo month was assessed, so the demo's staff account could not
+    walk the self-score step: their card is left unassessed (they were told they can
+    self-score), they self-score it, a later run leaves it to them, and a leader of their
+    unit assesses it after."""
+    from thuocdo.accounts.services import user_create
+    from thuocdo.evaluations import services
+    from thuocdo.exchange.importer import import_document
+    from thuocdo.notifications.models import Notification
+
+    document = read(CASES[0])
+    plain = {k: v for k, v in document.items()
+             if k not in ("expected", "description", "assessments", "discipline")}
+    import_document(with_accepts(plain)[0], on=dt.date(2026, 1, 1))
+    summary = demo_scores(dt.date(2026, 11, 23), complained_about="CB002",
+                          self_scoring="CB002")
+    assert "CB002 chờ tự chấm / waiting for their self-score" in summary
+    period = Period.objects.get(label="2026-10", status="review")
+    card = ScoreCard.objects.select_related("official").get(period=period,
+                                                            official__code="CB002")
+    assessed = set(Assessment.objects.filter(period=period)
+                   .values_list("official__code", flat=True))
+    others = set(ScoreCard.objects.filter(period=period).exclude(pk=card.pk)
+                 .values_list("official__code", flat=True))
+    assert others and assessed == others, "every other card is assessed"
+    assert services.self_score_refusal(card) is None
+    assert not card.grade and card.self_points is None
+    assert Notification.objects.filter(
+        recipient=card.official, key=f"evaluation:self_score:{period.pk}:{card.official_id}"
+    ).exists()
+    user = user_create(email="cb002@example.org", password=None, official=card.official,
+                       validate=False)
+    services.card_self_score(actor=user, card=card, general_points="28",
+                             note="Hoàn thành đủ nhiệm vụ")
+    demo_scores(dt.date(2026, 11, 23), complained_about="CB002", self_scoring="CB002")
+    card.refresh_from_db()
+    assert card.self_points == 28
+    assert not Assessment.objects.filter(period=period, official__code="CB002").exists()
+    assert services.self_score_refusal(card) is None
+    services.assessment_set(period=period, official=card.official, general_points="28",
+                            reason="Chưa có sáng kiến trong tháng")
+    card.refresh_from_db()
+    assert card.grade and services.self_score_refusal(card).service_code == "already_assessed"
+
+
 def test_demo_assessments_vary_and_every_deduction_has_its_written_reason():
     """Most officials lose a few points of the general criteria, for reasons written down
     (one per deduction), few keep all 30; leaders get đ and e; the same code always gets

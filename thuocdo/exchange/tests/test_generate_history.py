@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from collections import Counter, defaultdict
 from io import StringIO
 
@@ -16,7 +17,7 @@ from django.core.management.base import CommandError
 from thuocdo.core.management.commands.demo import demo_history_window
 from thuocdo.exchange.exporter import export_document
 from thuocdo.exchange.generate import generate_city, write_city
-from thuocdo.exchange.generate_history import parse_month
+from thuocdo.exchange.generate_history import Days, parse_month
 from thuocdo.exchange.importer import import_document
 from thuocdo.measure.calendar import WorkCalendar
 
@@ -321,6 +322,29 @@ def test_the_generate_command_writes_months_of_history(tmp_path):
     with pytest.raises(CommandError, match="YYYY-MM"):
         call_command("generate", "--officials", "90", "--months", "1", "--start", "09-2026",
                      "--output", str(path), stdout=StringIO())
+
+
+def test_the_last_day_a_history_may_write_is_that_of_its_days():
+    for start, months in (((2026, 8), 3), ((2026, 12), 1), ((2999, 8), 1), ((2999, 9), 1)):
+        assert Days.last(start, months) == Days(start, months).days[-1]
+
+
+def test_generate_refuses_a_history_past_2999_and_the_latest_it_takes_imports(tmp_path):
+    """`generate --start 2999-12 --months 3` wrote days of 3000, which an import refuses:
+    the command refuses a history whose last month's late work would run past 2999, and
+    writes nothing; the latest history it takes (ending 2999-08) has no day after 2999."""
+    path = tmp_path / "city.json"
+    for start, months in (("2999-12", "3"), ("2999-09", "1"), ("2999-07", "3")):
+        with pytest.raises(CommandError, match=r"^--months: .* 2999-08[ :]") as caught:
+            call_command("generate", "--officials", "30", "--months", months,
+                         "--start", start, "--output", str(path), stdout=StringIO())
+        assert caught.value.returncode == 2
+        assert not path.exists()
+    call_command("generate", "--officials", "30", "--months", "2", "--start", "2999-07",
+                 "--output", str(path), stdout=StringIO())
+    text = path.read_text(encoding="utf-8")
+    years = {int(year) for year in re.findall(r'"([0-9]{4})-[0-9]{2}-[0-9]{2}', text)}
+    assert max(years) == 2999
 
 
 def test_the_demo_history_ends_at_the_start_of_today():

@@ -306,7 +306,8 @@ class Command(ThuocdoCommand):
             scores = demo_scores(complained_about=accounts["staff"].official_code,
                                  district=accounts["inspector"].unit,
                                  spare=(accounts["head"].official_code,
-                                        accounts["deputy"].official_code))
+                                        accounts["deputy"].official_code),
+                                 self_scoring=accounts["staff"].official_code)
             self.stdout.write(f"Điểm / Scores: {scores}")
         rows = ensure_accounts(demo_accounts(document), DEMO_PASSWORD)
         self.stdout.write("")

@@ -5,7 +5,9 @@ Writes a realistic city in the exchange format (docs/exchange-format.md), ready 
 it also holds M months of task history from `--start` (default 2026-08, a constant so the
 same command always writes the same file): about ten tasks per official per month with their
 events (thuocdo.exchange.generate_history). A JSON history is streamed to the file, so a
-month of a 100,000-official city (about a million tasks) never sits in memory.
+month of a 100,000-official city (about a million tasks) never sits in memory. A history
+that would write a day after 2999, the last year an import takes, is refused up front
+(`check_history_years`: its last month's work runs late into the months after it).
 """
 
 from __future__ import annotations
@@ -27,8 +29,15 @@ from thuocdo.core.commands import (
     month_argument,
     output_argument,
 )
+from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR
 from thuocdo.exchange.generate import Shape, generate_city, write_city
-from thuocdo.exchange.generate_history import DEFAULT_START, EARLIEST_START
+from thuocdo.exchange.generate_history import (
+    DEFAULT_START,
+    EARLIEST_START,
+    SPILL_WORKDAYS,
+    Days,
+    month_add,
+)
 
 #: where the exchange package's file writer may live: (module, function)
 _WRITERS = (
@@ -83,6 +92,31 @@ def stream_document(output: str, **kwargs) -> dict[str, int]:
         return write_city(handle, **kwargs)
 
 
+def latest_last_month() -> tuple[int, int]:
+    """The latest month a history may end with and still write nothing after `LAST_YEAR`
+    (its work runs late into the months after it: `Days.last`)."""
+    month = (LAST_YEAR, 12)
+    while Days.last(month, 1).year > LAST_YEAR:
+        month = month_add(month, -1)
+    return month
+
+
+def check_history_years(start: tuple[int, int], months: int) -> None:
+    """Refuse (on `--months`) a history of `months` months from `start` that would write a
+    day after `LAST_YEAR`, which no import takes (`core.periods`)."""
+    end = month_add(start, months - 1)
+    if end <= (LAST_YEAR, 12) and Days.last(start, months).year <= LAST_YEAR:
+        return
+    latest = latest_last_month()
+    raise bad_argument("--months", _(
+        "a history from %(start)s would end in %(end)s, but its last month may be %(latest)s "
+        "at the latest: its work runs up to %(spill)d working days later, and an import takes "
+        "years from %(first)d to %(last)d") % {
+        "start": f"{start[0]}-{start[1]:02d}", "end": f"{end[0]}-{end[1]:02d}",
+        "latest": f"{latest[0]}-{latest[1]:02d}", "spill": SPILL_WORKDAYS,
+        "first": FIRST_YEAR, "last": LAST_YEAR})
+
+
 class Command(ThuocdoCommand):
     help = ("Write a realistic city (units, task groups, officials, products, directives, "
             "and with --months a task history) in the exchange format, for demos, tests and "
@@ -117,6 +151,8 @@ class Command(ThuocdoCommand):
                                             "%(value)s")
                                % {"first": f"{EARLIEST_START[0]}-{EARLIEST_START[1]:02d}",
                                   "value": label})
+        if months:
+            check_history_years(start, months)
         try:
             if months and output != "-" and Path(output).suffix.lower() == ".json":
                 counts = stream_document(output, officials=options["officials"],
