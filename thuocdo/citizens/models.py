@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
@@ -343,6 +344,14 @@ class ForwardDeadline(NamedTuple):
 
     fresh: bool
     day: dt.date
+
+    def __str__(self) -> str:
+        """The sentence the case's timeline and Open311's `status_notes` give."""
+        values = {"day": f"{self.day:%d/%m/%Y}"}
+        if self.fresh:
+            return gettext("New reply deadline: %(day)s.") % values
+        return gettext("Sent back to a unit that held it before: the reply deadline stays "
+                       "%(day)s.") % values
 
 
 class FindingAnswer(models.Model):

@@ -71,8 +71,10 @@ def service_list() -> list[dict]:
 def _status_notes(feedback: Feedback, forwards: list) -> str:
     if forwards:
         last = forwards[-1].data
-        return _("Forwarded to %(unit)s: %(reason)s") % {
+        notes = _("Forwarded to %(unit)s: %(reason)s") % {
             "unit": last.get("to_unit_name") or last.get("to_unit"), "reason": last.get("reason")}
+        deadline = forwards[-1].forward_deadline
+        return notes if deadline is None else f"{notes} {deadline}"
     return str(feedback.get_status_display())
 
 

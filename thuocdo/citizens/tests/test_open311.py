@@ -57,6 +57,10 @@ def test_closed_status_and_forward_notes(world, client):
                               to_unit=world.units["HN.CG.VP"], reason="Văn phòng là đầu mối")
     [record] = client.get("/open311/v2/requests/PA-CG.json").json()
     assert "Văn phòng là đầu mối" in record["status_notes"]
+    # the deadline the forward left, as the case's timeline says it
+    due = feedback.events.get(kind="forward").data["reply_due"]
+    assert record["status_notes"].endswith(
+        f"Hạn trả lời mới: {dt.date.fromisoformat(due):%d/%m/%Y}.")
     feedback.refresh_from_db()
     services.feedback_reply(user=world.users["head"], feedback=feedback, answer="Đã xử lý xong.")
     services.feedback_close(user=world.users["head"], feedback=feedback)
