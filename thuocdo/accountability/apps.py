@@ -6,3 +6,12 @@ class AccountabilityConfig(AppConfig):
     name = "thuocdo.accountability"
     label = "accountability"
     verbose_name = _("Accountability")
+
+    def ready(self) -> None:
+        # The calendar's services ask what was computed with a day before its override
+        # changes (core.calendar, docs/decisions/0007); core does not import this app.
+        from thuocdo.core.calendar import register_computed
+
+        from .selectors import calendar_computed
+
+        register_computed(calendar_computed)

@@ -13,6 +13,7 @@ buckets, so not cancelled work, which the work list cannot leave out: it opens
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -34,6 +35,7 @@ from django.db.models.functions import Cast, ExtractMonth, ExtractYear, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from thuocdo.core.calendar import Computed
 from thuocdo.core.scope import Scope, subtrees_q
 from thuocdo.measure.history import Bucket
 from thuocdo.measure.signals import event_number, period_bounds
@@ -911,3 +913,26 @@ def cascade_tasks(*, scope: Scope, directive: Directive, unit: Unit) -> QuerySet
                                     ).filter(assigner_unit__lft__gte=unit.lft,
                                              assigner_unit__rgt__lte=unit.rgt
                                              ).exclude(state=TaskState.CANCELLED)
+
+
+# -- the calendar ----------------------------------------------------------------------
+
+
+def calendar_computed(days: Collection[dt.date]) -> dict[dt.date, list[Computed]]:
+    """What accountability has computed with the calendar of `days`, for the calendar's
+    services (`core.calendar.register_computed`, in `apps.py`): a day of a month whose
+    signals are stored, or of one before it, has that month's delays behind it. The months
+    computed are those before `services._first_uncomputed_month`, as for the detectors'
+    settings: the months are computed in order, the nightly job the current one, as of the
+    day it runs; so a day after today is computed with nothing yet (a day off announced for
+    the end of the current month is taken)."""
+    from .services import _first_uncomputed_month
+
+    earliest = _first_uncomputed_month()
+    if earliest is None:
+        return {}
+    through = earliest - dt.timedelta(days=1)
+    today = timezone.localdate()
+    item = Computed(f"signals:{through:%Y-%m}",
+                    _("signals are computed up to %(month)s") % {"month": f"{through:%m/%Y}"})
+    return {day: [item] for day in days if day < earliest and day <= today}

@@ -23,19 +23,24 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.errors import ServiceError
 from thuocdo.core.text import fold
 
 from . import services
+from .calendar import computed_on
 from .models import AuditEntry, CalendarOverride
 from .periods import year_in_range
 
@@ -317,11 +322,27 @@ class CalendarOverrideForm(ServiceModelForm):
                                                  kind=data["kind"])
 
 
+def delete_selected_overrides(modeladmin, request, queryset):
+    """Django's "delete selected" action, refused at once (before its confirmation page),
+    naming the day, when one of the overrides is on a day something is computed with
+    (`services.calendar_computed_refusal`)."""
+    refused = services.calendar_computed_refusal(days=[o.day for o in queryset])
+    if refused is not None:
+        modeladmin.message_user(request, refused.service_message, messages.ERROR)
+        return None
+    return delete_selected(modeladmin, request, queryset)
+
+
 @admin.register(CalendarOverride)
 class CalendarOverrideAdmin(ServiceAdmin):
     """Days off and swapped working days that correct the holiday library. An override
     entered by mistake is removed (`services.calendar_override_remove`, audited): the day is
-    then as the holiday library has it, as it was before the override."""
+    then as the holiday library has it, as it was before the override.
+
+    A day something was computed with (a month's signals, an approved period's cards) is
+    refused by the services, and its removal before the confirmation page; with
+    THUOCDO_CALENDAR_COMPUTED_MONTHS = "warn" it is written, and a warning names what is
+    affected (docs/decisions/0007)."""
 
     form = CalendarOverrideForm
     list_display = ("day", "kind", "note")
@@ -335,9 +356,46 @@ class CalendarOverrideAdmin(ServiceAdmin):
     def has_delete_permission(self, request, obj=None):
         return admin.ModelAdmin.has_delete_permission(self, request, obj)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or "kind" in form.changed_data:
+            self.warn_computed(request, [obj.day])
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _func, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (delete_selected_overrides, name, description)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        override = self.get_object(request, unquote(object_id))
+        if override is not None and self.has_delete_permission(request, override):
+            refused = services.calendar_computed_refusal(days=[override.day])
+            if refused is not None:
+                self.message_user(request, refused.service_message, messages.ERROR)
+                return redirect(reverse("admin:core_calendaroverride_change",
+                                        args=[override.pk], current_app=self.admin_site.name))
+            if request.method != "POST":  # the confirmation page says what is affected
+                self.warn_computed(request, [override.day])
+        return super().delete_view(request, object_id, extra_context)
+
     def delete_model(self, request, obj):
         services.calendar_override_remove(actor=request.user, override=obj)
+        self.warn_computed(request, [obj.day])
 
     def delete_queryset(self, request, queryset):
+        days = []
         for override in queryset:
             services.calendar_override_remove(actor=request.user, override=override)
+            days.append(override.day)
+        self.warn_computed(request, days)
+
+    def warn_computed(self, request, days) -> None:
+        """With THUOCDO_CALENDAR_COMPUTED_MONTHS = "warn", one warning per day of `days`
+        something was computed with, naming what (the services refuse them otherwise)."""
+        if services.calendar_computed_refuses():
+            return
+        for day, found in computed_on(days).items():
+            self.message_user(request, services.calendar_computed_warning(day=day, found=found),
+                              messages.WARNING)

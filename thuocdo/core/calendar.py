@@ -1,8 +1,18 @@
-"""The adapter from the database to the engine's working-day calendar."""
+"""The adapter from the database to the engine's working-day calendar, and the registry of
+what has been computed with it.
+
+A calendar override changes the working days behind whatever was computed over its day:
+a month's stored signals (their delays), the score cards of an approved period. Core does
+not know those apps; each registers a provider in its `AppConfig.ready()`
+(`register_computed`), and the calendar's services ask them all (`computed_on`) before an
+override of a day is added, changed or removed (docs/decisions/0007).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import NamedTuple
 
 import holidays
 from django.utils import formats, translation
@@ -48,3 +58,44 @@ def day_off_name(day: dt.date) -> str:
     if day.weekday() >= 5:
         return formats.date_format(day, "l")
     return ""
+
+
+# -- what has been computed with the calendar --------------------------------------------
+
+
+class Computed(NamedTuple):
+    """Something stored that was computed with the calendar of a day. `key` names it for
+    the audit trail, the same in every language ("signals:2026-10",
+    "period:2026-Q4:approved"); `text` for people, in the active language ("dấu hiệu đã
+    được tính đến tháng 10/2026")."""
+
+    key: str
+    text: str
+
+
+#: Given days, what is computed with the calendar of each (days with nothing left out).
+#: A provider reads in a few queries whatever the number of days (an import names a year's).
+ComputedProvider = Callable[[Collection[dt.date]], Mapping[dt.date, Sequence[Computed]]]
+
+#: the providers, registered by the apps that store computed results (their `ready()`)
+COMPUTED_PROVIDERS: list[ComputedProvider] = []
+
+
+def register_computed(provider: ComputedProvider) -> ComputedProvider:
+    """Register `provider` (once, however often an app's `ready()` runs)."""
+    if provider not in COMPUTED_PROVIDERS:
+        COMPUTED_PROVIDERS.append(provider)
+    return provider
+
+
+def computed_on(days: Collection[dt.date]) -> dict[dt.date, list[Computed]]:
+    """What every registered provider says is computed with the calendar of `days`: the
+    days with something, in order, each with what (providers in order of registration)."""
+    found: dict[dt.date, list[Computed]] = {}
+    if not days:
+        return found
+    for provider in COMPUTED_PROVIDERS:
+        for day, items in provider(days).items():
+            if items:
+                found.setdefault(day, []).extend(items)
+    return dict(sorted(found.items()))

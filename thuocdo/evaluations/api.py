@@ -15,17 +15,24 @@ unit's assessments do) and `.../appeal/` (`{"reason"}`). `GET
 [...]}`), `.../review/` and `.../approve/`. `GET /api/evaluations/appeals/` (filters:
 period, status, waiting), `GET /api/evaluations/appeals/{appeal_id}/` and `POST
 /api/evaluations/appeals/{appeal_id}/decide/` (`{"accepted", "reason",
-"general_points"}`). A period's, a card's and a unit's detail list the `allowed_actions`
-the caller may take now, by the same rules as the pages offer them.
+"general_points"}`). `GET /api/evaluations/quota-exceptions/` (filters: agency, on) and
+`POST` to record one, `GET`, `PUT` and `PATCH
+/api/evaluations/quota-exceptions/{exception_id}/` (a change, with `why`) and `POST
+.../remove/` (`{"why"}`): the approved exceptions to the HTXS quota, the organisation
+board's and the administrator's. A period's, a card's, a unit's and
+an exception's detail list the `allowed_actions` the caller may take now, by the same rules
+as the pages offer them.
 
 Reads go through `selectors` with the caller's scope (`ScopedAPIMixin.scope`, which honours
 token authentication), as the pages read: a card, a unit or an appeal outside the scope is
 a 404 exactly like one that does not exist. Writes go through the pages' own services only
 (`card_self_score`, `assessment_set`, `assessments_save`, `unit_review`, `agency_approve`,
 `period_score`, `period_start_review`, `period_publish`, `period_lock`, `appeal_file`,
-`appeal_decide`), so their rules are enforced once, and where a page refuses the caller
-before reading the form (the board's period steps: `services.can_manage_periods`; the review
-screen: `services.can_assess` / `assessable`; deciding an appeal:
+`appeal_decide`, `quota_exception_record`, `quota_exception_change`,
+`quota_exception_remove`), so their rules are enforced once, and where a page refuses the
+caller before reading the form (the board's period steps and quota exceptions:
+`services.can_manage_periods`, then `can_manage_quota_exception` for an exception's change;
+the review screen: `services.can_assess` / `assessable`; deciding an appeal:
 `services.can_decide_appeal`), the endpoint asks the same function first (403). The body's
 shape is checked next (400 `invalid`, by field), then the service's rules: a refusal is 400
 with the service's code and, where it names one, the field (`reason_required` on `reason`,
@@ -53,13 +60,14 @@ from rest_framework.response import Response
 
 from thuocdo.core.api import ScopedAPIMixin, error_responses
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.org import selectors as org_selectors
 from thuocdo.org.filters import SelectorFilterBackend
 from thuocdo.org.models import Unit
 
 from . import selectors, services
 from .choices import SCORABLE, AppealStatus, CardStatus, PeriodStatus
-from .filters import AppealFilter, CardFilter, PeriodFilter
-from .models import Appeal, Period, ScoreCard
+from .filters import AppealFilter, CardFilter, PeriodFilter, QuotaExceptionFilter
+from .models import Appeal, Period, QuotaException, ScoreCard
 from .serializers import (
     AppealDecisionSerializer,
     AppealDetailSerializer,
@@ -71,6 +79,13 @@ from .serializers import (
     PeriodDetailSerializer,
     PeriodSerializer,
     PublishSerializer,
+    QuotaExceptionChangeSerializer,
+    QuotaExceptionDetailSerializer,
+    QuotaExceptionRemovedSerializer,
+    QuotaExceptionRemoveSerializer,
+    QuotaExceptionSavedSerializer,
+    QuotaExceptionSerializer,
+    QuotaExceptionWriteSerializer,
     ScoreCardAssessedSerializer,
     ScoreCardDetailSerializer,
     ScoreCardSerializer,
@@ -805,3 +820,243 @@ class AppealViewSet(mixins.ListModelMixin, _ScopedViewSet):
                                reason=data.get("reason", ""),
                                general_points=data.get("general_points"))
         return Response(self._detail(self._appeal()))
+
+
+# -- approved exceptions to the HTXS quota ------------------------------------------------
+
+
+EXCEPTION_PARAMETER = OpenApiParameter("exception_id", int, OpenApiParameter.PATH,
+                                       description="The exception's number.")
+EXCEPTION_EXAMPLE = {"id": 7, "agency": "HN.CG", "agency_name": "UBND quận Cầu Giấy",
+                     "valid_from": "2026-12-01", "valid_to": "2026-12-31", "share": 0.3,
+                     "decision": "15/QĐ-UBND", "decided_on": "2026-11-20",
+                     "reason": "Đơn vị dẫn đầu phong trào thi đua năm 2026",
+                     "recorded_by": {"official": None, "name": "Ban Tổ chức"},
+                     "recorded_at": "2026-11-21T09:00:00+07:00"}
+EXCEPTION_REQUEST = {key: EXCEPTION_EXAMPLE[key] for key in (
+    "agency", "valid_from", "valid_to", "share", "decision", "decided_on", "reason")}
+EXCEPTION_REFUSALS = (
+    "`exception_agency` (field `agency`: not an agency), `unknown_unit` (field `agency`: no "
+    "unit the caller reads has the code), `exception_day` (a day outside 1900–2999), "
+    "`exception_span` (field `valid_to`: before `valid_from`), `exception_decided_on` (a "
+    "decision dated in the future), `exception_decision` (no number, or longer than 64 "
+    "characters), `reason_required` (field `reason`), `exception_share` (field `share`: not "
+    "above the rubric's share, above 1, or more than 4 decimals), `exception_overlap` "
+    "(field `valid_from`: another exception of the agency is in force on one of the days), "
+    "`period_fixed` (field `valid_from`: a period ending on one of the days is approved, "
+    "published or locked; the message names it)")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="quota_exceptions_list",
+        summary="List approved exceptions to the HTXS quota",
+        description="The exceptions of the agencies the caller reads, the latest in force "
+                    "first, as the board's page lists them (Scores → Exceptions to the HTXS "
+                    "quota). The organisation board and the administrator only (403 "
+                    "otherwise).",
+        responses={200: QuotaExceptionSerializer(many=True), **error_responses(400, 403)},
+        examples=[OpenApiExample("An exception", value=EXCEPTION_EXAMPLE,
+                                 response_only=True)],
+        tags=TAGS,
+    ),
+    retrieve=extend_schema(
+        operation_id="quota_exceptions_retrieve",
+        summary="One exception to the HTXS quota",
+        description="An exception by number, with what the caller may do with it. The "
+                    "organisation board and the administrator (403 otherwise); 404 if the "
+                    "caller does not read its agency.",
+        parameters=[EXCEPTION_PARAMETER],
+        responses={200: QuotaExceptionDetailSerializer, **error_responses(403, 404)},
+        examples=[OpenApiExample("An exception", response_only=True,
+                                 value={**EXCEPTION_EXAMPLE,
+                                        "allowed_actions": ["change", "remove"]})],
+        tags=TAGS,
+    ),
+    create=extend_schema(
+        operation_id="quota_exceptions_create",
+        summary="Record an approved exception to the HTXS quota",
+        description="As the board's page records it (`services.quota_exception_record`): "
+                    "in the agency, the share replaces the rubric's for every period ending "
+                    "from `valid_from` to `valid_to`; `reason` is kept in the audit trail. "
+                    "By the organisation board (for the agencies granted to it) and the "
+                    "administrator (403 otherwise, before the body is read). Refusals: 400 "
+                    f"`invalid` (the body's shape, by field), {EXCEPTION_REFUSALS}; 403 for "
+                    "an agency the board was not granted. Nothing is written on a refusal. "
+                    "Answers the exception and the periods to score again.",
+        request=QuotaExceptionWriteSerializer,
+        responses={201: QuotaExceptionSavedSerializer, **error_responses(400, 403)},
+        examples=[OpenApiExample("30% in December", request_only=True,
+                                 value=EXCEPTION_REQUEST)],
+        tags=TAGS,
+    ),
+    update=extend_schema(
+        operation_id="quota_exceptions_update",
+        summary="Change an exception to the HTXS quota",
+        description="Every field again, with `why` (`services.quota_exception_change`): the "
+                    "audit trail keeps each value before and after with it; nothing changed, "
+                    "nothing is written. By the administrator and the organisation board "
+                    "granted a unit that holds the agency (403 otherwise, before the body "
+                    "is read); 404 if the caller does not read the exception. Refusals: as "
+                    "recording one, checked for the days before and after the change, and "
+                    "`reason_required` (field `why`). Nothing is written on a refusal.",
+        parameters=[EXCEPTION_PARAMETER],
+        request=QuotaExceptionChangeSerializer,
+        responses={200: QuotaExceptionSavedSerializer, **error_responses(400, 403, 404)},
+        examples=[OpenApiExample("A corrected share", request_only=True,
+                                 value={**EXCEPTION_REQUEST, "share": 0.35,
+                                        "why": "Sửa tỷ lệ theo quyết định"})],
+        tags=TAGS,
+    ),
+    partial_update=extend_schema(
+        operation_id="quota_exceptions_partial_update",
+        summary="Change some fields of an exception to the HTXS quota",
+        description="As `PUT`, the fields left out keeping their values; `why` is "
+                    "required.",
+        parameters=[EXCEPTION_PARAMETER],
+        request=QuotaExceptionChangeSerializer(partial=True),
+        responses={200: QuotaExceptionSavedSerializer, **error_responses(400, 403, 404)},
+        examples=[OpenApiExample("A corrected share", request_only=True,
+                                 value={"share": 0.35, "why": "Sửa tỷ lệ theo quyết định"})],
+        tags=TAGS,
+    ),
+)
+class QuotaExceptionViewSet(mixins.ListModelMixin, _ScopedViewSet):
+    """Approved exceptions to the HTXS quota (decision 0006), the organisation board's and
+    the administrator's, as on the board's page (`views.quota_exception_list`, `_add`,
+    `_change`, `_remove`): everyone else is refused (403) before anything is read."""
+
+    serializer_class = QuotaExceptionSerializer
+    filterset_class = QuotaExceptionFilter
+    lookup_url_kwarg = "exception_id"
+    lookup_value_regex = "[0-9]+"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # the page's rule, first (`views._board_only`)
+        if not services.can_manage_periods(self.scope):
+            raise PermissionDeniedError(
+                _("Only the organisation board and the administrator record exceptions to "
+                  "the HTXS quota."), code="forbidden")
+
+    def get_queryset(self):
+        return selectors.quota_exception_list(scope=self.scope).select_related(
+            "recorded_by__official")
+
+    def _exception(self) -> QuotaException:
+        return _found(selectors.quota_exception_get, scope=self.scope,
+                      pk=int(self.kwargs["exception_id"]))
+
+    def _managed(self) -> QuotaException:
+        """The exception named in the URL, for a change: as its page, refused to whoever
+        may not change it (403) before the body is read."""
+        exception = self._exception()
+        if not services.can_manage_quota_exception(self.scope, exception.agency):
+            raise PermissionDeniedError(
+                _("The organisation board records exceptions to the HTXS quota only for "
+                  "the agencies granted to it."), code="forbidden")
+        return exception
+
+    def _detail(self, exception: QuotaException, serializer_class=QuotaExceptionDetailSerializer,
+                **extra) -> dict:
+        exception = selectors.quota_exception_get(scope=self.scope, pk=exception.pk)
+        exception.allowed_actions = (
+            ["change", "remove"]
+            if services.can_manage_quota_exception(self.scope, exception.agency) else [])
+        for name, value in extra.items():
+            setattr(exception, name, value)
+        return serializer_class(exception).data
+
+    def _agency(self, code: str) -> Unit:
+        """The unit the body names, among those the caller reads (an unknown code and one
+        the caller cannot read get the same 400, as the lists' filters answer)."""
+        try:
+            return org_selectors.unit_get(scope=self.scope, code=code.strip())
+        except ObjectDoesNotExist:
+            raise ServiceError(_("Agency: no unit you can see has the code “%(code)s”.")
+                               % {"code": code}, code="unknown_unit", field="agency") from None
+
+    @staticmethod
+    def _fields(data: dict) -> dict:
+        return {name: data[name] for name in ("valid_from", "valid_to", "share",
+                                              "decided_on")} | {
+            "decision": data.get("decision", ""), "reason": data.get("reason", "")}
+
+    def retrieve(self, request, exception_id=None):
+        return Response(self._detail(self._exception()))
+
+    def create(self, request):
+        body = QuotaExceptionWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        exception = services.quota_exception_record(
+            actor=request.user, agency=self._agency(data["agency"]), **self._fields(data))
+        span = (exception.valid_from, exception.valid_to)
+        location = reverse("api:quota-exception-detail",
+                           kwargs={"exception_id": exception.pk})
+        return Response(self._detail(exception, QuotaExceptionSavedSerializer,
+                                     to_score_again=_to_score_again(span)),
+                        status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    def update(self, request, exception_id=None, partial: bool = False):
+        exception = self._managed()
+        body = QuotaExceptionChangeSerializer(data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        stored = {"valid_from": exception.valid_from, "valid_to": exception.valid_to,
+                  "share": exception.share, "decision": exception.decision,
+                  "decided_on": exception.decided_on, "reason": exception.reason}
+        data = {**stored, **body.validated_data}
+        agency = (self._agency(data["agency"]) if "agency" in body.validated_data
+                  else exception.agency)
+        before = (exception.valid_from, exception.valid_to)
+        exception = services.quota_exception_change(
+            actor=request.user, exception=exception, agency=agency, why=data.get("why", ""),
+            **self._fields(data))
+        return Response(self._detail(
+            exception, QuotaExceptionSavedSerializer,
+            to_score_again=_to_score_again(before, (exception.valid_from,
+                                                    exception.valid_to))))
+
+    def partial_update(self, request, exception_id=None):
+        return self.update(request, exception_id, partial=True)
+
+    @extend_schema(
+        operation_id="quota_exceptions_remove",
+        summary="Remove an exception to the HTXS quota",
+        description="An exception recorded by mistake or annulled "
+                    "(`services.quota_exception_remove`), with `why`: the audit trail keeps "
+                    "its content and why. By the administrator and the organisation board "
+                    "granted a unit that holds the agency (403 otherwise, before the body "
+                    "is read); 404 if the caller does not read it. Refusals: 400 "
+                    "`reason_required` (field `why`), `period_fixed` (a period ending on one "
+                    "of its days is approved, published or locked). Nothing is written on a "
+                    "refusal. Answers the periods to score again.",
+        parameters=[EXCEPTION_PARAMETER],
+        request=QuotaExceptionRemoveSerializer,
+        responses={200: QuotaExceptionRemovedSerializer, **error_responses(400, 403, 404)},
+        examples=[OpenApiExample("Annulled", request_only=True,
+                                 value={"why": "Quyết định đã bị thu hồi"})],
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def remove(self, request, exception_id=None):
+        exception = self._managed()
+        body = QuotaExceptionRemoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        span = (exception.valid_from, exception.valid_to)
+        services.quota_exception_remove(actor=request.user, exception=exception,
+                                        why=body.validated_data.get("why", ""))
+        return Response(QuotaExceptionRemovedSerializer(
+            {"id": int(exception_id), "to_score_again": _to_score_again(span)}).data)
+
+
+def _to_score_again(*spans) -> list[str]:
+    """The labels of the periods ending on a day of `spans` that were scored and may be
+    scored again, as the board's page lists them after a write
+    (`views._exception_periods_to_score`)."""
+    found: dict[int, Period] = {}
+    for start, end in spans:
+        for period in Period.objects.filter(end__gte=start, end__lte=end, status__in=SCORABLE,
+                                            scored_at__isnull=False):
+            found[period.pk] = period
+    return [p.label for p in sorted(found.values(), key=lambda p: (p.start, p.kind))]

@@ -7,7 +7,9 @@ api:score-card-appeal (a card by period label and official code:
 /api/evaluations/cards/{period}/{official}/); api:evaluation-unit-detail,
 -assessments, -review, -approve (a unit's cards in a period:
 /api/evaluations/units/{period}/{unit}/); api:appeal-list, api:appeal-detail,
-api:appeal-decide (an appeal by number). A SimpleRouter: no format-suffix routes and no
+api:appeal-decide (an appeal by number); api:quota-exception-list (GET, and POST to record
+one), api:quota-exception-detail (GET, PUT, PATCH) and api:quota-exception-remove (an
+exception by number). A SimpleRouter: no format-suffix routes and no
 extra API root.
 """
 
@@ -19,6 +21,8 @@ from . import api
 router = SimpleRouter()
 router.register("evaluations/periods", api.PeriodViewSet, basename="evaluation-period")
 router.register("evaluations/appeals", api.AppealViewSet, basename="appeal")
+router.register("evaluations/quota-exceptions", api.QuotaExceptionViewSet,
+                basename="quota-exception")
 
 CARD = "evaluations/cards/<str:period>/<str:official>/"
 UNIT = "evaluations/units/<str:period>/<str:unit>/"

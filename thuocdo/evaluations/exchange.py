@@ -15,6 +15,16 @@ stored grounds or records share a key, a record goes to a ground with its reason
 state, then to one with its reason; what is left is paired only when one record and one
 ground are left, else the record is refused as ambiguous. A signal must be one of the
 rubric's KHT signals, and a record may not repeat a ground that counts.
+
+`quota_exceptions` (an addition): approved exceptions to the HTXS quota (decision 0006).
+Matched by (agency, valid_from, valid_to): an identical record changes nothing; one whose
+share, decision or reason differs changes the stored exception
+(`services.quota_exception_change`); an unknown one is recorded
+(`services.quota_exception_record`). Checked before anything is written as the services
+check them, with their codes (`services._clean_exception`, `_check_no_overlap`,
+`_check_periods_open`): an agency, a share above the rubric's and at most 1, the days, an
+overlap with another exception of the agency (stored or in the document), and a period
+ending on one of the days that is approved or later. An import never removes one.
 """
 
 from __future__ import annotations
@@ -26,17 +36,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import ServiceError
 from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR, year_in_range
+from thuocdo.core.scope import Scope
 from thuocdo.exchange.validation import date_refusal, enum_refusal, parse_date
 from thuocdo.org.models import Official, Unit
 
 from .choices import DisciplineLevel, GroundKind
-from .models import Assessment, Ground
+from .models import Assessment, Ground, QuotaException
 
 PERIOD_RE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")
 KEYS = ("assessments", "discipline")
@@ -73,8 +85,9 @@ def _text(value: Any, path: str, report: Report, *, required: bool = False) -> A
 
 
 def check(document: dict, report: Report, *, officials: set[str], units: set[str]) -> None:
-    """Report every problem of the document's `assessments` and `discipline`. `officials`
-    and `units` are the codes the document defines; the database's are looked up here."""
+    """Report every problem of the document's `assessments`, `discipline` and
+    `quota_exceptions`. `officials` and `units` are the codes the document defines; the
+    database's are looked up here."""
     named_officials: set[str] = set()
     named_units: set[str] = set()
     rows = []
@@ -116,6 +129,8 @@ def check(document: dict, report: Report, *, officials: set[str], units: set[str
     if sound:
         for path, code, message in discipline_plan(sound).problems:
             report(path, code, message)
+    if QUOTA_KEY in document:
+        _check_quota_exceptions(document, report, units=units)
 
 
 ASSESSMENT_FIELDS = ("official", "period", "general_points", "assessor", "reason",
@@ -358,8 +373,9 @@ def _withdrawn() -> str:
 
 
 def write(document: dict, *, actor: Any) -> dict[str, tuple[int, int, int]]:
-    """Write the checked `assessments` and `discipline`: (created, updated, unchanged) per
-    key. Raises ServiceError (the importer turns it into a refusal) when a period refuses."""
+    """Write the checked `assessments`, `discipline` and `quota_exceptions`: (created,
+    updated, unchanged) per key. Raises ServiceError (the importer turns it into a refusal)
+    when a period refuses."""
     from . import services
 
     result: dict[str, tuple[int, int, int]] = {}
@@ -422,6 +438,8 @@ def write(document: dict, *, actor: Any) -> dict[str, tuple[int, int, int]]:
                 signal=record.get("signal") or "", reason=_reason(record),
                 withdrawn_because=_withdrawn() if record.get("withdrawn") is True else "")
         result["discipline"] = (len(plan.creates), updated, unchanged)
+    if QUOTA_KEY in document:
+        result[QUOTA_KEY] = _write_quota_exceptions(document[QUOTA_KEY], actor=actor)
     return result
 
 
@@ -469,3 +487,227 @@ def export_discipline() -> list[dict]:
             row["withdrawn"] = True
         rows.append(row)
     return rows
+
+
+# -- quota_exceptions ----------------------------------------------------------------------
+
+
+QUOTA_KEY = "quota_exceptions"
+QUOTA_FIELDS = ("agency", "valid_from", "valid_to", "share", "decision", "decided_on",
+                "reason")
+QUOTA_DAYS = ("valid_from", "valid_to", "decided_on")
+
+
+@dataclass
+class _QuotaRecord:
+    """A `quota_exceptions` record read for its shape: its values as the services take
+    them, and the stored exception it is (same agency and days), if any."""
+
+    index: int
+    agency: Unit
+    valid_from: dt.date
+    valid_to: dt.date
+    share: Decimal
+    decision: str
+    decided_on: dt.date
+    reason: str
+    stored: QuotaException | None = None
+
+    @property
+    def path(self) -> str:
+        return f"{QUOTA_KEY}[{self.index}]"
+
+    def fields(self) -> dict[str, Any]:
+        return {"valid_from": self.valid_from, "valid_to": self.valid_to,
+                "share": self.share, "decision": self.decision,
+                "decided_on": self.decided_on, "reason": self.reason}
+
+    @property
+    def unchanged(self) -> bool:
+        """The stored exception says the same (an export imported back where it came
+        from): nothing to check or write."""
+        found = self.stored
+        return found is not None and (
+            found.share == self.share and found.decision == self.decision
+            and found.decided_on == self.decided_on and found.reason == self.reason)
+
+
+def _quota_agencies(document: dict, codes: set[str]) -> dict[str, Unit]:
+    """The units `codes` name, as the import leaves them: a stored unit, its name and kind
+    replaced by the document's; a unit new in the document, unsaved."""
+    found = {u.code: u for u in Unit.objects.filter(code__in=codes)}
+    units = document.get("units")
+    for item in units if isinstance(units, list) else []:
+        if not isinstance(item, dict) or item.get("code") not in codes:
+            continue
+        unit = found.setdefault(item["code"], Unit(code=item["code"]))
+        for name in ("name", "kind"):
+            if isinstance(item.get(name), str):
+                setattr(unit, name, item[name])
+    return found
+
+
+def _read_quota_record(index: int, item: dict, report: Report, units: set[str],
+                       agencies: dict[str, Unit]) -> _QuotaRecord | None:
+    """The record's values, or None when a field's shape is wrong (each reported)."""
+    path = f"{QUOTA_KEY}[{index}]"
+    _unknown_fields(item, QUOTA_FIELDS, path, report)
+    ok = True
+    for name in QUOTA_FIELDS:
+        if name not in item or item[name] is None:
+            report(f"{path}.{name}", "required", _("required field is missing"))
+            ok = False
+    if not ok:
+        return None
+    agency = item["agency"]
+    if not isinstance(agency, str) or not agency.strip():
+        report(f"{path}.agency", "type", _("expected a code (text)"))
+        ok = False
+    elif agency not in units and agency not in agencies:
+        report(f"{path}.agency", "unknown_unit",
+               _("unknown unit %(code)s") % {"code": _show(agency)})
+        ok = False
+    days = {}
+    for name in QUOTA_DAYS:
+        days[name] = parse_date(item[name])
+        if days[name] is None:
+            report(f"{path}.{name}", "date", date_refusal(item[name]))
+            ok = False
+    share = item["share"]
+    if isinstance(share, bool) or not isinstance(share, int | float):
+        report(f"{path}.share", "type", _("expected a number"))
+        ok = False
+    for name in ("decision", "reason"):
+        if not isinstance(item[name], str):
+            report(f"{path}.{name}", "type", _("expected text"))
+            ok = False
+    if not ok:
+        return None
+    return _QuotaRecord(index, agencies[agency], days["valid_from"], days["valid_to"],
+                        Decimal(str(share)), item["decision"].strip(), days["decided_on"],
+                        item["reason"].strip())
+
+
+def _quota_records(document: dict, report: Report, *, units: set[str]
+                   ) -> list[_QuotaRecord] | None:
+    """The well-formed `quota_exceptions` records, each with the stored exception it is;
+    None when the key is not a list."""
+    items = document[QUOTA_KEY]
+    if not isinstance(items, list):
+        report(QUOTA_KEY, "type", _("expected a list"))
+        return None
+    codes = {item["agency"] for item in items
+             if isinstance(item, dict) and isinstance(item.get("agency"), str)}
+    agencies = _quota_agencies(document, codes)
+    records = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            report(f"{QUOTA_KEY}[{index}]", "type", _("expected an object"))
+            continue
+        record = _read_quota_record(index, item, report, units, agencies)
+        if record is not None:
+            records.append(record)
+    stored = {(e.agency.code, e.valid_from, e.valid_to): e for e in
+              QuotaException.objects.filter(agency__code__in=codes).select_related("agency")}
+    for record in records:
+        record.stored = stored.get((record.agency.code, record.valid_from, record.valid_to))
+    return records
+
+
+def _check_quota_exceptions(document: dict, report: Report, *, units: set[str]) -> None:
+    """Report every problem of `quota_exceptions` that the services would refuse, with
+    their codes, each at its record's field: the content (`_clean_exception`), two
+    records of one agency on a day, an overlap with a stored exception of the agency that
+    the record is not (`_check_no_overlap`), and a period ending on one of the days that is
+    approved or later (`_check_periods_open`). A record identical to a stored exception
+    changes nothing and is not checked again."""
+    from . import services
+
+    records = _quota_records(document, report, units=units)
+    if not records:
+        return
+    admin = Scope(is_admin=True)  # the importer's: who imports may change anything
+    seen: dict[str, list[_QuotaRecord]] = {}
+    for record in records:
+        earlier = [r for r in seen.get(record.agency.code, [])
+                   if r.valid_from <= record.valid_to and r.valid_to >= record.valid_from]
+        seen.setdefault(record.agency.code, []).append(record)
+        if earlier and (earlier[0].valid_from, earlier[0].valid_to) == (record.valid_from,
+                                                                         record.valid_to):
+            report(f"{record.path}.valid_from", "duplicate", _(
+                "a second exception of %(agency)s for the same days (first: %(first)s)")
+                % {"agency": record.agency.code, "first": earlier[0].path})
+            continue
+        if earlier:
+            report(f"{record.path}.valid_from", "exception_overlap", _(
+                "%(agency)s has another exception in force on one of these days in this "
+                "document: %(other)s, from %(from)s to %(to)s; one agency has one exception "
+                "on a day") % {"agency": record.agency.code, "other": earlier[0].path,
+                               "from": earlier[0].valid_from.isoformat(),
+                               "to": earlier[0].valid_to.isoformat()})
+            continue
+        if record.unchanged:
+            continue
+        try:
+            services._clean_exception(scope=admin, agency=record.agency, **record.fields())
+        except ServiceError as refused:
+            report(f"{record.path}.{refused.field or 'agency'}", refused.service_code,
+                   refused.service_message)
+            continue
+        try:
+            with transaction.atomic():
+                if record.agency.pk is not None:
+                    services._check_no_overlap(
+                        agency=record.agency, valid_from=record.valid_from,
+                        valid_to=record.valid_to,
+                        exclude=record.stored.pk if record.stored else None)
+                services._check_periods_open([(record.valid_from, record.valid_to)])
+        except ServiceError as refused:
+            report(f"{record.path}.{refused.field or 'valid_from'}", refused.service_code,
+                   refused.service_message)
+
+
+def _changed_by_import() -> str:
+    """The written reason of a change made by an import (the audit trail keeps it)."""
+    return _("Changed by the imported exchange document.")
+
+
+def _write_quota_exceptions(items: list[dict], *, actor: Any) -> tuple[int, int, int]:
+    """Record the new exceptions and change the stored ones that differ, through the
+    services (each write audited); the check found nothing they refuse."""
+    from . import services
+
+    records = _quota_records({QUOTA_KEY: items}, _never, units=set())
+    created = updated = unchanged = 0
+    for record in records or ():
+        try:
+            if record.stored is None:
+                services.quota_exception_record(actor=actor, agency=record.agency,
+                                                **record.fields())
+                created += 1
+            elif record.unchanged:
+                unchanged += 1
+            else:
+                services.quota_exception_change(
+                    actor=actor, exception=record.stored, agency=record.stored.agency,
+                    why=_changed_by_import(), **record.fields())
+                updated += 1
+        except ServiceError as refused:  # a rule the check missed: still nothing written
+            field = f".{refused.field}" if refused.field else ""
+            raise ServiceError(f"{record.path}{field}: {refused.service_message}",
+                               code=refused.service_code) from refused
+    return created, updated, unchanged
+
+
+def _never(path: str, code: str, message: str) -> None:  # pragma: no cover - checked before
+    raise ServiceError(f"{path}: {message}", code=code)
+
+
+def export_quota_exceptions() -> list[dict]:
+    """Every exception, by agency code and first day."""
+    return [{"agency": e.agency.code, "valid_from": e.valid_from.isoformat(),
+             "valid_to": e.valid_to.isoformat(), "share": _number_out(e.share.normalize()),
+             "decision": e.decision, "decided_on": e.decided_on.isoformat(),
+             "reason": e.reason}
+            for e in QuotaException.objects.select_related("agency")
+            .order_by("agency__code", "valid_from")]

@@ -26,7 +26,7 @@ from thuocdo.tasks.filters import readable_unit, unknown_value
 
 from . import selectors
 from .choices import AppealStatus, CardStatus, PeriodKind, PeriodStatus
-from .models import Appeal, Period, ScoreCard
+from .models import Appeal, Period, QuotaException, ScoreCard
 from .views import GRADE_FILTER_LABELS
 
 #: A period label (`core.periods.parse_period`), published as the parameter's pattern.
@@ -144,3 +144,19 @@ class AppealFilter(django_filters.FilterSet):
         return selectors.appeal_list(scope=scope, period=data.get("period") or "",
                                      status=data.get("status") or "",
                                      waiting=bool(data.get("waiting")))
+
+
+class QuotaExceptionFilter(django_filters.FilterSet):
+    agency = django_filters.CharFilter(
+        help_text=gettext_lazy("Only the exceptions of the agency with this code."))
+    on = django_filters.DateFilter(
+        help_text=gettext_lazy("Only the exceptions in force on this day (YYYY-MM-DD)."))
+
+    class Meta:
+        model = QuotaException
+        fields: list[str] = []
+
+    def select(self, *, scope: Scope) -> QuerySet[QuotaException]:
+        data = self.form.cleaned_data
+        agency = readable_unit(scope, "agency", data["agency"]) if data.get("agency") else None
+        return selectors.quota_exception_list(scope=scope, agency=agency, on=data.get("on"))

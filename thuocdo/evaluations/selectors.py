@@ -9,8 +9,9 @@ approves a card (`can_approve`) is read here too: nobody approves their own card
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -20,7 +21,9 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from thuocdo.core.calendar import Computed
 from thuocdo.core.scope import Scope, subtrees_q
 from thuocdo.measure.scoring import Period as EnginePeriod
 from thuocdo.measure.scoring import QuotaException as EngineQuotaException
@@ -30,7 +33,7 @@ from thuocdo.org.choices import LEADER_POSITIONS, Position
 from thuocdo.org.models import Membership, Official, TaskGroup, Unit
 from thuocdo.org.selectors import current_q
 
-from .choices import AppealStatus, CardStatus, PeriodStatus
+from .choices import SCORABLE, AppealStatus, CardStatus, PeriodStatus
 from .models import Appeal, Assessment, Ground, Period, QuotaException, ScoreCard
 from .rubrics import rubric_for
 
@@ -715,13 +718,18 @@ def ground_list(*, scope: Scope, filters: dict | None) -> QuerySet[Ground]:
     return grounds
 
 
-def quota_exception_list(*, scope: Scope) -> QuerySet[QuotaException]:
+def quota_exception_list(*, scope: Scope, agency: Unit | None = None,
+                         on: dt.date | None = None) -> QuerySet[QuotaException]:
     """The approved exceptions to the HTXS quota of the agencies the caller reads, the
-    latest in force first."""
+    latest in force first; only those of `agency`, only those in force on `on`."""
     found = QuotaException.objects.select_related("agency", "recorded_by").order_by(
         "-valid_to", "agency__lft", "pk")
     if not scope.is_admin:
         found = found.filter(scope.units_q(prefix="agency__"))
+    if agency is not None:
+        found = found.filter(agency=agency)
+    if on is not None:
+        found = found.filter(valid_from__lte=on, valid_to__gte=on)
     return found
 
 
@@ -964,3 +972,41 @@ def waiting_for(*, scope: Scope) -> EvaluationsWaiting:
                        Period.objects.filter(pk__in=by_period).order_by("start", "kind")]
     return EvaluationsWaiting(cards=found, appeals=appeals,
                               periods=periods_waiting(scope=scope))
+
+
+# -- the calendar ----------------------------------------------------------------------
+
+
+def _fixed_text(period: Period) -> str:
+    """A period whose cards are fixed, in words ("kỳ đánh giá tháng 10/2026 đã được phê
+    duyệt")."""
+    values = {"p": period.name}
+    if period.status == PeriodStatus.APPROVED:
+        return _("the evaluation period %(p)s is approved") % values
+    if period.status == PeriodStatus.PUBLISHED:
+        return _("the evaluation period %(p)s is published") % values
+    if period.status == PeriodStatus.LOCKED:
+        return _("the evaluation period %(p)s is locked") % values
+    return _("the evaluation period %(p)s is %(s)s") % {
+        **values, "s": period.get_status_display().lower()}
+
+
+def calendar_computed(days: Collection[dt.date]) -> dict[dt.date, list[Computed]]:
+    """What evaluations has computed with the calendar of `days`, for the calendar's
+    services (`core.calendar.register_computed`, in `apps.py`): a period (month, quarter,
+    year) holding the day whose cards are fixed, approved or later (not `SCORABLE`), the
+    shortest first. A period under review is not: its cards are computed again when it is
+    scored again (`services.period_score`), and a card whose content changed goes back to
+    draft; until its approval the calendar may still be corrected."""
+    if not days:
+        return {}
+    periods = sorted(Period.objects.filter(start__lte=max(days), end__gte=min(days))
+                     .exclude(status__in=SCORABLE),
+                     key=lambda p: (p.end - p.start, p.start))
+    found: dict[dt.date, list[Computed]] = {}
+    for period in periods:
+        item = Computed(f"period:{period.label}:{period.status}", _fixed_text(period))
+        for day in days:
+            if period.start <= day <= period.end:
+                found.setdefault(day, []).append(item)
+    return found

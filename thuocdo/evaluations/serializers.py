@@ -8,7 +8,8 @@ Records are named by their label or code, an appeal by its number. Serializers h
 save: the request serializers check the shape of a request (types, digits, lengths), and
 the views hand the values to the services (`card_self_score`, `assessment_set`,
 `assessments_save`, `unit_review`, `agency_approve`, `period_score`, `period_start_review`,
-`period_publish`, `period_lock`, `appeal_file`, `appeal_decide`), which apply the rules:
+`period_publish`, `period_lock`, `appeal_file`, `appeal_decide`, `quota_exception_record`,
+`quota_exception_change`, `quota_exception_remove`), which apply the rules:
 ranges, a written reason for every deduction, who may act, where the procedure stands.
 """
 
@@ -20,7 +21,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .choices import AppealStatus, CardStatus, PeriodKind, PeriodStatus
-from .models import Appeal, Period, ScoreCard
+from .models import Appeal, Period, QuotaException, ScoreCard
 
 #: Codes are documented as strings with their values, not as enums: drf-spectacular would
 #: name the enums of these "status", "kind" and "grade" fields after other apps' (warnings).
@@ -468,3 +469,117 @@ class UnitAssessmentsSerializer(serializers.Serializer):
     assessments = AssessmentRowSerializer(
         many=True, allow_empty=False,
         help_text="One row per official of the unit; a refused row is named by its index.")
+
+
+# -- approved exceptions to the HTXS quota ------------------------------------------------
+
+
+class QuotaExceptionSerializer(serializers.ModelSerializer):
+    """An approved exception to the HTXS quota (decision 0006): in one agency, the share of
+    the final HTT that replaces the rubric's for every period ending on one of its days."""
+
+    id = serializers.IntegerField(read_only=True, help_text="The exception's number.")
+    agency = serializers.CharField(source="agency.code", read_only=True,
+                                   help_text="The agency's code.")
+    agency_name = serializers.CharField(source="agency.name", read_only=True)
+    share = serializers.FloatField(read_only=True,
+                                   help_text="The HTXS share, a fraction of the final HTT "
+                                             "(0.3 for 30%), replacing the rubric's.")
+    recorded_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = QuotaException
+        fields = ["id", "agency", "agency_name", "valid_from", "valid_to", "share",
+                  "decision", "decided_on", "reason", "recorded_by", "recorded_at"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "valid_from": {"help_text": "In force from this day: it applies to every period "
+                                        "(month, quarter, year) ending from this day to "
+                                        "`valid_to`."},
+            "valid_to": {"help_text": "In force until this day, included."},
+            "decision": {"help_text": "The number of the decision that approved it."},
+            "decided_on": {"help_text": "The decision's date."},
+            "reason": {"help_text": "Why the unit is outstanding, as the decision says."},
+        }
+
+    @extend_schema_field(PersonSerializer(allow_null=True))
+    def get_recorded_by(self, exception: QuotaException) -> dict | None:
+        return _person(exception.recorded_by)
+
+
+class QuotaExceptionDetailSerializer(QuotaExceptionSerializer):
+    """One exception, with what the caller may do with it now."""
+
+    allowed_actions = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="`change` and `remove` for the administrator and the organisation board "
+                  "granted a unit that holds the agency; empty otherwise.")
+
+    class Meta(QuotaExceptionSerializer.Meta):
+        fields = [*QuotaExceptionSerializer.Meta.fields, "allowed_actions"]
+        read_only_fields = fields
+
+
+class QuotaExceptionSavedSerializer(QuotaExceptionDetailSerializer):
+    """The exception as recorded or changed, with the periods to score again."""
+
+    to_score_again = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="The labels of the periods ending on one of its days (before and after a "
+                  "change) that were scored and may be scored again: their cards take the "
+                  "exception only once computed again (`POST "
+                  "/api/evaluations/periods/{label}/score/`).")
+
+    class Meta(QuotaExceptionDetailSerializer.Meta):
+        fields = [*QuotaExceptionDetailSerializer.Meta.fields, "to_score_again"]
+        read_only_fields = fields
+
+
+class QuotaExceptionRemovedSerializer(serializers.Serializer):
+    """What removing an exception did."""
+
+    id = serializers.IntegerField(help_text="The number of the exception removed.")
+    to_score_again = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The labels of the periods ending on one of its days that were scored and "
+                  "may be scored again: their cards keep the exception until computed "
+                  "again.")
+
+
+class QuotaExceptionWriteSerializer(serializers.Serializer):
+    """An exception to record (`services.quota_exception_record`), or its new content with
+    why it changes (`quota_exception_change`). The shape is checked here; the service
+    checks the rest (the agency, the share, the days, the decision, the reason, overlaps,
+    the periods fixed)."""
+
+    agency = serializers.CharField(max_length=64, help_text="The agency's code.")
+    valid_from = serializers.DateField(help_text="In force from this day (YYYY-MM-DD).")
+    valid_to = serializers.DateField(help_text="In force until this day, included.")
+    share = serializers.DecimalField(
+        max_digits=10, decimal_places=6,
+        help_text="The HTXS share as a fraction of the final HTT (0.3 for 30%): above the "
+                  "rubric's (0.2), at most 1, at most 4 decimals.")
+    decision = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                     help_text="The decision's number, e.g. 15/QĐ-UBND "
+                                               "(required, at most 64 characters).")
+    decided_on = serializers.DateField(help_text="The decision's date (not in the future).")
+    reason = serializers.CharField(max_length=4000, required=False, allow_blank=True,
+                                   help_text="Why the unit is outstanding (required).")
+
+
+class QuotaExceptionChangeSerializer(QuotaExceptionWriteSerializer):
+    """An exception's new content and why it changes (`services.quota_exception_change`,
+    which checks it as a new one, and requires `why`)."""
+
+    why = serializers.CharField(max_length=2000, required=False, allow_blank=True,
+                                help_text="Why the exception changes (required): kept in "
+                                          "the audit trail with the values before and "
+                                          "after.")
+
+
+class QuotaExceptionRemoveSerializer(serializers.Serializer):
+    """Why an exception is removed (`services.quota_exception_remove` requires it)."""
+
+    why = serializers.CharField(max_length=2000, required=False, allow_blank=True,
+                                help_text="Why the exception is removed (required): kept in "
+                                          "the audit trail with its content.")

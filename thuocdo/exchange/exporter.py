@@ -69,11 +69,17 @@ def _citizen_keys() -> dict[str, Any]:
 
 
 def _evaluation_keys() -> dict[str, Any]:
-    """`assessments` and `discipline`, from the evaluations app (each only when it has
-    records, so a database without evaluations exports the document it imported)."""
-    from thuocdo.evaluations.exchange import export_assessments, export_discipline
+    """`assessments`, `discipline` and `quota_exceptions`, from the evaluations app (each
+    only when it has records, so a database without evaluations exports the document it
+    imported)."""
+    from thuocdo.evaluations.exchange import (
+        export_assessments,
+        export_discipline,
+        export_quota_exceptions,
+    )
 
-    found = {"assessments": export_assessments(), "discipline": export_discipline()}
+    found = {"assessments": export_assessments(), "discipline": export_discipline(),
+             "quota_exceptions": export_quota_exceptions()}
     return {key: records for key, records in found.items() if records}
 
 
@@ -284,9 +290,9 @@ def export_unit_document(*, unit: Unit, tasks: QuerySet[Task]) -> dict[str, Any]
       tasks carry out or a unit of the subtree issued (and those they answer), and the
       whole calendar (deadlines are counted in its working days).
 
-    Assessments, discipline and citizens' cases are left out. A few queries, whatever the
-    number of tasks: the tasks, their coordinating units, steps and events, then the
-    records around them.
+    Assessments, discipline, quota exceptions and citizens' cases are left out. A few
+    queries, whatever the number of tasks: the tasks, their coordinating units, steps and
+    events, then the records around them.
     """
     selected = Task.objects.filter(pk__in=tasks.values("pk"))
     task_records = list(iter_tasks(selected))

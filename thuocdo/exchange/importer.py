@@ -72,7 +72,7 @@ class Counts:
 class ImportReport:
     """Counts per top-level key of the document (created, updated, unchanged), and warnings
     about what the import rewrites rather than adds (an official's place corrected on the
-    day it started)."""
+    day it started; a calendar day something was computed with, when settings allow it)."""
 
     on: dt.date
     dry_run: bool = False
@@ -84,12 +84,16 @@ class ImportReport:
         return any(c.changed for c in self.counts.values())
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        """The audit entry's record of the import: the warnings too, when there are any."""
+        found: dict[str, Any] = {
             "on": self.on.isoformat(),
             "dry_run": self.dry_run,
             "counts": {key: {"created": c.created, "updated": c.updated,
                              "unchanged": c.unchanged} for key, c in self.counts.items()},
         }
+        if self.warnings:
+            found["warnings"] = list(self.warnings)
+        return found
 
     def lines(self) -> list[str]:
         return [
@@ -186,6 +190,7 @@ def _write(document: dict, checked: Checked, *, actor: Any, dry_run: bool) -> Im
     report = ImportReport(on=checked.on, dry_run=dry_run)
     report.counts.update(_write_records(checked, actor))
     report.warnings.extend(_place_warnings(checked))
+    report.warnings.extend(checked.calendar_warnings)
     if any(key in checked.given_keys for key in HISTORY_KEYS):
         report.counts.update(_replay_history(document, checked, actor=actor, dry_run=dry_run))
     if any(key in checked.given_keys for key in EVALUATION_KEYS):
@@ -278,8 +283,10 @@ def _later_problems(document: Any, checked: Checked, *,
 
 def _later_keys_note(document: dict) -> list[str]:
     """Evaluations and citizens' cases are written after the history: their own checks in
-    writing wait until the problems before them are fixed."""
-    later = [key for key in (*EVALUATION_KEYS, *CITIZEN_KEYS) if key in document]
+    writing wait until the problems before them are fixed. `quota_exceptions` are checked
+    whole before anything is written (`thuocdo.evaluations.exchange`)."""
+    later = [key for key in (*EVALUATION_KEYS, *CITIZEN_KEYS)
+             if key in document and key != "quota_exceptions"]
     if not later:
         return []
     return [_("Not checked yet: %(keys)s were checked for their fields and references "

@@ -18,16 +18,17 @@ FORMAT = "thuocdo-exchange/1"
 #: Every top-level key of the contract, in the order documents are written.
 KEYS = (
     "format", "calendar", "units", "task_groups", "officials", "products", "directives",
-    "tasks", "events", "assessments", "discipline", "peer_reviews", "votes", "feedback",
-    "dossiers",
+    "tasks", "events", "assessments", "discipline", "quota_exceptions", "peer_reviews",
+    "votes", "feedback", "dossiers",
 )
 
 #: Keys whose part of the application exists: these are imported and exported.
 BUILT_KEYS = ("calendar", "units", "task_groups", "officials", "products", "directives",
-              "tasks", "events", "assessments", "discipline", "feedback", "dossiers")
+              "tasks", "events", "assessments", "discipline", "quota_exceptions", "feedback",
+              "dossiers")
 
 #: Keys checked, imported and exported by the evaluations app (`thuocdo.evaluations.exchange`).
-EVALUATION_KEYS = ("assessments", "discipline")
+EVALUATION_KEYS = ("assessments", "discipline", "quota_exceptions")
 
 #: Keys checked, imported and exported by the citizens app (`thuocdo.citizens.exchange`).
 CITIZEN_KEYS = ("feedback", "dossiers")
@@ -281,6 +282,25 @@ RECORDS: dict[str, tuple[Field, ...]] = {
               "document says is withdrawn; it never restores one (default false).",
               addition=True),
     ),
+    "quota_exceptions": (
+        Field("agency", "ref", "Code of the agency (a city, province, department, district "
+              "or commune) whose HTXS quota the exception raises.", required=True,
+              ref="units", max_length=CODE_MAX, addition=True),
+        Field("valid_from", "date", "In force from this day: the exception applies to every "
+              "period (month, quarter, year) ending from this day to valid_to.",
+              required=True, addition=True),
+        Field("valid_to", "date", "In force until this day, included.", required=True,
+              addition=True),
+        Field("share", "number", "The HTXS share that replaces the rubric's, a fraction of "
+              "the final HTT (0.3 for 30%): above the rubric's, at most 1, at most 4 "
+              "decimals.", required=True, minimum=0, maximum=1, addition=True),
+        Field("decision", "text", "Number of the decision that approved the exception "
+              "(15/QĐ-UBND).", required=True, max_length=64, addition=True),
+        Field("decided_on", "date", "Date of that decision (not in the future).",
+              required=True, addition=True),
+        Field("reason", "text", "Why the unit is outstanding, as the decision says.",
+              required=True, addition=True),
+    ),
     "feedback": (
         Field("code", "code", "The tracking code.", required=True, max_length=32),
         Field("kind", "enum", "feedback or complaint (default feedback).",
@@ -397,6 +417,9 @@ KEY_DESCRIPTIONS = {
     "assessments": "General criteria of officials per period, with the reason for any "
                    "deduction and, for leaders, their capacity to organise and to unite.",
     "discipline": "Discipline records and other grounds for the KHT grade.",
+    "quota_exceptions": "Approved exceptions to the HTXS quota: in an agency, for the "
+                        "periods ending on the days given, the share of the final HTT that "
+                        "replaces the rubric's (an addition to the contract).",
     "peer_reviews": "Cross-evaluations between colleagues (not supported yet).",
     "votes": "Confidence votes (not supported yet).",
     "feedback": "Citizens' and businesses' feedback and complaints, with their handling.",

@@ -11,8 +11,8 @@ Problem codes: `document`, `format`, `unknown_key`, `not_supported`, `type`, `re
 `number`, `integer`, `duplicate`, `unknown_unit`, `unknown_task_group`, `unknown_directive`,
 `unknown_official`, `unknown_product`, `unknown_task`, `not_for_kind`, `cycle`,
 `required_with_unit`, `only_with_unit`, `two_heads`, `since`, `coefficient_from`,
-`calendar_conflict`, and the organisation's own `unit_parent_kind`, `unit_code_characters`
-(docs/org.md).
+`calendar_conflict`, `calendar_computed` (a day something was computed with: decision 0007),
+and the organisation's own `unit_parent_kind`, `unit_code_characters` (docs/org.md).
 
 Dates and times are of the years the rest of the product takes (1900 to 2999,
 `core.periods.year_in_range`): `9999-12-31` is refused at its path, as a date that does not
@@ -47,7 +47,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from thuocdo.core.calendar import computed_on
 from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR, year_in_range
+from thuocdo.core.services import (
+    calendar_computed_message,
+    calendar_computed_refuses,
+    calendar_computed_warning,
+)
 from thuocdo.org.choices import Position
 
 from .problems import Problem, day
@@ -216,6 +222,8 @@ class Checked:
     event_count: int = 0
     #: references to nothing that `problems` summarises (their key has unreadable records)
     unresolved: list[Problem] = field(default_factory=list)
+    #: calendar days changed although computed with (THUOCDO_CALENDAR_COMPUTED_MONTHS=warn)
+    calendar_warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -433,6 +441,8 @@ class _Checker:
         self.given_snapshot = snapshot
         self.records: dict[str, list[Record]] = {key: [] for key in RECORD_KEYS}
         self.calendar: dict[dt.date, str] = {}
+        #: each calendar day's path in the document (`calendar.holidays[3]`)
+        self.calendar_paths: dict[dt.date, str] = {}
         self.unreadable: dict[str, list[str]] = {}
         self.unresolved: list[Problem] = []
 
@@ -473,6 +483,7 @@ class _Checker:
         self.snapshot = snapshot
         checked = Checked(self.problems, self.on, snapshot, self.records, self.calendar,
                           given_keys=tuple(k for k in BUILT_KEYS if k in doc))
+        self.check_calendar_computed(checked)
         self.check_references()
         self.check_unit_cycles()
         self.check_unit_places()
@@ -569,7 +580,24 @@ class _Checker:
                                     % {"day": show(value)})
                 else:
                     seen[found] = kind
+                    self.calendar_paths[found] = path
         self.calendar = seen
+
+    def check_calendar_computed(self, checked: Checked) -> None:
+        """A day the document changes (a new override, or another kind than the stored one;
+        a day given as stored changes nothing) must not be one something was computed with
+        (`core.calendar.computed_on`: a month's signals, an approved period's cards): each is
+        refused at its path, or, with THUOCDO_CALENDAR_COMPUTED_MONTHS = "warn", warned of."""
+        changed = [day for day, kind in self.calendar.items()
+                   if self.snapshot.calendar.get(day) != kind]
+        refuses = calendar_computed_refuses()
+        for when, found in computed_on(changed).items():
+            if refuses:
+                self.report(self.calendar_paths[when], "calendar_computed",
+                            calendar_computed_message(day=when, found=found))
+            else:
+                checked.calendar_warnings.append(calendar_computed_warning(day=when,
+                                                                           found=found))
 
     # -- records -------------------------------------------------------------------------
 

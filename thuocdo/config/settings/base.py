@@ -316,6 +316,14 @@ THUOCDO_ROLLUP_MONTHS = env_choice("THUOCDO_ROLLUP_MONTHS", "approved", ("approv
 THUOCDO_DEADLINE_ON_DAY_OFF = env_choice("THUOCDO_DEADLINE_ON_DAY_OFF", "refuse",
                                          ("refuse", "accept"))
 
+# A calendar override (a day off, a swapped working day) added, changed or removed, in the
+# admin or by an import, on a day something was computed with: a month whose signals are
+# stored (or one before it), a period approved, published or locked (core.calendar;
+# docs/decisions/0007): "refuse" (default: the refusal names the day and what is computed)
+# or "warn" (written; the admin warns, naming what is affected, and the audit entry names it).
+THUOCDO_CALENDAR_COMPUTED_MONTHS = env_choice("THUOCDO_CALENDAR_COMPUTED_MONTHS", "refuse",
+                                              ("refuse", "warn"))
+
 # A citizens' case forwarded ("not our responsibility") to a unit that already held it (the
 # unit first concerned, or one it went to before): false (default) keeps the reply deadline
 # the case has, so sending a case back and forth never wipes out its lateness; true gives

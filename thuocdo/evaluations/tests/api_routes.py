@@ -21,13 +21,20 @@ the board over it for its heads' cards and the administrator (403 for the inspec
 deputy), refused while cards are not reviewed (400). The period's steps: the board and the
 administrator (403 for everyone else, whatever the body), refused (400) where the period
 does not stand for them.
+
+Approved exceptions to the HTXS quota, as their pages (tests/routes.py): the board and the
+administrator only, everyone else 403 before anything is read (a method the route does not
+have included). An exception of an agency outside the board's reach (HN.BD) is read,
+changed and removed by the administrator only: the board gets 404; recording one, or
+filtering by it, names a unit the board does not read (400). A refusal of the service (a
+share not above the rubric's, no reason) is a 400 for both.
 """
 
 from __future__ import annotations
 
 from thuocdo.core.testing import ROLES, RouteSpec, api_expect
 
-from .routes import PUBLISHED, REVIEW, _period, appeal, period
+from .routes import PUBLISHED, REVIEW, _exception, _period, appeal, period
 
 CG_SIDE = {"admin", "board", "inspector", "head", "deputy", "staff"}
 READERS = {"admin", "board", "inspector", "head", "deputy"}
@@ -244,5 +251,77 @@ ROUTES = {
         RouteSpec(method="post", kwargs=label(PUBLISHED),
                   expect=_post(BOARD, 400, **BOARD_STEP),
                   note="the appeal window is open and an appeal pending"),
+    ],
+}
+
+
+def exception_id(code: str):
+    """An exception's URL kwargs: the one of agency `code` (recorded if needed)."""
+    build = _exception(code)
+    return lambda world: {"exception_id": build(world)["pk"]}
+
+
+def _exception_body(code: str, **more):
+    return lambda world: {"agency": code, "valid_from": "2026-12-01",
+                          "valid_to": "2026-12-31", "share": "0.3", "decision": "15/QĐ-UBND",
+                          "decided_on": "2026-09-15",
+                          "reason": "Đơn vị dẫn đầu phong trào thi đua", **more}
+
+
+#: quota exceptions: the board and the administrator; every other logged-in role 403
+EXCEPTIONS = {"forbidden": CG_SIDE - BOARD | {"outsider"}}
+#: the board does not reach HN.BD: 404 for an exception of it, 400 for its code in a body
+BOARD_OUT = {"board": 404}
+
+
+ROUTES |= {
+    "api:quota-exception-list": [
+        RouteSpec(kwargs=lambda world: exception_id("HN.CG")(world) and {},
+                  expect=_post(BOARD, 200, **EXCEPTIONS)),
+        RouteSpec(kwargs=lambda world: exception_id("HN.BD")(world) and {},
+                  query="agency=HN.BD&on=2026-12-15",
+                  expect=_post({"admin"}, 200, **EXCEPTIONS) | {"board": 400},
+                  note="the board does not read HN.BD: its code is a 400"),
+        RouteSpec(query="on=2026-13-01", expect=_post(BOARD, 400, **EXCEPTIONS),
+                  note="not a day"),
+        RouteSpec(method="post", data=_exception_body("HN.CG"),
+                  expect=_post(BOARD, 201, **EXCEPTIONS)),
+        RouteSpec(method="post", data=_exception_body("HN.BD"),
+                  expect=_post({"admin"}, 201, **EXCEPTIONS) | {"board": 400},
+                  note="the board records only for the agencies granted to it"),
+        RouteSpec(method="post", data=_exception_body("HN.CG", share="0.2"),
+                  expect=_post(BOARD, 400, **EXCEPTIONS),
+                  note="a share not above the rubric's: the service's 400"),
+    ],
+    "api:quota-exception-detail": [
+        RouteSpec(kwargs=exception_id("HN.CG"), expect=_post(BOARD, 200, **EXCEPTIONS)),
+        RouteSpec(kwargs=exception_id("HN.BD"),
+                  expect=_post({"admin"}, 200, **EXCEPTIONS) | BOARD_OUT,
+                  note="outside the board's reach"),
+        RouteSpec(method="put", kwargs=exception_id("HN.CG"),
+                  data=_exception_body("HN.CG", share="0.35", why="Sửa tỷ lệ"),
+                  expect=_post(BOARD, 200, **EXCEPTIONS)),
+        RouteSpec(method="patch", kwargs=exception_id("HN.BD"),
+                  data=_data(share="0.35", why="Sửa tỷ lệ"),
+                  expect=_post({"admin"}, 200, **EXCEPTIONS) | BOARD_OUT,
+                  note="outside the board's reach"),
+        RouteSpec(method="patch", kwargs=exception_id("HN.CG"), data=_data(share="0.35"),
+                  expect=_post(BOARD, 400, **EXCEPTIONS), note="no why: the service's 400"),
+        RouteSpec(method="delete", kwargs=exception_id("HN.CG"),
+                  expect=_post(BOARD, 405, **EXCEPTIONS),
+                  note="removed with a reason: POST .../remove/"),
+    ],
+    "api:quota-exception-remove": [
+        RouteSpec(kwargs=exception_id("HN.CG"), expect=_post(BOARD, 405, **EXCEPTIONS),
+                  note="POST only (the others are refused first)"),
+        RouteSpec(method="post", kwargs=exception_id("HN.CG"),
+                  data=_data(why="Quyết định đã bị thu hồi"),
+                  expect=_post(BOARD, 200, **EXCEPTIONS)),
+        RouteSpec(method="post", kwargs=exception_id("HN.BD"),
+                  data=_data(why="Quyết định đã bị thu hồi"),
+                  expect=_post({"admin"}, 200, **EXCEPTIONS) | BOARD_OUT,
+                  note="outside the board's reach"),
+        RouteSpec(method="post", kwargs=exception_id("HN.CG"),
+                  expect=_post(BOARD, 400, **EXCEPTIONS), note="no why: the service's 400"),
     ],
 }
