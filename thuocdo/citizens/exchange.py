@@ -23,7 +23,10 @@ events), and refused when the document gives fewer.
 The `official` a case to create names must have held a place, on the day it was received, in
 the agency of its `unit` or a unit under it (`services.official_may_be_named`), as on the
 portal: history is checked against the memberships in force then (as the replay of events
-is), never against today's, so an official who has moved since is accepted.
+is), never against today's, so an official who has moved since is accepted. It is checked
+with the others, before anything is written, in the organisation as the import leaves it
+(`thuocdo.exchange.organisation`: the document may bring the official, their place or the
+unit), and refused at the field's path (`feedback[3].official`, `official_not_in_unit`).
 
 The contact of a record to create (`applicant_contact`, `contact`) must be a Vietnamese phone
 number or an e-mail address, as on the pages (`contacts.clean_contact`; stored in its normal
@@ -34,7 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -42,11 +45,14 @@ from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import ServiceError
 from thuocdo.org.models import Official, Unit
-from thuocdo.org.selectors import unit_agency
 
 from . import contacts, services
 from .choices import DossierEventKind, FeedbackEventKind
 from .models import Dossier, Feedback, Procedure
+
+if TYPE_CHECKING:
+    from thuocdo.exchange.organisation import Organisation
+    from thuocdo.exchange.validation import Checked
 
 KEYS = ("dossiers", "feedback")
 Report = Callable[[str, str, str], None]
@@ -108,10 +114,11 @@ def _check_list(items: Any, item_fields, path: str, report: Report) -> list[dict
 
 
 def check(document: dict, report: Report, *, officials: set[str], units: set[str],
-          tasks: set[str] | frozenset[str] = frozenset()) -> None:
+          tasks: set[str] | frozenset[str] = frozenset(), checked: Checked | None = None) -> None:
     """Report every problem of the document's `dossiers` and `feedback`. `officials`,
     `units` and `tasks` are the codes the document defines; the database's are looked up
-    here."""
+    here. `checked` is the rest of the document as the validator read it (its units and
+    officials' places: where an official worked; without it, the database's)."""
     cleaned: dict[str, list[tuple[int, dict]]] = {}
     for key in KEYS:
         if key not in document:
@@ -173,16 +180,38 @@ def check(document: dict, report: Report, *, officials: set[str], units: set[str
     named_tasks = {e["task"] for _i, values in cleaned.get("feedback", [])
                    for e in values["events"] if isinstance(e.get("task"), str)}
     known_tasks = set(tasks) | _stored_tasks(named_tasks - set(tasks))
+    organisation: Organisation | None = None
     for index, values in cleaned.get("feedback", []):
         path = f"feedback[{index}]"
         _check_feedback(values, path, report, dossiers, known_officials, known_units,
                         known_tasks)
         if values["code"] not in stored_feedback:
             _check_contact(values, "contact", path, report)
+            if values.get("official") in known_officials and values["unit"] in known_units:
+                from thuocdo.exchange.organisation import Organisation
+
+                organisation = organisation or Organisation(checked)
+                _check_official(values, path, report, organisation)
 
 
 def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
+
+
+def _check_official(values: dict, path: str, report: Report,
+                    organisation: Organisation) -> None:
+    """The official a case to create names held a place, on the day it was received, in the
+    agency of its unit or a unit under it (`services.official_may_be_named`), in the
+    organisation as the import leaves it: history as it was, by the memberships in force
+    then."""
+    day = timezone.localdate(values["submitted_at"])
+    agency = organisation.agency(values["unit"])
+    if not organisation.works_under(values["official"], agency, day):
+        report(f"{path}.official", "official_not_in_unit",
+               _("%(official)s held no place in %(agency)s (the agency of the unit %(unit)s) "
+                 "or a unit under it on %(day)s, the day the case was received")
+               % {"official": values["official"], "agency": agency, "unit": values["unit"],
+                  "day": day.strftime("%d/%m/%Y")})
 
 
 def _check_contact(values: dict, name: str, path: str, report: Report) -> None:
@@ -420,17 +449,9 @@ def _write_feedback(values: dict, officials: dict, units: dict, user: Any) -> st
     feedback = Feedback.objects.filter(code=values["code"]).first()
     outcome = "unchanged"
     if feedback is None:
+        # the official it names was checked before writing (`_check_official`); the
+        # service asks again, on the day of receipt
         official, unit = officials.get(values.get("official") or ""), units[values["unit"]]
-        day = timezone.localdate(values["submitted_at"])
-        if official is not None and not services.official_may_be_named(
-                official=official, unit=unit, day=day):
-            # history as it was: the memberships in force on the day of receipt
-            raise ServiceError(
-                _("official: %(official)s held no place in %(agency)s (the agency of the unit "
-                  "%(unit)s) or a unit under it on %(day)s, the day the case was received.")
-                % {"official": official.code, "agency": unit_agency(unit=unit).code,
-                   "unit": unit.code, "day": day.strftime("%d/%m/%Y")},
-                code="official_not_in_unit", field="official")
         feedback, _key = services.feedback_submit(
             kind=values.get("kind", "feedback"), category=values["category"],
             unit=unit, text=values["text"],

@@ -77,8 +77,25 @@ def _nest(path: tuple, leaf: list, given) -> dict | list:
     return {step: inner}
 
 
+def _merge(a, b):
+    """Two `_nest` answers as one: objects key by key, rows row by row, messages after one
+    another."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        merged = dict(a)
+        for key, value in b.items():
+            merged[key] = _merge(merged[key], value) if key in merged else value
+        return merged
+    if isinstance(a, list) and isinstance(b, list) and all(
+            isinstance(item, dict) for item in (*a, *b)):
+        return [_merge(a[k] if k < len(a) else {}, b[k] if k < len(b) else {})
+                for k in range(max(len(a), len(b)))]
+    return [*a, *b] if isinstance(a, list) and isinstance(b, list) else b
+
+
 def exception_handler(exc, context):
-    """Turn every error into `{"code", "message", "errors"}` JSON."""
+    """Turn every error into `{"code", "message", "errors"}` JSON. A service's error that
+    gathers several refusals (`ServiceError.collect`) lists each under its path in `errors`;
+    its `code` is the first's, its `message` all of theirs."""
     if isinstance(exc, PermissionDeniedError):
         return Response(
             {"code": exc.service_code, "message": exc.service_message, "errors": {}},
@@ -86,8 +103,12 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, ServiceError):
         request = context.get("request") if context else None
-        errors = (_nest(exc.path, [exc.service_message], getattr(request, "data", None))
-                  if exc.path else {})
+        given = getattr(request, "data", None)
+        # every refusal the service found (`ServiceError.problems`), each at its path
+        errors: dict | list = {}
+        for problem in exc.problems:
+            if problem.path:
+                errors = _merge(errors, _nest(problem.path, [problem.service_message], given))
         return Response(
             {"code": exc.service_code, "message": exc.service_message, "errors": errors},
             status=status.HTTP_400_BAD_REQUEST,

@@ -125,7 +125,7 @@ class Lead:
     deputies: tuple[str, ...]
     #: other units to consult or coordinate with, with a member who answers for each
     neighbours: tuple[tuple[str, str], ...]
-    #: directives a task of theirs may carry out
+    #: directives a task of theirs may carry out: those addressed to their assigners' unit
     directives: tuple[str, ...]
 
     @property
@@ -193,11 +193,14 @@ def leads_of(city: dict) -> list[Lead]:
         unit, position, code = official.get("unit"), official.get("position"), official["code"]
         if not unit or head.get(unit) is None:
             continue
+        # the directives addressed to the assigners' unit (`tasks.workflow.check_directive`)
+        source = unit
         if position == "head":
             above = parent[unit]
             if above is None or head.get(above) is None:
                 continue  # the head of the city: nobody above assigns to them
             givers = (head[above], *deputies.get(above, ()))
+            source = above  # a head's work comes from the unit above
         elif position == "deputy":
             givers = (head[unit],)
         else:
@@ -208,7 +211,7 @@ def leads_of(city: dict) -> list[Lead]:
             assigners=givers, assigner_weights=weights(len(givers)),  # type: ignore[arg-type]
             colleagues=colleagues, head=None if position == "head" else head[unit],
             deputies=deputies.get(unit, ()), neighbours=neighbours(unit),
-            directives=directives(unit),
+            directives=directives(source),
         ))
     return leads
 

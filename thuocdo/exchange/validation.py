@@ -512,7 +512,7 @@ class _Checker:
             check_citizens(doc, self.report,
                            officials={r.code for r in self.records["officials"]},
                            units={r.code for r in self.records["units"]},
-                           tasks=set(checked.task_codes or ()))
+                           tasks=set(checked.task_codes or ()), checked=checked)
         checked.unresolved = self.unresolved
         # Problems in document order: by top-level key, then record index, then field.
         checked.problems = sorted([*self.problems, *self.summarise_unresolved()],

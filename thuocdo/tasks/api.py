@@ -157,9 +157,12 @@ class _CodeLookupViewSet(ScopedAPIMixin, viewsets.GenericViewSet):
                     "assigns a task with the five “rõ”: one lead unit and lead official, a "
                     "product, a deadline not in the past; optional coordinating units with "
                     "their own deadlines and steps with their allowances in working days. "
-                    "Refusals are 400 with the field (e.g. `task_due_past`, "
-                    "`task_lead_not_member`) or 403 (`task_assigner_not_leader`, "
-                    "`no_official`, `read_only`).",
+                    "The directive, if any, is one addressed to the assigning unit (issued "
+                    "by it or a unit above it). Refusals are 400 with every rule broken at "
+                    "once, each under its field, a row's nested on its row (e.g. "
+                    "`task_due_past`, `task_lead_not_member`, "
+                    "`task_directive_not_addressed`; `code` is the first's), or 403 "
+                    "(`task_assigner_not_leader`, `no_official`, `read_only`).",
         request=TaskAssignSerializer,
         responses={201: TaskDetailSerializer, **error_responses(400, 403)},
         examples=[

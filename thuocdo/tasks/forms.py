@@ -232,7 +232,8 @@ class TaskAssignForm(forms.Form):
     directive = forms.ModelChoiceField(
         label=_("Directive"), required=False, queryset=None, to_field_name="code",
         empty_label=_("No directive"),
-        help_text=_("The document that gives this work, if any."),
+        help_text=_("The document that gives this work, if any: one issued by a unit you "
+                    "lead or by a unit above it."),
     )
     product = forms.ModelChoiceField(
         label=_("Product"), queryset=None, to_field_name="code",
@@ -260,7 +261,7 @@ class TaskAssignForm(forms.Form):
         if not scope.is_admin:
             units = units.filter(subtrees_q(scope.lead_ranges))
         _unit_field_queryset(self.fields["lead_unit"], units)
-        self.fields["directive"].queryset = selectors.directive_list(scope=scope)
+        self.fields["directive"].queryset = selectors.directive_list_to_answer(scope=scope)
         self.fields["product"].queryset = selectors.product_list(scope=scope)
         code = (self.data.get("lead_unit") if self.is_bound
                 else self.initial.get("lead_unit"))

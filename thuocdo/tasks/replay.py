@@ -277,9 +277,11 @@ class _Replayer:
                 priority=priority, coordinating=coordinating, at=at, allow_past_due=True,
             )
         except ServiceError as error:
-            self.problem(f"{path}.{error.path_text}" if error.path else path,
-                         error.service_code, error.service_message)
+            for one in error.problems:
+                self.problem(f"{path}.{one.path_text}" if one.path else path,
+                             one.service_code, one.service_message)
             return None
+        assert assigner_unit is not None and coefficient is not None  # noqa: S101 - refused above
         task = Task(
             code=plan.code, title=title, title_folded=fold(title),
             description=str(record.get("description") or "").strip(), directive=directive,

@@ -416,6 +416,20 @@ def directive_list(*, scope: Scope, search: str | None = None) -> QuerySet[Direc
     return qs.order_by("-issued_on", "code")
 
 
+def directive_list_to_answer(*, scope: Scope) -> QuerySet[Directive]:
+    """The directives the caller may answer with a task they assign: those addressed to a
+    unit they lead, that is issued by it or by a unit above it (a directive goes down the
+    tree from its issuer: `workflow.check_directive`, which the services apply); every
+    directive for an administrator. Nothing for whoever leads no unit."""
+    qs = directive_list(scope=scope)
+    if scope.is_admin:
+        return qs
+    addressed = Q(pk__in=[])
+    for lft, rgt in scope.lead_ranges:
+        addressed |= Q(issued_by__lft__lte=lft, issued_by__rgt__gte=rgt)
+    return qs.filter(addressed)
+
+
 def directive_get(*, scope: Scope, code: str) -> Directive:
     return directive_list(scope=scope).get(code=code)
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from thuocdo.core.errors import ServiceError
+from thuocdo.core.errors import Problems, ServiceError
 from thuocdo.core.services import UNSET, Unset, audit_record
 from thuocdo.core.text import fold
 from thuocdo.measure.history import Holder
@@ -36,6 +36,7 @@ from .workflow import (
     TaskSnapshot,
     check_assignment,
     check_deadline_day,
+    check_directive,
     check_steps,
     decide,
 )
@@ -500,6 +501,61 @@ def _free_code(code: str) -> str:
     return candidate
 
 
+def task_assign_check(
+    *,
+    assigned_by: Official,
+    title: str | None,
+    product: Product | None,
+    lead_unit: Unit | None,
+    lead_official: Official | None,
+    due: dt.date | None,
+    code: str | None = None,
+    directive: Directive | None = None,
+    quantity: int | None = 1,
+    priority: str | None = Priority.NORMAL,
+    coordinating: Iterable[tuple[Unit, dt.date | None]] = (),
+    steps: Iterable[tuple[str, int]] = (),
+    at: dt.datetime | None = None,
+    allow_past_due: bool = False,
+) -> tuple[Unit, Decimal]:
+    """Check an assignment without writing it: every rule of `task_assign`, each that the
+    values given allow (a value missing, None, leaves out the rules that need it; a page
+    whose form refused some inputs still learns what is wrong with the others). Raises one
+    `ServiceError` with all the refusals found (`ServiceError.problems`; a refusal of
+    permission alone, at once), else returns the assigning unit and the coefficient."""
+    at = at or timezone.now()
+    directory = DbDirectory()
+    coordinating = list(coordinating)
+    problems = Problems()
+    assigner_unit, coefficient = check_assignment(
+        d=directory, assigned_by=assigned_by, title=(title or "").strip(), product=product,
+        lead_unit=lead_unit, lead_official=lead_official, due=due, quantity=quantity,
+        priority=priority, coordinating=coordinating, at=at, allow_past_due=allow_past_due,
+        problems=problems,
+    )
+    if directive is not None and assigner_unit is not None:
+        with problems.check():
+            check_directive(directive=directive, assigner_unit=assigner_unit)
+    if due is not None:
+        with problems.check():
+            check_deadline_day(d=directory, day=due, field="due")
+    for index, (unit, unit_due) in enumerate(coordinating):
+        if unit_due is not None:
+            with problems.check():
+                check_deadline_day(d=directory, day=unit_due,
+                                   field=("coordinating_units", index, "due"), coordinating=unit)
+    if due is not None:
+        with problems.check():
+            check_steps(d=directory, steps=steps, at=at, due=due)
+    code = (code or "").strip()
+    if code and Task.objects.filter(code=code).exists():
+        problems.add(ServiceError(_("Task code “%(code)s” is already used.") % {"code": code},
+                                  code="task_code_taken", field="code"))
+    problems.raise_found()
+    assert assigner_unit is not None and coefficient is not None  # noqa: S101 - checked above
+    return assigner_unit, coefficient
+
+
 @transaction.atomic
 def task_assign(
     *,
@@ -527,28 +583,23 @@ def task_assign(
     past (imports of history pass `allow_past_due`, but it may never precede assignment),
     nor on a day off (`workflow.check_deadline_day`, THUOCDO_DEADLINE_ON_DAY_OFF), and
     neither may a coordinating unit's: that refusal names the row of `coordinating`
-    (`ServiceError.path`, e.g. `("coordinating_units", 1, "due")`).
+    (`ServiceError.path`, e.g. `("coordinating_units", 1, "due")`). The directive, if any,
+    must be addressed to the assigning unit (`workflow.check_directive`).
+
+    The rules are those of `task_assign_check`, which finds every refusal at once: they are
+    raised together, as one `ServiceError` whose `problems` are each of them.
     """
     at = at or timezone.now()
     title = (title or "").strip()
     coordinating = list(coordinating)
-    directory = DbDirectory()
-    assigner_unit, coefficient = check_assignment(
-        d=directory, assigned_by=assigned_by, title=title, product=product,
-        lead_unit=lead_unit, lead_official=lead_official, due=due, quantity=quantity,
-        priority=priority, coordinating=coordinating, at=at, allow_past_due=allow_past_due,
-    )
     steps = list(steps)
-    assert due is not None  # noqa: S101 - checked above
-    check_deadline_day(d=directory, day=due, field="due")
-    for index, (unit, unit_due) in enumerate(coordinating):
-        check_deadline_day(d=directory, day=unit_due, field=("coordinating_units", index, "due"),
-                           coordinating=unit)
-    check_steps(d=directory, steps=steps, at=at, due=due)
+    assigner_unit, coefficient = task_assign_check(
+        assigned_by=assigned_by, title=title, product=product, lead_unit=lead_unit,
+        lead_official=lead_official, due=due, code=code, directive=directive,
+        quantity=quantity, priority=priority, coordinating=coordinating, steps=steps, at=at,
+        allow_past_due=allow_past_due,
+    )
     code = (code or "").strip()
-    if code and Task.objects.filter(code=code).exists():
-        raise ServiceError(_("Task code “%(code)s” is already used.") % {"code": code},
-                           code="task_code_taken", field="code")
     assert lead_unit is not None and lead_official is not None and due is not None  # noqa: S101 - checked above
     task = Task(
         code=code or f"tmp-{uuid.uuid4().hex}", title=title, title_folded=fold(title),

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.forms.utils import ErrorDict, ErrorList
 from django.http import Http404
@@ -650,15 +650,56 @@ def _quiet(*forms_or_formsets) -> None:
             item._errors = ErrorDict()
 
 
-def _add_row_error(exc: ServiceError, rows: list, formset) -> None:
-    """Show a refusal of one of `rows` (`ServiceError.path`: list, row index, field) on that
-    row's field; a refusal of the list as a whole above its rows."""
-    if len(exc.path) == 3:
-        index, name = exc.path[1], exc.path[2]
-        if isinstance(index, int) and index < len(rows) and name in rows[index].fields:
-            rows[index].add_error(name, exc.service_message)
-            return
-    formset._non_form_errors = ErrorList([exc.service_message])
+def _add_refusals(exc: ServiceError, form, rows: dict[str, list], formsets: dict) -> None:
+    """Show each refusal of the service (`ServiceError.problems`) next to what it refuses:
+    a field of the form, a row's field (a coordinating unit's deadline: `ServiceError.path`
+    is list, row index, field) on that row, a list as a whole above its rows, the rest at
+    the top of the form. An input the form itself refused already says what is wrong with
+    it: the service's refusal of it (often the same: "required") is not added."""
+    for problem in exc.problems:
+        message = problem.service_message
+        if problem.field in rows:
+            target, name = formsets[problem.field], None
+            if len(problem.path) == 3 and isinstance(problem.path[1], int) \
+                    and problem.path[1] < len(rows[problem.field]):
+                target, name = rows[problem.field][problem.path[1]], problem.path[2]
+            if name is not None and name in target.fields:
+                if name not in target.errors:
+                    target.add_error(name, message)
+            elif message not in target.non_form_errors():
+                target._non_form_errors.append(message)
+            continue
+        name = problem.field if problem.field in form.fields else None
+        if isinstance(problem, PermissionDeniedError):
+            name = "lead_unit"
+        if name is None or name not in form.errors:
+            form.add_error(name, message)
+
+
+def _error_summary(form, formsets: dict) -> list[dict]:
+    """Every error of the page in the order of the page, each with the id of the input it
+    is about and that input's label (None for the form or a list as a whole), for the
+    summary at the top of the form."""
+    found: list[dict] = []
+
+    def add(item, errors: dict, row: int | None = None) -> None:
+        order = list(item.fields)
+        for name, messages_ in sorted(errors.items(), key=lambda pair: (
+                pair[0] != NON_FIELD_ERRORS, order.index(pair[0]) if pair[0] in order else 0)):
+            field = item[name] if name in item.fields else None
+            label = field.label if field is not None else None
+            if label is not None and row is not None:
+                label = _("%(field)s (row %(row)s)") % {"field": label, "row": row + 1}
+            found.extend({"id": field.auto_id if field is not None else None, "label": label,
+                          "message": message} for message in messages_)
+
+    add(form, form.errors)
+    for formset in formsets.values():
+        found.extend({"id": None, "label": None, "message": message}
+                     for message in formset.non_form_errors())
+        for row, item in enumerate(formset.forms):
+            add(item, item.errors, row)
+    return found
 
 
 @login_required
@@ -666,7 +707,11 @@ def _add_row_error(exc: ServiceError, rows: list, formset) -> None:
 def task_assign(request):
     """Assign a task with its five "rõ" (only for those who lead a unit, or administrators:
     everyone else gets 403). The lead official's choices follow the lead unit (htmx, or the
-    "show officials" button without JS)."""
+    "show officials" button without JS).
+
+    A refused submission shows every mistake that can be found without writing, at once:
+    the form's own and, for the inputs it accepted, the rules of the service
+    (`services.task_assign_check`), each next to its input and all listed at the top."""
     scope = request.scope
     if not _may_assign(scope):
         raise PermissionDenied
@@ -677,53 +722,56 @@ def task_assign(request):
     form = TaskAssignForm(data, scope=scope)
     coordinations = CoordinationFormSet(data, prefix="coord")
     steps = StepFormSet(data, prefix="step")
+    formsets = {"coordinating_units": coordinations, "steps": steps}
     if data is not None and "_refresh" in data:
         _quiet(form, coordinations, steps)
-    elif data is not None and all(x.is_valid() for x in (form, coordinations, steps)):
+    elif data is not None:
+        valid = [x.is_valid() for x in (form, coordinations, steps)]
         clean = form.cleaned_data
-        # the rows filled in, in the order the service gets them (its refusals count them)
+        # the rows filled in, in the order the service gets them (its refusals count them);
+        # a row the form refused in part still has the service check what it accepted
         rows = {"coordinating_units": [row for row in coordinations.forms
                                        if row.cleaned_data.get("unit")],
-                "steps": [row for row in steps.forms if row.cleaned_data.get("name")]}
+                "steps": [row for row in steps.forms if row.cleaned_data.get("name")
+                          and row.cleaned_data.get("allowance")]}
+        assignment = {
+            "assigned_by": official, "title": clean.get("title"),
+            "directive": clean.get("directive"), "product": clean.get("product"),
+            "quantity": clean.get("quantity"), "lead_unit": clean.get("lead_unit"),
+            "lead_official": clean.get("lead_official"), "due": clean.get("due"),
+            "priority": clean.get("priority"),
+            "coordinating": [(row.cleaned_data["unit"], row.cleaned_data.get("due"))
+                             for row in rows["coordinating_units"]],
+            "steps": [(row.cleaned_data["name"], row.cleaned_data["allowance"])
+                      for row in rows["steps"]],
+        }
         try:
-            task = services.task_assign(
-                user=request.user, assigned_by=official, title=clean["title"],
-                description=clean["description"], directive=clean["directive"],
-                product=clean["product"], quantity=clean["quantity"],
-                lead_unit=clean["lead_unit"], lead_official=clean["lead_official"],
-                due=clean["due"], priority=clean["priority"],
-                coordinating=[(row.cleaned_data["unit"], row.cleaned_data["due"])
-                              for row in rows["coordinating_units"]],
-                steps=[(row.cleaned_data["name"], row.cleaned_data["allowance"])
-                       for row in rows["steps"]],
-            )
+            if all(valid):
+                task = services.task_assign(user=request.user,
+                                            description=clean["description"], **assignment)
+            else:  # check only: nothing is written with a form that refused some inputs
+                services.task_assign_check(**assignment)
         except ServiceError as exc:
-            # Nothing was written: the refusal goes next to the field it names, a row's field
-            # (a coordinating unit's deadline) on that row, else above the rows.
-            if exc.field in rows:
-                _add_row_error(exc, rows[exc.field],
-                               coordinations if exc.field == "coordinating_units" else steps)
-            elif isinstance(exc, PermissionDeniedError):
-                form.add_error("lead_unit", exc.service_message)
-            else:
-                form.add_error(exc.field if exc.field in form.fields else None,
-                               exc.service_message)
+            # Nothing was written: each refusal goes next to the input it names.
+            _add_refusals(exc, form, rows, formsets)
         else:
-            messages.success(request, _("Task %(code)s assigned to %(official)s.") % {
-                "code": task.code, "official": task.lead_official.name})
-            later = next_workday(DbDirectory(), task.due)
-            if later is not None:
-                messages.warning(request, _(
-                    "The deadline %(due)s falls on a day off (weekend or holiday): work "
-                    "handed in on the next working day, %(next)s, will count as late.") % {
-                    "due": date_format(task.due, "SHORT_DATE_FORMAT"),
-                    "next": date_format(later, "SHORT_DATE_FORMAT")})
-            return redirect(task)
+            if all(valid):
+                messages.success(request, _("Task %(code)s assigned to %(official)s.") % {
+                    "code": task.code, "official": task.lead_official.name})
+                later = next_workday(DbDirectory(), task.due)
+                if later is not None:
+                    messages.warning(request, _(
+                        "The deadline %(due)s falls on a day off (weekend or holiday): work "
+                        "handed in on the next working day, %(next)s, will count as late.") % {
+                        "due": date_format(task.due, "SHORT_DATE_FORMAT"),
+                        "next": date_format(later, "SHORT_DATE_FORMAT")})
+                return redirect(task)
     context = {
         "nav": "tasks",
         "form": form,
         "coordinations": coordinations,
         "steps": steps,
+        "error_summary": _error_summary(form, formsets) if form.is_bound else [],
         "official": official,
         "why_not": "" if official is not None else _(
             "Your account is not linked to an official, so you cannot assign tasks. "

@@ -22,7 +22,7 @@ Who may act (on the day of the action, from memberships in force that day):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from thuocdo.core.errors import FieldPath, PermissionDeniedError, ServiceError
+from thuocdo.core.errors import FieldPath, PermissionDeniedError, Problems, ServiceError
 from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import (
     Event,
@@ -800,64 +800,96 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
 
 def check_assignment(
     *, d: Directory, assigned_by: Official, title: str, product, lead_unit: Unit | None,
-    lead_official: Official | None, due: dt.date | None, quantity: int, priority: str,
-    coordinating: list[tuple[Unit, dt.date]], at: dt.datetime, allow_past_due: bool,
-) -> tuple[Unit, Decimal]:
+    lead_official: Official | None, due: dt.date | None, quantity: int | None,
+    priority: str | None, coordinating: Sequence[tuple[Unit, dt.date | None]], at: dt.datetime,
+    allow_past_due: bool, problems: Problems | None = None,
+) -> tuple[Unit | None, Decimal | None]:
     """The "5 rõ" of a new task; returns the assigning unit and the coefficient in force.
     A coordinating unit refused is refused on its row: `("coordinating_units", index, "unit"
-    or "due")`, counted in the order of `coordinating`."""
+    or "due")`, counted in the order of `coordinating`.
+
+    Every rule is checked that the values given allow (a missing lead unit leaves out the
+    rules about it, not the others): with `problems`, the refusals are added to it and what
+    could be found is returned (None where a refusal stood in the way); without, they are
+    raised together (`ServiceError.collect`). That the assigner leads the lead unit or a
+    unit above it is a question of permission: refused alone, at once."""
+    found = problems if problems is not None else Problems()
     day = timezone.localtime(at).date()
     if not title:
-        raise _err(_("A task needs a title (rõ việc)."), "task_title", "title")
+        found.add(_err(_("A task needs a title (rõ việc)."), "task_title", "title"))
     if product is None:
-        raise _err(_("A task needs a product (rõ hiệu quả)."), "task_product", "product")
+        found.add(_err(_("A task needs a product (rõ hiệu quả)."), "task_product", "product"))
     if lead_unit is None:
-        raise _err(_("A task needs one lead unit (rõ người)."), "task_lead_unit", "lead_unit")
+        found.add(_err(_("A task needs one lead unit (rõ người)."), "task_lead_unit",
+                       "lead_unit"))
     if lead_official is None:
-        raise _err(_("A task needs one lead official (rõ người)."), "task_lead_official",
-                   "lead_official")
+        found.add(_err(_("A task needs one lead official (rõ người)."), "task_lead_official",
+                       "lead_official"))
     if due is None:
-        raise _err(_("A task needs a deadline."), "task_due", "due")
-    if due < day:
+        found.add(_err(_("A task needs a deadline."), "task_due", "due"))
+    elif due < day:
         message = (_("The deadline cannot precede the assignment.") if allow_past_due
                    else _("The deadline cannot be in the past."))
-        raise _err(message, "task_due_past", "due")
-    if quantity < 1:
-        raise _err(_("The quantity must be at least 1."), "task_quantity", "quantity")
+        found.add(_err(message, "task_due_past", "due"))
+    if quantity is None or quantity < 1:
+        found.add(_err(_("The quantity must be at least 1."), "task_quantity", "quantity"))
     if priority not in PRIORITIES:
-        raise _err(_("Unknown priority."), "task_priority", "priority")
-    if not d.is_member(lead_official.pk, lead_unit.pk, day):
-        raise _err(
-            _("%(official)s does not work in %(unit)s.")
-            % {"official": lead_official.code, "unit": lead_unit.code},
-            "task_lead_not_member", "lead_official",
-        )
-    assigner_unit = d.led_unit_above(assigned_by.pk, lead_unit, day)
-    if assigner_unit is None:
-        raise PermissionDeniedError(
-            _("%(official)s does not lead %(unit)s or a unit above it.")
-            % {"official": assigned_by.code, "unit": lead_unit.code},
-            code="task_assigner_not_leader",
-        )
-    coefficient = d.coefficient(product.pk, day)
-    if coefficient is None:
-        raise _err(_("Product %(code)s has no coefficient in force.") % {"code": product.code},
-                   "task_product_coefficient", "product")
+        found.add(_err(_("Unknown priority."), "task_priority", "priority"))
+    assigner_unit = coefficient = None
+    if lead_unit is not None:
+        assigner_unit = d.led_unit_above(assigned_by.pk, lead_unit, day)
+        if assigner_unit is None:
+            raise PermissionDeniedError(
+                _("%(official)s does not lead %(unit)s or a unit above it.")
+                % {"official": assigned_by.code, "unit": lead_unit.code},
+                code="task_assigner_not_leader",
+            )
+        if lead_official is not None and not d.is_member(lead_official.pk, lead_unit.pk, day):
+            found.add(_err(
+                _("%(official)s does not work in %(unit)s.")
+                % {"official": lead_official.code, "unit": lead_unit.code},
+                "task_lead_not_member", "lead_official",
+            ))
+    if product is not None:
+        coefficient = d.coefficient(product.pk, day)
+        if coefficient is None:
+            found.add(_err(_("Product %(code)s has no coefficient in force.")
+                           % {"code": product.code}, "task_product_coefficient", "product"))
     seen: set[int] = set()
     for index, (unit, unit_due) in enumerate(coordinating):
-        if unit.pk == lead_unit.pk or unit.pk in seen:
-            raise _err(_("A coordinating unit must differ from the lead unit and be named once."),
-                       "task_coordination", ("coordinating_units", index, "unit"))
-        if unit_due > due or unit_due < day:
-            raise _err(
+        if (lead_unit is not None and unit.pk == lead_unit.pk) or unit.pk in seen:
+            found.add(_err(_("A coordinating unit must differ from the lead unit and be named "
+                             "once."), "task_coordination", ("coordinating_units", index, "unit")))
+        seen.add(unit.pk)
+        if unit_due is None:
+            found.add(_err(_("Give the coordinating unit its deadline."),
+                           "task_coordination_due", ("coordinating_units", index, "due")))
+        elif due is not None and (unit_due > due or unit_due < day):
+            found.add(_err(
                 _("The deadline of coordinating unit %(unit)s (%(unit_due)s) must fall "
                   "between the assignment (%(day)s) and the task's deadline (%(due)s).")
                 % {"unit": unit.name, "unit_due": _short(unit_due), "day": _short(day),
                    "due": _short(due)},
                 "task_coordination_due", ("coordinating_units", index, "due"),
-            )
-        seen.add(unit.pk)
+            ))
+    if problems is None:
+        found.raise_found()
     return assigner_unit, coefficient
+
+
+def check_directive(*, directive, assigner_unit: Unit) -> None:
+    """A task answers a directive addressed to its assigning unit: one issued by that unit
+    or by a unit above it (a directive goes down the tree from its issuer, as its cascade
+    counts the answers: `accountability.selectors.directive_cascade`). The pages offer only
+    those (`selectors.directive_list_to_answer`); the services refuse any other."""
+    issuer = directive.issued_by
+    if not (issuer.lft <= assigner_unit.lft and assigner_unit.rgt <= issuer.rgt):
+        raise _err(
+            _("Directive %(code)s was issued by %(issuer)s, which is not %(unit)s nor a unit "
+              "above it: a task answers only the directives addressed to its assigning unit.")
+            % {"code": directive.code, "issuer": issuer.name, "unit": assigner_unit.name},
+            "task_directive_not_addressed", "directive",
+        )
 
 
 def check_steps(*, d: Directory, steps: Iterable[tuple[str, int]], at: dt.datetime,

@@ -159,10 +159,49 @@ def test_an_import_refuses_a_case_naming_an_official_of_another_agency_then():
     with pytest.raises(ImportRejected) as caught:
         import_document(document, on=ON)
     [problem] = caught.value.problems
-    assert (problem.path, problem.code) == ("feedback[0]", "official_not_in_unit")
+    assert (problem.path, problem.code) == ("feedback[0].official", "official_not_in_unit")
     assert "CB030" in problem.message and "HN.CG" in problem.message
     assert "06/10/2026" in problem.message
     assert not Feedback.objects.exists()
+
+
+def test_the_import_reports_the_official_with_the_other_problems_before_writing():
+    """Checked with every other problem, not when the case is written: a document with a
+    case naming an official of another agency and an unrelated mistake (a dossier's contact
+    that is neither a phone number nor an e-mail address) is refused with both, at their
+    paths, and nothing written. The document itself brings the official and their place."""
+    document = _with_department(DOCUMENT)
+    document["feedback"][0]["official"] = "CB030"
+    document["dossiers"][0]["applicant_contact"] = "không có"
+    with pytest.raises(ImportRejected) as caught:
+        import_document(document, on=ON)
+    found = {(p.path, p.code) for p in caught.value.problems}
+    assert ("feedback[0].official", "official_not_in_unit") in found
+    assert any(path == "dossiers[0].applicant_contact" for path, _code in found)
+    assert len(found) == 2
+    assert not Feedback.objects.exists() and not Official.objects.exists()
+
+
+def test_the_check_follows_the_places_the_document_gives():
+    """Where the document places an official (a new official, or a stored one moved as of a
+    day before the case) is where the check looks, as the import will write it."""
+    document = _with_department(DOCUMENT)
+    document["officials"][-1]["unit"] = "HN.CG.QLDT"  # CB030 in Cầu Giấy after all
+    document["feedback"][0]["official"] = "CB030"
+    import_document(document, on=ON)
+    assert Feedback.objects.get().official.code == "CB030"
+    # CB011, stored in Cầu Giấy since 2025, moved by a document to the department from
+    # 01/10/2026: a new case of 06/10/2026 in Cầu Giấy may not name them
+    moved = {"format": DOCUMENT["format"],
+             "officials": [{"code": "CB011", "name": "Phạm Văn Tú", "unit": "HN.SNV",
+                            "position": "staff", "since": "2026-10-01"}],
+             "feedback": [{**copy.deepcopy(DOCUMENT["feedback"][0]), "code": "PA-26-BBBBBB",
+                           "official": "CB011", "dossier": None, "events": []}]}
+    with pytest.raises(ImportRejected) as caught:
+        import_document(moved, on=ON)
+    assert [(p.path, p.code) for p in caught.value.problems] == [
+        ("feedback[0].official", "official_not_in_unit")]
+    assert Official.objects.get(code="CB011").memberships.get().unit.code == "HN.CG.QLDT"
 
 
 def test_an_import_keeps_a_case_naming_an_official_who_has_moved_since():
