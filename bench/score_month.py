@@ -192,7 +192,8 @@ def phase_parts(args) -> dict:
             inputs = adapters.period_inputs(month)
             tasks = sum(len(adapters.tasks_in(
                 month.start, month.end, inputs.unit_code, inputs.official_code,
-                ranges=ranges, errors=inputs.errors, products=inputs.products))
+                ranges=ranges, errors=inputs.errors, products=inputs.products,
+                texts=inputs.texts))
                 for ranges in inputs.parts)
         return inputs, tasks
 

@@ -12,9 +12,11 @@ gathers them all (the command prints them).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import itertools
+import operator
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,6 +63,32 @@ class PartResult:
     kinds: dict[str, str]
     task_ids: dict[str, int]
     delays: list[DelayRow]
+
+    def __reduce__(self) -> tuple:
+        """Pickled (from a worker to the parent) with each signal and delay as a plain tuple
+        of its fields: pickled object by object, field by field, a part took longer to send
+        and receive (about a tenth of the month's signals' pickling, measured)."""
+        return (_part_from_values, ([_signal_values(s) for s in self.signals], self.kinds,
+                                    self.task_ids, [_delay_values(d) for d in self.delays]))
+
+
+#: the fields of a signal and of a delay row, in order (`PartResult.__reduce__`)
+_SIGNAL_FIELDS = tuple(f.name for f in dataclasses.fields(Signal))
+_signal_values = operator.attrgetter(*_SIGNAL_FIELDS)
+_delay_values = operator.attrgetter(*(f.name for f in dataclasses.fields(DelayRow)))
+
+
+def _part_from_values(signals: list[tuple], kinds: dict[str, str], task_ids: dict[str, int],
+                      delays: list[tuple]) -> PartResult:
+    """A `PartResult` from what `PartResult.__reduce__` sent: the signals made as pickle
+    makes a dataclass's instance (its fields set directly, not through `__init__`)."""
+    new, names = object.__new__, _SIGNAL_FIELDS
+    made = []
+    for values in signals:
+        signal = new(Signal)
+        signal.__dict__.update(zip(names, values, strict=True))
+        made.append(signal)
+    return PartResult(made, kinds, task_ids, [DelayRow(*values) for values in delays])
 
 
 @dataclass(frozen=True)

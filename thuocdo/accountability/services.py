@@ -40,11 +40,9 @@ may act; only to someone who may read the signal.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
-import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
@@ -58,6 +56,7 @@ from thuocdo.accounts.choices import GrantRole
 from thuocdo.accounts.models import ScopeGrant
 from thuocdo.core.calendar import day_off_name, work_calendar
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.inserts import insert_rows
 from thuocdo.core.parallel import collector_paused
 from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR, year_in_range
 from thuocdo.core.rows import content_digest
@@ -90,8 +89,6 @@ from .models import (
 )
 
 BATCH = 2000
-#: rows in one INSERT statement of `_insert_rows` (fewer where the backend takes fewer)
-INSERT_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -174,13 +171,13 @@ def _store_month(month: Month, parts: Iterable[PartResult | MonthResult], *,
                         and row.digest != content_digest([signal.explanation, events])):
                     changed.append(SignalRecord(pk=row.pk, explanation=signal.explanation,
                                                 events=events, last_seen=now))
-            _insert_rows(SignalRecord, NEW_SIGNAL_FIELDS, new,
+            insert_rows(SignalRecord, NEW_SIGNAL_FIELDS, new,
                          status=SignalStatus.OPEN, present=True, first_seen=now,
                          last_seen=now, thresholds=month.thresholds,
                          authority=month.authority, version=0)
             SignalRecord.objects.bulk_update(changed, ["explanation", "events", "last_seen"],
                                              batch_size=BATCH)
-            _insert_rows(HolderDelay, ("task", "unit", "official", "workdays"),
+            insert_rows(HolderDelay, ("task", "unit", "official", "workdays"),
                          [(d.task_id, unit_ids[d.unit],
                            official_ids.get(d.official) if d.official else None, d.workdays)
                           for d in part.delays], period=period)
@@ -219,161 +216,6 @@ def _check_references(*, immediately: bool) -> None:
 NEW_SIGNAL_FIELDS = ("key", "code", "period", "raised_on", "subject_kind", "subject", "task",
                      "official", "unit", "escalate_to", "events", "explanation",
                      "needs_confirmation")
-
-
-def _insert_rows(model: type[models.Model], fields: Sequence[str],
-                 rows: Iterable[Sequence[object]], **same: object) -> None:
-    """INSERT new rows of `model`: `fields` in each row, the values in `same` in every row.
-
-    `bulk_create` sends every value of every row through its model field and assembles the
-    SQL again for each batch: for a month's hundred thousand signals that cost ten times
-    the writing itself. Here only the columns that need it are adapted as Django does
-    (dates and datetimes once per distinct value, JSON as Django writes it); text, numbers,
-    booleans and ids go as they are. On PostgreSQL the rows are streamed with COPY as text
-    written here (the driver's COPY would dump each of the millions of values through a
-    Python call); elsewhere they go many to a statement (as many as the backend takes, up
-    to `INSERT_ROWS`), the same statement executed for every full batch. Only for plain new
-    rows: no defaults are filled in (every column is given), no `save()`, no model signals.
-    """
-    names = (*fields, *same)
-    meta = model._meta
-    columns = {name: cast(models.Field, meta.get_field(name)) for name in names}
-    quote = connection.ops.quote_name
-    # Only the model's own table and column names, quoted, are in the SQL text; values are
-    # parameters (or COPY data).
-    target = (f"{quote(meta.db_table)} "
-              f"({', '.join(quote(cast(str, columns[name].column)) for name in names)})")
-    if connection.vendor == "postgresql":
-        tail = "".join("\t" + ("\\N" if value is None else
-                               _copy_writer(columns[name])(value).translate(_COPY_ESCAPES))
-                       for name, value in same.items())
-        _copy_rows(target, [_copy_writer(columns[name]) for name in fields], tail + "\n",
-                   rows)
-        return
-    adapted = [(index, adapt) for index, adapt in
-               enumerate(_db_adapter(columns[name]) for name in fields) if adapt is not None]
-    constants = tuple(value if adapt is None else adapt(value) for adapt, value in
-                      zip((_db_adapter(columns[name]) for name in same), same.values(),
-                          strict=True))
-    prepared: list[tuple] = []
-    for row in rows:
-        if adapted:
-            row = list(row)
-            for index, adapt in adapted:
-                row[index] = adapt(row[index])
-        prepared.append((*row, *constants))
-    if not prepared:
-        return
-    per = max(1, min(INSERT_ROWS, connection.ops.bulk_batch_size(names, prepared)))
-    one = f"({', '.join(['%s'] * len(names))})"
-
-    def statement(count: int) -> str:
-        return f"INSERT INTO {target} VALUES {', '.join([one] * count)}"  # noqa: S608
-
-    def flat(batch: list[tuple]) -> list[Any]:
-        return [value for row in batch for value in row]
-
-    full = len(prepared) - len(prepared) % per
-    with connection.cursor() as cursor:
-        if full:
-            cursor.executemany(statement(per), [flat(prepared[start:start + per])
-                                                for start in range(0, full, per)])
-        if full < len(prepared):
-            cursor.execute(statement(len(prepared) - full), flat(prepared[full:]))
-
-
-#: rows of COPY text sent to PostgreSQL at once
-COPY_ROWS = 5000
-#: COPY's text format: a backslash, and the characters that end a column or a row, escaped
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_rows(target: str, writers: Sequence[Callable[[Any], str]], tail: str,
-               rows: Iterable[Sequence[object]]) -> None:
-    """`_insert_rows` on PostgreSQL: COPY in its text format, each row's columns written by
-    `writers` (unescaped), then `tail` (the columns every row has alike, and the row's
-    end). A row is escaped only when it needs it (escaping each value costs more than
-    writing it, and a signal's texts hardly ever hold a backslash, a tab or a line end)."""
-    lines: list[str] = []
-    separators = len(writers) - 1
-    with connection.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
-        for row in rows:
-            values = [write(value) for write, value in zip(writers, row, strict=True)]
-            line = "\t".join(values)
-            # clean: no tab but the separators, no backslash but those of NULL (\N)
-            if (line.count("\t") != separators or line.count("\\") != row.count(None)
-                    or "\n" in line or "\r" in line):
-                line = "\t".join("\\N" if row[index] is None
-                                 else value.translate(_COPY_ESCAPES)
-                                 for index, value in enumerate(values))
-            lines.append(line + tail)
-            if len(lines) >= COPY_ROWS:
-                copy.write("".join(lines))
-                lines.clear()
-        if lines:
-            copy.write("".join(lines))
-
-
-def _copy_writer(field: models.Field) -> Callable[[Any], str]:
-    """How a value of `field` is written in COPY's text format (what Django would send),
-    not yet escaped (`_copy_rows`)."""
-    if isinstance(field, models.JSONField):
-        encoder = field.encoder
-
-        def write_json(value: Any) -> str:
-            return "\\N" if value is None else _json_text(value, encoder)
-
-        return write_json
-    if isinstance(field, models.DateTimeField | models.DateField):
-        adapt = cast(Callable[[Any], Any], _db_adapter(field))
-
-        @functools.lru_cache(maxsize=1024)
-        def write_moment(value: Any) -> str:
-            value = adapt(value)
-            return "\\N" if value is None else (
-                value.isoformat() if isinstance(value, dt.date) else str(value))
-
-        return write_moment
-    if isinstance(field, models.BooleanField):
-        return _copy_boolean
-    return _copy_text
-
-
-def _copy_boolean(value: Any) -> str:
-    return "\\N" if value is None else ("t" if value else "f")
-
-
-def _copy_text(value: Any) -> str:
-    """A text or a number in COPY's text format, not yet escaped."""
-    return "\\N" if value is None else value if type(value) is str else str(value)
-
-
-def _json_text(value: Any, encoder: type | None) -> str:
-    """A JSON field's value as Django writes it (`json.dumps` with the field's encoder); a
-    list of whole numbers, as a signal's events are, written directly, alike."""
-    if encoder is None and type(value) is list and all(type(item) is int for item in value):
-        return f"[{', '.join(map(str, value))}]"
-    return json.dumps(value, cls=encoder)
-
-
-def _db_adapter(field: models.Field) -> Callable[[Any], Any] | None:
-    """How the backend wants a value of `field` (None: as it is)."""
-    ops = connection.ops
-    if isinstance(field, models.DateTimeField):
-        return functools.lru_cache(maxsize=1024)(ops.adapt_datetimefield_value)
-    if isinstance(field, models.DateField):
-        return functools.lru_cache(maxsize=1024)(ops.adapt_datefield_value)
-    if isinstance(field, models.JSONField):
-        encoder = field.encoder
-        if connection.vendor == "postgresql":
-            def adapt_json(value: Any) -> Any:
-                return None if value is None else ops.adapt_json_value(value, encoder)
-        else:  # the text `adapt_json_value` gives, written faster for a list of numbers
-            def adapt_json(value: Any) -> Any:
-                return None if value is None else _json_text(value, encoder)
-
-        return adapt_json
-    return None
 
 
 def _notify_escalations(*, period: str, now: dt.datetime) -> int:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.util
 import os
 import resource
 import threading
@@ -95,10 +96,21 @@ def parts_in_order(job: Callable[[P], R], parts: Iterable[P], *,
     connections.close_all()
     _JOB = job
     try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
+        with multiprocessing.get_context("fork").Pool(count, initializer=_started) as pool:
             yield (value for _index, value in pool.imap(_run, enumerate(parts)))
+            # Every result taken: the workers end normally, closing their connections
+            # (leaving the block early, on an error, stops them as they are).
+            pool.close()
+            pool.join()
     finally:
         _JOB = None
+
+
+def _started() -> None:
+    """In a new worker: its connections, opened by its first part and kept for the next
+    ones (a new PostgreSQL connection per part cost about as much as reading a small
+    part), are closed when it ends."""
+    multiprocessing.util.Finalize(None, connections.close_all, exitpriority=10)
 
 
 def _run(item: tuple[int, Any]) -> tuple[int, Any]:
@@ -106,10 +118,7 @@ def _run(item: tuple[int, Any]) -> tuple[int, Any]:
     job = _JOB
     if job is None:  # only ever forked from parts_in_order, which sets it
         raise RuntimeError("parts_in_order: a worker started without a job")
-    try:
-        return index, _paused(job, part)
-    finally:
-        connections.close_all()
+    return index, _paused(job, part)
 
 
 def _paused(job: Callable[[P], R], part: P) -> R:

@@ -14,7 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sys
 from collections.abc import Callable, Iterator
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.db import connections
@@ -78,6 +81,29 @@ class Parsed(dict):
             self.clear()
         value = self[text] = self.parse(text)
         return value
+
+
+#: a task's coefficient, as its field keeps it (`Task.coefficient`: three decimal places)
+COEFFICIENT = Decimal("0.001")
+
+
+class Texts:
+    """The values of a month's tasks and events read as text (`AsText`), each parsed once
+    for all the parts read in a process: a month's events fall on a few tens of thousands
+    of distinct minutes and carry a few tens of thousands of distinct data, in every part.
+    The values are shared by the rows that have them; nothing changes them (the engines
+    only read)."""
+
+    def __init__(self) -> None:
+        self.moments = Parsed(text_datetime)
+        self.days = Parsed(dt.date.fromisoformat)
+        #: as the ORM gives a coefficient: to the field's three decimal places
+        self.coefficients = Parsed(lambda text: Decimal(text).quantize(COEFFICIENT))
+        #: the same as exact fractions, as the scoring engine reads them
+        self.fractions = Parsed(lambda text: Fraction(self.coefficients[text]))
+        self.data = Parsed(lambda text: json_value(text) or {})
+        #: event kinds as the engines' literals, so comparing them is comparing pointers
+        self.kinds = Parsed(sys.intern)
 
 
 def aware(value: Any) -> dt.datetime | None:

@@ -27,7 +27,8 @@ officials or tasks:
 
 Rows are read with `.values_list()` and turned straight into the engine's frozen inputs
 (`TaskInput`, `OfficialInput`, `Assessment`, `KhtGround`); no model instance is built. The
-events, by far the most rows, come raw from the cursor (`core.rows`).
+tasks and their events, by far the most rows, come raw from the cursor, their times, days,
+coefficients and data read as text and each distinct text parsed once (`core.rows`).
 Event references on cards are the events' sequence numbers within their task (`seq`), so a
 deduction links to `/tasks/<code>/#event-<seq>`.
 """
@@ -49,7 +50,7 @@ from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
 from thuocdo.core.parallel import run_parts
-from thuocdo.core.rows import RawDatetime, aware, json_value, raw_rows
+from thuocdo.core.rows import AsText, Texts, raw_rows
 from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import Event, Holder, TaskHistory
 from thuocdo.measure.scenario import Unit as UnitNode
@@ -90,6 +91,9 @@ from .choices import CardStatus
 from .models import Assessment, Ground, QuotaException
 from .models import ScoreCard as StoredCard
 
+#: events read per round trip when reading a part's log
+EVENT_FETCH = 20_000
+
 
 @dataclass(frozen=True)
 class PeriodInputs:
@@ -119,6 +123,8 @@ class PeriodInputs:
     #: the approved exceptions to the HTXS quota in force on some day of the period
     #: (`quota_exceptions_between`)
     exceptions: tuple[DatedException, ...] = ()
+    #: what the parts' texts parse to, shared by the parts read in one process (`tasks_in`)
+    texts: Texts = dataclasses.field(default_factory=Texts)
 
 
 def units_tree() -> tuple[dict[str, UnitNode], dict[int, str],
@@ -190,48 +196,68 @@ def found_errors_for(start: dt.date, end: dt.date) -> dict[str, tuple[FoundError
 def tasks_in(start: dt.date, end: dt.date, unit_code: Mapping[int, str],
              official_code: Mapping[int, str], *, ranges: Ranges | None = None,
              errors: Mapping[str, tuple[FoundError, ...]] | None = None,
-             products: Mapping[int, str] | None = None) -> tuple[TaskInput, ...]:
+             products: Mapping[int, str] | None = None,
+             texts: Texts | None = None) -> tuple[TaskInput, ...]:
     """Tasks whose original deadline falls in [start, end] (led in the part `ranges`, when
     given), with their events (one query for the tasks, one for all their events) and the
     major errors found outside their logs (`errors`, by default `found_errors_for`).
-    `products`: product id → code, read here when not given."""
+    `products`: product id → code, read here when not given.
+
+    Rows come raw from the cursor (`core.rows.raw_rows`); times, days, coefficients, event
+    kinds and data are read as text and each distinct text parsed once (`texts`, shared by
+    the parts read in one process: `PeriodInputs.texts`; PostgreSQL's driver would run
+    Django's time zone conversion on every row)."""
     if products is None:
         products = dict(Product.objects.values_list("id", "code"))
+    if texts is None:
+        texts = Texts()
     in_period = Task.objects.filter(due__gte=start, due__lte=end)
     if ranges is not None:
         in_period = in_period.filter(ranges_q(ranges, "lead_unit"))
-    task_rows = list(in_period.values_list(
-        "id", "code", "assigned_at", "due", "lead_unit_id", "lead_official_id",
-        "assigner_unit_id", "assigned_by_id", "product_id", "coefficient", "quantity",
-    ).order_by("id"))
-    events: dict[int, list[Event]] = defaultdict(list)
-    seqs: dict[int, list[int]] = defaultdict(list)
+    task_rows = (in_period
+                 .annotate(assigned_raw=AsText("assigned_at"), due_raw=AsText("due"),
+                           coefficient_raw=AsText("coefficient"))
+                 .values_list("id", "code", "assigned_raw", "due_raw", "lead_unit_id",
+                              "lead_official_id", "assigner_unit_id", "assigned_by_id",
+                              "product_id", "coefficient_raw", "quantity")
+                 .order_by("id"))
+    moments, days, fractions = texts.moments, texts.days, texts.fractions
+    heads: dict[int, tuple] = {}
+    for (pk, code, assigned_at, due, lead_unit, lead_official, assigner_unit, assigner,
+         product, coefficient, quantity) in raw_rows(task_rows):
+        heads[pk] = (code, moments[assigned_at], days[due],
+                     Holder(unit_code[lead_unit], official_code.get(lead_official)),
+                     Holder(unit_code[assigner_unit], official_code.get(assigner)),
+                     products[product], fractions[coefficient], quantity)
+    events: dict[int, list[Event]] = {pk: [] for pk in heads}
+    seqs: dict[int, list[int]] = {pk: [] for pk in heads}
     event_rows = (TaskEvent.objects
                   .filter(task__in=in_period.values("pk"))
                   .exclude(kind="create")
-                  .annotate(at_raw=RawDatetime("at"))
-                  .values_list("task_id", "seq", "kind", "at_raw", "actor_id", "data")
+                  .annotate(at_raw=AsText("at"), data_raw=AsText("data"))
+                  .values_list("task_id", "seq", "kind", "at_raw", "actor_id", "data_raw")
                   .order_by("task_id", "seq"))
-    for task_id, seq, kind, at, actor_id, data in raw_rows(event_rows):
-        events[task_id].append(Event(kind, aware(at), official_code.get(actor_id),
-                                     json_value(data) or {}))
-        seqs[task_id].append(seq)
+    kinds, data_of = texts.kinds, texts.data
+    found: list[Event] | None = None
+    numbers: list[int] | None = None
+    current = None
+    for task_id, seq, kind, at, actor_id, data in raw_rows(event_rows, chunk=EVENT_FETCH):
+        if task_id != current:
+            current, found, numbers = task_id, events.get(task_id), seqs.get(task_id)
+        if found is not None and numbers is not None:
+            found.append(Event(kinds[kind], moments[at], official_code.get(actor_id),
+                               data_of[data]))
+            numbers.append(seq)
     if errors is None:
         errors = found_errors_for(start, end)
     protected = protected_initiatives(in_period)
-    result = []
-    for (pk, code, assigned_at, due, lead_unit, lead_official, assigner_unit, assigner,
-         product, coefficient, quantity) in task_rows:
-        history = TaskHistory(
-            code=code, assigned_at=assigned_at, due=due,
-            lead=Holder(unit_code[lead_unit], official_code.get(lead_official)),
-            assigner=Holder(unit_code[assigner_unit], official_code.get(assigner)),
-            events=tuple(events.get(pk, ())),
-        )
-        result.append(TaskInput(history, products[product], Fraction(coefficient),
-                                quantity, tuple(seqs.get(pk, ())), errors.get(code, ()),
-                                protected=pk in protected))
-    return tuple(result)
+    return tuple(
+        TaskInput(TaskHistory(code=code, assigned_at=assigned_at, due=due, lead=lead,
+                              assigner=assigner, events=tuple(events[pk])),
+                  product, coefficient, quantity, tuple(seqs[pk]), errors.get(code, ()),
+                  protected=pk in protected)
+        for pk, (code, assigned_at, due, lead, assigner, product, coefficient, quantity)
+        in heads.items())
 
 
 def protected_initiatives(tasks: Any) -> set[int]:
@@ -458,7 +484,7 @@ def score_month(inputs: PeriodInputs, month: Period, rubric, *,
     def part(index: int) -> PartScores:
         tasks = tasks_in(month.start, month.end, inputs.unit_code, inputs.official_code,
                          ranges=inputs.parts[index], errors=inputs.errors,
-                         products=inputs.products)
+                         products=inputs.products, texts=inputs.texts)
         facts = close_tasks(tasks, inputs.calendar, month)
         cards = score_officials(period=month, officials=by_part.get(index, ()), facts=facts,
                                 pooled={}, units=inputs.units, assessments=assessments,

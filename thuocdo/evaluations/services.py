@@ -46,6 +46,7 @@ from django.utils.translation import ngettext
 from thuocdo.accounts.choices import GrantRole
 from thuocdo.accounts.models import ScopeGrant
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.inserts import insert_rows
 from thuocdo.core.parallel import collector_paused
 from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR, parse_period, year_in_range
 from thuocdo.core.rows import content_digest
@@ -321,6 +322,9 @@ def _check_scorable(period: Period) -> None:
 CHANGED_FIELDS = ("unit_id", "agency_id", "position", "task_group", "task_points",
                   "general_points", "total", "grade", "grade_before_quota", "quota_applied",
                   "rubric_version", "engine_version", "data")
+#: a new card's columns, in the order of its row (`_store_scores`): the others are the same
+#: for every new card
+NEW_CARD_FIELDS = ("official_id", *CHANGED_FIELDS)
 #: the keys of a card's JSON that the HTXS quota decides (`apply_quota`), besides its
 #: reason appended to `reasons`: the agency's outcome, not the card's own content
 QUOTA_KEYS = frozenset({"grade", "quota_applied", "quota"})
@@ -338,7 +342,8 @@ def reviewed_content(data: dict) -> dict:
 
 
 def _card_values(card: Any, inputs: adapters.PeriodInputs) -> dict[str, Any]:
-    """The stored card's columns (`CHANGED_FIELDS`) from the engine's card."""
+    """The stored card's columns (`CHANGED_FIELDS`, in that order) from the engine's
+    card."""
     return {
         "unit_id": inputs.unit_ids[card.unit],
         "agency_id": inputs.unit_ids[card.agency], "position": card.position,
@@ -373,10 +378,11 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
     to_draft: list[str] = []
     unapproved: list[str] = []
     quota_only: list[str] = []
-    # Built and written a batch at a time: the rows and their JSON are let go as written.
+    # Built and written a batch at a time: the rows and their JSON are let go as written;
+    # new cards as plain rows (`core.inserts.insert_rows`: COPY on PostgreSQL).
     cards = scores.cards
     for start in range(0, len(cards), BULK_BATCH):
-        new: list[ScoreCard] = []
+        new: list[tuple] = []
         changed: list[ScoreCard] = []
         was_confirmed: list[tuple[str, tuple, ScoreCard]] = []  # reviewed or approved
         for card in cards[start:start + BULK_BATCH]:
@@ -385,7 +391,7 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
             data = values["data"]
             row = stored.get(official_id)
             if row is None:
-                new.append(ScoreCard(period=period, official_id=official_id, **values))
+                new.append((official_id, *(values[name] for name in CHANGED_FIELDS)))
             elif row[1] == values["unit_id"] and row[2] == content_digest(data):
                 unchanged += 1
             else:  # changed: back to draft, its review undone (but see below)
@@ -409,10 +415,12 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
             update.status = CardStatus.REVIEWED
             update.reviewed_by_id = reviewed_by
             (unapproved if row[3] == CardStatus.APPROVED else quota_only).append(code)
-        ScoreCard.objects.bulk_create(new)
+        insert_rows(ScoreCard, NEW_CARD_FIELDS, new, period=period.pk,
+                    status=CardStatus.DRAFT.value, self_points=None, self_note="",
+                    reviewed_by=None, approved_by=None)
         ScoreCard.objects.bulk_update(changed, [*CHANGED_FIELDS, "status", "reviewed_by",
                                                 "approved_by"])
-        notified += _notify_self_score(period, [c.official_id for c in new])
+        notified += _notify_self_score(period, [row[0] for row in new])
         created, updated = created + len(new), updated + len(changed)
     if period.status == PeriodStatus.OPEN:
         period.status = PeriodStatus.SCORING

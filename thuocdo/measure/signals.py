@@ -318,17 +318,21 @@ def _open_at(history: TaskHistory, moment: dt.datetime) -> bool:
 
 
 def _until(history: TaskHistory, as_of: dt.datetime) -> TaskHistory:
-    """The history as known at `as_of`: the prefix of its log up to then."""
+    """The history as known at `as_of`: the prefix of its log up to then. Whether the log
+    is in order is read from its `log_facts` (derived once: the detectors and the delays ask
+    them of the whole log anyway); most logs end by `as_of` and are kept whole."""
     events = history.events
-    times = [event.at for event in events]
-    if any(map(operator.gt, times, times[1:])):
+    if not log_facts(history).in_order:
         raise ValueError(f"{history.code}: the log is not in order of time")
-    kept = bisect.bisect_right(times, as_of)
-    if kept == len(events):
+    if not events or events[-1].at <= as_of:
         return history
+    kept = bisect.bisect_right(events, as_of, key=_event_time)
     # `replace(history, events=...)`, made directly (half the month's logs are cut)
     return type(history)(history.code, history.assigned_at, history.due, history.lead,
                          history.assigner, tuple(events[:kept]))
+
+
+_event_time = operator.attrgetter("at")
 
 
 @functools.lru_cache(maxsize=4096)

@@ -19,6 +19,7 @@ from thuocdo.accountability import services
 from thuocdo.accountability.compute import compute_month
 from thuocdo.accountability.models import HolderDelay, SignalRecord, SignalStep
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.inserts import insert_rows
 from thuocdo.core.models import AuditEntry
 from thuocdo.exchange.importer import import_document
 from thuocdo.measure.signals import event_number
@@ -215,9 +216,9 @@ def test_new_rows_are_stored_as_given_whatever_their_text(world):
     rows = [(f"K{n}|{text}", "S1", "2099-01", dt.date(2099, 1, 15 + n), "task", text, None,
              None, unit.pk, unit.pk if n % 2 else None, found, text, n % 2 == 0)
             for n, (text, found) in enumerate(zip(texts, events, strict=True))]
-    services._insert_rows(SignalRecord, services.NEW_SIGNAL_FIELDS, rows, status="open",
-                          present=True, first_seen=now, last_seen=now, thresholds="v\t1\\",
-                          authority="m\n2\\", version=0)
+    insert_rows(SignalRecord, services.NEW_SIGNAL_FIELDS, rows, status="open", present=True,
+                first_seen=now, last_seen=now, thresholds="v\t1\\", authority="m\n2\\",
+                version=0)
     stored = SignalRecord.objects.filter(period="2099-01").order_by("raised_on")
     assert [(s.key, s.raised_on, s.subject, s.task_id, s.official_id, s.unit_id,
              s.escalate_to_id, s.events, s.explanation, s.needs_confirmation)
@@ -244,9 +245,9 @@ def test_stored_signals_are_checked_against_their_references_as_they_are_stored(
                     10**12, None, [], "x", False)
 
     def store_dangling() -> None:
-        services._insert_rows(SignalRecord, services.NEW_SIGNAL_FIELDS, [missing_unit],
-                              status="open", present=True, first_seen=now, last_seen=now,
-                              thresholds="", authority="", version=0)
+        insert_rows(SignalRecord, services.NEW_SIGNAL_FIELDS, [missing_unit], status="open",
+                    present=True, first_seen=now, last_seen=now, thresholds="", authority="",
+                    version=0)
 
     services._check_references(immediately=True)
     with pytest.raises(ForeignKeyViolation), transaction.atomic():

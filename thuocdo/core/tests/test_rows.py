@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
 from thuocdo.core.models import AuditEntry
-from thuocdo.core.rows import RawDatetime, aware, content_digest, json_value, raw_rows
+from thuocdo.core.rows import (
+    RawDatetime,
+    Texts,
+    aware,
+    content_digest,
+    json_value,
+    raw_rows,
+)
 from thuocdo.core.services import audit_record
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +56,20 @@ def test_content_digest_reads_json_as_written():
     assert content_digest(written) == content_digest(json.loads(json.dumps(written)))
     assert content_digest(written) != content_digest({**written, "a": "Việc nằm im."})
     assert content_digest([1, [2]]) != content_digest([1, [3]])
+
+
+def test_texts_parse_each_distinct_text_once_and_share_the_value():
+    texts = Texts()
+    first = texts.data['{"new_due": "2026-08-20"}']
+    assert first == {"new_due": "2026-08-20"}
+    assert texts.data['{"new_due": "2026-08-20"}'] is first  # parsed once, shared
+    assert texts.data["{}"] == {} and texts.data[None] == {}
+    assert texts.moments["2026-08-03 02:15:00+00"] == dt.datetime(2026, 8, 3, 2, 15,
+                                                                  tzinfo=dt.UTC)
+    assert texts.moments["2026-08-03 02:15:00"].utcoffset() == dt.timedelta(0)  # SQLite's
+    assert texts.days["2026-08-31"] == dt.date(2026, 8, 31)
+    # a coefficient as the field keeps it: three places, whatever the text (SQLite's REAL)
+    assert str(texts.coefficients["1.1"]) == "1.100" and str(texts.coefficients["2"]) == "2.000"
+    assert texts.fractions["0.125"] == Fraction(1, 8)
+    assert texts.fractions["1.100"] == Fraction(Decimal("1.1"))
+    assert texts.kinds["".join(["ext", "end"])] is sys.intern("extend")  # the literal's

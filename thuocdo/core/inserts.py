@@ -1,0 +1,183 @@
+"""Bulk writes for the set-based services: new rows written without `bulk_create`'s
+per-field preparation (`insert_rows`).
+
+A month's signals, or a month's score cards, are tens or hundreds of thousands of new rows;
+`bulk_create` builds a model instance for each and sends every value through its field.
+Here the caller gives plain tuples, only the columns that need it are adapted as Django
+would, and on PostgreSQL the rows are streamed with COPY as text written here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, cast
+
+from django.db import connection, models
+
+#: rows in one INSERT statement of `insert_rows` (fewer where the backend takes fewer)
+INSERT_ROWS = 500
+
+
+def insert_rows(model: type[models.Model], fields: Sequence[str],
+                 rows: Iterable[Sequence[object]], **same: object) -> None:
+    """INSERT new rows of `model`: `fields` in each row, the values in `same` in every row.
+
+    `bulk_create` sends every value of every row through its model field and assembles the
+    SQL again for each batch: for a month's hundred thousand signals that cost ten times
+    the writing itself. Here only the columns that need it are adapted as Django does
+    (dates and datetimes once per distinct value, JSON as Django writes it); text, numbers,
+    booleans and ids go as they are. On PostgreSQL the rows are streamed with COPY as text
+    written here (the driver's COPY would dump each of the millions of values through a
+    Python call); elsewhere they go many to a statement (as many as the backend takes, up
+    to `INSERT_ROWS`), the same statement executed for every full batch. Only for plain new
+    rows: no defaults are filled in (every column is given), no `save()`, no model signals.
+    """
+    names = (*fields, *same)
+    meta = model._meta
+    columns = {name: cast(models.Field, meta.get_field(name)) for name in names}
+    quote = connection.ops.quote_name
+    # Only the model's own table and column names, quoted, are in the SQL text; values are
+    # parameters (or COPY data).
+    target = (f"{quote(meta.db_table)} "
+              f"({', '.join(quote(cast(str, columns[name].column)) for name in names)})")
+    if connection.vendor == "postgresql":
+        tail = "".join("\t" + ("\\N" if value is None else
+                               _copy_escaped(_copy_writer(columns[name])(value)))
+                       for name, value in same.items())
+        _copy_rows(target, [_copy_writer(columns[name]) for name in fields], tail + "\n",
+                   rows)
+        return
+    adapted = [(index, adapt) for index, adapt in
+               enumerate(_db_adapter(columns[name]) for name in fields) if adapt is not None]
+    constants = tuple(value if adapt is None else adapt(value) for adapt, value in
+                      zip((_db_adapter(columns[name]) for name in same), same.values(),
+                          strict=True))
+    prepared: list[tuple] = []
+    for row in rows:
+        if adapted:
+            row = list(row)
+            for index, adapt in adapted:
+                row[index] = adapt(row[index])
+        prepared.append((*row, *constants))
+    if not prepared:
+        return
+    per = max(1, min(INSERT_ROWS, connection.ops.bulk_batch_size(names, prepared)))
+    one = f"({', '.join(['%s'] * len(names))})"
+
+    def statement(count: int) -> str:
+        return f"INSERT INTO {target} VALUES {', '.join([one] * count)}"  # noqa: S608
+
+    def flat(batch: list[tuple]) -> list[Any]:
+        return [value for row in batch for value in row]
+
+    full = len(prepared) - len(prepared) % per
+    with connection.cursor() as cursor:
+        if full:
+            cursor.executemany(statement(per), [flat(prepared[start:start + per])
+                                                for start in range(0, full, per)])
+        if full < len(prepared):
+            cursor.execute(statement(len(prepared) - full), flat(prepared[full:]))
+
+
+#: rows of COPY text sent to PostgreSQL at once
+COPY_ROWS = 5000
+
+
+def _copy_escaped(value: str) -> str:
+    """`value` in COPY's text format: a backslash, and the characters that end a column or
+    a row, escaped. Replaced one after the other, not with `str.translate`, which looks up
+    every character in Python: a card's JSON (its Vietnamese escaped as \\uXXXX, so never
+    clean) is thousands of characters."""
+    return (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
+
+
+def _copy_rows(target: str, writers: Sequence[Callable[[Any], str]], tail: str,
+               rows: Iterable[Sequence[object]]) -> None:
+    """`insert_rows` on PostgreSQL: COPY in its text format, each row's columns written by
+    `writers` (unescaped), then `tail` (the columns every row has alike, and the row's
+    end). A row is escaped only when it needs it (escaping each value costs more than
+    writing it, and a signal's texts hardly ever hold a backslash, a tab or a line end)."""
+    lines: list[str] = []
+    separators = len(writers) - 1
+    with connection.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        for row in rows:
+            values = [write(value) for write, value in zip(writers, row, strict=True)]
+            line = "\t".join(values)
+            # clean: no tab but the separators, no backslash but those of NULL (\N)
+            if (line.count("\t") != separators or line.count("\\") != row.count(None)
+                    or "\n" in line or "\r" in line):
+                line = "\t".join("\\N" if row[index] is None
+                                 else _copy_escaped(value)
+                                 for index, value in enumerate(values))
+            lines.append(line + tail)
+            if len(lines) >= COPY_ROWS:
+                copy.write("".join(lines))
+                lines.clear()
+        if lines:
+            copy.write("".join(lines))
+
+
+def _copy_writer(field: models.Field) -> Callable[[Any], str]:
+    """How a value of `field` is written in COPY's text format (what Django would send),
+    not yet escaped (`_copy_rows`)."""
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+
+        def write_json(value: Any) -> str:
+            return "\\N" if value is None else _json_text(value, encoder)
+
+        return write_json
+    if isinstance(field, models.DateTimeField | models.DateField):
+        adapt = cast(Callable[[Any], Any], _db_adapter(field))
+
+        @functools.lru_cache(maxsize=1024)
+        def write_moment(value: Any) -> str:
+            value = adapt(value)
+            return "\\N" if value is None else (
+                value.isoformat() if isinstance(value, dt.date) else str(value))
+
+        return write_moment
+    if isinstance(field, models.BooleanField):
+        return _copy_boolean
+    return _copy_text
+
+
+def _copy_boolean(value: Any) -> str:
+    return "\\N" if value is None else ("t" if value else "f")
+
+
+def _copy_text(value: Any) -> str:
+    """A text or a number in COPY's text format, not yet escaped."""
+    return "\\N" if value is None else value if type(value) is str else str(value)
+
+
+def _json_text(value: Any, encoder: type | None) -> str:
+    """A JSON field's value as Django writes it (`json.dumps` with the field's encoder); a
+    list of whole numbers, as a signal's events are, written directly, alike."""
+    if encoder is None and type(value) is list and all(type(item) is int for item in value):
+        return f"[{', '.join(map(str, value))}]"
+    return json.dumps(value, cls=encoder)
+
+
+def _db_adapter(field: models.Field) -> Callable[[Any], Any] | None:
+    """How the backend wants a value of `field` (None: as it is)."""
+    ops = connection.ops
+    if isinstance(field, models.DateTimeField):
+        return functools.lru_cache(maxsize=1024)(ops.adapt_datetimefield_value)
+    if isinstance(field, models.DateField):
+        return functools.lru_cache(maxsize=1024)(ops.adapt_datefield_value)
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        if connection.vendor == "postgresql":
+            def adapt_json(value: Any) -> Any:
+                return None if value is None else ops.adapt_json_value(value, encoder)
+        else:  # the text `adapt_json_value` gives, written faster for a list of numbers
+            def adapt_json(value: Any) -> Any:
+                return None if value is None else _json_text(value, encoder)
+
+        return adapt_json
+    return None
