@@ -60,7 +60,9 @@ SIGNAL_NAMES = {
     "S12": _("Half-hearted"),
     "S13": _("Not proposing"),
     "S14": _("Discipline, ethics, corruption"),
-    "S15": _("Protected initiative"),
+    # a name that holds while the S15 is open: it is protected only once a leader decides
+    # so (`status_label`: "Protected: motives sound")
+    "S15": _("Initiative proposed for protection"),
 }
 
 

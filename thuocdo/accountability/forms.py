@@ -213,6 +213,8 @@ class SignalRecordForm(forms.Form):
                                             "signals.")})
     task = forms.CharField(
         label=_("Task (code, optional)"), required=False, max_length=64,
+        help_text=_("S15: a task the official leads (protection applies only to the task's "
+                    "lead official)."),
         error_messages={"max_length": _("Task: a code has at most 64 characters.")})
     text = forms.CharField(
         label=_("Text"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}),

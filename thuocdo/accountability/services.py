@@ -723,7 +723,8 @@ def signal_record(*, user: Any, code: str, official: Official | None, on: dt.dat
     """Record by hand an S14 (discipline, ethics, corruption: what an inspection or a
     discipline record found) or an S15 (a protected initiative: a proposal registered as
     daring to act) about `official`, dated `on` (its period is that day's month), about
-    `unit` (default: the official's unit on that day) and optionally a task. By an
+    `unit` (default: the official's unit on that day) and optionally a task (for an S15,
+    one `official` leads: protection applies only to the task's lead official). By an
     inspector or the organisation board within their subtree, or an administrator.
 
     Stored as the computed signals are, open, with a key no computation makes (the nightly
@@ -791,6 +792,18 @@ def signal_record(*, user: Any, code: str, official: Official | None, on: dt.dat
     if task is not None and not isinstance(task, Task):
         raise ServiceError(_("Task: give the code of a task you can see, or leave it empty."),
                            code="bad_task", field="task")
+    if code == PROTECTED_INITIATIVE and task is not None and task.lead_official_id != official.pk:
+        # protection applies only to the task's lead official (docs/scoring.md, S15:
+        # `evaluations.adapters.protected_initiatives`): recorded for anyone else, it would
+        # protect nothing
+        lead = task.lead_official
+        raise ServiceError(
+            _("Task: %(task)s is led by %(lead)s (%(lead_code)s), not by %(name)s "
+              "(%(code)s). An S15 protects the initiative of the task's lead official: name "
+              "them, or leave the task empty.")
+            % {"task": task.code, "lead": lead.name, "lead_code": lead.code,
+               "name": official.name, "code": official.code},
+            code="not_task_lead", field="task")
     period = f"{on.year}-{on.month:02d}"
     if SignalRecord.objects.filter(code=code, official=official, unit=unit, raised_on=on,
                                    task=task, explanation=text).exists():

@@ -960,9 +960,12 @@ class QuotaExceptionViewSet(mixins.ListModelMixin, _ScopedViewSet):
     def _detail(self, exception: QuotaException, serializer_class=QuotaExceptionDetailSerializer,
                 **extra) -> dict:
         exception = selectors.quota_exception_get(scope=self.scope, pk=exception.pk)
+        # as the page offers them: not while a period it applies to is approved or later
+        # (the service would refuse them, `period_fixed`)
         exception.allowed_actions = (
             ["change", "remove"]
-            if services.can_manage_quota_exception(self.scope, exception.agency) else [])
+            if services.can_manage_quota_exception(self.scope, exception.agency)
+            and services.quota_exception_fixed_refusal(exception) is None else [])
         for name, value in extra.items():
             setattr(exception, name, value)
         return serializer_class(exception).data

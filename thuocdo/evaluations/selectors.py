@@ -718,6 +718,74 @@ def ground_list(*, scope: Scope, filters: dict | None) -> QuerySet[Ground]:
     return grounds
 
 
+
+@dataclass
+class SignalGround:
+    """A confirmed signal record that is a KHT ground by itself (`adapters.signal_grounds`),
+    as the grounds list shows it beside the recorded grounds: read-only, it comes from the
+    signal (`signal_id`) and is undone there, not here."""
+
+    signal_id: int
+    signal: str  # its code, e.g. "S14"
+    on: dt.date
+    official: Official
+    reason: str  # what the record found
+    decided_by: str | None
+    decided_on: dt.date | None
+    decision: str
+    #: as a recorded ground (`Ground`), for the list's columns
+    kind: str = "signal"
+    confirmed: bool = True
+    from_signal: bool = True
+
+
+def signal_ground_list(*, scope: Scope, filters: dict | None) -> list[SignalGround]:
+    """The confirmed signal records that count as KHT grounds by themselves (the scoring's
+    own rule, `adapters.signal_grounds`), scoped and filtered as `ground_list` (about an
+    official the caller reads; the year of their day; the kind "signal" or any; the unit
+    the official belonged to on their day, or the record's unit). Newest first; one query,
+    then one per year found."""
+    from thuocdo.accountability.choices import SignalStatus
+    from thuocdo.accountability.models import SignalRecord
+
+    from .adapters import signal_grounds
+    from .rubrics import RUBRICS
+
+    if filters is None or filters.get("kind") not in (None, "", "signal"):
+        return []
+    codes = sorted({code for rubric in RUBRICS.values() for code in rubric.kht_signals})
+    records = SignalRecord.objects.filter(status=SignalStatus.CONFIRMED, code__in=codes,
+                                          official__isnull=False)
+    if not scope.is_admin:
+        records = records.filter(official__in=Official.objects.filter(scope.officials_q()))
+    if filters.get("year"):
+        records = records.filter(raised_on__year=filters["year"])
+    unit = filters.get("unit")
+    if unit is not None:
+        member = Membership.objects.filter(
+            official=OuterRef("official"), unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt,
+            start__lte=OuterRef("raised_on")).filter(
+            Q(end__isnull=True) | Q(end__gte=OuterRef("raised_on")))
+        records = records.filter(Q(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt)
+                                 | Q(Exists(member)))
+    found = {pk: (year, official) for pk, year, official in records.values_list(
+        "pk", "raised_on__year", "official_id")}
+    officials = {o.pk: o for o in Official.objects.filter(
+        pk__in={official for _year, official in found.values()})}
+    rows = []
+    for year in sorted({year for year, _official in found.values()}):
+        ids = {official for y, official in found.values() if y == year}
+        for ground in signal_grounds(year, {pk: officials[pk].code for pk in ids},
+                                     officials=ids):
+            pk = int(str(ground.ref).partition(":")[2])
+            if pk in found:
+                rows.append(SignalGround(
+                    signal_id=pk, signal=ground.signal, on=ground.on,
+                    official=officials[found[pk][1]], reason=ground.reason,
+                    decided_by=ground.decided_by, decided_on=ground.decided_on,
+                    decision=ground.decision))
+    return sorted(rows, key=lambda g: (g.on, g.signal_id), reverse=True)
+
 def quota_exception_list(*, scope: Scope, agency: Unit | None = None,
                          on: dt.date | None = None) -> QuerySet[QuotaException]:
     """The approved exceptions to the HTXS quota of the agencies the caller reads, the

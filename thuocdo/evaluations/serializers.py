@@ -513,7 +513,9 @@ class QuotaExceptionDetailSerializer(QuotaExceptionSerializer):
     allowed_actions = serializers.ListField(
         child=serializers.CharField(), read_only=True,
         help_text="`change` and `remove` for the administrator and the organisation board "
-                  "granted a unit that holds the agency; empty otherwise.")
+                  "granted a unit that holds the agency, while no period the exception "
+                  "applies to (ending on one of its days) is approved or later; empty "
+                  "otherwise.")
 
     class Meta(QuotaExceptionSerializer.Meta):
         fields = [*QuotaExceptionSerializer.Meta.fields, "allowed_actions"]

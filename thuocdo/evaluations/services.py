@@ -35,7 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
@@ -971,23 +971,66 @@ def _clean_exception(*, scope: Scope, agency: Unit, valid_from: dt.date, valid_t
     return share, decision, reason
 
 
+def _periods_ending_in(spans: Iterable[tuple[dt.date, dt.date]]) -> QuerySet[Period]:
+    """The periods ending on a day of `spans`, the earliest first."""
+    ends = Q(pk__in=[])
+    for start, end in spans:
+        ends |= Q(end__gte=start, end__lte=end)
+    return Period.objects.filter(ends).order_by("start", "kind")
+
+
+def _first_fixed(periods: Iterable[Period], spans: Iterable[tuple[dt.date, dt.date]]
+                 ) -> Period | None:
+    """The first of `periods` (in their order) approved or later that ends on a day of
+    `spans`, or None."""
+    spans = list(spans)
+    return next((p for p in periods if p.status not in SCORABLE
+                 and any(start <= p.end <= end for start, end in spans)), None)
+
+
+def _period_fixed_error(period: Period) -> ServiceError:
+    return ServiceError(
+        _("%(p)s is %(s)s: its cards are fixed, so no exception to the HTXS quota "
+          "that applies to it may be added, changed or removed. An exception "
+          "applies to the periods that end on one of its days.")
+        % {"p": capfirst(period.name), "s": period.get_status_display().lower()},
+        code="period_fixed", field="valid_from")
+
+
+def quota_exception_fixed_periods(exceptions: Iterable[QuotaException]
+                                  ) -> dict[int, Period]:
+    """For each of `exceptions` that may be neither changed nor removed, the first period
+    approved or later it applies to (ending on one of its days), by the exception's number;
+    one query. The pages and the API ask it before offering a change
+    (`quota_exception_fixed_refusal`); `quota_exception_change` and `_remove` refuse by the
+    same rule (`_check_periods_open`)."""
+    exceptions = list(exceptions)
+    if not exceptions:
+        return {}
+    spans = [(e.valid_from, e.valid_to) for e in exceptions]
+    fixed = list(_periods_ending_in(spans).exclude(status__in=SCORABLE))
+    found = {e.pk: _first_fixed(fixed, [(e.valid_from, e.valid_to)]) for e in exceptions}
+    return {pk: period for pk, period in found.items() if period is not None}
+
+
+def quota_exception_fixed_refusal(exception: QuotaException) -> ServiceError | None:
+    """Why `exception` may be neither changed nor removed now (`period_fixed`: a period it
+    applies to is approved or later), or None. As `quota_exception_change` and `_remove`
+    refuse it, without locking anything."""
+    period = quota_exception_fixed_periods([exception]).get(exception.pk)
+    return _period_fixed_error(period) if period is not None else None
+
+
 def _check_periods_open(spans: Iterable[tuple[dt.date, dt.date]]) -> None:
     """Refuse when a period ending on a day of `spans` is approved or later: its cards are
     fixed (an appeal decides the quota again with the exceptions they were computed
     with), so an exception
     that applies to it is neither added, changed nor removed. The periods are locked, so
     an approval at the same moment waits for this change, or this change for it."""
-    ends = Q(pk__in=[])
-    for start, end in spans:
-        ends |= Q(end__gte=start, end__lte=end)
-    for period in Period.objects.select_for_update().filter(ends).order_by("start", "kind"):
-        if period.status not in SCORABLE:
-            raise ServiceError(
-                _("%(p)s is %(s)s: its cards are fixed, so no exception to the HTXS quota "
-                  "that applies to it may be added, changed or removed. An exception "
-                  "applies to the periods that end on one of its days.")
-                % {"p": capfirst(period.name), "s": period.get_status_display().lower()},
-                code="period_fixed", field="valid_from")
+    spans = list(spans)
+    period = _first_fixed(list(_periods_ending_in(spans).select_for_update()), spans)
+    if period is not None:
+        raise _period_fixed_error(period)
 
 
 def _check_no_overlap(*, agency: Unit, valid_from: dt.date, valid_to: dt.date,

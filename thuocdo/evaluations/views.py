@@ -19,6 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -1172,6 +1173,51 @@ def _ground_rows(grounds: list[Ground]) -> list[Ground]:
     return grounds
 
 
+class _GroundsWithSignals:
+    """The recorded grounds (a query, newest first) and the confirmed signal records that
+    count by themselves (`selectors.signal_ground_list`, few, newest first) as one list for
+    the paginator: a record comes after the recorded grounds of its day. Only the page's
+    recorded grounds are read (two queries: where the records fall, then the slice)."""
+
+    def __init__(self, grounds: QuerySet[Ground], signals: list[selectors.SignalGround]):
+        self.grounds, self.signals = grounds, signals
+        days = sorted({g.on for g in signals})
+        counts = grounds.aggregate(total=Count("pk"), **{
+            f"d{i}": Count("pk", filter=Q(on__gte=day)) for i, day in enumerate(days)})
+        self.total = counts["total"] + len(signals)
+        #: each record's place in the whole list
+        self.places = [counts[f"d{days.index(g.on)}"] + i for i, g in enumerate(signals)]
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, part: slice) -> list:
+        start, stop, _step = part.indices(self.total)
+        before = lambda at: sum(place < at for place in self.places)  # noqa: E731
+        grounds = iter(self.grounds[start - before(start):stop - before(stop)])
+        placed = dict(zip(self.places, self.signals, strict=True))
+        rows = [placed[at] if at in placed else next(grounds, None)
+                for at in range(start, stop)]
+        return [row for row in rows if row is not None]  # a ground removed meanwhile
+
+
+def _signal_ground_rows(scope, grounds: list[selectors.SignalGround]) -> None:
+    """Each confirmed signal record listed as a ground with its label, the unit its
+    official belonged to on its day (`member_of`) and its signal's page (`url`, when the
+    reader may open it: `selectors.readable_signals`)."""
+    readable = selectors.readable_signals(scope=scope, ids=[g.signal_id for g in grounds])
+    memberships: dict[int, list[Membership]] = {}
+    for membership in (Membership.objects.filter(official__in={g.official.pk for g in grounds})
+                       .select_related("unit").order_by("-start")):
+        memberships.setdefault(membership.official_id, []).append(membership)
+    for ground in grounds:
+        ground.label = GROUND_LABELS["signal"]
+        ground.member_of = next(
+            (m.unit for m in memberships.get(ground.official.pk, ())
+             if m.start <= ground.on and (m.end is None or m.end >= ground.on)), None)
+        ground.url = _signal_url(f"signal:{ground.signal_id}", readable)
+
+
 def _ground_units(scope):
     """The units a ground or a filter may name: those the caller reads, in tree order."""
     return (org_selectors.unit_list(scope=scope).select_related(None)
@@ -1186,13 +1232,21 @@ def ground_list(request):
     _board_only(request)
     scope = request.scope
     form = GroundFilterForm(request.GET, units=_ground_units(scope))
-    grounds = selectors.ground_list(scope=scope, filters=form.filters())
+    filters = form.filters()
+    # the confirmed signal records count by themselves: listed too, read-only
+    signals = selectors.signal_ground_list(scope=scope, filters=filters)
+    grounds = _GroundsWithSignals(selectors.ground_list(scope=scope, filters=filters),
+                                  signals)
     page = Paginator(grounds, GROUNDS_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = _ground_rows(list(page.object_list))
+    listed = list(page.object_list)
+    rows = _ground_rows([g for g in listed if not isinstance(g, selectors.SignalGround)])
     # the corrections and the withdrawal are offered where the board may make them
     changeable = services.grounds_in_reach(scope, [(g.official, g.unit, g.on) for g in rows])
     for index, ground in enumerate(rows):
         ground.changeable = index in changeable
+    from_signals = [g for g in listed if isinstance(g, selectors.SignalGround)]
+    _signal_ground_rows(scope, from_signals)
+    rows = listed
     return render(request, "evaluations/ground_list.html", {
         "nav": "scores", "form": form, "page": page, "grounds": rows,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
@@ -1393,6 +1447,14 @@ def _exception_words(exception: QuotaException) -> dict[str, str]:
             "to": exception.valid_to.strftime("%d/%m/%Y")}
 
 
+def _exception_refused(request, exception: QuotaException, refusal: ServiceError):
+    """The exception and why it may be neither changed nor removed (`period_fixed`), in
+    place of a form the service would refuse (a form sent anyway is not read)."""
+    return render(request, "evaluations/quota_exception_remove.html", {
+        "nav": "scores", "form": None, "exception": exception,
+        "refusal": refusal.service_message})
+
+
 @login_required
 @require_GET
 def quota_exception_list(request):
@@ -1401,8 +1463,14 @@ def quota_exception_list(request):
     _board_only(request)
     scope = request.scope
     exceptions = list(selectors.quota_exception_list(scope=scope))
-    for exception in exceptions:
-        exception.changeable = services.can_manage_quota_exception(scope, exception.agency)
+    managed = [e for e in exceptions if services.can_manage_quota_exception(scope, e.agency)]
+    fixed = services.quota_exception_fixed_periods(managed)
+    for exception in managed:
+        period = fixed.get(exception.pk)
+        # why it cannot be changed, as the service would refuse it (`period_fixed`)
+        exception.fixed_note = _("Cannot be changed or removed: %(p)s is %(s)s.") % {
+            "p": period.name, "s": period.get_status_display().lower()} if period else ""
+        exception.changeable = period is None
     return render(request, "evaluations/quota_exception_list.html", {
         "nav": "scores", "exceptions": exceptions,
         "can_add": selectors.quota_exception_agencies(scope=scope).exists(),
@@ -1435,8 +1503,11 @@ def quota_exception_add(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def quota_exception_change(request, pk: int):
-    """Correct a recorded exception (`services.quota_exception_change`), saying why."""
+    """Correct a recorded exception (`services.quota_exception_change`), saying why; an
+    exception the service would refuse to change shows why instead of the form."""
     exception = _exception_get(request, pk)
+    if refusal := services.quota_exception_fixed_refusal(exception):
+        return _exception_refused(request, exception, refusal)
     agencies = selectors.quota_exception_agencies(scope=request.scope)
     before = (exception.valid_from, exception.valid_to)
     initial = {"agency": exception.agency, "valid_from": exception.valid_from,
@@ -1465,8 +1536,11 @@ def quota_exception_change(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def quota_exception_remove(request, pk: int):
     """Remove an exception recorded by mistake or annulled
-    (`services.quota_exception_remove`), saying why."""
+    (`services.quota_exception_remove`), saying why; an exception the service would
+    refuse to remove shows why instead of the form."""
     exception = _exception_get(request, pk)
+    if refusal := services.quota_exception_fixed_refusal(exception):
+        return _exception_refused(request, exception, refusal)
     form = QuotaExceptionRemoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         words = _exception_words(exception)

@@ -74,7 +74,7 @@ def test_the_signal_choices_follow_the_active_language(world):
             choices = {k: str(v) for k, v in SignalFilterForm(scope=scope)
                        .fields["code"].choices}
             assert choices["S1"] == f"S1 · {gettext('Work late')}"
-            assert choices["S15"] == f"S15 · {gettext('Protected initiative')}"
+            assert choices["S15"] == f"S15 · {gettext('Initiative proposed for protection')}"
             if language == "en":
                 assert choices["S1"] == "S1 · Work late"
 

@@ -79,6 +79,42 @@ def test_the_board_records_an_s15_about_a_task_in_a_unit_it_chooses(world):
 
 
 @pytest.mark.django_db
+def test_an_s15_about_a_task_names_its_lead_official_service_page_and_api(world, client_for):
+    """docs/scoring.md, S15: protection applies only when the task's lead official is the
+    one named. An S15 naming another official (CG.STAFF2, who neither leads nor holds
+    T-SK) is refused on the task, naming its lead, by the service, the form and the API,
+    and nothing is written; an S14 about the same task is not concerned."""
+    from django.utils import translation
+
+    from thuocdo.tasks.tests.api_routes import make_task
+
+    task = make_task(world, code="T-SK", unit="HN.CG.VP", lead="CG.STAFF", days_ago=3,
+                     due_in=10)
+    other = world.officials["CG.STAFF2"]
+    assert task.lead_official != other and task.holder_official != other
+    before = _written()
+    with translation.override("en"), pytest.raises(ServiceError) as refused:
+        _record(world, code="S15", task=task, official=other, text="Sáng kiến")
+    assert (refused.value.service_code, refused.value.field) == ("not_task_lead", "task")
+    assert "T-SK is led by Lê Văn Cường (CG.STAFF)" in refused.value.service_message
+    assert _written() == before
+    page = client_for(world.user("inspector")).post(reverse("accountability:signal_record"), {
+        "code": "S15", "official": "cg.staff2", "on": _today().isoformat(), "task": "T-SK",
+        "text": "Sáng kiến"})
+    assert page.status_code == 400
+    assert list(page.context["form"].errors) == ["task"]
+    assert "CG.STAFF" in page.context["form"].errors["task"][0]
+    api = client_for(world.user("board")).post(
+        reverse("api:signal-list"), {"code": "S15", "official": "CG.STAFF2", "task": "T-SK",
+                                     "on": _today().isoformat(), "text": "Sáng kiến"},
+        content_type="application/json")
+    assert api.status_code == 400 and api.json()["code"] == "not_task_lead"
+    assert list(api.json()["errors"]) == ["task"]
+    assert _written() == before
+    assert _record(world, task=task, official=other).task == task  # an S14: no such rule
+
+
+@pytest.mark.django_db
 def test_an_administrator_records_anywhere(world):
     signal = _record(world, "admin", official=world.officials["BD.STAFF"])
     assert signal.unit == world.units["HN.BD.VP"]

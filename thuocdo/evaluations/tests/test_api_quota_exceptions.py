@@ -212,3 +212,13 @@ def test_refusals_speak_the_callers_language(world, api):
                               400, "exception_share")
     assert english["message"] != vietnamese["message"]
     assert "HTXS" in vietnamese["message"]
+
+
+def test_no_change_or_removal_is_offered_once_a_period_it_applies_to_is_fixed(world, api):
+    """`allowed_actions` follows the service's refusal (`period_fixed`): empty for an
+    exception that applies to a published month, as the board's page offers nothing."""
+    exception = record(world, valid_from=dt.date(2026, 9, 1), valid_to=dt.date(2026, 9, 30))
+    assert ok(api("admin").get(detail(exception)))["allowed_actions"] == ["change", "remove"]
+    _period(world, PUBLISHED)  # 2026-09 published after the exception was recorded
+    assert ok(api("admin").get(detail(exception)))["allowed_actions"] == []
+    assert ok(api("board").get(detail(exception)))["allowed_actions"] == []

@@ -477,3 +477,45 @@ def test_the_administrator_records_and_changes_one_in_the_admin(world, client_fo
         reason=REASON))
     assert "agency" in response.context["adminform"].form.errors
     assert AuditEntry.objects.filter(object_type="evaluations.quotaexception").count() == 2
+
+
+def test_the_page_offers_no_change_for_an_exception_of_a_fixed_period(world, client_for,
+                                                                      october,
+                                                                      django_assert_max_num_queries):
+    """October 2026 approved: the list offers neither "Change" nor "Remove" on the
+    exception that applies to it, and says why (one query for all the rows); the one in
+    force only from December keeps its links. The change and remove pages, opened by URL,
+    show the service's refusal instead of a form, and a form sent anyway writes nothing."""
+    board = world.user("board")
+    exception = services.quota_exception_record(actor=board, **_fields(world.units["HN.CG"]))
+    december = services.quota_exception_record(actor=board, **_fields(
+        world.units["HN.CG.DV"], valid_from=dt.date(2026, 12, 1)))
+    Period.objects.filter(pk=october.pk).update(status=PeriodStatus.APPROVED)
+    assert services.quota_exception_fixed_refusal(december) is None
+    refusal = services.quota_exception_fixed_refusal(exception)
+    assert refusal.service_code == "period_fixed"
+    client = client_for(board)
+    url = reverse("evaluations:quota_exception_list")
+    client.get(url)
+    with django_assert_max_num_queries(12):
+        html = client.get(url).content.decode()
+    for pk, offered in ((exception.pk, False), (december.pk, True)):
+        for name in ("quota_exception_change", "quota_exception_remove"):
+            assert (reverse(f"evaluations:{name}", kwargs={"pk": pk}) in html) is offered
+    assert f'id="exception-{exception.pk}-fixed"' in html
+    assert "Cannot be changed or removed: October 2026 is approved." in html
+    assert f'id="exception-{december.pk}-fixed"' not in html
+    for name, data in (("quota_exception_change", _post_data(share="45", why="Sửa")),
+                       ("quota_exception_remove", {"why": "Nhầm"})):
+        url = reverse(f"evaluations:{name}", kwargs={"pk": exception.pk})
+        page = client.get(url)
+        assert page.status_code == 200 and page.context["form"] is None
+        assert page.context["refusal"] == refusal.service_message
+        assert 'id="exception-refusal"' in page.content.decode()
+        assert "<form" not in page.content.decode().split("<main", 1)[-1]
+        response = client.post(url, data)
+        assert response.status_code == 200 and response.context["refusal"]
+    assert QuotaException.objects.get(pk=exception.pk).share == Decimal("0.4")
+    page = client.get(reverse("evaluations:quota_exception_change",
+                              kwargs={"pk": december.pk}))
+    assert page.context["form"] is not None

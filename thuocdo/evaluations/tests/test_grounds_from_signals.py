@@ -1,0 +1,89 @@
+"""The KHT grounds list shows the confirmed S14 records as grounds (they count by
+themselves, `adapters.signal_grounds`; the board's form no longer records kind "signal"):
+read-only rows marked as coming from the signal, linking to its page, under the filter
+"Confirmed signal" and in the unfiltered list, scoped and filtered as the recorded grounds,
+paginated with them in date order."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from thuocdo.accountability.models import SignalRecord
+from thuocdo.evaluations import selectors, services, views
+from thuocdo.evaluations.models import Ground
+
+from .test_confirmed_signals import _s14, _this_month
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("evaluations:ground_list")
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+def _discipline(world, on: dt.date, official="CG.STAFF2") -> Ground:
+    return services.ground_record(actor=world.user("board"), kind="discipline",
+                                  official=world.officials[official], on=on,
+                                  level="reprimand", reason="Quyết định kỷ luật")
+
+
+def test_a_confirmed_s14_is_listed_as_a_ground_under_its_filter_and_all(world, client_for):
+    on, _label = _this_month()
+    signal = _s14(world, on=on)
+    _s14(world, on=on, decision="accept", official="CG.STAFF2")  # accepted: no ground
+    _s14(world, on=on - dt.timedelta(days=1), decision=None)  # not yet decided: no ground
+    url = reverse("accountability:signal_detail", kwargs={"pk": signal.pk})
+    client = client_for(world.user("board"))
+    for query in ({"kind": "signal"}, {}, {"year": on.year}, {"unit": "HN.CG.VP"}):
+        response = client.get(LIST, query)
+        html = response.content.decode()
+        assert response.context["page"].paginator.count == 1, query
+        assert f'id="signal-ground-{signal.pk}"' in html
+        assert f'href="{url}"' in html, "its signal's page"
+        assert "from the signal: counts by itself" in html
+        assert "confirmed as a breach by Nguyễn Văn Đức (CG.HEAD)" in html
+        assert "Vi phạm đã rõ" in html
+        assert "Correct the reason" not in html and "Withdraw" not in html, "read-only"
+    for query in ({"kind": "discipline"}, {"year": on.year - 1}, {"unit": "HN.CG.DV"}):
+        response = client.get(LIST, query)
+        assert response.context["page"].paginator.count == 0, query
+        assert f'id="signal-ground-{signal.pk}"' not in response.content.decode()
+
+
+def test_the_records_are_scoped_as_the_recorded_grounds(world, client_for):
+    """A confirmed S14 about an official of another district: the board of HN.CG does not
+    list it; the administrator does."""
+    on, _label = _this_month()
+    signal = _s14(world, on=on)
+    SignalRecord.objects.filter(pk=signal.pk).update(official=world.officials["BD.STAFF"],
+                                                     unit=world.units["HN.BD.VP"])
+    board = client_for(world.user("board")).get(LIST, {"kind": "signal"})
+    assert board.context["page"].paginator.count == 0
+    admin = client_for(world.user("admin")).get(LIST, {"kind": "signal"})
+    assert admin.context["page"].paginator.count == 1
+    assert f'id="signal-ground-{signal.pk}"' in admin.content.decode()
+
+
+def test_the_records_are_paginated_with_the_grounds_by_date(world, client_for, monkeypatch):
+    """Newest first; a record after the recorded grounds of its day; each page as long as
+    the page size, the whole list once over the pages."""
+    monkeypatch.setattr(views, "GROUNDS_PAGE_SIZE", 2)
+    on, _label = _this_month()
+    signal = _s14(world, on=on)
+    older = [_discipline(world, on - dt.timedelta(days=n)) for n in (40, 50, 60)]
+    same_day = _discipline(world, on, official="CG.HEAD")
+    client = client_for(world.user("board"))
+    seen = []
+    for number in (1, 2, 3):
+        page = client.get(LIST, {"page": number}).context["page"]
+        assert page.paginator.count == 5
+        seen += [("signal", g.signal_id) if isinstance(g, selectors.SignalGround)
+                 else ("ground", g.pk) for g in page.object_list]
+    assert seen == [("ground", same_day.pk), ("signal", signal.pk),
+                    *(("ground", g.pk) for g in older)]
