@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.core.filters import FilterForm
 from thuocdo.core.forms import DateInput, DayField, MonthField
 from thuocdo.core.periods import MONTH_REGEX
 from thuocdo.core.scope import Scope
@@ -36,7 +37,7 @@ def _month_field(label) -> MonthField:
     return MonthField(label=label, required=False)
 
 
-class DashboardForm(forms.Form):
+class DashboardForm(FilterForm):
     """Which unit and month the dashboard shows (the query string)."""
 
     unit = UnitChoiceField(label=_("Unit"), queryset=None, to_field_name="code",
@@ -78,7 +79,7 @@ WAITING_DECISION = "decide"
 WAITING_EXPLANATION = "explain"
 
 
-class SignalFilterForm(forms.Form):
+class SignalFilterForm(FilterForm):
     """Filters and sort order of the signal list (and of its xlsx export). A filter that is
     not valid lists nothing: its error says why (never every signal as if it were unset).
     `waiting` lists the signals waiting for the caller: their decision

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from thuocdo.core.errors import ServiceError
+from thuocdo.core.filters import FilterForm
 from thuocdo.core.forms import DateInput, DayField
 from thuocdo.core.scope import Scope
 from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
@@ -135,7 +136,7 @@ class DossierPublicRateForm(DossierLookupForm):
                                widget=forms.RadioSelect)
 
 
-class _ListFilterForm(forms.Form):
+class _ListFilterForm(FilterForm):
     """Filters and sort order of a staff list (and of its xlsx export), bound to the query
     string; every field is optional and an empty query string means "everything I can see,
     in the default order". The unit is one of the caller's scope; a field that is not
@@ -356,7 +357,7 @@ class DossierRateForm(forms.Form):
     rating = forms.ChoiceField(label=_("Applicant's rating"), choices=Satisfaction.choices)
 
 
-class IndexForm(forms.Form):
+class IndexForm(FilterForm):
     """The unit (one of the caller's scope; by default the first the page picks) and the
     period of the service index."""
 

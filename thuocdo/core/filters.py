@@ -10,24 +10,75 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.forms.boundfield import BoundField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 
+def named(label, message) -> str:
+    """An error after the label of the filter it is about ("Unit: …")."""
+    return f"{label}: {message}" if label else str(message)
+
+
 def problems(form: forms.Form) -> str:
     """The form's errors in one line, each after its field's label."""
     return " ".join(
-        f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields
+        named(form.fields[name].label, " ".join(errors)) if name in form.fields
         else " ".join(errors)
         for name, errors in form.errors.items()
     )
 
 
-def refuse_export(request: HttpRequest, form: forms.Form, *, list_url: str) -> HttpResponse:
+class FilterBoundField(BoundField):
+    """A filter as a list page shows it: each of its errors names the filter ("Unit: Select
+    a valid choice…"), since Django's messages ("Select a valid choice. That choice is not
+    one of the available choices.") do not, and a bookmarked or hand-made query can be
+    wrong in several filters at once. Only the rendering changes: `form.errors` keeps
+    the bare messages (`problems` names them itself)."""
+
+    @property
+    def errors(self):
+        errors = super().errors
+        if not errors or not self.label:
+            return errors
+        shown = errors.copy()
+        shown.data = [named(self.label, message) for message in errors]
+        shown.field_id = errors.field_id  # the list's id, that aria-describedby names
+        return shown
+
+
+#: Django's own messages for a value that is not offered, which repeat the value typed
+#: ("nope is not one of the available choices") or say nothing of it
+_DJANGO_INVALID_CHOICE = tuple(
+    field.default_error_messages["invalid_choice"]
+    for field in (forms.ChoiceField, forms.ModelChoiceField, forms.ModelMultipleChoiceField))
+
+
+class FilterForm(forms.Form):
+    """The filters of a list page (and of its export), bound to the query string: the base
+    of every list's filter form, whose errors name their filter (`FilterBoundField`). A
+    value a filter does not offer (from a bookmark, an edited address) is said in the same
+    words for every filter, after its name, instead of Django's message."""
+
+    bound_field_class = FilterBoundField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # each form's own copies of the fields
+            if any(field.error_messages.get("invalid_choice") is message
+                   for message in _DJANGO_INVALID_CHOICE):
+                field.error_messages["invalid_choice"] = _(
+                    "Choose one of the values in the list.")
+
+
+def refuse_export(request: HttpRequest, form: forms.Form, *, list_url: str,
+                  query: str | None = None) -> HttpResponse:
     """Back to the list with the same query (which shows the errors on their fields) and a
-    message saying that nothing was exported, and why."""
+    message saying that nothing was exported, and why. `query`: another query for a page
+    that cannot show the wrong filters (the dashboard answers 404 to a unit it may not
+    show), by default the export's own."""
     messages.error(request, _("Nothing was exported: correct these filters first. "
                               "%(problems)s") % {"problems": problems(form)})
-    query = request.GET.urlencode()
+    query = request.GET.urlencode() if query is None else query
     return redirect(f"{list_url}?{query}" if query else list_url)

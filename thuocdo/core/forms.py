@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal, DecimalException
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -78,3 +79,40 @@ class DayField(forms.DateField):
                                         params={"first": FIRST_YEAR, "last": LAST_YEAR})
         return day
 
+
+
+class DecimalInput(forms.TextInput):
+    """A decimal typed by a person: a text input, since a number input mangles or refuses
+    a decimal comma in some browsers ("30,5" became 305 in Chromium in Vietnamese), with
+    the numeric keyboard on a phone."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", **(attrs or {})})
+
+
+class DecimalNumberField(forms.DecimalField):
+    """A decimal from a person, written with a comma or a dot before the decimals ("30,5"
+    and "30.5" alike, in either language), and shown in the active language's way (30,5 in
+    Vietnamese). A number with both signs or several of one ("1.234,5") is refused rather
+    than guessed: these are points, ratings and percentages, never thousands."""
+
+    widget = DecimalInput
+    default_error_messages = {
+        "invalid": _("Enter a number, e.g. 22.5 (a comma or a dot before the decimals)."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("localize", True)  # shown with the language's decimal separator
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if text.count(",") + text.count(".") == 1:
+            text = text.replace(",", ".")
+        try:
+            return Decimal(text)
+        except DecimalException:
+            raise forms.ValidationError(self.error_messages["invalid"],
+                                        code="invalid") from None

@@ -11,7 +11,8 @@ Django 5.2 also changed a msgid that its own Vietnamese catalogue still has in t
 the minimum password length's "at least %d characters" (a plural, listed with
 `ngettext_lazy` in PLURAL_STRINGS, which `makemessages` reads as a plural msgid). Its other
 password validators (similarity, common password, all digits) keep msgids that Django's
-catalogue translates.
+catalogue translates. Its Vietnamese for a value out of range has a space before the period
+("… bằng với 30 ."): those two msgids are listed too, to be translated here.
 
 Two of them name themselves with words no catalogue translates ("Axes", from its label;
 "Tasks Database Backend", a plain string): the settings install them through the
@@ -37,6 +38,10 @@ STRINGS = (
     gettext_noop("History"),
     # django.core.validators: a form value with a NUL character
     gettext_noop("Null characters are not allowed."),
+    # django.core.validators: a value out of a field's range (Django's Vietnamese puts a
+    # space before the period: "… bằng với 30 .")
+    gettext_noop("Ensure this value is less than or equal to %(limit_value)s."),
+    gettext_noop("Ensure this value is greater than or equal to %(limit_value)s."),
     # rest_framework.authtoken
     gettext_noop("Auth Token"),
     gettext_noop("Token"),

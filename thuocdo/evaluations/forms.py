@@ -11,7 +11,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from thuocdo.core.forms import DateInput, DayField, MonthField
+from thuocdo.core.filters import FilterForm
+from thuocdo.core.forms import DateInput, DayField, DecimalNumberField, MonthField
 from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
 
 from .choices import DisciplineLevel, GroundKind, PeriodKind
@@ -25,11 +26,11 @@ RATING = {"min_value": Decimal(0), "max_value": Decimal(1), "decimal_places": 3,
 class AssessmentForm(forms.Form):
     """One row of the head's review screen."""
 
-    general_points = forms.DecimalField(label=_("General criteria (0–30)"), **POINTS)
+    general_points = DecimalNumberField(label=_("General criteria (0–30)"), **POINTS)
     reason = forms.CharField(label=_("Reason for the deduction"), required=False,
                              widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-    organising = forms.DecimalField(label=_("Capacity to organise (0–1)"), **RATING)
-    uniting = forms.DecimalField(label=_("Capacity to unite (0–1)"), **RATING)
+    organising = DecimalNumberField(label=_("Capacity to organise (0–1)"), **RATING)
+    uniting = DecimalNumberField(label=_("Capacity to unite (0–1)"), **RATING)
 
     def __init__(self, *args, leader: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -52,7 +53,7 @@ class AssessmentForm(forms.Form):
 
 
 class SelfScoreForm(forms.Form):
-    general_points = forms.DecimalField(label=_("My general criteria (0–30)"), **POINTS)
+    general_points = DecimalNumberField(label=_("My general criteria (0–30)"), **POINTS)
     note = forms.CharField(label=_("What I did well, and what I did not"), required=False,
                            widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
@@ -68,7 +69,7 @@ class DecisionForm(forms.Form):
         choices=(("1", _("Accept the appeal")), ("0", _("Reject the appeal"))))
     reason = forms.CharField(label=_("Reason for the decision"),
                              widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
-    general_points = forms.DecimalField(
+    general_points = DecimalNumberField(
         label=_("Corrected general criteria (if accepted)"), required=False, **dict(POINTS.items()))
 
 
@@ -253,7 +254,7 @@ class GroundReasonForm(forms.Form):
         return reason
 
 
-class GroundFilterForm(forms.Form):
+class GroundFilterForm(FilterForm):
     """The grounds list's filters (and its export's), from the GET parameters; a value
     that is not valid is said beside its field and lists nothing (never everything)."""
 
@@ -295,7 +296,7 @@ class GroundFilterForm(forms.Form):
 # -- the organisation board: approved exceptions to the HTXS quota ------------------------
 
 
-class SharePercentField(forms.DecimalField):
+class SharePercentField(DecimalNumberField):
     """The HTXS share of an exception, typed as a percentage of the final HTT (30 for 30%):
     cleaned to the fraction the services take (0.3). The range (above the rubric's share,
     at most 100%) is the services' rule."""

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from thuocdo.core import xlsx
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.filters import FilterForm
 from thuocdo.core.models import AuditEntry
 from thuocdo.core.templatetags.periods import period_name
 from thuocdo.org import selectors as org_selectors
@@ -650,7 +651,7 @@ GRADE_FILTER_LABELS = {
 }
 
 
-class RankingFilterForm(forms.Form):
+class RankingFilterForm(FilterForm):
     """The ranking's filters and order, from the GET parameters; the choices are those of
     the ranked unit's cards (`selectors.ranking_choices`). A value that is not offered is
     ignored (and said beside its field)."""

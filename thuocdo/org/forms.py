@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.core.filters import FilterForm
 from thuocdo.core.scope import Scope
 
 from . import selectors
@@ -50,7 +51,7 @@ class UnitChoiceField(forms.ModelChoiceField):
         return f"{indent}{obj.name} ({obj.code})"
 
 
-class OfficialFilterForm(forms.Form):
+class OfficialFilterForm(FilterForm):
     """Search, filters and sort order of the officials list (and of its xlsx export).
 
     Always bound to the query string; every field is optional and its first choice is the

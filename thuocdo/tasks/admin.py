@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.admin import ReadOnlyInline, ServiceAdmin, ServiceModelForm
+from thuocdo.core.forms import DecimalNumberField
 
 from . import services
 from .models import Directive, Product, ProductCoefficient
@@ -32,7 +33,7 @@ class ProductForm(ServiceModelForm):
     """A product with its coefficient. Coefficients are versioned: a change adds a version
     in force from a date, and tasks keep the one in force when they were assigned."""
 
-    coefficient = forms.DecimalField(
+    coefficient = DecimalNumberField(
         label=_("coefficient"), max_digits=7, decimal_places=3, min_value=0, required=False,
         help_text=_("When changing a product: a new coefficient (leave empty to keep it)."),
     )

@@ -20,6 +20,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.core.filters import FilterForm
 from thuocdo.core.forms import DateInput, DayField, MonthField
 from thuocdo.core.scope import Scope, subtrees_q
 from thuocdo.measure.history import Bucket
@@ -106,7 +107,7 @@ def _unit_field_queryset(field: UnitChoiceField, units) -> None:
 # -- the work list ---------------------------------------------------------------------
 
 
-class TaskFilterForm(forms.Form):
+class TaskFilterForm(FilterForm):
     """Search, filters and sort order of a work list (and of its xlsx export).
 
     Bound to the query string. Without a `unit` parameter the list shows `default_unit`
