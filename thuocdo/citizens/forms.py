@@ -69,7 +69,7 @@ class FeedbackSubmitForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=FeedbackCategory.choices)
     unit = forms.ModelChoiceField(label=_("Unit concerned"),
                                   queryset=Unit.objects.filter(is_active=True).order_by("lft"),
-                                  to_field_name="code")
+                                  to_field_name="code", empty_label=_("Choose the unit"))
     text = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 6}),
                            min_length=services.TEXT_MIN, max_length=services.TEXT_MAX)
     # Not required by the form: the service requires one of the two for a complaint
@@ -267,7 +267,7 @@ class ReplyForm(forms.Form):
 class ForwardForm(forms.Form):
     to_unit = forms.ModelChoiceField(label=_("Unit responsible"),
                                      queryset=Unit.objects.filter(is_active=True).order_by("lft"),
-                                     to_field_name="code")
+                                     to_field_name="code", empty_label=_("Choose the unit"))
     reason = forms.CharField(label=_("Reason (shown publicly)"),
                              widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
 
@@ -306,7 +306,8 @@ class DossierReceiveForm(forms.Form):
     """`procedures`: those the caller receives (`selectors.procedures_received_by`)."""
 
     procedure = forms.ModelChoiceField(label=_("Procedure"), queryset=Procedure.objects.none(),
-                                       to_field_name="code")
+                                       to_field_name="code",
+                                       empty_label=_("Choose the procedure"))
     applicant = forms.CharField(label=_("Applicant"), max_length=255)
     applicant_contact = ContactField(label=_("Applicant's contact"),
                                      message_label=_("The applicant's contact"))

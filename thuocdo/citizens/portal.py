@@ -149,15 +149,19 @@ def receipt(request, code: str):
 
 
 def _case_page(request, feedback, key: str, *, rate_form=None, refusal: str = "",
-               status: int = 200):
+               thanked: bool = False, status: int = 200):
     """The case's public page; its rating form only while the case can be rated
-    (`services.feedback_rate_refusal`), else `refusal`, why a rating was not taken."""
-    can_rate = services.feedback_rate_refusal(feedback) is None
+    (`services.feedback_rate_refusal`), else `refusal`, why a rating was not taken. A case
+    not closed yet says it can be rated once closed; `thanked`: a rating was just taken."""
+    cannot_rate = services.feedback_rate_refusal(feedback)
+    rate_later = cannot_rate is not None and cannot_rate.service_code == "not_closed"
     return render(request, "citizens/public/case.html", {
-        "feedback": feedback, "key": key, "refusal": refusal,
+        "feedback": feedback, "key": key, "refusal": refusal, "thanked": thanked,
         "timeline": selectors.feedback_public_timeline(feedback=feedback),
         "rate_form": (rate_form or RateForm(initial={"code": feedback.code, "key": key}))
-        if can_rate else None,
+        if cannot_rate is None else None,
+        "rate_note": _("You can rate the handling once the unit closes the %(case)s.")
+        % {"case": feedback.noun} if rate_later and not refusal else "",
     }, status=status)
 
 
@@ -204,7 +208,8 @@ def _rated(request, record, key: str, *, form, refusal, page, rate):
     """A rating sent for `record` (a case or a dossier, found by its code and key): taken
     by `rate`, then the page. When the record cannot be rated (`refusal`: not done yet,
     rated already, also by a rating sent meanwhile) the page says why, without the form, so
-    nothing invites sending it again; a rating not chosen is shown on the form."""
+    nothing invites sending it again; a rating not chosen is shown on the form. A rating
+    taken is thanked for on the page (`thanked`)."""
     refused = refusal(record)
     if refused is None and form.is_valid():
         try:
@@ -216,7 +221,7 @@ def _rated(request, record, key: str, *, form, refusal, page, rate):
                 record.refresh_from_db()
                 refused = exc
         else:
-            return page(request, record, key)
+            return page(request, record, key, thanked=True)
     if refused is not None:
         return page(request, record, key, refusal=refused.service_message, status=400)
     return page(request, record, key, rate_form=form, status=400)
@@ -226,13 +231,14 @@ def _rated(request, record, key: str, *, form, refusal, page, rate):
 
 
 def _dossier_page(request, dossier, key: str, *, rate_form=None, refusal: str = "",
-                  status: int = 200):
+                  thanked: bool = False, status: int = 200):
     """The dossier's public page; its rating form only while the dossier can be rated
-    (`services.dossier_rate_refusal`), else `refusal`, why a rating was not taken."""
+    (`services.dossier_rate_refusal`), else `refusal`, why a rating was not taken;
+    `thanked`: a rating was just taken."""
     view = selectors.dossier_public_view(dossier=dossier)
     can_rate = services.dossier_rate_refusal(dossier) is None
     return render(request, "citizens/public/dossier.html", {
-        "dossier": view, "key": key, "refusal": refusal,
+        "dossier": view, "key": key, "refusal": refusal, "thanked": thanked,
         "rate_form": (rate_form or DossierPublicRateForm(initial={"code": view.code,
                                                                    "key": key}))
         if can_rate else None,

@@ -10,7 +10,10 @@ Inspectors never act (403 on any POST).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -153,9 +156,73 @@ def _field_label(model, name: str) -> str:
 
 
 
+class Action(NamedTuple):
+    """One action of a staff page on a case or a dossier: its form, the service call that
+    takes it (`take(user, record, data)`, the form's cleaned data; returns the record) and
+    what the page then says was done (`said(record, data)`, the record as the service left
+    it). `to_list`: the page that follows is the list, not the record's (a case forwarded
+    leaves the caller's hands)."""
+
+    form: type[django_forms.Form]
+    take: Callable[[Any, Any, dict], Any]
+    said: Callable[[Any, dict], str]
+    to_list: bool = False
+
+
+def _forms_of(actions: dict[str, Action]) -> dict[str, type[django_forms.Form]]:
+    return {kind: action.form for kind, action in actions.items()}
+
+
+def _day(day: dt.date) -> str:
+    return date_format(day, "d/m/Y")
+
+
+def _assigned(feedback, data) -> str:
+    # an assignment always sets the handling deadline (`services.handling_due`)
+    return _("Assigned to %(name)s; handling deadline %(day)s.") % {
+        "name": feedback.assignee.name, "day": _day(feedback.handling_due)}
+
+
+def _forwarded(feedback, data) -> str:
+    # Whether the receiving unit got a fresh deadline (a unit that held the case before
+    # keeps the one it has) is said as the forward recorded it, not left to guess.
+    forward = feedback.events.filter(kind=FeedbackEventKind.FORWARD).latest("seq")
+    values = {"unit": data["to_unit"].name, "day": _day(feedback.reply_due)}
+    return (_("Forwarded to %(unit)s: its reply deadline is %(day)s.")
+            if forward.data.get("fresh_deadline")
+            else _("Forwarded to %(unit)s, which held the case before: the reply deadline "
+                   "stays %(day)s.")) % values
+
+
 FEEDBACK_ACTIONS = {
-    "assign": forms.AssignForm, "reply": forms.ReplyForm, "close": forms.EmptyForm,
-    "forward": forms.ForwardForm, "verify": forms.VerifyForm,
+    "assign": Action(
+        forms.AssignForm,
+        lambda user, feedback, data: services.feedback_assign(
+            user=user, feedback=feedback, assignee=data["assignee"],
+            workdays=data["workdays"]),
+        _assigned),
+    "reply": Action(
+        forms.ReplyForm,
+        lambda user, feedback, data: services.feedback_reply(
+            user=user, feedback=feedback, answer=data["answer"]),
+        lambda feedback, data: _("The answer was sent to the submitter.")),
+    "close": Action(
+        forms.EmptyForm,
+        lambda user, feedback, data: services.feedback_close(user=user, feedback=feedback),
+        lambda feedback, data: _("The %(case)s was closed.") % {"case": feedback.noun}),
+    "forward": Action(
+        forms.ForwardForm,
+        lambda user, feedback, data: services.feedback_forward(
+            user=user, feedback=feedback, to_unit=data["to_unit"], reason=data["reason"]),
+        _forwarded, to_list=True),
+    "verify": Action(
+        forms.VerifyForm,
+        lambda user, feedback, data: services.feedback_verify(
+            user=user, feedback=feedback, result=data["result"], note=data["note"],
+            task=data.get("task")),
+        lambda feedback, data: _("The verification of the %(case)s was recorded: "
+                                 "%(result)s.")
+        % {"case": feedback.noun, "result": feedback.get_verification_display()}),
 }
 
 
@@ -200,7 +267,7 @@ def _finding_rows(request, feedback) -> list[dict]:
 
 def _feedback_context(request, feedback, bound: dict | None = None) -> dict:
     bound = bound or {}
-    actions = [{"kind": kind, "form": bound.get(kind) or FEEDBACK_ACTIONS[kind](),
+    actions = [{"kind": kind, "form": bound.get(kind) or FEEDBACK_ACTIONS[kind].form(),
                 "open": kind in bound}
                for kind in _feedback_actions(request, feedback)]
     today = timezone.localdate()
@@ -263,45 +330,30 @@ def _action_form(request, *, getter, form_classes, kind: str, code: str,
 @require_POST
 @login_required
 def feedback_act(request, kind: str, code: str):
-    """assign, reply, close, forward ("not our responsibility"), verify a complaint."""
+    """assign, reply, close, forward ("not our responsibility"), verify a complaint
+    (`FEEDBACK_ACTIONS`)."""
     feedback, form = _action_form(
-        request, getter=selectors.feedback_get, form_classes=FEEDBACK_ACTIONS, kind=kind,
-        code=code, form_kwargs={"scope": request.scope} if kind == "assign" else None)
-    done = None
-    if form.is_valid():
-        data = form.cleaned_data
-        user = request.user
-        calls = {
-            "assign": lambda: services.feedback_assign(
-                user=user, feedback=feedback, assignee=data["assignee"],
-                workdays=data["workdays"]),
-            "reply": lambda: services.feedback_reply(user=user, feedback=feedback,
-                                                     answer=data["answer"]),
-            "close": lambda: services.feedback_close(user=user, feedback=feedback),
-            "forward": lambda: services.feedback_forward(
-                user=user, feedback=feedback, to_unit=data["to_unit"], reason=data["reason"]),
-            "verify": lambda: services.feedback_verify(
-                user=user, feedback=feedback, result=data["result"], note=data["note"],
-                task=data.get("task")),
-        }
-        done = _apply(form, calls[kind])
+        request, getter=selectors.feedback_get, form_classes=_forms_of(FEEDBACK_ACTIONS),
+        kind=kind, code=code,
+        form_kwargs={"scope": request.scope} if kind == "assign" else None)
+    action = FEEDBACK_ACTIONS[kind]
+    done = _take(request, form, action, feedback)
     if done is None:
         context = _feedback_context(request, feedback, bound={kind: form})
         _say_why_not_offered(request, form, kind, context["actions"])
         return render(request, "citizens/feedback_detail.html", context, status=400)
-    if kind == "forward":
-        # Whether the receiving unit got a fresh deadline (a unit that held the case before
-        # keeps the one it has) is said as the forward recorded it, not left to guess.
-        forward = done.events.filter(kind=FeedbackEventKind.FORWARD).latest("seq")
-        values = {"unit": data["to_unit"].name, "day": date_format(done.reply_due, "d/m/Y")}
-        messages.success(request, (
-            _("Forwarded to %(unit)s: its reply deadline is %(day)s.")
-            if forward.data.get("fresh_deadline")
-            else _("Forwarded to %(unit)s, which held the case before: the reply deadline "
-                   "stays %(day)s.")) % values)
+    messages.success(request, action.said(done, form.cleaned_data))
+    if action.to_list:
         return redirect("citizens:feedback_inbox")
-    messages.success(request, _("Done."))
     return redirect(done.get_absolute_url())
+
+
+def _take(request, form, action: Action, record):
+    """Take `action` on `record` with the bound `form`: the record as the service left it,
+    or None (the form's errors, the service's refusal among them, say why)."""
+    if not form.is_valid():
+        return None
+    return _apply(form, lambda: action.take(request.user, record, form.cleaned_data))
 
 
 @require_POST
@@ -474,10 +526,57 @@ def dossier_key(request, code: str):
                       slot=receipts.DOSSIER_SLOT, url_name="citizens:dossier_receipt")
 
 
+def _moved(dossier, data) -> str:
+    step = dossier.procedure.steps.get(order=dossier.step)
+    values = {"n": step.order, "step": step.name, "unit": dossier.holder_unit.name}
+    if dossier.holder_official is None:
+        return _("Moved to step %(n)s (%(step)s), to %(unit)s.") % values
+    # by the code typed: the clerk may not see who else works in that unit (`MoveForm`)
+    return _("Moved to step %(n)s (%(step)s), to the official %(code)s of %(unit)s.") % {
+        **values, "code": dossier.holder_official.code}
+
+
+def _result_returned(dossier, data) -> str:
+    if dossier.done_late:
+        return _("The result was returned to the applicant, late.")
+    return _("The result was returned to the applicant.")
+
+
 DOSSIER_ACTIONS = {
-    "move": forms.MoveForm, "supplement_request": forms.SupplementForm,
-    "supplement_received": forms.EmptyForm, "apology": forms.ApologyForm,
-    "result": forms.ResultForm, "rate": forms.DossierRateForm,
+    "move": Action(
+        forms.MoveForm,
+        lambda user, dossier, data: services.dossier_move(
+            user=user, dossier=dossier, to_official=data.get("to_official"),
+            note=data.get("note", "")),
+        _moved),
+    "supplement_request": Action(
+        forms.SupplementForm,
+        lambda user, dossier, data: services.dossier_request_supplement(
+            user=user, dossier=dossier, reason=data["reason"]),
+        lambda dossier, data: _("The applicant was asked to supplement the dossier.")),
+    "supplement_received": Action(
+        forms.EmptyForm,
+        lambda user, dossier, data: services.dossier_receive_supplement(
+            user=user, dossier=dossier),
+        lambda dossier, data: _("Supplements received; the deadline in force is %(day)s.")
+        % {"day": _day(dossier.due_in_force)}),
+    "apology": Action(
+        forms.ApologyForm,
+        lambda user, dossier, data: services.dossier_apology(
+            user=user, dossier=dossier, reason=data["reason"], new_date=data["new_date"]),
+        lambda dossier, data: _("Apology slip issued; the new date is %(day)s.")
+        % {"day": _day(dossier.apology_date)}),
+    "result": Action(
+        forms.ResultForm,
+        lambda user, dossier, data: services.dossier_return_result(
+            user=user, dossier=dossier, note=data.get("note", "")),
+        _result_returned),
+    "rate": Action(
+        forms.DossierRateForm,
+        lambda user, dossier, data: services.dossier_rate(
+            user=user, dossier=dossier, rating=data["rating"]),
+        lambda dossier, data: _("The applicant's rating was recorded: %(rating)s.")
+        % {"rating": dossier.get_rating_display()}),
 }
 
 
@@ -507,7 +606,7 @@ def _dossier_context(request, dossier, bound: dict | None = None) -> dict:
     return {
         "nav": "citizens", "dossier": dossier, "events": events,
         "steps": list(dossier.procedure.steps.select_related("unit").order_by("order")),
-        "actions": [{"kind": k, "form": bound.get(k) or DOSSIER_ACTIONS[k](),
+        "actions": [{"kind": k, "form": bound.get(k) or DOSSIER_ACTIONS[k].form(),
                      "open": k in bound} for k in _dossier_actions(request, dossier)],
         "late_by": late_by, "today": today,
         "prompted": selectors.dossier_prompted(dossier=dossier),
@@ -526,33 +625,17 @@ def dossier_detail(request, code: str):
 @require_POST
 @login_required
 def dossier_act(request, kind: str, code: str):
+    """move, ask for and receive supplements, issue an apology slip, return the result,
+    record the applicant's rating (`DOSSIER_ACTIONS`)."""
     dossier, form = _action_form(request, getter=selectors.dossier_get,
-                                 form_classes=DOSSIER_ACTIONS, kind=kind, code=code)
-    done = None
-    if form.is_valid():
-        data = form.cleaned_data
-        user = request.user
-        calls = {
-            "move": lambda: services.dossier_move(user=user, dossier=dossier,
-                                                  to_official=data.get("to_official"),
-                                                  note=data.get("note", "")),
-            "supplement_request": lambda: services.dossier_request_supplement(
-                user=user, dossier=dossier, reason=data["reason"]),
-            "supplement_received": lambda: services.dossier_receive_supplement(
-                user=user, dossier=dossier),
-            "apology": lambda: services.dossier_apology(
-                user=user, dossier=dossier, reason=data["reason"], new_date=data["new_date"]),
-            "result": lambda: services.dossier_return_result(user=user, dossier=dossier,
-                                                             note=data.get("note", "")),
-            "rate": lambda: services.dossier_rate(user=user, dossier=dossier,
-                                                  rating=data["rating"]),
-        }
-        done = _apply(form, calls[kind])
+                                 form_classes=_forms_of(DOSSIER_ACTIONS), kind=kind, code=code)
+    action = DOSSIER_ACTIONS[kind]
+    done = _take(request, form, action, dossier)
     if done is None:
         context = _dossier_context(request, dossier, bound={kind: form})
         _say_why_not_offered(request, form, kind, context["actions"])
         return render(request, "citizens/dossier_detail.html", context, status=400)
-    messages.success(request, _("Done."))
+    messages.success(request, action.said(done, form.cleaned_data))
     if not selectors.dossier_list(scope=request.scope).filter(pk=done.pk).exists():
         return redirect("citizens:dossier_list")  # moved out of the caller's units
     return redirect(done.get_absolute_url())
