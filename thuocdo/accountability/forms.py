@@ -257,7 +257,11 @@ class CountedTasksForm(forms.Form):
 
 
 class DelayFilterForm(forms.Form):
-    unit = forms.CharField(required=True, max_length=64)
-    period = forms.RegexField(required=True, regex=MONTH_REGEX)
+    """The query string of a "delay by holder" row's tasks (and of their export). A unit or
+    official the caller cannot see answers 404; only the month may be refused by name (the
+    export's message), hence its label."""
+
+    unit = forms.CharField(label=_("Unit"), required=True, max_length=64)
+    period = forms.RegexField(label=_("Month"), required=True, regex=MONTH_REGEX)
     holder_unit = forms.CharField(required=False, max_length=64)
     official = forms.CharField(required=False, max_length=64)

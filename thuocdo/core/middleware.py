@@ -24,12 +24,15 @@ class LanguageMiddleware(LocaleMiddleware):
 
     Django's own middleware would follow the browser's Accept-Language, so an official whose
     browser happens to be set to English would get the English UI without asking. Here only
-    the language cookie (set by the switch) changes the page language. API clients under
-    /api/ may still ask with Accept-Language.
+    the language cookie (set by the switch) changes the page language. API clients, under
+    /api/ and Open311's /open311/ (`API_PREFIXES`), may still ask with Accept-Language.
     """
 
+    #: the paths of machine clients, which choose their language with Accept-Language
+    API_PREFIXES = ("/api/", "/open311/")
+
     def process_request(self, request):
-        if request.path_info.startswith("/api/"):
+        if request.path_info.startswith(self.API_PREFIXES):
             return super().process_request(request)
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         supported = {code for code, _name in settings.LANGUAGES}

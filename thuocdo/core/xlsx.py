@@ -58,6 +58,29 @@ def date(sheet: Any, value: dt.date | dt.datetime | None, number_format: str = D
     return cell
 
 
+def date_cells(sheet: Any, formats: Sequence[str]):
+    """`date(column, value)`: what `date` appends, without making and styling a new cell
+    for every date of every row. A write-only sheet writes each row as it is appended, so
+    each date column keeps one styled cell and refills it row after row."""
+    zone = timezone.get_current_timezone()
+    cells = []
+    for number_format in formats:
+        cell = WriteOnlyCell(sheet)
+        cell.number_format = number_format
+        cells.append(cell)
+
+    def filled(column: int, value: dt.date | dt.datetime | None) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(zone).replace(tzinfo=None)
+        cell = cells[column]
+        cell.value = value
+        return cell
+
+    return filled
+
+
 def columns(sheet: Any, pairs: Sequence[tuple[Any, int]], *, freeze: bool = True) -> None:
     """`header` from (title, width) pairs, as the lists' exports declare their columns."""
     header(sheet, [title for title, _width in pairs], [width for _title, width in pairs],

@@ -27,7 +27,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from thuocdo.core import xlsx
 from thuocdo.core.calendar import work_calendar
@@ -226,7 +225,7 @@ def _tasks_workbook(tasks, *, today: dt.date) -> Workbook:
     ]
     xlsx.columns(sheet, headers)
     text = xlsx.text
-    date = _date_cells(sheet, [xlsx.DATETIME, xlsx.DATE, xlsx.DATE, xlsx.DATETIME,
+    date = xlsx.date_cells(sheet, [xlsx.DATETIME, xlsx.DATE, xlsx.DATE, xlsx.DATETIME,
                                xlsx.DATETIME])
     priorities = {value: str(label) for value, label in Priority.choices}
     states = {value: str(label) for value, label in TaskState.choices}
@@ -247,29 +246,6 @@ def _tasks_workbook(tasks, *, today: dt.date) -> Workbook:
             date(3, done_at), date(4, last_event_at),
         ])
     return workbook
-
-
-def _date_cells(sheet, formats: list[str]):
-    """`date(column, value)`: what `xlsx.date` appends, without making and styling a new
-    cell for every date of every row. A write-only sheet writes each row as it is appended,
-    so each date column keeps one styled cell and refills it row after row."""
-    zone = timezone.get_current_timezone()
-    cells = []
-    for number_format in formats:
-        cell = WriteOnlyCell(sheet)
-        cell.number_format = number_format
-        cells.append(cell)
-
-    def date(column: int, value):
-        if value is None:
-            return None
-        if isinstance(value, dt.datetime):
-            value = value.astimezone(zone).replace(tzinfo=None)
-        cell = cells[column]
-        cell.value = value
-        return cell
-
-    return date
 
 
 @login_required

@@ -79,6 +79,10 @@ ROUTES = {
     ],
     "accountability:dashboard_export": [
         RouteSpec(expect=page_expect(READERS), query="unit=HN.CG&period=2026-10"),
+        RouteSpec(expect=page_expect({"admin"}), query="unit=HN.BD&period=2026-10",
+                  note="outside the HN.CG readers' scope: 404, as the page"),
+        RouteSpec(expect=page_expect(READERS, ok=302), query="unit=HN.CG&period=13/2026",
+                  note="a month that is not valid: nothing exported, back to the dashboard"),
     ],
     "accountability:signal_list": [
         RouteSpec(expect=page_expect("all")),
@@ -87,8 +91,11 @@ ROUTES = {
     ],
     "accountability:signal_export": [
         RouteSpec(expect=page_expect("all")),
-        RouteSpec(expect=page_expect("all"), query="unit=HN.CG&status=undecided&code=S1&sort=unit",
-                  note="filters and order, as the list"),
+        RouteSpec(expect=page_expect(READERS, denied=302),
+                  query="unit=HN.CG&status=undecided&code=S1&sort=unit",
+                  note="filters and order, as the list; HN.CG is not among the units staff "
+                       "and the outsider may filter by: refused, back to the list, which "
+                       "names the filter (as it does for a unit that does not exist)"),
     ],
     "accountability:signal_record": [
         RouteSpec(expect=page_expect(RECORDERS, denied=403)),
@@ -147,6 +154,9 @@ ROUTES = {
         RouteSpec(expect=page_expect({"admin"}), query="unit=HN.BD&period=2026-10",
                   note="outside the HN.CG readers' scope"),
         RouteSpec(expect=page_expect(set(), denied=404), note="unit and period required"),
+        RouteSpec(expect=page_expect(READERS, ok=302), query="unit=HN.CG&period=13/2026",
+                  note="a month that is not valid: nothing exported, back to the dashboard "
+                       "(the page answers 404)"),
     ],
     "accountability:directive_cascade": [
         RouteSpec(kwargs=_directive, expect=page_expect("all")),

@@ -392,13 +392,26 @@ def test_the_export_writes_the_months_as_the_page_and_the_months_totals(world, c
 def test_a_month_outside_the_years_a_period_takes_is_refused_not_a_500(world, client_for,
                                                                        period):
     """A review found 500s (year 0 or 10000 out of range) on the dashboard, its export, the
-    task drill-down and the API; such a month is now refused as any bad month is."""
+    task drill-down and the API; such a month is now refused as any bad month is: by the
+    pages with their error (or 404 for a drill-down), by the exports with a redirect to
+    their page and a message naming the month (core/filters.py), nothing exported."""
     client = client_for(world.user("head"))
     query = {"unit": "HN.CG", "period": period}
-    for name in ("accountability:dashboard", "accountability:dashboard_export",
-                 "accountability:counted_tasks", "accountability:delay_list",
-                 "accountability:signal_list"):
+    for name in ("accountability:dashboard", "accountability:counted_tasks",
+                 "accountability:delay_list", "accountability:signal_list"):
         assert client.get(reverse(name), query).status_code in (200, 400, 404), name
+    refused = gettext("Nothing was exported: correct these filters first. %(problems)s") % {
+        "problems": gettext("Month")}
+    for name, back in (("accountability:dashboard_export", "accountability:dashboard"),
+                       ("accountability:delay_export", "accountability:dashboard"),
+                       ("accountability:signal_export", "accountability:signal_list")):
+        response = client.get(reverse(name), query)
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse(back) + "?"), name
+        shown = client.get(response["Location"])
+        assert shown.status_code == 200, name
+        said = " ".join(str(m) for m in shown.context["messages"])
+        assert said.startswith(refused), (name, said)
     assert client.get("/api/signals/", {"period": period}).status_code == 400
 
 

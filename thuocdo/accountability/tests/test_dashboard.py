@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 from html import unescape
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -288,3 +289,35 @@ def test_the_oldest_overdue_work_says_it_covers_every_month(world, client_for):
     assert gettext("Work still open and past its deadline in force today, whatever month it "
                    "belongs to (not only %(period)s), oldest deadline first, with who holds "
                    "it now.") % {"period": period_name(period)} in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("query", "answer"), [
+    ({"unit": "HN.BD", "period": "2026-10"}, 404),  # outside the head's scope
+    ({"unit": "HN.NOPE", "period": "2026-10"}, 404),
+    ({"unit": "HN.BD", "period": "13/2026"}, 404),  # the unit first: nothing to probe
+    ({"unit": "HN.CG", "period": "13/2026"}, 302),
+    ({"unit": "HN.CG", "period": "9999-12"}, 302),
+    ({"period": "2026-13"}, 302),  # the caller's own unit
+])
+def test_the_dashboard_export_answers_as_the_page_or_refuses_the_month(world, client_for,
+                                                                      query, answer):
+    """A unit the caller may not see (or that does not exist) answers 404, as the page does:
+    the export is no way to probe units. A month that is not valid exports nothing: back to
+    the dashboard of the same query, whose month field says what is wrong, with a message
+    naming the month (core/filters.py); never a workbook of headers only."""
+    from django.utils.translation import gettext
+
+    client = client_for(world.user("head"))
+    page = client.get(reverse("accountability:dashboard"), query)
+    assert page.status_code == (404 if answer == 404 else 200)
+    response = client.get(reverse("accountability:dashboard_export"), query)
+    assert response.status_code == answer
+    if answer == 404:
+        return
+    assert "period" in page.context["form"].errors
+    assert response["Location"] == f"{reverse('accountability:dashboard')}?{urlencode(query)}"
+    shown = client.get(response["Location"])
+    said = " ".join(str(m) for m in shown.context["messages"])
+    assert said.startswith(gettext("Nothing was exported: correct these filters first. "
+                                   "%(problems)s") % {"problems": gettext("Month")}), said

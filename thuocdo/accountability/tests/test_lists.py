@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -93,8 +94,11 @@ def test_the_official_filter_takes_codes_in_any_case(world, client_for):
 @pytest.mark.parametrize("query", [{"official": "nobody"}, {"period": "13/2026"},
                                    {"unit": "HN.NOPE"}, {"code": "S99"}])
 def test_a_filter_that_is_not_valid_lists_nothing(world, client_for, query):
-    """The error is shown next to the filter and nothing is listed (nor exported), not every
-    signal as if the filter were unset."""
+    """The error is shown next to the filter and nothing is listed, not every signal as if
+    the filter were unset. Nor exported: the export answers with the list of the same query
+    and a message naming the filter (core/filters.py), not with a sheet of headers only.
+    A unit that does not exist is refused as one outside the scope is, in the same words
+    (the list's unit filter offers the units the caller sees: no way to probe the rest)."""
     _four(world)
     client = client_for(world.user("head"))
     assert len(_listed(client)) == 4
@@ -103,8 +107,15 @@ def test_a_filter_that_is_not_valid_lists_nothing(world, client_for, query):
     assert response.context["page"].paginator.count == 0
     assert gettext("Correct the filters marked above to list signals.") in (
         response.content.decode())
-    book = load_workbook(io.BytesIO(client.get(reverse(EXPORT), query).content))
-    assert _sheet(book, 0) == []
+    exported = client.get(reverse(EXPORT), query)
+    assert exported.status_code == 302
+    assert exported["Location"] == f"{reverse(LIST)}?{urlencode(query)}"
+    page = client.get(exported["Location"])
+    said = " ".join(str(m) for m in page.context["messages"])
+    assert said.startswith(gettext("Nothing was exported: correct these filters first. "
+                                   "%(problems)s") % {"problems": ""}), said
+    (field,) = page.context["form"].errors
+    assert f"{page.context['form'].fields[field].label}: " in said, said
 
 
 @pytest.mark.django_db
@@ -213,3 +224,45 @@ def test_the_delays_export_has_each_row_of_the_page(world, client_for):
     assert [r[0] for r in _sheet(load_workbook(io.BytesIO(one.content)), 0)] == ["T-DELAY2"]
     assert client_for(world.user("staff")).get(reverse("accountability:delay_export"),
                                                query).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("changes", [
+    {"unit": "HN.BD"}, {"unit": "HN.NOPE"}, {"unit": ""}, {"holder_unit": "HN.BD.VP"},
+    {"holder_unit": "HN.NOPE"}, {"official": "BD.STAFF"}, {"official": "NOBODY"},
+    {"official": "x" * 65, "period": "13/2026"},
+])
+def test_the_delays_export_answers_as_its_page_for_what_the_caller_cannot_see(
+        world, client_for, changes):
+    """A unit or official the caller cannot see (outside the scope, or that does not exist)
+    answers 404, as the drill-down does, whatever else is wrong: the export is no way to
+    probe them."""
+    period = _delays(world)
+    client = client_for(world.user("head"))
+    query = {"unit": "HN.CG", "period": period, **changes}
+    assert client.get(reverse("accountability:delay_list"), query).status_code == 404
+    assert client.get(reverse("accountability:delay_export"), query).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("month", ["13/2026", "2026-13", "9999-12", ""])
+def test_the_delays_export_of_a_month_that_is_not_valid_exports_nothing(world, client_for,
+                                                                        month):
+    """The drill-down answers 404 (it has no field to show the error on); its export goes
+    back to the dashboard of the unit, with that month (whose field says what is wrong) and
+    a message naming the month."""
+    _delays(world)
+    client = client_for(world.user("head"))
+    query = {"unit": "HN.CG", "period": month, "holder_unit": "HN.CG.VP"}
+    assert client.get(reverse("accountability:delay_list"), query).status_code == 404
+    response = client.get(reverse("accountability:delay_export"), query)
+    assert response.status_code == 302
+    expected = {"unit": "HN.CG", "period": month} if month else {"unit": "HN.CG"}
+    assert response["Location"] == (f"{reverse('accountability:dashboard')}?"
+                                    f"{urlencode(expected)}")
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    said = " ".join(str(m) for m in page.context["messages"])
+    assert said.startswith(gettext("Nothing was exported: correct these filters first. "
+                                   "%(problems)s") % {"problems": gettext("Month")}), said
+    assert ("period" in page.context["form"].errors) is bool(month)

@@ -210,3 +210,17 @@ def test_get_without_dates_lists_the_last_90_days(world, client):
     assert listed(start_date=(now - dt.timedelta(days=120)).isoformat()) == {"PA-OLD",
                                                                            "PA-NEW"}
     assert listed(end_date=(now - dt.timedelta(days=50)).isoformat()) == {"PA-OLD"}
+
+
+def test_open311_answers_in_the_language_the_client_asks_for(world, client):
+    """Like /api/, Open311 follows Accept-Language (the pages do not: only the language
+    switch changes theirs); without it, Vietnamese."""
+    english = client.get("/open311/v2/requests/NOPE.json", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 404
+    assert english["Content-Language"] == "en"
+    assert english.json() == [{"code": 404, "description": "No service request has this id."}]
+    default = client.get("/open311/v2/requests/NOPE.json")
+    assert default["Content-Language"] == "vi"
+    assert default.json()[0]["description"] != "No service request has this id."
+    page = client.get("/phan-anh/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page["Content-Language"] == "vi", "a browser's language does not switch a page"

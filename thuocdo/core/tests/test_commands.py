@@ -311,6 +311,33 @@ def test_serve_runs_gunicorn_a_worker_and_the_scheduler():
         "web"}
 
 
+@pytest.mark.django_db
+def test_serve_gives_requests_time_for_a_city_s_exports(monkeypatch):
+    """gunicorn's own 30 s would kill the worker of a large xlsx export: 120 s, or
+    THUOCDO_REQUEST_TIMEOUT, or --timeout."""
+    web = serve.child_commands(bind="x:1", workers=1, jobs=False, scheduler=False)["web"]
+    assert web[web.index("--timeout") + 1] == str(serve.REQUEST_TIMEOUT) == "120"
+    web = serve.child_commands(bind="x:1", workers=1, jobs=False, scheduler=False,
+                               timeout=300)["web"]
+    assert web[web.index("--timeout") + 1] == "300"
+    assert serve.request_timeout({}) == 120
+    assert serve.request_timeout({"THUOCDO_REQUEST_TIMEOUT": " 600 "}) == 600
+    with pytest.raises(CommandError, match="THUOCDO_REQUEST_TIMEOUT"):
+        serve.request_timeout({"THUOCDO_REQUEST_TIMEOUT": "2m"})
+    started = {}
+    monkeypatch.setenv("THUOCDO_SECRET_KEY", "x" * 50)
+    monkeypatch.setenv("THUOCDO_REQUEST_TIMEOUT", "240")
+    monkeypatch.setattr(serve, "ensure_static_root", lambda: None)
+    monkeypatch.setattr(serve, "run_children",
+                        lambda commands, **kwargs: started.update(commands) or 0)
+    run("serve", "--no-jobs", "--no-scheduler")
+    assert started["web"][started["web"].index("--timeout") + 1] == "240"
+    run("serve", "--no-jobs", "--no-scheduler", "--timeout", "90")
+    assert started["web"][started["web"].index("--timeout") + 1] == "90"
+    with pytest.raises(CommandError, match="--timeout"):
+        run("serve", "--timeout", "0")
+
+
 def test_serve_stops_every_child_when_one_dies():
     """A child that exits takes the others down, and its exit code is returned."""
     sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]

@@ -22,8 +22,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
-from thuocdo.core.commands import ThuocdoCommand, count_argument
+from thuocdo.core.commands import ThuocdoCommand, bad_argument, count_argument
 
 PRODUCTION_SETTINGS = "thuocdo.config.settings.production"
 STOP_TIMEOUT = 30  # seconds the children get to finish before they are killed
@@ -106,15 +107,31 @@ def _gunicorn_major() -> int:
         return 0
 
 
+#: seconds a request may take before gunicorn restarts its worker (gunicorn's own default,
+#: 30, is shorter than a city's xlsx exports); THUOCDO_REQUEST_TIMEOUT or --timeout change it
+REQUEST_TIMEOUT = 120
+
+
+def request_timeout(environ: Mapping[str, str]) -> int:
+    """`--timeout`'s default: THUOCDO_REQUEST_TIMEOUT when set, else `REQUEST_TIMEOUT`."""
+    value = environ.get("THUOCDO_REQUEST_TIMEOUT", "").strip()
+    if not value:
+        return REQUEST_TIMEOUT
+    try:
+        return int(value)
+    except ValueError:
+        raise bad_argument("THUOCDO_REQUEST_TIMEOUT", _("expected a whole number")) from None
+
+
 def child_commands(*, bind: str, workers: int, jobs: bool, scheduler: bool,
-                   threads: int = 1) -> dict[str, list[str]]:
+                   threads: int = 1, timeout: int = REQUEST_TIMEOUT) -> dict[str, list[str]]:
     """The processes `thuocdo serve` runs, by name."""
     commands = {
         "web": [
             sys.executable, "-m", "gunicorn", "thuocdo.config.wsgi:application",
             "--bind", bind, "--workers", str(workers), "--threads", str(threads),
             "--access-logfile", "-", "--error-logfile", "-",
-            "--graceful-timeout", str(STOP_TIMEOUT - 5),
+            "--timeout", str(timeout), "--graceful-timeout", str(STOP_TIMEOUT - 5),
         ],
     }
     if _gunicorn_major() >= 27:
@@ -140,6 +157,10 @@ class Command(ThuocdoCommand):
                             help="gunicorn worker processes (default: %(default)s).")
         parser.add_argument("--threads", type=int, default=1,
                             help="Threads per gunicorn worker (default: %(default)s).")
+        parser.add_argument("--timeout", type=int, default=None,
+                            help="Seconds a request may take before its worker is restarted "
+                                 "(default: THUOCDO_REQUEST_TIMEOUT, else "
+                                 f"{REQUEST_TIMEOUT}).")
         parser.add_argument("--no-jobs", action="store_true",
                             help="Do not start a jobs worker (run `thuocdo db_worker` elsewhere).")
         parser.add_argument("--no-scheduler", action="store_true",
@@ -149,6 +170,10 @@ class Command(ThuocdoCommand):
     def handle(self, *args, **options) -> None:
         count_argument(options["workers"], argument="--workers", minimum=1)
         count_argument(options["threads"], argument="--threads", minimum=1)
+        timeout = options["timeout"]
+        if timeout is None:
+            timeout = request_timeout(os.environ)
+        count_argument(timeout, argument="--timeout", minimum=1)
         problem = secret_key_problem(os.environ)
         if problem:
             raise CommandError(problem)
@@ -156,6 +181,7 @@ class Command(ThuocdoCommand):
         ensure_static_root()
         commands = child_commands(
             bind=options["bind"], workers=options["workers"], threads=options["threads"],
+            timeout=timeout,
             jobs=not options["no_jobs"], scheduler=not options["no_scheduler"],
         )
         code = run_children(commands, out=self.stdout.write)
