@@ -1,4 +1,5 @@
-"""API endpoints of core: who the caller is (/api/me/) and API tokens (/api/auth/token/)."""
+"""API endpoints of core: the API root (/api/), who the caller is (/api/me/) and API tokens
+(/api/auth/token/)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import math
 
 from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -19,6 +21,69 @@ from thuocdo.accounts.services import user_api_token
 from thuocdo.org import selectors as org_selectors
 
 from .api import ScopedAPIMixin, error_responses
+
+# -- /api/ -----------------------------------------------------------------------------
+
+#: The API's main endpoints as the root lists them: key → route name in the "api" namespace.
+#: Each collection's list route (name ending in "-list") must be here
+#: (test_the_api_root_lists_every_collection); records and actions are reached from them.
+ROOT_ENDPOINTS = {
+    "me": "api:me",
+    "auth_token": "api:auth-token",
+    "units": "api:unit-list",
+    "officials": "api:official-list",
+    "task_groups": "api:task-group-list",
+    "tasks": "api:task-list",
+    "my_work": "api:my-work",
+    "directives": "api:directive-list",
+    "products": "api:product-list",
+    "signals": "api:signal-list",
+    "notifications": "api:notification-list",
+    "evaluation_periods": "api:evaluation-period-list",
+    "score_cards": "api:score-card-list",
+    "appeals": "api:appeal-list",
+    "quota_exceptions": "api:quota-exception-list",
+    "exchange_schema": "api:exchange-schema",
+    "exchange_export": "api:exchange-export",
+}
+#: Where the API describes itself.
+ROOT_DOCUMENTATION = {
+    "schema": "api:schema",
+    "docs": "api:docs",
+    "redoc": "api:redoc",
+}
+
+
+class ApiRootSerializer(serializers.Serializer):
+    endpoints = serializers.DictField(
+        child=serializers.URLField(),
+        help_text="The API's main endpoints by name (each collection, the caller's own "
+                  "`me` and `my_work`, tokens, the exchange format).",
+    )
+    documentation = serializers.DictField(
+        child=serializers.URLField(),
+        help_text="The OpenAPI schema (`schema`), Swagger UI (`docs`) and Redoc (`redoc`).",
+    )
+
+
+class ApiRootView(APIView):
+    """The API's entry point: its main endpoints and where its schema and documentation are.
+    Like every endpoint but the token's, for logged-in callers only (anonymous: 403)."""
+
+    @extend_schema(
+        operation_id="api_root_retrieve",
+        summary="The API's main endpoints and documentation",
+        responses={200: ApiRootSerializer, **error_responses(403)},
+        tags=["api"],
+    )
+    def get(self, request):
+        def links(routes: dict[str, str]) -> dict[str, str]:
+            return {key: request.build_absolute_uri(reverse(name))
+                    for key, name in routes.items()}
+
+        return Response(ApiRootSerializer({"endpoints": links(ROOT_ENDPOINTS),
+                                           "documentation": links(ROOT_DOCUMENTATION)}).data)
+
 
 # -- /api/me/ --------------------------------------------------------------------------
 

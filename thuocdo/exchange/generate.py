@@ -12,7 +12,8 @@ The structure grows with N: a few hundred officials give a handful of department
 districts; 100,000 give every department, the 30 districts and ~600 communes. The same
 `seed` always gives the same document. Names are composed from Faker's vi_VN name parts
 with one `random.Random(seed)`: Faker's own per-call machinery would be ~50x slower, and
-100,000 officials must generate in seconds.
+100,000 officials must generate in seconds. No two officials of a unit share a full name;
+wards and communes bear Hà Nội's names (`DISTRICT_PLACES`), none twice in the city.
 
 `generate_city(..., months=M, start=(2026, 8))` adds M months of task history (`tasks` and
 `events`, thuocdo.exchange.generate_history); `write_city(stream, ...)` writes the same
@@ -278,9 +279,9 @@ def _unique(items) -> list[str]:
 class _Names:
     """Vietnamese full names and e-mail addresses from Faker's vi_VN parts, drawn once."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, spare: random.Random) -> None:
         p = PersonProvider
-        self.rng = rng
+        self.rng, self.spare = rng, spare
         self.last = _unique(p.last_names)
         # Nguyễn is far the most common family name; Faker's list is unweighted.
         self.last_weights = list(accumulate(3.0 if name == "Nguyễn" else 1.0
@@ -300,9 +301,7 @@ class _Names:
             folded = self._folded[part] = fold(part).replace(" ", "")
         return folded
 
-    def person(self) -> tuple[str, str]:
-        """A full name and a unique e-mail address (given name + initials, as offices do)."""
-        rng = self.rng
+    def _draw(self, rng: random.Random) -> tuple[str, str, str]:
         last = rng.choices(self.last, cum_weights=self.last_weights)[0]
         middles, firsts = ((self.middle_female, self.first_female) if rng.random() < 0.5
                            else (self.middle_male, self.first_male))
@@ -310,7 +309,19 @@ class _Names:
         first = rng.choice(firsts)
         while first == middle:  # "Nguyễn Bảo Bảo" is not a name
             first = rng.choice(firsts)
+        return last, middle, first
+
+    def person(self, taken: set[str]) -> tuple[str, str]:
+        """A full name no one in `taken` (the folded names of the unit's officials so far)
+        has, and a unique e-mail address (given name + initials, as offices do). A name
+        already taken is drawn again from `spare`, so the city's own draws, and every other
+        official's name, stay as they were."""
+        last, middle, first = self._draw(self.rng)
         name = f"{last} {middle} {first}"
+        while fold(name) in taken:
+            last, middle, first = self._draw(self.spare)
+            name = f"{last} {middle} {first}"
+        taken.add(fold(name))
         local = self.fold(first) + self.fold(last)[0] + "".join(
             self.fold(word)[0] for word in middle.split())
         count = self._emails.get(local, 0) + 1
@@ -319,31 +330,163 @@ class _Names:
         return name, email
 
 
-def _commune_names() -> list[str]:
-    """Ward and commune names: Faker's communes and streets (many wards are named so), each
-    once. Names are compared folded (`fold`: tones, case and spaces do not count), so two
-    spellings of one name ("Hòa Bình", "Hoà Bình") are one name; none has a digit, so the
-    numbered names of `_place_names` never meet one of them."""
-    pool = [*AddressProvider.communes, *AddressProvider.streets]
-    seen: set[str] = set()
-    names: list[str] = []
-    for name in pool:
-        name = " ".join(name.split())
+#: Wards and communes of each district, as Hà Nội named them before the 2025 reform (the
+#: districts' own), in the order they are given: a rural district's first is its town
+#: (thị trấn), Sơn Tây's alternate wards and communes. A name another district took first is
+#: skipped (Hà Nội has a few twins: Minh Khai, Quang Trung...), so no two communes of the
+#: city share a name.
+DISTRICT_PLACES = {
+    "Ba Đình": "Ngọc Hà, Giảng Võ, Kim Mã, Đội Cấn, Điện Biên, Quán Thánh, Trúc Bạch, Phúc Xá, "
+               "Vĩnh Phúc, Cống Vị, Liễu Giai, Nguyễn Trung Trực, Ngọc Khánh, Thành Công",
+    "Hoàn Kiếm": "Tràng Tiền, Hàng Bài, Cửa Nam, Hàng Bạc, Hàng Trống, Lý Thái Tổ, Hàng Gai, "
+                 "Hàng Đào, Hàng Bồ, Hàng Buồm, Hàng Mã, Đồng Xuân, Cửa Đông, Phúc Tân, "
+                 "Chương Dương, Hàng Bông, Trần Hưng Đạo, Phan Chu Trinh",
+    "Tây Hồ": "Quảng An, Nhật Tân, Tứ Liên, Yên Phụ, Bưởi, Thụy Khuê, Xuân La, Phú Thượng",
+    "Long Biên": "Ngọc Lâm, Bồ Đề, Gia Thụy, Long Biên, Thạch Bàn, Phúc Đồng, Việt Hưng, "
+                 "Đức Giang, Thượng Thanh, Ngọc Thụy, Giang Biên, Phúc Lợi, Sài Đồng, Cự Khối",
+    "Cầu Giấy": "Dịch Vọng, Dịch Vọng Hậu, Quan Hoa, Nghĩa Đô, Nghĩa Tân, Mai Dịch, Yên Hòa, "
+                "Trung Hòa",
+    "Đống Đa": "Văn Miếu, Quốc Tử Giám, Cát Linh, Hàng Bột, Văn Chương, Khâm Thiên, Thổ Quan, "
+               "Ô Chợ Dừa, Láng Thượng, Láng Hạ, Nam Đồng, Trung Phụng, Quang Trung, Trung Liệt, "
+               "Phương Liên, Thịnh Quang, Trung Tự, Kim Liên, Phương Mai, Ngã Tư Sở, "
+               "Khương Thượng",
+    "Hai Bà Trưng": "Nguyễn Du, Bạch Đằng, Phạm Đình Hổ, Lê Đại Hành, Đồng Nhân, Phố Huế, "
+                    "Đống Mác, Thanh Lương, Thanh Nhàn, Cầu Dền, Bách Khoa, Đồng Tâm, Vĩnh Tuy, "
+                    "Bạch Mai, Quỳnh Mai, Quỳnh Lôi, Minh Khai, Trương Định",
+    "Hoàng Mai": "Tương Mai, Tân Mai, Giáp Bát, Định Công, Đại Kim, Hoàng Văn Thụ, Mai Động, "
+                 "Vĩnh Hưng, Thanh Trì, Lĩnh Nam, Thịnh Liệt, Trần Phú, Hoàng Liệt, Yên Sở",
+    "Thanh Xuân": "Nhân Chính, Thượng Đình, Khương Trung, Khương Mai, Thanh Xuân Trung, "
+                  "Phương Liệt, Hạ Đình, Khương Đình, Thanh Xuân Bắc, Thanh Xuân Nam, Kim Giang",
+    "Nam Từ Liêm": "Mỹ Đình, Cầu Diễn, Xuân Phương, Phương Canh, Tây Mỗ, Mễ Trì, Phú Đô, "
+                   "Đại Mỗ, Trung Văn",
+    "Bắc Từ Liêm": "Cổ Nhuế, Xuân Đỉnh, Xuân Tảo, Đông Ngạc, Đức Thắng, Thụy Phương, Phúc Diễn, "
+                   "Phú Diễn, Minh Khai, Tây Tựu, Thượng Cát, Liên Mạc",
+    "Hà Đông": "Nguyễn Trãi, Quang Trung, Mộ Lao, Văn Quán, Vạn Phúc, Yết Kiêu, La Khê, Phú La, "
+               "Phúc La, Hà Cầu, Yên Nghĩa, Kiến Hưng, Phú Lãm, Phú Lương, Dương Nội, Đồng Mai, "
+               "Biên Giang",
+    "Sơn Tây": "Lê Lợi, Đường Lâm, Phú Thịnh, Thanh Mỹ, Ngô Quyền, Xuân Sơn, Quang Trung, "
+               "Kim Sơn, Sơn Lộc, Sơn Đông, Xuân Khanh, Cổ Đông, Trung Hưng, Viên Sơn, "
+               "Trung Sơn Trầm",
+    "Sóc Sơn": "Sóc Sơn, Phù Linh, Tiên Dược, Mai Đình, Phú Cường, Thanh Xuân, Minh Phú, "
+               "Hiền Ninh, Kim Lũ, Trung Giã, Bắc Sơn, Nam Sơn, Hồng Kỳ, Minh Trí, Tân Hưng, "
+               "Bắc Phú, Tân Minh, Quang Tiến, Tân Dân, Việt Long, Xuân Giang, Đức Hòa, "
+               "Đông Xuân, Phú Minh, Phù Lỗ, Xuân Thu",
+    "Đông Anh": "Đông Anh, Cổ Loa, Uy Nỗ, Xuân Nộn, Thụy Lâm, Bắc Hồng, Nguyên Khê, Nam Hồng, "
+                "Tiên Dương, Vân Hà, Vân Nội, Liên Hà, Việt Hùng, Kim Nỗ, Kim Chung, Dục Tú, "
+                "Đại Mạch, Vĩnh Ngọc, Hải Bối, Xuân Canh, Võng La, Tàm Xá, Mai Lâm, Đông Hội",
+    "Gia Lâm": "Trâu Quỳ, Bát Tràng, Đa Tốn, Kiêu Kỵ, Phù Đổng, Ninh Hiệp, Đình Xuyên, Yên "
+               "Thường, Yên Viên, Dương Hà, Trung Mầu, Lệ Chi, Cổ Bi, Đặng Xá, Phú Thị, "
+               "Dương Quang, Dương Xá, Đông Dư, Kim Lan, Văn Đức",
+    "Thanh Trì": "Văn Điển, Tân Triều, Thanh Liệt, Tả Thanh Oai, Hữu Hòa, Tam Hiệp, Yên Mỹ, "
+                 "Vĩnh Quỳnh, Ngũ Hiệp, Duyên Hà, Ngọc Hồi, Đại Áng, Liên Ninh, Đông Mỹ",
+    "Mê Linh": "Chi Đông, Quang Minh, Đại Thịnh, Kim Hoa, Thạch Đà, Tiến Thắng, Tự Lập, "
+               "Thanh Lâm, Tam Đồng, Vạn Yên, Chu Phan, Tiến Thịnh, Mê Linh, Văn Khê, "
+               "Hoàng Kim, Tiền Phong, Tráng Việt",
+    "Ba Vì": "Tây Đằng, Cổ Đô, Tản Hồng, Vạn Thắng, Châu Sơn, Phong Vân, Phú Đông, Phú Phương, "
+             "Phú Châu, Thái Hòa, Đồng Thái, Phú Sơn, Minh Châu, Vật Lại, Chu Minh, Tòng Bạt, "
+             "Cẩm Lĩnh, Sơn Đà, Đông Quang, Tiên Phong, Thụy An, Cam Thượng, Thuần Mỹ, "
+             "Tản Lĩnh, Ba Trại, Minh Quang, Ba Vì, Vân Hòa, Yên Bài, Khánh Thượng",
+    "Phúc Thọ": "Phúc Thọ, Vân Phúc, Vân Nam, Xuân Đình, Sen Phương, Võng Xuyên, Thọ Lộc, "
+                "Long Xuyên, Thượng Cốc, Hát Môn, Tích Giang, Thanh Đa, Trạch Mỹ Lộc, Phúc Hòa, "
+                "Ngọc Tảo, Phụng Thượng, Tam Thuấn, Hiệp Thuận, Liên Hiệp",
+    "Đan Phượng": "Phùng, Trung Châu, Thọ An, Thọ Xuân, Hồng Hà, Liên Hồng, Hạ Mỗ, Liên Trung, "
+                  "Phương Đình, Thượng Mỗ, Tân Hội, Tân Lập, Đan Phượng, Đồng Tháp, Song Phượng",
+    "Hoài Đức": "Trạm Trôi, Đức Thượng, Dương Liễu, Di Trạch, Cát Quế, Sơn Đồng, Vân Canh, "
+                "Đắc Sở, Lại Yên, Tiền Yên, Song Phương, An Khánh, An Thượng, Vân Côn, La Phù, "
+                "Đông La",
+    "Quốc Oai": "Quốc Oai, Sài Sơn, Phượng Cách, Yên Sơn, Ngọc Liệp, Ngọc Mỹ, Liệp Tuyết, "
+                "Thạch Thán, Đồng Quang, Phú Cát, Tuyết Nghĩa, Nghĩa Hương, Cộng Hòa, Tân Phú, "
+                "Đại Thành, Phú Mãn, Cấn Hữu, Tân Hòa, Hòa Thạch, Đông Yên",
+    "Thạch Thất": "Liên Quan, Đại Đồng, Cẩm Yên, Lại Thượng, Phú Kim, Hương Ngải, Canh Nậu, "
+                  "Kim Quan, Dị Nậu, Bình Yên, Chàng Sơn, Thạch Hòa, Cần Kiệm, Hữu Bằng, "
+                  "Phùng Xá, Tân Xã, Thạch Xá, Bình Phú, Hạ Bằng, Đồng Trúc, Yên Trung, "
+                  "Yên Bình, Tiến Xuân",
+    "Chương Mỹ": "Chúc Sơn, Xuân Mai, Phụng Châu, Tiên Phương, Đông Sơn, Đông Phương Yên, "
+                 "Phú Nghĩa, Trường Yên, Ngọc Hòa, Thủy Xuân Tiên, Thanh Bình, Trung Hòa, "
+                 "Đại Yên, Thụy Hương, Tốt Động, Lam Điền, Tân Tiến, Nam Phương Tiến, Hợp Đồng, "
+                 "Hoàng Diệu, Hữu Văn, Quảng Bị, Mỹ Lương, Thượng Vực, Hồng Phong, Đồng Phú",
+    "Thanh Oai": "Kim Bài, Cự Khê, Bích Hòa, Mỹ Hưng, Cao Viên, Bình Minh, Tam Hưng, "
+                 "Thanh Cao, Thanh Thùy, Thanh Mai, Thanh Văn, Đỗ Động, Kim An, Kim Thư, "
+                 "Phương Trung, Tân Ước, Dân Hòa, Liên Châu, Cao Dương, Xuân Dương, Hồng Dương",
+    "Thường Tín": "Thường Tín, Ninh Sở, Nhị Khê, Duyên Thái, Khánh Hà, Hòa Bình, Văn Bình, "
+                  "Hiền Giang, Hồng Vân, Vân Tảo, Liên Phương, Văn Phú, Tự Nhiên, Hà Hồi, "
+                  "Thư Phú, Quất Động, Thắng Lợi, Dũng Tiến, Thống Nhất, Nghiêm Xuyên, Tô Hiệu, "
+                  "Văn Tự, Vạn Điểm, Minh Cường",
+    "Phú Xuyên": "Phú Xuyên, Hồng Minh, Phượng Dực, Nam Tiến, Tri Trung, Đại Thắng, Phú Túc, "
+                 "Văn Hoàng, Hồng Thái, Hoàng Long, Nam Phong, Nam Triều, Sơn Hà, Chuyên Mỹ, "
+                 "Khai Thái, Phúc Tiến, Vân Từ, Tri Thủy, Đại Xuyên, Phú Yên, Bạch Hạ, "
+                 "Quang Lãng, Châu Can, Minh Tân",
+    "Ứng Hòa": "Vân Đình, Viên An, Viên Nội, Hoa Sơn, Quảng Phú Cầu, Trường Thịnh, Cao Thành, "
+               "Liên Bạt, Sơn Công, Đồng Tiến, Phương Tú, Trung Tú, Đồng Tân, Tảo Dương Văn, "
+               "Vạn Thái, Minh Đức, Hòa Lâm, Hòa Xá, Trầm Lộng, Kim Đường, Hòa Nam, Hòa Phú",
+    "Mỹ Đức": "Đại Nghĩa, Hương Sơn, Thượng Lâm, Tuy Lai, Phúc Lâm, Mỹ Thành, Bột Xuyên, An Mỹ, "
+              "Hồng Sơn, Lê Thanh, Xuy Xá, Phù Lưu Tế, Đại Hưng, Vạn Kim, Đốc Tín, Hùng Tiến, "
+              "An Tiến, Hợp Tiến, Hợp Thanh, An Phú",
+}
+#: Hà Nội's ward names of the 2025 reform not among the districts' own, for a district whose
+#: own are used up (a city bigger than its list): none is the name of a district.
+SPARE_PLACES = ("Cửa Nam, Ô Chợ Dừa, Láng, Văn Miếu - Quốc Tử Giám, Hồng Hà, Tùng Thiện, "
+                "Từ Liêm, Yên Hòa, Phú Thượng, Xuân Phương, Thượng Cát, Tây Mỗ, Đại Mỗ, "
+                "Khương Đình, Phương Liệt, Vĩnh Hưng, Tương Mai, Lĩnh Nam, Hoàng Liệt, "
+                "Yên Sở, Bạch Mai, Vĩnh Tuy, Phúc Lợi, Việt Hưng, Bồ Đề, Nghĩa Đô, Dương Nội, "
+                "Yên Nghĩa, Phú Lương, Kiến Hưng, Tây Tựu, Phú Diễn, Đông Ngạc, Xuân Đỉnh")
+
+
+def _split(names: str) -> list[str]:
+    return [name.strip() for name in names.split(",")]
+
+
+class _Places:
+    """The place names of the city's communes: each district's own (`DISTRICT_PLACES`) in
+    order, then Hà Nội's spare ward names (`SPARE_PLACES`), then numbers ("phường 12")
+    counted across the city; no name is given twice in the city (compared folded: tones,
+    case and spaces do not count). Deterministic: no draw."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+        self.spare = _split(SPARE_PLACES)
+        self.number = 0
+
+    def _take(self, name: str) -> bool:
         folded = fold(name)
-        if (any(ch.isdigit() for ch in name) or name in {"Pasteur", "Alexandre de Rhodes"}
-                or folded in seen):
-            continue
-        seen.add(folded)
-        names.append(name)
-    return names
+        if folded in self.used:
+            return False
+        self.used.add(folded)
+        return True
+
+    def district(self, district: str, count: int) -> list[str]:
+        names: list[str] = []
+        for name in _split(DISTRICT_PLACES.get(district, "")):
+            if len(names) < count and self._take(name):
+                names.append(name)
+        while len(names) < count and self.spare:
+            name = self.spare.pop(0)
+            if self._take(name):
+                names.append(name)
+        while len(names) < count:
+            self.number += 1
+            if self._take(str(self.number)):
+                names.append(str(self.number))
+        return names
 
 
-def _place_names(pool: list[str], count: int, rng: random.Random) -> list[str]:
-    """The place names of `count` communes of one district, no two alike: drawn from
-    `pool` (`_commune_names`), then numbered when it runs out ("Phường 12")."""
-    names = rng.sample(pool, min(count, len(pool)))
-    names += [str(n) for n in range(1, count - len(names) + 1)]
-    return names
+def _faker_place_count() -> int:
+    """How many place names the first generator drew a district's communes from (Faker's
+    vi_VN communes and streets, each once, none with a digit)."""
+    seen: set[str] = set()
+    for name in (*AddressProvider.communes, *AddressProvider.streets):
+        name = " ".join(name.split())
+        if not any(ch.isdigit() for ch in name) and name not in {"Pasteur",
+                                                                 "Alexandre de Rhodes"}:
+            seen.add(fold(name))
+    return len(seen)
+
+
+def _keep_draws(rng: random.Random, pool: int, count: int) -> None:
+    """Advance `rng` as the first generator's draw of `count` place names out of `pool` did
+    (`random.sample` draws the same for any population of that size), so every official
+    keeps the name, e-mail address and code they had: the demo's logins stay the same."""
+    rng.sample(range(pool), min(count, pool))
 
 
 # -- the tree ----------------------------------------------------------------------------------
@@ -374,7 +517,7 @@ def _tree(shape: Shape, rng: random.Random) -> list[_Unit]:
         for i, (division, dgroup) in enumerate(divisions, 1):
             weight = 1.5 if dgroup == "VP" else 1.0
             units.append(_Unit(f"{dcode}.P{i:02d}", division, "division", dcode, weight, dgroup))
-    commune_pool = _commune_names()
+    places, faker_places = _Places(), _faker_place_count()
     for code, word, name in DISTRICTS[: shape.districts]:
         dcode = f"{CITY_CODE}.{code}"
         urban = word == "quận"
@@ -387,7 +530,8 @@ def _tree(shape: Shape, rng: random.Random) -> list[_Unit]:
                 division = urban_name if urban else rural_name
             label = f"{division} {full}"
             units.append(_Unit(f"{dcode}.P{i:02d}", label, "division", dcode, 1.0, dgroup))
-        names = _place_names(commune_pool, shape.communes, rng)
+        _keep_draws(rng, faker_places, shape.communes)
+        names = places.district(name, shape.communes)
         counters: dict[str, int] = {}
         for i, commune in enumerate(names):
             if urban or (word == "thị xã" and i % 2 == 0):
@@ -574,14 +718,15 @@ def _generate_org(*, officials: int, seed: int) -> dict:
     rng = random.Random(seed)
     units = _tree(Shape.for_officials(officials), rng)
     _allocate(units, officials)
-    names = _Names(rng)
+    names = _Names(rng, random.Random(f"{seed}:names"))
     people: list[dict] = []
     number = 0
     for unit in units:
         deputies = _deputies(unit)
+        taken: set[str] = set()  # no two officials of a unit share a full name
         for i in range(unit.size):
             number += 1
-            name, email = names.person()
+            name, email = names.person(taken)
             if i == 0:
                 position, group = "head", "LD"
             elif i <= deputies:

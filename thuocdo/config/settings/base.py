@@ -264,7 +264,11 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refused request (403) is one WARNING line (method, path, user), not a traceback; a
+    # 500 keeps its traceback (core.log.RefusalFilter).
+    "filters": {"refusals": {"()": "thuocdo.core.log.RefusalFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("THUOCDO_LOG_LEVEL", "WARNING")},
 }
 

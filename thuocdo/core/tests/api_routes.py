@@ -22,6 +22,11 @@ def wrong_credentials(world):
 
 
 ROUTES = {
+    # The API root: like the rest of the API, for logged-in callers only.
+    "api:root": [
+        RouteSpec(expect=api_expect("all")),
+        RouteSpec(method="post", expect=NOT_ALLOWED),
+    ],
     "api:me": [
         RouteSpec(expect=api_expect("all")),
         RouteSpec(method="post", expect=NOT_ALLOWED),

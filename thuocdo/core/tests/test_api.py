@@ -9,14 +9,15 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from rest_framework import exceptions
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from thuocdo.core.api import exception_handler
+from thuocdo.core.api_views import ROOT_ENDPOINTS
 from thuocdo.core.errors import ServiceError
-from thuocdo.core.testing import PASSWORD
+from thuocdo.core.testing import PASSWORD, ok
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,51 @@ def assert_error(response, status, code):
     assert body["code"] == code
     assert body["message"]
     return body
+
+
+# -- /api/ ------------------------------------------------------------------------------
+
+
+def test_the_api_root_lists_the_endpoints_and_the_documentation(world):
+    client = APIClient()
+    client.force_authenticate(world.user("staff"))
+    body = ok(client.get("/api/"))
+    assert set(body) == {"endpoints", "documentation"}
+    assert body["endpoints"]["tasks"] == "http://testserver/api/tasks/"
+    assert body["endpoints"]["me"] == "http://testserver/api/me/"
+    assert body["documentation"] == {"schema": "http://testserver/api/schema/",
+                                     "docs": "http://testserver/api/docs/",
+                                     "redoc": "http://testserver/api/redoc/"}
+    # every link is a route of the API
+    for url in (*body["endpoints"].values(), *body["documentation"].values()):
+        assert resolve(url.removeprefix("http://testserver")).namespace == "api", url
+
+
+def test_the_api_root_is_for_logged_in_callers_like_the_rest_of_the_api():
+    assert_error(APIClient().get("/api/"), 403, "not_authenticated")
+
+
+def test_the_api_root_lists_every_collection():
+    """A new collection (a route named "...-list" in the API) is listed by the root."""
+    lists = {f"api:{pattern.name}" for pattern in _api_patterns()
+             if pattern.name and pattern.name.endswith("-list")}
+    assert lists
+    assert lists <= set(ROOT_ENDPOINTS.values()), sorted(lists - set(ROOT_ENDPOINTS.values()))
+
+
+def _api_patterns():
+    """Every named route under /api/ (the "api" namespace of the URL map)."""
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern):
+                yield pattern
+
+    api = next(pattern for pattern in get_resolver().url_patterns
+               if isinstance(pattern, URLResolver) and pattern.namespace == "api")
+    return list(walk(api.url_patterns))
 
 
 # -- /api/me/ ---------------------------------------------------------------------------
