@@ -23,6 +23,19 @@ def pytest_report_header(config):
     return f"thuocdo: database {engine} ({'THUOCDO_DATABASE_URL' if url else 'default'})"
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a page answered in English (the language
+    cookie of a test's client) leaves English active in the thread, and a later test in the
+    same process would otherwise read its messages in English."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def world(db) -> World:
     """A small organisation with one user per role (see thuocdo.core.testing)."""

@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from thuocdo.accounts.choices import GrantRole
-from thuocdo.accounts.models import ScopeGrant
+from thuocdo.accounts.models import ScopeGrant, User
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.inserts import insert_rows
 from thuocdo.core.parallel import collector_paused
@@ -284,7 +284,8 @@ def _dec(value: Any) -> Decimal | None:
 
 
 def period_score(*, actor: Any = None, period: Period, reason: str = "",
-                 workers: int | None = None, on: dt.date | None = None) -> ScoreResult:
+                 workers: int | None = None, on: dt.date | None = None,
+                 caused_by: Any = None) -> ScoreResult:
     """Compute every card of the period with the engine and store it.
 
     Allowed once the period has ended (`ended_refusal`, as of `on`), while it is open,
@@ -294,7 +295,11 @@ def period_score(*, actor: Any = None, period: Period, reason: str = "",
     changed goes back to draft, unless only the quota's outcome changed (`reviewed_content`:
     it stays reviewed, an approval being undone). The cards are computed before the storing
     transaction (reads only, shared among `workers` processes when no transaction is open:
-    `thuocdo.core.parallel`); storing locks the period and checks its state again."""
+    `thuocdo.core.parallel`); storing locks the period and checks its state again.
+
+    `caused_by`: the user whose change made a service re-score on their behalf (`actor`
+    None), such as an assessment saved: the leaders whose review the run undoes are told
+    who caused it, unless it was themselves (`_notify_review_undone`)."""
     scope = _scope(actor)
     if not (can_manage_periods(scope) or scope.lead_ranges):
         raise _deny(_("Only the organisation board and leaders score a period."))
@@ -307,7 +312,7 @@ def period_score(*, actor: Any = None, period: Period, reason: str = "",
         inputs = adapters.period_inputs(engine_period)
         scores = adapters.score(inputs, rubric, workers=workers)
         return _store_scores(actor=actor, period=period, reason=reason, rubric=rubric,
-                             inputs=inputs, scores=scores)
+                             inputs=inputs, scores=scores, caused_by=caused_by or actor)
 
 
 def _check_scorable(period: Period) -> None:
@@ -360,7 +365,8 @@ def _card_values(card: Any, inputs: adapters.PeriodInputs) -> dict[str, Any]:
 
 @transaction.atomic
 def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
-                  inputs: adapters.PeriodInputs, scores: Any) -> ScoreResult:
+                  inputs: adapters.PeriodInputs, scores: Any,
+                  caused_by: Any = None) -> ScoreResult:
     """Store the computed cards (`period_score`), the period locked."""
     period = _lock_period(period)
     _check_scorable(period)
@@ -378,6 +384,8 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
     to_draft: list[str] = []
     unapproved: list[str] = []
     quota_only: list[str] = []
+    #: (reviewer's user, card's official) of the reviews undone by another's run
+    review_undone: list[tuple[int, int]] = []
     # Built and written a batch at a time: the rows and their JSON are let go as written;
     # new cards as plain rows (`core.inserts.insert_rows`: COPY on PostgreSQL).
     cards = scores.cards
@@ -411,6 +419,8 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
             if row[1] != update.unit_id or content_digest(reviewed_content(data)) \
                     != content_digest(reviewed_content(update.data)):
                 to_draft.append(code)
+                if reviewed_by is not None and reviewed_by != getattr(caused_by, "pk", None):
+                    review_undone.append((reviewed_by, inputs.official_ids[code]))
                 continue
             update.status = CardStatus.REVIEWED
             update.reviewed_by_id = reviewed_by
@@ -422,6 +432,7 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
                                                 "approved_by"])
         notified += _notify_self_score(period, [row[0] for row in new])
         created, updated = created + len(new), updated + len(changed)
+    _notify_review_undone(period, review_undone, caused_by=caused_by)
     if period.status == PeriodStatus.OPEN:
         period.status = PeriodStatus.SCORING
     period.rubric_version = rubric.version
@@ -656,7 +667,7 @@ def assessments_save(*, actor: Any = None, period: Period, rows: Sequence[Assess
         changed += did
     scored = None
     if changed and rescore and period.cards.exists():
-        scored = period_score(actor=None, period=period,
+        scored = period_score(actor=None, period=period, caused_by=actor,
                               reason=_("general criteria assessed"))
     return AssessmentsSaved(changed, scored)
 
@@ -1614,6 +1625,45 @@ def _notify_self_score(period: Period, official_ids: list[int]) -> int:
                   key=f"evaluation:self_score:{period.pk}:{official_id}", title=title,
                   body=body, url=_card_url(period.label, codes[official_id]), now=now)
             for official_id in official_ids if official_id not in assessed)
+
+
+def _notify_review_undone(period: Period, undone: list[tuple[int, int]], *,
+                          caused_by: Any) -> int:
+    """Tell each leader whose review a scoring run undid (the card's content changed: back
+    to draft, `period_score`) that the card waits for them again, unless the run was
+    theirs: a deputy's corrected assessment, or a board's re-scoring, must not leave a
+    head believing the cards they reviewed still stand. One note per card and run."""
+    if not undone:
+        return 0
+    reviewers = dict(User.objects.filter(pk__in={user for user, _official in undone},
+                                         official__isnull=False)
+                     .values_list("pk", "official_id"))
+    officials = {pk: (code, name) for pk, code, name in Official.objects.filter(
+        pk__in={o for _user, o in undone}).values_list("pk", "code", "name")}
+    now = timezone.now()
+    by = getattr(caused_by, "official", None) if getattr(caused_by, "pk", None) else None
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Review again: a card of %(p)s changed") % {"p": period.name}
+        if by is not None:
+            who = _("%(name)s (%(code)s)") % {"name": by.name, "code": by.code}
+        elif getattr(caused_by, "pk", None):
+            who = caused_by.full_name or caused_by.get_username()
+        else:
+            who = _("the system")
+
+        def body(official_id: int) -> str:
+            return _("The score card of %(name)s (%(code)s) for %(p)s, which you reviewed, "
+                     "went back to draft when %(who)s scored the period again: its content "
+                     "changed. Review it again.") % {
+                "name": officials[official_id][1], "code": officials[official_id][0],
+                "p": period.name, "who": who}
+
+        return _batched(
+            _note(recipient_id=reviewers[user],
+                  key=f"evaluation:review_undone:{period.pk}:{official_id}:{now:%Y%m%d%H%M%S%f}",
+                  title=title, body=body(official_id),
+                  url=_card_url(period.label, officials[official_id][0]), now=now)
+            for user, official_id in undone if user in reviewers)
 
 
 class _Tree:

@@ -414,6 +414,41 @@ def test_a_change_of_the_quota_s_outcome_alone_keeps_the_review(quota_reviewed):
     assert not result.unapproved
 
 
+def test_the_leader_whose_review_a_change_undid_is_told(db):
+    """CB000's account reviews HN.CG's cards; the administrator's assessment of CB105 then
+    changes CB105's card, which goes back to draft: CB000 is told, with a link to the card.
+    A change the reviewer makes themselves tells nobody (they see it on the page)."""
+    from thuocdo.core.testing import PASSWORD
+    from thuocdo.notifications.models import Notification
+    from thuocdo.org.models import Unit
+
+    period, admin = quota_case_under_review()
+    head = Official.objects.get(code="CB000")
+    reviewer = accounts.user_create(email="reviewer@example.vn", password=PASSWORD,
+                                    official=head, is_superuser=True)
+    services.assessment_set(actor=admin, period=period, official=head, general_points=30,
+                            organising=1, uniting=1)
+    for code in ("HN.CG.VP", "HN.CG"):
+        services.unit_review(actor=reviewer, period=period, unit=Unit.objects.get(code=code))
+    period = Period.objects.get(pk=period.pk)
+
+    def notes():
+        return list(Notification.objects.filter(recipient=head,
+                                                 key__startswith="evaluation:review_undone:"))
+
+    services.assessments_save(actor=admin, period=period, rows=[
+        services.AssessmentRow(Official.objects.get(code="CB105"), 30)])
+    [note] = notes()
+    assert note.url == reverse("evaluations:card_detail",
+                               kwargs={"label": "2026-10", "official": "CB105"})
+    assert "CB105" in note.body and "Quản trị" in note.body and "2026" in note.title
+    services.unit_review(actor=reviewer, period=period, unit=Unit.objects.get(code="HN.CG.VP"))
+    services.assessments_save(actor=reviewer, period=period, rows=[
+        services.AssessmentRow(Official.objects.get(code="CB105"), 29, reason="Đi muộn")])
+    assert _status("CB105") == "draft"
+    assert len(notes()) == 1, "the reviewer's own change tells nobody"
+
+
 def test_an_approval_is_undone_by_a_change_of_the_quota_s_outcome(quota_reviewed):
     """An approved card whose quota outcome changes goes back to reviewed (the agency
     approves grades after the quota), to be approved again."""
