@@ -15,7 +15,6 @@ from typing import ClassVar
 from django import forms
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -225,7 +224,11 @@ class TaskFilterForm(FilterForm):
 
 class TaskAssignForm(forms.Form):
     """The five "rõ" of a new task. The lead unit is one the assigner leads (any unit for an
-    administrator); the lead official's choices are the members of the chosen lead unit."""
+    administrator); the lead official's choices are the members of the chosen lead unit.
+
+    A deadline in the past is a date the form accepts and the service refuses
+    (`workflow.check_assignment`): so the service still has it, and still compares the
+    coordinating units' deadlines with it."""
 
     title = forms.CharField(label=_("Title"), max_length=500)
     description = forms.CharField(label=_("What is to be done"), required=False,
@@ -279,13 +282,6 @@ class TaskAssignForm(forms.Form):
             org_selectors.official_list(scope=scope, unit=unit, include_subunits=False)
             if unit is not None else Official.objects.none()
         )
-
-    def clean_due(self):
-        due = self.cleaned_data["due"]
-        if due < timezone.localdate():
-            raise forms.ValidationError(_("The deadline cannot be in the past."),
-                                        code="due_past")
-        return due
 
 
 class CoordinationForm(forms.Form):
@@ -459,12 +455,21 @@ class ExtensionRequestForm(ActionForm):
 
 
 class ExtensionGrantForm(ActionForm):
-    """A new deadline, and why it moves (recorded in the event, shown on the timeline)."""
+    """A new deadline, and why it moves (recorded in the event, shown on the timeline).
+
+    The assigner may move the deadline whether or not the holder asked (docs/workflow.md):
+    the action answers a request only while one is pending, and says so only then."""
 
     kind = EventKind.EXTENSION_GRANT
     new_due = DayField(label=_("New deadline"), widget=DateInput)
     reason = _reason(_("Reason for the extension"), required_message=_(
         "A granted extension needs a reason: say why the deadline moves."))
+
+    @property
+    def label(self):
+        if pending_extension(self.snapshot) is not None:
+            return ACTION_LABELS[self.kind]
+        return _("Extend the deadline")
 
     def setup(self) -> None:
         requested = pending_extension(self.snapshot)

@@ -855,21 +855,43 @@ def check_assignment(
         if coefficient is None:
             found.add(_err(_("Product %(code)s has no coefficient in force.")
                            % {"code": product.code}, "task_product_coefficient", "product"))
+    # A coordinating deadline is checked against the day of assignment whatever the task's
+    # deadline, and against the task's deadline whenever there is one, refused or not (a
+    # deadline in the past is refused above, yet a coordinating one after it is wrong too).
+    due_valid = due is not None and due >= day
     seen: set[int] = set()
     for index, (unit, unit_due) in enumerate(coordinating):
-        if (lead_unit is not None and unit.pk == lead_unit.pk) or unit.pk in seen:
-            found.add(_err(_("A coordinating unit must differ from the lead unit and be named "
-                             "once."), "task_coordination", ("coordinating_units", index, "unit")))
+        if lead_unit is not None and unit.pk == lead_unit.pk:
+            found.add(_err(_("Coordinating unit %(unit)s is the lead unit: a coordinating unit "
+                             "must differ from the lead unit.") % {"unit": unit.name},
+                           "task_coordination", ("coordinating_units", index, "unit")))
+        elif unit.pk in seen:
+            found.add(_err(_("Coordinating unit %(unit)s is named twice: name each "
+                             "coordinating unit once.") % {"unit": unit.name},
+                           "task_coordination", ("coordinating_units", index, "unit")))
         seen.add(unit.pk)
+        values = {"unit": unit.name, "unit_due": _short(unit_due) if unit_due else "",
+                  "day": _short(day), "due": _short(due) if due else ""}
         if unit_due is None:
             found.add(_err(_("Give the coordinating unit its deadline."),
                            "task_coordination_due", ("coordinating_units", index, "due")))
-        elif due is not None and (unit_due > due or unit_due < day):
+        elif due_valid and (unit_due > due or unit_due < day):
             found.add(_err(
                 _("The deadline of coordinating unit %(unit)s (%(unit_due)s) must fall "
                   "between the assignment (%(day)s) and the task's deadline (%(due)s).")
-                % {"unit": unit.name, "unit_due": _short(unit_due), "day": _short(day),
-                   "due": _short(due)},
+                % values, "task_coordination_due", ("coordinating_units", index, "due"),
+            ))
+        elif unit_due < day:
+            message = (_("The deadline of coordinating unit %(unit)s (%(unit_due)s) cannot "
+                         "precede the assignment (%(day)s).") if allow_past_due
+                       else _("The deadline of coordinating unit %(unit)s (%(unit_due)s) "
+                              "cannot be in the past."))
+            found.add(_err(message % values, "task_coordination_due",
+                           ("coordinating_units", index, "due")))
+        elif due is not None and unit_due > due:
+            found.add(_err(
+                _("The deadline of coordinating unit %(unit)s (%(unit_due)s) cannot be after "
+                  "the task's deadline (%(due)s).") % values,
                 "task_coordination_due", ("coordinating_units", index, "due"),
             ))
     if problems is None:

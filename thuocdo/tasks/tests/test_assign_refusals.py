@@ -102,7 +102,8 @@ def test_the_page_shows_the_form_s_and_the_service_s_mistakes_at_once(world, cli
     assert rows[0].errors["due"][0].startswith(
         "11/10/2026, the deadline of coordinating unit UBND phường Dịch Vọng, is a day off")
     assert rows[1].errors == {"unit": [
-        "A coordinating unit must differ from the lead unit and be named once."]}
+        "Coordinating unit UBND phường Dịch Vọng is named twice: name each coordinating unit "
+        "once."]}
     html = response.content.decode()
     assert "There are 3 problems to fix:" in html
     entries = summary(html)
@@ -110,9 +111,89 @@ def test_the_page_shows_the_form_s_and_the_service_s_mistakes_at_once(world, cli
                                                  "id_coord-1-unit"]
     assert entries[0][1] == "Title: This field is required."
     assert entries[1][1].startswith("Its deadline (row 1): 11/10/2026, the deadline")
-    assert entries[2][1].startswith("Coordinating unit (row 2): A coordinating unit must")
+    assert entries[2][1].startswith("Coordinating unit (row 2): Coordinating unit UBND")
     for href, _text in entries:  # each link leads to an input of the page
         assert f'id="{href}"' in html
+
+
+def test_a_refused_task_deadline_still_has_the_coordinating_deadlines_checked(
+        world, client_for, product):
+    """The walk's case: no title, the task's deadline in the past, one coordinating unit
+    named twice, its first deadline after the task's and its second in the past. All five
+    mistakes are shown: a task deadline refused does not hide the rows' deadlines."""
+    client = client_for(world.user("head"))
+    response = client.post(reverse("tasks:task_assign"), assign_form(
+        title="", due="2026-09-25", **{
+            "coord-TOTAL_FORMS": "2",
+            "coord-0-unit": "HN.CG.DV", "coord-0-due": "2026-10-09",
+            "coord-1-unit": "HN.CG.DV", "coord-1-due": "2026-09-30"}))
+    assert response.status_code == 200 and not Task.objects.exists()
+    form, rows = response.context["form"], response.context["coordinations"].forms
+    assert form.errors == {"title": ["This field is required."],
+                           "due": ["The deadline cannot be in the past."]}
+    assert rows[0].errors == {"due": [
+        "The deadline of coordinating unit UBND phường Dịch Vọng (09/10/2026) cannot be after "
+        "the task's deadline (25/09/2026)."]}
+    assert rows[1].errors == {
+        "unit": ["Coordinating unit UBND phường Dịch Vọng is named twice: name each "
+                 "coordinating unit once."],
+        "due": ["The deadline of coordinating unit UBND phường Dịch Vọng (30/09/2026) cannot "
+                "be in the past."]}
+    html = response.content.decode()
+    assert "There are 5 problems to fix:" in html
+    assert [href for href, _text in summary(html)] == [
+        "id_title", "id_due", "id_coord-0-due", "id_coord-1-unit", "id_coord-1-due"]
+
+
+def test_a_malformed_task_deadline_leaves_only_the_past_to_check(world, client_for, product):
+    """A deadline the form cannot read has no date: a row's deadline is still refused in the
+    past, and not compared with a deadline nobody knows."""
+    client = client_for(world.user("head"))
+    response = client.post(reverse("tasks:task_assign"), assign_form(due="31/02/2026", **{
+        "coord-TOTAL_FORMS": "2",
+        "coord-0-unit": "HN.CG.DV", "coord-0-due": "2026-12-31",
+        "coord-1-unit": "HN.SNV", "coord-1-due": "2026-09-30"}))
+    assert response.status_code == 200 and not Task.objects.exists()
+    rows = response.context["coordinations"].forms
+    assert list(response.context["form"].errors) == ["due"]
+    assert rows[0].errors == {}
+    assert rows[1].errors == {"due": [
+        "The deadline of coordinating unit Sở Nội vụ (30/09/2026) cannot be in the past."]}
+
+
+def test_the_service_checks_coordinating_deadlines_without_a_sound_task_deadline(world,
+                                                                                product):
+    """No deadline: only the past is refused. A deadline in the past: a row's deadline after
+    it is refused too. Named as the lead unit or named twice: each says which."""
+    def check(due, coordinating):
+        with pytest.raises(ServiceError) as caught:
+            services.task_assign_check(
+                assigned_by=world.officials["CG.HEAD"], title="Rà soát", product=product,
+                lead_unit=world.units["HN.CG.VP"], lead_official=world.officials["CG.STAFF"],
+                due=due, coordinating=[(world.units[code], day) for code, day in coordinating])
+        return {(p.service_code, p.path, p.service_message) for p in caught.value.problems}
+
+    dv = "UBND phường Dịch Vọng"
+    assert check(None, [("HN.CG.DV", D(2026, 9, 30)), ("HN.SNV", D(2026, 12, 31))]) == {
+        ("task_due", ("due",), "A task needs a deadline."),
+        ("task_coordination_due", ("coordinating_units", 0, "due"),
+         f"The deadline of coordinating unit {dv} (30/09/2026) cannot be in the past."),
+    }
+    assert check(D(2026, 9, 25), [("HN.CG.DV", D(2026, 10, 9))]) == {
+        ("task_due_past", ("due",), "The deadline cannot be in the past."),
+        ("task_coordination_due", ("coordinating_units", 0, "due"),
+         f"The deadline of coordinating unit {dv} (09/10/2026) cannot be after the task's "
+         "deadline (25/09/2026)."),
+    }
+    vp = world.units["HN.CG.VP"].name
+    assert check(D(2026, 10, 20), [("HN.CG.VP", D(2026, 10, 9)), ("HN.CG.DV", D(2026, 10, 9)),
+                                   ("HN.CG.DV", D(2026, 10, 9))]) == {
+        ("task_coordination", ("coordinating_units", 0, "unit"),
+         f"Coordinating unit {vp} is the lead unit: a coordinating unit must differ from the "
+         "lead unit."),
+        ("task_coordination", ("coordinating_units", 2, "unit"),
+         f"Coordinating unit {dv} is named twice: name each coordinating unit once."),
+    }
 
 
 def test_with_a_valid_form_every_rule_of_the_service_is_reported(world, client_for, product):

@@ -173,6 +173,8 @@ def test_the_whole_flow_through_the_pages(world, client_for, product, clock):
     response = head.get(task.get_absolute_url())
     grant = action(response, "extension_grant")["form"]
     assert grant.initial["new_due"] == "2026-10-22"  # what was asked for
+    assert grant.label == "Grant an extension"  # it answers the request
+    assert "<summary>Grant an extension</summary>" in response.content.decode()
     assert "An extension to 22/10/2026 was requested" in response.content.decode()
     assert "extension_refuse" in action_kinds(response)
     assert post_act(head, task, "extension_grant", new_due="2026-10-22",
@@ -303,8 +305,14 @@ def test_only_allowed_actions_are_shown_and_a_forged_post_is_refused(world, clie
         assert response.status_code == 403, kind
     assert TaskEvent.objects.count() == before
     head = client_for(world.user("head"))
-    kinds = action_kinds(head.get(task.get_absolute_url()))
+    response = head.get(task.get_absolute_url())
+    kinds = action_kinds(response)
     assert kinds == ["extension_grant", "remind", "cancel"]  # no refusal without a request
+    # the assigner may move the deadline unasked, but nobody asked: it is not "granting"
+    page = response.content.decode()
+    assert action(response, "extension_grant")["form"].label == "Extend the deadline"
+    assert "<summary>Extend the deadline</summary>" in page
+    assert "Grant an extension" not in page
     assert post_act(head, task, "accept").status_code == 403
     assert TaskEvent.objects.count() == before
 
