@@ -262,6 +262,6 @@ class DelayFilterForm(forms.Form):
     export's message), hence its label."""
 
     unit = forms.CharField(label=_("Unit"), required=True, max_length=64)
-    period = forms.RegexField(label=_("Month"), required=True, regex=MONTH_REGEX)
+    period = MonthField(label=_("Month"), required=True)
     holder_unit = forms.CharField(required=False, max_length=64)
     official = forms.CharField(required=False, max_length=64)

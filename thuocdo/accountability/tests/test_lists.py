@@ -266,3 +266,5 @@ def test_the_delays_export_of_a_month_that_is_not_valid_exports_nothing(world, c
     assert said.startswith(gettext("Nothing was exported: correct these filters first. "
                                    "%(problems)s") % {"problems": gettext("Month")}), said
     assert ("period" in page.context["form"].errors) is bool(month)
+    if month:  # in the same words as the dashboard's own month field
+        assert gettext("Write the month as MM/YYYY or YYYY-MM, e.g. 10/2026.") in said, said

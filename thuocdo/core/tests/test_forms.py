@@ -160,3 +160,31 @@ def test_the_dashboard_answers_404_for_a_unit_it_may_not_show(world, client_for)
     for unit in ("HN.BD", "HN.NOPE"):
         for name in ("accountability:dashboard", "accountability:dashboard_export"):
             assert client.get(reverse(name), {"unit": unit}).status_code == 404, (name, unit)
+
+
+def test_the_error_summary_links_each_input_in_error_in_the_form_s_order():
+    """`includes/form_errors.html`: what concerns the whole form, then a link to each
+    visible input that was refused (its message stays next to it); nothing for a valid
+    form."""
+    from django import forms as django_forms
+    from django.template.loader import render_to_string
+
+    class Sample(django_forms.Form):
+        title = django_forms.CharField(label="Title")
+        note = django_forms.CharField(label="Note", required=False)
+        due = django_forms.DateField(label="Deadline")
+        token = django_forms.CharField(widget=django_forms.HiddenInput, required=False)
+
+        def clean(self):
+            raise django_forms.ValidationError("The whole form is wrong.")
+
+    form = Sample({"due": "nope"})
+    assert not form.is_valid()
+    html = render_to_string("includes/form_errors.html", {"form": form})
+    assert "The whole form is wrong." in html
+    assert html.index('href="#id_title"') < html.index('href="#id_due"')
+    assert 'href="#id_note"' not in html
+    valid = Sample({"title": "x", "due": "2026-10-01"})
+    valid.clean = lambda: valid.cleaned_data
+    assert valid.is_valid()
+    assert "form-errors" not in render_to_string("includes/form_errors.html", {"form": valid})
