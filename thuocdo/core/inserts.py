@@ -12,10 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
+from django.conf import settings
 from django.db import connection, models
+from django.utils import timezone
 
 #: rows in one INSERT statement of `insert_rows` (fewer where the backend takes fewer)
 INSERT_ROWS = 500
@@ -28,7 +31,8 @@ def insert_rows(model: type[models.Model], fields: Sequence[str],
     `bulk_create` sends every value of every row through its model field and assembles the
     SQL again for each batch: for a month's hundred thousand signals that cost ten times
     the writing itself. Here only the columns that need it are adapted as Django does
-    (dates and datetimes once per distinct value, JSON as Django writes it); text, numbers,
+    (dates and datetimes once per distinct value, a naive datetime made aware in the
+    default time zone with Django's warning, JSON as Django writes it); text, numbers,
     booleans and ids go as they are. On PostgreSQL the rows are streamed with COPY as text
     written here (the driver's COPY would dump each of the millions of values through a
     Python call); elsewhere they go many to a statement (as many as the backend takes, up
@@ -163,11 +167,27 @@ def _json_text(value: Any, encoder: type | None) -> str:
     return json.dumps(value, cls=encoder)
 
 
+def _aware(value: Any, field: models.Field) -> Any:
+    """A naive datetime made aware as Django's `DateTimeField.get_prep_value` does: in the
+    default time zone (TIME_ZONE, Vietnam), with the same RuntimeWarning; written as it
+    is, it would be stored as if it were UTC, seven hours off."""
+    if (settings.USE_TZ and isinstance(value, dt.datetime)
+            and timezone.is_naive(value)):
+        warnings.warn(
+            f"insert_rows: {field.model.__name__}.{field.name} received a naive datetime "
+            f"({value}) while time zone support is active.", RuntimeWarning, stacklevel=2)
+        return timezone.make_aware(value, timezone.get_default_timezone())
+    return value
+
+
 def _db_adapter(field: models.Field) -> Callable[[Any], Any] | None:
     """How the backend wants a value of `field` (None: as it is)."""
     ops = connection.ops
     if isinstance(field, models.DateTimeField):
-        return functools.lru_cache(maxsize=1024)(ops.adapt_datetimefield_value)
+        def adapt_moment(value: Any) -> Any:
+            return ops.adapt_datetimefield_value(_aware(value, field))
+
+        return functools.lru_cache(maxsize=1024)(adapt_moment)
     if isinstance(field, models.DateField):
         return functools.lru_cache(maxsize=1024)(ops.adapt_datefield_value)
     if isinstance(field, models.JSONField):

@@ -192,7 +192,12 @@ def _write(document: dict, checked: Checked, *, actor: Any, dry_run: bool) -> Im
     report.warnings.extend(_place_warnings(checked))
     report.warnings.extend(checked.calendar_warnings)
     if any(key in checked.given_keys for key in HISTORY_KEYS):
+        from thuocdo.notifications.services import last_event_id, notifications_pass_events
+
+        before = last_event_id()
         report.counts.update(_replay_history(document, checked, actor=actor, dry_run=dry_run))
+        # An imported history is past: the officials lived it, nobody is notified of it.
+        notifications_pass_events(after=before, source="exchange.import")
     if any(key in checked.given_keys for key in EVALUATION_KEYS):
         from thuocdo.evaluations.exchange import write as write_evaluations
 

@@ -81,3 +81,25 @@ class NotificationFillState(models.Model):
 
     def __str__(self) -> str:
         return f"events read up to #{self.last_event_id}"
+
+
+class PassedEvents(models.Model):
+    """Task events that are history, not news: those an import wrote (`after` < id ≤
+    `upto`), which the event job never notifies (`services.notifications_pass_events`).
+
+    A range, not a single floor under the fill state: events people recorded before the
+    import and the job has not read yet (ids up to `after`) are still notified, and the
+    job's re-read margin (`services.RESCAN_EVENTS`) never reaches back into an import.
+    """
+
+    after = models.BigIntegerField(_("after event"))
+    upto = models.BigIntegerField(_("up to event"))
+    source = models.CharField(_("source"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("events not notified")
+        verbose_name_plural = _("events not notified")
+
+    def __str__(self) -> str:
+        return f"events #{self.after + 1}–#{self.upto} not notified ({self.source})"

@@ -62,7 +62,7 @@ from thuocdo.tasks.selectors import task_logs
 from thuocdo.tasks.workflow import TaskSnapshot, deciders
 
 from .choices import NotificationKind
-from .models import Notification, NotificationFillState
+from .models import Notification, NotificationFillState, PassedEvents
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,9 @@ EVENT_WINDOW = 5000
 #: an event after one with a higher id was read; re-reading a margin finds it (what was
 #: notified already is left out, so nothing is notified twice).
 RESCAN_EVENTS = 1000
-#: an event older than this when the job first sees it is history (an import), not news
+#: an event older than this when the job first sees it is history, not news: an import
+#: passes its own events (`notifications_pass_events`); this guards the rest (a database
+#: restored, the jobs stopped for weeks)
 EVENTS_MAX_AGE = dt.timedelta(days=7)
 #: notifications claimed for e-mail per round
 EMAIL_BATCH = 200
@@ -250,8 +252,10 @@ def notifications_from_events(
     Reads the events after the fill state (or after `since_id`, to re-read on purpose) in
     windows of `window` ids; each window is one transaction that writes its notifications
     and moves the fill state together, so a crash leaves no half-done window and the next
-    run resumes there. Events older than `max_age` (before `now`) are passed over: an
-    imported history is not news. None notifies every event, whatever its age.
+    run resumes there. The events an import wrote (`notifications_pass_events`) are passed
+    over, and so are events older than `max_age` (before `now`), history restored some
+    other way: neither is news. `max_age` None notifies every event not imported, whatever
+    its age.
     """
     now = now or timezone.now()
     last = TaskEvent.objects.aggregate(last=Max("id"))["last"] or 0
@@ -275,6 +279,7 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
     state, _created = NotificationFillState.objects.select_for_update().get_or_create(pk=1)
     already = Notification.objects.filter(event=OuterRef("pk"),
                                           kind__in=list(set(EVENT_KINDS.values())))
+    imported = PassedEvents.objects.filter(after__lt=OuterRef("pk"), upto__gte=OuterRef("pk"))
     # The deadline in force just after the event: the last extension granted up to it (the
     # event itself included), else the original deadline; not the task's deadline today.
     granted = (TaskEvent.objects.filter(task=OuterRef("task"), kind=EventKind.EXTENSION_GRANT,
@@ -283,6 +288,7 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
     events = (
         TaskEvent.objects.filter(id__gt=after, id__lte=upto, kind__in=list(EVENT_KINDS))
         .exclude(Exists(already))
+        .exclude(Exists(imported))
         .annotate(granted_due=Subquery(granted, output_field=CharField()))
     )
     if max_age is not None:
@@ -323,6 +329,37 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
         state.last_event_id = upto
         state.save(update_fields=["last_event_id", "updated_at"])
     return created
+
+
+def last_event_id() -> int:
+    """The id of the last task event written (0: none): what an import reads before it
+    writes a history, for `notifications_pass_events`."""
+    return TaskEvent.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+@transaction.atomic
+def notifications_pass_events(*, after: int, source: str = "") -> int:
+    """Never notify the task events written since the last one was `after`
+    (`last_event_id()` before writing them): an imported history, which the officials lived
+    already (a demo's, a migration's, an e-office system's log brought up to date). Called
+    by the importer in its transaction, after the events and before it commits; returns how
+    many ids were passed.
+
+    The range is kept (`PassedEvents`) and the event job leaves it out; when the job had
+    read everything before the import, its fill state moves past the import too, so it
+    does not even read it. Events people record while the import runs are written on other
+    connections: on SQLite they wait for it; on PostgreSQL one whose id falls inside the
+    range is not notified (an import is an administrator's act, run when the site is
+    quiet)."""
+    upto = last_event_id()
+    if upto <= after:
+        return 0
+    state, _created = NotificationFillState.objects.select_for_update().get_or_create(pk=1)
+    PassedEvents.objects.create(after=after, upto=upto, source=source[:255])
+    if state.last_event_id >= after and upto > state.last_event_id:
+        state.last_event_id = upto
+        state.save(update_fields=["last_event_id", "updated_at"])
+    return upto - after
 
 
 def _asks_decision(row: Mapping[str, Any]) -> bool:
@@ -577,6 +614,20 @@ def notifications_send_email(*, batch: int = EMAIL_BATCH) -> int:
                              len(pending))
             _release(pending)
             raise
+
+
+def last_notification_id() -> int:
+    """The id of the last notification written (0: none)."""
+    return Notification.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+@transaction.atomic
+def notifications_not_to_email(*, after: int, now: dt.datetime | None = None) -> int:
+    """Mark the notifications written since the last one was `after` as e-mailed without
+    sending them (they stay unread in the inboxes); returns how many. For a demo's past: a
+    history built in a minute is told in the inboxes, not in a thousand e-mails."""
+    return Notification.objects.filter(id__gt=after, emailed_at__isnull=True).update(
+        emailed_at=now or timezone.now())
 
 
 # -- the recipient's own actions -------------------------------------------------------

@@ -121,6 +121,17 @@ def test_demo_no_serve_builds_the_city_and_accounts_twice(monkeypatch):
                                  official__code=accounts["staff"].official_code)
     assert self_score_refusal(card) is None
     assert users[accounts["staff"].email].official_id == card.official_id
+    # The demo's past is in the inboxes, not e-mailed, and the jobs do not notify it again
+    # (a later `thuocdo serve` sent its whole history as e-mails): only what happens after.
+    from thuocdo.notifications import services as notifications
+    from thuocdo.notifications.models import Notification
+
+    assert Notification.objects.exists()
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+    assert notifications.notifications_from_events(max_age=None) == 0
+    assert notifications.notifications_due_and_overdue(today=timezone.localdate()) == {
+        "due_soon": 0, "overdue": 0}
+    assert notifications.notifications_send_email() == 0
 
     head.set_password("something-else-entirely")
     head.save()
@@ -336,6 +347,65 @@ def test_serve_gives_requests_time_for_a_city_s_exports(monkeypatch):
     assert started["web"][started["web"].index("--timeout") + 1] == "90"
     with pytest.raises(CommandError, match="--timeout"):
         run("serve", "--timeout", "0")
+
+
+@pytest.mark.django_db
+def test_serve_names_the_variable_that_gave_a_wrong_timeout(monkeypatch):
+    """THUOCDO_REQUEST_TIMEOUT=0 is refused naming the variable, not --timeout, which
+    was not given."""
+    monkeypatch.setenv("THUOCDO_SECRET_KEY", "x" * 50)
+    monkeypatch.setenv("THUOCDO_REQUEST_TIMEOUT", "0")
+    monkeypatch.setattr(serve, "run_children", lambda *a, **k: pytest.fail("started"))
+    with pytest.raises(CommandError, match=r"^THUOCDO_REQUEST_TIMEOUT: ") as caught:
+        run("serve", "--no-jobs", "--no-scheduler")
+    assert "--timeout" not in str(caught.value)
+    with pytest.raises(CommandError, match=r"^--timeout: "):
+        run("serve", "--timeout", "0")
+
+
+def test_serve_links_e_mails_to_the_address_it_binds():
+    """Without THUOCDO_BASE_URL the children get the address of --bind, so the links in
+    e-mails open the site served; a bind users cannot open (0.0.0.0) keeps the default with
+    a warning; THUOCDO_BASE_URL set is kept."""
+    assert serve.base_url_from_bind("127.0.0.1:8765") == "http://127.0.0.1:8765"
+    assert serve.base_url_from_bind("tdo.example.vn:80") == "http://tdo.example.vn:80"
+    assert serve.base_url_from_bind("[::1]:9000") == "http://[::1]:9000"
+    assert serve.base_url_from_bind("localhost") == "http://localhost:8000"
+    for bind in ("0.0.0.0:8000", "[::]:8000", ":8000", "unix:/run/thuocdo.sock", "::1"):
+        assert serve.base_url_from_bind(bind) is None, bind
+    env, line = serve.base_url_environ("127.0.0.1:8765", {"PATH": "/bin"})
+    assert env == {"PATH": "/bin", "THUOCDO_BASE_URL": "http://127.0.0.1:8765"}
+    assert "http://127.0.0.1:8765" in line and "--bind" in line
+    env, line = serve.base_url_environ("0.0.0.0:9000", {"THUOCDO_BASE_URL": " "})
+    assert not env["THUOCDO_BASE_URL"].strip()
+    assert line.startswith("warning:") and "THUOCDO_BASE_URL" in line and "0.0.0.0:9000" in line
+    given = {"THUOCDO_BASE_URL": "https://tdo.example.vn"}
+    env, line = serve.base_url_environ("0.0.0.0:9000", given)
+    assert env == given and "https://tdo.example.vn" in line
+
+
+@pytest.mark.django_db
+def test_serve_passes_the_base_url_to_its_children(monkeypatch):
+    started = {}
+    monkeypatch.setenv("THUOCDO_SECRET_KEY", "x" * 50)
+    monkeypatch.delenv("THUOCDO_BASE_URL", raising=False)
+    monkeypatch.setattr(serve, "ensure_static_root", lambda: None)
+    monkeypatch.setattr(serve, "run_children",
+                        lambda commands, **kwargs: started.update(kwargs) or 0)
+    output = run("serve", "--bind", "127.0.0.1:8765", "--no-jobs", "--no-scheduler")
+    assert started["env"]["THUOCDO_BASE_URL"] == "http://127.0.0.1:8765"
+    assert "http://127.0.0.1:8765" in output
+    output = run("serve", "--bind", "0.0.0.0:8765", "--no-jobs", "--no-scheduler")
+    assert "THUOCDO_BASE_URL" not in started["env"]
+    assert "warning: THUOCDO_BASE_URL is not set" in output
+
+
+def test_run_children_gives_them_the_environment():
+    script = "import os, sys; sys.exit(0 if os.environ['THUOCDO_BASE_URL'] == 'http://h:1' else 5)"
+    env = {**os.environ, "THUOCDO_BASE_URL": "http://h:1"}
+    lines: list[str] = []
+    serve.run_children({"probe": [sys.executable, "-c", script]}, out=lines.append, env=env)
+    assert "probe exited with code 0: stopping the others" in lines
 
 
 def test_serve_stops_every_child_when_one_dies():

@@ -5,7 +5,10 @@ with three months of task history ending today (`--months`) through the exchange
 creates or resets one account per role, prints their logins, then serves
 http://127.0.0.1:PORT with a jobs worker beside it; the links in its e-mails point there
 (unless THUOCDO_BASE_URL is set), and the e-mails are written to files in the data dir's
-`mail` folder (unless THUOCDO_EMAIL_BACKEND is set), one line saying where. `--no-serve`
+`mail` folder (unless THUOCDO_EMAIL_BACKEND is set), one line saying where. Its past
+notifies nobody by e-mail (`settle_demo_notifications`): only what is done after the demo
+was built, and the deadlines of later days, are e-mailed, by its server or a later
+`thuocdo serve`. `--no-serve`
 stops after printing the accounts (for CI and tests). `thuocdo demo` runs with debug off,
 so pages show the site's own error pages (thuocdo.cli).
 
@@ -292,6 +295,9 @@ class Command(ThuocdoCommand):
         self.stdout.write(f"Cơ sở dữ liệu / Database: {database['ENGINE'].rsplit('.', 1)[-1]} "
                           f"{database['NAME']}")
         call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
+        from thuocdo.notifications.services import last_notification_id
+
+        notified_before = last_notification_id()
         document = demo_document(options["officials"], options["months"])
         report = import_city(document)
         self.stdout.write(f"Thành phố demo / Demo city: {describe_report(report)}")
@@ -309,6 +315,7 @@ class Command(ThuocdoCommand):
                                         accounts["deputy"].official_code),
                                  self_scoring=accounts["staff"].official_code)
             self.stdout.write(f"Điểm / Scores: {scores}")
+        self.stdout.write(f"Hộp thư / Inboxes: {settle_demo_notifications(notified_before)}")
         rows = ensure_accounts(demo_accounts(document), DEMO_PASSWORD)
         self.stdout.write("")
         self.stdout.write(accounts_table(rows, DEMO_PASSWORD))
@@ -316,6 +323,25 @@ class Command(ThuocdoCommand):
         if options["no_serve"]:
             return
         serve_demo(options["port"], out=self.stdout.write)
+
+
+def settle_demo_notifications(after: int, now: dt.datetime | None = None) -> str:
+    """The demo's past in the inboxes, not in e-mails: the importer passed its history's
+    events (the event job will not notify them, only what happens after), the due-soon and
+    overdue notices of today are written now, and they and the notifications the demo's
+    signals and scores wrote (those with ids after `after`) are marked e-mailed without
+    being sent. A later `thuocdo serve` (console e-mail) or the demo's own server then sends
+    only the news of what is done from now on, and of the deadlines of later days."""
+    from thuocdo.notifications.services import (
+        notifications_due_and_overdue,
+        notifications_not_to_email,
+    )
+
+    now = now or timezone.now()
+    notifications_due_and_overdue(today=timezone.localdate(now), now=now)
+    told = notifications_not_to_email(after=after, now=now)
+    return (f"{told} thông báo của lịch sử demo, không gửi thư / notifications of the demo's "
+            f"past, not e-mailed")
 
 
 def refresh_demo_signals(months: int, now: dt.datetime | None = None) -> str:
@@ -351,7 +377,7 @@ DEMO_HOST = "127.0.0.1"
 
 
 #: the demo's e-mail backend: files in the data dir (settings.EMAIL_FILE_PATH), not the
-#: terminal, where a thousand notification e-mails would bury the logins
+#: terminal, where the notification e-mails would bury the logins
 DEMO_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 
 

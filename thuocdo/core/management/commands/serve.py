@@ -3,7 +3,10 @@
 Starts, as child processes, gunicorn serving `thuocdo.config.wsgi` (static files through
 whitenoise), one jobs worker (`thuocdo db_worker`) and the scheduler (`thuocdo scheduler`),
 forwards SIGINT/SIGTERM to them, and stops them all if one dies (so a supervisor such as
-systemd restarts the whole). Put it behind a reverse proxy that terminates TLS.
+systemd restarts the whole). Put it behind a reverse proxy that terminates TLS, and set
+THUOCDO_BASE_URL to the address users reach it at; without it the links in e-mails point to
+the address `--bind` names (`base_url_environ`), or, when that is every interface
+(0.0.0.0), to the settings' default, with a warning.
 
 It uses the production settings unless DJANGO_SETTINGS_MODULE says otherwise, so
 THUOCDO_SECRET_KEY must be set; `secret_key_problem()` builds the one-line message shown
@@ -123,6 +126,55 @@ def request_timeout(environ: Mapping[str, str]) -> int:
         raise bad_argument("THUOCDO_REQUEST_TIMEOUT", _("expected a whole number")) from None
 
 
+#: the address `--bind` listens on when it is not one users can open (every interface)
+ANY_HOST = frozenset({"", "0.0.0.0", "::", "[::]", "*"})  # noqa: S104 - names, not a bind
+#: THUOCDO_BASE_URL's default in the settings (thuocdo.config.settings.base)
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def base_url_from_bind(bind: str) -> str | None:
+    """The address of the site served on gunicorn's `bind` (`host:port`, `[v6]:port`,
+    `host`: port 8000), for the links in e-mails; None when it is no address to open
+    (every interface, `0.0.0.0:8000`; a Unix socket; a file descriptor)."""
+    bind = bind.strip()
+    if bind.startswith(("unix:", "fd://")) or "/" in bind:
+        return None
+    if bind.startswith("["):
+        host, _bracket, rest = bind[1:].partition("]")
+        host, port = f"[{host}]", rest.removeprefix(":") or "8000"
+    elif bind.count(":") == 1:
+        host, port = bind.split(":")
+    elif ":" not in bind:
+        host, port = bind, "8000"
+    else:  # a bare IPv6 address: gunicorn needs it in brackets
+        return None
+    if host in ANY_HOST or not port.isdigit():
+        return None
+    return f"http://{host}:{int(port)}"
+
+
+def base_url_environ(bind: str, environ: Mapping[str, str]) -> tuple[dict[str, str], str]:
+    """The children's environment and the line `serve` prints about the links in e-mails.
+
+    THUOCDO_BASE_URL set: kept. Not set: the address of `--bind` (`base_url_from_bind`),
+    so the links open the site being served; when `--bind` is no address users can open
+    (0.0.0.0), the settings' default is kept and the line is a warning to set it."""
+    env = dict(environ)
+    given = env.get("THUOCDO_BASE_URL", "").strip()
+    if given:
+        return env, f"links in e-mails: {given} (THUOCDO_BASE_URL)"
+    derived = base_url_from_bind(bind)
+    if derived:
+        env["THUOCDO_BASE_URL"] = derived
+        return env, f"links in e-mails: {derived} (from --bind; set THUOCDO_BASE_URL to change)"
+    return env, (
+        f"warning: THUOCDO_BASE_URL is not set and --bind {bind} is no address users can "
+        f"open: the links in e-mails will point to {DEFAULT_BASE_URL}. Set THUOCDO_BASE_URL "
+        f"to the address users reach the site at (chưa đặt THUOCDO_BASE_URL: đường dẫn trong "
+        f"thư điện tử sẽ trỏ tới {DEFAULT_BASE_URL}; hãy đặt địa chỉ mà người dùng truy cập)."
+    )
+
+
 def child_commands(*, bind: str, workers: int, jobs: bool, scheduler: bool,
                    threads: int = 1, timeout: int = REQUEST_TIMEOUT) -> dict[str, list[str]]:
     """The processes `thuocdo serve` runs, by name."""
@@ -170,10 +222,12 @@ class Command(ThuocdoCommand):
     def handle(self, *args, **options) -> None:
         count_argument(options["workers"], argument="--workers", minimum=1)
         count_argument(options["threads"], argument="--threads", minimum=1)
-        timeout = options["timeout"]
+        timeout, source = options["timeout"], "--timeout"
         if timeout is None:
             timeout = request_timeout(os.environ)
-        count_argument(timeout, argument="--timeout", minimum=1)
+            if os.environ.get("THUOCDO_REQUEST_TIMEOUT", "").strip():
+                source = "THUOCDO_REQUEST_TIMEOUT"
+        count_argument(timeout, argument=source, minimum=1)
         problem = secret_key_problem(os.environ)
         if problem:
             raise CommandError(problem)
@@ -184,7 +238,9 @@ class Command(ThuocdoCommand):
             timeout=timeout,
             jobs=not options["no_jobs"], scheduler=not options["no_scheduler"],
         )
-        code = run_children(commands, out=self.stdout.write)
+        env, links = base_url_environ(options["bind"], os.environ)
+        (self.stderr if links.startswith("warning") else self.stdout).write(links)
+        code = run_children(commands, out=self.stdout.write, env=env)
         if code:
             raise CommandError(f"stopped: a child process exited with code {code}",
                                returncode=code)
@@ -201,8 +257,10 @@ class Command(ThuocdoCommand):
             )
 
 
-def run_children(commands: dict[str, list[str]], *, out=print) -> int:
-    """Start every command, forward SIGINT/SIGTERM to them, stop all when one ends.
+def run_children(commands: dict[str, list[str]], *, out=print,
+                 env: Mapping[str, str] | None = None) -> int:
+    """Start every command (with the environment `env`, default ours), forward
+    SIGINT/SIGTERM to them, stop all when one ends.
 
     Returns 0 after a requested stop, else the exit code of the child that ended first.
     Children get their own process group so a Ctrl+C in the terminal reaches them once,
@@ -218,7 +276,8 @@ def run_children(commands: dict[str, list[str]], *, out=print) -> int:
     first_code = 0
     try:
         for name, argv in commands.items():
-            children[name] = subprocess.Popen(argv, process_group=0)  # noqa: S603 - our own argv
+            children[name] = subprocess.Popen(  # noqa: S603 - our own argv
+                argv, process_group=0, env=None if env is None else dict(env))
             out(f"started {name} (pid {children[name].pid})")
         while not stopping:
             ended = [(name, p.returncode) for name, p in children.items() if p.poll() is not None]
