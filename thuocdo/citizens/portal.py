@@ -209,7 +209,13 @@ def _rated(request, record, key: str, *, form, refusal, page, rate):
     by `rate`, then the page. When the record cannot be rated (`refusal`: not done yet,
     rated already, also by a rating sent meanwhile) the page says why, without the form, so
     nothing invites sending it again; a rating not chosen is shown on the form. A rating
-    taken is thanked for on the page (`thanked`)."""
+    taken is thanked for on the page (`thanked`).
+
+    No POST/redirect/GET here: the page opens only with the code and the key, which the
+    GET after a redirect would need in its address (which the key must never be in) or
+    kept in the session past the one showing `receipts` allows. So a reload sends the
+    rating again: the same rating as the one recorded is thanked for again, not refused
+    (only a different one is told that the record was rated already)."""
     refused = refusal(record)
     if refused is None and form.is_valid():
         try:
@@ -222,6 +228,9 @@ def _rated(request, record, key: str, *, form, refusal, page, rate):
                 refused = exc
         else:
             return page(request, record, key, thanked=True)
+    if (refused is not None and refused.service_code == "already_rated" and form.is_valid()
+            and form.cleaned_data["rating"] == record.rating):
+        return page(request, record, key, thanked=True)  # sent again (a reload)
     if refused is not None:
         return page(request, record, key, refusal=refused.service_message, status=400)
     return page(request, record, key, rate_form=form, status=400)

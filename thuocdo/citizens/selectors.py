@@ -75,6 +75,28 @@ def dossier_holds(*, scope: Scope, dossier: Dossier) -> bool:
                 and dossier.holder_unit_id in scope.member_unit_ids))
 
 
+def dossier_holder_own_unit(*, dossier: Dossier, on: dt.date) -> Unit:
+    """The unit the dossier's holder works in on day `on`, to show next to their name: the
+    holding unit (the step's) when they are a member of it, else the unit above it that
+    they lead from (a district's head holding a ward's dossier is of the district), else
+    any of theirs. A dossier held by no official, or by one with no place that day: the
+    holding unit."""
+    from thuocdo.org.models import Membership
+    from thuocdo.org.selectors import current_q, unit_ancestors
+
+    held = dossier.holder_unit
+    if dossier.holder_official_id is None:
+        return held
+    units = [m.unit for m in Membership.objects.filter(
+        current_q(on), official_id=dossier.holder_official_id).select_related("unit")
+        .order_by("unit__depth", "unit__lft")]
+    if any(unit.pk == held.pk for unit in units):
+        return held
+    ancestors = set(unit_ancestors(unit=held).values_list("pk", flat=True))
+    above = [unit for unit in units if unit.pk in ancestors]
+    return (above or units or [held])[-1 if above else 0]
+
+
 def may_issue_key(*, scope: Scope, record: Feedback | Dossier) -> bool:
     """Whether the caller may give the public a new access key to `record` (the old one
     stops working, and whoever holds the new one reads the record's public page and rates

@@ -623,7 +623,8 @@ def feedback_rate_refusal(feedback: Feedback) -> ServiceError | None:
         return ServiceError(_("You can rate the handling once the case is closed."),
                             code="not_closed")
     if feedback.rating:
-        return ServiceError(_("This case has already been rated."), code="already_rated")
+        return ServiceError(_("This %(case)s has already been rated.")
+                            % {"case": feedback.noun}, code="already_rated")
     return None
 
 

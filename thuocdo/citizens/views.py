@@ -531,9 +531,9 @@ def _moved(dossier, data) -> str:
     values = {"n": step.order, "step": step.name, "unit": dossier.holder_unit.name}
     if dossier.holder_official is None:
         return _("Moved to step %(n)s (%(step)s), to %(unit)s.") % values
-    # by the code typed: the clerk may not see who else works in that unit (`MoveForm`)
-    return _("Moved to step %(n)s (%(step)s), to the official %(code)s of %(unit)s.") % {
-        **values, "code": dossier.holder_official.code}
+    # named as the case assignment's message names the official, with the code typed
+    return _("Moved to step %(n)s (%(step)s), to %(name)s (%(code)s) of %(unit)s.") % {
+        **values, "name": dossier.holder_official.name, "code": dossier.holder_official.code}
 
 
 def _result_returned(dossier, data) -> str:
@@ -612,6 +612,7 @@ def _dossier_context(request, dossier, bound: dict | None = None) -> dict:
         "prompted": selectors.dossier_prompted(dossier=dossier),
         "chain_ok": services.verify_dossier_chain(dossier),
         "may_issue_key": _may_issue_key(request, dossier),
+        "holder_unit": selectors.dossier_holder_own_unit(dossier=dossier, on=today),
     }
 
 
@@ -646,7 +647,8 @@ def dossier_act(request, kind: str, code: str):
 
 def _index_request(request):
     """The unit (default: the shallowest in the caller's scope) and period (default: the
-    current quarter) asked for; None when the form is wrong or there is no unit to show."""
+    current quarter) asked for; None when the form is wrong (its errors say why: a unit
+    the caller may not see is one) or there is no unit to show."""
     default = Unit.objects.filter(request.scope.units_q()).order_by("depth", "lft").first()
     form = forms.IndexForm(request.GET or None, scope=request.scope, default_unit=default)
     today = timezone.localdate()
@@ -686,8 +688,13 @@ def service_index(request):
 @require_GET
 def service_index_export(request):
     """The index the page shows, as an xlsx sheet: the unit and period, each group's points,
-    each rate, and the figures behind the rates, named as on the page."""
-    _form, result = _index_request(request)
+    each rate, and the figures behind the rates, named as on the page. Wrong filters (a
+    bad day, a period ending before it starts, a unit the caller may not see) go back to
+    the page, which shows them on their fields, as the other exports do (`refuse_export`);
+    with no unit at all to show it is a 404."""
+    form, result = _index_request(request)
+    if result is None and form.is_bound and form.errors:
+        return refuse_export(request, form, list_url=reverse("citizens:service_index"))
     if result is None:
         raise Http404(_("Not found."))
     workbook = Workbook()

@@ -257,7 +257,9 @@ ROUTES = {
     ],
     "citizens:service_index_export": [
         RouteSpec(kwargs=seeded, expect=page_expect("all")),
-        RouteSpec(expect=page_expect(BD_SIDE), query="unit=HN.BD.VP&start=2026-01-01"),
+        RouteSpec(expect=page_expect(BD_SIDE, denied=302), query="unit=HN.BD.VP&start=2026-01-01",
+                  note="a unit the reader cannot see exports nothing: back to the page, "
+                       "which shows it as the form error it is there"),
     ],
     "portal:submit": [
         RouteSpec(expect=everyone(200)),

@@ -77,7 +77,8 @@ def test_dossier_actions_say_what_was_done(world, client_for):
                                                                         tzinfo=dt.UTC))
     staff = client_for(world.users["staff"])
     said = _said(_dossier_act(staff, "move", dossier.code, {"to_official": "cg.staff2"}))
-    assert said == ("Moved to step 2 (Thẩm định), to the official CG.STAFF2 of "
+    # the official named, with the code typed, as an assignment names its official
+    assert said == ("Moved to step 2 (Thẩm định), to Phạm Thị Dung (CG.STAFF2) of "
                     "Văn phòng HĐND và UBND quận."), said
     head = client_for(world.users["head"])
     said = _said(_dossier_act(head, "supplement_request", dossier.code,

@@ -352,20 +352,46 @@ def test_a_rating_not_chosen_keeps_the_form_with_its_error(world, client):
     assert 'name="rating"' in page and 'id="rate-refusal"' not in page
 
 
-def test_rating_a_case_again_says_so_without_the_form(world, client):
+def test_rating_a_case_again_says_so_without_the_form(world, client, settings):
+    """Another rating is refused, naming the case as every sentence does (its kind's noun,
+    not "vụ việc")."""
+    settings.LANGUAGE_CODE = "en"
     feedback = factories.feedback(world)
     services.feedback_reply(user=world.users["head"], feedback=feedback,
                             answer="Đã xử lý xong, trả lời công dân.")
     services.feedback_close(user=world.users["head"], feedback=feedback)
     data = {"code": feedback.code, "key": factories.KEY, "rating": "satisfied"}
     assert client.post("/phan-anh/danh-gia/", data).status_code == 200
-    again = client.post("/phan-anh/danh-gia/", data)
+    again = client.post("/phan-anh/danh-gia/", {**data, "rating": "unsatisfied"})
     assert again.status_code == 400
     page = _page(again)
     assert 'name="rating"' not in page and 'id="rate-refusal"' in page
     feedback.refresh_from_db()
-    assert "Vụ việc này đã được đánh giá." in page
+    assert feedback.rating == "satisfied"
+    assert "This feedback has already been rated." in page
     assert str(services.feedback_rate_refusal(feedback).service_message) in page
+
+
+def test_a_reloaded_rating_is_thanked_for_again(world, client, settings):
+    """Reloading the page that thanked for a rating sends the same POST again (the page
+    opens by code and key sent by POST, so there is no redirect to reload instead): the
+    same rating is thanked for again, not refused; the rating recorded stays one."""
+    settings.LANGUAGE_CODE = "en"
+    feedback = factories.feedback(world)
+    services.feedback_reply(user=world.users["head"], feedback=feedback,
+                            answer="Đã xử lý xong, trả lời công dân.")
+    services.feedback_close(user=world.users["head"], feedback=feedback)
+    dossier = _returned_dossier(world)
+    for url, record in (("/phan-anh/danh-gia/", feedback), (DOSSIER_RATE, dossier)):
+        data = {"code": record.code, "key": factories.KEY, "rating": "neutral"}
+        first = client.post(url, data)
+        assert first.status_code == 200
+        reloaded = client.post(url, data)
+        page = _page(reloaded)
+        assert reloaded.status_code == 200, page
+        assert 'id="rate-thanks"' in page and "Thank you for your rating." in page
+        assert 'id="rate-refusal"' not in page and 'name="rating"' not in page
+        assert record.events.filter(kind="rate").count() == 1
 
 
 # -- a receipt names the kind that was sent --------------------------------------------------
