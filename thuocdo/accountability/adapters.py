@@ -17,15 +17,13 @@ holds work led by another top-level agency, whose requests there are counted sep
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
-from thuocdo.core.rows import AsText, Parsed, json_value, raw_rows, text_datetime
+from thuocdo.core.rows import AsText, Texts, raw_rows
 from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import Event, Holder, TaskHistory, end_of_day
 from thuocdo.measure.scenario import Official, People, TaskFacts, Unit
@@ -41,8 +39,6 @@ from .models import AuthorityMatrixVersion, AuthorityRule, ThresholdSet
 
 #: events read per round trip when streaming a chunk's log
 EVENT_FETCH = 20_000
-#: a task's coefficient, as its field keeps it (`Task.coefficient`: three decimal places)
-COEFFICIENT = Decimal("0.001")
 
 
 @dataclass(frozen=True)
@@ -62,24 +58,7 @@ class World:
     product_codes: dict[int, str]
     directive_codes: dict[int, str]
     #: what the parts' texts parse to, shared by the parts read in one process
-    parsed: Texts = field(default_factory=lambda: Texts())
-
-
-class Texts:
-    """The values `read_part` reads as text (`core.rows.AsText`), each parsed once for all
-    the parts read in a process: a month's events fall on a few tens of thousands of
-    distinct minutes and carry a few tens of thousands of distinct data, in every part.
-    The values are shared by the events that have them; nothing changes them (the engine
-    only reads)."""
-
-    def __init__(self) -> None:
-        self.moments = Parsed(text_datetime)
-        self.days = Parsed(dt.date.fromisoformat)
-        #: as the ORM gives a coefficient: to the field's three decimal places
-        self.coefficients = Parsed(lambda text: Decimal(text).quantize(COEFFICIENT))
-        self.data = Parsed(lambda text: json_value(text) or {})
-        #: event kinds as the engine's literals, so comparing them is comparing pointers
-        self.kinds = Parsed(sys.intern)
+    parsed: Texts = field(default_factory=Texts)
 
 
 @dataclass(frozen=True)
