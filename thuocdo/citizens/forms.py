@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -28,7 +29,7 @@ from .choices import (
     Satisfaction,
     Verification,
 )
-from .models import Dossier, Procedure
+from .models import Dossier, Procedure, ProcedureStep
 from .selectors import WAIT_ANSWER, WAIT_ASSIGN
 
 
@@ -302,12 +303,30 @@ class FindingDecideForm(forms.Form):
                            max_length=2000)
 
 
+class ProcedureChoiceField(forms.ModelChoiceField):
+    """A procedure by its name and the unit that receives it (its first step's): the same
+    procedure is often offered by several wards ("Đăng ký kết hôn" of each), which a code
+    alone does not tell apart. The queryset is annotated with `first_unit`
+    (`with_first_unit`)."""
+
+    def label_from_instance(self, obj) -> str:
+        unit = getattr(obj, "first_unit", None)
+        return f"{obj.name} — {unit} ({obj.code})" if unit else f"{obj.name} ({obj.code})"
+
+
+def with_first_unit(procedures):
+    """`procedures` with the name of the unit of each one's first step (`first_unit`)."""
+    first = (ProcedureStep.objects.filter(procedure=OuterRef("pk")).order_by("order")
+             .values("unit__name")[:1])
+    return procedures.annotate(first_unit=Subquery(first))
+
+
 class DossierReceiveForm(forms.Form):
     """`procedures`: those the caller receives (`selectors.procedures_received_by`)."""
 
-    procedure = forms.ModelChoiceField(label=_("Procedure"), queryset=Procedure.objects.none(),
-                                       to_field_name="code",
-                                       empty_label=_("Choose the procedure"))
+    procedure = ProcedureChoiceField(label=_("Procedure"), queryset=Procedure.objects.none(),
+                                     to_field_name="code",
+                                     empty_label=_("Choose the procedure"))
     applicant = forms.CharField(label=_("Applicant"), max_length=255)
     applicant_contact = ContactField(label=_("Applicant's contact"),
                                      message_label=_("The applicant's contact"))
@@ -316,7 +335,7 @@ class DossierReceiveForm(forms.Form):
 
     def __init__(self, *args, procedures, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["procedure"].queryset = procedures
+        self.fields["procedure"].queryset = with_first_unit(procedures)
 
 
 class MoveForm(forms.Form):

@@ -119,3 +119,18 @@ def test_the_index_export_refuses_wrong_filters_as_the_other_exports(world, clie
     said = [str(m) for m in get_messages(export.wsgi_request)]
     assert any(m.startswith("Nothing was exported: correct these filters first.")
                for m in said), said
+
+
+def test_procedures_of_the_same_name_are_told_apart_by_their_receiving_unit(world):
+    """Wards offer the same procedure under the same name: the receive form's choices say
+    which unit receives each (its first step's), not only its code."""
+    from thuocdo.citizens.forms import DossierReceiveForm
+    from thuocdo.citizens.models import Procedure
+    from thuocdo.citizens.tests.factories import procedure
+
+    procedure(world, "P-CG"), procedure(world, "P-BD")
+    form = DossierReceiveForm(procedures=Procedure.objects.all())
+    labels = [label for value, label in form.fields["procedure"].choices if value]
+    name = "Cấp giấy phép xây dựng nhà ở riêng lẻ"
+    assert labels == [f"{name} — {world.units['HN.BD.VP'].name} (P-BD)",
+                      f"{name} — {world.units['HN.CG.VP'].name} (P-CG)"]
