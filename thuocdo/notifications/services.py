@@ -51,7 +51,7 @@ from django.db.models.fields.json import KT
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from thuocdo.core.errors import PermissionDeniedError
 from thuocdo.org.choices import LEADER_POSITIONS
@@ -83,6 +83,9 @@ EVENT_KINDS: dict[str, str] = {
 #: event kinds whose news is for whoever decides them as the assigner (`deciders`), not
 #: for the holder as such (an extension request leaves the work where it was)
 TO_DECIDERS = frozenset({EventKind.EXTENSION_REQUEST, EventKind.SUBMIT})
+#: the events that open or close an extension request
+EXTENSION_EVENTS = [EventKind.EXTENSION_REQUEST, EventKind.EXTENSION_GRANT,
+                    EventKind.EXTENSION_REFUSE]
 #: open states in which the holder is the one who must meet the deadline
 DEADLINE_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.WAITING_GUIDANCE)
 #: "due soon" means the deadline in force is this many working days away
@@ -134,15 +137,20 @@ def _day(value: dt.date | None) -> str:
 
 def _texts(kind: str, *, code: str, title: str, due: dt.date | None, actor: str | None = None,
            reason: str = "", late: int = 0, new_due: dt.date | None = None,
-           unit: str | None = None) -> tuple[str, str]:
+           unit: str | None = None, unasked: bool = False) -> tuple[str, str]:
     """The title and body of a notification, in the active language. `due` is the deadline
     in force after the event; `new_due` the deadline an extension request asks for; `unit`
-    the unit work was passed to with no official named (told to its leaders)."""
+    the unit work was passed to with no official named (told to its leaders); `unasked` an
+    extension granted with no request pending (the deadline extended, not a request
+    granted)."""
     values = {"code": code, "title": title, "due": _day(due), "new_due": _day(new_due),
               "actor": actor or _("Someone"), "reason": reason, "days": late, "unit": unit}
     texts = _event_texts()
     if unit and kind == NotificationKind.TRANSFERRED:
         head, with_reason, without = _to_unit_texts()
+        body = with_reason if reason else without
+    elif unasked and kind == NotificationKind.EXTENSION_GRANTED:
+        head, with_reason, without = _unasked_extension_texts()
         body = with_reason if reason else without
     elif kind in texts:
         head, with_reason, without = texts[kind]
@@ -219,6 +227,18 @@ def _event_texts() -> dict[str, tuple[str, str, str]]:
     }
 
 
+def _unasked_extension_texts() -> tuple[str, str, str]:
+    """Title and bodies of "extension granted" when no request was pending: the assigner
+    extended the deadline of their own accord."""
+    return (
+        _("Deadline extended: %(code)s"),
+        pgettext("unasked extension", "%(actor)s extended the deadline of “%(title)s” "
+                 "(%(reason)s). New deadline: %(due)s."),
+        pgettext("unasked extension", "%(actor)s extended the deadline of “%(title)s”. "
+                 "New deadline: %(due)s."),
+    )
+
+
 def _to_unit_texts() -> tuple[str, str, str]:
     """Title and bodies of "transferred" told to the leaders of a unit the work was passed
     to with no official named."""
@@ -285,11 +305,17 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
     granted = (TaskEvent.objects.filter(task=OuterRef("task"), kind=EventKind.EXTENSION_GRANT,
                                         seq__lte=OuterRef("seq"))
                .order_by("-seq").annotate(new_due=KT("data__new_due")).values("new_due")[:1])
+    # The extension event before it: a grant answered a request only when that is one (else
+    # the assigner moved the deadline unasked, docs/workflow.md).
+    before = (TaskEvent.objects.filter(task=OuterRef("task"), seq__lt=OuterRef("seq"),
+                                       kind__in=EXTENSION_EVENTS)
+              .order_by("-seq").values("kind")[:1])
     events = (
         TaskEvent.objects.filter(id__gt=after, id__lte=upto, kind__in=list(EVENT_KINDS))
         .exclude(Exists(already))
         .exclude(Exists(imported))
-        .annotate(granted_due=Subquery(granted, output_field=CharField()))
+        .annotate(granted_due=Subquery(granted, output_field=CharField()),
+                  extension_before=Subquery(before, output_field=CharField()))
     )
     if max_age is not None:
         events = events.filter(at__gte=now - max_age)
@@ -297,6 +323,7 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
         "id", "at", "kind", "data", "state_after", "task_id", "task__code", "task__title",
         "task__due", "holder_unit_after_id", "holder_unit_after__name",
         "holder_official_after_id", "actor_id", "actor__name", "actor__code", "granted_due",
+        "extension_before",
     ))
     recipients = _recipients(rows)
     notes: list[Notification] = []
@@ -315,7 +342,10 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
                                  reason=reason,
                                  new_due=_as_date(data.get("new_due")),
                                  unit=(row["holder_unit_after__name"]
-                                       if row["holder_official_after_id"] is None else None))
+                                       if row["holder_official_after_id"] is None else None),
+                                 unasked=(row["kind"] == EventKind.EXTENSION_GRANT
+                                          and row["extension_before"]
+                                          != EventKind.EXTENSION_REQUEST))
             url = task_url(row["task__code"])
             notes.extend(Notification(
                 recipient_id=recipient, kind=kind, task_id=row["task_id"], event_id=row["id"],

@@ -379,6 +379,33 @@ def _extension_rows(events) -> list[dict]:
     return rows
 
 
+def _grants_answering(events) -> set[int]:
+    """The numbers of the extension grants that answered a request still pending when they
+    were recorded: read from the log itself (a request after the last grant or refusal), so
+    a grant recorded before this was asked reads right too. Any other grant moved the
+    deadline unasked, which the assigner may do (docs/workflow.md)."""
+    answering: set[int] = set()
+    pending = False
+    for event in events:
+        if event.kind == EventKind.EXTENSION_REQUEST:
+            pending = True
+        elif event.kind == EventKind.EXTENSION_GRANT:
+            if pending:
+                answering.add(event.seq)
+            pending = False
+        elif event.kind == EventKind.EXTENSION_REFUSE:
+            pending = False
+    return answering
+
+
+def _event_label(event, answering: set[int]) -> str:
+    """What the timeline calls an event: a grant that answered no request says the
+    deadline was extended, not that an extension was granted."""
+    if event.kind == EventKind.EXTENSION_GRANT and event.seq not in answering:
+        return _("Deadline extended")
+    return EventKind(event.kind).label if event.kind in EventKind.values else event.kind
+
+
 def _pending_submit(task: Task, events):
     """The submit under review while the task is submitted (None otherwise)."""
     if task.state != TaskState.SUBMITTED:
@@ -404,9 +431,10 @@ def _task_context(request, task: Task, *, bound: dict | None = None, notice: str
     found_delays = delays(history, calendar, now)
     handed_in = _pending_submit(task, events)
     labels = _payload_labels()
+    answering = _grants_answering(events)
     timeline = [{
         "event": event,
-        "label": EventKind(event.kind).label if event.kind in EventKind.values else event.kind,
+        "label": _event_label(event, answering),
         "moved": (event.holder_unit_before_id, event.holder_official_before_id)
         != (event.holder_unit_after_id, event.holder_official_after_id)
         and event.holder_unit_before_id is not None,
@@ -497,8 +525,9 @@ def _person(official, unit) -> str:
     return unit.name if unit is not None else "—"
 
 
-def _done_message(event) -> str:
-    """What the action just taken did, in words, with its event's number."""
+def _done_message(event, before) -> str:
+    """What the action just taken did, in words, with its event's number; `before` is the
+    log before it (whether a grant answered a request)."""
     holder = _person(event.holder_official_after, event.holder_unit_after)
     values = {"number": event.seq, "holder": holder,
               "new_due": date_format(_as_date(event.data.get("new_due")), "SHORT_DATE_FORMAT")
@@ -526,6 +555,10 @@ def _done_message(event) -> str:
         EventKind.EXCUSE_DELAY: _("Delay excused (event #%(number)s)."),
         EventKind.CANCEL: _("Task cancelled (event #%(number)s)."),
     }
+    if (event.kind == EventKind.EXTENSION_GRANT
+            and event.seq not in _grants_answering([*before, event])):
+        messages_by_kind[EventKind.EXTENSION_GRANT] = _(
+            "Deadline extended: the new deadline is %(new_due)s (event #%(number)s).")
     message = messages_by_kind.get(event.kind)
     if message is None:
         return _("%(action)s: recorded as event #%(number)s.") % {
@@ -588,7 +621,7 @@ def task_act(request, kind: str, code: str):
             form.add_error(exc.field if exc.field in form.fields else None,
                            exc.service_message)
         else:
-            notice = _done_message(event)
+            notice = _done_message(event, events)
             if htmx:
                 return _act_response(request, task, return_to=return_to, notice=notice)
             messages.success(request, notice)
