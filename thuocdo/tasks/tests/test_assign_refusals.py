@@ -28,6 +28,8 @@ from thuocdo.core.testing import PASSWORD, assert_error
 from thuocdo.tasks import selectors, services
 from thuocdo.tasks.models import Task
 
+from .test_views import assign_form
+
 pytestmark = pytest.mark.django_db
 
 TZ = timezone.get_fixed_timezone(7 * 60)
@@ -60,17 +62,6 @@ def directives(world):
             code=code, title=f"Văn bản {code}", issued_by=world.units[unit],
             issued_on=D(2026, 9, 1), answers=made.get(answers))
     return made
-
-
-def assign_form(**extra):
-    data = {
-        "title": "Rà soát", "product": "BC", "quantity": "1", "lead_unit": "HN.CG.VP",
-        "lead_official": "CG.STAFF", "due": "2026-10-20", "priority": "normal",
-        "coord-TOTAL_FORMS": "0", "coord-INITIAL_FORMS": "0",
-        "step-TOTAL_FORMS": "0", "step-INITIAL_FORMS": "0",
-    }
-    data.update(extra)
-    return data
 
 
 def summary(html: str) -> list[tuple[str, str]]:
