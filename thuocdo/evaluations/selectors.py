@@ -710,13 +710,17 @@ def ground_list(*, scope: Scope, filters: dict | None) -> QuerySet[Ground]:
         grounds = grounds.filter(kind=filters["kind"])
     unit = filters.get("unit")
     if unit is not None:
-        member = Membership.objects.filter(
-            official=OuterRef("official"), unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt,
-            start__lte=OuterRef("on")).filter(Q(end__isnull=True) | Q(end__gte=OuterRef("on")))
-        grounds = grounds.filter(Q(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt)
-                                 | Q(Exists(member)))
+        grounds = grounds.filter(_about_unit(unit, day="on"))
     return grounds
 
+
+def _about_unit(unit: Unit, *, day: str) -> Q:
+    """A ground (or signal record) whose unit is `unit` or under it, or whose official
+    belonged there on its day (the field `day`)."""
+    member = Membership.objects.filter(
+        official=OuterRef("official"), unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt,
+        start__lte=OuterRef(day)).filter(Q(end__isnull=True) | Q(end__gte=OuterRef(day)))
+    return Q(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt) | Q(Exists(member))
 
 
 @dataclass
@@ -762,12 +766,7 @@ def signal_ground_list(*, scope: Scope, filters: dict | None) -> list[SignalGrou
         records = records.filter(raised_on__year=filters["year"])
     unit = filters.get("unit")
     if unit is not None:
-        member = Membership.objects.filter(
-            official=OuterRef("official"), unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt,
-            start__lte=OuterRef("raised_on")).filter(
-            Q(end__isnull=True) | Q(end__gte=OuterRef("raised_on")))
-        records = records.filter(Q(unit__lft__gte=unit.lft, unit__rgt__lte=unit.rgt)
-                                 | Q(Exists(member)))
+        records = records.filter(_about_unit(unit, day="raised_on"))
     found = {pk: (year, official) for pk, year, official in records.values_list(
         "pk", "raised_on__year", "official_id")}
     officials = {o.pk: o for o in Official.objects.filter(
@@ -785,6 +784,7 @@ def signal_ground_list(*, scope: Scope, filters: dict | None) -> list[SignalGrou
                     decided_by=ground.decided_by, decided_on=ground.decided_on,
                     decision=ground.decision))
     return sorted(rows, key=lambda g: (g.on, g.signal_id), reverse=True)
+
 
 def quota_exception_list(*, scope: Scope, agency: Unit | None = None,
                          on: dt.date | None = None) -> QuerySet[QuotaException]:

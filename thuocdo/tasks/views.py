@@ -365,8 +365,7 @@ def _extension_rows(events) -> list[dict]:
     missed again)."""
     rows = []
     for event in events:
-        if event.kind not in (EventKind.EXTENSION_REQUEST, EventKind.EXTENSION_GRANT,
-                              EventKind.EXTENSION_REFUSE):
+        if event.kind not in EXTENSION_KINDS:
             continue
         old_due = _as_date(event.data.get("old_due"))
         rows.append({
@@ -380,22 +379,24 @@ def _extension_rows(events) -> list[dict]:
 
 
 def _grants_answering(events) -> set[int]:
-    """The numbers of the extension grants that answered a request still pending when they
-    were recorded: read from the log itself (a request after the last grant or refusal), so
-    a grant recorded before this was asked reads right too. Any other grant moved the
-    deadline unasked, which the assigner may do (docs/workflow.md)."""
+    """The numbers of the extension grants that answered a request: those whose last
+    extension event before them is a request (the rule the notifications apply in SQL,
+    `notifications.services._notify_event_window`). Read from the log itself, so a grant
+    recorded before this was asked reads right too; any other grant moved the deadline
+    unasked, which the assigner may do (docs/workflow.md)."""
     answering: set[int] = set()
-    pending = False
+    last = None
     for event in events:
-        if event.kind == EventKind.EXTENSION_REQUEST:
-            pending = True
-        elif event.kind == EventKind.EXTENSION_GRANT:
-            if pending:
+        if event.kind in EXTENSION_KINDS:
+            if event.kind == EventKind.EXTENSION_GRANT and last == EventKind.EXTENSION_REQUEST:
                 answering.add(event.seq)
-            pending = False
-        elif event.kind == EventKind.EXTENSION_REFUSE:
-            pending = False
+            last = event.kind
     return answering
+
+
+#: the events that open or close an extension request
+EXTENSION_KINDS = frozenset({EventKind.EXTENSION_REQUEST, EventKind.EXTENSION_GRANT,
+                             EventKind.EXTENSION_REFUSE})
 
 
 def _event_label(event, answering: set[int]) -> str:
