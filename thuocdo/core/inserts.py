@@ -201,3 +201,23 @@ def _db_adapter(field: models.Field) -> Callable[[Any], Any] | None:
 
         return adapt_json
     return None
+
+
+#: Rows a bulk load (an import) must create before the planner's statistics are refreshed
+#: (`refresh_statistics`); fewer leave them to the database's own upkeep.
+STATISTICS_AFTER_ROWS = 10_000
+
+
+def refresh_statistics() -> None:
+    """Refresh the query planner's statistics of every table, as after any bulk load.
+
+    Without them the planner guesses: PostgreSQL, whose autovacuum may be off or not yet
+    run, took a freshly imported month of 60,000 tasks for a hundred and read each part of
+    the organisation's work through the whole month's index (measured in
+    docs/benchmarks.md). PostgreSQL's `ANALYZE` samples each table; SQLite's is bounded by
+    `analysis_limit` (rows looked at per index), as its documentation advises for large
+    databases. Outside a transaction it commits by itself; inside one, with it."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit = 1000")
+        cursor.execute("ANALYZE")

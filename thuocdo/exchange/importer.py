@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from thuocdo.core import inserts
 from thuocdo.core.errors import ServiceError
 from thuocdo.core.services import audit_record, calendar_overrides_bulk_set
 from thuocdo.org import services as org
@@ -82,6 +83,11 @@ class ImportReport:
     @property
     def changed(self) -> bool:
         return any(c.changed for c in self.counts.values())
+
+    @property
+    def created(self) -> int:
+        """Records created, all keys together."""
+        return sum(c.created for c in self.counts.values())
 
     def as_dict(self) -> dict[str, Any]:
         """The audit entry's record of the import: the warnings too, when there are any."""
@@ -170,6 +176,9 @@ def import_document(
                 problems, notes = _later_problems(document, checked, actor=actor)
                 raise ImportRejected(problems, notes)
             report = _write(document, checked, actor=actor, dry_run=dry_run)
+            if not dry_run and report.created >= inserts.STATISTICS_AFTER_ROWS:
+                # A bulk load: the planner must not read it as the empty tables it knew.
+                transaction.on_commit(inserts.refresh_statistics)
             if report.changed:
                 audit_record(
                     actor=actor, action="exchange.import", object_type="exchange.document",

@@ -8,9 +8,10 @@ import datetime as dt
 import warnings
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
-from thuocdo.core.inserts import insert_rows
+from thuocdo.core.inserts import insert_rows, refresh_statistics
 from thuocdo.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +58,24 @@ def test_aware_datetimes_and_none_pass_without_a_warning():
         warnings.simplefilter("error")
         insert_rows(AuditEntry, FIELDS, rows(utc), actor=None, changes={}, reason="")
     assert stored() == [utc]
+
+
+def _statistics_rows(table: str) -> int:
+    """Rows of the planner's statistics about `table`'s columns or indexes."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone() is None:
+                return 0
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
+        else:
+            cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = %s", [table])
+        return cursor.fetchone()[0]
+
+
+def test_refresh_statistics_gives_the_planner_statistics_of_the_rows_written():
+    table = AuditEntry._meta.db_table
+    insert_rows(AuditEntry, FIELDS, rows(*(dt.datetime(2026, 10, 1, tzinfo=VN),) * 50),
+                actor=None, changes={}, reason="")
+    refresh_statistics()
+    assert _statistics_rows(table) > 0

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from thuocdo.core import inserts
 from thuocdo.core.models import AuditEntry, CalendarOverride
 from thuocdo.exchange.importer import ImportRejected, import_document
 from thuocdo.exchange.validation import validate_document
@@ -331,3 +332,39 @@ def test_a_service_refusal_the_validator_missed_still_writes_nothing(example, mo
         import_document(example, on=ON)
     assert [(p.path, p.code) for p in caught.value.problems] == [("$", "refused")]
     assert fingerprint() == before
+
+
+# -- a bulk load -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def refreshed(monkeypatch) -> list[str]:
+    """Each time the planner's statistics are refreshed; a load of 40 records is bulk."""
+    calls: list[str] = []
+    monkeypatch.setattr(inserts, "refresh_statistics", lambda: calls.append("analyze"))
+    monkeypatch.setattr(inserts, "STATISTICS_AFTER_ROWS", 40)
+    return calls
+
+
+def test_a_bulk_load_refreshes_the_planner_statistics_once_committed(
+        example, refreshed, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        report = import_document(example, on=ON)
+    assert report.created == 40 and refreshed == []
+    for callback in callbacks:
+        callback()
+    assert refreshed == ["analyze"]
+
+
+def test_a_smaller_load_a_dry_run_or_a_refused_one_leave_the_statistics(
+        example, refreshed, monkeypatch, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        import_document(example, on=ON, dry_run=True)
+        monkeypatch.setattr(inserts, "STATISTICS_AFTER_ROWS", 41)
+        import_document(example, on=ON)
+        monkeypatch.setattr(inserts, "STATISTICS_AFTER_ROWS", 0)
+        bad = copy.deepcopy(example)
+        bad["units"][0]["code"] = ""
+        with pytest.raises(ImportRejected):
+            import_document(bad, on=ON)
+    assert refreshed == []
