@@ -178,6 +178,8 @@ class Evidence:
     number: int
     task: Task | None = None
     event: TaskEvent | None = None
+    #: what the task's timeline calls the event (`tasks.selectors.event_label`)
+    label: str = ""
 
 
 def signal_event_indexes(signal: SignalRecord) -> list[tuple[str, int]]:
@@ -209,12 +211,14 @@ def signal_evidence(*, scope: Scope, signal: SignalRecord) -> list[Evidence]:
     events = {(e.task_id, e.seq): e for e in TaskEvent.objects.filter(
         task__in=list(tasks.values()), seq__in={event_number(i) for _, i in pairs})
         .select_related("actor")}
+    labels = task_selectors.event_labels(events.values())
     result = []
     for code, index in pairs:
         task = tasks.get(code)
         number = event_number(index)
         event = events.get((task.pk, number)) if task else None
-        result.append(Evidence(code, number, task, event))
+        result.append(Evidence(code, number, task, event,
+                               labels[task.pk, number] if event else ""))
     return result
 
 

@@ -56,7 +56,7 @@ from django.utils.translation import ngettext, pgettext
 from thuocdo.core.errors import PermissionDeniedError
 from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Membership, Official, Unit
-from thuocdo.tasks.choices import EventKind, TaskState
+from thuocdo.tasks.choices import EXTENSION_KINDS, EventKind, TaskState
 from thuocdo.tasks.models import Task, TaskEvent
 from thuocdo.tasks.selectors import task_logs
 from thuocdo.tasks.workflow import TaskSnapshot, deciders
@@ -83,9 +83,6 @@ EVENT_KINDS: dict[str, str] = {
 #: event kinds whose news is for whoever decides them as the assigner (`deciders`), not
 #: for the holder as such (an extension request leaves the work where it was)
 TO_DECIDERS = frozenset({EventKind.EXTENSION_REQUEST, EventKind.SUBMIT})
-#: the events that open or close an extension request
-EXTENSION_EVENTS = [EventKind.EXTENSION_REQUEST, EventKind.EXTENSION_GRANT,
-                    EventKind.EXTENSION_REFUSE]
 #: open states in which the holder is the one who must meet the deadline
 DEADLINE_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.WAITING_GUIDANCE)
 #: "due soon" means the deadline in force is this many working days away
@@ -306,9 +303,10 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
                                         seq__lte=OuterRef("seq"))
                .order_by("-seq").annotate(new_due=KT("data__new_due")).values("new_due")[:1])
     # The extension event before it: a grant answered a request only when that is one (else
-    # the assigner moved the deadline unasked, docs/workflow.md).
+    # the assigner moved the deadline unasked, docs/workflow.md); the rule of the task's
+    # timeline, `tasks.selectors.grants_answering`, here in SQL.
     before = (TaskEvent.objects.filter(task=OuterRef("task"), seq__lt=OuterRef("seq"),
-                                       kind__in=EXTENSION_EVENTS)
+                                       kind__in=list(EXTENSION_KINDS))
               .order_by("-seq").values("kind")[:1])
     events = (
         TaskEvent.objects.filter(id__gt=after, id__lte=upto, kind__in=list(EVENT_KINDS))

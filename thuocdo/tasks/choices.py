@@ -50,6 +50,11 @@ class EventKind(models.TextChoices):
     CANCEL = "cancel", _("Cancelled")
 
 
+#: the events that open or close an extension request
+EXTENSION_KINDS = frozenset({EventKind.EXTENSION_REQUEST, EventKind.EXTENSION_GRANT,
+                             EventKind.EXTENSION_REFUSE})
+
+
 def action_labels() -> dict[str, str]:
     """What each action is called when someone takes it (buttons, refusals): verbs, where
     `EventKind`'s labels say what happened (the timeline)."""

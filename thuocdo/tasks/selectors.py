@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from thuocdo.core.scope import Scope
 from thuocdo.core.text import fold
 from thuocdo.measure.history import VIETNAM, Bucket, end_of_day
 
-from .choices import OPEN_STATES, EventKind, TaskState
+from .choices import EXTENSION_KINDS, OPEN_STATES, EventKind, TaskState
 from .models import Directive, Task, TaskEvent
 from .workflow import DbDirectory, TaskSnapshot, is_assigner, works_on
 
@@ -398,6 +399,50 @@ def my_work(*, scope: Scope, on: dt.date | None = None) -> MyWork:
         waiting=waiting,
         to_decide=_extensions_to_decide(scope, day),
     )
+
+
+def grants_answering(events: Iterable[TaskEvent]) -> set[int]:
+    """The numbers of the extension grants that answered a request, among one task's
+    `events` in order (its extension events at least): those whose last extension event
+    before them is a request (the rule the notifications apply in SQL,
+    `notifications.services._notify_event_window`). Read from the log itself, so a grant
+    recorded before this was asked reads right too; any other grant moved the deadline
+    unasked, which the assigner may do (docs/workflow.md)."""
+    answering: set[int] = set()
+    last = None
+    for event in events:
+        if event.kind in EXTENSION_KINDS:
+            if event.kind == EventKind.EXTENSION_GRANT and last == EventKind.EXTENSION_REQUEST:
+                answering.add(event.seq)
+            last = event.kind
+    return answering
+
+
+def event_label(event: TaskEvent, *, answering: bool) -> str:
+    """What the timeline calls an event: a grant that answered no request (`answering`
+    False, see `grants_answering`) says the deadline was extended, not that an extension
+    was granted."""
+    if event.kind == EventKind.EXTENSION_GRANT and not answering:
+        return _("Deadline extended")
+    return EventKind(event.kind).label if event.kind in EventKind.values else event.kind
+
+
+def event_labels(events: Iterable[TaskEvent]) -> dict[tuple[int, int], str]:
+    """`event_label` of events of any tasks, by (task id, number): one query for the
+    extension events of the tasks that have a grant among them."""
+    events = list(events)
+    granted = {e.task_id for e in events if e.kind == EventKind.EXTENSION_GRANT}
+    answering: set[tuple[int, int]] = set()
+    if granted:
+        logs: dict[int, list[TaskEvent]] = {}
+        for event in (TaskEvent.objects.filter(task_id__in=granted,
+                                               kind__in=list(EXTENSION_KINDS))
+                      .only("task_id", "seq", "kind").order_by("task_id", "seq")):
+            logs.setdefault(event.task_id, []).append(event)
+        answering = {(task_id, seq) for task_id, log in logs.items()
+                     for seq in grants_answering(log)}
+    return {(e.task_id, e.seq): event_label(e, answering=(e.task_id, e.seq) in answering)
+            for e in events}
 
 
 def task_events(*, task: Task) -> QuerySet[TaskEvent]:

@@ -38,7 +38,7 @@ from thuocdo.org import selectors as org_selectors
 
 from . import selectors, services
 from .adapters import history_for
-from .choices import EventKind, Priority, TaskState
+from .choices import EXTENSION_KINDS, EventKind, Priority, TaskState
 from .forms import (
     ACTION_FORMS,
     ACTION_LABELS,
@@ -378,35 +378,6 @@ def _extension_rows(events) -> list[dict]:
     return rows
 
 
-def _grants_answering(events) -> set[int]:
-    """The numbers of the extension grants that answered a request: those whose last
-    extension event before them is a request (the rule the notifications apply in SQL,
-    `notifications.services._notify_event_window`). Read from the log itself, so a grant
-    recorded before this was asked reads right too; any other grant moved the deadline
-    unasked, which the assigner may do (docs/workflow.md)."""
-    answering: set[int] = set()
-    last = None
-    for event in events:
-        if event.kind in EXTENSION_KINDS:
-            if event.kind == EventKind.EXTENSION_GRANT and last == EventKind.EXTENSION_REQUEST:
-                answering.add(event.seq)
-            last = event.kind
-    return answering
-
-
-#: the events that open or close an extension request
-EXTENSION_KINDS = frozenset({EventKind.EXTENSION_REQUEST, EventKind.EXTENSION_GRANT,
-                             EventKind.EXTENSION_REFUSE})
-
-
-def _event_label(event, answering: set[int]) -> str:
-    """What the timeline calls an event: a grant that answered no request says the
-    deadline was extended, not that an extension was granted."""
-    if event.kind == EventKind.EXTENSION_GRANT and event.seq not in answering:
-        return _("Deadline extended")
-    return EventKind(event.kind).label if event.kind in EventKind.values else event.kind
-
-
 def _pending_submit(task: Task, events):
     """The submit under review while the task is submitted (None otherwise)."""
     if task.state != TaskState.SUBMITTED:
@@ -432,10 +403,10 @@ def _task_context(request, task: Task, *, bound: dict | None = None, notice: str
     found_delays = delays(history, calendar, now)
     handed_in = _pending_submit(task, events)
     labels = _payload_labels()
-    answering = _grants_answering(events)
+    answering = selectors.grants_answering(events)
     timeline = [{
         "event": event,
-        "label": _event_label(event, answering),
+        "label": selectors.event_label(event, answering=event.seq in answering),
         "moved": (event.holder_unit_before_id, event.holder_official_before_id)
         != (event.holder_unit_after_id, event.holder_official_after_id)
         and event.holder_unit_before_id is not None,
@@ -557,7 +528,7 @@ def _done_message(event, before) -> str:
         EventKind.CANCEL: _("Task cancelled (event #%(number)s)."),
     }
     if (event.kind == EventKind.EXTENSION_GRANT
-            and event.seq not in _grants_answering([*before, event])):
+            and event.seq not in selectors.grants_answering([*before, event])):
         messages_by_kind[EventKind.EXTENSION_GRANT] = _(
             "Deadline extended: the new deadline is %(new_due)s (event #%(number)s).")
     message = messages_by_kind.get(event.kind)

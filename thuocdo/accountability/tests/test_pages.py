@@ -18,7 +18,7 @@ from thuocdo.accountability.forms import this_month
 from thuocdo.accountability.models import HolderDelay, SignalRecord
 from thuocdo.tasks.tests.api_routes import act, make_task
 
-from .helpers import colleague_signal, month_of, s1_signal
+from .helpers import colleague_signal, late_task, month_of, refresh_for, s1_signal
 from .test_dashboard import _stored_signal, _work
 
 
@@ -211,3 +211,26 @@ def test_the_month_field_shows_the_month_and_takes_mm_yyyy(world, client_for):
     assert response.context["form"]["period"].value() == "2026-11"
     response = client.get(reverse("accountability:dashboard"), {"period": "13/2026"})
     assert "period" in response.context["form"].errors
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("asked", "label"), [(False, "Deadline extended"),
+                                              (True, "Extension granted")])
+def test_a_late_grant_behind_a_signal_is_named_as_the_task_page_names_it(
+        world, client_for, settings, asked, label):
+    """A deadline moved after it passed settles an S1; the signal's page names that grant
+    as the task's timeline does: "Deadline extended" when nobody asked for it."""
+    settings.LANGUAGE_CODE = "en"
+    task = late_task(world)
+    task = act(world, task, "accept", "CG.STAFF")
+    if asked:
+        task = act(world, task, "extension_request", "CG.STAFF",
+                   new_due=(task.due + dt.timedelta(days=30)).isoformat(), reason="chờ số liệu")
+    act(world, task, "extension_grant", "CG.HEAD",
+        new_due=(task.due + dt.timedelta(days=30)).isoformat(), reason="chờ số liệu")
+    signal = refresh_for(task)
+    page = client_for(world.user("head")).get(
+        reverse("accountability:signal_detail", kwargs={"pk": signal.pk}))
+    grants = [e for e in page.context["evidence"] if e.event.kind == "extension_grant"]
+    assert [e.label for e in grants] == [label]
+    assert f"{label} —" in unescape(page.content.decode())
