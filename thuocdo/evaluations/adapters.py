@@ -49,6 +49,7 @@ from django.db.models import F, Min
 from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
+from thuocdo.core.models import CalendarOverride
 from thuocdo.core.parallel import run_parts
 from thuocdo.core.rows import AsText, Texts, raw_rows
 from thuocdo.measure.calendar import WorkCalendar
@@ -125,6 +126,8 @@ class PeriodInputs:
     exceptions: tuple[DatedException, ...] = ()
     #: what the parts' texts parse to, shared by the parts read in one process (`tasks_in`)
     texts: Texts = dataclasses.field(default_factory=Texts)
+    #: the administrators' calendar overrides `calendar` was built with (`calendar_basis`)
+    calendar_days: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def units_tree() -> tuple[dict[str, UnitNode], dict[int, str],
@@ -370,7 +373,7 @@ def period_inputs(period: Period) -> PeriodInputs:
     officials, official_ids = officials_in(period, unit_code)
     labels = [period.label] + ([m.label for m in period.months()]
                                if period.kind != "month" else [])
-    years = range(period.start.year, period.end.year + 2)
+    years = scored_years(period)
     parts = tree_parts(tree, unit_code)
     part_of = part_of_units(tree, parts)
     return PeriodInputs(
@@ -386,7 +389,22 @@ def period_inputs(period: Period) -> PeriodInputs:
         errors=found_errors_for(period.start, period.end),
         products=dict(Product.objects.values_list("id", "code")),
         exceptions=quota_exceptions_between(period.start, period.end),
+        calendar_days=calendar_basis(years),
     )
+
+
+def scored_years(period: Any) -> range:
+    """The years whose working-day calendar scoring `period` reads: its own and the next
+    (work of the period handed in late, after the year ends)."""
+    return range(period.start.year, period.end.year + 2)
+
+
+def calendar_basis(years: range) -> dict[str, str]:
+    """The administrators' calendar overrides of `years` as stored on a period scored with
+    them (`Period.calendar_basis`): ISO day → kind."""
+    return {day.isoformat(): kind for day, kind in
+            CalendarOverride.objects.filter(day__year__in=list(years))
+            .order_by("day").values_list("day", "kind")}
 
 
 def score(inputs: PeriodInputs, rubric, *, workers: int | None = None) -> PeriodScores:

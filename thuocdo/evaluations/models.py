@@ -28,7 +28,8 @@ class Period(models.Model):
     """Kỳ đánh giá: a month, quarter or year, and where its procedure stands.
 
     `rubric_version` is the engine rubric the cards were computed with (set when scored),
-    `quota_basis` the approved exceptions to the HTXS quota they were computed with.
+    `quota_basis` the approved exceptions to the HTXS quota they were computed with,
+    `calendar_basis` the calendar's overrides.
     Appeals are accepted up to and including `appeal_until`; then the period can be locked,
     and a locked period is never scored again.
     """
@@ -49,6 +50,11 @@ class Period(models.Model):
     #: `quota.exception` then tell). See `services.stale_cards_refusal`.
     quota_basis = models.JSONField(_("quota exceptions scored with"), null=True, blank=True,
                                    editable=False)
+    #: the administrators' calendar overrides the cards were computed with (set when
+    #: scored, from the inputs the engine read): ISO day → kind, for the years scoring
+    #: reads; None: scored before it was recorded. See `services.stale_cards_refusal`.
+    calendar_basis = models.JSONField(_("calendar scored with"), null=True, blank=True,
+                                      editable=False)
 
     class Meta:
         verbose_name = _("evaluation period")

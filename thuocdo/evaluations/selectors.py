@@ -494,6 +494,22 @@ def quota_lines(*, period: Period, cards: list[ScoreCard]) -> list[QuotaLine]:
     return lines
 
 
+def calendar_changes(*, period: Period) -> list[dt.date]:
+    """The days whose override was added, switched to the other kind or removed since
+    `period` was last scored, from its first day to the day it was scored (the days its
+    cards' delays were counted on): its cards count working days with the calendar
+    before. None known for a period scored before this was recorded, or never scored."""
+    from .adapters import calendar_basis, scored_years
+
+    if period.calendar_basis is None or period.scored_at is None:
+        return []
+    first, last = period.start, timezone.localdate(period.scored_at)
+    scored, live = period.calendar_basis, calendar_basis(scored_years(period))
+    return sorted(day for day in map(dt.date.fromisoformat, set(scored) | set(live))
+                  if first <= day <= last and scored.get(day.isoformat())
+                  != live.get(day.isoformat()))
+
+
 def task_group_names(codes) -> dict[str, str]:
     """Task groups' names by code, in one query (a group without a name, or not in the
     catalogue any more, is named by its code)."""

@@ -442,8 +442,9 @@ def _store_scores(*, actor: Any, period: Period, reason: str, rubric: Any,
     # transaction), not those in force now (`stale_cards_refusal` compares them)
     period.quota_basis = adapters.quota_basis(adapters.exceptions_for(inputs.exceptions,
                                                                       period))
+    period.calendar_basis = dict(inputs.calendar_days)
     period.save(update_fields=["status", "rubric_version", "engine_version", "scored_at",
-                               "quota_basis"])
+                               "quota_basis", "calendar_basis"])
     result = ScoreResult(period, created, updated, unchanged, len(gone), tuple(to_draft),
                          tuple(unapproved), tuple(quota_only), notified)
     audit_record(actor=actor, action="period.score", object_type="evaluations.period",
@@ -1258,20 +1259,32 @@ def not_reviewed(cards: Iterable[ScoreCard], agency: Unit) -> list[str]:
 
 
 def stale_cards_refusal(period: Period) -> ServiceError | None:
-    """Why the period's cards may not be approved as they stand, or None: an exception to
-    the HTXS quota applying to it was recorded, changed or removed since it was last scored
-    (`adapters.unapplied_exceptions`), so its cards hold the quota decided with the old
-    share. Scoring it again applies the exception. The exception's services lock the
-    period, so one written while this approval runs waits for it, and is then refused
-    (`period_fixed`) if the period became approved."""
-    unapplied = adapters.unapplied_exceptions(period)
-    if not unapplied:
+    """Why the period's cards may not be approved as they stand, or None: since it was
+    last scored, an exception to the HTXS quota applying to it was recorded, changed or
+    removed (`adapters.unapplied_exceptions`), so its cards hold the quota decided with the
+    old share; or the working calendar of a day its scoring reads was corrected
+    (`adapters.calendar_changes`, allowed while it is under review: decision 0007), so its
+    cards count delays with the old calendar. Scoring it again applies both. The
+    exception's services lock the period, so one written while this approval runs waits
+    for it, and is then refused (`period_fixed`) if the period became approved."""
+    reasons = []
+    if unapplied := adapters.unapplied_exceptions(period):
+        reasons.append(_("The exceptions to the HTXS quota of %(agencies)s changed after "
+                         "%(p)s was last scored: its cards hold the quota decided before.")
+                       % {"agencies": ", ".join(unapplied), "p": period.name})
+    if days := selectors.calendar_changes(period=period):
+        reasons.append(calendar_changed_text(period, days))
+    if not reasons:
         return None
-    return ServiceError(
-        _("The exceptions to the HTXS quota of %(agencies)s changed after %(p)s was last "
-          "scored: its cards hold the quota decided before. Score the period again, then "
-          "approve.") % {"agencies": ", ".join(unapplied), "p": period.name},
-        code="stale_cards")
+    return ServiceError(" ".join([*reasons, str(_("Score the period again, then approve."))]),
+                        code="stale_cards")
+
+
+def calendar_changed_text(period: Period, days: list[dt.date]) -> str:
+    """The calendar corrected since `period` was last scored, in words."""
+    return _("The working calendar of %(days)s was corrected after %(p)s was last scored: "
+             "its cards count working days with the calendar before.") % {
+        "days": ", ".join(f"{day:%d/%m/%Y}" for day in days), "p": period.name}
 
 
 @transaction.atomic

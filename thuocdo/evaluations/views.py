@@ -214,7 +214,17 @@ def period_detail(request, label: str):
         "can_lock": can_lock, "lock_note": lock_note,
         # the service's own rule: no card before the period has ended
         "not_ended": getattr(services.ended_refusal(period), "service_message", ""),
+        "calendar_changed": _calendar_changed(period),
     })
+
+
+def _calendar_changed(period) -> str:
+    """The calendar corrected since the period was last scored, while scoring it again can
+    still apply it (the approval waits for that: `services.stale_cards_refusal`)."""
+    if period.status not in (PeriodStatus.SCORING, PeriodStatus.REVIEW):
+        return ""
+    days = selectors.calendar_changes(period=period)
+    return services.calendar_changed_text(period, days) if days else ""
 
 
 def _heads_cards(scope, period) -> list[dict]:
@@ -842,6 +852,7 @@ def unit_ranking(request, label: str, code: str):
         "can_approve": can_approve,
         "approve_form": ApproveForm(auto_id="approve-%s") if can_approve else None,
         "approval_waits_for": _codes(waiting),
+        "calendar_changed": _calendar_changed(period),
         "approves_agency": unit.is_agency and selectors.approves_agency(scope, unit),
         # to whoever approves here, their own card being among the page's cards
         "own_left_out": _own_left_out(own) if approvable and own is not None
