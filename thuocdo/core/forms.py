@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, DecimalException
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -90,6 +90,10 @@ class DecimalInput(forms.TextInput):
         super().__init__({"inputmode": "decimal", **(attrs or {})})
 
 
+#: a number as a person types it: a sign, digits, and a comma or a dot before the decimals
+PLAIN_DECIMAL = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
+
+
 class DecimalNumberField(forms.DecimalField):
     """A decimal from a person, written with a comma or a dot before the decimals ("30,5"
     and "30.5" alike, in either language), and shown in the active language's way (30,5 in
@@ -108,11 +112,11 @@ class DecimalNumberField(forms.DecimalField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
+        if isinstance(value, Decimal | int):  # a value from the code, not typed
+            return Decimal(value)
+        # Digits with at most one separator, and a sign: not what Decimal() takes besides
+        # ("1_000", "1e2", "NaN", "Infinity"), which nobody types as points.
         text = str(value).strip()
-        if text.count(",") + text.count(".") == 1:
-            text = text.replace(",", ".")
-        try:
-            return Decimal(text)
-        except DecimalException:
-            raise forms.ValidationError(self.error_messages["invalid"],
-                                        code="invalid") from None
+        if not PLAIN_DECIMAL.fullmatch(text):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return Decimal(text.replace(",", "."))

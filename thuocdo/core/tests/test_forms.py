@@ -24,7 +24,8 @@ class PointsForm(forms.Form):
 @pytest.mark.parametrize("language", ["vi", "en"])
 @pytest.mark.parametrize(("typed", "number"), [
     ("30,5", Decimal("30.5")), ("30.5", Decimal("30.5")), (" 22,25 ", Decimal("22.25")),
-    ("30", Decimal(30)), (",5", Decimal("0.5")), ("", None),
+    ("30", Decimal(30)), (",5", Decimal("0.5")), ("22.", Decimal(22)), ("+3", Decimal(3)),
+    ("", None),
 ])
 def test_a_decimal_takes_a_comma_or_a_dot_in_either_language(language, typed, number):
     """"30,5" (as the pages write numbers in Vietnamese) and "30.5" (as a phone's keyboard
@@ -35,10 +36,11 @@ def test_a_decimal_takes_a_comma_or_a_dot_in_either_language(language, typed, nu
         assert form.cleaned_data["points"] == number
 
 
-@pytest.mark.parametrize("typed", ["1.234,5", "30,5,1", "30.5.1", "ba mươi", "30 ,5x"])
+@pytest.mark.parametrize("typed", ["1.234,5", "30,5,1", "30.5.1", "ba mươi", "30 ,5x",
+                                   "1_0", "1e1", "NaN", "Infinity", "-", "."])
 def test_a_decimal_that_is_not_one_number_is_refused_with_an_example(typed):
-    """Never guessed (1.234,5 is not read as thousands): refused, with an example of what
-    is taken."""
+    """Never guessed (1.234,5 is not read as thousands), nor read as Python would ("1_0",
+    "1e1", "NaN"): refused, with an example of what is taken."""
     with translation.override("en"):
         form = PointsForm({"points": typed})
         assert not form.is_valid()
