@@ -37,6 +37,13 @@ def _default_language():
 
 
 @pytest.fixture
+def english(settings):
+    """Pages in English (their msgids), whatever the Vietnamese catalogue says: a module
+    whose assertions read English texts uses it (`pytest.mark.usefixtures("english")`)."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
 def world(db) -> World:
     """A small organisation with one user per role (see thuocdo.core.testing)."""
     return build_world()

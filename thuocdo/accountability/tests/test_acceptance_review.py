@@ -33,17 +33,11 @@ from thuocdo.tasks.tests.api_routes import act, make_task
 
 from .helpers import late_task, month_of, refresh_for, today_month
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 #: who is who in the test world (thuocdo.core.testing)
 STAFF = "Lê Văn Cường (Văn phòng HĐND và UBND quận)"  # CG.STAFF
 STAFF2 = "Phạm Thị Dung (Văn phòng HĐND và UBND quận)"  # CG.STAFF2
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """Assert on the English msgids, whatever the Vietnamese catalogue says."""
-    settings.LANGUAGE_CODE = "en"
 
 
 def _today() -> dt.date:

@@ -13,12 +13,7 @@ from thuocdo.tasks.tests.api_routes import make_task
 
 from .helpers import colleague_signal, month_of
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _signal(world, *, events) -> SignalRecord:

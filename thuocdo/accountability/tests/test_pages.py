@@ -214,13 +214,13 @@ def test_the_month_field_shows_the_month_and_takes_mm_yyyy(world, client_for):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("english")
 @pytest.mark.parametrize(("asked", "label"), [(False, "Deadline extended"),
                                               (True, "Extension granted")])
 def test_a_late_grant_behind_a_signal_is_named_as_the_task_page_names_it(
-        world, client_for, settings, asked, label):
+        world, client_for, asked, label):
     """A deadline moved after it passed settles an S1; the signal's page names that grant
     as the task's timeline does: "Deadline extended" when nobody asked for it."""
-    settings.LANGUAGE_CODE = "en"
     task = late_task(world)
     task = act(world, task, "accept", "CG.STAFF")
     if asked:

@@ -12,14 +12,9 @@ from thuocdo.accounts.models import ScopeGrant, User
 from thuocdo.core.models import AuditEntry
 from thuocdo.core.tests.admin_forms import admin_form_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 GOOD_PASSWORD = "Mot-mat-khau-dai-2026"
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

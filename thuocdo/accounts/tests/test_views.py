@@ -8,15 +8,9 @@ from django.urls import reverse
 from thuocdo.core.models import AuditEntry
 from thuocdo.core.testing import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NEW_PASSWORD = "Mat-khau-moi-2026!"
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """Assert on the English msgids, whatever the Vietnamese catalogue says."""
-    settings.LANGUAGE_CODE = "en"
 
 
 def login(client, username, password):

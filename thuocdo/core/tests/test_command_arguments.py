@@ -12,10 +12,7 @@ from django.core.management.base import CommandError
 
 from thuocdo.core.commands import BAD_ARGUMENT
 
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def refusal(*args) -> CommandError:

@@ -21,15 +21,9 @@ from thuocdo.accountability.tests.helpers import (
 from thuocdo.core import views
 from thuocdo.core.scope import scope_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 LABEL = "2026-10"
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """Assert on the English msgids, whatever the Vietnamese catalogue says."""
-    settings.LANGUAGE_CODE = "en"
 
 
 def _under_review(world):

@@ -16,13 +16,7 @@ from thuocdo.accountability.tests.helpers import late_task, month_of
 from thuocdo.core.management.commands.demo import SILENT_FROM, leave_plans_unanswered
 from thuocdo.exchange.generate import generate_city
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """Assert on the English msgids, whatever the Vietnamese catalogue says."""
-    settings.LANGUAGE_CODE = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _escalated(world, task, key: str, *, status: str = "open"):

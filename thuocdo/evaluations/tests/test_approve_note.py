@@ -13,14 +13,9 @@ from thuocdo.evaluations.models import Period
 
 from .test_services import LABEL, _review_everything, card
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NOTE = "Đã đối chiếu kết quả với biên bản họp đánh giá ngày 05/11/2026"
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

@@ -20,14 +20,9 @@ from thuocdo.evaluations.models import Period
 from .helpers import quota_case_under_review
 from .test_quota_stale import _assess_all, _ranking, _review_and_approve
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NOTE = "was corrected after"
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

@@ -17,14 +17,9 @@ from thuocdo.evaluations.models import Ground
 
 from .test_confirmed_signals import _s14, _this_month
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 LIST = reverse("evaluations:ground_list")
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 def _discipline(world, on: dt.date, official="CG.STAFF2") -> Ground:

@@ -32,14 +32,9 @@ from thuocdo.org.models import Official, Unit
 
 from .helpers import quota_case_under_review
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 REASON = "Đơn vị dẫn đầu phong trào thi đua năm 2026"
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 def _fields(agency: Unit, **more) -> dict:

@@ -22,12 +22,7 @@ from thuocdo.org.models import Official, Unit
 
 from .helpers import quota_case_under_review
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _grades(period) -> dict[str, str]:

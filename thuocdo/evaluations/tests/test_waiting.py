@@ -15,13 +15,7 @@ from thuocdo.evaluations import selectors, services
 from .routes import PUBLISHED, _period
 from .test_services import LABEL
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """Assert on the English msgids, whatever the Vietnamese catalogue says."""
-    settings.LANGUAGE_CODE = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

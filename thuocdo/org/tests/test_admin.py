@@ -13,12 +13,7 @@ from thuocdo.core.tests.admin_forms import admin_form_data
 from thuocdo.org import services
 from thuocdo.org.models import Membership, Official, Unit
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

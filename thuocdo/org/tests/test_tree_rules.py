@@ -14,12 +14,7 @@ from thuocdo.org import services
 from thuocdo.org.choices import AGENCY_KINDS, PARENT_KINDS, UnitKind
 from thuocdo.org.models import Unit
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def refused(call, **kwargs) -> ServiceError:

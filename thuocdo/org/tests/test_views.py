@@ -11,15 +11,9 @@ from openpyxl import load_workbook
 
 from thuocdo.org import services
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """Assert on the English msgids, whatever the Vietnamese catalogue says."""
-    settings.LANGUAGE_CODE = "en"
 
 
 def official_codes(response) -> list[str]:

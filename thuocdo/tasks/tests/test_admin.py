@@ -13,12 +13,7 @@ from thuocdo.core.tests.admin_forms import admin_form_data
 from thuocdo.tasks import services
 from thuocdo.tasks.models import Directive, Product
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

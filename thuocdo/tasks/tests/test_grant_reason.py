@@ -24,17 +24,11 @@ from thuocdo.tasks.tests.api_routes import act, make_task
 from thuocdo.tasks.tests.test_replay import TASK, ev
 from thuocdo.tasks.workflow import DbDirectory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 TZ = dt.timezone(dt.timedelta(hours=7))
 REFUSED = "A granted extension needs a reason: say why the deadline moves."
 WHY = "Phường gửi số liệu chậm do mưa bão"
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """Messages are matched in English, whatever the Vietnamese catalogue says."""
-    settings.LANGUAGE_CODE = "en"
 
 
 def iso(days: int) -> str:

@@ -20,16 +20,10 @@ from thuocdo.notifications.tests.helpers import assign, at
 from thuocdo.tasks.tests.api_routes import act, make_task
 from thuocdo.tasks.tests.test_grant_reason import iso
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 ANSWERED = "Extension granted"
 UNASKED = "Deadline extended"
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """Texts are matched in English, whatever the Vietnamese catalogue says."""
-    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

@@ -19,17 +19,11 @@ from openpyxl import load_workbook
 from thuocdo.tasks import services
 from thuocdo.tasks.models import Task, TaskEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 TZ = timezone.get_fixed_timezone(7 * 60)
 D = dt.date
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """Assert on the English msgids, whatever the Vietnamese catalogue says."""
-    settings.LANGUAGE_CODE = "en"
 
 
 class Clock:

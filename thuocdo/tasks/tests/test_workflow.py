@@ -14,7 +14,7 @@ from thuocdo.tasks.choices import TaskState
 from thuocdo.tasks.models import Task, TaskEvent
 from thuocdo.tasks.workflow import TRANSITIONS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 D = dt.date
 S = TaskState
@@ -30,12 +30,6 @@ def product(db):
     from thuocdo.tasks.services import product_create
 
     return product_create(code="BC", name="Báo cáo", coefficient=1)
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """Messages are matched in English, whatever the Vietnamese catalogue says."""
-    settings.LANGUAGE_CODE = "en"
 
 
 def assign(world, product, **extra):
