@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from thuocdo.core import xlsx
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
-from thuocdo.core.filters import FilterForm
+from thuocdo.core.filters import FilterForm, refuse_export
 from thuocdo.core.models import AuditEntry
 from thuocdo.core.templatetags.periods import period_name
 from thuocdo.org import selectors as org_selectors
@@ -1369,13 +1369,22 @@ def _ground_change(request, ground: Ground, *, initial: str, change, done, texts
 @login_required
 @require_GET
 def ground_export(request):
-    """The listed grounds (the same filters) as an xlsx sheet, dates dd/mm/yyyy."""
+    """The listed grounds (the same filters, the same rows: the confirmed signal records
+    that count by themselves too) as an xlsx sheet, dates dd/mm/yyyy. A filter that is not
+    valid exports nothing and says why, as every export does."""
     from openpyxl import Workbook
 
     _board_only(request)
     scope = request.scope
     form = GroundFilterForm(request.GET, units=_ground_units(scope))
-    grounds = _ground_rows(list(selectors.ground_list(scope=scope, filters=form.filters())))
+    if not form.is_valid():
+        return refuse_export(request, form, list_url=reverse("evaluations:ground_list"))
+    filters = form.filters()
+    signals = selectors.signal_ground_list(scope=scope, filters=filters)
+    listed = _GroundsWithSignals(selectors.ground_list(scope=scope, filters=filters), signals)
+    grounds = listed[0:len(listed)]
+    _ground_rows([g for g in grounds if not isinstance(g, selectors.SignalGround)])
+    _signal_ground_rows(scope, [g for g in grounds if isinstance(g, selectors.SignalGround)])
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=str(_("KHT grounds"))[:31])
     described = form.described() if form.is_valid() else ""
@@ -1392,6 +1401,19 @@ def ground_export(request):
     xlsx.columns(sheet, headers, freeze=not described)
     text, date = xlsx.text, xlsx.date
     for g in grounds:
+        if isinstance(g, selectors.SignalGround):
+            # decided on the signal's page: who confirmed it and when stand for the record
+            unit = g.member_of
+            sheet.append([
+                date(sheet, g.on), str(g.label), None, g.signal,
+                text(sheet, g.official.code), text(sheet, g.official.name),
+                text(sheet, unit.name) if unit else None,
+                text(sheet, unit.code) if unit else None,
+                text(sheet, " — ".join(filter(None, (g.reason, g.decision)))),
+                text(sheet, g.decided_by or ""), date(sheet, g.decided_on),
+                None, None, str(_("yes")), None, None, None,
+            ])
+            continue
         unit = g.unit or g.member_of
         sheet.append([
             date(sheet, g.on), str(g.label), str(g.get_level_display()) if g.level else None,

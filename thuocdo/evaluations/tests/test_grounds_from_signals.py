@@ -82,3 +82,34 @@ def test_the_records_are_paginated_with_the_grounds_by_date(world, client_for, m
                  else ("ground", g.pk) for g in page.object_list]
     assert seen == [("ground", same_day.pk), ("signal", signal.pk),
                     *(("ground", g.pk) for g in older)]
+
+
+def test_the_export_holds_the_rows_the_list_shows(world, client_for):
+    """The records are in the export too, where the list puts them, with who confirmed
+    them; a filter the list refuses exports nothing and says why."""
+    import io
+
+    from openpyxl import load_workbook
+
+    on, _label = _this_month()
+    _s14(world, on=on)
+    _discipline(world, on, official="CG.HEAD")
+    client = client_for(world.user("board"))
+    export = reverse("evaluations:ground_export")
+    for query, expected in (({}, ["CG.HEAD", "CG.STAFF"]), ({"kind": "signal"}, ["CG.STAFF"]),
+                            ({"kind": "discipline"}, ["CG.HEAD"])):
+        listed = client.get(LIST, query).context["page"].object_list
+        sheet = load_workbook(io.BytesIO(client.get(export, query).content)).active
+        rows = [r for r in sheet.iter_rows(values_only=True) if r[0] and r[4]][1:]
+        assert [r[4] for r in rows] == expected, query
+        assert [g.official.code for g in listed] == expected, query
+    [row] = [r for r in load_workbook(io.BytesIO(client.get(
+        export, {"kind": "signal"}).content)).active.iter_rows(values_only=True)
+        if r[3] == "S14"]
+    assert row[0].date() == on and row[1:8] == (
+        "Confirmed signal", None, "S14", "CG.STAFF", "Lê Văn Cường",
+        "Văn phòng HĐND và UBND quận", "HN.CG.VP")
+    assert row[8].endswith(" — Vi phạm đã rõ"), "what the record found, then the decision"
+    assert row[9] == "Nguyễn Văn Đức (CG.HEAD)" and row[10] is not None and row[13] == "yes"
+    response = client.get(export, {"year": "twenty"})
+    assert response.status_code == 302 and response["Location"] == f"{LIST}?year=twenty"
