@@ -682,6 +682,30 @@ def kht_signals_not_on_card(*, card: ScoreCard) -> list:
                   key=lambda g: (g.on, g.ref))
 
 
+def kht_grounds_since(*, card: ScoreCard) -> tuple[list, set[str]]:
+    """How the card's KHT grounds stand now against those the stored card cites (it was
+    computed before; the period is scored again, or kept as approved): the grounds recorded
+    by the board (discipline, degradation, corruption in a unit the official leads) that
+    the scoring's own rule (`kht_overrides` over `adapters.kht_grounds`) applies to the
+    card now but the card does not cite, as the engine's overrides; and the refs of the
+    grounds the card cites that no longer apply (withdrawn since). The signal records not
+    cited yet are `kht_signals_not_on_card`'s."""
+    from thuocdo.measure.scoring import OfficialInput, kht_overrides
+
+    from .adapters import kht_grounds, units_tree
+
+    period = EnginePeriod.parse(card.period.label)
+    rubric = period_rubric(card.period)
+    units, unit_code, _tree = units_tree()
+    official = OfficialInput(card.official.code, card.unit.code, card.position,
+                             card.task_group or None, card.agency.code)
+    grounds = kht_grounds(period.end.year, unit_code, {card.official_id: card.official.code})
+    now = kht_overrides(official, grounds, period, units, rubric)
+    cited = {str(o.get("ref")) for o in card.data.get("overrides", [])}
+    added = [o for o in now if str(o.ref) not in cited and o.kind != "signal"]
+    return added, cited - {str(o.ref) for o in now}
+
+
 def readable_signals(*, scope: Scope, ids: Iterable[int | None]) -> set[int]:
     """Which of the signal records `ids` (a card's few; None ignored) the caller may open:
     the accountability app's own scoping (`signal_scope_q`, as its signal page), in one

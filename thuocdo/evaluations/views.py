@@ -341,9 +341,10 @@ def _rating(value: float | None) -> str:
     return formats.number_format(number)
 
 
-def _explain(card: ScoreCard, readable: set[int]) -> dict:
+def _explain(card: ScoreCard, readable: set[int], *, gone: set[str] = frozenset()) -> dict:
     """The card's data, with task titles, products and links for the page (to a signal
-    record only among `readable`, those the reader may open)."""
+    record only among `readable`, those the reader may open); the KHT grounds it cites
+    that no longer apply (`gone`, their refs: withdrawn since) marked."""
     data = card.data
     names = SheetNames.read([card], procedure=False)
     titles, products, units = names.tasks, names.products, names.units
@@ -371,7 +372,7 @@ def _explain(card: ScoreCard, readable: set[int]) -> dict:
                            "unit_name": units.get(item.get("unit") or "", item.get("unit")),
                            "excused_url": excused_url, "finding_url": finding_url})
     overrides = [{**o, "on": _day(o["on"]), "label": GROUND_LABELS.get(o["kind"], o["kind"]),
-                  "url": _signal_url(o.get("ref"), readable)}
+                  "url": _signal_url(o.get("ref"), readable), "gone": str(o.get("ref")) in gone}
                  for o in data.get("overrides", [])]
     return {"tasks": tasks, "deductions": deductions, "overrides": overrides,
             "formula_lines": [p for p in (data.get("formula") or "").split("; ") if p],
@@ -471,6 +472,7 @@ def card_detail(request, label: str, official: str):
     task_group_name = _task_group_name(card.task_group)
     signals = selectors.card_signals(card=card)
     pending = selectors.kht_signals_not_on_card(card=card)
+    added, gone = selectors.kht_grounds_since(card=card)
     # the card's signal records the reader may open (the accountability app's scoping, one
     # query): the others are named without a link, which would answer 404
     readable = selectors.readable_signals(scope=scope, ids=[
@@ -478,12 +480,16 @@ def card_detail(request, label: str, official: str):
         *(_signal_id(o.get("ref")) for o in card.data.get("overrides", []))])
     context = {
         "nav": "my_card" if own else "scores", "card": card, "period": period, "own": own,
-        "d": card.data, **_explain(card, readable),
+        "d": card.data, **_explain(card, readable, gone=gone),
         "appeals": selectors.appeals_of(card=card),
         "signals": signals, "readable_signals": readable,
         # a confirmed S14 the stored card does not cite yet: the KHT box says so, never
         # "none"; computed again while the period is scored, kept once it is approved
         "kht_not_on_card": _kht_not_on_card(pending, readable),
+        # the same for the grounds the board recorded, or withdrew, since it was computed
+        "kht_added": [{"label": GROUND_LABELS.get(o.kind, o.kind), "on": o.on,
+                       "detail": o.detail} for o in added],
+        "kht_gone": bool(gone),
         "scorable": period.status in SCORABLE,
         "findings": _findings(card),
         # the service's own rule: scoring or review, before the assessment; else why not

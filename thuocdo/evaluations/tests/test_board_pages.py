@@ -155,6 +155,35 @@ def test_a_recorded_ground_makes_the_card_kht_once_scored_again(world, client_fo
     assert _card("CG.STAFF2").grade != "KHT", "only the official concerned"
 
 
+@pytest.mark.usefixtures("english")
+def test_the_card_says_a_ground_recorded_or_withdrawn_since_it_was_computed(
+        world, client_for, scored):
+    """Until the cards are computed again, the card's KHT box names a ground recorded since
+    (never "none applies") and marks one withdrawn since as such."""
+    board = client_for(world.user("board"))
+    url = reverse("evaluations:card_detail", kwargs={"label": LABEL, "official": "CG.STAFF"})
+    none_applies = "None applies to this period"
+    recorded_since = "recorded since this card was computed"
+    withdrawn_since = "withdrawn since this card was computed"
+    assert none_applies in board.get(url).content.decode()
+    board.post(ADD, _ground())
+    page = board.get(url).content.decode()
+    assert f"Discipline of 03/10/2026, {recorded_since}" in page
+    assert none_applies not in page and "does not take it into account yet" in page
+    assert recorded_since not in board.get(reverse("evaluations:card_detail", kwargs={
+        "label": LABEL, "official": "CG.STAFF2"})).content.decode(), "only the one concerned"
+    board.post(reverse("evaluations:period_act", kwargs={"label": LABEL, "action": "score"}))
+    page = board.get(url).content.decode()
+    assert recorded_since not in page and withdrawn_since not in page
+    board.post(reverse("evaluations:ground_withdraw", kwargs={"pk": Ground.objects.get().pk}),
+               {"reason": "Ghi nhầm người"})
+    page = board.get(url).content.decode()
+    assert withdrawn_since in page and "still takes it into account" in page
+    board.post(reverse("evaluations:period_act", kwargs={"label": LABEL, "action": "score"}))
+    page = board.get(url).content.decode()
+    assert withdrawn_since not in page and none_applies in page
+
+
 def test_a_degradation_and_corruption_in_a_unit_but_no_confirmed_signal(world, client_for,
                                                                         scored):
     """A conclusion of degradation is about an official; corruption or waste is about a
