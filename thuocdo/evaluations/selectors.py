@@ -450,8 +450,10 @@ class QuotaLine:
 
 
 def _decimal(value: Fraction) -> Decimal:
-    """A fraction as a Decimal of at most 2 places, without trailing zeros (0.2; 6.2; 6)."""
-    exact = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"))
+    """A fraction as a Decimal without trailing zeros (0.2; 0.305; 8.54; 6): exact for a
+    share typed in percent with decimals and what it multiplies (30.5% of 27 HTT is
+    8.235, not 8.24), at most 6 places for one that does not end."""
+    exact = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("1e-6"))
     return exact.quantize(Decimal(1)) if exact == exact.to_integral() else exact.normalize()
 
 

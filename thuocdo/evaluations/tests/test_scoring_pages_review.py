@@ -88,6 +88,17 @@ def test_allowed_is_what_the_limit_lets_keep_not_the_final_count():
     assert not _line(1, 1, 5).binds and not _line(1, 1, 5).bound_elsewhere
 
 
+def test_the_limit_is_written_with_the_share_as_it_was_typed():
+    """An exception of 30.5% of 27 final HTT: "0.305 × 27 = 8.235", not a share rounded to
+    0.3 beside a product of 0.305 (the walk saw "0,3 × 28 = 8,54")."""
+    agency = SimpleNamespace(code="HN.Q01", name="UBND quận Ba Đình")
+    line = selectors.QuotaLine(agency, "", Fraction("0.305"), 9, 8, 27)
+    assert (str(line.share_decimal), str(line.cap_decimal)) == ("0.305", "8.235")
+    assert (str(_line(3, 1, 7).share_decimal), str(_line(3, 1, 30).cap_decimal)) == ("0.2", "6")
+    third = selectors.QuotaLine(agency, "", Fraction(1, 3), 1, 1, 5)
+    assert str(third.share_decimal) == "0.333333"
+
+
 def _with_more_htt(document: dict, extra: int) -> dict:
     """Golden case 07 with `extra` more officials of group TH graded HTT (each a copy of
     CB101: one report on time, general criteria 15)."""
