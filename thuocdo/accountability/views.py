@@ -134,7 +134,7 @@ def dashboard(request):
             title=_("Tasks of %(period)s by sub-unit and bucket")
             % {"period": period_name(board.period)}),
         "trend_chart": vertical_stacked_bars(
-            columns=[(t["period"][5:] + "/" + t["period"][2:4], t["counts"])
+            columns=[(t["period"][5:] + "/" + t["period"][:4], t["counts"])  # mm/yyyy
                      for t in board.trend], series=series,
             title=_("Tasks by month of their original deadline, last 12 months")),
         "service_index": _service_index(request, board),
@@ -512,13 +512,18 @@ def signal_record(request):
 # -- the drill-downs of totals and delays, the cascade -------------------------------------
 
 
-def _drill_down(request, form_class) -> tuple[dict, object]:
-    """A drill-down's parameters (`form_class` over the query) and the dashboard's unit they
-    name; 404 unless both are valid and the caller may see that unit's dashboard."""
-    form, unit = _drill_down_form(request, form_class)
-    if form.errors:
-        raise Http404(_("Not found."))
-    return form.cleaned_data, unit
+def _dashboard_query(request, unit) -> str:
+    """The dashboard of a drill-down's unit and month (as given, valid or not: the dashboard
+    shows a month's error on its field, which a drill-down has not)."""
+    query = {"unit": unit.code}
+    if request.GET.get("period"):
+        query["period"] = request.GET["period"]
+    return urlencode(query)
+
+
+def _back(request, unit):
+    """Back to the unit's dashboard with the drill-down's month, whose field says why."""
+    return redirect(f"{reverse('accountability:dashboard')}?{_dashboard_query(request, unit)}")
 
 
 def _drill_down_form(request, form_class):
@@ -541,9 +546,14 @@ def _drill_down_form(request, form_class):
 def counted_tasks(request):
     """The tasks behind a total of the dashboard ("all" of a unit, sub-unit or person): the
     tasks of the month in one of the four buckets, each with its bucket; every bucket opens
-    its work list."""
+    its work list. A month that is not valid sends back to the unit's dashboard."""
     scope = request.scope
-    data, unit = _drill_down(request, CountedTasksForm)
+    form, unit = _drill_down_form(request, CountedTasksForm)
+    if set(form.errors) - {"period"}:
+        raise Http404(_("Not found."))
+    if form.errors:
+        return _back(request, unit)
+    data = form.cleaned_data
     official = (_get_or_404(org_selectors.official_get, scope=scope,
                             code=data["lead_official"])
                 if data.get("lead_official") else None)
@@ -583,14 +593,6 @@ def _delay_form(request) -> tuple[DelayFilterForm, dict]:
                   "official": official}
 
 
-def _delays(request) -> dict:
-    """The delay drill-down's parameters (404 unless valid and readable) and its rows."""
-    form, found = _delay_form(request)
-    if form.errors:
-        raise Http404(_("Not found."))
-    return _with_delay_rows(request, found)
-
-
 def _with_delay_rows(request, found: dict) -> dict:
     holder_unit = found["holder_unit"]
     found["rows"] = selectors.delay_rows(
@@ -603,9 +605,13 @@ def _with_delay_rows(request, found: dict) -> dict:
 @login_required
 @require_GET
 def delay_list(request):
-    """The tasks behind a row of "delay by holder": each with its working days late."""
-    found = _delays(request)
-    rows = found.pop("rows")
+    """The tasks behind a row of "delay by holder": each with its working days late. A
+    month that is not valid sends back to the unit's dashboard, which says why on its
+    field."""
+    form, found = _delay_form(request)
+    if form.errors:
+        return _back(request, found["unit"])
+    rows = _with_delay_rows(request, found).pop("rows")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"nav": "accountability", **found, "page": page,
                "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
@@ -623,11 +629,8 @@ def delay_export(request):
     drill-down has none to show), with a message naming it (core/filters.py)."""
     form, found = _delay_form(request)
     if form.errors:
-        query = {"unit": found["unit"].code}
-        if request.GET.get("period"):
-            query["period"] = request.GET["period"]
         return refuse_export(request, form, list_url=reverse("accountability:dashboard"),
-                             query=urlencode(query))
+                             query=_dashboard_query(request, found["unit"]))
     found = _with_delay_rows(request, found)
     book = Workbook(write_only=True)
     ws = book.create_sheet(title=_("Working days late")[:31])

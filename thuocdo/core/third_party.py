@@ -12,7 +12,8 @@ the minimum password length's "at least %d characters" (a plural, listed with
 `ngettext_lazy` in PLURAL_STRINGS, which `makemessages` reads as a plural msgid). Its other
 password validators (similarity, common password, all digits) keep msgids that Django's
 catalogue translates. Its Vietnamese for a value out of range has a space before the period
-("… bằng với 30 ."): those two msgids are listed too, to be translated here.
+("… bằng với 30 ."), calls an integer "số tổng thể" and spells "kí tự" where the pages write
+"ký tự": those msgids are listed too, to be translated here.
 
 Two of them name themselves with words no catalogue translates ("Axes", from its label;
 "Tasks Database Backend", a plain string): the settings install them through the
@@ -42,6 +43,9 @@ STRINGS = (
     # space before the period: "… bằng với 30 .")
     gettext_noop("Ensure this value is less than or equal to %(limit_value)s."),
     gettext_noop("Ensure this value is greater than or equal to %(limit_value)s."),
+    # django.forms.IntegerField: Django's Vietnamese says "số tổng thể" (a "whole" number
+    # as in "overall"), not "số nguyên"
+    gettext_noop("Enter a whole number."),
     # rest_framework.authtoken
     gettext_noop("Auth Token"),
     gettext_noop("Token"),
@@ -97,4 +101,12 @@ PLURAL_STRINGS = (
     # django.contrib.auth.password_validation.MinimumLengthValidator (Django 5.2: %d)
     ngettext_lazy("This password is too short. It must contain at least %d character.",
                   "This password is too short. It must contain at least %d characters."),
+    # django.core.validators: a text too short or too long; Django's Vietnamese spells
+    # "kí tự" where the pages write "ký tự", and leaves out the closing period
+    ngettext_lazy(
+        "Ensure this value has at least %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at least %(limit_value)d characters (it has %(show_value)d)."),
+    ngettext_lazy(
+        "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d)."),
 )

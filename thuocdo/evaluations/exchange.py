@@ -364,7 +364,7 @@ def _described(key: tuple) -> str:
 
 
 def _recorded(ground: Ground) -> str:
-    return timezone.localtime(ground.recorded_at).strftime("%H:%M %d/%m/%Y")
+    return timezone.localtime(ground.recorded_at).strftime("%d/%m/%Y %H:%M")
 
 
 def _withdrawn() -> str:

@@ -740,7 +740,7 @@ def _ground_duplicate_message(ground: Ground) -> str:
              "withdraw it, rather than recording it again.") % {
         "kind": GroundKind(ground.kind).label, "subject": f"{who.name} ({who.code})",
         "day": ground.on.strftime("%d/%m/%Y"),
-        "at": timezone.localtime(ground.recorded_at).strftime("%H:%M %d/%m/%Y"),
+        "at": timezone.localtime(ground.recorded_at).strftime("%d/%m/%Y %H:%M"),
         "reason": reason}
 
 

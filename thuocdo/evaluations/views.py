@@ -1479,6 +1479,11 @@ def _exception_saved(request, text: str, *spans: tuple[dt.date, dt.date]):
     return redirect("evaluations:quota_exception_list")
 
 
+def _exception_content(exception: QuotaException) -> tuple:
+    """What a change of the exception may change (`services.EXCEPTION_FIELDS`)."""
+    return tuple(getattr(exception, name) for name in services.EXCEPTION_FIELDS)
+
+
 def _exception_words(exception: QuotaException) -> dict[str, str]:
     return {"agency": exception.agency.name, "share": formats.number_format(exception.percent),
             "decision": exception.decision,
@@ -1557,6 +1562,7 @@ def quota_exception_change(request, pk: int):
     form = QuotaExceptionForm(request.POST or None, initial=initial, agencies=agencies,
                               changing=True)
     if request.method == "POST" and form.is_valid():
+        was = _exception_content(exception)
         try:
             exception = services.quota_exception_change(
                 actor=request.user, exception=exception, why=form.cleaned_data["why"],
@@ -1564,6 +1570,10 @@ def quota_exception_change(request, pk: int):
         except ServiceError as exc:
             _put_back(form, exc)
         else:
+            if _exception_content(exception) == was:  # the service wrote nothing
+                messages.info(request, _("Nothing changed: the exception of %(agency)s is as "
+                                         "it was.") % _exception_words(exception))
+                return redirect("evaluations:quota_exception_list")
             return _exception_saved(
                 request, _("The exception of %(agency)s was changed.")
                 % _exception_words(exception), before,

@@ -62,6 +62,9 @@ def test_every_dashboard_number_equals_its_list(world, client_for):
     assert checked >= 12 and totals >= 4
     assert board.totals.total == sum(r.total for r in board.subunits)
     assert late in board.oldest
+    # the trend's months read mm/yyyy, as dates do
+    year, month = period.split("-")
+    assert f">{month}/{year}</text>" in str(response.context["trend_chart"])
 
 
 @pytest.mark.django_db

@@ -79,6 +79,22 @@ def test_a_value_out_of_range_is_said_without_a_space_before_the_period(typed, e
     assert message.endswith(f"{limit}.") and " ." not in message, message
 
 
+class CountForm(forms.Form):
+    count = forms.IntegerField()
+    note = forms.CharField(max_length=5)
+
+
+def test_django_s_own_messages_read_as_the_pages_write():
+    """Django's Vietnamese calls a whole number "số tổng thể" and writes "kí tự" without a
+    closing period; the project's catalogue says "số nguyên" and "ký tự"
+    (core/third_party.py). Needs the compiled catalogue."""
+    with translation.override("vi"):
+        form = CountForm({"count": "1,5", "note": "quá dài"})
+        assert not form.is_valid()
+        assert form.errors["count"] == ["Nhập một số nguyên."]
+        assert form.errors["note"] == ["Giá trị này chỉ được có tối đa 5 ký tự (hiện có 7)."]
+
+
 # -- list filters: each error names its filter -------------------------------------------------
 
 

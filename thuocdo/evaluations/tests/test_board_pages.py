@@ -355,6 +355,7 @@ def test_a_ground_withdrawn_stays_listed_counts_no_more_and_says_who_and_why(
         world.user("board"), "Ghi nhầm người", {"confirmed": [True, False]})
     page = response.content.decode()
     assert "Ghi nhầm người" in page and f'href="{url}"' not in page, "listed, withdrawn"
+    assert "đã rút: không được tính" in page and "chưa xác nhận" not in page
     # once withdrawn, there is nothing to withdraw: the page sends back to the list
     again = client.get(url)
     assert again.status_code == 302 and again["Location"] == f"{LIST}?year=2026"

@@ -422,6 +422,19 @@ def test_the_board_records_changes_and_removes_an_exception_on_its_pages(world, 
     assert response.status_code == 302 and not QuotaException.objects.exists()
 
 
+def test_a_change_that_changes_nothing_says_so(world, client_for, october):
+    """Sent as it stands (a reason given): nothing written, nothing to score again."""
+    services.period_score(actor=world.user("board"), period=october)
+    client = client_for(world.user("board"))
+    client.post(reverse("evaluations:quota_exception_add"), _post_data(), follow=True)
+    exception = QuotaException.objects.get()
+    url = reverse("evaluations:quota_exception_change", kwargs={"pk": exception.pk})
+    response = client.post(url, _post_data(why="Xem lại"), follow=True)
+    assert _messages(response) == [
+        (levels.INFO, "Nothing changed: the exception of UBND quận Cầu Giấy is as it was.")]
+    assert not AuditEntry.objects.filter(action="quota_exception.change").exists()
+
+
 def test_the_page_shows_a_refusal_on_its_field_and_names_the_period(world, client_for, october):
     client = client_for(world.user("board"))
     response = client.post(reverse("evaluations:quota_exception_add"), _post_data(share="20"))
