@@ -24,7 +24,9 @@ RATING = {"min_value": Decimal(0), "max_value": Decimal(1), "decimal_places": 3,
 
 
 class AssessmentForm(forms.Form):
-    """One row of the head's review screen."""
+    """One row of the head's review screen. A row not assessed yet (`pending`) may be left
+    empty: it is saved only once its general criteria are given (the screen saves the rows
+    given, and never takes the official's self-score for the head's assessment)."""
 
     general_points = DecimalNumberField(label=_("General criteria (0–30)"), **POINTS)
     reason = forms.CharField(label=_("Reason for the deduction"), required=False,
@@ -32,23 +34,34 @@ class AssessmentForm(forms.Form):
     organising = DecimalNumberField(label=_("Capacity to organise (0–1)"), **RATING)
     uniting = DecimalNumberField(label=_("Capacity to unite (0–1)"), **RATING)
 
-    def __init__(self, *args, leader: bool = False, **kwargs) -> None:
+    def __init__(self, *args, leader: bool = False, pending: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if leader:  # required, with the row's own message (the service's rule)
-            for name in ("organising", "uniting"):
-                self.fields[name].required = True
-                self.fields[name].error_messages["required"] = _(
-                    "Rate this leader's capacity from 0 to 1.")
-        else:
+        self.leader, self.pending = leader, pending
+        self.fields["general_points"].required = not pending
+        if not leader:
             del self.fields["organising"]
             del self.fields["uniting"]
+
+    @property
+    def given(self) -> bool:
+        """The row is to be saved: assessed before, or given its general criteria now."""
+        return not self.pending or self.cleaned_data.get("general_points") is not None
 
     def clean(self):
         data = super().clean()
         points = data.get("general_points")
+        if points is None and "general_points" not in self.errors and any(
+                data.get(name) not in (None, "") for name in ("reason", "organising",
+                                                               "uniting")):
+            self.add_error("general_points", _("Give the general criteria, or leave the row "
+                                               "empty to assess it later."))
         if points is not None and points < 30 and not (data.get("reason") or "").strip():
             self.add_error("reason", _("A deduction of the general criteria needs a written "
                                        "reason."))
+        if self.leader and points is not None:  # the service's rule, with the row's message
+            for name in ("organising", "uniting"):
+                if data.get(name) is None and name not in self.errors:
+                    self.add_error(name, _("Rate this leader's capacity from 0 to 1."))
         return data
 
 

@@ -627,7 +627,9 @@ def _write_assessment(*, actor: Any, scope: Scope, period: Period, row: Assessme
             and (row.assessor is None or stored.assessor_id == row.assessor.pk):
         return stored, False
     before = None if stored is None else {
-        "general_points": str(stored.general_points), "reason": stored.reason}
+        "general_points": str(stored.general_points), "reason": stored.reason,
+        "organising": None if stored.organising is None else str(stored.organising),
+        "uniting": None if stored.uniting is None else str(stored.uniting)}
     if stored is None:
         stored = Assessment(period=period, official=row.official)
     for name, value in values.items():

@@ -461,8 +461,14 @@ def card_export(request, label: str, official: str):
 @login_required
 @require_GET
 def card_detail(request, label: str, official: str):
+    card = _get(selectors.card_get, scope=request.scope, label=label, official=official)
+    return _card_page(request, card)
+
+
+def _card_page(request, card: ScoreCard, *, self_form: SelfScoreForm | None = None):
+    """The card's page; `self_form`: the official's self-score as they sent it, with its
+    errors (else the stored one)."""
     scope = request.scope
-    card = _get(selectors.card_get, scope=scope, label=label, official=official)
     own = scope.official_id == card.official_id
     period = card.period
     appeal_refusal = services.appeal_refusal(period) if own else None
@@ -512,8 +518,8 @@ def card_detail(request, label: str, official: str):
         "appeal_closed": (own and appeal_refusal is not None
                           and appeal_refusal.service_code == "appeal_window_closed"
                           and appeal_refusal.service_message),
-        "self_form": SelfScoreForm(initial={"general_points": card.self_points,
-                                            "note": card.self_note}),
+        "self_form": self_form or SelfScoreForm(initial={"general_points": card.self_points,
+                                                         "note": card.self_note}),
         "can_rank": selectors.can_read_unit_cards(scope, card.unit),
         # the reviewer reads a card first: the review is done on the unit's review page
         "can_review": not own and services.can_assess(scope, card),
@@ -557,6 +563,8 @@ def _card_quota_scopes(card: ScoreCard) -> list[dict[str, str]]:
 @login_required
 @require_POST
 def card_self_score(request, label: str, official: str):
+    """The official's self-score, from their card's page: recorded, or the page again with
+    what they typed and each error on its field (nothing written)."""
     card = _get(selectors.card_get, scope=request.scope, label=label, official=official)
     form = SelfScoreForm(request.POST)
     if form.is_valid():
@@ -565,14 +573,16 @@ def card_self_score(request, label: str, official: str):
                                      general_points=form.cleaned_data["general_points"],
                                      note=form.cleaned_data["note"])
         except ServiceError as exc:
-            _refused(request, exc)
+            if exc.field not in form.fields:  # not the form's to show: who, or when
+                _refused(request, exc)
+                return redirect("evaluations:card_detail", label=label, official=official)
+            _put_back(form, exc)
         else:
             messages.success(request, _("Your self-assessment was recorded."))
-    else:
-        if request.user.official_id != card.official_id:
-            raise PermissionDenied
-        messages.error(request, _("Enter your general criteria from 0 to 30."))
-    return redirect("evaluations:card_detail", label=label, official=official)
+            return redirect("evaluations:card_detail", label=label, official=official)
+    elif request.user.official_id != card.official_id:
+        raise PermissionDenied
+    return _card_page(request, card, self_form=form)
 
 
 @login_required
@@ -900,26 +910,33 @@ def unit_review(request, label: str, code: str):
     rows: list[dict[str, Any]] = []
     for card in cards:
         stored = assessments.get(card.official_id)
+        # the official's self-score is shown beside the row, never put in it: saving the
+        # screen would record it as the head's assessment
         initial = {"general_points": stored.general_points, "reason": stored.reason,
-                   "organising": stored.organising, "uniting": stored.uniting} if stored else {
-            "general_points": card.self_points}
+                   "organising": stored.organising, "uniting": stored.uniting} if stored else {}
         form = AssessmentForm(request.POST if request.method == "POST" and
                               request.POST.get("action") == "save" else None,
                               prefix=f"c{card.pk}", initial=initial,
-                              leader=card.position in LEADER_POSITIONS)
+                              leader=card.position in LEADER_POSITIONS, pending=stored is None)
         rows.append({"card": card, "form": form, "stored": stored})
     if request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "save":
-                if all(row["form"].is_valid() for row in rows):
+                valid = all(row["form"].is_valid() for row in rows)
+                given = [row for row in rows if valid and row["form"].given]
+                if valid and not given:
+                    messages.info(request, _("Nothing was saved: give the general criteria of "
+                                             "at least one official."))
+                    return redirect("evaluations:unit_review", label=label, code=code)
+                if valid:
                     saved = services.assessments_save(actor=request.user, period=period, rows=[
                         services.AssessmentRow(
                             row["card"].official, row["form"].cleaned_data["general_points"],
                             row["form"].cleaned_data["reason"],
                             row["form"].cleaned_data.get("organising"),
                             row["form"].cleaned_data.get("uniting"))
-                        for row in rows])
+                        for row in given])
                     messages.success(request, _("The assessments were saved and the cards "
                                                 "computed again."))
                     _scored(request, saved.scored)

@@ -104,3 +104,27 @@ def test_the_appeal_s_corrected_points_take_a_decimal_comma_or_dot(world, client
                                  "general_points": typed})
     assert response.status_code == 302, response.context["form"].errors
     assert card("CG.STAFF").general_points == Decimal("27.5")
+
+
+@pytest.mark.usefixtures("english")
+@pytest.mark.parametrize(("typed", "error"), [
+    ("31", "Ensure this value is less than or equal to 30."),
+    ("-1", "Ensure this value is greater than or equal to 0."),
+    ("abc", "Enter a number, e.g. 22.5 (a comma or a dot before the decimals)."),
+    ("", "This field is required."),
+])
+def test_a_self_score_refused_shows_the_card_again_with_what_was_typed(
+        world, client_for, scored, typed, error):  # noqa: F811
+    """Found by a walk: every refusal sent back to the card with one message ("from 0 to
+    30", "abc" included) and lost the score and the note typed."""
+    services.period_start_review(actor=world.user("board"), period=scored)
+    client = client_for(world.user("staff"))
+    url = reverse("evaluations:card_self_score",
+                  kwargs={"label": LABEL, "official": "CG.STAFF"})
+    response = client.post(url, {"general_points": typed, "note": "Đủ việc"})
+    assert response.status_code == 200
+    form = response.context["self_form"]
+    assert form.errors["general_points"] == [error]
+    html = response.content.decode()
+    assert "Đủ việc" in html and (f'value="{typed}"' in html if typed else True)
+    assert card("CG.STAFF").self_points is None, "nothing written"

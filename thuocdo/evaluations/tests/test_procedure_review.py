@@ -485,3 +485,66 @@ def test_the_page_says_whose_review_was_undone_and_why(quota_reviewed, client):
     infos = [text for level, text in said if level == levels.INFO]
     assert len(warnings) == 1 and "CB105" in warnings[0]
     assert len(infos) == 1 and all(c in infos[0] for c in ("CB201", "CB202", "CB203"))
+
+
+# -- 8. the review screen saves the rows given, never a self-score as the head's ----------
+
+
+@pytest.fixture
+def self_scored(world):
+    """2026-10 scored and under review, nothing assessed; CG.STAFF self-scored 30."""
+    period = services.period_open(actor=world.user("board"), label=LABEL)
+    services.period_score(actor=world.user("board"), period=period)
+    services.card_self_score(actor=world.user("staff"), card=card("CG.STAFF"),
+                             general_points=30, note="Đủ việc")
+    services.period_start_review(actor=world.user("board"), period=period)
+    return Period.objects.get(pk=period.pk)
+
+
+@pytest.mark.usefixtures("english")
+def test_the_review_screen_shows_a_self_score_beside_the_row_never_in_it(
+        world, self_scored, client_for):
+    client = client_for(world.user("head"))
+    url = reverse("evaluations:unit_review", kwargs={"label": LABEL, "code": "HN.CG.VP"})
+    page = client.get(url)
+    rows = {row["card"].official.code: row for row in page.context["rows"]}
+    staff, other = rows["CG.STAFF"], rows["CG.STAFF2"]
+    assert staff["form"]["general_points"].value() is None, "not put in the head's input"
+    assert "Self-assessed: 30" in page.content.decode()
+    # the screen saved as it came (every row empty): nothing saved, nothing assessed
+    response = client.post(url, {"action": "save"}, follow=True)
+    assert _messages(response) == [(levels.INFO, "Nothing was saved: give the general "
+                                    "criteria of at least one official.")]
+    assert not Assessment.objects.exists()
+    # a row given, the other left empty: only the row given is saved
+    prefix = f"c{other['card'].pk}"
+    client.post(url, {"action": "save", f"{prefix}-general_points": "28",
+                      f"{prefix}-reason": "Chậm báo cáo tuần"})
+    assert list(Assessment.objects.values_list("official__code", "general_points")) == [
+        ("CG.STAFF2", 28)]
+    # a reason without the points is not dropped silently
+    prefix = f"c{staff['card'].pk}"
+    response = client.post(url, {"action": "save", f"{prefix}-reason": "Thiếu điểm"})
+    form = {row["card"].official.code: row["form"] for row in response.context["rows"]}
+    assert form["CG.STAFF"].errors["general_points"] == [
+        "Give the general criteria, or leave the row empty to assess it later."]
+    assert Assessment.objects.count() == 1
+    # once assessed, a row may not be emptied: the stored value is required
+    prefix = f"c{other['card'].pk}"
+    response = client.post(url, {"action": "save", f"{prefix}-general_points": ""})
+    form = {row["card"].official.code: row["form"] for row in response.context["rows"]}
+    assert "general_points" in form["CG.STAFF2"].errors
+
+
+def test_a_leader_s_ratings_changed_keep_their_old_values_in_the_trail(world, self_scored):
+    period = self_scored
+    head = world.officials["CG.HEAD"]
+    services.assessment_set(actor=world.user("admin"), period=period, official=head,
+                            general_points=30, organising="0.9", uniting="0.8")
+    services.assessment_set(actor=world.user("admin"), period=period, official=head,
+                            general_points=30, organising="0.85", uniting="0.8")
+    entry = AuditEntry.objects.filter(action="assessment.set",
+                                      object_code=f"{LABEL}/CG.HEAD").latest("pk")
+    assert entry.changes["before"] == {"general_points": "30.00", "reason": "",
+                                       "organising": "0.900", "uniting": "0.800"}
+    assert entry.changes["organising"] == "0.85"
