@@ -106,7 +106,8 @@ def waiting_for(scope, *, my_work_counts: dict | None = None) -> list[Waiting]:
     list), appeals, score cards to review and to approve, products handed in and guidance
     requests, extension requests (the "my work" counts, `my_work_counts`, already read),
     citizens' feedback to assign or answer, periods waiting for the organisation board's
-    step, and for an inspector the overdue explanations in the units they inspect. Only
+    step, for an inspector the overdue explanations in the units they inspect, and the
+    caller's own score card to self-score while they may (docs/scoring.md). Only
     what is there; each app counts with its own selectors, in a fixed number of queries."""
     today = timezone.localdate()
     found: list[Waiting] = []
@@ -187,6 +188,14 @@ def waiting_for(scope, *, my_work_counts: dict | None = None) -> list[Waiting]:
             _url(inbox, query={"waiting": citizens_selectors.WAIT_ANSWER}), n))
     for period, step in evaluations.periods:
         found.append(Waiting(_period_step(period, step), period.get_absolute_url()))
+    for card, _what in evaluations.own:  # their self-score (`OWN_SELF_SCORE`)
+        found.append(Waiting(
+            _("your self-assessment of your score card for %(p)s")
+            % {"p": period_name(card.period.label)},
+            _url("evaluations:card_detail", kwargs={"label": card.period.label,
+                                                    "official": card.official.code},
+                 anchor="self-heading"),
+            note=_("until your general criteria are assessed")))
     for unit, n in signals.inspected:
         found.append(Waiting(
             ngettext("explanation overdue in %(u)s, the units you inspect",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -1037,6 +1037,28 @@ class EvaluationsWaiting:
     appeals: list[tuple[Period, int]]
     #: (period, the board's step: one of `PERIOD_STEPS`)
     periods: list[tuple[Period, str]]
+    #: the caller's own cards that wait on them (`own_cards_waiting`)
+    own: list[tuple[ScoreCard, str]] = field(default_factory=list)
+
+
+#: what an official's own card waits on them for: their self-score
+OWN_SELF_SCORE = "self_score"
+
+
+def own_cards_waiting(*, scope: Scope) -> list[tuple[ScoreCard, str]]:
+    """The caller's own cards that wait on them, by period: to self-score, not done yet,
+    while the service takes it (`services.self_score_refusal`: until their assessment is
+    made). An appeal is not listed: it is a right, not something asked of everyone. One
+    query, then the service's rule on these few cards (one per period being scored)."""
+    from . import services
+
+    if scope.official_id is None:
+        return []
+    cards = (ScoreCard.objects.filter(official_id=scope.official_id, self_points__isnull=True,
+                                      period__status__in=SCORABLE)
+             .select_related("period", "official").order_by("period__start", "period__kind"))
+    return [(card, OWN_SELF_SCORE) for card in cards
+            if services.self_score_refusal(card) is None]
 
 
 def waiting_for(*, scope: Scope) -> EvaluationsWaiting:
@@ -1081,7 +1103,8 @@ def waiting_for(*, scope: Scope) -> EvaluationsWaiting:
             appeals = [(period, by_period[period.pk]) for period in
                        Period.objects.filter(pk__in=by_period).order_by("start", "kind")]
     return EvaluationsWaiting(cards=found, appeals=appeals,
-                              periods=periods_waiting(scope=scope))
+                              periods=periods_waiting(scope=scope),
+                              own=own_cards_waiting(scope=scope))
 
 
 # -- the calendar ----------------------------------------------------------------------

@@ -82,6 +82,11 @@ def _rows_behind(client, item) -> int:
     return response.context["page"].paginator.count
 
 
+def _not_own(waiting) -> list:
+    """The lines about others' work (not the caller's own card to self-score)."""
+    return [w for w in waiting if "your self-assessment" not in w.text]
+
+
 def _check_links(client, waiting) -> None:
     for item in waiting:
         if item.count is not None:
@@ -104,6 +109,7 @@ def test_the_head_reviews_the_cards_of_the_unit_and_the_leaders_below(world, cli
     _under_review(world)
     client = client_for(world.user("head"))
     response, waiting = _panel(client)
+    waiting = _not_own(waiting)
     assert [(w.count, w.text) for w in waiting] == [
         (4, "score cards of UBND quận Cầu Giấy for October 2026 waiting for your review")]
     item = waiting[0]
@@ -118,13 +124,42 @@ def test_the_head_reviews_the_cards_of_the_unit_and_the_leaders_below(world, cli
                                                        "DV.HEAD"]
     # the deputy reviews nobody while the unit has a head; the board reviews the head of
     # HN.CG, whom no leader above reviews
-    assert _panel(client_for(world.user("deputy")))[1] == []
+    assert _not_own(_panel(client_for(world.user("deputy")))[1]) == []
     board = client_for(world.user("board"))
     _response, waiting = _panel(board)
     assert [w.count for w in waiting] == [1]
     assert [c.official.code for c in board.get(waiting[0].url).context["cards"]] == [
         "CG.HEAD"]
     _check_links(board, waiting)
+
+
+def test_an_official_s_own_card_waits_for_their_self_assessment(world, client_for):
+    """While the period is scored or under review and their general criteria are not
+    assessed, the card waits for the official's self-assessment (advisory: no count, no
+    alarm); once self-scored, or assessed, it no longer does."""
+    from thuocdo.evaluations import services
+    from thuocdo.evaluations.models import ScoreCard
+
+    period = _under_review(world)
+    staff = client_for(world.user("staff"))
+    mine = [w for w in _panel(staff)[1] if "self-assessment" in w.text]
+    card_url = reverse("evaluations:card_detail",
+                       kwargs={"label": LABEL, "official": "CG.STAFF"})
+    assert [(w.count, w.text, w.url, w.note) for w in mine] == [
+        (None, "your self-assessment of your score card for October 2026",
+         card_url + "#self-heading", "until your general criteria are assessed")]
+    assert 'id="self-heading"' in staff.get(card_url).content.decode()
+    services.card_self_score(actor=world.user("staff"),
+                             card=ScoreCard.objects.get(period=period,
+                                                        official__code="CG.STAFF"),
+                             general_points=29)
+    assert _panel(staff)[1] == []
+    deputy = client_for(world.user("deputy"))
+    assert len(_panel(deputy)[1]) == 1
+    services.assessment_set(actor=world.user("head"), period=period,
+                            official=world.officials["CG.DEP"], general_points=30,
+                            organising="0.9", uniting="0.9")
+    assert _panel(deputy)[1] == []
 
 
 def test_the_agency_head_and_the_board_approve(world, client_for):
@@ -319,7 +354,8 @@ def test_the_number_of_queries_does_not_grow_with_the_data(world):
         return len(queries), {w.url: w.count for w in found}
 
     few, before = measure()
-    assert len(before) == 6  # review, appeals, signals, feedback, a step, the inspection
+    # review, appeals, signals, feedback, a step, the inspection, the head's own self-score
+    assert len(before) == 7
     # more of everything: two divisions with a head and staff each (their cards under
     # review), signals and feedback about them, a second appeal
     for n in (1, 2):
