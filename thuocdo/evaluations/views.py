@@ -370,7 +370,7 @@ def _explain(card: ScoreCard, readable: set[int], *, gone: set[str] = frozenset(
                            "label": DEDUCTION_LABELS.get(item["kind"], item["kind"]),
                            "title": titles.get(item.get("task") or "", ""), "url": url,
                            "unit_name": units.get(item.get("unit") or "", item.get("unit")),
-                           "excused_url": excused_url, "finding_url": finding_url})
+                           "details": _deduction_details(item, finding_url, excused_url)})
     overrides = [{**o, "on": _day(o["on"]), "label": GROUND_LABELS.get(o["kind"], o["kind"]),
                   "url": _signal_url(o.get("ref"), readable), "gone": str(o.get("ref")) in gone}
                  for o in data.get("overrides", [])]
@@ -381,6 +381,31 @@ def _explain(card: ScoreCard, readable: set[int], *, gone: set[str] = frozenset(
             "not_counted": NOT_COUNTED, "not_counted_note": not_counted_note(data),
             "organising": _rating(data.get("organising")),
             "uniting": _rating(data.get("uniting"))}
+
+
+def _deduction_details(item: dict, finding_url: str | None,
+                       excused_url: str | None) -> list[dict]:
+    """What the card's table says of a deduction, part by part (the page joins them with
+    " · "): its deadline, the working days late, the share lost, the founded complaint and
+    the confirmed objective cause (each linked), its reason."""
+    parts: list[dict] = []
+    if item.get("deadline"):
+        parts.append({"text": _("deadline") + " " + _day(item["deadline"])})
+    if item.get("workdays_late") is not None:
+        n = item["workdays_late"]
+        parts.append({"text": ngettext("%(n)s working day late", "%(n)s working days late",
+                                       n) % {"n": n}})
+    if item.get("share") is not None:
+        parts.append({"text": _("share lost") + " " + str(formats.localize(item["share"]))})
+    if finding_url:
+        parts.append({"text": _("complaint %(c)s verified as founded") % {
+            "c": item["finding"]}, "url": finding_url})
+    if excused_url:
+        parts.append({"text": _("objective cause confirmed") + f" #{item['excused_by']}",
+                      "url": excused_url})
+    if item.get("reason"):
+        parts.append({"text": item["reason"]})
+    return parts
 
 
 def _signal_id(ref: Any) -> int | None:

@@ -350,3 +350,26 @@ def test_my_cards_show_the_task_results_awaiting_the_general_criteria(client, cb
     assert (f"task results {card.task_points}/70; the total awaits the assessment of the "
             "general criteria") in page
     assert "no data" not in page
+
+
+def test_a_deduction_s_details_are_joined_without_stray_separators():
+    """Found by a walk: rows with no deadline began with "·", and a founded complaint ran
+    into the share before it."""
+    with translation.override("en"):
+        late = views._deduction_details(
+            {"deadline": "2026-10-15", "workdays_late": 3, "share": 0.25, "excused_by": 5,
+             "reason": "Mưa bão"}, None, "/tasks/T1/#event-5")
+        complaint = views._deduction_details({"share": 0.25, "finding": "PA-1"},
+                                             "/citizens/PA-1/", None)
+        general = views._deduction_details({"reason": "Chậm báo cáo"}, None, None)
+    assert [p["text"] for p in late] == ["deadline 15/10/2026", "3 working days late",
+                                         "share lost 0.25", "objective cause confirmed #5",
+                                         "Mưa bão"]
+    assert late[3]["url"] == "/tasks/T1/#event-5"
+    assert [(p["text"], p.get("url")) for p in complaint] == [
+        ("share lost 0.25", None), ("complaint PA-1 verified as founded", "/citizens/PA-1/")]
+    assert [p["text"] for p in general] == ["Chậm báo cáo"]
+    with translation.override("vi"):  # each part through the catalogue, numbers as written
+        assert [p["text"] for p in views._deduction_details(
+            {"deadline": "2026-10-15", "share": 0.25, "excused_by": 5}, None, "/t/")] == [
+            "hạn xử lý 15/10/2026", "tỷ lệ bị trừ 0,25", "đã xác nhận nguyên nhân khách quan #5"]
