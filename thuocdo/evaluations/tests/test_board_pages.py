@@ -153,6 +153,10 @@ def test_a_recorded_ground_makes_the_card_kht_once_scored_again(world, client_fo
     assert card.grade == "KHT"
     assert card.data["overrides"][0]["kind"] == "discipline"
     assert _card("CG.STAFF2").grade != "KHT", "only the official concerned"
+    # the review screen says why the card is KHT, as the card does
+    review = client_for(world.user("head")).get(reverse(
+        "evaluations:unit_review", kwargs={"label": LABEL, "code": "HN.CG.VP"}))
+    assert review.content.decode().count("KHT bất kể điểm số") == 1
 
 
 @pytest.mark.usefixtures("english")

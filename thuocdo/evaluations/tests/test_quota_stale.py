@@ -223,3 +223,17 @@ def test_the_admin_shows_the_service_s_message_for_a_share_out_of_range(world, c
     # the model's check constraint would say "Constraint … is violated" (guard)
     assert "is violated" not in html
     assert "An exception raises the HTXS quota" in html
+
+
+def test_the_review_screen_says_who_the_quota_moved_down(client_for):
+    """Found by a walk: the review screen showed "94,12 · HTT" without saying the quota
+    moved the card down, which the ranking says."""
+    period, admin = quota_case_under_review()
+    moved = set(ScoreCard.objects.filter(period=period, quota_applied=True)
+                .values_list("official__code", flat=True))
+    assert moved
+    units = set(ScoreCard.objects.filter(period=period, quota_applied=True)
+                .values_list("unit__code", flat=True))
+    html = "".join(client_for(admin).get(reverse("evaluations:unit_review", kwargs={
+        "label": period.label, "code": code})).content.decode() for code in units)
+    assert html.count("moved down by the quota") == len(moved)
