@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.filters import FilterForm
 from thuocdo.core.forms import DateInput, DayField, MonthField
-from thuocdo.core.periods import MONTH_REGEX
 from thuocdo.core.scope import Scope
 from thuocdo.org import selectors as org_selectors
 from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
@@ -251,7 +250,7 @@ class CountedTasksForm(forms.Form):
     """The query string of the tasks behind a dashboard total (see `BucketRow.query`)."""
 
     unit = forms.CharField(required=True, max_length=64)
-    period = forms.RegexField(required=True, regex=MONTH_REGEX)
+    period = MonthField(label=_("Month"), required=True)
     subunits = forms.ChoiceField(required=False, choices=[("1", "1"), ("0", "0")])
     lead_official = forms.CharField(required=False, max_length=64)
 

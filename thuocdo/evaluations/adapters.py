@@ -45,7 +45,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Min
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
@@ -294,9 +294,14 @@ def assessments_for(labels: list[str], official_code: Mapping[int, str]
 
 
 def grounds_for(year: int, unit_code: Mapping[int, str],
-                official_code: Mapping[int, str]) -> tuple[KhtGround, ...]:
-    """Confirmed KHT grounds dated in `year` (the engine keeps those in reach)."""
-    rows = Ground.objects.filter(confirmed=True, on__year=year).values_list(
+                official_code: Mapping[int, str], *,
+                officials: Iterable[int] | None = None) -> tuple[KhtGround, ...]:
+    """Confirmed KHT grounds dated in `year` (the engine keeps those in reach); with
+    `officials` (ids), only those about them and those about a unit (corruption)."""
+    rows = Ground.objects.filter(confirmed=True, on__year=year)
+    if officials is not None:
+        rows = rows.filter(Q(official_id__in=list(officials)) | Q(official__isnull=True))
+    rows = rows.values_list(
         "id", "kind", "on", "official_id", "unit_id", "level", "signal", "reason")
     return tuple(
         KhtGround(kind=kind, on=on, official=official_code.get(official_id),
@@ -351,15 +356,18 @@ def signal_grounds(year: int, official_code: Mapping[int, str], *,
     return tuple(grounds)
 
 
-def kht_grounds(year: int, unit_code: Mapping[int, str], official_code: Mapping[int, str]
-                ) -> tuple[KhtGround, ...]:
-    """Every KHT ground of `year`: those recorded (`grounds_for`) and the confirmed signal
-    records (`signal_grounds`). A recorded ground of kind "signal" for the same official,
-    signal and day as a confirmed record is that record again (a board recorded it when a
-    confirmed S14 did not count by itself): the record counts, once."""
-    records = signal_grounds(year, official_code)
+def kht_grounds(year: int, unit_code: Mapping[int, str], official_code: Mapping[int, str],
+                *, officials: Iterable[int] | None = None) -> tuple[KhtGround, ...]:
+    """Every KHT ground of `year` (with `officials`, ids: those about them, and those about
+    a unit): those recorded (`grounds_for`) and the confirmed signal records
+    (`signal_grounds`). A recorded ground of kind "signal" for the same official, signal and
+    day as a confirmed record is that record again (a board recorded it when a confirmed
+    S14 did not count by itself): the record counts, once."""
+    officials = None if officials is None else list(officials)
+    records = signal_grounds(year, official_code, officials=officials)
     same = {(g.official, g.signal, g.on) for g in records}
-    recorded = tuple(g for g in grounds_for(year, unit_code, official_code)
+    recorded = tuple(g for g in grounds_for(year, unit_code, official_code,
+                                            officials=officials)
                      if g.kind is not GroundKind.SIGNAL or (g.official, g.signal, g.on)
                      not in same)
     return recorded + records

@@ -498,18 +498,27 @@ def quota_lines(*, period: Period, cards: list[ScoreCard]) -> list[QuotaLine]:
 
 def calendar_changes(*, period: Period) -> list[dt.date]:
     """The days whose override was added, switched to the other kind or removed since
-    `period` was last scored, from its first day to the day it was scored (the days its
-    cards' delays were counted on): its cards count working days with the calendar
-    before. None known for a period scored before this was recorded, or never scored."""
+    `period` was last scored, within the period (its work is measured as it stood at its
+    close: no delay of its cards was counted on a later day): its cards count working days
+    with the calendar before. A quarter or year that takes its months' approved cards as
+    they are (`THUOCDO_ROLLUP_MONTHS=approved`) leaves out the days of those months:
+    scoring it again would not change them. None known for a period scored before this was
+    recorded, or never scored."""
     from .adapters import calendar_basis, scored_years
 
     if period.calendar_basis is None or period.scored_at is None:
         return []
-    first, last = period.start, timezone.localdate(period.scored_at)
     scored, live = period.calendar_basis, calendar_basis(scored_years(period))
-    return sorted(day for day in map(dt.date.fromisoformat, set(scored) | set(live))
-                  if first <= day <= last and scored.get(day.isoformat())
-                  != live.get(day.isoformat()))
+    days = [day for day in map(dt.date.fromisoformat, set(scored) | set(live))
+            if period.start <= day <= period.end
+            and scored.get(day.isoformat()) != live.get(day.isoformat())]
+    if days and period.kind != "month" and settings.THUOCDO_ROLLUP_MONTHS == "approved":
+        fixed = set(Period.objects.filter(
+            kind="month", start__gte=period.start, end__lte=period.end,
+            status__in=[PeriodStatus.APPROVED, PeriodStatus.PUBLISHED, PeriodStatus.LOCKED])
+            .values_list("label", flat=True))
+        days = [day for day in days if f"{day.year}-{day.month:02d}" not in fixed]
+    return sorted(days)
 
 
 def task_group_names(codes) -> dict[str, str]:
@@ -692,20 +701,37 @@ def kht_grounds_since(*, card: ScoreCard) -> tuple[list, set[str]]:
     card now but the card does not cite, as the engine's overrides; and the refs of the
     grounds the card cites that no longer apply (withdrawn since). The signal records not
     cited yet are `kht_signals_not_on_card`'s."""
-    from thuocdo.measure.scoring import OfficialInput, kht_overrides
+    from thuocdo.measure.scoring import GroundKind, OfficialInput, kht_overrides
 
     from .adapters import kht_grounds, units_tree
 
     period = EnginePeriod.parse(card.period.label)
     rubric = period_rubric(card.period)
-    units, unit_code, _tree = units_tree()
+    unit_code = dict(Unit.objects.filter(pk__in=[card.unit_id, card.agency_id])
+                     .values_list("pk", "code"))
+    grounds = kht_grounds(period.end.year, unit_code, {card.official_id: card.official.code},
+                          officials=[card.official_id])
+    units: dict = {}
+    if any(g.kind is GroundKind.CORRUPTION for g in grounds):
+        # the tree decides which leaders a unit's corruption concerns: read it then only
+        units, unit_code, _tree = units_tree()
+        grounds = kht_grounds(period.end.year, unit_code,
+                              {card.official_id: card.official.code},
+                              officials=[card.official_id])
     official = OfficialInput(card.official.code, card.unit.code, card.position,
                              card.task_group or None, card.agency.code)
-    grounds = kht_grounds(period.end.year, unit_code, {card.official_id: card.official.code})
     now = kht_overrides(official, grounds, period, units, rubric)
-    cited = {str(o.get("ref")) for o in card.data.get("overrides", [])}
-    added = [o for o in now if str(o.ref) not in cited and o.kind != "signal"]
-    return added, cited - {str(o.ref) for o in now}
+    overrides = card.data.get("overrides", [])
+    cited = {str(o.get("ref")) for o in overrides}
+    # the signal records not cited yet are `kht_signals_not_on_card`'s
+    added = [o for o in now if str(o.ref) not in cited
+             and not str(o.ref).startswith("signal:")]
+    # a recorded ground of kind "signal" gives way to the confirmed record of the same day
+    # (`adapters.kht_grounds`): it still counts, through the record
+    signal_days = {o.on.isoformat() for o in now if o.kind == "signal"}
+    still = {str(o.get("ref")) for o in overrides
+             if o.get("kind") == "signal" and o.get("on") in signal_days}
+    return added, cited - {str(o.ref) for o in now} - still
 
 
 def readable_signals(*, scope: Scope, ids: Iterable[int | None]) -> set[int]:

@@ -1265,7 +1265,7 @@ def stale_cards_refusal(period: Period) -> ServiceError | None:
     last scored, an exception to the HTXS quota applying to it was recorded, changed or
     removed (`adapters.unapplied_exceptions`), so its cards hold the quota decided with the
     old share; or the working calendar of a day its scoring reads was corrected
-    (`adapters.calendar_changes`, allowed while it is under review: decision 0007), so its
+    (`selectors.calendar_changes`, allowed while it is under review: decision 0007), so its
     cards count delays with the old calendar. Scoring it again applies both. The
     exception's services lock the period, so one written while this approval runs waits
     for it, and is then refused (`period_fixed`) if the period became approved."""

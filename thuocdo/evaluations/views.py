@@ -962,6 +962,10 @@ def unit_review(request, label: str, code: str):
                             row["form"].cleaned_data.get("organising"),
                             row["form"].cleaned_data.get("uniting"))
                         for row in given])
+                    if not saved.changed:
+                        messages.info(request, _("Nothing changed: the assessments are as "
+                                                 "they were."))
+                        return redirect("evaluations:unit_review", label=label, code=code)
                     messages.success(request, _("The assessments were saved and the cards "
                                                 "computed again."))
                     _scored(request, saved.scored)

@@ -178,7 +178,9 @@ def import_document(
             report = _write(document, checked, actor=actor, dry_run=dry_run)
             if not dry_run and report.created >= inserts.STATISTICS_AFTER_ROWS:
                 # A bulk load: the planner must not read it as the empty tables it knew.
-                transaction.on_commit(inserts.refresh_statistics)
+                # Robust: the import is committed whatever happens to the refresh (a
+                # database busy with a worker's write), which is logged, not raised.
+                transaction.on_commit(inserts.refresh_statistics, robust=True)
             if report.changed:
                 audit_record(
                     actor=actor, action="exchange.import", object_type="exchange.document",

@@ -267,3 +267,9 @@ def test_the_delays_export_of_a_month_that_is_not_valid_exports_nothing(world, c
     assert ("period" in page.context["form"].errors) is bool(month)
     if month:  # in the same words as the dashboard's own month field
         assert gettext("Write the month as MM/YYYY or YYYY-MM, e.g. 10/2026.") in said, said
+    if month:  # the counted tasks too, the same month in either way of writing it
+        counted = client.get(reverse("accountability:counted_tasks"),
+                             {"unit": "HN.CG", "period": month})
+        assert counted.status_code == 302 and counted["Location"] == back
+    assert client.get(reverse("accountability:counted_tasks"),
+                      {"unit": "HN.CG", "period": "10/2026"}).status_code == 200

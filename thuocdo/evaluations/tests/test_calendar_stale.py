@@ -81,13 +81,15 @@ def test_a_switched_or_removed_override_counts_as_a_change(assessed):
     assert selectors.calendar_changes(period=period) == []
 
 
-def test_days_outside_what_the_cards_counted_on_change_nothing(assessed):
-    """Before the period's first day, or after the day it was scored: no delay of its
-    cards was counted on them."""
+def test_days_outside_the_period_change_nothing(assessed):
+    """Before the period's first day, or after its last (its work is measured as it stood
+    at its close), even before the day it was scored: no delay of its cards was counted on
+    them."""
     period, admin = assessed
     scored_on = timezone.localdate(period.scored_at)
     core_services.calendar_overrides_bulk_set(actor=admin, days={
-        dt.date(2026, 9, 30): "holiday", scored_on + dt.timedelta(days=1): "holiday"})
+        dt.date(2026, 9, 30): "holiday", dt.date(2026, 11, 2): "holiday",
+        scored_on + dt.timedelta(days=1): "holiday"})
     assert selectors.calendar_changes(period=period) == []
     assert services.stale_cards_refusal(period) is None
 
@@ -99,3 +101,23 @@ def test_a_period_scored_before_the_calendar_was_recorded_is_not_held(assessed):
     core_services.calendar_overrides_bulk_set(actor=admin,
                                               days={dt.date(2026, 10, 16): "holiday"})
     assert services.stale_cards_refusal(period) is None
+
+
+@pytest.mark.parametrize("rollup", ["approved", "live"])
+def test_a_quarter_leaves_out_the_days_of_the_approved_months_it_takes_as_they_are(
+        assessed, settings, rollup):
+    """With THUOCDO_ROLLUP_MONTHS=approved a quarter takes its approved months' cards as
+    they are: scoring it again would not apply a correction of their days, so those days
+    hold nothing back; with "live" it computes every month again, and they do."""
+    settings.THUOCDO_ROLLUP_MONTHS = rollup
+    _period, admin = assessed
+    quarter = services.period_open(actor=admin, label="2026-Q3")
+    services.period_score(actor=admin, period=quarter)
+    quarter.refresh_from_db()
+    core_services.calendar_overrides_bulk_set(actor=admin,
+                                              days={dt.date(2026, 8, 10): "holiday"})
+    assert selectors.calendar_changes(period=quarter) == [dt.date(2026, 8, 10)]
+    Period.objects.create(label="2026-08", kind="month", start=dt.date(2026, 8, 1),
+                          end=dt.date(2026, 8, 31), status=PeriodStatus.APPROVED)
+    expected = [] if rollup == "approved" else [dt.date(2026, 8, 10)]
+    assert selectors.calendar_changes(period=quarter) == expected

@@ -22,7 +22,7 @@ from thuocdo.accountability.models import SignalRecord
 from thuocdo.accountability.tests.helpers import let_due_day_pass
 from thuocdo.accounts import services as accounts
 from thuocdo.core.testing import PASSWORD
-from thuocdo.evaluations import adapters, services
+from thuocdo.evaluations import adapters, selectors, services
 from thuocdo.evaluations.models import Ground, Period, ScoreCard
 from thuocdo.measure.history import local_day
 from thuocdo.measure.scoring import KhtGround
@@ -357,3 +357,33 @@ def test_the_engine_period_of_a_ground_is_its_year_to_its_end():
     ground = KhtGround("signal", dt.date(2026, 10, 20), official="CB1", signal="S14")
     assert ground_in_reach(ground, EnginePeriod.parse("2026-10"), DEFAULT_RUBRIC)
     assert not ground_in_reach(ground, EnginePeriod.parse("2026-09"), DEFAULT_RUBRIC)
+
+
+# -- a card's KHT grounds against those in force now (`selectors.kht_grounds_since`) ----
+
+
+def test_a_signal_ground_recorded_since_the_card_is_flagged(world):
+    """A ground of kind "signal" recorded by the board (as an import may) after the card
+    was computed is named as not on the card yet."""
+    on, label = _this_month()
+    _score(world, label)
+    services.ground_record(actor=world.user("board"), kind="signal",
+                           official=world.officials["CG.STAFF"], on=on, signal="S14",
+                           reason="Kết luận thanh tra")
+    added, gone = selectors.kht_grounds_since(card=_card(label))
+    assert [o.kind for o in added] == ["signal"] and gone == set()
+
+
+def test_a_cited_signal_ground_the_confirmed_record_repeats_is_not_withdrawn(world):
+    """The card cites the board's ground of kind "signal"; the record of the same breach
+    is confirmed since: the record counts in its place (`adapters.kht_grounds`), so the
+    card's ground is not said to be withdrawn."""
+    on, label = _this_month()
+    services.ground_record(actor=world.user("board"), kind="signal",
+                           official=world.officials["CG.STAFF"], on=on, signal="S14",
+                           reason="Kết luận thanh tra")
+    _score(world, label)
+    card = _card(label)
+    assert [o["ref"].split(":")[0] for o in card.data["overrides"]] == ["ground"]
+    _s14(world, on=on)
+    assert selectors.kht_grounds_since(card=card) == ([], set())

@@ -519,9 +519,14 @@ def test_the_review_screen_shows_a_self_score_beside_the_row_never_in_it(
     # a row given, the other left empty: only the row given is saved
     prefix = f"c{other['card'].pk}"
     client.post(url, {"action": "save", f"{prefix}-general_points": "28",
-                      f"{prefix}-reason": "Chậm báo cáo tuần"})
+                      f"{prefix}-reason": "Chậm báo cáo tuần"}, follow=True)
     assert list(Assessment.objects.values_list("official__code", "general_points")) == [
         ("CG.STAFF2", 28)]
+    # the same again: nothing changed, and it says so
+    response = client.post(url, {"action": "save", f"{prefix}-general_points": "28",
+                                 f"{prefix}-reason": "Chậm báo cáo tuần"}, follow=True)
+    assert _messages(response) == [
+        (levels.INFO, "Nothing changed: the assessments are as they were.")]
     # a reason without the points is not dropped silently
     prefix = f"c{staff['card'].pk}"
     response = client.post(url, {"action": "save", f"{prefix}-reason": "Thiếu điểm"})

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import OperationalError
 
 from thuocdo.core import inserts
 from thuocdo.core.models import AuditEntry, CalendarOverride
@@ -368,3 +369,18 @@ def test_a_smaller_load_a_dry_run_or_a_refused_one_leave_the_statistics(
         with pytest.raises(ImportRejected):
             import_document(bad, on=ON)
     assert refreshed == []
+
+
+def test_a_refresh_that_fails_leaves_the_import_committed_and_reported(
+        example, monkeypatch, django_capture_on_commit_callbacks, caplog):
+    """The statistics are refreshed after the commit: a failure there (the database busy)
+    is logged and the import stands, reported as done."""
+    def busy():
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(inserts, "refresh_statistics", busy)
+    monkeypatch.setattr(inserts, "STATISTICS_AFTER_ROWS", 40)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = import_document(example, on=ON)
+    assert report.created == 40 and Unit.objects.filter(code="HN.CG").exists()
+    assert "database is locked" in caplog.text
