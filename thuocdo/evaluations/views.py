@@ -664,7 +664,16 @@ def appeal_decide(request, pk: int):
         except ServiceError as exc:
             _put_back(form, exc)
         else:
-            messages.success(request, _("The decision was recorded."))
+            data = form.cleaned_data
+            if not data["accepted"]:
+                said = _("The appeal was rejected; the card stays as published.")
+            elif data["general_points"] is None:
+                said = _("The appeal was accepted without a correction of the general "
+                         "criteria: the card stays as published.")
+            else:
+                said = _("The appeal was accepted: the card was computed again with the "
+                         "corrected general criteria.")
+            messages.success(request, said)
             return redirect(card.period)
     own = scope.official_id == card.official_id
     return render(request, "evaluations/appeal_decide.html",

@@ -128,3 +128,25 @@ def test_a_self_score_refused_shows_the_card_again_with_what_was_typed(
     html = response.content.decode()
     assert "Đủ việc" in html and (f'value="{typed}"' in html if typed else True)
     assert card("CG.STAFF").self_points is None, "nothing written"
+
+
+@pytest.mark.usefixtures("english")
+@pytest.mark.parametrize(("decision", "said"), [
+    ({"accepted": "1", "general_points": "29"},
+     "The appeal was accepted: the card was computed again with the corrected general "
+     "criteria."),
+    ({"accepted": "1"}, "The appeal was accepted without a correction of the general "
+                        "criteria: the card stays as published."),
+    ({"accepted": "0"}, "The appeal was rejected; the card stays as published."),
+])
+def test_the_decision_says_what_became_of_the_card(world, client_for, approved,  # noqa: F811
+                                                  decision, said):
+    """Found by a walk: an appeal accepted without a correction read as any decision
+    ("recorded") while the card did not change."""
+    services.period_publish(actor=world.user("board"), period=approved, appeal_days=10)
+    appeal = services.appeal_file(actor=world.user("staff"), card=card("CG.STAFF"),
+                                  reason="Tôi đã hoàn thành đủ việc")
+    client = client_for(world.user("head"))
+    response = client.post(reverse("evaluations:appeal_decide", kwargs={"pk": appeal.pk}),
+                           {"reason": "Đủ căn cứ", **decision}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [said]
