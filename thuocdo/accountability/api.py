@@ -83,7 +83,7 @@ class SignalQuerySerializer(serializers.Serializer):
     period = serializers.RegexField(MONTH_REGEX, required=False)
     code = serializers.RegexField(r"^S\d{1,2}$", required=False)
     status = serializers.ChoiceField(required=False, choices=[
-        "open", "requested", "explained", "accepted", "confirmed", "undecided"])
+        "open", "requested", "explained", "accepted", "confirmed", "withdrawn", "undecided"])
     unit = serializers.CharField(required=False)
     official = serializers.CharField(required=False)
 
@@ -127,7 +127,7 @@ class SignalRecordSerializer(serializers.Serializer):
 FILTERS = [OpenApiParameter(name, str, OpenApiParameter.QUERY, description=text)
            for name, text in (("period", "Month, YYYY-MM."), ("code", "S1 … S15."),
                               ("status", "open, requested, explained, accepted, confirmed, "
-                                         "or undecided."),
+                                         "withdrawn, or undecided."),
                               ("unit", "Unit code: signals about it and the units below."),
                               ("official", "Official code."))]
 

@@ -20,9 +20,13 @@ class SignalStatus(models.TextChoices):
     EXPLAINED = "explained", _("Explained")
     ACCEPTED = "accepted", _("Explanation accepted")
     CONFIRMED = "confirmed", _("Breach confirmed")
+    #: an S14 or S15 recorded by mistake, withdrawn by whoever may record it before a
+    #: leader decided it (`services.signal_withdraw`); it counts nowhere
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-DECIDED = frozenset({SignalStatus.ACCEPTED, SignalStatus.CONFIRMED})
+#: the statuses after which nothing more happens to a signal
+DECIDED = frozenset({SignalStatus.ACCEPTED, SignalStatus.CONFIRMED, SignalStatus.WITHDRAWN})
 
 
 class SubjectKind(models.TextChoices):
@@ -42,6 +46,7 @@ class StepAction(models.TextChoices):
     EXPLAIN = "explain", _("Explanation given")
     ACCEPT = "accept", _("Explanation accepted")
     CONFIRM = "confirm", _("Breach confirmed")
+    WITHDRAW = "withdraw", _("Withdrawn")
 
 
 #: signal codes and what they mean (domain.md, "Signals of avoidance and buck-passing")

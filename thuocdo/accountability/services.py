@@ -511,7 +511,8 @@ def _step(*, signal: SignalRecord, user: Any, action: str, text: str, status: st
     labels = {StepAction.REQUEST: _("Explanation requested: %(code)s %(subject)s"),
               StepAction.EXPLAIN: _("Explanation given: %(code)s %(subject)s"),
               StepAction.ACCEPT: _("Explanation accepted: %(code)s %(subject)s"),
-              StepAction.CONFIRM: _("Breach confirmed: %(code)s %(subject)s")}
+              StepAction.CONFIRM: _("Breach confirmed: %(code)s %(subject)s"),
+              StepAction.WITHDRAW: _("Signal withdrawn: %(code)s %(subject)s")}
     if locked.code == PROTECTED_INITIATIVE:
         labels.update({StepAction.ACCEPT: _("Initiative protected: %(code)s %(subject)s"),
                        StepAction.CONFIRM: _("Initiative not protected: %(code)s %(subject)s")})
@@ -653,6 +654,37 @@ def signal_decide(*, signal: SignalRecord, user: Any, decision: str, text: str,
 
 
 # -- signals recorded by hand (S14, S15) ------------------------------------------------------
+
+
+#: a record by hand may be withdrawn until a leader decided it
+WITHDRAW_FROM = frozenset({SignalStatus.OPEN, SignalStatus.REQUESTED, SignalStatus.EXPLAINED})
+
+
+def can_withdraw(user: Any, signal: SignalRecord) -> bool:
+    """An S14 or S15 not yet decided, by whoever may record it in its unit (`may_record`:
+    an inspector or the board within their grants, an administrator)."""
+    return (signal.code in MANUAL_CODES and signal.status in WITHDRAW_FROM
+            and may_record(user, signal.unit))
+
+
+@transaction.atomic
+def signal_withdraw(*, signal: SignalRecord, user: Any, text: str,
+                    expected_version: int | None = None) -> SignalStep:
+    """Withdraw an S14 or S15 recorded by mistake (the wrong official, day or record), with
+    the reason, before a leader decided it: it then counts nowhere (no KHT ground, no
+    protection) and stays listed, with its steps, as withdrawn. Whoever was told of it is
+    told of the withdrawal. A decided record stands: its decision is the leaders'."""
+    _refuse_if_past(user, signal, past=DECIDED)
+    if not can_withdraw(user, signal):
+        raise PermissionDeniedError(
+            _("Only an S14 or S15 recorded by hand is withdrawn, before a leader decides it, "
+              "by an inspector or the organisation board within the units granted to them, "
+              "or an administrator."), code="cannot_withdraw")
+    return _step(signal=signal, user=user, action=StepAction.WITHDRAW,
+                 text=_text(text, _("why the record is withdrawn")),
+                 status=SignalStatus.WITHDRAWN, allowed_from=WITHDRAW_FROM,
+                 expected_version=expected_version,
+                 notify=_answerers(signal) + _requesters(signal))
 
 
 #: who records S14 and S15 (besides administrators), over the subtree of the unit granted

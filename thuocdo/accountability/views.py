@@ -56,6 +56,7 @@ _STATUS_HEADERS = {
     SignalStatus.EXPLAINED: gettext_lazy("Explained"),
     SignalStatus.ACCEPTED: gettext_lazy("Accepted (S15: protected)"),
     SignalStatus.CONFIRMED: gettext_lazy("Confirmed (S15: not protected)"),
+    SignalStatus.WITHDRAWN: gettext_lazy("Withdrawn (recorded by mistake)"),
 }
 SIGNAL_STATUS_COLUMNS = tuple((status.value, _STATUS_HEADERS[status]) for status in SignalStatus)
 COLOURS = {Bucket.DONE_ON_TIME: "#2e7d32", Bucket.DONE_LATE: "#ef8f00",
@@ -356,7 +357,7 @@ def signal_export(request):
 
 
 #: the steps of a signal's answer, each with its own form on the signal's page
-STEP_ACTIONS = ("request", "explain", "decide")
+STEP_ACTIONS = ("request", "explain", "decide", "withdraw")
 
 
 def _step_form(action: str, data=None, *, signal=None, due=None) -> SignalStepForm:
@@ -394,6 +395,8 @@ def _signal_context(request, signal, *, bound: dict | None = None):
         # a leader who decides once the explanation is given or its due day has passed
         "waits_for_explanation": decider and awaits,
         "decides_elsewhere": services.decides_elsewhere(user, signal),
+        # an S14 or S15 recorded by mistake, before a leader decides it
+        "can_withdraw": services.can_withdraw(user, signal),
         "overdue": services.explanation_overdue(signal, today=today),
         # an S14 about an official makes their grade KHT once confirmed (evaluations:
         # `adapters.signal_grounds`), without a ground recorded by the board
@@ -412,12 +415,13 @@ KHT_SIGNAL = "S14"
 def _kht_effect(signal) -> str:
     """What the signal does to its official's grade: "confirmed" (it makes it KHT),
     "pending" (it will if the breach is confirmed), or "" (nothing: another signal, one
-    about a unit, or an explanation accepted)."""
+    about a unit, an explanation accepted, a record withdrawn)."""
     if signal.code != KHT_SIGNAL or signal.official_id is None:
         return ""
     if signal.status == SignalStatus.CONFIRMED:
         return "confirmed"
-    return "" if signal.status == SignalStatus.ACCEPTED else "pending"
+    return "" if signal.status in (SignalStatus.ACCEPTED, SignalStatus.WITHDRAWN) \
+        else "pending"
 
 
 @login_required
@@ -430,7 +434,8 @@ def signal_detail(request, pk: int):
 @login_required
 @require_POST
 def signal_act(request, pk: int, action: str):
-    """Request an explanation, explain, or decide (accept / confirm)."""
+    """Request an explanation, explain, decide (accept / confirm), or withdraw a record by
+    hand."""
     signal = _get_or_404(selectors.signal_get, scope=request.scope, pk=pk)
     if action not in STEP_ACTIONS:
         raise Http404(_("Not found."))
@@ -447,6 +452,10 @@ def signal_act(request, pk: int, action: str):
                 services.signal_explain(signal=signal, user=request.user, text=data["text"],
                                         expected_version=data.get("version"))
                 messages.success(request, _("Your explanation was sent."))
+            elif action == "withdraw":
+                services.signal_withdraw(signal=signal, user=request.user, text=data["text"],
+                                         expected_version=data.get("version"))
+                messages.success(request, _("The record was withdrawn: it counts nowhere."))
             else:
                 services.signal_decide(signal=signal, user=request.user,
                                        decision=data.get("decision") or "",

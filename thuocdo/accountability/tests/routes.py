@@ -40,6 +40,21 @@ def _overdue_act(action):
     return lambda world: {**overdue_signal(world), "action": action}
 
 
+def _recorded_act(action):
+    """An S14 about CG.STAFF recorded by the inspector today, open."""
+    def kwargs(world):
+        from django.utils import timezone
+
+        from thuocdo.accountability import services
+
+        signal = services.signal_record(user=world.user("inspector"), code="S14",
+                                        official=world.officials["CG.STAFF"],
+                                        on=timezone.localdate(), text="Kết luận thanh tra")
+        return {"pk": signal.pk, "action": action}
+
+    return kwargs
+
+
 def _made(make):
     """Make what `make` makes, for a URL whose parameters are in its query string."""
     def kwargs(world):
@@ -135,6 +150,14 @@ ROUTES = {
                                forbidden={"board", "inspector", "staff"})),
         RouteSpec(kwargs=_signal_act("decide"),
                   expect=page_expect(NAMED, ok=405, denied=405), note="POST only"),
+        RouteSpec(kwargs=_recorded_act("withdraw"), method="post",
+                  data=lambda w: {"text": "Ghi nhầm người"},
+                  expect=_post(RECORDERS, forbidden={"head", "deputy", "staff"}),
+                  note="an S14 recorded by hand, withdrawn by whoever may record it"),
+        RouteSpec(kwargs=_signal_act("withdraw"), method="post",
+                  data=lambda w: {"text": "Ghi nhầm người"},
+                  expect=_post(set(), forbidden=READERS | {"staff"}),
+                  note="a computed signal is never withdrawn"),
     ],
     "accountability:counted_tasks": [
         RouteSpec(expect=page_expect(READERS), query="unit=HN.CG&period=2026-10&subunits=1"),

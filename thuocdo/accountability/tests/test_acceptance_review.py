@@ -354,7 +354,8 @@ def test_the_signals_by_code_show_every_status_and_add_up(world, client_for):
     sheet = list(book[gettext("Signals")].iter_rows(values_only=True))
     assert sheet[0][2:] == (gettext("All"), gettext("Open"), gettext("Explanation requested"),
                             gettext("Explained"), gettext("Accepted (S15: protected)"),
-                            gettext("Confirmed (S15: not protected)"))
+                            gettext("Confirmed (S15: not protected)"),
+                            gettext("Withdrawn (recorded by mistake)"))
     (s1_row,) = [r for r in sheet[1:] if r[0] == "S1"]
     assert s1_row[2] == 2 and sum(s1_row[3:]) == 2 and s1_row[6] == 1
 

@@ -458,3 +458,80 @@ def test_a_day_that_is_none_is_called_so_as_on_every_other_form(world, client_fo
     assert page.status_code == 400
     assert page.context["form"].errors["on"] == [
         "Nhập một ngày có thật, theo dạng dd/mm/yyyy."]
+
+
+# -- withdrawing a record made by mistake ------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_record_made_by_mistake_is_withdrawn_with_its_reason_and_counts_nowhere(world):
+    """Found by a walk: a mistaken S14 could only be "accepted" by a leader, which records
+    a false "no breach". Whoever may record it withdraws it before it is decided: listed as
+    withdrawn, with the step, the audit entry and the official told; no decision after."""
+    from thuocdo.accountability.choices import SignalStatus, StepAction
+    from thuocdo.evaluations.adapters import signal_grounds
+
+    signal = _record(world)
+    services.signal_request_explanation(signal=signal, user=world.user("head"),
+                                        text="Đề nghị giải trình")
+    told = Notification.objects.count()
+    with pytest.raises(ServiceError) as refused:
+        services.signal_withdraw(signal=signal, user=world.user("inspector"), text="  ")
+    assert refused.value.service_code == "text_required"
+    services.signal_withdraw(signal=signal, user=world.user("inspector"),
+                             text="Ghi nhầm người: kết luận nói về CG.STAFF2")
+    signal.refresh_from_db()
+    assert signal.status == SignalStatus.WITHDRAWN
+    step = signal.steps.order_by("at", "pk").last()
+    assert (step.action, step.by, step.text) == (
+        StepAction.WITHDRAW, world.user("inspector"), "Ghi nhầm người: kết luận nói về CG.STAFF2")
+    entry = AuditEntry.objects.get(action="signal_withdraw")
+    assert entry.changes["status"] == ["requested", "withdrawn"]
+    assert Notification.objects.count() > told, "the official and the requester are told"
+    assert not services.can_withdraw(world.user("inspector"), signal)
+    with pytest.raises(ServiceError) as refused:
+        services.signal_decide(signal=signal, user=world.user("head"), decision="confirm",
+                               text="Vi phạm")
+    assert refused.value.service_code == "signal_changed", "nothing happens after"
+    assert signal_grounds(signal.raised_on.year, {world.officials["CG.STAFF"].pk: "CG.STAFF"}
+                          ) == ()
+
+
+@pytest.mark.django_db
+def test_only_a_record_not_yet_decided_is_withdrawn_and_only_by_those_who_record(world):
+    signal = _record(world)
+    for role in ("head", "deputy", "staff"):
+        assert not services.can_withdraw(world.user(role), signal), role
+        with pytest.raises(PermissionDeniedError):
+            services.signal_withdraw(signal=signal, user=world.user(role), text="Nhầm")
+    computed = refresh_for(late_task(world))
+    with pytest.raises(PermissionDeniedError):
+        services.signal_withdraw(signal=computed, user=world.user("admin"), text="Nhầm")
+    services.signal_request_explanation(signal=signal, user=world.user("head"), text="Vì sao?")
+    let_due_day_pass(signal)
+    services.signal_decide(signal=signal, user=world.user("head"), decision="confirm",
+                           text="Vi phạm đã rõ")
+    with pytest.raises(ServiceError) as refused:
+        services.signal_withdraw(signal=signal, user=world.user("inspector"), text="Nhầm")
+    assert refused.value.service_code == "signal_changed", "a decision stands"
+    assert signal.steps.filter(action="withdraw").count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("english")
+def test_the_page_offers_the_withdrawal_to_those_who_record(world, client_for):
+    signal = _record(world)
+    url = reverse("accountability:signal_detail", kwargs={"pk": signal.pk})
+    withdraw = reverse("accountability:signal_act", kwargs={"pk": signal.pk,
+                                                            "action": "withdraw"})
+    assert f'action="{withdraw}"' in client_for(world.user("inspector")).get(url).content.decode()
+    assert f'action="{withdraw}"' not in client_for(world.user("head")).get(url).content.decode()
+    client = client_for(world.user("inspector"))
+    response = client.post(withdraw, {"text": ""})
+    assert response.status_code == 400 and "text" in response.context["forms"]["withdraw"].errors
+    response = client.post(withdraw, {"text": "Ghi nhầm ngày", "version": signal.version},
+                           follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "The record was withdrawn: it counts nowhere."]
+    page = response.content.decode()
+    assert "Withdrawn" in page and f'action="{withdraw}"' not in page
