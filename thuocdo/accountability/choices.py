@@ -83,18 +83,22 @@ MANUAL_CODES = tuple(code for code, kind in KINDS.items() if kind == "manual")
 PROTECTED_INITIATIVE = "S15"
 
 _INITIATIVE_STATUS = {
+    SignalStatus.REQUESTED: _("Report on the initiative requested"),
+    SignalStatus.EXPLAINED: _("Reported on the initiative"),
     SignalStatus.ACCEPTED: _("Protected: motives sound"),
     SignalStatus.CONFIRMED: _("Not protected: motives not sound"),
 }
 _INITIATIVE_ACTION = {
+    StepAction.REQUEST: _("Report on the initiative requested"),
+    StepAction.EXPLAIN: _("Reported on the initiative"),
     StepAction.ACCEPT: _("Protected: motives sound"),
     StepAction.CONFIRM: _("Not protected: motives not sound"),
 }
 
 
 def status_label(code: str, status: str) -> str:
-    """How a signal's status reads: an S15's decision is whether it is protected, never an
-    explanation accepted or a breach confirmed."""
+    """How a signal's status reads: an S15 is reported on, not explained, and its decision
+    is whether it is protected, never an explanation accepted or a breach confirmed."""
     if code == PROTECTED_INITIATIVE and status in _INITIATIVE_STATUS:
         return str(_INITIATIVE_STATUS[SignalStatus(status)])
     return str(SignalStatus(status).label)

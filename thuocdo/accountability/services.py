@@ -514,7 +514,10 @@ def _step(*, signal: SignalRecord, user: Any, action: str, text: str, status: st
               StepAction.CONFIRM: _("Breach confirmed: %(code)s %(subject)s"),
               StepAction.WITHDRAW: _("Signal withdrawn: %(code)s %(subject)s")}
     if locked.code == PROTECTED_INITIATIVE:
-        labels.update({StepAction.ACCEPT: _("Initiative protected: %(code)s %(subject)s"),
+        labels.update({StepAction.REQUEST: _("Report on the initiative requested: %(code)s "
+                                             "%(subject)s"),
+                       StepAction.EXPLAIN: _("Reported on the initiative: %(code)s %(subject)s"),
+                       StepAction.ACCEPT: _("Initiative protected: %(code)s %(subject)s"),
                        StepAction.CONFIRM: _("Initiative not protected: %(code)s %(subject)s")})
     title = labels[action] % {"code": locked.code, "subject": locked.subject or ""}
     _tell(locked, step, notify, title=title, body=f"{text}\n\n{note}" if note else text,

@@ -447,11 +447,15 @@ def signal_act(request, pk: int, action: str):
                 services.signal_request_explanation(
                     signal=signal, user=request.user, text=data["text"],
                     due=data.get("due"), expected_version=data.get("version"))
-                messages.success(request, _("The explanation was requested."))
+                messages.success(request, _("The report on the initiative was requested.")
+                                 if signal.code == PROTECTED_INITIATIVE
+                                 else _("The explanation was requested."))
             elif action == "explain":
                 services.signal_explain(signal=signal, user=request.user, text=data["text"],
                                         expected_version=data.get("version"))
-                messages.success(request, _("Your explanation was sent."))
+                messages.success(request, _("Your report on the initiative was sent.")
+                                 if signal.code == PROTECTED_INITIATIVE
+                                 else _("Your explanation was sent."))
             elif action == "withdraw":
                 services.signal_withdraw(signal=signal, user=request.user, text=data["text"],
                                          expected_version=data.get("version"))

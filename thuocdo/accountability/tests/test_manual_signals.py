@@ -535,3 +535,36 @@ def test_the_page_offers_the_withdrawal_to_those_who_record(world, client_for):
         "The record was withdrawn: it counts nowhere."]
     page = response.content.decode()
     assert "Withdrawn" in page and f'action="{withdraw}"' not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("english")
+def test_an_s15_is_reported_on_not_explained(world, client_for):
+    """Found by a walk: a protected initiative was "explained" as a breach is. Its steps,
+    statuses, buttons and notifications speak of a report on the initiative; an S14 keeps
+    the words of an explanation."""
+    s15 = _record(world, code="S15", text="Sáng kiến")
+    s14 = _record(world, text="Khác")
+    head = client_for(world.user("head"))
+    assert "Request a report on the initiative" in head.get(s15.get_absolute_url()).content \
+        .decode()
+    assert "Request an explanation" in head.get(s14.get_absolute_url()).content.decode()
+    response = head.post(reverse("accountability:signal_act", args=[s15.pk, "request"]),
+                         {"text": "Báo cáo kết quả sáng kiến"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "The report on the initiative was requested."]
+    s15.refresh_from_db()
+    assert s15.get_status_display() == "Report on the initiative requested"
+    page = client_for(world.user("staff")).get(s15.get_absolute_url()).content.decode()
+    assert "Send my report on the initiative" in page and "Report by " in page
+    told = Notification.objects.filter(recipient=world.officials["CG.STAFF"],
+                                       title__startswith="Report on the initiative requested")
+    assert told.exists()
+    services.signal_explain(signal=s15, user=world.user("staff"), text="Đã triển khai")
+    s15.refresh_from_db()
+    assert s15.get_status_display() == "Reported on the initiative"
+    assert [s.get_action_display() for s in s15.steps.order_by("at", "pk")][-2:] == [
+        "Report on the initiative requested", "Reported on the initiative"]
+    services.signal_request_explanation(signal=s14, user=world.user("head"), text="?")
+    s14.refresh_from_db()
+    assert s14.get_status_display() == "Explanation requested"
