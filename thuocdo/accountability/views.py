@@ -431,6 +431,19 @@ def signal_detail(request, pk: int):
     return render(request, "accountability/signal_detail.html", _signal_context(request, signal))
 
 
+def _step_done(action: str, *, initiative: bool) -> str:
+    """What the page says once a step is recorded: an S15 is reported on, not explained."""
+    if action == "request":
+        return (_("The report on the initiative was requested.") if initiative
+                else _("The explanation was requested."))
+    if action == "explain":
+        return (_("Your report on the initiative was sent.") if initiative
+                else _("Your explanation was sent."))
+    if action == "withdraw":
+        return _("The record was withdrawn: it counts nowhere.")
+    return _("The decision was recorded.")
+
+
 @login_required
 @require_POST
 def signal_act(request, pk: int, action: str):
@@ -447,24 +460,18 @@ def signal_act(request, pk: int, action: str):
                 services.signal_request_explanation(
                     signal=signal, user=request.user, text=data["text"],
                     due=data.get("due"), expected_version=data.get("version"))
-                messages.success(request, _("The report on the initiative was requested.")
-                                 if signal.code == PROTECTED_INITIATIVE
-                                 else _("The explanation was requested."))
             elif action == "explain":
                 services.signal_explain(signal=signal, user=request.user, text=data["text"],
                                         expected_version=data.get("version"))
-                messages.success(request, _("Your report on the initiative was sent.")
-                                 if signal.code == PROTECTED_INITIATIVE
-                                 else _("Your explanation was sent."))
             elif action == "withdraw":
                 services.signal_withdraw(signal=signal, user=request.user, text=data["text"],
                                          expected_version=data.get("version"))
-                messages.success(request, _("The record was withdrawn: it counts nowhere."))
             else:
                 services.signal_decide(signal=signal, user=request.user,
                                        decision=data.get("decision") or "",
                                        text=data["text"], expected_version=data.get("version"))
-                messages.success(request, _("The decision was recorded."))
+            messages.success(request, _step_done(action, initiative=signal.code
+                                                 == PROTECTED_INITIATIVE))
             return redirect(signal.get_absolute_url())
         except ServiceError as exc:
             if getattr(exc, "service_code", "").startswith("cannot_"):
