@@ -6,7 +6,9 @@ an inspector, the organisation board or an administrator), `GET
 /api/signals/{signal_id}/` (with its steps), and one POST per step of the answer:
 `request` (`{"text", "due": "YYYY-MM-DD", "version"}`; without `due`, the default number
 of working days after today), `explain`, `decide` (`{"text", "decision":
-"accept"|"confirm", "version"}`). A signal carries `explanation_due`, a step `late` (an
+"accept"|"confirm", "version"}`), and `withdraw` (`{"text", "version"}`: an S14 or S15
+recorded by mistake, before its decision, by whoever may record it there and does not
+answer for it). A signal carries `explanation_due`, a step `late` (an
 explanation given after that day, a decision taken without an explanation given by it).
 Refusals are the services' (403 for who may not, 400 for a missing reason, a stale
 version, a due day already past, on a day off or later than THUOCDO_EXPLANATION_MAX_WORKDAYS
@@ -262,3 +264,11 @@ class SignalViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     @action(detail=True, methods=["post"])
     def decide(self, request, signal_id=None):
         return self._step(request, signal_id, services.signal_decide)
+
+    @extend_schema(operation_id="signals_withdraw",
+                   summary="Withdraw an S14 or S15 recorded by mistake, before its decision",
+                   request=StepSerializer, tags=TAGS,
+                   responses={200: SignalDetailSerializer, **error_responses(400, 403, 404)})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, signal_id=None):
+        return self._step(request, signal_id, services.signal_withdraw)

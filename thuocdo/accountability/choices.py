@@ -21,7 +21,7 @@ class SignalStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Explanation accepted")
     CONFIRMED = "confirmed", _("Breach confirmed")
     #: an S14 or S15 recorded by mistake, withdrawn by whoever may record it before a
-    #: leader decided it (`services.signal_withdraw`); it counts nowhere
+    #: leader decided it (`services.signal_withdraw`); it counts in no grade or protection
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 

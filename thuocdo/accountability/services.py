@@ -665,16 +665,18 @@ WITHDRAW_FROM = frozenset({SignalStatus.OPEN, SignalStatus.REQUESTED, SignalStat
 
 def can_withdraw(user: Any, signal: SignalRecord) -> bool:
     """An S14 or S15 not yet decided, by whoever may record it in its unit (`may_record`:
-    an inspector or the board within their grants, an administrator)."""
+    an inspector or the board within their grants, an administrator), never by whoever
+    answers for it (the official it names, or the leaders answering for its unit: a board
+    member is often an official of a unit they cover)."""
     return (signal.code in MANUAL_CODES and signal.status in WITHDRAW_FROM
-            and may_record(user, signal.unit))
+            and may_record(user, signal.unit) and not _answers_for(user, signal))
 
 
 @transaction.atomic
 def signal_withdraw(*, signal: SignalRecord, user: Any, text: str,
                     expected_version: int | None = None) -> SignalStep:
     """Withdraw an S14 or S15 recorded by mistake (the wrong official, day or record), with
-    the reason, before a leader decided it: it then counts nowhere (no KHT ground, no
+    the reason, before a leader decided it: it then counts in no score (no KHT ground, no
     protection) and stays listed, with its steps, as withdrawn. Whoever was told of it is
     told of the withdrawal. A decided record stands: its decision is the leaders'."""
     _refuse_if_past(user, signal, past=DECIDED)
@@ -683,11 +685,14 @@ def signal_withdraw(*, signal: SignalRecord, user: Any, text: str,
             _("Only an S14 or S15 recorded by hand is withdrawn, before a leader decides it, "
               "by an inspector or the organisation board within the units granted to them, "
               "or an administrator."), code="cannot_withdraw")
+    recorder = (signal.steps.filter(action=StepAction.RECORD)
+                .values_list("by__official_id", flat=True).first())
+    told = [*_answerers(signal), *unit_answerers([signal.unit_id], day=signal.raised_on)
+            .get(signal.unit_id, []), *_requesters(signal), *([recorder] if recorder else [])]
     return _step(signal=signal, user=user, action=StepAction.WITHDRAW,
                  text=_text(text, _("why the record is withdrawn")),
                  status=SignalStatus.WITHDRAWN, allowed_from=WITHDRAW_FROM,
-                 expected_version=expected_version,
-                 notify=_answerers(signal) + _requesters(signal))
+                 expected_version=expected_version, notify=told)
 
 
 #: who records S14 and S15 (besides administrators), over the subtree of the unit granted
@@ -841,7 +846,8 @@ def signal_record(*, user: Any, code: str, official: Official | None, on: dt.dat
             code="not_task_lead", field="task")
     period = f"{on.year}-{on.month:02d}"
     if SignalRecord.objects.filter(code=code, official=official, unit=unit, raised_on=on,
-                                   task=task, explanation=text).exists():
+                                   task=task, explanation=text).exclude(
+            status=SignalStatus.WITHDRAWN).exists():
         raise ServiceError(
             _("This %(code)s about %(name)s on %(day)s, with this text, is recorded "
               "already.") % {"code": code, "name": official.name, "day": _day(on)},

@@ -440,7 +440,7 @@ def _step_done(action: str, *, initiative: bool) -> str:
         return (_("Your report on the initiative was sent.") if initiative
                 else _("Your explanation was sent."))
     if action == "withdraw":
-        return _("The record was withdrawn: it counts nowhere.")
+        return _("The record was withdrawn: it makes no grade KHT and protects nothing.")
     return _("The decision was recorded.")
 
 

@@ -34,6 +34,18 @@ def _id(make):
     return lambda world: {"signal_id": make(world)["pk"]}
 
 
+def _recorded_s14(world) -> dict:
+    """An S14 about CG.STAFF recorded by the inspector today, open."""
+    from django.utils import timezone
+
+    from thuocdo.accountability import services
+
+    signal = services.signal_record(user=world.user("inspector"), code="S14",
+                                    official=world.officials["CG.STAFF"],
+                                    on=timezone.localdate(), text="Kết luận thanh tra")
+    return {"pk": signal.pk}
+
+
 ROUTES = {
     "api:signal-list": [
         RouteSpec(expect=api_expect("all")),
@@ -73,5 +85,15 @@ ROUTES = {
                   data=lambda w: {"text": "Vi phạm", "decision": "confirm"},
                   expect=_post({"admin", "head", "deputy"},
                                forbidden={"board", "inspector", "staff"})),
+    ],
+    "api:signal-withdraw": [
+        RouteSpec(kwargs=_id(_recorded_s14), method="post",
+                  data=lambda w: {"text": "Ghi nhầm người"},
+                  expect=_post({"admin", "board", "inspector"},
+                               forbidden={"head", "deputy", "staff"})),
+        RouteSpec(kwargs=_id(s1_signal), method="post", data=lambda w: {"text": "Nhầm"},
+                  expect=_post(set(), forbidden={"admin", "board", "inspector", "head",
+                                                 "deputy", "staff"}),
+                  note="a computed signal is never withdrawn"),
     ],
 }

@@ -532,7 +532,7 @@ def test_the_page_offers_the_withdrawal_to_those_who_record(world, client_for):
     response = client.post(withdraw, {"text": "Ghi nhầm ngày", "version": signal.version},
                            follow=True)
     assert [str(m) for m in response.context["messages"]] == [
-        "The record was withdrawn: it counts nowhere."]
+        "The record was withdrawn: it makes no grade KHT and protects nothing."]
     page = response.content.decode()
     assert "Withdrawn" in page and f'action="{withdraw}"' not in page
 
@@ -568,3 +568,20 @@ def test_an_s15_is_reported_on_not_explained(world, client_for):
     services.signal_request_explanation(signal=s14, user=world.user("head"), text="?")
     s14.refresh_from_db()
     assert s14.get_status_display() == "Explanation requested"
+
+
+@pytest.mark.django_db
+def test_nobody_withdraws_a_record_about_themself_and_it_may_be_recorded_again(world):
+    """A review found that a board member who is the official named could withdraw the S14
+    about them. And a record withdrawn may be recorded again, rightly this time."""
+    from thuocdo.accounts import services as accounts
+
+    accounts.scope_grant(user=world.user("staff"), role="board", unit=world.units["HN.CG"],
+                         start=dt.date(2025, 1, 1))
+    signal = _record(world)
+    assert not services.can_withdraw(world.user("staff"), signal)
+    with pytest.raises(PermissionDeniedError):
+        services.signal_withdraw(signal=signal, user=world.user("staff"), text="Nhầm")
+    services.signal_withdraw(signal=signal, user=world.user("inspector"), text="Sai đơn vị")
+    again = _record(world)
+    assert again.pk != signal.pk and again.status == "open"

@@ -35,7 +35,7 @@ from thuocdo.core.errors import ServiceError
 from thuocdo.measure.signals import event_number
 from thuocdo.org.models import Unit
 
-from ...choices import MANUAL_CODES
+from ...choices import MANUAL_CODES, SignalStatus
 from ...compute import compute_month
 from ...models import SignalRecord
 from ...services import signals_refresh
@@ -123,9 +123,11 @@ def _rows(signals, *, period: str) -> list[dict]:
 
 
 def _recorded(*, period: str, units: set[str] | None) -> list[SignalRecord]:
-    """The signals recorded by hand (S14, S15) stored for `period` and still raised, about
-    `units` (None: any), in the computed signals' order (code, task, day, key)."""
+    """The signals recorded by hand (S14, S15) stored for `period`, still raised and not
+    withdrawn, about `units` (None: any), in the computed signals' order (code, task, day,
+    key)."""
     rows = (SignalRecord.objects.filter(period=period, code__in=MANUAL_CODES, present=True)
+            .exclude(status=SignalStatus.WITHDRAWN)
             .select_related("task", "official", "unit", "escalate_to"))
     if units is not None:
         rows = rows.filter(unit__code__in=units)
