@@ -707,17 +707,14 @@ def kht_grounds_since(*, card: ScoreCard) -> tuple[list, set[str]]:
 
     period = EnginePeriod.parse(card.period.label)
     rubric = period_rubric(card.period)
-    unit_code = dict(Unit.objects.filter(pk__in=[card.unit_id, card.agency_id])
-                     .values_list("pk", "code"))
-    grounds = kht_grounds(period.end.year, unit_code, {card.official_id: card.official.code},
-                          officials=[card.official_id])
     units: dict = {}
-    if any(g.kind is GroundKind.CORRUPTION for g in grounds):
+    unit_code: dict = {}
+    if Ground.objects.filter(kind=GroundKind.CORRUPTION, confirmed=True,
+                             on__year=period.end.year).exists():
         # the tree decides which leaders a unit's corruption concerns: read it then only
         units, unit_code, _tree = units_tree()
-        grounds = kht_grounds(period.end.year, unit_code,
-                              {card.official_id: card.official.code},
-                              officials=[card.official_id])
+    grounds = kht_grounds(period.end.year, unit_code, {card.official_id: card.official.code},
+                          officials=[card.official_id])
     official = OfficialInput(card.official.code, card.unit.code, card.position,
                              card.task_group or None, card.agency.code)
     now = kht_overrides(official, grounds, period, units, rubric)
