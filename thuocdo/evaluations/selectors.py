@@ -851,6 +851,29 @@ def signal_ground_list(*, scope: Scope, filters: dict | None) -> list[SignalGrou
     return sorted(rows, key=lambda g: (g.on, g.signal_id), reverse=True)
 
 
+def grounds_repeating_records(grounds: Iterable[Ground]) -> dict[int, int]:
+    """Which of the recorded `grounds` repeat a confirmed signal record (ground pk → the
+    record's id): of kind "signal", in force, for the same official, signal and day as a
+    record that counts by itself. The scoring counts the record, once (`adapters.
+    kht_grounds`); the lists say so. One query per year found (none without such a ground)."""
+    from thuocdo.measure.scoring import GroundKind
+
+    from .adapters import signal_grounds
+
+    wanted = [g for g in grounds if g.kind == GroundKind.SIGNAL and g.confirmed
+              and g.official_id is not None]
+    found: dict[int, int] = {}
+    for year in sorted({g.on.year for g in wanted}):
+        about = {g.official_id: g.official.code for g in wanted if g.on.year == year}
+        records = {(g.official, g.signal, g.on): int(str(g.ref).partition(":")[2])
+                   for g in signal_grounds(year, about, officials=about)}
+        for ground in (g for g in wanted if g.on.year == year):
+            record = records.get((about[ground.official_id], ground.signal, ground.on))
+            if record is not None:
+                found[ground.pk] = record
+    return found
+
+
 def quota_exception_list(*, scope: Scope, agency: Unit | None = None,
                          on: dt.date | None = None) -> QuerySet[QuotaException]:
     """The approved exceptions to the HTXS quota of the agencies the caller reads, the

@@ -1274,6 +1274,18 @@ class _GroundsWithSignals:
         return [row for row in rows if row is not None]  # a ground removed meanwhile
 
 
+def _repeated_records(scope, grounds: list[Ground]) -> None:
+    """Each recorded ground that repeats a confirmed signal record
+    (`selectors.grounds_repeating_records`) with that record's id (`repeats`) and page
+    (`repeats_url`, when the reader may open it): it counts through the record, once."""
+    repeats = selectors.grounds_repeating_records(grounds)
+    readable = selectors.readable_signals(scope=scope, ids=repeats.values())
+    for ground in grounds:
+        ground.repeats = repeats.get(ground.pk)
+        ground.repeats_url = (_signal_url(f"signal:{ground.repeats}", readable)
+                              if ground.repeats else None)
+
+
 def _signal_ground_rows(scope, grounds: list[selectors.SignalGround]) -> None:
     """Each confirmed signal record listed as a ground with its label, the unit its
     official belonged to on its day (`member_of`) and its signal's page (`url`, when the
@@ -1313,6 +1325,7 @@ def ground_list(request):
     page = Paginator(grounds, GROUNDS_PAGE_SIZE).get_page(request.GET.get("page"))
     listed = list(page.object_list)
     rows = _ground_rows([g for g in listed if not isinstance(g, selectors.SignalGround)])
+    _repeated_records(scope, rows)
     # the corrections and the withdrawal are offered where the board may make them
     changeable = services.grounds_in_reach(scope, [(g.official, g.unit, g.on) for g in rows])
     for index, ground in enumerate(rows):
@@ -1444,7 +1457,8 @@ def ground_export(request):
     signals = selectors.signal_ground_list(scope=scope, filters=filters)
     listed = _GroundsWithSignals(selectors.ground_list(scope=scope, filters=filters), signals)
     grounds = listed[0:len(listed)]
-    _ground_rows([g for g in grounds if not isinstance(g, selectors.SignalGround)])
+    _repeated_records(scope, _ground_rows(
+        [g for g in grounds if not isinstance(g, selectors.SignalGround)]))
     _signal_ground_rows(scope, [g for g in grounds if isinstance(g, selectors.SignalGround)])
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=str(_("KHT grounds"))[:31])
@@ -1486,7 +1500,8 @@ def ground_export(request):
             date(sheet, g.recorded.at, xlsx.DATETIME) if g.recorded else None,
             text(sheet, str(g.corrected.actor or "")) if g.corrected else None,
             date(sheet, g.corrected.at, xlsx.DATETIME) if g.corrected else None,
-            str(_("yes") if g.confirmed else _("no")),
+            str(_("through the signal record") if g.repeats
+                else _("yes") if g.confirmed else _("no")),
             text(sheet, str(g.withdrawn.actor or "")) if g.withdrawn else None,
             date(sheet, g.withdrawn.at, xlsx.DATETIME) if g.withdrawn else None,
             text(sheet, g.withdrawn.reason) if g.withdrawn else None,

@@ -113,3 +113,35 @@ def test_the_export_holds_the_rows_the_list_shows(world, client_for):
     assert row[9] == "Nguyễn Văn Đức (CG.HEAD)" and row[10] is not None and row[13] == "yes"
     response = client.get(export, {"year": "twenty"})
     assert response.status_code == 302 and response["Location"] == f"{LIST}?year=twenty"
+
+
+def test_a_recorded_ground_repeating_a_record_says_it_counts_through_it(world, client_for):
+    """A board's ground of kind "signal" for the same official, signal and day as a
+    confirmed record (recorded before records counted by themselves) is that record again:
+    the scoring counts it once (`adapters.kht_grounds`), so the list and the export say it
+    counts through the record, with a link to it; a ground of another day counts itself."""
+    import io
+
+    from openpyxl import load_workbook
+
+    on, _label = _this_month()
+    signal = _s14(world, on=on)
+    official = world.officials["CG.STAFF"]
+    same = services.ground_record(actor=world.user("board"), kind="signal", signal="S14",
+                                  official=official, on=on, reason="S14 đã xác nhận")
+    other_day = dt.date(on.year, 1, 1) if on.month > 1 or on.day > 1 else dt.date(on.year, 1, 2)
+    other = services.ground_record(actor=world.user("board"), kind="signal", signal="S14",
+                                   official=official, on=other_day, reason="Hồ sơ khác")
+    assert selectors.grounds_repeating_records(
+        list(Ground.objects.select_related("official"))) == {same.pk: signal.pk}
+    client = client_for(world.user("board"))
+    html = client.get(LIST, {"kind": "signal"}).content.decode()
+    row = html.split(f'id="ground-{same.pk}"')[1].split("</tr>")[0]
+    assert "counts once, through it" in row
+    assert reverse("accountability:signal_detail", kwargs={"pk": signal.pk}) in row
+    assert "counts once" not in html.split(f'id="ground-{other.pk}"')[1].split("</tr>")[0]
+    sheet = load_workbook(io.BytesIO(client.get(reverse("evaluations:ground_export"),
+                                                {"kind": "signal"}).content)).active
+    counts = {r[8]: r[13] for r in sheet.iter_rows(values_only=True) if r[3] == "S14"}
+    assert counts == {"S14 đã xác nhận": "through the signal record", "Hồ sơ khác": "yes",
+                      next(k for k in counts if k.endswith("Vi phạm đã rõ")): "yes"}
