@@ -190,7 +190,8 @@ def phase_reference(args) -> dict:
     tasks_sql, params = (Task.objects.filter(relevant_tasks_q(start, end, as_of))
                          .values("id").query.sql_with_params())
     sql = (f"SELECT e.task_id, e.kind, e.at, e.actor_id, e.data FROM tasks_taskevent e "
-           f"WHERE e.task_id IN ({tasks_sql}) ORDER BY e.task_id, e.seq")
+           f"WHERE e.task_id IN ({tasks_sql}) AND e.at <= %s ORDER BY e.task_id, e.seq")
+    params = (*params, as_of)
 
     def scan() -> int:
         count = 0

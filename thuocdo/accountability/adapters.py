@@ -184,7 +184,8 @@ def read_part(world: World, ranges: Ranges, *, period_start: dt.date,
         return Chunk({}, {}, {})
     events: dict[int, list[Event]] = {pk: [] for pk in heads}
     rows = (TaskEvent.objects
-            .filter(task__in=in_part.values("pk"))
+            # what was recorded by `as_of` (the detectors and the delays read no more)
+            .filter(task__in=in_part.values("pk"), at__lte=as_of)
             .exclude(kind="create")
             .annotate(at_raw=AsText("at"), data_raw=AsText("data"))
             .values_list("task_id", "kind", "at_raw", "actor_id", "data_raw")

@@ -44,21 +44,26 @@ class SignalRecord(models.Model):
     subject_kind = models.CharField(_("about"), max_length=10, choices=SubjectKind.choices)
     #: the task, dossier or feedback code (empty for a signal about a person across tasks)
     subject = models.CharField(_("subject"), max_length=64, blank=True)
+    # The references below have no foreign-key constraint in the database (decision 0008):
+    # a month's refresh writes a million of them, and the database's check of each, row by
+    # row, cost more than every index of the table. `services.signals_refresh` checks what
+    # it writes, once per distinct id; Django's PROTECT refuses deleting what they name.
     task = models.ForeignKey(
         "tasks.Task", verbose_name=_("task"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="signals",
+        related_name="signals", db_constraint=False,
     )
     # The three below are indexed first in Meta.indexes: no index of their own (each index
     # is written for every one of a month's hundred thousand new signals).
     official = models.ForeignKey(
         "org.Official", verbose_name=_("official"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="signals", db_index=False,
+        on_delete=models.PROTECT, related_name="signals", db_index=False, db_constraint=False,
     )
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT,
-                             related_name="signals", db_index=False)
+                             related_name="signals", db_index=False, db_constraint=False)
     escalate_to = models.ForeignKey(
         "org.Unit", verbose_name=_("escalated to"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="escalations", db_index=False,
+        db_constraint=False,
     )
     #: indexes into the task's log, or [task, index] pairs (see measure/signals.py)
     events = models.JSONField(_("events"), default=list)
@@ -309,10 +314,14 @@ class HolderDelay(models.Model):
     replaces a period's rows whole."""
 
     period = models.CharField(_("period"), max_length=24)
-    task = models.ForeignKey("tasks.Task", on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
+    # No foreign-key constraints in the database, as a signal's (decision 0008).
+    task = models.ForeignKey("tasks.Task", on_delete=models.CASCADE, related_name="+",
+                             db_constraint=False)
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+",
+                             db_constraint=False)
     official = models.ForeignKey("org.Official", null=True, blank=True,
-                                 on_delete=models.CASCADE, related_name="+")
+                                 on_delete=models.CASCADE, related_name="+",
+                                 db_constraint=False)
     workdays = models.PositiveIntegerField(_("working days late"))
 
     class Meta:

@@ -227,35 +227,32 @@ def test_new_rows_are_stored_as_given_whatever_their_text(world):
              s.version) for s in stored} == {("open", True, now, now, "v\t1\\", "m\n2\\", 0)}
 
 
+@pytest.mark.parametrize("dangling", ["task", "unit", "official", "delay"])
 @pytest.mark.django_db
-def test_stored_signals_are_checked_against_their_references_as_they_are_stored(world):
-    """On PostgreSQL, where Django defers the foreign keys to the commit, the refresh has
-    them checked as each part is stored (so while the workers compute), then deferred
-    again for the rest of the transaction, as before."""
-    from django.db import connection, transaction
-    from django.utils import timezone
+def test_a_refresh_naming_a_row_that_does_not_exist_stores_nothing(dangling):
+    """The signals' and delays' references have no foreign-key constraint in the database
+    (decision 0008): the refresh checks every task, unit and official it writes exists,
+    and refuses the whole month if one does not (a row deleted after it was read)."""
+    import dataclasses
 
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: set THUOCDO_DATABASE_URL=postgres://... to run it "
-                    "(SQLite checks the foreign keys of each statement)")
-    from psycopg.errors import ForeignKeyViolation  # COPY's errors come from the driver
+    from django.db import IntegrityError
 
-    now = timezone.now()
-    missing_unit = ("K|bad", "S1", "2099-01", dt.date(2099, 1, 15), "task", "", None, None,
-                    10**12, None, [], "x", False)
-
-    def store_dangling() -> None:
-        insert_rows(SignalRecord, services.NEW_SIGNAL_FIELDS, [missing_unit], status="open",
-                    present=True, first_seen=now, last_seen=now, thresholds="", authority="",
-                    version=0)
-
-    services._check_references(immediately=True)
-    with pytest.raises(ForeignKeyViolation), transaction.atomic():
-        store_dangling()  # refused by the statement itself
-    services.signals_refresh(period="2026-10", as_of=now)
-    with transaction.atomic():
-        store_dangling()  # deferred again: only the commit would refuse it
-        transaction.set_rollback(True)
+    document = load_golden(GOLDEN / "s01_late_work.json")
+    as_of = dt.datetime.fromisoformat(document["as_of"])
+    result = compute_month(period="2026-10", as_of=as_of)
+    signal = next(s for s in result.signals if s.official and s.task)
+    assert result.delays
+    if dangling == "task":
+        result.task_ids[signal.key] = 10**12
+    elif dangling == "unit":
+        result.month.unit_ids[signal.unit] = 10**12
+    elif dangling == "official":
+        result.month.official_ids[signal.official] = 10**12
+    else:
+        result.delays.append(dataclasses.replace(result.delays[0], task_id=10**12))
+    with pytest.raises(IntegrityError, match="10000000000"):
+        services.signals_refresh(period="2026-10", as_of=as_of, result=result)
+    assert not SignalRecord.objects.exists() and not HolderDelay.objects.exists()
 
 
 @pytest.mark.django_db
@@ -495,3 +492,28 @@ def test_workers_find_the_same_signals_and_delays_as_one_process(forks_beside_th
     SignalRecord.objects.all().delete()
     assert services.signals_refresh(period="2026-08", as_of=as_of, result=alone) == stored
     assert stored_rows("2026-08") == rows and stored.created == len(alone.signals)
+
+
+@pytest.mark.django_db
+def test_the_work_is_read_as_recorded_by_as_of():
+    """The adapter reads only the events recorded by `as_of` (the detectors and the delays
+    read no more; a month computed again later is not read with what came after)."""
+    from thuocdo.accountability import adapters
+    from thuocdo.measure.signals import period_bounds
+    from thuocdo.tasks.models import TaskEvent
+
+    load_golden(GOLDEN / "s01_late_work.json")
+    moments = sorted(TaskEvent.objects.exclude(kind="create").values_list("at", flat=True))
+    cut = moments[-1] - dt.timedelta(seconds=1)
+    start, end = period_bounds("2026-10")
+    world = adapters.load_world(on=end)
+
+    def events(as_of: dt.datetime) -> list:
+        return sorted(event.at for _label, ranges in adapters.chunk_ranges(world)
+                      for history in adapters.read_part(world, ranges, period_start=start,
+                                                        period_end=end,
+                                                        as_of=as_of).histories.values()
+                      for event in history.events)
+
+    assert events(moments[-1]) == moments
+    assert events(cut) == [at for at in moments if at <= cut] != moments
