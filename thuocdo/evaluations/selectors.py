@@ -464,6 +464,77 @@ def period_rubric(period: Period):
     return RUBRICS.get(period.rubric_version) or rubric_for(EnginePeriod.parse(period.label))
 
 
+@dataclass
+class UnitResult:
+    """The tasks behind a head's or deputy's d (`unit_result_tasks`), as they stand now,
+    with the sums and ratios the card's formula shows."""
+
+    unit: Unit
+    #: every task of the subtree counted in the period (engine `TaskLine`s), by code
+    lines: list
+    #: the lead unit of each task, by code
+    leads: dict[str, str]
+    assigned: Decimal
+    completed: Decimal
+    quality: Decimal
+    progress: Decimal
+    #: a, b and c of the unit, then d (None: nothing assigned), at the rubric's places
+    ratios: tuple[Decimal | None, Decimal | None, Decimal | None]
+    result: Decimal | None
+    #: the d the stored card holds, and whether the tasks give the same now
+    stored: Decimal | None
+    same: bool
+
+
+def unit_result_tasks(*, card: ScoreCard) -> UnitResult | None:
+    """The tasks a month's card of a head or deputy counts in d, the result of the unit
+    they lead: those of the period (original deadline in it) led in that unit or below,
+    whoever leads them, not cancelled by the close, as they stood at the close
+    (`measure.scoring.close_tasks`, the scoring's own rule), computed now from the tasks as
+    they are (`same`: whether that gives the card's d; the card keeps what it was computed
+    with). None for a card without d (staff, a quarter or a year). A few queries; the
+    tasks of the unit's subtree only."""
+    from thuocdo.core.calendar import work_calendar
+    from thuocdo.measure.scoring import (
+        Tally,
+        close_tasks,
+        progress_ratio,
+        quality_ratio,
+        quantity_ratio,
+        ratio_as_shown,
+        task_line,
+        unit_result,
+    )
+
+    from .adapters import scored_years, tasks_in
+    from .card_sheets import is_roll_up
+
+    rubric = period_rubric(card.period)
+    if is_roll_up(card) or card.position not in rubric.leader_positions:
+        return None
+    period = EnginePeriod.parse(card.period.label)
+    unit = card.unit
+    unit_code = dict(Unit.objects.values_list("id", "code"))
+    # the tasks' leaders and assigners may belong anywhere (moved since, say)
+    official_code = dict(Official.objects.values_list("id", "code"))
+    tasks = tasks_in(period.start, period.end, unit_code, official_code,
+                     ranges=((unit.lft, unit.rgt),))
+    facts = close_tasks(tasks, work_calendar(years=scored_years(period)), period)
+    tally = Tally.of(facts, rubric)
+    d = ratio_as_shown(unit_result(tally, rubric), rubric)
+    stored = card.data.get("unit_result")
+    stored = Decimal(str(stored)) if stored is not None else None
+    return UnitResult(
+        unit=unit, lines=[task_line(f) for f in facts],
+        leads={f.task.code: f.task.history.lead.unit for f in facts},
+        assigned=_decimal(tally.assigned), completed=_decimal(tally.completed),
+        quality=_decimal(tally.quality), progress=_decimal(tally.progress),
+        ratios=(ratio_as_shown(quantity_ratio(tally), rubric),
+                ratio_as_shown(quality_ratio(tally), rubric),
+                ratio_as_shown(progress_ratio(tally), rubric)),
+        result=d, stored=stored, same=d == stored)
+
+
 def quota_lines(*, period: Period, cards: list[ScoreCard]) -> list[QuotaLine]:
     """Quota state per agency (and task group) of the given cards: pass the cards of whole
     agencies (the ranking passes the agencies its unit touches). The share is the one the

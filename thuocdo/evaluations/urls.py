@@ -28,6 +28,8 @@ urlpatterns = [
     path("<str:label>/card/<str:official>/", views.card_detail, name="card_detail"),
     path("<str:label>/card/<str:official>/export.xlsx", views.card_export,
          name="card_export"),
+    path("<str:label>/card/<str:official>/unit-tasks/", views.card_unit_tasks,
+         name="card_unit_tasks"),
     path("<str:label>/card/<str:official>/self/", views.card_self_score,
          name="card_self_score"),
     path("<str:label>/card/<str:official>/appeal/", views.appeal_create,

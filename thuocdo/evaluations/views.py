@@ -37,6 +37,7 @@ from thuocdo.core.templatetags.periods import period_name
 from thuocdo.org import selectors as org_selectors
 from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Membership, Official, Unit
+from thuocdo.tasks.models import Product
 
 from . import selectors, services
 from .card_sheets import (
@@ -488,6 +489,41 @@ def card_export(request, label: str, official: str):
 def card_detail(request, label: str, official: str):
     card = _get(selectors.card_get, scope=request.scope, label=label, official=official)
     return _card_page(request, card)
+
+
+@login_required
+@require_GET
+def card_unit_tasks(request, label: str, official: str):
+    """The tasks behind d on a head's or deputy's month card (`selectors.unit_result_tasks`:
+    the unit's result, every task of its subtree the scoring counts), each as the card
+    lists its own, with the sums and ratios the formula shows; readers of the card only,
+    and each task named with its title and link where the reader may open it. 404 for a
+    card without d."""
+    from thuocdo.tasks import selectors as task_selectors
+
+    card = _get(selectors.card_get, scope=request.scope, label=label, official=official)
+    found = selectors.unit_result_tasks(card=card)
+    if found is None:
+        raise Http404(_("Not found."))
+    codes = [line.task for line in found.lines]
+    titles = dict(task_selectors.task_list(scope=request.scope).filter(code__in=codes)
+                  .values_list("code", "title"))
+    products = dict(Product.objects.filter(code__in={line.product for line in found.lines})
+                    .values_list("code", "name"))
+    units = dict(Unit.objects.filter(code__in=set(found.leads.values()))
+                 .values_list("code", "name"))
+    rows = [{"line": line, "title": titles.get(line.task),
+             "url": (reverse("tasks:task_detail", kwargs={"code": line.task})
+                     if line.task in titles else None),
+             "product": products.get(line.product, line.product),
+             "lead": units.get(found.leads[line.task], found.leads[line.task])}
+            for line in found.lines]
+    return render(request, "evaluations/card_unit_tasks.html", {
+        "nav": "my_card" if request.scope.official_id == card.official_id else "scores",
+        "card": card, "period": card.period, "found": found, "rows": rows,
+        "hidden": sum(row["url"] is None for row in rows),
+        "can_rank": selectors.can_read_unit_cards(request.scope, card.unit),
+    })
 
 
 def _card_page(request, card: ScoreCard, *, self_form: SelfScoreForm | None = None):

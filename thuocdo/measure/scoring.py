@@ -1167,7 +1167,7 @@ def _card(official: OfficialInput, period: Period, facts: list[TaskAtClose],
         agency=official.agency or agency_of(official.unit, units, rubric),
         task_group=official.task_group, position=official.position, period=period.label,
         rubric_version=rubric.version, engine_version=ENGINE_VERSION,
-        tasks=tuple(_line(f) for f in facts),
+        tasks=tuple(task_line(f) for f in facts),
         assigned=_exact(tally.assigned) if facts else None,
         completed=_exact(tally.completed) if facts else None,
         quantity=_ratio(parts["a"], rubric), quality=_ratio(parts["b"], rubric),
@@ -1359,7 +1359,8 @@ def _reasons(parts, leader, exact_t, general, overrides, by_score, rubric) -> tu
     return tuple(reasons)
 
 
-def _line(fact: TaskAtClose) -> TaskLine:
+def task_line(fact: TaskAtClose) -> TaskLine:
+    """The line a card lists for a task as it stood at the close."""
     task = fact.task
     return TaskLine(
         task=task.code, product=task.product, coefficient=_exact(task.coefficient),
@@ -1693,6 +1694,11 @@ def _round_half_up(value: Fraction, places: int) -> Decimal:
 
 def _ratio(value: Fraction | None, rubric: Rubric) -> Decimal | None:
     return None if value is None else _round_half_up(value, rubric.ratio_decimals)
+
+
+def ratio_as_shown(value: Fraction | None, rubric: Rubric) -> Decimal | None:
+    """A ratio (a, b, c, d, …) rounded as a card stores and shows it."""
+    return _ratio(value, rubric)
 
 
 def _exact(value: Fraction) -> Decimal:

@@ -112,6 +112,12 @@ ROUTES = {
                   note="a colleague does not read another's card"),
         RouteSpec(kwargs=card(REVIEW, "BD.STAFF"), expect=page_expect({"admin", "outsider"})),
     ],
+    "evaluations:card_unit_tasks": [
+        RouteSpec(kwargs=card(REVIEW, "CG.HEAD"), expect=page_expect(READERS),
+                  note="the tasks behind d: the card's readers (as its page)"),
+        RouteSpec(kwargs=card(REVIEW, "CG.STAFF"), expect=page_expect(set()),
+                  note="a staff card has no d"),
+    ],
     "evaluations:card_export": [
         RouteSpec(kwargs=card(REVIEW, "CG.STAFF"), expect=page_expect(CG_SIDE)),
         RouteSpec(kwargs=card(REVIEW, "CG.STAFF2"), expect=page_expect(READERS),

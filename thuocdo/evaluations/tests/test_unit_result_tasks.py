@@ -1,0 +1,84 @@
+"""The tasks behind d: a head's or deputy's month card links d (the result of the unit they
+lead) to the tasks it counts, listed as the card lists its own, with the sums and ratios the
+card's formula shows; what changed since the card was computed is said."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from thuocdo.evaluations import selectors
+from thuocdo.evaluations.models import ScoreCard
+from thuocdo.tasks.models import Task
+
+from .helpers import load_golden
+from .test_card_acceptance import _case, _score, admin, admin_client  # noqa: F401
+from .test_services import LABEL
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+
+def _url(official: str) -> str:
+    return reverse("evaluations:card_unit_tasks", kwargs={"label": LABEL, "official": official})
+
+
+@pytest.fixture
+def leader_cards(db):
+    """Golden case 5 scored: CB000 leads HN.CG.VP, whose six tasks give d = 0,8056."""
+    load_golden(_case("05_leader_with_unit_result"))
+    return _score(LABEL)
+
+
+def test_the_tasks_behind_d_give_the_card_s_d_and_its_formula_s_numbers(leader_cards):
+    """CB001 heads HN.CG.VP (its six tasks); CB000 heads the district above, without a task
+    of his own: his d pools the same tasks, led below him."""
+    card = ScoreCard.objects.get(period=leader_cards, official__code="CB001")
+    found = selectors.unit_result_tasks(card=card)
+    assert found.result == found.stored == Decimal("0.8056") and found.same
+    assert [line.task for line in found.lines] == ["T1", "T2", "T3", "T4", "T5", "T6"]
+    # the formula's d line: "d = kết quả của HN.CG.VP = (a + b + c) / 3 = 0,8056"
+    shown = re.search(r"d = kết quả của HN\.CG\.VP = \(([\d,]+) \+ ([\d,]+) \+ ([\d,]+)\)"
+                      r" / 3 = ([\d,]+)", card.data["formula"])
+    assert shown, card.data["formula"]
+    assert [Decimal(v.replace(",", ".")) for v in shown.groups()] == [*found.ratios,
+                                                                      found.result]
+    top = selectors.unit_result_tasks(card=ScoreCard.objects.get(
+        period=leader_cards, official__code="CB000"))
+    assert top.unit.code == "HN.CG" and top.same and top.result == Decimal("0.8056")
+    assert top.lines == found.lines and set(top.leads.values()) == {"HN.CG.VP"}
+
+
+def test_the_page_lists_them_and_the_card_links_to_it(admin_client, leader_cards):  # noqa: F811
+    card_page = admin_client.get(reverse("evaluations:card_detail",
+                                         kwargs={"label": LABEL, "official": "CB000"}))
+    assert f'href="{_url("CB000")}"' in card_page.content.decode()
+    response = admin_client.get(_url("CB000"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for code in ("T1", "T2", "T3", "T4", "T5", "T6"):
+        assert f'href="{reverse("tasks:task_detail", kwargs={"code": code})}"' in html
+    assert "6 tasks counted" in html and "= 0.8056" in html
+    assert "the card holds d" not in html, "the tasks give the card's d"
+
+
+def test_a_change_since_the_card_was_computed_is_said(admin_client, leader_cards):  # noqa: F811
+    """A task's quantity corrected after the scoring: the tasks now give another d, the
+    card keeps its own until the period is scored again, and the page says both."""
+    Task.objects.filter(code="T6").update(quantity=3)
+    html = admin_client.get(_url("CB000")).content.decode()
+    card = ScoreCard.objects.get(period=leader_cards, official__code="CB000")
+    found = selectors.unit_result_tasks(card=card)
+    assert not found.same and found.result != Decimal("0.8056")
+    assert (f"The tasks as they are now give d = {found.result}; the card holds d = 0.8056"
+            in html)
+
+
+def test_a_card_without_d_has_no_such_page(admin_client, leader_cards):  # noqa: F811
+    staff = ScoreCard.objects.get(period=leader_cards, official__code="CB002")
+    assert selectors.unit_result_tasks(card=staff) is None
+    assert admin_client.get(_url("CB002")).status_code == 404
+    assert _url("CB002") not in admin_client.get(reverse(
+        "evaluations:card_detail", kwargs={"label": LABEL, "official": "CB002"})).content.decode()
