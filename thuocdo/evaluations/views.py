@@ -371,6 +371,12 @@ def _explain(card: ScoreCard, readable: set[int], *, gone: set[str] = frozenset(
                            "label": DEDUCTION_LABELS.get(item["kind"], item["kind"]),
                            "title": titles.get(item.get("task") or "", ""), "url": url,
                            "unit_name": units.get(item.get("unit") or "", item.get("unit")),
+                           # d's deduction opens the tasks behind d (of its month, on a
+                           # quarter's or a year's card)
+                           "unit_url": reverse("evaluations:card_unit_tasks", kwargs={
+                               "label": item.get("month") or card.period.label,
+                               "official": card.official.code})
+                           if item["kind"] == "unit_result" else None,
                            "details": _deduction_details(item, finding_url, excused_url)})
     overrides = [{**o, "on": _day(o["on"]), "label": GROUND_LABELS.get(o["kind"], o["kind"]),
                   "url": _signal_url(o.get("ref"), readable), "gone": str(o.get("ref")) in gone}

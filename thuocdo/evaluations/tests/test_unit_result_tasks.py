@@ -52,9 +52,15 @@ def test_the_tasks_behind_d_give_the_card_s_d_and_its_formula_s_numbers(leader_c
 
 
 def test_the_page_lists_them_and_the_card_links_to_it(admin_client, leader_cards):  # noqa: F811
+    """The card links d's line, and d's deduction, to the tasks behind d."""
     card_page = admin_client.get(reverse("evaluations:card_detail",
                                          kwargs={"label": LABEL, "official": "CB000"}))
     assert f'href="{_url("CB000")}"' in card_page.content.decode()
+    deputy = admin_client.get(reverse("evaluations:card_detail",
+                                      kwargs={"label": LABEL, "official": "CB004"}))
+    [d_line] = [x for x in deputy.context["deductions"] if x["kind"] == "unit_result"]
+    assert d_line["unit_url"] == _url("CB004")
+    assert f'<a href="{_url("CB004")}" title="HN.CG.VP">' in deputy.content.decode()
     response = admin_client.get(_url("CB000"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -82,3 +88,15 @@ def test_a_card_without_d_has_no_such_page(admin_client, leader_cards):  # noqa:
     assert admin_client.get(_url("CB002")).status_code == 404
     assert _url("CB002") not in admin_client.get(reverse(
         "evaluations:card_detail", kwargs={"label": LABEL, "official": "CB002"})).content.decode()
+
+
+def test_a_quarter_s_d_deduction_opens_its_month_s_tasks(admin_client, leader_cards):  # noqa: F811
+    """A quarter has no d of its own: the d deduction it takes from a month opens that
+    month's tasks behind d; the quarter itself has no such page."""
+    _score("2026-Q4")
+    response = admin_client.get(reverse("evaluations:card_detail",
+                                        kwargs={"label": "2026-Q4", "official": "CB004"}))
+    lines = [x for x in response.context["deductions"] if x["kind"] == "unit_result"]
+    assert lines and {x["unit_url"] for x in lines} == {_url("CB004")}
+    assert admin_client.get(reverse("evaluations:card_unit_tasks", kwargs={
+        "label": "2026-Q4", "official": "CB004"})).status_code == 404
