@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, cast
 
 from django.conf import settings
@@ -103,26 +104,69 @@ def _copy_rows(target: str, writers: Sequence[Callable[[Any], str]], tail: str,
                rows: Iterable[Sequence[object]]) -> None:
     """`insert_rows` on PostgreSQL: COPY in its text format, each row's columns written by
     `writers` (unescaped), then `tail` (the columns every row has alike, and the row's
-    end). A row is escaped only when it needs it (escaping each value costs more than
-    writing it, and a signal's texts hardly ever hold a backslash, a tab or a line end)."""
-    lines: list[str] = []
-    separators = len(writers) - 1
+    end), `COPY_ROWS` rows at a time, column by column (`_copy_column`: a column of plain
+    texts or numbers is written without a Python call per value). A batch is escaped only
+    when it needs it, which its text tells by counting (escaping each value costs more
+    than writing it, and a signal's texts hardly ever hold a backslash, a tab or a line
+    end): a tab, a backslash or a line end in a value adds to the batch's count of them."""
+    columns = [_copy_column(write) for write in writers]
+    tabs = len(writers) - 1 + tail.count("\t")
+    backslashes = tail.count("\\")
+    ends = tail.count("\n") + tail.count("\r")
     with connection.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
-        for row in rows:
-            values = [write(value) for write, value in zip(writers, row, strict=True)]
-            line = "\t".join(values)
-            # clean: no tab but the separators, no backslash but those of NULL (\N)
-            if (line.count("\t") != separators or line.count("\\") != row.count(None)
-                    or "\n" in line or "\r" in line):
-                line = "\t".join("\\N" if row[index] is None
-                                 else _copy_escaped(value)
-                                 for index, value in enumerate(values))
-            lines.append(line + tail)
-            if len(lines) >= COPY_ROWS:
-                copy.write("".join(lines))
-                lines.clear()
-        if lines:
-            copy.write("".join(lines))
+        for batch in _batches(rows, COPY_ROWS):
+            values = list(zip(*batch, strict=True))
+            nulls = sum(column.count(None) for column in values)
+            text = tail.join(map("\t".join, zip(*(
+                write(column) for write, column in zip(columns, values, strict=True)),
+                strict=True))) + tail
+            n = len(batch)
+            if (text.count("\t") != tabs * n or text.count("\\") != backslashes * n + nulls
+                    or text.count("\n") + text.count("\r") != ends * n):
+                text = "".join(_copy_escaped_row(writers, row) + tail for row in batch)
+            copy.write(text)
+
+
+def _batches(rows: Iterable[Sequence[object]], size: int) -> Iterator[list]:
+    """`rows` as lists of at most `size` (none empty)."""
+    found = iter(rows)
+    while batch := list(itertools.islice(found, size)):
+        yield batch
+
+
+def _copy_escaped_row(writers: Sequence[Callable[[Any], str]], row: Sequence[object]) -> str:
+    """One row's columns in COPY's text format, each value escaped (NULL stays \\N)."""
+    return "\t".join("\\N" if value is None else _copy_escaped(write(value))
+                     for write, value in zip(writers, row, strict=True))
+
+
+def _copy_column(write: Callable[[Any], str]) -> Callable[[tuple], Sequence[str]]:
+    """How a whole column of a batch is written by `write` (`_copy_writer`), unescaped:
+    texts as they are and whole numbers by `str`, without a Python call per value;
+    booleans looked up; the rest (dates, JSON, other types) value by value."""
+    if write is _copy_text:
+        def text_column(column: tuple) -> Sequence[str]:
+            kinds = set(map(type, column))
+            if kinds <= {str}:
+                return column
+            if kinds <= {int}:
+                return list(map(str, column))
+            return [_NULL if value is None else value if type(value) is str else str(value)
+                    for value in column]
+
+        return text_column
+    if write is _copy_boolean:
+        def boolean_column(column: tuple) -> Sequence[str]:
+            if set(map(type, column)) <= {bool, type(None)}:
+                return list(map(_BOOLEANS.__getitem__, column))
+            return list(map(_copy_boolean, column))
+
+        return boolean_column
+    return lambda column: list(map(write, column))
+
+
+_NULL = "\\N"
+_BOOLEANS = {True: "t", False: "f", None: _NULL}
 
 
 def _copy_writer(field: models.Field) -> Callable[[Any], str]:

@@ -200,15 +200,20 @@ def stored_rows(period: str) -> tuple[list[tuple], list[tuple]]:
     return signals, delays
 
 
+@pytest.mark.parametrize("batch", [5000, 2, 1])
 @pytest.mark.django_db
-def test_new_rows_are_stored_as_given_whatever_their_text(world):
-    """The bulk writer of new signals (COPY's text format on PostgreSQL, written by hand)
-    keeps what that format escapes: a backslash, a tab, a line end, the text of its NULL,
-    in the rows and in the values every row shares; NULLs, booleans, dates and JSON alike."""
+def test_new_rows_are_stored_as_given_whatever_their_text(world, monkeypatch, batch):
+    """The bulk writer of new signals (COPY's text format on PostgreSQL, written by hand,
+    a batch of rows at a time, column by column) keeps what that format escapes: a
+    backslash, a tab, a line end, the text of its NULL, in the rows and in the values every
+    row shares; NULLs, booleans, dates and JSON alike; whether a batch holds only clean
+    rows (written as they are), only rows to escape, or both."""
     from django.utils import timezone
 
+    from thuocdo.core import inserts
     from thuocdo.org.models import Unit
 
+    monkeypatch.setattr(inserts, "COPY_ROWS", batch)
     unit = Unit.objects.order_by("pk").first()
     now = timezone.now().replace(microsecond=123456)
     texts = ["a\\b", "tab\there", "line\nend\r", "\\N", "Trễ hạn 15/08/2026: “rõ”", ""]
