@@ -80,7 +80,21 @@ def phase_clear(args) -> dict:
     period, _as_of = _month(args)
     HolderDelay.objects.filter(period=period).delete()
     deleted, _ = SignalRecord.objects.filter(period=period).delete()
+    _vacuum()
     return {"deleted": deleted}
+
+
+def _vacuum() -> None:
+    """On PostgreSQL, clear what this script's own deletions and rolled-back writes left
+    in the signals' tables (dead rows, and their entries in every index, which the next
+    run's writes of the same keys would step over): this machine's PostgreSQL runs without
+    autovacuum, and a month's refresh in use never deletes (it updates what it finds)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE accountability_signalrecord, "
+                           "accountability_holderdelay")
 
 
 def phase_signals(args) -> dict:
@@ -165,6 +179,7 @@ def phase_parts(args) -> dict:
         SignalRecord.objects.filter(period=period).delete()
         stored, store_s = timed(signals_refresh, period=period, as_of=as_of, result=result)
         transaction.set_rollback(True)
+    _vacuum()  # the rows written and rolled back
     return {"read_s": read_s, "read_events": events, "store_s": store_s,
             "stored": stored.created}
 
@@ -235,8 +250,10 @@ imported; then `signals_refresh()` reads the month's tasks and events with the s
 adapter (two queries per top-level agency), runs every detector of the engine and the delay
 of each holder, and stores each agency's signals and delays as they come (one transaction);
 the same computation in one process, not stored (`compute_month()`), must give the same
-result. The reference is one plain SQL pass over the same tasks' events (joined, ordered,
-every row fetched). The floor is measured too, each in one process: reading the month's
+result. The reference is one plain SQL pass over the same tasks' events recorded by the
+end of the month (joined, ordered, every row fetched), the events the computation reads. On
+PostgreSQL the signals' tables are vacuumed after the floor's rolled-back writes (and, with
+`--workdir`, an earlier run's rows deleted), as a month refreshed in use finds them. The floor is measured too, each in one process: reading the month's
 tasks and events alone (nothing computed), and storing the month's signals alone (computed
 beforehand, written from scratch by the same code, rolled back); a goal below the floor's
 ratio cannot be met by computing faster. Peak memory is the max RSS of the process doing
