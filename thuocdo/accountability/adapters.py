@@ -184,7 +184,9 @@ def read_part(world: World, ranges: Ranges, *, period_start: dt.date,
         return Chunk({}, {}, {})
     events: dict[int, list[Event]] = {pk: [] for pk in heads}
     rows = (TaskEvent.objects
-            # what was recorded by `as_of` (the detectors and the delays read no more)
+            # what was recorded by `as_of` (the detectors and the delays read no more):
+            # a prefix of each log, which is in order of time (the workflow appends events
+            # as they happen; an import replays a task's events sorted by time)
             .filter(task__in=in_part.values("pk"), at__lte=as_of)
             .exclude(kind="create")
             .annotate(at_raw=AsText("at"), data_raw=AsText("data"))

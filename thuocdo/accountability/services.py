@@ -178,22 +178,22 @@ def _store_month(month: Month, parts: Iterable[PartResult | MonthResult], *,
                          authority=month.authority, version=0)
             SignalRecord.objects.bulk_update(changed, ["explanation", "events", "last_seen"],
                                              batch_size=BATCH)
-            insert_rows(HolderDelay, ("task", "unit", "official", "workdays"),
-                         [(d.task_id, unit_ids[d.unit],
-                           official_ids.get(d.official) if d.official else None, d.workdays)
-                          for d in part.delays], period=period)
+            held = [(d.task_id, unit_ids[d.unit],
+                     official_ids.get(d.official) if d.official else None, d.workdays)
+                    for d in part.delays]
+            insert_rows(HolderDelay, ("task", "unit", "official", "workdays"), held,
+                        period=period)
             created, updated = created + len(new), updated + len(changed)
-            delays += len(part.delays)
+            delays += len(held)
             # the references written, which the database does not check (decision 0008):
             # the part's tasks now, while the workers compute; its units and officials,
-            # few and named again and again, once at the end
-            _check_exist(Task, {row[6] for row in new if row[6] is not None}
-                         | {d.task_id for d in part.delays})
+            # few and named again and again, once at the end (as written: ids)
+            _check_exist(Task, {row[6] for row in new} | {row[0] for row in held})
             units.update(row[8] for row in new)
-            units.update(row[9] for row in new if row[9] is not None)
-            officials.update(row[7] for row in new if row[7] is not None)
-            units.update(unit_ids[d.unit] for d in part.delays)
-            officials.update(official_ids[d.official] for d in part.delays if d.official)
+            units.update(row[9] for row in new)
+            units.update(row[1] for row in held)
+            officials.update(row[7] for row in new)
+            officials.update(row[2] for row in held)
         _check_exist(Unit, units)
         _check_exist(Official, officials)
         # Not raised any more: kept (it may have been answered), marked not present.
@@ -217,14 +217,14 @@ def _store_month(month: Month, parts: Iterable[PartResult | MonthResult], *,
 CHECK_IDS = 10_000
 
 
-def _check_exist(model: type[models.Model], ids: set[int]) -> None:
+def _check_exist(model: type[models.Model], ids: set[int | None]) -> None:
     """Refuse (the transaction is undone) a refresh that wrote a reference to a row of
     `model` that does not exist: the check a foreign-key constraint would make of every
     row written (decision 0008), made once per distinct id, set-based (on PostgreSQL the
     ids as one array, elsewhere a few thousand at a query). The ids come from what the
     computation read, so this fails only if a row was deleted meanwhile, which the
     application never does."""
-    wanted = sorted(ids)
+    wanted = sorted(ids - {None})
     if not wanted:
         return
     if connection.vendor == "postgresql":

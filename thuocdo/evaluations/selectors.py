@@ -467,33 +467,50 @@ def period_rubric(period: Period):
 @dataclass
 class UnitResult:
     """The tasks behind a head's or deputy's d (`unit_result_tasks`), as they stand now,
-    with the sums and ratios the card's formula shows."""
+    with the sums and ratios the card's formula shows; or, for more tasks than a page
+    computes, how many there are in the unit itself and in each unit right below it."""
 
     unit: Unit
-    #: every task of the subtree counted in the period (engine `TaskLine`s), by code
-    lines: list
-    #: the lead unit of each task, by code
-    leads: dict[str, str]
-    assigned: Decimal
-    completed: Decimal
-    quality: Decimal
-    progress: Decimal
-    #: a, b and c of the unit, then d (None: nothing assigned), at the rubric's places
-    ratios: tuple[Decimal | None, Decimal | None, Decimal | None]
-    result: Decimal | None
-    #: the d the stored card holds, and whether the tasks give the same now
+    #: the tasks of the period led in the unit's subtree (cancelled ones included)
+    count: int
+    #: the d the stored card holds
     stored: Decimal | None
-    same: bool
+    #: every task counted, as the engine's `TaskLine`s, by code (None: too many)
+    lines: list | None = None
+    #: the lead unit of each task, by code
+    leads: dict[str, str] = field(default_factory=dict)
+    assigned: Decimal | None = None
+    completed: Decimal | None = None
+    quality: Decimal | None = None
+    progress: Decimal | None = None
+    #: a, b and c of the unit at the rubric's places
+    ratios: tuple[Decimal | None, ...] = (None, None, None)
+    #: d now (None: nothing assigned), and whether it is the card's
+    result: Decimal | None = None
+    same: bool = True
+    #: too many to compute: (unit, tasks of the period, whether the count is the unit's
+    #: own tasks only) for the unit itself and each unit right below it
+    parts: list[tuple[Unit, int, bool]] = field(default_factory=list)
 
 
-def unit_result_tasks(*, card: ScoreCard) -> UnitResult | None:
+def has_unit_result(card: ScoreCard) -> bool:
+    """Whether the card has a d of its own: a month's card of a head or deputy (the
+    rubric's leader positions); a quarter or a year takes its months'."""
+    from .card_sheets import is_roll_up
+
+    return (not is_roll_up(card)
+            and card.position in period_rubric(card.period).leader_positions)
+
+
+def unit_result_tasks(*, card: ScoreCard, limit: int | None = None) -> UnitResult | None:
     """The tasks a month's card of a head or deputy counts in d, the result of the unit
     they lead: those of the period (original deadline in it) led in that unit or below,
     whoever leads them, not cancelled by the close, as they stood at the close
-    (`measure.scoring.close_tasks`, the scoring's own rule), computed now from the tasks as
-    they are (`same`: whether that gives the card's d; the card keeps what it was computed
-    with). None for a card without d (staff, a quarter or a year). A few queries; the
-    tasks of the unit's subtree only."""
+    (`measure.scoring.close_tasks`, the scoring's own rule), computed now from the tasks
+    and the calendar as they are (`same`: whether that gives the card's d; the card keeps
+    what it was computed with). None for a card without d (`has_unit_result`). Beyond
+    `limit` tasks nothing is computed: their count in the unit and in each unit right
+    below it (`parts`), two queries. Otherwise the tasks of the unit's subtree only."""
     from thuocdo.core.calendar import work_calendar
     from thuocdo.measure.scoring import (
         Tally,
@@ -505,15 +522,28 @@ def unit_result_tasks(*, card: ScoreCard) -> UnitResult | None:
         task_line,
         unit_result,
     )
+    from thuocdo.tasks.models import Task
 
     from .adapters import scored_years, tasks_in
-    from .card_sheets import is_roll_up
 
-    rubric = period_rubric(card.period)
-    if is_roll_up(card) or card.position not in rubric.leader_positions:
+    if not has_unit_result(card):
         return None
+    rubric = period_rubric(card.period)
     period = EnginePeriod.parse(card.period.label)
     unit = card.unit
+    stored = card.data.get("unit_result")
+    stored = Decimal(str(stored)) if stored is not None else None
+    in_period = Task.objects.filter(due__gte=period.start, due__lte=period.end,
+                                    lead_unit__lft__gte=unit.lft,
+                                    lead_unit__lft__lte=unit.rgt)
+    count = in_period.count()
+    if limit is not None and count > limit:
+        by_lead = list(in_period.order_by().values_list("lead_unit__lft")
+                       .annotate(n=Count("pk")))
+        parts = [(unit, sum(n for lft, n in by_lead if lft == unit.lft), True)]
+        parts += [(child, sum(n for lft, n in by_lead if child.lft <= lft <= child.rgt),
+                   False) for child in unit.children.order_by("lft")]
+        return UnitResult(unit=unit, count=count, stored=stored, same=False, parts=parts)
     unit_code = dict(Unit.objects.values_list("id", "code"))
     # the tasks' leaders and assigners may belong anywhere (moved since, say)
     official_code = dict(Official.objects.values_list("id", "code"))
@@ -522,17 +552,25 @@ def unit_result_tasks(*, card: ScoreCard) -> UnitResult | None:
     facts = close_tasks(tasks, work_calendar(years=scored_years(period)), period)
     tally = Tally.of(facts, rubric)
     d = ratio_as_shown(unit_result(tally, rubric), rubric)
-    stored = card.data.get("unit_result")
-    stored = Decimal(str(stored)) if stored is not None else None
     return UnitResult(
-        unit=unit, lines=[task_line(f) for f in facts],
+        unit=unit, count=count, stored=stored, lines=[task_line(f) for f in facts],
         leads={f.task.code: f.task.history.lead.unit for f in facts},
         assigned=_decimal(tally.assigned), completed=_decimal(tally.completed),
         quality=_decimal(tally.quality), progress=_decimal(tally.progress),
         ratios=(ratio_as_shown(quantity_ratio(tally), rubric),
                 ratio_as_shown(quality_ratio(tally), rubric),
                 ratio_as_shown(progress_ratio(tally), rubric)),
-        result=d, stored=stored, same=d == stored)
+        result=d, same=d == stored)
+
+
+def cards_with_unit_result(*, official: Official, labels: Collection[str]
+                           ) -> set[tuple[str, str]]:
+    """Of the month labels `labels`, those where `official` has a stored card with a d of
+    its own (`has_unit_result`), with the unit it is of: {(label, unit code)}. One
+    query."""
+    return {(card.period.label, card.unit.code) for card in ScoreCard.objects.filter(
+        official=official, period__label__in=list(labels)).select_related("period", "unit")
+        if has_unit_result(card)}
 
 
 def quota_lines(*, period: Period, cards: list[ScoreCard]) -> list[QuotaLine]:

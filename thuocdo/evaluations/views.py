@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -355,6 +356,12 @@ def _explain(card: ScoreCard, readable: set[int], *, gone: set[str] = frozenset(
               "url": reverse("tasks:task_detail", kwargs={"code": line["task"]})}
              for line in data.get("tasks", [])]
     deductions = []
+    # d's deduction opens the tasks behind d of the card it comes from (a quarter's or a
+    # year's: its month's), where that card is stored and has a d of the same unit
+    d_labels = {item.get("month") or card.period.label for item in data.get("deductions", [])
+                if item["kind"] == "unit_result"}
+    with_d = (selectors.cards_with_unit_result(official=card.official, labels=d_labels)
+              if d_labels else set())
     for item in data.get("deductions", []):
         url = None
         if item.get("task"):
@@ -371,12 +378,11 @@ def _explain(card: ScoreCard, readable: set[int], *, gone: set[str] = frozenset(
                            "label": DEDUCTION_LABELS.get(item["kind"], item["kind"]),
                            "title": titles.get(item.get("task") or "", ""), "url": url,
                            "unit_name": units.get(item.get("unit") or "", item.get("unit")),
-                           # d's deduction opens the tasks behind d (of its month, on a
-                           # quarter's or a year's card)
                            "unit_url": reverse("evaluations:card_unit_tasks", kwargs={
                                "label": item.get("month") or card.period.label,
                                "official": card.official.code})
-                           if item["kind"] == "unit_result" else None,
+                           if ((item.get("month") or card.period.label), item.get("unit"))
+                           in with_d else None,
                            "details": _deduction_details(item, finding_url, excused_url)})
     overrides = [{**o, "on": _day(o["on"]), "label": GROUND_LABELS.get(o["kind"], o["kind"]),
                   "url": _signal_url(o.get("ref"), readable), "gone": str(o.get("ref")) in gone}
@@ -497,6 +503,11 @@ def card_detail(request, label: str, official: str):
     return _card_page(request, card)
 
 
+#: tasks beyond which the page of the tasks behind d computes nothing and shows the parts
+#: (a district's or a city's month: the whole month's scoring in one request)
+UNIT_RESULT_TASKS_MAX = 5000
+
+
 @login_required
 @require_GET
 def card_unit_tasks(request, label: str, official: str):
@@ -508,12 +519,26 @@ def card_unit_tasks(request, label: str, official: str):
     from thuocdo.tasks import selectors as task_selectors
 
     card = _get(selectors.card_get, scope=request.scope, label=label, official=official)
-    found = selectors.unit_result_tasks(card=card)
+    found = selectors.unit_result_tasks(card=card, limit=UNIT_RESULT_TASKS_MAX)
     if found is None:
         raise Http404(_("Not found."))
-    codes = [line.task for line in found.lines]
-    titles = dict(task_selectors.task_list(scope=request.scope).filter(code__in=codes)
-                  .values_list("code", "title"))
+    context = {"nav": "my_card" if request.scope.official_id == card.official_id else "scores",
+               "card": card, "period": card.period, "found": found, "limit":
+               UNIT_RESULT_TASKS_MAX,
+               "can_rank": selectors.can_read_unit_cards(request.scope, card.unit)}
+    if found.lines is None:
+        # too many to compute on a page: the parts, each with its tasks in the work list
+        context["parts"] = [{"unit": unit, "count": count, "own": own, "url": (
+            f"{reverse('tasks:task_list')}?"
+            + urlencode({"unit": unit.code, "subunits": "0" if own else "1",
+                         "period": card.period.label}))}
+            for unit, count, own in found.parts]
+        return render(request, "evaluations/card_unit_tasks.html", context)
+    unit, period = found.unit, card.period
+    # the tasks the reader may open, among those of the subtree and the period
+    titles = dict(task_selectors.task_list(scope=request.scope).filter(
+        due__gte=period.start, due__lte=period.end, lead_unit__lft__gte=unit.lft,
+        lead_unit__lft__lte=unit.rgt).values_list("code", "title"))
     products = dict(Product.objects.filter(code__in={line.product for line in found.lines})
                     .values_list("code", "name"))
     units = dict(Unit.objects.filter(code__in=set(found.leads.values()))
@@ -525,11 +550,7 @@ def card_unit_tasks(request, label: str, official: str):
              "lead": units.get(found.leads[line.task], found.leads[line.task])}
             for line in found.lines]
     return render(request, "evaluations/card_unit_tasks.html", {
-        "nav": "my_card" if request.scope.official_id == card.official_id else "scores",
-        "card": card, "period": card.period, "found": found, "rows": rows,
-        "hidden": sum(row["url"] is None for row in rows),
-        "can_rank": selectors.can_read_unit_cards(request.scope, card.unit),
-    })
+        **context, "rows": rows, "hidden": sum(row["url"] is None for row in rows)})
 
 
 def _card_page(request, card: ScoreCard, *, self_form: SelfScoreForm | None = None):
@@ -588,6 +609,10 @@ def _card_page(request, card: ScoreCard, *, self_form: SelfScoreForm | None = No
         "self_form": self_form or SelfScoreForm(initial={"general_points": card.self_points,
                                                          "note": card.self_note}),
         "can_rank": selectors.can_read_unit_cards(scope, card.unit),
+        # a month's card of a head or deputy: d opens the tasks behind it
+        "d_url": reverse("evaluations:card_unit_tasks", kwargs={
+            "label": period.label, "official": card.official.code})
+        if selectors.has_unit_result(card) else None,
         # the reviewer reads a card first: the review is done on the unit's review page
         "can_review": not own and services.can_assess(scope, card),
         "task_group_name": task_group_name,

@@ -232,29 +232,45 @@ def test_new_rows_are_stored_as_given_whatever_their_text(world, monkeypatch, ba
              s.version) for s in stored} == {("open", True, now, now, "v\t1\\", "m\n2\\", 0)}
 
 
-@pytest.mark.parametrize("dangling", ["task", "unit", "official", "delay"])
+@pytest.mark.parametrize("dangling", ["task", "unit", "official", "escalated_to",
+                                      "delay_task", "delay_unit", "delay_official"])
 @pytest.mark.django_db
 def test_a_refresh_naming_a_row_that_does_not_exist_stores_nothing(dangling):
     """The signals' and delays' references have no foreign-key constraint in the database
-    (decision 0008): the refresh checks every task, unit and official it writes exists,
-    and refuses the whole month if one does not (a row deleted after it was read)."""
+    (decision 0008): the refresh checks every task, unit and official it writes exists
+    (a signal's task, official, unit and the unit an S9 is escalated to; a delay's task,
+    unit and official, each named by no signal), and refuses the whole month if one does
+    not (a row deleted after it was read)."""
     import dataclasses
 
     from django.db import IntegrityError
 
-    document = load_golden(GOLDEN / "s01_late_work.json")
+    from thuocdo.accountability.compute import DelayRow
+
+    document = load_golden(GOLDEN / "s09_deaf_to_reminders.json")
     as_of = dt.datetime.fromisoformat(document["as_of"])
     result = compute_month(period="2026-10", as_of=as_of)
     signal = next(s for s in result.signals if s.official and s.task)
-    assert result.delays
+    units, officials = result.month.unit_ids, result.month.official_ids
+    some_task = next(iter(result.task_ids.values()))
     if dangling == "task":
         result.task_ids[signal.key] = 10**12
     elif dangling == "unit":
-        result.month.unit_ids[signal.unit] = 10**12
+        units[signal.unit] = 10**12
     elif dangling == "official":
-        result.month.official_ids[signal.official] = 10**12
+        officials[signal.official] = 10**12
+    elif dangling == "escalated_to":
+        index, s9 = next((n, s) for n, s in enumerate(result.signals) if s.escalate_to)
+        units["GONE"] = 10**12
+        result.signals[index] = dataclasses.replace(s9, escalate_to="GONE")
+    elif dangling == "delay_task":
+        result.delays.append(DelayRow(10**12, signal.unit, None, 1))
+    elif dangling == "delay_unit":
+        units["GONE"] = 10**12
+        result.delays.append(DelayRow(some_task, "GONE", None, 1))
     else:
-        result.delays.append(dataclasses.replace(result.delays[0], task_id=10**12))
+        officials["GONE"] = 10**12
+        result.delays.append(DelayRow(some_task, signal.unit, "GONE", 1))
     with pytest.raises(IntegrityError, match="10000000000"):
         services.signals_refresh(period="2026-10", as_of=as_of, result=result)
     assert not SignalRecord.objects.exists() and not HolderDelay.objects.exists()

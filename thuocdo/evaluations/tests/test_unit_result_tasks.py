@@ -78,7 +78,8 @@ def test_a_change_since_the_card_was_computed_is_said(admin_client, leader_cards
     card = ScoreCard.objects.get(period=leader_cards, official__code="CB000")
     found = selectors.unit_result_tasks(card=card)
     assert not found.same and found.result != Decimal("0.8056")
-    assert (f"The tasks as they are now give d = {found.result}; the card holds d = 0.8056"
+    assert (f"The tasks and the calendar as they are now give d = {found.result}; the card "
+            "holds d = 0.8056"
             in html)
 
 
@@ -100,3 +101,34 @@ def test_a_quarter_s_d_deduction_opens_its_month_s_tasks(admin_client, leader_ca
     assert lines and {x["unit_url"] for x in lines} == {_url("CB004")}
     assert admin_client.get(reverse("evaluations:card_unit_tasks", kwargs={
         "label": "2026-Q4", "official": "CB004"})).status_code == 404
+
+
+def test_a_quarter_s_d_deduction_has_no_link_without_its_month_s_card(admin_client, db):  # noqa: F811
+    """Scoring a quarter does not store its months' cards: the d deduction it takes from a
+    month names the unit without a link (the month's page would not exist)."""
+    load_golden(_case("05_leader_with_unit_result"))
+    _score("2026-Q4")
+    response = admin_client.get(reverse("evaluations:card_detail",
+                                        kwargs={"label": "2026-Q4", "official": "CB004"}))
+    lines = [x for x in response.context["deductions"] if x["kind"] == "unit_result"]
+    assert lines and {x["unit_url"] for x in lines} == {None}
+    assert "unit-tasks" not in response.content.decode()
+
+
+def test_more_tasks_than_a_page_computes_show_the_parts(admin_client, leader_cards,  # noqa: F811
+                                                         monkeypatch):
+    """Beyond the page's limit (a district's or a city's month) nothing is computed: the
+    page counts the tasks of the unit itself and of each unit right below it, each part
+    opening its tasks in the work list, and names the card's d."""
+    from thuocdo.evaluations import views
+
+    monkeypatch.setattr(views, "UNIT_RESULT_TASKS_MAX", 5)
+    response = admin_client.get(_url("CB000"))  # HN.CG: its six tasks are led by HN.CG.VP
+    html = response.content.decode()
+    assert response.status_code == 200 and "rows" not in response.context
+    assert [(p["unit"].code, p["count"], p["own"]) for p in response.context["parts"]] == [
+        ("HN.CG", 0, True), ("HN.CG.VP", 6, False)]
+    assert "d pools 6 tasks of the period" in html and "The card holds d = 0.8056" in html
+    work_list = reverse("tasks:task_list")
+    assert f'href="{work_list}?unit=HN.CG.VP&amp;subunits=1&amp;period={LABEL}"' in html
+    assert f'href="{work_list}?unit=HN.CG&amp;subunits=0&amp;period={LABEL}"' in html
