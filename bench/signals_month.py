@@ -251,14 +251,15 @@ adapter (two queries per top-level agency), runs every detector of the engine an
 of each holder, and stores each agency's signals and delays as they come (one transaction);
 the same computation in one process, not stored (`compute_month()`), must give the same
 result. The reference is one plain SQL pass over the same tasks' events recorded by the
-end of the month (joined, ordered, every row fetched), the events the computation reads. On
-PostgreSQL the signals' tables are vacuumed after the floor's rolled-back writes (and, with
-`--workdir`, an earlier run's rows deleted), as a month refreshed in use finds them. The floor is measured too, each in one process: reading the month's
-tasks and events alone (nothing computed), and storing the month's signals alone (computed
-beforehand, written from scratch by the same code, rolled back); a goal below the floor's
-ratio cannot be met by computing faster. Peak memory is the max RSS of the process doing
-that phase; with worker processes, the parent's and the largest worker's (at most parent +
-n × worker at once).
+end of the month (joined, ordered, every row fetched), the events the computation reads.
+On PostgreSQL the signals' tables are vacuumed after the floor's rolled-back writes (and,
+with `--workdir`, an earlier run's rows deleted), as a month refreshed in use finds them.
+The floor is measured too, each in one process: reading the month's tasks and events alone
+(nothing computed), and storing the month's signals alone (computed beforehand, written
+from scratch by the same code, rolled back); a goal below the floor's ratio cannot be met
+by computing faster. Peak memory is the max RSS of the process doing that phase; with
+worker processes, the parent's and the largest worker's (at most parent + n × worker at
+once).
 """
 
 
@@ -293,12 +294,12 @@ Python {m['python']}, Django {m['django']}, {result['database']}; load average
 agency by agency, {processes}** | **{_time(s['refresh_s'])}** | **{memory}** |
 | compute the same in one process, not stored (identical result) \
 | {_time(a['compute_s'])} | {a['rss_mb']:.0f} MiB |
-{_floor_rows(parts, r)}| reference: one SQL pass over the month's {r['rows']:,} events \
-| {_time(r['scan_s'])} | {r['rss_mb']:.0f} MiB |
+{_floor_rows(parts, r)}| reference: one SQL pass over the {r['rows']:,} events of the month's \
+tasks recorded by its end | {_time(r['scan_s'])} | {r['rss_mb']:.0f} MiB |
 
-Compute and store ÷ reference: **{ratio:.1f}×** with {workers} \
+Compute and store ÷ reference: **{ratio:.2f}×** with {workers} \
 worker{"s" if workers > 1 else ""}; compute alone in one process ÷ reference: \
-{ratio_alone:.1f}× (goal: at most 3× and under 2 GB). Signals: {codes}.
+{ratio_alone:.2f}× (goal: at most 3× and under 2 GB). Signals: {codes}.
 <!-- /bench-signals:{engine} -->
 """
 
