@@ -1563,13 +1563,13 @@ def ground_export(request):
             text(sheet, g.official.name) if g.official else None,
             text(sheet, unit.name) if unit else None, text(sheet, unit.code) if unit else None,
             text(sheet, g.reason),
-            text(sheet, str(g.recorded.actor or "")) if g.recorded else None,
+            text(sheet, str(g.recorded.actor or _("the system"))) if g.recorded else None,
             date(sheet, g.recorded.at, xlsx.DATETIME) if g.recorded else None,
-            text(sheet, str(g.corrected.actor or "")) if g.corrected else None,
+            text(sheet, str(g.corrected.actor or _("the system"))) if g.corrected else None,
             date(sheet, g.corrected.at, xlsx.DATETIME) if g.corrected else None,
             str(_("through the signal record") if g.repeats
                 else _("yes") if g.confirmed else _("no")),
-            text(sheet, str(g.withdrawn.actor or "")) if g.withdrawn else None,
+            text(sheet, str(g.withdrawn.actor or _("the system"))) if g.withdrawn else None,
             date(sheet, g.withdrawn.at, xlsx.DATETIME) if g.withdrawn else None,
             text(sheet, g.withdrawn.reason) if g.withdrawn else None,
         ])

@@ -145,3 +145,21 @@ def test_a_recorded_ground_repeating_a_record_says_it_counts_through_it(world, c
     counts = {r[8]: r[13] for r in sheet.iter_rows(values_only=True) if r[3] == "S14"}
     assert counts == {"S14 đã xác nhận": "through the signal record", "Hồ sơ khác": "yes",
                       next(k for k in counts if k.endswith("Vi phạm đã rõ")): "yes"}
+
+
+def test_the_export_names_the_system_where_the_list_does(world, client_for):
+    """A ground recorded without a person (by the demo, a job) reads "the system" in the
+    list's and in the export's "Recorded by"."""
+    import io
+
+    from openpyxl import load_workbook
+
+    on, _label = _this_month()
+    services.ground_record(actor=None, kind="discipline", official=world.officials["CG.STAFF2"],
+                           on=on, level="reprimand", reason="Quyết định kỷ luật")
+    client = client_for(world.user("board"))
+    assert "the system, " in client.get(LIST).content.decode()
+    sheet = load_workbook(io.BytesIO(client.get(reverse("evaluations:ground_export")).content)
+                          ).active
+    [row] = [r for r in sheet.iter_rows(values_only=True) if r[4] == "CG.STAFF2"]
+    assert row[9] == "the system"
