@@ -536,8 +536,7 @@ def unit_result_tasks(*, card: ScoreCard, limit: int | None = None) -> UnitResul
     in_period = Task.objects.filter(due__gte=period.start, due__lte=period.end,
                                     lead_unit__lft__gte=unit.lft,
                                     lead_unit__lft__lte=unit.rgt)
-    count = in_period.count()
-    if limit is not None and count > limit:
+    if limit is not None and (count := in_period.count()) > limit:
         by_lead = list(in_period.order_by().values_list("lead_unit__lft")
                        .annotate(n=Count("pk")))
         parts = [(unit, sum(n for lft, n in by_lead if lft == unit.lft), True)]
@@ -553,7 +552,7 @@ def unit_result_tasks(*, card: ScoreCard, limit: int | None = None) -> UnitResul
     tally = Tally.of(facts, rubric)
     d = ratio_as_shown(unit_result(tally, rubric), rubric)
     return UnitResult(
-        unit=unit, count=count, stored=stored, lines=[task_line(f) for f in facts],
+        unit=unit, count=len(tasks), stored=stored, lines=[task_line(f) for f in facts],
         leads={f.task.code: f.task.history.lead.unit for f in facts},
         assigned=_decimal(tally.assigned), completed=_decimal(tally.completed),
         quality=_decimal(tally.quality), progress=_decimal(tally.progress),

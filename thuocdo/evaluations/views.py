@@ -364,6 +364,7 @@ def _explain(card: ScoreCard, readable: set[int], *, gone: set[str] = frozenset(
               if d_labels else set())
     for item in data.get("deductions", []):
         url = None
+        d_label = item.get("month") or card.period.label  # the card of its d
         if item.get("task"):
             url = reverse("tasks:task_detail", kwargs={"code": item["task"]})
             if item.get("event") is not None:
@@ -379,10 +380,8 @@ def _explain(card: ScoreCard, readable: set[int], *, gone: set[str] = frozenset(
                            "title": titles.get(item.get("task") or "", ""), "url": url,
                            "unit_name": units.get(item.get("unit") or "", item.get("unit")),
                            "unit_url": reverse("evaluations:card_unit_tasks", kwargs={
-                               "label": item.get("month") or card.period.label,
-                               "official": card.official.code})
-                           if ((item.get("month") or card.period.label), item.get("unit"))
-                           in with_d else None,
+                               "label": d_label, "official": card.official.code})
+                           if (d_label, item.get("unit")) in with_d else None,
                            "details": _deduction_details(item, finding_url, excused_url)})
     overrides = [{**o, "on": _day(o["on"]), "label": GROUND_LABELS.get(o["kind"], o["kind"]),
                   "url": _signal_url(o.get("ref"), readable), "gone": str(o.get("ref")) in gone}
