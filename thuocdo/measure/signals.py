@@ -779,10 +779,8 @@ def stretching(ctx: Context) -> Iterator[Signal]:
     for history, _index, share, group in done:
         by_group.setdefault(group, {}).setdefault(history.lead.official, []).append(share)
     sorted_shares: dict[tuple, _SortedValues] = {}
-    medians: dict[tuple, Fraction | None] = {}
-    # NB: the explanation shows the number of peers of the last median computed, which for a
-    # (group, lead) met before is another pair's; kept as it was (a fix changes texts).
-    peers = 0
+    #: (group, lead) → the median of the lead's peer tasks (None: too few) and their number
+    medians: dict[tuple, tuple[Fraction | None, int]] = {}
     for history, index, share, group in done:
         if share < t.waiting_min_share:
             continue
@@ -794,8 +792,8 @@ def stretching(ctx: Context) -> Iterator[Signal]:
             own = by_group[group][history.lead.official]
             peers = len(sorted_shares[group]) - len(own)
             medians[key] = (sorted_shares[group].median_without(own)
-                            if peers >= t.waiting_min_peers else None)
-        median = medians[key]
+                            if peers >= t.waiting_min_peers else None, peers)
+        median, peers = medians[key]
         if median is None:
             continue
         if share < t.waiting_ratio * median:

@@ -438,3 +438,22 @@ def test_the_median_without_one_member_is_the_median_of_the_others(values, data)
     removed = [values[i] for i in left_out]
     assert (_SortedValues(values).median_without(removed)
             == Fraction(statistics.median(others)))
+
+
+def test_s7_counts_the_peers_of_each_lead():
+    """The number of peer tasks an S7 explanation gives is that lead's, also for a lead's
+    second task met after another lead's (it once showed the last lead compared)."""
+    def done(code: str, lead: Holder, waiting: bool) -> TaskHistory:
+        consult = ([ev("consult", at(2), None, to_unit="U2", reply_due="2026-10-05"),
+                    ev("consult_reply", at(12), None, unit="U2", clear_position=True)]
+                   if waiting else [])
+        return task(*consult, ev("submit", at(13)), ev("approve", at(13, 15)), code=code,
+                    lead=lead)
+
+    a, b = POOL[0], POOL[1]  # two officials of unit U1: each other's peers
+    found = [s for s in detect(done("T1", a, True), done("T2", b, True), done("T3", a, True),
+                               *(done(f"T{n}", b, False) for n in range(4, 8)))
+             if s.code == "S7"]
+    # a's peers are b's five tasks (median 0); b's are a's two tasks, too few to compare
+    assert [(s.task, s.official) for s in found] == [("T1", a.official), ("T3", a.official)]
+    assert all("trung vị của 5 việc cùng nhóm" in s.explanation for s in found), found
