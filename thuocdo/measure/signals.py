@@ -35,11 +35,13 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import decimal
 import functools
 import operator
 import statistics
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
 
@@ -192,7 +194,7 @@ class AuthorityMatrix:
 # -- the signal ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Signal:
     """One observed sign of avoidance or buck-passing, to be answered: the leader asks for an
     explanation, the person or unit named answers, the leader accepts it or confirms a breach.
@@ -214,6 +216,19 @@ class Signal:
     #: what tells this signal from others of the same code, task and person (the deadline
     #: missed, the consultation, the move, …); stable as the log grows
     anchor: str = ""
+
+    def __init__(self, code: str, task: str | None, official: str | None, unit: str,
+                 period: str, raised_on: dt.date,
+                 events: tuple[int, ...] | tuple[tuple[str, int], ...], explanation: str,
+                 needs_confirmation: bool = False, escalate_to: str | None = None,
+                 anchor: str = "") -> None:
+        """As the dataclass's own `__init__` would (the same parameters: tested), with the
+        fields set at once rather than one `object.__setattr__` each, which a frozen
+        dataclass's makes: half the cost, and a city's month raises 1.4 million signals."""
+        self.__dict__.update(
+            code=code, task=task, official=official, unit=unit, period=period,
+            raised_on=raised_on, events=events, explanation=explanation,
+            needs_confirmation=needs_confirmation, escalate_to=escalate_to, anchor=anchor)
 
     @property
     def key(self) -> str:
@@ -393,17 +408,18 @@ def _share(value: Fraction) -> str:
 
 
 class _SortedValues:
-    """A group's values, sorted once, for the median of the group without one member's
-    values (S7, S12). `statistics.median` of the others would sort them again for every
-    member: quadratic in the group's size, and a city's groups are large."""
+    """A group's values (fractions or decimals), sorted once, for the median of the group
+    without one member's values (S7, S12). `statistics.median` of the others would sort
+    them again for every member: quadratic in the group's size, and a city's groups are
+    large."""
 
-    def __init__(self, values: Iterable[Fraction]) -> None:
+    def __init__(self, values: Iterable[Fraction | Decimal]) -> None:
         self._values = sorted(values)
 
     def __len__(self) -> int:
         return len(self._values)
 
-    def median_without(self, removed: Iterable[Fraction]) -> Fraction:
+    def median_without(self, removed: Iterable[Fraction | Decimal]) -> Fraction:
         """`Fraction(statistics.median(values - removed))`; `removed` is part of the values
         (a multiset: equal values are removed once each)."""
         values = self._values
@@ -419,7 +435,7 @@ class _SortedValues:
         if left <= 0:
             raise statistics.StatisticsError("no median for empty data")
 
-        def nth(rank: int) -> Fraction:
+        def nth(rank: int) -> Fraction | Decimal:
             """The value of this rank (from 0) among those left."""
             skipped = 0
             for place in places:  # ascending
@@ -430,7 +446,7 @@ class _SortedValues:
 
         if left % 2:
             return Fraction(nth(left // 2))
-        return Fraction((nth(left // 2 - 1) + nth(left // 2)) / 2)
+        return (Fraction(nth(left // 2 - 1)) + Fraction(nth(left // 2))) / 2
 
 
 # -- S1 --------------------------------------------------------------------------------------
@@ -829,37 +845,45 @@ def silence(ctx: Context) -> Iterator[Signal]:
     work is done then).
     """
     k = ctx.thresholds.silence_workdays
+    first_day, last_day, as_of = ctx.period_start, ctx.period_end, ctx.as_of
     # a day → the K-th working day after it and the moment that day ends (few distinct days)
     quiet: dict[dt.date, tuple[dt.date, dt.datetime]] = {}
     for history in ctx.histories:
         facts = log_facts(history)
-        end = ctx.as_of if facts.closed_at is None else min(facts.closed_at, ctx.as_of)
+        end = as_of if facts.closed_at is None else min(facts.closed_at, as_of)
         events, days = history.events, facts.days
-        moments: list[tuple[dt.datetime, int | None, dt.date]] = [
-            (history.assigned_at, None, facts.assigned_day)]
-        moments += [(e.at, i, days[i]) for i, e in enumerate(events) if e.at <= end]
-        last = len(moments) - 1
-        for n, (moment, index, day) in enumerate(moments):
+        # each moment something happened (the assignment, then the events up to `end`: a
+        # prefix of the log, in order of time), and whether silence followed it
+        count = len(events)
+        if count and events[-1].at > end:
+            count = bisect.bisect_right(events, end, key=_event_time)
+        moment, index, day = history.assigned_at, None, facts.assigned_day
+        following = 0  # the index of the event after `moment`
+        while True:
             found = quiet.get(day)
             if found is None:
                 last_quiet = ctx.calendar.add_workdays(day, k)
                 found = quiet[day] = (last_quiet, end_of_day(last_quiet))
             last_quiet, broken = found
-            if n < last and moments[n + 1][0] < broken:
-                continue  # the following event broke the silence
-            if broken > end or not ctx.in_period(last_quiet):
-                continue
-            holder = ctx.holder_at(history, moment)
-            since = ("giao việc" if index is None
-                     else f"sự kiện #{event_number(index)}")
-            yield ctx.signal(
-                "S8", task=history.code, official=holder.official,
-                unit=_unit_or_lead(holder, history), raised_on=last_quiet,
-                events=() if index is None else (index,),
-                anchor="assignment" if index is None else str(index),
-                explanation=(f"Việc nằm im {k} ngày làm việc ở {ctx.who(holder)}: không có "
-                             f"sự kiện nào sau {since} ({_dmy(day)}) đến hết "
-                             f"{_dmy(last_quiet)}"))
+            after = events[following].at if following < count else None
+            # silent unless the following event broke the silence; this period's only
+            if ((after is None or after >= broken) and broken <= end
+                    and first_day <= last_quiet <= last_day):
+                holder = ctx.holder_at(history, moment)
+                since = ("giao việc" if index is None
+                         else f"sự kiện #{event_number(index)}")
+                yield ctx.signal(
+                    "S8", task=history.code, official=holder.official,
+                    unit=_unit_or_lead(holder, history), raised_on=last_quiet,
+                    events=() if index is None else (index,),
+                    anchor="assignment" if index is None else str(index),
+                    explanation=(f"Việc nằm im {k} ngày làm việc ở {ctx.who(holder)}: không "
+                                 f"có sự kiện nào sau {since} ({_dmy(day)}) đến hết "
+                                 f"{_dmy(last_quiet)}"))
+            if after is None:
+                break
+            moment, index, day = after, following, days[following]
+            following += 1
 
 
 # -- S9 --------------------------------------------------------------------------------------
@@ -920,27 +944,25 @@ def half_hearted(ctx: Context) -> Iterator[Signal]:
     cutoff = min(ctx.as_of, end_of_day(ctx.period_end))
     if cutoff < end_of_day(ctx.period_start) - dt.timedelta(days=1):
         return
-    output: dict[str, Fraction] = {}
+    # Outputs are sums of converted worths, which are decimals: summed as such, exactly
+    # (no rounding at any size), and compared far faster than as fractions.
+    output: dict[str, Decimal] = {}
     submits: dict[str, list[tuple[str, int]]] = {}
-    worth: dict[object, Fraction] = {}  # a task's converted worth, exactly (few distinct)
-    for history in ctx.histories:
-        lead = history.lead.official
-        if (not ctx.period_start <= history.due <= ctx.period_end or lead is None
-                or ctx.people.task_group_of(lead) is None or history.assigned_at > cutoff):
-            continue
-        facts = log_facts(history)
-        if facts.cancels and any(at <= cutoff for at in facts.cancels):
-            continue
-        if lead not in output:
-            output[lead], submits[lead] = _ZERO, []
-        index = facts.done
-        if index is not None and history.events[index].at <= cutoff:
-            converted = ctx.facts(history).converted
-            exact = worth.get(converted)
-            if exact is None:
-                exact = worth[converted] = Fraction(converted)
-            output[lead] += exact
-            submits[lead].append((history.code, index))
+    with decimal.localcontext(_EXACT):
+        for history in ctx.histories:
+            lead = history.lead.official
+            if (not ctx.period_start <= history.due <= ctx.period_end or lead is None
+                    or ctx.people.task_group_of(lead) is None or history.assigned_at > cutoff):
+                continue
+            facts = log_facts(history)
+            if facts.cancels and any(at <= cutoff for at in facts.cancels):
+                continue
+            if lead not in output:
+                output[lead], submits[lead] = _DECIMAL_ZERO, []
+            index = facts.done
+            if index is not None and history.events[index].at <= cutoff:
+                output[lead] += ctx.facts(history).converted
+                submits[lead].append((history.code, index))
     groups: dict[tuple, list[str]] = {}
     for official in output:
         groups.setdefault(_peer_group(ctx, Holder(ctx.people.unit_of(official) or "", official)),
@@ -953,7 +975,7 @@ def half_hearted(ctx: Context) -> Iterator[Signal]:
         outputs = _SortedValues(output[o] for o in members)
         for official in sorted(members):
             median = outputs.median_without((output[official],))
-            if not median or output[official] >= t.output_fraction * median:
+            if not median or Fraction(output[official]) >= t.output_fraction * median:
                 continue
             group = ctx.people.task_group_of(official)
             yield ctx.signal(
@@ -965,9 +987,12 @@ def half_hearted(ctx: Context) -> Iterator[Signal]:
 
 
 _ZERO = Fraction(0)
+_DECIMAL_ZERO = Decimal(0)
+#: a context in which sums of decimals are exact (their digits are never rounded)
+_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 
-def _num(value: Fraction) -> str:
+def _num(value: Fraction | Decimal) -> str:
     return f"{float(value):.2f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
@@ -998,32 +1023,39 @@ def not_proposing(ctx: Context) -> Iterator[Signal]:
     # X by (assignment day, deadline), and a start day and X → the X-th working day after
     # it and the moment it ends: few distinct values, asked for every task
     allowances: dict[tuple[dt.date, dt.date], int] = {}
-    ends: dict[tuple[dt.date, int], tuple[dt.date, dt.datetime]] = {}
+    ends: dict[tuple[dt.date, int], tuple[dt.date, dt.datetime, dt.datetime]] = {}
+    first_day, period_end, as_of = ctx.period_start, ctx.period_end, ctx.as_of
     for history in ctx.histories:
         facts = log_facts(history)
         x = allowances.get((facts.assigned_day, history.due))
         if x is None:
             x = allowances[facts.assigned_day, history.due] = proposal_allowance(
                 history, ctx.calendar, ctx.thresholds)
-        proposals = facts.of_kinds(PROPOSING_KINDS)
         starts: list[tuple[dt.datetime, int | None, dt.date]] = [
             (history.assigned_at, None, facts.assigned_day)]
-        starts += [(e.at, i, facts.days[i]) for i, e in facts.of_kinds(MOVING_KINDS)]
+        moves = facts.of_kinds(MOVING_KINDS)
+        if moves:
+            starts += [(e.at, i, facts.days[i]) for i, e in moves]
+        proposals = None  # read when first needed
         for n, (start, started_by, start_day) in enumerate(starts):
             found = ends.get((start_day, x))
             if found is None:
                 last_day = ctx.calendar.add_workdays(start_day, x)
-                found = ends[start_day, x] = (last_day, end_of_day(last_day))
-            last_day, deadline = found
-            if deadline > ctx.as_of or not ctx.in_period(last_day):
+                deadline = end_of_day(last_day)
+                found = ends[start_day, x] = (last_day, deadline,
+                                              deadline - dt.timedelta(microseconds=1))
+            last_day, deadline, just_before = found
+            if deadline > as_of or not first_day <= last_day <= period_end:
                 continue
-            stint_end = starts[n + 1][0] if n + 1 < len(starts) else None
-            if stint_end is not None and stint_end < deadline:
+            if n + 1 < len(starts) and starts[n + 1][0] < deadline:
                 continue  # the work moved on before X days passed
-            if not _open_at(history, deadline - dt.timedelta(microseconds=1)):
+            if not _open_at(history, just_before):
                 continue
-            if any(start <= e.at < deadline and (started_by is None or i > started_by)
-                   for i, e in proposals):
+            if proposals is None:
+                proposals = facts.of_kinds(PROPOSING_KINDS)
+            if proposals and any(start <= e.at < deadline
+                                 and (started_by is None or i > started_by)
+                                 for i, e in proposals):
                 continue
             holder = ctx.holder_at(history, start)
             yield ctx.signal(
@@ -1079,9 +1111,15 @@ def detect_all(
 
 
 def _order(signal: Signal) -> tuple:
-    events = tuple(e if isinstance(e, tuple) else (signal.task or "", e) for e in signal.events)
-    return (int(signal.code[1:]), signal.task or "", signal.raised_on, events,
-            signal.official or "", signal.unit, signal.explanation)
+    """By code (numerically), task, day, events, official, unit, text. A task's signals hold
+    event indexes and a person's (task None) (task, index) pairs: events are compared only
+    between signals of the same task, or both of no task, so always of one kind."""
+    code = signal.code
+    return (_CODE_NUMBERS.get(code) or int(code[1:]), signal.task or "", signal.raised_on,
+            signal.events, signal.official or "", signal.unit, signal.explanation)
+
+
+_CODE_NUMBERS = {code: int(code[1:]) for code in KINDS}
 
 
 # -- periods -----------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ Golden files (golden/signals/*.json) are exchange-format documents with a `descr
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import inspect
 import json
 import statistics
 from decimal import Decimal
@@ -23,8 +25,10 @@ from hypothesis import strategies as st
 from thuocdo.measure.calendar import WorkCalendar, public_days
 from thuocdo.measure.history import VIETNAM, Event, Holder, TaskHistory
 from thuocdo.measure.scenario import (
+    Official,
     People,
     ScenarioError,
+    TaskFacts,
     Unit,
     load_scenario,
     scenario_years,
@@ -306,8 +310,9 @@ def task(*events: Event, code: str = "T1", lead: Holder = POOL[0],
 
 
 def detect(*histories: TaskHistory, **kwargs) -> list[Signal]:
+    kwargs.setdefault("people", PEOPLE)
     return detect_all(histories, calendar=CAL, period_start=dt.date(2026, 10, 1),
-                      period_end=dt.date(2026, 11, 30), as_of=END, people=PEOPLE, **kwargs)
+                      period_end=dt.date(2026, 11, 30), as_of=END, **kwargs)
 
 
 def move(kind: str, when: dt.datetime, to: Holder) -> Event:
@@ -457,3 +462,56 @@ def test_s7_counts_the_peers_of_each_lead():
     # a's peers are b's five tasks (median 0); b's are a's two tasks, too few to compare
     assert [(s.task, s.official) for s in found] == [("T1", a.official), ("T3", a.official)]
     assert all("trung vị của 5 việc cùng nhóm" in s.explanation for s in found), found
+
+
+def test_a_signal_is_made_as_its_dataclass_would_make_it():
+    """`Signal.__init__` is written by hand (for speed): the same parameters as the fields,
+    in order, with the same defaults; the signal stays frozen, equal by value, hashable."""
+    parameters = list(inspect.signature(Signal).parameters.values())
+    fields = dataclasses.fields(Signal)
+    assert [p.name for p in parameters] == [f.name for f in fields]
+    assert [p.default for p in parameters] == [
+        inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default
+        for f in fields]
+    made = Signal("S8", "T1", "P1", "U1", "2026-10", dt.date(2026, 10, 9), (0,), "x",
+                  anchor="0")
+    assert made == dataclasses.replace(made) and hash(made) == hash(dataclasses.replace(made))
+    assert dataclasses.asdict(made)["anchor"] == "0" and made.escalate_to is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.code = "S1"
+
+
+decimals = st.decimals(min_value=0, max_value=1000, places=3)
+
+
+@given(values=st.lists(decimals, min_size=2, max_size=30), data=st.data())
+def test_the_median_of_decimals_is_exact(values, data):
+    """S12 sums its outputs as decimals: the median without a member is the same fraction
+    as with the values as fractions (no rounding in halving two of them)."""
+    left_out = data.draw(st.sets(st.integers(min_value=0, max_value=len(values) - 1),
+                                 max_size=len(values) - 1))
+    removed = [values[i] for i in left_out]
+    assert (_SortedValues(values).median_without(removed)
+            == _SortedValues(map(Fraction, values)).median_without(map(Fraction, removed)))
+
+
+def test_s12_sums_outputs_exactly():
+    """Worths with more digits than a decimal context keeps by default still add up
+    exactly: an official just below half the median is raised, one at half is not."""
+    fine = Decimal("1.000000000000000000000000000001")  # 31 significant digits
+    group = {f"Q{n}": Official(f"Q{n}", "U1", task_group="G") for n in range(5)}
+    people = People(units=PEOPLE.units, officials=group)
+    worths = {"Q0": [fine] * 3, "Q1": [fine] * 6, "Q2": [fine] * 6, "Q3": [fine] * 6,
+              "Q4": [fine, fine, Decimal(1)]}
+    histories, facts = [], {}
+    for official, items in worths.items():
+        for n, worth in enumerate(items):
+            code = f"{official}-{n}"
+            histories.append(task(ev("submit", at(5)), ev("approve", at(5, 15)), code=code,
+                                  lead=Holder("U1", official)))
+            facts[code] = TaskFacts(code, coefficient=worth)
+    found = [s.official for s in detect(*histories, people=people, tasks=facts)
+             if s.code == "S12"]
+    # median of the others: 6 × fine; half is 3 × fine: Q0 (3 × fine) is not below it,
+    # Q4 (2 × fine + 1) is, by 10⁻³⁰
+    assert found == ["Q4"]
