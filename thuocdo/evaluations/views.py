@@ -333,8 +333,10 @@ def _day(value: str | None) -> str:
 
 
 def _rating(value: float | None) -> str:
-    """A leader's rating đ or e as the formula writes it (the engine's `_vi`: as exact as it
-    is, without trailing zeros: 1, 0,9, 0,85), in the active language's decimal mark."""
+    """A leader's rating đ or e, or a task's coefficient or converted product, as the
+    formula writes it (the engine's `_vi`: as exact as it is, without trailing zeros: 1,
+    0,9, 0,85; stored in the card's JSON as 2.0, shown 2 as on the tasks behind d), in the
+    active language's decimal mark."""
     if value is None:
         return ""
     number = Decimal(repr(value)).normalize()
@@ -351,7 +353,8 @@ def _explain(card: ScoreCard, readable: set[int], *, gone: set[str] = frozenset(
     names = SheetNames.read([card], procedure=False)
     titles, products, units = names.tasks, names.products, names.units
     tasks = [{**line, "title": titles.get(line["task"], ""),
-              "deadline": _day(line["deadline"]),
+              "deadline": _day(line["deadline"]), "coefficient": _rating(line["coefficient"]),
+              "converted": _rating(line["converted"]),
               "product_name": products.get(line["product"], line["product"]),
               "url": reverse("tasks:task_detail", kwargs={"code": line["task"]})}
              for line in data.get("tasks", [])]

@@ -157,3 +157,19 @@ def test_a_card_leads_its_reviewer_to_the_unit_s_review_page(client, late_case):
     assert page.context["can_review"] and f'href="{review}"' in page.content.decode()
     own = _login(client, user).get(card_url)
     assert not own.context["can_review"] and f'href="{review}"' not in own.content.decode()
+
+
+def test_task_lines_show_coefficients_as_the_tasks_behind_d_do(client, late_case):
+    """The card's JSON holds a coefficient of 1 as 1.0: shown 1, as the tasks behind d
+    (which read it from the task) show it, not "1,0"."""
+    period, user, _where = late_case
+    card = period.cards.get(official__code="CB002")
+    lines = card.data["tasks"]
+    assert lines and {type(line["coefficient"]) for line in lines} == {float}
+    response = _login(client, user).get(reverse(
+        "evaluations:card_detail", kwargs={"label": "2026-10", "official": "CB002"}))
+    page = response.content.decode()
+    for line in lines:
+        shown = f"{line['coefficient']:g}".replace(".", ",")
+        assert f'<td class="num">{shown}</td>' in page
+    assert '<td class="num">1,0</td>' not in page
