@@ -266,6 +266,8 @@ def delays(
     facts = log_facts(history)
     closed = facts.closed_at
     horizon = min(as_of, closed) if closed is not None else as_of
+    if horizon < end_of_day(history.due) and not facts.of_kind("extension_grant"):
+        return []  # no deadline but the original, not passed while open (most work)
     pending = pending_submit(facts, as_of) if closed is None or closed > as_of else None
     if pending is not None:
         horizon = min(horizon, history.events[pending].at)

@@ -468,9 +468,12 @@ def late_work(ctx: Context) -> Iterator[Signal]:
     from which working day the delay counts, never "late by 0 working days".
     """
     for history in ctx.histories:
+        found = delays(history, ctx.calendar, ctx.as_of)
+        if not found:
+            continue
         set_by = {_as_date(e.data["new_due"]): i
                   for i, e in log_facts(history).of_kind("extension_grant")}
-        for delay in delays(history, ctx.calendar, ctx.as_of):
+        for delay in found:
             if not ctx.in_period(delay.deadline):
                 continue
             passed = end_of_day(delay.deadline)
