@@ -414,7 +414,7 @@ class _SortedValues:
     large."""
 
     def __init__(self, values: Iterable[Fraction | Decimal]) -> None:
-        self._values = sorted(values)
+        self._values = sorted(values, key=_exact_order)
 
     def __len__(self) -> int:
         return len(self._values)
@@ -429,7 +429,8 @@ class _SortedValues:
         previous, copies = None, 0
         for value in sorted(removed):
             copies = copies + 1 if value == previous else 0
-            places.append(bisect.bisect_left(values, value) + copies)
+            places.append(bisect.bisect_left(values, _exact_order(value), key=_exact_order)
+                          + copies)
             previous = value
         left = len(values) - len(places)
         if left <= 0:
@@ -447,6 +448,13 @@ class _SortedValues:
         if left % 2:
             return Fraction(nth(left // 2))
         return (Fraction(nth(left // 2 - 1)) + Fraction(nth(left // 2))) / 2
+
+
+def _exact_order(value: Fraction | Decimal) -> tuple[float, Fraction | Decimal]:
+    """A key that sorts numbers as they are, compared in C: by their nearest float, then,
+    only between equal floats, by themselves (rounding to a float never reverses an order).
+    Sorting a city's fractions by themselves calls Python for every comparison."""
+    return (float(value), value)
 
 
 # -- S1 --------------------------------------------------------------------------------------
@@ -798,10 +806,12 @@ def stretching(ctx: Context) -> Iterator[Signal]:
     for history, _index, share, group in done:
         by_group.setdefault(group, {}).setdefault(history.lead.official, []).append(share)
     sorted_shares: dict[tuple, _SortedValues] = {}
+    zero_below = t.waiting_min_share > _ZERO
     #: (group, lead) → the median of the lead's peer tasks (None: too few) and their number
     medians: dict[tuple, tuple[Fraction | None, int]] = {}
     for history, index, share, group in done:
-        if share < t.waiting_min_share:
+        # most tasks consult nobody: their share is the one zero, compared once
+        if zero_below if share is _ZERO else share < t.waiting_min_share:
             continue
         key = (group, history.lead.official)
         if key not in medians:
