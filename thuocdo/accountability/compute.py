@@ -80,15 +80,9 @@ _delay_values = operator.attrgetter(*(f.name for f in dataclasses.fields(DelayRo
 
 def _part_from_values(signals: list[tuple], kinds: dict[str, str], task_ids: dict[str, int],
                       delays: list[tuple]) -> PartResult:
-    """A `PartResult` from what `PartResult.__reduce__` sent: the signals made as pickle
-    makes a dataclass's instance (its fields set directly, not through `__init__`)."""
-    new, names = object.__new__, _SIGNAL_FIELDS
-    made = []
-    for values in signals:
-        signal = new(Signal)
-        signal.__dict__.update(zip(names, values, strict=True))
-        made.append(signal)
-    return PartResult(made, kinds, task_ids, [DelayRow(*values) for values in delays])
+    """A `PartResult` from what `PartResult.__reduce__` sent (the signals' fields in order)."""
+    return PartResult([Signal(*values) for values in signals], kinds, task_ids,
+                      [DelayRow(*values) for values in delays])
 
 
 @dataclass(frozen=True)
