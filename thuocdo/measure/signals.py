@@ -353,6 +353,17 @@ def _unit_or_lead(holder: Holder, history: TaskHistory) -> str:
     return holder.unit or history.lead.unit
 
 
+def _after(ctx: Context, code: str, history: TaskHistory, holder: Holder,
+           started_by: int | None, raised_on: dt.date, explanation: str) -> Signal:
+    """A signal about what did not follow the assignment (`started_by` None) or an event
+    (S8, S13), named for `holder` and anchored on that moment."""
+    return ctx.signal(code, task=history.code, official=holder.official,
+                      unit=_unit_or_lead(holder, history), raised_on=raised_on,
+                      events=() if started_by is None else (started_by,),
+                      anchor="assignment" if started_by is None else str(started_by),
+                      explanation=explanation)
+
+
 def _workday_set(calendar: WorkCalendar, start: dt.date, end: dt.date) -> set[dt.date]:
     """The working days in (start, end]."""
     days = set()
@@ -875,14 +886,10 @@ def silence(ctx: Context) -> Iterator[Signal]:
                 holder = ctx.holder_at(history, moment)
                 since = ("giao việc" if index is None
                          else f"sự kiện #{event_number(index)}")
-                yield ctx.signal(
-                    "S8", task=history.code, official=holder.official,
-                    unit=_unit_or_lead(holder, history), raised_on=last_quiet,
-                    events=() if index is None else (index,),
-                    anchor="assignment" if index is None else str(index),
-                    explanation=(f"Việc nằm im {k} ngày làm việc ở {ctx.who(holder)}: không "
-                                 f"có sự kiện nào sau {since} ({_dmy(day)}) đến hết "
-                                 f"{_dmy(last_quiet)}"))
+                yield _after(
+                    ctx, "S8", history, holder, index, last_quiet,
+                    f"Việc nằm im {k} ngày làm việc ở {ctx.who(holder)}: không có sự kiện "
+                    f"nào sau {since} ({_dmy(day)}) đến hết {_dmy(last_quiet)}")
             if after is None:
                 break
             moment, index, day = after, following, days[following]
@@ -1061,13 +1068,10 @@ def not_proposing(ctx: Context) -> Iterator[Signal]:
                                  for i, e in proposals):
                 continue
             holder = ctx.holder_at(history, start)
-            yield ctx.signal(
-                "S13", task=history.code, official=holder.official,
-                unit=_unit_or_lead(holder, history), raised_on=last_day,
-                events=() if started_by is None else (started_by,),
-                anchor="assignment" if started_by is None else str(started_by),
-                explanation=(f"{ctx.who(holder)} chưa có dự thảo hay đề xuất nào sau {x} ngày "
-                             f"làm việc kể từ khi nhận việc ({_dmy(start_day)})"))
+            yield _after(
+                ctx, "S13", history, holder, started_by, last_day,
+                f"{ctx.who(holder)} chưa có dự thảo hay đề xuất nào sau {x} ngày làm việc "
+                f"kể từ khi nhận việc ({_dmy(start_day)})")
 
 
 # -- all of them -------------------------------------------------------------------------------
