@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 
 _SPACES = re.compile(r"\s+")
 
@@ -18,3 +19,13 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped).strip().lower()
+
+
+def plain_decimal(number: Decimal) -> Decimal:
+    """`number` as the pages write it: no trailing zeros, and a whole number as one (2.50 →
+    2.5, 20.00 → 20, where `normalize()` alone writes 2E+1).
+
+    >>> plain_decimal(Decimal("2.50")), plain_decimal(Decimal("20.00"))
+    (Decimal('2.5'), Decimal('20'))
+    """
+    return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.templatetags.periods import period_name
+from thuocdo.core.text import plain_decimal
 from thuocdo.org.choices import Position
 
 from .choices import (
@@ -279,4 +280,4 @@ class QuotaException(models.Model):
     def percent(self) -> Decimal:
         """The share in percent, as the pages show it (30, 27.5)."""
         value = (self.share * 100).quantize(Decimal("0.01"))
-        return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+        return plain_decimal(value)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from thuocdo.core.calendar import Computed
 from thuocdo.core.scope import Scope, subtrees_q
+from thuocdo.core.text import plain_decimal
 from thuocdo.measure.scoring import Period as EnginePeriod
 from thuocdo.measure.scoring import QuotaException as EngineQuotaException
 from thuocdo.measure.scoring import quota_share
@@ -454,7 +455,7 @@ def _decimal(value: Fraction) -> Decimal:
     share typed in percent with decimals and what it multiplies (30.5% of 27 HTT is
     8.235, not 8.24), at most 6 places for one that does not end."""
     exact = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("1e-6"))
-    return exact.quantize(Decimal(1)) if exact == exact.to_integral() else exact.normalize()
+    return plain_decimal(exact)
 
 
 def period_rubric(period: Period):

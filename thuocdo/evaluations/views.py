@@ -35,6 +35,7 @@ from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.filters import FilterForm, refuse_export
 from thuocdo.core.models import AuditEntry
 from thuocdo.core.templatetags.periods import period_name
+from thuocdo.core.text import plain_decimal
 from thuocdo.org import selectors as org_selectors
 from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Membership, Official, Unit
@@ -332,17 +333,14 @@ def _day(value: str | None) -> str:
     return f"{day}/{month}/{year}"
 
 
-def _rating(value: float | None) -> str:
+def _plain_number(value: float | None) -> str:
     """A leader's rating đ or e, or a task's coefficient or converted product, as the
     formula writes it (the engine's `_vi`: as exact as it is, without trailing zeros: 1,
     0,9, 0,85; stored in the card's JSON as 2.0, shown 2 as on the tasks behind d), in the
     active language's decimal mark."""
     if value is None:
         return ""
-    number = Decimal(repr(value)).normalize()
-    if number == number.to_integral():
-        number = number.quantize(Decimal(1))
-    return formats.number_format(number)
+    return formats.number_format(plain_decimal(Decimal(repr(value))))
 
 
 def _explain(card: ScoreCard, readable: set[int], *, gone: set[str] = frozenset()) -> dict:
@@ -353,8 +351,8 @@ def _explain(card: ScoreCard, readable: set[int], *, gone: set[str] = frozenset(
     names = SheetNames.read([card], procedure=False)
     titles, products, units = names.tasks, names.products, names.units
     tasks = [{**line, "title": titles.get(line["task"], ""),
-              "deadline": _day(line["deadline"]), "coefficient": _rating(line["coefficient"]),
-              "converted": _rating(line["converted"]),
+              "deadline": _day(line["deadline"]), "coefficient": _plain_number(line["coefficient"]),
+              "converted": _plain_number(line["converted"]),
               "product_name": products.get(line["product"], line["product"]),
               "url": reverse("tasks:task_detail", kwargs={"code": line["task"]})}
              for line in data.get("tasks", [])]
@@ -394,8 +392,8 @@ def _explain(card: ScoreCard, readable: set[int], *, gone: set[str] = frozenset(
             # a product not completed by the close loses its whole share: its delays and
             # major errors are not deducted, and the task table says so
             "not_counted": NOT_COUNTED, "not_counted_note": not_counted_note(data),
-            "organising": _rating(data.get("organising")),
-            "uniting": _rating(data.get("uniting"))}
+            "organising": _plain_number(data.get("organising")),
+            "uniting": _plain_number(data.get("uniting"))}
 
 
 def _deduction_details(item: dict, finding_url: str | None,
@@ -844,10 +842,8 @@ def quota_exception_text(share: Any, decision: str, on: dt.date | None) -> str:
     """The quota an approved exception sets, and its decision, in words: "hạn mức 30% số
     HTT cuối cùng theo Quyết định số 15/QĐ-UBND ngày 02/11/2026"."""
     share = Fraction(str(share)) if isinstance(share, float | str) else Fraction(share)
-    percent = (Decimal(share.numerator) * 100 / Decimal(share.denominator)).quantize(
-        Decimal("0.01"))
-    percent = percent.quantize(Decimal(1)) if percent == percent.to_integral() \
-        else percent.normalize()
+    percent = plain_decimal((Decimal(share.numerator) * 100 / Decimal(share.denominator))
+                            .quantize(Decimal("0.01")))
     return _("quota of %(share)s%% of the final HTT under Decision No. %(decision)s of "
              "%(on)s") % {"share": formats.number_format(percent), "decision": decision,
                           "on": on.strftime("%d/%m/%Y") if on else "—"}
@@ -1085,7 +1081,7 @@ def _assessment_values(form: AssessmentForm, stored: Any) -> list[tuple[str, str
         if value is None or value == "":
             shown = "—"
         elif name in ("organising", "uniting"):
-            shown = _rating(float(value))
+            shown = _plain_number(float(value))
         elif isinstance(value, Decimal):
             shown = formats.number_format(value, 2)
         else:

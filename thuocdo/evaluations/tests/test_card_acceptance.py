@@ -343,7 +343,7 @@ def test_the_ratings_are_written_as_the_formula_writes_them(admin_client, db):
     assert (deputy.context["organising"], deputy.context["uniting"]) == ("0,9", "0,8")
     assert "đ = 0,9" in deputy.context["d"]["formula"]
     with translation.override("en"):
-        from thuocdo.evaluations.views import _rating
+        from thuocdo.evaluations.views import _plain_number as _rating
 
         assert (_rating(0.9), _rating(1.0), _rating(0.85)) == ("0.9", "1", "0.85")
 
