@@ -383,10 +383,8 @@ class IndexForm(FilterForm):
 
     unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none(), to_field_name="code",
                            required=False, empty_label=None)
-    start = DayField(label=_("From"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    end = DayField(label=_("To"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+    start = DayField(label=_("From"), required=False)
+    end = DayField(label=_("To"), required=False)
 
     def __init__(self, data=None, *, scope, default_unit: Unit | None = None, **kwargs):
         if data is not None and "unit" not in data and default_unit is not None:

@@ -52,13 +52,23 @@ class MonthField(forms.CharField):
 
 
 class DateInput(forms.DateInput):
-    """The browser's date picker; the value travels as YYYY-MM-DD, typed dd/mm/yyyy also
-    parses (DATE_INPUT_FORMATS)."""
+    """A day written dd/mm/yyyy in a text box, in every language and browser, with the
+    browser's own calendar beside it.
 
-    input_type = "date"
+    A bare `<input type="date">` shows its day the way the browser's language does:
+    mm/dd/yyyy in an English browser, whatever the page's language. So the day is a text
+    box (typed by hand, it works without script), and a small script (core/js/days.js)
+    shows a calendar button that opens a hidden date input's picker and writes the day
+    picked back as dd/mm/yyyy. YYYY-MM-DD, what links and the API send, parses too
+    (DATE_INPUT_FORMATS)."""
+
+    template_name = "core/widgets/day.html"
+    input_type = "text"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+        super().__init__({"placeholder": "dd/mm/yyyy", "inputmode": "numeric",
+                          "autocomplete": "off", "data-day": "", **(attrs or {})},
+                         format="%d/%m/%Y")
 
 
 class DayField(forms.DateField):
@@ -78,6 +88,16 @@ class DayField(forms.DateField):
             raise forms.ValidationError(self.error_messages["year"], code="year",
                                         params={"first": FIRST_YEAR, "last": LAST_YEAR})
         return day
+
+    def prepare_value(self, value):
+        """A day sent as YYYY-MM-DD (a drill-down link, a URL written by hand) is shown
+        dd/mm/yyyy like every other; one that is not a day stays as typed, by its error."""
+        if isinstance(value, str):
+            try:
+                return self.to_python(value) or value
+            except forms.ValidationError:
+                return value
+        return value
 
 
 

@@ -236,6 +236,9 @@ def test_the_index_unit_is_chosen_from_the_callers_units(world, client_for):
     assert 'name="unit"' in page and 'type="text" name="unit"' not in page
     chosen = head.get("/citizens/index/?unit=HN.CG.DV&start=2026-10-01&end=2026-10-31")
     assert '<option value="HN.CG.DV" selected>' in chosen.content.decode()
+    # the period's days, sent as a link sends them, are shown as a person writes them
+    assert 'name="start" value="01/10/2026"' in chosen.content.decode()
+    assert 'name="end" value="31/10/2026"' in chosen.content.decode()
     assert head.get("/citizens/index/?unit=HN.BD&start=2026-10-01").status_code == 400
 
 

@@ -1,8 +1,10 @@
-"""Shared form pieces: decimals typed with a comma or a dot, and list filters whose errors
-name the filter they are about."""
+"""Shared form pieces: days written dd/mm/yyyy, decimals typed with a comma or a dot, and
+list filters whose errors name the filter they are about."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,12 +12,75 @@ from django import forms
 from django.utils import translation
 
 from thuocdo.core.filters import FilterForm, problems
-from thuocdo.core.forms import DecimalNumberField
+from thuocdo.core.forms import DayField, DecimalNumberField
 
 
 class PointsForm(forms.Form):
     points = DecimalNumberField(label="Điểm", min_value=0, max_value=100, decimal_places=2,
                                 max_digits=5, required=False)
+
+
+class DayForm(forms.Form):
+    day = DayField(label="Ngày", required=False)
+
+
+# -- a day written dd/mm/yyyy -------------------------------------------------------------------
+
+
+def _inputs(html: str) -> list[str]:
+    return re.findall(r"<input [^>]*>", html)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("form", [
+    DayForm(initial={"day": dt.date(2026, 10, 3)}),  # a day from the code
+    DayForm({"day": "2026-10-03"}),  # a day from a link
+    DayForm({"day": "3/10/2026"}),  # a day typed
+], ids=["initial", "iso", "typed"])
+def test_a_day_is_a_text_box_written_dd_mm_yyyy_in_either_language(language, form):
+    """Not the browser's date input, which writes mm/dd/yyyy in an English browser: a text
+    box showing dd/mm/yyyy, whatever the page's language and however the day came."""
+    with translation.override(language):
+        box, picker = _inputs(str(form["day"]))
+    assert 'type="text" name="day" value="03/10/2026"' in box
+    assert 'placeholder="dd/mm/yyyy"' in box and 'inputmode="numeric"' in box
+    assert "data-day" in box
+    # the calendar's own input has no name: it is never sent, only read by the script
+    assert 'type="date"' in picker and "name=" not in picker and 'tabindex="-1"' in picker
+
+
+def test_the_calendar_button_is_hidden_until_the_script_shows_it_and_is_named():
+    """Without script (or a browser that cannot open a picker) the box is typed in; the
+    button's name is read out in the page's language."""
+    with translation.override("vi"):
+        html = str(DayForm()["day"])
+    button = re.search(r"<button [^>]*>.*?</button>", html, re.DOTALL)[0]
+    assert 'type="button"' in button and " hidden" in button
+    assert 'aria-controls="id_day"' in button
+    assert "Chọn ngày trên lịch" in button
+
+
+@pytest.mark.parametrize(("typed", "day"), [
+    ("03/10/2026", dt.date(2026, 10, 3)), ("3/10/2026", dt.date(2026, 10, 3)),
+    ("2026-10-03", dt.date(2026, 10, 3)), (" 31/12/2026 ", dt.date(2026, 12, 31)),
+    ("", None),
+])
+def test_a_day_parses_as_typed_or_as_a_link_sends_it(typed, day):
+    form = DayForm({"day": typed})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["day"] == day
+
+
+@pytest.mark.parametrize("typed", ["10/31/2026", "31/02/2026", "03-10-2026x", "hôm nay"])
+def test_a_day_that_is_not_one_is_refused_and_shown_as_typed(typed):
+    """October the 31st written the American way is not taken for a day; the box keeps
+    what was typed, next to the message saying the form a day takes."""
+    form = DayForm({"day": typed})
+    with translation.override("vi"):
+        assert not form.is_valid()
+        assert form.errors["day"] == ["Nhập một ngày có thật, theo dạng dd/mm/yyyy."]
+        box = _inputs(str(form["day"]))[0]
+    assert f'value="{typed}"' in box
 
 
 # -- a decimal with a comma or a dot ----------------------------------------------------------

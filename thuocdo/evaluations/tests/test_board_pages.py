@@ -248,7 +248,7 @@ def test_the_form_is_prefilled_from_get_parameters(world, client_for):
                             "on": dt.date(2026, 10, 3), "reason": "Kết luận số 5"}
     page = response.content.decode()
     assert '<option value="degradation" selected>' in page
-    assert 'value="2026-10-03"' in page and 'value="CG.STAFF"' in page
+    assert 'value="03/10/2026"' in page and 'value="CG.STAFF"' in page
     assert "Kết luận số 5</textarea>" in page
     response = client.get(ADD, {"kind": "pardon", "on": "yesterday", "official": "CG.STAFF"})
     assert response.context["form"].initial == {"official": "CG.STAFF"}

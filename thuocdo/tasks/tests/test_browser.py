@@ -4,9 +4,11 @@ core/tests/test_browser.py; skipped, with the reason, where either is missing)."
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from thuocdo.core.testing import PASSWORD, build_world
 from thuocdo.tasks import services
@@ -68,3 +70,47 @@ def test_the_work_list_fits_a_laptop_screen(live_server, browser):
     assert sizes["page"] <= LAPTOP["width"], sizes
     assert sizes["table"] <= sizes["wrap"], sizes
     assert sizes["lastRight"] <= sizes["wrapRight"] + 1, sizes
+
+
+def test_days_are_written_dd_mm_yyyy_in_an_english_browser(live_server, browser):
+    """An English browser's date input writes mm/dd/yyyy. A day filter is a box written
+    dd/mm/yyyy with the calendar button the script shows: a day picked is written back
+    dd/mm/yyyy and filters the list; a day typed filters it once whole, not half-way."""
+    world = build_world()
+    _tasks_like_the_demo(world)  # three tasks due on 01/10/2026
+    page = browser.new_context(viewport=LAPTOP, locale="en-US").new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("#id_username").fill("CG.HEAD")
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.get_by_role("button", name="English").click()  # the pages in English too
+    page.wait_for_url(f"{live_server.url}/")
+    asked = []
+    page.on("request", lambda request: asked.append(request.url)
+            if "/tasks/list/" in request.url else None)
+    page.goto(f"{live_server.url}/tasks/list/?due_from=2026-09-30")
+    box = page.locator("#id_due_from")
+    picker = page.locator("#id_due_from ~ .day-input__picker")
+    rows = page.locator("#task-results tbody tr")
+    assert box.input_value() == "30/09/2026"  # sent as a link does, shown as a person writes
+    assert rows.count() == 3
+
+    page.get_by_role("button", name="Pick the day on a calendar").first.click()
+    assert picker.input_value() == "2026-09-30"  # the calendar opens on the box's day
+    page.keyboard.press("Escape")
+    picker.evaluate("p => { p.value = '2026-10-02';"
+                    " p.dispatchEvent(new Event('change', {bubbles: true})); }")
+    assert box.input_value() == "02/10/2026"
+    page.wait_for_url(re.compile(r"due_from=02%2F10%2F2026"))
+    expect(rows).to_have_count(0)
+
+    asked.clear()
+    box.fill("")
+    box.press_sequentially("1/10/202")
+    page.wait_for_timeout(600)  # longer than the list's 300 ms pause
+    assert not [url for url in asked if "due_from=1" in url], asked
+    box.press_sequentially("6")
+    page.wait_for_url(re.compile(r"due_from=1%2F10%2F2026"))
+    expect(rows).to_have_count(3)
+    assert page.locator("#id_due_from").input_value() == "1/10/2026"

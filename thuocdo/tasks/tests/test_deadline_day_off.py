@@ -456,9 +456,9 @@ def test_the_assign_page_shows_the_refusal_on_the_coordinating_unit_s_row(
     row = re.search(r'<div class="field field--error">((?:(?!<div class="field).)*)</div>',
                     html, re.DOTALL)
     assert row is not None and message in row[1]
-    assert 'name="coord-2-due"' in row[1] and 'value="2027-01-03"' in row[1]
+    assert 'name="coord-2-due"' in row[1] and 'value="03/01/2027"' in row[1]
     assert html.count('class="field field--error"') == 1
-    assert 'name="coord-0-due" value="2027-01-04"' in html
+    assert 'name="coord-0-due" value="04/01/2027"' in html
     response = client.post(reverse("tasks:task_assign"), assign_form(
         due="2027-01-05", **{**COORDINATING_ROWS, "coord-2-due": "2027-01-04"}))
     assert response.status_code == 302
