@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from thuocdo.measure import dossiers as engine
@@ -107,15 +107,19 @@ def _dossier_holder(history: engine.DossierHistory, moment: dt.datetime
     return unit, official, engine.step_at(history, moment)
 
 
-def quality_findings(*, start: dt.date, end: dt.date) -> list[QualityFinding]:
-    """Findings dated in [start, end] (see `all_findings`), except those whose explanation a
-    leader accepted."""
-    return [f for f in all_findings(start=start, end=end)
+def quality_findings(*, start: dt.date, end: dt.date, tasks: QuerySet | None = None
+                     ) -> list[QualityFinding]:
+    """Findings dated in [start, end] (see `all_findings`; `tasks` as there), except those
+    whose explanation a leader accepted."""
+    return [f for f in all_findings(start=start, end=end, tasks=tasks)
             if f.decision != FindingDecision.ACCEPTED]
 
 
-def all_findings(*, start: dt.date, end: dt.date) -> list[QualityFinding]:
-    """Findings dated in [start, end], with the leader's decision on each:
+def all_findings(*, start: dt.date, end: dt.date, tasks: QuerySet | None = None
+                 ) -> list[QualityFinding]:
+    """Findings dated in [start, end], with the leader's decision on each (with `tasks`, a
+    query of tasks, only the findings about their work, as the whole list has them: a
+    page about some tasks reads no other case):
 
     - a complaint verified as founded (dated the day of verification), traced to the official
       it names; else, for a dossier, to whoever held the dossier when the complaint was
@@ -127,15 +131,20 @@ def all_findings(*, start: dt.date, end: dt.date) -> list[QualityFinding]:
       deadline when it was late, else to whoever returned the result.
     """
     lo, hi = _moment(start), _moment(end + dt.timedelta(days=1))
-    complaints = list(Feedback.objects.filter(
+    complaints = Feedback.objects.filter(
         verification=Verification.VERIFIED, verified_at__gte=lo, verified_at__lt=hi,
-    ).select_related("official", "dossier", "task__lead_official", "unit"))
-    low_feedback = list(Feedback.objects.filter(
+    ).select_related("official", "dossier", "task__lead_official", "unit")
+    low_feedback = Feedback.objects.filter(
         rating=Satisfaction.UNSATISFIED, rated_at__gte=lo, rated_at__lt=hi,
         assignee__isnull=False,
-    ).select_related("assignee", "dossier", "task", "unit"))
+    ).select_related("assignee", "dossier", "task", "unit")
     low_dossiers = Dossier.objects.filter(rating=Satisfaction.UNSATISFIED, rated_at__gte=lo,
                                           rated_at__lt=hi)
+    if tasks is not None:  # a dossier's own rating is about no task
+        complaints = complaints.filter(task__in=tasks.values("pk"))
+        low_feedback = low_feedback.filter(task__in=tasks.values("pk"))
+        low_dossiers = low_dossiers.none()
+    complaints, low_feedback = list(complaints), list(low_feedback)
     dossier_ids = {f.dossier_id for f in complaints if f.dossier_id} | set(
         low_dossiers.values_list("pk", flat=True))
     histories = _dossier_histories(Dossier.objects.filter(pk__in=dossier_ids))

@@ -167,10 +167,12 @@ def officials_in(period: Period, unit_code: Mapping[int, str]
     return tuple(sorted(officials, key=lambda o: o.code)), ids
 
 
-def found_errors(start: dt.date, end: dt.date) -> dict[str, tuple[FoundError, ...]]:
+def found_errors(start: dt.date, end: dt.date, tasks: Any = None
+                 ) -> dict[str, tuple[FoundError, ...]]:
     """Task code → the verified complaints about its work dated in [start, end], as major
     errors found outside the task's log (empty when the setting
-    `THUOCDO_COMPLAINT_IS_MAJOR_ERROR` is false). The error counts on the task, hence for
+    `THUOCDO_COMPLAINT_IS_MAJOR_ERROR` is false); with `tasks` (a query of tasks), only
+    about those. The error counts on the task, hence for
     its lead official, who answers for the product ("5 rõ": one clear owner), whoever the
     complaint names; the complaint's code is the card's reference."""
     if not settings.THUOCDO_COMPLAINT_IS_MAJOR_ERROR:
@@ -180,7 +182,7 @@ def found_errors(start: dt.date, end: dt.date) -> dict[str, tuple[FoundError, ..
 
     found: dict[str, list[FoundError]] = defaultdict(list)
     zone = timezone.get_current_timezone()
-    for finding in quality_findings(start=start, end=end):
+    for finding in quality_findings(start=start, end=end, tasks=tasks):
         if finding.kind == FindingKind.VERIFIED_COMPLAINT and finding.task:
             found[finding.task].append(FoundError(
                 at=dt.datetime.combine(finding.on, dt.time(), tzinfo=zone),
@@ -188,12 +190,29 @@ def found_errors(start: dt.date, end: dt.date) -> dict[str, tuple[FoundError, ..
     return {code: tuple(errors) for code, errors in found.items()}
 
 
-def found_errors_for(start: dt.date, end: dt.date) -> dict[str, tuple[FoundError, ...]]:
+def found_errors_for(start: dt.date, end: dt.date, tasks: Any = None
+                     ) -> dict[str, tuple[FoundError, ...]]:
     """`found_errors` for the tasks whose original deadline falls in [start, end]: the
-    complaints verified from the earliest assignment among them up to `end`."""
+    complaints verified from the earliest assignment among them up to `end` (with `tasks`,
+    some of them, only about those: the same errors on those tasks as scoring finds)."""
     earliest = Task.objects.filter(due__gte=start, due__lte=end).aggregate(
         first=Min("assigned_at"))["first"]
-    return found_errors(timezone.localdate(earliest), end) if earliest is not None else {}
+    if earliest is None:
+        return {}
+    return found_errors(timezone.localdate(earliest), end, tasks)
+
+
+def codes_of(tasks: Any) -> tuple[dict[int, str], dict[int, str]]:
+    """The unit and official codes (id → code) `tasks_in` needs for `tasks` (a query of
+    tasks) only, not the whole city's: the units that lead and assigned them, and the
+    officials who lead and assigned them or recorded their events (who may belong anywhere
+    now: moved since, say). Two queries."""
+    units = Unit.objects.filter(Q(pk__in=tasks.values("lead_unit_id"))
+                                | Q(pk__in=tasks.values("assigner_unit_id")))
+    officials = Official.objects.filter(
+        Q(pk__in=tasks.values("lead_official_id")) | Q(pk__in=tasks.values("assigned_by_id"))
+        | Q(pk__in=TaskEvent.objects.filter(task__in=tasks.values("pk")).values("actor_id")))
+    return (dict(units.values_list("id", "code")), dict(officials.values_list("id", "code")))
 
 
 def tasks_in(start: dt.date, end: dt.date, unit_code: Mapping[int, str],

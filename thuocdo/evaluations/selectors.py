@@ -525,7 +525,7 @@ def unit_result_tasks(*, card: ScoreCard, limit: int | None = None) -> UnitResul
     )
     from thuocdo.tasks.models import Task
 
-    from .adapters import scored_years, tasks_in
+    from .adapters import codes_of, found_errors_for, scored_years, tasks_in
 
     if not has_unit_result(card):
         return None
@@ -544,11 +544,10 @@ def unit_result_tasks(*, card: ScoreCard, limit: int | None = None) -> UnitResul
         parts += [(child, sum(n for lft, n in by_lead if child.lft <= lft <= child.rgt),
                    False) for child in unit.children.order_by("lft")]
         return UnitResult(unit=unit, count=count, stored=stored, same=False, parts=parts)
-    unit_code = dict(Unit.objects.values_list("id", "code"))
-    # the tasks' leaders and assigners may belong anywhere (moved since, say)
-    official_code = dict(Official.objects.values_list("id", "code"))
+    unit_code, official_code = codes_of(in_period)
     tasks = tasks_in(period.start, period.end, unit_code, official_code,
-                     ranges=((unit.lft, unit.rgt),))
+                     ranges=((unit.lft, unit.rgt),),
+                     errors=found_errors_for(period.start, period.end, in_period))
     facts = close_tasks(tasks, work_calendar(years=scored_years(period)), period)
     tally = Tally.of(facts, rubric)
     d = ratio_as_shown(unit_result(tally, rubric), rubric)

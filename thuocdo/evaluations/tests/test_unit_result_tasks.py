@@ -132,3 +132,44 @@ def test_more_tasks_than_a_page_computes_show_the_parts(admin_client, leader_car
     work_list = reverse("tasks:task_list")
     assert f'href="{work_list}?unit=HN.CG.VP&amp;subunits=1&amp;period={LABEL}"' in html
     assert f'href="{work_list}?unit=HN.CG&amp;subunits=0&amp;period={LABEL}"' in html
+
+
+def test_the_page_reads_the_codes_of_its_tasks_only(leader_cards):
+    """Not the whole city's officials: those who lead or assigned the tasks or recorded
+    their events, and the units that lead and assigned them."""
+    from thuocdo.evaluations.adapters import codes_of
+    from thuocdo.tasks.models import TaskEvent
+
+    t4 = Task.objects.filter(code="T4")
+    units, officials = codes_of(t4)
+    task = t4.get()
+    actors = set(TaskEvent.objects.filter(task=task).exclude(actor=None)
+                 .values_list("actor__code", flat=True))
+    assert set(officials.values()) == {"CB003", "CB001"} | actors
+    assert "CB004" not in officials.values(), "leads T6 only"
+    assert set(units.values()) == {task.lead_unit.code, task.assigner_unit.code}
+
+
+@pytest.fixture
+def complaint_cards(db):
+    """Golden case 11 scored: complaints verified about T1 and T4 in October (major
+    errors), one unfounded (T2), one verified after the close (T3); CB001 heads HN.CG."""
+    load_golden(_case("11_verified_complaint"))
+    return _score(LABEL)
+
+
+def test_the_complaints_behind_d_are_those_scoring_found(complaint_cards):
+    """The page reads the complaints about its own tasks only, and finds on them the
+    errors scoring found city-wide: the same d."""
+    from thuocdo.evaluations.adapters import found_errors_for
+
+    card = ScoreCard.objects.get(period=complaint_cards, official__code="CB001")
+    found = selectors.unit_result_tasks(card=card)
+    assert found.same and found.result == found.stored
+    everywhere = found_errors_for(complaint_cards.start, complaint_cards.end)
+    assert set(everywhere) == {"T1", "T4"}
+    some = found_errors_for(complaint_cards.start, complaint_cards.end,
+                            Task.objects.filter(code__in=["T2", "T4"]))
+    assert some == {"T4": everywhere["T4"]}
+    assert found_errors_for(complaint_cards.start, complaint_cards.end,
+                            Task.objects.none()) == {}
