@@ -105,7 +105,7 @@ def test_a_filter_that_is_not_valid_lists_nothing(world, client_for, query):
     response = client.get(reverse(LIST), query)
     assert response.status_code == 200 and response.context["form"].errors
     assert response.context["page"].paginator.count == 0
-    assert gettext("Correct the filters marked above to list signals.") in (
+    assert gettext("These filters cannot be applied, so nothing is listed:") in (
         response.content.decode())
     exported = client.get(reverse(EXPORT), query)
     assert exported.status_code == 302

@@ -114,3 +114,19 @@ def test_days_are_written_dd_mm_yyyy_in_an_english_browser(live_server, browser)
     page.wait_for_url(re.compile(r"due_from=1%2F10%2F2026"))
     expect(rows).to_have_count(3)
     assert page.locator("#id_due_from").input_value() == "1/10/2026"
+
+    # the calendar opens under its button, not at the box's left edge
+    button = page.locator("#id_due_from ~ .day-input__button").bounding_box()
+    under = picker.bounding_box()
+    assert abs((under["x"] + under["width"]) - (button["x"] + button["width"])) <= 1
+    assert under["width"] <= 2 * button["width"], (under, button)  # not the box's width
+    # "clear" in the calendar clears the box, and the list with it
+    picker.evaluate("p => { p.value = '';"
+                    " p.dispatchEvent(new Event('change', {bubbles: true})); }")
+    assert box.input_value() == ""
+    page.wait_for_url(re.compile(r"due_from=&"))
+    # a day that is not one is said above the list, naming the filter, not "0 tasks"
+    box.fill("31/09/2026")
+    box.press("Enter")
+    problem = page.locator("#task-results [role=alert]")
+    expect(problem).to_contain_text("Deadline from: Give a real day, as dd/mm/yyyy.")

@@ -5,14 +5,27 @@
 (function () {
   "use strict";
 
-  // "25/11/2026" (or "2026-11-25") -> "2026-11-25"; "" when it is not a day.
+  // "25/11/2026" (or "2026-11-25", as links write it) -> "2026-11-25"; "" when it is not a
+  // day the server takes (core.forms.DayField: %d/%m/%Y or %Y-%m-%d, one or two digits
+  // for the day and the month), such as 31/09/2026 or 1.10.2026.
   function isoDay(text) {
-    var found = /^\s*(\d{1,2})[\/.-](\d{1,2})[\/.-](\d{4})\s*$/.exec(text);
+    var day, month, year;
+    var found = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(text);
     if (found) {
-      return found[3] + "-" + ("0" + found[2]).slice(-2) + "-" + ("0" + found[1]).slice(-2);
+      day = +found[1]; month = +found[2]; year = +found[3];
+    } else {
+      found = /^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$/.exec(text);
+      if (!found) return "";
+      year = +found[1]; month = +found[2]; day = +found[3];
     }
-    found = /^\s*(\d{4})-(\d{2})-(\d{2})\s*$/.exec(text);
-    return found ? found[0].trim() : "";
+    var date = new Date(Date.UTC(2000, month - 1, day));
+    date.setUTCFullYear(year);  // years below 100 are years, not 19xx
+    if (year < 1 || date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 ||
+        date.getUTCDate() !== day) {
+      return "";
+    }
+    return [String(year).padStart(4, "0"), String(month).padStart(2, "0"),
+            String(day).padStart(2, "0")].join("-");
   }
 
   // "2026-11-25" -> "25/11/2026"
@@ -41,8 +54,7 @@
     picker.addEventListener("input", function (event) { event.stopPropagation(); });
     picker.addEventListener("change", function (event) {
       event.stopPropagation();
-      if (!picker.value) return;
-      box.value = writtenDay(picker.value);
+      box.value = picker.value ? writtenDay(picker.value) : "";  // a day, or "clear"
       // as if typed: a list that filters as one types (hx-trigger "input") or on a change
       box.dispatchEvent(new Event("input", {bubbles: true}));
       box.dispatchEvent(new Event("change", {bubbles: true}));
@@ -52,14 +64,14 @@
 
   // A list that filters as one types would ask for "1/10/202" half-way through typing
   // "1/10/2026" and answer that it is not a day: while the day box being typed in holds
-  // half a day, a request its typing (or an earlier keystroke's pause) set off waits for
-  // the rest. Another box's typing, a submit or a whole day go through.
+  // half a day, a request its typing set off (after a keystroke's pause) waits for the
+  // rest. Another box's typing, a submit or a whole day go through: a day the server
+  // refuses is said above the list (includes/filter_problems.html).
   document.addEventListener("htmx:confirm", function (event) {
-    var typing = document.activeElement;
     var trigger = event.detail.triggeringEvent;
-    if (!trigger || trigger.type !== "input" || !typing || !typing.matches) return;
-    if (typing.matches("input[data-day]") && event.detail.elt.contains(typing) &&
-        typing.value.trim() !== "" && !isoDay(typing.value)) {
+    var box = trigger && trigger.type === "input" ? trigger.target : null;
+    if (box && box.matches && box.matches("input[data-day]") &&
+        box.value.trim() !== "" && !isoDay(box.value)) {
       event.preventDefault();
     }
   });
