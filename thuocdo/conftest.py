@@ -90,6 +90,14 @@ def browser():
         )
         yield launched
         launched.close()
+        # While Playwright runs, an event loop runs in this thread, and Django keeps the
+        # connections opened meanwhile apart from the thread's own (asgiref's thread-critical
+        # Local acts as a context variable then). Closed here, before the loop stops: left
+        # open, the test's connection outlived it and PostgreSQL refused to drop the test
+        # database at the end ("is being accessed by other users").
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.fixture
