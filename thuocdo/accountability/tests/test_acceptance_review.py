@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from html import unescape
 
 import pytest
@@ -96,6 +97,9 @@ def test_the_bounced_work_names_who_sent_it_back_to_whom_and_counts_the_returns(
     page = unescape(response.content.decode())
     assert "came back 3 times" in page and "came back 4 times" not in page
     assert "reached the threshold of 3 moves (#3, #5, #7)" in page
+    # one link says both, as the list it opens holds the four signals
+    link = re.search(r'<a href="[^"]*code=S3&subject=' + task.code + r'">(.*?)</a>', page)
+    assert link and link[1] == "came back 3 times; reached the threshold of 3 moves (#3, #5, #7)"
     for text in said:
         assert text in page
     assert "back to:" not in page
@@ -180,6 +184,32 @@ def test_the_command_gives_the_signals_recorded_by_hand_as_the_api_does(world, c
     call_command("signals", "--period", period, stdout=out)
     assert "Kết luận thanh tra số 12/KL-TTr" in out.getvalue()
     assert "1 recorded by hand" in out.getvalue()
+
+
+def test_a_withdrawn_record_stays_listed_with_its_status_and_a_later_one_is_not(
+        world, client_for):
+    """Withdrawn, an S14 is still on the dashboard and in the API, with its status: the
+    command left it out, and gave one signal fewer. With `--as-of` before it was recorded,
+    it is not there yet (the computed signals are read as of that moment too)."""
+    refresh_for(late_task(world))
+    recorded = services.signal_record(user=world.user("board"), code="S14",
+                                      official=world.officials["CG.STAFF"], on=_today(),
+                                      text="Kết luận thanh tra số 12/KL-TTr")
+    services.signal_withdraw(signal=recorded, user=world.user("board"),
+                             text="Ghi nhầm người")
+    period = today_month()
+    (row,) = [r for r in _cli("--period", period, "--json") if r["code"] == "S14"]
+    assert (row["id"], row["status"]) == (recorded.pk, "withdrawn")
+    api = client_for(world.user("admin")).get("/api/signals/", {"period": period,
+                                                                "code": "S14"}).json()
+    listed = api["results"] if isinstance(api, dict) else api
+    assert [(r["id"], r["status"]) for r in listed] == [(recorded.pk, "withdrawn")]
+    out = io.StringIO()
+    call_command("signals", "--period", period, stdout=out)
+    assert "Kết luận thanh tra số 12/KL-TTr [withdrawn — đã rút]" in out.getvalue()
+    before = (recorded.first_seen - dt.timedelta(seconds=1)).isoformat()
+    assert "S14" not in [r["code"] for r in _cli("--period", period, "--json",
+                                                 "--as-of", before, "--no-store")]
 
 
 # -- 3. the day an explanation is due by ----------------------------------------------------

@@ -8,8 +8,9 @@ period, raised_on, events (the numbers the task page gives them, #1 being the as
 escalate_to, key, and the stored signal's id, url (its page) and status: null for a signal
 never stored (`--no-store` stores nothing but still gives what was stored before).
 The signals recorded by hand (S14, S15: never computed) that are stored for the month come
-after the computed ones, in the same shape (their events an empty list), so the output
-holds the same signals as the dashboard and `/api/signals/?period=` (those still raised).
+after the computed ones, in the same shape (their events an empty list; one recorded
+after `--as-of` left out, one withdrawn given with its status), so the output holds the
+same signals as the dashboard and `/api/signals/?period=` (those still raised).
 `--unit` keeps the signals about that unit and the units below it. `--workers N` shares
 the agencies among N processes (0: one per core; by default the setting THUOCDO_WORKERS);
 the signals do not depend on it.
@@ -78,7 +79,7 @@ class Command(ThuocdoCommand):
         except ServiceError as exc:
             raise refusal(exc, arguments={"period": "--period"}) from exc
         signals = [s for s in result.signals if scope is None or s.unit in scope]
-        recorded = _recorded(period=period, units=scope)
+        recorded = _recorded(period=period, units=scope, as_of=moment)
         if json:
             self.stdout.write(_dumps(_rows(signals, period=period)
                                      + [_recorded_row(r) for r in recorded]))
@@ -86,7 +87,9 @@ class Command(ThuocdoCommand):
         lines = [(s.code, s.raised_on, s.task, s.official, s.unit, s.explanation)
                  for s in signals]
         lines += [(r.code, r.raised_on, r.task.code if r.task else None,
-                   r.official.code if r.official else None, r.unit.code, r.explanation)
+                   r.official.code if r.official else None, r.unit.code,
+                   r.explanation + (" [withdrawn — đã rút]"
+                                    if r.status == SignalStatus.WITHDRAWN else ""))
                   for r in recorded]
         for code, raised_on, task, official, unit_code, explanation in lines:
             self.stdout.write(f"{code:<4} {raised_on:%d/%m/%Y} {task or '—':<16} "
@@ -122,12 +125,13 @@ def _rows(signals, *, period: str) -> list[dict]:
     return rows
 
 
-def _recorded(*, period: str, units: set[str] | None) -> list[SignalRecord]:
-    """The signals recorded by hand (S14, S15) stored for `period`, still raised and not
-    withdrawn, about `units` (None: any), in the computed signals' order (code, task, day,
-    key)."""
-    rows = (SignalRecord.objects.filter(period=period, code__in=MANUAL_CODES, present=True)
-            .exclude(status=SignalStatus.WITHDRAWN)
+def _recorded(*, period: str, units: set[str] | None, as_of) -> list[SignalRecord]:
+    """The signals recorded by hand (S14, S15) stored for `period` by `as_of`, still
+    raised, about `units` (None: any), in the computed signals' order (code, task, day,
+    key). A withdrawn one is listed, with its status, as the dashboard and the API list
+    it."""
+    rows = (SignalRecord.objects.filter(period=period, code__in=MANUAL_CODES, present=True,
+                                        first_seen__lte=as_of)
             .select_related("task", "official", "unit", "escalate_to"))
     if units is not None:
         rows = rows.filter(unit__code__in=units)
