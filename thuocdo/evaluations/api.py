@@ -505,7 +505,7 @@ def _card_actions(scope, card: ScoreCard) -> list[str]:
     rule of `assessments_save`)."""
     actions = []
     own = scope.official_id == card.official_id
-    if own and (services.appeal_refusal(card.period) is None
+    if own and (services.appeal_refusal(card.period, card=card) is None
                 and services.second_appeal_refusal(card) is None):
         actions.append("appeal")
     if own and services.self_score_refusal(card) is None:

@@ -180,6 +180,12 @@ class ScoreCard(models.Model):
                                     null=True, blank=True, related_name="+")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     null=True, blank=True, related_name="+")
+    #: when another official's accepted appeal last moved this card's final grade (the
+    #: HTXS quota decided again for the agency, after publication): its official may
+    #: appeal the new grade for `services.APPEAL_DAYS` days from that day, after the
+    #: period's window too, and the period is not locked before (`services.appeal_refusal`)
+    regraded_at = models.DateTimeField(_("grade moved by an appeal at"), null=True,
+                                       blank=True)
 
     class Meta:
         verbose_name = _("score card")

@@ -35,7 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
@@ -527,7 +527,37 @@ def lock_refusal(period: Period, *, on: dt.date | None = None,
                                                 status=AppealStatus.PENDING).exists()
     if appeals_pending:
         return ServiceError(_("Some appeals are not decided yet."), code="appeals_pending")
+    regraded = regraded_window(period, on=on)
+    if regraded is not None:
+        return ServiceError(
+            _("An appeal's decision moved the grade of %(n)s official(s), who may appeal it "
+              "until %(d)s: the period cannot be locked before.")
+            % {"n": regraded[0], "d": regraded[1].strftime("%d/%m/%Y")},
+            code="appeal_window_open")
     return None
+
+
+def card_appeal_until(card: ScoreCard) -> dt.date | None:
+    """The last day the card's official may appeal a grade another official's accepted
+    appeal moved (`ScoreCard.regraded_at`), or None: `APPEAL_DAYS` days from that day,
+    whatever the period's window."""
+    if card.regraded_at is None:
+        return None
+    return timezone.localdate(card.regraded_at) + dt.timedelta(days=APPEAL_DAYS)
+
+
+def regraded_window(period: Period, *, on: dt.date | None = None
+                    ) -> tuple[int, dt.date] | None:
+    """How many of the period's officials may still appeal a grade an appeal moved, and
+    until when (the latest of their days, `card_appeal_until`); None when nobody may. One
+    query."""
+    since = dt.datetime.combine(_today(on) - dt.timedelta(days=APPEAL_DAYS), dt.time.min,
+                                tzinfo=timezone.get_current_timezone())
+    found = ScoreCard.objects.filter(period=period, regraded_at__gte=since).aggregate(
+        n=Count("pk"), last=Max("regraded_at"))
+    if not found["n"]:
+        return None
+    return found["n"], timezone.localdate(found["last"]) + dt.timedelta(days=APPEAL_DAYS)
 
 
 @transaction.atomic
@@ -1235,7 +1265,9 @@ def unit_review(*, actor: Any, period: Period, unit: Unit, reason: str = "") -> 
         raise ServiceError(_("No card is left to review: every card of %(u)s you review is "
                              "already reviewed.") % {"u": unit.name},
                            code="nothing_to_review")
-    missing = [c.official.code for c in cards if c.general_points is None]
+    # named as the other messages name people: "Lê Văn Cường (CG.STAFF)"
+    missing = [f"{c.official.name} ({c.official.code})" for c in cards
+               if c.general_points is None]
     if missing:
         raise ServiceError(_("Assess the general criteria of %(o)s first.")
                            % {"o": ", ".join(missing)}, code="not_assessed")
@@ -1349,6 +1381,9 @@ def second_appeal_refusal(card: ScoreCard) -> ServiceError | None:
     if found.status == AppealStatus.PENDING:
         return ServiceError(_("An appeal on this card is already pending."),
                             code="appeal_pending")
+    if (card.regraded_at is not None and found.decided_at is not None
+            and found.decided_at < card.regraded_at):
+        return None  # another's appeal moved the grade since: the new grade is appealed
     return ServiceError(
         _("Your appeal on this card was decided on %(d)s (%(s)s): one appeal is accepted "
           "per card, and its decision stands.")
@@ -1357,10 +1392,13 @@ def second_appeal_refusal(card: ScoreCard) -> ServiceError | None:
         code="appeal_decided")
 
 
-def appeal_refusal(period: Period, *, on: dt.date | None = None) -> ServiceError | None:
-    """Why `appeal_file` would refuse an appeal on the period's cards on `on` (default
-    today), or None when appeals are accepted: on published grades, up to and including
-    `appeal_until`. The card's page asks this before offering to appeal."""
+def appeal_refusal(period: Period, *, on: dt.date | None = None,
+                   card: ScoreCard | None = None) -> ServiceError | None:
+    """Why `appeal_file` would refuse an appeal on the period's cards (on `card`, when
+    given) on `on` (default today), or None when appeals are accepted: on published
+    grades, up to and including `appeal_until`, or, for a card whose grade another's
+    appeal moved, up to `card_appeal_until`. The card's page asks this before offering to
+    appeal."""
     if period.status == PeriodStatus.LOCKED:
         return ServiceError(_("Period %(p)s is locked: its grades are final and no appeal is "
                               "accepted any more.") % {"p": period.name},
@@ -1368,9 +1406,13 @@ def appeal_refusal(period: Period, *, on: dt.date | None = None) -> ServiceError
     if period.status != PeriodStatus.PUBLISHED:
         return ServiceError(_("Appeals are accepted only on published grades."),
                             code="period_status")
+    own = card_appeal_until(card) if card is not None else None
+    if own is not None and _today(on) <= own:
+        return None
     if period.appeal_until is not None and _today(on) > period.appeal_until:
+        closed = max(period.appeal_until, own) if own is not None else period.appeal_until
         return ServiceError(_("The appeal window closed on %(d)s.")
-                            % {"d": period.appeal_until.strftime("%d/%m/%Y")},
+                            % {"d": closed.strftime("%d/%m/%Y")},
                             code="appeal_window_closed")
     return None
 
@@ -1383,7 +1425,7 @@ def appeal_file(*, actor: Any, card: ScoreCard, reason: str, on: dt.date | None 
     if actor is None or getattr(actor, "official_id", None) != card.official_id:
         raise _deny(_("Only the official appeals their own card."))
     period = _lock_period(card.period)
-    refusal = appeal_refusal(period, on=on)
+    refusal = appeal_refusal(period, on=on, card=card)
     if refusal is not None:
         raise refusal
     reason = (reason or "").strip()
@@ -1963,12 +2005,16 @@ def _record_grade_moves(*, actor: Any, appeal: Appeal, card: ScoreCard, period: 
     notification of its official."""
     if not moved:
         return
-    now = timezone.now()
+    now = appeal.decided_at or timezone.now()
+    # their own window to appeal the new grade (`card_appeal_until`)
+    ScoreCard.objects.filter(pk__in=[m.card_id for m in moved]).update(regraded_at=now)
+    until = timezone.localdate(now) + dt.timedelta(days=APPEAL_DAYS)
     notes = []
     with translation.override(settings.LANGUAGE_CODE):
         for move in moved:
             values = {"p": period.name, "before": move.before or "—",
-                      "after": move.after or "—", "n": appeal.pk, "o": card.official.code}
+                      "after": move.after or "—", "n": appeal.pk, "o": card.official.code,
+                      "until": until.strftime("%d/%m/%Y")}
             audit_record(
                 actor=actor, action="card.grade", object_type="evaluations.card",
                 object_code=f"{period.label}/{move.code}",
@@ -1977,7 +2023,8 @@ def _record_grade_moves(*, actor: Any, appeal: Appeal, card: ScoreCard, period: 
                 changes={"grade": [move.before, move.after], "appeal": appeal.pk})
             body = _("An appeal in your agency was accepted for %(p)s and the HTXS quota, "
                      "decided for the whole agency, was applied again: your grade changed "
-                     "from %(before)s to %(after)s. Your card's content is unchanged.") % values
+                     "from %(before)s to %(after)s. Your card's content is unchanged. You "
+                     "may appeal the new grade until %(until)s.") % values
             notes.append(_note(
                 recipient_id=move.official_id,
                 key=f"evaluation:grade:{appeal.pk}:{move.card_id}:{move.official_id}",

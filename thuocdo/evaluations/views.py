@@ -54,7 +54,7 @@ from .card_sheets import (
     sheet_title,
     write_card,
 )
-from .choices import SCORABLE, CardStatus, PeriodStatus
+from .choices import SCORABLE, AppealStatus, CardStatus, PeriodStatus
 from .forms import (
     AppealForm,
     ApproveForm,
@@ -559,7 +559,7 @@ def _card_page(request, card: ScoreCard, *, self_form: SelfScoreForm | None = No
     scope = request.scope
     own = scope.official_id == card.official_id
     period = card.period
-    appeal_refusal = services.appeal_refusal(period) if own else None
+    appeal_refusal = services.appeal_refusal(period, card=card) if own else None
     self_refusal = services.self_score_refusal(card) if own else None
     second_appeal = services.second_appeal_refusal(card) if own else None
     quota_reason = (card.data.get("quota") or {}).get("reason")
@@ -575,6 +575,9 @@ def _card_page(request, card: ScoreCard, *, self_form: SelfScoreForm | None = No
     context = {
         "nav": "my_card" if own else "scores", "card": card, "period": period, "own": own,
         "d": card.data, **_explain(card, readable, gone=gone),
+        # as the formula writes them: 10 / 12, not the JSON's 10.0 / 12.0
+        "products": (_plain_number(card.data.get("assigned")),
+                     _plain_number(card.data.get("completed"))),
         "appeals": selectors.appeals_of(card=card),
         "signals": signals, "readable_signals": readable,
         # a confirmed S14 the stored card does not cite yet: the KHT box says so, never
@@ -706,7 +709,8 @@ def appeal_create(request, label: str, official: str):
 def _appeal_refused(card: ScoreCard) -> str:
     """Why the card's official cannot appeal it now, or "": the period's state and window
     (`services.appeal_refusal`), or an appeal of theirs already pending."""
-    refusal = services.appeal_refusal(card.period) or services.second_appeal_refusal(card)
+    refusal = (services.appeal_refusal(card.period, card=card)
+               or services.second_appeal_refusal(card))
     return refusal.service_message if refusal is not None else ""
 
 
@@ -723,29 +727,50 @@ def appeal_decide(request, pk: int):
         raise PermissionDenied
     form = DecisionForm(request.POST or None) if can_decide else None
     if request.method == "POST" and form is not None and form.is_valid():
+        published_points = card.general_points
         try:
-            services.appeal_decide(actor=request.user, appeal=appeal,
-                                   accepted=form.cleaned_data["accepted"],
-                                   reason=form.cleaned_data["reason"],
-                                   general_points=form.cleaned_data["general_points"])
+            decided = services.appeal_decide(actor=request.user, appeal=appeal,
+                                             accepted=form.cleaned_data["accepted"],
+                                             reason=form.cleaned_data["reason"],
+                                             general_points=form.cleaned_data["general_points"])
         except ServiceError as exc:
             _put_back(form, exc)
         else:
-            data = form.cleaned_data
-            if not data["accepted"]:
-                said = _("The appeal was rejected; the card stays as published.")
-            elif data["general_points"] is None:
-                said = _("The appeal was accepted without a correction of the general "
-                         "criteria: the card stays as published.")
-            else:
-                said = _("The appeal was accepted: the card was computed again with the "
-                         "corrected general criteria.")
-            messages.success(request, said)
+            messages.success(request, _appeal_decided_message(
+                decided, card=card, points=form.cleaned_data["general_points"],
+                published_points=published_points))
             return redirect(card.period)
     own = scope.official_id == card.official_id
     return render(request, "evaluations/appeal_decide.html",
                   {"nav": "my_card" if own else "scores", "appeal": appeal, "card": card,
                    "form": form, "own": own})
+
+
+def _appeal_decided_message(appeal, *, card: ScoreCard, points, published_points) -> str:
+    """What the decider is told: the decision, whether the card changed, and whose grade
+    the HTXS quota, decided again, moved (their cards' `regraded_at` is the decision's
+    moment), since they may appeal it in turn."""
+    if appeal.status != AppealStatus.ACCEPTED:
+        return _("The appeal was rejected; the card stays as published.")
+    if points is None:
+        return _("The appeal was accepted without a correction of the general criteria: "
+                 "the card stays as published.")
+    if published_points is not None and points == published_points:
+        return _("The appeal was accepted; the general criteria given are those the card "
+                 "had: the card stays as published.")
+    said = _("The appeal was accepted: the card was computed again with the corrected "
+             "general criteria.")
+    moved = list(ScoreCard.objects.filter(period_id=card.period_id,
+                                          regraded_at=appeal.decided_at)
+                 .select_related("official").order_by("official__code"))
+    if moved:
+        said += " " + _("The HTXS quota, decided again for the agency, changed the grade of "
+                        "%(who)s; they were told, and may appeal the new grade until "
+                        "%(d)s.") % {
+            "who": "; ".join(f"{c.official.name} ({c.official.code}): {c.grade or '—'}"
+                             for c in moved),
+            "d": services.card_appeal_until(moved[0]).strftime("%d/%m/%Y")}
+    return said
 
 
 # -- a unit: ranking, review, approval, export --------------------------------------------

@@ -506,7 +506,8 @@ def test_the_review_waits_for_every_assessment_then_reviews(world, api, review):
     )
     before = written()
     body = assert_error(api("head").post(url, format="json"), 400, "not_assessed")
-    assert "CG.STAFF2" in body["message"]
+    staff2 = world.officials["CG.STAFF2"]
+    assert f"{staff2.name} (CG.STAFF2)" in body["message"], "named, as people are elsewhere"
     assert written() == before
     services.assessment_set(
         actor=world.user("head"),

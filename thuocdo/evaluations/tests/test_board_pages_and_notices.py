@@ -378,6 +378,80 @@ def test_a_grade_moved_by_the_quota_after_an_appeal_is_told_and_recorded(quota_p
     assert decision.changes["grades_moved"] == {"CB201": ["HTXS", "HTT"]}
 
 
+def _appeal_of(user, code: str, reason: str = "Xin xem lại"):
+    return services.appeal_file(actor=user, card=ScoreCard.objects.get(official__code=code),
+                                reason=reason)
+
+
+def test_a_grade_moved_by_an_appeal_may_be_appealed_after_the_window(quota_published):
+    """CB105's appeal, accepted after the period's window closed, moves CB201 from HTXS to
+    HTT: CB201 never had a say. CB201 may appeal the new grade for APPEAL_DAYS days from
+    the decision (told so), even after an appeal of their own decided before the move;
+    the period cannot be locked meanwhile, and can afterwards."""
+    period, admin, users = quota_published
+    rejected = _appeal_of(users["CB201"], "CB201", "Chấm thiếu")
+    services.appeal_decide(actor=admin, appeal=rejected, accepted=False, reason="Không đủ")
+    appeal = _appeal_of(users["CB105"], "CB105", "Tiêu chí chung chấm thiếu")
+    today = timezone.localdate()
+    Period.objects.filter(pk=period.pk).update(appeal_until=today - dt.timedelta(days=1))
+    services.appeal_decide(actor=admin, appeal=appeal, accepted=True, reason="Đủ căn cứ",
+                           general_points=30)
+    appeal.refresh_from_db()
+    moved = ScoreCard.objects.get(official__code="CB201")
+    assert moved.grade == "HTT" and moved.regraded_at == appeal.decided_at
+    until = today + dt.timedelta(days=services.APPEAL_DAYS)
+    assert services.card_appeal_until(moved) == until
+    (note,) = _evaluation_notes().filter(recipient__code="CB201", title__contains="HTT")
+    assert until.strftime("%d/%m/%Y") in note.body
+    period.refresh_from_db()
+    # the period's window is over for everyone else, not for CB201
+    assert services.appeal_refusal(period, card=ScoreCard.objects.get(
+        official__code="CB202")).service_code == "appeal_window_closed"
+    assert services.appeal_refusal(period, card=moved) is None
+    assert services.second_appeal_refusal(moved) is None, "the new grade is not appealed yet"
+    refused = services.lock_refusal(period)
+    assert refused.service_code == "appeal_window_open"
+    assert until.strftime("%d/%m/%Y") in str(refused)
+    again = _appeal_of(users["CB201"], "CB201", "Hạng bị hạ do kiến nghị của người khác")
+    services.appeal_decide(actor=admin, appeal=again, accepted=False, reason="Đúng hạn mức")
+    assert services.second_appeal_refusal(ScoreCard.objects.get(
+        official__code="CB201")).service_code == "appeal_decided"
+    later = until + dt.timedelta(days=1)
+    assert services.appeal_refusal(period, card=moved, on=later).service_code == (
+        "appeal_window_closed")
+    assert until.strftime("%d/%m/%Y") in str(services.appeal_refusal(period, card=moved,
+                                                                    on=later))
+    assert services.lock_refusal(period, on=later) is None
+
+
+def test_the_decider_is_told_whose_grade_moved_and_when_points_did_not_change(
+        quota_published, client):
+    """The decision's page says whose grade the quota moved (they may appeal it), and an
+    acceptance with the general criteria the card already had does not say the card was
+    computed again with corrected ones."""
+    _period, admin, users = quota_published
+    client.force_login(admin)
+    appeal = _appeal_of(users["CB105"], "CB105", "Tiêu chí chung chấm thiếu")
+    response = client.post(reverse("evaluations:appeal_decide", kwargs={"pk": appeal.pk}),
+                           {"accepted": "1", "reason": "Đủ căn cứ", "general_points": "30"},
+                           follow=True)
+    (said,) = [str(m) for m in response.context["messages"]]
+    name = Official.objects.get(code="CB201").name
+    assert f"{name} (CB201): HTT" in said, said
+    until = timezone.localdate() + dt.timedelta(days=services.APPEAL_DAYS)
+    assert until.strftime("%d/%m/%Y") in said
+    card202 = ScoreCard.objects.get(official__code="CB202")
+    user202 = accounts.user_create(email="cb202@example.vn", password="x" * 12,
+                                   official=card202.official)
+    same = _appeal_of(user202, "CB202")
+    response = client.post(reverse("evaluations:appeal_decide", kwargs={"pk": same.pk}),
+                           {"accepted": "1", "reason": "Xem lại",
+                            "general_points": str(card202.general_points)}, follow=True)
+    (said,) = [str(m) for m in response.context["messages"]]
+    assert gettext("The appeal was accepted; the general criteria given are those the card "
+                   "had: the card stays as published.") == said
+
+
 def test_an_appeal_changes_the_appellants_card_and_the_quota_only(quota_published):
     """After publication a discipline ground is recorded against CB202 and a new official
     joins HN.CG: neither is the appeal's business. Accepting CB105's appeal re-scores CB105

@@ -173,3 +173,24 @@ def test_task_lines_show_coefficients_as_the_tasks_behind_d_do(client, late_case
         shown = f"{line['coefficient']:g}".replace(".", ",")
         assert f'<td class="num">{shown}</td>' in page
     assert '<td class="num">1,0</td>' not in page
+
+
+def test_the_card_s_converted_products_are_written_as_its_formula_writes_them(client,
+                                                                            late_case):
+    """The task table's footer read "12,0 / 10,0" (the JSON's floats) while the formula
+    said 10 / 12: both write whole numbers whole."""
+    period, _user, _where = late_case
+    admin = accounts.user_create(email="admin@example.vn", password=PASSWORD,
+                                 full_name="Quản trị", is_superuser=True)
+    whole = [c for c in period.cards.all() if c.data.get("assigned") is not None
+             and any(v == int(v) for v in (c.data["assigned"], c.data["completed"]))]
+    assert whole, "a card whose converted products include a whole number (stored 2.0)"
+    for card in whole:
+        assigned, completed = card.data["assigned"], card.data["completed"]
+        page = _login(client, admin).get(reverse(
+            "evaluations:card_detail", kwargs={"label": "2026-10",
+                                               "official": card.official.code})
+        ).content.decode()
+        shown = f"{assigned:g} / {completed:g}".replace(".", ",")
+        assert f'<td class="num">{shown}</td>' in page, shown
+        assert f"{assigned} / {completed}".replace(".", ",") not in page
