@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -412,6 +413,12 @@ def test_a_grade_moved_by_an_appeal_may_be_appealed_after_the_window(quota_publi
     refused = services.lock_refusal(period)
     assert refused.service_code == "appeal_window_open"
     assert until.strftime("%d/%m/%Y") in str(refused)
+    # the card's page offers CB201 the appeal
+    client = Client()
+    client.force_login(users["CB201"])
+    page = client.get(reverse("evaluations:card_detail",
+                              kwargs={"label": period.label, "official": "CB201"}))
+    assert page.context["can_appeal"] and not page.context["appeal_closed"]
     again = _appeal_of(users["CB201"], "CB201", "Hạng bị hạ do kiến nghị của người khác")
     services.appeal_decide(actor=admin, appeal=again, accepted=False, reason="Đúng hạn mức")
     assert services.second_appeal_refusal(ScoreCard.objects.get(
