@@ -172,6 +172,14 @@ class TaskFilterForm(FilterForm):
         self.fields["directive"].queryset = selectors.directive_list(scope=scope)
         self.fields["holder"].scope = self.fields["lead_official"].scope = scope
 
+    def clean(self):
+        data = super().clean()
+        # as every list's range of days (core/filters.py): said, not an empty list
+        for start, end in (("due_from", "due_to"), ("assigned_from", "assigned_to")):
+            if data.get(start) and data.get(end) and data[end] < data[start]:
+                self.add_error(end, _("The end is before the start."))
+        return data
+
     def clean_period(self):
         value = self.cleaned_data.get("period")
         if not value:
@@ -297,9 +305,10 @@ class CoordinationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("unit") and not data.get("due"):
+        # a field already refused (a day that is none) has its own message, not a second
+        if data.get("unit") and not data.get("due") and "due" not in self.errors:
             self.add_error("due", _("Give the coordinating unit its deadline."))
-        elif data.get("due") and not data.get("unit"):
+        elif data.get("due") and not data.get("unit") and "unit" not in self.errors:
             self.add_error("unit", _("Choose the unit this deadline is for."))
         return data
 
@@ -313,9 +322,10 @@ class StepForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("name") and not data.get("allowance"):
+        # an allowance already refused (0, -1) has its own message, not a second
+        if data.get("name") and not data.get("allowance") and "allowance" not in self.errors:
             self.add_error("allowance", _("Give the step its allowance."))
-        elif data.get("allowance") and not data.get("name"):
+        elif data.get("allowance") and not data.get("name") and "name" not in self.errors:
             self.add_error("name", _("Name the step."))
         return data
 

@@ -17,7 +17,18 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -584,9 +595,15 @@ def my_urgent_work(*, scope: Scope, limit: int = 5) -> list[Task]:
     to the caller for review counts too: it waits on them."""
     if scope.official_id is None:
         return []
+    # overdue as the home page says it: past the deadline in force, a product submitted for
+    # the caller's review not counted (`my_work_counts`); it sat among the overdue by date
+    overdue = Q(due_in_force__lt=_today()) & ~Q(state=TaskState.SUBMITTED)
     return list(
         task_list(scope=scope, ordering="due")
-        .filter(holder_official_id=scope.official_id, state__in=list(OPEN_STATES))[:limit]
+        .filter(holder_official_id=scope.official_id, state__in=list(OPEN_STATES))
+        .annotate(later=Case(When(overdue, then=Value(0)), default=Value(1),
+                             output_field=IntegerField()))
+        .order_by("later", "due_in_force", "code")[:limit]
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from thuocdo.core.testing import PASSWORD, build_world
+from thuocdo.core.testing import browser_login, build_world
 
 from .helpers import late_task, refresh_for
 
@@ -13,12 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _dashboard(live_server, browser, width: int):
-    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("#id_username").fill("CG.HEAD")
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{live_server.url}/")
+    page = browser_login(browser, live_server.url, "CG.HEAD", width=width)
     page.goto(f"{live_server.url}/accountability/")
     return page
 

@@ -30,6 +30,39 @@ def test_home_shows_who_where_and_scope_of_staff(world, client_for):
     assert "you see everything" not in page
 
 
+def test_home_puts_a_product_waiting_for_review_after_the_overdue_work(world, client_for,
+                                                                       monkeypatch):
+    """"Overdue first", and a product submitted for the caller's review is not overdue (as
+    the page says and "Việc của tôi" counts): it sat between two overdue tasks by its
+    deadline. The deputy reviews one handed in on time, due 02/10, and holds two overdue
+    tasks due 05/10 and 09/10."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from thuocdo.tasks import services
+
+    tz = timezone.get_fixed_timezone(7 * 60)
+    product = services.product_create(code="BC", name="Báo cáo", coefficient=1)
+    head, deputy, staff = (world.officials[c] for c in ("CG.HEAD", "CG.DEP", "CG.STAFF"))
+
+    def assign(code, due, by, unit, lead):
+        return services.task_assign(
+            assigned_by=by, title=f"Việc {code}", product=product, lead_unit=unit,
+            lead_official=lead, due=dt.date(2026, 10, due), code=code,
+            at=dt.datetime(2026, 9, 25, 8, 0, tzinfo=tz), allow_past_due=True)
+
+    review = assign("REVIEW", 2, deputy, world.units["HN.CG.VP"], staff)
+    for kind, day in (("accept", 26), ("submit", 30)):
+        services.task_act(task=review, kind=kind, actor=staff, data={},
+                          at=dt.datetime(2026, 9, day, 9, 0, tzinfo=tz))
+    assign("LATE5", 5, head, world.units["HN.CG"], deputy)
+    assign("LATE9", 9, head, world.units["HN.CG"], deputy)
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 10, 14, 9, 0, tzinfo=tz))
+    urgent = client_for(world.user("deputy")).get(reverse("core:home")).context["urgent"]
+    assert [t.code for t in urgent] == ["LATE5", "LATE9", "REVIEW"]
+
+
 def test_home_names_the_most_urgent_work_first(world, client_for, monkeypatch):
     """The home page lists the open tasks the official holds, overdue first (with its working
     days overdue), then the nearest deadlines, a few only, each linked; finished work and

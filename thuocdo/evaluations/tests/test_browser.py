@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from thuocdo.accounts import services as accounts
-from thuocdo.core.testing import PASSWORD
+from thuocdo.core.testing import PASSWORD, browser_login
 
 from .helpers import load_golden
 from .test_card_acceptance import _case, _score
@@ -23,12 +23,7 @@ def test_the_review_screen_fits_a_phone_with_its_kht_tags(live_server, browser):
     _score("2026-10")
     accounts.user_create(email="admin@example.vn", password=PASSWORD, full_name="Quản trị",
                          is_superuser=True)
-    page = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("#id_username").fill("admin@example.vn")
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{live_server.url}/")
+    page = browser_login(browser, live_server.url, "admin@example.vn", width=360, height=740)
     page.goto(live_server.url + reverse("evaluations:unit_review",
                                         kwargs={"label": "2026-10", "code": "HN.CG.VP"}))
     tags = page.locator(".tag", has_text="KHT bất kể điểm số")

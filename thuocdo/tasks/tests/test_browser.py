@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from thuocdo.core.testing import PASSWORD, build_world
+from thuocdo.core.testing import PASSWORD, browser_login, build_world
 from thuocdo.tasks import services
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -130,3 +130,36 @@ def test_days_are_written_dd_mm_yyyy_in_an_english_browser(live_server, browser)
     box.press("Enter")
     problem = page.locator("#task-results [role=alert]")
     expect(problem).to_contain_text("Deadline from: Give a real day, as dd/mm/yyyy.")
+
+
+def test_a_field_in_error_has_a_red_border_whatever_its_kind(live_server, browser):
+    """The rule for a field in error had the weight of the inputs' own border and came
+    before it: lists turned red, text boxes, day boxes and text areas did not."""
+    build_world()
+    page = browser_login(browser, live_server.url, "CG.HEAD")
+    page.goto(f"{live_server.url}/tasks/assign/")
+    page.get_by_role("button", name="Giao nhiệm vụ").click()
+    page.wait_for_selector(".field--error")
+    boxes = ["#id_title", "#id_due", "#id_product"]
+    for selector in boxes:
+        border = page.locator(selector).evaluate(
+            "e => [getComputedStyle(e).borderTopWidth, getComputedStyle(e).borderTopColor]")
+        assert border[0] == "2px" and border[1] != "rgb(107, 116, 128)", (selector, border)
+    # a text area: the citizens' portal, sent empty
+    page.goto(f"{live_server.url}/phan-anh/")
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_selector(".field--error #id_text")
+    width = page.locator("#id_text").evaluate("e => getComputedStyle(e).borderTopWidth")
+    assert width == "2px"
+
+
+def test_the_task_page_s_holders_fit_a_laptop_screen(live_server, browser):
+    """"Who held the work" was 788 px wide in a 736 px column at 1366 px: its last column
+    ("Of them overdue") sat behind a sideways scroll. Its number headings wrap."""
+    world = build_world()
+    _tasks_like_the_demo(world)
+    page = browser_login(browser, live_server.url, "CG.HEAD")
+    page.goto(f"{live_server.url}/tasks/task/NV202609-0001362/")
+    shown, wide = page.locator("table.holders").evaluate(
+        "t => [t.parentElement.clientWidth, t.parentElement.scrollWidth]")
+    assert wide <= shown, (shown, wide)
