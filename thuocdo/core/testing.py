@@ -154,11 +154,12 @@ def assert_error(response, status, code):
 
 
 def browser_login(browser, base_url: str, login: str, *, width: int = 1366,
-                  height: int = 900, password: str = PASSWORD):
-    """A new page of `browser` (the Playwright fixture) `width` px wide, logged in as
-    `login` (an e-mail or an official code) through the Vietnamese login page, on the home
-    page."""
-    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+                  height: int = 900, password: str = PASSWORD, **context):
+    """A new page of `browser` (the Playwright fixture) `width` px wide (`context`: more
+    options of its context, e.g. `locale`), logged in as `login` (an e-mail or an official
+    code) through the Vietnamese login page, on the home page."""
+    page = browser.new_context(viewport={"width": width, "height": height},
+                               **context).new_page()
     page.goto(f"{base_url}/accounts/login/")
     page.locator("#id_username").fill(login)
     page.locator("#id_password").fill(password)

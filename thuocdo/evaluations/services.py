@@ -541,9 +541,12 @@ def card_appeal_until(card: ScoreCard) -> dt.date | None:
     """The last day the card's official may appeal a grade another official's accepted
     appeal moved (`ScoreCard.regraded_at`), or None: `APPEAL_DAYS` days from that day,
     whatever the period's window."""
-    if card.regraded_at is None:
-        return None
-    return timezone.localdate(card.regraded_at) + dt.timedelta(days=APPEAL_DAYS)
+    return _regraded_until(card.regraded_at) if card.regraded_at is not None else None
+
+
+def _regraded_until(moment: dt.datetime) -> dt.date:
+    """The last day to appeal a grade moved at `moment`."""
+    return timezone.localdate(moment) + dt.timedelta(days=APPEAL_DAYS)
 
 
 def regraded_window(period: Period, *, on: dt.date | None = None
@@ -557,7 +560,7 @@ def regraded_window(period: Period, *, on: dt.date | None = None
         n=Count("pk"), last=Max("regraded_at"))
     if not found["n"]:
         return None
-    return found["n"], timezone.localdate(found["last"]) + dt.timedelta(days=APPEAL_DAYS)
+    return found["n"], _regraded_until(found["last"])
 
 
 @transaction.atomic
@@ -2008,7 +2011,7 @@ def _record_grade_moves(*, actor: Any, appeal: Appeal, card: ScoreCard, period: 
     now = appeal.decided_at or timezone.now()
     # their own window to appeal the new grade (`card_appeal_until`)
     ScoreCard.objects.filter(pk__in=[m.card_id for m in moved]).update(regraded_at=now)
-    until = timezone.localdate(now) + dt.timedelta(days=APPEAL_DAYS)
+    until = _regraded_until(now)
     notes = []
     with translation.override(settings.LANGUAGE_CODE):
         for move in moved:

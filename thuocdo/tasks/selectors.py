@@ -589,15 +589,21 @@ def task_rows(*, tasks: QuerySet[Task], on: dt.date | None = None):
     return tasks.annotate(bucket=bucket).values_list(*TASK_ROW_FIELDS)
 
 
+def _overdue_held_q(day: dt.date) -> Q:
+    """Work its holder is late with on `day`, as "Việc của tôi" counts it: past the deadline
+    in force, a product submitted for review not counted (it waits on its reviewer)."""
+    return Q(due_in_force__lt=day) & ~Q(state=TaskState.SUBMITTED)
+
+
 def my_urgent_work(*, scope: Scope, limit: int = 5) -> list[Task]:
     """The few open tasks the caller holds that are due first: overdue ones first (their
     deadline in force passed longest ago), then those due soonest; one query. Work submitted
     to the caller for review counts too: it waits on them."""
     if scope.official_id is None:
         return []
-    # overdue as the home page says it: past the deadline in force, a product submitted for
-    # the caller's review not counted (`my_work_counts`); it sat among the overdue by date
-    overdue = Q(due_in_force__lt=_today()) & ~Q(state=TaskState.SUBMITTED)
+    # overdue first, as the home page says (`_overdue_held_q`): a product submitted for
+    # the caller's review sat among the overdue by its date
+    overdue = _overdue_held_q(_today())
     return list(
         task_list(scope=scope, ordering="due")
         .filter(holder_official_id=scope.official_id, state__in=list(OPEN_STATES))
@@ -619,7 +625,7 @@ def my_work_counts(*, scope: Scope, on: dt.date | None = None) -> dict[str, int]
                             "to_decide"], 0)
     if me is None:
         return counts
-    overdue = Q(due_in_force__lt=day) & ~Q(state=TaskState.SUBMITTED)
+    overdue = _overdue_held_q(day)
     own = _own_unit_held(scope, day)
     held = Task.objects.filter(task_scope_q(scope), held_by_q(me, day=day),
                                state__in=list(OPEN_STATES)).exclude(pk__in=[t.pk for t in own])

@@ -78,12 +78,7 @@ def test_days_are_written_dd_mm_yyyy_in_an_english_browser(live_server, browser)
     dd/mm/yyyy and filters the list; a day typed filters it once whole, not half-way."""
     world = build_world()
     _tasks_like_the_demo(world)  # three tasks due on 01/10/2026
-    page = browser.new_context(viewport=LAPTOP, locale="en-US").new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("#id_username").fill("CG.HEAD")
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{live_server.url}/")
+    page = browser_login(browser, live_server.url, "CG.HEAD", locale="en-US")
     page.get_by_role("button", name="English").click()  # the pages in English too
     page.wait_for_url(f"{live_server.url}/")
     asked = []
