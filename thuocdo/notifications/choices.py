@@ -20,6 +20,11 @@ class NotificationKind(models.TextChoices):
     EXTENSION_GRANTED = "extension_given", _("Extension granted")
     EXTENSION_REFUSED = "extension_denied", _("Extension refused")
     GUIDANCE_ANSWERED = "guidance_given", _("Guidance given")
+    #: a unit named by the event, told to its heads and deputies: its opinion asked, or the
+    #: work assigned with it coordinating; and the opinion given, to the one holding the work
+    CONSULTED = "consulted", _("Opinion asked of your unit")
+    COORDINATING = "coordinating", _("Your unit coordinates")
+    OPINION_GIVEN = "opinion_given", _("Opinion given")
     DUE_SOON = "due_soon", _("Due in 2 working days")
     OVERDUE = "overdue", _("Overdue")
     #: S9: work still overdue after repeated reminders, raised to the head of the unit above

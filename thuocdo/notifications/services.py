@@ -18,8 +18,11 @@ Who is told what:
   unit whose own work it is not, else those of the nearest unit above. A guidance request
   (`guidance_request`) tells the official asked;
 - the answer: sent back for rework (`rework`), extension granted (with the new deadline)
-  or refused (with the reason), guidance answered (`guidance_reply`): the official who
-  holds the work after it;
+  or refused (with the reason), guidance answered (`guidance_reply`), a unit's opinion given
+  (`consult_reply`): the official who holds the work after it;
+- a unit named by the event (`TO_NAMED_UNITS`): the unit whose opinion is asked (`consult`,
+  with the reply deadline), and each coordinating unit of a task assigned (`create`, with the
+  deadline of its part): each head and deputy of that unit on the day of the event;
 - due soon: the holder of an open task whose deadline in force is exactly 2 working days
   away (the engine's calendar);
 - overdue: the holder of an open task whose deadline in force has passed, once per deadline
@@ -40,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -79,7 +83,16 @@ EVENT_KINDS: dict[str, str] = {
     EventKind.EXTENSION_GRANT: NotificationKind.EXTENSION_GRANTED,
     EventKind.EXTENSION_REFUSE: NotificationKind.EXTENSION_REFUSED,
     EventKind.GUIDANCE_REPLY: NotificationKind.GUIDANCE_ANSWERED,
+    EventKind.CONSULT_REPLY: NotificationKind.OPINION_GIVEN,
 }
+#: event kinds that ask something of units they name (`_named_units`): each head and
+#: deputy of such a unit is told, with the deadline of the unit's part
+TO_NAMED_UNITS: dict[str, str] = {
+    EventKind.CONSULT: NotificationKind.CONSULTED,
+    EventKind.CREATE: NotificationKind.COORDINATING,
+}
+#: every kind an event may notify
+EVENT_NOTIFICATION_KINDS = sorted({*EVENT_KINDS.values(), *TO_NAMED_UNITS.values()})
 #: event kinds whose news is for whoever decides them as the assigner (`deciders`), not
 #: for the holder as such (an extension request leaves the work where it was)
 TO_DECIDERS = frozenset({EventKind.EXTENSION_REQUEST, EventKind.SUBMIT})
@@ -134,14 +147,19 @@ def _day(value: dt.date | None) -> str:
 
 def _texts(kind: str, *, code: str, title: str, due: dt.date | None, actor: str | None = None,
            reason: str = "", late: int = 0, new_due: dt.date | None = None,
-           unit: str | None = None, unasked: bool = False) -> tuple[str, str]:
+           unit: str | None = None, unasked: bool = False, named: NamedUnit | None = None,
+           lead: str | None = None) -> tuple[str, str]:
     """The title and body of a notification, in the active language. `due` is the deadline
     in force after the event; `new_due` the deadline an extension request asks for; `unit`
     the unit work was passed to with no official named (told to its leaders); `unasked` an
     extension granted with no request pending (the deadline extended, not a request
-    granted)."""
+    granted); `named` the unit the event names (consulted, coordinating, giving its opinion)
+    with the deadline of its part; `lead` the task's lead unit."""
     values = {"code": code, "title": title, "due": _day(due), "new_due": _day(new_due),
-              "actor": actor or _("Someone"), "reason": reason, "days": late, "unit": unit}
+              "actor": actor or _("Someone"), "reason": reason, "days": late, "unit": unit,
+              "named": named.name if named else "", "named_due": _day(named.due if named
+                                                                       else None),
+              "lead": lead or ""}
     texts = _event_texts()
     if unit and kind == NotificationKind.TRANSFERRED:
         head, with_reason, without = _to_unit_texts()
@@ -169,6 +187,9 @@ def _event_texts() -> dict[str, tuple[str, str, str]]:
     told from the event log, in the active language."""
     K = NotificationKind
     assigned = _("%(actor)s assigned you “%(title)s”. Deadline: %(due)s.")
+    coordinating = _("%(actor)s assigned “%(title)s” to %(lead)s, with %(named)s, which you "
+                     "lead, coordinating. Your unit's part is due on %(named_due)s; the "
+                     "task's deadline is %(due)s.")
     return {
         K.ASSIGNED: (_("New task for you: %(code)s"), assigned, assigned),
         K.TRANSFERRED: (
@@ -220,6 +241,22 @@ def _event_texts() -> dict[str, tuple[str, str, str]]:
             _("Guidance given: %(code)s"),
             _("%(actor)s answered your question on “%(title)s”: %(reason)s"),
             _("%(actor)s answered your question on “%(title)s”."),
+        ),
+        K.CONSULTED: (
+            _("Opinion asked of your unit: %(code)s"),
+            _("%(actor)s asks the opinion of %(named)s, which you lead, on “%(title)s”, by "
+              "%(named_due)s: %(reason)s"),
+            _("%(actor)s asks the opinion of %(named)s, which you lead, on “%(title)s”, by "
+              "%(named_due)s."),
+        ),
+        K.OPINION_GIVEN: (
+            _("Opinion given: %(code)s"),
+            _("%(actor)s gave the opinion of %(named)s on “%(title)s”: %(reason)s"),
+            _("%(actor)s gave the opinion of %(named)s on “%(title)s”."),
+        ),
+        K.COORDINATING: (
+            _("Your unit coordinates: %(code)s"),
+            coordinating, coordinating,
         ),
     }
 
@@ -295,7 +332,7 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
     `upto` in the same transaction. The locked fill-state row serialises concurrent runs."""
     state, _created = NotificationFillState.objects.select_for_update().get_or_create(pk=1)
     already = Notification.objects.filter(event=OuterRef("pk"),
-                                          kind__in=list(set(EVENT_KINDS.values())))
+                                          kind__in=EVENT_NOTIFICATION_KINDS)
     imported = PassedEvents.objects.filter(after__lt=OuterRef("pk"), upto__gte=OuterRef("pk"))
     # The deadline in force just after the event: the last extension granted up to it (the
     # event itself included), else the original deadline; not the task's deadline today.
@@ -309,7 +346,8 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
                                        kind__in=list(EXTENSION_KINDS))
               .order_by("-seq").values("kind")[:1])
     events = (
-        TaskEvent.objects.filter(id__gt=after, id__lte=upto, kind__in=list(EVENT_KINDS))
+        TaskEvent.objects.filter(id__gt=after, id__lte=upto,
+                                 kind__in=[*EVENT_KINDS, *TO_NAMED_UNITS])
         .exclude(Exists(already))
         .exclude(Exists(imported))
         .annotate(granted_due=Subquery(granted, output_field=CharField()),
@@ -319,39 +357,43 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
         events = events.filter(at__gte=now - max_age)
     rows = list(events.order_by("id").values(
         "id", "at", "kind", "data", "state_after", "task_id", "task__code", "task__title",
-        "task__due", "holder_unit_after_id", "holder_unit_after__name",
+        "task__due", "task__lead_unit__name", "holder_unit_after_id", "holder_unit_after__name",
         "holder_official_after_id", "actor_id", "actor__name", "actor__code", "granted_due",
         "extension_before",
     ))
-    recipients = _recipients(rows)
+    named = _named_units(rows)
+    recipients = _recipients(rows, named)
     notes: list[Notification] = []
     with translation.override(settings.LANGUAGE_CODE):
         for row in rows:
-            told = recipients.get(row["id"])
-            if not told:
-                continue
-            kind = EVENT_KINDS[row["kind"]]
             data = row["data"] or {}
             reason = str(data.get("reason") or data.get("question") or data.get("answer")
                          or data.get("note") or "").strip()
             due = _as_date(row["granted_due"]) or row["task__due"]
-            title, body = _texts(kind, code=row["task__code"], title=row["task__title"],
-                                 due=due, actor=_who(row["actor__name"], row["actor__code"]),
-                                 reason=reason,
-                                 new_due=_as_date(data.get("new_due")),
-                                 unit=(row["holder_unit_after__name"]
-                                       if row["holder_official_after_id"] is None else None),
-                                 unasked=(row["kind"] == EventKind.EXTENSION_GRANT
-                                          and row["extension_before"]
-                                          != EventKind.EXTENSION_REQUEST))
             url = task_url(row["task__code"])
-            notes.extend(Notification(
-                recipient_id=recipient, kind=kind, task_id=row["task_id"], event_id=row["id"],
-                key=f"event:{row['id']}:{recipient}", deadline=due,
-                # when it happened, not when the job ran (after a pause, or for a demo's
-                # history, the inbox keeps the events' order and days)
-                created_at=min(row["at"], now), title=title, body=body, url=url,
-            ) for recipient in told)
+            # the holder's news first: a key is told once, and theirs is the main one
+            for recipient, unit in recipients.get(row["id"], ()):
+                kind = (TO_NAMED_UNITS[row["kind"]] if unit is not None
+                        else EVENT_KINDS[row["kind"]])
+                replying = (named[row["id"]][0] if row["kind"] == EventKind.CONSULT_REPLY
+                            and named.get(row["id"]) else None)
+                title, body = _texts(
+                    kind, code=row["task__code"], title=row["task__title"], due=due,
+                    actor=_who(row["actor__name"], row["actor__code"]), reason=reason,
+                    new_due=_as_date(data.get("new_due")),
+                    unit=(row["holder_unit_after__name"]
+                          if row["holder_official_after_id"] is None else None),
+                    unasked=(row["kind"] == EventKind.EXTENSION_GRANT
+                             and row["extension_before"] != EventKind.EXTENSION_REQUEST),
+                    named=unit or replying, lead=row["task__lead_unit__name"])
+                notes.append(Notification(
+                    recipient_id=recipient, kind=kind, task_id=row["task_id"],
+                    event_id=row["id"], key=f"event:{row['id']}:{recipient}",
+                    deadline=unit.due if unit is not None and unit.due else due,
+                    # when it happened, not when the job ran (after a pause, or for a
+                    # demo's history, the inbox keeps the events' order and days)
+                    created_at=min(row["at"], now), title=title, body=body, url=url,
+                ))
     created = insert_notifications(notes)
     if upto > state.last_event_id:
         state.last_event_id = upto
@@ -398,20 +440,60 @@ def _asks_decision(row: Mapping[str, Any]) -> bool:
                                           and row["holder_official_after_id"] is None)
 
 
-def _recipients(rows: Sequence[Mapping[str, Any]]) -> dict[int, list[int]]:
-    """Who is told of each event of a window (event id → official ids), in a few queries
-    whatever the number of events: the official holding the work after the event; where a
-    unit holds it with no official named, each of its leaders that day; for news that asks
-    for a decision (`_asks_decision`), whoever decides (`workflow.deciders`). Never the
-    actor."""
-    deciding = [row for row in rows if _asks_decision(row)]
-    unit_held = [row for row in rows
-                 if row["holder_official_after_id"] is None and not _asks_decision(row)]
-    book = _Leaders(units={row["holder_unit_after_id"] for row in unit_held},
-                    tasks={row["task_id"] for row in deciding},
-                    days=[_local_day(row["at"]) for row in (*deciding, *unit_held)])
-    found: dict[int, list[int]] = {}
+@dataclass(frozen=True)
+class NamedUnit:
+    """A unit an event names (`_named_units`), and the deadline of its part, if any."""
+
+    pk: int
+    name: str
+    due: dt.date | None = None
+
+
+def _named_units(rows: Sequence[Mapping[str, Any]]) -> dict[int, list[NamedUnit]]:
+    """The units each event of a window names (event id → units), their names read in one
+    query: the unit consulted (`consult`, with the reply deadline), each coordinating unit
+    of a task assigned (`create`, with the deadline of its part), the unit giving its
+    opinion (`consult_reply`). A code no longer known names nothing."""
+    wanted: dict[int, list[tuple[str, Any]]] = {}
     for row in rows:
+        data = row["data"] or {}
+        if row["kind"] == EventKind.CONSULT:
+            wanted[row["id"]] = [(data.get("to_unit"), data.get("reply_due"))]
+        elif row["kind"] == EventKind.CREATE:
+            wanted[row["id"]] = [(code, day) for code, day in data.get("coordinating") or ()]
+        elif row["kind"] == EventKind.CONSULT_REPLY:
+            wanted[row["id"]] = [(data.get("unit"), None)]
+    codes = {str(code) for pairs in wanted.values() for code, _day in pairs}
+    units = ({code: (pk, name) for code, pk, name in Unit.objects.filter(code__in=codes)
+              .values_list("code", "pk", "name")} if codes else {})
+    return {event_id: [NamedUnit(*units[str(code)], _as_date(day)) for code, day in pairs
+                       if str(code) in units]
+            for event_id, pairs in wanted.items()}
+
+
+def _recipients(rows: Sequence[Mapping[str, Any]], named: Mapping[int, list[NamedUnit]]
+                ) -> dict[int, list[tuple[int, NamedUnit | None]]]:
+    """Who is told of each event of a window (event id → (official id, the named unit they
+    are told as a leader of, or None)), in a few queries whatever the number of events.
+
+    News of the work (`EVENT_KINDS`): the official holding the work after the event; where a
+    unit holds it with no official named, each of its leaders that day; for news that asks
+    for a decision (`_asks_decision`), whoever decides (`workflow.deciders`). News for a
+    unit the event names (`TO_NAMED_UNITS`, `_named_units`): each of its leaders that day,
+    once, after the news of the work. Never the actor."""
+    news = [row for row in rows if row["kind"] in EVENT_KINDS]
+    deciding = [row for row in news if _asks_decision(row)]
+    unit_held = [row for row in news
+                 if row["holder_official_after_id"] is None and not _asks_decision(row)]
+    asking = {row["id"]: row for row in rows
+              if row["kind"] in TO_NAMED_UNITS and named.get(row["id"])}
+    book = _Leaders(units={row["holder_unit_after_id"] for row in unit_held}
+                    | {unit.pk for event_id in asking for unit in named[event_id]},
+                    tasks={row["task_id"] for row in deciding},
+                    days=[_local_day(row["at"])
+                          for row in (*deciding, *unit_held, *asking.values())])
+    found: dict[int, list[int]] = {}
+    for row in news:
         if _asks_decision(row):
             continue
         if row["holder_official_after_id"] is not None:
@@ -421,9 +503,23 @@ def _recipients(rows: Sequence[Mapping[str, Any]]) -> dict[int, list[int]]:
                                 book.leaders(row["holder_unit_after_id"], _local_day(row["at"]))]
     for row, snap in _snapshots(deciding):
         found[row["id"]] = deciders(snap, _local_day(row["at"]), book)
-    actors = {row["id"]: row["actor_id"] for row in rows}
-    return {event_id: [pk for pk in officials if pk != actors[event_id]]
-            for event_id, officials in found.items()}
+    told: dict[int, list[tuple[int, NamedUnit | None]]] = {}
+    for row in rows:
+        seen = {row["actor_id"]}
+        pairs: list[tuple[int, NamedUnit | None]] = []
+        for pk in found.get(row["id"], ()):
+            if pk not in seen:
+                seen.add(pk)
+                pairs.append((pk, None))
+        if row["id"] in asking:
+            for unit in named[row["id"]]:
+                for leader in book.leaders(unit.pk, _local_day(row["at"])):
+                    if leader.pk not in seen:
+                        seen.add(leader.pk)
+                        pairs.append((leader.pk, unit))
+        if pairs:
+            told[row["id"]] = pairs
+    return told
 
 
 def _local_day(moment: dt.datetime) -> dt.date:

@@ -398,7 +398,8 @@ class MyWorkView(ScopedAPIMixin, APIView):
         summary="My work (Việc của tôi)",
         description="The caller's open work: overdue first, then to accept, in progress, "
                     "submitted to them for review (or waiting for their guidance), their "
-                    "work waiting on someone else, and the extension requests they decide. "
+                    "work waiting on someone else, the extension requests they decide, and "
+                    "the opinions asked of a unit they lead. "
                     "Empty for users who are not officials.",
         responses={200: MyWorkSerializer, **error_responses(403)},
         examples=[OpenApiExample(
@@ -406,7 +407,7 @@ class MyWorkView(ScopedAPIMixin, APIView):
             value={"overdue": [], "to_accept": [{**TASK_EXAMPLE, "state": "assigned",
                                                  "version": 1}],
                    "in_progress": [], "to_review": [], "waiting": [], "to_decide": [],
-                   "count": 1},
+                   "opinions": [], "count": 1},
         )],
         tags=TAGS,
     )

@@ -7,7 +7,7 @@ Who sees a task (the one rule, used by every page and endpoint):
   a subtree they read;
 - everyone with an official: tasks they lead, hold, assigned, or ever held (a transfer, a
   guidance request or a review put it in their hands), and tasks whose opinion was asked of a
-  unit they belong to;
+  unit they belong to, or that such a unit coordinates;
 - staff also see their own units' lists (tasks led by a unit they belong to).
 """
 
@@ -20,15 +20,18 @@ from dataclasses import dataclass, field
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Exists,
     F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.fields.json import KT
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +41,7 @@ from thuocdo.core.text import fold
 from thuocdo.measure.history import VIETNAM, Bucket, end_of_day
 
 from .choices import EXTENSION_KINDS, OPEN_STATES, EventKind, TaskState
-from .models import Directive, Task, TaskEvent
+from .models import Directive, Task, TaskCoordination, TaskEvent
 from .workflow import DbDirectory, TaskSnapshot, is_assigner, works_on
 
 
@@ -65,6 +68,8 @@ def task_scope_q(scope: Scope) -> Q:
         q |= Q(Exists(TaskEvent.objects.filter(
             task=OuterRef("pk"), kind=EventKind.CONSULT, data__to_unit__in=codes
         )))
+        q |= Q(Exists(TaskCoordination.objects.filter(
+            task=OuterRef("pk"), unit_id__in=list(scope.member_unit_ids))))
     return q
 
 
@@ -360,10 +365,63 @@ def _own_unit_held(scope: Scope, day: dt.date) -> list[Task]:
         me, day, decides=False)
 
 
+def _consultations_pending(unit_codes) -> QuerySet[TaskEvent]:
+    """The consultations of a task (`OuterRef("pk")`) asked of a unit of `unit_codes` (codes,
+    or a subquery of them) that the unit has not answered since: the rule of
+    `workflow.TaskSnapshot.consults` (a reply answers every question its unit was asked
+    before it), in SQL. Each carries `asked_code` and `reply_due` (ISO text)."""
+    answered = (TaskEvent.objects.filter(task=OuterRef("task"), kind=EventKind.CONSULT_REPLY,
+                                         seq__gt=OuterRef("seq"))
+                .annotate(unit_code=KT("data__unit")).filter(unit_code=OuterRef("asked_code")))
+    return (TaskEvent.objects.filter(task=OuterRef("pk"), kind=EventKind.CONSULT)
+            .annotate(asked_code=KT("data__to_unit"), reply_due=KT("data__reply_due"))
+            .filter(asked_code__in=unit_codes).exclude(Exists(answered)))
+
+
+def _led_unit_codes(official_id: int, day: dt.date) -> QuerySet:
+    """The codes of the units `official_id` leads on `day`, as a subquery."""
+    from thuocdo.org.models import Unit
+
+    return Unit.objects.filter(pk__in=_led_units(official_id, day)).values("code")
+
+
+def opinions_to_give_q(official_id: int, *, day: dt.date) -> Q:
+    """Open tasks whose opinion was asked of a unit `official_id` leads (head or deputy, on
+    `day`) and not yet given: its leaders, who are told of it, answer for the unit."""
+    return Q(state__in=list(OPEN_STATES)) & Q(Exists(
+        _consultations_pending(_led_unit_codes(official_id, day))))
+
+
+def _opinions_to_give(scope: Scope, day: dt.date) -> list[Task]:
+    """The tasks of `opinions_to_give_q`, the earliest reply deadline first; each carries
+    `opinion_unit` (the unit asked, its earliest pending question if several) and
+    `opinion_due` (that question's reply deadline)."""
+    from thuocdo.org.models import Unit
+
+    me = scope.official_id
+    pending = (_consultations_pending(_led_unit_codes(me, day))
+               .order_by("reply_due", "seq"))
+    tasks = list(
+        task_list(scope=scope)
+        .filter(opinions_to_give_q(me, day=day))
+        .annotate(opinion_code=Subquery(pending.values("asked_code")[:1],
+                                        output_field=CharField()),
+                  opinion_due_text=Subquery(pending.values("reply_due")[:1],
+                                            output_field=CharField()))
+        .order_by("opinion_due_text", "code")
+    )
+    units = Unit.objects.in_bulk({task.opinion_code for task in tasks}, field_name="code")
+    for task in tasks:
+        task.opinion_unit = units.get(task.opinion_code)
+        task.opinion_due = (dt.date.fromisoformat(task.opinion_due_text)
+                            if task.opinion_due_text else None)
+    return tasks
+
+
 @dataclass
 class MyWork:
-    """"Việc của tôi": what the official holds, most pressing first, and the extension
-    requests they decide."""
+    """"Việc của tôi": what the official holds, most pressing first, the extension requests
+    they decide and the opinions asked of a unit they lead."""
 
     overdue: list[Task]
     to_accept: list[Task]
@@ -371,16 +429,19 @@ class MyWork:
     to_review: list[Task]
     waiting: list[Task]
     to_decide: list[Task] = field(default_factory=list)
+    opinions: list[Task] = field(default_factory=list)
 
     @property
     def count(self) -> int:
         return sum(len(x) for x in (self.overdue, self.to_accept, self.in_progress,
-                                    self.to_review, self.waiting, self.to_decide))
+                                    self.to_review, self.waiting, self.to_decide,
+                                    self.opinions))
 
 
 def my_work(*, scope: Scope, on: dt.date | None = None) -> MyWork:
     """The caller's open work: overdue first, then to accept, in progress, submitted to them
-    for review, and work of theirs waiting on someone else (guidance, approval)."""
+    for review, work of theirs waiting on someone else (guidance, approval), the extension
+    requests they decide and the opinions asked of a unit they lead."""
     day = on or _today()
     me = scope.official_id
     empty = MyWork([], [], [], [], [])
@@ -409,6 +470,7 @@ def my_work(*, scope: Scope, on: dt.date | None = None) -> MyWork:
         + _to_review_above(scope, day),
         waiting=waiting,
         to_decide=_extensions_to_decide(scope, day),
+        opinions=_opinions_to_give(scope, day),
     )
 
 
@@ -615,14 +677,14 @@ def my_urgent_work(*, scope: Scope, limit: int = 5) -> list[Task]:
 
 def my_work_counts(*, scope: Scope, on: dt.date | None = None) -> dict[str, int]:
     """The sizes of the sections of `my_work` (same rules), in a few queries: `overdue`,
-    `to_accept`, `in_progress`, `to_review`, `waiting`, `to_decide` (the last and the
-    caller's own unit-held work by the workflow's rule, over their few candidates)."""
+    `to_accept`, `in_progress`, `to_review`, `waiting`, `to_decide` (that and the caller's
+    own unit-held work by the workflow's rule, over their few candidates), `opinions`."""
     from django.db.models import Count
 
     day = on or _today()
     me = scope.official_id
     counts = dict.fromkeys(["overdue", "to_accept", "in_progress", "to_review", "waiting",
-                            "to_decide"], 0)
+                            "to_decide", "opinions"], 0)
     if me is None:
         return counts
     overdue = _overdue_held_q(day)
@@ -643,6 +705,8 @@ def my_work_counts(*, scope: Scope, on: dt.date | None = None) -> dict[str, int]
     ) + sum(1 for t in own if t.lead_official_id != me)
     counts["to_review"] += len(_to_review_above(scope, day))
     counts["to_decide"] = len(_extensions_to_decide(scope, day))
+    counts["opinions"] = Task.objects.filter(task_scope_q(scope),
+                                             opinions_to_give_q(me, day=day)).count()
     return counts
 
 

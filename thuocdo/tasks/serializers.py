@@ -203,6 +203,8 @@ class MyWorkSerializer(serializers.Serializer):
     to_decide = TaskSerializer(many=True, help_text="Extension requests waiting for the "
                                                     "caller's decision (they assigned the "
                                                     "task, or lead the assigning unit).")
+    opinions = TaskSerializer(many=True, help_text="Open tasks whose opinion was asked of a "
+                                                   "unit the caller leads and not yet given.")
     count = serializers.IntegerField()
 
 

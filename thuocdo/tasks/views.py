@@ -108,7 +108,7 @@ def _my_work_context(request) -> dict:
     today = timezone.localdate()
     work = selectors.my_work(scope=scope, on=today)
     everything = [*work.overdue, *work.to_accept, *work.in_progress, *work.to_review,
-                  *work.waiting, *work.to_decide]
+                  *work.waiting, *work.to_decide, *work.opinions]
     _decorate(everything, today=today)
     if work.overdue:
         calendar = _calendar(today, *(t.due_in_force for t in work.overdue))
@@ -131,6 +131,9 @@ def _my_work_context(request) -> dict:
          _("Products submitted to you, and guidance asked of you.")),
         ("to_decide", _("Extension requests to decide"), work.to_decide,
          _("Work you assigned whose holder asks for a later deadline: grant or refuse it.")),
+        ("opinions", _("Opinions asked of your unit"), work.opinions,
+         _("Another unit's work on which the opinion of a unit you lead was asked: give it "
+           "by the reply deadline, or the delay is counted against your unit (S5).")),
         ("waiting", _("Waiting on others"), work.waiting,
          _("Work you lead that waits for guidance or for approval.")),
     ]

@@ -28,11 +28,11 @@ def product() -> Product:
 
 def assign(world, *, lead: str = "CG.STAFF", unit: str = "HN.CG.VP", by: str = "CG.HEAD",
            due: dt.date = DUE, when: dt.datetime | None = None,
-           title: str = "Báo cáo sơ kết 6 tháng"):
+           title: str = "Báo cáo sơ kết 6 tháng", **extra):
     return task_services.task_assign(
         assigned_by=world.officials[by], title=title, product=product(),
         lead_unit=world.units[unit], lead_official=world.officials[lead], due=due,
-        at=when or at(1, 8), allow_past_due=True, code=f"NV-T{next(_codes):05d}",
+        at=when or at(1, 8), allow_past_due=True, code=f"NV-T{next(_codes):05d}", **extra,
     )
 
 

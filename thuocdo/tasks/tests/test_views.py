@@ -443,7 +443,8 @@ def test_my_work_summary_for_the_home_page(world, client_for, product, clock):
     assert reverse("tasks:my_work") in home.content.decode()
     response = client.get(reverse("tasks:my_work_summary"), **HTMX)
     assert response.context["counts"] == {"overdue": 0, "to_accept": 1, "in_progress": 0,
-                                          "to_review": 0, "waiting": 0, "to_decide": 0}
+                                          "to_review": 0, "waiting": 0, "to_decide": 0,
+                                          "opinions": 0}
     assert client.get(reverse("tasks:my_work_summary"))["Location"] == reverse("tasks:my_work")
 
 

@@ -1,0 +1,112 @@
+"""Units an event names are told: a unit whose opinion is asked, each coordinating unit of
+a task assigned (their heads and deputies that day), and the holder when the opinion is
+given."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from thuocdo.notifications import services
+from thuocdo.notifications.choices import NotificationKind as K
+from thuocdo.notifications.models import Notification
+from thuocdo.org import services as org
+
+from .helpers import D, act, assign, at
+
+pytestmark = pytest.mark.django_db
+
+NOW = at(6, 17)
+
+
+def run() -> int:
+    return services.notifications_from_events(now=NOW)
+
+
+def told(kind: str) -> list[tuple[str, str]]:
+    return list(Notification.objects.filter(kind=kind).order_by("id")
+                .values_list("recipient__code", "task__code"))
+
+
+def consulted(world):
+    task = assign(world)
+    act(world, task, "accept", "CG.STAFF", at(2))
+    act(world, task, "consult", "CG.STAFF", at(2, 10), to_unit="HN.CG.DV",
+        reply_due=D(2026, 10, 9), question="Số liệu phường đã đủ chưa?")
+    return task
+
+
+def test_the_consulted_units_leaders_are_told_with_the_reply_deadline(world):
+    task = consulted(world)
+    run()
+    assert told(K.CONSULTED) == [("DV.HEAD", task.code)]
+    note = Notification.objects.get(kind=K.CONSULTED)
+    assert note.deadline == D(2026, 10, 9)  # the reply's, not the task's
+    assert note.title == f"Xin ý kiến đơn vị bạn: {task.code}"
+    assert "UBND phường Dịch Vọng" in note.body and "09/10/2026" in note.body
+    assert "Số liệu phường đã đủ chưa?" in note.body
+    assert "Lê Văn Cường (CG.STAFF)" in note.body
+    assert note.url == services.task_url(task.code)
+    # nobody else is told of the consultation: the holder asked it
+    assert Notification.objects.filter(event=note.event).count() == 1
+
+
+def test_every_leader_of_the_consulted_unit_that_day_is_told(world):
+    """A deputy who joined before the day is told; one who joined after it is not."""
+    org.membership_start(official=world.officials["BD.STAFF"], unit=world.units["HN.CG.DV"],
+                         position="deputy", task_group=world.groups["TH"], start=D(2026, 10, 1))
+    later = org.official_create(code="DV.LATE", name="Vũ Văn Muộn")
+    org.membership_start(official=later, unit=world.units["HN.CG.DV"], position="deputy",
+                         task_group=world.groups["TH"], start=D(2026, 10, 5))
+    task = consulted(world)
+    run()
+    assert sorted(told(K.CONSULTED)) == [("BD.STAFF", task.code), ("DV.HEAD", task.code)]
+
+
+def test_the_holder_is_told_the_opinion_given(world):
+    task = consulted(world)
+    act(world, task, "consult_reply", "DV.HEAD", at(5), unit="HN.CG.DV",
+        clear_position=True, answer="Đã đủ, đề nghị giữ nguyên.")
+    run()
+    assert told(K.OPINION_GIVEN) == [("CG.STAFF", task.code)]
+    note = Notification.objects.get(kind=K.OPINION_GIVEN)
+    assert note.title == f"Đã có ý kiến: {task.code}"
+    assert "UBND phường Dịch Vọng" in note.body and "Đã đủ, đề nghị giữ nguyên." in note.body
+    assert "Hoàng Văn Em (DV.HEAD)" in note.body
+
+
+def test_each_coordinating_units_leaders_are_told_with_their_part_deadline(world):
+    task = assign(world, coordinating=[(world.units["HN.CG.DV"], D(2026, 10, 9))])
+    run()
+    assert told(K.ASSIGNED) == [("CG.STAFF", task.code)]
+    assert told(K.COORDINATING) == [("DV.HEAD", task.code)]
+    note = Notification.objects.get(kind=K.COORDINATING)
+    assert note.deadline == D(2026, 10, 9)
+    assert note.title == f"Đơn vị bạn phối hợp: {task.code}"
+    for text in ("Văn phòng HĐND và UBND quận", "UBND phường Dịch Vọng", "09/10/2026",
+                 "15/10/2026", "Nguyễn Văn Đức (CG.HEAD)"):
+        assert text in note.body
+
+
+def test_a_leader_of_a_coordinating_unit_who_assigned_the_task_is_not_told(world):
+    """The head of the district coordinates with the ward he assigns to: not told of his
+    own act; one told as holder is not told again as a coordinating unit's leader."""
+    task = assign(world, lead="DV.HEAD", unit="HN.CG.DV",
+                  coordinating=[(world.units["HN.CG"], D(2026, 10, 9))])
+    run()
+    assert told(K.ASSIGNED) == [("DV.HEAD", task.code)]
+    assert told(K.COORDINATING) == [("CG.DEP", task.code)]
+
+
+def test_named_units_take_no_more_queries_as_events_grow(world):
+    def build(n: int) -> int:
+        for _ in range(n):
+            consulted(world)
+            assign(world, coordinating=[(world.units["HN.CG.DV"], D(2026, 10, 9))])
+        with CaptureQueriesContext(connection) as queries:
+            run()
+        return len(queries)
+
+    build(1)
+    assert build(12) == build(2)

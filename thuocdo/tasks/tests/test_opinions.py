@@ -1,0 +1,154 @@
+"""Opinions asked of a unit and coordinating units: who may read the task, and the
+"Việc của tôi" section of the leaders whose unit's opinion waits (page, summary, home
+page, API)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from thuocdo.accounts import services as accounts
+from thuocdo.core.scope import scope_for
+from thuocdo.core.testing import PASSWORD
+from thuocdo.org import services as org
+from thuocdo.tasks import selectors, services
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+D = dt.date
+TZ = timezone.get_fixed_timezone(7 * 60)
+TODAY = D(2026, 10, 6)
+
+
+def at(day: int, hour: int = 9) -> dt.datetime:
+    return dt.datetime(2026, 10, day, hour, 0, tzinfo=TZ)
+
+
+@pytest.fixture
+def product(db):
+    return services.product_create(code="BC", name="Báo cáo", coefficient=1)
+
+
+@pytest.fixture
+def today(monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: at(TODAY.day, 10))
+    return TODAY
+
+
+@pytest.fixture
+def ward_head(world):
+    """A user for DV.HEAD, head of the ward HN.CG.DV."""
+    return accounts.user_create(email="dv.head@example.vn", password=PASSWORD,
+                                official=world.officials["DV.HEAD"])
+
+
+def assign(world, product, code: str, **extra):
+    return services.task_assign(
+        assigned_by=world.officials["CG.HEAD"], title="Báo cáo sơ kết 6 tháng",
+        product=product, lead_unit=world.units["HN.CG.VP"],
+        lead_official=world.officials["CG.STAFF"], due=D(2026, 10, 15), at=at(1, 8),
+        allow_past_due=True, code=code, **extra)
+
+
+def act(world, task, kind: str, who: str, day: int, **data):
+    return services.task_act(task=task, kind=kind, actor=world.officials[who], data=data,
+                             at=at(day))
+
+
+def consult(world, task, unit: str, due: D, day: int = 2):
+    act(world, task, "consult", "CG.STAFF", day, to_unit=unit, reply_due=due,
+        question="Ý kiến về số liệu?")
+
+
+def accepted(world, product, code: str):
+    task = assign(world, product, code)
+    act(world, task, "accept", "CG.STAFF", 2)
+    return task
+
+
+def opinions(user) -> list[str]:
+    return [t.code for t in selectors.my_work(scope=scope_for(user), on=TODAY).opinions]
+
+
+def test_a_coordinating_units_members_read_the_task(world, product):
+    """BD.STAFF, staff of HN.BD.VP, reads a task that unit coordinates, and no other."""
+    assign(world, product, "COORD", coordinating=[(world.units["HN.BD.VP"], D(2026, 10, 9))])
+    assign(world, product, "OTHER")
+    readable = set(selectors.task_list(scope=scope_for(world.user("outsider")))
+                   .values_list("code", flat=True))
+    assert readable == {"COORD"}
+
+
+def test_opinions_wait_for_the_consulted_units_leaders_until_given(world, product, ward_head):
+    """The earliest reply deadline first; a reply takes the task off; asked again, it is
+    back. The staff of a consulted unit reads the task but has no such section: its leaders
+    answer for the unit (and are told)."""
+    late = accepted(world, product, "LATER")
+    consult(world, late, "HN.CG.DV", D(2026, 10, 12))
+    soon = accepted(world, product, "SOONER")
+    consult(world, soon, "HN.CG.DV", D(2026, 10, 8))
+    consult(world, soon, "HN.BD.VP", D(2026, 10, 7))
+    assert opinions(ward_head) == ["SOONER", "LATER"]
+    work = selectors.my_work(scope=scope_for(ward_head), on=TODAY)
+    first = work.opinions[0]
+    assert (first.opinion_unit.code, first.opinion_due) == ("HN.CG.DV", D(2026, 10, 8))
+    assert work.count == 2
+    # staff of a consulted unit: reads it, but it is not "theirs" to give
+    assert opinions(world.user("outsider")) == []
+    assert selectors.task_list(scope=scope_for(world.user("outsider"))).filter(
+        code="SOONER").exists()
+    # the other unit's reply does not answer the ward's question
+    act(world, soon, "consult_reply", "BD.STAFF", 3, unit="HN.BD.VP", clear_position=True,
+        answer="Đồng ý")
+    assert opinions(ward_head) == ["SOONER", "LATER"]
+    act(world, soon, "consult_reply", "DV.HEAD", 4, unit="HN.CG.DV", clear_position=True,
+        answer="Đồng ý")
+    assert opinions(ward_head) == ["LATER"]
+    consult(world, soon, "HN.CG.DV", D(2026, 10, 14), day=5)
+    assert opinions(ward_head) == ["LATER", "SOONER"]
+    assert selectors.my_work_counts(scope=scope_for(ward_head), on=TODAY)["opinions"] == 2
+
+
+def test_closed_work_asks_no_opinion_and_a_deputy_that_day_is_asked(world, product, ward_head):
+    task = accepted(world, product, "CANCELLED")
+    consult(world, task, "HN.CG.DV", D(2026, 10, 8))
+    act(world, task, "cancel", "CG.HEAD", 3, reason="Không còn cần")
+    assert opinions(ward_head) == []
+    open_one = accepted(world, product, "OPEN")
+    consult(world, open_one, "HN.CG.DV", D(2026, 10, 8))
+    deputy = org.official_create(code="DV.DEP", name="Vũ Thị Phó")
+    org.membership_start(official=deputy, unit=world.units["HN.CG.DV"], position="deputy",
+                         task_group=world.groups["TH"], start=D(2026, 10, 7))
+    user = accounts.user_create(email="dv.dep@example.vn", password=PASSWORD, official=deputy)
+    assert opinions(user) == []  # not yet a deputy on the 6th
+    assert [t.code for t in selectors.my_work(scope=scope_for(user),
+                                              on=D(2026, 10, 7)).opinions] == ["OPEN"]
+
+
+def test_the_page_summary_home_and_api_show_the_opinion(world, product, ward_head,
+                                                       client_for, today):
+    task = accepted(world, product, "ASKED")
+    consult(world, task, "HN.CG.DV", D(2026, 10, 9))
+    client = client_for(ward_head)
+    response = client.get(reverse("tasks:my_work"))
+    sections = {s["key"]: [t.code for t in s["tasks"]] for s in response.context["sections"]}
+    assert sections["opinions"] == ["ASKED"]
+    page = response.content.decode()
+    assert 'id="section-opinions"' in page
+    assert "Opinion of UBND phường Dịch Vọng asked, reply by 09/10/2026" in page
+    summary = client.get(reverse("tasks:my_work_summary"), HTTP_HX_REQUEST="true")
+    assert summary.context["counts"]["opinions"] == 1
+    assert "1</strong> opinion asked of your unit" in summary.content.decode()
+    waiting = client.get(reverse("core:home")).context["waiting"]
+    item = next(w for w in waiting if "opinion" in w.text)
+    assert (item.count, item.url) == (1, reverse("tasks:my_work") + "#section-opinions")
+    api = client.get(reverse("api:my-work"))
+    assert [t["code"] for t in api.json()["opinions"]] == ["ASKED"]
+    assert api.json()["count"] == 1
+    # the page of the task opens for him, with the reply form
+    detail = client.get(task.get_absolute_url())
+    assert detail.status_code == 200
+    assert "Give the unit&#x27;s opinion" in detail.content.decode()
