@@ -250,7 +250,7 @@ def _feedback_actions(request, feedback) -> list[str]:
 
 def _finding_rows(request, feedback) -> list[dict]:
     rows = []
-    for finding in adapters.findings_for_feedback(feedback=feedback):
+    for number, finding in enumerate(adapters.findings_for_feedback(feedback=feedback), 1):
         answer = feedback.finding_answers.filter(key=finding.key).first()
         official = request.user.official if request.user.official_id else None
         rows.append({
@@ -259,15 +259,19 @@ def _finding_rows(request, feedback) -> list[dict]:
             and not (answer and answer.decision) and not request.scope.is_read_only,
             "may_decide": selectors.may_decide_finding(scope=request.scope,
                                                        official_code=finding.official),
-            "answer_form": forms.FindingAnswerForm(initial={"key": finding.key}),
-            "decide_form": forms.FindingDecideForm(initial={"key": finding.key}),
+            # ids of their own: a page holds a pair of forms per finding
+            "answer_form": forms.FindingAnswerForm(initial={"key": finding.key},
+                                                   auto_id=f"answer-{number}-%s"),
+            "decide_form": forms.FindingDecideForm(initial={"key": finding.key},
+                                                   auto_id=f"decide-{number}-%s"),
         })
     return rows
 
 
 def _feedback_context(request, feedback, bound: dict | None = None) -> dict:
     bound = bound or {}
-    actions = [{"kind": kind, "form": bound.get(kind) or FEEDBACK_ACTIONS[kind].form(),
+    actions = [{"kind": kind, "form": bound.get(kind)
+                or FEEDBACK_ACTIONS[kind].form(auto_id=action_auto_id(kind)),
                 "open": kind in bound}
                for kind in _feedback_actions(request, feedback)]
     today = timezone.localdate()
@@ -324,7 +328,14 @@ def _action_form(request, *, getter, form_classes, kind: str, code: str,
     if form_class is None:
         raise Http404(_("Not found."))
     _check_may_act(request)
-    return record, form_class(request.POST, **(form_kwargs or {}))
+    return record, form_class(request.POST, auto_id=action_auto_id(kind), **(form_kwargs or {}))
+
+
+def action_auto_id(kind: str) -> str:
+    """The ids of an action form's fields: each action's own, as a page shows several
+    forms (their "note" or "reason" would otherwise share an id, and a label or an error's
+    link would lead to another form's field). The fields' names stay the same."""
+    return f"{kind}-%s"
 
 
 @require_POST
@@ -606,7 +617,8 @@ def _dossier_context(request, dossier, bound: dict | None = None) -> dict:
     return {
         "nav": "citizens", "dossier": dossier, "events": events,
         "steps": list(dossier.procedure.steps.select_related("unit").order_by("order")),
-        "actions": [{"kind": k, "form": bound.get(k) or DOSSIER_ACTIONS[k].form(),
+        "actions": [{"kind": k,
+                     "form": bound.get(k) or DOSSIER_ACTIONS[k].form(auto_id=action_auto_id(k)),
                      "open": k in bound} for k in _dossier_actions(request, dossier)],
         "late_by": late_by, "today": today,
         "prompted": selectors.dossier_prompted(dossier=dossier),

@@ -70,7 +70,7 @@ def test_a_field_error_of_an_offered_action_stays_next_to_its_field(world, clien
     assert response.status_code == 400
     content = _page(response)
     assert _messages(content) == ""
-    assert "field--error" in content and 'id="id_reason_error"' in content
+    assert "field--error" in content and 'id="forward-reason_error"' in content
 
 
 # -- the public rating and the look-up limit -----------------------------------------------
@@ -151,3 +151,67 @@ def test_moving_a_dossier_to_an_official_out_of_reach_names_nobody(world, client
     content = _page(response)
     assert "Đặng Thị Giang" not in content and "“BD.STAFF”" in content
     assert Dossier.objects.get(pk=dossier.pk).events.count() == events
+
+
+# -- one id per field on pages of several forms -------------------------------------------
+
+
+def _repeated_ids(content: str) -> list[str]:
+    import collections
+    import re
+
+    counts = collections.Counter(re.findall(r'\sid="([^"]+)"', content))
+    return sorted(name for name, n in counts.items() if n > 1)
+
+
+def test_the_action_forms_of_a_dossier_have_ids_of_their_own(world, client_for):
+    """The dossier's holder is offered to move it, ask for supplements, issue an apology
+    slip and return the result: each form's "reason" and "note" had the same id, so a
+    label or an error's link led to another form's field."""
+    dossier = factories.dossier(world)
+    staff = client_for(world.users["staff"])
+    content = _page(staff.get(dossier.get_absolute_url()))
+    assert 'id="apology-reason"' in content and 'id="supplement_request-reason"' in content
+    assert 'for="apology-reason"' in content
+    assert _repeated_ids(content) == []
+    # a refused form is shown again with the same ids, its error beside its own field
+    response = staff.post(f"/citizens/dossier-act/apology/{dossier.code}/",
+                          {"reason": "", "new_date": ""})
+    assert response.status_code == 400
+    content = _page(response)
+    assert 'id="apology-reason_error"' in content
+    assert _repeated_ids(content) == []
+
+
+def test_the_forms_of_a_case_and_its_findings_have_ids_of_their_own(world, client_for):
+    """A verified complaint: the head is offered the case's actions and a decision on each
+    finding of it, a form per finding."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    def at(day: int) -> dt.datetime:
+        return dt.datetime(2026, 10, day, 9, 0, tzinfo=timezone.get_fixed_timezone(420))
+
+    complaint = factories.feedback(world, "PA-F", unit="HN.CG.VP", kind="complaint",
+                                   official="CG.STAFF", submitted_at=at(5))
+    services.feedback_verify(user=None, actor=world.officials["CG.HEAD"], feedback=complaint,
+                             result="verified", note="Đúng là hồ sơ bị giữ quá lâu",
+                             now=at(8))
+    content = _page(client_for(world.users["head"]).get("/citizens/feedback/PA-F/"))
+    assert "/citizens/finding/decide/PA-F/" in content
+    assert 'id="decide-1-note"' in content and 'id="reply-answer"' in content
+    assert _repeated_ids(content) == []
+
+
+def test_the_case_log_says_where_a_forward_sent_the_case(world, client_for):
+    """The log's line under "forwarded" named the actor and a unit, which read as the
+    actor's own; it now says the case went to that unit."""
+    factories.feedback(world)
+    head = client_for(world.users["head"])
+    response = head.post("/citizens/feedback-act/forward/PA-CG/",
+                         {"to_unit": "HN.CG.DV", "reason": "Việc của phường"})
+    assert response.status_code == 302
+    content = _page(head.get("/citizens/feedback/PA-CG/"))
+    assert "do Nguyễn Văn Đức (CG.HEAD) thực hiện · chuyển đến UBND phường Dịch Vọng" in content
+    assert "Đơn vị có trách nhiệm: Văn phòng HĐND và UBND quận" in content
