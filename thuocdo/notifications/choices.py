@@ -25,6 +25,9 @@ class NotificationKind(models.TextChoices):
     CONSULTED = "consulted", _("Opinion asked of your unit")
     COORDINATING = "coordinating", _("Your unit coordinates")
     OPINION_GIVEN = "opinion_given", _("Opinion given")
+    #: an opinion not given whose reply deadline is 2 working days away, or passed
+    OPINION_DUE_SOON = "opinion_soon", _("Opinion due in 2 working days")
+    OPINION_OVERDUE = "opinion_late", _("Opinion overdue")
     DUE_SOON = "due_soon", _("Due in 2 working days")
     OVERDUE = "overdue", _("Overdue")
     #: S9: work still overdue after repeated reminders, raised to the head of the unit above

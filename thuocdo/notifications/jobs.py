@@ -2,7 +2,8 @@
 
 `notify_events` turns new task events into notifications every few minutes and e-mails
 them; `notify_deadlines` tells holders, early each morning, what is due in 2 working days
-and what is overdue. Both are safe to run twice: nothing is ever notified twice.
+and what is overdue, and the leaders of a unit whose opinion waits, its reply deadline.
+Both are safe to run twice: nothing is ever notified twice.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def notify_events() -> dict[str, int]:
 @scheduled(cron="15 6 * * *")
 @task()
 def notify_deadlines() -> dict[str, int]:
-    """Notify deadlines due in 2 working days and overdue tasks, and e-mail them."""
+    """Notify deadlines due in 2 working days and overdue tasks, and opinions whose reply
+    deadline is that near or passed, and e-mail them."""
     result = dict(services.notifications_due_and_overdue(today=timezone.localdate()))
     result["emailed"] = services.notifications_send_email()
     logger.info("notify_deadlines: %s", result)

@@ -26,7 +26,10 @@ Who is told what:
 - due soon: the holder of an open task whose deadline in force is exactly 2 working days
   away (the engine's calendar);
 - overdue: the holder of an open task whose deadline in force has passed, once per deadline
-  (an extension that is missed again is notified again).
+  (an extension that is missed again is notified again);
+- an opinion due soon or overdue: each head and deputy, on the day of the run, of a unit
+  whose opinion on an open task was asked and not given, when the reply deadline is 2
+  working days away or has passed (once per question each).
 
 Work an event leaves with a unit and no official named is news for each head and deputy of
 that unit on the day of the event (they all hold it: `tasks.selectors.held_by_q`); while it
@@ -62,7 +65,7 @@ from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Membership, Official, Unit
 from thuocdo.tasks.choices import EXTENSION_KINDS, EventKind, TaskState
 from thuocdo.tasks.models import Task, TaskEvent
-from thuocdo.tasks.selectors import task_logs
+from thuocdo.tasks.selectors import consultations_pending, task_logs
 from thuocdo.tasks.workflow import TaskSnapshot, deciders
 
 from .choices import NotificationKind
@@ -173,6 +176,15 @@ def _texts(kind: str, *, code: str, title: str, due: dt.date | None, actor: str 
     elif kind == NotificationKind.DUE_SOON:
         head = _("Due in 2 working days: %(code)s")
         body = _("“%(title)s” is due on %(due)s, in 2 working days.")
+    elif kind == NotificationKind.OPINION_DUE_SOON:
+        head = _("Opinion due in 2 working days: %(code)s")
+        body = _("The opinion of %(named)s, which you lead, on “%(title)s” is due on "
+                 "%(named_due)s, in 2 working days.")
+    elif kind == NotificationKind.OPINION_OVERDUE:
+        head = _("Opinion overdue: %(code)s")
+        body = _("The opinion of %(named)s, which you lead, on “%(title)s” was due on "
+                 "%(named_due)s and is not given: the delay is counted against the unit "
+                 "(S5).")
     else:
         head = _("Overdue: %(code)s")
         body = ngettext(
@@ -611,6 +623,8 @@ def notifications_due_and_overdue(
     A fixed number of queries whatever the number of tasks: per kind, the tasks held in an
     official's name (what was told already left out in SQL), the unit-held ones and what
     their leaders were told already; once, the leaders of the units holding them (`_Leaders`).
+    The opinions asked of units and not given are told by the same rule of days, to the
+    units' leaders (`_opinions_due`).
     """
     from thuocdo.core.calendar import work_calendar
 
@@ -668,6 +682,55 @@ def notifications_due_and_overdue(
                     key=f"{kind}:{row['id']}:{due.isoformat()}:{recipient}", deadline=due,
                     created_at=now, title=title, body=body, url=task_url(row["code"]),
                 ))
+            counts[str(kind)] = insert_notifications(notes)
+    counts.update(_opinions_due(today=today, now=now, soon=(soon_from, soon_until)))
+    return counts
+
+
+def _opinions_due(*, today: dt.date, now: dt.datetime,
+                  soon: tuple[dt.date, dt.date]) -> dict[str, int]:
+    """Tell the leaders (on `today`) of each unit whose opinion on an open task waits that
+    its reply deadline is 2 working days away (in [`soon`)) or has passed; each question
+    once to each of them (the key names the consultation). A few queries: the questions,
+    the units asked, their leaders, what was told already."""
+    from thuocdo.tasks.choices import OPEN_STATES
+
+    by_kind = {
+        NotificationKind.OPINION_DUE_SOON: Q(reply_due__gte=soon[0].isoformat(),
+                                             reply_due__lt=soon[1].isoformat()),
+        NotificationKind.OPINION_OVERDUE: Q(reply_due__lt=today.isoformat()),
+    }
+    asked = {kind: list(consultations_pending().filter(q, task__state__in=list(OPEN_STATES))
+                        .order_by("id").values("id", "task_id", "task__code", "task__title",
+                                               "asked_code", "reply_due"))
+             for kind, q in by_kind.items()}
+    rows = [row for found in asked.values() for row in found]
+    if not rows:
+        return {str(kind): 0 for kind in by_kind}
+    units = {code: NamedUnit(pk, name) for code, pk, name in Unit.objects.filter(
+        code__in={row["asked_code"] for row in rows}).values_list("code", "pk", "name")}
+    book = _Leaders(units={unit.pk for unit in units.values()}, tasks=(), days=[today])
+    told = set(Notification.objects.filter(
+        kind__in=list(by_kind), event_id__in=[row["id"] for row in rows],
+    ).values_list("kind", "event_id", "recipient_id"))
+    counts = {}
+    with translation.override(settings.LANGUAGE_CODE):
+        for kind, found in asked.items():
+            notes = []
+            for row in found:
+                unit = units.get(row["asked_code"])
+                due = _as_date(row["reply_due"])
+                if unit is None or due is None:
+                    continue
+                named = NamedUnit(unit.pk, unit.name, due)
+                title, body = _texts(kind, code=row["task__code"], title=row["task__title"],
+                                     due=due, named=named)
+                notes.extend(Notification(
+                    recipient_id=leader.pk, kind=kind, task_id=row["task_id"],
+                    event_id=row["id"], key=f"{kind}:{row['id']}:{leader.pk}", deadline=due,
+                    created_at=now, title=title, body=body, url=task_url(row["task__code"]),
+                ) for leader in book.leaders(unit.pk, today)
+                    if (kind, row["id"], leader.pk) not in told)
             counts[str(kind)] = insert_notifications(notes)
     return counts
 

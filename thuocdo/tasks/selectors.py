@@ -32,7 +32,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -365,17 +365,26 @@ def _own_unit_held(scope: Scope, day: dt.date) -> list[Task]:
         me, day, decides=False)
 
 
-def _consultations_pending(unit_codes) -> QuerySet[TaskEvent]:
-    """The consultations of a task (`OuterRef("pk")`) asked of a unit of `unit_codes` (codes,
-    or a subquery of them) that the unit has not answered since: the rule of
-    `workflow.TaskSnapshot.consults` (a reply answers every question its unit was asked
-    before it), in SQL. Each carries `asked_code` and `reply_due` (ISO text)."""
+def consultations_pending() -> QuerySet[TaskEvent]:
+    """The consultations (`consult` events) the unit asked has not answered since: the rule
+    of `workflow.TaskSnapshot.consults` (a reply answers every question its unit was asked
+    before it), in SQL, whatever the task's state. Each carries `asked_code` (the unit's
+    code) and `reply_due` (ISO text, which sorts and compares as the days do)."""
     answered = (TaskEvent.objects.filter(task=OuterRef("task"), kind=EventKind.CONSULT_REPLY,
                                          seq__gt=OuterRef("seq"))
-                .annotate(unit_code=KT("data__unit")).filter(unit_code=OuterRef("asked_code")))
-    return (TaskEvent.objects.filter(task=OuterRef("pk"), kind=EventKind.CONSULT)
-            .annotate(asked_code=KT("data__to_unit"), reply_due=KT("data__reply_due"))
-            .filter(asked_code__in=unit_codes).exclude(Exists(answered)))
+                .annotate(unit_code=Cast(KT("data__unit"), CharField()))
+                .filter(unit_code=OuterRef("asked_code")))
+    # as plain text (Cast): a key of JSON compares as JSON, and "2026-10-09" is none
+    return (TaskEvent.objects.filter(kind=EventKind.CONSULT)
+            .annotate(asked_code=Cast(KT("data__to_unit"), CharField()),
+                      reply_due=Cast(KT("data__reply_due"), CharField()))
+            .exclude(Exists(answered)))
+
+
+def _consultations_pending(unit_codes) -> QuerySet[TaskEvent]:
+    """`consultations_pending` of a task (`OuterRef("pk")`) asked of a unit of `unit_codes`
+    (codes, or a subquery of them)."""
+    return consultations_pending().filter(task=OuterRef("pk"), asked_code__in=unit_codes)
 
 
 def _led_unit_codes(official_id: int, day: dt.date) -> QuerySet:

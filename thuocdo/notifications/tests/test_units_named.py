@@ -110,3 +110,46 @@ def test_named_units_take_no_more_queries_as_events_grow(world):
 
     build(1)
     assert build(12) == build(2)
+
+
+# -- an opinion's reply deadline -------------------------------------------------------
+
+
+def deadlines(day: int) -> dict[str, int]:
+    return services.notifications_due_and_overdue(today=D(2026, 10, day), now=at(day, 6))
+
+
+def test_an_opinion_due_in_two_working_days_then_overdue_is_told_once_each(world):
+    """Asked on Friday 2 October, to reply by Friday 9: told on Wednesday 7 (2 working
+    days), and on Monday 12 that it is overdue; each once, however often the job runs."""
+    task = consulted(world)
+    assert deadlines(6)[K.OPINION_DUE_SOON] == 0
+    assert deadlines(7)[K.OPINION_DUE_SOON] == 1
+    assert deadlines(7)[K.OPINION_DUE_SOON] == 0
+    assert deadlines(9)[K.OPINION_OVERDUE] == 0  # due that day: not yet late
+    assert deadlines(12)[K.OPINION_OVERDUE] == 1
+    assert deadlines(13)[K.OPINION_OVERDUE] == 0
+    assert told(K.OPINION_DUE_SOON) == told(K.OPINION_OVERDUE) == [("DV.HEAD", task.code)]
+    soon = Notification.objects.get(kind=K.OPINION_DUE_SOON)
+    assert soon.deadline == D(2026, 10, 9)
+    assert soon.title == f"Sắp đến hạn cho ý kiến: {task.code}"
+    assert "UBND phường Dịch Vọng" in soon.body and "09/10/2026" in soon.body
+    late = Notification.objects.get(kind=K.OPINION_OVERDUE)
+    assert "S5" in late.body
+    # the holder's own deadline (15/10) is another notice, to the holder only
+    assert told(K.DUE_SOON) == [("CG.STAFF", task.code)]
+
+
+def test_an_opinion_given_or_work_closed_is_not_due(world):
+    given = consulted(world)
+    act(world, given, "consult_reply", "DV.HEAD", at(5), unit="HN.CG.DV",
+        clear_position=True, answer="Đồng ý")
+    closed = consulted(world)
+    act(world, closed, "cancel", "CG.HEAD", at(5), reason="Không còn cần")
+    assert deadlines(7)[K.OPINION_DUE_SOON] == 0
+    assert deadlines(12)[K.OPINION_OVERDUE] == 0
+    # asked again after the reply: due again, a new question
+    act(world, given, "consult", "CG.STAFF", at(6), to_unit="HN.CG.DV",
+        reply_due=D(2026, 10, 14), question="Bổ sung số liệu quý III?")
+    assert deadlines(12)[K.OPINION_DUE_SOON] == 1
+    assert told(K.OPINION_DUE_SOON) == [("DV.HEAD", given.code)]
