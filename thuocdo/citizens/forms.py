@@ -95,6 +95,11 @@ class FeedbackSubmitForm(forms.Form):
         used to find out which codes exist."""
         cleaned = super().clean()
         code = cleaned.get("official")
+        if (cleaned.get("kind") == FeedbackKind.COMPLAINT
+                and not any(str(self.data.get(name, "")).strip()
+                            for name in ("official", "dossier"))):
+            # said with the other errors, not once they are fixed (the service's rule)
+            self.add_error("official", services.complaint_subject_error().service_message)
         if not code or self.errors:
             cleaned["official"] = None
             return cleaned

@@ -307,6 +307,13 @@ def _check_rate(source: str, now: dt.datetime) -> None:
               "again later.") % {"n": RATE_LIMIT_PER_HOUR}, code="rate_limited")
 
 
+def complaint_subject_error() -> ServiceError:
+    """A complaint sent with neither the official nor the dossier it is about (the public
+    form says it with the other errors of the form, `forms.FeedbackSubmitForm.clean`)."""
+    return ServiceError(_("A complaint names the official or the dossier it is about."),
+                        code="complaint_subject", field="official")
+
+
 @transaction.atomic
 def feedback_submit(
     *, category: str, unit: Unit, text: str, kind: str = FeedbackKind.FEEDBACK,
@@ -338,8 +345,7 @@ def feedback_submit(
     source = _keyed(f"ip:{source_address}") if source_address else ""
     _check_rate(source, now)
     if kind == FeedbackKind.COMPLAINT and official is None and dossier is None:
-        raise ServiceError(_("A complaint names the official or the dossier it is about."),
-                           code="complaint_subject", field="official")
+        raise complaint_subject_error()
     today = timezone.localdate(now)
     if official is not None and not official_may_be_named(official=official, unit=unit,
                                                           day=today):

@@ -153,3 +153,23 @@ def test_the_form_says_before_sending_that_a_complaint_names_an_official_or_a_do
     assert not Feedback.objects.exists()
     named = client.post("/phan-anh/", form(kind="complaint", official="DV.HEAD"))
     assert named.status_code == 302
+
+
+def test_a_complaint_naming_nobody_is_said_with_the_other_errors(world, client):
+    """The rule was said only once every other field was right (the service's check, after
+    the form's): a citizen fixed the text, sent again, and only then learnt it."""
+    client.cookies["django_language"] = "en"
+    refused = client.post("/phan-anh/", form(kind="complaint", text="ngắn"))
+    assert refused.status_code == 400
+    errors = refused.context["form"].errors
+    assert "text" in errors
+    assert errors["official"] == ["A complaint names the official or the dossier it is "
+                                  "about."]
+    # a code typed, right or wrong, is checked as a code, not called missing
+    typed = client.post("/phan-anh/", form(kind="complaint", text="ngắn", dossier="HS-NONE"))
+    assert "official" not in typed.context["form"].errors
+    assert typed.context["form"].errors["dossier"] == ["No dossier has this code."]
+    # feedback needs neither
+    assert "official" not in client.post(
+        "/phan-anh/", form(text="ngắn")).context["form"].errors
+    assert not Feedback.objects.exists()
