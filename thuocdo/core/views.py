@@ -176,8 +176,8 @@ def waiting_for(scope, *, my_work_counts: dict | None = None) -> list[Waiting]:
             _url("tasks:my_work", anchor="section-to_decide"), work["to_decide"]))
     if work.get("opinions"):
         found.append(Waiting(
-            ngettext("opinion asked of a unit you lead, to give",
-                     "opinions asked of a unit you lead, to give", work["opinions"]),
+            ngettext("opinion asked of your unit, to give",
+                     "opinions asked of your unit, to give", work["opinions"]),
             _url("tasks:my_work", anchor="section-opinions"), work["opinions"]))
     inbox = "citizens:feedback_inbox"
     if feedback[citizens_selectors.WAIT_ASSIGN]:

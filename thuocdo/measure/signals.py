@@ -376,8 +376,11 @@ def _workday_set(calendar: WorkCalendar, start: dt.date, end: dt.date) -> set[dt
 
 
 def _consultations(history: TaskHistory) -> list[tuple[int, Event, int | None, Event | None]]:
-    """Each consultation with the reply that answered it: a reply answers the earliest
-    consultation of its unit not yet answered."""
+    """Each consultation with the reply that answered it: a reply answers every
+    consultation of its unit not yet answered, as the workflow reads the log (one reply
+    clears the unit: `tasks.workflow.TaskSnapshot.consults`, and the unit may not reply
+    again). A unit asked twice before replying is late on the first question if the reply
+    comes after its deadline."""
     facts = log_facts(history)
     if not facts.of_kind("consult"):
         return []  # most logs: nothing to pair
@@ -390,7 +393,6 @@ def _consultations(history: TaskHistory) -> list[tuple[int, Event, int | None, E
             for row in pending:
                 if row[2] is None and row[1].data.get("to_unit") == unit:
                     row[2], row[3] = index, event
-                    break
     return [tuple(row) for row in pending]  # type: ignore[misc]
 
 
@@ -723,9 +725,13 @@ def no_position(ctx: Context) -> Iterator[Signal]:
         if not log_facts(history).of_kind("consult_reply"):
             continue  # most logs: no reply to read
         consultations = _consultations(history)
+        said: set[int] = set()  # a reply answering two questions says one thing
         for asked, _consult, answered, reply in consultations:
             if reply is None or answered is None or _as_bool(reply.data.get("clear_position")):
                 continue
+            if answered in said:
+                continue
+            said.add(answered)
             day = local_day(reply.at)
             if not ctx.in_period(day):
                 continue

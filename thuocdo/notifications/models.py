@@ -14,8 +14,10 @@ class Notification(models.Model):
 
     Written only by the jobs in `services` (never by hand). `key` names what is notified
     ("event:<event id>:<recipient id>", "due_soon:<task id>:<deadline>:<recipient id>",
-    "overdue:<task id>:<deadline>:<recipient id>"); it is unique, so the same event or the
-    same deadline is never notified twice, however often a job runs. `title` and `body` are
+    "overdue:<task id>:<deadline>:<recipient id>", "opinion_soon:<consult event id>:<recipient
+    id>", "opinion_late:<consult event id>:<recipient id>", and the keys of the other apps'
+    notices); it is unique, so the same event or the same deadline is never notified twice,
+    however often a job runs. `title` and `body` are
     rendered when the notification is created, in the installation's language.
     """
 
@@ -36,7 +38,9 @@ class Notification(models.Model):
     )
     key = models.CharField(max_length=160, unique=True, editable=False)
     deadline = models.DateField(_("deadline"), null=True, blank=True,
-                                help_text=_("The task's deadline in force when notified."))
+                                help_text=_("The deadline the notice is about: the task's "
+                                            "deadline in force when notified, or the reply "
+                                            "or part deadline of a unit asked."))
     created_at = models.DateTimeField(_("created at"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)

@@ -22,14 +22,16 @@ Who is told what:
   (`consult_reply`): the official who holds the work after it;
 - a unit named by the event (`TO_NAMED_UNITS`): the unit whose opinion is asked (`consult`,
   with the reply deadline), and each coordinating unit of a task assigned (`create`, with the
-  deadline of its part): each head and deputy of that unit on the day of the event;
+  deadline of its part): each head and deputy of that unit on the day of the event, or, for
+  a unit with neither that day, each of its members (`_Leaders.answering`);
 - due soon: the holder of an open task whose deadline in force is exactly 2 working days
   away (the engine's calendar);
 - overdue: the holder of an open task whose deadline in force has passed, once per deadline
   (an extension that is missed again is notified again);
-- an opinion due soon or overdue: each head and deputy, on the day of the run, of a unit
-  whose opinion on an open task was asked and not given, when the reply deadline is 2
-  working days away or has passed (once per question each).
+- an opinion due soon or overdue: whoever answers, on the day of the run, for a unit whose
+  opinion on an open task was asked and not given (its heads and deputies, else its
+  members), when the reply deadline is 2 working days away or has passed (once per
+  question each).
 
 Work an event leaves with a unit and no official named is news for each head and deputy of
 that unit on the day of the event (they all hold it: `tasks.selectors.held_by_q`); while it
@@ -63,7 +65,7 @@ from django.utils.translation import ngettext, pgettext
 from thuocdo.core.errors import PermissionDeniedError
 from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Membership, Official, Unit
-from thuocdo.tasks.choices import EXTENSION_KINDS, EventKind, TaskState
+from thuocdo.tasks.choices import EXTENSION_KINDS, OPEN_STATES, EventKind, TaskState
 from thuocdo.tasks.models import Task, TaskEvent
 from thuocdo.tasks.selectors import consultations_pending, task_logs
 from thuocdo.tasks.workflow import TaskSnapshot, deciders
@@ -178,11 +180,11 @@ def _texts(kind: str, *, code: str, title: str, due: dt.date | None, actor: str 
         body = _("“%(title)s” is due on %(due)s, in 2 working days.")
     elif kind == NotificationKind.OPINION_DUE_SOON:
         head = _("Opinion due in 2 working days: %(code)s")
-        body = _("The opinion of %(named)s, which you lead, on “%(title)s” is due on "
+        body = _("The opinion of your unit, %(named)s, on “%(title)s” is due on "
                  "%(named_due)s, in 2 working days.")
     elif kind == NotificationKind.OPINION_OVERDUE:
         head = _("Opinion overdue: %(code)s")
-        body = _("The opinion of %(named)s, which you lead, on “%(title)s” was due on "
+        body = _("The opinion of your unit, %(named)s, on “%(title)s” was due on "
                  "%(named_due)s and is not given: the delay is counted against the unit "
                  "(S5).")
     else:
@@ -199,8 +201,8 @@ def _event_texts() -> dict[str, tuple[str, str, str]]:
     told from the event log, in the active language."""
     K = NotificationKind
     assigned = _("%(actor)s assigned you “%(title)s”. Deadline: %(due)s.")
-    coordinating = _("%(actor)s assigned “%(title)s” to %(lead)s, with %(named)s, which you "
-                     "lead, coordinating. Your unit's part is due on %(named_due)s; the "
+    coordinating = _("%(actor)s assigned “%(title)s” to %(lead)s, with your unit, "
+                     "%(named)s, coordinating. Your unit's part is due on %(named_due)s; the "
                      "task's deadline is %(due)s.")
     return {
         K.ASSIGNED: (_("New task for you: %(code)s"), assigned, assigned),
@@ -256,9 +258,9 @@ def _event_texts() -> dict[str, tuple[str, str, str]]:
         ),
         K.CONSULTED: (
             _("Opinion asked of your unit: %(code)s"),
-            _("%(actor)s asks the opinion of %(named)s, which you lead, on “%(title)s”, by "
+            _("%(actor)s asks the opinion of your unit, %(named)s, on “%(title)s”, by "
               "%(named_due)s: %(reason)s"),
-            _("%(actor)s asks the opinion of %(named)s, which you lead, on “%(title)s”, by "
+            _("%(actor)s asks the opinion of your unit, %(named)s, on “%(title)s”, by "
               "%(named_due)s."),
         ),
         K.OPINION_GIVEN: (
@@ -369,9 +371,9 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
         events = events.filter(at__gte=now - max_age)
     rows = list(events.order_by("id").values(
         "id", "at", "kind", "data", "state_after", "task_id", "task__code", "task__title",
-        "task__due", "task__lead_unit__name", "holder_unit_after_id", "holder_unit_after__name",
-        "holder_official_after_id", "actor_id", "actor__name", "actor__code", "granted_due",
-        "extension_before",
+        "task__due", "task__lead_unit__name", "task__state", "holder_unit_after_id",
+        "holder_unit_after__name", "holder_official_after_id", "actor_id", "actor__name",
+        "actor__code", "granted_due", "extension_before",
     ))
     named = _named_units(rows)
     recipients = _recipients(rows, named)
@@ -491,19 +493,27 @@ def _recipients(rows: Sequence[Mapping[str, Any]], named: Mapping[int, list[Name
     News of the work (`EVENT_KINDS`): the official holding the work after the event; where a
     unit holds it with no official named, each of its leaders that day; for news that asks
     for a decision (`_asks_decision`), whoever decides (`workflow.deciders`). News for a
-    unit the event names (`TO_NAMED_UNITS`, `_named_units`): each of its leaders that day,
-    once, after the news of the work. Never the actor."""
+    unit the event names (`TO_NAMED_UNITS`, `_named_units`): whoever answers for it that day
+    (`_Leaders.answering`), once, after the news of the work, while it still asks something
+    when the job runs: the work open, a question not yet answered (a unit that replied
+    within minutes is not asked what it answered). Never the actor."""
     news = [row for row in rows if row["kind"] in EVENT_KINDS]
     deciding = [row for row in news if _asks_decision(row)]
     unit_held = [row for row in news
                  if row["holder_official_after_id"] is None and not _asks_decision(row)]
+    questions = [row["id"] for row in rows if row["kind"] == EventKind.CONSULT]
+    pending = (set(consultations_pending().filter(id__in=questions)
+                   .values_list("id", flat=True)) if questions else set())
     asking = {row["id"]: row for row in rows
-              if row["kind"] in TO_NAMED_UNITS and named.get(row["id"])}
-    book = _Leaders(units={row["holder_unit_after_id"] for row in unit_held}
-                    | {unit.pk for event_id in asking for unit in named[event_id]},
+              if row["kind"] in TO_NAMED_UNITS and named.get(row["id"])
+              and row["task__state"] in OPEN_STATES
+              and (row["kind"] != EventKind.CONSULT or row["id"] in pending)}
+    asked = {unit.pk for event_id in asking for unit in named[event_id]}
+    book = _Leaders(units={row["holder_unit_after_id"] for row in unit_held} | asked,
                     tasks={row["task_id"] for row in deciding},
                     days=[_local_day(row["at"])
-                          for row in (*deciding, *unit_held, *asking.values())])
+                          for row in (*deciding, *unit_held, *asking.values())],
+                    everyone=asked)
     found: dict[int, list[int]] = {}
     for row in news:
         if _asks_decision(row):
@@ -525,7 +535,7 @@ def _recipients(rows: Sequence[Mapping[str, Any]], named: Mapping[int, list[Name
                 pairs.append((pk, None))
         if row["id"] in asking:
             for unit in named[row["id"]]:
-                for leader in book.leaders(unit.pk, _local_day(row["at"])):
+                for leader in book.answering(unit.pk, _local_day(row["at"])):
                     if leader.pk not in seen:
                         seen.add(leader.pk)
                         pairs.append((leader.pk, unit))
@@ -557,17 +567,26 @@ def _snapshots(rows: Sequence[Mapping[str, Any]]
 
 class _Leaders:
     """The heads and deputies of `units`, and of the assigning units of `tasks` and every
-    unit above those, on `days` (memberships in force those days), read in two queries: the
-    leaders of every unit a run needs, never a query per event or task. A
-    `workflow.LeaderBook`, for `workflow.deciders`."""
+    unit above those, on `days` (memberships in force those days), and every member of the
+    units `everyone`, read in three queries: the people of every unit a run needs, never a
+    query per event or task. A `workflow.LeaderBook`, for `workflow.deciders`."""
 
     def __init__(self, *, units: Iterable[int], tasks: Iterable[int],
-                 days: Iterable[dt.date]) -> None:
+                 days: Iterable[dt.date], everyone: Iterable[int] = ()) -> None:
         self.parent: dict[int, int | None] = {}
         self.members: dict[int, list[tuple[int, str, dt.date, dt.date | None]]] = {}
-        units, tasks, days = list(units), list(tasks), list(days)
+        self.staff: dict[int, list[tuple[int, str, dt.date, dt.date | None]]] = {}
+        units, tasks, days, everyone = list(units), list(tasks), list(days), list(everyone)
         if not days:
             return
+        if everyone:
+            for unit_id, official_id, code, start, end in (
+                Membership.objects.filter(unit_id__in=everyone, start__lte=max(days))
+                .filter(Q(end__isnull=True) | Q(end__gte=min(days)))
+                .order_by("official_id", "start")
+                .values_list("unit_id", "official_id", "official__code", "start", "end")
+            ):
+                self.staff.setdefault(unit_id, []).append((official_id, code, start, end))
         wanted = Q(pk__in=units)
         if tasks:
             assigning = Unit.objects.filter(
@@ -588,8 +607,19 @@ class _Leaders:
     def leaders(self, unit_id: int, day: dt.date) -> list[Official]:
         """The heads and deputies of the unit on `day` (`workflow.Directory.leaders`), each
         once, by id; only their id and code are loaded."""
+        return self._on(self.members.get(unit_id, ()), day)
+
+    def answering(self, unit_id: int, day: dt.date) -> list[Official]:
+        """Who answers for a unit (one of `everyone`) asked something on `day`: its heads
+        and deputies, or while it has neither, its members (the rule of
+        `tasks.selectors.opinion_unit_codes`)."""
+        return (self.leaders(unit_id, day)
+                or self._on(self.staff.get(unit_id, ()), day))
+
+    @staticmethod
+    def _on(rows, day: dt.date) -> list[Official]:
         found: dict[int, Official] = {}
-        for official_id, code, start, end in self.members.get(unit_id, ()):
+        for official_id, code, start, end in rows:
             if start <= day and (end is None or end >= day):
                 found.setdefault(official_id, Official(pk=official_id, code=code))
         return list(found.values())
@@ -623,8 +653,8 @@ def notifications_due_and_overdue(
     A fixed number of queries whatever the number of tasks: per kind, the tasks held in an
     official's name (what was told already left out in SQL), the unit-held ones and what
     their leaders were told already; once, the leaders of the units holding them (`_Leaders`).
-    The opinions asked of units and not given are told by the same rule of days, to the
-    units' leaders (`_opinions_due`).
+    The opinions asked of units and not given are told by the same rule of days, to whoever
+    answers for the units (`_opinions_due`).
     """
     from thuocdo.core.calendar import work_calendar
 
@@ -689,29 +719,31 @@ def notifications_due_and_overdue(
 
 def _opinions_due(*, today: dt.date, now: dt.datetime,
                   soon: tuple[dt.date, dt.date]) -> dict[str, int]:
-    """Tell the leaders (on `today`) of each unit whose opinion on an open task waits that
-    its reply deadline is 2 working days away (in [`soon`)) or has passed; each question
-    once to each of them (the key names the consultation). A few queries: the questions,
-    the units asked, their leaders, what was told already."""
-    from thuocdo.tasks.choices import OPEN_STATES
-
+    """Tell whoever answers (on `today`: `_Leaders.answering`) for each unit whose opinion
+    on an open task waits that its reply deadline is 2 working days away (in [`soon`)) or
+    has passed; each question once to each of them (the key names the consultation). A
+    few queries: the questions, the units asked, their people, what was told already (left
+    out by a subquery, not a list of ids)."""
     by_kind = {
         NotificationKind.OPINION_DUE_SOON: Q(reply_due__gte=soon[0].isoformat(),
                                              reply_due__lt=soon[1].isoformat()),
         NotificationKind.OPINION_OVERDUE: Q(reply_due__lt=today.isoformat()),
     }
-    asked = {kind: list(consultations_pending().filter(q, task__state__in=list(OPEN_STATES))
-                        .order_by("id").values("id", "task_id", "task__code", "task__title",
-                                               "asked_code", "reply_due"))
-             for kind, q in by_kind.items()}
+    pending = {kind: consultations_pending().filter(q, task__state__in=list(OPEN_STATES))
+               for kind, q in by_kind.items()}
+    asked = {kind: list(found.order_by("id").values("id", "task_id", "task__code",
+                                                   "task__title", "asked_code", "reply_due"))
+             for kind, found in pending.items()}
     rows = [row for found in asked.values() for row in found]
     if not rows:
         return {str(kind): 0 for kind in by_kind}
     units = {code: NamedUnit(pk, name) for code, pk, name in Unit.objects.filter(
         code__in={row["asked_code"] for row in rows}).values_list("code", "pk", "name")}
-    book = _Leaders(units={unit.pk for unit in units.values()}, tasks=(), days=[today])
+    asked_ids = {unit.pk for unit in units.values()}
+    book = _Leaders(units=asked_ids, tasks=(), days=[today], everyone=asked_ids)
     told = set(Notification.objects.filter(
-        kind__in=list(by_kind), event_id__in=[row["id"] for row in rows],
+        Q(*[Q(kind=kind, event_id__in=pending[kind].values("id")) for kind in by_kind],
+          _connector=Q.OR),
     ).values_list("kind", "event_id", "recipient_id"))
     counts = {}
     with translation.override(settings.LANGUAGE_CODE):
@@ -729,7 +761,7 @@ def _opinions_due(*, today: dt.date, now: dt.datetime,
                     recipient_id=leader.pk, kind=kind, task_id=row["task_id"],
                     event_id=row["id"], key=f"{kind}:{row['id']}:{leader.pk}", deadline=due,
                     created_at=now, title=title, body=body, url=task_url(row["task__code"]),
-                ) for leader in book.leaders(unit.pk, today)
+                ) for leader in book.answering(unit.pk, today)
                     if (kind, row["id"], leader.pk) not in told)
             counts[str(kind)] = insert_notifications(notes)
     return counts

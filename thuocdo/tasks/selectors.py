@@ -381,24 +381,37 @@ def consultations_pending() -> QuerySet[TaskEvent]:
             .exclude(Exists(answered)))
 
 
-def _consultations_pending(unit_codes) -> QuerySet[TaskEvent]:
-    """`consultations_pending` of a task (`OuterRef("pk")`) asked of a unit of `unit_codes`
-    (codes, or a subquery of them)."""
-    return consultations_pending().filter(task=OuterRef("pk"), asked_code__in=unit_codes)
+def opinion_unit_codes(official_id: int, day: dt.date) -> list[str]:
+    """The codes of the units whose opinion `official_id` gives on `day`: those they lead
+    (head or deputy), and those they belong to that have neither that day, whose members
+    answer for them. The same people are told of a question and its deadline
+    (`notifications.services`). Two small queries, whatever the number of tasks."""
+    from thuocdo.org.choices import LEADER_POSITIONS
+    from thuocdo.org.models import Membership, Unit
+
+    current = Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
+    mine = set(Membership.objects.filter(current, official_id=official_id)
+               .values_list("unit_id", "position"))
+    led = {unit for unit, position in mine if position in LEADER_POSITIONS}
+    others = {unit for unit, _position in mine} - led
+    if others:
+        led |= others - set(Membership.objects.filter(
+            current, unit_id__in=others, position__in=list(LEADER_POSITIONS))
+            .values_list("unit_id", flat=True))
+    return list(Unit.objects.filter(pk__in=led).values_list("code", flat=True)) if led else []
 
 
-def _led_unit_codes(official_id: int, day: dt.date) -> QuerySet:
-    """The codes of the units `official_id` leads on `day`, as a subquery."""
-    from thuocdo.org.models import Unit
-
-    return Unit.objects.filter(pk__in=_led_units(official_id, day)).values("code")
+def _asked_of(codes: list[str]) -> QuerySet[TaskEvent]:
+    """The questions pending for the units `codes` on open tasks (`consultations_pending`)."""
+    return consultations_pending().filter(asked_code__in=codes,
+                                          task__state__in=list(OPEN_STATES))
 
 
 def opinions_to_give_q(official_id: int, *, day: dt.date) -> Q:
-    """Open tasks whose opinion was asked of a unit `official_id` leads (head or deputy, on
-    `day`) and not yet given: its leaders, who are told of it, answer for the unit."""
-    return Q(state__in=list(OPEN_STATES)) & Q(Exists(
-        _consultations_pending(_led_unit_codes(official_id, day))))
+    """Open tasks whose opinion was asked of a unit `official_id` answers for on `day`
+    (`opinion_unit_codes`) and not yet given."""
+    codes = opinion_unit_codes(official_id, day)
+    return Q(pk__in=_asked_of(codes).values("task_id")) if codes else Q(pk__in=[])
 
 
 def _opinions_to_give(scope: Scope, day: dt.date) -> list[Task]:
@@ -407,12 +420,13 @@ def _opinions_to_give(scope: Scope, day: dt.date) -> list[Task]:
     `opinion_due` (that question's reply deadline)."""
     from thuocdo.org.models import Unit
 
-    me = scope.official_id
-    pending = (_consultations_pending(_led_unit_codes(me, day))
-               .order_by("reply_due", "seq"))
+    codes = opinion_unit_codes(scope.official_id, day)
+    if not codes:
+        return []
+    pending = _asked_of(codes).filter(task=OuterRef("pk")).order_by("reply_due", "seq")
     tasks = list(
         task_list(scope=scope)
-        .filter(opinions_to_give_q(me, day=day))
+        .filter(pk__in=_asked_of(codes).values("task_id"))
         .annotate(opinion_code=Subquery(pending.values("asked_code")[:1],
                                         output_field=CharField()),
                   opinion_due_text=Subquery(pending.values("reply_due")[:1],
@@ -424,6 +438,7 @@ def _opinions_to_give(scope: Scope, day: dt.date) -> list[Task]:
         task.opinion_unit = units.get(task.opinion_code)
         task.opinion_due = (dt.date.fromisoformat(task.opinion_due_text)
                             if task.opinion_due_text else None)
+        task.opinion_late = task.opinion_due is not None and task.opinion_due < day
     return tasks
 
 

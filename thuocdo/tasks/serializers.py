@@ -191,6 +191,19 @@ class TaskEventSerializer(serializers.ModelSerializer):
         return _holder(event.holder_unit_after, event.holder_official_after)
 
 
+class OpinionTaskSerializer(TaskSerializer):
+    """A task whose opinion was asked of the caller's unit: the task, the unit asked and the
+    reply deadline (its earliest question not answered, if several)."""
+
+    opinion_unit = serializers.CharField(source="opinion_unit.code", read_only=True,
+                                         help_text="Code of the unit asked.")
+    opinion_due = serializers.DateField(read_only=True, help_text="The reply deadline.")
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "opinion_unit", "opinion_due"]
+        read_only_fields = fields
+
+
 class MyWorkSerializer(serializers.Serializer):
     """"Việc của tôi": the caller's open work, most pressing first."""
 
@@ -203,8 +216,10 @@ class MyWorkSerializer(serializers.Serializer):
     to_decide = TaskSerializer(many=True, help_text="Extension requests waiting for the "
                                                     "caller's decision (they assigned the "
                                                     "task, or lead the assigning unit).")
-    opinions = TaskSerializer(many=True, help_text="Open tasks whose opinion was asked of a "
-                                                   "unit the caller leads and not yet given.")
+    opinions = OpinionTaskSerializer(
+        many=True, help_text="Open tasks whose opinion was asked of the caller's unit (one they "
+                             "lead, or one with no head or deputy) and not yet given, the "
+                             "earliest reply deadline first.")
     count = serializers.IntegerField()
 
 

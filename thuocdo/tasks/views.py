@@ -132,16 +132,19 @@ def _my_work_context(request) -> dict:
         ("to_decide", _("Extension requests to decide"), work.to_decide,
          _("Work you assigned whose holder asks for a later deadline: grant or refuse it.")),
         ("opinions", _("Opinions asked of your unit"), work.opinions,
-         _("Another unit's work on which the opinion of a unit you lead was asked: give it "
-           "by the reply deadline, or the delay is counted against your unit (S5).")),
+         _("Another unit's work on which your unit's opinion was asked (a unit you lead, or "
+           "one with no head or deputy): give it by the reply deadline, or the delay is "
+           "counted against your unit (S5).")),
         ("waiting", _("Waiting on others"), work.waiting,
          _("Work you lead that waits for guidance or for approval.")),
     ]
     return {
         "nav": "my_work",
         "official": official,
+        # opinions only when some are asked: most officials answer for no unit
         "sections": [{"key": key, "title": title, "tasks": tasks, "help": help_text}
-                     for key, title, tasks, help_text in sections],
+                     for key, title, tasks, help_text in sections
+                     if tasks or key != "opinions"],
         "total": work.count,
     }
 

@@ -428,6 +428,20 @@ def test_waiting_share_counts_each_working_day_once():
     assert waiting_share(t, CAL, END) == pytest.approx(4 / 7)
 
 
+def test_one_reply_answers_every_question_its_unit_was_asked():
+    """The workflow's rule (`TaskSnapshot.consults`): a unit asked twice replies once, and
+    may not reply again. The reply on Monday 12 is 2 working days late on the first
+    question (due Thursday 8) and in time for the second (due 14): one S5, no question
+    left open to raise another; one S6 for the one reply without a clear position."""
+    t = task(ev("consult", at(2), None, to_unit="U2", reply_due="2026-10-08"),
+             ev("consult", at(5), None, to_unit="U2", reply_due="2026-10-14"),
+             ev("consult_reply", at(12), "U2.H", unit="U2", clear_position=False))
+    found = [(s.code, s.events) for s in detect(t) if s.code in ("S5", "S6")]
+    assert found == [("S5", (0, 2)), ("S6", (0, 2))]
+    s5 = next(s for s in detect(t) if s.code == "S5")
+    assert "chậm 2 ngày làm việc so với hạn 08/10/2026" in s5.explanation
+
+
 fractions = st.builds(Fraction, st.integers(min_value=0, max_value=12),
                       st.integers(min_value=1, max_value=6))
 

@@ -153,3 +153,35 @@ def test_an_opinion_given_or_work_closed_is_not_due(world):
         reply_due=D(2026, 10, 14), question="Bổ sung số liệu quý III?")
     assert deadlines(12)[K.OPINION_DUE_SOON] == 1
     assert told(K.OPINION_DUE_SOON) == [("DV.HEAD", given.code)]
+
+
+def test_a_unit_with_no_head_or_deputy_is_told_through_its_members(world):
+    """HN.BD.VP has only staff: its member answers for it, so he is told of the question,
+    of its deadline and, coordinating, of the task; the lead told once, as the lead."""
+    task = assign(world)
+    act(world, task, "accept", "CG.STAFF", at(2))
+    act(world, task, "consult", "CG.STAFF", at(2, 10), to_unit="HN.BD.VP",
+        reply_due=D(2026, 10, 9), question="Ý kiến?")
+    other = assign(world, lead="DV.HEAD", unit="HN.CG.DV",
+                   coordinating=[(world.units["HN.BD.VP"], D(2026, 10, 9)),
+                                 (world.units["HN.CG.VP"], D(2026, 10, 9))])
+    run()
+    assert told(K.CONSULTED) == [("BD.STAFF", task.code)]
+    assert sorted(told(K.COORDINATING)) == [("BD.STAFF", other.code), ("CG.STAFF", other.code),
+                                            ("CG.STAFF2", other.code)]
+    assert deadlines(7)[K.OPINION_DUE_SOON] == 1
+    assert told(K.OPINION_DUE_SOON) == [("BD.STAFF", task.code)]
+
+
+def test_a_question_answered_or_work_closed_before_the_job_runs_asks_nothing(world):
+    """The job runs every few minutes: a unit that replied meanwhile is not asked what it
+    answered (the holder is told the opinion), and a unit is not told to coordinate on
+    work cancelled meanwhile."""
+    answered = consulted(world)
+    act(world, answered, "consult_reply", "DV.HEAD", at(2, 11), unit="HN.CG.DV",
+        clear_position=True, answer="Đồng ý")
+    cancelled = assign(world, coordinating=[(world.units["HN.CG.DV"], D(2026, 10, 9))])
+    act(world, cancelled, "cancel", "CG.HEAD", at(1, 9), reason="Giao nhầm")
+    run()
+    assert told(K.CONSULTED) == told(K.COORDINATING) == []
+    assert told(K.OPINION_GIVEN) == [("CG.STAFF", answered.code)]

@@ -84,8 +84,14 @@ def test_a_coordinating_units_members_read_the_task(world, product):
 
 def test_opinions_wait_for_the_consulted_units_leaders_until_given(world, product, ward_head):
     """The earliest reply deadline first; a reply takes the task off; asked again, it is
-    back. The staff of a consulted unit reads the task but has no such section: its leaders
-    answer for the unit (and are told)."""
+    back. The staff of a consulted unit with a head reads the task but has no such section:
+    its leaders answer for the unit (and are told); in a unit with no head or deputy (HN.BD.VP)
+    its members answer."""
+    ward_staff = org.official_create(code="DV.STAFF", name="Ngô Văn Sáu")
+    org.membership_start(official=ward_staff, unit=world.units["HN.CG.DV"], position="staff",
+                         task_group=world.groups["CM"], start=D(2026, 1, 1))
+    ward_staff_user = accounts.user_create(email="dv.staff@example.vn", password=PASSWORD,
+                                           official=ward_staff)
     late = accepted(world, product, "LATER")
     consult(world, late, "HN.CG.DV", D(2026, 10, 12))
     soon = accepted(world, product, "SOONER")
@@ -96,14 +102,18 @@ def test_opinions_wait_for_the_consulted_units_leaders_until_given(world, produc
     first = work.opinions[0]
     assert (first.opinion_unit.code, first.opinion_due) == ("HN.CG.DV", D(2026, 10, 8))
     assert work.count == 2
-    # staff of a consulted unit: reads it, but it is not "theirs" to give
-    assert opinions(world.user("outsider")) == []
-    assert selectors.task_list(scope=scope_for(world.user("outsider"))).filter(
+    # staff of a consulted unit with a head: reads it, but the head answers
+    assert opinions(ward_staff_user) == []
+    assert selectors.task_list(scope=scope_for(ward_staff_user)).filter(
         code="SOONER").exists()
+    # the only member of a unit with no head or deputy answers for it
+    assert opinions(world.user("outsider")) == ["SOONER"]
+    assert work.opinions[0].opinion_unit.code == "HN.CG.DV"
     # the other unit's reply does not answer the ward's question
     act(world, soon, "consult_reply", "BD.STAFF", 3, unit="HN.BD.VP", clear_position=True,
         answer="Đồng ý")
     assert opinions(ward_head) == ["SOONER", "LATER"]
+    assert opinions(world.user("outsider")) == []
     act(world, soon, "consult_reply", "DV.HEAD", 4, unit="HN.CG.DV", clear_position=True,
         answer="Đồng ý")
     assert opinions(ward_head) == ["LATER"]
@@ -146,9 +156,27 @@ def test_the_page_summary_home_and_api_show_the_opinion(world, product, ward_hea
     item = next(w for w in waiting if "opinion" in w.text)
     assert (item.count, item.url) == (1, reverse("tasks:my_work") + "#section-opinions")
     api = client.get(reverse("api:my-work"))
-    assert [t["code"] for t in api.json()["opinions"]] == ["ASKED"]
+    assert [(t["code"], t["opinion_unit"], t["opinion_due"]) for t in api.json()["opinions"]] \
+        == [("ASKED", "HN.CG.DV", "2026-10-09")]
     assert api.json()["count"] == 1
     # the page of the task opens for him, with the reply form
     detail = client.get(task.get_absolute_url())
     assert detail.status_code == 200
     assert "Give the unit&#x27;s opinion" in detail.content.decode()
+
+
+def test_the_section_is_left_out_when_empty_and_a_late_reply_is_marked(
+        world, product, ward_head, client_for, today):
+    """Most officials answer for no unit: no empty section for them. A question whose reply
+    deadline passed says so on its row."""
+    page = client_for(world.user("staff")).get(reverse("tasks:my_work")).content.decode()
+    assert 'id="section-opinions"' not in page
+    late = accepted(world, product, "LATE-REPLY")
+    consult(world, late, "HN.CG.DV", D(2026, 10, 5))  # today is the 6th
+    fresh = accepted(world, product, "FRESH-REPLY")
+    consult(world, fresh, "HN.CG.DV", D(2026, 10, 9))
+    response = client_for(ward_head).get(reverse("tasks:my_work"))
+    rows = {t.code: t.opinion_late for s in response.context["sections"]
+            if s["key"] == "opinions" for t in s["tasks"]}
+    assert rows == {"LATE-REPLY": True, "FRESH-REPLY": False}
+    assert response.content.decode().count("reply overdue") == 1
