@@ -596,8 +596,9 @@ def task_act(request, kind: str, code: str):
                     return _act_response(request, task, return_to=return_to, alert=stale)
                 messages.error(request, stale)
                 return redirect(back)
-            form.add_error(exc.field if exc.field in form.fields else None,
-                           exc.service_message)
+            for problem in exc.problems:  # each refusal beside its own input
+                form.add_error(problem.field if problem.field in form.fields else None,
+                               problem.service_message)
         else:
             notice = _done_message(event, events)
             if htmx:

@@ -659,6 +659,38 @@ def _bool(data: dict, name: str) -> bool:
     return bool(value)
 
 
+def _passed_to(snap: TaskSnapshot, kind: str, data: dict, day: dt.date,
+               d: Directory) -> tuple[Unit, Official | None]:
+    """Where a transfer or a return sends the work (unit, official or None), or why not."""
+    unit = _unit(data, "to_unit", d)
+    official = _official(data, "to_official", d)
+    if official is not None and not d.is_member(official.pk, unit.pk, day):
+        raise _err(_("%(official)s does not work in %(unit)s.")
+                   % {"official": official.code, "unit": unit.code},
+                   "holder_not_member", "to_official")
+    if (unit.pk, official.pk if official else None) == (
+        snap.holder_unit.pk, snap.holder_official.pk if snap.holder_official else None
+    ):
+        raise _err(_("The work is already there."), "same_holder", "to_unit")
+    if kind == EventKind.RETURN and not any(
+        u == unit.pk and (official is None or o == official.pk) for u, o in snap.holders
+    ):
+        raise _err(_("Work can only be returned to someone who held it before."),
+                   "return_not_previous_holder", "to_unit")
+    return unit, official
+
+
+def _later_deadline(snap: TaskSnapshot, data: dict, day: dt.date) -> dt.date:
+    """The `new_due` of an extension asked or granted: later than the deadline in force,
+    and not in the past."""
+    new_due = _date(data, "new_due")
+    if new_due <= snap.due_in_force or new_due < day:
+        raise _err(_("The new deadline must be later than the deadline in force, "
+                     "%(due)s, and not in the past.") % {"due": _short(snap.due_in_force)},
+                   "extension_not_later", "new_due")
+    return new_due
+
+
 def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
            at: dt.datetime, directory: Directory, recorded: bool = False) -> Decision:
     """Apply the table and the payload rules of `kind`; raise ServiceError if refused.
@@ -697,77 +729,74 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
     unit, official = snap.holder_unit, snap.holder_official
     state_after = transition.target or snap.state
     clean: dict[str, Any] = {}
+    # The checks of a payload's fields that do not depend on each other are said together
+    # (`Problems`): a wrong unit and a wrong day at once, each on its input.
+    problems = Problems()
     if kind in {EventKind.TRANSFER, EventKind.RETURN}:
-        unit = _unit(data, "to_unit", d)
-        official = _official(data, "to_official", d)
-        if official is not None and not d.is_member(official.pk, unit.pk, day):
-            raise _err(_("%(official)s does not work in %(unit)s.")
-                       % {"official": official.code, "unit": unit.code},
-                       "holder_not_member", "to_official")
-        if (unit.pk, official.pk if official else None) == (
-            snap.holder_unit.pk, snap.holder_official.pk if snap.holder_official else None
-        ):
-            raise _err(_("The work is already there."), "same_holder", "to_unit")
-        if kind == EventKind.RETURN and not any(
-            u == unit.pk and (official is None or o == official.pk) for u, o in snap.holders
-        ):
-            raise _err(_("Work can only be returned to someone who held it before."),
-                       "return_not_previous_holder", "to_unit")
+        with problems.check():
+            unit, official = _passed_to(snap, kind, data, day, d)
+        with problems.check():
+            reason = _text(data, "reason")
+        problems.raise_found()
         clean = {"to_unit": unit.code, "to_official": official.code if official else None,
-                 "reason": _text(data, "reason")}
+                 "reason": reason}
     elif kind == EventKind.EXTENSION_REQUEST:
-        requested = _date(data, "new_due")
-        # As a grant: a day already past could never be granted as asked, and one request
-        # pending stops the holder asking again until it is answered.
-        if requested <= snap.due_in_force or requested < day:
-            raise _err(_("The new deadline must be later than the deadline in force, "
-                         "%(due)s, and not in the past.") % {"due": _short(snap.due_in_force)},
-                       "extension_not_later", "new_due")
-        clean = {"new_due": requested.isoformat(), "reason": _text(data, "reason")}
+        with problems.check():
+            # As a grant: a day already past could never be granted as asked, and one
+            # request pending stops the holder asking again until it is answered.
+            requested = _later_deadline(snap, data, day)
+        with problems.check():
+            reason = _text(data, "reason")
+        problems.raise_found()
+        clean = {"new_due": requested.isoformat(), "reason": reason}
     elif kind == EventKind.EXTENSION_GRANT:
-        new_due = _date(data, "new_due")
-        if new_due <= snap.due_in_force or new_due < day:
-            raise _err(_("The new deadline must be later than the deadline in force, "
-                         "%(due)s, and not in the past.") % {"due": _short(snap.due_in_force)},
-                       "extension_not_later", "new_due")
-        clean = {"new_due": new_due.isoformat(), "old_due": snap.due_in_force.isoformat()}
+        with problems.check():
+            new_due = _later_deadline(snap, data, day)
         # A deadline that moves says why (the refusal does too); a recorded grant without a
         # reason keeps its payload as it was.
         reason = str(data.get("reason") or "").strip()
         if not reason and not recorded:
-            raise _err(_("A granted extension needs a reason: say why the deadline moves."),
-                       "missing_reason", "reason")
+            problems.add(_err(_("A granted extension needs a reason: say why the deadline "
+                                "moves."), "missing_reason", "reason"))
+        problems.raise_found()
+        clean = {"new_due": new_due.isoformat(), "old_due": snap.due_in_force.isoformat()}
         if reason:
             clean["reason"] = reason
     elif kind in {EventKind.EXTENSION_REFUSE, EventKind.EXCUSE_DELAY, EventKind.CANCEL}:
         clean = {"reason": _text(data, "reason")}
     elif kind == EventKind.GUIDANCE_REQUEST:
-        official = _official(data, "to_official", d)
-        if official is None:
-            raise _err(_("Name the official whose guidance is asked."), "missing_to_official",
-                       "to_official")
-        found = d.unit_of(official.pk, day)
-        if found is None or (snap.holder_official is not None
-                             and official.pk == snap.holder_official.pk):
-            raise _err(_("Guidance must be asked of another official in service."),
-                       "guidance_target", "to_official")
-        unit = found
-        clean = {"to_official": official.code, "to_unit": unit.code,
-                 "question": _text(data, "question")}
+        with problems.check():
+            official = _official(data, "to_official", d)
+            if official is None:
+                raise _err(_("Name the official whose guidance is asked."),
+                           "missing_to_official", "to_official")
+            found = d.unit_of(official.pk, day)
+            if found is None or (snap.holder_official is not None
+                                 and official.pk == snap.holder_official.pk):
+                raise _err(_("Guidance must be asked of another official in service."),
+                           "guidance_target", "to_official")
+            unit = found
+        with problems.check():
+            question = _text(data, "question")
+        problems.raise_found()
+        clean = {"to_official": official.code, "to_unit": unit.code, "question": question}
     elif kind == EventKind.GUIDANCE_REPLY:
         if snap.guidance_resume is None:
             raise _err(_("No guidance request is pending."), "no_guidance_request")
         unit, official = snap.guidance_resume
         clean = {"answer": str(data.get("answer") or "").strip()}
     elif kind == EventKind.CONSULT:
-        target = _unit(data, "to_unit", d)
-        if target.pk == snap.holder_unit.pk:
-            raise _err(_("Consult another unit, not the one holding the work."),
-                       "consult_target", "to_unit")
-        reply_due = _date(data, "reply_due")
-        if reply_due < day:
-            raise _err(_("The reply deadline cannot be in the past."), "consult_due",
-                       "reply_due")
+        with problems.check():
+            target = _unit(data, "to_unit", d)
+            if target.pk == snap.holder_unit.pk:
+                raise _err(_("Consult another unit, not the one holding the work."),
+                           "consult_target", "to_unit")
+        with problems.check():
+            reply_due = _date(data, "reply_due")
+            if reply_due < day:
+                raise _err(_("The reply deadline cannot be in the past."), "consult_due",
+                           "reply_due")
+        problems.raise_found()
         clean = {"to_unit": target.code, "reply_due": reply_due.isoformat(),
                  "question": str(data.get("question") or "").strip()}
     elif kind == EventKind.CONSULT_REPLY:

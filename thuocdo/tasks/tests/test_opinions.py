@@ -180,3 +180,34 @@ def test_the_section_is_left_out_when_empty_and_a_late_reply_is_marked(
             if s["key"] == "opinions" for t in s["tasks"]}
     assert rows == {"LATE-REPLY": True, "FRESH-REPLY": False}
     assert response.content.decode().count("reply overdue") == 1
+
+
+def test_a_consultation_refused_says_every_wrong_field_at_once(world, product, client_for,
+                                                               today):
+    """The holder's own unit and a past day were said one after the other: the unit first,
+    the day once the unit was right. Both now, each beside its input; nothing written."""
+    from thuocdo.core.errors import ServiceError
+
+    task = accepted(world, product, "BOTH")
+    with pytest.raises(ServiceError) as refused:
+        consult(world, task, "HN.CG.VP", D(2026, 10, 1), day=3)
+    assert [p.field for p in refused.value.problems] == ["to_unit", "reply_due"]
+    response = client_for(world.user("staff")).post(
+        reverse("tasks:task_act", kwargs={"kind": "consult", "code": task.code}),
+        {"expected_version": task.events.count(), "to_unit": "HN.CG.VP",
+         "reply_due": "01/10/2026", "question": "?"})
+    errors = next(a for a in response.context["actions"] if a["kind"] == "consult")["form"].errors
+    assert errors == {"to_unit": ["Consult another unit, not the one holding the work."],
+                      "reply_due": ["The reply deadline cannot be in the past."]}
+    assert task.events.count() == 2  # created, accepted
+
+
+def test_an_extension_request_says_a_wrong_day_and_a_missing_reason_together(world, product):
+    from thuocdo.core.errors import ServiceError
+
+    task = accepted(world, product, "EXT")
+    with pytest.raises(ServiceError) as refused:
+        act(world, task, "extension_request", "CG.STAFF", 3, new_due=D(2026, 10, 10),
+            reason="")
+    assert [p.service_code for p in refused.value.problems] == ["extension_not_later",
+                                                                "missing_reason"]
