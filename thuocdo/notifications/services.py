@@ -48,7 +48,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -385,21 +385,25 @@ def _notify_event_window(*, after: int, upto: int, now: dt.datetime,
                          or data.get("note") or "").strip()
             due = _as_date(row["granted_due"]) or row["task__due"]
             url = task_url(row["task__code"])
+            replying = (named[row["id"]][0] if row["kind"] == EventKind.CONSULT_REPLY
+                        and named.get(row["id"]) else None)
+            # one text per kind of news of the event: the work's, or a named unit's
+            texts: dict[NamedUnit | None, tuple[str, str, str]] = {}
             # the holder's news first: a key is told once, and theirs is the main one
             for recipient, unit in recipients.get(row["id"], ()):
-                kind = (TO_NAMED_UNITS[row["kind"]] if unit is not None
-                        else EVENT_KINDS[row["kind"]])
-                replying = (named[row["id"]][0] if row["kind"] == EventKind.CONSULT_REPLY
-                            and named.get(row["id"]) else None)
-                title, body = _texts(
-                    kind, code=row["task__code"], title=row["task__title"], due=due,
-                    actor=_who(row["actor__name"], row["actor__code"]), reason=reason,
-                    new_due=_as_date(data.get("new_due")),
-                    unit=(row["holder_unit_after__name"]
-                          if row["holder_official_after_id"] is None else None),
-                    unasked=(row["kind"] == EventKind.EXTENSION_GRANT
-                             and row["extension_before"] != EventKind.EXTENSION_REQUEST),
-                    named=unit or replying, lead=row["task__lead_unit__name"])
+                if unit not in texts:
+                    kind = (TO_NAMED_UNITS[row["kind"]] if unit is not None
+                            else EVENT_KINDS[row["kind"]])
+                    texts[unit] = (kind, *_texts(
+                        kind, code=row["task__code"], title=row["task__title"], due=due,
+                        actor=_who(row["actor__name"], row["actor__code"]), reason=reason,
+                        new_due=_as_date(data.get("new_due")),
+                        unit=(row["holder_unit_after__name"]
+                              if row["holder_official_after_id"] is None else None),
+                        unasked=(row["kind"] == EventKind.EXTENSION_GRANT
+                                 and row["extension_before"] != EventKind.EXTENSION_REQUEST),
+                        named=unit or replying, lead=row["task__lead_unit__name"]))
+                kind, title, body = texts[unit]
                 notes.append(Notification(
                     recipient_id=recipient, kind=kind, task_id=row["task_id"],
                     event_id=row["id"], key=f"event:{row['id']}:{recipient}",
@@ -477,12 +481,19 @@ def _named_units(rows: Sequence[Mapping[str, Any]]) -> dict[int, list[NamedUnit]
             wanted[row["id"]] = [(code, day) for code, day in data.get("coordinating") or ()]
         elif row["kind"] == EventKind.CONSULT_REPLY:
             wanted[row["id"]] = [(data.get("unit"), None)]
-    codes = {str(code) for pairs in wanted.values() for code, _day in pairs}
-    units = ({code: (pk, name) for code, pk, name in Unit.objects.filter(code__in=codes)
-              .values_list("code", "pk", "name")} if codes else {})
-    return {event_id: [NamedUnit(*units[str(code)], _as_date(day)) for code, day in pairs
+    units = _units_by_code({str(code) for pairs in wanted.values() for code, _day in pairs})
+    return {event_id: [replace(units[str(code)], due=_as_date(day)) for code, day in pairs
                        if str(code) in units]
             for event_id, pairs in wanted.items()}
+
+
+def _units_by_code(codes: set[str]) -> dict[str, NamedUnit]:
+    """The units of `codes` (code → unit, no deadline), in one query; unknown codes left
+    out."""
+    if not codes:
+        return {}
+    return {code: NamedUnit(pk, name) for code, pk, name in
+            Unit.objects.filter(code__in=codes).values_list("code", "pk", "name")}
 
 
 def _recipients(rows: Sequence[Mapping[str, Any]], named: Mapping[int, list[NamedUnit]]
@@ -737,8 +748,7 @@ def _opinions_due(*, today: dt.date, now: dt.datetime,
     rows = [row for found in asked.values() for row in found]
     if not rows:
         return {str(kind): 0 for kind in by_kind}
-    units = {code: NamedUnit(pk, name) for code, pk, name in Unit.objects.filter(
-        code__in={row["asked_code"] for row in rows}).values_list("code", "pk", "name")}
+    units = _units_by_code({row["asked_code"] for row in rows})
     asked_ids = {unit.pk for unit in units.values()}
     book = _Leaders(units=asked_ids, tasks=(), days=[today], everyone=asked_ids)
     told = set(Notification.objects.filter(
@@ -754,9 +764,8 @@ def _opinions_due(*, today: dt.date, now: dt.datetime,
                 due = _as_date(row["reply_due"])
                 if unit is None or due is None:
                     continue
-                named = NamedUnit(unit.pk, unit.name, due)
                 title, body = _texts(kind, code=row["task__code"], title=row["task__title"],
-                                     due=due, named=named)
+                                     due=due, named=replace(unit, due=due))
                 notes.extend(Notification(
                     recipient_id=leader.pk, kind=kind, task_id=row["task_id"],
                     event_id=row["id"], key=f"{kind}:{row['id']}:{leader.pk}", deadline=due,
