@@ -418,9 +418,11 @@ class HistoryGenerator:
             task["directive"] = _pick(rng, lead.directives)
         task["lead_unit"] = lead.unit
         task["lead_official"] = lead.code
+        coordinating = None
         if lead.neighbours and random_() < 0.08:
-            unit, _answerer = _pick(rng, lead.neighbours)
-            task["coordinating_units"] = [{"unit": unit, "due": iso[day + max(1, allowance // 2)]}]
+            unit, answerer = _pick(rng, lead.neighbours)
+            coordinating = (unit, answerer, day + max(1, allowance // 2))
+            task["coordinating_units"] = [{"unit": unit, "due": iso[coordinating[2]]}]
         if allowance >= 3 and random_() < 0.08:
             one = max(1, allowance // 2)
             two = max(0, (allowance - one) // 2)
@@ -434,7 +436,34 @@ class HistoryGenerator:
         scenario = self.scenarios[bisect.bisect(self.scenario_weights,
                                                 random_() * self.scenario_weights[-1])]
         self.tell(story, scenario, lead, assigner, day, due)
+        if coordinating is not None:
+            self.coordinate(story, *coordinating, lead=lead.code, day=day, minute=minute)
         return task, story
+
+    def coordinate(self, s: _Story, unit: str, answerer: str, due: int, *, lead: str,
+                   day: int, minute: int) -> None:
+        """The coordinating unit's input (the unit's opinion, `consult_reply`), given by its
+        head: by its deadline mostly, a few working days late at times, now and then never;
+        none once the work closed before it, nor where the story consulted the same unit
+        (that reply gives the unit's input too: `workflow.coordination_asks`). Drawn from a
+        generator of its own, so the story told (and every later task) stays what the seed
+        made it."""
+        if any(kind == "consult" and extra and extra.get("to_unit") == unit
+               for _d, _m, kind, _a, extra in s.events):
+            return
+        rng = random.Random(  # noqa: S311 - test data
+            f"thuocdo-coordination:{self.seed}:{self.days.iso[day]}:{minute}:{lead}:{unit}")
+        roll = rng.random()
+        if roll < 0.1:
+            return
+        given = due - int(rng.random() * 3) if roll < 0.8 else due + 1 + int(rng.random() * 3)
+        moment = (max(given, day + 1), 7 * 60 + 30 + int(rng.random() * 9 * 60))
+        if s.events and s.events[-1][2] in {"approve", "cancel"} and moment >= s.events[-1][:2]:
+            return
+        bisect.insort(s.events, (*moment, "consult_reply", answerer,
+                                 {"unit": unit, "clear_position": rng.random() < 0.9,
+                                  "answer": _pick_r(rng.random, CONSULT_ANSWERS)}),
+                      key=lambda event: event[:2])
 
     def tell(self, s: _Story, scenario: str, lead: Lead, assigner: str, day: int,
              due: int) -> None:

@@ -67,7 +67,7 @@ from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Membership, Official, Unit
 from thuocdo.tasks.choices import EXTENSION_KINDS, OPEN_STATES, EventKind, TaskState
 from thuocdo.tasks.models import Task, TaskEvent
-from thuocdo.tasks.selectors import consultations_pending, task_logs
+from thuocdo.tasks.selectors import consultations_pending, coordinations_pending, task_logs
 from thuocdo.tasks.workflow import TaskSnapshot, deciders
 
 from .choices import NotificationKind
@@ -153,13 +153,14 @@ def _day(value: dt.date | None) -> str:
 def _texts(kind: str, *, code: str, title: str, due: dt.date | None, actor: str | None = None,
            reason: str = "", late: int = 0, new_due: dt.date | None = None,
            unit: str | None = None, unasked: bool = False, named: NamedUnit | None = None,
-           lead: str | None = None) -> tuple[str, str]:
+           lead: str | None = None, coordinating: bool = False) -> tuple[str, str]:
     """The title and body of a notification, in the active language. `due` is the deadline
     in force after the event; `new_due` the deadline an extension request asks for; `unit`
     the unit work was passed to with no official named (told to its leaders); `unasked` an
     extension granted with no request pending (the deadline extended, not a request
     granted); `named` the unit the event names (consulted, coordinating, giving its opinion)
-    with the deadline of its part; `lead` the task's lead unit."""
+    with the deadline of its part; `lead` the task's lead unit; `coordinating` an opinion
+    due (soon, or overdue) that is the input of a coordinating unit, not a reply."""
     values = {"code": code, "title": title, "due": _day(due), "new_due": _day(new_due),
               "actor": actor or _("Someone"), "reason": reason, "days": late, "unit": unit,
               "named": named.name if named else "", "named_due": _day(named.due if named
@@ -178,6 +179,14 @@ def _texts(kind: str, *, code: str, title: str, due: dt.date | None, actor: str 
     elif kind == NotificationKind.DUE_SOON:
         head = _("Due in 2 working days: %(code)s")
         body = _("“%(title)s” is due on %(due)s, in 2 working days.")
+    elif coordinating and kind == NotificationKind.OPINION_DUE_SOON:
+        head = _("Input due in 2 working days: %(code)s")
+        body = _("The input of your unit, %(named)s, as coordinating unit on “%(title)s” is "
+                 "due on %(named_due)s, in 2 working days.")
+    elif coordinating and kind == NotificationKind.OPINION_OVERDUE:
+        head = _("Input overdue: %(code)s")
+        body = _("The input of your unit, %(named)s, as coordinating unit on “%(title)s” "
+                 "was due on %(named_due)s and is not given.")
     elif kind == NotificationKind.OPINION_DUE_SOON:
         head = _("Opinion due in 2 working days: %(code)s")
         body = _("The opinion of your unit, %(named)s, on “%(title)s” is due on "
@@ -202,8 +211,9 @@ def _event_texts() -> dict[str, tuple[str, str, str]]:
     K = NotificationKind
     assigned = _("%(actor)s assigned you “%(title)s”. Deadline: %(due)s.")
     coordinating = _("%(actor)s assigned “%(title)s” to %(lead)s, with your unit, "
-                     "%(named)s, coordinating. Your unit's part is due on %(named_due)s; the "
-                     "task's deadline is %(due)s.")
+                     "%(named)s, coordinating. Your unit's input is due on %(named_due)s "
+                     "(“Give the unit's opinion” on the task's page); the task's deadline "
+                     "is %(due)s.")
     return {
         K.ASSIGNED: (_("New task for you: %(code)s"), assigned, assigned),
         K.TRANSFERRED: (
@@ -732,19 +742,31 @@ def _opinions_due(*, today: dt.date, now: dt.datetime,
                   soon: tuple[dt.date, dt.date]) -> dict[str, int]:
     """Tell whoever answers (on `today`: `_Leaders.answering`) for each unit whose opinion
     on an open task waits that its reply deadline is 2 working days away (in [`soon`)) or
-    has passed; each question once to each of them (the key names the consultation). A
-    few queries: the questions, the units asked, their people, what was told already (left
-    out by a subquery, not a list of ids)."""
+    has passed; each question once to each of them (the key names the consultation). The
+    input due from a coordinating unit is told the same way, keyed by the task's first
+    event and the unit. A few queries: the questions and the inputs, the units asked,
+    their people, what was told already (left out by a subquery, not a list of ids)."""
     by_kind = {
-        NotificationKind.OPINION_DUE_SOON: Q(reply_due__gte=soon[0].isoformat(),
-                                             reply_due__lt=soon[1].isoformat()),
-        NotificationKind.OPINION_OVERDUE: Q(reply_due__lt=today.isoformat()),
+        NotificationKind.OPINION_DUE_SOON: (soon[0], soon[1]),
+        NotificationKind.OPINION_OVERDUE: (None, today),
     }
-    pending = {kind: consultations_pending().filter(q, task__state__in=list(OPEN_STATES))
-               for kind, q in by_kind.items()}
-    asked = {kind: list(found.order_by("id").values("id", "task_id", "task__code",
-                                                   "task__title", "asked_code", "reply_due"))
-             for kind, found in pending.items()}
+    open_tasks = Q(task__state__in=list(OPEN_STATES))
+    first_event = (TaskEvent.objects.filter(task=OuterRef("task"), kind=EventKind.CREATE)
+                   .values("id")[:1])
+    pending = {
+        kind: (consultations_pending().filter(
+            open_tasks, reply_due__lt=until.isoformat(),
+            **({"reply_due__gte": since.isoformat()} if since else {})),
+            coordinations_pending().filter(
+                open_tasks, due__lt=until, **({"due__gte": since} if since else {}))
+            .annotate(reply_due=F("due"), created_id=Subquery(first_event)))
+        for kind, (since, until) in by_kind.items()}
+    fields = ("task_id", "task__code", "task__title", "asked_code", "reply_due")
+    asked = {kind: [{**row, "coordinating": False} for row in
+                    questions.order_by("id").values("id", *fields)]
+             + [{**row, "id": row["created_id"], "coordinating": True} for row in
+                inputs.order_by("id").values("created_id", *fields)]
+             for kind, (questions, inputs) in pending.items()}
     rows = [row for found in asked.values() for row in found]
     if not rows:
         return {str(kind): 0 for kind in by_kind}
@@ -752,9 +774,10 @@ def _opinions_due(*, today: dt.date, now: dt.datetime,
     asked_ids = {unit.pk for unit in units.values()}
     book = _Leaders(units=asked_ids, tasks=(), days=[today], everyone=asked_ids)
     told = set(Notification.objects.filter(
-        Q(*[Q(kind=kind, event_id__in=pending[kind].values("id")) for kind in by_kind],
-          _connector=Q.OR),
-    ).values_list("kind", "event_id", "recipient_id"))
+        Q(*[Q(kind=kind, event_id__in=questions.values("id"))
+            | Q(kind=kind, event_id__in=inputs.values("created_id"))
+            for kind, (questions, inputs) in pending.items()], _connector=Q.OR),
+    ).values_list("key", flat=True))
     counts = {}
     with translation.override(settings.LANGUAGE_CODE):
         for kind, found in asked.items():
@@ -762,16 +785,21 @@ def _opinions_due(*, today: dt.date, now: dt.datetime,
             for row in found:
                 unit = units.get(row["asked_code"])
                 due = _as_date(row["reply_due"])
-                if unit is None or due is None:
+                if unit is None or due is None or row["id"] is None:
                     continue
                 title, body = _texts(kind, code=row["task__code"], title=row["task__title"],
-                                     due=due, named=replace(unit, due=due))
+                                     due=due, named=replace(unit, due=due),
+                                     coordinating=row["coordinating"])
+                # a question is one event; the inputs of a task's coordinating units share
+                # its first event, so their keys name the unit too
+                prefix = (f"{kind}:{row['id']}:{row['asked_code']}" if row["coordinating"]
+                          else f"{kind}:{row['id']}")
                 notes.extend(Notification(
                     recipient_id=leader.pk, kind=kind, task_id=row["task_id"],
-                    event_id=row["id"], key=f"{kind}:{row['id']}:{leader.pk}", deadline=due,
+                    event_id=row["id"], key=f"{prefix}:{leader.pk}", deadline=due,
                     created_at=now, title=title, body=body, url=task_url(row["task__code"]),
                 ) for leader in book.answering(unit.pk, today)
-                    if (kind, row["id"], leader.pk) not in told)
+                    if f"{prefix}:{leader.pk}" not in told)
             counts[str(kind)] = insert_notifications(notes)
     return counts
 

@@ -21,6 +21,7 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    DateField,
     Exists,
     F,
     IntegerField,
@@ -365,20 +366,33 @@ def _own_unit_held(scope: Scope, day: dt.date) -> list[Task]:
         me, day, decides=False)
 
 
+def _replies_of(unit_code: str) -> QuerySet[TaskEvent]:
+    """The opinions (`consult_reply`) given on the outer row's task by the unit whose code
+    is the outer row's `unit_code` (a reference: `OuterRef`)."""
+    return (TaskEvent.objects.filter(task=OuterRef("task"), kind=EventKind.CONSULT_REPLY)
+            .annotate(unit_code=Cast(KT("data__unit"), CharField()))
+            .filter(unit_code=OuterRef(unit_code)))
+
+
 def consultations_pending() -> QuerySet[TaskEvent]:
     """The consultations (`consult` events) the unit asked has not answered since: the rule
     of `workflow.TaskSnapshot.consults` (a reply answers every question its unit was asked
     before it), in SQL, whatever the task's state. Each carries `asked_code` (the unit's
     code) and `reply_due` (ISO text, which sorts and compares as the days do)."""
-    answered = (TaskEvent.objects.filter(task=OuterRef("task"), kind=EventKind.CONSULT_REPLY,
-                                         seq__gt=OuterRef("seq"))
-                .annotate(unit_code=Cast(KT("data__unit"), CharField()))
-                .filter(unit_code=OuterRef("asked_code")))
     # as plain text (Cast): a key of JSON compares as JSON, and "2026-10-09" is none
     return (TaskEvent.objects.filter(kind=EventKind.CONSULT)
             .annotate(asked_code=Cast(KT("data__to_unit"), CharField()),
                       reply_due=Cast(KT("data__reply_due"), CharField()))
-            .exclude(Exists(answered)))
+            .exclude(Exists(_replies_of("asked_code").filter(seq__gt=OuterRef("seq")))))
+
+
+def coordinations_pending() -> QuerySet[TaskCoordination]:
+    """The coordinating units named at assignment that have not given their input
+    (`workflow.coordination_asks`: the unit's first opinion, `consult_reply`, gives it),
+    whatever the task's state. Each carries `asked_code` (the unit's code); its deadline
+    is `due`."""
+    return (TaskCoordination.objects.annotate(asked_code=F("unit__code"))
+            .exclude(Exists(_replies_of("asked_code"))))
 
 
 def opinion_unit_codes(official_id: int, day: dt.date) -> list[str]:
@@ -401,44 +415,67 @@ def opinion_unit_codes(official_id: int, day: dt.date) -> list[str]:
     return list(Unit.objects.filter(pk__in=led).values_list("code", flat=True)) if led else []
 
 
-def _asked_of(codes: list[str]) -> QuerySet[TaskEvent]:
-    """The questions pending for the units `codes` on open tasks (`consultations_pending`)."""
-    return consultations_pending().filter(asked_code__in=codes,
-                                          task__state__in=list(OPEN_STATES))
+def _asked_of(codes: list[str]) -> tuple[QuerySet[TaskEvent], QuerySet[TaskCoordination]]:
+    """What waits on open tasks for the opinion of the units `codes`: the questions asked
+    of them (`consultations_pending`) and the input due from them as coordinating units
+    (`coordinations_pending`)."""
+    open_tasks = {"asked_code__in": codes, "task__state__in": list(OPEN_STATES)}
+    return (consultations_pending().filter(**open_tasks),
+            coordinations_pending().filter(**open_tasks))
+
+
+def _opinions_q(codes: list[str]) -> Q:
+    if not codes:
+        return Q(pk__in=[])
+    asked, coordinating = _asked_of(codes)
+    return Q(pk__in=asked.values("task_id")) | Q(pk__in=coordinating.values("task_id"))
 
 
 def opinions_to_give_q(official_id: int, *, day: dt.date) -> Q:
     """Open tasks whose opinion was asked of a unit `official_id` answers for on `day`
-    (`opinion_unit_codes`) and not yet given."""
-    codes = opinion_unit_codes(official_id, day)
-    return Q(pk__in=_asked_of(codes).values("task_id")) if codes else Q(pk__in=[])
+    (`opinion_unit_codes`), or that name such a unit to coordinate, and whose opinion or
+    input that unit has not given yet."""
+    return _opinions_q(opinion_unit_codes(official_id, day))
 
 
 def _opinions_to_give(scope: Scope, day: dt.date) -> list[Task]:
     """The tasks of `opinions_to_give_q`, the earliest reply deadline first; each carries
-    `opinion_unit` (the unit asked, its earliest pending question if several) and
-    `opinion_due` (that question's reply deadline)."""
+    `opinion_unit` (the unit asked, its earliest pending question or input if several),
+    `opinion_due` (that deadline) and `opinion_coordinating` (whether it is the unit's
+    input as a coordinating unit rather than an answer to a question). Three queries
+    after the units'."""
     from thuocdo.org.models import Unit
 
     codes = opinion_unit_codes(scope.official_id, day)
     if not codes:
         return []
-    pending = _asked_of(codes).filter(task=OuterRef("pk")).order_by("reply_due", "seq")
+    asked, coordinating = _asked_of(codes)
+    first_asked = asked.filter(task=OuterRef("pk")).order_by("reply_due", "seq")
+    first_due = coordinating.filter(task=OuterRef("pk")).order_by("due", "asked_code")
     tasks = list(
-        task_list(scope=scope)
-        .filter(pk__in=_asked_of(codes).values("task_id"))
-        .annotate(opinion_code=Subquery(pending.values("asked_code")[:1],
-                                        output_field=CharField()),
-                  opinion_due_text=Subquery(pending.values("reply_due")[:1],
-                                            output_field=CharField()))
-        .order_by("opinion_due_text", "code")
+        task_list(scope=scope).filter(_opinions_q(codes))
+        .annotate(asked_code=Subquery(first_asked.values("asked_code")[:1],
+                                      output_field=CharField()),
+                  asked_due=Subquery(first_asked.values("reply_due")[:1],
+                                     output_field=CharField()),
+                  coordinating_code=Subquery(first_due.values("asked_code")[:1],
+                                             output_field=CharField()),
+                  coordinating_due=Subquery(first_due.values("due")[:1],
+                                            output_field=DateField()))
     )
-    units = Unit.objects.in_bulk({task.opinion_code for task in tasks}, field_name="code")
+    units = Unit.objects.in_bulk({code for task in tasks
+                                  for code in (task.asked_code, task.coordinating_code) if code},
+                                 field_name="code")
     for task in tasks:
-        task.opinion_unit = units.get(task.opinion_code)
-        task.opinion_due = (dt.date.fromisoformat(task.opinion_due_text)
-                            if task.opinion_due_text else None)
-        task.opinion_late = task.opinion_due is not None and task.opinion_due < day
+        pending = []
+        if task.asked_code and task.asked_due:
+            pending.append((dt.date.fromisoformat(task.asked_due), False, task.asked_code))
+        if task.coordinating_code and task.coordinating_due:
+            pending.append((task.coordinating_due, True, task.coordinating_code))
+        due, task.opinion_coordinating, code = min(pending)
+        task.opinion_unit, task.opinion_due = units.get(code), due
+        task.opinion_late = due < day
+    tasks.sort(key=lambda task: (task.opinion_due, task.code))
     return tasks
 
 

@@ -192,15 +192,20 @@ class TaskEventSerializer(serializers.ModelSerializer):
 
 
 class OpinionTaskSerializer(TaskSerializer):
-    """A task whose opinion was asked of the caller's unit: the task, the unit asked and the
-    reply deadline (its earliest question not answered, if several)."""
+    """A task whose opinion was asked of the caller's unit, or that names it to coordinate:
+    the task, the unit asked and the reply deadline (its earliest question or input not
+    given, if several)."""
 
     opinion_unit = serializers.CharField(source="opinion_unit.code", read_only=True,
                                          help_text="Code of the unit asked.")
     opinion_due = serializers.DateField(read_only=True, help_text="The reply deadline.")
+    opinion_coordinating = serializers.BooleanField(
+        read_only=True, help_text="True: the unit's input as a coordinating unit named at "
+        "assignment, due by its own deadline; false: a consultation's reply.")
 
     class Meta(TaskSerializer.Meta):
-        fields = [*TaskSerializer.Meta.fields, "opinion_unit", "opinion_due"]
+        fields = [*TaskSerializer.Meta.fields, "opinion_unit", "opinion_due",
+                  "opinion_coordinating"]
         read_only_fields = fields
 
 

@@ -49,7 +49,7 @@ from .forms import (
     TaskFilterForm,
     pending_extension,
 )
-from .models import Task
+from .models import Task, TaskEvent
 from .selectors import TaskFilters
 from .workflow import DbDirectory, TaskSnapshot, allowed_actions, may_act, next_workday
 
@@ -384,6 +384,27 @@ def _extension_rows(events) -> list[dict]:
     return rows
 
 
+def _coordination_rows(coordinations, events, today: dt.date) -> list[dict]:
+    """Each coordinating unit with its deadline and its input: the unit's first opinion
+    given (`consult_reply`: `workflow.coordination_asks`), whether it came after the
+    unit's deadline, and whether it is still awaited past that deadline."""
+    given: dict[str, TaskEvent] = {}
+    for event in events:
+        if event.kind == EventKind.CONSULT_REPLY:
+            given.setdefault(str(event.data.get("unit") or ""), event)
+    rows = []
+    for coordination in coordinations:
+        event = given.get(coordination.unit.code)
+        rows.append({
+            "unit": coordination.unit, "due": coordination.due, "input": event,
+            # a deadline passes at the end of its day
+            "late": event is not None
+            and timezone.localtime(event.at).date() > coordination.due,
+            "overdue": event is None and coordination.due < today,
+        })
+    return rows
+
+
 def _pending_submit(task: Task, events):
     """The submit under review while the task is submitted (None otherwise)."""
     if task.state != TaskState.SUBMITTED:
@@ -458,7 +479,8 @@ def _task_context(request, task: Task, *, bound: dict | None = None, notice: str
     return {
         "nav": "tasks",
         "task": task,
-        "coordinations": list(selectors.task_coordinations(task=task)),
+        "coordinations": _coordination_rows(selectors.task_coordinations(task=task), events,
+                                            today),
         "steps": list(selectors.task_steps(task=task)),
         "bucket": bucket.value if bucket else None,
         "bucket_label": BUCKET_LABELS.get(bucket.value, "") if bucket else "",

@@ -16,7 +16,9 @@ Who may act (on the day of the action, from memberships in force that day):
 - superior: the assigner, or a head/deputy of the holding unit or a unit above it (not the
   holder themself);
 - guide: the official a pending guidance request was sent to;
-- consulted: a member of a unit whose opinion was asked and not yet given.
+- consulted: a member of a unit whose opinion was asked and not yet given: a unit consulted
+  (`consult`), or a coordinating unit named at assignment, whose input is due by its own
+  deadline; either gives it with `consult_reply`.
 """
 
 from __future__ import annotations
@@ -336,7 +338,8 @@ class TaskSnapshot:
     guide_id: int | None = None
     #: who gets the work back if the submitted product is sent back
     submit_resume: tuple[Unit, Official | None] | None = None
-    #: units asked for an opinion and not yet answered: code → consult data
+    #: units asked for an opinion and not yet answered: code → consult data (the
+    #: coordinating units named at assignment too, until their input: `coordination_asks`)
     consults: dict[str, dict] = field(default_factory=dict)
     #: an extension request not yet granted or refused
     extension_pending: bool = False
@@ -378,7 +381,9 @@ class TaskSnapshot:
              hash_: str, guide_id: int | None = None) -> None:
         """Take one event into the snapshot (after `decide` allowed it, or from the log)."""
         before = (self.holder_unit, self.holder_official)
-        if kind == EventKind.GUIDANCE_REQUEST:
+        if kind == EventKind.CREATE:
+            self.consults.update(coordination_asks(data))
+        elif kind == EventKind.GUIDANCE_REQUEST:
             self.guidance_resume, self.guide_id = before, guide_id
         elif kind == EventKind.GUIDANCE_REPLY:
             self.guidance_resume, self.guide_id = None, None
@@ -411,6 +416,16 @@ class TaskSnapshot:
     def history(self) -> TaskHistory:
         return TaskHistory(self.code, self.assigned_at, self.due, self.lead, self.assigner,
                            tuple(self.events))
+
+
+def coordination_asks(creation: dict) -> dict[str, dict]:
+    """The coordinating units a task's first event names (`services.creation_data`), each
+    as a pending question whose reply deadline is the unit's own: domain.md, "coordinators
+    give input by their own deadline". The unit gives it as it gives an opinion
+    (`consult_reply`); until then its members may. First events written before the units
+    were recorded in them name none."""
+    return {str(code): {"to_unit": str(code), "reply_due": str(due), "coordination": True}
+            for code, due in creation.get("coordinating") or ()}
 
 
 # -- who may act -----------------------------------------------------------------------

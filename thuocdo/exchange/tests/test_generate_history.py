@@ -174,12 +174,20 @@ def _outcomes(document: dict) -> Counter:
         seen["reminded"] += "remind" in kinds
         seen["reminded 3 times"] += kinds.count("remind") >= 3
         seen["guidance asked and given"] += "guidance_reply" in kinds
-        replies = [e for e in events if e["kind"] == "consult_reply"]
+        consults = {e["to_unit"]: day(e["reply_due"]) for e in events if e["kind"] == "consult"}
+        coordinating = {c["unit"]: day(c["due"])
+                        for c in tasks[code].get("coordinating_units", [])}
+        replies = [e for e in events if e["kind"] == "consult_reply" and e["unit"] in consults]
+        inputs = [e for e in events if e["kind"] == "consult_reply" and e["unit"] not in consults]
+        assert all(e["unit"] in coordinating for e in inputs), (code, inputs)
         seen["consulted"] += bool(replies)
         seen["no clear position"] += any(not e["clear_position"] for e in replies)
-        consults = {e["to_unit"]: day(e["reply_due"]) for e in events if e["kind"] == "consult"}
         seen["slow opinion"] += any(moment(e["at"]).date() > consults[e["unit"]]
                                     for e in replies)
+        seen["coordinating"] += bool(coordinating)
+        seen["coordinating input given"] += bool(inputs)
+        seen["coordinating input late"] += any(
+            moment(e["at"]).date() > coordinating[e["unit"]] for e in inputs)
         seen["never accepted"] += "accept" not in kinds
     return seen
 
@@ -199,6 +207,10 @@ def test_the_mix_of_a_month(month):
                   "consulted", "no clear position", "slow opinion", "never accepted"):
         assert share[story] > 0.001, (story, seen)
     assert share["reminded"] > 0.05, seen
+    # most coordinating units give their input, a few late, some never (or the work closed)
+    assert 0.03 < share["coordinating"] < 0.1, seen
+    assert 0.5 < seen["coordinating input given"] / seen["coordinating"] < 0.95, seen
+    assert 0.05 < seen["coordinating input late"] / seen["coordinating input given"] < 0.4, seen
     priorities = Counter(t["priority"] for t in month["tasks"])
     assert priorities["normal"] > priorities["urgent"] > priorities["collective"] > 0
     assert 2.5 < len(month["events"]) / total < 5

@@ -335,3 +335,41 @@ def test_times_are_exported_in_vietnam_time_whatever_the_offset_given(example):
     # the same moments, written otherwise, are the same history
     assert not import_document(exported, on=ON).changed
     assert timezone.localtime(Task.objects.get(code="T1").assigned_at).hour == 8
+
+
+# -- a coordinating unit's input --------------------------------------------------------------
+
+
+def with_ward_head(example) -> dict:
+    """The example with a head for HN.CG.DV, T1's coordinating unit (input due 09/10)."""
+    example["officials"].append({"code": "CB009", "name": "Vũ Văn Chín", "unit": "HN.CG.DV",
+                                 "position": "head", "task_group": "LD",
+                                 "since": "2024-01-01"})
+    return example
+
+
+def test_a_coordinating_units_input_imports_as_its_opinion_and_comes_back(example):
+    """domain.md: coordinators give input by their own deadline. The coordinating unit of
+    T1 gives it as a `consult_reply` with no consultation before it; it is stored, exported
+    as it came, and a second input of the same unit is refused with its path. Given a day
+    late, it raises no S5: domain.md counts S5 for consultations."""
+    from thuocdo.accountability.compute import compute_month
+
+    document = with_ward_head(example)
+    accept = event_index(document, "T1", "accept")
+    reply = {"task": "T1", "kind": "consult_reply", "at": "2026-10-12T10:00:00+07:00",
+             "actor": "CB009", "unit": "HN.CG.DV", "clear_position": True,
+             "answer": "Phường thống nhất số liệu."}
+    document["events"].insert(accept + 1, reply)
+    twice = copy.deepcopy(document)
+    twice["events"].insert(accept + 2, {**reply, "at": "2026-10-12T11:00:00+07:00"})
+    assert problems_of(twice) == [(f"events[{accept + 2}]", "not_allowed")]
+    import_document(document, on=ON)
+    t1 = Task.objects.get(code="T1")
+    assert list(t1.events.order_by("seq").values_list("kind", flat=True)) == [
+        "create", "accept", "consult_reply", "submit", "approve"]
+    exported = [e for e in export_document()["events"] if e["task"] == "T1"]
+    assert {k: v for k, v in exported[1].items() if k in reply} == reply
+    result = compute_month(period="2026-10",
+                           as_of=dt.datetime(2026, 10, 31, 23, 0, tzinfo=TZ))
+    assert "S5" not in {s.code for s in result.signals if s.task == "T1"}

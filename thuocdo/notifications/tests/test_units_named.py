@@ -169,8 +169,11 @@ def test_a_unit_with_no_head_or_deputy_is_told_through_its_members(world):
     assert told(K.CONSULTED) == [("BD.STAFF", task.code)]
     assert sorted(told(K.COORDINATING)) == [("BD.STAFF", other.code), ("CG.STAFF", other.code),
                                             ("CG.STAFF2", other.code)]
-    assert deadlines(7)[K.OPINION_DUE_SOON] == 1
-    assert told(K.OPINION_DUE_SOON) == [("BD.STAFF", task.code)]
+    # the question, and both coordinating units' input (the lead unit's two members)
+    assert deadlines(7)[K.OPINION_DUE_SOON] == 4
+    assert sorted(told(K.OPINION_DUE_SOON)) == sorted([
+        ("BD.STAFF", other.code), ("BD.STAFF", task.code), ("CG.STAFF", other.code),
+        ("CG.STAFF2", other.code)])
 
 
 def test_a_question_answered_or_work_closed_before_the_job_runs_asks_nothing(world):
@@ -185,3 +188,42 @@ def test_a_question_answered_or_work_closed_before_the_job_runs_asks_nothing(wor
     run()
     assert told(K.CONSULTED) == told(K.COORDINATING) == []
     assert told(K.OPINION_GIVEN) == [("CG.STAFF", answered.code)]
+
+
+# -- a coordinating unit's input -------------------------------------------------------
+
+
+def test_a_coordinating_units_input_due_then_overdue_is_told_once_each(world):
+    """Coordinating by Friday 9 October: told on Wednesday 7 (2 working days) and on Monday
+    12 that the input is overdue, each once; two units of one task, each its own notice
+    (their keys name the unit); no S5 claimed: domain.md counts S5 for consultations."""
+    task = assign(world, coordinating=[(world.units["HN.CG.DV"], D(2026, 10, 9)),
+                                       (world.units["HN.BD.VP"], D(2026, 10, 9))])
+    assert deadlines(6)[K.OPINION_DUE_SOON] == 0
+    assert deadlines(7)[K.OPINION_DUE_SOON] == 2
+    assert deadlines(7)[K.OPINION_DUE_SOON] == 0
+    assert deadlines(9)[K.OPINION_OVERDUE] == 0  # due that day: not yet late
+    assert deadlines(12)[K.OPINION_OVERDUE] == 2
+    assert deadlines(13)[K.OPINION_OVERDUE] == 0
+    assert sorted(told(K.OPINION_OVERDUE)) == [("BD.STAFF", task.code), ("DV.HEAD", task.code)]
+    soon = Notification.objects.get(kind=K.OPINION_DUE_SOON, recipient__code="DV.HEAD")
+    assert soon.title == f"Sắp đến hạn góp ý phối hợp: {task.code}"
+    assert soon.deadline == D(2026, 10, 9)
+    assert "UBND phường Dịch Vọng" in soon.body and "09/10/2026" in soon.body
+    assert soon.event == task.events.get(seq=1)
+    late = Notification.objects.get(kind=K.OPINION_OVERDUE, recipient__code="DV.HEAD")
+    assert late.title == f"Quá hạn góp ý phối hợp: {task.code}"
+    assert "S5" not in late.body
+
+
+def test_a_coordinating_unit_that_gave_its_input_is_not_told(world):
+    """The ward gives its input (the unit's opinion) on the 5th: nothing more for it; the
+    other unit, still silent, is told; cancelled work tells nobody."""
+    task = assign(world, coordinating=[(world.units["HN.CG.DV"], D(2026, 10, 9)),
+                                       (world.units["HN.BD.VP"], D(2026, 10, 9))])
+    act(world, task, "consult_reply", "DV.HEAD", at(5), unit="HN.CG.DV",
+        clear_position=True, answer="Phường thống nhất số liệu.")
+    cancelled = assign(world, coordinating=[(world.units["HN.CG.DV"], D(2026, 10, 9))])
+    act(world, cancelled, "cancel", "CG.HEAD", at(5), reason="Giao nhầm")
+    assert deadlines(7)[K.OPINION_DUE_SOON] == 1
+    assert told(K.OPINION_DUE_SOON) == [("BD.STAFF", task.code)]

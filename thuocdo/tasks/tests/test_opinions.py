@@ -211,3 +211,78 @@ def test_an_extension_request_says_a_wrong_day_and_a_missing_reason_together(wor
             reason="")
     assert [p.service_code for p in refused.value.problems] == ["extension_not_later",
                                                                 "missing_reason"]
+
+
+# -- a coordinating unit's input ---------------------------------------------------------
+
+
+def test_a_coordinating_units_input_waits_until_the_unit_gives_it(world, product, ward_head):
+    """domain.md: coordinators give input by their own deadline. The ward, named to
+    coordinate by the 9th, owes its input: its head sees the task in his section (marked
+    as a coordinating unit's input) until the unit gives its opinion, once; a member of no
+    coordinating unit cannot give it, nor can the ward twice."""
+    from thuocdo.core.errors import PermissionDeniedError, ServiceError
+
+    task = assign(world, product, "COORD",
+                  coordinating=[(world.units["HN.CG.DV"], D(2026, 10, 9))])
+    [row] = selectors.my_work(scope=scope_for(ward_head), on=TODAY).opinions
+    assert (row.code, row.opinion_unit.code, row.opinion_due, row.opinion_coordinating,
+            row.opinion_late) == ("COORD", "HN.CG.DV", D(2026, 10, 9), True, False)
+    assert opinions(world.user("staff")) == []  # the lead unit's own staff owes nothing
+    with pytest.raises((PermissionDeniedError, ServiceError)):
+        act(world, task, "consult_reply", "BD.STAFF", 3, unit="HN.BD.VP",
+            clear_position=True, answer="?")
+    act(world, task, "consult_reply", "DV.HEAD", 3, unit="HN.CG.DV", clear_position=True,
+        answer="Phường thống nhất số liệu.")
+    assert opinions(ward_head) == []
+    with pytest.raises((PermissionDeniedError, ServiceError)):
+        act(world, task, "consult_reply", "DV.HEAD", 4, unit="HN.CG.DV",
+            clear_position=True, answer="Lần nữa")
+    assert task.events.count() == 2  # created, the input
+
+
+def test_a_question_and_an_input_owed_by_one_unit_show_the_earliest(world, product,
+                                                                     ward_head):
+    """The ward coordinates (by the 12th) and is asked a question (by the 8th): one row, the
+    question's deadline; consulted again after its input, it owes the answer only; one
+    reply answers both when both wait."""
+    task = assign(world, product, "BOTH",
+                  coordinating=[(world.units["HN.CG.DV"], D(2026, 10, 12))])
+    act(world, task, "accept", "CG.STAFF", 2)
+    consult(world, task, "HN.CG.DV", D(2026, 10, 8))
+    [row] = selectors.my_work(scope=scope_for(ward_head), on=TODAY).opinions
+    assert (row.opinion_due, row.opinion_coordinating) == (D(2026, 10, 8), False)
+    act(world, task, "consult_reply", "DV.HEAD", 3, unit="HN.CG.DV", clear_position=True,
+        answer="Đồng ý")
+    assert opinions(ward_head) == []
+
+
+def test_the_task_page_and_api_say_the_input_owed_given_and_late(world, product, ward_head,
+                                                                  client_for, today):
+    """Today is the 6th. The ward's input was due on the 5th: overdue, on the page and in
+    the section; the other unit's, due on the 9th, gave it on the 2nd."""
+    task = assign(world, product, "PAGE",
+                  coordinating=[(world.units["HN.CG.DV"], D(2026, 10, 5)),
+                                (world.units["HN.BD.VP"], D(2026, 10, 9))])
+    act(world, task, "consult_reply", "BD.STAFF", 2, unit="HN.BD.VP", clear_position=True,
+        answer="Thống nhất")
+    client = client_for(ward_head)
+    page = client.get(reverse("tasks:my_work")).content.decode()
+    assert "UBND phường Dịch Vọng coordinates: input by 05/10/2026" in page
+    assert "input overdue" in page
+    api = client.get(reverse("api:my-work")).json()["opinions"]
+    assert [(t["code"], t["opinion_unit"], t["opinion_due"], t["opinion_coordinating"])
+            for t in api] == [("PAGE", "HN.CG.DV", "2026-10-05", True)]
+    detail = client.get(task.get_absolute_url())
+    rows = {row["unit"].code: row for row in detail.context["coordinations"]}
+    assert (rows["HN.CG.DV"]["input"], rows["HN.CG.DV"]["overdue"]) == (None, True)
+    assert rows["HN.BD.VP"]["input"].seq == 2 and not rows["HN.BD.VP"]["late"]
+    html = detail.content.decode()
+    assert "given on 02/10/2026" in html and "input overdue" in html
+    assert "Give the unit&#x27;s opinion" in html  # the ward's head may give it now
+    # given late, on the 7th: marked late, no longer overdue
+    act(world, task, "consult_reply", "DV.HEAD", 7, unit="HN.CG.DV", clear_position=True,
+        answer="Muộn")
+    rows = {row["unit"].code: row
+            for row in client.get(task.get_absolute_url()).context["coordinations"]}
+    assert rows["HN.CG.DV"]["late"] and not rows["HN.CG.DV"]["overdue"]
