@@ -435,7 +435,8 @@ def _write_dossier(values: dict, officials: dict, units: dict, user: Any) -> str
             dossier = services.dossier_receive_supplement(**kwargs)
         elif kind == "apology":
             dossier = services.dossier_apology(reason=event["reason"],
-                                               new_date=event["new_date"], **kwargs)
+                                               new_date=event["new_date"], history=True,
+                                               **kwargs)
         elif kind == "result":
             dossier = services.dossier_return_result(note=event.get("note", ""), **kwargs)
         else:

@@ -34,7 +34,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from thuocdo.core.calendar import work_calendar
+from thuocdo.core.calendar import day_off_refusal, work_calendar
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR, year_in_range
 from thuocdo.core.scope import Scope, scope_for
@@ -960,10 +960,14 @@ def dossier_receive_supplement(*, user: Any, dossier: Dossier, at: dt.datetime |
 
 @transaction.atomic
 def dossier_apology(*, user: Any, dossier: Dossier, reason: str, new_date: dt.date,
-                    at: dt.datetime | None = None, actor: Official | None = None) -> Dossier:
+                    at: dt.datetime | None = None, actor: Official | None = None,
+                    history: bool = False) -> Dossier:
     """Issue an apology slip (phiếu xin lỗi và hẹn lại): the reason and a new date after
-    the deadline in force. Issued after the deadline it is still given to the applicant,
-    but it does not prevent S11 (it is marked `before_deadline: false`)."""
+    the deadline in force, a working day (the applicant comes back that day) unless
+    settings.THUOCDO_DEADLINE_ON_DAY_OFF is "accept"; `history`: a slip issued elsewhere,
+    imported, keeps its day whatever it is, as imported tasks keep their deadlines. Issued
+    after the deadline it is still given to the applicant, but it does not prevent S11 (it
+    is marked `before_deadline: false`)."""
     at = _now(at)
     dossier, actor = _act_dossier(user, dossier, actor)
     if dossier.status == DossierStatus.DONE:
@@ -978,6 +982,12 @@ def dossier_apology(*, user: Any, dossier: Dossier, reason: str, new_date: dt.da
         raise ServiceError(_("Give a day of a year from %(first)s to %(last)s.")
                            % {"first": FIRST_YEAR, "last": LAST_YEAR},
                            code="new_date", field="new_date")
+    if not history:
+        calendar = work_calendar(years=[new_date.year, new_date.year + 1])
+        refused = day_off_refusal(new_date, None if calendar.is_workday(new_date)
+                                  else calendar.add_workdays(new_date, 1))
+        if refused:
+            raise ServiceError(refused, code="new_date_day_off", field="new_date")
     before = timezone.localdate(at) <= dossier.due_in_force
     dossier.apology_date = new_date
     _dossier_event(dossier, kind=DossierEventKind.APOLOGY, at=at, actor=actor, user=user,

@@ -60,6 +60,32 @@ def day_off_name(day: dt.date) -> str:
     return ""
 
 
+#: settings.THUOCDO_DEADLINE_ON_DAY_OFF: refuse a deadline set on a day off, or accept it
+DAY_OFF_REFUSE, DAY_OFF_ACCEPT = "refuse", "accept"
+
+
+def day_off_refusal(day: dt.date, later: dt.date | None) -> str | None:
+    """Why a deadline set now on `day`, a day off whose next working day is `later` (None:
+    `day` is a working day), is refused: the day, why it is off (`day_off_name`) and the
+    next working day, in the active language. None when nothing is refused: a working
+    day, or settings.THUOCDO_DEADLINE_ON_DAY_OFF is "accept". The tasks' deadlines
+    (`tasks.workflow.check_deadline_day`) and a dossier's new date promised in an apology
+    slip (`citizens.services.dossier_apology`) are checked with it."""
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    if later is None or settings.THUOCDO_DEADLINE_ON_DAY_OFF == DAY_OFF_ACCEPT:
+        return None
+    why = day_off_name(day)
+    values = {"day": formats.date_format(day, "SHORT_DATE_FORMAT"), "why": why,
+              "next": formats.date_format(later, "SHORT_DATE_FORMAT")}
+    if why:
+        return _("%(day)s is a day off (%(why)s), and a deadline must be a working day; "
+                 "the next working day: %(next)s.") % values
+    return _("%(day)s is a day off, and a deadline must be a working day; the next "
+             "working day: %(next)s.") % values
+
+
 # -- what has been computed with the calendar --------------------------------------------
 
 

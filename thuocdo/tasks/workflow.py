@@ -986,9 +986,6 @@ def next_workday(d: Directory, day: dt.date) -> dt.date | None:
     return None if calendar.is_workday(day) else calendar.add_workdays(day, 1)
 
 
-#: settings.THUOCDO_DEADLINE_ON_DAY_OFF: refuse a deadline set on a day off, or accept it
-DAY_OFF_REFUSE, DAY_OFF_ACCEPT = "refuse", "accept"
-
 #: The actions that set a deadline, by the payload field holding it: the day asked for in an
 #: extension request, the new deadline of a granted extension, the reply deadline of a
 #: consultation. `services.task_act` checks it with `check_deadline_day`.
@@ -1011,29 +1008,24 @@ def check_deadline_day(*, d: Directory, day: dt.date, field: FieldPath,
     The services ask (`task_assign`, `task_act`), so the pages, the API and any other caller
     follow; imports of history do not (`replay.py` calls `check_assignment` and `decide`
     only): they record what happened elsewhere, a deadline on a day off included."""
+    from thuocdo.core.calendar import DAY_OFF_ACCEPT, day_off_name, day_off_refusal
+
     if settings.THUOCDO_DEADLINE_ON_DAY_OFF == DAY_OFF_ACCEPT:
         return
     later = next_workday(d, day)
     if later is None:
         return
-    from thuocdo.core.calendar import day_off_name
 
+    if coordinating is None:
+        raise _err(day_off_refusal(day, later) or "", "deadline_day_off", field)
     why = day_off_name(day)
-    values = {"day": _short(day), "why": why, "next": _short(later)}
-    if coordinating is not None:
-        values["unit"] = coordinating.name
-        if why:
-            message = _("%(day)s, the deadline of coordinating unit %(unit)s, is a day off "
-                        "(%(why)s), and a deadline must be a working day; the next working "
-                        "day: %(next)s.") % values
-        else:
-            message = _("%(day)s, the deadline of coordinating unit %(unit)s, is a day off, "
-                        "and a deadline must be a working day; the next working day: "
-                        "%(next)s.") % values
-    elif why:
-        message = _("%(day)s is a day off (%(why)s), and a deadline must be a working day; "
-                    "the next working day: %(next)s.") % values
+    values = {"day": _short(day), "why": why, "next": _short(later), "unit": coordinating.name}
+    if why:
+        message = _("%(day)s, the deadline of coordinating unit %(unit)s, is a day off "
+                    "(%(why)s), and a deadline must be a working day; the next working "
+                    "day: %(next)s.") % values
     else:
-        message = _("%(day)s is a day off, and a deadline must be a working day; the next "
-                    "working day: %(next)s.") % values
+        message = _("%(day)s, the deadline of coordinating unit %(unit)s, is a day off, "
+                    "and a deadline must be a working day; the next working day: "
+                    "%(next)s.") % values
     raise _err(message, "deadline_day_off", field)

@@ -440,3 +440,64 @@ def test_feedback_s_receipt_still_says_feedback(world, client):
         "text": "Đèn đường ngõ 12 phố Trần Thái Tông bị hỏng hai tuần nay.", "website": ""},
         follow=True))
     assert 'id="received-heading">Phản ánh, kiến nghị của bạn đã được tiếp nhận<' in page
+
+
+# -- an apology slip's new date is a working day --------------------------------------------
+
+
+def _sunday_after(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=(6 - day.weekday()) or 7)
+
+
+def test_an_apology_slip_on_a_day_off_is_refused_naming_the_next_working_day(world, settings):
+    """The applicant comes back on the new date: a Sunday is refused, as a task's deadline
+    on a day off is (THUOCDO_DEADLINE_ON_DAY_OFF, "refuse" by default), with the day, why
+    it is off and the next working day; nothing written. The Monday after is taken."""
+    settings.THUOCDO_DEADLINE_ON_DAY_OFF = "refuse"
+    dossier = factories.dossier(world)
+    sunday = _sunday_after(dossier.due_in_force)
+    with pytest.raises(ServiceError) as refused:
+        services.dossier_apology(user=world.users["staff"], dossier=dossier,
+                                 reason="Chờ ý kiến của Sở Xây dựng", new_date=sunday)
+    assert (refused.value.field, refused.value.service_code) == ("new_date", "new_date_day_off")
+    message = str(refused.value)
+    assert sunday.strftime("%d/%m/%Y") in message and "Chủ nhật" in message
+    monday = sunday + dt.timedelta(days=1)
+    assert f"ngày làm việc kế tiếp: {monday.strftime('%d/%m/%Y')}" in message
+    assert not dossier.events.filter(kind="apology").exists()
+    dossier.refresh_from_db()
+    assert dossier.apology_date is None
+    services.dossier_apology(user=world.users["staff"], dossier=dossier,
+                             reason="Chờ ý kiến của Sở Xây dựng", new_date=monday)
+    dossier.refresh_from_db()
+    assert dossier.apology_date == monday
+
+
+def test_an_apology_slip_on_a_day_off_is_kept_when_accepted_or_imported(world, settings):
+    """THUOCDO_DEADLINE_ON_DAY_OFF=accept takes it; a slip of an imported history keeps
+    its day whatever the setting: it records what happened elsewhere."""
+    settings.THUOCDO_DEADLINE_ON_DAY_OFF = "accept"
+    dossier = factories.dossier(world)
+    sunday = _sunday_after(dossier.due_in_force)
+    services.dossier_apology(user=world.users["staff"], dossier=dossier,
+                             reason="Chờ ý kiến của Sở Xây dựng", new_date=sunday)
+    settings.THUOCDO_DEADLINE_ON_DAY_OFF = "refuse"
+    other = factories.dossier(world, code="D-CG2")
+    services.dossier_apology(user=world.users["staff"], dossier=other, history=True,
+                             reason="Chờ ý kiến của Sở Xây dựng",
+                             new_date=_sunday_after(other.due_in_force))
+    assert other.events.filter(kind="apology").count() == 1
+
+
+def test_the_apology_form_says_a_day_off_beside_the_new_date(world, client_for, settings):
+    settings.THUOCDO_DEADLINE_ON_DAY_OFF = "refuse"
+    dossier = factories.dossier(world)
+    sunday = _sunday_after(dossier.due_in_force)
+    response = client_for(world.users["staff"]).post(
+        f"/citizens/dossier-act/apology/{dossier.code}/",
+        {"reason": "Chờ ý kiến của Sở Xây dựng", "new_date": sunday.strftime("%d/%m/%Y")})
+    assert response.status_code == 400
+    content = _page(response)
+    assert 'id="apology-new_date_error"' in content
+    assert f"{sunday.strftime('%d/%m/%Y')} là ngày nghỉ" in content
+    assert not dossier.events.filter(kind="apology").exists()
