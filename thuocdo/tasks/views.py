@@ -571,8 +571,9 @@ def _done_message(event, before) -> str:
 def task_act(request, kind: str, code: str):
     """Take one workflow action on a task (POST only). Refused before anything is written:
     an inspector or an account without an official (403), a task outside the scope (404), an
-    action this person may not take now (403), a stale page or a payload the rules refuse
-    (the form again, with the reason next to the field)."""
+    action this person may not take now (403), a stale page (back, with the reason), a
+    payload the rules refuse (the form again, with the reason next to the field: 400, as
+    every other form of the site refused; 200 to htmx, which swaps only a success)."""
     scope = request.scope
     if scope.is_read_only:
         raise PermissionDenied
@@ -635,10 +636,11 @@ def task_act(request, kind: str, code: str):
         messages.error(request, message)
         return redirect(back)
     if htmx:
+        # htmx swaps a success only: the fragment with the errors comes back as 200
         return _act_response(request, task, return_to=return_to, bound={kind: form})
     task.refresh_from_db()
     return render(request, "tasks/task_detail.html",
-                  _task_context(request, task, bound={kind: form}))
+                  _task_context(request, task, bound={kind: form}), status=400)
 
 
 # -- assigning -------------------------------------------------------------------------

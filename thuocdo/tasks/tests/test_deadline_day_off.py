@@ -194,7 +194,7 @@ def test_the_grant_form_shows_the_refusal_on_the_new_deadline(world, client_for,
     response = client_for(world.user("head")).post(
         url, {"expected_version": task.version, "new_due": "2027-01-03", "reason": "chờ số liệu"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     form = next(a for a in response.context["actions"] if a["kind"] == "extension_grant")["form"]
     assert form.errors["new_due"] == [
         "03/01/2027 is a day off (Sunday), and a deadline must be a working day; the next "
@@ -402,7 +402,7 @@ def test_the_consult_form_shows_the_refusal_on_the_reply_deadline_in_vietnamese(
     response = client_for(world.user("staff")).post(url, {
         "expected_version": task.version, "to_unit": "HN.CG.DV", "reply_due": "2027-01-01",
         "question": "Số liệu phường?"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     form = next(a for a in response.context["actions"] if a["kind"] == "consult")["form"]
     message = ("01/01/2027 là ngày nghỉ (Tết Dương lịch), mọi thời hạn phải là ngày làm việc; "
                "ngày làm việc kế tiếp: 04/01/2027.")
@@ -417,7 +417,7 @@ def test_the_extension_request_form_shows_the_refusal_on_the_deadline_asked_for(
     url = reverse("tasks:task_act", kwargs={"kind": "extension_request", "code": task.code})
     response = client_for(world.user("staff")).post(url, {
         "expected_version": task.version, "new_due": "2027-01-02", "reason": "chờ số liệu"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     form = next(a for a in response.context["actions"]
                 if a["kind"] == "extension_request")["form"]
     assert form.errors["new_due"] == [

@@ -103,7 +103,7 @@ def test_the_page_refuses_a_grant_without_a_reason_next_to_the_field(world, requ
 
     response = head.post(url, {"expected_version": requested.version, "new_due": iso(40),
                                "reason": "  "})
-    assert response.status_code == 200
+    assert response.status_code == 400
     bound = next(a for a in response.context["actions"] if a["kind"] == "extension_grant")
     assert bound["open"] and bound["form"].errors == {"reason": [REFUSED]}
     assert REFUSED in response.content.decode()

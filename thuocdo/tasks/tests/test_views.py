@@ -350,7 +350,7 @@ def test_refusals_of_the_rules_show_next_to_the_field_and_write_nothing(world, c
     before = TaskEvent.objects.count()
     # The form's own check: a reason is required.
     response = post_act(client, task, "transfer", to_unit="HN.CG.VP", to_official="CG.STAFF2")
-    assert response.status_code == 200
+    assert response.status_code == 400
     form = action(response, "transfer")
     assert form["open"] and "reason" in form["form"].errors
     # The workflow's check: the new deadline must be later than the one in force.
@@ -936,7 +936,7 @@ def test_the_rework_form_names_the_unanswered_question(world, client_for, produc
     clock.set(6)
     response = post_act(client_for(world.user("head")), task, "rework", reason="thiếu",
                         excused="no")
-    assert response.status_code == 200
+    assert response.status_code == 400
     form = action(response, "rework")["form"]
     assert form.errors["major_error"] == [
         "Answer the question “Does the product have a major error?”: choose yes or no."]
