@@ -442,8 +442,9 @@ class HistoryGenerator:
 
     def coordinate(self, s: _Story, unit: str, answerer: str, due: int, *, lead: str,
                    day: int, minute: int) -> None:
-        """The coordinating unit's input (the unit's opinion, `consult_reply`), given by its
-        head: by its deadline mostly, a few working days late at times, now and then never;
+        """The coordinating unit's input (the unit's opinion, `consult_reply`, taking a clear
+        position: whether S6 should read inputs is the domain's owner's question), given by
+        its head: by its deadline mostly, a few working days late at times, now and then never;
         none once the work closed before it, nor where the story consulted the same unit
         (that reply gives the unit's input too: `workflow.coordination_asks`). Drawn from a
         generator of its own, so the story told (and every later task) stays what the seed
@@ -461,8 +462,8 @@ class HistoryGenerator:
         if s.events and s.events[-1][2] in {"approve", "cancel"} and moment >= s.events[-1][:2]:
             return
         bisect.insort(s.events, (*moment, "consult_reply", answerer,
-                                 {"unit": unit, "clear_position": rng.random() < 0.9,
-                                  "answer": _pick_r(rng.random, CONSULT_ANSWERS)}),
+                                 {"unit": unit, "clear_position": True,
+                                  "answer": _pick_r(rng.random, CONSULT_ANSWERS[:2])}),
                       key=lambda event: event[:2])
 
     def tell(self, s: _Story, scenario: str, lead: Lead, assigner: str, day: int,

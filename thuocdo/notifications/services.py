@@ -525,6 +525,15 @@ def _recipients(rows: Sequence[Mapping[str, Any]], named: Mapping[int, list[Name
     questions = [row["id"] for row in rows if row["kind"] == EventKind.CONSULT]
     pending = (set(consultations_pending().filter(id__in=questions)
                    .values_list("id", flat=True)) if questions else set())
+    # a coordinating unit that already gave its input is not asked for it
+    created = {row["id"]: row["task_id"] for row in rows
+               if row["kind"] == EventKind.CREATE and named.get(row["id"])}
+    if created:
+        owing = set(coordinations_pending().filter(task_id__in=set(created.values()))
+                    .values_list("task_id", "unit_id"))
+        named = {**named, **{event_id: [unit for unit in named[event_id]
+                                        if (task_id, unit.pk) in owing]
+                             for event_id, task_id in created.items()}}
     asking = {row["id"]: row for row in rows
               if row["kind"] in TO_NAMED_UNITS and named.get(row["id"])
               and row["task__state"] in OPEN_STATES
@@ -744,8 +753,10 @@ def _opinions_due(*, today: dt.date, now: dt.datetime,
     on an open task waits that its reply deadline is 2 working days away (in [`soon`)) or
     has passed; each question once to each of them (the key names the consultation). The
     input due from a coordinating unit is told the same way, keyed by the task's first
-    event and the unit. A few queries: the questions and the inputs, the units asked,
-    their people, what was told already (left out by a subquery, not a list of ids)."""
+    event and the unit, unless a question to the same unit is pending (its notices speak
+    for the one reply that answers both). A few queries: the questions and the inputs, the
+    units asked, their people, what was told already (left out by a subquery, not a list of
+    ids)."""
     by_kind = {
         NotificationKind.OPINION_DUE_SOON: (soon[0], soon[1]),
         NotificationKind.OPINION_OVERDUE: (None, today),
@@ -753,12 +764,17 @@ def _opinions_due(*, today: dt.date, now: dt.datetime,
     open_tasks = Q(task__state__in=list(OPEN_STATES))
     first_event = (TaskEvent.objects.filter(task=OuterRef("task"), kind=EventKind.CREATE)
                    .values("id")[:1])
+    # a unit also asked a question on the task is reminded of the question: one reply
+    # answers both (`workflow.coordination_asks`)
+    asked_too = consultations_pending().filter(task=OuterRef("task"),
+                                               asked_code=OuterRef("asked_code"))
     pending = {
         kind: (consultations_pending().filter(
             open_tasks, reply_due__lt=until.isoformat(),
             **({"reply_due__gte": since.isoformat()} if since else {})),
             coordinations_pending().filter(
                 open_tasks, due__lt=until, **({"due__gte": since} if since else {}))
+            .exclude(Exists(asked_too))
             .annotate(reply_due=F("due"), created_id=Subquery(first_event)))
         for kind, (since, until) in by_kind.items()}
     fields = ("task_id", "task__code", "task__title", "asked_code", "reply_due")

@@ -132,9 +132,10 @@ def _my_work_context(request) -> dict:
         ("to_decide", _("Extension requests to decide"), work.to_decide,
          _("Work you assigned whose holder asks for a later deadline: grant or refuse it.")),
         ("opinions", _("Opinions asked of your unit"), work.opinions,
-         _("Another unit's work on which your unit's opinion was asked (a unit you lead, or "
-           "one with no head or deputy): give it by the reply deadline, or the delay is "
-           "counted against your unit (S5).")),
+         _("Another unit's work on which your unit's opinion was asked, or that names your "
+           "unit to coordinate (a unit you lead, or one with no head or deputy): give the "
+           "opinion by the reply deadline, or the delay is counted against your unit (S5); "
+           "give the input by the deadline of your unit's part.")),
         ("waiting", _("Waiting on others"), work.waiting,
          _("Work you lead that waits for guidance or for approval.")),
     ]

@@ -369,8 +369,15 @@ class TaskSnapshot:
                 "actor", "holder_unit_after", "holder_official_after"
             ).order_by("seq")
         for event in events:
+            data = event.data
+            if event.kind == EventKind.CREATE and "coordinating" not in (data or {}):
+                # a first event written before it named the coordinating units: the task's
+                # rows name them (one query, for such old logs only)
+                data = {**(data or {}), "coordinating": [
+                    [code, due.isoformat()] for code, due
+                    in task.coordinations.values_list("unit__code", "due")]}
             snap.fold(kind=event.kind, at=event.at, actor_code=event.actor.code if event.actor
-                      else None, data=event.data, state_after=event.state_after,
+                      else None, data=data, state_after=event.state_after,
                       holder_unit=event.holder_unit_after,
                       holder_official=event.holder_official_after, hash_=event.hash,
                       guide_id=event.holder_official_after_id)
@@ -422,8 +429,8 @@ def coordination_asks(creation: dict) -> dict[str, dict]:
     """The coordinating units a task's first event names (`services.creation_data`), each
     as a pending question whose reply deadline is the unit's own: domain.md, "coordinators
     give input by their own deadline". The unit gives it as it gives an opinion
-    (`consult_reply`); until then its members may. First events written before the units
-    were recorded in them name none."""
+    (`consult_reply`); until then its members may. For a first event written before the
+    units were recorded in it, `TaskSnapshot.of` passes the task's rows."""
     return {str(code): {"to_unit": str(code), "reply_due": str(due), "coordination": True}
             for code, due in creation.get("coordinating") or ()}
 

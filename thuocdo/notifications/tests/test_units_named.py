@@ -207,12 +207,12 @@ def test_a_coordinating_units_input_due_then_overdue_is_told_once_each(world):
     assert deadlines(13)[K.OPINION_OVERDUE] == 0
     assert sorted(told(K.OPINION_OVERDUE)) == [("BD.STAFF", task.code), ("DV.HEAD", task.code)]
     soon = Notification.objects.get(kind=K.OPINION_DUE_SOON, recipient__code="DV.HEAD")
-    assert soon.title == f"Sắp đến hạn góp ý phối hợp: {task.code}"
+    assert soon.title == f"Sắp đến hạn gửi ý kiến phối hợp: {task.code}"
     assert soon.deadline == D(2026, 10, 9)
     assert "UBND phường Dịch Vọng" in soon.body and "09/10/2026" in soon.body
     assert soon.event == task.events.get(seq=1)
     late = Notification.objects.get(kind=K.OPINION_OVERDUE, recipient__code="DV.HEAD")
-    assert late.title == f"Quá hạn góp ý phối hợp: {task.code}"
+    assert late.title == f"Quá hạn gửi ý kiến phối hợp: {task.code}"
     assert "S5" not in late.body
 
 
@@ -227,3 +227,26 @@ def test_a_coordinating_unit_that_gave_its_input_is_not_told(world):
     act(world, cancelled, "cancel", "CG.HEAD", at(5), reason="Giao nhầm")
     assert deadlines(7)[K.OPINION_DUE_SOON] == 1
     assert told(K.OPINION_DUE_SOON) == [("BD.STAFF", task.code)]
+
+
+def test_a_unit_coordinating_and_asked_a_question_is_reminded_once(world):
+    """One reply answers both: the question's notices speak for it; the input's alone
+    would say the same again."""
+    task = assign(world, coordinating=[(world.units["HN.CG.DV"], D(2026, 10, 9))])
+    act(world, task, "accept", "CG.STAFF", at(2))
+    act(world, task, "consult", "CG.STAFF", at(2, 10), to_unit="HN.CG.DV",
+        reply_due=D(2026, 10, 9), question="Số liệu phường đã đủ chưa?")
+    assert deadlines(7)[K.OPINION_DUE_SOON] == 1
+    assert deadlines(12)[K.OPINION_OVERDUE] == 1
+    titles = set(Notification.objects.filter(kind__in=[K.OPINION_DUE_SOON, K.OPINION_OVERDUE])
+                 .values_list("title", flat=True))
+    assert titles == {f"Sắp đến hạn cho ý kiến: {task.code}", f"Quá hạn cho ý kiến: {task.code}"}
+
+
+def test_a_coordinating_unit_that_gave_its_input_before_the_job_ran_is_not_asked(world):
+    task = assign(world, coordinating=[(world.units["HN.CG.DV"], D(2026, 10, 9)),
+                                       (world.units["HN.BD.VP"], D(2026, 10, 9))])
+    act(world, task, "consult_reply", "DV.HEAD", at(1, 9), unit="HN.CG.DV",
+        clear_position=True, answer="Phường thống nhất số liệu.")
+    run()
+    assert told(K.COORDINATING) == [("BD.STAFF", task.code)]

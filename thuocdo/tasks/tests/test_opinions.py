@@ -286,3 +286,38 @@ def test_the_task_page_and_api_say_the_input_owed_given_and_late(world, product,
     rows = {row["unit"].code: row
             for row in client.get(task.get_absolute_url()).context["coordinations"]}
     assert rows["HN.CG.DV"]["late"] and not rows["HN.CG.DV"]["overdue"]
+
+
+def test_an_old_first_event_naming_no_coordinating_unit_reads_the_tasks_rows(world, product,
+                                                                             ward_head):
+    """First events written before they named the coordinating units: the list (from the
+    rows) and the workflow (from the log) must agree, or the unit is chased for an input it
+    may not give."""
+    from thuocdo.tasks.models import TaskEvent
+    from thuocdo.tasks.workflow import TaskSnapshot
+
+    task = assign(world, product, "OLD", coordinating=[(world.units["HN.CG.DV"], D(2026, 10, 9))])
+    first = task.events.get(seq=1)
+    TaskEvent.objects.filter(pk=first.pk).update(
+        data={k: v for k, v in first.data.items() if k != "coordinating"})
+    assert opinions(ward_head) == ["OLD"]
+    assert set(TaskSnapshot.of(task).consults) == {"HN.CG.DV"}
+    act(world, task, "consult_reply", "DV.HEAD", 3, unit="HN.CG.DV", clear_position=True,
+        answer="Đồng ý")
+    assert opinions(ward_head) == []
+
+
+def test_the_input_given_from_the_page_redraws_the_coordinating_units(world, product,
+                                                                      ward_head, client_for,
+                                                                      today):
+    """htmx swaps the actions, the status, the timeline and now the coordinating units: the
+    row said "not given yet" until the page was reloaded."""
+    task = assign(world, product, "HTMX", coordinating=[(world.units["HN.CG.DV"], D(2026, 10, 9))])
+    response = client_for(ward_head).post(
+        reverse("tasks:task_act", kwargs={"kind": "consult_reply", "code": task.code}),
+        {"expected_version": task.events.count(), "unit": "HN.CG.DV", "clear_position": "yes",
+         "answer": "Phường thống nhất số liệu."}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="task-coordinations" hx-swap-oob="true"' in html
+    assert "given on 06/10/2026" in html and "not given yet" not in html
