@@ -1038,8 +1038,9 @@ def unit_review(request, label: str, code: str):
         # screen would record it as the head's assessment
         initial = {"general_points": stored.general_points, "reason": stored.reason,
                    "organising": stored.organising, "uniting": stored.uniting} if stored else {}
+        # bound on "confirm" too: what was typed and not saved is kept, and said
         form = AssessmentForm(request.POST if request.method == "POST" and
-                              request.POST.get("action") == "save" else None,
+                              request.POST.get("action") in ("save", "confirm") else None,
                               prefix=f"c{card.pk}", initial=initial,
                               leader=card.position in LEADER_POSITIONS, pending=stored is None)
         rows.append({"card": card, "form": form, "stored": stored})
@@ -1073,6 +1074,15 @@ def unit_review(request, label: str, code: str):
                 messages.error(request, _("Nothing was saved: correct the rows of %(o)s.") % {
                     "o": _codes(row["card"].official.code for row in rows
                                 if row["form"].errors)})
+            elif action == "confirm" and (unsaved := [
+                    row for row in rows if period.status in SCORABLE
+                    and any(key.startswith(f"{row['form'].prefix}-") for key in request.POST)
+                    and row["form"].has_changed()]):
+                # confirming what the cards say now would drop what was just typed
+                messages.error(request, _(
+                    "Nothing was confirmed: the general criteria of %(o)s were changed and not "
+                    "saved. Save them (the cards are computed again), then confirm the "
+                    "review.") % {"o": _codes(row["card"].official.code for row in unsaved)})
             elif action == "confirm":
                 # nothing left to review: refused (`nothing_to_review`), shown as an error
                 n = services.unit_review(actor=request.user, period=period, unit=unit)

@@ -333,3 +333,36 @@ def _review_everything_after_start(world, period):
         services.unit_review(actor=admin, period=period, unit=world.units[unit])
     for agency in ("HN.CG", "HN.CG.DV", "HN.BD"):
         services.agency_approve(actor=admin, period=period, agency=world.units[agency])
+
+
+# -- confirming with changes typed and not saved ------------------------------------------
+
+
+def test_confirming_with_changes_not_saved_keeps_them_and_confirms_nothing(world, chairman,
+                                                                          client_for):
+    """The save and confirm buttons share the form: "confirm" read none of it, so what the
+    head had just typed was dropped and the card, with its old points, marked reviewed.
+    Now it is refused, naming whose row changed, the typed values kept; confirming the
+    saved values (posted unchanged) reviews the card."""
+    board = chairman["board"]
+    period = services.period_open(actor=board, label=LABEL)
+    services.period_score(actor=board, period=period)
+    services.period_start_review(actor=board, period=period)
+    top = card("HN.CT")
+    client = _english(client_for(board))
+    url = reverse("evaluations:unit_review", kwargs={"label": LABEL, "code": "HN"})
+    prefix = f"c{top.pk}"
+    saved = {f"{prefix}-general_points": "29", f"{prefix}-reason": "Chậm chỉ đạo một việc",
+             f"{prefix}-organising": "1", f"{prefix}-uniting": "1"}
+    client.post(url, {"action": "save", **saved})
+    typed = {**saved, f"{prefix}-general_points": "27"}
+    response = client.post(url, {"action": "confirm", **typed})
+    assert response.status_code == 200
+    said = [str(m) for m in response.context["messages"]]
+    assert any("Nothing was confirmed" in text and "HN.CT" in text for text in said), said
+    assert card("HN.CT").status != "reviewed"
+    assert Assessment.objects.get(period=period, official__code="HN.CT").general_points == 29
+    [row] = response.context["rows"]
+    assert row["form"]["general_points"].value() == "27"
+    client.post(url, {"action": "confirm", **saved})
+    assert card("HN.CT").status == "reviewed"
