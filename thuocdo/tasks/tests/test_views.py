@@ -940,3 +940,11 @@ def test_the_rework_form_names_the_unanswered_question(world, client_for, produc
     form = action(response, "rework")["form"]
     assert form.errors["major_error"] == [
         "Answer the question “Does the product have a major error?”: choose yes or no."]
+
+
+def test_the_coefficient_reads_as_the_score_card_writes_it(world, client_for, clock):
+    """Stored with three places (0.500), it read "0.500" here and "0.5" on the card."""
+    half = services.product_create(code="CV", name="Công văn", coefficient="0.5")
+    task = assign(world, half, code="HALF")
+    page = client_for(world.user("staff")).get(task.get_absolute_url()).content.decode()
+    assert "<dd>0.5 <span" in page and "0.500" not in page
