@@ -1458,6 +1458,7 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
     (`card.grade`) with the appeal as its reason."""
     card = ScoreCard.objects.select_related("agency", "unit", "official", "period").get(
         pk=appeal.card_id)
+    published = card.general_points  # the general criteria the card had
     scope = _scope(actor)
     if not can_decide_appeal(scope, card):
         raise _deny(_("Only the head of the agency or the board decides this appeal."))
@@ -1510,7 +1511,9 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
     audit_record(actor=actor, action="appeal.decide", object_type="evaluations.appeal",
                  object_code=str(appeal.pk), reason=reason, changes=changes)
     _record_grade_moves(actor=actor, appeal=appeal, card=card, period=period, moved=moved)
-    _notify_appeal_decided(appeal, card=card, period=period, rescored=points is not None)
+    # the general criteria the card had, given again: the card stays as published
+    _notify_appeal_decided(appeal, card=card, period=period,
+                           rescored=points is not None and points != published)
     return appeal
 
 
@@ -1599,10 +1602,14 @@ def _notify_appeal_decided(appeal: Appeal, *, card: ScoreCard, period: Period,
         title = (_("Your appeal on %(p)s was accepted") if appeal.status == AppealStatus.ACCEPTED
                  else _("Your appeal on %(p)s was rejected")) % values
         body = _("Reason: %(reason)s") % {"reason": appeal.decision}
+        after = ScoreCard.objects.get(pk=card.pk)
+        values = {"total": _points(after.total), "grade": after.grade or "—"}
         if rescored:
-            after = ScoreCard.objects.get(pk=card.pk)
             body += " " + _("Your card was computed again: %(total)s points, grade %(grade)s."
-                            ) % {"total": _points(after.total), "grade": after.grade or "—"}
+                            ) % values
+        elif appeal.status == AppealStatus.ACCEPTED:
+            body += " " + _("The general criteria stay as they were, and so does your card: "
+                            "%(total)s points, grade %(grade)s.") % values
         return insert_notifications([_note(recipient_id=card.official_id,
                               key=f"evaluation:decided:{appeal.pk}:{card.official_id}",
                               title=title, body=body, url=_appeal_url(appeal),

@@ -302,6 +302,25 @@ def test_the_appellant_is_told_the_decision(world, approved, accepted):
     assert (recomputed.split("%")[0] in note.body) is accepted, "the card after a correction"
 
 
+def test_an_appeal_accepted_with_the_same_general_criteria_says_the_card_stays(world,
+                                                                             approved):
+    """Given again the general criteria the card had, nothing is computed again: the
+    appellant was told "your card was computed again" with the same points."""
+    services.period_publish(actor=world.user("board"), period=approved, appeal_days=10)
+    before = card("CG.STAFF")
+    appeal = services.appeal_file(actor=world.user("staff"), card=before,
+                                  reason="Tôi đã hoàn thành đủ việc")
+    Notification.objects.all().delete()
+    services.appeal_decide(actor=world.user("head"), appeal=appeal, accepted=True,
+                           reason="Giữ nguyên", general_points=before.general_points)
+    (note,) = _evaluation_notes()
+    recomputed = gettext("Your card was computed again: %(total)s points, grade %(grade)s.")
+    stays = gettext("The general criteria stay as they were, and so does your card: "
+                    "%(total)s points, grade %(grade)s.")
+    assert recomputed.split("%")[0] not in note.body
+    assert stays.split("%")[0] in note.body
+
+
 def test_a_refused_decision_tells_nobody(world, approved):
     """The decision is refused inside its transaction (the re-scored card would be worse:
     the appellant's membership, corrected since, no longer places them in the period): no
