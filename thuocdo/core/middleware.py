@@ -1,11 +1,14 @@
-"""Request middleware: the UI language, and the caller's scope (`request.scope`)."""
+"""Request middleware: the UI language, the caller's scope (`request.scope`), and a page
+for a form's address opened as a page (405)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .scope import get_scope
 
@@ -40,3 +43,29 @@ class LanguageMiddleware(LocaleMiddleware):
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         return None
+
+
+class MethodNotAllowedPage:
+    """A form's address (a view that takes POST only) opened as a page: reloaded, opened in
+    a new tab, or the language switched on the page a refused form left there. Django
+    answers 405 with an empty body, which a browser shows as its own bare error page; the
+    site's page says what happened instead, in the person's language, with a way back (the
+    405 status and its Allow header kept). Machine clients (`LanguageMiddleware.API_PREFIXES`)
+    get their 405 as it was."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (response.status_code == 405 and not response.content
+                and request.method in ("GET", "HEAD")
+                and not request.path_info.startswith(LanguageMiddleware.API_PREFIXES)):
+            back = request.META.get("HTTP_REFERER", "")
+            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+                back = ""  # only back into the site
+            page = render(request, "405.html", {"back": back}, status=405)
+            page["Allow"] = response.get("Allow", "")
+            return page
+        return response

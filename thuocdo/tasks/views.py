@@ -790,7 +790,10 @@ def task_assign(request):
             "Your account is not linked to an official, so you cannot assign tasks. "
             "Ask an administrator to link it."),
     }
-    return render(request, "tasks/task_assign.html", context)
+    # a refused submission answers 400, as every refused form of the site; the "show
+    # officials" refresh (no JS) is no refusal
+    refused = data is not None and "_refresh" not in data
+    return render(request, "tasks/task_assign.html", context, status=400 if refused else 200)
 
 
 @login_required

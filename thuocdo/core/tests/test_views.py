@@ -283,3 +283,37 @@ def test_the_overdue_counter_and_the_list_count_the_same_work(world, client_for,
     assert "overdue in your hands (reviews not included)" in page
     assert "products submitted to you for review are not counted as overdue" in page
     assert "Handed in after the deadline, waiting for your review" in page
+
+
+def test_a_form_s_address_opened_as_a_page_says_so_in_the_site_s_page(world, client_for):
+    """Reloaded, opened in a new tab, or the language switched on a refused form's page:
+    Django's 405 had an empty body, which the browser showed as its own bare error. The
+    site's page says what happened, with a way back into the site (never out of it); the
+    status and the Allow header stay (the API's 405 stays JSON: test_api)."""
+    client = client_for(world.user("staff"))
+    url = reverse("tasks:task_act", kwargs={"kind": "accept", "code": "ANY"})
+    response = client.get(url, HTTP_REFERER="http://testserver/tasks/task/ANY/")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    page = response.content.decode()
+    assert "This address takes a form" in page and 'class="skip-link"' in page
+    assert 'href="http://testserver/tasks/task/ANY/"' in page
+    outside = client.get(url, HTTP_REFERER="https://elsewhere.example/").content.decode()
+    assert "elsewhere.example" not in outside and "Back to the previous page" not in outside
+
+
+def test_the_language_switch_on_a_refused_form_s_page_goes_back_to_where_it_was_sent(
+        world, client_for):
+    """A refused form is shown at the form's address (a POST): switching the language
+    there went to that address, a 405. It goes back to the page the form was sent from."""
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/tasks/act/accept/T1/",
+                                    HTTP_REFERER="http://testserver/tasks/task/T1/")
+    html = Template('{% include "includes/language_switch.html" %}').render(
+        Context({"request": request}))
+    assert 'name="next" value="http://testserver/tasks/task/T1/"' in html
+    page = RequestFactory().get("/tasks/task/T1/?tab=log")
+    html = Template('{% include "includes/language_switch.html" %}').render(
+        Context({"request": page}))
+    assert 'name="next" value="/tasks/task/T1/?tab=log"' in html

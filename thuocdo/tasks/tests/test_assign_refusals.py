@@ -86,7 +86,7 @@ def test_the_page_shows_the_form_s_and_the_service_s_mistakes_at_once(world, cli
         "coord-TOTAL_FORMS": "2",
         "coord-0-unit": "HN.CG.DV", "coord-0-due": SUNDAY,
         "coord-1-unit": "HN.CG.DV", "coord-1-due": "2026-10-09"}))
-    assert response.status_code == 200 and not Task.objects.exists()
+    assert response.status_code == 400 and not Task.objects.exists()
     form, rows = response.context["form"], response.context["coordinations"].forms
     assert form.errors == {"title": ["This field is required."]}  # not the service's again
     assert list(rows[0].errors) == ["due"]
@@ -118,7 +118,7 @@ def test_a_refused_task_deadline_still_has_the_coordinating_deadlines_checked(
             "coord-TOTAL_FORMS": "2",
             "coord-0-unit": "HN.CG.DV", "coord-0-due": "2026-10-09",
             "coord-1-unit": "HN.CG.DV", "coord-1-due": "2026-09-30"}))
-    assert response.status_code == 200 and not Task.objects.exists()
+    assert response.status_code == 400 and not Task.objects.exists()
     form, rows = response.context["form"], response.context["coordinations"].forms
     assert form.errors == {"title": ["This field is required."],
                            "due": ["The deadline cannot be in the past."]}
@@ -144,7 +144,7 @@ def test_a_malformed_task_deadline_leaves_only_the_past_to_check(world, client_f
         "coord-TOTAL_FORMS": "2",
         "coord-0-unit": "HN.CG.DV", "coord-0-due": "2026-12-31",
         "coord-1-unit": "HN.SNV", "coord-1-due": "2026-09-30"}))
-    assert response.status_code == 200 and not Task.objects.exists()
+    assert response.status_code == 400 and not Task.objects.exists()
     rows = response.context["coordinations"].forms
     assert list(response.context["form"].errors) == ["due"]
     assert rows[0].errors == {}
@@ -194,7 +194,7 @@ def test_with_a_valid_form_every_rule_of_the_service_is_reported(world, client_f
     response = client.post(reverse("tasks:task_assign"), assign_form(due=SUNDAY, **{
         "coord-TOTAL_FORMS": "1", "coord-0-unit": "HN.CG.DV", "coord-0-due": "2026-10-16",
         "step-TOTAL_FORMS": "1", "step-0-name": "Dự thảo", "step-0-allowance": "9"}))
-    assert response.status_code == 200 and not Task.objects.exists()
+    assert response.status_code == 400 and not Task.objects.exists()
     assert list(response.context["form"].errors) == ["due"]
     assert list(response.context["coordinations"].forms[0].errors) == ["due"]
     assert list(response.context["steps"].forms[0].errors) == ["allowance"]

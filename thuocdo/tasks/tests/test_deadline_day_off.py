@@ -179,7 +179,7 @@ def assign_form(**extra):
 def test_the_assign_page_shows_the_refusal_on_the_deadline(world, client_for, product):
     client = client_for(world.user("head"))
     response = client.post(reverse("tasks:task_assign"), assign_form(due="2027-01-01"))
-    assert response.status_code == 200 and not Task.objects.exists()
+    assert response.status_code == 400 and not Task.objects.exists()
     assert response.context["form"].errors["due"] == [
         "01/01/2027 is a day off (New Year's Day), and a deadline must be a working day; "
         "the next working day: 04/01/2027."
@@ -444,7 +444,7 @@ def test_the_assign_page_shows_the_refusal_on_the_coordinating_unit_s_row(
     client = client_for(world.user("head"))
     response = client.post(reverse("tasks:task_assign"),
                            assign_form(due="2027-01-05", **COORDINATING_ROWS))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not Task.objects.exists() and not TaskCoordination.objects.exists()
     message = (f"03/01/2027, hạn của đơn vị phối hợp {DV_NAME}, là ngày nghỉ (Chủ nhật), "
                "mọi thời hạn phải là ngày làm việc; ngày làm việc kế tiếp: 04/01/2027.")

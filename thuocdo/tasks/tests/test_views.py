@@ -733,14 +733,14 @@ def test_the_assign_form_offers_only_led_units_and_refuses_others(world, client_
     assert {o.code for o in form.fields["lead_official"].queryset} == {"CG.HEAD", "CG.DEP"}
     response = client.post(reverse("tasks:task_assign"),
                            assign_form(lead_unit="HN.BD.VP", lead_official="BD.STAFF"))
-    assert response.status_code == 200 and "lead_unit" in response.context["form"].errors
+    assert response.status_code == 400 and "lead_unit" in response.context["form"].errors
     response = client.post(reverse("tasks:task_assign"), assign_form(due="2026-09-30"))
     assert response.context["form"].errors["due"] == ["The deadline cannot be in the past."]
     response = client.post(reverse("tasks:task_assign"), assign_form(product=""))
     assert "product" in response.context["form"].errors
     response = client.post(reverse("tasks:task_assign"), assign_form(
         **{"coord-TOTAL_FORMS": "1", "coord-0-unit": "HN.CG.DV", "coord-0-due": "2026-10-25"}))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "The deadline of coordinating unit UBND phường Dịch Vọng (25/10/2026) must fall " \
         "between the assignment" in response.content.decode()
     # on the row's deadline, not above the rows
@@ -916,7 +916,7 @@ def test_a_step_cannot_end_after_the_task_and_a_day_off_deadline_is_warned(
         due="2026-10-09", **{"step-TOTAL_FORMS": "2", "step-0-name": "Thu thập",
                              "step-0-allowance": "3", "step-1-name": "Tổng hợp",
                              "step-1-allowance": "5"}))
-    assert response.status_code == 200 and not Task.objects.exists()
+    assert response.status_code == 400 and not Task.objects.exists()
     steps = response.context["steps"]
     assert not steps.non_form_errors() and not steps.forms[0].errors
     errors = steps.forms[1].errors["allowance"]  # on the step that ends too late
