@@ -26,20 +26,33 @@ def month_label(value: str) -> str | None:
     return None
 
 
+def _month_out_of_years(value: str) -> bool:
+    """A month written right whose year is outside those a period may take."""
+    text = (value or "").strip()
+    return any((found := pattern.match(text)) and 1 <= int(found["m"]) <= 12
+               and not year_in_range(int(found["y"])) for pattern in _MONTH_FORMS)
+
+
 class MonthField(forms.CharField):
-    """A month, written YYYY-MM (a month picker) or MM/YYYY (by hand, where the browser
-    has no month picker); cleaned to YYYY-MM, and shown so once sent."""
+    """A month, written MM/YYYY (or YYYY-MM, what links send); cleaned to YYYY-MM, and
+    shown MM/YYYY. A text box, not the browser's month picker, which writes the month in
+    the browser's language ("November 2026" on a Vietnamese page), as `DateInput` does for
+    days."""
 
     default_error_messages = {
         "invalid": _("Write the month as MM/YYYY or YYYY-MM, e.g. 10/2026."),
+        "year": _("Give a month of a year from %(first)s to %(last)s."),
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "month"}))
+        kwargs.setdefault("widget", forms.TextInput(attrs={
+            "placeholder": "mm/yyyy", "inputmode": "numeric", "autocomplete": "off",
+            "size": 8}))
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
-        return month_label(value) or value if isinstance(value, str) else value
+        label = month_label(value) if isinstance(value, str) else None
+        return f"{label[5:]}/{label[:4]}" if label else value
 
     def clean(self, value):
         value = super().clean(value)
@@ -47,6 +60,9 @@ class MonthField(forms.CharField):
             return value
         label = month_label(value)
         if label is None:
+            if _month_out_of_years(value):
+                raise forms.ValidationError(self.error_messages["year"], code="year",
+                                            params={"first": FIRST_YEAR, "last": LAST_YEAR})
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return label
 

@@ -266,7 +266,10 @@ def test_the_delays_export_of_a_month_that_is_not_valid_exports_nothing(world, c
                                    "%(problems)s") % {"problems": gettext("Month")}), said
     assert ("period" in page.context["form"].errors) is bool(month)
     if month:  # in the same words as the dashboard's own month field
-        assert gettext("Write the month as MM/YYYY or YYYY-MM, e.g. 10/2026.") in said, said
+        wrong = (gettext("Give a month of a year from %(first)s to %(last)s.")
+                 % {"first": 1900, "last": 2999} if month == "9999-12"
+                 else gettext("Write the month as MM/YYYY or YYYY-MM, e.g. 10/2026."))
+        assert wrong in said, said
     if month:  # the counted tasks too, the same month in either way of writing it
         counted = client.get(reverse("accountability:counted_tasks"),
                              {"unit": "HN.CG", "period": month})

@@ -205,12 +205,20 @@ def test_a_second_tab_is_told_the_signal_was_decided(world, client_for):
 def test_the_month_field_shows_the_month_and_takes_mm_yyyy(world, client_for):
     client = client_for(world.user("head"))
     response = client.get(reverse("accountability:dashboard"))
-    assert response.context["form"]["period"].value() == this_month()
-    response = client.get(reverse("accountability:dashboard"), {"period": "11/2026"})
-    assert response.context["board"].period == "2026-11"
-    assert response.context["form"]["period"].value() == "2026-11"
+    shown = f"{this_month()[5:]}/{this_month()[:4]}"  # MM/YYYY, in a text box
+    assert response.context["form"]["period"].value() == shown
+    assert 'placeholder="mm/yyyy"' in response.content.decode()
+    assert 'type="month"' not in response.content.decode()
+    for written in ("11/2026", "2026-11"):
+        response = client.get(reverse("accountability:dashboard"), {"period": written})
+        assert response.context["board"].period == "2026-11"
+        assert response.context["form"]["period"].value() == "11/2026"
     response = client.get(reverse("accountability:dashboard"), {"period": "13/2026"})
     assert "period" in response.context["form"].errors
+    # written right, of a year no record may have: said so, not "write it as MM/YYYY"
+    response = client.get(reverse("accountability:dashboard"), {"period": "9999-12"})
+    [error] = response.context["form"].errors["period"]
+    assert "1900" in error and "2999" in error and "MM/YYYY" not in error
 
 
 @pytest.mark.django_db
