@@ -16,7 +16,7 @@ from django.contrib.auth.forms import SetPasswordMixin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from thuocdo.core.admin import (
     InlineServiceForm,
@@ -61,7 +61,7 @@ class ExistingGrantInline(admin.TabularInline):
     readonly_fields = ("role", "unit", "start")
     extra = 0
     can_delete = False
-    verbose_name_plural = _lazy("scope grants (set an end date to end one)")
+    verbose_name_plural = gettext_lazy("scope grants (set an end date to end one)")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -78,8 +78,8 @@ class NewGrantInline(KeyedAutocompleteMixin, admin.TabularInline):
     autocomplete_fields = ("unit",)
     extra = 1
     can_delete = False
-    verbose_name = _lazy("new scope grant")
-    verbose_name_plural = _lazy("new scope grants")
+    verbose_name = gettext_lazy("new scope grant")
+    verbose_name_plural = gettext_lazy("new scope grants")
 
     def get_queryset(self, request):
         return super().get_queryset(request).none()
@@ -144,8 +144,8 @@ class UserAdmin(ServiceAdmin, DjangoUserAdmin):
     )
     fieldsets = (
         (None, {"fields": ("email", "full_name", "official", "password_link")}),
-        (_lazy("Permissions"), {"fields": ("is_active", "is_superuser", "is_staff")}),
-        (_lazy("Important dates"), {"fields": ("last_login", "date_joined")}),
+        (gettext_lazy("Permissions"), {"fields": ("is_active", "is_superuser", "is_staff")}),
+        (gettext_lazy("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = ("password_link", "is_staff", "last_login", "date_joined")
     list_display = ("email", "full_name", "official", "is_superuser", "is_active",
@@ -164,7 +164,7 @@ class UserAdmin(ServiceAdmin, DjangoUserAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else ()
 
-    @admin.display(description=_lazy("password"))
+    @admin.display(description=gettext_lazy("password"))
     def password_link(self, obj):
         url = reverse("admin:auth_user_password_change", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Set a new password"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from thuocdo.core.admin import ReadOnlyInline, ServiceAdmin, ServiceModelForm
 from thuocdo.core.errors import ServiceError
@@ -107,7 +107,7 @@ class MembershipHistoryInline(ReadOnlyInline):
     fields = ("unit", "position", "task_group", "start", "end")
     readonly_fields = fields
     ordering = ("-start",)
-    verbose_name_plural = _lazy("memberships (edit them under Memberships)")
+    verbose_name_plural = gettext_lazy("memberships (edit them under Memberships)")
 
 
 @admin.register(Official)

@@ -288,3 +288,18 @@ def test_a_change_of_kind_drops_the_imported_note_into_the_audit_trail(world):
     assert (override.kind, override.note) == ("workday", "")
     entry = AuditEntry.objects.get(action="calendar.change")
     assert entry.changes == {"kind": ["holiday", "workday"], "note": ["Nghỉ bù Tết", ""]}
+
+
+def test_the_admin_pages_read_in_vietnamese(world, client_for, settings):
+    """The texts Django's Vietnamese catalogue misses (core.django_strings) and the user's
+    inline headings, which an alias of gettext_lazy kept out of the catalogue."""
+    settings.LANGUAGE_CODE = "vi"
+    client = client_for(world.user("admin"))
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "Tên mục" in index and "Model name" not in index
+    add_user = client.get(reverse("admin:accounts_user_add")).content.decode()
+    assert "After you’ve created a user" not in add_user
+    user = world.user("staff")
+    change = client.get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
+    assert "set an end date to end one" not in change
+    assert "phân quyền phạm vi (đặt ngày kết thúc để chấm dứt)" in change.lower()
