@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
 
@@ -279,7 +280,8 @@ PAYLOAD_FIELDS = [
     ("quantity", "text"), ("priority", "priority"), ("due", "date"), ("old_due", "date"),
     ("new_due", "date"), ("reply_due", "date"), ("question", "text"), ("answer", "text"),
     ("clear_position", "bool"), ("major_error", "bool"), ("excused", "bool"),
-    ("reason", "text"), ("note", "text"),
+    ("reason", "text"), ("note", "text"), ("coordinating", "coordinating"),
+    ("steps", "steps"),
 ]
 
 
@@ -292,6 +294,7 @@ def _payload_labels() -> dict[str, str]:
         "reply_due": _("Reply deadline"), "question": _("Question"), "answer": _("Answer"),
         "clear_position": _("Clear position"), "major_error": _("Major error"),
         "excused": _("Objective cause confirmed"), "reason": _("Reason"), "note": _("Note"),
+        "coordinating": _("Coordinating units"), "steps": _("Steps"),
     }
 
 
@@ -322,8 +325,10 @@ class _Names:
                     self.officials[official.code] = official
         # units named in the payloads only (a consultation, its reply): unit names are
         # public (`selectors.unit_options`), read in one query
-        named = {str(code) for event in events for key in ("to_unit", "unit")
-                 if (code := (event.data or {}).get(key))} - self.units.keys()
+        named = ({str(code) for event in events for key in ("to_unit", "unit")
+                  if (code := (event.data or {}).get(key))}
+                 | {str(row[0]) for event in events
+                    for row in (event.data or {}).get("coordinating") or ()}) - self.units.keys()
         if named:
             from thuocdo.org.models import Unit
 
@@ -347,7 +352,7 @@ def _payload(event, names: _Names, labels: dict[str, str]) -> list[dict]:
     rows = []
     for key, how in PAYLOAD_FIELDS:
         value = event.data.get(key)
-        if value in (None, "") or (how == "bool" and key == "excused" and not value):
+        if value in (None, "", []) or (how == "bool" and key == "excused" and not value):
             continue
         if how == "unit":
             value = names.unit(value)
@@ -361,6 +366,18 @@ def _payload(event, names: _Names, labels: dict[str, str]) -> list[dict]:
             value = names.product(value)
         elif how == "priority":
             value = Priority(value).label if value in Priority.values else value
+        elif how == "coordinating":  # [[unit code, deadline], ...] as the first event has them
+            value = "; ".join(
+                _("%(unit)s, input by %(due)s") % {
+                    "unit": names.unit(code),
+                    "due": date_format(_as_date(due), "SHORT_DATE_FORMAT") if _as_date(due)
+                    else due}
+                for code, due in value)
+        elif how == "steps":  # [[name, allowance], ...] in order
+            value = "; ".join(
+                ngettext("%(name)s (%(days)s working day)", "%(name)s (%(days)s working days)",
+                         int(days)) % {"name": name, "days": days}
+                for name, days in value)
         rows.append({"label": labels[key], "value": value, "is_date": how == "date"})
     return rows
 

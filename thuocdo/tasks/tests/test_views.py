@@ -948,3 +948,22 @@ def test_the_coefficient_reads_as_the_score_card_writes_it(world, client_for, cl
     task = assign(world, half, code="HALF")
     page = client_for(world.user("staff")).get(task.get_absolute_url()).content.decode()
     assert "<dd>0.5 <span" in page and "0.500" not in page
+
+
+def test_the_first_event_of_the_timeline_names_the_coordinating_units_and_steps(
+        world, client_for, product, clock):
+    """The assignment's event records them (its hash covers them): the timeline said only
+    the lead, the product and the deadline."""
+    task = assign(world, product, code="FULL",
+                  coordinating=[(world.units["HN.CG.DV"], D(2026, 10, 9))],
+                  steps=[("Xây dựng dự thảo", 5), ("Trình ký", 1)])
+    plain = assign(world, product, code="PLAIN")
+    client = client_for(world.user("staff"))
+    [first] = [row for row in client.get(task.get_absolute_url()).context["timeline"]
+               if row["event"].seq == 1]
+    shown = {row["label"]: row["value"] for row in first["payload"]}
+    assert shown["Coordinating units"] == "UBND phường Dịch Vọng, input by 09/10/2026"
+    assert shown["Steps"] == "Xây dựng dự thảo (5 working days); Trình ký (1 working day)"
+    [bare] = [row for row in client.get(plain.get_absolute_url()).context["timeline"]
+              if row["event"].seq == 1]
+    assert {"Coordinating units", "Steps"}.isdisjoint(row["label"] for row in bare["payload"])
