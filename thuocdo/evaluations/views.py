@@ -1093,11 +1093,15 @@ def unit_review(request, label: str, code: str):
         except ServiceError as exc:
             _refused(request, exc)
     editable = period.status in SCORABLE  # the service's rule (`assessments_save`)
+    # the quota's warnings of the ranking, here too: a save can bind it
+    whole = selectors.agency_cards(period=period, agencies={c.agency_id for c in cards})
+    warnings = _quota_warnings(selectors.quota_lines(period=period, cards=whole))
     if not editable:  # the assessments as they stand, read-only
         for row in rows:
             row["values"] = _assessment_values(row["form"], row["stored"])
     return render(request, "evaluations/unit_review.html", {
         "nav": "scores", "period": period, "unit": unit, "rows": rows,
+        "warnings": warnings,
         "to_confirm": bool(services.to_review(cards)),
         "editable": editable,
         # why nothing can be changed here any more, in the service's words

@@ -148,6 +148,11 @@ def test_the_quota_table_shows_each_limit_and_which_one_bound(client, groups_bin
         "Task group Chuyên môn tài chính of UBND quận Cầu Giấy (HN.CG): 1 proposed for HTXS, "
         "the quota allows 0.",
     ]
+    # the review screen says the same while the head assesses: a save can bind the quota
+    review = _client(client, admin).get(reverse("evaluations:unit_review",
+                                                 kwargs={"label": LABEL, "code": "HN.CG"}))
+    assert review.status_code == 200 and review.context["warnings"] == warnings
+    assert warnings[1] in review.content.decode()
     page = response.content.decode()
     # task groups by name, the code in the tooltip (the table of limits and the cards)
     assert cm.group_name == "Chuyên môn tài chính"
