@@ -34,7 +34,7 @@ from thuocdo.core.calendar import work_calendar
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.filters import refuse_export
 from thuocdo.core.htmx import is_htmx, render_page
-from thuocdo.measure.history import delays, holder_intervals
+from thuocdo.measure.history import delays, done_event, holder_intervals
 from thuocdo.org import selectors as org_selectors
 
 from . import selectors, services
@@ -423,6 +423,28 @@ def _coordination_rows(coordinations, events, today: dt.date) -> list[dict]:
     return rows
 
 
+def _final_review_row(history, events, calendar, names: _Names) -> list[dict]:
+    """Work done: who reviewed the product from its accepted hand-in to the approval, a row
+    the engine's intervals leave out (they stop at the hand-in: the review's days are
+    nobody's delay, `holder_intervals`), so that the table says who held the work at every
+    moment. None for work not done."""
+    index = done_event(history)
+    approve = next((e for e in reversed(events) if e.kind == EventKind.APPROVE), None)
+    if index is None or approve is None:
+        return []
+    submit = events[index + 1]  # the engine's log leaves out the creation event (#1)
+    start, end = submit.at, approve.at
+    return [{
+        "unit": submit.holder_unit_after.name,
+        "official": names.official(submit.holder_official_after.code)
+        if submit.holder_official_after else None,
+        "start": start, "end": end,
+        "workdays": calendar.workdays_between(timezone.localtime(start).date(),
+                                              timezone.localtime(end).date()),
+        "workdays_overdue": 0, "review": True, "event_seq": submit.seq,
+    }]
+
+
 def _pending_submit(task: Task, events):
     """The submit under review while the task is submitted (None otherwise)."""
     if task.state != TaskState.SUBMITTED:
@@ -468,6 +490,7 @@ def _task_context(request, task: Task, *, bound: dict | None = None, notice: str
         # the engine counts the log without the creation event (#1)
         "event_seq": interval.started_by + 2 if interval.started_by is not None else 1,
     } for interval in intervals]
+    holder_rows += _final_review_row(history, events, calendar, names)
     extensions = _extension_rows(events)
 
     why_not = ""

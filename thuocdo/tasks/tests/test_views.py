@@ -214,7 +214,13 @@ def test_the_whole_flow_through_the_pages(world, client_for, product, clock):
         ("Lê Văn Cường (CG.STAFF)", 2, 0), ("Phạm Thị Dung (CG.STAFF2)", 2, 0),
         ("Lê Văn Cường (CG.STAFF)", 8, 0), ("Nguyễn Văn Đức (CG.HEAD)", 1, 0),
         ("Lê Văn Cường (CG.STAFF)", 1, 0),
+        # the review of the product accepted: who held the work until the approval, no
+        # day of it a delay (the engine's intervals stop at the hand-in)
+        ("Nguyễn Văn Đức (CG.HEAD)", 1, 0),
     ]
+    final = response.context["intervals"][-1]
+    assert final["review"] and final["event_seq"] == 10 and final["end"] is not None
+    assert "review, not counted" in page
     assert action_kinds(response) == []  # done on time: nothing left to do
 
 
