@@ -67,6 +67,18 @@ class MonthField(forms.CharField):
         return label
 
 
+class TextField(forms.CharField):
+    """A text of several lines: its line breaks read "\n" whatever sent them (a browser's
+    text box sends "\r\n"), so a text given back untouched is the text stored, not a
+    change (`Form.has_changed`), and what is stored reads the same from every source."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+
+
 class DateInput(forms.DateInput):
     """A day written dd/mm/yyyy in a text box, in every language and browser, with the
     browser's own calendar beside it.

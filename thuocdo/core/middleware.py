@@ -3,6 +3,8 @@ for a form's address opened as a page (405)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
@@ -63,8 +65,9 @@ class MethodNotAllowedPage:
                 and not request.path_info.startswith(LanguageMiddleware.API_PREFIXES)):
             back = request.META.get("HTTP_REFERER", "")
             if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
-                back = ""  # only back into the site
+                                                   require_https=request.is_secure()) \
+                    or urlsplit(back).path == request.path:
+                back = ""  # only back into the site, and not to this same address
             page = render(request, "405.html", {"back": back}, status=405)
             page["Allow"] = response.get("Allow", "")
             return page

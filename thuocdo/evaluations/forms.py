@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.filters import FilterForm
-from thuocdo.core.forms import DateInput, DayField, DecimalNumberField, MonthField
+from thuocdo.core.forms import DateInput, DayField, DecimalNumberField, MonthField, TextField
 from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
 
 from .choices import DisciplineLevel, GroundKind, PeriodKind
@@ -29,8 +29,8 @@ class AssessmentForm(forms.Form):
     given, and never takes the official's self-score for the head's assessment)."""
 
     general_points = DecimalNumberField(label=_("General criteria (0–30)"), **POINTS)
-    reason = forms.CharField(label=_("Reason for the deduction"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = TextField(label=_("Reason for the deduction"), required=False,
+                       widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     organising = DecimalNumberField(label=_("Capacity to organise (0–1)"), **RATING)
     uniting = DecimalNumberField(label=_("Capacity to unite (0–1)"), **RATING)
 

@@ -1488,6 +1488,10 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
                 % {"now": number_format(card.general_points, 2),
                    "new": number_format(points, 2)},
                 code="appeal_worsens", field="general_points")
+        if points == published:
+            # the points the card has: no correction, nothing computed again (re-scoring
+            # would read today's data and decide the quota again for a card that stays)
+            points = None
     appeal.status = AppealStatus.ACCEPTED if accepted else AppealStatus.REJECTED
     appeal.decision = reason
     appeal.decided_by = actor if getattr(actor, "pk", None) else None
@@ -1511,9 +1515,7 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accepted: bool, reason: str,
     audit_record(actor=actor, action="appeal.decide", object_type="evaluations.appeal",
                  object_code=str(appeal.pk), reason=reason, changes=changes)
     _record_grade_moves(actor=actor, appeal=appeal, card=card, period=period, moved=moved)
-    # the general criteria the card had, given again: the card stays as published
-    _notify_appeal_decided(appeal, card=card, period=period,
-                           rescored=points is not None and points != published)
+    _notify_appeal_decided(appeal, card=card, period=period, rescored=points is not None)
     return appeal
 
 

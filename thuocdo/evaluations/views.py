@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from thuocdo.core import xlsx
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.filters import FilterForm, refuse_export
+from thuocdo.core.forms import TextField
 from thuocdo.core.models import AuditEntry
 from thuocdo.core.templatetags.periods import period_name
 from thuocdo.core.text import plain_decimal
@@ -1036,7 +1037,9 @@ def unit_review(request, label: str, code: str):
         stored = assessments.get(card.official_id)
         # the official's self-score is shown beside the row, never put in it: saving the
         # screen would record it as the head's assessment
-        initial = {"general_points": stored.general_points, "reason": stored.reason,
+        # the reason as the form reads what is sent back (`core.forms.TextField`)
+        initial = {"general_points": stored.general_points,
+                   "reason": TextField().to_python(stored.reason),
                    "organising": stored.organising, "uniting": stored.uniting} if stored else {}
         # bound on "confirm" too: what was typed and not saved is kept, and said
         form = AssessmentForm(request.POST if request.method == "POST" and

@@ -57,6 +57,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import CharField, Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -753,10 +754,10 @@ def _opinions_due(*, today: dt.date, now: dt.datetime,
     on an open task waits that its reply deadline is 2 working days away (in [`soon`)) or
     has passed; each question once to each of them (the key names the consultation). The
     input due from a coordinating unit is told the same way, keyed by the task's first
-    event and the unit, unless a question to the same unit is pending (its notices speak
-    for the one reply that answers both). A few queries: the questions and the inputs, the
-    units asked, their people, what was told already (left out by a subquery, not a list of
-    ids)."""
+    event and the unit, unless a question to the same unit is pending with a reply deadline
+    no later than the input's (its notices speak for the one reply that answers both). A
+    few queries: the questions and the inputs, the units asked, their people, what was told
+    already (left out by a subquery, not a list of ids)."""
     by_kind = {
         NotificationKind.OPINION_DUE_SOON: (soon[0], soon[1]),
         NotificationKind.OPINION_OVERDUE: (None, today),
@@ -764,10 +765,11 @@ def _opinions_due(*, today: dt.date, now: dt.datetime,
     open_tasks = Q(task__state__in=list(OPEN_STATES))
     first_event = (TaskEvent.objects.filter(task=OuterRef("task"), kind=EventKind.CREATE)
                    .values("id")[:1])
-    # a unit also asked a question on the task is reminded of the question: one reply
-    # answers both (`workflow.coordination_asks`)
-    asked_too = consultations_pending().filter(task=OuterRef("task"),
-                                               asked_code=OuterRef("asked_code"))
+    # a unit also asked a question on the task, due by the input's deadline or before it,
+    # is reminded of the question: one reply answers both (`workflow.coordination_asks`)
+    asked_too = consultations_pending().filter(
+        task=OuterRef("task"), asked_code=OuterRef("asked_code"),
+        reply_due__lte=Cast(OuterRef("due"), CharField()))
     pending = {
         kind: (consultations_pending().filter(
             open_tasks, reply_due__lt=until.isoformat(),

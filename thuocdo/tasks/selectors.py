@@ -438,6 +438,13 @@ def opinions_to_give_q(official_id: int, *, day: dt.date) -> Q:
     return _opinions_q(opinion_unit_codes(official_id, day))
 
 
+def _iso_day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 def _opinions_to_give(scope: Scope, day: dt.date) -> list[Task]:
     """The tasks of `opinions_to_give_q`, the earliest reply deadline first; each carries
     `opinion_unit` (the unit asked, its earliest pending question or input if several),
@@ -468,14 +475,17 @@ def _opinions_to_give(scope: Scope, day: dt.date) -> list[Task]:
                                  field_name="code")
     for task in tasks:
         pending = []
-        if task.asked_code and task.asked_due:
-            pending.append((dt.date.fromisoformat(task.asked_due), False, task.asked_code))
+        asked_due = _iso_day(task.asked_due)
+        if task.asked_code and asked_due:
+            pending.append((asked_due, False, task.asked_code))
         if task.coordinating_code and task.coordinating_due:
             pending.append((task.coordinating_due, True, task.coordinating_code))
-        due, task.opinion_coordinating, code = min(pending)
+        # a question with no readable reply deadline (an import's) has no day to keep
+        due, task.opinion_coordinating, code = min(pending) if pending else (
+            None, False, task.asked_code or task.coordinating_code)
         task.opinion_unit, task.opinion_due = units.get(code), due
-        task.opinion_late = due < day
-    tasks.sort(key=lambda task: (task.opinion_due, task.code))
+        task.opinion_late = due is not None and due < day
+    tasks.sort(key=lambda task: (task.opinion_due is None, task.opinion_due or day, task.code))
     return tasks
 
 

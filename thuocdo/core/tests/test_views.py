@@ -299,6 +299,8 @@ def test_a_form_s_address_opened_as_a_page_says_so_in_the_site_s_page(world, cli
     assert 'href="http://testserver/tasks/task/ANY/"' in page
     outside = client.get(url, HTTP_REFERER="https://elsewhere.example/").content.decode()
     assert "elsewhere.example" not in outside and "Back to the previous page" not in outside
+    itself = client.get(url, HTTP_REFERER=f"http://testserver{url}").content.decode()
+    assert "Back to the previous page" not in itself
 
 
 def test_the_language_switch_on_a_refused_form_s_page_goes_back_to_where_it_was_sent(

@@ -304,15 +304,20 @@ def test_the_appellant_is_told_the_decision(world, approved, accepted):
 
 def test_an_appeal_accepted_with_the_same_general_criteria_says_the_card_stays(world,
                                                                              approved):
-    """Given again the general criteria the card had, nothing is computed again: the
-    appellant was told "your card was computed again" with the same points."""
+    """Given again the general criteria the card had, it is no correction: nothing is
+    written or computed again (re-scoring reads today's data and decides the quota again),
+    and the appellant, told before "your card was computed again", is told it stays."""
     services.period_publish(actor=world.user("board"), period=approved, appeal_days=10)
     before = card("CG.STAFF")
     appeal = services.appeal_file(actor=world.user("staff"), card=before,
                                   reason="Tôi đã hoàn thành đủ việc")
     Notification.objects.all().delete()
+    audited = AuditEntry.objects.filter(action="assessment.set").count()
     services.appeal_decide(actor=world.user("head"), appeal=appeal, accepted=True,
                            reason="Giữ nguyên", general_points=before.general_points)
+    after = card("CG.STAFF")
+    assert (after.total, after.grade, after.data) == (before.total, before.grade, before.data)
+    assert AuditEntry.objects.filter(action="assessment.set").count() == audited
     (note,) = _evaluation_notes()
     recomputed = gettext("Your card was computed again: %(total)s points, grade %(grade)s.")
     stays = gettext("The general criteria stay as they were, and so does your card: "

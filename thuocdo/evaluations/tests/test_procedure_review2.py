@@ -366,3 +366,23 @@ def test_confirming_with_changes_not_saved_keeps_them_and_confirms_nothing(world
     assert row["form"]["general_points"].value() == "27"
     client.post(url, {"action": "confirm", **saved})
     assert card("HN.CT").status == "reviewed"
+
+
+def test_a_reason_given_back_untouched_with_the_browser_s_line_breaks_is_no_change(
+        world, chairman, client_for):
+    """A reason stored with "\n" (the API, an import) comes back from the browser's text
+    box with "\r\n": the row untouched must confirm, not be "changed and not saved"."""
+    board = chairman["board"]
+    period = services.period_open(actor=board, label=LABEL)
+    services.period_score(actor=board, period=period)
+    services.period_start_review(actor=board, period=period)
+    top = card("HN.CT")
+    services.assessments_save(actor=board, period=period, rows=[services.AssessmentRow(
+        top.official, 29, "Chậm chỉ đạo\nmột việc", 1, 1)])
+    client = _english(client_for(board))
+    url = reverse("evaluations:unit_review", kwargs={"label": LABEL, "code": "HN"})
+    prefix = f"c{top.pk}"
+    client.post(url, {"action": "confirm", f"{prefix}-general_points": "29",
+                      f"{prefix}-reason": "Chậm chỉ đạo\r\nmột việc",
+                      f"{prefix}-organising": "1", f"{prefix}-uniting": "1"})
+    assert card("HN.CT").status == "reviewed"
