@@ -48,7 +48,7 @@ from thuocdo.org.models import Official, Unit
 
 from . import contacts, services
 from .choices import DossierEventKind, FeedbackEventKind
-from .models import Dossier, Feedback, Procedure
+from .models import Dossier, Feedback, Procedure, ProcedureStep
 
 if TYPE_CHECKING:
     from thuocdo.exchange.organisation import Organisation
@@ -181,17 +181,24 @@ def check(document: dict, report: Report, *, officials: set[str], units: set[str
                    for e in values["events"] if isinstance(e.get("task"), str)}
     known_tasks = set(tasks) | _stored_tasks(named_tasks - set(tasks))
     organisation: Organisation | None = None
+    received_by = _receiving_units(cleaned, given)
     for index, values in cleaned.get("feedback", []):
         path = f"feedback[{index}]"
         _check_feedback(values, path, report, dossiers, known_officials, known_units,
                         known_tasks)
         if values["code"] not in stored_feedback:
             _check_contact(values, "contact", path, report)
-            if values.get("official") in known_officials and values["unit"] in known_units:
-                from thuocdo.exchange.organisation import Organisation
+            if values["unit"] not in known_units:
+                continue
+            from thuocdo.exchange.organisation import Organisation
 
+            if values.get("official") in known_officials:
                 organisation = organisation or Organisation(checked)
                 _check_official(values, path, report, organisation)
+            if received_by.get(values.get("dossier")) in known_units:
+                organisation = organisation or Organisation(checked)
+                _check_named_dossier(values, path, report, organisation,
+                                     received_by[values["dossier"]])
 
 
 def _list(value: Any) -> list:
@@ -212,6 +219,41 @@ def _check_official(values: dict, path: str, report: Report,
                  "or a unit under it on %(day)s, the day the case was received")
                % {"official": values["official"], "agency": agency, "unit": values["unit"],
                   "day": day.strftime("%d/%m/%Y")})
+
+
+def _receiving_units(cleaned: dict, given: list[tuple[int, dict]]) -> dict[str, str]:
+    """The unit that received each dossier the feedback to create names (code → unit code):
+    a stored dossier's, else the first step's of its procedure, as `dossier_receive` sets
+    it (described in the document, or stored)."""
+    named = {values.get("dossier") for _i, values in cleaned.get("feedback", [])} - {None}
+    if not named:
+        return {}
+    found = dict(Dossier.objects.filter(code__in=named).values_list("code", "unit__code"))
+    firsts = dict(ProcedureStep.objects.filter(order=1).values_list("procedure__code",
+                                                                     "unit__code"))
+    for _index, item in given:
+        code = item.get("code")
+        if code not in named or code in found:
+            continue
+        steps = item.get("steps") if "procedure_name" in item else None
+        unit = (steps[0].get("unit") if isinstance(steps, list) and steps
+                and isinstance(steps[0], dict) else firsts.get(item.get("procedure")))
+        if isinstance(unit, str):
+            found[code] = unit
+    return found
+
+
+def _check_named_dossier(values: dict, path: str, report: Report,
+                         organisation: Organisation, received: str) -> None:
+    """The dossier a case to create names was received in the agency of its unit or a unit
+    under it (`services.dossier_may_be_named`)."""
+    agency = organisation.agency(values["unit"])
+    if agency not in organisation.chain(received):
+        report(f"{path}.dossier", "dossier_not_in_unit",
+               _("dossier %(dossier)s was received by %(received)s, outside %(agency)s (the "
+                 "agency of the unit %(unit)s)")
+               % {"dossier": values["dossier"], "received": received, "agency": agency,
+                  "unit": values["unit"]})
 
 
 def _check_contact(values: dict, name: str, path: str, report: Report) -> None:

@@ -29,7 +29,7 @@ from .choices import (
     Satisfaction,
     Verification,
 )
-from .models import Dossier, Procedure, ProcedureStep
+from .models import Procedure, ProcedureStep
 from .selectors import WAIT_ANSWER, WAIT_ASSIGN
 
 
@@ -85,13 +85,15 @@ class FeedbackSubmitForm(forms.Form):
                                        "or an e-mail address."))
     website = forms.CharField(label=_("Leave this field empty"), required=False)
 
-    #: whether the official's code was refused (the portal counts it as a failed look-up)
-    official_refused = False
+    #: whether the official's or the dossier's code was refused (the portal counts it as a
+    #: failed look-up)
+    lookup_refused = False
 
     def clean(self):
         """The official a case names must work in the agency of the unit it is sent to
-        (`services.feedback_official_find`). Checked only once everything else is valid,
-        and refused with one message whether the code exists or not, so the form cannot be
+        (`services.feedback_official_find`), and the dossier must have been received there
+        (`services.feedback_dossier_find`). Checked only once everything else is valid, and
+        refused with one message whether the code exists or not, so the form cannot be
         used to find out which codes exist."""
         cleaned = super().clean()
         code = cleaned.get("official")
@@ -100,20 +102,25 @@ class FeedbackSubmitForm(forms.Form):
                             for name in ("official", "dossier"))):
             # said with the other errors, not once they are fixed (the service's rule)
             self.add_error("official", services.complaint_subject_error().service_message)
-        if not code or self.errors:
-            cleaned["official"] = None
+        typed = {"official": code, "dossier": cleaned.get("dossier")}
+        cleaned["official"] = cleaned["dossier"] = None
+        if self.errors:
             return cleaned
-        try:
-            cleaned["official"] = services.feedback_official_find(
-                code=code, unit=cleaned["unit"], day=timezone.localdate())
-        except ServiceError as error:
-            self.official_refused = True
-            self.add_error("official", error.service_message)
+        unit = cleaned["unit"]
+        finders = {
+            "official": lambda text: services.feedback_official_find(
+                code=text, unit=unit, day=timezone.localdate()),
+            "dossier": lambda text: services.feedback_dossier_find(code=text, unit=unit),
+        }
+        for name, find in finders.items():
+            if not typed[name]:
+                continue
+            try:
+                cleaned[name] = find(typed[name])
+            except ServiceError as error:
+                self.lookup_refused = True
+                self.add_error(name, error.service_message)
         return cleaned
-
-    def clean_dossier(self):
-        return _lookup(Dossier, self.cleaned_data.get("dossier", ""),
-                       _("No dossier has this code."))
 
     def is_robot(self) -> bool:
         return bool(self.data.get("website"))

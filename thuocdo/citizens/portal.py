@@ -106,15 +106,17 @@ def submit(request):
         if form.is_robot():
             form.add_error(None, _("Your message could not be sent. Leave the last field "
                                    "empty and try again."))
-        elif request.POST.get("official", "").strip() and _too_many_lookups(request):
-            # an official's code refused counts as a failed look-up, so codes cannot be
-            # tried one after the other; the code is not checked (nor kept) past the limit
+        elif (any(request.POST.get(name, "").strip() for name in ("official", "dossier"))
+              and _too_many_lookups(request)):
+            # an official's or a dossier's code refused counts as a failed look-up, so codes
+            # cannot be tried one after the other; no code is checked (nor kept) past the
+            # limit
             posted = request.POST.copy()
-            posted["official"] = ""
+            posted["official"] = posted["dossier"] = ""
             return _too_many(request, FeedbackSubmitForm(posted),
                              "citizens/public/submit.html")
         elif not form.is_valid():
-            if form.official_refused:
+            if form.lookup_refused:
                 _count_failure(request)
         else:
             data = form.cleaned_data
@@ -125,7 +127,7 @@ def submit(request):
                     contact=data["contact"], official=data["official"],
                     dossier=data["dossier"], source_address=client_address(request))
             except ServiceError as exc:
-                if exc.field == "official":
+                if exc.field in ("official", "dossier"):
                     _count_failure(request)
                 form.add_error(exc.field if exc.field in form.fields else None,
                                exc.service_message)

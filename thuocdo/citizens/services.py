@@ -230,6 +230,32 @@ def official_may_be_named(*, official: Official, unit: Unit, day: dt.date) -> bo
     return _is_member(official, unit_agency(unit=unit), day)
 
 
+def dossier_refusal() -> ServiceError:
+    """The one answer to a dossier a case may not name: the same whether no dossier has the
+    code or one received elsewhere has it, so the portal does not tell which codes exist."""
+    return ServiceError(_("No dossier with this code was found in the unit the case is "
+                          "sent to."), code="dossier_not_found", field="dossier")
+
+
+def dossier_may_be_named(*, dossier: Dossier, unit: Unit) -> bool:
+    """Whether a case sent to `unit` may name `dossier`: received by the agency of `unit` or
+    a unit under it, the rule of an official named (`official_may_be_named`): a founded
+    complaint about a dossier counts against whoever held it, whom only their own agency
+    judges."""
+    agency = unit_agency(unit=unit)
+    received = dossier.unit
+    return agency.lft <= received.lft and received.rgt <= agency.rgt
+
+
+def feedback_dossier_find(*, code: str, unit: Unit) -> Dossier:
+    """The dossier a person typed the code of, if a case sent to `unit` may name it;
+    otherwise `dossier_refusal`, the same for a code no dossier has."""
+    found = Dossier.objects.select_related("unit").filter(code=(code or "").strip()).first()
+    if found is None or not dossier_may_be_named(dossier=found, unit=unit):
+        raise dossier_refusal()
+    return found
+
+
 def feedback_official_find(*, code: str, unit: Unit, day: dt.date) -> Official:
     """The official a person typed the code of (exact, else the one code equal to it in any
     case), if a case sent to `unit` on `day` may name them; otherwise `official_refusal`,
@@ -327,7 +353,8 @@ def feedback_submit(
     The reply deadline is `REPLY_WORKDAYS` working days after the day of receipt. At most
     `RATE_LIMIT_PER_HOUR` submissions are accepted from one address an hour. The official a
     case names must hold a place in the agency of `unit` on the day of receipt
-    (`official_may_be_named`), else `official_refusal`.
+    (`official_may_be_named`), else `official_refusal`; the dossier it names must have been
+    received there (`dossier_may_be_named`), else `dossier_refusal`.
     """
     now = _now(now)
     if kind not in FeedbackKind.values:
@@ -350,6 +377,8 @@ def feedback_submit(
     if official is not None and not official_may_be_named(official=official, unit=unit,
                                                           day=today):
         raise official_refusal()
+    if dossier is not None and not dossier_may_be_named(dossier=dossier, unit=unit):
+        raise dossier_refusal()
     due = _calendar(today).add_workdays(today, REPLY_WORKDAYS)
     for _attempt in range(5):
         candidate = code or _new_code()

@@ -222,3 +222,56 @@ def test_an_import_keeps_a_case_naming_an_official_who_has_moved_since():
     document["feedback"][0]["official"] = "CB011"
     import_document(document, on=ON)
     assert Feedback.objects.get().official == cb011
+
+
+# -- the dossier a complaint names ------------------------------------------------------------
+
+
+def test_a_complaint_may_name_only_a_dossier_received_in_the_agency(world, client):
+    """A founded complaint about a dossier counts against whoever held it: a dossier of
+    Cầu Giấy named in a case sent to Ba Đình let Ba Đình's head find Cầu Giấy's official
+    responsible. Refused as a code no dossier has, each refusal a failed look-up; a
+    dossier of Ba Đình is taken, and the service holds the rule for every caller."""
+    from . import factories
+
+    cau_giay = factories.dossier(world, code="D-CG")
+    ba_dinh = factories.dossier(world, code="D-BD1")
+    elsewhere = _post(client, dossier=cau_giay.code)
+    nobody = _post(client, dossier="D-NONE")
+    assert elsewhere.status_code == nobody.status_code == 400
+    message = "No dossier with this code was found in the unit the case is sent to."
+    assert elsewhere.context["form"].errors["dossier"] == [message]
+    assert nobody.context["form"].errors["dossier"] == [message]
+    from django.core.cache import cache
+
+    assert cache.get(portal._lookup_key(elsewhere.wsgi_request)) == 2  # both counted
+    assert not Feedback.objects.exists()
+    with pytest.raises(ServiceError) as refused:
+        services.feedback_submit(kind="complaint", category="conduct",
+                                 unit=world.units["HN.BD"], dossier=cau_giay,
+                                 text="Hồ sơ bị trả lại nhiều lần không rõ lý do.")
+    assert (refused.value.field, refused.value.service_code) == ("dossier",
+                                                                 "dossier_not_found")
+    assert not Feedback.objects.exists()
+    taken = _post(client, dossier=ba_dinh.code)
+    assert taken.status_code == 302
+    assert Feedback.objects.get().dossier == ba_dinh
+    # a ward's dossier in a case sent to its district: the district's agency holds it
+    assert services.dossier_may_be_named(dossier=cau_giay, unit=world.units["HN.CG"])
+
+
+def test_the_import_refuses_a_case_naming_a_dossier_received_in_another_agency():
+    """HS-001 is received by Cầu Giấy's one-stop office (its procedure's first step, as the
+    document describes it): a complaint sent to the department of home affairs may not
+    name it. Refused at its path, with every other problem, before writing; sent to the
+    district (the agency above the office) it is taken."""
+    document = _with_department(DOCUMENT)
+    document["feedback"][0]["unit"] = "HN.SNV"
+    with pytest.raises(ImportRejected) as caught:
+        import_document(document, on=ON)
+    found = {(p.path, p.code) for p in caught.value.problems}
+    assert found == {("feedback[0].dossier", "dossier_not_in_unit")}
+    assert not Feedback.objects.exists()
+    document["feedback"][0]["unit"] = "HN.CG"
+    import_document(document, on=ON)
+    assert Feedback.objects.get().dossier.code == "HS-001"

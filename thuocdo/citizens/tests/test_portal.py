@@ -165,10 +165,15 @@ def test_a_complaint_naming_nobody_is_said_with_the_other_errors(world, client):
     assert "text" in errors
     assert errors["official"] == ["A complaint names the official or the dossier it is "
                                   "about."]
-    # a code typed, right or wrong, is checked as a code, not called missing
+    # a code typed, right or wrong, is not called missing; like an official's, it is
+    # checked once the rest of the form is right (a form left wrong on purpose tells
+    # nothing about codes)
     typed = client.post("/phan-anh/", form(kind="complaint", text="ngắn", dossier="HS-NONE"))
     assert "official" not in typed.context["form"].errors
-    assert typed.context["form"].errors["dossier"] == ["No dossier has this code."]
+    assert "dossier" not in typed.context["form"].errors
+    typed = client.post("/phan-anh/", form(kind="complaint", dossier="HS-NONE"))
+    assert typed.context["form"].errors["dossier"] == [
+        "No dossier with this code was found in the unit the case is sent to."]
     # feedback needs neither
     assert "official" not in client.post(
         "/phan-anh/", form(text="ngắn")).context["form"].errors
