@@ -31,7 +31,6 @@ DJANGO_ADMIN_STRINGS = (
     gettext_noop("Toggle navigation"),
     gettext_noop("Sidebar"),
     gettext_noop("Filter navigation items"),
-    gettext_noop("entry"),
     gettext_noop("View selected %(model)s"),
     gettext_noop("In case you’ve forgotten, you are:"),
     gettext_noop("Select all objects on this page for an action"),
@@ -52,6 +51,9 @@ DJANGO_ADMIN_STRINGS = (
     gettext_noop("Enter a valid username. This value may contain only unaccented lowercase "
                  "a-z and uppercase A-Z letters, numbers, and @/./+/-/_ characters."),
 )
+
+#: the admin's change history counts its entries (a plural form)
+HISTORY_ENTRIES = ngettext_lazy("entry", "entries", "count")
 
 #: Django's password validator says how short a password is (a plural form)
 PASSWORD_TOO_SHORT = ngettext_lazy(

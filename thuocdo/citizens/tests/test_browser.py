@@ -62,3 +62,22 @@ def test_follow_a_dossier_and_rate_it_on_a_phone(live_server, phone_page):
     phone_page.wait_for_selector("#dossier-rating")
     assert phone_page.locator("input[name=rating]").count() == 0
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_the_staff_dossier_page_fits_a_laptop_screen(live_server, browser, width):
+    """Between about 1000 and 1200 px the side column ("where it stands", the actions)
+    took the width of its longest label on one line and pushed the page past the window:
+    statuses and dates were cut at the right edge."""
+    from thuocdo.citizens import services
+    from thuocdo.core.testing import browser_login
+
+    from . import factories
+
+    world = build_world()
+    dossier = factories.dossier(world)
+    services.dossier_request_supplement(user=world.users["staff"], dossier=dossier,
+                                        reason="Thiếu bản vẽ mặt bằng tầng một")
+    page = browser_login(browser, live_server.url, "CG.STAFF", width=width)
+    page.goto(f"{live_server.url}{dossier.get_absolute_url()}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

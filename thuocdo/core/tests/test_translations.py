@@ -215,6 +215,7 @@ def test_the_admin_texts_django_leaves_in_english_read_in_vietnamese():
         english = [text for text in DJANGO_ADMIN_STRINGS if translation.gettext(text) == text]
         assert english == []
         assert translation.gettext("Show counts") == "Hiện số lượng"
+        assert translation.ngettext("entry", "entries", 1) == "mục"
         assert str(PASSWORD_TOO_SHORT % {"min_length": 12}).startswith("Mật khẩu này quá ngắn")
         assert translation.gettext("scope grants (set an end date to end one)") != \
             "scope grants (set an end date to end one)"
