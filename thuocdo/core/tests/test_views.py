@@ -319,3 +319,16 @@ def test_the_language_switch_on_a_refused_form_s_page_goes_back_to_where_it_was_
     html = Template('{% include "includes/language_switch.html" %}').render(
         Context({"request": page}))
     assert 'name="next" value="/tasks/task/T1/?tab=log"' in html
+
+
+def test_the_portal_s_error_pages_lead_back_to_the_portal(db, client):
+    """A citizen has no account: a page of the portal not found, or a form's address
+    reloaded there, led to the staff's home and its login."""
+    client.cookies["django_language"] = "en"
+    missing = client.get("/phan-anh/no-such-page/")
+    assert missing.status_code == 404
+    page = missing.content.decode()
+    assert 'href="/phan-anh/"' in page and "your account" not in page
+    reloaded = client.get(reverse("portal:rate"))
+    assert reloaded.status_code == 405
+    assert 'href="/phan-anh/"' in reloaded.content.decode()
