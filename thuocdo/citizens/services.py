@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.core.calendar import day_off_refusal, work_calendar
-from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.errors import PermissionDeniedError, Problems, ServiceError
 from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR, year_in_range
 from thuocdo.core.scope import Scope, scope_for
 from thuocdo.core.services import audit_record
@@ -987,22 +987,10 @@ def dossier_receive_supplement(*, user: Any, dossier: Dossier, at: dt.datetime |
     return dossier
 
 
-@transaction.atomic
-def dossier_apology(*, user: Any, dossier: Dossier, reason: str, new_date: dt.date,
-                    at: dt.datetime | None = None, actor: Official | None = None,
-                    history: bool = False) -> Dossier:
-    """Issue an apology slip (phiếu xin lỗi và hẹn lại): the reason and a new date after
-    the deadline in force, a working day (the applicant comes back that day) unless
-    settings.THUOCDO_DEADLINE_ON_DAY_OFF is "accept"; `history`: a slip issued elsewhere,
-    imported, keeps its day whatever it is, as imported tasks keep their deadlines. Issued
-    after the deadline it is still given to the applicant, but it does not prevent S11 (it
-    is marked `before_deadline: false`)."""
-    at = _now(at)
-    dossier, actor = _act_dossier(user, dossier, actor)
-    if dossier.status == DossierStatus.DONE:
-        raise ServiceError(_("The result was already returned."), code="bad_state")
-    reason = _text(reason, field="reason", minimum=REASON_MIN, maximum=2000,
-                   label=_("The reason"))
+def _apology_date_check(dossier: Dossier, new_date: dt.date | None, *,
+                        history: bool) -> None:
+    """An apology slip's new date: after the deadline in force, of a year a record may have,
+    and (`history` aside) a working day."""
     if new_date is None or new_date <= dossier.due_in_force:
         raise ServiceError(_("The new date must be after the deadline in force (%(due)s).")
                            % {"due": dossier.due_in_force.strftime("%d/%m/%Y")},
@@ -1017,6 +1005,30 @@ def dossier_apology(*, user: Any, dossier: Dossier, reason: str, new_date: dt.da
                                   else calendar.add_workdays(new_date, 1))
         if refused:
             raise ServiceError(refused, code="new_date_day_off", field="new_date")
+
+
+@transaction.atomic
+def dossier_apology(*, user: Any, dossier: Dossier, reason: str, new_date: dt.date,
+                    at: dt.datetime | None = None, actor: Official | None = None,
+                    history: bool = False) -> Dossier:
+    """Issue an apology slip (phiếu xin lỗi và hẹn lại): the reason and a new date after
+    the deadline in force, a working day (the applicant comes back that day) unless
+    settings.THUOCDO_DEADLINE_ON_DAY_OFF is "accept"; `history`: a slip issued elsewhere,
+    imported, keeps its day whatever it is, as imported tasks keep their deadlines. Issued
+    after the deadline it is still given to the applicant, but it does not prevent S11 (it
+    is marked `before_deadline: false`)."""
+    at = _now(at)
+    dossier, actor = _act_dossier(user, dossier, actor)
+    if dossier.status == DossierStatus.DONE:
+        raise ServiceError(_("The result was already returned."), code="bad_state")
+    # the reason and the date are said together (`Problems`), each beside its field
+    problems = Problems()
+    with problems.check():
+        reason = _text(reason, field="reason", minimum=REASON_MIN, maximum=2000,
+                       label=_("The reason"))
+    with problems.check():
+        _apology_date_check(dossier, new_date, history=history)
+    problems.raise_found()
     before = timezone.localdate(at) <= dossier.due_in_force
     dossier.apology_date = new_date
     _dossier_event(dossier, kind=DossierEventKind.APOLOGY, at=at, actor=actor, user=user,

@@ -69,7 +69,9 @@ def _apply(form, call):
     except PermissionDeniedError as exc:
         raise PermissionDenied(exc.service_message) from exc
     except ServiceError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.service_message)
+        for problem in exc.problems:  # each refusal beside its own input
+            form.add_error(problem.field if problem.field in form.fields else None,
+                           problem.service_message)
         return None
 
 

@@ -501,3 +501,21 @@ def test_the_apology_form_says_a_day_off_beside_the_new_date(world, client_for, 
     assert 'id="apology-new_date_error"' in content
     assert f"{sunday.strftime('%d/%m/%Y')} là ngày nghỉ" in content
     assert not dossier.events.filter(kind="apology").exists()
+
+
+def test_a_short_reason_and_a_day_off_are_said_together(world, client_for, settings):
+    """The day off was said only once the reason was long enough: two rounds."""
+    settings.THUOCDO_DEADLINE_ON_DAY_OFF = "refuse"
+    dossier = factories.dossier(world)
+    sunday = _sunday_after(dossier.due_in_force)
+    with pytest.raises(ServiceError) as refused:
+        services.dossier_apology(user=world.users["staff"], dossier=dossier, reason="x",
+                                 new_date=sunday)
+    assert [p.field for p in refused.value.problems] == ["reason", "new_date"]
+    response = client_for(world.users["staff"]).post(
+        f"/citizens/dossier-act/apology/{dossier.code}/",
+        {"reason": "x", "new_date": sunday.strftime("%d/%m/%Y")})
+    assert response.status_code == 400
+    content = _page(response)
+    assert 'id="apology-reason_error"' in content and 'id="apology-new_date_error"' in content
+    assert not dossier.events.filter(kind="apology").exists()
