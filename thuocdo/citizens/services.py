@@ -34,7 +34,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from thuocdo.core.calendar import day_off_refusal, work_calendar
+from thuocdo.core.calendar import day_off_refusal, next_workday_if_off, work_calendar
 from thuocdo.core.errors import PermissionDeniedError, Problems, ServiceError
 from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR, year_in_range
 from thuocdo.core.scope import Scope, scope_for
@@ -1001,8 +1001,7 @@ def _apology_date_check(dossier: Dossier, new_date: dt.date | None, *,
                            code="new_date", field="new_date")
     if not history:
         calendar = work_calendar(years=[new_date.year, new_date.year + 1])
-        refused = day_off_refusal(new_date, None if calendar.is_workday(new_date)
-                                  else calendar.add_workdays(new_date, 1))
+        refused = day_off_refusal(new_date, next_workday_if_off(calendar, new_date))
         if refused:
             raise ServiceError(refused, code="new_date_day_off", field="new_date")
 

@@ -64,6 +64,12 @@ def day_off_name(day: dt.date) -> str:
 DAY_OFF_REFUSE, DAY_OFF_ACCEPT = "refuse", "accept"
 
 
+def next_workday_if_off(calendar: WorkCalendar, day: dt.date) -> dt.date | None:
+    """The first working day after `day` when `day` is a day off (None: it is a working
+    day): what a refusal of a deadline on a day off names (`day_off_refusal`)."""
+    return None if calendar.is_workday(day) else calendar.add_workdays(day, 1)
+
+
 def day_off_refusal(day: dt.date, later: dt.date | None) -> str | None:
     """Why a deadline set now on `day`, a day off whose next working day is `later` (None:
     `day` is a working day), is refused: the day, why it is off (`day_off_name`) and the

@@ -438,9 +438,11 @@ def opinions_to_give_q(official_id: int, *, day: dt.date) -> Q:
     return _opinions_q(opinion_unit_codes(official_id, day))
 
 
-def _iso_day(text: str | None) -> dt.date | None:
+def iso_day(value) -> dt.date | None:
+    """A day an event's data or an annotation holds as ISO text (YYYY-MM-DD), or None when
+    there is none or it does not read as a day (an import's)."""
     try:
-        return dt.date.fromisoformat(text) if text else None
+        return dt.date.fromisoformat(str(value)) if value else None
     except ValueError:
         return None
 
@@ -475,7 +477,7 @@ def _opinions_to_give(scope: Scope, day: dt.date) -> list[Task]:
                                  field_name="code")
     for task in tasks:
         pending = []
-        asked_due = _iso_day(task.asked_due)
+        asked_due = iso_day(task.asked_due)
         if task.asked_code and asked_due:
             pending.append((asked_due, False, task.asked_code))
         if task.coordinating_code and task.coordinating_due:

@@ -274,6 +274,9 @@ def task_export(request):
 # -- the task page ---------------------------------------------------------------------
 
 #: The payload fields shown on the timeline, in this order, and how to show their values.
+#: a day of an event's data (ISO text), or None (`selectors.iso_day`)
+_as_date = selectors.iso_day
+
 PAYLOAD_FIELDS = [
     ("to_unit", "unit"), ("to_official", "official"), ("unit", "unit"),
     ("lead_unit", "unit"), ("lead_official", "official"), ("product", "product"),
@@ -296,13 +299,6 @@ def _payload_labels() -> dict[str, str]:
         "excused": _("Objective cause confirmed"), "reason": _("Reason"), "note": _("Note"),
         "coordinating": _("Coordinating units"), "steps": _("Steps"),
     }
-
-
-def _as_date(value) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 class _Names:

@@ -989,8 +989,9 @@ def check_steps(*, d: Directory, steps: Iterable[tuple[str, int]], at: dt.dateti
 def next_workday(d: Directory, day: dt.date) -> dt.date | None:
     """The first working day after `day` when `day` is a day off (None: it is a working
     day)."""
-    calendar = d.calendar()
-    return None if calendar.is_workday(day) else calendar.add_workdays(day, 1)
+    from thuocdo.core.calendar import next_workday_if_off
+
+    return next_workday_if_off(d.calendar(), day)
 
 
 #: The actions that set a deadline, by the payload field holding it: the day asked for in an
