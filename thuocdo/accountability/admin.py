@@ -17,10 +17,16 @@ from django.utils.translation import gettext_lazy as _
 from thuocdo.core.admin import ServiceAdmin, ServiceModelForm
 from thuocdo.core.errors import ServiceError
 from thuocdo.core.templatetags.periods import period_name
-from thuocdo.measure.signals import AuthorityMatrix, event_number
+from thuocdo.measure.signals import AuthorityMatrix, Thresholds, event_number
 
 from . import selectors, services
-from .models import AuthorityMatrixVersion, AuthorityRule, SignalRecord, ThresholdSet
+from .models import (
+    THRESHOLD_BOUNDS,
+    AuthorityMatrixVersion,
+    AuthorityRule,
+    SignalRecord,
+    ThresholdSet,
+)
 
 
 class PeriodFilter(admin.SimpleListFilter):
@@ -81,6 +87,12 @@ class SignalRecordAdmin(admin.ModelAdmin):
         return False
 
 
+def _threshold_defaults() -> str:
+    """The engine's default of every threshold a version may set, by name."""
+    defaults = Thresholds()
+    return ", ".join(f"{name} = {getattr(defaults, name)}" for name in THRESHOLD_BOUNDS)
+
+
 class ThresholdSetForm(ServiceModelForm):
     """A new version of the thresholds (a saved one is only read: `ThresholdSetAdmin`)."""
 
@@ -90,6 +102,14 @@ class ThresholdSetForm(ServiceModelForm):
         error_messages = {"values": {"invalid": _(
             "Values: write the thresholds that differ from the defaults as a JSON object, "
             "e.g. {\"reminders\": 4}.")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "values" in self.fields:
+            self.fields["values"].help_text = gettext(
+                "Write only the thresholds that differ from the defaults, as a JSON object, "
+                "e.g. {\"reminders\": 4}. The defaults: %(defaults)s.") % {
+                    "defaults": _threshold_defaults()}
 
     def apply(self, *, actor):
         if not self.adding:
@@ -101,13 +121,32 @@ class ThresholdSetForm(ServiceModelForm):
             values=data.get("values") or {}, basis=data.get("basis") or "")
 
 
+class VersionStatusMixin:
+    """A setting's versions (`effective_from`, `version`) listed with which is in force
+    today, which replaced and which not yet in force."""
+
+    def get_queryset(self, request):
+        model = self.model
+        current = (model.objects.filter(effective_from__lte=timezone.localdate())
+                   .order_by("-effective_from", "-version").values("pk")[:1])
+        return super().get_queryset(request).annotate(current_pk=Subquery(current))
+
+    @admin.display(description=_("status"))
+    def status(self, obj):
+        if obj.effective_from > timezone.localdate():
+            return gettext("not yet in force")
+        if obj.pk == getattr(obj, "current_pk", None):
+            return gettext("in force")
+        return gettext("replaced")
+
+
 @admin.register(ThresholdSet)
-class ThresholdSetAdmin(ServiceAdmin):
+class ThresholdSetAdmin(VersionStatusMixin, ServiceAdmin):
     """Versions of the thresholds: added, then only read (the months computed under one
     keep their meaning); one no stored signal was computed under may be removed."""
 
     form = ThresholdSetForm
-    list_display = ("version", "effective_from", "values", "basis")
+    list_display = ("version", "effective_from", "status", "values", "basis")
     actions = None
 
     def has_change_permission(self, request, obj=None):
@@ -224,7 +263,7 @@ class AuthorityMatrixForm(ServiceModelForm):
 
 
 @admin.register(AuthorityMatrixVersion)
-class AuthorityMatrixAdmin(ServiceAdmin):
+class AuthorityMatrixAdmin(VersionStatusMixin, ServiceAdmin):
     """Versions of the authority matrix (S4), each the whole matrix from its day: the list
     says which is in force today and each version's rules; a version is added (from a copy
     of the one in force), then only read; one no computed month may have used may be
@@ -237,13 +276,8 @@ class AuthorityMatrixAdmin(ServiceAdmin):
     change_list_template = "admin/accountability/authoritymatrixversion/change_list.html"
 
     def get_queryset(self, request):
-        current = (AuthorityMatrixVersion.objects
-                   .filter(effective_from__lte=timezone.localdate())
-                   .order_by("-effective_from", "-version").values("pk")[:1])
-        return (super().get_queryset(request)
-                .annotate(current_pk=Subquery(current))
-                .prefetch_related(Prefetch("rules", AuthorityRule.objects
-                                           .select_related("product"))))
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("rules", AuthorityRule.objects.select_related("product")))
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -269,14 +303,6 @@ class AuthorityMatrixAdmin(ServiceAdmin):
                 f"{position}, {priority}, {product}"
                 for position, priority, product in rules if product is not None))
         return initial
-
-    @admin.display(description=_("status"))
-    def status(self, obj):
-        if obj.effective_from > timezone.localdate():
-            return gettext("not yet in force")
-        if obj.pk == getattr(obj, "current_pk", None):
-            return gettext("in force")
-        return gettext("replaced")
 
     @admin.display(description=_("rules"))
     def rules_in_words(self, obj):

@@ -989,6 +989,19 @@ def _check_effective_from(effective_from: dt.date) -> None:
             code="effective_from_computed", field="effective_from")
 
 
+def _check_one_version_a_day(model: Any, effective_from: dt.date) -> None:
+    """One version of a setting (`ThresholdSet`, `AuthorityMatrixVersion`) a day: which of
+    two from the same day is in force would depend on how the database sorts their names (a
+    collation), not on a rule anyone can read."""
+    same_day = model.objects.filter(effective_from=effective_from).first()
+    if same_day is not None:
+        raise ServiceError(
+            _("Version “%(version)s” already comes into force on %(day)s: choose another "
+              "day, or remove that version first if no month was computed under it.")
+            % {"version": same_day.version, "day": effective_from.strftime("%d/%m/%Y")},
+            code="version_same_day", field="effective_from")
+
+
 @transaction.atomic
 def threshold_set_add(*, actor: Any = None, version: str, effective_from: dt.date,
                       values: dict, basis: str = "") -> ThresholdSet:
@@ -1005,6 +1018,7 @@ def threshold_set_add(*, actor: Any = None, version: str, effective_from: dt.dat
     if ThresholdSet.objects.filter(version=version).exists():
         raise ServiceError(_("Version “%(version)s” exists already.") % {"version": version},
                            code="version_taken", field="version")
+    _check_one_version_a_day(ThresholdSet, effective_from)
     row = ThresholdSet.objects.create(version=version, effective_from=effective_from,
                                       values=values, basis=basis)
     audit_record(actor=actor, action="thresholds_save", object_type="thresholds",
@@ -1106,15 +1120,7 @@ def authority_matrix_add(*, actor: Any = None, version: str, effective_from: dt.
     if AuthorityMatrixVersion.objects.filter(version=version).exists():
         raise ServiceError(_("Version “%(version)s” exists already.") % {"version": version},
                            code="version_taken", field="version")
-    # One version a day: which of two from the same day is in force would depend on how the
-    # database sorts their names (a collation), not on a rule anyone can read.
-    same_day = AuthorityMatrixVersion.objects.filter(effective_from=effective_from).first()
-    if same_day is not None:
-        raise ServiceError(
-            _("Version “%(version)s” already comes into force on %(day)s: choose another "
-              "day, or remove that version first if no month was computed under it.")
-            % {"version": same_day.version, "day": effective_from.strftime("%d/%m/%Y")},
-            code="version_same_day", field="effective_from")
+    _check_one_version_a_day(AuthorityMatrixVersion, effective_from)
     row = AuthorityMatrixVersion.objects.create(version=version,
                                                 effective_from=effective_from, basis=basis)
     AuthorityRule.objects.bulk_create(

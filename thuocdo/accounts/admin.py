@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from rest_framework.authtoken.models import TokenProxy
 
 from thuocdo.core.admin import (
     InlineServiceForm,
@@ -30,6 +31,13 @@ from thuocdo.core.errors import ServiceError
 from . import services
 from .forms import AdminSetPasswordForm
 from .models import ScopeGrant, User
+
+# An API key is asked for by its own user, and the first one is audited
+# (`services.user_api_token`, /api/auth/token/). DRF's admin of keys would let an
+# administrator make one for anybody, shown in clear and recorded nowhere: it is not offered
+# (an account deactivated stops its key).
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
 
 # -- scope grants ----------------------------------------------------------------------
 

@@ -7,14 +7,20 @@ from django.contrib.auth.backends import ModelBackend
 
 
 def find_user(identifier: str):
-    """The user whose e-mail (case-insensitive) or official code is `identifier`, or None."""
+    """The user whose e-mail or official code is `identifier` (in any case), or None."""
     identifier = (identifier or "").strip()
     if not identifier:
         return None
     User = get_user_model()
     if "@" in identifier:
         return User.objects.filter(email__iexact=identifier).first()
-    return User.objects.filter(official__code=identifier).first()
+    exact = User.objects.filter(official__code=identifier).first()
+    if exact is not None:
+        return exact
+    # "cb000135" for CB000135, as e-mails are taken in any case; only when one account
+    # answers (codes are unique as written, not always ignoring case)
+    found = list(User.objects.filter(official__code__iexact=identifier)[:2])
+    return found[0] if len(found) == 1 else None
 
 
 def axes_username(request, credentials) -> str:

@@ -157,7 +157,12 @@ def scope_grant(
 def scope_revoke(
     *, actor: Any = None, grant: ScopeGrant, end: dt.date | None = None, reason: str = ""
 ) -> ScopeGrant:
-    grant.end = end or timezone.localdate()
+    end = end or timezone.localdate()
+    if end < grant.start:
+        raise ServiceError(_("A grant cannot end before it starts (%(start)s).")
+                           % {"start": grant.start.strftime("%d/%m/%Y")},
+                           code="grant_dates", field="end")
+    grant.end = end
     grant.save(update_fields=["end"])
     audit_record(actor=actor, action="grant.end", object_type="accounts.user",
                  object_code=grant.user.email,

@@ -609,3 +609,28 @@ def _late_forwards(*, subtree: dict, cases: QuerySet[Feedback], since: dt.dateti
 
 def calendar_for(*days: dt.date):
     return work_calendar(years=range(min(days).year - 1, max(days).year + 2))
+
+
+def calendar_due(days) -> dict:
+    """The dossiers being processed and the feedback cases open whose deadline in force is
+    one of `days`, by day, for the calendar's admin (`core.calendar.register_due`)."""
+    from django.utils.translation import ngettext
+
+    from thuocdo.core.calendar import Computed
+
+    days = list(days)
+    found: dict[dt.date, list[Computed]] = {}
+    dossiers = (Dossier.objects.exclude(status=DossierStatus.DONE)
+                .filter(due_in_force__in=days).values("due_in_force")
+                .annotate(count=Count("pk")))
+    for row in dossiers:
+        found.setdefault(row["due_in_force"], []).append(Computed("dossiers:due", ngettext(
+            "%(count)s dossier being processed", "%(count)s dossiers being processed",
+            row["count"]) % {"count": row["count"]}))
+    cases = (Feedback.objects.filter(status__in=list(OPEN_FEEDBACK), reply_due__in=days)
+             .values("reply_due").annotate(count=Count("pk")))
+    for row in cases:
+        found.setdefault(row["reply_due"], []).append(Computed("feedback:due", ngettext(
+            "%(count)s open feedback case", "%(count)s open feedback cases",
+            row["count"]) % {"count": row["count"]}))
+    return found

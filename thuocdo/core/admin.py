@@ -40,7 +40,7 @@ from thuocdo.core.errors import ServiceError
 from thuocdo.core.text import fold
 
 from . import services
-from .calendar import computed_on
+from .calendar import computed_on, due_on, work_calendar
 from .models import AuditEntry, CalendarOverride
 from .periods import year_in_range
 
@@ -77,6 +77,37 @@ def add_service_error(form: forms.BaseForm, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def reason_field() -> forms.CharField:
+    """Why an administrator changes a record: required on the change form, kept with the
+    change in the audit trail (a new record is audited without one): `ReasonOnChange`."""
+    return forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why this change is made: it is kept with the change in the audit "
+                    "trail."),
+        error_messages={"required": _("Say why you make this change: the reason is kept "
+                                      "in the audit trail.")},
+    )
+
+
+class ReasonOnChange:
+    """A `ServiceModelForm` whose changes state their reason (`reason = reason_field()`),
+    for the services to keep in the audit trail; a new record has none (it is audited as
+    created). Its admin shows the field last, on the change form only (`ReasonAdmin`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.adding:
+            self.fields.pop("reason", None)
+
+
+class ReasonAdmin:
+    """The admin of a `ReasonOnChange` form: "reason" last, and only when changing."""
+
+    def get_fields(self, request, obj=None):
+        fields = [name for name in super().get_fields(request, obj) if name != "reason"]
+        return (*fields, "reason") if obj is not None else tuple(fields)
 
 
 class ServiceModelForm(forms.ModelForm):
@@ -360,6 +391,7 @@ class CalendarOverrideAdmin(ServiceAdmin):
         super().save_model(request, obj, form, change)
         if not change or "kind" in form.changed_data:
             self.warn_computed(request, [obj.day])
+            self.warn_due(request, [obj.day])
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -383,6 +415,7 @@ class CalendarOverrideAdmin(ServiceAdmin):
     def delete_model(self, request, obj):
         services.calendar_override_remove(actor=request.user, override=obj)
         self.warn_computed(request, [obj.day])
+        self.warn_due(request, [obj.day])
 
     def delete_queryset(self, request, queryset):
         days = []
@@ -390,6 +423,16 @@ class CalendarOverrideAdmin(ServiceAdmin):
             services.calendar_override_remove(actor=request.user, override=override)
             days.append(override.day)
         self.warn_computed(request, days)
+        self.warn_due(request, days)
+
+    def warn_due(self, request, days) -> None:
+        """One warning per day of `days` that is now a day off while open work falls due on
+        it (`calendar.due_on`), naming how much."""
+        off = [day for day in days
+               if not work_calendar(years=[day.year]).is_workday(day)]
+        for day, found in due_on(off).items():
+            self.message_user(request, services.calendar_due_warning(day=day, found=found),
+                              messages.WARNING)
 
     def warn_computed(self, request, days) -> None:
         """With THUOCDO_CALENDAR_COMPUTED_MONTHS = "warn", one warning per day of `days`

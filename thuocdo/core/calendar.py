@@ -113,6 +113,12 @@ ComputedProvider = Callable[[Collection[dt.date]], Mapping[dt.date, Sequence[Com
 COMPUTED_PROVIDERS: list[ComputedProvider] = []
 
 
+#: the providers of open work falling due on a day (same shape: `key` "tasks:due", `text`
+#: "3 việc đang mở"), registered by the apps that hold deadlines; the calendar's admin names
+#: them when a day becomes a day off
+DUE_PROVIDERS: list[ComputedProvider] = []
+
+
 def register_computed(provider: ComputedProvider) -> ComputedProvider:
     """Register `provider` (once, however often an app's `ready()` runs)."""
     if provider not in COMPUTED_PROVIDERS:
@@ -120,14 +126,32 @@ def register_computed(provider: ComputedProvider) -> ComputedProvider:
     return provider
 
 
-def computed_on(days: Collection[dt.date]) -> dict[dt.date, list[Computed]]:
-    """What every registered provider says is computed with the calendar of `days`: the
-    days with something, in order, each with what (providers in order of registration)."""
+def register_due(provider: ComputedProvider) -> ComputedProvider:
+    """Register a provider of open work due on days (once)."""
+    if provider not in DUE_PROVIDERS:
+        DUE_PROVIDERS.append(provider)
+    return provider
+
+
+def _ask(providers: list[ComputedProvider],
+         days: Collection[dt.date]) -> dict[dt.date, list[Computed]]:
+    """What every provider says of `days`: the days with something, in order, each with
+    what (providers in order of registration)."""
     found: dict[dt.date, list[Computed]] = {}
     if not days:
         return found
-    for provider in COMPUTED_PROVIDERS:
+    for provider in providers:
         for day, items in provider(days).items():
             if items:
                 found.setdefault(day, []).extend(items)
     return dict(sorted(found.items()))
+
+
+def computed_on(days: Collection[dt.date]) -> dict[dt.date, list[Computed]]:
+    """What every registered provider says is computed with the calendar of `days`."""
+    return _ask(COMPUTED_PROVIDERS, days)
+
+
+def due_on(days: Collection[dt.date]) -> dict[dt.date, list[Computed]]:
+    """The open work whose deadline in force is one of `days`, by day (`DUE_PROVIDERS`)."""
+    return _ask(DUE_PROVIDERS, days)

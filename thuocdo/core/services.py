@@ -112,6 +112,16 @@ def calendar_computed_warning(*, day: dt.date, found: list[Computed]) -> str:
         "what": calendar_computed_text(found), "day": _shown(day)}
 
 
+def calendar_due_warning(*, day: dt.date, found: list[Computed]) -> str:
+    """The warning of a day made a day off while open work falls due on it
+    (`calendar.due_on`): the deadlines stay where they were set (a deadline is a date the
+    assigner gave, not a count the calendar recomputes), so the administrator says so to
+    whoever must move them."""
+    return _("%(day)s is now a day off, and the deadline in force of %(what)s falls on it: "
+             "those deadlines stay as they were set; a head who moves one grants an "
+             "extension.") % {"day": _shown(day), "what": calendar_computed_text(found)}
+
+
 def calendar_computed_refusal(*, days: Iterable[dt.date]) -> ServiceError | None:
     """The refusal of an override of one of `days` (the first computed with, naming what
     is), or None: nothing is computed with them, or settings.THUOCDO_CALENDAR_COMPUTED_MONTHS

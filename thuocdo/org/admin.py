@@ -6,7 +6,14 @@ from django.contrib import admin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from thuocdo.core.admin import ReadOnlyInline, ServiceAdmin, ServiceModelForm
+from thuocdo.core.admin import (
+    ReadOnlyInline,
+    ReasonAdmin,
+    ReasonOnChange,
+    ServiceAdmin,
+    ServiceModelForm,
+    reason_field,
+)
 from thuocdo.core.errors import ServiceError
 
 from . import services
@@ -15,7 +22,9 @@ from .models import Membership, Official, TaskGroup, Unit
 # -- units -----------------------------------------------------------------------------
 
 
-class UnitForm(ServiceModelForm):
+class UnitForm(ReasonOnChange, ServiceModelForm):
+    reason = reason_field()
+
     class Meta:
         model = Unit
         fields = ("code", "name", "kind", "parent", "is_active")
@@ -30,12 +39,12 @@ class UnitForm(ServiceModelForm):
             return unit
         return services.unit_update(
             actor=actor, unit=self.fresh(), name=data["name"], kind=data["kind"],
-            parent=data["parent"], is_active=data["is_active"],
+            parent=data["parent"], is_active=data["is_active"], reason=data["reason"],
         )
 
 
 @admin.register(Unit)
-class UnitAdmin(ServiceAdmin):
+class UnitAdmin(ReasonAdmin, ServiceAdmin):
     form = UnitForm
     list_display = ("code", "name", "kind", "parent", "is_active")
     list_filter = ("kind", "is_active")
@@ -78,7 +87,9 @@ class TaskGroupAdmin(ServiceAdmin):
 # -- officials -------------------------------------------------------------------------
 
 
-class OfficialForm(ServiceModelForm):
+class OfficialForm(ReasonOnChange, ServiceModelForm):
+    reason = reason_field()
+
     class Meta:
         model = Official
         fields = ("code", "name", "email", "phone", "is_active")
@@ -96,7 +107,7 @@ class OfficialForm(ServiceModelForm):
             return official
         return services.official_update(
             actor=actor, official=self.fresh(), name=data["name"], email=data["email"],
-            phone=data["phone"], is_active=data["is_active"],
+            phone=data["phone"], is_active=data["is_active"], reason=data["reason"],
         )
 
 
@@ -111,7 +122,7 @@ class MembershipHistoryInline(ReadOnlyInline):
 
 
 @admin.register(Official)
-class OfficialAdmin(ServiceAdmin):
+class OfficialAdmin(ReasonAdmin, ServiceAdmin):
     form = OfficialForm
     inlines = (MembershipHistoryInline,)
     list_display = ("code", "name", "email", "phone", "is_active")
@@ -129,9 +140,11 @@ class OfficialAdmin(ServiceAdmin):
 # -- memberships -----------------------------------------------------------------------
 
 
-class MembershipForm(ServiceModelForm):
+class MembershipForm(ReasonOnChange, ServiceModelForm):
     """Start a membership; later, correct its unit, position or task group, or end it.
     Its official and start date are history: they never change."""
+
+    reason = reason_field()
 
     class Meta:
         model = Membership
@@ -152,6 +165,7 @@ class MembershipForm(ServiceModelForm):
             membership = services.membership_amend(
                 actor=actor, membership=membership, unit=data["unit"],
                 position=data["position"], task_group=data["task_group"],
+                reason=data["reason"],
             )
         if data["end"] != membership.end:
             if data["end"] is None:
@@ -160,12 +174,12 @@ class MembershipForm(ServiceModelForm):
                     code="membership_reopen", field="end",
                 )
             membership = services.membership_end(actor=actor, membership=membership,
-                                                 end=data["end"])
+                                                 end=data["end"], reason=data["reason"])
         return membership
 
 
 @admin.register(Membership)
-class MembershipAdmin(ServiceAdmin):
+class MembershipAdmin(ReasonAdmin, ServiceAdmin):
     form = MembershipForm
     list_display = ("official", "unit", "position", "task_group", "start", "end")
     list_filter = ("position", "task_group")

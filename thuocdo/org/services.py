@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from thuocdo.core.errors import ServiceError
 from thuocdo.core.services import UNSET, Unset, audit_record
@@ -127,6 +128,7 @@ def unit_create(
                                  parent_kind=parent.kind if parent else None)
     if refused is not None:
         raise refused
+    _check_parent_open(parent)
     unit = Unit.objects.create(
         code=code, name=name.strip(), name_folded=fold(name), kind=kind, parent=parent
     )
@@ -138,6 +140,36 @@ def unit_create(
         unit_tree_rebuild()
         unit.refresh_from_db()
     return unit
+
+
+def _check_parent_open(parent: Unit | None) -> None:
+    """No unit is placed under a closed one."""
+    if parent is not None and not parent.is_active:
+        raise ServiceError(
+            _("Unit “%(unit)s” is closed: no unit is placed under it.") % {"unit": parent.code},
+            code="unit_closed", field="parent")
+
+
+def _check_may_close(unit: Unit) -> None:
+    """A unit closes once nothing is left in it: no open unit under it (close or move them
+    first) and nobody holding a position in it today (end their memberships first, or move
+    them), so that no list, scope or quota keeps counting people in a closed unit."""
+    child = unit.children.filter(is_active=True).order_by("code").first()
+    if child is not None:
+        raise ServiceError(
+            _("Unit “%(unit)s” still has an open unit under it, “%(child)s”: close or move it "
+              "first.") % {"unit": unit.code, "child": child.code},
+            code="unit_close_children", field="is_active")
+    today = timezone.localdate()
+    members = Membership.objects.filter(_overlaps(today, today), unit=unit).count()
+    if members:
+        raise ServiceError(
+            ngettext("%(count)s person still holds a position in “%(unit)s” today: end or move "
+                     "the membership first.",
+                     "%(count)s people still hold a position in “%(unit)s” today: end or move "
+                     "their memberships first.", members)
+            % {"count": members, "unit": unit.code},
+            code="unit_close_members", field="is_active")
 
 
 def _would_cycle(unit: Unit, new_parent: Unit | None) -> bool:
@@ -189,6 +221,10 @@ def unit_update(
                 refused.service_message, code=refused.service_code, field="kind")
     if new_kind != unit.kind:
         _check_children(unit, new_kind)
+    if moving:
+        _check_parent_open(new_parent)
+    if is_active is False and unit.is_active:
+        _check_may_close(unit)
     if name is not None and name.strip() != unit.name:
         changes["name"] = [unit.name, name.strip()]
         unit.name = name.strip()
@@ -312,6 +348,14 @@ def official_create(
             _("Official code “%(code)s” is already used.") % {"code": code},
             code="official_code_taken", field="code",
         )
+    other = Official.objects.filter(code__iexact=code).first()
+    if other is not None:
+        # people log in with their code in any case: two codes that differ only by case
+        # would be one login for two people
+        raise ServiceError(
+            _("Official code “%(code)s” differs only by upper and lower case from "
+              "“%(other)s”, already used.") % {"code": code, "other": other.code},
+            code="official_code_taken", field="code")
     official = Official.objects.create(
         code=code, name=name.strip(), name_folded=fold(name), email=email.strip(),
         phone=phone.strip(),
@@ -349,7 +393,27 @@ def official_update(
     official.save()
     audit_record(actor=actor, action="official.update", object_type="org.official",
                  object_code=official.code, changes=changes, reason=reason)
+    if changes.get("is_active") == [True, False]:
+        _close_accounts(actor=actor, official_ids=[official.pk], reason=reason)
     return official
+
+
+def _close_accounts(*, actor: Any, official_ids: Iterable[int], reason: str = "") -> int:
+    """Officials who left the service log in no more: their accounts are deactivated
+    (sessions and API tokens end with them: Django and the API refuse an inactive user),
+    each change audited. Taken back into service, an official's account is opened again by
+    the administrator, on purpose (`accounts.services.user_update`)."""
+    from django.contrib.auth import get_user_model
+
+    users = list(get_user_model().objects.filter(official_id__in=list(official_ids),
+                                                 is_active=True))
+    for user in users:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        audit_record(actor=actor, action="user.update", object_type="accounts.user",
+                     object_code=user.email, changes={"is_active": [True, False]},
+                     reason=reason or _("The official left the service."))
+    return len(users)
 
 
 # -- memberships -----------------------------------------------------------------------
@@ -378,6 +442,21 @@ def _check_one_head(
         )
 
 
+def _check_not_held(*, official: Official, unit: Unit, position: str, start: dt.date,
+                    end: dt.date | None) -> None:
+    """The same place is not held twice at once: a second record of it would count the
+    official twice in the unit's lists (end the first, or correct it, instead)."""
+    held = (Membership.objects.filter(_overlaps(start, end), official=official, unit=unit,
+                                      position=position).order_by("start").first())
+    if held is not None:
+        raise ServiceError(
+            _("%(name)s already holds this position in “%(unit)s” in that period (from "
+              "%(start)s): end or correct that membership instead.")
+            % {"name": official.name, "unit": unit.code,
+               "start": held.start.strftime("%d/%m/%Y")},
+            code="membership_held", field="position")
+
+
 @transaction.atomic
 def membership_start(
     *,
@@ -400,6 +479,11 @@ def membership_start(
                            code="membership_dates", field="end")
     if position == Position.HEAD:
         _check_one_head(unit=unit, start=start, end=end)
+    _check_not_held(official=official, unit=unit, position=position, start=start, end=end)
+    if not unit.is_active:
+        raise ServiceError(
+            _("Unit “%(unit)s” is closed: nobody starts a membership in it.")
+            % {"unit": unit.code}, code="unit_closed", field="unit")
     membership = Membership.objects.create(
         official=official, unit=unit, position=position, task_group=task_group,
         start=start, end=end,
@@ -422,6 +506,10 @@ def membership_end(
     if end < membership.start:
         raise ServiceError(_("A membership cannot end before it starts."),
                            code="membership_dates", field="end")
+    if membership.position == Position.HEAD:
+        # ended later than it was, a head's term may now meet the next head's
+        _check_one_head(unit=membership.unit, start=membership.start, end=end,
+                        exclude_pk=membership.pk)
     old = membership.end
     membership.end = end
     membership.save(update_fields=["end"])
@@ -813,6 +901,7 @@ def officials_bulk_update(
     rows = [_clean_official(r) for r in rows]
     officials = _objects_by_code(Official, [r.code for r in rows])
     changed = []
+    left: list[int] = []  # officials who leave the service with this update
     for row in rows:
         official = officials.get(row.code)
         if official is None:
@@ -821,11 +910,14 @@ def officials_bulk_update(
         new = (row.name, row.email, row.phone, row.is_active)
         if (official.name, official.email, official.phone, official.is_active) == new:
             continue
+        if official.is_active and not row.is_active:
+            left.append(official.pk)
         official.name, official.email, official.phone, official.is_active = new
         official.name_folded = fold(row.name)
         changed.append(official)
     Official.objects.bulk_update(changed, ["name", "name_folded", "email", "phone", "is_active"],
                                  batch_size=BULK_BATCH)
+    _close_accounts(actor=actor, official_ids=left)
     if audit and changed:
         audit_record(actor=actor, action="official.bulk_update", object_type="org.official",
                      changes={"count": len(changed)})

@@ -7,24 +7,11 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from thuocdo.core.admin import ReadOnlyInline, ServiceAdmin, ServiceModelForm
+from thuocdo.core.admin import ReadOnlyInline, ServiceAdmin, ServiceModelForm, reason_field
 from thuocdo.core.forms import DecimalNumberField
 
 from . import services
 from .models import Directive, Product, ProductCoefficient
-
-
-def _reason_field() -> forms.CharField:
-    """Why an administrator changes a record: required on the change form, kept with the
-    change in the audit trail (a new record is audited without one)."""
-    return forms.CharField(
-        label=_("reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Why this change is made: it is kept with the change in the audit "
-                    "trail."),
-        error_messages={"required": _("Say why you make this change: the reason is kept "
-                                      "in the audit trail.")},
-    )
-
 
 # -- products --------------------------------------------------------------------------
 
@@ -34,15 +21,15 @@ class ProductForm(ServiceModelForm):
     in force from a date, and tasks keep the one in force when they were assigned."""
 
     coefficient = DecimalNumberField(
-        label=_("coefficient"), max_digits=7, decimal_places=3, min_value=0, required=False,
+        label=_("Coefficient"), max_digits=7, decimal_places=3, min_value=0, required=False,
         help_text=_("When changing a product: a new coefficient (leave empty to keep it)."),
     )
     valid_from = forms.DateField(
-        label=_("valid from"), required=False,
+        label=_("Valid from"), required=False,
         help_text=_("The first day the new coefficient applies (empty: today, or for a new "
                     "product, since always)."),
     )
-    reason = _reason_field()
+    reason = reason_field()
 
     class Meta:
         model = Product
@@ -104,7 +91,7 @@ class ProductAdmin(ServiceAdmin):
 
 
 class DirectiveForm(ServiceModelForm):
-    reason = _reason_field()
+    reason = reason_field()
 
     class Meta:
         model = Directive

@@ -6,3 +6,12 @@ class TasksConfig(AppConfig):
     name = "thuocdo.tasks"
     label = "tasks"
     verbose_name = _("Tasks")
+
+    def ready(self) -> None:
+        # The calendar's admin names the open work due on a day it makes a day off
+        # (core.calendar.register_due); core does not import this app.
+        from thuocdo.core.calendar import register_due
+
+        from .selectors import calendar_due
+
+        register_due(calendar_due)

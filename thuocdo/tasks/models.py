@@ -62,7 +62,8 @@ class ProductCoefficient(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.product_id}: {self.coefficient} from {self.valid_from}"
+        return _("%(coefficient)s from %(day)s") % {
+            "coefficient": self.coefficient, "day": self.valid_from.strftime("%d/%m/%Y")}
 
 
 class Directive(models.Model):
@@ -199,7 +200,8 @@ class TaskCoordination(models.Model):
                                                name="tasks_one_coordination_per_unit")]
 
     def __str__(self) -> str:
-        return f"{self.task_id}: {self.unit_id} by {self.due}"
+        return _("%(unit)s, by %(day)s") % {"unit": self.unit.code,
+                                            "day": self.due.strftime("%d/%m/%Y")}
 
 
 class TaskStep(models.Model):

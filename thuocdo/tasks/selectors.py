@@ -819,3 +819,19 @@ def guidance_candidates(*, task: Task, day: dt.date | None = None, exclude_id: i
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
     return qs.order_by("name_folded", "code")
+
+
+def calendar_due(days) -> dict:
+    """The open tasks whose deadline in force is one of `days`, by day, for the calendar's
+    admin (`core.calendar.register_due`, in `apps.py`): a day made a day off keeps the
+    deadlines set on it, and the administrator is told how many."""
+    from django.db.models import Count
+    from django.utils.translation import ngettext
+
+    from thuocdo.core.calendar import Computed
+
+    rows = (Task.objects.filter(state__in=list(OPEN_STATES), due_in_force__in=list(days))
+            .values("due_in_force").annotate(count=Count("pk")))
+    return {row["due_in_force"]: [Computed("tasks:due", ngettext(
+        "%(count)s open task", "%(count)s open tasks", row["count"]) % {"count": row["count"]})]
+        for row in rows}

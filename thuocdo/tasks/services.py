@@ -75,9 +75,11 @@ def product_create(
 def product_update(
     *, actor: Any = None, product: Product, name: str | None = None,
     coefficient: Decimal | None = None, valid_from: dt.date | None = None, reason: str = "",
+    history: bool = False,
 ) -> Product:
-    """Rename a product, or give it a new coefficient from `valid_from` (default today).
-    Tasks already assigned keep the coefficient that was in force for them."""
+    """Rename a product, or give it a new coefficient from `valid_from` (default today, never
+    earlier unless `history`: a record of the catalogue's past, as an import or a test
+    writes it). Tasks already assigned keep the coefficient that was in force for them."""
     changes: dict[str, Any] = {}
     if name is not None and name.strip() != product.name:
         changes["name"] = [product.name, name.strip()]
@@ -88,7 +90,16 @@ def product_update(
         _check_coefficient(coefficient)
         old = product.current_coefficient
         if coefficient != old:
-            start = valid_from or timezone.localdate()
+            today = timezone.localdate()
+            start = valid_from or today
+            if start < today and not history:
+                # a task takes the coefficient in force on the day it is assigned: one dated
+                # back would be the catalogue's for days whose tasks never had it
+                raise ServiceError(
+                    _("A new coefficient applies from today (%(today)s) or a later day: the "
+                      "tasks assigned before keep the one in force on their day.")
+                    % {"today": today.strftime("%d/%m/%Y")},
+                    code="coefficient_backdated", field="valid_from")
             ProductCoefficient.objects.update_or_create(
                 product=product, valid_from=start, defaults={"coefficient": coefficient}
             )

@@ -37,6 +37,23 @@ def test_stored_thresholds_are_the_engines_from_their_day():
 
 
 @pytest.mark.django_db
+def test_one_threshold_version_a_day():
+    """As for the authority matrix: which of two versions from one day is in force would
+    depend on the collation of their names; the second is refused, naming the first."""
+    from thuocdo.accountability.models import ThresholdSet
+
+    services.threshold_set_add(version="2026.2", effective_from=dt.date(2026, 12, 1),
+                               values={"silence_workdays": 7})
+    with translation.override("en"), pytest.raises(ServiceError) as refused:
+        services.threshold_set_add(version="2026.3", effective_from=dt.date(2026, 12, 1),
+                                   values={"silence_workdays": 8})
+    assert (refused.value.service_code, refused.value.field) == ("version_same_day",
+                                                                 "effective_from")
+    assert "“2026.2” already comes into force on 01/12/2026" in refused.value.service_message
+    assert not ThresholdSet.objects.filter(version="2026.3").exists()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(("values", "code"), [
     ({"silence": 7}, "unknown_threshold"),
     ({"silence_workdays": "abc"}, "bad_threshold"),
@@ -84,6 +101,28 @@ def test_the_admin_saves_thresholds_through_the_service(world, client_for):
     assert good.status_code == 302
     assert ThresholdSet.objects.get().values == {"reminders": 4}
     assert AuditEntry.objects.filter(action="thresholds_save").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_thresholds_admin_says_the_defaults_and_which_version_is_in_force(
+        world, client_for):
+    from django.conf import settings
+    from django.urls import reverse
+
+    client = client_for(world.user("admin"))
+    form = client.get(reverse("admin:accountability_thresholdset_add")).content.decode()
+    assert "silence_workdays = 5" in form and "reminders = 3" in form
+    services.threshold_set_add(version="old", effective_from=dt.date(2026, 1, 1), values={})
+    services.threshold_set_add(version="now", effective_from=dt.date(2026, 2, 1), values={})
+    services.threshold_set_add(version="later", effective_from=dt.date(2999, 1, 1),
+                               values={})
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    listing = client.get(reverse("admin:accountability_thresholdset_changelist")
+                         ).content.decode()
+    rows = {version: listing.split(f">{version}<", 1)[1].split("</tr>", 1)[0]
+            for version in ("old", "now", "later")}
+    assert "replaced" in rows["old"] and "in force" in rows["now"]
+    assert "not yet in force" in rows["later"]
 
 
 # -- thresholds: every value of its type, within its bounds ---------------------------------

@@ -146,3 +146,23 @@ def test_a_grant_given_a_unit_that_is_no_id_is_refused_on_its_field(world, admin
     [form] = response.context["inline_admin_formsets"][1].formset.forms
     assert "Select a valid choice" in form.errors["unit"][0]
     assert not ScopeGrant.objects.filter(user=user, role="inspector").exists()
+
+
+def test_a_grant_cannot_end_before_it_starts(world):
+    from thuocdo.accounts import services
+    from thuocdo.core.errors import ServiceError
+
+    grant = ScopeGrant.objects.get(user=world.user("inspector"))
+    with pytest.raises(ServiceError) as refused:
+        services.scope_revoke(grant=grant, end=grant.start - dt.timedelta(days=1))
+    assert (refused.value.service_code, refused.value.field) == ("grant_dates", "end")
+    assert "before it starts (01/01/2025)" in refused.value.service_message
+    grant.refresh_from_db()
+    assert grant.end is None
+
+
+def test_api_keys_are_not_made_in_the_admin(admin_client):
+    """Each user asks for their own key, audited (`services.user_api_token`): DRF's admin,
+    which made one for anybody with no record, is not offered."""
+    assert "authtoken" not in admin_client.get(reverse("admin:index")).content.decode()
+    assert admin_client.get("/admin/authtoken/tokenproxy/add/").status_code == 404

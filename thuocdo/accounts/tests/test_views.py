@@ -40,6 +40,14 @@ def test_login_with_official_code(world, client):
     assert logged_in_user_id(client) == str(world.user("staff").pk)
 
 
+def test_an_official_code_is_taken_in_any_case(world, client):
+    """As e-mails are: "cg.staff" is CG.STAFF (and a code no one has is still refused)."""
+    assert login(client, "cg.staff", PASSWORD).status_code == 302
+    assert logged_in_user_id(client) == str(world.user("staff").pk)
+    client.logout()
+    assert login(client, "cg.staf", PASSWORD).status_code == 200
+
+
 def test_login_follows_next(world, client):
     target = reverse("org:official_list")
     response = client.post(reverse("accounts:login") + f"?next={target}",

@@ -303,3 +303,51 @@ def test_the_admin_pages_read_in_vietnamese(world, client_for, settings):
     change = client.get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
     assert "set an end date to end one" not in change
     assert "phân quyền phạm vi (đặt ngày kết thúc để chấm dứt)" in change.lower()
+
+
+def test_a_day_made_a_day_off_names_the_open_work_due_on_it(world, client_for, settings):
+    """The deadlines stay where they were set; the administrator is told how much open
+    work (tasks, dossiers, feedback cases) falls due on the day now off, and nothing when
+    none does."""
+    from django.contrib.messages import get_messages
+    from django.utils import timezone
+
+    from thuocdo.citizens.tests import factories
+    from thuocdo.core.calendar import due_on
+    from thuocdo.core.models import CalendarOverride
+    from thuocdo.tasks import services as tasks
+    from thuocdo.tasks.choices import TaskState
+    from thuocdo.tasks.models import Task
+
+    settings.LANGUAGE_CODE = "en"
+    dossier = factories.dossier(world)
+    case = factories.feedback(world)
+    day = dossier.due_in_force
+    product = tasks.product_create(code="BC", name="Báo cáo", coefficient=1)
+    for title in ("Một", "Hai"):
+        tasks.task_assign(assigned_by=world.officials["CG.HEAD"], title=title,
+                          product=product, lead_unit=world.units["HN.CG.VP"],
+                          lead_official=world.officials["CG.STAFF"], due=day)
+    Task.objects.filter(title="Hai").update(state=TaskState.DONE)  # closed work is not named
+    found = due_on([day, case.reply_due])
+    assert [item.text for item in found[day]][:2] == ["1 open task",
+                                                      "1 dossier being processed"]
+    assert "1 open feedback case" in [item.text for item in found[case.reply_due]]
+
+    client = client_for(world.user("admin"))
+    response = client.post(reverse("admin:core_calendaroverride_add"),
+                           {"day": day.isoformat(), "kind": "holiday"})
+    assert response.status_code == 302
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    shown = f"{day:%d/%m/%Y}"
+    assert any(f"{shown} is now a day off, and the deadline in force of 1 open task; 1 "
+               "dossier being processed" in message for message in said), said
+    assert Task.objects.get(title="Một").due_in_force == day  # not moved
+    client.get(response.url)  # the messages shown
+    # a working day made so, or a day with nothing due, says nothing of the kind
+    saturday = timezone.localdate() + dt.timedelta(days=(5 - timezone.localdate().weekday()) % 7
+                                                   + 14)
+    response = client.post(reverse("admin:core_calendaroverride_add"),
+                           {"day": saturday.isoformat(), "kind": "workday"})
+    assert not any("now a day off" in str(m) for m in get_messages(response.wsgi_request))
+    assert CalendarOverride.objects.count() == 2

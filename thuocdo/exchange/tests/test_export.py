@@ -55,7 +55,8 @@ def test_export_import_export_round_trips():
                             phone="0912 345 678")
         org.unit_update(unit=world.units["HN.SNV.TCCB"], is_active=False)
         product = tasks.product_create(code="BC", name="Báo cáo", coefficient=1)
-        tasks.product_update(product=product, coefficient=2, valid_from=dt.date(2026, 1, 1))
+        tasks.product_update(product=product, coefficient=2, valid_from=dt.date(2026, 1, 1),
+                             history=True)
         directive = tasks.directive_create(code="24-CT/TU", title="Chỉ thị 24",
                                            issued_by=world.units["HN"],
                                            issued_on=dt.date(2023, 8, 7))

@@ -69,12 +69,20 @@ def test_ending_a_membership_and_refusing_to_reopen_it(world, admin_client):
     membership = world.officials["CG.STAFF2"].memberships.get()
     url = change_url("membership", membership.pk)
     data = admin_form_data(admin_client.get(url), end="2025-12-31")
+    refused = admin_client.post(url, data)  # no reason: the change must say why
+    assert refused.status_code == 200
+    assert "audit trail" in refused.context["adminform"].form.errors["reason"][0]
+    membership.refresh_from_db()
+    assert membership.end is None
+    data = admin_form_data(admin_client.get(url), end="2025-12-31",
+                           reason="Nghỉ hưu theo Quyết định 12/QĐ")
     assert admin_client.post(url, data).status_code == 302
     membership.refresh_from_db()
     assert membership.end == dt.date(2025, 12, 31)
-    assert AuditEntry.objects.filter(action="membership.end", object_code="CG.STAFF2").exists()
+    assert AuditEntry.objects.get(action="membership.end", object_code="CG.STAFF2").reason == (
+        "Nghỉ hưu theo Quyết định 12/QĐ")
 
-    data = admin_form_data(admin_client.get(url), end="")
+    data = admin_form_data(admin_client.get(url), end="", reason="mở lại")
     response = admin_client.post(url, data)
     assert response.status_code == 200
     assert "cannot be reopened" in response.context["adminform"].form.errors["end"][0]
@@ -85,7 +93,7 @@ def test_ending_a_membership_and_refusing_to_reopen_it(world, admin_client):
 def test_amending_to_a_second_head_is_refused(world, admin_client):
     membership = world.officials["CG.DEP"].memberships.get()
     url = change_url("membership", membership.pk)
-    data = admin_form_data(admin_client.get(url), position="head")
+    data = admin_form_data(admin_client.get(url), position="head", reason="sửa")
     response = admin_client.post(url, data)
     assert response.status_code == 200
     assert "already has a head" in response.context["adminform"].form.errors["position"][0]
@@ -122,7 +130,8 @@ def test_a_duplicate_unit_code_is_refused_on_its_field(world, admin_client):
 def test_moving_a_unit_under_its_own_subtree_is_refused(world, admin_client):
     unit = world.units["HN.CG"]
     url = change_url("unit", unit.pk)
-    data = admin_form_data(admin_client.get(url), parent=str(world.units["HN.CG.DV"].pk))
+    data = admin_form_data(admin_client.get(url), parent=str(world.units["HN.CG.DV"].pk),
+                           reason="sắp xếp lại")
     response = admin_client.post(url, data)
     assert response.status_code == 200
     assert "own subtree" in response.context["adminform"].form.errors["parent"][0]
@@ -133,13 +142,15 @@ def test_moving_a_unit_under_its_own_subtree_is_refused(world, admin_client):
 def test_renaming_an_official_refolds_the_name(world, admin_client):
     official = world.officials["CG.STAFF"]
     url = change_url("official", official.pk)
-    data = admin_form_data(admin_client.get(url), name="Lê Đình Cường", code="HACKED")
+    data = admin_form_data(admin_client.get(url), name="Lê Đình Cường", code="HACKED",
+                           reason="Sửa họ tên theo CCCD")
     assert admin_client.post(url, data).status_code == 302
     official.refresh_from_db()
     assert official.name == "Lê Đình Cường"
     assert official.name_folded == "le dinh cuong"
     assert official.code == "CG.STAFF"  # codes are read-only once created
-    assert AuditEntry.objects.filter(action="official.update", object_code="CG.STAFF").exists()
+    assert AuditEntry.objects.get(action="official.update", object_code="CG.STAFF").reason == (
+        "Sửa họ tên theo CCCD")
 
 
 def test_creating_an_official(world, admin_client):

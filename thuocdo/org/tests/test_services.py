@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -202,3 +203,104 @@ def test_unit_members_list_heads_then_deputies_then_staff(world):
                               start=D(2025, 1, 1))
     members = [m.official.code for m in selectors.unit_members(unit=world.units["HN.CG"])]
     assert members == ["CG.HEAD", "CG.DEP2", "CG.DEP", "CG.Z"]
+
+
+# -- what an administrator's slip must not leave behind --------------------------------
+
+
+def test_an_official_who_leaves_the_service_logs_in_no_more(world, client):
+    """Their account is closed with them (audited), by the admin's service and by an
+    import's bulk update alike; taken back, the account stays closed until reopened."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from thuocdo.core.testing import PASSWORD
+
+    staff = world.officials["CG.STAFF"]
+    client.force_login(world.user("staff"))
+    services.official_update(official=staff, is_active=False, reason="nghỉ hưu")
+    user = get_user_model().objects.get(official=staff)
+    assert not user.is_active
+    entry = AuditEntry.objects.get(action="user.update", object_code=user.email)
+    assert entry.changes == {"is_active": [True, False]} and entry.reason == "nghỉ hưu"
+    assert client.get("/").wsgi_request.user.is_anonymous  # the open session ends too
+    login = client.post(reverse("accounts:login"),
+                        {"username": staff.email, "password": PASSWORD})
+    assert login.status_code == 200 and login.wsgi_request.user.is_anonymous
+    services.official_update(official=staff, is_active=True)
+    assert not get_user_model().objects.get(official=staff).is_active
+
+    head = world.officials["CG.HEAD"]
+    row = services.OfficialRow(code=head.code, name=head.name, email=head.email,
+                               phone=head.phone, is_active=False)
+    services.officials_bulk_update(rows=[row])
+    assert not get_user_model().objects.get(official=head).is_active
+    # an update of an official already out of service closes nothing again
+    get_user_model().objects.filter(official=head).update(is_active=True)
+    services.officials_bulk_update(rows=[row._replace(name="Nguyễn Văn Đức (cũ)")])
+    assert get_user_model().objects.get(official=head).is_active
+
+
+def test_a_head_ended_later_may_not_meet_the_next_head(world):
+    old = world.officials["CG.HEAD"].memberships.get()
+    services.membership_end(membership=old, end=D(2026, 6, 30))
+    newcomer = services.official_create(code="NEW", name="Người Mới")
+    services.membership_start(official=newcomer, unit=world.units["HN.CG"], position="head",
+                              start=D(2026, 7, 1))
+    with pytest.raises(ServiceError) as caught:
+        services.membership_end(membership=old, end=D(2026, 12, 31))
+    assert caught.value.service_code == "one_head_per_unit"
+    old.refresh_from_db()
+    assert old.end == D(2026, 6, 30)
+    services.membership_end(membership=old, end=D(2026, 5, 31))  # earlier is fine
+
+
+def test_the_same_place_is_not_held_twice_at_once(world):
+    staff = world.officials["CG.STAFF"]
+    with pytest.raises(ServiceError) as caught:
+        services.membership_start(official=staff, unit=world.units["HN.CG.VP"],
+                                  position="staff", start=D(2026, 11, 15))
+    assert (caught.value.service_code, caught.value.field) == ("membership_held", "position")
+    assert staff.memberships.count() == 1
+    # another position in the unit, or the same one after the first ended, is a new record
+    services.membership_end(membership=staff.memberships.get(), end=D(2026, 11, 14))
+    services.membership_start(official=staff, unit=world.units["HN.CG.VP"], position="staff",
+                              start=D(2026, 11, 15))
+    assert staff.memberships.count() == 2
+
+
+def test_a_unit_closes_once_nothing_is_left_in_it(world):
+    cg = world.units["HN.CG"]
+    with pytest.raises(ServiceError) as caught:
+        services.unit_update(unit=cg, is_active=False)
+    assert (caught.value.service_code, caught.value.field) == ("unit_close_children",
+                                                               "is_active")
+    dv = world.units["HN.CG.DV"]
+    with pytest.raises(ServiceError) as caught:
+        services.unit_update(unit=dv, is_active=False)
+    assert caught.value.service_code == "unit_close_members"
+    dv.refresh_from_db()
+    assert dv.is_active
+    services.membership_end(membership=world.officials["DV.HEAD"].memberships.get(),
+                            end=timezone.localdate() - dt.timedelta(days=1))
+    services.unit_update(unit=dv, is_active=False)
+    with pytest.raises(ServiceError) as caught:
+        services.membership_start(official=world.officials["CG.STAFF"], unit=dv,
+                                  position="staff", start=timezone.localdate())
+    assert caught.value.service_code == "unit_closed"
+    with pytest.raises(ServiceError) as caught:
+        services.unit_create(code="HN.CG.DV.T1", name="Tổ 1", kind="division", parent=dv)
+    assert (caught.value.service_code, caught.value.field) == ("unit_closed", "parent")
+    with pytest.raises(ServiceError) as caught:
+        services.unit_update(unit=world.units["HN.BD.VP"], parent=dv)
+    assert caught.value.service_code == "unit_closed"
+    assert not Unit.objects.filter(code="HN.CG.DV.T1").exists()
+
+
+def test_two_official_codes_differ_by_more_than_case(world):
+    """People log in with their code in any case: "cg.staff" beside "CG.STAFF" would be
+    one login for two people."""
+    with pytest.raises(ServiceError) as caught:
+        services.official_create(code="cg.staff", name="Người Khác")
+    assert (caught.value.service_code, caught.value.field) == ("official_code_taken", "code")
+    assert "“CG.STAFF”" in caught.value.service_message

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from thuocdo.core.models import AuditEntry
 from thuocdo.core.tests.admin_forms import admin_form_data
@@ -42,11 +43,22 @@ def test_a_product_needs_a_positive_coefficient(world, admin_client):
 def test_a_new_coefficient_adds_a_version(world, admin_client):
     product = services.product_create(code="TT", name="Tờ trình", coefficient=Decimal("1"))
     url = reverse("admin:tasks_product_change", args=[product.pk])
-    data = admin_form_data(admin_client.get(url), coefficient="2", valid_from="2026-01-01",
+    start = timezone.localdate() + dt.timedelta(days=30)
+    data = admin_form_data(admin_client.get(url), coefficient="2",
+                           valid_from=start.isoformat(),
                            reason="Quyết định 15/QĐ-UBND điều chỉnh hệ số")
     assert admin_client.post(url, data).status_code == 302
-    assert product.coefficient_on(dt.date(2025, 12, 31)) == Decimal("1")
-    assert product.coefficient_on(dt.date(2026, 1, 1)) == Decimal("2")
+    assert product.coefficient_on(start - dt.timedelta(days=1)) == Decimal("1")
+    assert product.coefficient_on(start) == Decimal("2")
+    assert product.coefficients.count() == 2
+    # dated back, it would be the catalogue's for days whose tasks never had it: refused on
+    # its field, nothing written
+    data = admin_form_data(admin_client.get(url), coefficient="3", valid_from="2026-01-01",
+                           reason="Quyết định 16/QĐ-UBND")
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.errors["valid_from"]
+    assert "applies from today" in error
     assert product.coefficients.count() == 2
 
 
@@ -84,14 +96,15 @@ def test_a_product_change_without_a_reason_is_refused(world, admin_client):
 def test_a_product_change_is_audited_with_its_reason(world, admin_client):
     product = services.product_create(code="TT", name="Tờ trình", coefficient=Decimal("1"))
     url = reverse("admin:tasks_product_change", args=[product.pk])
+    start = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
     data = admin_form_data(admin_client.get(url), name="Tờ trình UBND", coefficient="2",
-                           valid_from="2026-01-01", reason="  Theo Quyết định 15/QĐ-UBND ")
+                           valid_from=start, reason="  Theo Quyết định 15/QĐ-UBND ")
     assert admin_client.post(url, data).status_code == 302
     entry = AuditEntry.objects.get(action="product.update", object_code="TT")
     assert entry.reason == "Theo Quyết định 15/QĐ-UBND"
     assert entry.actor == world.user("admin")
     assert entry.changes == {"name": ["Tờ trình", "Tờ trình UBND"],
-                             "coefficient": ["1.000", "2", "2026-01-01"]}
+                             "coefficient": ["1.000", "2", start]}
 
 
 def test_the_add_pages_ask_no_reason(world, admin_client):

@@ -3,12 +3,14 @@ chain and `audit verify`, and two people acting at once on PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import timezone
 
 from thuocdo.core.calendar import work_calendar
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
@@ -71,8 +73,23 @@ def test_only_a_leader_above_the_lead_unit_assigns(world, product):
     assert not Task.objects.exists()
 
 
+def test_a_new_coefficient_is_not_dated_back(world, product):
+    """A task takes the coefficient in force on its day: one dated back would be the
+    catalogue's for days whose tasks never had it (an import of the past may: `history`)."""
+    today = timezone.localdate()
+    with pytest.raises(ServiceError) as refused:
+        services.product_update(product=product, coefficient=3,
+                                valid_from=today - dt.timedelta(days=1))
+    assert (refused.value.service_code, refused.value.field) == ("coefficient_backdated",
+                                                                 "valid_from")
+    assert product.coefficients.count() == 1
+    services.product_update(product=product, coefficient=3, valid_from=today)
+    assert product.coefficients.count() == 2
+
+
 def test_the_task_keeps_the_coefficient_in_force_when_assigned(world, product):
-    services.product_update(product=product, coefficient=2, valid_from=D(2026, 10, 10))
+    services.product_update(product=product, coefficient=2, valid_from=D(2026, 10, 10),
+                            history=True)
     early = assign(world, product)  # assigned 1/10
     assert early.coefficient == 1
     late = services.task_assign(
