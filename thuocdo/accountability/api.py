@@ -10,8 +10,9 @@ of working days after today), `explain`, `decide` (`{"text", "decision":
 recorded by mistake, before its decision, by whoever may record it there and does not
 answer for it). A signal carries `explanation_due`, a step `late` (an
 explanation given after that day, a decision taken without an explanation given by it).
-Refusals are the services' (403 for who may not, 400 for a missing reason, a stale
-version, a due day already past, on a day off or later than THUOCDO_EXPLANATION_MAX_WORKDAYS
+Refusals are the services' (403 for who may not, 409 `signal_changed` for a step taken on
+a stale view: a stale version, a signal answered or decided since; 400 for a missing
+reason, a due day already past, on a day off or later than THUOCDO_EXPLANATION_MAX_WORKDAYS
 working days after the request, a decision on a signal whose explanation was never
 requested or is not due yet).
 """
@@ -30,9 +31,11 @@ from rest_framework.response import Response
 from thuocdo.core.api import ScopedAPIMixin, error_responses
 from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.periods import MONTH_REGEX
+from thuocdo.measure.signals import KINDS as SIGNAL_KINDS
 from thuocdo.measure.signals import event_number
 from thuocdo.org import selectors as org_selectors
 from thuocdo.tasks import selectors as task_selectors
+from thuocdo.tasks.filters import readable_official, readable_unit
 
 from . import selectors, services
 from .choices import MANUAL_CODES
@@ -83,7 +86,7 @@ class SignalDetailSerializer(SignalSerializer):
 
 class SignalQuerySerializer(serializers.Serializer):
     period = serializers.RegexField(MONTH_REGEX, required=False)
-    code = serializers.RegexField(r"^S\d{1,2}$", required=False)
+    code = serializers.ChoiceField(required=False, choices=list(SIGNAL_KINDS))
     status = serializers.ChoiceField(required=False, choices=[
         "open", "requested", "explained", "accepted", "confirmed", "withdrawn", "undecided"])
     unit = serializers.CharField(required=False)
@@ -168,10 +171,11 @@ class SignalViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         query = SignalQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        unit = (self._found(org_selectors.unit_get, scope=self.scope, code=data["unit"])
-                if data.get("unit") else None)
-        official = (self._found(org_selectors.official_get, scope=self.scope,
-                                code=data["official"]) if data.get("official") else None)
+        # a unit or an official the caller may not read is answered as an unknown one, on
+        # its field, as the other lists' filters do
+        unit = readable_unit(self.scope, "unit", data["unit"]) if data.get("unit") else None
+        official = (readable_official(self.scope, "official", data["official"])
+                    if data.get("official") else None)
         signals = selectors.signal_list(scope=self.scope, filters=selectors.SignalFilters(
             unit=unit, period=data.get("period"), code=data.get("code"),
             status=data.get("status"), official=official))
@@ -245,14 +249,16 @@ class SignalViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 
     @extend_schema(operation_id="signals_request", summary="Request an explanation",
                    request=RequestStepSerializer, tags=TAGS,
-                   responses={200: SignalDetailSerializer, **error_responses(400, 403, 404)})
+                   responses={200: SignalDetailSerializer,
+                              **error_responses(400, 403, 404, 409)})
     @action(detail=True, methods=["post"], url_path="request", url_name="request")
     def request_explanation(self, request, signal_id=None):
         return self._step(request, signal_id, services.signal_request_explanation)
 
     @extend_schema(operation_id="signals_explain", summary="Explain (the person named)",
                    request=StepSerializer, tags=TAGS,
-                   responses={200: SignalDetailSerializer, **error_responses(400, 403, 404)})
+                   responses={200: SignalDetailSerializer,
+                              **error_responses(400, 403, 404, 409)})
     @action(detail=True, methods=["post"])
     def explain(self, request, signal_id=None):
         return self._step(request, signal_id, services.signal_explain)
@@ -260,7 +266,8 @@ class SignalViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     @extend_schema(operation_id="signals_decide",
                    summary="Accept the explanation or confirm the breach",
                    request=StepSerializer, tags=TAGS,
-                   responses={200: SignalDetailSerializer, **error_responses(400, 403, 404)})
+                   responses={200: SignalDetailSerializer,
+                              **error_responses(400, 403, 404, 409)})
     @action(detail=True, methods=["post"])
     def decide(self, request, signal_id=None):
         return self._step(request, signal_id, services.signal_decide)
@@ -268,7 +275,8 @@ class SignalViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     @extend_schema(operation_id="signals_withdraw",
                    summary="Withdraw an S14 or S15 recorded by mistake, before its decision",
                    request=StepSerializer, tags=TAGS,
-                   responses={200: SignalDetailSerializer, **error_responses(400, 403, 404)})
+                   responses={200: SignalDetailSerializer,
+                              **error_responses(400, 403, 404, 409)})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, signal_id=None):
         return self._step(request, signal_id, services.signal_withdraw)

@@ -34,3 +34,7 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]
+
+#: an unknown route or a crash under /api/ or /open311/ answers in the client's format
+handler404 = "thuocdo.core.views.page_not_found"
+handler500 = "thuocdo.core.views.server_error"

@@ -45,6 +45,7 @@ def error_responses(*statuses: int) -> dict:
         403: "Not logged in, or not allowed.",
         404: "No such record within the caller's scope.",
         405: "Method not allowed.",
+        409: "The record changed since the caller read it: read it again, then retry.",
         429: "Too many requests, or the account is locked.",
     }
     return {
@@ -53,12 +54,38 @@ def error_responses(*statuses: int) -> dict:
     }
 
 
+def _join(parts) -> str:
+    """Messages one after another: a sentence ends with its own full stop ("… đã qua. 01/11
+    là ngày nghỉ…"), a fragment with "; " (it read "đã qua.; 01/11")."""
+    out = ""
+    for part in (str(p) for p in parts if str(p)):
+        out = part if not out else f"{out} {part}" if out.endswith((".", "!", "?")) \
+            else f"{out}; {part}"
+    return out
+
+
 def _flatten(detail) -> str:
     if isinstance(detail, list):
-        return "; ".join(_flatten(item) for item in detail)
+        return _join(_flatten(item) for item in detail)
     if isinstance(detail, dict):
-        return "; ".join(f"{key}: {_flatten(value)}" for key, value in detail.items())
+        return _join(f"{key}: {_flatten(value)}" for key, value in detail.items())
     return str(detail)
+
+
+def _rows(detail, given):
+    """DRF's errors of a list's rows (`{"1": {...}}`, keyed by the row's index) as the
+    documented shape, a list with one entry per row of the request's list, `{}` for the
+    rows without errors (`ErrorSerializer`, as `_nest` answers a service's refusals)."""
+    if isinstance(detail, dict):
+        if detail and all(str(key).isdigit() for key in detail) and isinstance(given, list):
+            size = max(len(given), *(int(key) + 1 for key in detail))
+            return [_rows(detail.get(k, detail.get(str(k), {})),
+                          given[k] if k < len(given) else None) for k in range(size)]
+        return {key: _rows(value, given.get(key) if isinstance(given, dict) else None)
+                for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_rows(item, None) for item in detail]
+    return detail
 
 
 def _nest(path: tuple, leaf: list, given) -> dict | list:
@@ -92,6 +119,11 @@ def _merge(a, b):
     return [*a, *b] if isinstance(a, list) and isinstance(b, list) else b
 
 
+#: refusals of a write made on a stale view (the record changed since the caller read it:
+#: a task's `version`, a signal's step): 409 Conflict, read again and retry
+CONFLICT_CODES = frozenset({"task_changed", "signal_changed"})
+
+
 def exception_handler(exc, context):
     """Turn every error into `{"code", "message", "errors"}` JSON. A service's error that
     gathers several refusals (`ServiceError.collect`) lists each under its path in `errors`;
@@ -101,6 +133,9 @@ def exception_handler(exc, context):
             {"code": exc.service_code, "message": exc.service_message, "errors": {}},
             status=status.HTTP_403_FORBIDDEN,
         )
+    if isinstance(exc, ServiceError) and exc.service_code in CONFLICT_CODES:
+        return Response({"code": exc.service_code, "message": exc.service_message,
+                         "errors": {}}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, ServiceError):
         request = context.get("request") if context else None
         given = getattr(request, "data", None)
@@ -119,6 +154,15 @@ def exception_handler(exc, context):
             {"code": "invalid", "message": "; ".join(exc.messages), "errors": errors},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith(
+            "CSRF Failed"):
+        # DRF's session authentication says it in English only, as a plain refusal
+        return Response(
+            {"code": "csrf_failed", "errors": {},
+             "message": _("The request came with the session's cookie but without its CSRF "
+                          "token: send the X-CSRFToken header (the csrftoken cookie's value), "
+                          "or authenticate with an API token instead.")},
+            status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -134,7 +178,9 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         code, message = "invalid", _("The request has invalid fields.")
         # `errors` is always an object: errors not tied to a field go under non_field_errors.
-        errors = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        request = context.get("request") if context else None
+        errors = (_rows(detail, getattr(request, "data", None)) if isinstance(detail, dict)
+                  else {"non_field_errors": detail})
         if not isinstance(detail, dict):
             message = _flatten(detail)
     else:

@@ -8,12 +8,18 @@ nothing and goes back to the list, whose message names the fields and their erro
 
 from __future__ import annotations
 
+import django_filters
 from django import forms
 from django.contrib import messages
 from django.forms.boundfield import BoundField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from .forms import DayField
+from .periods import FIRST_YEAR, LAST_YEAR
 
 
 def named(label, message) -> str:
@@ -82,3 +88,37 @@ def refuse_export(request: HttpRequest, form: forms.Form, *, list_url: str,
                               "%(problems)s") % {"problems": problems(form)})
     query = request.GET.urlencode() if query is None else query
     return redirect(f"{list_url}?{query}" if query else list_url)
+
+
+# -- the API's filters of days and years -------------------------------------------------
+
+
+class IsoDayField(DayField):
+    """A day as the API's filters take it: YYYY-MM-DD only, whatever the caller's language
+    (a localized format would read 03/04/2026 differently in Vietnamese and English), of a
+    year a record may have (a day of year 1 or 9999 overflowed when made into a moment: a
+    500, not a 400)."""
+
+    input_formats = ["%Y-%m-%d"]
+
+
+class DayFilter(django_filters.DateFilter):
+    """An API filter of a day (YYYY-MM-DD), within the years a record may have."""
+
+    field_class = IsoDayField
+
+
+class YearField(forms.IntegerField):
+    """A year a period may take (`periods.FIRST_YEAR`..`LAST_YEAR`)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", FIRST_YEAR)
+        kwargs.setdefault("max_value", LAST_YEAR)
+        super().__init__(**kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class YearFilter(django_filters.NumberFilter):
+    """An API filter of a year a period may take."""
+
+    field_class = YearField

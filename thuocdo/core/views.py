@@ -243,3 +243,42 @@ FAVICON = "thuocdo/favicon.svg"
 def favicon(request):
     """/favicon.ico: the icon among the static files (no login, nothing behind it)."""
     return redirect(static(FAVICON))
+
+
+# -- error pages of machine clients ---------------------------------------------------------
+
+
+def _machine_error(request, status: int, message: str):
+    """The error of a machine client's path in its own format (`LanguageMiddleware`'s
+    API_PREFIXES): the API's `{"code", "message", "errors"}`, Open311's
+    `[{"code", "description"}]`; None for a page's path."""
+    from django.http import JsonResponse
+
+    from .middleware import LanguageMiddleware
+
+    path = request.path_info
+    if not path.startswith(LanguageMiddleware.API_PREFIXES):
+        return None
+    if path.startswith("/open311/"):
+        return JsonResponse([{"code": status, "description": message}], status=status,
+                            safe=False)
+    code = "not_found" if status == 404 else "server_error"
+    return JsonResponse({"code": code, "message": message, "errors": {}}, status=status)
+
+
+def page_not_found(request, exception):
+    """404: a page for people; JSON for the API and Open311 (an unknown route answered the
+    site's HTML page to a client that reads JSON)."""
+    from django.views import defaults
+
+    return (_machine_error(request, 404, _("Not found."))
+            or defaults.page_not_found(request, exception))
+
+
+def server_error(request):
+    """500: the site's page for people; JSON for the API and Open311."""
+    from django.views import defaults
+
+    return (_machine_error(request, 500, _("A server error occurred: it was recorded; try "
+                                           "again later."))
+            or defaults.server_error(request))

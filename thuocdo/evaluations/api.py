@@ -936,8 +936,8 @@ class QuotaExceptionViewSet(mixins.ListModelMixin, _ScopedViewSet):
         # the page's rule, first (`views._board_only`)
         if not services.can_manage_periods(self.scope):
             raise PermissionDeniedError(
-                _("Only the organisation board and the administrator record exceptions to "
-                  "the HTXS quota."), code="forbidden")
+                _("Only the organisation board and the administrator read and record the "
+                  "exceptions to the HTXS quota."), code="forbidden")
 
     def get_queryset(self):
         return selectors.quota_exception_list(scope=self.scope).select_related(

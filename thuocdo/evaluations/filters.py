@@ -14,10 +14,10 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from thuocdo.core.errors import ServiceError
+from thuocdo.core.filters import DayFilter, YearFilter
 from thuocdo.core.periods import LABEL, parse_period
 from thuocdo.core.scope import Scope
 from thuocdo.org import selectors as org_selectors
@@ -57,11 +57,6 @@ def _readable_official(scope: Scope, field: str, code: str) -> Official:
         return org_selectors.official_typed(scope=scope, code=code)
     except Official.DoesNotExist:
         raise unknown_value(field, _("Unknown official “%(code)s”.") % {"code": code}) from None
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class YearFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
 
 
 class PeriodFilter(django_filters.FilterSet):
@@ -149,7 +144,7 @@ class AppealFilter(django_filters.FilterSet):
 class QuotaExceptionFilter(django_filters.FilterSet):
     agency = django_filters.CharFilter(
         help_text=gettext_lazy("Only the exceptions of the agency with this code."))
-    on = django_filters.DateFilter(
+    on = DayFilter(
         help_text=gettext_lazy("Only the exceptions in force on this day (YYYY-MM-DD)."))
 
     class Meta:

@@ -33,7 +33,7 @@ from rest_framework.views import APIView
 
 from thuocdo.core.api import ErrorSerializer, ScopedAPIMixin, error_responses
 from thuocdo.core.calendar import work_calendar
-from thuocdo.core.errors import PermissionDeniedError, ServiceError
+from thuocdo.core.errors import PermissionDeniedError
 from thuocdo.measure.history import holder_intervals
 from thuocdo.org.filters import SelectorFilterBackend
 
@@ -334,14 +334,9 @@ class TaskViewSet(mixins.ListModelMixin, _CodeLookupViewSet):
         data = dict(body.validated_data)
         expected_version = data.pop("expected_version", None)
         data = {name: value for name, value in data.items() if value is not None}
-        try:
-            services.task_act(task=task, kind=kind, actor=official, user=request.user,
-                              data=data, expected_version=expected_version)
-        except ServiceError as exc:
-            if exc.service_code == "task_changed" and not isinstance(exc, PermissionDeniedError):
-                return Response({"code": exc.service_code, "message": exc.service_message,
-                                 "errors": {}}, status=status.HTTP_409_CONFLICT)
-            raise
+        # a stale view is a 409 `task_changed` (core.api.CONFLICT_CODES)
+        services.task_act(task=task, kind=kind, actor=official, user=request.user,
+                          data=data, expected_version=expected_version)
         # Re-read through the scope (relations loaded); the caller may act on a task and
         # still read it, but fall back to the refreshed row just in case.
         task = selectors.task_list(scope=self.scope).filter(pk=task.pk).first() or task

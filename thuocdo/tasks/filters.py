@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 
 from thuocdo.core.errors import ServiceError
+from thuocdo.core.filters import DayFilter
 from thuocdo.core.periods import parse_period
 from thuocdo.core.scope import Scope
 from thuocdo.measure.history import Bucket
@@ -26,10 +27,6 @@ from thuocdo.org.models import Official, Unit
 from . import selectors
 from .choices import Priority, TaskState
 from .models import Directive, Product, Task
-
-#: The API speaks ISO dates only, whatever the caller's language (the forms' localized
-#: formats would read 03/04/2026 differently in Vietnamese and English).
-ISO_DATE = ["%Y-%m-%d"]
 
 BUCKET_CHOICES = [
     (Bucket.DONE_ON_TIME.value, gettext_lazy("done on time")),
@@ -105,7 +102,9 @@ def readable_unit(scope: Scope, field: str, code: str) -> Unit:
         raise unknown_value(field, _("Unknown unit “%(code)s”.") % {"code": code}) from None
 
 
-def _readable_official(scope: Scope, field: str, code: str) -> Official:
+def readable_official(scope: Scope, field: str, code: str) -> Official:
+    """The official `code` names, if the caller may read them; else the filter's 400 on
+    `field` (the same answer whether the code exists or not)."""
     try:
         # The selector's rule, without its prefetch of memberships (not needed to filter).
         return (org_selectors.official_list(scope=scope, active=None)
@@ -146,20 +145,16 @@ class TaskFilter(django_filters.FilterSet):
     )
     priority = django_filters.ChoiceFilter(choices=Priority.choices,
                                            help_text=gettext_lazy("Only tasks of this priority."))
-    due_from = django_filters.DateFilter(
-        input_formats=ISO_DATE,
+    due_from = DayFilter(
         help_text=gettext_lazy("Deadline in force on or after this day (YYYY-MM-DD).")
     )
-    due_to = django_filters.DateFilter(
-        input_formats=ISO_DATE,
+    due_to = DayFilter(
         help_text=gettext_lazy("Deadline in force on or before this day (YYYY-MM-DD).")
     )
-    assigned_from = django_filters.DateFilter(
-        input_formats=ISO_DATE,
+    assigned_from = DayFilter(
         help_text=gettext_lazy("Assigned on or after this day (Vietnam time).")
     )
-    assigned_to = django_filters.DateFilter(
-        input_formats=ISO_DATE,
+    assigned_to = DayFilter(
         help_text=gettext_lazy("Assigned on or before this day (Vietnam time).")
     )
     period = PeriodFilter(help_text=PERIOD_HELP)
@@ -188,8 +183,8 @@ class TaskFilter(django_filters.FilterSet):
             bucket=data.get("bucket") or None,
             state=data.get("state") or None,
             directive=lookup("directive", _directive),
-            holder=lookup("holder", _readable_official),
-            lead_official=lookup("lead_official", _readable_official),
+            holder=lookup("holder", readable_official),
+            lead_official=lookup("lead_official", readable_official),
             priority=data.get("priority") or None,
             due_from=data.get("due_from"),
             due_to=data.get("due_to"),

@@ -30,7 +30,7 @@ from thuocdo.org.models import Official, Unit
 from . import selectors
 from .choices import EventKind, Priority, TaskState
 from .selectors import TaskFilters
-from .workflow import DbDirectory, next_workday
+from .workflow import QUANTITY_MAX, DbDirectory, next_workday
 
 BUCKET_LABELS = {
     Bucket.DONE_ON_TIME.value: _("Done on time"),
@@ -251,7 +251,7 @@ class TaskAssignForm(forms.Form):
         label=_("Product"), queryset=None, to_field_name="code",
         empty_label=_("Choose the product expected"),
     )
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100000,
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=QUANTITY_MAX,
                                   initial=1)
     lead_unit = UnitChoiceField(label=_("Lead unit"), queryset=None, to_field_name="code",
                                 empty_label=None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.core.validators import MinValueValidator
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -19,7 +19,7 @@ from thuocdo.org.models import Official, Unit
 
 from .choices import EventKind, Priority
 from .models import Directive, Product, Task, TaskCoordination, TaskEvent, TaskStep
-from .workflow import TRANSITIONS
+from .workflow import QUANTITY_MAX, TRANSITIONS
 
 # -- reading ---------------------------------------------------------------------------
 
@@ -353,7 +353,7 @@ class TaskAssignSerializer(serializers.Serializer):
                           allow_null=True, help_text="Code of the directive it carries out.")
     product = CodeField("product", queryset=Product.objects.all(),
                         help_text="Code of the product expected (rõ hiệu quả).")
-    quantity = serializers.IntegerField(min_value=1, default=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=QUANTITY_MAX, default=1)
     lead_unit = CodeField("unit", queryset=Unit.objects.none(),
                           help_text="Code of the one lead unit (a unit the caller can read).")
     lead_official = CodeField("official", queryset=Official.objects.none(),
@@ -418,8 +418,27 @@ class TaskTransferSerializer(TaskActionSerializer):
     reason = _reason()
 
 
+    def validate_to_official(self, value):
+        """The official named is one the caller may read, as the transfer form offers them
+        (`forms.TransferForm`): anyone else is "unknown", whether the code exists or not, so
+        the answer tells no one who works where. Absent, the unit's leaders dispatch."""
+        from thuocdo.org import selectors as org_selectors
+
+        code = (value or "").strip()
+        request = self.context.get("request")
+        if code and request is not None and not org_selectors.official_list(
+                scope=request.scope).filter(code=code).exists():
+            raise serializers.ValidationError(
+                gettext("Unknown official “%(code)s”.") % {"code": code}, code="unknown")
+        return value
+
+
 class TaskReturnSerializer(TaskTransferSerializer):
     """The holder sends the work back to someone who held it before."""
+
+    def validate_to_official(self, value):
+        # a previous holder, whoever may read them (the workflow checks it was one)
+        return value
 
 
 class TaskExtensionRequestSerializer(TaskActionSerializer):

@@ -35,6 +35,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import FieldPath, PermissionDeniedError, Problems, ServiceError
+from thuocdo.core.periods import FIRST_YEAR, LAST_YEAR, year_in_range
 from thuocdo.measure.calendar import WorkCalendar
 from thuocdo.measure.history import (
     Event,
@@ -644,12 +645,29 @@ def _text(data: dict, name: str) -> str:
 def _date(data: dict, name: str) -> dt.date:
     value = data.get(name)
     if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise _err(_("Not a date (YYYY-MM-DD): “%(value)s”.") % {"value": value},
-                   f"bad_{name}", name) from None
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise _err(_("Not a date (YYYY-MM-DD): “%(value)s”.") % {"value": value},
+                       f"bad_{name}", name) from None
+    refused = deadline_range_refusal(day, name)
+    if refused is not None:
+        raise refused
+    return day
+
+
+def deadline_range_refusal(day: dt.date, field: FieldPath) -> ServiceError | None:
+    """A deadline of a year the calendar and the periods know (`core.periods.FIRST_YEAR` ..
+    `LAST_YEAR`), or its refusal on `field`: a deadline in year 9999 was written, then broke
+    every page and the month's signals that read it (a day after it does not exist)."""
+    if year_in_range(day.year):
+        return None
+    return _err(_("%(day)s is outside the calendar: a deadline falls in a year from "
+                  "%(first)s to %(last)s.") % {"day": _short(day), "first": FIRST_YEAR,
+                                               "last": LAST_YEAR},
+                "deadline_range", field)
 
 
 def _unit(data: dict, name: str, d: Directory) -> Unit:
@@ -849,6 +867,12 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
     return Decision(kind, state_after, unit, official, clean, done, late)
 
 
+#: the most products one task may ask for (the assignment form's bound since it exists): a
+#: quantity is the count of products the card converts, and past it one task outweighs
+#: every other of the month
+QUANTITY_MAX = 100_000
+
+
 def check_assignment(
     *, d: Directory, assigned_by: Official, title: str, product, lead_unit: Unit | None,
     lead_official: Official | None, due: dt.date | None, quantity: int | None,
@@ -878,12 +902,17 @@ def check_assignment(
                        "lead_official"))
     if due is None:
         found.add(_err(_("A task needs a deadline."), "task_due", "due"))
+    elif (refused := deadline_range_refusal(due, "due")) is not None:
+        found.add(refused)
     elif due < day:
         message = (_("The deadline cannot precede the assignment.") if allow_past_due
                    else _("The deadline cannot be in the past."))
         found.add(_err(message, "task_due_past", "due"))
     if quantity is None or quantity < 1:
         found.add(_err(_("The quantity must be at least 1."), "task_quantity", "quantity"))
+    elif quantity > QUANTITY_MAX:
+        found.add(_err(_("The quantity must be at most %(max)s.") % {"max": QUANTITY_MAX},
+                       "task_quantity", "quantity"))
     if priority not in PRIORITIES:
         found.add(_err(_("Unknown priority."), "task_priority", "priority"))
     assigner_unit = coefficient = None
@@ -926,6 +955,9 @@ def check_assignment(
         if unit_due is None:
             found.add(_err(_("Give the coordinating unit its deadline."),
                            "task_coordination_due", ("coordinating_units", index, "due")))
+        elif (refused := deadline_range_refusal(
+                unit_due, ("coordinating_units", index, "due"))) is not None:
+            found.add(refused)
         elif due_valid and (unit_due > due or unit_due < day):
             found.add(_err(
                 _("The deadline of coordinating unit %(unit)s (%(unit_due)s) must fall "

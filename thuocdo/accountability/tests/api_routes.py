@@ -52,6 +52,13 @@ ROUTES = {
         RouteSpec(expect=api_expect("all"), query="period=2026-10&status=undecided&code=S1"),
         RouteSpec(expect=api_expect("all", ok=400, denied=400), query="period=10-2026",
                   note="a bad month is a 400"),
+        RouteSpec(expect=api_expect("all", ok=400, denied=400), query="code=S99",
+                  note="a code no signal has is a 400"),
+        RouteSpec(expect=api_expect({"admin"}, ok=200, denied=400), query="unit=HN.BD",
+                  note="a unit the caller may not read is a 400 on its field, as one that "
+                       "does not exist"),
+        RouteSpec(expect=api_expect("all", ok=400, denied=400), query="official=NOPE",
+                  note="an unknown official is a 400 on its field"),
         RouteSpec(method="post", data=_record_body(),
                   expect=api_expect(RECORDERS, ok=201, denied=403),
                   note="an S15 recorded by hand"),

@@ -156,6 +156,11 @@ def test_the_api_takes_the_due_day_and_shows_it(world, client_for):
                           content_type="application/json")
     assert default.json()["explanation_due"] == services.explanation_due_default(
         on=_today()).isoformat()
+    # a step taken on a stale view is a conflict, as a task's (409, read again and retry)
+    stale = client.post(f"/api/signals/{other.pk}/request/",
+                        {"text": "Vì sao chậm?", "version": 0},
+                        content_type="application/json")
+    assert stale.status_code == 409 and stale.json()["code"] == "signal_changed"
 
 
 # -- deciding before, on and after the due day ---------------------------------------------

@@ -384,6 +384,78 @@ def test_assign_refusals(api, world):
     assert Task.objects.count() == 1
 
 
+def test_values_out_of_any_calendar_or_bound_are_refused_on_their_field(api, world):
+    """A deadline in year 9999 was written, then broke the task's page and the month's
+    signals (no day follows it); a quantity past the database's integers answered 500;
+    days of year 1 in a filter did too. Each is a 400 naming the field, nothing written."""
+    from thuocdo.tasks.workflow import QUANTITY_MAX
+
+    task = make_task(world)
+    act(world, task, "accept", "CG.STAFF")
+    head = api("head")
+    base = {"title": "x", "product": "BC", "lead_unit": "HN.CG.VP",
+            "lead_official": "CG.STAFF", "due": iso(5)}
+    body = assert_error(head.post(url("task-list"), {**base, "due": "9999-12-31"},
+                                  format="json"), 400, "deadline_range")
+    assert list(body["errors"]) == ["due"] and "1900" in body["message"]
+    body = assert_error(head.post(url("task-list"), {**base, "coordinating_units": [
+        {"unit": "HN.SNV", "due": "9999-12-31"}]}, format="json"), 400, "deadline_range")
+    assert body["errors"] == {"coordinating_units": [{"due": [body["message"]]}]}
+    for quantity in (QUANTITY_MAX + 1, 10**20):
+        body = assert_error(head.post(url("task-list"), {**base, "quantity": quantity},
+                                      format="json"), 400, "invalid")
+        assert list(body["errors"]) == ["quantity"]
+    staff = api("staff")
+    for kind, data in (("extension_request", {"new_due": "9999-12-31", "reason": "x"}),
+                       ("consult", {"to_unit": "HN.SNV", "reply_due": "9999-12-31",
+                                    "question": "?"})):
+        body = assert_error(staff.post(action_url(kind, "T-CG"), data, format="json"), 400,
+                            "deadline_range")
+        assert list(body["errors"]) == [next(iter(k for k in data if k.endswith("due")))]
+    assert Task.objects.count() == 1
+    assert TaskEvent.objects.filter(task=task).count() == 2  # assigned, accepted
+    for query in ({"assigned_from": "0001-01-01"}, {"assigned_to": "9999-12-31"},
+                  {"due_from": "0001-01-01"}):
+        body = assert_error(head.get(url("task-list"), query), 400, "invalid")
+        assert list(body["errors"]) == list(query)
+    for year in ("99999", "0", "-1"):
+        body = assert_error(head.get(reverse("api:evaluation-period-list"), {"year": year}),
+                            400, "invalid")
+        assert list(body["errors"]) == ["year"]
+
+
+def test_a_rows_error_is_a_list_with_one_entry_per_row(api, world):
+    """DRF answered `{"1": {...}}` for the second row of a list; the documented shape (as a
+    service's refusal of a row) is a list, `{}` for the rows without errors."""
+    make_task(world)
+    body = assert_error(api("head").post(url("task-list"), {
+        "title": "x", "product": "BC", "lead_unit": "HN.CG.VP", "lead_official": "CG.STAFF",
+        "due": iso(5), "coordinating_units": [{"unit": "HN.SNV", "due": iso(3)},
+                                              {"unit": "HN.NOPE", "due": iso(3)}]},
+        format="json"), 400, "invalid")
+    rows = body["errors"]["coordinating_units"]
+    assert isinstance(rows, list) and len(rows) == 2 and rows[0] == {}
+    assert list(rows[1]) == ["unit"]
+
+
+def test_a_transfer_names_only_an_official_the_caller_may_read(api, world):
+    """As the transfer form offers them: an official out of the caller's scope is answered
+    as one that does not exist, so the answer tells nobody who works where."""
+    make_task(world)
+    act(world, Task.objects.get(code="T-CG"), "accept", "CG.STAFF")
+    staff = api("staff")
+    answers = [assert_error(staff.post(action_url("transfer", "T-CG"),
+                                       {"to_unit": "HN.BD.VP", "to_official": code,
+                                        "reason": "x"}, format="json"), 400, "invalid")
+               for code in ("BD.STAFF", "NOPE")]
+    assert [body["errors"]["to_official"] for body in answers] == [
+        ["Không tìm thấy cán bộ “BD.STAFF”."], ["Không tìm thấy cán bộ “NOPE”."]]
+    assert Task.objects.get(code="T-CG").holder_official == world.officials["CG.STAFF"]
+    # to the unit, for its leaders to dispatch, it goes
+    ok(staff.post(action_url("transfer", "T-CG"), {"to_unit": "HN.BD.VP", "reason": "x"},
+                  format="json"))
+
+
 def test_assign_with_a_directive_a_code_and_a_priority(api, world):
     make_task(world)
     services.directive_create(code="24-CT/TU", title="Chỉ thị 24", issued_by=world.units["HN"],
@@ -656,7 +728,7 @@ def test_directives_with_answering_plans_and_counts(api, world):
 def test_products_with_their_coefficients(api, world):
     product = services.product_create(code="BC", name="Báo cáo", coefficient=1)
     services.product_update(product=product, coefficient="1.2",
-                            valid_from=today() - dt.timedelta(days=10))
+                            valid_from=today() - dt.timedelta(days=10), history=True)
     services.product_update(product=product, coefficient="1.5",
                             valid_from=today() + dt.timedelta(days=10))
     services.product_create(code="QD", name="Quyết định", coefficient=2)
