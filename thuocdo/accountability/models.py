@@ -105,7 +105,10 @@ class SignalRecord(models.Model):
         constraints = [models.UniqueConstraint(fields=["key"], name="acc_signal_key")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.subject or self.official_id} {period_name(self.period)}"
+        # the subject named as people know it: a task's or a dossier's code, else the
+        # official's code (not the row's id, which read like a day: "S12 77 tháng 11/2026")
+        who = self.subject or (self.official.code if self.official_id else "")
+        return " ".join(part for part in (self.code, who, period_name(self.period)) if part)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

@@ -55,7 +55,9 @@ class AssessmentForm(forms.Form):
                                                                "uniting")):
             self.add_error("general_points", _("Give the general criteria, or leave the row "
                                                "empty to assess it later."))
-        if points is not None and points < 30 and not (data.get("reason") or "").strip():
+        if (points is not None and points < 30 and "reason" not in self.errors
+                and not (data.get("reason") or "").strip()):
+            # (a reason refused for its length was written: its own error says what is wrong)
             self.add_error("reason", _("A deduction of the general criteria needs a written "
                                        "reason."))
         if self.leader and points is not None:  # the service's rule, with the row's message
@@ -116,7 +118,7 @@ class PeriodOpenForm(forms.Form):
     kind = forms.ChoiceField(label=_("Period to open"), choices=PeriodKind.choices,
                              initial=PeriodKind.MONTH, widget=forms.RadioSelect)
     month = MonthField(label=_("Month"), required=False,
-                       help_text=_("For a month: MM/YYYY or YYYY-MM, e.g. 11/2026."))
+                       help_text=_("For a month: MM/YYYY or YYYY-MM, e.g. 10/2026."))
     quarter = forms.ChoiceField(label=_("Quarter"), choices=QUARTERS, required=False,
                                 help_text=_("For a quarter, with its year."))
     year = forms.IntegerField(label=_("Year"), required=False, **YEARS,

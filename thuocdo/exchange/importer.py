@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -35,7 +36,7 @@ from thuocdo.org import services as org
 from thuocdo.org.choices import Position
 from thuocdo.tasks import services as tasks
 
-from .problems import ImportRejected, Problem, day
+from .problems import WHOLE, ImportRejected, Problem, day
 from .spec import BUILT_KEYS, CITIZEN_KEYS, EVALUATION_KEYS, FIELDS, HISTORY_KEYS, RECORD_KEYS
 from .validation import Checked, PlacePlan, check_document, problem_order, show
 
@@ -169,6 +170,9 @@ def import_document(
     that can be found.
     """
     on = on or timezone.localdate()
+    refused = normalise_text(document)
+    if refused:
+        raise ImportRejected(refused)
     try:
         with transaction.atomic():
             checked = check_document(document, on=on)
@@ -194,6 +198,68 @@ def import_document(
     except IntegrityError as error:
         raise ImportRejected([Problem("$", "integrity", str(error))]) from error
     return report
+
+
+def normalise_text(document: Any) -> list[Problem]:
+    """Put every text of `document` in Unicode's composed form (NFC), in place; the
+    problems of texts that hold a NUL character, which no database keeps (PostgreSQL
+    refuses it), each at its path.
+
+    Vietnamese can be written composed ("ồ" one character) or decomposed ("o" and two
+    marks): the same name from two sources then compared unequal, so importing one document
+    changed a name the other had written, and two task codes that look the same were two
+    tasks. The pages and the API keep what is typed; documents come from other software.
+    One walk over the document, with no path built unless a NUL was found (a city's month
+    holds millions of texts)."""
+    found_nul = False
+
+    def text(value: str) -> str:
+        nonlocal found_nul
+        if "\x00" in value:
+            found_nul = True
+        return (value if unicodedata.is_normalized("NFC", value)
+                else unicodedata.normalize("NFC", value))
+
+    def clean(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, str):
+                    value[key] = text(item)
+                elif isinstance(item, dict | list):
+                    clean(item)
+            if not all(unicodedata.is_normalized("NFC", key) for key in value
+                       if isinstance(key, str)):
+                renamed = {text(key) if isinstance(key, str) else key: item
+                           for key, item in value.items()}
+                value.clear()
+                value.update(renamed)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, str):
+                    value[index] = text(item)
+                elif isinstance(item, dict | list):
+                    clean(item)
+
+    if isinstance(document, str):
+        return []
+    clean(document)
+    if not found_nul:
+        return []
+
+    def nul_paths(value: Any, path: str):
+        if isinstance(value, str):
+            if "\x00" in value:
+                yield path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield from nul_paths(item, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from nul_paths(item, f"{path}[{index}]")
+
+    return [Problem(path or WHOLE, "nul_character",
+                    _("holds a NUL character (U+0000), which no text may hold"))
+            for path in nul_paths(document, "")]
 
 
 def _write(document: dict, checked: Checked, *, actor: Any, dry_run: bool) -> ImportReport:

@@ -62,8 +62,12 @@ class ImportRejected(Exception):
         return "\n".join([*self.lines(), summary(len(self.problems))])
 
 
-def summary(count: int) -> str:
-    """The closing line of a refused import, in both languages as the CLI has always said."""
+def summary(count: int, *, bilingual: bool = True) -> str:
+    """The closing line of a refused import: in both languages as the CLI has always said
+    (read by scripts and by people of either language), or, for a page, in its language."""
+    if not bilingual:
+        return ngettext("%(count)d problem, nothing was imported",
+                        "%(count)d problems, nothing was imported", count) % {"count": count}
     return ngettext(
         "%(count)d problem, nothing was imported / không có gì được nhập",
         "%(count)d problems, nothing was imported / không có gì được nhập",

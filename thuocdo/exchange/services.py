@@ -46,6 +46,10 @@ class ImportRun:
         """The closing line of a refused import ("3 problems, nothing was imported / …")."""
         return summary(len(self.problems))
 
+    def page_summary(self) -> str:
+        """The same, in the page's language only."""
+        return summary(len(self.problems), bilingual=False)
+
 
 def document_import(
     *,

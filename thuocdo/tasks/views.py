@@ -39,7 +39,7 @@ from thuocdo.org import selectors as org_selectors
 
 from . import selectors, services
 from .adapters import history_for
-from .choices import EXTENSION_KINDS, EventKind, Priority, TaskState
+from .choices import EXTENSION_KINDS, OPEN_STATES, EventKind, Priority, TaskState
 from .forms import (
     ACTION_FORMS,
     ACTION_LABELS,
@@ -247,7 +247,10 @@ def _tasks_workbook(tasks, *, today: dt.date) -> Workbook:
             text(sheet, directive) if directive is not None else None,
             text(sheet, product), quantity, coefficient,
             text(sheet, lead_unit), text(sheet, lead_official),
-            text(sheet, holder_official or holder_unit), text(sheet, assigned_by),
+            # nobody holds work that is over (the page says so); its last holder is in the
+            # log, not in a column people filter by who holds what
+            (text(sheet, holder_official or holder_unit) if state in OPEN_STATES else None),
+            text(sheet, assigned_by),
             date(0, assigned_at), date(1, due), date(2, due_in_force),
             priorities.get(priority, priority), states.get(state, state),
             buckets[bucket] if bucket else None,

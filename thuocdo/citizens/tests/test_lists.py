@@ -76,6 +76,8 @@ def test_the_inbox_filters_by_unit_dates_and_overdue(cases, client_for):
     page = head.get("/citizens/?unit=HN.BD.VP").content.decode()
     assert 'value="HN.BD.VP"' not in page, "the units offered are the caller's"
     assert codes(page, "feedback") == [], "a unit out of scope lists nothing, never more"
+    # and says why, as the other lists do (not only "0 cases")
+    assert gettext("These filters cannot be applied, so nothing is listed:") in page
 
 
 @pytest.mark.parametrize("url,listed", [("/citizens/export.xlsx", "/citizens/"),
@@ -150,6 +152,8 @@ def test_the_dossier_list_filters_and_sorts(dossiers, client_for):
         assert codes(page, "dossier") == expected, query
     page = head.get("/citizens/dossiers/?received_from=2026-10-31&received_to=2026-10-01")
     assert gettext("The end is before the start.") in page.content.decode()
+    assert (gettext("These filters cannot be applied, so nothing is listed:")
+            in page.content.decode())
 
 
 def test_the_dossier_export_follows_the_filters(dossiers, client_for):

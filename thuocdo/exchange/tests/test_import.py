@@ -81,6 +81,43 @@ def test_importing_the_same_document_twice_changes_nothing_the_second_time(examp
     assert AuditEntry.objects.count() == audit
 
 
+def test_texts_are_read_in_composed_form_whatever_the_source(example):
+    """"Nguyễn Văn An" written decomposed (a base letter and separate marks, as some
+    software writes Vietnamese) is the same name: stored composed, and the composed
+    document imported next changes nothing; two task codes that look the same are one code
+    named twice."""
+    import unicodedata
+
+    decomposed = copy.deepcopy(example)
+    decomposed["officials"][0]["name"] = unicodedata.normalize("NFD", "Nguyễn Văn An")
+    assert decomposed["officials"][0]["name"] != example["officials"][0]["name"]
+    import_document(decomposed, on=ON)
+    assert Official.objects.get(code="CB001").name == "Nguyễn Văn An"
+    assert len(Official.objects.get(code="CB001").name) == len("Nguyễn Văn An")
+    report = import_document(example, on=ON)
+    assert not report.changed
+
+    twice = {"directives": [
+        {"code": "KH-ĐỒ", "title": "Kế hoạch", "issued_by": "HN.CG", "issued_on": "2026-01-05"},
+        {"code": unicodedata.normalize("NFD", "KH-ĐỒ"), "title": "Kế hoạch",
+         "issued_by": "HN.CG", "issued_on": "2026-01-05"}]}
+    assert any(line.startswith("directives[1].code") for line in lines_of(twice))
+    assert not Directive.objects.filter(code__startswith="KH-").exists()
+
+
+def test_a_nul_character_is_refused_at_its_path(example):
+    """PostgreSQL keeps no NUL in a text (the forms refuse it): the import refuses it where
+    it is, and writes nothing."""
+    before = fingerprint()
+    example["tasks"][0]["title"] = "Báo cáo\x00 sơ kết"
+    example["events"][1]["reason"] = "x\x00"
+    with pytest.raises(ImportRejected) as caught:
+        import_document(example, on=ON)
+    assert [(p.path, p.code) for p in caught.value.problems] == [
+        ("tasks[0].title", "nul_character"), ("events[1].reason", "nul_character")]
+    assert fingerprint() == before
+
+
 def test_a_document_may_refer_to_what_the_database_holds(example):
     import_document(example, on=ON)
     report = import_document({"officials": [

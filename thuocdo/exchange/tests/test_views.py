@@ -12,6 +12,7 @@ import json
 from io import BytesIO
 
 import pytest
+from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -132,9 +133,13 @@ def test_a_document_with_problems_lists_every_one_and_writes_nothing(site):
         "the same problems as thuocdo import, in the page's language"
     html = response.content.decode()
     assert "units[5].parent" in html and "HN.NOPE" in html
-    assert "không có gì được nhập" in html
+    assert "9 lỗi, không có gì được nhập" in html
     assert response.context.get("confirm") is None, "a refused document cannot be confirmed"
     assert fingerprint() == before
+    site.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = check(site, "broken.json", data).content.decode()
+    # the page's heading in its language only (the CLI's line says both)
+    assert "9 problems, nothing was imported<" in html and "không có gì" not in html
 
 
 def test_workbook_problems_name_the_sheet_row_and_column(site):

@@ -566,10 +566,15 @@ def test_the_export_has_the_listed_rows_with_real_dates(world, client_for, mixed
     assert row["Original deadline"] == dt.datetime(2026, 10, 5, tzinfo=TZ).replace(tzinfo=None)
     assert row["Done at"] == dt.datetime(2026, 10, 7, 10, 0, tzinfo=TZ).replace(tzinfo=None)
     assert row["Bucket"] == "Done late" and row["State"] == "Done"
+    assert row["Held by"] is None  # work that is over is held by nobody, as the page says
     assert sheet.cell(row=2, column=header.index("Original deadline") + 1).number_format == \
         "DD/MM/YYYY"
     everything = load_workbook(io.BytesIO(client.get(reverse("tasks:task_export")).content))
     assert everything.active.max_row == 1 + 5
+    listed = list(everything.active.iter_rows(values_only=True))
+    held = header.index("Held by")
+    assert all(r[held] for r in listed[1:] if r[header.index("State")] not in ("Done",
+                                                                                "Cancelled"))
 
 
 def test_the_list_counts_cancelled_tasks_beside_the_four_buckets(world, client_for, mixed,
