@@ -16,6 +16,11 @@ the document's `calendar` key corrects them, as administrators' overrides do in 
 The document is trusted (checked by the importer or written by hand for a test): a missing
 reference raises `ScenarioError` naming the record, nothing more is validated here. Keys the
 engine does not read (`description`, `expected`, `assessments`, ...) are ignored.
+
+A golden scenario (tests/golden/, README.md there) is an exchange document plus the
+`SCENARIO_KEYS` (`description`, `period`, `as_of`, `working`, `expected`, `signals`):
+`exchange_part` takes them out, and what is left imports as it is (`thuocdo import` with no
+`--on`). The `dossiers` and `feedback` of a document are read by `dossiers.load_cases`.
 """
 
 from __future__ import annotations
