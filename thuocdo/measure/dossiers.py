@@ -81,6 +81,67 @@ class FeedbackHistory:
     events: tuple[CaseEvent, ...] = ()
 
 
+# -- from an exchange document ------------------------------------------------------------
+
+#: fields of a case event record (exchange format) that are the `CaseEvent` itself
+_CASE_FRAME = frozenset({"kind", "at", "actor"})
+
+
+def _moment(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+def _case_data(record: Mapping, **more: object) -> Mapping[str, object]:
+    data = {k: v for k, v in record.items() if k not in _CASE_FRAME}
+    return MappingProxyType({**data, **more})
+
+
+def load_cases(document: Mapping, *, calendar: WorkCalendar
+               ) -> tuple[list[DossierHistory], list[FeedbackHistory]]:
+    """The `dossiers` and `feedback` of an exchange document (docs/exchange-format.md) as
+    the engine reads them from the database (citizens/adapters.py):
+
+    - a dossier's log begins with its receipt (an event the document does not write: it is
+      the record itself), at the first step's unit, held by `received_by`; a `move` goes to
+      the next step's unit and `to_official`; every other event leaves the holder as it is.
+      Its deadline is `due` if given, else the procedure's `processing_days`-th working day
+      after the day of receipt (`calendar`). The procedure is described on its first dossier
+      in the document.
+    - a feedback case's log, as S3 reads it: its `forward` events, each leaving the case
+      with `to_unit`.
+
+    The document is trusted, as by `scenario.load_scenario`."""
+    procedures: dict[str, Mapping] = {}
+    dossiers: list[DossierHistory] = []
+    for record in document.get("dossiers", ()):
+        procedure = procedures.setdefault(record["procedure"], record)
+        steps = procedure["steps"]
+        received_at = _moment(record["received_at"])
+        due = (dt.date.fromisoformat(record["due"]) if record.get("due") else
+               dossier_due(calendar, local_day(received_at), procedure["processing_days"]))
+        step, unit, official = 0, steps[0]["unit"], record["received_by"]
+        events = [CaseEvent(RECEIVE, received_at, official, unit, official, MappingProxyType(
+            {"step": steps[0]["name"], "due": due.isoformat(), "channel": record["channel"]}))]
+        for event in record.get("events", ()):
+            more: dict[str, object] = {}
+            if event["kind"] == MOVE:
+                step += 1
+                unit, official = steps[step]["unit"], event.get("to_official")
+                more = {"step": steps[step]["name"], "to_unit": unit}
+            events.append(CaseEvent(event["kind"], _moment(event["at"]), event.get("actor"),
+                                    unit, official, _case_data(event, **more)))
+        dossiers.append(DossierHistory(record["code"], steps[0]["unit"], received_at, due,
+                                       tuple(events), online=record["channel"] == "online"))
+    feedback = [
+        FeedbackHistory(record["code"], record["unit"], _moment(record["submitted_at"]), tuple(
+            CaseEvent(FORWARD, _moment(event["at"]), event.get("actor"), event["to_unit"],
+                      data=_case_data(event))
+            for event in record.get("events", ()) if event["kind"] == FORWARD))
+        for record in document.get("feedback", ())
+    ]
+    return dossiers, feedback
+
+
 # -- deadlines -------------------------------------------------------------------------------
 
 

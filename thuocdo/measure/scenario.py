@@ -16,6 +16,11 @@ the document's `calendar` key corrects them, as administrators' overrides do in 
 The document is trusted (checked by the importer or written by hand for a test): a missing
 reference raises `ScenarioError` naming the record, nothing more is validated here. Keys the
 engine does not read (`description`, `expected`, `assessments`, ...) are ignored.
+
+A golden scenario (tests/golden/, README.md there) is an exchange document plus the
+`SCENARIO_KEYS` (`description`, `period`, `as_of`, `working`, `expected`, `signals`):
+`exchange_part` takes them out, and what is left imports as it is (`thuocdo import` with no
+`--on`). The `dossiers` and `feedback` of a document are read by `dossiers.load_cases`.
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ from types import MappingProxyType
 
 from .calendar import WorkCalendar
 from .history import Event, Holder, TaskHistory
+
+#: Top-level keys of a golden scenario (tests/golden/) that are the test's, not the exchange
+#: format's: what it is about and what must come out. Without them a scenario is a plain
+#: exchange document (`exchange_part`) that imports as it is (tests/golden/README.md).
+SCENARIO_KEYS = frozenset({"description", "period", "as_of", "working", "expected", "signals"})
 
 #: Fields of an event record that are the `Event` itself; every other field goes to `data`.
 _EVENT_FRAME = frozenset({"task", "kind", "at", "actor"})
@@ -191,6 +201,11 @@ def load_scenario(document: Mapping, *, holidays: Iterable[dt.date],
         raise ScenarioError(f'events: unknown task "{sorted(events_by_task)[0]}"')
     return Scenario(MappingProxyType(histories), MappingProxyType(facts), people,
                     load_calendar(document, holidays=holidays, workdays=workdays))
+
+
+def exchange_part(document: Mapping) -> dict:
+    """A golden scenario without its `SCENARIO_KEYS`: the exchange document it carries."""
+    return {key: value for key, value in document.items() if key not in SCENARIO_KEYS}
 
 
 def load_people(document: Mapping) -> People:

@@ -24,6 +24,7 @@ from thuocdo.accountability.models import AuthorityMatrixVersion, AuthorityRule,
 from thuocdo.core.errors import ServiceError
 from thuocdo.core.models import AuditEntry
 from thuocdo.exchange.importer import import_document
+from thuocdo.measure.scenario import exchange_part
 from thuocdo.measure.signals import AuthorityMatrix, Competence
 
 GOLDEN = Path(__file__).parents[2] / "measure" / "tests" / "golden" / "signals"
@@ -35,9 +36,7 @@ DEFAULT_ROWS = AuthorityMatrix.default().to_rows()
 
 def import_s4_case() -> None:
     document = json.loads((GOLDEN / "s04_pushing_up.json").read_text(encoding="utf-8"))
-    import_document({k: v for k, v in document.items()
-                     if k not in {"description", "period", "as_of", "expected"}},
-                    on=dt.date(2026, 1, 1))
+    import_document(exchange_part(document))
 
 
 def s4_tasks(period: str = "2026-10", *, as_of: dt.datetime = S4_AS_OF) -> list[str]:

@@ -20,6 +20,7 @@ from thuocdo.accountability.compute import compute_month
 from thuocdo.accountability.models import THRESHOLD_BOUNDS, threshold_values_clean
 from thuocdo.core.errors import ServiceError
 from thuocdo.exchange.importer import import_document
+from thuocdo.measure.scenario import exchange_part
 from thuocdo.measure.signals import AuthorityMatrix, Thresholds
 
 GOLDEN = Path(__file__).parents[2] / "measure" / "tests" / "golden" / "signals"
@@ -72,9 +73,7 @@ def test_bad_thresholds_are_refused_by_name(values, code):
 @pytest.mark.django_db
 def test_a_longer_silence_threshold_removes_s8():
     document = json.loads((GOLDEN / "s08_silence.json").read_text(encoding="utf-8"))
-    import_document({k: v for k, v in document.items()
-                     if k not in {"description", "period", "as_of", "expected"}},
-                    on=dt.date(2026, 1, 1))
+    import_document(exchange_part(document))
     as_of = dt.datetime.fromisoformat(document["as_of"])
     assert any(s.code == "S8" for s in compute_month(period="2026-10", as_of=as_of).signals)
     services.threshold_set_add(version="lenient", effective_from=dt.date(2026, 1, 1),

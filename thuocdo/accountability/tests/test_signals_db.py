@@ -22,6 +22,7 @@ from thuocdo.core.errors import PermissionDeniedError, ServiceError
 from thuocdo.core.inserts import insert_rows
 from thuocdo.core.models import AuditEntry
 from thuocdo.exchange.importer import import_document
+from thuocdo.measure.scenario import exchange_part
 from thuocdo.measure.signals import event_number
 from thuocdo.notifications.models import Notification
 
@@ -29,13 +30,12 @@ from .helpers import late_task, let_due_day_pass, refresh_for, unit_signal
 
 GOLDEN = Path(__file__).parents[2] / "measure" / "tests" / "golden" / "signals"
 FILES = sorted(GOLDEN.glob("*.json"))
-ENGINE_ONLY = {"description", "period", "as_of", "expected"}
 
 
 def load_golden(path: Path) -> dict:
+    """Import the scenario's exchange document as it is (its memberships say their `since`)."""
     document = json.loads(path.read_text(encoding="utf-8"))
-    import_document({k: v for k, v in document.items() if k not in ENGINE_ONLY},
-                    on=dt.date(2026, 1, 1))
+    import_document(exchange_part(document))
     return document
 
 

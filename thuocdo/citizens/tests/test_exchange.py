@@ -144,3 +144,25 @@ def test_a_rule_of_the_services_refuses_the_whole_document():
         import_document(broken, on=ON)
     assert [(p.path, p.code) for p in caught.value.problems] == [("feedback[0]", "bad_state")]
     assert not Dossier.objects.exists() and not Procedure.objects.exists()
+
+
+def test_the_golden_citizens_case_gives_the_engines_signals_through_the_database():
+    """The engine's golden case for S10, S11 and S3 on feedback (measure/tests/golden/
+    citizens), imported as it is and read back by the adapter: the same signals, events
+    numbered alike (a dossier's receipt is its event 0)."""
+    import json
+    from pathlib import Path
+
+    from thuocdo.citizens.adapters import citizen_signals
+    from thuocdo.measure.scenario import exchange_part
+
+    path = (Path(__file__).resolve().parents[2] / "measure" / "tests" / "golden" / "citizens"
+            / "s10_s11_s3.json")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    import_document(exchange_part(document))
+    found = citizen_signals(period_start=dt.date(2026, 10, 1), period_end=dt.date(2026, 10, 31),
+                            as_of=dt.datetime.fromisoformat(document["as_of"]))
+    assert sorted((s.code, s.task, s.official or "", s.unit, s.raised_on.isoformat(),
+                   list(s.events), s.anchor) for s in found) == sorted(
+        (e["code"], e["task"], e["official"] or "", e["unit"], e["raised_on"], e["events"],
+         e["anchor"]) for e in document["expected"])

@@ -11,44 +11,34 @@ from pathlib import Path
 
 GOLDEN = Path(__file__).resolve().parents[2] / "measure" / "tests" / "golden" / "scoring"
 CASES = sorted(GOLDEN.glob("*.json"))
-#: the day memberships and coefficients start when a scenario is imported
-SINCE = dt.date(2026, 1, 1)
 
 
-def with_accepts(document: dict) -> tuple[dict, dict[str, tuple[str, int]]]:
-    """The golden scenarios skip the lead's `accept` (the engine does not need it); the
-    workflow does. Insert one a minute after assignment where the first event is not an
-    accept or a cancel. Returns the document and, for each original `events[n]`, the
-    (task code, seq) it gets in the database (seq 1 is the task's creation)."""
-    tasks = {t["code"]: t for t in document["tasks"]}
-    seq: dict[str, int] = dict.fromkeys(tasks, 1)
-    events: list[dict] = []
+def event_places(document: dict) -> dict[str, tuple[str, int]]:
+    """For each `events[n]` of the scenario, the (task code, seq) it gets in the database:
+    seq 1 is the task's creation, its first event record is seq 2."""
+    seq: dict[str, int] = {}
     where: dict[str, tuple[str, int]] = {}
     for n, event in enumerate(document.get("events", [])):
         code = event["task"]
-        if seq[code] == 1 and event["kind"] not in ("accept", "cancel"):
-            task = tasks[code]
-            at = dt.datetime.fromisoformat(task["assigned_at"]) + dt.timedelta(minutes=1)
-            events.append({"task": code, "kind": "accept", "at": at.isoformat(),
-                           "actor": task["lead_official"]})
-            seq[code] += 1
-        events.append(event)
-        seq[code] += 1
+        seq[code] = seq.get(code, 1) + 1
         where[f"events[{n}]"] = (code, seq[code])
-    return {**document, "events": events}, where
+    return where
 
 
 def load_golden(document: dict, *, actor=None) -> dict[str, tuple[str, int]]:
-    """Import the scenario; record its assessments and grounds. Returns the event map."""
+    """Import the scenario's exchange document as it is (no `on` day: its memberships say
+    their `since`, its events hold every step of the workflow); record its assessments,
+    grounds and quota exceptions through the services, and its `signals`. Returns the map of
+    its references (`event_places`, `discipline[n]`, `signals[n]`)."""
     from thuocdo.evaluations import services
     from thuocdo.exchange.importer import import_document
+    from thuocdo.measure.scenario import exchange_part
     from thuocdo.org.models import Official, Unit
 
-    plain = {k: v for k, v in document.items()
-             if k not in ("expected", "description", "assessments", "discipline", "signals",
-                          "quota_exceptions")}
-    plain, where = with_accepts(plain)
-    import_document(plain, on=SINCE)
+    plain = {k: v for k, v in exchange_part(document).items()
+             if k not in ("assessments", "discipline", "quota_exceptions")}
+    import_document(plain)
+    where = event_places(document)
     periods = {}
     for record in document.get("assessments", []):
         label = record["period"]

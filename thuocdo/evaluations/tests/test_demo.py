@@ -9,8 +9,9 @@ import pytest
 
 from thuocdo.evaluations.demo import demo_month, demo_scores
 from thuocdo.evaluations.models import Assessment, Period, ScoreCard
+from thuocdo.measure.scenario import exchange_part
 
-from .helpers import CASES, read, with_accepts
+from .helpers import CASES, read
 
 
 def test_the_demo_month_is_the_last_complete_one():
@@ -23,9 +24,9 @@ def test_demo_scores_leave_the_month_in_review():
     from thuocdo.exchange.importer import import_document
 
     document = read(CASES[5])
-    plain = {k: v for k, v in document.items()
-             if k not in ("expected", "description", "assessments", "discipline")}
-    import_document(with_accepts(plain)[0], on=dt.date(2026, 1, 1))
+    plain = {k: v for k, v in exchange_part(document).items()
+             if k not in ("assessments", "discipline")}
+    import_document(plain)
     summary = demo_scores(dt.date(2026, 11, 23))
     assert summary.startswith("2026-10")
     period = Period.objects.get(label="2026-10")
@@ -44,9 +45,9 @@ def test_the_demo_complaint_shows_on_the_officials_card():
     from thuocdo.exchange.importer import import_document
 
     document = read(CASES[0])  # CB002: on-time and late work in October
-    plain = {k: v for k, v in document.items()
-             if k not in ("expected", "description", "assessments", "discipline")}
-    import_document(with_accepts(plain)[0], on=dt.date(2026, 1, 1))
+    plain = {k: v for k, v in exchange_part(document).items()
+             if k not in ("assessments", "discipline")}
+    import_document(plain)
     demo_scores(dt.date(2026, 11, 23), complained_about="CB002")
     card = ScoreCard.objects.get(period__label="2026-10", official__code="CB002")
     findings = [d["finding"] for d in card.data["deductions"] if d.get("finding")]
@@ -68,9 +69,9 @@ def test_the_demo_leaves_the_staff_account_s_card_waiting_for_their_self_score()
     from thuocdo.notifications.models import Notification
 
     document = read(CASES[0])
-    plain = {k: v for k, v in document.items()
-             if k not in ("expected", "description", "assessments", "discipline")}
-    import_document(with_accepts(plain)[0], on=dt.date(2026, 1, 1))
+    plain = {k: v for k, v in exchange_part(document).items()
+             if k not in ("assessments", "discipline")}
+    import_document(plain)
     summary = demo_scores(dt.date(2026, 11, 23), complained_about="CB002",
                           self_scoring="CB002")
     assert "CB002 chờ tự chấm / waiting for their self-score" in summary
@@ -135,9 +136,9 @@ def test_demo_scores_make_two_officials_kht_by_their_grounds():
     from thuocdo.exchange.importer import import_document
 
     document = read(CASES[5])
-    plain = {k: v for k, v in document.items()
-             if k not in ("expected", "description", "assessments", "discipline")}
-    import_document(with_accepts(plain)[0], on=dt.date(2026, 1, 1))
+    plain = {k: v for k, v in exchange_part(document).items()
+             if k not in ("assessments", "discipline")}
+    import_document(plain)
     summary = demo_scores(dt.date(2026, 11, 23), district="HN.CG", spare=("CB101",))
     grounds = list(Ground.objects.order_by("id"))
     assert [(g.kind, g.level, g.signal) for g in grounds] == [

@@ -14,28 +14,27 @@ from thuocdo.evaluations.models import Assessment, Ground, Period, ScoreCard
 from thuocdo.exchange.exporter import export_document
 from thuocdo.exchange.importer import import_document
 from thuocdo.exchange.problems import ImportRejected
+from thuocdo.measure.scenario import exchange_part
 
-from .helpers import CASES, SINCE, read, with_accepts
+from .helpers import CASES, read
 
 KHT = CASES[7]  # 08_kht_overrides: every kind of ground, assessments with reasons
 
 
 def _document(path=KHT) -> dict:
-    document = read(path)
-    plain = {k: v for k, v in document.items() if k not in ("expected", "description")}
-    return with_accepts(plain)[0]
+    return exchange_part(read(path))
 
 
 def _problems(document) -> list[str]:
     with pytest.raises(ImportRejected) as rejected:
-        import_document(document, on=SINCE)
+        import_document(document)
     return [f"{p.path}: {p.code}" for p in rejected.value.problems]
 
 
 @pytest.mark.django_db
 def test_a_golden_scenario_imports_whole_and_scores_as_expected():
     document = _document()
-    report = import_document(document, on=SINCE)
+    report = import_document(document)
     assert report.counts["assessments"].created == len(document["assessments"])
     assert report.counts["discipline"].created == len(document["discipline"])
     assert Ground.objects.filter(kind="corruption", unit__code="HN.CG.TC").exists()
@@ -44,7 +43,7 @@ def test_a_golden_scenario_imports_whole_and_scores_as_expected():
     expected = {c["official"]: c for c in read(KHT)["expected"]["cards"]}
     for card in ScoreCard.objects.filter(period=period).select_related("official"):
         assert (card.grade or None) == expected[card.official.code]["grade"], card.official.code
-    again = import_document(document, on=SINCE)
+    again = import_document(document)
     assert again.counts["assessments"].unchanged == len(document["assessments"])
     assert again.counts["discipline"].unchanged == len(document["discipline"])
     assert not again.changed
@@ -53,7 +52,7 @@ def test_a_golden_scenario_imports_whole_and_scores_as_expected():
 @pytest.mark.django_db
 def test_export_gives_the_records_back():
     document = _document()
-    import_document(document, on=SINCE)
+    import_document(document)
     exported = export_document()
 
     def plain(records):
@@ -93,14 +92,14 @@ def test_bad_records_are_refused_with_their_paths_and_nothing_is_written():
 @pytest.mark.django_db
 def test_a_locked_period_refuses_assessments():
     document = _document()
-    import_document(document, on=SINCE)
+    import_document(document)
     Period.objects.filter(label="2026-10").update(status="locked")
     changed = copy.deepcopy(document)
     changed["assessments"][0]["general_points"] = 20
     changed["assessments"][0]["reason"] = "Thêm sai sót"
     before = list(Assessment.objects.values_list("official_id", "general_points"))
     with pytest.raises(ImportRejected, match=period_name("2026-10")):
-        import_document(changed, on=SINCE)
+        import_document(changed)
     assert list(Assessment.objects.values_list("official_id", "general_points")) == before
 
 
@@ -113,17 +112,17 @@ def test_a_withdrawn_ground_goes_out_and_comes_back_withdrawn():
     from thuocdo.core.models import AuditEntry
 
     document = _document()
-    import_document(document, on=SINCE)
+    import_document(document)
     first = Ground.objects.order_by("on", "id").first()
     services.ground_withdraw(ground=first, reason="Ghi nhầm")
     exported = export_document()["discipline"]
     assert [r.get("withdrawn", False) for r in exported] == [
         g.pk == first.pk for g in Ground.objects.order_by("on", "id")]
     # the same document (without the field): the withdrawal stands, nothing changes
-    again = import_document(document, on=SINCE)
+    again = import_document(document)
     assert not again.changed and not Ground.objects.get(pk=first.pk).confirmed
     # the export imported back changes nothing either
-    back = import_document({"discipline": exported}, on=SINCE)
+    back = import_document({"discipline": exported})
     assert back.counts["discipline"].unchanged == len(exported)
     # a document that says another ground is withdrawn withdraws it, with the import's
     # reason in the audit trail
@@ -132,7 +131,7 @@ def test_a_withdrawn_ground_goes_out_and_comes_back_withdrawn():
     index = next(i for i, r in enumerate(says) if r["on"] == second.on.isoformat()
                  and not r.get("withdrawn"))
     says[index]["withdrawn"] = True
-    report = import_document({"discipline": says}, on=SINCE)
+    report = import_document({"discipline": says})
     assert report.counts["discipline"].updated == 1
     assert not Ground.objects.get(pk=second.pk).confirmed
     assert AuditEntry.objects.filter(action="ground.withdraw",

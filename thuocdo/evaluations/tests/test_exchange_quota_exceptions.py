@@ -23,11 +23,15 @@ from thuocdo.exchange.files import read_path, write_path
 from thuocdo.exchange.importer import import_document
 from thuocdo.exchange.problems import ImportRejected
 from thuocdo.exchange.schema import exchange_schema
+from thuocdo.measure.scenario import exchange_part
 from thuocdo.org.models import Unit
 
-from .helpers import CASES, SINCE, read, with_accepts
+from .helpers import CASES, read
 
 pytestmark = pytest.mark.django_db
+
+#: the day these documents are imported on
+SINCE = dt.date(2026, 1, 1)
 
 REASON = "Đơn vị dẫn đầu phong trào thi đua năm 2026"
 UNITS = [
@@ -226,9 +230,7 @@ def test_a_period_approved_or_later_is_never_touched():
 def test_the_golden_case_with_an_exception_imports_whole_and_scores_as_expected():
     case = next(path for path in CASES if path.name.startswith("14_"))
     golden = read(case)
-    plain = with_accepts({k: v for k, v in golden.items()
-                          if k not in ("expected", "description")})[0]
-    report = import_document(plain, on=SINCE)
+    report = import_document(exchange_part(golden))
     assert report.counts["quota_exceptions"].created == 1
     period = Period.objects.get(label="2026-10")
     services.period_score(period=period)

@@ -1,6 +1,7 @@
 """Dossiers and citizens' feedback in the engine: deadlines in working days, the pause for
 supplements, S10, S11 and S3 on feedback. Golden cases in tests/golden/citizens/ (written by
-hand, with the working in `working`), unit tests and hypothesis properties."""
+hand as exchange documents, with the working in `working`: golden/README.md), unit tests and
+hypothesis properties."""
 
 from __future__ import annotations
 
@@ -18,28 +19,15 @@ from thuocdo.measure.signals import period_bounds
 
 GOLDEN = Path(__file__).parent / "golden" / "citizens"
 VN = dt.timezone(dt.timedelta(hours=7))
-EVENT_FIELDS = {"kind", "at", "actor", "unit", "official"}
-
-
-def _event(raw: dict) -> d.CaseEvent:
-    return d.CaseEvent(
-        kind=raw["kind"], at=dt.datetime.fromisoformat(raw["at"]), actor=raw.get("actor"),
-        unit=raw.get("unit", ""), official=raw.get("official"),
-        data=MappingProxyType({k: v for k, v in raw.items() if k not in EVENT_FIELDS}))
 
 
 def load(name: str):
+    """A golden case, an exchange document (with its scenario keys), read as the engine reads
+    the database (`dossiers.load_cases`)."""
     doc = json.loads((GOLDEN / name).read_text(encoding="utf-8"))
     calendar = WorkCalendar.of(map(dt.date.fromisoformat, doc["calendar"]["holidays"]),
                                map(dt.date.fromisoformat, doc["calendar"]["workdays"]))
-    dossiers = [d.DossierHistory(
-        code=x["code"], unit=x["unit"], received_at=dt.datetime.fromisoformat(x["received_at"]),
-        due=dt.date.fromisoformat(x["due"]), events=tuple(_event(e) for e in x["events"]),
-    ) for x in doc.get("dossiers", [])]
-    feedback = [d.FeedbackHistory(
-        code=x["code"], unit=x["unit"], submitted_at=dt.datetime.fromisoformat(x["submitted_at"]),
-        events=tuple(_event(e) for e in x["events"]),
-    ) for x in doc.get("feedback", [])]
+    dossiers, feedback = d.load_cases(doc, calendar=calendar)
     return doc, calendar, dossiers, feedback
 
 

@@ -1,8 +1,9 @@
 """Signals of avoidance and buck-passing: golden scenarios computed by hand (one per signal,
 plus a clean one), the scenario loader, the settings, and properties of the detectors.
 
-Golden files (golden/signals/*.json) are exchange-format documents with a `description`, the
-`period`, `as_of` and the `expected` signals; their event numbers are those of the task page
+Golden files (golden/signals/*.json) are exchange-format documents (they import as they are)
+with the scenario keys `description`, `period`, `as_of` and the `expected` signals
+(golden/README.md); their event numbers are those of the task page
 (#1 is the assignment, a task's first event record is #2), so index = number − 2.
 """
 
