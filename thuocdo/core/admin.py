@@ -331,8 +331,9 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit trail is append-only: services write it, nobody edits it."""
 
     list_display = ("at", "actor", "action", "object_type", "object_code")
-    list_filter = ("action", "object_type")
-    search_fields = ("object_code", "action", "reason")
+    # who acted, among those who did (an administrator reads one person's changes)
+    list_filter = (("actor", admin.RelatedOnlyFieldListFilter), "action", "object_type")
+    search_fields = ("object_code", "action", "reason", "actor__email")
     date_hierarchy = "at"
     list_select_related = ("actor",)
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from thuocdo.core.admin import (
     ReadOnlyInline,
@@ -12,11 +20,14 @@ from thuocdo.core.admin import (
     ReasonOnChange,
     ServiceAdmin,
     ServiceModelForm,
+    add_service_error,
     reason_field,
 )
 from thuocdo.core.errors import ServiceError
+from thuocdo.core.forms import DayField
 
 from . import services
+from .choices import Position
 from .models import Membership, Official, TaskGroup, Unit
 
 # -- units -----------------------------------------------------------------------------
@@ -111,6 +122,25 @@ class OfficialForm(ReasonOnChange, ServiceModelForm):
         )
 
 
+class OfficialMoveForm(forms.Form):
+    """Move an official: the place they hold from a day (`services.official_place`: their
+    current memberships end the day before; a correction on the day a record started
+    amends it), with the reason kept in the audit trail."""
+
+    unit = forms.ModelChoiceField(label=gettext_lazy("New unit"), queryset=Unit.objects.none())
+    position = forms.ChoiceField(label=gettext_lazy("Position"), choices=Position.choices)
+    task_group = forms.ModelChoiceField(label=gettext_lazy("Task group"), required=False,
+                                        queryset=TaskGroup.objects.order_by("code"))
+    on = DayField(label=gettext_lazy("From"),
+                  help_text=gettext_lazy("The first day in the new place (dd/mm/yyyy); the "
+                                         "current memberships end the day before."))
+    reason = reason_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(is_active=True).order_by("lft")
+
+
 class MembershipHistoryInline(ReadOnlyInline):
     """An official's memberships, newest first; they change in the Memberships admin."""
 
@@ -129,6 +159,51 @@ class OfficialAdmin(ReasonAdmin, ServiceAdmin):
     list_filter = ("is_active",)
     search_fields = ("code", "name_folded", "email")
     folded_search = True
+    change_form_template = "admin/org/official/change_form.html"
+
+    def get_urls(self):
+        move = path("<path:object_id>/move/", self.admin_site.admin_view(self.move_view),
+                    name="org_official_move")
+        return [move, *super().get_urls()]
+
+    def move_view(self, request, object_id):
+        """Move the official to another unit or position in one step (rather than ending
+        each membership and starting one by hand); what they still hold stays with them,
+        and the page says how much, for a head to hand it on."""
+        official = self.get_object(request, unquote(object_id))
+        if official is None or not self.has_change_permission(request, official):
+            raise PermissionDenied
+        form = OfficialMoveForm(request.POST or None,
+                                initial={"on": timezone.localdate()})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    services.official_place(
+                        actor=request.user, official=official, unit=data["unit"],
+                        position=data["position"], task_group=data["task_group"],
+                        on=data["on"], reason=data["reason"])
+            except ServiceError as exc:
+                add_service_error(form, exc)
+            else:
+                self.message_user(request, _("%(name)s holds %(position)s in %(unit)s from "
+                                             "%(day)s.") % {
+                    "name": official.name, "unit": data["unit"].name,
+                    "position": Position(data["position"]).label,
+                    "day": data["on"].strftime("%d/%m/%Y")}, messages.SUCCESS)
+                held = services.open_work_held(official=official)
+                if held:
+                    self.message_user(request, ngettext(
+                        "%(name)s still holds %(count)s open task: it stays with them "
+                        "until a head hands it on (a transfer, on the record).",
+                        "%(name)s still holds %(count)s open tasks: they stay with them "
+                        "until a head hands them on (a transfer, on the record).", held)
+                        % {"name": official.name, "count": held}, messages.WARNING)
+                return redirect(reverse("admin:org_official_change", args=[official.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "original": official, "form": form,
+                   "title": _("Move %(name)s") % {"name": official.name}}
+        return TemplateResponse(request, "admin/org/official/move.html", context)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else ()

@@ -91,7 +91,10 @@ def test_the_command_prints_the_signals_as_json_and_stores_them():
     api = Client()
     api.force_login(admin)
     for row in rows:
-        assert api.get(f"/api/signals/{row['id']}/").json()["events"] == row["events"]
+        shown = api.get(f"/api/signals/{row['id']}/").json()
+        assert shown["events"] == row["events"]
+        assert [shown[k] for k in ("task", "subject_kind", "subject")] == [
+            row[k] for k in ("task", "subject_kind", "subject")]
     out = StringIO()
     call_command("signals", period="2026-10", json=True, as_of=document["as_of"],
                  no_store=True, stdout=out)

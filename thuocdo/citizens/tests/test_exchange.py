@@ -166,3 +166,36 @@ def test_the_golden_citizens_case_gives_the_engines_signals_through_the_database
                    list(s.events), s.anchor) for s in found) == sorted(
         (e["code"], e["task"], e["official"] or "", e["unit"], e["raised_on"], e["events"],
          e["anchor"]) for e in document["expected"])
+
+
+@pytest.mark.django_db
+def test_the_command_and_the_api_say_the_same_of_a_dossiers_signal():
+    """`thuocdo signals --json` gave a dossier's code as `task`, where the API says no task
+    and names the dossier as the subject: both now say `subject_kind` and `subject`."""
+    import json
+    from io import StringIO
+    from pathlib import Path
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    from thuocdo.accounts import services as accounts
+    from thuocdo.measure.scenario import exchange_part
+
+    path = (Path(__file__).resolve().parents[2] / "measure" / "tests" / "golden" / "citizens"
+            / "s10_s11_s3.json")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    import_document(exchange_part(document))
+    out = StringIO()
+    call_command("signals", period="2026-10", json=True, as_of=document["as_of"], stdout=out)
+    rows = json.loads(out.getvalue())
+    dossiers = [r for r in rows if r["code"] in ("S10", "S11")]
+    assert dossiers and all(r["task"] is None and r["subject_kind"] == "dossier"
+                            and r["subject"] for r in dossiers)
+    api = Client()
+    api.force_login(accounts.user_create(email="a@example.vn", password="x" * 12,
+                                         is_superuser=True))
+    for row in rows:
+        shown = api.get(f"/api/signals/{row['id']}/").json()
+        assert [shown[k] for k in ("task", "subject_kind", "subject")] == [
+            row[k] for k in ("task", "subject_kind", "subject")], row["code"]

@@ -30,6 +30,21 @@ def test_audit_trail_is_read_only(world, client_for):
     assert entry.action != "tampered"
 
 
+def test_the_audit_trail_is_read_by_who_acted(world, client_for):
+    from thuocdo.org import services as org
+
+    admin_user = world.user("admin")
+    org.official_update(actor=admin_user, official=world.officials["CG.STAFF"],
+                        phone="0900", reason="sửa số")
+    client = client_for(admin_user)
+    url = reverse("admin:core_auditentry_changelist")
+    listed = client.get(url, {"actor__id__exact": admin_user.pk})
+    assert listed.status_code == 200
+    assert [e.actor for e in listed.context["cl"].result_list] == [admin_user]
+    found = client.get(url, {"q": "admin@example.vn"}).context["cl"].result_list
+    assert any(e.actor == admin_user and e.action == "official.update" for e in found)
+
+
 def test_an_audit_entry_is_named_with_its_moment_in_vietnam_time(db):
     """The detail page's header read "2026-11-24 09:43" (UTC) while the list said
     24/11/2026 16:43."""

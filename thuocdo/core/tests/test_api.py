@@ -226,7 +226,7 @@ def test_failures_on_the_api_lock_the_login_page_too(world, client):
 def test_validation_errors_that_are_not_per_field_still_give_an_object():
     response = exception_handler(exceptions.ValidationError(["Too late.", "Too big."]), {})
     assert response.status_code == 400
-    assert response.data == {"code": "invalid", "message": "Too late.; Too big.",
+    assert response.data == {"code": "invalid", "message": "Too late. Too big.",
                              "errors": {"non_field_errors": ["Too late.", "Too big."]}}
 
 

@@ -432,9 +432,9 @@ def test_a_unit_is_assessed_at_once_and_computed_once(world, api, review):
         ),
         (
             [{"official": "CG.STAFF", "general_points": 30}, {"official": "CG.STAFF2"}],
-            # the row's shape, by DRF (its rows by index, as the tasks API's `steps`)
+            # DRF's refusal of a row, in the documented shape: a list, {} for a good row
             "invalid",
-            {"assessments": {"1": {"general_points": ["…"]}}},
+            {"assessments": [{}, {"general_points": ["…"]}]},
         ),
         ([], "invalid", {"assessments": {"non_field_errors": ["…"]}}),
     ],

@@ -208,3 +208,48 @@ def test_a_service_refusal_inside_the_dry_run_leaves_no_trace(world):
     unit = form.apply(actor=None)
     assert Unit.objects.get(code="HN.TMP") == unit
     services.unit_tree_rebuild()
+
+
+def test_an_official_is_moved_in_one_step_and_told_what_they_still_hold(world, admin_client):
+    """The move ends the current memberships the day before and starts the new place, with
+    the reason in the audit trail; the page says the open work that stays with them."""
+    from django.utils import timezone
+
+    from thuocdo.tasks import services as tasks
+
+    staff = world.officials["CG.STAFF"]
+    product = tasks.product_create(code="BC", name="Báo cáo", coefficient=1)
+    tasks.task_assign(assigned_by=world.officials["CG.HEAD"], title="Báo cáo", product=product,
+                      lead_unit=world.units["HN.CG.VP"], lead_official=staff,
+                      due=timezone.localdate() + dt.timedelta(days=30))
+    change = change_url("official", staff.pk)
+    assert "/move/" in admin_client.get(change).content.decode()
+    url = reverse("admin:org_official_move", args=[staff.pk])
+    day = timezone.localdate()
+    form = {"unit": world.units["HN.BD.VP"].pk, "position": "staff",
+            "task_group": world.groups["CM"].pk, "on": day.strftime("%d/%m/%Y"), "reason": ""}
+    refused = admin_client.post(url, form)
+    assert refused.status_code == 200 and refused.context["form"].errors["reason"]
+    assert staff.memberships.count() == 1
+    response = admin_client.post(url, {**form, "reason": "Điều động theo QĐ 7/QĐ-UBND"},
+                                 follow=True)
+    said = [str(m) for m in response.context["messages"]]
+    assert any("still holds 1 open task" in m for m in said), said
+    old, new = staff.memberships.order_by("start")
+    assert old.end == day - dt.timedelta(days=1) and new.unit == world.units["HN.BD.VP"]
+    assert AuditEntry.objects.filter(action="membership.start", object_code="CG.STAFF",
+                                     ).exists()
+    assert AuditEntry.objects.get(action="membership.end", object_code="CG.STAFF").reason == (
+        "Điều động theo QĐ 7/QĐ-UBND")
+    # a refusal of the service stands beside its field, nothing written
+    closed = Unit.objects.create(code="HN.X", name="Đã giải thể", kind="district",
+                                 parent=world.units["HN"], is_active=False)
+    assert closed.pk  # offered nowhere: the list holds open units only
+    refused = admin_client.post(url, {**form, "unit": closed.pk, "reason": "x"})
+    assert refused.context["form"].errors["unit"]
+    assert staff.memberships.count() == 2
+
+
+def test_only_the_administrator_moves_officials(world, client_for):
+    url = reverse("admin:org_official_move", args=[world.officials["CG.STAFF"].pk])
+    assert client_for(world.user("board")).get(url).status_code == 302  # to the admin login

@@ -56,7 +56,7 @@ def test_an_allowance_below_one_day_is_refused_like_the_form_does(world, allowan
     body = response.json()
     assert body["code"] == "invalid"
     # DRF names the refused item of the list by its index.
-    assert body["errors"] == {"steps": {"1": {"allowance": form_message(allowance, language)}}}
+    assert body["errors"] == {"steps": [{}, {"allowance": form_message(allowance, language)}]}
     assert not Task.objects.exists() and not TaskStep.objects.exists()
 
 

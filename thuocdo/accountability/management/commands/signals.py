@@ -2,11 +2,13 @@
 
 The signals are computed from the log as of now (or `--as-of`), stored (recomputing never
 duplicates nor reopens a decided signal; `--no-store` only prints) and printed as a table or,
-with `--json`, as a list of objects: code, task (code or null), official (code or null), unit,
-period, raised_on, events (the numbers the task page gives them, #1 being the assignment;
-[task, number] pairs for a signal across tasks), explanation, needs_confirmation,
-escalate_to, key, and the stored signal's id, url (its page) and status: null for a signal
-never stored (`--no-store` stores nothing but still gives what was stored before).
+with `--json`, as a list of objects: code, task (code or null), subject_kind ("task",
+"person", "dossier" or "feedback") and subject (the task's, dossier's or case's code; empty
+for a person), official (code or null), unit, period, raised_on, events (the numbers the
+task page gives them, #1 being the assignment; [task, number] pairs for a signal across
+tasks), explanation, needs_confirmation, escalate_to, key, and the stored signal's id, url
+(its page) and status: null for a signal never stored (`--no-store` stores nothing but
+still gives what was stored before).
 The signals recorded by hand (S14, S15: never computed) that are stored for the month come
 after the computed ones, in the same shape (their events an empty list; one recorded
 after `--as-of` left out, one withdrawn given with its status), so the output holds the
@@ -81,7 +83,7 @@ class Command(ThuocdoCommand):
         signals = [s for s in result.signals if scope is None or s.unit in scope]
         recorded = _recorded(period=period, units=scope, as_of=moment)
         if json:
-            self.stdout.write(_dumps(_rows(signals, period=period)
+            self.stdout.write(_dumps(_rows(signals, period=period, kinds=result.kinds)
                                      + [_recorded_row(r) for r in recorded]))
             return
         lines = [(s.code, s.raised_on, s.task, s.official, s.unit, s.explanation)
@@ -105,16 +107,21 @@ class Command(ThuocdoCommand):
         self.stdout.write(summary)
 
 
-def _rows(signals, *, period: str) -> list[dict]:
+def _rows(signals, *, period: str, kinds: dict[str, str]) -> list[dict]:
     """The signals as JSON objects (see the module's docstring): events numbered as the
-    task page numbers them, and the stored signal's id, page and status (null where it was
-    never stored: with `--no-store`, a signal not stored before)."""
+    task page numbers them, what each is about (`subject_kind`, `subject`: a dossier's or
+    a feedback case's code is no task's), and the stored signal's id, page and status
+    (null where it was never stored: with `--no-store`, a signal not stored before)."""
     stored = {key: (pk, status) for key, pk, status in SignalRecord.objects.filter(
         period=period).values_list("key", "id", "status")}
     base = str(settings.THUOCDO.get("BASE_URL", "")).rstrip("/")
     rows = []
     for signal in signals:
         row = signal.as_dict()
+        kind = kinds.get(signal.key) or ("task" if signal.task else "person")
+        row["subject_kind"], row["subject"] = kind, signal.task or ""
+        if kind not in ("task", "person"):
+            row["task"] = None  # as the API and the signal's page say: no task
         row["events"] = [[e[0], event_number(e[1])] if isinstance(e, tuple)
                          else event_number(e) for e in signal.events]
         pk, status = stored.get(signal.key, (None, None))
@@ -144,6 +151,7 @@ def _recorded_row(signal: SignalRecord) -> dict:
     base = str(settings.THUOCDO.get("BASE_URL", "")).rstrip("/")
     return {
         "code": signal.code, "task": signal.task.code if signal.task else None,
+        "subject_kind": signal.subject_kind, "subject": signal.subject,
         "official": signal.official.code if signal.official else None,
         "unit": signal.unit.code, "period": signal.period,
         "raised_on": signal.raised_on.isoformat(),
