@@ -734,23 +734,30 @@ def _error_summary(form, formsets: dict) -> list[dict]:
     summary at the top of the form."""
     found: list[dict] = []
 
-    def add(item, errors: dict, row: int | None = None) -> None:
+    #: a row named with its list ("Coordinating units, row 2 — Its deadline"), not "Its
+    #: deadline (row 2)", which says nothing out of the table
+    rows_named = {"coordinating_units": _("Coordinating units, row %(row)s"),
+                  "steps": _("Steps, row %(row)s")}
+
+    def add(item, errors: dict, row: int | None = None, rows: str = "") -> None:
         order = list(item.fields)
         for name, messages_ in sorted(errors.items(), key=lambda pair: (
                 pair[0] != NON_FIELD_ERRORS, order.index(pair[0]) if pair[0] in order else 0)):
             field = item[name] if name in item.fields else None
             label = field.label if field is not None else None
-            if label is not None and row is not None:
-                label = _("%(field)s (row %(row)s)") % {"field": label, "row": row + 1}
+            if row is not None:
+                where = (rows_named[rows] if rows in rows_named
+                         else _("Row %(row)s")) % {"row": row + 1}
+                label = f"{where} — {label}" if label is not None else where
             found.extend({"id": field.auto_id if field is not None else None, "label": label,
                           "message": message} for message in messages_)
 
     add(form, form.errors)
-    for formset in formsets.values():
+    for rows, formset in formsets.items():
         found.extend({"id": None, "label": None, "message": message}
                      for message in formset.non_form_errors())
         for row, item in enumerate(formset.forms):
-            add(item, item.errors, row)
+            add(item, item.errors, row, rows)
     return found
 
 

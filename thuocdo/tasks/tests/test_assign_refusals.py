@@ -101,8 +101,10 @@ def test_the_page_shows_the_form_s_and_the_service_s_mistakes_at_once(world, cli
     assert [href for href, _text in entries] == ["id_title", "id_coord-0-due",
                                                  "id_coord-1-unit"]
     assert entries[0][1] == "Title: This field is required."
-    assert entries[1][1].startswith("Its deadline (row 1): 11/10/2026, the deadline")
-    assert entries[2][1].startswith("Coordinating unit (row 2): Coordinating unit UBND")
+    assert entries[1][1].startswith("Coordinating units, row 1 — Its deadline: 11/10/2026, "
+                                    "the deadline")
+    assert entries[2][1].startswith("Coordinating units, row 2 — Coordinating unit: "
+                                    "Coordinating unit UBND")
     for href, _text in entries:  # each link leads to an input of the page
         assert f'id="{href}"' in html
 
