@@ -612,8 +612,9 @@ def calendar_for(*days: dt.date):
 
 
 def calendar_due(days) -> dict:
-    """The dossiers being processed and the feedback cases open whose deadline in force is
-    one of `days`, by day, for the calendar's admin (`core.calendar.register_due`)."""
+    """The dossiers whose result is not returned (being processed or waiting for
+    supplements) and the feedback cases open whose deadline in force is one of `days`, by
+    day, for the calendar's admin (`core.calendar.register_due`)."""
     from django.utils.translation import ngettext
 
     from thuocdo.core.calendar import Computed
@@ -625,7 +626,8 @@ def calendar_due(days) -> dict:
                 .annotate(count=Count("pk")))
     for row in dossiers:
         found.setdefault(row["due_in_force"], []).append(Computed("dossiers:due", ngettext(
-            "%(count)s dossier being processed", "%(count)s dossiers being processed",
+            "%(count)s dossier whose result is not returned",
+            "%(count)s dossiers whose result is not returned",
             row["count"]) % {"count": row["count"]}))
     cases = (Feedback.objects.filter(status__in=list(OPEN_FEEDBACK), reply_due__in=days)
              .values("reply_due").annotate(count=Count("pk")))

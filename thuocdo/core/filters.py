@@ -15,6 +15,7 @@ from django.forms.boundfield import BoundField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -100,6 +101,7 @@ class IsoDayField(DayField):
     500, not a 400)."""
 
     input_formats = ["%Y-%m-%d"]
+    default_error_messages = {"invalid": gettext_lazy("Give a real day, as YYYY-MM-DD.")}
 
 
 class DayFilter(django_filters.DateFilter):
@@ -122,3 +124,32 @@ class YearFilter(django_filters.NumberFilter):
     """An API filter of a year a period may take."""
 
     field_class = YearField
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (1/0, yes/no, on/off) or nothing; anything else is refused, saying what
+    may be written (django-filter's boolean read "maybe" as no filter at all: the whole
+    list, silently)."""
+
+    widget = forms.TextInput
+    TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+    def to_python(self, value):
+        text = str(value if value is not None else "").strip().lower()
+        if not text:
+            return None
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(_("Write true or false, not “%(value)s”."),
+                                    code="invalid", params={"value": value})
+
+    def validate(self, value):
+        """None (not given) is no filter."""
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """An API filter of true or false, refusing any other value (`StrictBooleanField`)."""
+
+    field_class = StrictBooleanField

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
 from thuocdo.core.errors import ServiceError
-from thuocdo.core.filters import DayFilter, YearFilter
+from thuocdo.core.filters import BooleanFilter, DayFilter, YearFilter
 from thuocdo.core.periods import LABEL, parse_period
 from thuocdo.core.scope import Scope
 from thuocdo.org import selectors as org_selectors
@@ -126,7 +126,7 @@ class AppealFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AppealStatus.choices,
                                          help_text=gettext_lazy("Only the appeals in this "
                                                                 "status."))
-    waiting = django_filters.BooleanFilter(
+    waiting = BooleanFilter(
         help_text=gettext_lazy("true: only the pending appeals the caller decides, oldest "
                                "first."))
 

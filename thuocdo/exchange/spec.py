@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from thuocdo.org.choices import Position, UnitKind
-from thuocdo.tasks.choices import EventKind, Priority
+from thuocdo.tasks.choices import QUANTITY_MAX, EventKind, Priority
 
 FORMAT = "thuocdo-exchange/1"
 
@@ -208,8 +208,8 @@ RECORDS: dict[str, tuple[Field, ...]] = {
               )),
         Field("product", "ref", "Code of the product the task must produce.", required=True,
               ref="products", max_length=CODE_MAX),
-        Field("quantity", "integer", "How many of the product (default 1).", minimum=1,
-              maximum=INT_MAX),
+        Field("quantity", "integer", f"How many of the product (default 1; at most "
+              f"{QUANTITY_MAX:,}).", minimum=1, maximum=QUANTITY_MAX),
         Field("assigned_by", "ref", "Code of the official who assigned the task.",
               required=True, ref="officials", max_length=CODE_MAX),
         Field("assigned_at", "datetime", "When it was assigned (ISO 8601 with an offset).",

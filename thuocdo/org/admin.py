@@ -171,12 +171,22 @@ class OfficialAdmin(ReasonAdmin, ServiceAdmin):
         each membership and starting one by hand); what they still hold stays with them,
         and the page says how much, for a head to hand it on."""
         official = self.get_object(request, unquote(object_id))
-        if official is None or not self.has_change_permission(request, official):
+        # it writes memberships: who may add and change them, as on their own admin
+        if (official is None or not self.has_change_permission(request, official)
+                or not request.user.has_perms(["org.add_membership",
+                                               "org.change_membership"])):
             raise PermissionDenied
+        if not official.is_active:
+            self.message_user(request, _("%(name)s is no longer in service: take them back "
+                                         "into service first.") % {"name": official.name},
+                              messages.ERROR)
+            return redirect(reverse("admin:org_official_change", args=[official.pk]))
         form = OfficialMoveForm(request.POST or None,
                                 initial={"on": timezone.localdate()})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
+            before = list(official.memberships.order_by("pk").values_list(
+                "pk", "unit_id", "position", "task_group_id", "end"))
             try:
                 with transaction.atomic():
                     services.official_place(
@@ -186,6 +196,12 @@ class OfficialAdmin(ReasonAdmin, ServiceAdmin):
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:
+                if list(official.memberships.order_by("pk").values_list(
+                        "pk", "unit_id", "position", "task_group_id", "end")) == before:
+                    self.message_user(request, _("Nothing changed: %(name)s already holds "
+                                                 "that place.") % {"name": official.name},
+                                      messages.INFO)
+                    return redirect(reverse("admin:org_official_change", args=[official.pk]))
                 self.message_user(request, _("%(name)s holds %(position)s in %(unit)s from "
                                              "%(day)s.") % {
                     "name": official.name, "unit": data["unit"].name,

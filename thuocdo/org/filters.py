@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
+from thuocdo.core.filters import BooleanFilter
 from thuocdo.core.scope import Scope
 
 from . import selectors
@@ -123,7 +124,7 @@ class OfficialFilter(django_filters.FilterSet):
             "include_subunits)."
         )
     )
-    include_subunits = django_filters.BooleanFilter(
+    include_subunits = BooleanFilter(
         help_text=gettext_lazy(
             "With unit: also officials of the units below it. Default true."
         )

@@ -161,7 +161,9 @@ def _check_may_close(unit: Unit) -> None:
               "first.") % {"unit": unit.code, "child": child.code},
             code="unit_close_children", field="is_active")
     today = timezone.localdate()
-    members = Membership.objects.filter(_overlaps(today, today), unit=unit).count()
+    # still there after today, or arriving later (a last day of today does not hold it)
+    members = Membership.objects.filter(Q(end__isnull=True) | Q(end__gt=today),
+                                        unit=unit).count()
     if members:
         raise ServiceError(
             ngettext("%(count)s person still holds a position in “%(unit)s” today: end or move "
@@ -225,6 +227,8 @@ def unit_update(
         _check_parent_open(new_parent)
     if is_active is False and unit.is_active:
         _check_may_close(unit)
+    if is_active and not unit.is_active and not moving:
+        _check_parent_open(unit.parent)  # reopened, under an open unit
     if name is not None and name.strip() != unit.name:
         changes["name"] = [unit.name, name.strip()]
         unit.name = name.strip()
@@ -443,11 +447,12 @@ def _check_one_head(
 
 
 def _check_not_held(*, official: Official, unit: Unit, position: str, start: dt.date,
-                    end: dt.date | None) -> None:
+                    end: dt.date | None, exclude_pk: int | None = None) -> None:
     """The same place is not held twice at once: a second record of it would count the
     official twice in the unit's lists (end the first, or correct it, instead)."""
     held = (Membership.objects.filter(_overlaps(start, end), official=official, unit=unit,
-                                      position=position).order_by("start").first())
+                                      position=position).exclude(pk=exclude_pk or 0)
+            .order_by("start").first())
     if held is not None:
         raise ServiceError(
             _("%(name)s already holds this position in “%(unit)s” in that period (from "
@@ -455,6 +460,15 @@ def _check_not_held(*, official: Official, unit: Unit, position: str, start: dt.
             % {"name": official.name, "unit": unit.code,
                "start": held.start.strftime("%d/%m/%Y")},
             code="membership_held", field="position")
+
+
+def _check_unit_open_for(*, unit: Unit, end: dt.date | None) -> None:
+    """Nobody holds a position in a closed unit from today on; the past of a unit closed
+    since (who worked there, who headed it) may still be recorded or corrected."""
+    if not unit.is_active and (end is None or end >= timezone.localdate()):
+        raise ServiceError(
+            _("Unit “%(unit)s” is closed: nobody starts a membership in it.")
+            % {"unit": unit.code}, code="unit_closed", field="unit")
 
 
 @transaction.atomic
@@ -480,10 +494,7 @@ def membership_start(
     if position == Position.HEAD:
         _check_one_head(unit=unit, start=start, end=end)
     _check_not_held(official=official, unit=unit, position=position, start=start, end=end)
-    if not unit.is_active:
-        raise ServiceError(
-            _("Unit “%(unit)s” is closed: nobody starts a membership in it.")
-            % {"unit": unit.code}, code="unit_closed", field="unit")
+    _check_unit_open_for(unit=unit, end=end)
     membership = Membership.objects.create(
         official=official, unit=unit, position=position, task_group=task_group,
         start=start, end=end,
@@ -540,6 +551,16 @@ def official_place(
     A membership that started the same day is replaced rather than ended before it began.
     """
     on = on or timezone.localdate()
+    later = (Membership.objects.filter(official=official, start__gt=on)
+             .filter(Q(end__isnull=True) | Q(end__gte=on)).order_by("start").first())
+    if later is not None:
+        # ending it the day before `on` would end it before it began: two places at once
+        raise ServiceError(
+            _("%(name)s holds a place from %(start)s, after %(day)s: a move starts on or "
+              "after the current place's first day.")
+            % {"name": official.name, "start": later.start.strftime("%d/%m/%Y"),
+               "day": on.strftime("%d/%m/%Y")},
+            code="membership_dates", field="on")
     current = list(
         Membership.objects.filter(official=official, start__lte=on)
         .filter(Q(end__isnull=True) | Q(end__gte=on))
@@ -586,6 +607,12 @@ def membership_amend(
     if position == Position.HEAD:
         _check_one_head(unit=unit, start=membership.start, end=membership.end,
                         exclude_pk=membership.pk)
+    if (unit.pk, position) != (membership.unit_id, membership.position):
+        _check_not_held(official=membership.official, unit=unit, position=position,
+                        start=membership.start, end=membership.end,
+                        exclude_pk=membership.pk)
+    if unit.pk != membership.unit_id:
+        _check_unit_open_for(unit=unit, end=membership.end)
     changes = {
         "unit": [membership.unit.code, unit.code],
         "position": [membership.position, position],

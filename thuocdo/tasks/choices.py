@@ -76,3 +76,9 @@ def action_labels() -> dict[str, str]:
         EventKind.EXCUSE_DELAY: _("Excuse a delay"),
         EventKind.CANCEL: _("Cancel the task"),
     }
+
+
+#: the most products one task may ask for (the assignment form's bound since it exists): a
+#: quantity is the count of products the card converts, and past it one task outweighs
+#: every other of the month. The workflow refuses more, for every caller (an import too).
+QUANTITY_MAX = 100_000

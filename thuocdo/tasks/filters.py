@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 
 from thuocdo.core.errors import ServiceError
-from thuocdo.core.filters import DayFilter
+from thuocdo.core.filters import BooleanFilter, DayFilter
 from thuocdo.core.periods import parse_period
 from thuocdo.core.scope import Scope
 from thuocdo.measure.history import Bucket
@@ -125,7 +125,7 @@ class TaskFilter(django_filters.FilterSet):
         help_text=gettext_lazy("Only tasks led by the unit with this code (and its subunits, "
                                "see include_subunits).")
     )
-    include_subunits = django_filters.BooleanFilter(
+    include_subunits = BooleanFilter(
         help_text=gettext_lazy("With unit: also tasks led by the units below it. Default true.")
     )
     bucket = django_filters.ChoiceFilter(

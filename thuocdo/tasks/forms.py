@@ -28,9 +28,9 @@ from thuocdo.org.forms import OfficialCodeField, UnitChoiceField
 from thuocdo.org.models import Official, Unit
 
 from . import selectors
-from .choices import EventKind, Priority, TaskState
+from .choices import QUANTITY_MAX, EventKind, Priority, TaskState
 from .selectors import TaskFilters
-from .workflow import QUANTITY_MAX, DbDirectory, next_workday
+from .workflow import DbDirectory, next_workday
 
 BUCKET_LABELS = {
     Bucket.DONE_ON_TIME.value: _("Done on time"),

@@ -17,9 +17,9 @@ from rest_framework import serializers
 from thuocdo.measure.history import Bucket
 from thuocdo.org.models import Official, Unit
 
-from .choices import EventKind, Priority
+from .choices import QUANTITY_MAX, EventKind, Priority
 from .models import Directive, Product, Task, TaskCoordination, TaskEvent, TaskStep
-from .workflow import QUANTITY_MAX, TRANSITIONS
+from .workflow import TRANSITIONS
 
 # -- reading ---------------------------------------------------------------------------
 
@@ -425,9 +425,9 @@ class TaskTransferSerializer(TaskActionSerializer):
         from thuocdo.org import selectors as org_selectors
 
         code = (value or "").strip()
-        request = self.context.get("request")
-        if code and request is not None and not org_selectors.official_list(
-                scope=request.scope).filter(code=code).exists():
+        scope = self.context.get("scope")  # the API's caller (ScopedAPIMixin), token or not
+        if code and scope is not None and not org_selectors.official_list(
+                scope=scope).filter(code=code).exists():
             raise serializers.ValidationError(
                 gettext("Unknown official “%(code)s”.") % {"code": code}, code="unknown")
         return value

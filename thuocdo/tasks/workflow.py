@@ -49,7 +49,7 @@ from thuocdo.measure.history import done_late as engine_done_late
 from thuocdo.org.choices import LEADER_POSITIONS
 from thuocdo.org.models import Membership, Official, Unit
 
-from .choices import OPEN_STATES, EventKind, Priority, TaskState, action_labels
+from .choices import OPEN_STATES, QUANTITY_MAX, EventKind, Priority, TaskState, action_labels
 
 S = TaskState
 PRIORITIES = frozenset(Priority.values)
@@ -865,12 +865,6 @@ def decide(snap: TaskSnapshot, *, kind: str, actor: Official | None, data: dict,
                               history.assigner, (*history.events, Event(kind, at, None, {})))
         done, late = engine_done_at(history), engine_done_late(history)
     return Decision(kind, state_after, unit, official, clean, done, late)
-
-
-#: the most products one task may ask for (the assignment form's bound since it exists): a
-#: quantity is the count of products the card converts, and past it one task outweighs
-#: every other of the month
-QUANTITY_MAX = 100_000
 
 
 def check_assignment(

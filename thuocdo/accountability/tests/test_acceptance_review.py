@@ -164,7 +164,8 @@ def test_the_command_gives_the_signals_recorded_by_hand_as_the_api_does(world, c
     (row,) = [r for r in rows if r["code"] == "S14"]
     assert list(row) == list(computed[0])
     assert row == {
-        "code": "S14", "task": None, "official": "CG.STAFF", "unit": "HN.CG.VP",
+        "code": "S14", "task": None, "subject_kind": "person", "subject": "",
+        "official": "CG.STAFF", "unit": "HN.CG.VP",
         "period": period, "raised_on": _today().isoformat(), "events": [],
         "explanation": "Kết luận thanh tra số 12/KL-TTr", "needs_confirmation": False,
         "escalate_to": None, "key": recorded.key, "id": recorded.pk, "status": "open",

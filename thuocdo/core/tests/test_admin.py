@@ -345,8 +345,8 @@ def test_a_day_made_a_day_off_names_the_open_work_due_on_it(world, client_for, s
                           lead_official=world.officials["CG.STAFF"], due=day)
     Task.objects.filter(title="Hai").update(state=TaskState.DONE)  # closed work is not named
     found = due_on([day, case.reply_due])
-    assert [item.text for item in found[day]][:2] == ["1 open task",
-                                                      "1 dossier being processed"]
+    assert [item.text for item in found[day]][:2] == [
+        "1 open task", "1 dossier whose result is not returned"]
     assert "1 open feedback case" in [item.text for item in found[case.reply_due]]
 
     client = client_for(world.user("admin"))
@@ -356,7 +356,7 @@ def test_a_day_made_a_day_off_names_the_open_work_due_on_it(world, client_for, s
     said = [str(m) for m in get_messages(response.wsgi_request)]
     shown = f"{day:%d/%m/%Y}"
     assert any(f"{shown} is now a day off, and the deadline in force of 1 open task; 1 "
-               "dossier being processed" in message for message in said), said
+               "dossier whose result is not returned" in message for message in said), said
     assert Task.objects.get(title="Một").due_in_force == day  # not moved
     client.get(response.url)  # the messages shown
     # a working day made so, or a day with nothing due, says nothing of the kind

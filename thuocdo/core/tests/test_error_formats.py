@@ -62,3 +62,14 @@ def test_a_session_write_without_its_csrf_token_says_so_in_the_callers_language(
     body = response.json()
     assert body["code"] == "csrf_failed" and "X-CSRFToken" in body["message"]
     assert "CSRF Failed" not in body["message"]
+
+
+def test_an_api_day_filter_says_the_form_it_takes(world):
+    """It takes YYYY-MM-DD only, and said "dd/mm/yyyy", the form it had just refused."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(world.user("head"))
+    body = client.get("/api/tasks/", {"due_from": "03/04/2026"},
+                      HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["errors"]["due_from"] == ["Give a real day, as YYYY-MM-DD."]

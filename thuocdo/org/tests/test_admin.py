@@ -253,3 +253,22 @@ def test_an_official_is_moved_in_one_step_and_told_what_they_still_hold(world, a
 def test_only_the_administrator_moves_officials(world, client_for):
     url = reverse("admin:org_official_move", args=[world.officials["CG.STAFF"].pk])
     assert client_for(world.user("board")).get(url).status_code == 302  # to the admin login
+
+
+def test_a_move_to_the_place_held_says_nothing_changed_and_one_who_left_is_not_moved(
+        world, admin_client):
+    from django.utils import timezone
+
+    staff = world.officials["CG.STAFF"]
+    url = reverse("admin:org_official_move", args=[staff.pk])
+    same = {"unit": world.units["HN.CG.VP"].pk, "position": "staff",
+            "task_group": world.groups["CM"].pk,
+            "on": timezone.localdate().strftime("%d/%m/%Y"), "reason": "x"}
+    response = admin_client.post(url, same, follow=True)
+    assert any("Nothing changed" in str(m) for m in response.context["messages"])
+    assert staff.memberships.count() == 1
+    services.official_update(official=staff, is_active=False, reason="nghỉ hưu")
+    response = admin_client.post(url, {**same, "unit": world.units["HN.BD.VP"].pk},
+                                 follow=True)
+    assert any("no longer in service" in str(m) for m in response.context["messages"])
+    assert staff.memberships.count() == 1

@@ -304,3 +304,69 @@ def test_two_official_codes_differ_by_more_than_case(world):
         services.official_create(code="cg.staff", name="Người Khác")
     assert (caught.value.service_code, caught.value.field) == ("official_code_taken", "code")
     assert "“CG.STAFF”" in caught.value.service_message
+
+
+def test_a_move_dated_before_the_current_place_began_is_refused(world):
+    """Ending the current place the day before would end it before it began: two places
+    at once (an import refuses the same)."""
+    staff = world.officials["CG.STAFF"]
+    with pytest.raises(ServiceError) as caught:
+        services.official_place(official=staff, unit=world.units["HN.BD.VP"],
+                                position="staff", on=D(2024, 6, 1))
+    assert (caught.value.service_code, caught.value.field) == ("membership_dates", "on")
+    assert staff.memberships.count() == 1
+
+
+def test_the_past_of_a_unit_closed_since_may_still_be_recorded(world):
+    dv = world.units["HN.CG.DV"]
+    head = world.officials["DV.HEAD"].memberships.get()
+    today = timezone.localdate()
+    services.membership_end(membership=head, end=today)  # their last day is today
+    services.unit_update(unit=dv, is_active=False)  # a last day of today holds nothing
+    staff = world.officials["BD.STAFF"]
+    services.membership_start(official=staff, unit=dv, position="staff",
+                              start=D(2024, 1, 1), end=D(2024, 12, 31))  # the past
+    with pytest.raises(ServiceError) as caught:
+        services.membership_start(official=staff, unit=dv, position="staff",
+                                  start=D(2025, 1, 1), end=today)
+    assert caught.value.service_code == "unit_closed"
+    # corrected into a closed unit, the same
+    with pytest.raises(ServiceError) as caught:
+        services.membership_amend(membership=world.officials["CG.STAFF"].memberships.get(),
+                                  unit=dv, position="staff", task_group=None)
+    assert caught.value.service_code == "unit_closed"
+
+
+def test_someone_arriving_later_holds_a_unit_open(world):
+    dv = world.units["HN.CG.DV"]
+    services.membership_end(membership=world.officials["DV.HEAD"].memberships.get(),
+                            end=timezone.localdate() - dt.timedelta(days=1))
+    services.membership_start(official=world.officials["BD.STAFF"], unit=dv,
+                              position="staff",
+                              start=timezone.localdate() + dt.timedelta(days=10))
+    with pytest.raises(ServiceError) as caught:
+        services.unit_update(unit=dv, is_active=False)
+    assert caught.value.service_code == "unit_close_members"
+
+
+def test_a_unit_is_reopened_only_under_an_open_unit(world):
+    unit = services.unit_create(code="HN.CG.DV.T1", name="Tổ 1", kind="other",
+                                parent=world.units["HN.CG.DV"])
+    services.unit_update(unit=unit, is_active=False)
+    services.membership_end(membership=world.officials["DV.HEAD"].memberships.get(),
+                            end=timezone.localdate() - dt.timedelta(days=1))
+    services.unit_update(unit=world.units["HN.CG.DV"], is_active=False)
+    with pytest.raises(ServiceError) as caught:
+        services.unit_update(unit=Unit.objects.get(code="HN.CG.DV.T1"), is_active=True)
+    assert caught.value.service_code == "unit_closed"
+
+
+def test_a_correction_does_not_make_a_place_held_twice(world):
+    staff = world.officials["CG.STAFF"]
+    services.membership_start(official=staff, unit=world.units["HN.CG"], position="staff",
+                              start=D(2025, 6, 1))
+    first = staff.memberships.get(unit=world.units["HN.CG.VP"])
+    with pytest.raises(ServiceError) as caught:
+        services.membership_amend(membership=first, unit=world.units["HN.CG"],
+                                  position="staff", task_group=None)
+    assert caught.value.service_code == "membership_held"

@@ -388,7 +388,7 @@ def test_values_out_of_any_calendar_or_bound_are_refused_on_their_field(api, wor
     """A deadline in year 9999 was written, then broke the task's page and the month's
     signals (no day follows it); a quantity past the database's integers answered 500;
     days of year 1 in a filter did too. Each is a 400 naming the field, nothing written."""
-    from thuocdo.tasks.workflow import QUANTITY_MAX
+    from thuocdo.tasks.choices import QUANTITY_MAX
 
     task = make_task(world)
     act(world, task, "accept", "CG.STAFF")
@@ -418,6 +418,14 @@ def test_values_out_of_any_calendar_or_bound_are_refused_on_their_field(api, wor
                   {"due_from": "0001-01-01"}):
         body = assert_error(head.get(url("task-list"), query), 400, "invalid")
         assert list(body["errors"]) == list(query)
+    # a yes/no filter read "maybe" as no filter: the whole list, silently
+    for name, query in (("task-list", {"include_subunits": "maybe"}),
+                        ("official-list", {"include_subunits": "x"}),
+                        ("appeal-list", {"waiting": "x"})):
+        body = assert_error(head.get(reverse(f"api:{name}"), query), 400, "invalid")
+        assert list(body["errors"]) == list(query)
+    assert ok(head.get(url("task-list"), {"include_subunits": "false"}))
+    assert ok(head.get(url("task-list"), {"include_subunits": "1"}))
     for year in ("99999", "0", "-1"):
         body = assert_error(head.get(reverse("api:evaluation-period-list"), {"year": year}),
                             400, "invalid")

@@ -117,11 +117,13 @@ def _rows(signals, *, period: str, kinds: dict[str, str]) -> list[dict]:
     base = str(settings.THUOCDO.get("BASE_URL", "")).rstrip("/")
     rows = []
     for signal in signals:
-        row = signal.as_dict()
+        found = signal.as_dict()
         kind = kinds.get(signal.key) or ("task" if signal.task else "person")
-        row["subject_kind"], row["subject"] = kind, signal.task or ""
-        if kind not in ("task", "person"):
-            row["task"] = None  # as the API and the signal's page say: no task
+        # the keys in the order of a stored signal's (`_recorded_row`); a dossier's or a
+        # case's signal has no task, as the API and the signal's page say
+        code, task = found.pop("code"), found.pop("task")
+        row = {"code": code, "task": task if kind in ("task", "person") else None,
+               "subject_kind": kind, "subject": task or "", **found}
         row["events"] = [[e[0], event_number(e[1])] if isinstance(e, tuple)
                          else event_number(e) for e in signal.events]
         pk, status = stored.get(signal.key, (None, None))
