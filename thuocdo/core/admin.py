@@ -330,7 +330,7 @@ class ReadOnlyAdmin(YearsInRangeMixin, admin.ModelAdmin):
 class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit trail is append-only: services write it, nobody edits it."""
 
-    list_display = ("at", "actor", "action", "object_type", "object_code")
+    list_display = ("at", "actor", "action", "object_type", "object_code", "reason")
     # who acted, among those who did (an administrator reads one person's changes)
     list_filter = (("actor", admin.RelatedOnlyFieldListFilter), "action", "object_type")
     search_fields = ("object_code", "action", "reason", "actor__email")

@@ -259,11 +259,13 @@ def _machine_error(request, status: int, message: str):
     path = request.path_info
     if not path.startswith(LanguageMiddleware.API_PREFIXES):
         return None
+    plain = {"ensure_ascii": False}  # as DRF's replies: UTF-8, not \u escapes
     if path.startswith("/open311/"):
         return JsonResponse([{"code": status, "description": message}], status=status,
-                            safe=False)
+                            safe=False, json_dumps_params=plain)
     code = "not_found" if status == 404 else "server_error"
-    return JsonResponse({"code": code, "message": message, "errors": {}}, status=status)
+    return JsonResponse({"code": code, "message": message, "errors": {}}, status=status,
+                        json_dumps_params=plain)
 
 
 def page_not_found(request, exception):

@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -131,7 +132,11 @@ class OfficialMoveForm(forms.Form):
     position = forms.ChoiceField(label=gettext_lazy("Position"), choices=Position.choices)
     task_group = forms.ModelChoiceField(label=gettext_lazy("Task group"), required=False,
                                         queryset=TaskGroup.objects.order_by("code"))
+    # a plain text box: the admin does not load the site's calendar script, and the
+    # browser's own date box beside it was ignored (the text box is what is read)
     on = DayField(label=gettext_lazy("From"),
+                  widget=forms.TextInput(attrs={"placeholder": "dd/mm/yyyy",
+                                                "inputmode": "numeric"}),
                   help_text=gettext_lazy("The first day in the new place (dd/mm/yyyy); the "
                                          "current memberships end the day before."))
     reason = reason_field()
@@ -181,8 +186,23 @@ class OfficialAdmin(ReasonAdmin, ServiceAdmin):
                                          "into service first.") % {"name": official.name},
                               messages.ERROR)
             return redirect(reverse("admin:org_official_change", args=[official.pk]))
-        form = OfficialMoveForm(request.POST or None,
-                                initial={"on": timezone.localdate()})
+        today = timezone.localdate()
+        current = (official.memberships.filter(start__lte=today)
+                   .filter(Q(end__isnull=True) | Q(end__gte=today)).order_by("-start").first())
+        initial = {"on": today.strftime("%d/%m/%Y")}
+        if current is not None:  # the place held now: an admin changing the unit only
+            initial.update(position=current.position, task_group=current.task_group_id)
+        form = OfficialMoveForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            began = official.memberships.filter(start=data["on"]).first()
+            if began is not None:
+                # the service would correct that record in place, rewriting where they
+                # worked: a correction is made under Memberships, on purpose
+                form.add_error("on", _("A place of %(name)s began on %(day)s: a move starts "
+                                       "the day after at the earliest; to correct that "
+                                       "place, change it under Memberships.") % {
+                    "name": official.name, "day": data["on"].strftime("%d/%m/%Y")})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             before = list(official.memberships.order_by("pk").values_list(
@@ -272,6 +292,8 @@ class MembershipForm(ReasonOnChange, ServiceModelForm):
 @admin.register(Membership)
 class MembershipAdmin(ReasonAdmin, ServiceAdmin):
     form = MembershipForm
+    # in the order of the record (the read-only official and start were put last)
+    fields = ("official", "unit", "position", "task_group", "start", "end", "reason")
     list_display = ("official", "unit", "position", "task_group", "start", "end")
     list_filter = ("position", "task_group")
     search_fields = ("official__code", "official__name_folded", "unit__code",

@@ -481,6 +481,7 @@ def membership_start(
     task_group: TaskGroup | None = None,
     start: dt.date,
     end: dt.date | None = None,
+    reason: str = "",
 ) -> Membership:
     """Record that `official` holds `position` in `unit` from `start` (to `end`, inclusive)."""
     if position not in Position.values:
@@ -505,6 +506,7 @@ def membership_start(
         changes={"unit": unit.code, "position": position,
                  "task_group": task_group.code if task_group else None,
                  "start": start.isoformat(), "end": end.isoformat() if end else None},
+        reason=reason,
     )
     return membership
 
@@ -552,7 +554,7 @@ def official_place(
     """
     on = on or timezone.localdate()
     later = (Membership.objects.filter(official=official, start__gt=on)
-             .filter(Q(end__isnull=True) | Q(end__gte=on)).order_by("start").first())
+             .filter(Q(end__isnull=True) | Q(end__gte=on)).order_by("-start").first())
     if later is not None:
         # ending it the day before `on` would end it before it began: two places at once
         raise ServiceError(
@@ -585,7 +587,7 @@ def official_place(
         return membership_amend(actor=actor, membership=membership, unit=unit,
                                 position=position, task_group=task_group, reason=reason)
     return membership_start(actor=actor, official=official, unit=unit, position=position,
-                            task_group=task_group, start=on)
+                            task_group=task_group, start=on, reason=reason)
 
 
 @transaction.atomic

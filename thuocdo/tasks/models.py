@@ -62,8 +62,12 @@ class ProductCoefficient(models.Model):
         ]
 
     def __str__(self) -> str:
+        from django.utils.formats import localize
+
+        # "1,000" in Vietnamese, where "1.000" reads as a thousand
         return _("%(coefficient)s from %(day)s") % {
-            "coefficient": self.coefficient, "day": self.valid_from.strftime("%d/%m/%Y")}
+            "coefficient": localize(self.coefficient),
+            "day": self.valid_from.strftime("%d/%m/%Y")}
 
 
 class Directive(models.Model):

@@ -76,8 +76,9 @@ def test_the_inbox_filters_by_unit_dates_and_overdue(cases, client_for):
     page = head.get("/citizens/?unit=HN.BD.VP").content.decode()
     assert 'value="HN.BD.VP"' not in page, "the units offered are the caller's"
     assert codes(page, "feedback") == [], "a unit out of scope lists nothing, never more"
-    # and says why, as the other lists do (not only "0 cases")
+    # and says why, as the other lists do (not only "0 cases", nor that there is none)
     assert gettext("These filters cannot be applied, so nothing is listed:") in page
+    assert gettext("No feedback.") not in page
 
 
 @pytest.mark.parametrize("url,listed", [("/citizens/export.xlsx", "/citizens/"),

@@ -15,6 +15,7 @@ def test_an_unknown_api_route_is_a_json_404(client):
     response = client.get("/api/nope/")
     assert response.status_code == 404
     assert response.json() == {"code": "not_found", "message": "Không tìm thấy.", "errors": {}}
+    assert "Không tìm thấy." in response.content.decode()  # UTF-8, as DRF's, not \u escapes
     response = client.post("/api/notifications/abc/read/")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
 

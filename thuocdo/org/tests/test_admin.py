@@ -225,6 +225,15 @@ def test_an_official_is_moved_in_one_step_and_told_what_they_still_hold(world, a
     change = change_url("official", staff.pk)
     assert "/move/" in admin_client.get(change).content.decode()
     url = reverse("admin:org_official_move", args=[staff.pk])
+    # the form starts from the place held now (changing the unit only keeps the position)
+    initial = admin_client.get(url).context["form"].initial
+    assert (initial["position"], initial["task_group"]) == ("staff", world.groups["CM"].pk)
+    # a move on the first day of the current place would rewrite that place: refused
+    began = staff.memberships.get().start.strftime("%d/%m/%Y")
+    same_day = admin_client.post(url, {"unit": world.units["HN.BD.VP"].pk,
+                                       "position": "staff", "on": began, "reason": "x"})
+    assert "Memberships" in same_day.context["form"].errors["on"][0]
+    assert staff.memberships.get().unit == world.units["HN.CG.VP"]
     day = timezone.localdate()
     form = {"unit": world.units["HN.BD.VP"].pk, "position": "staff",
             "task_group": world.groups["CM"].pk, "on": day.strftime("%d/%m/%Y"), "reason": ""}
@@ -239,8 +248,9 @@ def test_an_official_is_moved_in_one_step_and_told_what_they_still_hold(world, a
     assert old.end == day - dt.timedelta(days=1) and new.unit == world.units["HN.BD.VP"]
     assert AuditEntry.objects.filter(action="membership.start", object_code="CG.STAFF",
                                      ).exists()
-    assert AuditEntry.objects.get(action="membership.end", object_code="CG.STAFF").reason == (
-        "Điều động theo QĐ 7/QĐ-UBND")
+    for action in ("membership.end", "membership.start"):
+        entry = AuditEntry.objects.filter(action=action, object_code="CG.STAFF").latest("pk")
+        assert entry.reason == "Điều động theo QĐ 7/QĐ-UBND", action
     # a refusal of the service stands beside its field, nothing written
     closed = Unit.objects.create(code="HN.X", name="Đã giải thể", kind="district",
                                  parent=world.units["HN"], is_active=False)

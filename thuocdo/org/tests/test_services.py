@@ -315,6 +315,13 @@ def test_a_move_dated_before_the_current_place_began_is_refused(world):
                                 position="staff", on=D(2024, 6, 1))
     assert (caught.value.service_code, caught.value.field) == ("membership_dates", "on")
     assert staff.memberships.count() == 1
+    # named by the place held now, not an earlier one that ended
+    services.official_place(official=staff, unit=world.units["HN.BD.VP"], position="staff",
+                            on=D(2025, 6, 1))
+    with pytest.raises(ServiceError) as caught:
+        services.official_place(official=staff, unit=world.units["HN.CG"], position="staff",
+                                on=D(2024, 6, 1))
+    assert "01/06/2025" in caught.value.service_message
 
 
 def test_the_past_of_a_unit_closed_since_may_still_be_recorded(world):

@@ -136,3 +136,15 @@ def test_a_directive_change_needs_a_reason_and_is_audited_with_it(world, admin_c
     entry = AuditEntry.objects.get(action="directive.update", object_code="24-CT/TU")
     assert (entry.reason, entry.actor) == ("Sửa lỗi đánh máy", world.user("admin"))
     assert entry.changes == {"title": ["Chỉ thị về kỷ luật", "Chỉ thị về kỷ cương"]}
+
+
+def test_a_coefficient_version_reads_in_the_pages_language(world):
+    """"1.000" reads as a thousand in Vietnamese."""
+    from django.utils import translation
+
+    product = services.product_create(code="TT", name="Tờ trình", coefficient=Decimal("1"))
+    version = product.coefficients.get()
+    with translation.override("vi"):
+        assert str(version) == "1,000 từ 01/01/1900"
+    with translation.override("en"):
+        assert str(version) == "1.000 from 01/01/1900"
