@@ -74,7 +74,8 @@ class Counts:
 class ImportReport:
     """Counts per top-level key of the document (created, updated, unchanged), and warnings
     about what the import rewrites rather than adds (an official's place corrected on the
-    day it started; a calendar day something was computed with, when settings allow it)."""
+    day it started; a calendar day something was computed with, when settings allow it),
+    or leaves as it is although the document says otherwise (a stored task's title)."""
 
     on: dt.date
     dry_run: bool = False
@@ -272,7 +273,8 @@ def _write(document: dict, checked: Checked, *, actor: Any, dry_run: bool) -> Im
         from thuocdo.notifications.services import last_event_id, notifications_pass_events
 
         before = last_event_id()
-        report.counts.update(_replay_history(document, checked, actor=actor, dry_run=dry_run))
+        report.counts.update(_replay_history(document, checked, actor=actor, dry_run=dry_run,
+                                             warnings=report.warnings))
         # An imported history is past: the officials lived it, nobody is notified of it.
         notifications_pass_events(after=before, source="exchange.import")
     if any(key in checked.given_keys for key in EVALUATION_KEYS):
@@ -730,10 +732,11 @@ def _write_directives(checked: Checked, actor: Any) -> Counts:
     return counts
 
 
-def _replay_history(document: dict, checked: Checked, *, actor: Any,
-                    dry_run: bool) -> dict[str, Counts]:
+def _replay_history(document: dict, checked: Checked, *, actor: Any, dry_run: bool,
+                    warnings: list[str]) -> dict[str, Counts]:
     """Replay the document's tasks and events through the workflow (after the records they
-    refer to are written). The replay's problems become the import's, path for path."""
+    refer to are written). The replay's problems become the import's, path for path; the
+    stored tasks' fields the document gives otherwise, left as they are, a warning."""
     from thuocdo.tasks.replay import ReplayRejected, replay
 
     tasks = document.get("tasks", [])
@@ -745,6 +748,14 @@ def _replay_history(document: dict, checked: Checked, *, actor: Any,
             (Problem(p.path, p.code, p.message) for p in rejected.problems),
             key=problem_order,
         ), _later_keys_note(document)) from None
+    if result.kept:
+        shown = ", ".join(result.kept[:10]) + (", …" if len(result.kept) > 10 else "")
+        warnings.append(ngettext(
+            "%(count)s field of a stored task differs from the document and is left as it "
+            "is (an import does not edit a recorded task): %(paths)s",
+            "%(count)s fields of stored tasks differ from the document and are left as they "
+            "are (an import does not edit a recorded task): %(paths)s",
+            len(result.kept)) % {"count": len(result.kept), "paths": shown})
     counts: dict[str, Counts] = {}
     if "tasks" in checked.given_keys:
         created, unchanged = result.created_tasks, result.unchanged_tasks

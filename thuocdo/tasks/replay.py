@@ -37,6 +37,9 @@ EVENT_KEYS = {"task", "kind", "at", "actor"}
 KINDS = frozenset(EventKind.values) - {EventKind.CREATE}
 #: Assignment fields a stored task must keep: a recorded assignment cannot change.
 FIXED_FIELDS = ("lead_unit", "lead_official", "assigned_by", "product", "due", "assigned_at")
+#: A stored task's other fields an import leaves as they are (a recorded task is not edited
+#: by a document), saying which differ
+KEPT_FIELDS = ("title", "description", "quantity", "priority")
 
 
 class ReplayProblem(NamedTuple):
@@ -59,6 +62,9 @@ class ReplayReport:
     created_tasks: int = 0
     appended_events: int = 0
     unchanged_tasks: int = 0
+    #: paths of a stored task's fields the document gives otherwise, left as they are
+    #: (`KEPT_FIELDS`): the import says so rather than report the task "unchanged"
+    kept: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -325,6 +331,13 @@ class _Replayer:
                 self.problem(f"tasks[{i}].{name}", "assignment_changed",
                              _("differs from the stored task “%(code)s”: a recorded "
                                "assignment cannot change") % {"code": task.code})
+        given = {"title": str(record.get("title") or "").strip(),
+                 "description": str(record.get("description") or "").strip(),
+                 "quantity": record.get("quantity") or 1,
+                 "priority": str(record.get("priority") or Priority.NORMAL)}
+        for name in KEPT_FIELDS:
+            if name in record and str(given[name]) != str(getattr(task, name)):
+                self.report.kept.append(f"tasks[{i}].{name}")
 
     def check_prefix(self, task: Task, log: list[TaskEvent], indexes: list[int]) -> bool:
         """The document's first events of a stored task must be its stored log."""

@@ -118,6 +118,22 @@ def test_a_nul_character_is_refused_at_its_path(example):
     assert fingerprint() == before
 
 
+def test_a_stored_tasks_other_fields_are_left_as_they_are_and_the_report_says_so(example):
+    """A recorded task is not edited by a document: a changed title was counted
+    "unchanged" and nothing said the document differed."""
+    from thuocdo.tasks.models import Task
+
+    import_document(example, on=ON)
+    assert not import_document(example, on=ON).warnings  # the same document: nothing to say
+    example["tasks"][0]["title"] = "Báo cáo sơ kết (sửa)"
+    example["tasks"][1]["quantity"] = 3
+    report = import_document(example, on=ON)
+    assert not report.changed
+    [warning] = report.warnings
+    assert "tasks[0].title" in warning and "tasks[1].quantity" in warning
+    assert Task.objects.get(code=example["tasks"][0]["code"]).title == "Báo cáo sơ kết"
+
+
 def test_a_document_may_refer_to_what_the_database_holds(example):
     import_document(example, on=ON)
     report = import_document({"officials": [
