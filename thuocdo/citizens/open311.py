@@ -52,9 +52,11 @@ DEFAULT_DAYS = 90
 NUMBER_MAX = 32
 
 
-def _error(status: int, description: str) -> JsonResponse:
+def error_reply(status: int, description: str) -> JsonResponse:
+    """GeoReport v2's error: `[{"code": <HTTP status>, "description": "..."}]`, UTF-8 as
+    the API's replies (the site's 404 and 500 under /open311/ answer it too)."""
     return JsonResponse([{"code": status, "description": description}], status=status,
-                        safe=False)
+                        safe=False, json_dumps_params={"ensure_ascii": False})
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -122,7 +124,7 @@ def _jurisdiction(request) -> tuple[Unit | None, JsonResponse | None]:
         return None, None
     unit = Unit.objects.filter(code=code).first()
     if unit is None:
-        return None, _error(400, _("jurisdiction_id: no unit has this code."))
+        return None, error_reply(400, _("jurisdiction_id: no unit has this code."))
     return unit, None
 
 
@@ -141,7 +143,7 @@ def services_json(request):
 def unsupported_format(request, fmt: str, code: str = ""):
     """`services.xml`, `requests.xml`, `requests/{id}.xml` and any other format than JSON:
     a 400 in the error format, rather than the site's HTML page of a missing address."""
-    return _error(400, _("Only JSON is served: use the .json address (the format “%(fmt)s” "
+    return error_reply(400, _("Only JSON is served: use the .json address (the format “%(fmt)s” "
                          "is not supported).") % {"fmt": fmt[:16]})
 
 
@@ -172,12 +174,12 @@ def _list(request) -> JsonResponse:
             text = request.GET.get(name)
             dates[name] = _parse_datetime(text) if text else None
             if text and dates[name] is None:
-                return _error(400, _("%(name)s is a date and time in W3C format with a time "
+                return error_reply(400, _("%(name)s is a date and time in W3C format with a time "
                                      "zone, of a year from %(first)s to %(last)s.")
                               % {"name": name, "first": FIRST_YEAR, "last": LAST_YEAR})
         start, end = dates["start_date"], dates["end_date"]
         if start is not None and end is not None and start > end:
-            return _error(400, _("start_date is after end_date."))
+            return error_reply(400, _("start_date is after end_date."))
         # GeoReport v2's default: the last 90 days (or the 90 days before end_date)
         end = end or timezone.now()
         start = start or end - dt.timedelta(days=DEFAULT_DAYS)
@@ -185,7 +187,7 @@ def _list(request) -> JsonResponse:
         codes = [c.strip() for c in request.GET.get("service_code", "").split(",") if c.strip()]
         unknown = [c for c in codes if c not in FeedbackCategory.values]
         if unknown:
-            return _error(400, _("service_code: %(code)s is not a service code (see "
+            return error_reply(400, _("service_code: %(code)s is not a service code (see "
                                  "services.json).") % {"code": unknown[0][:64]})
         if codes:
             rows = rows.filter(category__in=codes)
@@ -195,7 +197,7 @@ def _list(request) -> JsonResponse:
         elif status == "closed":
             rows = rows.filter(status=FeedbackStatus.CLOSED)
         elif status:
-            return _error(400, _("status is open or closed."))
+            return error_reply(400, _("status is open or closed."))
     rows = list(rows.order_by("-submitted_at")[:MAX_REQUESTS])
     forwards: dict[int, list] = {}
     from .models import FeedbackEvent
@@ -230,25 +232,25 @@ def _create(request) -> JsonResponse:
     data = request.POST
     code = data.get("service_code", "").strip()
     if code not in FeedbackCategory.values:
-        return _error(400, _("service_code is missing or unknown (see services.json)."))
+        return error_reply(400, _("service_code is missing or unknown (see services.json)."))
     unit = Unit.objects.filter(code=data.get("jurisdiction_id", "").strip(), is_active=True).first()
     if unit is None:
-        return _error(400, _("jurisdiction_id must be the code of the unit concerned."))
+        return error_reply(400, _("jurisdiction_id must be the code of the unit concerned."))
     degrees = {}
     for name, limit in (("lat", 90), ("long", 180)):
         try:
             degrees[name] = _degrees(data.get(name), limit=limit)
         except ValueError:
-            return _error(400, _("%(name)s is a number of decimal degrees from -%(limit)s to "
+            return error_reply(400, _("%(name)s is a number of decimal degrees from -%(limit)s to "
                                  "%(limit)s.") % {"name": name, "limit": limit})
     lat, long = degrees["lat"], degrees["long"]
     if (lat is None) != (long is None):  # half a position is no location
         given, missing = ("lat", "long") if long is None else ("long", "lat")
-        return _error(400, _("%(missing)s is required with %(given)s.")
+        return error_reply(400, _("%(missing)s is required with %(given)s.")
                       % {"missing": missing, "given": given})
     address = data.get("address_string", "")
     if lat is None and not address.strip():
-        return _error(400, _("A location is required: lat and long, or address_string."))
+        return error_reply(400, _("A location is required: lat and long, or address_string."))
     name = " ".join(p for p in (data.get("first_name", "").strip(),
                                 data.get("last_name", "").strip()) if p)
     try:
@@ -256,7 +258,7 @@ def _create(request) -> JsonResponse:
         email = contacts.clean_contact(data.get("email"), label="email", kind=contacts.EMAIL)
         phone = contacts.clean_contact(data.get("phone"), label="phone", kind=contacts.PHONE)
     except ValidationError as exc:
-        return _error(400, exc.messages[0])
+        return error_reply(400, exc.messages[0])
     contact = email or phone
     try:
         feedback, key = services.feedback_submit(
@@ -266,7 +268,7 @@ def _create(request) -> JsonResponse:
     except ServiceError as exc:
         status = 429 if exc.service_code == "rate_limited" else 400
         parameter = PARAMETERS.get(exc.field or "")
-        return _error(status, f"{parameter}: {exc.service_message}" if parameter
+        return error_reply(status, f"{parameter}: {exc.service_message}" if parameter
                       else exc.service_message)
     return JsonResponse([{
         "service_request_id": feedback.code,
@@ -287,7 +289,7 @@ def _has_nul(request, *values: str) -> bool:
 
 
 def _nul_error() -> JsonResponse:
-    return _error(400, _("Parameters may not contain NUL characters."))
+    return error_reply(400, _("Parameters may not contain NUL characters."))
 
 
 @csrf_exempt
@@ -312,5 +314,5 @@ def request_json(request, code: str):
             unit.lft <= feedback.unit.lft and feedback.unit.rgt <= unit.rgt):
         feedback = None  # not a case of that jurisdiction
     if feedback is None:
-        return _error(404, _("No service request has this id."))
+        return error_reply(404, _("No service request has this id."))
     return JsonResponse([request_record(feedback)], safe=False)

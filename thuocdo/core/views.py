@@ -259,13 +259,14 @@ def _machine_error(request, status: int, message: str):
     path = request.path_info
     if not path.startswith(LanguageMiddleware.API_PREFIXES):
         return None
-    plain = {"ensure_ascii": False}  # as DRF's replies: UTF-8, not \u escapes
     if path.startswith("/open311/"):
-        return JsonResponse([{"code": status, "description": message}], status=status,
-                            safe=False, json_dumps_params=plain)
+        from thuocdo.citizens import open311
+
+        return open311.error_reply(status, message)
     code = "not_found" if status == 404 else "server_error"
+    # UTF-8 as DRF's replies, not \u escapes
     return JsonResponse({"code": code, "message": message, "errors": {}}, status=status,
-                        json_dumps_params=plain)
+                        json_dumps_params={"ensure_ascii": False})
 
 
 def page_not_found(request, exception):

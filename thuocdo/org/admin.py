@@ -7,7 +7,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,7 +25,9 @@ from thuocdo.core.admin import (
 )
 from thuocdo.core.errors import ServiceError
 from thuocdo.core.forms import DayField
+from thuocdo.tasks import selectors as task_selectors
 
+from . import selectors as org_selectors
 from . import services
 from .choices import Position
 from .models import Membership, Official, TaskGroup, Unit
@@ -141,9 +142,27 @@ class OfficialMoveForm(forms.Form):
                                          "current memberships end the day before."))
     reason = reason_field()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, official: Official, **kwargs):
         super().__init__(*args, **kwargs)
+        self.official = official
         self.fields["unit"].queryset = Unit.objects.filter(is_active=True).order_by("lft")
+
+    def clean_on(self):
+        """Not the first day of one of their places: the service would correct that record
+        in place, rewriting where they worked (a correction is made under Memberships)."""
+        day = self.cleaned_data["on"]
+        if self.official.memberships.filter(start=day).exists():
+            raise forms.ValidationError(
+                _("A place of %(name)s began on %(day)s: a move starts the day after at the "
+                  "earliest; to correct that place, change it under Memberships.")
+                % {"name": self.official.name, "day": day.strftime("%d/%m/%Y")})
+        return day
+
+
+def _places(official: Official) -> list[tuple]:
+    """The official's memberships as they stand, to tell whether a move changed any."""
+    return list(official.memberships.order_by("pk").values_list(
+        "pk", "unit_id", "position", "task_group_id", "end"))
 
 
 class MembershipHistoryInline(ReadOnlyInline):
@@ -186,27 +205,15 @@ class OfficialAdmin(ReasonAdmin, ServiceAdmin):
                                          "into service first.") % {"name": official.name},
                               messages.ERROR)
             return redirect(reverse("admin:org_official_change", args=[official.pk]))
-        today = timezone.localdate()
-        current = (official.memberships.filter(start__lte=today)
-                   .filter(Q(end__isnull=True) | Q(end__gte=today)).order_by("-start").first())
-        initial = {"on": today.strftime("%d/%m/%Y")}
+        current = (official.memberships.filter(org_selectors.current_q())
+                   .order_by("-start").first())
+        initial = {"on": timezone.localdate().strftime("%d/%m/%Y")}
         if current is not None:  # the place held now: an admin changing the unit only
             initial.update(position=current.position, task_group=current.task_group_id)
-        form = OfficialMoveForm(request.POST or None, initial=initial)
+        form = OfficialMoveForm(request.POST or None, initial=initial, official=official)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            began = official.memberships.filter(start=data["on"]).first()
-            if began is not None:
-                # the service would correct that record in place, rewriting where they
-                # worked: a correction is made under Memberships, on purpose
-                form.add_error("on", _("A place of %(name)s began on %(day)s: a move starts "
-                                       "the day after at the earliest; to correct that "
-                                       "place, change it under Memberships.") % {
-                    "name": official.name, "day": data["on"].strftime("%d/%m/%Y")})
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            before = list(official.memberships.order_by("pk").values_list(
-                "pk", "unit_id", "position", "task_group_id", "end"))
+            before = _places(official)
             try:
                 with transaction.atomic():
                     services.official_place(
@@ -216,18 +223,18 @@ class OfficialAdmin(ReasonAdmin, ServiceAdmin):
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:
-                if list(official.memberships.order_by("pk").values_list(
-                        "pk", "unit_id", "position", "task_group_id", "end")) == before:
+                back = redirect(reverse("admin:org_official_change", args=[official.pk]))
+                if _places(official) == before:
                     self.message_user(request, _("Nothing changed: %(name)s already holds "
                                                  "that place.") % {"name": official.name},
                                       messages.INFO)
-                    return redirect(reverse("admin:org_official_change", args=[official.pk]))
+                    return back
                 self.message_user(request, _("%(name)s holds %(position)s in %(unit)s from "
                                              "%(day)s.") % {
                     "name": official.name, "unit": data["unit"].name,
                     "position": Position(data["position"]).label,
                     "day": data["on"].strftime("%d/%m/%Y")}, messages.SUCCESS)
-                held = services.open_work_held(official=official)
+                held = task_selectors.open_tasks_held(official_id=official.pk)
                 if held:
                     self.message_user(request, ngettext(
                         "%(name)s still holds %(count)s open task: it stays with them "
@@ -235,7 +242,7 @@ class OfficialAdmin(ReasonAdmin, ServiceAdmin):
                         "%(name)s still holds %(count)s open tasks: they stay with them "
                         "until a head hands them on (a transfer, on the record).", held)
                         % {"name": official.name, "count": held}, messages.WARNING)
-                return redirect(reverse("admin:org_official_change", args=[official.pk]))
+                return back
         context = {**self.admin_site.each_context(request), "opts": self.model._meta,
                    "original": official, "form": form,
                    "title": _("Move %(name)s") % {"name": official.name}}

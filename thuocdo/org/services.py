@@ -628,15 +628,6 @@ def membership_amend(
     return membership
 
 
-def open_work_held(*, official: Official) -> int:
-    """How many open tasks `official` holds in their name: what a move or a departure
-    leaves with them until a head hands it on."""
-    from thuocdo.tasks.choices import OPEN_STATES
-    from thuocdo.tasks.models import Task
-
-    return Task.objects.filter(holder_official=official, state__in=list(OPEN_STATES)).count()
-
-
 def officials_deactivate(*, actor: Any = None, officials: Iterable[Official], reason: str) -> int:
     """Mark officials inactive (they left the service); their history stays."""
     count = 0

@@ -271,6 +271,13 @@ def decided_by_q(official_id: int, *, day: dt.date) -> Q:
             | Q(assigner_unit_id__in=_led_units(official_id, day)))
 
 
+def open_tasks_held(*, official_id: int) -> int:
+    """How many open tasks `official_id` holds in their name: what a move or a departure
+    leaves with them until a head hands it on (the organisation's admin says so)."""
+    return Task.objects.filter(holder_official_id=official_id,
+                               state__in=list(OPEN_STATES)).count()
+
+
 def held_by_q(official_id: int, *, day: dt.date) -> Q:
     """Tasks `official_id` holds (workflow: the holder): in their name, or held by a unit
     they lead (head or deputy, on `day`) with no official named, whose leaders take it."""
